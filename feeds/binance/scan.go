@@ -1,0 +1,387 @@
+package binance
+
+import (
+	"errors"
+
+	"github.com/nanotick/nanotick/fixed"
+)
+
+// The scanner works on a frame b and an offset i. Every function takes the
+// offset of the first byte of its token and returns the offset just past it,
+// so a frame is read once, left to right, without building any tree. The
+// errors are sentinels so that the failing path allocates only when the
+// decoder wraps them with context (see Error).
+var (
+	errEOF        = errors.New("unexpected end of frame")
+	errSyntax     = errors.New("invalid character")
+	errString     = errors.New("expected a string")
+	errNumber     = errors.New("invalid number")
+	errInteger    = errors.New("expected an unsigned integer")
+	errBool       = errors.New("expected true or false")
+	errEscape     = errors.New("invalid escape in string")
+	errControl    = errors.New("control character in string")
+	errDeep       = errors.New("nesting too deep")
+	errOverflow   = errors.New("integer overflows 64 bits")
+	errValue      = errors.New("unexpected value")
+	errTrailing   = errors.New("data after the end of the frame")
+	errUnknown    = errors.New("unknown event type")
+	errSymbol     = errors.New("symbol does not match the instrument")
+	errLevel      = errors.New("expected a [price, quantity] level")
+	errNotObject  = errors.New("expected an object")
+	errMissing    = errors.New("missing field")
+	errNoData     = errors.New(`combined-stream frame has no "data" object`)
+	errNegativeIn = errors.New("negative number")
+)
+
+// maxDepth bounds the nesting of skipped values so that a hostile frame
+// cannot exhaust the stack.
+const maxDepth = 64
+
+// skipWS returns the offset of the first byte at or after i that is not JSON
+// whitespace.
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// expect skips whitespace and then requires byte c.
+func expect(b []byte, i int, c byte) (int, error) {
+	i = skipWS(b, i)
+	if i >= len(b) {
+		return i, errEOF
+	}
+	if b[i] != c {
+		return i, errSyntax
+	}
+	return i + 1, nil
+}
+
+// next skips whitespace after a member of an object or array and reports
+// whether another member follows (a comma) or the container ends at close.
+func next(b []byte, i int, close byte) (int, bool, error) {
+	i = skipWS(b, i)
+	if i >= len(b) {
+		return i, false, errEOF
+	}
+	switch b[i] {
+	case ',':
+		return i + 1, true, nil
+	case close:
+		return i + 1, false, nil
+	}
+	return i, false, errSyntax
+}
+
+// str reads the string starting at b[i] == '"' and returns its raw contents
+// (escapes are validated, not decoded) and the offset past the closing quote.
+// Raw contents are what keys and symbols are compared against: a key spelled
+// with escapes is simply not one the decoder knows.
+func str(b []byte, i int) (raw []byte, end int, err error) {
+	if i >= len(b) {
+		return nil, i, errEOF
+	}
+	if b[i] != '"' {
+		return nil, i, errString
+	}
+	start := i + 1
+	for j := start; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case c == '"':
+			return b[start:j], j + 1, nil
+		case c == '\\':
+			j++
+			if j >= len(b) {
+				return nil, j, errEOF
+			}
+			switch b[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(b) {
+					return nil, len(b), errEOF
+				}
+				for _, h := range b[j+1 : j+5] {
+					if !isHex(h) {
+						return nil, j, errEscape
+					}
+				}
+				j += 4
+			default:
+				return nil, j, errEscape
+			}
+		case c < 0x20:
+			return nil, j, errControl
+		}
+	}
+	return nil, len(b), errEOF
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// key reads an object key and the colon after it.
+func key(b []byte, i int) ([]byte, int, error) {
+	i = skipWS(b, i)
+	k, i, err := str(b, i)
+	if err != nil {
+		return nil, i, err
+	}
+	i, err = expect(b, i, ':')
+	return k, i, err
+}
+
+// skipValue skips one JSON value of any kind, validating its grammar, and
+// returns the offset past it. Leading whitespace is skipped.
+func skipValue(b []byte, i int) (int, error) {
+	return skipDepth(b, skipWS(b, i), 0)
+}
+
+func skipDepth(b []byte, i, depth int) (int, error) {
+	if i >= len(b) {
+		return i, errEOF
+	}
+	switch c := b[i]; {
+	case c == '"':
+		_, i, err := str(b, i)
+		return i, err
+	case c == '{', c == '[':
+		if depth >= maxDepth {
+			return i, errDeep
+		}
+		return skipContainer(b, i, depth+1)
+	case c == '-' || '0' <= c && c <= '9':
+		return skipNumber(b, i)
+	case c == 't':
+		return literal(b, i, "true")
+	case c == 'f':
+		return literal(b, i, "false")
+	case c == 'n':
+		return literal(b, i, "null")
+	}
+	return i, errSyntax
+}
+
+// skipContainer skips the object or array starting at b[i].
+func skipContainer(b []byte, i, depth int) (int, error) {
+	object := b[i] == '{'
+	close := byte(']')
+	if object {
+		close = '}'
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == close {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if object {
+			if _, i, err = key(b, i); err != nil {
+				return i, err
+			}
+		}
+		if i, err = skipDepth(b, skipWS(b, i), depth); err != nil {
+			return i, err
+		}
+		more := false
+		if i, more, err = next(b, i, close); err != nil || !more {
+			return i, err
+		}
+	}
+}
+
+// skipNumber skips a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func skipNumber(b []byte, i int) (int, error) {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return i, errEOF
+	case b[i] == '0':
+		i++
+	case '1' <= b[i] && b[i] <= '9':
+		i = digits(b, i)
+	default:
+		return i, errNumber
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(b, i+1)
+		if j == i+1 {
+			return j, errNumber
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(b, i)
+		if j == i {
+			return j, errNumber
+		}
+		i = j
+	}
+	return i, nil
+}
+
+func digits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+func literal(b []byte, i int, lit string) (int, error) {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return i, errSyntax
+	}
+	return i + len(lit), nil
+}
+
+// boolean reads true or false.
+func boolean(b []byte, i int) (bool, int, error) {
+	if i < len(b) && b[i] == 't' {
+		i, err := literal(b, i, "true")
+		return err == nil, i, err
+	}
+	if i < len(b) && b[i] == 'f' {
+		i, err := literal(b, i, "false")
+		return false, i, err
+	}
+	return false, i, errBool
+}
+
+// uintValue reads a JSON unsigned integer (update ids, trade ids, times).
+// A fraction or exponent is an error: Binance sends these as plain integers,
+// and a float here means the frame is not what we think it is.
+func uintValue(b []byte, i int) (uint64, int, error) {
+	start := i
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c) {
+			return 0, i, errOverflow
+		}
+		v = v*10 + uint64(c)
+	}
+	switch {
+	case i == start && i >= len(b):
+		return 0, i, errEOF
+	case i == start:
+		return 0, i, errInteger
+	case b[start] == '0' && i-start > 1:
+		return 0, start, errInteger // leading zeros are not JSON
+	case i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E'):
+		return 0, i, errInteger
+	}
+	return v, i, nil
+}
+
+// intValue reads a non-negative integer that must fit in int64 (times).
+func intValue(b []byte, i int) (int64, int, error) {
+	v, j, err := uintValue(b, i)
+	if err == nil && v > 1<<63-1 {
+		return 0, i, errOverflow
+	}
+	return int64(v), j, err
+}
+
+// pow10 holds 10^0 .. 10^18, every power an int64 can hold.
+var pow10 = [...]int64{
+	1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+}
+
+// decimal reads a quoted non-negative decimal such as "61837.63000000" into
+// int64 units of 10^-scale, in the same pass that finds the closing quote.
+// It is the decoder's hot loop (two per depth level), so it is specialized
+// rather than a call to fixed.Scale.Parse on a sliced string; the two are
+// cross-checked by a test and a fuzz target. Digits beyond the scale are
+// allowed only if they are zeros (Binance pads to 8 decimals); anything that
+// would round is fixed.ErrPrecision, anything that overflows fixed.ErrRange.
+func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
+	if i >= len(b) {
+		return 0, i, errEOF
+	}
+	if b[i] != '"' {
+		return 0, i, errString
+	}
+	i++
+	// Integer part: at least one digit.
+	const limit = (1<<63 - 1) / 10 // v*10+9 cannot overflow below this
+	var v int64
+	start := i
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		if v >= limit && (v > limit || c > 7) {
+			return 0, i, fixed.ErrRange
+		}
+		v = v*10 + int64(c)
+	}
+	if i == start {
+		return 0, i, decimalSyntax(b, i)
+	}
+	// Fraction: up to scale digits count, the rest must be zeros.
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		fstart := i
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
+			if frac < int(scale) {
+				if v >= limit && (v > limit || c > 7) {
+					return 0, i, fixed.ErrRange
+				}
+				v = v*10 + int64(c)
+				frac++
+			} else if c != 0 {
+				return 0, i, fixed.ErrPrecision
+			}
+		}
+		if i == fstart {
+			return 0, i, decimalSyntax(b, i)
+		}
+	}
+	if i >= len(b) {
+		return 0, i, errEOF
+	}
+	if b[i] != '"' {
+		return 0, i, decimalSyntax(b, i)
+	}
+	if frac < int(scale) {
+		p := pow10[int(scale)-frac]
+		if v > (1<<63-1)/p {
+			return 0, i, fixed.ErrRange
+		}
+		v *= p
+	}
+	return v, i + 1, nil
+}
+
+func decimalSyntax(b []byte, i int) error {
+	if i >= len(b) {
+		return errEOF
+	}
+	if b[i] == '-' {
+		return errNegativeIn
+	}
+	return fixed.ErrSyntax
+}
