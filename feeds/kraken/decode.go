@@ -1,0 +1,400 @@
+package kraken
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// Errors in the meaning of a well-formed message, as opposed to its syntax.
+var (
+	errNoKind      = errors.New(`message has neither "channel" nor "method"`)
+	errBookType    = errors.New(`book message type is neither "snapshot" nor "update"`)
+	errNoData      = errors.New(`book message has no "data"`)
+	errDataCount   = errors.New("book data must hold exactly one item")
+	errNoSymbol    = errors.New(`book data has no "symbol"`)
+	errNoChecksum  = errors.New(`book data has no "checksum"`)
+	errLevelFields = errors.New(`level needs both "price" and "qty"`)
+	errPrice       = errors.New("price must be positive")
+	errQty         = errors.New("qty must not be negative")
+	errTimestamp   = errors.New("invalid RFC 3339 timestamp")
+	errDepth       = errors.New("invalid depth")
+)
+
+// SyntaxError reports a malformed message: what was wrong, in which field,
+// and the byte offset where the decoder noticed.
+type SyntaxError struct {
+	Offset int    // byte offset in the message
+	Field  string // the JSON field being read, "" at the top level
+	Err    error  // what was wrong: a scanner error or one of package fixed's
+}
+
+// Error returns the message, lowercase, offset and field first.
+func (e *SyntaxError) Error() string {
+	s := "kraken: malformed message at offset " + strconv.Itoa(e.Offset)
+	if e.Field != "" {
+		s += " in " + e.Field
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error, so that errors.Is finds
+// fixed.ErrPrecision and the like.
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// Decoder decodes the messages of one instrument. Its scales must be the
+// instrument's price_precision and qty_precision from Kraken's instrument
+// channel: the checksum is computed from the fixed-point units, so a book
+// kept at any other scale would never match it (see checksum.go).
+type Decoder struct {
+	PriceScale, QtyScale fixed.Scale
+}
+
+// field flags for duplicate detection: a repeated field in a book message
+// could only mean a corrupt or hostile message, never something to merge.
+const (
+	fChannel = 1 << iota
+	fType
+	fData
+	fMethod
+	fSymbol
+	fBids
+	fAsks
+	fChecksum
+	fTimestamp
+	fPrice
+	fQty
+)
+
+// Decode decodes message b into m, which it resets first. It returns a
+// *SyntaxError if b is not a well-formed Kraken v2 message. It never panics
+// and, once m's level slices have grown to the largest message seen, never
+// allocates on success.
+func (d Decoder) Decode(b []byte, m *Message) error {
+	m.reset()
+	s := scanner{b: b}
+	field, err := d.message(&s, m)
+	if err == nil {
+		s.ws()
+		if s.pos != len(b) {
+			field, err = "", errTrailing
+		}
+	}
+	if err != nil {
+		m.reset()
+		return &SyntaxError{Offset: s.pos, Field: field, Err: err}
+	}
+	return nil
+}
+
+// message reads the top-level object. It returns the field it failed in.
+func (d Decoder) message(s *scanner, m *Message) (string, error) {
+	if err := s.expect('{'); err != nil {
+		return "", errObject
+	}
+	var (
+		channel, typ, method []byte
+		seen                 int
+		dataAt               = -1 // offset of "data" seen before the channel and type
+	)
+	for n := 0; ; {
+		key, ok, err := s.member(&n)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			break
+		}
+		var flag int
+		switch string(key) {
+		case "channel":
+			flag = fChannel
+			channel, err = s.str()
+		case "type":
+			flag = fType
+			typ, err = s.str()
+		case "method":
+			flag = fMethod
+			method, err = s.str()
+		case "data":
+			flag = fData
+			// Kraken sends channel and type first; should they ever
+			// come after data, remember where it is and read it then.
+			if string(channel) == "book" && typ != nil {
+				err = d.bookData(s, m)
+			} else {
+				dataAt = s.pos
+				err = s.skip()
+			}
+		case "result":
+			err = ackResult(s, m)
+		case "success":
+			m.Success, err = s.boolean()
+		case "error":
+			m.Error, err = s.str()
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return string(key), err
+		}
+		if seen&flag != 0 {
+			return string(key), errDuplicate
+		}
+		seen |= flag
+	}
+	switch {
+	case channel != nil:
+		switch string(channel) {
+		case "book":
+			switch string(typ) {
+			case "snapshot":
+				m.Kind = KindSnapshot
+			case "update":
+				m.Kind = KindUpdate
+			default:
+				return "type", errBookType
+			}
+			if seen&fData == 0 {
+				return "data", errNoData
+			}
+			if dataAt >= 0 {
+				s.pos = dataAt
+				if err := d.bookData(s, m); err != nil {
+					return "data", err
+				}
+			}
+		case "heartbeat":
+			m.Kind = KindHeartbeat
+		case "status":
+			m.Kind = KindStatus
+		default:
+			m.Kind = KindOther
+		}
+	case method != nil:
+		if string(method) == "subscribe" {
+			m.Kind = KindSubscribe
+		} else {
+			m.Kind = KindOther
+		}
+	default:
+		return "", errNoKind
+	}
+	return "", nil
+}
+
+// bookData reads the "data" array of a book message, which holds exactly one
+// book item ("The book element is always the first and only item in the data
+// payload", https://docs.kraken.com/api/docs/websocket-v2/book).
+func (d Decoder) bookData(s *scanner, m *Message) error {
+	if s.peek() != '[' {
+		return s.eofOr(errArray)
+	}
+	s.pos++
+	items := 0
+	for n := 0; ; {
+		ok, err := s.element(&n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if items++; items > 1 {
+			return errDataCount
+		}
+		if err := d.bookItem(s, m); err != nil {
+			return err
+		}
+	}
+	if items != 1 {
+		return errDataCount
+	}
+	return nil
+}
+
+// bookItem reads {"symbol":..,"bids":[..],"asks":[..],"checksum":..,"timestamp":..}.
+func (d Decoder) bookItem(s *scanner, m *Message) error {
+	if s.peek() != '{' {
+		return s.eofOr(errObject)
+	}
+	s.pos++
+	seen := 0
+	for n := 0; ; {
+		key, ok, err := s.member(&n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		var flag int
+		switch string(key) {
+		case "symbol":
+			flag = fSymbol
+			m.Symbol, err = s.str()
+		case "bids":
+			flag = fBids
+			m.Bids, err = d.levels(s, m.Bids)
+		case "asks":
+			flag = fAsks
+			m.Asks, err = d.levels(s, m.Asks)
+		case "checksum":
+			flag = fChecksum
+			m.Checksum, err = s.uint32()
+		case "timestamp":
+			flag = fTimestamp
+			var ts []byte
+			if ts, err = s.str(); err == nil {
+				var ok bool
+				if m.Time, ok = parseTime(ts); !ok {
+					err = errTimestamp
+				}
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return err
+		}
+		if seen&flag != 0 {
+			return errDuplicate
+		}
+		seen |= flag
+	}
+	switch {
+	case seen&fSymbol == 0:
+		return errNoSymbol
+	case seen&fChecksum == 0:
+		return errNoChecksum
+	}
+	return nil
+}
+
+// levels reads an array of {"price":..,"qty":..} and appends it to dst.
+func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, error) {
+	if s.peek() != '[' {
+		return dst, s.eofOr(errArray)
+	}
+	s.pos++
+	for n := 0; ; {
+		ok, err := s.element(&n)
+		if err != nil {
+			return dst, err
+		}
+		if !ok {
+			return dst, nil
+		}
+		l, err := d.level(s)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, l)
+	}
+}
+
+// level reads one {"price":..,"qty":..}. Prices and quantities are JSON
+// numbers on the v2 wire, parsed straight from their text into fixed point:
+// never through float64, and an error rather than a rounding when the text
+// has more decimals than the instrument's precision.
+func (d Decoder) level(s *scanner) (orderbook.Level, error) {
+	var l orderbook.Level
+	if s.peek() != '{' {
+		return l, s.eofOr(errObject)
+	}
+	s.pos++
+	seen := 0
+	for n := 0; ; {
+		key, ok, err := s.member(&n)
+		if err != nil {
+			return l, err
+		}
+		if !ok {
+			break
+		}
+		var flag int
+		switch string(key) {
+		case "price":
+			flag = fPrice
+			l.Price, err = d.num(s, d.PriceScale)
+			if err == nil && l.Price <= 0 {
+				err = errPrice
+			}
+		case "qty":
+			flag = fQty
+			l.Qty, err = d.num(s, d.QtyScale)
+			if err == nil && l.Qty < 0 {
+				err = errQty
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return l, err
+		}
+		if seen&flag != 0 {
+			return l, errDuplicate
+		}
+		seen |= flag
+	}
+	if seen != fPrice|fQty {
+		return l, errLevelFields
+	}
+	return l, nil
+}
+
+// num reads a JSON number at scale sc.
+func (d Decoder) num(s *scanner, sc fixed.Scale) (int64, error) {
+	start := s.pos
+	text, err := s.number()
+	if err != nil {
+		return 0, err
+	}
+	v, err := sc.Parse(text)
+	if err != nil {
+		s.pos = start // report the offset of the number, not past it
+		return 0, err
+	}
+	return v, nil
+}
+
+// ackResult reads the "result" of a method response. For a subscribe
+// acknowledgement it is {"channel":"book","depth":10,"snapshot":true,
+// "symbol":"BTC/USD"}; other methods' results are skipped field by field.
+func ackResult(s *scanner, m *Message) error {
+	if s.peek() != '{' {
+		return s.skip()
+	}
+	s.pos++
+	for n := 0; ; {
+		key, ok, err := s.member(&n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch string(key) {
+		case "channel":
+			m.Channel, err = s.str()
+		case "symbol":
+			m.Symbol, err = s.str()
+		case "depth":
+			var text []byte
+			if text, err = s.number(); err == nil {
+				var v int64
+				if v, err = fixed.Scale(0).Parse(text); err != nil || v < 0 || v > 1<<20 {
+					err = errDepth
+				}
+				m.Depth = int(v)
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
