@@ -1,0 +1,422 @@
+package vm_test
+
+// Differential conformance: every program in testdata/conformance runs under nanotick and
+// under goja (a full ECMAScript engine), and the two must print byte-identical output.
+//
+// goja has no console, so the harness defines console.log in Go with a formatter that follows
+// Node's util.inspect for the value kinds nanotick has (numbers, strings, booleans, null,
+// undefined, arrays, plain objects, functions). That formatter is the reference: where it meets
+// something it cannot format exactly as Node would (long arrays that Node groups over several
+// lines, printf-style format strings, very long nested strings), it fails the program rather
+// than guess. TestConformanceNode (opt-in, NANOTICK_NODE=1) checks it against a real node.
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/nanotick/nanotick/vm"
+)
+
+const minConformancePrograms = 200
+
+// conformancePrograms lists testdata/conformance/*.js, sorted.
+func conformancePrograms(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "conformance", "*.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+func TestConformance(t *testing.T) {
+	files := conformancePrograms(t)
+	if len(files) < minConformancePrograms {
+		t.Fatalf("only %d conformance programs in testdata/conformance, want at least %d", len(files), minConformancePrograms)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".js")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, gerr := runGoja(file, src)
+			if gerr != nil {
+				t.Fatalf("reference (goja) failed: %v\n--- goja output so far ---\n%s", gerr, want)
+			}
+			got, nerr := runNanotick(file, src, 10*time.Second)
+			if nerr != nil {
+				t.Fatalf("nanotick failed: %v\n%s", nerr, showOutputs(got, want))
+			}
+			if got != want {
+				t.Fatalf("output differs from goja\n%s", showOutputs(got, want))
+			}
+		})
+	}
+}
+
+// TestConformanceNode checks the reference itself: the goja side of the harness must print
+// exactly what node prints. It runs only with NANOTICK_NODE=1 and node on PATH.
+func TestConformanceNode(t *testing.T) {
+	if os.Getenv("NANOTICK_NODE") == "" {
+		t.Skip("set NANOTICK_NODE=1 (with node on PATH) to check the goja reference against node")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH")
+	}
+	for _, file := range conformancePrograms(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".js")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := exec.Command(node, file).Output()
+			if err != nil {
+				t.Fatalf("node: %v", err)
+			}
+			got, gerr := runGoja(file, src)
+			if gerr != nil {
+				t.Fatalf("goja failed: %v", gerr)
+			}
+			if got != string(want) {
+				t.Fatalf("goja reference differs from node (left: goja, right: node)\n%s", showOutputs(got, string(want)))
+			}
+		})
+	}
+}
+
+// runNanotick compiles and runs src under nanotick, returning what console.log printed.
+// A program that runs longer than timeout is reported as an error (its goroutine is abandoned).
+func runNanotick(filename string, src []byte, timeout time.Duration) (string, error) {
+	type result struct {
+		out string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{"", fmt.Errorf("nanotick panicked: %v", r)}
+			}
+		}()
+		prog, err := vm.Compile(filename, src, nil)
+		if err != nil {
+			done <- result{"", fmt.Errorf("compile: %w", err)}
+			return
+		}
+		m := prog.NewMachine()
+		var buf bytes.Buffer
+		m.SetOutput(&buf)
+		err = m.Run()
+		if err != nil {
+			err = fmt.Errorf("run: %w", err)
+		}
+		done <- result{buf.String(), err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(timeout):
+		return "", fmt.Errorf("nanotick did not finish within %v", timeout)
+	}
+}
+
+// runGoja runs src under goja with a Node-compatible console.log and returns what it printed.
+func runGoja(filename string, src []byte) (string, error) {
+	r := goja.New()
+	var buf bytes.Buffer
+	var fmtErr error
+	console := r.NewObject()
+	if err := console.Set("log", func(call goja.FunctionCall) goja.Value {
+		line, err := nodeLogLine(call.Arguments)
+		if err != nil && fmtErr == nil {
+			fmtErr = err
+		}
+		buf.WriteString(line)
+		buf.WriteByte('\n')
+		return goja.Undefined()
+	}); err != nil {
+		return "", err
+	}
+	if err := r.Set("console", console); err != nil {
+		return "", err
+	}
+	timer := time.AfterFunc(10*time.Second, func() { r.Interrupt("timeout: program ran longer than 10s") })
+	defer timer.Stop()
+	_, err := r.RunScript(filename, string(src))
+	if err == nil && fmtErr != nil {
+		err = fmt.Errorf("reference formatter: %w", fmtErr)
+	}
+	return buf.String(), err
+}
+
+// --- Node's console.log formatting, for the value kinds nanotick has ---
+
+var formatSpecifier = regexp.MustCompile(`%[sdifjoOc%]`)
+
+// nodeLogLine formats console.log's arguments as Node does: strings raw, everything else as
+// util.inspect renders it, separated by one space.
+func nodeLogLine(args []goja.Value) (string, error) {
+	var sb strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		if s, ok := a.Export().(string); ok && !isObject(a) {
+			if i == 0 && len(args) > 1 && formatSpecifier.MatchString(s) {
+				return sb.String(), fmt.Errorf("console.log format string %q: printf-style specifiers are not supported by the reference", s)
+			}
+			sb.WriteString(s)
+			continue
+		}
+		s, err := nodeInspect(a, 0, 0)
+		if err != nil {
+			return sb.String(), err
+		}
+		sb.WriteString(s)
+	}
+	return sb.String(), nil
+}
+
+func isObject(v goja.Value) bool {
+	_, ok := v.(*goja.Object)
+	return ok
+}
+
+const (
+	inspectDepth      = 2   // util.inspect's default depth
+	inspectBreakLen   = 128 // breakLength of console.log's inspect options
+	inspectMaxGrouped = 6   // arrays with more entries are grouped over lines by Node
+)
+
+// nodeInspect renders v as util.inspect(v) does with console.log's options. level is the
+// nesting level (0 at top), indent Node's ctx.indentationLvl.
+func nodeInspect(v goja.Value, level, indent int) (string, error) {
+	if v == nil || goja.IsUndefined(v) {
+		return "undefined", nil
+	}
+	if goja.IsNull(v) {
+		return "null", nil
+	}
+	if o, ok := v.(*goja.Object); ok {
+		return inspectObject(o, level, indent)
+	}
+	switch x := v.Export().(type) {
+	case bool:
+		return strconv.FormatBool(x), nil
+	case string:
+		if len(x) > 16 && len(x) > inspectBreakLen-indent-4 {
+			return "", fmt.Errorf("string of %d characters inside a value: Node splits it over lines; not supported by the reference", len(x))
+		}
+		return nodeQuote(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		if x == 0 && math.Signbit(x) {
+			return "-0", nil
+		}
+		return v.String(), nil // goja's Number::toString
+	}
+	return "", fmt.Errorf("value %v of type %T: not supported by the reference formatter", v, v.Export())
+}
+
+var identKey = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z_0-9]*$`)
+
+func inspectObject(o *goja.Object, level, indent int) (string, error) {
+	if _, isFunc := goja.AssertFunction(o); isFunc {
+		name := ""
+		if n := o.Get("name"); n != nil && !goja.IsUndefined(n) {
+			name = n.String()
+		}
+		if name == "" {
+			return "[Function (anonymous)]", nil
+		}
+		return "[Function: " + name + "]", nil
+	}
+	isArray := o.ClassName() == "Array"
+	if level > inspectDepth {
+		if isArray {
+			return "[Array]", nil
+		}
+		return "[Object]", nil
+	}
+	var entries []string
+	if isArray {
+		n := int(o.Get("length").ToInteger())
+		own := map[string]bool{}
+		for _, k := range o.GetOwnPropertyNames() {
+			own[k] = true
+		}
+		holes := 0
+		flushHoles := func() {
+			if holes > 0 {
+				s := "s"
+				if holes == 1 {
+					s = ""
+				}
+				entries = append(entries, fmt.Sprintf("<%d empty item%s>", holes, s))
+				holes = 0
+			}
+		}
+		for i := 0; i < n; i++ {
+			k := strconv.Itoa(i)
+			if !own[k] {
+				holes++
+				continue
+			}
+			flushHoles()
+			s, err := nodeInspect(o.Get(k), level+1, indent+2)
+			if err != nil {
+				return "", err
+			}
+			entries = append(entries, s)
+		}
+		flushHoles()
+		if len(entries) > inspectMaxGrouped {
+			return "", fmt.Errorf("array with %d entries: Node groups it over several lines; log at most %d entries per array", len(entries), inspectMaxGrouped)
+		}
+	} else {
+		if o.ClassName() != "Object" {
+			return "", fmt.Errorf("object of class %s: not supported by the reference formatter", o.ClassName())
+		}
+		for _, k := range o.Keys() {
+			s, err := nodeInspect(o.Get(k), level+1, indent+2)
+			if err != nil {
+				return "", err
+			}
+			name := k
+			if !identKey.MatchString(k) {
+				name = nodeQuote(k)
+			}
+			entries = append(entries, name+": "+s)
+		}
+	}
+	open, close := "{", "}"
+	if isArray {
+		open, close = "[", "]"
+	}
+	if len(entries) == 0 {
+		return open + close, nil
+	}
+	// reduceToSingleString: one line if it fits within breakLength and has no newline.
+	start := len(entries) + indent + len(open) + 10
+	total := len(entries) + start
+	multiline := false
+	for _, e := range entries {
+		total += len(e)
+		if strings.Contains(e, "\n") {
+			multiline = true
+		}
+	}
+	if total <= inspectBreakLen && !multiline {
+		return open + " " + strings.Join(entries, ", ") + " " + close, nil
+	}
+	ind := "\n" + strings.Repeat(" ", indent)
+	return open + ind + "  " + strings.Join(entries, ","+ind+"  ") + ind + close, nil
+}
+
+// nodeQuote quotes a string as util.inspect does: single quotes unless the string contains
+// one (then double quotes, or backticks), escaping control characters and backslashes.
+func nodeQuote(s string) string {
+	quote := byte('\'')
+	if strings.Contains(s, "'") {
+		if !strings.Contains(s, `"`) {
+			quote = '"'
+		} else if !strings.Contains(s, "`") && !strings.Contains(s, "${") {
+			quote = '`'
+		}
+	}
+	var sb strings.Builder
+	sb.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == rune(quote) && quote == '\'':
+			sb.WriteString(`\'`)
+		case r == '\\':
+			sb.WriteString(`\\`)
+		case r == '\b':
+			sb.WriteString(`\b`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\f':
+			sb.WriteString(`\f`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			fmt.Fprintf(&sb, `\x%02X`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	sb.WriteByte(quote)
+	return sb.String()
+}
+
+// showOutputs renders nanotick's and goja's outputs side by side, line-numbered, marking the
+// first differing line.
+func showOutputs(got, want string) string {
+	g := strings.Split(got, "\n")
+	w := strings.Split(want, "\n")
+	var sb strings.Builder
+	first := -1
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if (i >= len(g)) != (i >= len(w)) || gl != wl {
+			first = i
+			break
+		}
+	}
+	if first >= 0 {
+		fmt.Fprintf(&sb, "first difference at line %d:\n  nanotick: %q\n  goja:     %q\n", first+1, lineAt(g, first), lineAt(w, first))
+	}
+	sb.WriteString("--- nanotick ---\n")
+	writeNumbered(&sb, got)
+	sb.WriteString("--- goja (reference) ---\n")
+	writeNumbered(&sb, want)
+	return sb.String()
+}
+
+func lineAt(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "<no line>"
+}
+
+func writeNumbered(sb *strings.Builder, s string) {
+	if s == "" {
+		sb.WriteString("    (no output)\n")
+		return
+	}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i, l := range lines {
+		fmt.Fprintf(sb, "%4d| %s\n", i+1, l)
+	}
+	if !strings.HasSuffix(s, "\n") {
+		sb.WriteString("    (no newline at end)\n")
+	}
+}

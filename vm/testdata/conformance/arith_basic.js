@@ -1,0 +1,10 @@
+console.log(1 + 2);
+console.log(7 - 10);
+console.log(6 * 7);
+console.log(7 / 2);
+console.log(2 ** 10);
+console.log(2 ** 0.5);
+console.log(2 ** -1);
+console.log(10 - 2 - 3);
+console.log(2 * 3 + 4 * 5);
+console.log((2 + 3) * 4);

@@ -1,0 +1,9 @@
+console.log(1 / 0);
+console.log(-1 / 0);
+console.log(0 / 0);
+console.log(1 / -0);
+console.log(-1 / -0);
+console.log(0 / 5);
+console.log(0 / -5);
+console.log(5 / Infinity);
+console.log(-5 / Infinity);

@@ -1,0 +1,11 @@
+console.log(2 ** 0);
+console.log(0 ** 0);
+console.log(NaN ** 0);
+console.log(1 ** NaN);
+console.log((-8) ** (1 / 3));
+console.log((-2) ** 3);
+console.log(10 ** 21);
+console.log(10 ** -7);
+console.log(0 ** -1);
+console.log((-0) ** -1);
+console.log(4 ** 0.5);

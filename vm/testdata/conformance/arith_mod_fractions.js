@@ -1,0 +1,10 @@
+console.log(5.5 % 2);
+console.log(-5.5 % 2);
+console.log(0.3 % 0.1);
+console.log(10 % 0.3);
+console.log(1 % 0);
+console.log(Infinity % 2);
+console.log(2 % Infinity);
+console.log(-2 % Infinity);
+console.log(NaN % 1);
+console.log(2.5 % -1);

@@ -1,0 +1,11 @@
+const x = 5;
+console.log(-x);
+console.log(+x);
+console.log(- -x);
+console.log(-(-x));
+console.log(+-x);
+console.log(~x);
+console.log(!x);
+console.log(!!x);
+console.log(-0.0);
+console.log(+(-0));

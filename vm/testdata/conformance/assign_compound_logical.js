@@ -1,0 +1,10 @@
+let a = null;
+a ??= 5; console.log(a);
+a ??= 7; console.log(a);
+let b = 0;
+b ||= 3; console.log(b);
+b ||= 9; console.log(b);
+let c = 1;
+c &&= 4; console.log(c);
+c = 0;
+c &&= 4; console.log(c);

@@ -1,0 +1,5 @@
+let s = "a";
+s += "b";
+s += 1;
+s += true;
+console.log(s);

@@ -1,0 +1,12 @@
+console.log(1 << 31);
+console.log(1 << 32);
+console.log(1 << 33);
+console.log(1 << -1);
+console.log(-1 >>> 0);
+console.log(-1 >>> 31);
+console.log(-1 >> 31);
+console.log(5 >>> 33);
+console.log(-8 >> 1);
+console.log(-8 >>> 1);
+console.log(2 ** 31 >> 0);
+console.log(2 ** 31 >>> 0);

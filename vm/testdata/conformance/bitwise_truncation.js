@@ -1,0 +1,10 @@
+console.log(~~-1.5);
+console.log(~~1.5);
+console.log(~~2.9);
+console.log(1.9 | 0);
+console.log(-1.9 | 0);
+console.log(4294967296.5 | 0);
+console.log(-2147483649 | 0);
+console.log(2147483648 | 0);
+console.log(2 ** 32 | 0);
+console.log((2 ** 32 + 5) | 0);

@@ -1,0 +1,12 @@
+let i = 0;
+const a = i++ + i++;
+console.log(a, i);
+const b = ++i * 2;
+console.log(b, i);
+let j = 1.5;
+j++;
+console.log(j);
+let k = -0;
+k++;
+k--;
+console.log(k);

@@ -1,0 +1,7 @@
+let i = 5;
+console.log(i++);
+console.log(i);
+console.log(++i);
+console.log(i--);
+console.log(--i);
+console.log(i);

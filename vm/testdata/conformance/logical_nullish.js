@@ -1,0 +1,10 @@
+console.log(null ?? 5);
+console.log(undefined ?? "d");
+console.log(0 ?? 5);
+console.log("" ?? "x");
+console.log(false ?? true);
+console.log(NaN ?? 1);
+let calls = 0;
+const g = () => { calls++; return 9; };
+console.log(3 ?? g(), calls);
+console.log(null ?? g(), calls);

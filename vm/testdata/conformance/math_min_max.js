@@ -1,0 +1,10 @@
+console.log(Math.max(1, 2, 3));
+console.log(Math.min(1, 2, 3));
+console.log(Math.max(-1, -2));
+console.log(Math.min(4));
+console.log(Math.max(1, NaN, 3));
+console.log(Math.min(NaN, 1));
+console.log(Math.max(-0, 0));
+console.log(Math.max(0, -0));
+console.log(Math.min(0, -0));
+console.log(Math.min(-0, 0));

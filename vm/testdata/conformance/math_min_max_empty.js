@@ -1,0 +1,3 @@
+console.log(Math.max());
+console.log(Math.min());
+console.log(Math.max() < Math.min());

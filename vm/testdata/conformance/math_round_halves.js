@@ -1,0 +1,11 @@
+console.log(Math.round(-0.5));
+console.log(Math.round(2.5));
+console.log(Math.round(-2.5));
+console.log(Math.round(0.5));
+console.log(Math.round(1.5));
+console.log(Math.round(-1.5));
+console.log(Math.round(0.49999999999999994));
+console.log(Math.round(-0.4));
+console.log(Math.round(-0.6));
+console.log(Math.round(4503599627370495.5));
+console.log(Math.round(NaN), Math.round(Infinity));

@@ -1,0 +1,10 @@
+console.log(0.1 + 0.2);
+console.log(1 / 3);
+console.log(2 / 3);
+console.log(0.1);
+console.log(100);
+console.log(1.5);
+console.log(-2.75);
+console.log(123.456);
+console.log(0.000123);
+console.log(1 - 0.9);

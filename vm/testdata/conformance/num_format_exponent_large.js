@@ -1,0 +1,9 @@
+console.log(1e21);
+console.log(1e20);
+console.log(123456789012345680000);
+console.log(1.5e300);
+console.log(2e21);
+console.log(-1e21);
+console.log(1.2345e25);
+console.log(999999999999999900000);
+console.log(1e100);

@@ -1,0 +1,9 @@
+console.log(1e-7);
+console.log(1e-6);
+console.log(0.000001);
+console.log(0.0000001);
+console.log(123e-20);
+console.log(2.5e-10);
+console.log(-3e-8);
+console.log(1.5e-7);
+console.log(0.00001234);

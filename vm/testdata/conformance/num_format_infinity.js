@@ -1,0 +1,10 @@
+console.log(Infinity);
+console.log(-Infinity);
+console.log(1 / 0);
+console.log(-1 / 0);
+console.log(Infinity - Infinity);
+console.log(Infinity * 0);
+console.log(Infinity + 1);
+console.log("i=" + Infinity);
+console.log([Infinity, -Infinity]);
+console.log(2 ** 1024);

@@ -1,0 +1,10 @@
+console.log(2 ** 53);
+console.log(2 ** 53 + 1);
+console.log(2 ** 53 + 2);
+console.log(2 ** 64);
+console.log(2 ** 31);
+console.log(-(2 ** 31));
+console.log(2 ** 32);
+console.log(9007199254740993);
+console.log(2 ** 70);
+console.log(12345678901234567890);

@@ -1,0 +1,3 @@
+console.log(`${true} ${false}`);
+console.log(`${null} ${undefined}`);
+console.log(`${"str"}`);
