@@ -1,0 +1,207 @@
+package binance
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// record is one line of a recording: local receive time and raw frame.
+type record struct {
+	local int64
+	frame []byte
+	line  int
+}
+
+// loadRecording reads a whole shared recording into memory, so that tests
+// and benchmarks time decoding rather than gzip.
+func loadRecording(tb testing.TB, name string) []record {
+	tb.Helper()
+	f, err := os.Open(testdata.SharedData(tb, name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var recs []record
+	for line := 1; sc.Scan(); line++ {
+		sp := bytes.IndexByte(sc.Bytes(), ' ')
+		if sp < 0 {
+			tb.Fatalf("%s:%d: no space", name, line)
+		}
+		local, err := strconv.ParseInt(string(sc.Bytes()[:sp]), 10, 64)
+		if err != nil {
+			tb.Fatalf("%s:%d: %v", name, line, err)
+		}
+		recs = append(recs, record{local, bytes.Clone(sc.Bytes()[sp+1:]), line})
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return recs
+}
+
+var (
+	spotBTC = Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8}
+	usdmBTC = Instrument{Symbol: "BTCUSDT", PriceScale: 2, QtyScale: 3}
+)
+
+const (
+	spotFile = "binance-spot-btcusdt-20240808.gz"
+	usdmFile = "binance-usdm-btcusdt-20240808.gz"
+)
+
+// top is a best bid and ask, prices and quantities.
+type top struct{ bid, ask orderbook.Level }
+
+func bookTop(b *orderbook.Book) top {
+	bid, _ := b.Best(orderbook.Bid)
+	ask, _ := b.Best(orderbook.Ask)
+	return top{bid, ask}
+}
+
+// TestRealRecordings replays both recordings through a Feed and checks the
+// sync against Binance's rules and the book against the exchange's own top
+// of book: every bookTicker whose u is the final update id of an applied
+// depth event must show exactly the best bid and ask the local book had
+// right after applying it, whichever frame arrived first.
+func TestRealRecordings(t *testing.T) {
+	tests := []struct {
+		file        string
+		venue       Venue
+		inst        Instrument
+		wantDropped uint64 // buffered events dropped before the bridge
+		// bridgeIndex is the index among depth frames of the event that
+		// must bridge the snapshot.
+		bridgeIndex int
+		// bridgeBeforeSnapshot says it arrives before the snapshot.
+		bridgeBeforeSnapshot bool
+	}{
+		// Spot: three depth events precede the snapshot; the first two
+		// are covered by it and the third bridges.
+		{spotFile, Spot, spotBTC, 2, 2, true},
+		// Futures: six precede the snapshot; four are covered, the
+		// fifth bridges, the sixth continues it.
+		{usdmFile, USDM, usdmBTC, 4, 4, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.venue.String(), func(t *testing.T) {
+			recs := loadRecording(t, tt.file)
+			tops := make(map[uint64]top)
+			var firstApplied uint64
+			var droppedAtBridge uint64
+			var f *Feed
+			book := orderbook.New(2048)
+			f, err := NewFeed(tt.venue, tt.inst, book, SyncConfig{OnApply: func(b *orderbook.Book) {
+				if firstApplied == 0 {
+					firstApplied = b.UpdateID()
+					droppedAtBridge = f.Sync().Counters().Dropped
+				}
+				if !b.Valid() {
+					t.Errorf("book not valid after applying u=%d", b.UpdateID())
+				}
+				tops[b.UpdateID()] = bookTop(b)
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tickers := make(map[uint64][]BookTicker)
+			var depths []DepthUpdate // headers only, in arrival order
+			snapAt := -1             // number of depth frames before the snapshot
+			var snapID uint64
+			for _, r := range recs {
+				ev, err := f.Handle(r.frame, r.local)
+				if err != nil {
+					t.Fatalf("%s:%d: %v", tt.file, r.line, err)
+				}
+				switch ev.Kind {
+				case KindDepth:
+					d := ev.Depth
+					d.Bids, d.Asks = nil, nil
+					depths = append(depths, d)
+				case KindBookTicker:
+					tickers[ev.Ticker.UpdateID] = append(tickers[ev.Ticker.UpdateID], ev.Ticker)
+				case KindSnapshot:
+					snapAt, snapID = len(depths), ev.Snapshot.LastUpdateID
+				}
+			}
+			c := f.Counters()
+			t.Logf("%s: %+v", tt.file, c)
+			if c.Gaps != 0 || c.Resyncs != 0 || c.Malformed != 0 || c.Snapshots != 1 {
+				t.Errorf("counters %+v: want no gaps, resyncs, malformed frames, and one snapshot", c)
+			}
+			if s := f.Sync().State(); s != Live {
+				t.Errorf("final state %v, want live", s)
+			}
+			if c.Applied+c.Dropped+uint64(f.Sync().Pending()) != uint64(len(depths)) {
+				t.Errorf("applied %d + dropped %d != %d depth frames", c.Applied, c.Dropped, len(depths))
+			}
+			if droppedAtBridge != tt.wantDropped {
+				t.Errorf("dropped %d events before the bridge, want %d", droppedAtBridge, tt.wantDropped)
+			}
+			// Find the bridging event and check it against the rule.
+			bridge := -1
+			for i, d := range depths {
+				if d.Final == firstApplied {
+					bridge = i
+					break
+				}
+			}
+			if bridge < 0 {
+				t.Fatalf("first applied u=%d is not a depth frame", firstApplied)
+			}
+			d := depths[bridge]
+			switch tt.venue {
+			case Spot:
+				if !(d.First <= snapID+1 && snapID+1 <= d.Final) {
+					t.Errorf("bridge U=%d u=%d does not cover lastUpdateId+1=%d", d.First, d.Final, snapID+1)
+				}
+			case USDM:
+				if !(d.First <= snapID && snapID <= d.Final) {
+					t.Errorf("bridge U=%d u=%d does not cover lastUpdateId=%d", d.First, d.Final, snapID)
+				}
+			}
+			if bridge != tt.bridgeIndex {
+				t.Errorf("bridging event is depth frame %d, want %d", bridge, tt.bridgeIndex)
+			}
+			if before := bridge < snapAt; before != tt.bridgeBeforeSnapshot {
+				t.Errorf("bridging event (depth frame %d) before the snapshot (after %d depth frames) = %v, want %v",
+					bridge, snapAt, before, tt.bridgeBeforeSnapshot)
+			}
+
+			pairs, bad := 0, 0
+			for u, ts := range tickers {
+				want, ok := tops[u]
+				if !ok {
+					continue
+				}
+				for _, tk := range ts {
+					pairs++
+					got := top{orderbook.Level{Price: tk.BidPrice, Qty: tk.BidQty}, orderbook.Level{Price: tk.AskPrice, Qty: tk.AskQty}}
+					if got != want {
+						bad++
+						if bad <= 5 {
+							t.Errorf("u=%d: book top %+v, bookTicker %+v", u, want, got)
+						}
+					}
+				}
+			}
+			t.Logf("%s: %d bookTicker/depth pairs checked, %d disagree; %d applied depth events, %d bookTickers",
+				tt.file, pairs, bad, len(tops), len(tickers))
+			if pairs < 100 {
+				t.Errorf("only %d pairs to cross-check, want at least 100", pairs)
+			}
+		})
+	}
+}
