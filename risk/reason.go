@@ -1,0 +1,131 @@
+package risk
+
+import "strconv"
+
+// Reason is why Check rejected an order, or ReasonOK. It is returned to the
+// caller, counted per value and logged once per burst, so it is a small
+// integer that can index an array without allocating.
+type Reason uint8
+
+// The reasons, in the order the checks run. ReasonOK is zero so that the zero
+// value means "accepted".
+const (
+	ReasonOK Reason = iota
+	// ReasonHalted: trading is halted (kill switch or SetState(Halted)).
+	ReasonHalted
+	// ReasonDailyLoss: halted because the day's loss exceeded MaxDailyLoss.
+	ReasonDailyLoss
+	// ReasonDrawdown: halted because the drawdown exceeded MaxDrawdown.
+	ReasonDrawdown
+	// ReasonBookkeeping: halted because risk's own accounting can no longer
+	// be trusted (a fill for an unknown order, an invalid fill, overflow).
+	ReasonBookkeeping
+	// ReasonReducingOnly: the state is Reducing and the order, together with
+	// the working orders on its side, would not strictly shrink the position.
+	ReasonReducingOnly
+	// ReasonInvalidOrder: nil order, zero ID, unknown side, price or
+	// quantity not positive.
+	ReasonInvalidOrder
+	// ReasonTick: the price is not a multiple of the instrument's tick.
+	ReasonTick
+	// ReasonLot: the quantity is not a multiple of the instrument's lot.
+	ReasonLot
+	// ReasonMinQty: the quantity is below the instrument's minimum.
+	ReasonMinQty
+	// ReasonMaxQty: the quantity is above the instrument's maximum.
+	ReasonMaxQty
+	// ReasonMinNotional: price × quantity is below the instrument's minimum.
+	ReasonMinNotional
+	// ReasonMaxOrderQty: the quantity is above the configured MaxOrderQty.
+	ReasonMaxOrderQty
+	// ReasonMaxOrderNotional: price × quantity is above MaxOrderNotional.
+	ReasonMaxOrderNotional
+	// ReasonNoBook: there is no book to check the price against.
+	ReasonNoBook
+	// ReasonInvalidBook: the book is not Valid (unsynced, one-sided, crossed).
+	ReasonInvalidBook
+	// ReasonStaleBook: the book's last update is older than StaleAfter.
+	ReasonStaleBook
+	// ReasonPriceBand: the price is further from the mid than PriceBandBps.
+	ReasonPriceBand
+	// ReasonMaxPosition: the position plus all working orders on the
+	// order's side would exceed MaxPosition.
+	ReasonMaxPosition
+	// ReasonMaxOpenOrders: MaxOpenOrders orders are already working.
+	ReasonMaxOpenOrders
+	// ReasonRateLimit: the order-rate token bucket is empty.
+	ReasonRateLimit
+	// ReasonDuplicate: the same side, price and quantity was accepted
+	// within DuplicateWindow.
+	ReasonDuplicate
+	// ReasonSelfTrade: the order would cross one of our own working orders.
+	ReasonSelfTrade
+	// ReasonDuplicateID: an order with this ID is already working.
+	ReasonDuplicateID
+
+	// NumReasons is the number of Reason values, for arrays indexed by Reason.
+	NumReasons
+)
+
+var reasonNames = [NumReasons]string{
+	ReasonOK:               "ok",
+	ReasonHalted:           "halted",
+	ReasonDailyLoss:        "daily_loss",
+	ReasonDrawdown:         "drawdown",
+	ReasonBookkeeping:      "bookkeeping",
+	ReasonReducingOnly:     "reducing_only",
+	ReasonInvalidOrder:     "invalid_order",
+	ReasonTick:             "tick",
+	ReasonLot:              "lot",
+	ReasonMinQty:           "min_qty",
+	ReasonMaxQty:           "max_qty",
+	ReasonMinNotional:      "min_notional",
+	ReasonMaxOrderQty:      "max_order_qty",
+	ReasonMaxOrderNotional: "max_order_notional",
+	ReasonNoBook:           "no_book",
+	ReasonInvalidBook:      "invalid_book",
+	ReasonStaleBook:        "stale_book",
+	ReasonPriceBand:        "price_band",
+	ReasonMaxPosition:      "max_position",
+	ReasonMaxOpenOrders:    "max_open_orders",
+	ReasonRateLimit:        "rate_limit",
+	ReasonDuplicate:        "duplicate",
+	ReasonSelfTrade:        "self_trade",
+	ReasonDuplicateID:      "duplicate_id",
+}
+
+// String returns the reason's snake_case name, as used in logs and metrics
+// labels. It does not allocate for known reasons.
+func (r Reason) String() string {
+	if r < NumReasons {
+		return reasonNames[r]
+	}
+	return "Reason(" + strconv.Itoa(int(r)) + ")"
+}
+
+// State is the trading state: what kinds of orders risk lets through.
+type State uint32
+
+// The trading states.
+const (
+	// Active lets every order that passes the checks through.
+	Active State = iota
+	// Reducing lets through only orders that shrink the position, counting
+	// the working orders on the same side.
+	Reducing
+	// Halted lets no new order through; only cancels leave.
+	Halted
+)
+
+// String returns "active", "reducing" or "halted".
+func (s State) String() string {
+	switch s {
+	case Active:
+		return "active"
+	case Reducing:
+		return "reducing"
+	case Halted:
+		return "halted"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
