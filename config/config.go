@@ -1,0 +1,305 @@
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/shopspring/decimal"
+)
+
+// Config is a validated nanotick configuration. Every field holds its final value:
+// defaults are applied and paths are resolved, so consumers never re-interpret it.
+type Config struct {
+	// File is the path the config was parsed from, as given to Parse.
+	File string
+
+	Engine      Engine
+	Instruments []Instrument
+	Strategies  []Strategy
+	Risk        Risk
+	Latency     Latency
+	Venues      Venues
+	// Backtest is nil when the file has no [backtest] table.
+	Backtest *Backtest
+	Admin    Admin
+
+	// Warnings are legal but suspicious settings, for "config check" to print.
+	Warnings []Warning
+}
+
+// Engine is the [engine] table.
+type Engine struct {
+	LogLevel          string        // trace|debug|info|warn|error
+	LogFormat         string        // auto|json|console
+	TimerInterval     time.Duration // period of onTimer
+	InstructionBudget int64         // VM instructions per strategy call
+	StaleBookAfter    time.Duration // a book without updates for this long is stale
+}
+
+// Venue names an exchange connector.
+type Venue string
+
+// The venues nanotick has connectors for.
+const (
+	VenueBinanceSpot Venue = "binance-spot"
+	VenueBinanceUSDM Venue = "binance-usdm"
+	VenueKraken      Venue = "kraken"
+	VenueSim         Venue = "sim"
+)
+
+// venueDecimals are the default fixed-point scales (price, quantity) used to decode each
+// venue's numbers when an instrument does not set its own.
+var venueDecimals = map[Venue][2]int{
+	VenueBinanceSpot: {8, 8},
+	VenueBinanceUSDM: {2, 3},
+	VenueKraken:      {8, 8},
+	VenueSim:         {8, 8},
+}
+
+// maxDecimals is the largest fixed-point scale; 10^18 is the largest power of ten an
+// int64 holds.
+const maxDecimals = 18
+
+// Instrument is one [[instrument]] table.
+type Instrument struct {
+	Symbol      string
+	Venue       Venue
+	TickSize    decimal.Decimal
+	LotSize     decimal.Decimal
+	MinQty      decimal.Decimal // defaults to LotSize
+	MaxQty      decimal.Decimal // zero means the venue sets no maximum
+	MinNotional decimal.Decimal // zero means none
+	// PriceDecimals and QtyDecimals are the fixed-point scales of the venue's numbers.
+	PriceDecimals int
+	QtyDecimals   int
+}
+
+// Language is what a strategy is written in.
+type Language string
+
+// The strategy languages.
+const (
+	LanguageJS Language = "js"
+	LanguageGo Language = "go"
+)
+
+// BuiltinPrefix marks a strategy file embedded in the binary ("builtin:market_maker")
+// rather than read from disk; the engine resolves it.
+const BuiltinPrefix = "builtin:"
+
+// Strategy is one [[strategy]] table.
+type Strategy struct {
+	Name string
+	// File is the script path resolved against the config file's directory, or a
+	// "builtin:" name. Empty for Go strategies.
+	File string
+	// Instrument is the Symbol of the declared instrument the strategy trades.
+	Instrument string
+	// Venue is the venue of that instrument, so the pair identifies it uniquely.
+	Venue    Venue
+	Language Language
+	GoName   string // registered Go strategy, for Language "go"
+	// Params are the [strategy.params] values sorted by name.
+	Params []Param
+}
+
+// Builtin returns the name of a builtin strategy script and true, or "" and false when
+// File is a path on disk.
+func (s *Strategy) Builtin() (string, bool) {
+	if len(s.File) > len(BuiltinPrefix) && s.File[:len(BuiltinPrefix)] == BuiltinPrefix {
+		return s.File[len(BuiltinPrefix):], true
+	}
+	return "", false
+}
+
+// Param returns the parameter called name.
+func (s *Strategy) Param(name string) (Param, bool) {
+	for _, p := range s.Params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Param{}, false
+}
+
+// ParamKind says which field of a Param holds its value.
+type ParamKind uint8
+
+// The kinds of strategy parameter.
+const (
+	ParamNumber ParamKind = iota + 1
+	ParamString
+	ParamBool
+)
+
+// Param is one strategy parameter. Exactly one of Number, String and Bool is meaningful,
+// as Kind says; integers in the file become Number, since the script sees JS numbers.
+type Param struct {
+	Name   string
+	Kind   ParamKind
+	Number float64
+	String string
+	Bool   bool
+}
+
+// StartState is the risk layer's state when the engine starts.
+type StartState string
+
+// The risk states.
+const (
+	StateActive   StartState = "active"
+	StateReducing StartState = "reducing"
+	StateHalted   StartState = "halted"
+)
+
+// Risk is the [risk] table. Every limit is required: a missing limit is an error, never
+// an implicit "unlimited".
+type Risk struct {
+	MaxOrderQty      decimal.Decimal
+	MaxOrderNotional decimal.Decimal
+	PriceBandBps     float64 // orders further than this from mid are rejected
+	MaxPosition      decimal.Decimal
+	MaxOpenOrders    int
+	OrderRate        float64 // orders per second, sustained
+	OrderBurst       int
+	DuplicateWindow  time.Duration // zero disables duplicate detection
+	MaxDailyLoss     decimal.Decimal
+	MaxDrawdown      decimal.Decimal
+	StartState       StartState
+}
+
+// Latency is the [latency] table.
+type Latency struct {
+	HistogramMax      time.Duration
+	SlowTickThreshold time.Duration // zero means off
+	ReportPercentiles []float64     // ascending, each in (0, 100]
+}
+
+// Venues holds the live venue tables; a nil entry means the venue is not configured.
+type Venues struct {
+	Binance *Binance
+}
+
+// Binance is the [venue.binance] table. It names where the credentials are, never the
+// credentials themselves.
+type Binance struct {
+	WSURL     string
+	RESTURL   string
+	WSAPIURL  string
+	APIKeyEnv string // environment variable holding the API key
+	// APISecretFile is the path of the file holding the API secret, resolved against the
+	// config file's directory; empty if not set.
+	APISecretFile string
+}
+
+// QueueModel is how the backtester estimates queue position.
+type QueueModel string
+
+// The queue models.
+const (
+	QueueRiskAverse QueueModel = "risk_averse"
+	QueuePowerLaw   QueueModel = "power_law"
+)
+
+// Backtest is the [backtest] table.
+type Backtest struct {
+	Data            []string // recording paths, resolved against the config file's directory
+	OrderLatency    time.Duration
+	ResponseLatency time.Duration
+	LatencyFile     string // resolved; empty if the fixed latencies are used
+	MakerFeeBps     float64
+	TakerFeeBps     float64
+	QueueModel      QueueModel
+	QueuePower      float64
+	PartialFills    bool
+	InitialBalance  decimal.Decimal
+	EquityInterval  time.Duration
+}
+
+// Admin is the [admin] table.
+type Admin struct {
+	Listen  string
+	Enabled bool
+}
+
+// Load reads and parses the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+//go:embed default.toml
+var defaultTOML []byte
+
+// DefaultTOML returns the text of the embedded default config.
+func DefaultTOML() []byte {
+	return append([]byte(nil), defaultTOML...)
+}
+
+// Default returns the embedded default config: a simulated BTCUSDT market with the
+// builtin market maker and conservative risk limits. It is what "nanotick run" uses when
+// given no config.
+func Default() *Config {
+	c, err := Parse("builtin:default.toml", DefaultTOML())
+	if err != nil {
+		// The embedded text is fixed at build time and TestDefault parses it, so this
+		// cannot happen in a tested binary.
+		panic(fmt.Sprintf("config: embedded default config is invalid: %v", err))
+	}
+	return c
+}
+
+// Parse parses and validates a config. filename is used in error messages and to resolve
+// the relative paths the file names. On failure the error is an ErrorList holding every
+// problem found, each naming its key and, where known, its line.
+func Parse(filename string, data []byte) (*Config, error) {
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		return nil, syntaxError(filename, err)
+	}
+	d := &decoder{file: filename, dir: filepath.Dir(filename), pos: indexPositions(data)}
+	c := d.config(&table{d: d, m: raw})
+	c.File = filename
+	if len(d.errs) > 0 {
+		sortErrors(d.errs)
+		return nil, ErrorList(d.errs)
+	}
+	sortWarnings(d.warns)
+	c.Warnings = d.warns
+	return c, nil
+}
+
+// syntaxError converts a go-toml error into an ErrorList with its position.
+func syntaxError(filename string, err error) error {
+	e := &Error{File: filename, Msg: err.Error()}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		e.Line, e.Col = de.Position()
+		e.Msg = trimTOMLPrefix(de.Error())
+		if k := de.Key(); len(k) > 0 {
+			p := ""
+			for _, part := range k {
+				p = joinPath(p, part)
+			}
+			e.Key = p
+			e.Msg = p + ": " + e.Msg
+		}
+	}
+	return ErrorList{e}
+}
+
+func trimTOMLPrefix(s string) string {
+	const prefix = "toml: "
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):]
+	}
+	return s
+}
