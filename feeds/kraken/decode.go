@@ -122,7 +122,7 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 			flag = fData
 			// Kraken sends channel and type first; should they ever
 			// come after data, remember where it is and read it then.
-			if string(channel) == "book" && typ != nil {
+			if string(channel) == "book" && (string(typ) == "snapshot" || string(typ) == "update") {
 				err = d.bookData(s, m)
 			} else {
 				dataAt = s.pos
@@ -161,10 +161,12 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 				return "data", errNoData
 			}
 			if dataAt >= 0 {
+				end := s.pos
 				s.pos = dataAt
 				if err := d.bookData(s, m); err != nil {
 					return "data", err
 				}
+				s.pos = end
 			}
 		case "heartbeat":
 			m.Kind = KindHeartbeat

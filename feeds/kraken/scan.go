@@ -200,6 +200,9 @@ func (s *scanner) number() ([]byte, error) {
 		return nil, errEOF
 	case b[i] == '0':
 		i++
+		if i < len(b) && isDigit(b[i]) {
+			return nil, errNumber // JSON has no leading zeros
+		}
 	case isDigit(b[i]):
 		for i < len(b) && isDigit(b[i]) {
 			i++
