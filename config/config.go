@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/shopspring/decimal"
 )
@@ -54,16 +55,12 @@ const (
 
 // venueDecimals are the default fixed-point scales (price, quantity) used to decode each
 // venue's numbers when an instrument does not set its own.
-var venueDecimals = map[Venue][2]int{
+var venueDecimals = map[Venue][2]fixed.Scale{
 	VenueBinanceSpot: {8, 8},
 	VenueBinanceUSDM: {2, 3},
 	VenueKraken:      {8, 8},
 	VenueSim:         {8, 8},
 }
-
-// maxDecimals is the largest fixed-point scale; 10^18 is the largest power of ten an
-// int64 holds.
-const maxDecimals = 18
 
 // Instrument is one [[instrument]] table.
 type Instrument struct {
@@ -72,11 +69,12 @@ type Instrument struct {
 	TickSize    decimal.Decimal
 	LotSize     decimal.Decimal
 	MinQty      decimal.Decimal // defaults to LotSize
-	MaxQty      decimal.Decimal // zero means the venue sets no maximum
+	MaxQty      decimal.Decimal
 	MinNotional decimal.Decimal // zero means none
-	// PriceDecimals and QtyDecimals are the fixed-point scales of the venue's numbers.
-	PriceDecimals int
-	QtyDecimals   int
+	// PriceDecimals and QtyDecimals are the fixed-point scales of the venue's numbers;
+	// every decimal above is exactly representable at its scale.
+	PriceDecimals fixed.Scale
+	QtyDecimals   fixed.Scale
 }
 
 // Language is what a strategy is written in.
@@ -157,19 +155,21 @@ const (
 	StateHalted   StartState = "halted"
 )
 
-// Risk is the [risk] table. Every limit is required: a missing limit is an error, never
-// an implicit "unlimited".
+// Risk is the [risk] table. Every limit is required and positive: a missing limit is an
+// error, never an implicit "unlimited". Field names and types match risk.Config, and
+// every amount is exactly representable at every instrument's scales, so the engine's
+// conversion cannot fail on a config that parsed.
 type Risk struct {
-	MaxOrderQty      decimal.Decimal
-	MaxOrderNotional decimal.Decimal
-	PriceBandBps     float64 // orders further than this from mid are rejected
-	MaxPosition      decimal.Decimal
-	MaxOpenOrders    int
-	OrderRate        float64 // orders per second, sustained
-	OrderBurst       int
-	DuplicateWindow  time.Duration // zero disables duplicate detection
-	MaxDailyLoss     decimal.Decimal
-	MaxDrawdown      decimal.Decimal
+	MaxOrderQty      decimal.Decimal // base units, at every instrument's qty_decimals
+	MaxOrderNotional decimal.Decimal // quote units, at every instrument's price_decimals
+	PriceBandBps     decimal.Decimal // distance from mid, basis points, at most 2 decimals, < 10000
+	MaxPosition      decimal.Decimal // base units
+	MaxOpenOrders    int             // 1..256 (risk.MaxOpenOrdersLimit)
+	OrdersPerSecond  decimal.Decimal // order_rate: at most 3 decimals, at most 1e6
+	OrderBurst       int             // 1..1e6
+	DuplicateWindow  time.Duration   // > 0
+	MaxDailyLoss     decimal.Decimal // quote units
+	MaxDrawdown      decimal.Decimal // quote units
 	StartState       StartState
 }
 

@@ -248,6 +248,31 @@ func (t *table) positiveDec(key string) (decimal.Decimal, bool) {
 	return x, ok
 }
 
+// exactNumber returns the number at key as an exact decimal. It accepts a TOML integer,
+// a float (converted through its shortest decimal text, which is what was written for
+// any literal of up to 15 significant digits) or a decimal string; ok is false when absent
+// or invalid. It is for limits like basis points that people write as plain numbers.
+func (t *table) exactNumber(key string) (decimal.Decimal, bool) {
+	v, ok := t.get(key)
+	if !ok {
+		return decimal.Decimal{}, false
+	}
+	switch x := v.(type) {
+	case int64:
+		return decimal.NewFromInt(x), true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			t.d.errorf(t.child(key), "must be a finite number, got %s", formatFloat(x))
+			return decimal.Decimal{}, false
+		}
+		return decimal.NewFromFloat(x), true
+	case string:
+		return t.dec(key)
+	}
+	t.d.errorf(t.child(key), "must be a number, got %s", describe(v))
+	return decimal.Decimal{}, false
+}
+
 // duration returns the Go duration string at key, or def if absent. Negative durations
 // are refused: no setting in nanotick means anything by them.
 func (t *table) duration(key string, def time.Duration) time.Duration {

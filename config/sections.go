@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/shopspring/decimal"
 )
 
@@ -41,7 +43,7 @@ func (d *decoder) config(top *table) *Config {
 	c := &Config{}
 	c.Engine = d.engine(top.table("engine"))
 	c.Instruments = d.instruments(top)
-	c.Risk = d.risk(top)
+	c.Risk = d.risk(top, c.Instruments)
 	c.Strategies = d.strategies(top, c.Instruments)
 	c.Latency = d.latency(top.table("latency"))
 	c.Venues = d.venues(top.table("venue"))
@@ -131,51 +133,67 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 		ok = false
 	}
 	scales := venueDecimals[in.Venue]
-	in.PriceDecimals = d.decimals(t, "price_decimals", scales[0], in.Venue != "")
-	in.QtyDecimals = d.decimals(t, "qty_decimals", scales[1], in.Venue != "")
+	var priceOK, qtyOK bool
+	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], in.Venue != "")
+	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], in.Venue != "")
+
+	// price checks x against the price scale, when the scale itself is sound.
+	price := func(key string, x decimal.Decimal) {
+		if priceOK {
+			d.representable(t.child(key), x, in.PriceDecimals, "price_decimals")
+		}
+	}
+	qty := func(key string, x decimal.Decimal) {
+		if qtyOK {
+			d.representable(t.child(key), x, in.QtyDecimals, "qty_decimals")
+		}
+	}
 
 	var tickOK, lotOK bool
 	if t.required("tick_size", "") {
-		in.TickSize, tickOK = t.positiveDec("tick_size")
+		if in.TickSize, tickOK = t.positiveDec("tick_size"); tickOK {
+			price("tick_size", in.TickSize)
+		}
 	}
 	if t.required("lot_size", "") {
-		in.LotSize, lotOK = t.positiveDec("lot_size")
+		if in.LotSize, lotOK = t.positiveDec("lot_size"); lotOK {
+			qty("lot_size", in.LotSize)
+		}
 	}
-	if tickOK && in.PriceDecimals >= 0 && !in.TickSize.Shift(int32(in.PriceDecimals)).IsInteger() {
-		d.errorf(t.child("tick_size"), "%s is not representable with price_decimals = %d; raise price_decimals", in.TickSize, in.PriceDecimals)
-	}
-	if lotOK && in.QtyDecimals >= 0 && !in.LotSize.Shift(int32(in.QtyDecimals)).IsInteger() {
-		d.errorf(t.child("lot_size"), "%s is not representable with qty_decimals = %d; raise qty_decimals", in.LotSize, in.QtyDecimals)
+	// multiple checks that a quantity limit is a whole number of lots, as venues
+	// guarantee; a limit between lots would be unreachable or misleading.
+	multiple := func(key string, x decimal.Decimal) {
+		if lotOK && !x.Mod(in.LotSize).IsZero() {
+			d.errorf(t.child(key), "%s is not a multiple of lot_size %s", x, in.LotSize)
+		}
 	}
 
 	in.MinQty = in.LotSize
 	if t.has("min_qty") {
 		if x, ok := t.positiveDec("min_qty"); ok {
 			in.MinQty = x
-			if lotOK && !x.Mod(in.LotSize).IsZero() {
-				d.errorf(t.child("min_qty"), "%s is not a multiple of lot_size %s", x, in.LotSize)
-			}
+			qty("min_qty", x)
+			multiple("min_qty", x)
 		}
 	} else {
 		t.known = append(t.known, "min_qty")
 	}
-	if t.has("max_qty") {
+	if t.required("max_qty", "the venue's largest order quantity") {
 		if x, ok := t.positiveDec("max_qty"); ok {
 			in.MaxQty = x
-			if lotOK && !x.Mod(in.LotSize).IsZero() {
-				d.errorf(t.child("max_qty"), "%s is not a multiple of lot_size %s", x, in.LotSize)
-			}
+			qty("max_qty", x)
+			multiple("max_qty", x)
 			if x.LessThan(in.MinQty) {
 				d.errorf(t.child("max_qty"), "%s is less than min_qty %s", x, in.MinQty)
 			}
 		}
-	} else {
-		t.known = append(t.known, "max_qty")
 	}
 	if t.has("min_notional") {
 		if x, ok := t.dec("min_notional"); ok {
 			if x.IsNegative() {
 				d.errorf(t.child("min_notional"), "must not be negative, got %q", x.String())
+			} else {
+				price("min_notional", x)
 			}
 			in.MinNotional = x
 		}
@@ -185,25 +203,37 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	return in, ok
 }
 
-// decimals decodes a fixed-point scale, defaulting to the venue's. It returns -1 when the
-// scale is unknown (bad value or unknown venue), which skips the checks that depend on it.
-func (d *decoder) decimals(t *table, key string, def int, haveVenue bool) int {
+// representable records an error unless x converts exactly to an int64 at scale s, which
+// is what the engine does with it; scaleKey names the setting that fixes it.
+func (d *decoder) representable(path string, x decimal.Decimal, s fixed.Scale, scaleKey string) bool {
+	_, err := s.FromDecimal(x)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, fixed.ErrPrecision):
+		d.errorf(path, "%s has more decimals than %s = %d holds; raise %s", x, scaleKey, s, scaleKey)
+	default:
+		d.errorf(path, "%s is too large for a 64-bit integer at %s = %d", x, scaleKey, s)
+	}
+	return false
+}
+
+// decimals decodes a fixed-point scale, defaulting to the venue's. ok is false when the
+// scale is unknown (bad value or unknown venue), which skips the checks that need it.
+func (d *decoder) decimals(t *table, key string, def fixed.Scale, haveVenue bool) (fixed.Scale, bool) {
 	if !t.has(key) {
 		t.known = append(t.known, key)
-		if !haveVenue {
-			return -1
-		}
-		return def
+		return def, haveVenue
 	}
 	n := t.integer(key, math.MinInt64)
 	if n == math.MinInt64 {
-		return -1
+		return 0, false
 	}
-	if n < 0 || n > maxDecimals {
-		d.errorf(t.child(key), "must be between 0 and %d, got %d", maxDecimals, n)
-		return -1
+	if n < 0 || n > int64(fixed.MaxScale) {
+		d.errorf(t.child(key), "must be between 0 and %d, got %d", fixed.MaxScale, n)
+		return 0, false
 	}
-	return int(n)
+	return fixed.Scale(n), true
 }
 
 func (d *decoder) strategies(top *table, instruments []Instrument) []Strategy {
@@ -382,7 +412,15 @@ func (d *decoder) params(t *table) []Param {
 	return out
 }
 
-func (d *decoder) risk(top *table) Risk {
+// Bounds of the risk layer (package risk), enforced here too so that a config that
+// parses is one the risk layer accepts; TestRiskBounds keeps them equal.
+const (
+	maxOpenOrdersLimit = 256
+	maxOrdersPerSecond = 1_000_000
+	maxBurst           = 1_000_000
+)
+
+func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 	r := Risk{}
 	t := top.table("risk")
 	if t == nil {
@@ -393,24 +431,46 @@ func (d *decoder) risk(top *table) Risk {
 	}
 	defer t.done()
 	const why = "fail closed: there is no implicit unlimited"
-	dec := func(key string) decimal.Decimal {
-		if t.required(key, why) {
-			x, _ := t.positiveDec(key)
+	// amount decodes a positive decimal limit that must be exact at every instrument's
+	// price or quantity scale.
+	amount := func(key string, qty bool) decimal.Decimal {
+		if !t.required(key, why) {
+			return decimal.Decimal{}
+		}
+		x, ok := t.positiveDec(key)
+		if !ok {
 			return x
 		}
-		return decimal.Decimal{}
-	}
-	posNum := func(key string) float64 {
-		if !t.required(key, why) {
-			return 0
-		}
-		x := t.number(key, math.NaN())
-		if x <= 0 {
-			d.errorf(t.child(key), "must be positive, got %s", formatFloat(x))
+		for _, in := range instruments {
+			s, scaleKey := in.PriceDecimals, "price_decimals"
+			if qty {
+				s, scaleKey = in.QtyDecimals, "qty_decimals"
+			}
+			if _, err := s.FromDecimal(x); err != nil {
+				d.errorf(t.child(key), "%s is not exact at instrument %s's %s = %d", x, in.Symbol, scaleKey, s)
+				break
+			}
 		}
 		return x
 	}
-	posInt := func(key string) int {
+	// exact decodes a positive number with at most places decimals and at most limit.
+	exact := func(key string, places int32, limit decimal.Decimal) decimal.Decimal {
+		if !t.required(key, why) {
+			return decimal.Decimal{}
+		}
+		x, ok := t.exactNumber(key)
+		switch {
+		case !ok:
+		case !x.IsPositive():
+			d.errorf(t.child(key), "must be positive, got %s", x)
+		case !x.Shift(places).IsInteger():
+			d.errorf(t.child(key), "must have at most %d decimals, got %s", places, x)
+		case x.GreaterThan(limit):
+			d.errorf(t.child(key), "must be at most %s, got %s", limit, x)
+		}
+		return x
+	}
+	count := func(key string, limit int64) int {
 		if !t.required(key, why) {
 			return 0
 		}
@@ -418,27 +478,30 @@ func (d *decoder) risk(top *table) Risk {
 		if x == math.MinInt64 {
 			return 0
 		}
-		if x <= 0 || x > math.MaxInt32 {
-			d.errorf(t.child(key), "must be a positive integer, got %d", x)
+		if x < 1 || x > limit {
+			d.errorf(t.child(key), "must be between 1 and %d, got %d", limit, x)
 			return 0
 		}
 		return int(x)
 	}
-	r.MaxOrderQty = dec("max_order_qty")
-	r.MaxOrderNotional = dec("max_order_notional")
-	r.PriceBandBps = posNum("price_band_bps")
-	if r.PriceBandBps > 10_000 {
-		d.errorf(t.child("price_band_bps"), "must be at most 10000 (100%%), got %s", formatFloat(r.PriceBandBps))
+	r.MaxOrderQty = amount("max_order_qty", true)
+	r.MaxOrderNotional = amount("max_order_notional", false)
+	r.PriceBandBps = exact("price_band_bps", 2, decimal.NewFromInt(10_000))
+	if r.PriceBandBps.Equal(decimal.NewFromInt(10_000)) {
+		d.errorf(t.child("price_band_bps"), "must be below 10000 (100%%), got %s", r.PriceBandBps)
 	}
-	r.MaxPosition = dec("max_position")
-	r.MaxOpenOrders = posInt("max_open_orders")
-	r.OrderRate = posNum("order_rate")
-	r.OrderBurst = posInt("order_burst")
-	if t.required("duplicate_window", why+"; write \"0s\" to disable") {
-		r.DuplicateWindow = t.duration("duplicate_window", 0)
+	r.MaxPosition = amount("max_position", true)
+	r.MaxOpenOrders = count("max_open_orders", maxOpenOrdersLimit)
+	r.OrdersPerSecond = exact("order_rate", 3, decimal.NewFromInt(maxOrdersPerSecond))
+	r.OrderBurst = count("order_burst", maxBurst)
+	if t.required("duplicate_window", why) {
+		r.DuplicateWindow = t.duration("duplicate_window", -1)
+		if r.DuplicateWindow == 0 {
+			d.errorf(t.child("duplicate_window"), "must be positive, got \"0s\"")
+		}
 	}
-	r.MaxDailyLoss = dec("max_daily_loss")
-	r.MaxDrawdown = dec("max_drawdown")
+	r.MaxDailyLoss = amount("max_daily_loss", false)
+	r.MaxDrawdown = amount("max_drawdown", false)
 	r.StartState = StartState(t.enum("start_state", string(StateActive),
 		string(StateActive), string(StateReducing), string(StateHalted)))
 	return r
