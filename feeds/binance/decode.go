@@ -475,7 +475,11 @@ func (d *Decoder) trade(kind EventKind, b []byte, i int) (int, error) {
 			ev.TradeTime, i, err = intValue(b, i)
 		case "s":
 			i, err = d.symbol(b, i)
-		case idKey:
+		case "t", "a":
+			if string(k) != idKey {
+				i, err = skipValue(b, i)
+				break
+			}
 			ev.ID, i, err = uintValue(b, i)
 			seen |= tID
 		case "f":

@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"encoding/binary"
 	"errors"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -341,6 +342,14 @@ func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 	if i < len(b) && b[i] == '.' {
 		i++
 		fstart := i
+		// Spot pads every fraction to 8 digits: take them in one SWAR
+		// step when the scale keeps all of them.
+		if int(scale) >= 8 && len(b)-i >= 8 && v <= swarLimit {
+			if x := binary.LittleEndian.Uint64(b[i:]); eightDigits(x) {
+				v = v*1e8 + int64(parseEight(x))
+				frac, i = 8, i+8
+			}
+		}
 		for ; i < len(b); i++ {
 			c := b[i] - '0'
 			if c > 9 {
@@ -384,4 +393,24 @@ func decimalSyntax(b []byte, i int) error {
 		return errNegativeIn
 	}
 	return fixed.ErrSyntax
+}
+
+// swarLimit is the largest v for which v*1e8 + 99999999 fits in an int64.
+const swarLimit = (1<<63 - 1 - 99999999) / 100000000
+
+// eightDigits reports whether the 8 bytes of x (little-endian) are all
+// ASCII digits. (The technique is from simdjson, Lemire and Langdale.)
+func eightDigits(x uint64) bool {
+	return (x&0xF0F0F0F0F0F0F0F0)|(((x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parseEight returns the value of the 8 ASCII digits in x, first digit in
+// the low byte, with three multiplications instead of eight.
+func parseEight(x uint64) uint32 {
+	const mask = 0x000000FF000000FF
+	const mul1 = 100 + 1000000<<32
+	const mul2 = 1 + 10000<<32
+	x -= 0x3030303030303030
+	x = x*10 + x>>8
+	return uint32(((x&mask)*mul1 + (x>>16&mask)*mul2) >> 32)
 }
