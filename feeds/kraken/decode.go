@@ -96,6 +96,7 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 	}
 	var (
 		channel, typ, method []byte
+		symbol               []byte // top level: in rejected subscribe responses
 		seen                 int
 		dataAt               = -1 // offset of "data" seen before the channel and type
 	)
@@ -134,6 +135,8 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 			m.Success, err = s.boolean()
 		case "error":
 			m.Error, err = s.str()
+		case "symbol":
+			symbol, err = s.str()
 		default:
 			err = s.skip()
 		}
@@ -178,6 +181,11 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 	case method != nil:
 		if string(method) == "subscribe" {
 			m.Kind = KindSubscribe
+			// A rejected request has no result; its symbol is at the
+			// top level.
+			if m.Symbol == nil {
+				m.Symbol = symbol
+			}
 		} else {
 			m.Kind = KindOther
 		}

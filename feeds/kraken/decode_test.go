@@ -87,7 +87,7 @@ func TestDecode(t *testing.T) {
 		{
 			name: "subscribe rejected",
 			in:   `{"error":"Already subscribed","method":"subscribe","req_id":7,"success":false,"symbol":"BTC/USD"}`,
-			want: Message{Kind: KindSubscribe, Error: []byte("Already subscribed")},
+			want: Message{Kind: KindSubscribe, Symbol: []byte("BTC/USD"), Error: []byte("Already subscribed")},
 		},
 		{
 			name: "pong",

@@ -209,7 +209,10 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 			return EventNone, nil
 		}
 	case KindSubscribe:
-		if string(m.Symbol) == f.cfg.Symbol && string(m.Channel) == "book" && !m.Success {
+		// A rejection carries no result, hence no channel; an ack
+		// for another channel of the same symbol is not ours.
+		ours := string(m.Channel) == "book" || m.Channel == nil
+		if string(m.Symbol) == f.cfg.Symbol && ours && !m.Success {
 			return EventNone, fmt.Errorf("kraken %s: %w: %s", f.cfg.Symbol, ErrSubscribe, m.Error)
 		}
 		return EventNone, nil

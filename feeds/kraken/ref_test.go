@@ -29,10 +29,10 @@ func refText(v int64, scale int) string {
 	return s[:len(s)-scale] + "." + s[len(s)-scale:]
 }
 
-// refChecksum applies the guide's rule to asks (lowest first) and bids
+// refChecksumText applies the guide's rule to asks (lowest first) and bids
 // (highest first): top 10 of each, price and qty at the instrument's
-// precision, '.' removed, leading zeros removed, CRC32 of the whole string.
-func refChecksum(asks, bids []orderbook.Level, ps, qs int) uint32 {
+// precision, '.' removed, leading zeros removed, all concatenated.
+func refChecksumText(asks, bids []orderbook.Level, ps, qs int) string {
 	var sb strings.Builder
 	for _, side := range [][]orderbook.Level{asks, bids} {
 		for i, l := range side {
@@ -44,7 +44,12 @@ func refChecksum(asks, bids []orderbook.Level, ps, qs int) uint32 {
 			}
 		}
 	}
-	return crc32.ChecksumIEEE([]byte(sb.String()))
+	return sb.String()
+}
+
+// refChecksum is the CRC32 of refChecksumText.
+func refChecksum(asks, bids []orderbook.Level, ps, qs int) uint32 {
+	return crc32.ChecksumIEEE([]byte(refChecksumText(asks, bids, ps, qs)))
 }
 
 // refBook is the reference book: one price → qty map per side.
@@ -142,4 +147,70 @@ func (b msgBuilder) build(typ, symbol string, bids, asks []orderbook.Level, sum 
 	m = strconv.AppendUint(m, uint64(sum), 10)
 	m = append(m, `,"timestamp":"2023-10-06T17:35:55.440295Z"}]}`...)
 	return m
+}
+
+// exchange simulates Kraken's side of one book subscription: the full book
+// (deeper than the subscription) and the messages a subscriber of depth
+// levels receives when it changes. Per the guide, an update carries every
+// level of the subscribed range that changed, a qty 0 for a level deleted
+// from the range, and nothing for a level merely pushed out of it.
+type exchange struct {
+	ref    *refBook
+	depth  int
+	b      msgBuilder
+	symbol string
+}
+
+// snapshot returns the snapshot message of the current book.
+func (e *exchange) snapshot() []byte {
+	asks, bids := e.ref.top(orderbook.Ask, e.depth), e.ref.top(orderbook.Bid, e.depth)
+	return e.b.build("snapshot", e.symbol, bids, asks, refChecksum(asks, bids, int(e.b.ps), int(e.b.qs)))
+}
+
+// step applies mutate to the exchange's book and returns the update a
+// subscriber receives, or nil when the subscribed range did not change (then
+// Kraken sends nothing).
+func (e *exchange) step(mutate func(r *refBook)) []byte {
+	oldAsks, oldBids := e.ref.top(orderbook.Ask, e.depth), e.ref.top(orderbook.Bid, e.depth)
+	mutate(e.ref)
+	asks, bids := e.ref.top(orderbook.Ask, e.depth), e.ref.top(orderbook.Bid, e.depth)
+	da := e.diff(orderbook.Ask, oldAsks, asks)
+	db := e.diff(orderbook.Bid, oldBids, bids)
+	if len(da) == 0 && len(db) == 0 {
+		return nil
+	}
+	return e.b.build("update", e.symbol, db, da, refChecksum(asks, bids, int(e.b.ps), int(e.b.qs)))
+}
+
+func (e *exchange) diff(s orderbook.Side, old, cur []orderbook.Level) []orderbook.Level {
+	var out []orderbook.Level
+	was := map[int64]int64{}
+	for _, l := range old {
+		was[l.Price] = l.Qty
+	}
+	in := map[int64]bool{}
+	for _, l := range cur {
+		in[l.Price] = true
+		if q, ok := was[l.Price]; !ok || q != l.Qty {
+			out = append(out, l)
+		}
+	}
+	for _, l := range old {
+		if _, live := e.ref.side[s][l.Price]; !in[l.Price] && !live {
+			out = append(out, orderbook.Level{Price: l.Price})
+		}
+	}
+	if e.b.rng == nil {
+		return out
+	}
+	e.b.rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	var dup []orderbook.Level
+	for _, l := range out {
+		if e.b.rng.IntN(8) == 0 {
+			// The same price twice in one message: the last one wins.
+			dup = append(dup, orderbook.Level{Price: l.Price, Qty: l.Qty + 1})
+		}
+		dup = append(dup, l)
+	}
+	return dup
 }
