@@ -1,0 +1,3 @@
+console.log([]);
+console.log([[]]);
+console.log([], []);

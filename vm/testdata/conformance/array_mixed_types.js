@@ -1,0 +1,3 @@
+console.log([1, "a", true, null, undefined]);
+console.log([1.5, -0, NaN]);
+console.log([[], {}]);

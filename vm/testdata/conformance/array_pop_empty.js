@@ -1,0 +1,3 @@
+const a = [];
+console.log(a.pop());
+console.log(a.length);

@@ -1,0 +1,11 @@
+const a = [1, 2, 3, 4, 5];
+console.log(a.slice(1, 3));
+console.log(a.slice(2));
+console.log(a.slice());
+console.log(a.slice(-2));
+console.log(a.slice(1, -1));
+console.log(a.slice(3, 1));
+console.log(a.slice(0, 100));
+const b = a.slice();
+b[0] = 99;
+console.log(a[0], b[0]);

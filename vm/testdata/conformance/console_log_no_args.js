@@ -1,0 +1,2 @@
+console.log();
+console.log("after empty");

@@ -1,0 +1,3 @@
+const a = [2, 1];
+const b = a.sort((x, y) => x - y);
+console.log(a === b, b);

@@ -1,0 +1,11 @@
+const bids = [{ px: 99.5, qty: 3 }, { px: 99.75, qty: 1 }, { px: 99.25, qty: 7 }];
+const asks = [{ px: 100.25, qty: 2 }, { px: 100, qty: 4 }];
+bids.sort((a, b) => b.px - a.px);
+asks.sort((a, b) => a.px - b.px);
+const mid = (bids[0].px + asks[0].px) / 2;
+const spread = asks[0].px - bids[0].px;
+console.log(mid, spread);
+let depth = 0;
+for (const l of bids) depth += l.qty;
+console.log(depth);
+console.log(bids[0], asks[0]);
