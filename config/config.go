@@ -289,8 +289,8 @@ func syntaxError(filename string, err error) error {
 			for _, part := range k {
 				p = joinPath(p, part)
 			}
+			// go-toml's messages already name the key, so it is not prefixed again.
 			e.Key = p
-			e.Msg = p + ": " + e.Msg
 		}
 	}
 	return ErrorList{e}

@@ -20,6 +20,9 @@ type decoder struct {
 	pos   positions
 	errs  []*Error
 	warns []Warning
+	// badScale holds the venue:symbol of instruments whose decimals are invalid, so that
+	// checks at those scales are skipped rather than reported against a wrong scale.
+	badScale map[string]bool
 }
 
 // at returns the position of path, or of its nearest ancestor that has one, so that an

@@ -136,6 +136,12 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	var priceOK, qtyOK bool
 	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], in.Venue != "")
 	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], in.Venue != "")
+	if !priceOK || !qtyOK {
+		if d.badScale == nil {
+			d.badScale = map[string]bool{}
+		}
+		d.badScale[string(in.Venue)+":"+in.Symbol] = true
+	}
 
 	// price checks x against the price scale, when the scale itself is sound.
 	price := func(key string, x decimal.Decimal) {
@@ -442,6 +448,9 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 			return x
 		}
 		for _, in := range instruments {
+			if d.badScale[string(in.Venue)+":"+in.Symbol] {
+				continue
+			}
 			s, scaleKey := in.PriceDecimals, "price_decimals"
 			if qty {
 				s, scaleKey = in.QtyDecimals, "qty_decimals"
