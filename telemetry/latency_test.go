@@ -85,3 +85,23 @@ func BenchmarkRecord(b *testing.B) {
 		l.Record(Strategy, v&0xfffff)
 	}
 }
+
+func TestNanotimeAdvances(t *testing.T) {
+	a := Nanotime()
+	time.Sleep(2 * time.Millisecond)
+	if d := Nanotime() - a; d < int64(time.Millisecond) || d > int64(time.Minute) {
+		t.Errorf("Nanotime advanced %d ns across a 2ms sleep", d)
+	}
+}
+
+func BenchmarkNanotime(b *testing.B) {
+	for b.Loop() {
+		_ = Nanotime()
+	}
+}
+
+func BenchmarkTimeNow(b *testing.B) {
+	for b.Loop() {
+		_ = time.Now()
+	}
+}
