@@ -1,0 +1,187 @@
+package binance
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// realFrames are the seeds of the decoder fuzz targets: real frames of every
+// kind and venue.
+var realFrames = []string{
+	spotDepthFrame, spotTickerFrame, spotTradeFrame, spotSnapshotFrame,
+	usdmDepthFrame, usdmTickerFrame, usdmTradeFrame, usdmSnapshotFrame, aggTradeFrame,
+	`{"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3"}`,
+}
+
+// FuzzDecode feeds arbitrary frames to decoders of both venues' scales. It
+// must never panic; a malformed frame must come back as an *Error with a
+// KindNone event; a decoded one must be self-consistent and decode the same
+// way twice.
+func FuzzDecode(f *testing.F) {
+	for _, s := range realFrames {
+		f.Add([]byte(s))
+	}
+	spot, _ := NewDecoder(spotBTC)
+	usdm, _ := NewDecoder(usdmBTC)
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		for _, d := range []*Decoder{spot, usdm} {
+			ev, err := d.Decode(frame)
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || !strings.HasPrefix(err.Error(), "binance: ") {
+					t.Fatalf("error %q (%T) is not a binance *Error", err, err)
+				}
+				if ev.Kind != KindNone {
+					t.Fatalf("kind %v with error %v", ev.Kind, err)
+				}
+				continue
+			}
+			first := project(ev)
+			checkEvent(t, &first)
+			again, err := d.Decode(frame)
+			if err != nil || !reflect.DeepEqual(project(again), first) {
+				t.Fatalf("second decode differs: %v", err)
+			}
+		}
+	})
+}
+
+func checkEvent(t *testing.T, e *Event) {
+	t.Helper()
+	nonNeg := func(ls []orderbook.Level) {
+		for _, l := range ls {
+			if l.Price < 0 || l.Qty < 0 {
+				t.Fatalf("negative level %+v", l)
+			}
+		}
+	}
+	switch e.Kind {
+	case KindDepth:
+		if e.Depth.First > e.Depth.Final {
+			t.Fatalf("U %d > u %d", e.Depth.First, e.Depth.Final)
+		}
+		nonNeg(e.Depth.Bids)
+		nonNeg(e.Depth.Asks)
+	case KindSnapshot:
+		nonNeg(e.Snapshot.Bids)
+		nonNeg(e.Snapshot.Asks)
+	case KindTrade, KindAggTrade:
+		if e.Trade.Price < 0 || e.Trade.Qty < 0 {
+			t.Fatalf("negative trade %+v", e.Trade)
+		}
+	case KindBookTicker:
+		tk := e.Ticker
+		if tk.BidPrice < 0 || tk.BidQty < 0 || tk.AskPrice < 0 || tk.AskQty < 0 {
+			t.Fatalf("negative ticker %+v", tk)
+		}
+	default:
+		t.Fatalf("decoded kind %v", e.Kind)
+	}
+}
+
+// FuzzDecimal checks the decoder's specialized number parser against
+// fixed.Scale.Parse: whatever it accepts, fixed accepts with the same value,
+// and what fixed rejects it rejects too.
+func FuzzDecimal(f *testing.F) {
+	for _, s := range []string{"61837.63000000", "0.00100000", "15.918", "92233720368.54775807", "1.", "-1", "1e3", "00012.5"} {
+		f.Add(s, uint8(8))
+		f.Add(s, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, s string, scale uint8) {
+		sc := fixed.Scale(scale % 19)
+		q := []byte(`"` + s + `"`)
+		got, _, err := decimal(q, 0, sc)
+		want, ferr := sc.Parse([]byte(s))
+		if err == nil && (ferr != nil || got != want) {
+			t.Fatalf("decimal(%q, %d) = %d, fixed says %d, %v", s, sc, got, want, ferr)
+		}
+		if ferr != nil && err == nil {
+			t.Fatalf("decimal(%q, %d) accepted what fixed rejects: %v", s, sc, ferr)
+		}
+	})
+}
+
+// FuzzSync drives a Sync with random streams of depth events and snapshots
+// and checks, after every step, that the book is valid exactly when the
+// Sync is live, and that every event it applied obeys Binance's rules
+// relative to the previous applied event or the snapshot.
+func FuzzSync(f *testing.F) {
+	f.Add([]byte{1, 1, 1, 1, 0, 2, 0, 0, 1, 1, 2, 1, 1, 3, 0, 0}, false)
+	f.Add([]byte{1, 1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 1, 2, 1, 1, 1, 0, 0, 1}, true)
+	f.Fuzz(func(t *testing.T, ops []byte, futures bool) {
+		venue := Spot
+		if futures {
+			venue = USDM
+		}
+		type sent struct{ first, final, prev uint64 }
+		var events []sent // indexed by the local time passed with them
+		var (
+			ref      uint64 // the book's update id in the model
+			bridged  bool   // an event has been applied since the last snapshot
+			checkErr string
+		)
+		s := NewSync(venue, orderbook.New(16), SyncConfig{MaxPending: 8, MaxPendingLevels: 8,
+			OnApply: func(b *orderbook.Book) {
+				e := events[b.LocalTime()]
+				var ok bool
+				switch {
+				case venue == Spot:
+					ok = e.first <= ref+1 && ref+1 <= e.final
+				case !bridged:
+					ok = e.first <= ref && ref <= e.final
+				default:
+					ok = e.prev == ref
+				}
+				if !ok && checkErr == "" {
+					checkErr = "applied event breaks the sequence"
+				}
+				ref, bridged = e.final, true
+			}})
+		next := uint64(1000) // the next update id the "exchange" will send
+		for k := 0; k+3 < len(ops); k += 4 {
+			op := ops[k : k+4]
+			if op[0]%8 == 0 {
+				id := next - 1 - uint64(op[1]%6) + uint64(op[2]%3)
+				// The model moves first: buffered events are applied
+				// inside OnSnapshot.
+				ref, bridged = id, false
+				events = append(events, sent{}) // keep local times aligned
+				s.OnSnapshot(&Snapshot{LastUpdateID: id, Bids: []orderbook.Level{lv(1, 1)}, Asks: []orderbook.Level{lv(farAsk, 1)}}, int64(len(events)-1))
+			} else {
+				first := next + uint64(op[1]%4) - 1 // usually next, sometimes a gap or an overlap
+				final := first + uint64(op[2]%4)
+				prev := next - 1
+				if op[3]%5 == 0 {
+					prev -= uint64(op[3] % 3)
+				}
+				events = append(events, sent{first, final, prev})
+				d := DepthUpdate{First: first, Final: final, Prev: prev, HasPrev: true,
+					Bids: []orderbook.Level{lv(int64(2+op[3]%4), int64(op[2]%2))}}
+				if err := s.OnDepth(&d, int64(len(events)-1)); err != nil {
+					t.Fatal(err)
+				}
+				if final >= next {
+					next = final + 1
+				}
+			}
+			if checkErr != "" {
+				t.Fatalf("op %d: %s (state %v)", k/4, checkErr, s.State())
+			}
+			if s.Book().Valid() != (s.State() == Live) {
+				t.Fatalf("op %d: valid %v in state %v", k/4, s.Book().Valid(), s.State())
+			}
+			if s.NeedSnapshot() != (s.State() == WaitingSnapshot || s.State() == NeedResync) {
+				t.Fatalf("op %d: NeedSnapshot %v in state %v", k/4, s.NeedSnapshot(), s.State())
+			}
+			c := s.Counters()
+			if c.Resyncs != c.Gaps+c.StaleSnapshots+c.Overflows {
+				t.Fatalf("op %d: counters %+v", k/4, c)
+			}
+		}
+	})
+}
