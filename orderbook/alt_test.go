@@ -29,16 +29,80 @@ func (b *Book) appendLevels(dst []Level, side Side) []Level {
 	return b.AppendLevels(dst, side, b.Len(side))
 }
 
-// better reports whether price a is better than price b on side.
-func better(side Side, a, b int64) bool {
-	if side == Bid {
-		return a > b
-	}
-	return a < b
+// sortedEnd is a flat sorted array per side, best level last, found by a
+// linear scan of the top 16 levels and a binary search below: the first
+// version of Book. It wins when updates cluster at the top, and loses on the
+// recordings, where most land hundreds of levels down and every insert and
+// delete there shifts them all.
+type sortedEnd struct{ sides [2][]Level }
+
+func newSortedEnd(n int) *sortedEnd {
+	return &sortedEnd{[2][]Level{make([]Level, 0, n), make([]Level, 0, n)}}
 }
 
-// binaryEnd is Book's layout (best level last) with a plain binary search
-// and no linear scan from the top.
+func (b *sortedEnd) Set(side Side, price, qty int64) {
+	lv := b.sides[side]
+	i, found := b.search(lv, side, price)
+	switch {
+	case qty <= 0:
+		if found {
+			b.sides[side] = append(lv[:i], lv[i+1:]...)
+		}
+	case found:
+		lv[i].Qty = qty
+	default:
+		lv = append(lv, Level{})
+		copy(lv[i+1:], lv[i:])
+		lv[i] = Level{price, qty}
+		b.sides[side] = lv
+	}
+}
+
+func (*sortedEnd) search(lv []Level, side Side, price int64) (int, bool) {
+	const linearScan = 16
+	n := len(lv)
+	stop := max(n-linearScan, 0)
+	for i := n - 1; i >= stop; i-- {
+		if p := lv[i].Price; !better(side, price, p) {
+			if p == price {
+				return i, true
+			}
+			continue
+		}
+		return i + 1, false
+	}
+	lo, hi := 0, stop
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if better(side, price, lv[m].Price) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < stop && lv[lo].Price == price
+}
+
+func (b *sortedEnd) Best(side Side) (Level, bool) {
+	lv := b.sides[side]
+	if len(lv) == 0 {
+		return Level{}, false
+	}
+	return lv[len(lv)-1], true
+}
+
+func (b *sortedEnd) Clear() { b.sides[0], b.sides[1] = b.sides[0][:0], b.sides[1][:0] }
+
+func (b *sortedEnd) appendLevels(dst []Level, side Side) []Level {
+	lv := b.sides[side]
+	for i := len(lv) - 1; i >= 0; i-- {
+		dst = append(dst, lv[i])
+	}
+	return dst
+}
+
+// binaryEnd is sortedEnd with a plain binary search and no linear scan from
+// the top.
 type binaryEnd struct{ sides [2][]Level }
 
 func newBinaryEnd(n int) *binaryEnd {
@@ -182,122 +246,15 @@ func (b *mapBook) appendLevels(dst []Level, side Side) []Level {
 	return dst
 }
 
-// chunked is a two-level B+tree: each side is a list of sorted chunks of at
-// most chunkSize levels, best level last as in Book. Finding a chunk is a
-// binary search over the chunks, and an insert or delete shifts at most one
-// chunk, so its cost does not grow with the depth of the book. Emptied
-// chunks go to a pool for reuse; chunks are split when full and never
-// merged.
-type chunked struct {
-	sides [2][][]Level
-	pool  [][]Level
-}
-
-const chunkSize = 64
-
-func newChunked(n int) *chunked {
-	c := &chunked{}
-	for range 2 * (n/(chunkSize/2) + 1) {
-		c.pool = append(c.pool, make([]Level, 0, chunkSize))
-	}
-	return c
-}
-
-func (c *chunked) chunk() []Level {
-	if n := len(c.pool); n > 0 {
-		ch := c.pool[n-1]
-		c.pool = c.pool[:n-1]
-		return ch[:0]
-	}
-	return make([]Level, 0, chunkSize)
-}
-
-func (c *chunked) Set(side Side, price, qty int64) {
-	chs := c.sides[side]
-	// The chunk for price: the last whose worst level is not better than it.
-	k := sort.Search(len(chs), func(k int) bool { return better(side, chs[k][0].Price, price) }) - 1
-	if k < 0 {
-		k = 0
-	}
-	if len(chs) == 0 {
-		if qty <= 0 {
-			return
-		}
-		c.sides[side] = append(chs, append(c.chunk(), Level{price, qty}))
-		return
-	}
-	lv := chs[k]
-	i := sort.Search(len(lv), func(i int) bool { return !better(side, price, lv[i].Price) })
-	found := i < len(lv) && lv[i].Price == price
-	switch {
-	case qty <= 0:
-		if !found {
-			return
-		}
-		lv = append(lv[:i], lv[i+1:]...)
-		if len(lv) > 0 {
-			chs[k] = lv
-			return
-		}
-		c.pool = append(c.pool, lv)
-		c.sides[side] = append(chs[:k], chs[k+1:]...)
-	case found:
-		lv[i].Qty = qty
-	default:
-		if len(lv) == chunkSize {
-			// Split: the better half moves to a new chunk above k.
-			hi := append(c.chunk(), lv[chunkSize/2:]...)
-			lv = lv[:chunkSize/2]
-			chs = append(chs, nil)
-			copy(chs[k+2:], chs[k+1:])
-			chs[k], chs[k+1] = lv, hi
-			c.sides[side] = chs
-			if i >= chunkSize/2 {
-				k, i, lv = k+1, i-chunkSize/2, hi
-			}
-		}
-		lv = append(lv, Level{})
-		copy(lv[i+1:], lv[i:])
-		lv[i] = Level{price, qty}
-		chs[k] = lv
-	}
-}
-
-func (c *chunked) Best(side Side) (Level, bool) {
-	chs := c.sides[side]
-	if len(chs) == 0 {
-		return Level{}, false
-	}
-	top := chs[len(chs)-1]
-	return top[len(top)-1], true
-}
-
-func (c *chunked) Clear() {
-	for s := range c.sides {
-		c.pool = append(c.pool, c.sides[s]...)
-		c.sides[s] = c.sides[s][:0]
-	}
-}
-
-func (c *chunked) appendLevels(dst []Level, side Side) []Level {
-	chs := c.sides[side]
-	for k := len(chs) - 1; k >= 0; k-- {
-		for i := len(chs[k]) - 1; i >= 0; i-- {
-			dst = append(dst, chs[k][i])
-		}
-	}
-	return dst
-}
-
 // alternatives lists every structure the benchmark compares, Book first.
 var alternatives = []struct {
 	name string
 	new  func(capacity int) setter
 }{
 	{"Book", func(n int) setter { return New(n) }},
+	{"sortedEnd", func(n int) setter { return newSortedEnd(n) }},
 	{"binaryEnd", func(n int) setter { return newBinaryEnd(n) }},
 	{"binaryFront", func(n int) setter { return newBinaryFront(n) }},
-	{"chunked", func(n int) setter { return newChunked(n) }},
 	{"map", func(n int) setter { return newMapBook(n) }},
 }
 
@@ -347,35 +304,36 @@ func TestAltAgainstModel(t *testing.T) {
 }
 
 // BenchmarkApplyRealDepth replays the real depth levels of the spot
-// recording: the REST snapshot (1000 levels a side), then every level of
-// every depth update not covered by it, into each structure. ns/level is the
-// time per level update, snapshot included; ns/update-level excludes the
-// snapshot load.
+// recording into each structure: the REST snapshot (1000 levels a side),
+// then every level of every depth update not covered by it. ns/level is the
+// time per level update, snapshot included. The usdm sub-benchmarks do the
+// same with the futures recording, whose book is deeper.
 func BenchmarkApplyRealDepth(b *testing.B) {
-	d := loadSpotDepth(b)
-	all := append(slices.Clip(d.snapshot), d.updates...)
-	for _, alt := range alternatives {
-		b.Run(alt.name, func(b *testing.B) {
-			book := alt.new(1024)
-			replay := func(ops []op) {
-				for _, o := range ops {
-					book.Set(o.side, o.price, o.qty)
+	for _, rec := range []struct{ name, file string }{{"spot", spotFile}, {"usdm", usdmFile}} {
+		d := loadDepth(b, rec.file)
+		all := append(slices.Clip(d.snapshot), d.updates...)
+		for _, alt := range alternatives {
+			b.Run(rec.name+"/"+alt.name, func(b *testing.B) {
+				book := alt.new(1024)
+				replay := func() {
+					book.Clear()
+					for _, o := range all {
+						book.Set(o.side, o.price, o.qty)
+					}
 				}
-			}
-			book.Clear()
-			replay(all) // reach the working depth and capacity
-			b.ResetTimer()
-			for b.Loop() {
-				book.Clear()
-				replay(all)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(all)), "ns/level")
-		})
+				replay() // grow to the working depth,
+				replay() // and let Clear size the free list
+				for b.Loop() {
+					replay()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(all)), "ns/level")
+			})
+		}
 	}
 }
 
-// BenchmarkApplyRealUpdates is BenchmarkApplyRealDepth without the snapshot
-// load in the timing: the steady state of a live book.
+// BenchmarkApplyRealUpdates is the spot case of BenchmarkApplyRealDepth
+// without the snapshot load in the timing: the steady state of a live book.
 func BenchmarkApplyRealUpdates(b *testing.B) {
 	d := loadSpotDepth(b)
 	for _, alt := range alternatives {
@@ -387,13 +345,20 @@ func BenchmarkApplyRealUpdates(b *testing.B) {
 					book.Set(o.side, o.price, o.qty)
 				}
 			}
+			update := func() {
+				for _, o := range d.updates {
+					book.Set(o.side, o.price, o.qty)
+				}
+			}
+			load() // grow to the working depth
+			update()
+			load()
+			update()
 			for b.Loop() {
 				b.StopTimer()
 				load()
 				b.StartTimer()
-				for _, o := range d.updates {
-					book.Set(o.side, o.price, o.qty)
-				}
+				update()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(d.updates)), "ns/level")
 		})

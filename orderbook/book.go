@@ -9,13 +9,13 @@
 // A Book is not safe for concurrent use; it belongs to the goroutine that
 // applies the feed.
 //
-// Each side is a slice sorted so that the best level is at the END: bids
-// ascending by price, asks descending. Almost all updates on a live feed touch
-// the top of the book, and at the end of a slice an insert or delete moves
-// only the few levels above it. The position of a price is found by a short
-// linear scan from the top, falling back to binary search for deep levels.
-// This was chosen by measurement on recorded Binance data; the alternatives
-// and the benchmark that compares them are in alt_test.go.
+// Each side is a short list of sorted chunks of at most chunkSize levels
+// each, a two-level B+tree: the best level is the last of the last chunk, so
+// Best and Crossed are O(1), and an insert or delete shifts the levels of one
+// chunk only, whatever the depth. The recorded Binance feeds need this: most
+// updates land tens to thousands of levels below the top, where a flat sorted
+// array pays a long shift on every insert and delete. The measurement and the
+// structures that lost are in alt_test.go.
 package orderbook
 
 import "strconv"
@@ -46,15 +46,15 @@ func (s Side) Opposite() Side { return s ^ 1 }
 // Level is one price level: the total quantity resting at a price.
 type Level struct{ Price, Qty int64 }
 
-// linearScan is how many levels from the top Set scans one by one before it
-// switches to binary search. Most updates land within it (see alt_test.go).
-const linearScan = 16
+// chunkSize is the most levels a chunk holds. It was tuned on the
+// recordings (see BenchmarkApplyRealDepth): smaller chunks make the search
+// over chunks longer, larger ones make every shift longer.
+const chunkSize = 64
 
 // Book is an L2 order book. The zero value is not usable; call New.
 type Book struct {
-	// sides[Bid] is ascending by price, sides[Ask] descending: the best
-	// level of each side is its last element.
-	sides [2][]Level
+	sides [2]bookSide
+	free  [][]Level // empty chunks with capacity chunkSize, for reuse
 
 	synced    bool
 	updateID  uint64
@@ -62,16 +62,41 @@ type Book struct {
 	localTime int64
 }
 
+// bookSide is one side of the book.
+type bookSide struct {
+	// chunks is ordered from the worst prices to the best, and each chunk
+	// from its worst level to its best. No chunk is empty.
+	chunks [][]Level
+	n      int // total levels
+}
+
 // New returns an empty book with room for capacityPerSide levels on each
-// side. A side that outgrows its capacity is reallocated to twice the size:
-// amortized growth, which never happens again once the book has reached its
-// working depth. A negative capacity is treated as zero.
+// side. A side that outgrows its capacity allocates more chunks: amortized
+// growth, which stops once the book has reached its working depth, because
+// chunks emptied by deletes are kept for reuse. A negative capacity is
+// treated as zero.
 func New(capacityPerSide int) *Book {
-	capacityPerSide = max(capacityPerSide, 0)
-	return &Book{sides: [2][]Level{
-		make([]Level, 0, capacityPerSide),
-		make([]Level, 0, capacityPerSide),
-	}}
+	// Chunks are split in halves, so a side needs up to one chunk per
+	// chunkSize/2 levels, and one for the remainder.
+	perSide := max(capacityPerSide, 0)/(chunkSize/2) + 1
+	b := &Book{free: make([][]Level, 2*perSide)}
+	levels := make([]Level, 2*perSide*chunkSize)
+	for i := range b.free {
+		b.free[i] = levels[i*chunkSize : i*chunkSize : (i+1)*chunkSize]
+	}
+	for s := range b.sides {
+		b.sides[s].chunks = make([][]Level, 0, perSide)
+	}
+	return b
+}
+
+// better reports whether price a is better than price b on side: higher
+// for bids, lower for asks.
+func better(side Side, a, b int64) bool {
+	if side == Bid {
+		return a > b
+	}
+	return a < b
 }
 
 // Set sets the quantity at price on side. A quantity of zero deletes the
@@ -82,64 +107,122 @@ func (b *Book) Set(side Side, price, qty int64) {
 	if side > Ask {
 		return
 	}
-	lv := b.sides[side]
-	i, found := search(lv, side, price)
-	switch {
-	case qty <= 0:
-		if found {
-			b.sides[side] = append(lv[:i], lv[i+1:]...)
+	s := &b.sides[side]
+	if len(s.chunks) == 0 {
+		if qty > 0 {
+			s.chunks = append(s.chunks, append(b.chunk(), Level{price, qty}))
+			s.n = 1
 		}
-	case found:
-		lv[i].Qty = qty
-	default:
-		// append grows lv when it is full; copy then shifts the levels
-		// above i, which are few because i is usually near the top.
-		lv = append(lv, Level{})
-		copy(lv[i+1:], lv[i:])
-		lv[i] = Level{price, qty}
-		b.sides[side] = lv
+		return
 	}
-}
-
-// search returns the index at which price is or would be inserted in lv,
-// which is sorted with the best level last, and whether it is there.
-func search(lv []Level, side Side, price int64) (int, bool) {
-	// below reports whether level l sorts before (is worse than) price.
-	below := func(l int64) bool {
-		if side == Bid {
-			return l < price
-		}
-		return l > price
-	}
-	n := len(lv)
-	stop := max(n-linearScan, 0)
-	for i := n - 1; i >= stop; i-- {
-		if p := lv[i].Price; !below(p) {
-			if p == price {
-				return i, true
-			}
-			continue
-		}
-		return i + 1, false
-	}
-	// Binary search in lv[:stop]: find the first level not below price.
-	lo, hi := 0, stop
+	k := s.chunkFor(side, price)
+	lv := s.chunks[k]
+	// i is the first level of the chunk not worse than price.
+	lo, hi := 0, len(lv)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if below(lv[m].Price) {
+		if better(side, price, lv[m].Price) {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	return lo, lo < stop && lv[lo].Price == price
+	i, found := lo, lo < len(lv) && lv[lo].Price == price
+	switch {
+	case qty <= 0:
+		if found {
+			s.chunks[k] = append(lv[:i], lv[i+1:]...)
+			s.n--
+			b.merge(s, k)
+		}
+	case found:
+		lv[i].Qty = qty
+	default:
+		if len(lv) == chunkSize {
+			// Split: the better half moves to a new chunk above k.
+			upper := append(b.chunk(), lv[chunkSize/2:]...)
+			lv = lv[:chunkSize/2]
+			s.chunks = append(s.chunks, nil)
+			copy(s.chunks[k+2:], s.chunks[k+1:])
+			s.chunks[k], s.chunks[k+1] = lv, upper
+			if i > chunkSize/2 {
+				k, i, lv = k+1, i-chunkSize/2, upper
+			}
+		}
+		lv = append(lv, Level{})
+		copy(lv[i+1:], lv[i:])
+		lv[i] = Level{price, qty}
+		s.chunks[k] = lv
+		s.n++
+	}
+}
+
+// chunkFor returns the index of the chunk that holds price or would hold it:
+// the last chunk whose worst level is not better than price, or the first
+// chunk if price is worse than every level. s must have a chunk.
+func (s *bookSide) chunkFor(side Side, price int64) int {
+	top := len(s.chunks) - 1
+	if !better(side, s.chunks[top][0].Price, price) {
+		return top // near the top of the book: the common case on a live feed
+	}
+	// Binary search in chunks[:top] for the first chunk whose worst level
+	// is better than price; the one before it is the answer.
+	lo, hi := 0, top
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if better(side, s.chunks[m][0].Price, price) {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return max(lo-1, 0)
+}
+
+// merge keeps the chunks of s from fragmenting after a delete from chunk k:
+// an emptied chunk is freed, and a small chunk is merged with a neighbour
+// when the two fit in half a chunk. Without it, deletes could leave many
+// near-empty chunks and slow down the search over chunks.
+func (b *Book) merge(s *bookSide, k int) {
+	if len(s.chunks[k]) == 0 {
+		b.free = append(b.free, s.chunks[k])
+		s.chunks = append(s.chunks[:k], s.chunks[k+1:]...)
+		return
+	}
+	if len(s.chunks[k]) >= chunkSize/4 || len(s.chunks) < 2 {
+		return
+	}
+	// Merge chunk j into the chunk below it, j-1, whose levels are worse.
+	j := max(k, 1)
+	lower, upper := s.chunks[j-1], s.chunks[j]
+	if len(lower)+len(upper) > chunkSize/2 {
+		return
+	}
+	s.chunks[j-1] = append(lower, upper...)
+	b.free = append(b.free, upper)
+	s.chunks = append(s.chunks[:j], s.chunks[j+1:]...)
+}
+
+// chunk returns an empty chunk, from the free list if it has one.
+func (b *Book) chunk() []Level {
+	n := len(b.free)
+	if n == 0 {
+		return make([]Level, 0, chunkSize) // growth beyond the capacity
+	}
+	c := b.free[n-1]
+	b.free = b.free[:n-1]
+	return c[:0]
 }
 
 // Clear removes every level and resets the sync status and the update
 // metadata to those of a new book. It keeps the capacity.
 func (b *Book) Clear() {
-	b.sides[Bid] = b.sides[Bid][:0]
-	b.sides[Ask] = b.sides[Ask][:0]
+	for i := range b.sides {
+		s := &b.sides[i]
+		b.free = append(b.free, s.chunks...)
+		clear(s.chunks) // the free list owns them now
+		s.chunks, s.n = s.chunks[:0], 0
+	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0
 }
@@ -147,20 +230,29 @@ func (b *Book) Clear() {
 // Best returns the best level of side: the highest bid or the lowest ask.
 // It reports false if the side is empty.
 func (b *Book) Best(side Side) (Level, bool) {
-	return b.Level(side, 0)
+	if side > Ask || len(b.sides[side].chunks) == 0 {
+		return Level{}, false
+	}
+	chunks := b.sides[side].chunks
+	top := chunks[len(chunks)-1]
+	return top[len(top)-1], true
 }
 
 // Level returns the i-th level of side counting from the top, 0 being the
-// best. It reports false if i is out of range.
+// best. It reports false if i is out of range. It walks the chunks from the
+// top, so it costs O(i/chunkSize).
 func (b *Book) Level(side Side, i int) (Level, bool) {
-	if side > Ask {
+	if side > Ask || i < 0 || i >= b.sides[side].n {
 		return Level{}, false
 	}
-	lv := b.sides[side]
-	if i < 0 || i >= len(lv) {
-		return Level{}, false
+	chunks := b.sides[side].chunks
+	for k := len(chunks) - 1; ; k-- {
+		if c := chunks[k]; i < len(c) {
+			return c[len(c)-1-i], true
+		} else {
+			i -= len(c)
+		}
 	}
-	return lv[len(lv)-1-i], true
 }
 
 // Len returns the number of levels on side.
@@ -168,20 +260,24 @@ func (b *Book) Len(side Side) int {
 	if side > Ask {
 		return 0
 	}
-	return len(b.sides[side])
+	return b.sides[side].n
 }
 
 // DepthQty returns the total quantity of the top n levels of side, or of the
 // whole side if it has fewer than n levels. The sum is not checked for
 // overflow: a book's total quantity fits in int64 by a wide margin.
 func (b *Book) DepthQty(side Side, n int) int64 {
-	if side > Ask || n <= 0 {
+	if side > Ask {
 		return 0
 	}
-	lv := b.sides[side]
 	var sum int64
-	for i := len(lv) - 1; i >= max(len(lv)-n, 0); i-- {
-		sum += lv[i].Qty
+	chunks := b.sides[side].chunks
+	for k := len(chunks) - 1; k >= 0 && n > 0; k-- {
+		c := chunks[k]
+		for i := len(c) - 1; i >= 0 && n > 0; i-- {
+			sum += c[i].Qty
+			n--
+		}
 	}
 	return sum
 }
@@ -193,9 +289,13 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 	if side > Ask {
 		return dst
 	}
-	lv := b.sides[side]
-	for i := len(lv) - 1; i >= max(len(lv)-n, 0); i-- {
-		dst = append(dst, lv[i])
+	chunks := b.sides[side].chunks
+	for k := len(chunks) - 1; k >= 0 && n > 0; k-- {
+		c := chunks[k]
+		for i := len(c) - 1; i >= 0 && n > 0; i-- {
+			dst = append(dst, c[i])
+			n--
+		}
 	}
 	return dst
 }
@@ -237,7 +337,7 @@ func (b *Book) Synced() bool { return b.synced }
 // Valid reports whether the book can be traded on: synced, both sides
 // present, and not crossed.
 func (b *Book) Valid() bool {
-	return b.synced && len(b.sides[Bid]) > 0 && len(b.sides[Ask]) > 0 && !b.Crossed()
+	return b.synced && b.sides[Bid].n > 0 && b.sides[Ask].n > 0 && !b.Crossed()
 }
 
 // SetUpdate records the last applied update: its exchange update id, its

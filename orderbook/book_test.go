@@ -158,6 +158,9 @@ func TestBestAndLevel(t *testing.T) {
 			t.Errorf("Best(%v) = %v, %v; Level(%v, 0) = %v, %v", side, best, ok, side, lvl0, ok0)
 		}
 	}
+	if got := b.Len(Side(2)); got != 0 {
+		t.Errorf("Len(Side(2)) = %d, want 0", got)
+	}
 	if got, ok := New(0).Best(Bid); ok || got != (Level{}) {
 		t.Errorf("Best on empty book = %v, %v; want zero, false", got, ok)
 	}
@@ -304,7 +307,7 @@ func TestClearKeepsCapacity(t *testing.T) {
 	}
 	b.SetSynced(true)
 	b.SetUpdate(1, 2, 3)
-	capBid, capAsk := cap(b.sides[Bid]), cap(b.sides[Ask])
+	chunks := b.chunks()
 	b.Clear()
 	if b.Len(Bid) != 0 || b.Len(Ask) != 0 {
 		t.Errorf("after Clear: Len = %d, %d; want 0, 0", b.Len(Bid), b.Len(Ask))
@@ -312,8 +315,8 @@ func TestClearKeepsCapacity(t *testing.T) {
 	if b.Synced() || b.Valid() || b.UpdateID() != 0 || b.ExchTime() != 0 || b.LocalTime() != 0 {
 		t.Error("Clear did not reset the sync state and update metadata")
 	}
-	if cap(b.sides[Bid]) != capBid || cap(b.sides[Ask]) != capAsk {
-		t.Errorf("Clear changed capacity from %d, %d to %d, %d", capBid, capAsk, cap(b.sides[Bid]), cap(b.sides[Ask]))
+	if got := b.chunks(); got != chunks {
+		t.Errorf("Clear changed the number of chunks from %d to %d", chunks, got)
 	}
 	allocs := testing.AllocsPerRun(10, func() {
 		b.Clear()
@@ -403,6 +406,7 @@ func TestAgainstModel(t *testing.T) {
 		m.set(side, price, qty)
 
 		if i%1000 == 0 || i < 500 {
+			checkInvariants(t, b)
 			for _, s := range []Side{Bid, Ask} {
 				want := m.levels(s)
 				if got := levels(b, s); !slices.Equal(got, want) {
@@ -415,6 +419,13 @@ func TestAgainstModel(t *testing.T) {
 				}
 				if got := b.DepthQty(s, n); got != sum {
 					t.Fatalf("op %d: DepthQty(%v, %d) = %d, want %d", i, s, n, got, sum)
+				}
+				for range 10 {
+					j := r.IntN(len(want) + 2)
+					got, ok := b.Level(s, j)
+					if ok != (j < len(want)) || ok && got != want[j] {
+						t.Fatalf("op %d: Level(%v, %d) = %v, %v", i, s, j, got, ok)
+					}
 				}
 			}
 		}
@@ -464,4 +475,38 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 	_ = sink
+}
+
+// chunks returns the number of chunks the book owns, in use and free.
+func (b *Book) chunks() int {
+	return len(b.sides[Bid].chunks) + len(b.sides[Ask].chunks) + len(b.free)
+}
+
+// checkInvariants fails t if the chunks of b break the invariants that Set
+// relies on: no empty or overfull chunk, strict order within and across
+// chunks, and n equal to the number of levels.
+func checkInvariants(t *testing.T, b *Book) {
+	t.Helper()
+	for side, s := range b.sides {
+		n := 0
+		var prev *Level
+		for k, c := range s.chunks {
+			if len(c) == 0 || len(c) > chunkSize || cap(c) != chunkSize {
+				t.Fatalf("%v chunk %d: len %d cap %d", Side(side), k, len(c), cap(c))
+			}
+			for i := range c {
+				if prev != nil && !better(Side(side), c[i].Price, prev.Price) {
+					t.Fatalf("%v chunk %d level %d: %d is not better than %d", Side(side), k, i, c[i].Price, prev.Price)
+				}
+				if c[i].Qty <= 0 {
+					t.Fatalf("%v chunk %d level %d: quantity %d", Side(side), k, i, c[i].Qty)
+				}
+				prev = &c[i]
+			}
+			n += len(c)
+		}
+		if n != s.n {
+			t.Fatalf("%v: n = %d, levels %d", Side(side), s.n, n)
+		}
+	}
 }

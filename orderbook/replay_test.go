@@ -178,6 +178,7 @@ func TestRealDepthAgainstModel(t *testing.T) {
 					t.Fatalf("op %d: Len(%v) = %d, model %d", i, o.side, b.Len(o.side), len(m[o.side]))
 				}
 				if i%5000 == 0 {
+					checkInvariants(t, b)
 					if got, want := levels(b, o.side), m.levels(o.side); !slices.Equal(got, want) {
 						t.Fatalf("op %d: %v side differs from the model", i, o.side)
 					}
