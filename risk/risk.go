@@ -621,7 +621,7 @@ func (c *Checker) SetState(s State) error {
 // Resume returns to Active. It is the only way out of a halt, so a loss
 // halt never clears itself. It acknowledges the drawdown (the peak restarts
 // at the current equity) but not the daily loss: if the day's loss is still
-// beyond MaxDailyLoss, the next fill or mark halts again until UTC midnight.
+// beyond MaxDailyLoss, Resume halts again at once, until UTC midnight.
 // A kill switch pulled before Resume is applied first, then cleared.
 func (c *Checker) Resume() {
 	c.observe()
@@ -629,6 +629,9 @@ func (c *Checker) Resume() {
 		c.acct.peak = eq
 	}
 	c.setState(Active, ReasonOK)
+	// Evaluate now rather than at the next fill or mark, so that not a
+	// single order is accepted while the daily loss is still breached.
+	c.evaluate()
 }
 
 func (c *Checker) setState(s State, cause Reason) {
