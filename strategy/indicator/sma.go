@@ -75,6 +75,5 @@ func (s *SMA) Rejected() uint64 { return s.rejected }
 
 // Reset empties the window and returns the SMA to its state after construction.
 func (s *SMA) Reset() {
-	clear(s.ring)
 	*s = SMA{ring: s.ring}
 }
