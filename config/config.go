@@ -257,10 +257,19 @@ func Default() *Config {
 	return c
 }
 
+// MaxFileSize is the largest config Parse accepts. Real configs are a few kilobytes; the
+// bound exists because go-toml checks duplicate keys in time quadratic in the keys of a
+// table, so a huge generated or mistaken file would stall start-up for minutes.
+const MaxFileSize = 256 << 10
+
 // Parse parses and validates a config. filename is used in error messages and to resolve
 // the relative paths the file names. On failure the error is an ErrorList holding every
 // problem found, each naming its key and, where known, its line.
 func Parse(filename string, data []byte) (*Config, error) {
+	if len(data) > MaxFileSize {
+		return nil, ErrorList{{File: filename, Msg: fmt.Sprintf(
+			"config is %d bytes, more than the %d a config can be; is this the right file?", len(data), MaxFileSize)}}
+	}
 	var raw map[string]any
 	if err := toml.Unmarshal(data, &raw); err != nil {
 		return nil, syntaxError(filename, err)

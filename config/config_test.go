@@ -401,6 +401,14 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+func TestTooLarge(t *testing.T) {
+	doc := base + "# " + strings.Repeat("x", MaxFileSize) + "\n"
+	_, err := Parse("x.toml", []byte(doc))
+	if err == nil || !strings.HasPrefix(err.Error(), "x.toml: config is ") {
+		t.Errorf("error = %v, want a size error", err)
+	}
+}
+
 func TestParams(t *testing.T) {
 	c := mustParse(t, edit(t, `instrument =`, `instrument = "BTCUSDT"
 [strategy.params]

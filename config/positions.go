@@ -1,6 +1,7 @@
 package config
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,7 @@ func indexPositions(data []byte) positions {
 	idx := positions{}
 	var p unstable.Parser
 	p.Reset(data)
+	lines := newLineIndex(data)
 	// arrays counts the elements of every array of tables seen so far, by resolved path,
 	// so that "[strategy.params]" lands on the latest "[[strategy]]".
 	arrays := map[string]int{}
@@ -35,7 +37,7 @@ func indexPositions(data []byte) positions {
 		e := p.Expression()
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			path, first := resolveHeader(&p, e, arrays, idx)
+			path, first := resolveHeader(lines, e, arrays, idx)
 			if e.Kind == unstable.ArrayTable {
 				arrays[path]++
 				path = path + "[" + strconv.Itoa(arrays[path]-1) + "]"
@@ -43,7 +45,7 @@ func indexPositions(data []byte) positions {
 			idx.setIfAbsent(path, first)
 			prefix = path
 		case unstable.KeyValue:
-			indexKeyValue(&p, e, prefix, idx)
+			indexKeyValue(lines, e, prefix, idx)
 		}
 	}
 	return idx
@@ -52,7 +54,7 @@ func indexPositions(data []byte) positions {
 // resolveHeader turns a table header's dotted key into a path, stepping into the latest
 // element of any array of tables along the way. It returns the path and the position of
 // the header's first key.
-func resolveHeader(p *unstable.Parser, e *unstable.Node, arrays map[string]int, idx positions) (string, pos) {
+func resolveHeader(p lineIndex, e *unstable.Node, arrays map[string]int, idx positions) (string, pos) {
 	path := ""
 	var first pos
 	it := e.Key()
@@ -73,7 +75,7 @@ func resolveHeader(p *unstable.Parser, e *unstable.Node, arrays map[string]int, 
 
 // indexKeyValue records a key = value line, every implicit table its dotted key creates,
 // and, recursively, the keys of inline tables and the elements of arrays in the value.
-func indexKeyValue(p *unstable.Parser, e *unstable.Node, prefix string, idx positions) {
+func indexKeyValue(p lineIndex, e *unstable.Node, prefix string, idx positions) {
 	path := prefix
 	var at pos
 	it := e.Key()
@@ -87,7 +89,7 @@ func indexKeyValue(p *unstable.Parser, e *unstable.Node, prefix string, idx posi
 }
 
 // indexValue records the positions of the parts of a value written at path.
-func indexValue(p *unstable.Parser, v *unstable.Node, path string, at pos, idx positions) {
+func indexValue(p lineIndex, v *unstable.Node, path string, at pos, idx positions) {
 	if v == nil {
 		return
 	}
@@ -118,16 +120,33 @@ func indexValue(p *unstable.Parser, v *unstable.Node, path string, at pos, idx p
 	}
 }
 
+// lineIndex holds the offset at which every line of the document starts. go-toml's
+// Parser.Shape rescans the document from the start for every position, which is
+// quadratic in the number of keys; a binary search over line starts is not.
+type lineIndex []int
+
+func newLineIndex(data []byte) lineIndex {
+	starts := lineIndex{0}
+	for i, c := range data {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
 // nodePos is the start of a node, or the zero pos when the node carries no range.
-func nodePos(p *unstable.Parser, n *unstable.Node) pos {
+func nodePos(lines lineIndex, n *unstable.Node) pos {
 	if n == nil || n.Raw.Length == 0 && n.Raw.Offset == 0 {
 		return pos{}
 	}
-	if int(n.Raw.Offset)+int(n.Raw.Length) > len(p.Data()) {
+	off := int(n.Raw.Offset)
+	// The line is the last one starting at or before off.
+	line := sort.SearchInts(lines, off+1) - 1
+	if line < 0 {
 		return pos{}
 	}
-	s := p.Shape(n.Raw)
-	return pos{Line: s.Start.Line, Col: s.Start.Column}
+	return pos{Line: line + 1, Col: off - lines[line] + 1}
 }
 
 func (idx positions) setIfAbsent(path string, at pos) {
