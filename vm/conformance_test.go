@@ -69,6 +69,40 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestConformanceNodeExpected covers the few places where goja itself departs from the
+// standard (found by comparing goja with node): ToInt32/ToUint32 of numbers beyond 2**63, and
+// 0 times a negative integer, which goja's integer fast path makes +0. These programs live in
+// testdata/conformance/node_expected with the output node printed for them (*.out).
+func TestConformanceNodeExpected(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "conformance", "node_expected", "*.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no programs in testdata/conformance/node_expected")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".js")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(strings.TrimSuffix(file, ".js") + ".out")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, nerr := runNanotick(file, src, 10*time.Second)
+			if nerr != nil {
+				t.Fatalf("nanotick failed: %v\n%s", nerr, showOutputs(got, string(want)))
+			}
+			if got != string(want) {
+				t.Fatalf("output differs from node's (right side: node, from the .out file)\n%s", showOutputs(got, string(want)))
+			}
+		})
+	}
+}
+
 // TestConformanceNode checks the reference itself: the goja side of the harness must print
 // exactly what node prints. It runs only with NANOTICK_NODE=1 and node on PATH.
 func TestConformanceNode(t *testing.T) {
@@ -139,7 +173,17 @@ func runNanotick(filename string, src []byte, timeout time.Duration) (string, er
 
 // runGoja runs src under goja with a Node-compatible console.log and returns what it printed.
 func runGoja(filename string, src []byte) (string, error) {
+	return runGojaSetup(filename, src, nil)
+}
+
+// runGojaSetup is runGoja with setup (if not nil) applied to the runtime first.
+func runGojaSetup(filename string, src []byte, setup func(*goja.Runtime) error) (string, error) {
 	r := goja.New()
+	if setup != nil {
+		if err := setup(r); err != nil {
+			return "", err
+		}
+	}
 	var buf bytes.Buffer
 	var fmtErr error
 	console := r.NewObject()

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/nanotick/nanotick/vm"
+)
+
+// runEval compiles a script and runs its top level, printing what console.log prints.
+func runEval(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: nanotick eval FILE.js")
+		return 2
+	}
+	prog, ok := compileFile(args[0], stderr)
+	if !ok {
+		return 1
+	}
+	m := prog.NewMachine()
+	m.SetOutput(stdout)
+	if err := m.Run(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// runVet compiles a script, printing every error, and warns at each place inside a
+// function where the script allocates at run time, since that costs latency on every
+// tick.
+func runVet(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: nanotick vet FILE.js")
+		return 2
+	}
+	prog, ok := compileFile(args[0], stderr)
+	if !ok {
+		return 1
+	}
+	for _, a := range prog.AllocSites() {
+		fmt.Fprintf(stdout, "%s:%d:%d: warning: allocates on every call: %s\n", args[0], a.Line, a.Col, a.What)
+	}
+	return 0
+}
+
+// compileFile reads and compiles a script, printing errors to stderr.
+func compileFile(path string, stderr io.Writer) (*vm.Program, bool) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick: %v\n", err)
+		return nil, false
+	}
+	prog, err := vm.Compile(path, src, nil)
+	if err != nil {
+		var list vm.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e)
+			}
+		} else {
+			fmt.Fprintln(stderr, err)
+		}
+		return nil, false
+	}
+	return prog, true
+}

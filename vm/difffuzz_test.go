@@ -1,0 +1,616 @@
+package vm_test
+
+// Differential fuzzing: the fuzzer's bytes drive a generator of random, well-typed programs
+// (numbers, booleans, strings built from numbers, arrays indexed in bounds, functions, bounded
+// recursion, closures, bounded loops). Each program runs under nanotick and under goja and the
+// two outputs must be identical.
+//
+// goja departs from the standard in two places that random arithmetic reaches easily, so the
+// copy of each program given to goja differs from nanotick's in two rewrites that do not change
+// its meaning in JavaScript:
+//   - a * b is written __mul(a, b), a Go function computing the IEEE product, because goja's
+//     integer fast path gives +0 for 0 times a negative integer (JS: -0);
+//   - every operand of a bitwise operator is written (x % 4294967296), which leaves ToInt32 and
+//     ToUint32 unchanged, because goja converts numbers beyond 2**63 to int32 wrongly.
+// nanotick runs the program as written.
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+func FuzzDifferential(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("nanotick"))
+	f.Add([]byte{0xff, 0x10, 0x22, 0x37, 0x41, 0x5a, 0x66, 0x7f, 0x80, 0x93, 0xa5, 0xb1, 0xc4, 0xd9, 0xe2, 0xf3})
+	for seed := uint64(1); seed <= 8; seed++ {
+		f.Add(seedBytes(seed, 256))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkGenerated(t, data)
+	})
+}
+
+// TestDifferentialRandom runs the generator on fixed seeds so that plain `go test` exercises it.
+func TestDifferentialRandom(t *testing.T) {
+	n := 300
+	if testing.Short() {
+		n = 50
+	}
+	failures := 0
+	for seed := 1; seed <= n; seed++ {
+		data := seedBytes(uint64(seed), 512)
+		t.Run(fmt.Sprintf("seed%03d", seed), func(t *testing.T) {
+			checkGenerated(t, data)
+			if t.Failed() {
+				failures++
+			}
+		})
+		if failures >= 10 {
+			t.Fatalf("stopping after %d failing seeds", failures)
+		}
+	}
+}
+
+// TestDifferentialGeneratorDeterministic checks that the same bytes give the same program.
+func TestDifferentialGeneratorDeterministic(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		a, ag := generateProgram(seedBytes(seed, 512))
+		b, bg := generateProgram(seedBytes(seed, 512))
+		if a != b || ag != bg {
+			t.Fatalf("seed %d: generator is not deterministic", seed)
+		}
+	}
+}
+
+func seedBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 0x6e616e6f7469636b))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func checkGenerated(t *testing.T, data []byte) {
+	t.Helper()
+	js, gojaSrc := generateProgram(data)
+	want, gerr := runGojaWithHelpers("gen.js", gojaSrc)
+	if gerr != nil {
+		t.Fatalf("generator produced a program goja rejects or fails on (generator bug): %v\n--- program ---\n%s", gerr, numberLines(js))
+	}
+	got, nerr := runNanotick("gen.js", []byte(js), 5*time.Second)
+	if nerr != nil {
+		t.Fatalf("nanotick failed: %v\n--- program ---\n%s\n%s", nerr, numberLines(js), showOutputs(got, want))
+	}
+	if got != want {
+		t.Fatalf("output differs from goja\n--- program ---\n%s\n%s", numberLines(js), showOutputs(got, want))
+	}
+}
+
+func numberLines(s string) string {
+	var sb strings.Builder
+	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		fmt.Fprintf(&sb, "%4d  %s\n", i+1, l)
+	}
+	return sb.String()
+}
+
+// runGojaWithHelpers is runGoja with the __mul helper defined (see the file comment).
+func runGojaWithHelpers(filename, src string) (string, error) {
+	return runGojaSetup(filename, []byte(src), func(r *goja.Runtime) error {
+		return r.Set("__mul", func(a, b float64) float64 { return a * b })
+	})
+}
+
+// --- the generator ---
+
+// byteSource hands out the fuzzer's bytes; once they run out it returns zeros, and every
+// generator choice 0 is the one that ends soonest, so generation always terminates.
+type byteSource struct {
+	b []byte
+	i int
+}
+
+func (s *byteSource) next() int {
+	if s.i >= len(s.b) {
+		return 0
+	}
+	v := s.b[s.i]
+	s.i++
+	return int(v)
+}
+
+// intn returns a number in [0, n).
+func (s *byteSource) intn(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return s.next() % n
+}
+
+// ex is an expression as written for nanotick (js) and for goja (gj).
+type ex struct{ js, gj string }
+
+func same(s string) ex { return ex{s, s} }
+
+func wrapU32(s string) string { return "(" + s + " % 4294967296)" }
+
+func binary(op string, a, b ex) ex {
+	switch op {
+	case "*":
+		return ex{"(" + a.js + " * " + b.js + ")", "__mul(" + a.gj + ", " + b.gj + ")"}
+	case "&", "|", "^", "<<", ">>", ">>>":
+		return ex{"(" + a.js + " " + op + " " + b.js + ")", "(" + wrapU32(a.gj) + " " + op + " " + wrapU32(b.gj) + ")"}
+	}
+	return ex{"(" + a.js + " " + op + " " + b.js + ")", "(" + a.gj + " " + op + " " + b.gj + ")"}
+}
+
+func unary(op string, a ex) ex {
+	if op == "~" {
+		return ex{"(~" + a.js + ")", "(~" + wrapU32(a.gj) + ")"}
+	}
+	return ex{"(" + op + a.js + ")", "(" + op + a.gj + ")"}
+}
+
+func call(name string, args ...ex) ex {
+	js := make([]string, len(args))
+	gj := make([]string, len(args))
+	for i, a := range args {
+		js[i], gj[i] = a.js, a.gj
+	}
+	return ex{name + "(" + strings.Join(js, ", ") + ")", name + "(" + strings.Join(gj, ", ") + ")"}
+}
+
+type variable struct {
+	name       string
+	assignable bool
+}
+
+type array struct{ name string }
+
+type function struct {
+	name  string
+	arity int
+}
+
+type scope struct {
+	vars      []variable
+	arrays    []array
+	funcs     []function // callable from here (no unbounded recursion)
+	closures  []string
+	topLevel  bool // push/pop allowed (array lengths only change at top level)
+	loopDepth int
+	maxLoop   int // loops run at most maxLoop-1 times
+}
+
+func (sc *scope) clone() *scope {
+	c := *sc
+	c.vars = append([]variable(nil), sc.vars...)
+	return &c
+}
+
+type generator struct {
+	src   byteSource
+	js    strings.Builder
+	gj    strings.Builder
+	ind   int
+	names int
+	stmts int // statements emitted, to bound program size
+}
+
+var fuzzLiterals = []string{
+	"0", "1", "2", "3", "5", "7", "10", "0.5", "0.1", "1.5", "2.5", "0.3", "100", "255", "1000",
+	"65536", "2147483647", "2147483648", "4294967295", "4294967296", "1e21", "1e-7", "123e-20",
+	"9007199254740992", "1e300", "5e-324", "0.2", "33", "31", "32",
+}
+
+var fuzzBinOps = []string{"+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>", "+", "-", "*"}
+
+var fuzzMath1 = []string{"Math.abs", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign", "Math.sqrt"}
+
+// generateProgram turns data into a program, returning nanotick's text and goja's text.
+func generateProgram(data []byte) (string, string) {
+	g := &generator{src: byteSource{b: data}}
+	g.program()
+	return g.js.String(), g.gj.String()
+}
+
+func (g *generator) fresh(prefix string) string {
+	g.names++
+	return prefix + strconv.Itoa(g.names)
+}
+
+func (g *generator) line(js, gj string) {
+	pad := strings.Repeat("  ", g.ind)
+	g.js.WriteString(pad + js + "\n")
+	g.gj.WriteString(pad + gj + "\n")
+	g.stmts++
+}
+
+func (g *generator) lineEx(format string, args ...ex) {
+	js := make([]any, len(args))
+	gj := make([]any, len(args))
+	for i, a := range args {
+		js[i], gj[i] = a.js, a.gj
+	}
+	g.line(fmt.Sprintf(format, js...), fmt.Sprintf(format, gj...))
+}
+
+func (g *generator) literal() ex {
+	if g.src.intn(3) == 0 {
+		return same(strconv.Itoa(g.src.next() % 50))
+	}
+	return same(fuzzLiterals[g.src.intn(len(fuzzLiterals))])
+}
+
+func (g *generator) program() {
+	sc := &scope{topLevel: true, maxLoop: 9}
+	// Globals.
+	for i, n := 0, 1+g.src.intn(4); i < n; i++ {
+		name := fmt.Sprintf("g%d", i)
+		g.lineEx("let "+name+" = %s;", g.numExpr(sc, 1))
+		sc.vars = append(sc.vars, variable{name, true})
+	}
+	for i, n := 0, 1+g.src.intn(2); i < n; i++ {
+		name := fmt.Sprintf("arr%d", i)
+		elems := make([]string, 1+g.src.intn(5))
+		elemsG := make([]string, len(elems))
+		for j := range elems {
+			e := g.numExpr(sc, 1)
+			elems[j], elemsG[j] = e.js, e.gj
+		}
+		g.line("const "+name+" = ["+strings.Join(elems, ", ")+"];", "const "+name+" = ["+strings.Join(elemsG, ", ")+"];")
+		sc.arrays = append(sc.arrays, array{name})
+	}
+	// Plain functions: f_k may call f_j for j < k.
+	for i, n := 0, g.src.intn(4); i < n; i++ {
+		name := fmt.Sprintf("f%d", i)
+		arity := g.src.intn(3)
+		fs := sc.clone()
+		fs.topLevel = false
+		fs.loopDepth = 0
+		fs.maxLoop = 5
+		fs.funcs = nil // calls to earlier functions only in the return expression: bounded work
+		params := make([]string, arity)
+		for p := range params {
+			params[p] = fmt.Sprintf("p%d", p)
+			fs.vars = append(fs.vars, variable{params[p], true})
+		}
+		g.line("function "+name+"("+strings.Join(params, ", ")+") {", "function "+name+"("+strings.Join(params, ", ")+") {")
+		g.ind++
+		g.block(fs, 1+g.src.intn(4), 1)
+		ret := fs.clone()
+		ret.funcs = sc.funcs
+		g.lineEx("return %s;", g.numExpr(ret, 2))
+		g.ind--
+		g.line("}", "}")
+		sc.funcs = append(sc.funcs, function{name, arity})
+	}
+	// A bounded recursive function: rec(n, x) calls itself once with n - 1.
+	if g.src.intn(2) == 1 {
+		rs := &scope{vars: []variable{{"n", false}, {"x", true}}, maxLoop: 1}
+		g.line("function rec(n, x) {", "function rec(n, x) {")
+		g.ind++
+		g.lineEx("if (n <= 0) return %s;", g.numExpr(rs, 2))
+		inner := call("rec", same("(n - 1)"), g.numExpr(rs, 2))
+		g.lineEx("return %s;", binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], inner, g.numExpr(rs, 2)))
+		g.ind--
+		g.line("}", "}")
+	}
+	// Closure makers and the closures made from them.
+	for i, n := 0, g.src.intn(3); i < n; i++ {
+		mk := fmt.Sprintf("mk%d", i)
+		cs := &scope{vars: []variable{{"k", false}, {"c", true}, {"d", false}}, maxLoop: 1}
+		g.line("function "+mk+"(k) {", "function "+mk+"(k) {")
+		g.ind++
+		g.line("let c = k;", "let c = k;")
+		g.line("return (d) => {", "return (d) => {")
+		g.ind++
+		g.lineEx("c = %s;", g.numExpr(cs, 2))
+		g.line("return c;", "return c;")
+		g.ind--
+		g.line("};", "};")
+		g.ind--
+		g.line("}", "}")
+		name := fmt.Sprintf("cl%d", i)
+		g.lineEx("const "+name+" = "+mk+"(%s);", g.numExpr(sc, 1))
+		sc.closures = append(sc.closures, name)
+	}
+	hasRec := strings.Contains(g.js.String(), "function rec(")
+	if hasRec {
+		sc.funcs = append(sc.funcs, function{"rec", -1})
+	}
+	g.block(sc, 3+g.src.intn(10), 3)
+	// Always print the final state of globals and arrays.
+	for _, v := range sc.vars {
+		g.line("console.log(\""+v.name+"\", "+v.name+");", "console.log(\""+v.name+"\", "+v.name+");")
+	}
+	for _, a := range sc.arrays {
+		g.line("console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);",
+			"console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);")
+	}
+}
+
+// block emits n statements; nest bounds how deep statements may still nest.
+func (g *generator) block(sc *scope, n, nest int) {
+	for i := 0; i < n && g.stmts < 150; i++ {
+		g.statement(sc, nest)
+	}
+}
+
+func (g *generator) assignable(sc *scope) []variable {
+	var out []variable
+	for _, v := range sc.vars {
+		if v.assignable {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (g *generator) statement(sc *scope, nest int) {
+	choice := g.src.intn(16)
+	if nest <= 0 && choice >= 8 && choice <= 11 {
+		choice = 0
+	}
+	switch choice {
+	case 0: // print
+		g.printStmt(sc)
+	case 1, 2: // assignment
+		vs := g.assignable(sc)
+		if len(vs) == 0 {
+			g.printStmt(sc)
+			return
+		}
+		v := vs[g.src.intn(len(vs))].name
+		e := g.numExpr(sc, 3)
+		switch g.src.intn(8) {
+		case 0:
+			g.lineEx(v+" = %s;", e)
+		case 1:
+			g.lineEx(v+" += %s;", e)
+		case 2:
+			g.lineEx(v+" -= %s;", e)
+		case 3:
+			g.line(v+" *= "+e.js+";", v+" = __mul("+v+", "+e.gj+");")
+		case 4:
+			op := []string{"&", "|", "^", "<<", ">>", ">>>"}[g.src.intn(6)]
+			r := binary(op, same(v), e)
+			g.line(v+" "+op+"= "+e.js+";", v+" = "+r.gj+";")
+		case 5:
+			g.lineEx(v+" %%= %s;", e)
+		case 6:
+			g.line(v+"++;", v+"++;")
+		case 7:
+			g.line("--"+v+";", "--"+v+";")
+		}
+	case 3: // new local
+		name := g.fresh("v")
+		e := g.numExpr(sc, 3)
+		if g.src.intn(2) == 0 {
+			g.lineEx("const "+name+" = %s;", e)
+			sc.vars = append(sc.vars, variable{name, false})
+		} else {
+			g.lineEx("let "+name+" = %s;", e)
+			sc.vars = append(sc.vars, variable{name, true})
+		}
+	case 4: // array element store
+		if len(sc.arrays) == 0 {
+			g.printStmt(sc)
+			return
+		}
+		a := sc.arrays[g.src.intn(len(sc.arrays))].name
+		idx := g.index(sc, a)
+		e := g.numExpr(sc, 2)
+		switch g.src.intn(3) {
+		case 0:
+			g.lineEx(a+"[%s] = %s;", idx, e)
+		case 1:
+			g.lineEx(a+"[%s] += %s;", idx, e)
+		default:
+			g.lineEx(a+"[%s]++;", idx)
+		}
+	case 5: // push / pop (top level only)
+		if len(sc.arrays) == 0 || !sc.topLevel {
+			g.printStmt(sc)
+			return
+		}
+		a := sc.arrays[g.src.intn(len(sc.arrays))].name
+		if g.src.intn(3) == 0 {
+			g.line("if ("+a+".length > 1) "+a+".pop();", "if ("+a+".length > 1) "+a+".pop();")
+		} else if g.src.intn(2) == 0 {
+			g.lineEx("console.log("+a+".push(%s));", g.numExpr(sc, 2))
+		} else {
+			g.lineEx(a+".push(%s);", g.numExpr(sc, 2))
+		}
+	case 6: // string building
+		s := g.fresh("s")
+		g.lineEx("let "+s+" = \"<\" + %s;", g.numExpr(sc, 2))
+		g.lineEx(s+" += \",\" + %s + `|${%s}`;", g.numExpr(sc, 2), g.numExpr(sc, 2))
+		g.line("console.log("+s+", "+s+".length);", "console.log("+s+", "+s+".length);")
+	case 7: // break / continue inside a loop
+		if sc.loopDepth == 0 {
+			g.printStmt(sc)
+			return
+		}
+		kw := "break"
+		if g.src.intn(2) == 0 {
+			kw = "continue"
+		}
+		g.lineEx("if (%s) "+kw+";", g.cond(sc, 2))
+	case 8, 9: // if / else
+		g.lineEx("if (%s) {", g.cond(sc, 2))
+		g.ind++
+		g.block(sc.clone(), 1+g.src.intn(3), nest-1)
+		g.ind--
+		if g.src.intn(2) == 0 {
+			g.line("} else {", "} else {")
+			g.ind++
+			g.block(sc.clone(), 1+g.src.intn(3), nest-1)
+			g.ind--
+		}
+		g.line("}", "}")
+	case 10: // for loop
+		i := g.fresh("i")
+		k := g.src.intn(sc.maxLoop)
+		g.line(fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", i, i, k, i), fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", i, i, k, i))
+		g.ind++
+		inner := sc.clone()
+		inner.vars = append(inner.vars, variable{i, false})
+		inner.loopDepth++
+		g.block(inner, 1+g.src.intn(3), nest-1)
+		g.ind--
+		g.line("}", "}")
+	case 11: // while loop (counter bumped first, so continue is safe)
+		w := g.fresh("w")
+		k := g.src.intn(sc.maxLoop)
+		g.line(fmt.Sprintf("let %s = 0;", w), fmt.Sprintf("let %s = 0;", w))
+		g.line(fmt.Sprintf("while (%s < %d) {", w, k), fmt.Sprintf("while (%s < %d) {", w, k))
+		g.ind++
+		g.line(w+"++;", w+"++;")
+		inner := sc.clone()
+		inner.vars = append(inner.vars, variable{w, false})
+		inner.loopDepth++
+		g.block(inner, 1+g.src.intn(3), nest-1)
+		g.ind--
+		g.line("}", "}")
+	case 12: // for-of over an array (read only)
+		if len(sc.arrays) == 0 || nest <= 0 {
+			g.printStmt(sc)
+			return
+		}
+		a := sc.arrays[g.src.intn(len(sc.arrays))].name
+		x := g.fresh("x")
+		g.line("for (const "+x+" of "+a+") {", "for (const "+x+" of "+a+") {")
+		g.ind++
+		inner := sc.clone()
+		inner.topLevel = false // no push inside for-of: it would iterate forever
+		inner.vars = append(inner.vars, variable{x, false})
+		inner.loopDepth++
+		g.block(inner, 1+g.src.intn(2), 0)
+		g.ind--
+		g.line("}", "}")
+	default: // print something richer
+		g.printStmt(sc)
+	}
+}
+
+func (g *generator) printStmt(sc *scope) {
+	switch g.src.intn(6) {
+	case 0, 1:
+		g.lineEx("console.log(%s);", g.numExpr(sc, 3))
+	case 2:
+		g.lineEx("console.log(%s, %s);", g.numExpr(sc, 2), g.cond(sc, 2))
+	case 3:
+		g.lineEx("console.log(\"r=\" + %s);", g.numExpr(sc, 3))
+	case 4:
+		g.lineEx("console.log(`t ${%s} ${%s}`);", g.numExpr(sc, 2), g.numExpr(sc, 2))
+	case 5:
+		if len(sc.arrays) > 0 {
+			a := sc.arrays[g.src.intn(len(sc.arrays))].name
+			g.lineEx("console.log("+a+".length, "+a+"[%s]);", g.index(sc, a))
+		} else {
+			g.lineEx("console.log(%s);", g.cond(sc, 2))
+		}
+	}
+}
+
+// index returns an expression that is always a valid index of array a (never empty).
+func (g *generator) index(sc *scope, a string) ex {
+	e := binary("|", g.numExpr(sc, 2), same("0"))
+	l := same(a + ".length")
+	return binary("%", binary("+", binary("%", e, l), l), l)
+}
+
+// numExpr returns a numeric expression of at most depth levels.
+func (g *generator) numExpr(sc *scope, depth int) ex {
+	if depth <= 0 {
+		return g.leaf(sc)
+	}
+	switch g.src.intn(14) {
+	case 0, 1:
+		return g.leaf(sc)
+	case 2, 3, 4, 5:
+		return binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+	case 6:
+		return unary([]string{"-", "~", "+"}[g.src.intn(3)], g.numExpr(sc, depth-1))
+	case 7:
+		if g.src.intn(3) == 0 {
+			return call([]string{"Math.min", "Math.max"}[g.src.intn(2)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+		}
+		return call(fuzzMath1[g.src.intn(len(fuzzMath1))], g.numExpr(sc, depth-1))
+	case 8:
+		c := g.cond(sc, depth-1)
+		a, b := g.numExpr(sc, depth-1), g.numExpr(sc, depth-1)
+		return ex{"(" + c.js + " ? " + a.js + " : " + b.js + ")", "(" + c.gj + " ? " + a.gj + " : " + b.gj + ")"}
+	case 9:
+		if len(sc.funcs) == 0 {
+			return g.leaf(sc)
+		}
+		f := sc.funcs[g.src.intn(len(sc.funcs))]
+		if f.arity < 0 { // rec(depth, x)
+			return call(f.name, same(strconv.Itoa(g.src.intn(8))), g.numExpr(sc, depth-1))
+		}
+		args := make([]ex, f.arity)
+		for i := range args {
+			args[i] = g.numExpr(sc, depth-1)
+		}
+		return call(f.name, args...)
+	case 10:
+		if len(sc.arrays) == 0 {
+			return g.leaf(sc)
+		}
+		a := sc.arrays[g.src.intn(len(sc.arrays))].name
+		if g.src.intn(3) == 0 {
+			return same(a + ".length")
+		}
+		idx := g.index(sc, a)
+		return ex{a + "[" + idx.js + "]", a + "[" + idx.gj + "]"}
+	case 11:
+		if len(sc.closures) == 0 {
+			return g.leaf(sc)
+		}
+		return call(sc.closures[g.src.intn(len(sc.closures))], g.numExpr(sc, depth-1))
+	case 12:
+		return binary("**", g.numExpr(sc, depth-1), same(strconv.Itoa(g.src.intn(4))))
+	default:
+		return binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], g.leaf(sc), g.numExpr(sc, depth-1))
+	}
+}
+
+func (g *generator) leaf(sc *scope) ex {
+	if len(sc.vars) > 0 && g.src.intn(2) == 1 {
+		return same(sc.vars[g.src.intn(len(sc.vars))].name)
+	}
+	return g.literal()
+}
+
+// cond returns a boolean expression.
+func (g *generator) cond(sc *scope, depth int) ex {
+	if depth <= 0 {
+		return binary("<", g.leaf(sc), g.leaf(sc))
+	}
+	switch g.src.intn(8) {
+	case 0, 1, 2:
+		op := []string{"<", "<=", ">", ">=", "===", "!=="}[g.src.intn(6)]
+		return binary(op, g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+	case 3:
+		a := g.cond(sc, depth-1)
+		return ex{"(!" + a.js + ")", "(!" + a.gj + ")"}
+	case 4:
+		return binary("&&", g.cond(sc, depth-1), g.cond(sc, depth-1))
+	case 5:
+		return binary("||", g.cond(sc, depth-1), g.cond(sc, depth-1))
+	case 6:
+		return call([]string{"Number.isNaN", "Number.isFinite", "isNaN", "isFinite"}[g.src.intn(4)], g.numExpr(sc, depth-1))
+	default:
+		return binary("===", binary("%", g.numExpr(sc, depth-1), same("2")), same("0"))
+	}
+}

@@ -1,0 +1,669 @@
+package vm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/nanotick/nanotick/vm/bytecode"
+)
+
+// rtError is a runtime error before it has been located; the interpreter loop attaches
+// the position and the stack trace.
+type rtError struct {
+	msg, hint string
+}
+
+func (e *rtError) Error() string { return e.msg }
+
+func errorf(format string, args ...any) error {
+	return &rtError{msg: fmt.Sprintf(format, args...)}
+}
+
+func hintf(hint, format string, args ...any) error {
+	return &rtError{msg: fmt.Sprintf(format, args...), hint: hint}
+}
+
+// fail locates err at the current instruction of the innermost frame (whose pc field must
+// hold the pc after it) and returns the script error.
+func (m *Machine) fail(err error) error {
+	if e, ok := err.(*Error); ok {
+		return e // already located by a nested run
+	}
+	e := m.stackError(m.fp-1, err.Error())
+	if r, ok := err.(*rtError); ok {
+		e.Hint = r.hint
+	}
+	return e
+}
+
+// run interprets from the current frame until the frame at depth base returns.
+//
+// Hot state (pc, sp, bp, the code and the stack) lives in local variables; it is written
+// back to the machine only around operations that may call out (calls, allocation, host
+// functions, errors). Fixed-size instructions cost one bounds check per dispatch, and the
+// dense switch on a byte opcode compiles to a jump table.
+func (m *Machine) run(base int) (Value, error) {
+	funcs := m.prog.code.Funcs
+	consts := m.prog.consts
+	globals := m.globals
+	stack := m.stack
+	fr := &m.frames[m.fp-1]
+	code := funcs[fr.fn].Code
+	pc := int(fr.pc)
+	bp := int(fr.bp)
+	clo := fr.clo
+	sp := m.sp
+	var err error
+
+loop:
+	for {
+		in := code[pc]
+		pc++
+	dispatch:
+		switch in.Op {
+		case bytecode.NOP:
+		case bytecode.CONST:
+			stack[sp] = consts[in.A]
+			sp++
+		case bytecode.UNDEF:
+			stack[sp] = Undefined
+			sp++
+		case bytecode.LOADL:
+			stack[sp] = stack[bp+int(in.A)]
+			sp++
+		case bytecode.LOADL2:
+			stack[sp] = stack[bp+int(in.A)]
+			stack[sp+1] = stack[bp+int(in.B)]
+			sp += 2
+		case bytecode.STOREL:
+			sp--
+			stack[bp+int(in.A)] = stack[sp]
+		case bytecode.MOVLL:
+			stack[bp+int(in.A)] = stack[bp+int(in.B)]
+		case bytecode.LOADC:
+			stack[sp] = m.cells[stack[bp+int(in.A)].handle()].v
+			sp++
+		case bytecode.STOREC:
+			sp--
+			m.cells[stack[bp+int(in.A)].handle()].v = stack[sp]
+		case bytecode.LOADU:
+			stack[sp] = m.cells[m.clos[clo].cells[in.A]].v
+			sp++
+		case bytecode.STOREU:
+			sp--
+			m.cells[m.clos[clo].cells[in.A]].v = stack[sp]
+		case bytecode.LOADG:
+			stack[sp] = globals[in.A]
+			sp++
+		case bytecode.STOREG:
+			sp--
+			globals[in.A] = stack[sp]
+		case bytecode.NEWCELL:
+			stack[bp+int(in.A)] = m.newCell(Undefined)
+		case bytecode.RECELL:
+			old := m.cells[stack[bp+int(in.A)].handle()].v
+			stack[bp+int(in.A)] = m.newCell(old)
+		case bytecode.POP:
+			sp--
+		case bytecode.DUP:
+			stack[sp] = stack[sp-1]
+			sp++
+		case bytecode.DUP2:
+			stack[sp] = stack[sp-2]
+			stack[sp+1] = stack[sp-1]
+			sp += 2
+		case bytecode.DROPUNDER:
+			n := int(in.A)
+			stack[sp-1-n] = stack[sp-1]
+			sp -= n
+
+		case bytecode.ADD:
+			a, b := stack[sp-2], stack[sp-1]
+			if a.IsNumber() && b.IsNumber() {
+				stack[sp-2] = Value{math.Float64bits(a.num() + b.num())}
+				sp--
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.addSlow(a, b); err != nil {
+				return Undefined, m.fail(err)
+			}
+			sp--
+			stack[sp-1] = r
+		case bytecode.SUB:
+			a, b := stack[sp-2], stack[sp-1]
+			if a.IsNumber() && b.IsNumber() {
+				stack[sp-2] = Value{math.Float64bits(a.num() - b.num())}
+				sp--
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			return Undefined, m.fail(m.arithError("-", a, b))
+		case bytecode.MUL:
+			a, b := stack[sp-2], stack[sp-1]
+			if a.IsNumber() && b.IsNumber() {
+				stack[sp-2] = Value{math.Float64bits(a.num() * b.num())}
+				sp--
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			return Undefined, m.fail(m.arithError("*", a, b))
+		case bytecode.DIV:
+			a, b := stack[sp-2], stack[sp-1]
+			if a.IsNumber() && b.IsNumber() {
+				stack[sp-2] = Value{math.Float64bits(a.num() / b.num())}
+				sp--
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			return Undefined, m.fail(m.arithError("/", a, b))
+		case bytecode.MOD, bytecode.POW, bytecode.BAND, bytecode.BOR, bytecode.BXOR, bytecode.SHL, bytecode.SHR, bytecode.USHR:
+			a, b := stack[sp-2], stack[sp-1]
+			if !a.IsNumber() || !b.IsNumber() {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(m.arithError(opSymbol[in.Op], a, b))
+			}
+			stack[sp-2] = Number(numOp(in.Op, a.num(), b.num()))
+			sp--
+		case bytecode.LT, bytecode.LE, bytecode.GT, bytecode.GE:
+			a, b := stack[sp-2], stack[sp-1]
+			var r bool
+			if a.IsNumber() && b.IsNumber() {
+				r = numCompare(in.Op, a.num(), b.num())
+			} else if r, err = m.compareSlow(in.Op, a, b); err != nil {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(err)
+			}
+			stack[sp-2] = Bool(r)
+			sp--
+		case bytecode.SEQ:
+			stack[sp-2] = Bool(m.strictEquals(stack[sp-2], stack[sp-1]))
+			sp--
+		case bytecode.SNE:
+			stack[sp-2] = Bool(!m.strictEquals(stack[sp-2], stack[sp-1]))
+			sp--
+		case bytecode.NEG, bytecode.PLUS, bytecode.TONUM, bytecode.BITNOT:
+			a := stack[sp-1]
+			if !a.IsNumber() {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(m.unaryError(in.Op, a))
+			}
+			switch in.Op {
+			case bytecode.NEG:
+				stack[sp-1] = Value{math.Float64bits(-a.num())}
+			case bytecode.BITNOT:
+				stack[sp-1] = Number(float64(^toInt32(a.num())))
+			}
+		case bytecode.NOT:
+			stack[sp-1] = Bool(!m.truthy(stack[sp-1]))
+		case bytecode.TYPEOF:
+			stack[sp-1] = m.typeOf(stack[sp-1])
+
+		case bytecode.JMP:
+			pc = int(in.A)
+		case bytecode.JMPF:
+			sp--
+			v := stack[sp]
+			if v.bits == falseBits || (v.bits != trueBits && !m.truthy(v)) {
+				pc = int(in.A)
+			}
+		case bytecode.JMPT:
+			sp--
+			v := stack[sp]
+			if v.bits == trueBits || (v.bits != falseBits && m.truthy(v)) {
+				pc = int(in.A)
+			}
+		case bytecode.JFK:
+			if !m.truthy(stack[sp-1]) {
+				pc = int(in.A)
+			} else {
+				sp--
+			}
+		case bytecode.JTK:
+			if m.truthy(stack[sp-1]) {
+				pc = int(in.A)
+			} else {
+				sp--
+			}
+		case bytecode.JNNK:
+			if v := stack[sp-1]; v.bits != undefinedBits && v.bits != nullBits {
+				pc = int(in.A)
+			} else {
+				sp--
+			}
+		case bytecode.LOOP:
+			m.budget--
+			if m.budget <= 0 || m.gcDue {
+				fr.pc, m.sp = int32(pc), sp
+				if err = m.safePoint(); err != nil {
+					return Undefined, m.fail(err)
+				}
+			}
+			pc = int(in.A)
+
+		case bytecode.JNLT, bytecode.JNLE, bytecode.JNGT, bytecode.JNGE:
+			a, b := stack[sp-2], stack[sp-1]
+			sp -= 2
+			var r bool
+			if a.IsNumber() && b.IsNumber() {
+				r = numCompare(in.Op-bytecode.JNLT+bytecode.LT, a.num(), b.num())
+			} else if r, err = m.compareSlow(in.Op-bytecode.JNLT+bytecode.LT, a, b); err != nil {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(err)
+			}
+			if !r {
+				pc = int(in.C)
+			}
+		case bytecode.JNLTLK:
+			a, b := stack[bp+int(in.A)], consts[in.B]
+			if a.IsNumber() {
+				if !(a.num() < b.num()) {
+					pc = int(in.C)
+				}
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			return Undefined, m.fail(m.compareError("<", a, b))
+		case bytecode.JNLELK, bytecode.JNGTLK, bytecode.JNGELK:
+			a, b := stack[bp+int(in.A)], consts[in.B]
+			if !a.IsNumber() {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(m.compareError(opSymbol[in.Op-bytecode.JNLTLK+bytecode.LT], a, b))
+			}
+			if !numCompare(in.Op-bytecode.JNLTLK+bytecode.LT, a.num(), b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLTLL, bytecode.JNLELL, bytecode.JNGTLL, bytecode.JNGELL:
+			a, b := stack[bp+int(in.A)], stack[bp+int(in.B)]
+			op := in.Op - bytecode.JNLTLL + bytecode.LT
+			var r bool
+			if a.IsNumber() && b.IsNumber() {
+				r = numCompare(op, a.num(), b.num())
+			} else if r, err = m.compareSlow(op, a, b); err != nil {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(err)
+			}
+			if !r {
+				pc = int(in.C)
+			}
+
+		case bytecode.INCL:
+			p := &stack[bp+int(in.A)]
+			if p.IsNumber() {
+				*p = Value{math.Float64bits(p.num() + consts[in.B].num())}
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.addSlow(*p, consts[in.B]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[bp+int(in.A)] = r
+		case bytecode.ADDLK, bytecode.SUBLK:
+			a, b := stack[bp+int(in.A)], consts[in.B]
+			if a.IsNumber() {
+				if in.Op == bytecode.ADDLK {
+					stack[sp] = Value{math.Float64bits(a.num() + b.num())}
+				} else {
+					stack[sp] = Value{math.Float64bits(a.num() - b.num())}
+				}
+				sp++
+				continue
+			}
+			stack[sp], stack[sp+1] = a, b
+			sp += 2
+			if in.Op == bytecode.SUBLK {
+				in = bytecode.Instr{Op: bytecode.SUB}
+			} else {
+				in = bytecode.Instr{Op: bytecode.ADD}
+			}
+			goto dispatch
+		case bytecode.ADDLL, bytecode.SUBLL, bytecode.MULLL:
+			a, b := stack[bp+int(in.A)], stack[bp+int(in.B)]
+			if a.IsNumber() && b.IsNumber() {
+				var r float64
+				switch in.Op {
+				case bytecode.ADDLL:
+					r = a.num() + b.num()
+				case bytecode.SUBLL:
+					r = a.num() - b.num()
+				default:
+					r = a.num() * b.num()
+				}
+				stack[sp] = Value{math.Float64bits(r)}
+				sp++
+				continue
+			}
+			stack[sp], stack[sp+1] = a, b
+			sp += 2
+			in = bytecode.Instr{Op: bytecode.ADD + (in.Op - bytecode.ADDLL)}
+			goto dispatch
+
+		case bytecode.CALL:
+			argc := int(in.A)
+			fv := stack[sp-argc-1]
+			var fidx int32
+			nclo := int32(-1)
+			switch fv.tag() {
+			case tagFunc:
+				fidx = int32(fv.handle())
+			case tagClosure:
+				nclo = int32(fv.handle())
+				fidx = m.clos[nclo].fn
+			default:
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(m.callError(fv))
+			}
+			callee := funcs[fidx]
+			nbp := sp - argc
+			m.budget--
+			if nbp+callee.NumSlots+callee.MaxStack > len(stack) || m.fp >= m.limits.CallDepth || m.budget <= 0 || m.gcDue {
+				fr.pc, m.sp = int32(pc), sp
+				if err = m.callCheck(callee, nbp); err != nil {
+					return Undefined, m.fail(err)
+				}
+			}
+			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
+				stack[i] = Undefined
+			}
+			fr.pc = int32(pc)
+			fr = &m.frames[m.fp]
+			m.fp++
+			*fr = frame{fn: fidx, bp: int32(nbp), clo: nclo}
+			code = callee.Code
+			pc = 0
+			bp = nbp
+			clo = nclo
+			sp = nbp + callee.NumSlots
+		case bytecode.RET, bytecode.RETU, bytecode.RETL:
+			var r Value
+			switch in.Op {
+			case bytecode.RET:
+				r = stack[sp-1]
+			case bytecode.RETU:
+				r = Undefined
+			default:
+				r = stack[bp+int(in.A)]
+			}
+			sp = bp
+			stack[sp-1] = r
+			m.fp--
+			if m.fp == base {
+				m.sp = sp
+				return r, nil
+			}
+			fr = &m.frames[m.fp-1]
+			code = funcs[fr.fn].Code
+			pc = int(fr.pc)
+			bp = int(fr.bp)
+			clo = fr.clo
+		case bytecode.CALLHOST:
+			argc := int(in.B)
+			fr.pc, m.sp = int32(pc), sp
+			m.noGC++
+			r, herr := m.prog.hostFns[in.A](m, stack[sp-argc:sp])
+			m.noGC--
+			if herr != nil {
+				return Undefined, m.fail(m.hostError(int(in.A), herr))
+			}
+			sp -= argc
+			stack[sp] = r
+			sp++
+		case bytecode.BUILTIN:
+			argc := int(in.B)
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.builtin(bytecode.Builtin(in.A), stack[sp-argc:sp]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			sp -= argc
+			stack[sp] = r
+			sp++
+		case bytecode.METHOD:
+			argc := int(in.B)
+			recv := stack[sp-argc-1]
+			if recv.tag() == tagObject && !recv.IsNumber() {
+				// A function stored in an object property: call it like a plain function.
+				var f Value
+				fr.pc, m.sp = int32(pc), sp
+				if f, err = m.getProp(recv, int(in.A)); err != nil {
+					return Undefined, m.fail(err)
+				}
+				stack[sp-argc-1] = f
+				in = bytecode.Instr{Op: bytecode.CALL, A: int32(argc)}
+				goto dispatch
+			}
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.method(recv, int(in.A), stack[sp-argc:sp]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			sp -= argc
+			stack[sp-1] = r
+		case bytecode.CLOSURE:
+			stack[sp] = m.makeClosure(int(in.A), bp, clo)
+			sp++
+		case bytecode.ARRAY:
+			n := int(in.A)
+			elems := make([]Value, n, max(n, 4))
+			copy(elems, stack[sp-n:sp])
+			sp -= n
+			stack[sp] = m.newArray(elems)
+			sp++
+		case bytecode.NEWARR:
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.newArrayN(stack[sp-1]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[sp-1] = r
+		case bytecode.OBJECT:
+			shape := m.prog.code.Shapes[in.A]
+			n := len(shape)
+			fields := make([]Value, n)
+			copy(fields, stack[sp-n:sp])
+			sp -= n
+			stack[sp] = m.newObject(in.A, fields)
+			sp++
+		case bytecode.CONCAT:
+			n := int(in.A)
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.concat(stack[sp-n : sp]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			sp -= n
+			stack[sp] = r
+			sp++
+		case bytecode.GETPROP:
+			v := stack[sp-1]
+			if v.tag() == tagObject && !v.IsNumber() {
+				o := &m.objs[v.handle()]
+				shape := m.prog.code.Shapes[o.shape]
+				for i, k := range shape {
+					if k == in.A {
+						stack[sp-1] = o.fields[i]
+						continue loop
+					}
+				}
+			}
+			fr.pc, m.sp = int32(pc), sp
+			if stack[sp-1], err = m.getProp(v, int(in.A)); err != nil {
+				return Undefined, m.fail(err)
+			}
+		case bytecode.SETPROP:
+			fr.pc, m.sp = int32(pc), sp
+			if err = m.setProp(stack[sp-2], int(in.A), stack[sp-1]); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[sp-2] = stack[sp-1]
+			sp--
+		case bytecode.GETIDX, bytecode.GETIDXLL:
+			var a, i Value
+			if in.Op == bytecode.GETIDX {
+				a, i = stack[sp-2], stack[sp-1]
+				sp--
+			} else {
+				a, i = stack[bp+int(in.A)], stack[bp+int(in.B)]
+				sp++
+			}
+			if a.tag() == tagArray && !a.IsNumber() && i.IsNumber() {
+				elems := m.arrs[a.handle()].elems
+				f := i.num()
+				if idx := int(f); float64(idx) == f && uint(idx) < uint(len(elems)) {
+					v := elems[idx]
+					if v.bits == holeBits {
+						v = Undefined
+					}
+					stack[sp-1] = v
+					continue
+				}
+			}
+			fr.pc, m.sp = int32(pc), sp
+			if stack[sp-1], err = m.getIndex(a, i); err != nil {
+				return Undefined, m.fail(err)
+			}
+		case bytecode.SETIDX:
+			a, i, v := stack[sp-3], stack[sp-2], stack[sp-1]
+			if a.tag() == tagArray && !a.IsNumber() && i.IsNumber() {
+				elems := m.arrs[a.handle()].elems
+				f := i.num()
+				if idx := int(f); float64(idx) == f && uint(idx) < uint(len(elems)) {
+					elems[idx] = v
+					stack[sp-3] = v
+					sp -= 2
+					continue
+				}
+			}
+			fr.pc, m.sp = int32(pc), sp
+			if err = m.setIndex(a, i, v); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[sp-3] = v
+			sp -= 2
+		case bytecode.UPDL, bytecode.UPDC, bytecode.UPDU, bytecode.UPDG:
+			var p *Value
+			switch in.Op {
+			case bytecode.UPDL:
+				p = &stack[bp+int(in.A)]
+			case bytecode.UPDC:
+				p = &m.cells[stack[bp+int(in.A)].handle()].v
+			case bytecode.UPDU:
+				p = &m.cells[m.clos[clo].cells[in.A]].v
+			default:
+				p = &globals[in.A]
+			}
+			old := *p
+			if !old.IsNumber() {
+				fr.pc, m.sp = int32(pc), sp
+				return Undefined, m.fail(m.updateError(in.B, old))
+			}
+			nv := Value{math.Float64bits(old.num() + float64(in.B))}
+			*p = nv
+			if in.C != 0 {
+				stack[sp] = old
+			} else {
+				stack[sp] = nv
+			}
+			sp++
+		case bytecode.UPDIDX:
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.updateIndex(stack[sp-2], stack[sp-1], in.B, in.C != 0); err != nil {
+				return Undefined, m.fail(err)
+			}
+			sp--
+			stack[sp-1] = r
+		case bytecode.UPDPROP:
+			fr.pc, m.sp = int32(pc), sp
+			var r Value
+			if r, err = m.updateProp(stack[sp-1], int(in.A), in.B, in.C != 0); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[sp-1] = r
+		case bytecode.FORNEXT:
+			it := stack[bp+int(in.A)]
+			idx := stack[bp+int(in.B)].num()
+			if it.tag() == tagArray && !it.IsNumber() {
+				elems := m.arrs[it.handle()].elems
+				if int(idx) >= len(elems) {
+					pc = int(in.C)
+					continue
+				}
+				v := elems[int(idx)]
+				if v.bits == holeBits {
+					v = Undefined
+				}
+				stack[sp] = v
+				sp++
+				stack[bp+int(in.B)] = Value{math.Float64bits(idx + 1)}
+				continue
+			}
+			fr.pc, m.sp = int32(pc), sp
+			v, nextIdx, done, ferr := m.forOfSlow(it, int(idx))
+			if ferr != nil {
+				return Undefined, m.fail(ferr)
+			}
+			if done {
+				pc = int(in.C)
+				continue
+			}
+			stack[sp] = v
+			sp++
+			stack[bp+int(in.B)] = Number(float64(nextIdx))
+		case bytecode.STORELP:
+			stack[bp+int(in.A)] = stack[sp-1]
+		default:
+			fr.pc, m.sp = int32(pc), sp
+			return Undefined, m.fail(errorf("internal error: bad opcode %v", in.Op))
+		}
+	}
+}
+
+// callCheck handles the rare conditions checked at a call: stack and depth limits, the
+// instruction budget and a pending collection.
+func (m *Machine) callCheck(callee *bytecode.Func, nbp int) error {
+	if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) {
+		return hintf("look for unbounded recursion", "value stack overflow")
+	}
+	if m.fp >= m.limits.CallDepth {
+		return hintf("look for unbounded recursion", "maximum call depth (%d) exceeded", m.limits.CallDepth)
+	}
+	return m.safePoint()
+}
+
+// safePoint enforces the instruction budget and runs a pending collection.
+func (m *Machine) safePoint() error {
+	if m.budget <= 0 {
+		return hintf("look for a loop that never ends, or raise Limits.Steps", "instruction budget exceeded (%d steps)", m.limits.Steps)
+	}
+	if m.gcDue && m.noGC == 0 {
+		m.collect()
+		if m.bytes > m.limits.MaxHeapBytes {
+			return hintf("keep fewer strings, arrays and objects alive, or raise Limits.MaxHeapBytes",
+				"arena memory limit exceeded (%d bytes live, limit %d)", m.bytes, m.limits.MaxHeapBytes)
+		}
+	}
+	return nil
+}
+
+func (m *Machine) makeClosure(fidx, bp int, clo int32) Value {
+	fn := m.prog.code.Funcs[fidx]
+	if len(fn.Captures) == 0 {
+		return mkHandle(tagFunc, uint32(fidx))
+	}
+	cells := make([]uint32, len(fn.Captures))
+	for i, c := range fn.Captures {
+		if c.FromLocal {
+			cells[i] = m.stack[bp+c.Index].handle()
+		} else {
+			cells[i] = m.clos[clo].cells[c.Index]
+		}
+	}
+	return m.newClosure(int32(fidx), cells)
+}
+
+func (m *Machine) hostError(idx int, err error) error {
+	return errorf("%s: %v", m.prog.hostNms[idx], err)
+}

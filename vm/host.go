@@ -1,0 +1,191 @@
+package vm
+
+import (
+	"fmt"
+
+	"github.com/nanotick/nanotick/vm/bytecode"
+	"github.com/nanotick/nanotick/vm/token"
+)
+
+// HostFunc is a Go function callable from scripts. args is a window onto the machine's
+// value stack, valid only until the function returns: copy values out, never retain the
+// slice. Calling a HostFunc with numbers and returning a number allocates nothing.
+// A non-nil error becomes a script runtime error at the call site, with a stack trace.
+type HostFunc func(m *Machine, args []Value) (Value, error)
+
+type hostKind uint8
+
+const (
+	hostFuncName hostKind = iota
+	hostObjectName
+	hostConstName
+)
+
+type hostName struct {
+	kind  hostKind
+	index int
+}
+
+// Host collects the Go functions, objects and constants a script may use. Register
+// everything before Compile; a Host must not be modified afterwards, and may be shared by
+// many compilations.
+type Host struct {
+	names   map[string]hostName
+	order   []string
+	funcs   []HostFunc
+	fnames  []string
+	objects []*HostObject
+	consts  []hostConst
+	errs    []string
+}
+
+type hostConst struct {
+	v   Value
+	str string
+	isS bool
+}
+
+// HostObject is a namespace of host functions, called from scripts as name.method(...).
+type HostObject struct {
+	h       *Host
+	name    string
+	methods map[string]int
+}
+
+// NewHost returns an empty host.
+func NewHost() *Host {
+	return &Host{names: map[string]hostName{}}
+}
+
+func (h *Host) define(name string, n hostName) bool {
+	if !isIdentifier(name) {
+		h.errs = append(h.errs, fmt.Sprintf("host name %q is not a valid identifier", name))
+		return false
+	}
+	if _, dup := h.names[name]; dup || isPredeclared(name) {
+		h.errs = append(h.errs, fmt.Sprintf("host name %q is already defined", name))
+		return false
+	}
+	h.names[name] = n
+	h.order = append(h.order, name)
+	return true
+}
+
+func (h *Host) addFunc(name string, fn HostFunc) int {
+	h.funcs = append(h.funcs, fn)
+	h.fnames = append(h.fnames, name)
+	return len(h.funcs) - 1
+}
+
+// Func registers a global function callable as name(...).
+func (h *Host) Func(name string, fn HostFunc) *Host {
+	if fn == nil {
+		h.errs = append(h.errs, fmt.Sprintf("host function %q is nil", name))
+		return h
+	}
+	h.define(name, hostName{hostFuncName, len(h.funcs)})
+	h.addFunc(name, fn)
+	return h
+}
+
+// Object registers (or returns the already registered) namespace name, whose methods are
+// added with Method.
+func (h *Host) Object(name string) *HostObject {
+	if n, ok := h.names[name]; ok && n.kind == hostObjectName {
+		return h.objects[n.index]
+	}
+	o := &HostObject{h: h, name: name, methods: map[string]int{}}
+	h.define(name, hostName{hostObjectName, len(h.objects)})
+	h.objects = append(h.objects, o)
+	return o
+}
+
+// Method registers name.method(...) on the object.
+func (o *HostObject) Method(method string, fn HostFunc) *HostObject {
+	full := o.name + "." + method
+	switch {
+	case fn == nil:
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host function %q is nil", full))
+	case !isIdentifier(method):
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host method name %q is not a valid identifier", method))
+	default:
+		if _, dup := o.methods[method]; dup {
+			o.h.errs = append(o.h.errs, fmt.Sprintf("host method %q is already defined", full))
+			return o
+		}
+		o.methods[method] = o.h.addFunc(full, fn)
+	}
+	return o
+}
+
+// Const registers a read-only global holding a number, boolean, null or undefined.
+func (h *Host) Const(name string, v Value) *Host {
+	if !v.IsNumber() && v.tag() != tagMisc {
+		h.errs = append(h.errs, fmt.Sprintf("host constant %q: only numbers, booleans, null and undefined (use ConstString for strings)", name))
+		return h
+	}
+	if h.define(name, hostName{hostConstName, len(h.consts)}) {
+		h.consts = append(h.consts, hostConst{v: v})
+	}
+	return h
+}
+
+// ConstString registers a read-only global string.
+func (h *Host) ConstString(name, s string) *Host {
+	if h.define(name, hostName{hostConstName, len(h.consts)}) {
+		h.consts = append(h.consts, hostConst{str: s, isS: true})
+	}
+	return h
+}
+
+func (h *Host) hostMethod(obj, method string) (int, bool) {
+	n, ok := h.names[obj]
+	if !ok || n.kind != hostObjectName {
+		return 0, false
+	}
+	i, ok := h.objects[n.index].methods[method]
+	return i, ok
+}
+
+func (h *Host) hostConst(slot int) (bytecode.ConstKind, float64, string) {
+	c := h.consts[slot]
+	if c.isS {
+		return bytecode.ConstString, 0, c.str
+	}
+	switch c.v.bits {
+	case undefinedBits:
+		return bytecode.ConstUndefined, 0, ""
+	case nullBits:
+		return bytecode.ConstNull, 0, ""
+	case trueBits:
+		return bytecode.ConstTrue, 0, ""
+	case falseBits:
+		return bytecode.ConstFalse, 0, ""
+	}
+	return bytecode.ConstNumber, c.v.num(), ""
+}
+
+func isIdentifier(s string) bool {
+	if s == "" || token.Lookup(s) != token.IDENT {
+		return false
+	}
+	for i, r := range s {
+		ok := r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// NumberArg returns args[i] as a number, or an error naming the argument. Missing
+// arguments are an error too: a host function must never see an accidental NaN.
+func NumberArg(args []Value, i int) (float64, error) {
+	if i < len(args) && args[i].IsNumber() {
+		return args[i].num(), nil
+	}
+	if i >= len(args) {
+		return 0, fmt.Errorf("missing argument %d (want a number)", i+1)
+	}
+	return 0, fmt.Errorf("argument %d must be a number, not %s", i+1, args[i].Kind())
+}

@@ -1,0 +1,343 @@
+package vm
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// Limits bound what one Run or Call may consume. A limit that is hit stops the script
+// with a runtime error; the machine stays usable.
+type Limits struct {
+	// Steps is the instruction budget of one Run or Call, counted on loop back-edges and
+	// calls (so straight-line code costs nothing to meter).
+	Steps int64
+	// CallDepth is the maximum number of nested script calls.
+	CallDepth int
+	// StackSize is the size of the value stack in values.
+	StackSize int
+	// MaxHeapBytes bounds the approximate live bytes of the machine's arenas.
+	MaxHeapBytes int64
+}
+
+// DefaultLimits are the limits of NewMachine.
+var DefaultLimits = Limits{
+	Steps:        100_000_000,
+	CallDepth:    1000,
+	StackSize:    64 * 1024,
+	MaxHeapBytes: 256 << 20,
+}
+
+type frame struct {
+	fn  int32
+	pc  int32
+	bp  int32
+	clo int32 // closure handle, or -1
+}
+
+// Machine runs a Program. A Machine is used by one goroutine at a time; it owns its value
+// stack, frame stack and heap, all allocated once at creation, and can run many calls.
+type Machine struct {
+	prog    *Program
+	limits  Limits
+	stack   []Value
+	frames  []frame
+	sp, fp  int
+	globals []Value
+	budget  int64
+	out     io.Writer
+	outBuf  []byte
+	ran     bool
+	running int // nesting of run loops, to reset state at the API boundary
+	heap
+	sortTmp []Value
+	// asciiBase and typeBase index the permanent one-character and typeof strings.
+	asciiBase, typeBase int
+}
+
+// NewMachine returns a machine with DefaultLimits.
+func (p *Program) NewMachine() *Machine { return p.NewMachineWith(DefaultLimits) }
+
+// NewMachineWith returns a machine with the given limits; zero fields take the defaults.
+func (p *Program) NewMachineWith(l Limits) *Machine {
+	if l.Steps <= 0 {
+		l.Steps = DefaultLimits.Steps
+	}
+	if l.CallDepth <= 0 {
+		l.CallDepth = DefaultLimits.CallDepth
+	}
+	if l.StackSize <= 0 {
+		l.StackSize = DefaultLimits.StackSize
+	}
+	if l.MaxHeapBytes <= 0 {
+		l.MaxHeapBytes = DefaultLimits.MaxHeapBytes
+	}
+	m := &Machine{
+		prog:    p,
+		limits:  l,
+		stack:   make([]Value, l.StackSize),
+		frames:  make([]frame, l.CallDepth+1),
+		globals: make([]Value, len(p.code.Globals)),
+		out:     os.Stdout,
+	}
+	for i := range m.globals {
+		m.globals[i] = Undefined
+	}
+	m.strs = make([]strObj, 0, len(p.code.Strings)+128+64)
+	for _, s := range p.code.Strings {
+		m.strs = append(m.strs, strObj{s: s, u16: -1, live: true})
+	}
+	m.asciiBase = len(m.strs)
+	for c := 0; c < 128; c++ {
+		m.strs = append(m.strs, strObj{s: string(rune(c)), u16: 1, ascii: 1, live: true})
+	}
+	m.typeBase = len(m.strs)
+	for _, t := range typeNames {
+		m.strs = append(m.strs, strObj{s: t, u16: int32(len(t)), ascii: 1, live: true})
+	}
+	m.nPerm = len(m.strs)
+	m.nextGC = minGCInterval
+	m.epoch = 1
+	return m
+}
+
+// SetLimits changes the limits. The stack and call depth can only be changed before the
+// first Run.
+func (m *Machine) SetLimits(l Limits) {
+	if l.Steps > 0 {
+		m.limits.Steps = l.Steps
+	}
+	if l.MaxHeapBytes > 0 {
+		m.limits.MaxHeapBytes = l.MaxHeapBytes
+	}
+	if !m.ran {
+		if l.CallDepth > 0 && l.CallDepth != m.limits.CallDepth {
+			m.limits.CallDepth = l.CallDepth
+			m.frames = make([]frame, l.CallDepth+1)
+		}
+		if l.StackSize > 0 && l.StackSize != m.limits.StackSize {
+			m.limits.StackSize = l.StackSize
+			m.stack = make([]Value, l.StackSize)
+		}
+	}
+}
+
+// Limits returns the machine's limits.
+func (m *Machine) Limits() Limits { return m.limits }
+
+// SetOutput sets where console.log writes (default os.Stdout).
+func (m *Machine) SetOutput(w io.Writer) { m.out = w }
+
+// Program returns the program the machine runs.
+func (m *Machine) Program() *Program { return m.prog }
+
+// Func is a script function that Go can call.
+type Func struct {
+	v Value
+}
+
+// Value returns the function as a Value.
+func (f Func) Value() Value { return f.v }
+
+// Func returns the top-level function declared with the given name. Functions declared
+// with function statements are available before Run (JavaScript hoists them); functions
+// assigned to top-level variables only after Run has set them.
+func (m *Machine) Func(name string) (Func, bool) {
+	slot, ok := m.prog.globalIdx[name]
+	if !ok {
+		return Func{}, false
+	}
+	v := m.globals[slot]
+	if v.Kind() != KindFunction {
+		if fslot, isDecl := m.prog.code.GlobalFuncs[name]; isDecl && fslot == slot {
+			return m.hoistedFunc(name)
+		}
+		return Func{}, false
+	}
+	return Func{v}, true
+}
+
+// hoistedFunc finds a top-level function declaration's code before Run has executed.
+func (m *Machine) hoistedFunc(name string) (Func, bool) {
+	for i, f := range m.prog.code.Funcs {
+		if i > 0 && f.Name == name && len(f.Captures) == 0 && f.Decl.IsValid() {
+			// Only top-level declarations are globals; they never capture.
+			return Func{mkHandle(tagFunc, uint32(i))}, true
+		}
+	}
+	return Func{}, false
+}
+
+// Global returns the value of a top-level variable.
+func (m *Machine) Global(name string) (Value, bool) {
+	slot, ok := m.prog.globalIdx[name]
+	if !ok {
+		return Undefined, false
+	}
+	return m.globals[slot], true
+}
+
+// SetGlobal sets a top-level variable (for example a strategy parameter). The value must
+// belong to this machine or be a number, boolean, null or undefined.
+func (m *Machine) SetGlobal(name string, v Value) bool {
+	slot, ok := m.prog.globalIdx[name]
+	if !ok {
+		return false
+	}
+	m.globals[slot] = v
+	return true
+}
+
+// Run executes the script's top level. It can be called again to re-run it.
+func (m *Machine) Run() (err error) {
+	if m.running > 0 {
+		return fmt.Errorf("vm: Run called from inside a running script")
+	}
+	defer m.guard(&err)
+	m.ran = true
+	m.reset()
+	main := m.prog.code.Funcs[0]
+	if main.NumSlots+main.MaxStack+1 > len(m.stack) {
+		return m.simpleError("value stack too small for the top level")
+	}
+	m.stack[0] = mkHandle(tagFunc, 0)
+	for i := 1; i <= main.NumSlots; i++ {
+		m.stack[i] = Undefined
+	}
+	m.frames[0] = frame{fn: 0, pc: 0, bp: 1, clo: -1}
+	m.fp = 1
+	m.sp = 1 + main.NumSlots
+	m.running++
+	_, err = m.run(0)
+	m.running--
+	m.reset()
+	if err == nil && m.gcDue {
+		m.collect()
+	}
+	return err
+}
+
+func (m *Machine) reset() {
+	m.sp, m.fp = 0, 0
+	m.budget = m.limits.Steps
+}
+
+// guard converts a panic into an error: no panic may escape Run or Call.
+func (m *Machine) guard(err *error) {
+	if r := recover(); r != nil {
+		m.running = 0
+		m.reset()
+		*err = &Error{File: m.prog.code.File, Line: 1, Col: 1, Runtime: true,
+			Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+	}
+}
+
+func (m *Machine) simpleError(msg string) error {
+	return &Error{File: m.prog.code.File, Line: 1, Col: 1, Msg: msg, Runtime: true}
+}
+
+// Call calls a script function with arguments and returns its result. Calling with
+// number arguments and receiving a number allocates nothing. Call may be used from inside
+// a host function (re-entrantly).
+func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
+	outer := m.running > 0
+	if !outer {
+		defer m.guard(&err)
+		m.reset()
+	}
+	base := m.fp
+	sp0 := m.sp
+	need := len(args) + 1
+	if m.sp+need > len(m.stack) {
+		return Undefined, m.simpleError("value stack overflow")
+	}
+	m.stack[m.sp] = f.v
+	copy(m.stack[m.sp+1:], args)
+	m.sp += need
+	m.running++
+	result, err = m.callValue(len(args), base)
+	m.running--
+	if err != nil {
+		if !outer {
+			m.reset()
+		} else {
+			m.sp = sp0
+			m.fp = base
+		}
+		return Undefined, err
+	}
+	m.sp = sp0
+	if !outer && m.gcDue {
+		m.collect()
+	}
+	return result, nil
+}
+
+// callValue calls the function at stack[sp-argc-1] with the argc values above it, running
+// the interpreter until it returns to frame depth base.
+func (m *Machine) callValue(argc, base int) (Value, error) {
+	fv := m.stack[m.sp-argc-1]
+	var fidx int32
+	clo := int32(-1)
+	switch fv.tag() {
+	case tagFunc:
+		fidx = int32(fv.handle())
+	case tagClosure:
+		clo = int32(fv.handle())
+		fidx = m.clos[clo].fn
+	default:
+		if fv.IsNumber() {
+			return Undefined, m.simpleError("calling a non-function: number")
+		}
+		return Undefined, m.simpleError("calling a non-function: " + fv.Kind().String())
+	}
+	if err := m.pushFrame(fidx, clo, argc); err != nil {
+		return Undefined, err
+	}
+	return m.run(base)
+}
+
+// pushFrame enters function fidx whose callee value and argc arguments are on top of the
+// stack. The caller's frame, if any, must already have its pc saved.
+func (m *Machine) pushFrame(fidx, clo int32, argc int) error {
+	fn := m.prog.code.Funcs[fidx]
+	bp := m.sp - argc
+	if bp+fn.NumSlots+fn.MaxStack > len(m.stack) {
+		return m.stackError(m.fp-1, "value stack overflow")
+	}
+	if m.fp >= m.limits.CallDepth {
+		return m.stackError(m.fp-1, fmt.Sprintf("maximum call depth (%d) exceeded", m.limits.CallDepth))
+	}
+	for i := bp + min(argc, fn.NumParams); i < bp+fn.NumSlots; i++ {
+		m.stack[i] = Undefined
+	}
+	m.sp = bp + fn.NumSlots
+	m.frames[m.fp] = frame{fn: fidx, pc: 0, bp: int32(bp), clo: clo}
+	m.fp++
+	m.budget--
+	return nil
+}
+
+// stackError builds a runtime error located at the saved pc of frame top.
+func (m *Machine) stackError(top int, msg string) *Error {
+	e := &Error{File: m.prog.code.File, Msg: msg, Runtime: true}
+	for i := top; i >= 0; i-- {
+		fr := m.frames[i]
+		fn := m.prog.code.Funcs[fr.fn]
+		pos := m.prog.pos(int(fr.fn), int(fr.pc)-1) // frames hold the pc after the current instruction
+		if i == top {
+			e.Line, e.Col = pos.Line, pos.Col
+		}
+		e.Stack = append(e.Stack, Frame{Func: fn.Name, File: m.prog.code.File, Line: pos.Line, Col: pos.Col})
+	}
+	if len(e.Stack) > 50 {
+		// Runaway recursion: keep the innermost and outermost frames.
+		n := len(e.Stack)
+		e.Stack = append(append(e.Stack[:20:20], Frame{Func: fmt.Sprintf("... %d more frames ...", n-40), File: m.prog.code.File}), e.Stack[n-20:]...)
+	}
+	if top < 0 {
+		e.Line, e.Col = 1, 1
+	}
+	return e
+}
