@@ -97,6 +97,7 @@ type Engine struct {
 	tickTimed  bool                   // whether this tick's first order was timed already
 	trade      strategy.Trade         // the callback arguments live here so that passing
 	fill       strategy.Fill          // them to the strategy does not allocate
+	order      risk.Order             // the order being checked and sent
 	counters   Counters
 }
 
@@ -438,9 +439,12 @@ func (e *Engine) sendIntents() {
 				e.log.Error().Err(err).Uint64("order", in.Order.ID).Msg("cancel failed to send")
 			}
 		case strategy.IntentPlace:
-			o := in.Order
+			// The order lives in the engine, not on the stack: a pointer handed to the
+			// Gateway interface would otherwise escape and allocate on every order.
+			e.order = in.Order
+			o := &e.order
 			t0 := telemetry.Nanotime()
-			reason := e.risk.Check(&o, e.book, e.now)
+			reason := e.risk.Check(o, e.book, e.now)
 			t1 := telemetry.Nanotime()
 			e.lat.Record(telemetry.Risk, t1-t0)
 			if reason != risk.ReasonOK {
@@ -449,7 +453,7 @@ func (e *Engine) sendIntents() {
 				e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Rejected, Reason: reason, Time: e.now})
 				continue
 			}
-			err := e.gw.Place(&o, e.now)
+			err := e.gw.Place(o, e.now)
 			t2 := telemetry.Nanotime()
 			e.lat.Record(telemetry.Encode, t2-t1)
 			if err != nil {

@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/telemetry"
+)
+
+// depthFrames returns the spot file's REST snapshot and its depth frames, in order.
+func depthFrames(b *testing.B) (snapshot frame, depth []frame) {
+	for _, f := range loadFrames(b, spotFile) {
+		switch {
+		case bytes.HasPrefix(f.data, []byte(`{"lastUpdateId"`)):
+			snapshot = f
+		case bytes.Contains(f.data[:40], []byte("@depth")):
+			depth = append(depth, f)
+		}
+	}
+	if snapshot.data == nil || len(depth) == 0 {
+		b.Fatal("spot file lacks a snapshot or depth frames")
+	}
+	return snapshot, depth
+}
+
+// benchTickToOrder feeds real depth frames through the whole tick path: decode, book,
+// strategy, risk, encode; the venue's acks and cancel confirmations are delivered after
+// each frame, as they would arrive. One op is one depth frame. Besides ns/op it reports
+// the engine's own tick-to-order percentiles, measured from a frame's arrival to its
+// first order's encoded request, over the frames that sent one.
+func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
+	snapshot, depth := depthFrames(b)
+	e, v := newEngine(b, strat)
+	if err := e.Start(snapshot.local); err != nil {
+		b.Fatal(err)
+	}
+	// Prime the book: the snapshot and the whole day once.
+	_ = e.OnFrame(snapshot.data, snapshot.local)
+	for _, f := range depth {
+		_ = e.OnFrame(f.data, f.local)
+		v.answer(f.local)
+	}
+	e.Latency().Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	// Each pass over the day starts again from the snapshot, as a resync would, with the
+	// clock moved on by the day's length so that time never runs backwards for risk's
+	// rate and duplicate windows.
+	span := depth[len(depth)-1].local - snapshot.local + int64(time.Second)
+	shift := span
+	_ = e.OnFrame(snapshot.data, snapshot.local+shift)
+	i := 0
+	for b.Loop() {
+		if i == len(depth) {
+			shift += span
+			e.Sync().Reset()
+			_ = e.OnFrame(snapshot.data, snapshot.local+shift)
+			i = 0
+		}
+		f := depth[i]
+		i++
+		if err := e.OnFrame(f.data, f.local+shift); err != nil {
+			b.Fatal(err)
+		}
+		v.answer(f.local + shift)
+	}
+	b.StopTimer()
+	lat := e.Latency()
+	if lat.Count(telemetry.TickToOrder) == 0 && b.N > 1000 {
+		b.Fatal("no order was sent: the benchmark timed no tick-to-order path")
+	}
+	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 50)), "t2o-p50-ns")
+	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 99)), "t2o-p99-ns")
+	b.ReportMetric(float64(lat.Count(telemetry.TickToOrder))/float64(b.N), "orders-ticks/op")
+	if e.Halted() != nil {
+		b.Fatal(e.Halted())
+	}
+}
+
+func BenchmarkTickToOrder(b *testing.B) {
+	b.Run("go", func(b *testing.B) { benchTickToOrder(b, marketmaker.New()) })
+}
