@@ -154,8 +154,10 @@ func TestParseValues(t *testing.T) {
 				return b != nil && b.APIKeyEnv == "BINANCE_API_KEY" && b.WSURL == DefaultBinanceWSURL && b.APISecretFile == ""
 			}},
 		{"admin", ``, "[admin]\nenabled = true\nlisten = \"localhost:7070\"",
-			func(c *Config) bool { return c.Admin.Enabled && c.Admin.Listen == "localhost:7070" && len(c.Warnings) == 0 }},
-		{"dotted keys", `duplicate_window =`, "duplicate_window = \"1s\"\n",
+			func(c *Config) bool {
+				return c.Admin.Enabled && c.Admin.Listen == "localhost:7070" && len(c.Warnings) == 0
+			}},
+		{"duplicate window", `duplicate_window =`, "duplicate_window = \"1s\"\n",
 			func(c *Config) bool { return c.Risk.DuplicateWindow == time.Second }},
 	}
 	for _, tt := range tests {
@@ -593,5 +595,15 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(tt.key, known); got != tt.want {
 			t.Errorf("suggest(%q) = %q, want %q", tt.key, got, tt.want)
 		}
+	}
+}
+
+// TestInlineAndDottedTables checks that the TOML spellings of a table other than a
+// header are accepted alike.
+func TestInlineAndDottedTables(t *testing.T) {
+	doc := strings.Replace(base, "[engine]\nlog_level = \"info\"\n", "engine = { log_level = \"warn\", log_format = \"json\" }\nlatency.histogram_max = \"2s\"\n", 1)
+	c := mustParse(t, doc)
+	if c.Engine.LogLevel != "warn" || c.Engine.LogFormat != "json" || c.Latency.HistogramMax != 2*time.Second {
+		t.Errorf("engine = %+v, latency = %+v", c.Engine, c.Latency)
 	}
 }
