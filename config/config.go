@@ -265,6 +265,12 @@ const MaxFileSize = 256 << 10
 // Parse parses and validates a config. filename is used in error messages and to resolve
 // the relative paths the file names. On failure the error is an ErrorList holding every
 // problem found, each naming its key and, where known, its line.
+//
+// The document is decoded by go-toml into a generic map and then walked against the
+// schema here, rather than decoded into structs with DisallowUnknownFields: the strict
+// struct decoder stops at the first type mismatch and cannot tell a float from a decimal
+// string usefully, while the walk reports unknown keys, wrong types and invalid values
+// together, each with the line recovered from go-toml's AST (see positions.go).
 func Parse(filename string, data []byte) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, ErrorList{{File: filename, Msg: fmt.Sprintf(

@@ -196,7 +196,11 @@ func TestParseErrors(t *testing.T) {
 		{"instrument required", `[[instrument]]`, `[ignored]`, `x.toml: instrument: at least one [[instrument]] is required`},
 		{"instrument as table", `[[instrument]]`, `[instrument]`, `x.toml:4:2: instrument: must be an array of tables: write [[instrument]], not [instrument]`},
 		{"symbol missing", `symbol =`, ``, `x.toml:4:3: instrument[0].symbol: required`},
-		{"symbol empty", `symbol =`, `symbol = ""`, `instrument[0].symbol: must be a non-empty symbol`},
+		{"symbol with space", `symbol =`, `symbol = "BTC USDT"`, `instrument[0].symbol: must be a symbol without spaces or ':', got "BTC USDT"`},
+		{"symbol type", `symbol =`, `symbol = 1`, "x.toml:5:1: instrument[0].symbol: must be a string, got integer 1\n"},
+		{"no cascade from a broken instrument", `symbol =`, `symbol = 1`, "got integer 1\n"},
+		{"name type", `name =`, `name = 1`, "x.toml:12:1: strategy[0].name: must be a string, got integer 1\n"},
+		{"symbol empty", `symbol =`, `symbol = ""`, `x.toml:5:1: instrument[0].symbol: must not be empty`},
 		{"venue unknown", `venue =`, `venue = "bitmex"`, `x.toml:6:1: instrument[0].venue: must be one of binance-spot|binance-usdm|kraken|sim, got "bitmex"`},
 		{"tick negative", `tick_size =`, `tick_size = "-0.01"`, `x.toml:7:1: instrument[0].tick_size: must be positive, got "-0.01"`},
 		{"tick zero", `tick_size =`, `tick_size = "0"`, `instrument[0].tick_size: must be positive, got "0"`},
@@ -287,7 +291,7 @@ func TestParseErrors(t *testing.T) {
 		{"backtest queue model", ``, "[backtest]\ninitial_balance = \"1\"\nqueue_model = \"fifo\"", `backtest.queue_model: must be one of risk_averse|power_law, got "fifo"`},
 		{"backtest queue power", ``, "[backtest]\ninitial_balance = \"1\"\nqueue_model = \"power_law\"\nqueue_power = 0", `backtest.queue_power: must be positive, got 0`},
 		{"backtest negative taker", ``, "[backtest]\ninitial_balance = \"1\"\ntaker_fee_bps = -1", `backtest.taker_fee_bps: must not be negative`},
-		{"backtest fee units", ``, "[backtest]\ninitial_balance = \"1\"\nmaker_fee_bps = 2000", `fees above 1000 bps`},
+		{"backtest fee units", ``, "[backtest]\ninitial_balance = \"1\"\nmaker_fee_bps = 2000", `backtest.maker_fee_bps: 2000 bps is 10% or more`},
 		{"backtest partial fills", ``, "[backtest]\ninitial_balance = \"1\"\npartial_fills = \"yes\"", `backtest.partial_fills: must be true or false, got string "yes"`},
 
 		// admin
@@ -305,7 +309,7 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &list) {
 				t.Fatalf("error is %T, want ErrorList", err)
 			}
-			if !strings.Contains(err.Error(), tt.want) {
+			if !strings.Contains(err.Error()+"\n", tt.want) {
 				t.Errorf("error does not contain %q:\n%v", tt.want, err)
 			}
 		})

@@ -23,6 +23,9 @@ type decoder struct {
 	// badScale holds the venue:symbol of instruments whose decimals are invalid, so that
 	// checks at those scales are skipped rather than reported against a wrong scale.
 	badScale map[string]bool
+	// brokenInstrument is set when an instrument was too broken to be declared, so that
+	// strategies referring to it are not reported as referring to nothing.
+	brokenInstrument bool
 }
 
 // at returns the position of path, or of its nearest ancestor that has one, so that an
@@ -185,6 +188,24 @@ func (t *table) str(key, def string) string {
 		return def
 	}
 	return s
+}
+
+// text returns the non-blank string at key; ok is false when it is absent, not a string
+// or blank, the latter two being reported once.
+func (t *table) text(key string) (string, bool) {
+	if !t.has(key) {
+		t.known = append(t.known, key)
+		return "", false
+	}
+	s := t.str(key, "\x00")
+	if s == "\x00" {
+		return "", false
+	}
+	if strings.TrimSpace(s) == "" {
+		t.d.errorf(t.child(key), "must not be empty")
+		return "", false
+	}
+	return s, true
 }
 
 // enum returns the string at key, which must be one of allowed, or def if absent.

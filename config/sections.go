@@ -97,6 +97,7 @@ func (d *decoder) instruments(top *table) []Instrument {
 		in, ok := d.instrument(t)
 		t.done()
 		if !ok {
+			d.brokenInstrument = true
 			continue
 		}
 		id := string(in.Venue) + ":" + in.Symbol
@@ -115,11 +116,13 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	var in Instrument
 	ok := true
 	if t.required("symbol", "") {
-		in.Symbol = t.str("symbol", "")
-		if in.Symbol == "" || strings.TrimSpace(in.Symbol) != in.Symbol || strings.ContainsAny(in.Symbol, ": \t") {
-			d.errorf(t.child("symbol"), "must be a non-empty symbol without spaces or ':', got %q", truncate(in.Symbol))
-			ok = false
+		var valid bool
+		in.Symbol, valid = t.text("symbol")
+		if valid && strings.ContainsAny(in.Symbol, ": \t\r\n") {
+			d.errorf(t.child("symbol"), "must be a symbol without spaces or ':', got %q", truncate(in.Symbol))
+			valid = false
 		}
+		ok = ok && valid
 	} else {
 		ok = false
 	}
@@ -267,10 +270,7 @@ func (d *decoder) strategies(top *table, instruments []Instrument) []Strategy {
 func (d *decoder) strategy(t *table, instruments []Instrument) Strategy {
 	var s Strategy
 	if t.required("name", "") {
-		s.Name = t.str("name", "")
-		if t.has("name") && strings.TrimSpace(s.Name) == "" {
-			d.errorf(t.child("name"), "must not be empty")
-		}
+		s.Name, _ = t.text("name")
 	}
 	s.Language = Language(t.enum("language", string(LanguageJS), string(LanguageJS), string(LanguageGo)))
 	switch s.Language {
@@ -288,15 +288,11 @@ func (d *decoder) strategy(t *table, instruments []Instrument) Strategy {
 			d.errorf(t.child("file"), "only applies to language = \"js\"; a Go strategy is named by go_name")
 		}
 		if t.required("go_name", "the registered Go strategy") {
-			s.GoName = t.str("go_name", "")
-			if t.has("go_name") && strings.TrimSpace(s.GoName) == "" {
-				d.errorf(t.child("go_name"), "must not be empty")
-			}
+			s.GoName, _ = t.text("go_name")
 		}
 	}
 	if t.required("instrument", "the symbol of a declared [[instrument]]") {
-		ref := t.str("instrument", "")
-		if ref != "" {
+		if ref, ok := t.text("instrument"); ok {
 			s.Instrument, s.Venue = d.resolveInstrument(t.child("instrument"), ref, instruments)
 		}
 	}
@@ -307,12 +303,9 @@ func (d *decoder) strategy(t *table, instruments []Instrument) Strategy {
 // scriptFile resolves the strategy file against the config's directory and checks it
 // exists, so a typo in a path fails at start-up, not at the first tick.
 func (d *decoder) scriptFile(t *table) string {
-	f := t.str("file", "")
+	f, ok := t.text("file")
 	p := t.child("file")
-	if !t.has("file") || f == "" {
-		if t.has("file") {
-			d.errorf(p, "must not be empty")
-		}
+	if !ok {
 		return ""
 	}
 	if strings.HasPrefix(f, BuiltinPrefix) {
@@ -367,6 +360,9 @@ func (d *decoder) resolveInstrument(key, ref string, instruments []Instrument) (
 	case 1:
 		return matches[0].Symbol, matches[0].Venue
 	case 0:
+		if d.brokenInstrument {
+			break // the broken instrument's own error says it all
+		}
 		msg := fmt.Sprintf("%q is not a declared [[instrument]]", truncate(ref))
 		if s := suggest(sym, symbols); s != "" && !qualified {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -667,8 +663,10 @@ func (d *decoder) backtest(t *table) *Backtest {
 	if t.has("taker_fee_bps") && b.TakerFeeBps < 0 {
 		d.errorf(t.child("taker_fee_bps"), "must not be negative (only maker rebates exist), got %s", formatFloat(b.TakerFeeBps))
 	}
-	if math.Abs(b.MakerFeeBps) > 1000 || math.Abs(b.TakerFeeBps) > 1000 {
-		d.errorf(t.child("maker_fee_bps"), "fees above 1000 bps (10%%) are surely a unit mistake; fees are in basis points")
+	for key, fee := range map[string]float64{"maker_fee_bps": b.MakerFeeBps, "taker_fee_bps": b.TakerFeeBps} {
+		if math.Abs(fee) > 1000 {
+			d.errorf(t.child(key), "%s bps is 10%% or more of the notional, surely a unit mistake; fees are in basis points", formatFloat(fee))
+		}
 	}
 	if t.has("queue_power") && !(b.QueuePower > 0) {
 		d.errorf(t.child("queue_power"), "must be positive, got %s", formatFloat(b.QueuePower))
