@@ -121,6 +121,10 @@ func FuzzSync(f *testing.F) {
 		if futures {
 			venue = USDM
 		}
+		// Depth events carry local time eventEpoch + their index, and
+		// snapshots 0, so that the book's LocalTime after an apply
+		// names the event applied (see Sync.OnSnapshot's stamping).
+		const eventEpoch = 1 << 40
 		type sent struct{ first, final, prev uint64 }
 		var events []sent // indexed by the local time passed with them
 		var (
@@ -130,7 +134,7 @@ func FuzzSync(f *testing.F) {
 		)
 		s := NewSync(venue, orderbook.New(16), SyncConfig{MaxPending: 8, MaxPendingLevels: 8,
 			OnApply: func(b *orderbook.Book) {
-				e := events[b.LocalTime()]
+				e := events[b.LocalTime()-eventEpoch]
 				var ok bool
 				switch {
 				case venue == Spot:
@@ -154,7 +158,7 @@ func FuzzSync(f *testing.F) {
 				// inside OnSnapshot.
 				ref, bridged = id, false
 				events = append(events, sent{}) // keep local times aligned
-				s.OnSnapshot(&Snapshot{LastUpdateID: id, Bids: []orderbook.Level{lv(1, 1)}, Asks: []orderbook.Level{lv(farAsk, 1)}}, int64(len(events)-1))
+				s.OnSnapshot(&Snapshot{LastUpdateID: id, Bids: []orderbook.Level{lv(1, 1)}, Asks: []orderbook.Level{lv(farAsk, 1)}}, 0)
 			} else {
 				first := next + uint64(op[1]%4) - 1 // usually next, sometimes a gap or an overlap
 				final := first + uint64(op[2]%4)
@@ -165,7 +169,7 @@ func FuzzSync(f *testing.F) {
 				events = append(events, sent{first, final, prev})
 				d := DepthUpdate{First: first, Final: final, Prev: prev, HasPrev: true,
 					Bids: []orderbook.Level{lv(int64(2+op[3]%4), int64(op[2]%2))}}
-				if err := s.OnDepth(&d, int64(len(events)-1)); err != nil {
+				if err := s.OnDepth(&d, eventEpoch+int64(len(events)-1)); err != nil {
 					t.Fatal(err)
 				}
 				if final >= next {

@@ -188,7 +188,8 @@ func (s *Sync) OnDepth(d *DepthUpdate, local int64) error {
 }
 
 // OnSnapshot loads a REST depth snapshot received at local (ns) into the
-// book and replays the buffered events against it.
+// book and replays the buffered events against it. Buffered events applied
+// here stamp the book with local, not their own earlier receive time.
 func (s *Sync) OnSnapshot(snap *Snapshot, local int64) {
 	s.c.Snapshots++
 	b := s.book
@@ -209,6 +210,10 @@ func (s *Sync) OnSnapshot(snap *Snapshot, local int64) {
 		case drop:
 			s.c.Dropped++
 		case apply:
+			// The book this event produces exists only from the
+			// snapshot's arrival on: stamp it then, so that a replay
+			// never shows it earlier than a live feed could have.
+			p.local = max(p.local, local)
 			lv := s.arena[p.off : p.off+p.nb+p.na]
 			s.apply(p, lv[:p.nb], lv[p.nb:])
 		default:

@@ -191,3 +191,17 @@ func TestSyncStateString(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncStampsBufferedAtSnapshot checks that an event buffered before the
+// snapshot and applied when it arrives stamps the book with the snapshot's
+// arrival, and a live event with its own.
+func TestSyncStampsBufferedAtSnapshot(t *testing.T) {
+	var stamps []int64
+	s := NewSync(Spot, orderbook.New(8), SyncConfig{OnApply: func(b *orderbook.Book) { stamps = append(stamps, b.LocalTime()) }})
+	s.OnDepth(&DepthUpdate{First: 5, Final: 7}, 100)
+	s.OnSnapshot(&Snapshot{LastUpdateID: 6}, 200)
+	s.OnDepth(&DepthUpdate{First: 8, Final: 9}, 300)
+	if want := []int64{200, 300}; !reflect.DeepEqual(stamps, want) {
+		t.Errorf("stamps %v, want %v", stamps, want)
+	}
+}
