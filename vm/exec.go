@@ -612,6 +612,9 @@ loop:
 			stack[sp] = v
 			sp++
 			stack[bp+int(in.B)] = Number(float64(nextIdx))
+		case bytecode.LOADSELF:
+			stack[sp] = stack[bp-1]
+			sp++
 		case bytecode.STORELP:
 			stack[bp+int(in.A)] = stack[sp-1]
 		default:

@@ -33,6 +33,7 @@ const (
 	Builtin                 // a builtin namespace or value: Math, console, NaN, ...
 )
 
+
 // Object is a declared name. The resolver creates it and links every Ident to it.
 type Object struct {
 	Name     string
@@ -45,6 +46,8 @@ type Object struct {
 	Func     *FuncLit
 	// Init is the initializer of a const binding, used for static checks of object keys.
 	Init Expr
+	// Self is set on the binding of a named function expression's name inside itself.
+	Self bool
 }
 
 // Ident is a name use or declaration.
@@ -77,6 +80,8 @@ type FuncLit struct {
 	NumSlots int       // frame slots: parameters then locals
 	Captures []Capture // captured cells, in upvalue order
 	Parent   *FuncLit
+	// SelfObj is the binding of a named function expression's own name, or nil.
+	SelfObj *Object
 }
 
 // AllocSite is a place where code allocates at run time, reported by "nanotick vet".
@@ -168,6 +173,10 @@ type (
 		Lparen token.Pos
 		X      Expr
 	}
+	// SeqExpr is the comma operator: every element is evaluated, the last is the value.
+	SeqExpr struct {
+		List []Expr
+	}
 )
 
 func (x *NumberLit) Pos() token.Pos   { return x.ValuePos }
@@ -189,6 +198,7 @@ func (x *NewExpr) Pos() token.Pos     { return x.NewPos }
 func (x *MemberExpr) Pos() token.Pos  { return x.NamePos }
 func (x *IndexExpr) Pos() token.Pos   { return x.Lbrack }
 func (x *ParenExpr) Pos() token.Pos   { return x.Lparen }
+func (x *SeqExpr) Pos() token.Pos     { return x.List[0].Pos() }
 
 func (*NumberLit) exprNode()   {}
 func (*StringLit) exprNode()   {}
@@ -209,6 +219,7 @@ func (*NewExpr) exprNode()     {}
 func (*MemberExpr) exprNode()  {}
 func (*IndexExpr) exprNode()   {}
 func (*ParenExpr) exprNode()   {}
+func (*SeqExpr) exprNode()     {}
 
 // Unparen strips parentheses.
 func Unparen(x Expr) Expr {

@@ -120,6 +120,7 @@ const (
 	LOADL2   // A, B=slots: -> L[A] L[B]
 	GETIDXLL // A=array slot, B=index slot: -> L[A][L[B]]
 	RETL     // A=slot: return L[A]
+	LOADSELF // -> the running function (for named function expressions)
 	NumOps
 )
 
@@ -139,7 +140,7 @@ var opNames = [...]string{
 	SUBLL: "SUBLL", MULLL: "MULLL", JNLTLK: "JNLTLK", JNLELK: "JNLELK", JNGTLK: "JNGTLK",
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
-	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL",
+	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF",
 }
 
 // String returns the opcode's mnemonic.

@@ -145,7 +145,7 @@ var stackEffect = [bytecode.NumOps]int{
 	bytecode.JMPF: -1, bytecode.JMPT: -1, bytecode.JFK: -1, bytecode.JTK: -1, bytecode.JNNK: -1,
 	bytecode.CLOSURE: 1, bytecode.SETPROP: -1, bytecode.GETIDX: -1, bytecode.SETIDX: -2,
 	bytecode.UPDL: 1, bytecode.UPDC: 1, bytecode.UPDU: 1, bytecode.UPDG: 1, bytecode.UPDIDX: -1,
-	bytecode.FORNEXT: 1, bytecode.RET: -1,
+	bytecode.FORNEXT: 1, bytecode.RET: -1, bytecode.LOADSELF: 1,
 }
 
 func (c *compiler) emit(pos token.Pos, op bytecode.Op, a, b, cc int32) int {
@@ -203,6 +203,15 @@ func (c *compiler) function(lit *ast.FuncLit, name string) int {
 			c.emit(p.NamePos, bytecode.LOADL, int32(p.Obj.Slot), 0, 0)
 			c.emit(p.NamePos, bytecode.NEWCELL, int32(p.Obj.Slot), 0, 0)
 			c.emit(p.NamePos, bytecode.STOREC, int32(p.Obj.Slot), 0, 0)
+		}
+	}
+	if o := lit.SelfObj; o != nil {
+		c.emit(lit.FuncPos, bytecode.LOADSELF, 0, 0, 0)
+		if o.Captured {
+			c.emit(lit.FuncPos, bytecode.NEWCELL, int32(o.Slot), 0, 0)
+			c.emit(lit.FuncPos, bytecode.STOREC, int32(o.Slot), 0, 0)
+		} else {
+			c.emit(lit.FuncPos, bytecode.STOREL, int32(o.Slot), 0, 0)
 		}
 	}
 	if lit.Body != nil {
@@ -580,6 +589,10 @@ func (c *compiler) exprStmt(x ast.Expr) {
 		c.assign(x, false)
 	case *ast.UpdateExpr:
 		c.update(x, false)
+	case *ast.SeqExpr:
+		for _, e := range x.List {
+			c.exprStmt(e)
+		}
 	default:
 		c.expr(x)
 		c.emit(x.Pos(), bytecode.POP, 0, 0, 0)

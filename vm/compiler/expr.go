@@ -51,7 +51,18 @@ func (c *compiler) expr(x ast.Expr) {
 			name = x.Name.Name
 		}
 		c.closure(x, name)
+	case *ast.SeqExpr:
+		for _, e := range x.List[:len(x.List)-1] {
+			c.exprStmt(e)
+		}
+		c.expr(x.List[len(x.List)-1])
 	case *ast.UnaryExpr:
+		if x.Op == token.TYPEOF {
+			if t, ok := c.staticTypeof(x.X); ok {
+				c.emit(x.OpPos, bytecode.CONST, c.strConst(t), 0, 0)
+				return
+			}
+		}
 		c.expr(x.X)
 		op := map[token.Kind]bytecode.Op{token.SUB: bytecode.NEG, token.ADD: bytecode.PLUS,
 			token.NOT: bytecode.NOT, token.BITNOT: bytecode.BITNOT, token.TYPEOF: bytecode.TYPEOF}[x.Op]
@@ -87,6 +98,41 @@ func (c *compiler) expr(x ast.Expr) {
 	default:
 		panic(fmt.Sprintf("compiler: unexpected expression %T", x))
 	}
+}
+
+// staticTypeof answers typeof for builtin and host names, which are not values.
+func (c *compiler) staticTypeof(x ast.Expr) (string, bool) {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.Ident:
+		if x.Obj == nil {
+			return "", false
+		}
+		switch x.Obj.Kind {
+		case ast.HostFunc:
+			return "function", true
+		case ast.HostObj:
+			return "object", true
+		case ast.Builtin:
+			switch x.Name {
+			case "Math", "console", "Number":
+				return "object", true
+			case "isFinite", "isNaN", "Array":
+				return "function", true
+			}
+		}
+	case *ast.MemberExpr:
+		if id, kind, ok := namespaceOf(x.X); ok {
+			full := id.Name + "." + x.Name
+			if kind == ast.Builtin {
+				if _, ok := bytecode.Builtins[full]; ok {
+					return "function", true
+				}
+			} else if _, ok := c.cfg.HostMethod(id.Name, x.Name); ok {
+				return "function", true
+			}
+		}
+	}
+	return "", false
 }
 
 func (c *compiler) closure(f *ast.FuncLit, name string) {

@@ -495,10 +495,15 @@ func (p *parser) parseArrow() ast.Expr {
 
 func (p *parser) parseExpr() ast.Expr {
 	x := p.parseAssign()
-	if p.tok.Kind == token.COMMA {
-		p.fail(p.tok.Pos, "write separate statements", "the comma operator is not supported")
+	if p.tok.Kind != token.COMMA {
+		return x
 	}
-	return x
+	seq := &ast.SeqExpr{List: []ast.Expr{x}}
+	for p.tok.Kind == token.COMMA {
+		p.next()
+		seq.List = append(seq.List, p.parseAssign())
+	}
+	return seq
 }
 
 func (p *parser) parseAssign() ast.Expr {

@@ -258,9 +258,25 @@ func (r *resolver) function(f *ast.FuncLit) {
 	outerFn, outerSlots, outerScope, outerLabels := r.fn, r.slots, r.sc, r.labels
 	f.Parent = outerFn
 	r.fn, r.slots, r.labels = f, 0, nil
-	r.sc = &scope{parent: outerScope, names: map[string]*ast.Object{}, fn: f}
+	var selfScope *scope
+	if f.Name != nil && !f.Decl {
+		// A named function expression sees its own name in a scope of its own, between
+		// the enclosing scope and its parameters.
+		selfScope = &scope{parent: outerScope, names: map[string]*ast.Object{}, fn: f}
+		r.sc = selfScope
+	}
+	r.sc = &scope{parent: r.sc, names: map[string]*ast.Object{}, fn: f}
 	for _, p := range f.Params {
 		obj := r.declare(p, false, false, nil)
+		r.ready[obj] = true
+	}
+	if selfScope != nil {
+		// Parameters take the first slots (the calling convention); the self binding
+		// comes after them.
+		obj := &ast.Object{Name: f.Name.Name, Kind: ast.Local, Decl: f.Name.NamePos, Const: true, Self: true, Func: f, Slot: r.newSlot()}
+		selfScope.names[f.Name.Name] = obj
+		f.Name.Obj = obj
+		f.SelfObj = obj
 		r.ready[obj] = true
 	}
 	if f.Body != nil {
@@ -445,6 +461,10 @@ func (r *resolver) expr(x ast.Expr) {
 		r.expr(x.Index)
 	case *ast.ParenExpr:
 		r.expr(x.X)
+	case *ast.SeqExpr:
+		for _, e := range x.List {
+			r.expr(e)
+		}
 	default:
 		panic(fmt.Sprintf("resolver: unexpected expression %T", x))
 	}
