@@ -25,11 +25,12 @@ type command struct {
 // registration so that the whole surface of the binary can be read in one place.
 func commands() map[string]command {
 	return map[string]command{
-		"eval":    {runEval, "eval FILE.js             run a script's top level, printing what console.log prints"},
-		"vet":     {runVet, "vet FILE.js              compile a script, print every error and per-tick allocation warnings"},
-		"inspect": {runInspect, "inspect FILE...          summarize recordings: streams, counts, book sync, latency"},
-		"book":    {runBook, "book FILE... [--depth N] [--format csv|jsonl]   print the book after every depth event"},
-		"config":  {runConfig, "config check FILE        validate a configuration file"},
+		"eval":     {runEval, "eval FILE.js             run a script's top level, printing what console.log prints"},
+		"vet":      {runVet, "vet FILE.js              compile a script, print every error and per-tick allocation warnings"},
+		"inspect":  {runInspect, "inspect FILE...          summarize recordings: streams, counts, book sync, latency"},
+		"book":     {runBook, "book FILE... [--depth N] [--format csv|jsonl]   print the book after every depth event"},
+		"config":   {runConfig, "config check FILE        validate a configuration file"},
+		"backtest": {runBacktest, "backtest [--config FILE] [flags]   replay recordings through a strategy against a simulated exchange"},
 	}
 }
 
