@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"io"
 	"math"
 	"math/rand"
 	"os"
@@ -324,4 +325,17 @@ func top(m map[string]string, n int, bids bool) []string {
 		out = append(out, trim(p), trim(m[p]))
 	}
 	return out
+}
+
+// BenchmarkInspect times "nanotick inspect" over the spot recording, from
+// the compressed file to the summary. One op is the whole file.
+func BenchmarkInspect(b *testing.B) {
+	path := testdata.SharedData(b, spotFile)
+	var stderr bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := runInspect([]string{path}, io.Discard, &stderr); code != 0 {
+			b.Fatal(stderr.String())
+		}
+	}
 }
