@@ -57,3 +57,74 @@ func Checksum(book *orderbook.Book, buf []byte) (uint32, []byte) {
 	}
 	return crc, buf
 }
+
+// sideText is the checksum text of the top levels of one side, with the end
+// of each level's text, so that the next checksum can copy the text of the
+// levels that did not change instead of formatting them again.
+type sideText struct {
+	n   int
+	lv  [ChecksumLevels]orderbook.Level
+	end [ChecksumLevels]int
+	txt [checksumBufSize]byte
+}
+
+// checksummer computes Checksum incrementally. An update changes one to a
+// few of the twenty levels the checksum covers; formatting the forty numbers
+// is most of the cost, so the checksummer keeps the last text of each side
+// and formats only the levels it has not seen. The text of a level is a
+// function of its price and quantity alone, so a level is reused only when
+// both are equal, and the result is exactly Checksum's whatever happened to
+// the book in between (TestChecksummer).
+type checksummer struct {
+	side [2][2]sideText // per side (ask, bid): the last text and the one being built
+	cur  [2]uint8       // per side: which of the two is the last
+}
+
+// sum returns Checksum(book).
+func (c *checksummer) sum(book *orderbook.Book) uint32 {
+	var crc uint32
+	for k, side := range [2]orderbook.Side{orderbook.Ask, orderbook.Bid} {
+		old, next := &c.side[k][c.cur[k]], &c.side[k][c.cur[k]^1]
+		pos, j := 0, 0
+		n := 0
+		for ; n < ChecksumLevels; n++ {
+			l, ok := book.Level(side, n)
+			if !ok {
+				break
+			}
+			// Both lists are best first: skip the old levels better
+			// than l, which have left the top since.
+			for j < old.n && better(side, old.lv[j].Price, l.Price) {
+				j++
+			}
+			if j < old.n && old.lv[j] == l {
+				start := 0
+				if j > 0 {
+					start = old.end[j-1]
+				}
+				pos += copy(next.txt[pos:], old.txt[start:old.end[j]])
+				j++
+			} else {
+				// Appending to a zero-length slice of the array
+				// writes in place: the array has room for ten levels
+				// of the longest numbers.
+				b := strconv.AppendUint(next.txt[pos:pos], uint64(l.Price), 10)
+				b = strconv.AppendUint(b, uint64(l.Qty), 10)
+				pos += len(b)
+			}
+			next.lv[n], next.end[n] = l, pos
+		}
+		next.n = n
+		c.cur[k] ^= 1
+		crc = crc32.Update(crc, crc32.IEEETable, next.txt[:pos])
+	}
+	return crc
+}
+
+// better reports whether price p is better than q on side.
+func better(side orderbook.Side, p, q int64) bool {
+	if side == orderbook.Bid {
+		return p > q
+	}
+	return p < q
+}

@@ -144,3 +144,31 @@ func TestChecksumEmpty(t *testing.T) {
 		t.Errorf("Checksum(empty) = %d, want %d", got, crc32.ChecksumIEEE(nil))
 	}
 }
+
+// TestChecksummer checks the incremental checksum against Checksum on books
+// that change a little (most steps), a lot, or entirely, with levels that
+// leave the top ten and come back with the same or another quantity.
+func TestChecksummer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var c checksummer
+	b := orderbook.New(32)
+	for step := range 20000 {
+		switch r := rng.IntN(100); {
+		case r == 0:
+			b.Clear()
+		case r < 5:
+			for range 20 {
+				b.Set(orderbook.Side(rng.IntN(2)), 1+rng.Int64N(30), rng.Int64N(4))
+			}
+		default:
+			for range 1 + rng.IntN(3) {
+				b.Set(orderbook.Side(rng.IntN(2)), 1+rng.Int64N(30), rng.Int64N(4)*rng.Int64N(1e12))
+			}
+		}
+		want, _ := Checksum(b, nil)
+		if got := c.sum(b); got != want {
+			t.Fatalf("step %d: checksummer = %d, Checksum = %d; asks %v bids %v",
+				step, got, want, bookLevels(b, orderbook.Ask), bookLevels(b, orderbook.Bid))
+		}
+	}
+}

@@ -117,7 +117,7 @@ type Feed struct {
 	dec   Decoder
 	book  *orderbook.Book
 	msg   Message
-	buf   []byte // checksum text
+	sum   checksummer
 	state State
 	seq   uint64 // local count of applied book messages: Kraken has no update ids
 	stats Stats
@@ -143,7 +143,6 @@ func NewFeed(cfg Config, book *orderbook.Book) (*Feed, error) {
 		cfg:  cfg,
 		dec:  Decoder{PriceScale: cfg.PriceScale, QtyScale: cfg.QtyScale},
 		book: book,
-		buf:  make([]byte, 0, checksumBufSize),
 	}
 	// A snapshot carries up to Depth levels per side; an update rarely more
 	// than a few, but size for the snapshot so that neither grows.
@@ -240,9 +239,7 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 	}
 	f.book.SetUpdate(f.seq, exch, localTime)
 
-	var sum uint32
-	sum, f.buf = Checksum(f.book, f.buf)
-	if sum != m.Checksum {
+	if sum := f.sum.sum(f.book); sum != m.Checksum {
 		f.stats.ChecksumMismatches++
 		return f.fail(), fmt.Errorf("kraken %s: %s %d: %w: computed %d, exchange sent %d",
 			f.cfg.Symbol, m.Kind, f.seq, ErrChecksum, sum, m.Checksum)
