@@ -4,10 +4,14 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/config"
 
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
@@ -280,5 +284,24 @@ func TestNoGCAfterWarmup(t *testing.T) {
 	}
 	if v.placed == 0 {
 		t.Error("no orders placed: the replay exercised nothing")
+	}
+}
+
+func TestFromConfigDefault(t *testing.T) {
+	c := config.Default()
+	cfg, err := FromConfig(c, &c.Strategies[0], zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Instrument.Symbol == "" || cfg.Rules.Tick <= 0 || cfg.Rules.Lot <= 0 {
+		t.Fatalf("incomplete instrument: %+v", cfg)
+	}
+	if _, err := New(cfg, marketmaker.New(), newVenue(t)); err != nil {
+		t.Fatalf("engine from the default config: %v", err)
+	}
+	bad := *c
+	bad.Strategies = []config.Strategy{{Name: "x", Instrument: "NOPE"}}
+	if _, err := FromConfig(&bad, &bad.Strategies[0], zerolog.Nop()); err == nil || !strings.Contains(err.Error(), "NOPE") {
+		t.Errorf("undeclared instrument: err = %v", err)
 	}
 }

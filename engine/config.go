@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/rs/zerolog"
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
+)
+
+// FromConfig builds the engine configuration for strategy s of a validated config: its
+// instrument's scales and trading rules in fixed-point units, the risk limits, the
+// strategy's numeric parameters and the timer. Errors name the config key at fault.
+func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Config, error) {
+	in, err := instrumentOf(c, s)
+	if err != nil {
+		return Config{}, err
+	}
+	var venue binance.Venue
+	switch in.Venue {
+	case config.VenueBinanceSpot, config.VenueSim:
+		venue = binance.Spot
+	case config.VenueBinanceUSDM:
+		venue = binance.USDM
+	default:
+		return Config{}, fmt.Errorf("strategy %q: venue %q is not supported by the engine yet", s.Name, in.Venue)
+	}
+	conv := func(key string, scale fixed.Scale, d decimal.Decimal) (int64, error) {
+		v, err := scale.FromDecimal(d)
+		if err != nil {
+			return 0, fmt.Errorf("instrument %s: %s %s: %w", in.Symbol, key, d, err)
+		}
+		return v, nil
+	}
+	var rules risk.Instrument
+	rules.PriceScale, rules.QtyScale = in.PriceDecimals, in.QtyDecimals
+	for _, f := range []struct {
+		key   string
+		scale fixed.Scale
+		d     decimal.Decimal
+		dst   *int64
+	}{
+		{"tick_size", in.PriceDecimals, in.TickSize, &rules.Tick},
+		{"lot_size", in.QtyDecimals, in.LotSize, &rules.Lot},
+		{"min_qty", in.QtyDecimals, in.MinQty, &rules.MinQty},
+		{"max_qty", in.QtyDecimals, in.MaxQty, &rules.MaxQty},
+		{"min_notional", in.PriceDecimals, in.MinNotional, &rules.MinNotional},
+	} {
+		if *f.dst, err = conv(f.key, f.scale, f.d); err != nil {
+			return Config{}, err
+		}
+	}
+	params := strategy.Params{}
+	for _, p := range s.Params {
+		if p.Kind != config.ParamNumber {
+			return Config{}, fmt.Errorf("strategy %q: params.%s: only numeric parameters are supported", s.Name, p.Name)
+		}
+		params[p.Name] = p.Number
+	}
+	r := c.Risk
+	return Config{
+		Venue: venue,
+		Instrument: strategy.Instrument{
+			Symbol: in.Symbol, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
+			Tick: rules.Tick, Lot: rules.Lot,
+		},
+		Rules: rules,
+		Risk: risk.Config{
+			MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
+			StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
+			OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
+			MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown, Logger: log,
+		},
+		Params:        params,
+		TimerInterval: c.Engine.TimerInterval,
+		LatencyMax:    c.Latency.HistogramMax,
+		Logger:        log,
+	}, nil
+}
+
+func instrumentOf(c *config.Config, s *config.Strategy) (*config.Instrument, error) {
+	for i := range c.Instruments {
+		in := &c.Instruments[i]
+		if in.Symbol == s.Instrument && (s.Venue == "" || in.Venue == s.Venue) {
+			return in, nil
+		}
+	}
+	return nil, fmt.Errorf("strategy %q: instrument %q is not declared", s.Name, s.Instrument)
+}
