@@ -211,8 +211,17 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 		// A rejection carries no result, hence no channel; an ack
 		// for another channel of the same symbol is not ours.
 		ours := string(m.Channel) == "book" || m.Channel == nil
-		if string(m.Symbol) == f.cfg.Symbol && ours && !m.Success {
+		if string(m.Symbol) != f.cfg.Symbol || !ours {
+			return EventNone, nil
+		}
+		if !m.Success {
 			return EventNone, fmt.Errorf("kraken %s: %w: %s", f.cfg.Symbol, ErrSubscribe, m.Error)
+		}
+		if m.Depth != f.cfg.Depth {
+			// The book would be truncated at the wrong depth: fail
+			// now rather than at the first checksum it breaks.
+			return f.fail(), fmt.Errorf("kraken %s: %w: acknowledged depth %d, want %d",
+				f.cfg.Symbol, ErrSubscribe, m.Depth, f.cfg.Depth)
 		}
 		return EventNone, nil
 	default:

@@ -275,8 +275,12 @@ func TestControlMessages(t *testing.T) {
 		t.Fatal("control messages changed the book")
 	}
 	ev, err := f.Handle([]byte(`{"method":"subscribe","success":false,"error":"Already subscribed","symbol":"BTC/USD"}`), 1)
-	if ev != EventNone || !errors.Is(err, ErrSubscribe) {
-		t.Fatalf("rejected subscribe: %v, %v; want ErrSubscribe", ev, err)
+	if ev != EventNone || !errors.Is(err, ErrSubscribe) || !f.Book().Valid() {
+		t.Fatalf("rejected subscribe: %v, %v, valid %v; want ErrSubscribe, book untouched", ev, err, f.Book().Valid())
+	}
+	ev, err = f.Handle([]byte(`{"method":"subscribe","result":{"channel":"book","depth":25,"snapshot":true,"symbol":"BTC/USD"},"success":true}`), 1)
+	if ev != EventResubscribe || !errors.Is(err, ErrSubscribe) || f.Book().Valid() {
+		t.Fatalf("ack with the wrong depth: %v, %v, valid %v; want resubscribe, ErrSubscribe, invalid", ev, err, f.Book().Valid())
 	}
 }
 
