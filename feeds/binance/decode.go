@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -357,37 +358,64 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	}
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
 	for {
-		var err error
-		if i, err = expect(b, i, '['); err != nil {
-			return dst, i, errLevel
-		}
-		var l orderbook.Level
-		if l.Price, i, err = decimal(b, skipWS(b, i), ps); err != nil {
-			return dst, i, err
-		}
-		if i, err = expect(b, i, ','); err != nil {
-			return dst, i, errLevel
-		}
-		if l.Qty, i, err = decimal(b, skipWS(b, i), qs); err != nil {
-			return dst, i, err
-		}
-		more := false
-		for {
-			if i, more, err = next(b, i, ']'); err != nil || !more {
-				break
-			}
-			if i, err = skipValue(b, i); err != nil {
-				break
-			}
-		}
+		l, j, err := level(b, i, ps, qs)
 		if err != nil {
-			return dst, i, err
+			return dst, j, err
 		}
 		dst = append(dst, l)
-		if i, more, err = next(b, i, ']'); err != nil || !more {
+		// Fast path for the separator Binance sends: a bare comma.
+		if j+1 < len(b) && b[j] == ',' && b[j+1] == '[' {
+			i = j + 1
+			continue
+		}
+		more := false
+		if i, more, err = next(b, j, ']'); err != nil || !more {
 			return dst, i, err
 		}
 		i = skipWS(b, i)
+	}
+}
+
+// level reads one [price, qty] level at b[i]. The compact form Binance
+// sends, ["p","q"] without spaces, is read straight through; anything else
+// (whitespace, extra elements, errors) is read again by levelSlow, which
+// accepts every valid spelling and reports every error.
+func level(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
+	if i+1 < len(b) && b[i] == '[' && b[i+1] == '"' {
+		p, j, err := decimal(b, i+1, ps)
+		if err == nil && j+1 < len(b) && b[j] == ',' && b[j+1] == '"' {
+			q, k, err := decimal(b, j+1, qs)
+			if err == nil && k < len(b) && b[k] == ']' {
+				return orderbook.Level{Price: p, Qty: q}, k + 1, nil
+			}
+		}
+	}
+	return levelSlow(b, i, ps, qs)
+}
+
+func levelSlow(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
+	var l orderbook.Level
+	var err error
+	if i, err = expect(b, i, '['); err != nil {
+		return l, i, errLevel
+	}
+	if l.Price, i, err = decimal(b, skipWS(b, i), ps); err != nil {
+		return l, i, err
+	}
+	if i, err = expect(b, i, ','); err != nil {
+		return l, i, errLevel
+	}
+	if l.Qty, i, err = decimal(b, skipWS(b, i), qs); err != nil {
+		return l, i, err
+	}
+	for {
+		more := false
+		if i, more, err = next(b, i, ']'); err != nil || !more {
+			return l, i, err
+		}
+		if i, err = skipValue(b, i); err != nil {
+			return l, i, err
+		}
 	}
 }
 
