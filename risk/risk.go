@@ -165,6 +165,11 @@ func (c *Checker) Limits() Limits { return c.lim }
 // Cancels never go through Check: a cancel only ever reduces risk, so it is
 // always allowed, in every state.
 func (c *Checker) Check(o *Order, book *orderbook.Book, now int64) Reason {
+	if c == nil || c.lim.RateMilli == 0 {
+		// A nil or zero Checker (not built by New) has no limits: refuse
+		// rather than divide by zero or let everything through.
+		return ReasonHalted
+	}
 	c.observe()
 	r := c.check(o, book, now)
 	if r == ReasonOK {

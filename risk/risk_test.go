@@ -285,6 +285,17 @@ func TestCheckReasons(t *testing.T) {
 	}
 }
 
+// TestZeroCheckerFailsClosed checks that a Checker not built by New
+// rejects instead of panicking or accepting.
+func TestZeroCheckerFailsClosed(t *testing.T) {
+	b := newBook("60000.00", "60000.02", t0)
+	for _, c := range []*Checker{nil, {}} {
+		if r := c.Check(buy(1, "60000.00", "0.1"), b, t0); r != ReasonHalted {
+			t.Errorf("%p: Check = %v", c, r)
+		}
+	}
+}
+
 func TestMinQty(t *testing.T) {
 	inst := btcusdt()
 	inst.MinQty = v("0.001")
