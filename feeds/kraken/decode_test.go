@@ -2,6 +2,7 @@ package kraken
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -232,12 +233,11 @@ func TestParseTime(t *testing.T) {
 		"1969-12-31T23:59:59.5Z",
 		"1700-03-01T00:00:00Z",
 		"2200-12-31T12:00:00.000001+05:30",
-		"2023-10-06t17:35:55-07:00",
-		"2023-10-06T17:35:55z",
+		"2023-10-06T17:35:55-07:00",
 	}
 	for _, s := range valid {
 		got, ok := parseTime([]byte(s))
-		want, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s))
+		want, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			t.Fatalf("time.Parse(%q): %v", s, err)
 		}
@@ -263,6 +263,8 @@ func TestParseTime(t *testing.T) {
 		"2023-10-06T23:59:59+24:00",
 		"2023-10-06T23:59:59+0100",
 		"2023-10-06T23:59:59ZZ",
+		"2023-10-06t17:35:55Z", // RFC 3339 allows lower case; time.Parse and Kraken do not
+		"2023-10-06T17:35:55z",
 		"2023-1a-06T23:59:59Z",
 		"1677-01-01T00:00:00Z",
 		"2262-12-31T00:00:00Z",
@@ -270,6 +272,30 @@ func TestParseTime(t *testing.T) {
 	for _, s := range invalid {
 		if got, ok := parseTime([]byte(s)); ok {
 			t.Errorf("parseTime(%q) = %d, want failure", s, got)
+		}
+	}
+}
+
+// TestParseTimeRoundTrip formats random instants the ways Kraken and Go
+// write them and requires parseTime to read back the same instant.
+func TestParseTimeRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	lo := time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	hi := time.Date(2260, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	layouts := []string{time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05.000000Z07:00"}
+	for range 20000 {
+		tm := time.Unix(lo+rng.Int64N(hi-lo), rng.Int64N(1e9))
+		if rng.IntN(2) == 0 {
+			tm = tm.In(time.FixedZone("", (rng.IntN(48)-24)*1800))
+		}
+		layout := layouts[rng.IntN(len(layouts))]
+		s := tm.Format(layout)
+		want, err := time.Parse(layout, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := parseTime([]byte(s)); !ok || got != want.UnixNano() {
+			t.Fatalf("parseTime(%q) = %d, %v; want %d", s, got, ok, want.UnixNano())
 		}
 	}
 }

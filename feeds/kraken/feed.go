@@ -124,7 +124,10 @@ type Feed struct {
 }
 
 // NewFeed returns a Feed for cfg that writes book, which it clears. The book
-// stays invalid until the first verified snapshot.
+// stays invalid until the first verified snapshot. Give the book room for
+// Depth levels per side plus the inserts of the largest update (a side
+// holds them until the update is truncated), or it grows once on the first
+// such update.
 func NewFeed(cfg Config, book *orderbook.Book) (*Feed, error) {
 	if !ValidDepth(cfg.Depth) {
 		return nil, fmt.Errorf("kraken: depth %d: want 10, 25, 100, 500 or 1000", cfg.Depth)

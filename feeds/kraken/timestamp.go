@@ -2,12 +2,13 @@ package kraken
 
 // parseTime converts an RFC 3339 timestamp such as
 // "2023-10-06T17:35:55.440295Z" to Unix nanoseconds without allocating, which
-// time.Parse cannot promise. It accepts 1 to 9 fractional digits and a "Z" or
-// ±hh:mm zone, and rejects out-of-range fields (there is no leap second 60,
-// as in time.Parse). Years before 1678 or after 2261 do not fit int64
+// time.Parse cannot promise. It accepts what time.Parse accepts for
+// time.RFC3339Nano, which FuzzParseTime checks: 1 to 9 fractional digits, a
+// "Z" or ±hh:mm zone, upper-case "T" and "Z" only, and no out-of-range field
+// (no leap second 60). Years before 1678 or after 2261 do not fit int64
 // nanoseconds and are rejected too.
 func parseTime(b []byte) (int64, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' && b[10] != 't' ||
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' ||
 		b[13] != ':' || b[16] != ':' {
 		return 0, false
 	}
@@ -43,7 +44,7 @@ func parseTime(b []byte) (int64, bool) {
 	}
 	var offset int64
 	switch {
-	case i == len(b)-1 && (b[i] == 'Z' || b[i] == 'z'):
+	case i == len(b)-1 && b[i] == 'Z':
 	case i == len(b)-6 && (b[i] == '+' || b[i] == '-') && b[i+3] == ':':
 		oh, okh := digits(b[i+1 : i+3])
 		om, okm := digits(b[i+4 : i+6])
