@@ -1,0 +1,134 @@
+package backtest
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// Account is the backtest's money, kept exactly in decimal and updated once per fill
+// (never per tick): position, the cost basis of the open position, realized PnL, fees,
+// cash, turnover and volume.
+//
+// The open position's cost is kept as a basis (signed quantity × entry price, summed)
+// rather than as an average price, so that nothing is lost to division: a reduction
+// removes the basis in proportion, and whatever rounding that division makes moves
+// between realized and unrealized PnL without changing equity. So, exactly,
+//
+//	equity(mark) = initial + realized + unrealized(mark) − fees = cash + position × mark.
+type Account struct {
+	initial                 decimal.Decimal
+	pos, basis, cash        decimal.Decimal
+	realized, fees          decimal.Decimal
+	turnover, volume        decimal.Decimal
+	makerVolume, takerVolme decimal.Decimal
+	fills                   uint64
+	priceScale, qtyScale    fixed.Scale
+}
+
+// NewAccount returns a flat account holding initial in the quote currency, reading
+// fixed-point fills at the given scales.
+func NewAccount(initial decimal.Decimal, priceScale, qtyScale fixed.Scale) *Account {
+	return &Account{initial: initial, cash: initial, priceScale: priceScale, qtyScale: qtyScale}
+}
+
+// Fill books a fill in fixed-point units: qty at price on side, fee in price units.
+func (a *Account) Fill(side orderbook.Side, price, qty, fee int64, maker bool) {
+	a.FillDecimal(side, a.priceScale.Decimal(price), a.qtyScale.Decimal(qty), a.priceScale.Decimal(fee), maker)
+}
+
+// FillDecimal books a fill of qty (> 0) at price on side, paying fee (negative for a
+// rebate).
+func (a *Account) FillDecimal(side orderbook.Side, price, qty, fee decimal.Decimal, maker bool) {
+	a.fills++
+	notional := price.Mul(qty)
+	a.turnover = a.turnover.Add(notional)
+	a.volume = a.volume.Add(qty)
+	if maker {
+		a.makerVolume = a.makerVolume.Add(qty)
+	} else {
+		a.takerVolme = a.takerVolme.Add(qty)
+	}
+	a.fees = a.fees.Add(fee)
+	a.cash = a.cash.Sub(fee)
+	q := qty // signed quantity
+	if side == orderbook.Ask {
+		q = qty.Neg()
+	}
+	a.cash = a.cash.Sub(q.Mul(price))
+	if !a.pos.IsZero() && a.pos.Sign() != q.Sign() {
+		// Reduce (and perhaps flip) the position.
+		posAbs := a.pos.Abs()
+		closeAbs := decimal.Min(qty, posAbs)
+		closeSigned := closeAbs
+		if q.Sign() < 0 {
+			closeSigned = closeAbs.Neg()
+		}
+		var removed decimal.Decimal
+		if closeAbs.Equal(posAbs) {
+			removed = a.basis
+		} else {
+			removed = a.basis.Mul(closeAbs).DivRound(posAbs, 18)
+		}
+		a.realized = a.realized.Add(closeSigned.Neg().Mul(price)).Sub(removed)
+		a.basis = a.basis.Sub(removed)
+		a.pos = a.pos.Add(closeSigned)
+		q = q.Sub(closeSigned)
+		if a.pos.IsZero() {
+			a.basis = decimal.Zero
+		}
+	}
+	if !q.IsZero() {
+		a.basis = a.basis.Add(q.Mul(price))
+		a.pos = a.pos.Add(q)
+	}
+}
+
+// Initial returns the starting balance.
+func (a *Account) Initial() decimal.Decimal { return a.initial }
+
+// Position returns the net position in base units.
+func (a *Account) Position() decimal.Decimal { return a.pos }
+
+// Basis returns the signed cost of the open position (position × average entry).
+func (a *Account) Basis() decimal.Decimal { return a.basis }
+
+// AvgEntry returns the average entry price of the open position, rounded to 8 decimals
+// for display, or zero when flat.
+func (a *Account) AvgEntry() decimal.Decimal {
+	if a.pos.IsZero() {
+		return decimal.Zero
+	}
+	return a.basis.DivRound(a.pos, 8)
+}
+
+// Cash returns the quote balance: initial − buys + sells − fees.
+func (a *Account) Cash() decimal.Decimal { return a.cash }
+
+// Realized returns realized PnL before fees.
+func (a *Account) Realized() decimal.Decimal { return a.realized }
+
+// Fees returns the fees paid (negative for net rebates).
+func (a *Account) Fees() decimal.Decimal { return a.fees }
+
+// Turnover returns the traded notional in quote units.
+func (a *Account) Turnover() decimal.Decimal { return a.turnover }
+
+// Volume returns the traded quantity in base units, and its maker and taker parts.
+func (a *Account) Volume() (total, maker, taker decimal.Decimal) {
+	return a.volume, a.makerVolume, a.takerVolme
+}
+
+// Fills returns the number of fills booked.
+func (a *Account) Fills() uint64 { return a.fills }
+
+// Unrealized returns the open position's PnL at mark.
+func (a *Account) Unrealized(mark decimal.Decimal) decimal.Decimal {
+	return a.pos.Mul(mark).Sub(a.basis)
+}
+
+// Equity returns initial + realized + unrealized(mark) − fees.
+func (a *Account) Equity(mark decimal.Decimal) decimal.Decimal {
+	return a.initial.Add(a.realized).Add(a.Unrealized(mark)).Sub(a.fees)
+}

@@ -1,0 +1,554 @@
+package backtest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
+)
+
+// Config is a whole backtest: the engine as it would run live, its strategy, the
+// recordings to replay and the models of what the recordings cannot show.
+type Config struct {
+	// Engine is the engine's configuration, exactly as live (venue, instrument, rules,
+	// risk, params, timer).
+	Engine engine.Config
+	// Strategy is the strategy under test, and StrategyName its name for the report.
+	Strategy     strategy.Strategy
+	StrategyName string
+	// Data are the recordings, replayed in order as one stream.
+	Data []string
+	// Latency is the order-path latency model; nil means zero latency.
+	Latency *Latency
+	// MakerFeeBps and TakerFeeBps are the fee rates; a negative rate is a rebate.
+	MakerFeeBps, TakerFeeBps float64
+	Queue                    QueueModel // 0 means RiskAverse
+	QueuePower               float64    // PowerLaw's exponent; 0 means 2
+	PartialFills             bool
+	// InitialBalance is the quote balance at the start.
+	InitialBalance decimal.Decimal
+	// EquityInterval is the data-time period of the equity samples; 0 means 1s.
+	EquityInterval time.Duration
+	// MaxFeedLatency caps the feed latency read from the recording (local receive time
+	// minus exchange time, after the clock offset is removed), and is how far ahead of
+	// the strategy the replay reads; 0 means 1s.
+	MaxFeedLatency time.Duration
+}
+
+// Source is a stream of recorded frames in local receive order. Next returns io.EOF
+// after the last one; the frame is valid until the next call.
+type Source interface {
+	Next() (local int64, frame []byte, err error)
+}
+
+// recordingSource adapts a recording.Reader, counting and skipping malformed lines.
+type recordingSource struct {
+	r         *recording.Reader
+	malformed uint64
+}
+
+func (s *recordingSource) Next() (int64, []byte, error) {
+	for {
+		rec, err := s.r.Next()
+		if err == nil {
+			return rec.Local, rec.Frame, nil
+		}
+		if errors.Is(err, recording.ErrMalformed) {
+			s.malformed++
+			continue
+		}
+		return 0, nil, err
+	}
+}
+
+// Run replays cfg.Data through the engine and the simulated exchange.
+func Run(cfg Config) (*Report, error) {
+	if len(cfg.Data) == 0 {
+		return nil, errors.New("backtest: no data to replay")
+	}
+	r, err := recording.Open(cfg.Data...)
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	defer r.Close()
+	src := &recordingSource{r: r}
+	rep, err := RunSource(cfg, src)
+	if rep != nil {
+		rep.Events.Malformed = src.malformed
+	}
+	return rep, err
+}
+
+// slot is one frame read ahead, with its two times on the replay's clock.
+type slot struct {
+	local int64 // when the strategy receives it
+	exch  int64 // when the exchange sees it
+	data  []byte
+}
+
+// replay is one run's state.
+type replay struct {
+	cfg  Config
+	src  Source
+	eng  *engine.Engine
+	ex   *Exchange
+	acct *Account
+
+	ring       []slot
+	head, n    int // strategy's next frame and frames buffered
+	exOff      int // exchange's next frame, as an offset from head
+	eof        bool
+	readAny    bool
+	lastLocal  int64
+	lastExch   int64
+	maxFeed    int64
+	offset     int64 // min(local − E) seen: the clock offset estimate
+	haveOffset bool
+	lastLat    int64 // feed latency of the last frame that carried E
+
+	feed feedStats
+	// equity samples
+	interval   int64
+	nextSample int64
+	lastMid    int64
+	curve      []EquityPoint
+	steps      uint64 // events handled: frames at both sides and order-path messages
+	frames     uint64
+	started    bool
+	startTime  int64
+	now        int64
+}
+
+type feedStats struct {
+	withE, withoutE, backwards, clamped uint64
+	sum, min, max                        int64
+}
+
+// RunSource replays the frames of src; Run is RunSource over recordings. A panic in
+// the strategy or anywhere below is returned as an error, never propagated.
+func RunSource(cfg Config, src Source) (rep *Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
+		}
+	}()
+	if cfg.Strategy == nil {
+		return nil, errors.New("backtest: no strategy")
+	}
+	if cfg.InitialBalance.Sign() <= 0 {
+		return nil, errors.New("backtest: initial balance must be positive")
+	}
+	lat := cfg.Latency
+	if lat == nil {
+		lat, _ = ConstantLatency(0, 0)
+	}
+	if cfg.EquityInterval <= 0 {
+		cfg.EquityInterval = time.Second
+	}
+	if cfg.MaxFeedLatency <= 0 {
+		cfg.MaxFeedLatency = time.Second
+	}
+	if cfg.Queue == 0 {
+		cfg.Queue = RiskAverse
+	}
+	if cfg.QueuePower == 0 {
+		cfg.QueuePower = 2
+	}
+	ec := cfg.Engine
+	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	ex, err := NewExchange(ExchangeConfig{
+		Venue: ec.Venue,
+		Instrument: bInstrument(ec),
+		Lot:         ec.Rules.Lot,
+		Latency:     lat,
+		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
+		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
+		BookCapacity: ec.BookCapacity,
+		Account:      acct,
+	})
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(ec, cfg.Strategy, ex)
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	cfg.Latency = lat
+	r := &replay{
+		cfg: cfg, src: src, eng: eng, ex: ex, acct: acct,
+		ring:     make([]slot, 256),
+		maxFeed:  int64(cfg.MaxFeedLatency),
+		interval: int64(cfg.EquityInterval),
+	}
+	wall := time.Now()
+	if err := r.run(); err != nil {
+		return nil, err
+	}
+	rep = r.report()
+	rep.Timing.Wall = time.Since(wall)
+	if s := rep.Timing.Wall.Seconds(); s > 0 {
+		rep.Timing.EventsPerSecond = float64(r.frames) / s
+	}
+	return rep, nil
+}
+
+func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)] }
+
+// read reads one frame into the ring and stamps its two times. It reports false at
+// the end of the data.
+func (r *replay) read() (bool, error) {
+	local, frame, err := r.src.Next()
+	if err == io.EOF {
+		r.eof = true
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("backtest: reading data: %w", err)
+	}
+	if r.n == len(r.ring) {
+		nr := make([]slot, 2*len(r.ring))
+		for i := 0; i < r.n; i++ {
+			nr[i] = *r.slotAt(i)
+		}
+		r.ring, r.head = nr, 0
+	}
+	s := r.slotAt(r.n)
+	r.n++
+	r.frames++
+	if r.readAny && local < r.lastLocal {
+		r.feed.backwards++
+		local = r.lastLocal
+	}
+	s.local = local
+	s.data = append(s.data[:0], frame...)
+
+	// The exchange saw the frame's event at its event time E, on the exchange's clock.
+	// The two clocks differ by an unknown offset: the smallest local − E seen so far
+	// is taken as the offset, so the fastest frame had zero feed latency and none is
+	// negative. The exchange time on the replay's (local) clock is local − latency.
+	lat := r.lastLat
+	if e, ok := eventTime(frame); ok {
+		raw := local - e
+		if !r.haveOffset || raw < r.offset {
+			r.offset, r.haveOffset = raw, true
+		}
+		lat = raw - r.offset
+		if lat > r.maxFeed {
+			r.feed.clamped++
+			lat = r.maxFeed
+		}
+		r.lastLat = lat
+		r.feed.withE++
+		r.feed.sum += lat
+		if r.feed.withE == 1 || lat < r.feed.min {
+			r.feed.min = lat
+		}
+		r.feed.max = max(r.feed.max, lat)
+	} else {
+		r.feed.withoutE++
+	}
+	x := local - lat
+	if r.readAny && x < r.lastExch {
+		x = r.lastExch // the exchange sees the frames in the order they were sent
+	}
+	s.exch = x
+	r.lastExch, r.lastLocal, r.readAny = x, local, true
+	return true, nil
+}
+
+// eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
+// in ns. Frames without one (spot bookTicker, REST snapshots) report false.
+func eventTime(frame []byte) (int64, bool) {
+	i := bytes.Index(frame, []byte(`"E":`))
+	if i < 0 {
+		return 0, false
+	}
+	var v int64
+	j := i + 4
+	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
+		v = v*10 + int64(frame[j]-'0')
+	}
+	if j == i+4 {
+		return 0, false
+	}
+	return v * int64(time.Millisecond), true
+}
+
+const (
+	evNone = iota
+	evMarket
+	evOrderPath
+	evFrame
+)
+
+// next picks the next event: the earliest of the exchange's next frame, the next
+// message in flight and the strategy's next frame. At equal times: the exchange's
+// frame, then an arrival at the exchange, then a response, then the strategy's frame.
+func (r *replay) next() (kind int, t int64) {
+	if r.exOff < r.n {
+		kind, t = evMarket, r.slotAt(r.exOff).exch
+	}
+	if due, ok := r.ex.NextDue(); ok && (kind == evNone || due < t) {
+		kind, t = evOrderPath, due
+	}
+	if r.exOff > 0 {
+		if l := r.slotAt(0).local; kind == evNone || l < t {
+			kind, t = evFrame, l
+		}
+	}
+	return kind, t
+}
+
+func (r *replay) run() error {
+	for {
+		// Read ahead until no unread frame can be due before the next event: an unread
+		// frame is received no earlier than the last one read, and seen by the
+		// exchange at most MaxFeedLatency before it is received.
+		for !r.eof {
+			kind, t := r.next()
+			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
+				break
+			}
+			if _, err := r.read(); err != nil {
+				return err
+			}
+		}
+		kind, t := r.next()
+		if kind == evNone {
+			break
+		}
+		if !r.started {
+			r.started, r.startTime = true, t
+			r.nextSample = t
+			if err := r.eng.Start(r.slotAt(0).local); err != nil {
+				return fmt.Errorf("backtest: %w", err)
+			}
+		}
+		r.sample(t)
+		r.now = t
+		r.steps++
+		switch kind {
+		case evMarket:
+			s := r.slotAt(r.exOff)
+			r.ex.OnMarket(s.data, s.exch)
+			r.exOff++
+		case evOrderPath:
+			r.ex.Step(r.eng)
+		case evFrame:
+			s := r.slotAt(0)
+			_ = r.eng.OnFrame(s.data, s.local) // malformed frames are counted by the engine
+			r.head = (r.head + 1) % len(r.ring)
+			r.n--
+			r.exOff--
+		}
+	}
+	return nil
+}
+
+// sample records the equity at every interval boundary up to t, before the event at t.
+func (r *replay) sample(t int64) {
+	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
+		r.lastMid = mid
+	}
+	for r.nextSample <= t {
+		r.curve = append(r.curve, EquityPoint{Time: r.nextSample, Equity: r.equity()})
+		r.nextSample += r.interval
+	}
+}
+
+func (r *replay) mark() decimal.Decimal {
+	return r.cfg.Engine.Instrument.PriceScale.Decimal(r.lastMid)
+}
+
+func (r *replay) equity() decimal.Decimal { return r.acct.Equity(r.mark()) }
+
+// report builds the report at the end of the run.
+func (r *replay) report() *Report {
+	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
+		r.lastMid = mid
+	}
+	cfg := r.cfg
+	ec := cfg.Engine
+	mark := r.mark()
+	a := r.acct
+	equity := a.Equity(mark)
+	pnl := equity.Sub(a.Initial())
+	vol, makerVol, takerVol := a.Volume()
+	ec2 := r.ex.Counters()
+	c := r.eng.Counters()
+
+	rep := &Report{
+		Strategy: cfg.StrategyName,
+		Symbol:   ec.Instrument.Symbol,
+		Venue:    ec.Venue.String(),
+		Data:     append([]string{}, cfg.Data...),
+		Settings: Settings{
+			Latency:        cfg.Latency.Describe(),
+			MakerFeeBps:    cfg.MakerFeeBps,
+			TakerFeeBps:    cfg.TakerFeeBps,
+			QueueModel:     cfg.Queue.String(),
+			QueuePower:     cfg.QueuePower,
+			PartialFills:   cfg.PartialFills,
+			InitialBalance: cfg.InitialBalance,
+			EquityInterval: cfg.EquityInterval.String(),
+			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+		},
+		Result: Result{
+			FinalEquity: equity,
+			PnL:         pnl,
+			ReturnPct:   pnl.Mul(decimal.NewFromInt(100)).DivRound(a.Initial(), 6),
+			Realized:    a.Realized(),
+			Unrealized:  a.Unrealized(mark),
+			Fees:        a.Fees(),
+			Position:    a.Position(),
+			AvgEntry:    a.AvgEntry(),
+			Mark:        mark,
+			Turnover:    a.Turnover(),
+			Volume:      vol,
+			MakerVolume: makerVol,
+			TakerVolume: takerVol,
+		},
+		Orders: Orders{
+			Sent:            c.OrdersSent,
+			CancelsSent:     c.CancelsSent,
+			SendFailures:    c.SendFailures,
+			RiskRejected:    c.OrdersRejected,
+			RiskRejections:  riskRejections(r.eng.Risk()),
+			VenueRejections: ec2.RejectCounts(),
+			Acks:            ec2.Acks,
+			Fills:           ec2.Fills,
+			MakerFills:      ec2.MakerFills,
+			TakerFills:      ec2.TakerFills,
+			Cancelled:       ec2.Cancelled,
+			Expired:         ec2.Expired,
+			CancelsTooLate:  ec2.CancelsTooLate,
+			RestingAtEnd:    r.ex.Resting(),
+		},
+		Events: Events{
+			Frames:            r.frames,
+			Steps:             r.steps,
+			EngineMalformed:   c.Malformed,
+			BookUpdates:       c.BookUpdates,
+			Trades:            c.Trades,
+			StrategyErrors:    c.StrategyErrors,
+			EngineGaps:        r.eng.Sync().Counters().Gaps,
+			ExchangeMalformed: ec2.Malformed,
+			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
+		},
+		Feed: Feed{
+			ClockOffsetNs:    r.offset,
+			FramesWithTime:   r.feed.withE,
+			FramesWithout:    r.feed.withoutE,
+			ClockBackwards:   r.feed.backwards,
+			LatencyClamped:   r.feed.clamped,
+			LatencyMin:       time.Duration(r.feed.min).String(),
+			LatencyMax:       time.Duration(r.feed.max).String(),
+			LatencyMean:      "0s",
+		},
+	}
+	if r.feed.withE > 0 {
+		rep.Feed.LatencyMean = time.Duration(r.feed.sum / int64(r.feed.withE)).String()
+	}
+	if r.started {
+		rep.Start = stamp(r.startTime)
+		rep.End = stamp(r.now)
+		rep.Duration = time.Duration(r.now - r.startTime).String()
+	}
+	if h := r.eng.Halted(); h != nil {
+		rep.Halted = h.Error()
+	}
+	// The curve ends with the final equity at the last event's time.
+	curve := r.curve
+	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
+		curve = append(curve, EquityPoint{Time: r.now, Equity: equity})
+	}
+	rep.Equity = curve
+	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
+	rep.Result.Sharpe, rep.Result.SharpeSamples = sharpe(r.curve, cfg.EquityInterval)
+	rep.Result.SharpeAnnualization = fmt.Sprintf("mean/stdev of %v returns × sqrt(365 × 24h / %v)", cfg.EquityInterval, cfg.EquityInterval)
+	return rep
+}
+
+func bInstrument(ec engine.Config) binance.Instrument {
+	return binance.Instrument{Symbol: ec.Instrument.Symbol, PriceScale: ec.Instrument.PriceScale, QtyScale: ec.Instrument.QtyScale}
+}
+
+func riskRejections(rc *risk.Checker) []ReasonCount {
+	var counts [risk.NumReasons]uint64
+	rc.RejectionCounts(&counts)
+	var out []ReasonCount
+	for i, n := range counts {
+		if n > 0 {
+			out = append(out, ReasonCount{Reason: risk.Reason(i).String(), Count: n})
+		}
+	}
+	return out
+}
+
+func stamp(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+// drawdown returns the largest fall from a peak of the curve, in quote units and as a
+// percentage of that peak.
+func drawdown(curve []EquityPoint) (decimal.Decimal, float64) {
+	var peak, worst decimal.Decimal
+	var worstPct float64
+	for i, p := range curve {
+		if i == 0 || p.Equity.GreaterThan(peak) {
+			peak = p.Equity
+		}
+		if dd := peak.Sub(p.Equity); dd.GreaterThan(worst) {
+			worst = dd
+			if peak.Sign() > 0 {
+				worstPct = dd.Mul(decimal.NewFromInt(100)).DivRound(peak, 8).InexactFloat64()
+			}
+		}
+	}
+	return worst, worstPct
+}
+
+// sharpe returns the annualized Sharpe ratio of the curve's interval returns (no risk
+// free rate) and the number of returns; 0 when there are fewer than two or no variance.
+func sharpe(curve []EquityPoint, interval time.Duration) (float64, int) {
+	if len(curve) < 3 {
+		return 0, max(len(curve)-1, 0)
+	}
+	rets := make([]float64, 0, len(curve)-1)
+	for i := 1; i < len(curve); i++ {
+		prev := curve[i-1].Equity
+		if prev.Sign() <= 0 {
+			continue
+		}
+		rets = append(rets, curve[i].Equity.Sub(prev).Div(prev).InexactFloat64())
+	}
+	if len(rets) < 2 {
+		return 0, len(rets)
+	}
+	var mean float64
+	for _, x := range rets {
+		mean += x
+	}
+	mean /= float64(len(rets))
+	var ss float64
+	for _, x := range rets {
+		ss += (x - mean) * (x - mean)
+	}
+	sd := math.Sqrt(ss / float64(len(rets)-1))
+	if sd == 0 || math.IsNaN(sd) {
+		return 0, len(rets)
+	}
+	s := mean / sd * math.Sqrt(float64(365*24*time.Hour)/float64(interval))
+	if math.IsNaN(s) || math.IsInf(s, 0) {
+		return 0, len(rets)
+	}
+	return s, len(rets)
+}

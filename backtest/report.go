@@ -1,0 +1,187 @@
+package backtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Report is everything a backtest measured. Apart from Timing, it is a function of
+// the inputs alone: the same data, strategy and settings give the same Report, and
+// WriteJSON writes the same bytes. Money is in decimal, in the quote currency.
+type Report struct {
+	Strategy string   `json:"strategy"`
+	Symbol   string   `json:"symbol"`
+	Venue    string   `json:"venue"`
+	Data     []string `json:"data"`
+	Start    string   `json:"start"` // first event, data time, UTC
+	End      string   `json:"end"`   // last event, data time, UTC
+	Duration string   `json:"duration"`
+	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+
+	Settings Settings      `json:"settings"`
+	Result   Result        `json:"result"`
+	Orders   Orders        `json:"orders"`
+	Events   Events        `json:"events"`
+	Feed     Feed          `json:"feed"`
+	Equity   []EquityPoint `json:"equity"`
+
+	// Timing is wall-clock and depends on the machine: it is printed in the terminal
+	// summary and never written to JSON.
+	Timing Timing `json:"-"`
+}
+
+// Settings echoes the models a run used.
+type Settings struct {
+	Latency        string          `json:"latency"`
+	MakerFeeBps    float64         `json:"maker_fee_bps"`
+	TakerFeeBps    float64         `json:"taker_fee_bps"`
+	QueueModel     string          `json:"queue_model"`
+	QueuePower     float64         `json:"queue_power"`
+	PartialFills   bool            `json:"partial_fills"`
+	InitialBalance decimal.Decimal `json:"initial_balance"`
+	EquityInterval string          `json:"equity_interval"`
+	MaxFeedLatency string          `json:"max_feed_latency"`
+}
+
+// Result is the money.
+type Result struct {
+	FinalEquity decimal.Decimal `json:"final_equity"`
+	PnL         decimal.Decimal `json:"pnl"` // final equity − initial balance
+	ReturnPct   decimal.Decimal `json:"return_pct"`
+	Realized    decimal.Decimal `json:"realized"` // before fees
+	Unrealized  decimal.Decimal `json:"unrealized"`
+	Fees        decimal.Decimal `json:"fees"` // negative for net rebates
+	Position    decimal.Decimal `json:"position"`
+	AvgEntry    decimal.Decimal `json:"avg_entry"`
+	Mark        decimal.Decimal `json:"mark"` // the exchange book's mid at the end
+	Turnover    decimal.Decimal `json:"turnover"`
+	Volume      decimal.Decimal `json:"volume"`
+	MakerVolume decimal.Decimal `json:"maker_volume"`
+	TakerVolume decimal.Decimal `json:"taker_volume"`
+	// MaxDrawdown is the largest fall of the sampled equity from its running peak.
+	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
+	MaxDrawdownPct float64         `json:"max_drawdown_pct"`
+	// Sharpe is the annualized Sharpe ratio of the equity samples' returns.
+	Sharpe              float64 `json:"sharpe"`
+	SharpeSamples       int     `json:"sharpe_samples"`
+	SharpeAnnualization string  `json:"sharpe_annualization"`
+}
+
+// Orders counts the order path, on the engine's side (risk) and the exchange's.
+type Orders struct {
+	Sent            uint64        `json:"sent"` // passed risk and left for the exchange
+	CancelsSent     uint64        `json:"cancels_sent"`
+	SendFailures    uint64        `json:"send_failures"`
+	RiskRejected    uint64        `json:"risk_rejected"`
+	RiskRejections  []ReasonCount `json:"risk_rejections"`
+	VenueRejections []ReasonCount `json:"venue_rejections"`
+	Acks            uint64        `json:"acks"`
+	Fills           uint64        `json:"fills"`
+	MakerFills      uint64        `json:"maker_fills"`
+	TakerFills      uint64        `json:"taker_fills"`
+	Cancelled       uint64        `json:"cancelled"`
+	Expired         uint64        `json:"expired"`          // IOC remainders
+	CancelsTooLate  uint64        `json:"cancels_too_late"` // the order had filled or gone
+	RestingAtEnd    int           `json:"resting_at_end"`
+}
+
+// Events counts what was replayed.
+type Events struct {
+	Frames            uint64 `json:"frames"`    // recorded frames read
+	Malformed         uint64 `json:"malformed"` // recording lines that were not records
+	Steps             uint64 `json:"steps"`     // events handled: each frame twice (exchange, strategy) plus order-path messages
+	EngineMalformed   uint64 `json:"engine_malformed"`
+	BookUpdates       uint64 `json:"book_updates"`
+	Trades            uint64 `json:"trades"`
+	StrategyErrors    uint64 `json:"strategy_errors"`
+	EngineGaps        uint64 `json:"engine_gaps"`
+	ExchangeMalformed uint64 `json:"exchange_malformed"`
+	ExchangeGaps      uint64 `json:"exchange_gaps"`
+}
+
+// Feed describes the feed latency read from the recording.
+type Feed struct {
+	// ClockOffsetNs is the smallest local receive time − exchange event time seen:
+	// the clock offset plus the fastest frame's latency, which the model takes as 0.
+	ClockOffsetNs  int64  `json:"clock_offset_ns"`
+	FramesWithTime uint64 `json:"frames_with_time"`
+	FramesWithout  uint64 `json:"frames_without_time"`
+	ClockBackwards uint64 `json:"clock_backwards"` // frames whose local time went back, clamped
+	LatencyClamped uint64 `json:"latency_clamped"` // frames whose latency exceeded the maximum
+	LatencyMin     string `json:"latency_min"`
+	LatencyMean    string `json:"latency_mean"`
+	LatencyMax     string `json:"latency_max"`
+}
+
+// EquityPoint is one equity sample, at data time (Unix ns), marked at the exchange
+// book's mid.
+type EquityPoint struct {
+	Time   int64           `json:"t"`
+	Equity decimal.Decimal `json:"equity"`
+}
+
+// Timing is the run's wall-clock cost.
+type Timing struct {
+	Wall            time.Duration
+	EventsPerSecond float64 // recorded frames per wall-clock second
+}
+
+// WriteJSON writes the report as indented JSON. The bytes depend only on the inputs.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}
+
+// WriteSummary writes the human summary, wall-clock figures included.
+func (r *Report) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	res, o := &r.Result, &r.Orders
+	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
+	if r.Halted != "" {
+		p("  STRATEGY HALTED: %s\n", r.Halted)
+	}
+	p("  models       latency %s; fees maker %g bps, taker %g bps; queue %s", r.Settings.Latency, r.Settings.MakerFeeBps, r.Settings.TakerFeeBps, r.Settings.QueueModel)
+	if r.Settings.QueueModel == PowerLaw.String() {
+		p(" (power %g)", r.Settings.QueuePower)
+	}
+	p("; partial fills %v\n", r.Settings.PartialFills)
+	p("  PnL          %s (%s%%): realized %s, unrealized %s, fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
+	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
+	p("  sharpe       %.3f over %d returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeAnnualization)
+	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
+	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
+	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
+	p("  rejections   risk %d%s; venue%s\n", o.RiskRejected, reasons(o.RiskRejections), reasons(o.VenueRejections))
+	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
+	p("  feed         latency min %s mean %s max %s after clock offset %s\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs))
+	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func reasons(rs []ReasonCount) string {
+	if len(rs) == 0 {
+		return " none"
+	}
+	var b strings.Builder
+	for i, rc := range rs {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", rc.Reason, rc.Count)
+	}
+	return b.String()
+}
