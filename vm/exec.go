@@ -43,191 +43,191 @@ func (m *Machine) fail(err error) error {
 // functions, errors). Fixed-size instructions cost one bounds check per dispatch, and the
 // dense switch on a byte opcode compiles to a jump table.
 func (m *Machine) run(base int) (Value, error) {
-	funcs := m.prog.code.Funcs
+	// Few variables live across the loop, so that they stay in registers: everything
+	// else is reloaded from the machine in the (rarer) instructions that need it.
 	consts := m.prog.consts
-	globals := m.globals
-	stack := m.stack
+	// The stack is a fixed-size array indexed with a mask: no bounds checks, and a stray
+	// index can only corrupt the machine, never Go memory.
+	stack := m.stackArr[:]
 	fr := &m.frames[m.fp-1]
-	code := funcs[fr.fn].Code
+	code := m.prog.code.Funcs[fr.fn].Code
 	pc := int(fr.pc)
 	bp := int(fr.bp)
-	clo := fr.clo
 	sp := m.sp
-	var err error
 
 loop:
 	for {
 		in := code[pc]
 		pc++
-	dispatch:
+		var err error
 		switch in.Op {
 		case bytecode.NOP:
 		case bytecode.CONST:
-			stack[sp] = consts[in.A]
+			stack[(sp)&stackMask] = consts[in.A]
 			sp++
 		case bytecode.UNDEF:
-			stack[sp] = Undefined
+			stack[(sp)&stackMask] = Undefined
 			sp++
 		case bytecode.LOADL:
-			stack[sp] = stack[bp+int(in.A)]
+			stack[(sp)&stackMask] = stack[(bp+int(in.A))&stackMask]
 			sp++
 		case bytecode.LOADL2:
-			stack[sp] = stack[bp+int(in.A)]
-			stack[sp+1] = stack[bp+int(in.B)]
+			stack[(sp)&stackMask] = stack[(bp+int(in.A))&stackMask]
+			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
 			sp += 2
 		case bytecode.STOREL:
 			sp--
-			stack[bp+int(in.A)] = stack[sp]
+			stack[(bp+int(in.A))&stackMask] = stack[(sp)&stackMask]
 		case bytecode.MOVLL:
-			stack[bp+int(in.A)] = stack[bp+int(in.B)]
+			stack[(bp+int(in.A))&stackMask] = stack[(bp+int(in.B))&stackMask]
 		case bytecode.LOADC:
-			stack[sp] = m.cells[stack[bp+int(in.A)].handle()].v
+			stack[(sp)&stackMask] = m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
 			sp++
 		case bytecode.STOREC:
 			sp--
-			m.cells[stack[bp+int(in.A)].handle()].v = stack[sp]
+			m.cells[stack[(bp+int(in.A))&stackMask].handle()].v = stack[(sp)&stackMask]
 		case bytecode.LOADU:
-			stack[sp] = m.cells[m.clos[clo].cells[in.A]].v
+			stack[(sp)&stackMask] = m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v
 			sp++
 		case bytecode.STOREU:
 			sp--
-			m.cells[m.clos[clo].cells[in.A]].v = stack[sp]
+			m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v = stack[(sp)&stackMask]
 		case bytecode.LOADG:
-			stack[sp] = globals[in.A]
+			stack[(sp)&stackMask] = m.globals[in.A]
 			sp++
 		case bytecode.STOREG:
 			sp--
-			globals[in.A] = stack[sp]
+			m.globals[in.A] = stack[(sp)&stackMask]
 		case bytecode.NEWCELL:
-			stack[bp+int(in.A)] = m.newCell(Undefined)
+			stack[(bp+int(in.A))&stackMask] = m.newCell(Undefined)
 		case bytecode.RECELL:
-			old := m.cells[stack[bp+int(in.A)].handle()].v
-			stack[bp+int(in.A)] = m.newCell(old)
+			old := m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
+			stack[(bp+int(in.A))&stackMask] = m.newCell(old)
 		case bytecode.POP:
 			sp--
 		case bytecode.DUP:
-			stack[sp] = stack[sp-1]
+			stack[(sp)&stackMask] = stack[(sp-1)&stackMask]
 			sp++
 		case bytecode.DUP2:
-			stack[sp] = stack[sp-2]
-			stack[sp+1] = stack[sp-1]
+			stack[(sp)&stackMask] = stack[(sp-2)&stackMask]
+			stack[(sp+1)&stackMask] = stack[(sp-1)&stackMask]
 			sp += 2
 		case bytecode.DROPUNDER:
 			n := int(in.A)
-			stack[sp-1-n] = stack[sp-1]
+			stack[(sp-1-n)&stackMask] = stack[(sp-1)&stackMask]
 			sp -= n
 
 		case bytecode.ADD:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.IsNumber() && b.IsNumber() {
-				stack[sp-2] = Value{math.Float64bits(a.num() + b.num())}
+				stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 				sp--
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
 			if r, err = m.addSlow(a, b); err != nil {
 				return Undefined, m.fail(err)
 			}
 			sp--
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 		case bytecode.SUB:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.IsNumber() && b.IsNumber() {
-				stack[sp-2] = Value{math.Float64bits(a.num() - b.num())}
+				stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 				sp--
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			return Undefined, m.fail(m.arithError("-", a, b))
 		case bytecode.MUL:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.IsNumber() && b.IsNumber() {
-				stack[sp-2] = Value{math.Float64bits(a.num() * b.num())}
+				stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 				sp--
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			return Undefined, m.fail(m.arithError("*", a, b))
 		case bytecode.DIV:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.IsNumber() && b.IsNumber() {
-				stack[sp-2] = Value{math.Float64bits(a.num() / b.num())}
+				stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() / b.num())}
 				sp--
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			return Undefined, m.fail(m.arithError("/", a, b))
 		case bytecode.MOD, bytecode.POW, bytecode.BAND, bytecode.BOR, bytecode.BXOR, bytecode.SHL, bytecode.SHR, bytecode.USHR:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(m.arithError(opSymbol[in.Op], a, b))
 			}
-			stack[sp-2] = Number(numOp(in.Op, a.num(), b.num()))
+			stack[(sp-2)&stackMask] = Number(numOp(in.Op, a.num(), b.num()))
 			sp--
 		case bytecode.LT, bytecode.LE, bytecode.GT, bytecode.GE:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			var r bool
 			if a.IsNumber() && b.IsNumber() {
 				r = numCompare(in.Op, a.num(), b.num())
 			} else if r, err = m.compareSlow(in.Op, a, b); err != nil {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(err)
 			}
-			stack[sp-2] = Bool(r)
+			stack[(sp-2)&stackMask] = Bool(r)
 			sp--
 		case bytecode.SEQ:
-			stack[sp-2] = Bool(m.strictEquals(stack[sp-2], stack[sp-1]))
+			stack[(sp-2)&stackMask] = Bool(m.strictEquals(stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]))
 			sp--
 		case bytecode.SNE:
-			stack[sp-2] = Bool(!m.strictEquals(stack[sp-2], stack[sp-1]))
+			stack[(sp-2)&stackMask] = Bool(!m.strictEquals(stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]))
 			sp--
 		case bytecode.NEG, bytecode.PLUS, bytecode.TONUM, bytecode.BITNOT:
-			a := stack[sp-1]
+			a := stack[(sp-1)&stackMask]
 			if !a.IsNumber() {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(m.unaryError(in.Op, a))
 			}
 			switch in.Op {
 			case bytecode.NEG:
-				stack[sp-1] = Value{math.Float64bits(-a.num())}
+				stack[(sp-1)&stackMask] = Value{math.Float64bits(-a.num())}
 			case bytecode.BITNOT:
-				stack[sp-1] = Number(float64(^toInt32(a.num())))
+				stack[(sp-1)&stackMask] = Number(float64(^toInt32(a.num())))
 			}
 		case bytecode.NOT:
-			stack[sp-1] = Bool(!m.truthy(stack[sp-1]))
+			stack[(sp-1)&stackMask] = Bool(!m.truthy(stack[(sp-1)&stackMask]))
 		case bytecode.TYPEOF:
-			stack[sp-1] = m.typeOf(stack[sp-1])
+			stack[(sp-1)&stackMask] = m.typeOf(stack[(sp-1)&stackMask])
 
 		case bytecode.JMP:
 			pc = int(in.A)
 		case bytecode.JMPF:
 			sp--
-			v := stack[sp]
+			v := stack[(sp)&stackMask]
 			if v.bits == falseBits || (v.bits != trueBits && !m.truthy(v)) {
 				pc = int(in.A)
 			}
 		case bytecode.JMPT:
 			sp--
-			v := stack[sp]
+			v := stack[(sp)&stackMask]
 			if v.bits == trueBits || (v.bits != falseBits && m.truthy(v)) {
 				pc = int(in.A)
 			}
 		case bytecode.JFK:
-			if !m.truthy(stack[sp-1]) {
+			if !m.truthy(stack[(sp-1)&stackMask]) {
 				pc = int(in.A)
 			} else {
 				sp--
 			}
 		case bytecode.JTK:
-			if m.truthy(stack[sp-1]) {
+			if m.truthy(stack[(sp-1)&stackMask]) {
 				pc = int(in.A)
 			} else {
 				sp--
 			}
 		case bytecode.JNNK:
-			if v := stack[sp-1]; v.bits != undefinedBits && v.bits != nullBits {
+			if v := stack[(sp-1)&stackMask]; v.bits != undefinedBits && v.bits != nullBits {
 				pc = int(in.A)
 			} else {
 				sp--
@@ -235,7 +235,7 @@ loop:
 		case bytecode.LOOP:
 			m.budget--
 			if m.budget <= 0 || m.gcDue {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
 					return Undefined, m.fail(err)
 				}
@@ -243,45 +243,45 @@ loop:
 			pc = int(in.A)
 
 		case bytecode.JNLT, bytecode.JNLE, bytecode.JNGT, bytecode.JNGE:
-			a, b := stack[sp-2], stack[sp-1]
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			sp -= 2
 			var r bool
 			if a.IsNumber() && b.IsNumber() {
 				r = numCompare(in.Op-bytecode.JNLT+bytecode.LT, a.num(), b.num())
 			} else if r, err = m.compareSlow(in.Op-bytecode.JNLT+bytecode.LT, a, b); err != nil {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(err)
 			}
 			if !r {
 				pc = int(in.C)
 			}
 		case bytecode.JNLTLK:
-			a, b := stack[bp+int(in.A)], consts[in.B]
+			a, b := stack[(bp+int(in.A))&stackMask], consts[in.B]
 			if a.IsNumber() {
 				if !(a.num() < b.num()) {
 					pc = int(in.C)
 				}
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			return Undefined, m.fail(m.compareError("<", a, b))
 		case bytecode.JNLELK, bytecode.JNGTLK, bytecode.JNGELK:
-			a, b := stack[bp+int(in.A)], consts[in.B]
+			a, b := stack[(bp+int(in.A))&stackMask], consts[in.B]
 			if !a.IsNumber() {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(m.compareError(opSymbol[in.Op-bytecode.JNLTLK+bytecode.LT], a, b))
 			}
 			if !numCompare(in.Op-bytecode.JNLTLK+bytecode.LT, a.num(), b.num()) {
 				pc = int(in.C)
 			}
 		case bytecode.JNLTLL, bytecode.JNLELL, bytecode.JNGTLL, bytecode.JNGELL:
-			a, b := stack[bp+int(in.A)], stack[bp+int(in.B)]
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			op := in.Op - bytecode.JNLTLL + bytecode.LT
 			var r bool
 			if a.IsNumber() && b.IsNumber() {
 				r = numCompare(op, a.num(), b.num())
 			} else if r, err = m.compareSlow(op, a, b); err != nil {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(err)
 			}
 			if !r {
@@ -289,38 +289,40 @@ loop:
 			}
 
 		case bytecode.INCL:
-			p := &stack[bp+int(in.A)]
+			p := &stack[(bp+int(in.A))&stackMask]
 			if p.IsNumber() {
 				*p = Value{math.Float64bits(p.num() + consts[in.B].num())}
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
 			if r, err = m.addSlow(*p, consts[in.B]); err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[bp+int(in.A)] = r
+			stack[(bp+int(in.A))&stackMask] = r
 		case bytecode.ADDLK, bytecode.SUBLK:
-			a, b := stack[bp+int(in.A)], consts[in.B]
+			a, b := stack[(bp+int(in.A))&stackMask], consts[in.B]
 			if a.IsNumber() {
 				if in.Op == bytecode.ADDLK {
-					stack[sp] = Value{math.Float64bits(a.num() + b.num())}
+					stack[(sp)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 				} else {
-					stack[sp] = Value{math.Float64bits(a.num() - b.num())}
+					stack[(sp)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 				}
 				sp++
 				continue
 			}
-			stack[sp], stack[sp+1] = a, b
-			sp += 2
+			m.save(pc, sp)
 			if in.Op == bytecode.SUBLK {
-				in = bytecode.Instr{Op: bytecode.SUB}
-			} else {
-				in = bytecode.Instr{Op: bytecode.ADD}
+				return Undefined, m.fail(m.arithError("-", a, b))
 			}
-			goto dispatch
+			r, err := m.addSlow(a, b)
+			if err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[(sp)&stackMask] = r
+			sp++
 		case bytecode.ADDLL, bytecode.SUBLL, bytecode.MULLL:
-			a, b := stack[bp+int(in.A)], stack[bp+int(in.B)]
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if a.IsNumber() && b.IsNumber() {
 				var r float64
 				switch in.Op {
@@ -331,18 +333,24 @@ loop:
 				default:
 					r = a.num() * b.num()
 				}
-				stack[sp] = Value{math.Float64bits(r)}
+				stack[(sp)&stackMask] = Value{math.Float64bits(r)}
 				sp++
 				continue
 			}
-			stack[sp], stack[sp+1] = a, b
-			sp += 2
-			in = bytecode.Instr{Op: bytecode.ADD + (in.Op - bytecode.ADDLL)}
-			goto dispatch
+			m.save(pc, sp)
+			if in.Op != bytecode.ADDLL {
+				return Undefined, m.fail(m.arithError(opSymbol[bytecode.ADD+(in.Op-bytecode.ADDLL)], a, b))
+			}
+			r, err := m.addSlow(a, b)
+			if err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[(sp)&stackMask] = r
+			sp++
 
 		case bytecode.CALL:
 			argc := int(in.A)
-			fv := stack[sp-argc-1]
+			fv := stack[(sp-argc-1)&stackMask]
 			var fidx int32
 			nclo := int32(-1)
 			switch fv.tag() {
@@ -352,55 +360,52 @@ loop:
 				nclo = int32(fv.handle())
 				fidx = m.clos[nclo].fn
 			default:
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(m.callError(fv))
 			}
-			callee := funcs[fidx]
+			callee := m.prog.code.Funcs[fidx]
 			nbp := sp - argc
 			m.budget--
-			if nbp+callee.NumSlots+callee.MaxStack > len(stack) || m.fp >= m.limits.CallDepth || m.budget <= 0 || m.gcDue {
-				fr.pc, m.sp = int32(pc), sp
-				if err = m.callCheck(callee, nbp); err != nil {
+			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || m.fp >= m.limits.CallDepth || m.budget <= 0 || m.gcDue {
+				m.save(pc, sp)
+				if err := m.callCheck(callee, nbp); err != nil {
 					return Undefined, m.fail(err)
 				}
 			}
 			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
-				stack[i] = Undefined
+				stack[(i)&stackMask] = Undefined
 			}
-			fr.pc = int32(pc)
-			fr = &m.frames[m.fp]
+			m.frames[m.fp-1].pc = int32(pc)
+			m.frames[m.fp] = frame{fn: fidx, bp: int32(nbp), clo: nclo}
 			m.fp++
-			*fr = frame{fn: fidx, bp: int32(nbp), clo: nclo}
 			code = callee.Code
 			pc = 0
 			bp = nbp
-			clo = nclo
 			sp = nbp + callee.NumSlots
 		case bytecode.RET, bytecode.RETU, bytecode.RETL:
 			var r Value
 			switch in.Op {
 			case bytecode.RET:
-				r = stack[sp-1]
+				r = stack[(sp-1)&stackMask]
 			case bytecode.RETU:
 				r = Undefined
 			default:
-				r = stack[bp+int(in.A)]
+				r = stack[(bp+int(in.A))&stackMask]
 			}
 			sp = bp
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 			m.fp--
 			if m.fp == base {
 				m.sp = sp
 				return r, nil
 			}
-			fr = &m.frames[m.fp-1]
-			code = funcs[fr.fn].Code
+			fr := &m.frames[m.fp-1]
+			code = m.prog.code.Funcs[fr.fn].Code
 			pc = int(fr.pc)
 			bp = int(fr.bp)
-			clo = fr.clo
 		case bytecode.CALLHOST:
 			argc := int(in.B)
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			m.noGC++
 			r, herr := m.prog.hostFns[in.A](m, stack[sp-argc:sp])
 			m.noGC--
@@ -408,104 +413,109 @@ loop:
 				return Undefined, m.fail(m.hostError(int(in.A), herr))
 			}
 			sp -= argc
-			stack[sp] = r
+			stack[(sp)&stackMask] = r
 			sp++
 		case bytecode.BUILTIN:
 			argc := int(in.B)
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
 			if r, err = m.builtin(bytecode.Builtin(in.A), stack[sp-argc:sp]); err != nil {
 				return Undefined, m.fail(err)
 			}
 			sp -= argc
-			stack[sp] = r
+			stack[(sp)&stackMask] = r
 			sp++
 		case bytecode.METHOD:
 			argc := int(in.B)
-			recv := stack[sp-argc-1]
+			recv := stack[(sp-argc-1)&stackMask]
 			if recv.tag() == tagObject && !recv.IsNumber() {
 				// A function stored in an object property: call it like a plain function.
 				var f Value
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				if f, err = m.getProp(recv, int(in.A)); err != nil {
 					return Undefined, m.fail(err)
 				}
-				stack[sp-argc-1] = f
-				in = bytecode.Instr{Op: bytecode.CALL, A: int32(argc)}
-				goto dispatch
+				stack[(sp-argc-1)&stackMask] = f
+				if err = m.enterValue(f, argc); err != nil {
+					return Undefined, m.fail(err)
+				}
+				fr := &m.frames[m.fp-1]
+				code = m.prog.code.Funcs[fr.fn].Code
+				pc, bp, sp = 0, int(fr.bp), m.sp
+				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
 			if r, err = m.method(recv, int(in.A), stack[sp-argc:sp]); err != nil {
 				return Undefined, m.fail(err)
 			}
 			sp -= argc
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 		case bytecode.CLOSURE:
-			stack[sp] = m.makeClosure(int(in.A), bp, clo)
+			stack[(sp)&stackMask] = m.makeClosure(int(in.A), bp, m.frames[m.fp-1].clo)
 			sp++
 		case bytecode.ARRAY:
 			n := int(in.A)
 			elems := make([]Value, n, max(n, 4))
 			copy(elems, stack[sp-n:sp])
 			sp -= n
-			stack[sp] = m.newArray(elems)
+			stack[(sp)&stackMask] = m.newArray(elems)
 			sp++
 		case bytecode.NEWARR:
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
-			if r, err = m.newArrayN(stack[sp-1]); err != nil {
+			if r, err = m.newArrayN(stack[(sp-1)&stackMask]); err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 		case bytecode.OBJECT:
 			shape := m.prog.code.Shapes[in.A]
 			n := len(shape)
 			fields := make([]Value, n)
 			copy(fields, stack[sp-n:sp])
 			sp -= n
-			stack[sp] = m.newObject(in.A, fields)
+			stack[(sp)&stackMask] = m.newObject(in.A, fields)
 			sp++
 		case bytecode.CONCAT:
 			n := int(in.A)
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
 			if r, err = m.concat(stack[sp-n : sp]); err != nil {
 				return Undefined, m.fail(err)
 			}
 			sp -= n
-			stack[sp] = r
+			stack[(sp)&stackMask] = r
 			sp++
 		case bytecode.GETPROP:
-			v := stack[sp-1]
+			v := stack[(sp-1)&stackMask]
 			if v.tag() == tagObject && !v.IsNumber() {
 				o := &m.objs[v.handle()]
 				shape := m.prog.code.Shapes[o.shape]
 				for i, k := range shape {
 					if k == in.A {
-						stack[sp-1] = o.fields[i]
+						stack[(sp-1)&stackMask] = o.fields[i]
 						continue loop
 					}
 				}
 			}
-			fr.pc, m.sp = int32(pc), sp
-			if stack[sp-1], err = m.getProp(v, int(in.A)); err != nil {
+			m.save(pc, sp)
+			if stack[(sp-1)&stackMask], err = m.getProp(v, int(in.A)); err != nil {
 				return Undefined, m.fail(err)
 			}
 		case bytecode.SETPROP:
-			fr.pc, m.sp = int32(pc), sp
-			if err = m.setProp(stack[sp-2], int(in.A), stack[sp-1]); err != nil {
+			m.save(pc, sp)
+			if err = m.setProp(stack[(sp-2)&stackMask], int(in.A), stack[(sp-1)&stackMask]); err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[sp-2] = stack[sp-1]
+			stack[(sp-2)&stackMask] = stack[(sp-1)&stackMask]
 			sp--
 		case bytecode.GETIDX, bytecode.GETIDXLL:
 			var a, i Value
 			if in.Op == bytecode.GETIDX {
-				a, i = stack[sp-2], stack[sp-1]
+				a, i = stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 				sp--
 			} else {
-				a, i = stack[bp+int(in.A)], stack[bp+int(in.B)]
+				a, i = stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 				sp++
 			}
 			if a.tag() == tagArray && !a.IsNumber() && i.IsNumber() {
@@ -516,75 +526,75 @@ loop:
 					if v.bits == holeBits {
 						v = Undefined
 					}
-					stack[sp-1] = v
+					stack[(sp-1)&stackMask] = v
 					continue
 				}
 			}
-			fr.pc, m.sp = int32(pc), sp
-			if stack[sp-1], err = m.getIndex(a, i); err != nil {
+			m.save(pc, sp)
+			if stack[(sp-1)&stackMask], err = m.getIndex(a, i); err != nil {
 				return Undefined, m.fail(err)
 			}
 		case bytecode.SETIDX:
-			a, i, v := stack[sp-3], stack[sp-2], stack[sp-1]
+			a, i, v := stack[(sp-3)&stackMask], stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.tag() == tagArray && !a.IsNumber() && i.IsNumber() {
 				elems := m.arrs[a.handle()].elems
 				f := i.num()
 				if idx := int(f); float64(idx) == f && uint(idx) < uint(len(elems)) {
 					elems[idx] = v
-					stack[sp-3] = v
+					stack[(sp-3)&stackMask] = v
 					sp -= 2
 					continue
 				}
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			if err = m.setIndex(a, i, v); err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[sp-3] = v
+			stack[(sp-3)&stackMask] = v
 			sp -= 2
 		case bytecode.UPDL, bytecode.UPDC, bytecode.UPDU, bytecode.UPDG:
 			var p *Value
 			switch in.Op {
 			case bytecode.UPDL:
-				p = &stack[bp+int(in.A)]
+				p = &stack[(bp+int(in.A))&stackMask]
 			case bytecode.UPDC:
-				p = &m.cells[stack[bp+int(in.A)].handle()].v
+				p = &m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
 			case bytecode.UPDU:
-				p = &m.cells[m.clos[clo].cells[in.A]].v
+				p = &m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v
 			default:
-				p = &globals[in.A]
+				p = &m.globals[in.A]
 			}
 			old := *p
 			if !old.IsNumber() {
-				fr.pc, m.sp = int32(pc), sp
+				m.save(pc, sp)
 				return Undefined, m.fail(m.updateError(in.B, old))
 			}
 			nv := Value{math.Float64bits(old.num() + float64(in.B))}
 			*p = nv
 			if in.C != 0 {
-				stack[sp] = old
+				stack[(sp)&stackMask] = old
 			} else {
-				stack[sp] = nv
+				stack[(sp)&stackMask] = nv
 			}
 			sp++
 		case bytecode.UPDIDX:
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
-			if r, err = m.updateIndex(stack[sp-2], stack[sp-1], in.B, in.C != 0); err != nil {
+			if r, err = m.updateIndex(stack[(sp-2)&stackMask], stack[(sp-1)&stackMask], in.B, in.C != 0); err != nil {
 				return Undefined, m.fail(err)
 			}
 			sp--
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 		case bytecode.UPDPROP:
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			var r Value
-			if r, err = m.updateProp(stack[sp-1], int(in.A), in.B, in.C != 0); err != nil {
+			if r, err = m.updateProp(stack[(sp-1)&stackMask], int(in.A), in.B, in.C != 0); err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[sp-1] = r
+			stack[(sp-1)&stackMask] = r
 		case bytecode.FORNEXT:
-			it := stack[bp+int(in.A)]
-			idx := stack[bp+int(in.B)].num()
+			it := stack[(bp+int(in.A))&stackMask]
+			idx := stack[(bp+int(in.B))&stackMask].num()
 			if it.tag() == tagArray && !it.IsNumber() {
 				elems := m.arrs[it.handle()].elems
 				if int(idx) >= len(elems) {
@@ -595,12 +605,12 @@ loop:
 				if v.bits == holeBits {
 					v = Undefined
 				}
-				stack[sp] = v
+				stack[(sp)&stackMask] = v
 				sp++
-				stack[bp+int(in.B)] = Value{math.Float64bits(idx + 1)}
+				stack[(bp+int(in.B))&stackMask] = Value{math.Float64bits(idx + 1)}
 				continue
 			}
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			v, nextIdx, done, ferr := m.forOfSlow(it, int(idx))
 			if ferr != nil {
 				return Undefined, m.fail(ferr)
@@ -609,16 +619,77 @@ loop:
 				pc = int(in.C)
 				continue
 			}
-			stack[sp] = v
+			stack[(sp)&stackMask] = v
 			sp++
-			stack[bp+int(in.B)] = Number(float64(nextIdx))
+			stack[(bp+int(in.B))&stackMask] = Number(float64(nextIdx))
+		case bytecode.ADDTOL:
+			sp--
+			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp)&stackMask]
+			if p.IsNumber() && v.IsNumber() {
+				*p = Value{math.Float64bits(p.num() + v.num())}
+				continue
+			}
+			m.save(pc, sp+1)
+			var r Value
+			if r, err = m.addSlow(*p, v); err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[(bp+int(in.A))&stackMask] = r
+		case bytecode.FORINC:
+			p := &stack[(bp+int(in.A))&stackMask]
+			if !p.IsNumber() {
+				m.save(pc, sp)
+				var r Value
+				if r, err = m.addSlow(*p, consts[in.B]); err != nil {
+					return Undefined, m.fail(err)
+				}
+				*p = r
+				pc = int(in.C)
+				continue
+			}
+			nv := p.num() + consts[in.B].num()
+			*p = Value{math.Float64bits(nv)}
+			m.budget--
+			if m.budget <= 0 || m.gcDue {
+				m.save(pc, sp)
+				if err = m.safePoint(); err != nil {
+					return Undefined, m.fail(err)
+				}
+			}
+			head := code[in.C]
+			var ok bool
+			switch head.Op {
+			case bytecode.JNLTLK:
+				ok = nv < consts[head.B].num()
+			case bytecode.JNLTLL:
+				lim := stack[(bp+int(head.B))&stackMask]
+				if !lim.IsNumber() {
+					pc = int(in.C) // let the head report the type error
+					continue
+				}
+				ok = nv < lim.num()
+			case bytecode.JNLELK:
+				ok = nv <= consts[head.B].num()
+			case bytecode.JNGTLK:
+				ok = nv > consts[head.B].num()
+			case bytecode.JNGELK:
+				ok = nv >= consts[head.B].num()
+			default:
+				pc = int(in.C) // other heads: re-run the head instruction
+				continue
+			}
+			if ok {
+				pc = int(in.C) + 1
+			} else {
+				pc = int(head.C)
+			}
 		case bytecode.LOADSELF:
-			stack[sp] = stack[bp-1]
+			stack[(sp)&stackMask] = stack[(bp-1)&stackMask]
 			sp++
 		case bytecode.STORELP:
-			stack[bp+int(in.A)] = stack[sp-1]
+			stack[(bp+int(in.A))&stackMask] = stack[(sp-1)&stackMask]
 		default:
-			fr.pc, m.sp = int32(pc), sp
+			m.save(pc, sp)
 			return Undefined, m.fail(errorf("internal error: bad opcode %v", in.Op))
 		}
 	}
@@ -661,7 +732,7 @@ func (m *Machine) makeClosure(fidx, bp int, clo int32) Value {
 		if c.FromLocal {
 			cells[i] = m.stack[bp+c.Index].handle()
 		} else {
-			cells[i] = m.clos[clo].cells[c.Index]
+			cells[i] = m.clos[m.frames[m.fp-1].clo].cells[c.Index]
 		}
 	}
 	return m.newClosure(int32(fidx), cells)
@@ -669,4 +740,35 @@ func (m *Machine) makeClosure(fidx, bp int, clo int32) Value {
 
 func (m *Machine) hostError(idx int, err error) error {
 	return errorf("%s: %v", m.prog.hostNms[idx], err)
+}
+
+// save writes the interpreter's pc and sp back to the machine before anything that may
+// fail, call out or collect.
+func (m *Machine) save(pc, sp int) {
+	m.frames[m.fp-1].pc = int32(pc)
+	m.sp = sp
+}
+
+// enterValue pushes a frame for the function value f, whose argc arguments are on top
+// of the saved stack; it is the slow path of calls made through object properties.
+func (m *Machine) enterValue(f Value, argc int) error {
+	var fidx int32
+	clo := int32(-1)
+	switch f.tag() {
+	case tagFunc:
+		fidx = int32(f.handle())
+	case tagClosure:
+		clo = int32(f.handle())
+		fidx = m.clos[clo].fn
+	default:
+		return m.callError(f)
+	}
+	fn := m.prog.code.Funcs[fidx]
+	if err := m.callCheck(fn, m.sp-argc); err != nil {
+		return err
+	}
+	if err := m.pushFrame(fidx, clo, argc); err != nil {
+		return err
+	}
+	return nil
 }

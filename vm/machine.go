@@ -29,6 +29,13 @@ var DefaultLimits = Limits{
 	MaxHeapBytes: 256 << 20,
 }
 
+// stackCap is the capacity of every machine's value stack; Limits.StackSize may lower
+// the usable part but not raise it. A power of two, so indices can be masked.
+const (
+	stackCap  = 1 << 16
+	stackMask = stackCap - 1
+)
+
 type frame struct {
 	fn  int32
 	pc  int32
@@ -39,17 +46,18 @@ type frame struct {
 // Machine runs a Program. A Machine is used by one goroutine at a time; it owns its value
 // stack, frame stack and heap, all allocated once at creation, and can run many calls.
 type Machine struct {
-	prog    *Program
-	limits  Limits
-	stack   []Value
-	frames  []frame
-	sp, fp  int
-	globals []Value
-	budget  int64
-	out     io.Writer
-	outBuf  []byte
-	ran     bool
-	running int // nesting of run loops, to reset state at the API boundary
+	prog     *Program
+	limits   Limits
+	stack    []Value // stackArr[:StackSize]
+	stackArr *[stackCap]Value
+	frames   []frame
+	sp, fp   int
+	globals  []Value
+	budget   int64
+	out      io.Writer
+	outBuf   []byte
+	ran      bool
+	running  int // nesting of run loops, to reset state at the API boundary
 	heap
 	sortTmp []Value
 	// asciiBase and typeBase index the permanent one-character and typeof strings.
@@ -67,20 +75,21 @@ func (p *Program) NewMachineWith(l Limits) *Machine {
 	if l.CallDepth <= 0 {
 		l.CallDepth = DefaultLimits.CallDepth
 	}
-	if l.StackSize <= 0 {
+	if l.StackSize <= 0 || l.StackSize > stackCap {
 		l.StackSize = DefaultLimits.StackSize
 	}
 	if l.MaxHeapBytes <= 0 {
 		l.MaxHeapBytes = DefaultLimits.MaxHeapBytes
 	}
 	m := &Machine{
-		prog:    p,
-		limits:  l,
-		stack:   make([]Value, l.StackSize),
-		frames:  make([]frame, l.CallDepth+1),
-		globals: make([]Value, len(p.code.Globals)),
-		out:     os.Stdout,
+		prog:     p,
+		limits:   l,
+		stackArr: new([stackCap]Value),
+		frames:   make([]frame, l.CallDepth+1),
+		globals:  make([]Value, len(p.code.Globals)),
+		out:      os.Stdout,
 	}
+	m.stack = m.stackArr[:l.StackSize]
 	for i := range m.globals {
 		m.globals[i] = Undefined
 	}
@@ -116,9 +125,9 @@ func (m *Machine) SetLimits(l Limits) {
 			m.limits.CallDepth = l.CallDepth
 			m.frames = make([]frame, l.CallDepth+1)
 		}
-		if l.StackSize > 0 && l.StackSize != m.limits.StackSize {
+		if l.StackSize > 0 && l.StackSize <= stackCap {
 			m.limits.StackSize = l.StackSize
-			m.stack = make([]Value, l.StackSize)
+			m.stack = m.stackArr[:l.StackSize]
 		}
 	}
 }

@@ -24,24 +24,24 @@ type Instr struct {
 // The opcodes. Stack effects are written [before] -> [after]; "L" is a local slot,
 // "K" a constant, "G" a global, "U" a captured cell of the running closure.
 const (
-	NOP      Op = iota
-	CONST       // A=const: -> v
-	UNDEF       // -> undefined
-	LOADL       // A=slot: -> L[A]
-	STOREL      // A=slot: v ->
-	LOADC       // A=slot holding a cell: -> cell value
-	STOREC      // A=slot holding a cell: v ->
-	LOADU       // A=capture index: -> value
-	STOREU      // A=capture index: v ->
-	LOADG       // A=global: -> G[A]
-	STOREG      // A=global: v ->
-	NEWCELL     // A=slot: L[A] = new cell holding undefined
-	RECELL      // A=slot: L[A] = new cell holding the old cell's value (per-iteration let)
-	POP         // v ->
-	DUP         // v -> v v
-	DUP2        // a b -> a b a b
-	DROPUNDER   // A=n: x1..xn v -> v
-	ADD         // a b -> a+b
+	NOP       Op = iota
+	CONST        // A=const: -> v
+	UNDEF        // -> undefined
+	LOADL        // A=slot: -> L[A]
+	STOREL       // A=slot: v ->
+	LOADC        // A=slot holding a cell: -> cell value
+	STOREC       // A=slot holding a cell: v ->
+	LOADU        // A=capture index: -> value
+	STOREU       // A=capture index: v ->
+	LOADG        // A=global: -> G[A]
+	STOREG       // A=global: v ->
+	NEWCELL      // A=slot: L[A] = new cell holding undefined
+	RECELL       // A=slot: L[A] = new cell holding the old cell's value (per-iteration let)
+	POP          // v ->
+	DUP          // v -> v v
+	DUP2         // a b -> a b a b
+	DROPUNDER    // A=n: x1..xn v -> v
+	ADD          // a b -> a+b
 	SUB
 	MUL
 	DIV
@@ -121,6 +121,10 @@ const (
 	GETIDXLL // A=array slot, B=index slot: -> L[A][L[B]]
 	RETL     // A=slot: return L[A]
 	LOADSELF // -> the running function (for named function expressions)
+	ADDTOL   // A=slot: v -> ; L[A] = L[A] + v (accumulation s += expr)
+	// FORINC A=slot, B=const, C=loop head: L[A] += K[B], then, as the head instruction
+	// JN??LK at C would, either continues at C+1 or leaves to the head's exit target.
+	FORINC
 	NumOps
 )
 
@@ -140,7 +144,7 @@ var opNames = [...]string{
 	SUBLL: "SUBLL", MULLL: "MULLL", JNLTLK: "JNLTLK", JNLELK: "JNLELK", JNGTLK: "JNGTLK",
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
-	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF",
+	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC",
 }
 
 // String returns the opcode's mnemonic.
@@ -157,7 +161,7 @@ func (op Op) JumpOperand() (operand byte, ok bool) {
 	switch op {
 	case JMP, JMPF, JMPT, JFK, JTK, JNNK, LOOP:
 		return 'A', true
-	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE:
+	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC:
 		return 'C', true
 	}
 	return 0, false
@@ -288,7 +292,7 @@ var Builtins = map[string]Builtin{
 	"Math.sin": MathSin, "Math.cos": MathCos, "Math.tan": MathTan, "Math.asin": MathAsin,
 	"Math.acos": MathAcos, "Math.atan": MathAtan, "Math.atan2": MathAtan2, "Math.sinh": MathSinh,
 	"Math.cosh": MathCosh, "Math.tanh": MathTanh, "Math.expm1": MathExpm1, "Math.log1p": MathLog1p,
-	"Math.fround": MathFround,
+	"Math.fround":     MathFround,
 	"Number.isFinite": NumberIsFinite, "Number.isNaN": NumberIsNaN, "Number.isInteger": NumberIsInteger,
 	"isFinite": GlobalIsFinite, "isNaN": GlobalIsNaN, "console.log": ConsoleLog, "Array.isArray": ArrayIsArray,
 }

@@ -26,7 +26,7 @@ type Config struct {
 var builtinConsts = map[string]float64{
 	"Math.PI": math.Pi, "Math.E": math.E, "Math.LN2": math.Ln2, "Math.LN10": math.Ln10,
 	"Math.LOG2E": math.Log2E, "Math.LOG10E": math.Log10E, "Math.SQRT2": math.Sqrt2,
-	"Math.SQRT1_2": math.Sqrt2 / 2,
+	"Math.SQRT1_2":            math.Sqrt2 / 2,
 	"Number.MAX_SAFE_INTEGER": 9007199254740991, "Number.MIN_SAFE_INTEGER": -9007199254740991,
 	"Number.MAX_VALUE": math.MaxFloat64, "Number.MIN_VALUE": 5e-324, "Number.EPSILON": 2.220446049250313e-16,
 	"Number.POSITIVE_INFINITY": math.Inf(1), "Number.NEGATIVE_INFINITY": math.Inf(-1), "Number.NaN": math.NaN(),
@@ -468,27 +468,83 @@ func (c *compiler) branch(s *ast.BranchStmt) {
 }
 
 // condJump evaluates cond and emits a jump taken when it is falsy; it returns the jump's
-// pc, or -1 when the condition is the constant true.
+// pc, or -1 when the condition is the constant true. && || and ! compile to jumps
+// rather than to values (see branchFalse), so the jump may be a list: condJump returns
+// a single pc by routing the list through a final jump only when needed.
 func (c *compiler) condJump(cond ast.Expr) int {
 	if b, ok := ast.Unparen(cond).(*ast.BoolLit); ok && b.Value {
 		return -1
 	}
+	jumps := c.branchFalse(cond)
+	if len(jumps) == 1 {
+		return jumps[0]
+	}
+	// Several exits: make them all land on one JMP whose pc the caller patches.
+	skip := c.emit(cond.Pos(), bytecode.JMP, 0, 0, 0)
+	c.patchList(jumps)
+	j := c.emit(cond.Pos(), bytecode.JMP, 0, 0, 0)
+	c.patch(skip)
+	return j
+}
+
+// branchFalse compiles cond as control flow and returns the jumps taken when it is falsy;
+// execution falls through when it is truthy.
+func (c *compiler) branchFalse(cond ast.Expr) []int {
+	switch x := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.LAND:
+			return append(c.branchFalse(x.X), c.branchFalse(x.Y)...)
+		case token.LOR:
+			t := c.branchTrue(x.X)
+			f := c.branchFalse(x.Y)
+			c.patchList(t)
+			return f
+		}
+	case *ast.UnaryExpr:
+		if x.Op == token.NOT {
+			return c.branchTrue(x.X)
+		}
+	}
 	c.expr(cond)
-	return c.emit(cond.Pos(), bytecode.JMPF, 0, 0, 0)
+	return []int{c.emit(cond.Pos(), bytecode.JMPF, 0, 0, 0)}
+}
+
+// branchTrue is branchFalse with the sense inverted.
+func (c *compiler) branchTrue(cond ast.Expr) []int {
+	switch x := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.LOR:
+			return append(c.branchTrue(x.X), c.branchTrue(x.Y)...)
+		case token.LAND:
+			f := c.branchFalse(x.X)
+			t := c.branchTrue(x.Y)
+			c.patchList(f)
+			return t
+		}
+	case *ast.UnaryExpr:
+		if x.Op == token.NOT {
+			return c.branchFalse(x.X)
+		}
+	}
+	c.expr(cond)
+	return []int{c.emit(cond.Pos(), bytecode.JMPT, 0, 0, 0)}
 }
 
 func (c *compiler) ifStmt(s *ast.IfStmt) {
-	jelse := c.condJump(s.Cond)
+	var jelse []int
+	if b, ok := ast.Unparen(s.Cond).(*ast.BoolLit); !ok || !b.Value {
+		jelse = c.branchFalse(s.Cond)
+	}
 	c.stmt(s.Then)
 	if s.Else != nil {
 		jend := c.emit(s.IfPos, bytecode.JMP, 0, 0, 0)
-		if jelse >= 0 {
-			c.patch(jelse)
-		}
+		c.patchList(jelse)
 		c.stmt(s.Else)
 		c.patch(jend)
-	} else if jelse >= 0 {
-		c.patch(jelse)
+	} else {
+		c.patchList(jelse)
 	}
 }
 

@@ -5,21 +5,35 @@ import (
 	"github.com/nanotick/nanotick/vm/token"
 )
 
-// A rule fuses the instructions starting at code[i] into one superinstruction. It
+// A fuser fuses the instructions starting at code[i] into one superinstruction. It
 // returns the replacement and how many instructions it consumed, or n == 0.
-type rule func(p *bytecode.Program, code []bytecode.Instr, i int) (in bytecode.Instr, n int)
+type fuser func(p *bytecode.Program, code []bytecode.Instr, i int) (in bytecode.Instr, n int)
+
+// A rule is a fuser that may produce several instructions.
+type rule func(p *bytecode.Program, code []bytecode.Instr, i int) (out []bytecode.Instr, n int)
+
+func single(f fuser) rule {
+	return func(p *bytecode.Program, code []bytecode.Instr, i int) ([]bytecode.Instr, int) {
+		in, n := f(p, code, i)
+		if n == 0 {
+			return nil, 0
+		}
+		return []bytecode.Instr{in}, n
+	}
+}
 
 // rules are tried in order at each position; longer patterns come first. Each rule lives
 // in its own opt_*.go file with the measurement that justified it.
 var rules = []rule{
-	fuseCompareLocalJump, // opt_cmpjump.go
-	fuseCompareJump,      // opt_cmpjump.go
-	fuseIncLocal,         // opt_inclocal.go
-	fuseLocalConstOp,     // opt_localconst.go
-	fuseLocalLocalOp,     // opt_localop.go
-	fuseMove,             // opt_move.go
-	fuseReturnLocal,      // opt_move.go
-	fuseLoad2,            // opt_move.go
+	single(fuseCompareLocalJump), // opt_cmpjump.go
+	single(fuseCompareJump),      // opt_cmpjump.go
+	fuseAccumulate,               // opt_accumulate.go
+	single(fuseIncLocal),         // opt_inclocal.go
+	single(fuseLocalConstOp),     // opt_localconst.go
+	single(fuseLocalLocalOp),     // opt_localop.go
+	single(fuseMove),             // opt_move.go
+	single(fuseReturnLocal),      // opt_move.go
+	single(fuseLoad2),            // opt_move.go
 }
 
 // optimize rewrites f.Code with superinstructions, never fusing across a jump target,
@@ -41,7 +55,7 @@ func optimize(p *bytecode.Program, f *bytecode.Func) {
 	pos := make([]token.Pos, 0, len(code))
 	for i := 0; i < len(code); {
 		n := 0
-		var fused bytecode.Instr
+		var fused []bytecode.Instr
 		for _, r := range rules {
 			fused, n = r(p, code, i)
 			if n > 0 {
@@ -65,10 +79,12 @@ func optimize(p *bytecode.Program, f *bytecode.Func) {
 		for k := i + 1; k < i+n; k++ {
 			newPC[k] = int32(len(out))
 		}
-		out = append(out, fused)
-		// The position of a fused instruction is that of the instruction that can fail
-		// last (the operation rather than the loads).
-		pos = append(pos, f.Pos[i+n-1])
+		for _, in := range fused {
+			out = append(out, in)
+			// The position of a fused instruction is that of the instruction that can
+			// fail last (the operation rather than the loads).
+			pos = append(pos, f.Pos[i+n-1])
+		}
 		i += n
 	}
 	newPC[len(code)] = int32(len(out))
@@ -83,6 +99,7 @@ func optimize(p *bytecode.Program, f *bytecode.Func) {
 		}
 	}
 	f.Code, f.Pos = out, pos
+	fuseForLoops(p, f) // opt_forloop.go: needs final jump targets
 }
 
 // at returns the instruction at i, or NOP past the end.

@@ -27,6 +27,10 @@ func fuseReturnLocal(p *bytecode.Program, code []bytecode.Instr, i int) (bytecod
 func fuseLoad2(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
 	a, b := at(code, i), at(code, i+1)
 	if a.Op == bytecode.LOADL && b.Op == bytecode.LOADL {
+		// Leave the second load to a better fusion with what follows it.
+		if _, n := fuseLocalLocalOp(p, code, i+1); n > 0 {
+			return bytecode.Instr{}, 0
+		}
 		return bytecode.Instr{Op: bytecode.LOADL2, A: a.A, B: b.A}, 2
 	}
 	return bytecode.Instr{}, 0
