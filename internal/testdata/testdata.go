@@ -1,6 +1,9 @@
-// Package testdata locates the recorded market data that tests and
-// benchmarks share. The data lives outside the repository, in ../shared/data
-// next to the module root, and must never be copied into it.
+// Package testdata holds helpers for tests and benchmarks: it locates the
+// recorded market data they share, and measures thread CPU time for
+// benchmarks on a busy machine. Only test files may import it.
+//
+// The data lives outside the repository, in ../shared/data next to the
+// module root, and must never be copied into it.
 package testdata
 
 import (

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestSharedDataFound(t *testing.T) {
@@ -51,5 +52,25 @@ func TestSharedDataMissingRule(t *testing.T) {
 		if r.skipped != tt.wantSkip || r.failed != tt.wantFailed {
 			t.Errorf("CI=%q: skipped=%v failed=%v, want %v %v", tt.ci, r.skipped, r.failed, tt.wantSkip, tt.wantFailed)
 		}
+	}
+}
+
+func TestCPUTimer(t *testing.T) {
+	c := StartCPUTimer()
+	x := 1
+	for i := range 50_000_000 { // some work the compiler cannot drop
+		x = x*31 + i
+	}
+	d, ok := c.Stop()
+	if !ok {
+		t.Skip("no thread CPU clock on this platform")
+	}
+	if d <= 0 || d > time.Minute {
+		t.Errorf("CPU time of a busy loop = %v (x=%d), want a positive duration", d, x)
+	}
+	idle := StartCPUTimer()
+	time.Sleep(50 * time.Millisecond)
+	if d, _ := idle.Stop(); d > 40*time.Millisecond {
+		t.Errorf("CPU time of a 50ms sleep = %v, want much less", d)
 	}
 }
