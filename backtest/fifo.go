@@ -5,9 +5,9 @@ import "github.com/nanotick/nanotick/risk"
 type msgKind uint8
 
 const (
-	msgPlace     msgKind = iota + 1 // an order on its way to the exchange
-	msgCancel                       // a cancel on its way to the exchange
-	msgAck                          // responses on their way to the strategy
+	msgPlace  msgKind = iota + 1 // an order on its way to the exchange
+	msgCancel                    // a cancel on its way to the exchange
+	msgAck                       // responses on their way to the strategy
 	msgFill
 	msgCancelled
 	msgRejected

@@ -11,8 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -131,7 +131,7 @@ type replay struct {
 
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
-	sum, min, max                        int64
+	sum, min, max                       int64
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
@@ -167,8 +167,8 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	ec := cfg.Engine
 	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	ex, err := NewExchange(ExchangeConfig{
-		Venue: ec.Venue,
-		Instrument: bInstrument(ec),
+		Venue:       ec.Venue,
+		Instrument:  bInstrument(ec),
 		Lot:         ec.Rules.Lot,
 		Latency:     lat,
 		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
@@ -446,14 +446,14 @@ func (r *replay) report() *Report {
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
 		Feed: Feed{
-			ClockOffsetNs:    r.offset,
-			FramesWithTime:   r.feed.withE,
-			FramesWithout:    r.feed.withoutE,
-			ClockBackwards:   r.feed.backwards,
-			LatencyClamped:   r.feed.clamped,
-			LatencyMin:       time.Duration(r.feed.min).String(),
-			LatencyMax:       time.Duration(r.feed.max).String(),
-			LatencyMean:      "0s",
+			ClockOffsetNs:  r.offset,
+			FramesWithTime: r.feed.withE,
+			FramesWithout:  r.feed.withoutE,
+			ClockBackwards: r.feed.backwards,
+			LatencyClamped: r.feed.clamped,
+			LatencyMin:     time.Duration(r.feed.min).String(),
+			LatencyMax:     time.Duration(r.feed.max).String(),
+			LatencyMean:    "0s",
 		},
 	}
 	if r.feed.withE > 0 {

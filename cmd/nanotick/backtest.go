@@ -1,12 +1,427 @@
 package main
 
+// nanotick backtest [--config FILE] [flags]
+//
+// Replays recordings through the engine, the strategy and risk exactly as they run
+// live, against the simulated exchange of package backtest. Without --config it runs
+// the Go market maker on BTCUSDT spot with Binance's real trading rules.
+
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
 )
 
-// runBacktest is not built yet; its owner replaces this file.
+// goStrategies are the Go strategies a backtest can run by name.
+var goStrategies = map[string]func() strategy.Strategy{
+	"marketmaker": func() strategy.Strategy { return marketmaker.New() },
+}
+
+// newScriptStrategy builds a script (JavaScript) strategy from its config entry. It is
+// the hook for the script adapter: nil until the adapter is wired in; then backtests of
+// script strategies work exactly like those of Go strategies.
+var newScriptStrategy func(s *config.Strategy) (strategy.Strategy, error)
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+const backtestUsage = `usage: nanotick backtest [--config FILE] [--data FILE]... [flags]
+
+Replays recordings through the strategy, risk and engine code that runs live, against
+a simulated exchange, and prints a summary. Flags override the config's [backtest]
+table; without --config the run uses BTCUSDT spot rules and the Go market maker.`
+
+// settings is a backtest as the config and flags describe it, before it is built.
+type settings struct {
+	bt              backtest.Config
+	orderLatency    time.Duration
+	responseLatency time.Duration
+	latencyFile     string
+}
+
+// runBacktest implements "nanotick backtest". Exit status: 0 done, 1 the run failed,
+// 2 a bad command line or config.
 func runBacktest(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "nanotick: not built yet")
-	return 1
+	fs := flag.NewFlagSet("backtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, backtestUsage)
+		fs.PrintDefaults()
+	}
+	var data, params multiFlag
+	configFile := fs.String("config", "", "config file")
+	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
+	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, or a Go strategy: "+strings.Join(goNames(), ", "))
+	fs.Var(&params, "param", "strategy parameter name=number (repeatable)")
+	orderLat := fs.Duration("order-latency", 0, "order entry latency")
+	respLat := fs.Duration("response-latency", 0, "response latency")
+	latFile := fs.String("latency-file", "", "file of measured latencies to draw from instead (see docs/backtesting.md)")
+	seed := fs.Uint64("seed", 1, "seed of the latency draws")
+	makerFee := fs.Float64("maker-fee-bps", 0, "maker fee in basis points (negative: rebate)")
+	takerFee := fs.Float64("taker-fee-bps", 0, "taker fee in basis points")
+	queue := fs.String("queue-model", string(config.QueueRiskAverse), "queue position model: risk_averse | power_law")
+	power := fs.Float64("queue-power", config.DefaultQueuePower, "exponent of the power_law queue model")
+	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
+	balance := fs.String("initial-balance", "10000", "quote balance at the start")
+	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
+	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "nanotick backtest: unexpected argument %q (recordings are given with --data)\n", fs.Arg(0))
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "nanotick backtest: "+format+"\n", a...)
+		return 2
+	}
+
+	var s settings
+	var c *config.Config
+	if *configFile != "" {
+		var err error
+		if c, err = config.Load(*configFile); err != nil {
+			var list config.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					fmt.Fprintln(stderr, e.Error())
+				}
+				return 2
+			}
+			return fail("%v", err)
+		}
+		if s, err = fromConfig(c, *stratName); err != nil {
+			return fail("%v", err)
+		}
+	} else {
+		s = defaultSettings()
+	}
+
+	// The command line overrides the file.
+	if len(data) > 0 {
+		s.bt.Data = data
+	}
+	if set["strategy"] && (c == nil || !hasStrategy(c, *stratName)) {
+		mk, ok := goStrategies[*stratName]
+		if !ok {
+			return fail("unknown strategy %q (Go strategies: %s)", *stratName, strings.Join(goNames(), ", "))
+		}
+		s.bt.Strategy, s.bt.StrategyName, s.bt.Engine.Params = mk(), *stratName, strategy.Params{}
+	}
+	for _, p := range params {
+		name, val, ok := strings.Cut(p, "=")
+		name = strings.TrimSpace(name)
+		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if !ok || name == "" || err != nil {
+			return fail("--param %q: want name=number", p)
+		}
+		if s.bt.Engine.Params == nil {
+			s.bt.Engine.Params = strategy.Params{}
+		}
+		s.bt.Engine.Params[name] = f
+	}
+	if set["order-latency"] {
+		s.orderLatency = *orderLat
+	}
+	if set["response-latency"] {
+		s.responseLatency = *respLat
+	}
+	if set["latency-file"] {
+		s.latencyFile = *latFile
+	}
+	if set["maker-fee-bps"] {
+		s.bt.MakerFeeBps = *makerFee
+	}
+	if set["taker-fee-bps"] {
+		s.bt.TakerFeeBps = *takerFee
+	}
+	if set["queue-model"] {
+		q, err := backtest.ParseQueueModel(*queue)
+		if err != nil {
+			return fail("%v", err)
+		}
+		s.bt.Queue = q
+	}
+	if set["queue-power"] {
+		s.bt.QueuePower = *power
+	}
+	if set["partial-fills"] {
+		s.bt.PartialFills = *partial
+	}
+	if set["initial-balance"] {
+		d, err := decimal.NewFromString(*balance)
+		if err != nil || d.Sign() <= 0 {
+			return fail("--initial-balance %q: want a positive decimal", *balance)
+		}
+		s.bt.InitialBalance = d
+	}
+	if set["equity-interval"] {
+		if *interval <= 0 {
+			return fail("--equity-interval must be positive")
+		}
+		s.bt.EquityInterval = *interval
+	}
+	if *maxFeed <= 0 {
+		return fail("--max-feed-latency must be positive")
+	}
+	s.bt.MaxFeedLatency = *maxFeed
+	if len(s.bt.Data) == 0 {
+		return fail("no recordings: give --data FILE or [backtest] data in the config")
+	}
+	var err error
+	if s.latencyFile != "" {
+		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
+	} else {
+		s.bt.Latency, err = backtest.ConstantLatency(s.orderLatency, s.responseLatency)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	rep, err := backtest.Run(s.bt)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+		return 1
+	}
+	summary := stdout
+	if *jsonFile == "-" {
+		summary = stderr
+	}
+	if err := rep.WriteSummary(summary); err != nil {
+		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+		return 1
+	}
+	if *jsonFile != "" {
+		if err := writeJSONReport(rep, *jsonFile, stdout); err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {
+	if file == "-" {
+		return rep.WriteJSON(stdout)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func goNames() []string {
+	names := make([]string, 0, len(goStrategies))
+	for n := range goStrategies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func hasStrategy(c *config.Config, name string) bool {
+	for _, s := range c.Strategies {
+		if s.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// spotRules is BTCUSDT on Binance Spot: its real trading rules, at Binance's 8 decimals.
+func spotRules() (strategy.Instrument, risk.Instrument) {
+	return strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000},
+		risk.Instrument{
+			PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
+			MinQty: 1_000, MaxQty: 9000 * 100_000_000, MinNotional: 5 * 100_000_000,
+		}
+}
+
+// defaultSettings is the run without a config: the Go market maker on BTCUSDT spot,
+// with the risk limits of examples/backtest.toml and the [backtest] defaults.
+func defaultSettings() settings {
+	inst, rules := spotRules()
+	return settings{bt: backtest.Config{
+		Engine: engine.Config{
+			Venue: binance.Spot, Instrument: inst, Rules: rules,
+			Risk: risk.Config{
+				MaxOrderQty:      decimal.RequireFromString("0.01"),
+				MaxOrderNotional: decimal.RequireFromString("1000"),
+				PriceBandBps:     decimal.RequireFromString("50"),
+				StaleAfter:       config.DefaultStaleBookAfter,
+				MaxPosition:      decimal.RequireFromString("0.05"),
+				MaxOpenOrders:    6,
+				OrdersPerSecond:  decimal.RequireFromString("5"),
+				OrderBurst:       10,
+				DuplicateWindow:  500 * time.Millisecond,
+				MaxDailyLoss:     decimal.RequireFromString("200"),
+				MaxDrawdown:      decimal.RequireFromString("300"),
+			},
+			Params:        strategy.Params{},
+			TimerInterval: config.DefaultTimerInterval,
+		},
+		Strategy:       marketmaker.New(),
+		StrategyName:   "marketmaker",
+		Queue:          backtest.RiskAverse,
+		QueuePower:     config.DefaultQueuePower,
+		PartialFills:   true,
+		InitialBalance: decimal.RequireFromString("10000"),
+		EquityInterval: config.DefaultEquityInterval,
+	}}
+}
+
+// fromConfig builds the settings of a config: the strategy called name (the first
+// one when name is empty or not a [[strategy]] of the config), its instrument, risk and
+// the [backtest] table.
+func fromConfig(c *config.Config, name string) (settings, error) {
+	if len(c.Strategies) == 0 {
+		return settings{}, errors.New("the config declares no [[strategy]]")
+	}
+	st := &c.Strategies[0]
+	for i := range c.Strategies {
+		if c.Strategies[i].Name == name {
+			st = &c.Strategies[i]
+		}
+	}
+	var in *config.Instrument
+	for i := range c.Instruments {
+		if c.Instruments[i].Symbol == st.Instrument && c.Instruments[i].Venue == st.Venue {
+			in = &c.Instruments[i]
+		}
+	}
+	if in == nil {
+		return settings{}, fmt.Errorf("strategy %q: instrument %s not declared", st.Name, st.Instrument)
+	}
+	var venue binance.Venue
+	switch in.Venue {
+	case config.VenueBinanceSpot:
+		venue = binance.Spot
+	case config.VenueBinanceUSDM:
+		venue = binance.USDM
+	default:
+		return settings{}, fmt.Errorf("instrument %s: venue %q: backtests replay Binance recordings (binance-spot, binance-usdm)", in.Symbol, in.Venue)
+	}
+	conv := func(s fixed.Scale, d decimal.Decimal, what string) (int64, error) {
+		v, err := s.FromDecimal(d)
+		if err != nil {
+			return 0, fmt.Errorf("instrument %s: %s %s: %w", in.Symbol, what, d, err)
+		}
+		return v, nil
+	}
+	ps, qs := in.PriceDecimals, in.QtyDecimals
+	var rules risk.Instrument
+	var err error
+	rules.PriceScale, rules.QtyScale = ps, qs
+	for _, f := range []struct {
+		dst   *int64
+		scale fixed.Scale
+		d     decimal.Decimal
+		what  string
+	}{
+		{&rules.Tick, ps, in.TickSize, "tick_size"}, {&rules.Lot, qs, in.LotSize, "lot_size"},
+		{&rules.MinQty, qs, in.MinQty, "min_qty"}, {&rules.MaxQty, qs, in.MaxQty, "max_qty"},
+		{&rules.MinNotional, ps, in.MinNotional, "min_notional"},
+	} {
+		if *f.dst, err = conv(f.scale, f.d, f.what); err != nil {
+			return settings{}, err
+		}
+	}
+	params := strategy.Params{}
+	for _, p := range st.Params {
+		if p.Kind != config.ParamNumber {
+			return settings{}, fmt.Errorf("strategy %q: parameter %s: only numbers reach a strategy", st.Name, p.Name)
+		}
+		params[p.Name] = p.Number
+	}
+	var strat strategy.Strategy
+	switch st.Language {
+	case config.LanguageGo:
+		mk, ok := goStrategies[st.GoName]
+		if !ok {
+			return settings{}, fmt.Errorf("strategy %q: unknown Go strategy %q (known: %s)", st.Name, st.GoName, strings.Join(goNames(), ", "))
+		}
+		strat = mk()
+	default:
+		if newScriptStrategy == nil {
+			return settings{}, fmt.Errorf("strategy %q: script strategies (%s) are not wired into backtest yet; use --strategy %s", st.Name, st.File, strings.Join(goNames(), "|"))
+		}
+		if strat, err = newScriptStrategy(st); err != nil {
+			return settings{}, fmt.Errorf("strategy %q: %w", st.Name, err)
+		}
+	}
+	r := c.Risk
+	s := settings{bt: backtest.Config{
+		Engine: engine.Config{
+			Venue: venue,
+			Instrument: strategy.Instrument{
+				Symbol: in.Symbol, PriceScale: ps, QtyScale: qs, Tick: rules.Tick, Lot: rules.Lot,
+			},
+			Rules: rules,
+			Risk: risk.Config{
+				MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
+				StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
+				OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
+				MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown,
+			},
+			Params:        params,
+			TimerInterval: c.Engine.TimerInterval,
+			LatencyMax:    c.Latency.HistogramMax,
+		},
+		Strategy:       strat,
+		StrategyName:   st.Name,
+		Queue:          backtest.RiskAverse,
+		QueuePower:     config.DefaultQueuePower,
+		PartialFills:   true,
+		InitialBalance: decimal.RequireFromString("10000"),
+		EquityInterval: config.DefaultEquityInterval,
+	}}
+	if b := c.Backtest; b != nil {
+		s.bt.Data = b.Data
+		s.orderLatency, s.responseLatency, s.latencyFile = b.OrderLatency, b.ResponseLatency, b.LatencyFile
+		s.bt.MakerFeeBps, s.bt.TakerFeeBps = b.MakerFeeBps, b.TakerFeeBps
+		q, err := backtest.ParseQueueModel(string(b.QueueModel))
+		if err != nil {
+			return settings{}, err
+		}
+		s.bt.Queue, s.bt.QueuePower, s.bt.PartialFills = q, b.QueuePower, b.PartialFills
+		if b.InitialBalance.Sign() > 0 {
+			s.bt.InitialBalance = b.InitialBalance
+		}
+		if b.EquityInterval > 0 {
+			s.bt.EquityInterval = b.EquityInterval
+		}
+	}
+	return s, nil
 }
