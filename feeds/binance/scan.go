@@ -13,25 +13,24 @@ import (
 // errors are sentinels so that the failing path allocates only when the
 // decoder wraps them with context (see Error).
 var (
-	errEOF        = errors.New("unexpected end of frame")
-	errSyntax     = errors.New("invalid character")
-	errString     = errors.New("expected a string")
-	errNumber     = errors.New("invalid number")
-	errInteger    = errors.New("expected an unsigned integer")
-	errBool       = errors.New("expected true or false")
-	errEscape     = errors.New("invalid escape in string")
-	errControl    = errors.New("control character in string")
-	errDeep       = errors.New("nesting too deep")
-	errOverflow   = errors.New("integer overflows 64 bits")
-	errValue      = errors.New("unexpected value")
-	errTrailing   = errors.New("data after the end of the frame")
-	errUnknown    = errors.New("unknown event type")
-	errSymbol     = errors.New("symbol does not match the instrument")
-	errLevel      = errors.New("expected a [price, quantity] level")
-	errNotObject  = errors.New("expected an object")
-	errMissing    = errors.New("missing field")
-	errNoData     = errors.New(`combined-stream frame has no "data" object`)
-	errNegativeIn = errors.New("negative number")
+	errEOF       = errors.New("unexpected end of frame")
+	errSyntax    = errors.New("invalid character")
+	errString    = errors.New("expected a string")
+	errNumber    = errors.New("invalid number")
+	errInteger   = errors.New("expected an unsigned integer")
+	errBool      = errors.New("expected true or false")
+	errEscape    = errors.New("invalid escape in string")
+	errControl   = errors.New("control character in string")
+	errDeep      = errors.New("nesting too deep")
+	errOverflow  = errors.New("integer overflows 64 bits")
+	errTrailing  = errors.New("data after the end of the frame")
+	errUnknown   = errors.New("unknown event type")
+	errSymbol    = errors.New("symbol does not match the instrument")
+	errLevel     = errors.New("expected a [price, quantity] level")
+	errNotObject = errors.New("expected an object")
+	errMissing   = errors.New("missing field")
+	errNoData    = errors.New(`combined-stream frame has no "data" object`)
+	errNegative  = errors.New("negative number")
 )
 
 // maxDepth bounds the nesting of skipped values so that a hostile frame
@@ -390,7 +389,7 @@ func decimalSyntax(b []byte, i int) error {
 		return errEOF
 	}
 	if b[i] == '-' {
-		return errNegativeIn
+		return errNegative
 	}
 	return fixed.ErrSyntax
 }
