@@ -24,6 +24,26 @@
 // pushes out of range; a level left behind would resurface in the top ten
 // when a better level is deleted, and the checksum would catch it too late.
 //
+// # Wiring
+//
+// The engine that owns the connection to wss://ws.kraken.com/v2 does, per
+// book:
+//
+//	price, qty, err := kraken.InstrumentScales(instrumentMsg, "BTC/USD")
+//	f, err := kraken.NewFeed(kraken.Config{Symbol: "BTC/USD", Depth: 10,
+//		PriceScale: price, QtyScale: qty}, orderbook.New(10+16))
+//	conn.Write(f.AppendSubscribe(nil, reqID))
+//	for each text message msg received at local time now:
+//		switch ev, err := f.Handle(msg, now); ev {
+//		case kraken.EventSnapshot, kraken.EventUpdate:
+//			// the book changed and is verified: run the strategy
+//		case kraken.EventResubscribe:
+//			// err says why; the book is invalid
+//			conn.Write(f.AppendUnsubscribe(nil, reqID))
+//			conn.Write(f.AppendSubscribe(nil, reqID))
+//			f.Resubscribing()
+//		}
+//
 // # Differences from Binance
 //
 // Binance numbers its diff events (U, u) and the client proves continuity by
@@ -32,9 +52,11 @@
 // step: the snapshot arrives on the same subscription, and every snapshot and
 // update carries instead a CRC32 of the resulting top ten levels of each side
 // (https://docs.kraken.com/api/docs/guides/spot-ws-book-v2). So a gap is not
-// seen when it happens but when the checksum next disagrees, which is on the
-// very next message touching the top of the book; and recovery is not a
-// buffer-and-replay but an unsubscribe, a subscribe and a fresh snapshot.
+// seen when it happens but when the checksum next disagrees: on the next
+// message if the missed change was in the top ten levels, and only once the
+// affected level enters the top ten if it was deeper, since the checksum
+// covers ten levels whatever the depth. Recovery is not a buffer-and-replay
+// but an unsubscribe, a subscribe and a fresh snapshot.
 // The checksum also proves more than continuity: it proves the client
 // applied every message correctly, at the exact precision Kraken formats
 // (see Checksum). Having no update ids, the feed stamps the book with its
