@@ -50,7 +50,7 @@ func (m *Machine) run(base int) (Value, error) {
 	// index can only corrupt the machine, never Go memory.
 	stack := m.stackArr[:]
 	fr := &m.frames[m.fp-1]
-	code := m.prog.code.Funcs[fr.fn].Code
+	code := fr.f.Code
 	pc := int(fr.pc)
 	bp := int(fr.bp)
 	sp := m.sp
@@ -234,7 +234,7 @@ loop:
 			}
 		case bytecode.LOOP:
 			m.budget--
-			if m.budget <= 0 || m.gcDue {
+			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
 					return Undefined, m.fail(err)
@@ -366,7 +366,7 @@ loop:
 			callee := m.prog.code.Funcs[fidx]
 			nbp := sp - argc
 			m.budget--
-			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || m.fp >= m.limits.CallDepth || m.budget <= 0 || m.gcDue {
+			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || m.fp >= len(m.frames)-1 || m.budget <= 0 {
 				m.save(pc, sp)
 				if err := m.callCheck(callee, nbp); err != nil {
 					return Undefined, m.fail(err)
@@ -376,7 +376,7 @@ loop:
 				stack[(i)&stackMask] = Undefined
 			}
 			m.frames[m.fp-1].pc = int32(pc)
-			m.frames[m.fp] = frame{fn: fidx, bp: int32(nbp), clo: nclo}
+			m.frames[m.fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
 			m.fp++
 			code = callee.Code
 			pc = 0
@@ -400,7 +400,7 @@ loop:
 				return r, nil
 			}
 			fr := &m.frames[m.fp-1]
-			code = m.prog.code.Funcs[fr.fn].Code
+			code = fr.f.Code
 			pc = int(fr.pc)
 			bp = int(fr.bp)
 		case bytecode.CALLHOST:
@@ -440,7 +440,7 @@ loop:
 					return Undefined, m.fail(err)
 				}
 				fr := &m.frames[m.fp-1]
-				code = m.prog.code.Funcs[fr.fn].Code
+				code = fr.f.Code
 				pc, bp, sp = 0, int(fr.bp), m.sp
 				continue
 			}
@@ -622,6 +622,30 @@ loop:
 			stack[(sp)&stackMask] = v
 			sp++
 			stack[(bp+int(in.B))&stackMask] = Number(float64(nextIdx))
+		case bytecode.ADDLLS, bytecode.SUBLLS, bytecode.MULLLS:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if a.IsNumber() && b.IsNumber() {
+				var r float64
+				switch in.Op {
+				case bytecode.ADDLLS:
+					r = a.num() + b.num()
+				case bytecode.SUBLLS:
+					r = a.num() - b.num()
+				default:
+					r = a.num() * b.num()
+				}
+				stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(r)}
+				continue
+			}
+			m.save(pc, sp)
+			if in.Op != bytecode.ADDLLS {
+				return Undefined, m.fail(m.arithError(opSymbol[bytecode.ADD+(in.Op-bytecode.ADDLLS)], a, b))
+			}
+			r, err := m.addSlow(a, b)
+			if err != nil {
+				return Undefined, m.fail(err)
+			}
+			stack[(bp+int(in.C))&stackMask] = r
 		case bytecode.ADDTOL:
 			sp--
 			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp)&stackMask]
@@ -650,7 +674,7 @@ loop:
 			nv := p.num() + consts[in.B].num()
 			*p = Value{math.Float64bits(nv)}
 			m.budget--
-			if m.budget <= 0 || m.gcDue {
+			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
 					return Undefined, m.fail(err)
@@ -709,15 +733,22 @@ func (m *Machine) callCheck(callee *bytecode.Func, nbp int) error {
 
 // safePoint enforces the instruction budget and runs a pending collection.
 func (m *Machine) safePoint() error {
+	if m.gcDue {
+		if m.noGC > 0 {
+			// Go code holds handles the collector cannot see: postpone the collection.
+			m.budget, m.parkedBudget = m.parkedBudget, 0
+			m.gcDue = false
+			m.nextGC = m.bytes + minGCInterval
+		} else {
+			m.collect() // restores the parked budget
+			if m.bytes > m.limits.MaxHeapBytes {
+				return hintf("keep fewer strings, arrays and objects alive, or raise Limits.MaxHeapBytes",
+					"arena memory limit exceeded (%d bytes live, limit %d)", m.bytes, m.limits.MaxHeapBytes)
+			}
+		}
+	}
 	if m.budget <= 0 {
 		return hintf("look for a loop that never ends, or raise Limits.Steps", "instruction budget exceeded (%d steps)", m.limits.Steps)
-	}
-	if m.gcDue && m.noGC == 0 {
-		m.collect()
-		if m.bytes > m.limits.MaxHeapBytes {
-			return hintf("keep fewer strings, arrays and objects alive, or raise Limits.MaxHeapBytes",
-				"arena memory limit exceeded (%d bytes live, limit %d)", m.bytes, m.limits.MaxHeapBytes)
-		}
 	}
 	return nil
 }

@@ -70,6 +70,8 @@ type heap struct {
 	nextGC int64
 	epoch  uint32
 	gcDue  bool
+	// parkedBudget holds the instruction budget while a collection request has zeroed it.
+	parkedBudget int64
 	noGC   int // >0 while Go code holds handles the collector cannot see
 	pins   map[uint64]int
 	work   []Value
@@ -78,8 +80,8 @@ type heap struct {
 
 func (m *Machine) account(n int64) {
 	m.bytes += n
-	if m.bytes >= m.nextGC {
-		m.gcDue = true
+	if m.bytes >= m.nextGC && !m.gcDue {
+		m.requestGC()
 	}
 }
 
@@ -244,6 +246,15 @@ func (m *Machine) HeapStats() HeapStats {
 		Strings: len(m.strs), Arrays: len(m.arrs), Objects: len(m.objs), Closures: len(m.clos),
 		Cells: len(m.cells), Bytes: m.bytes, Collections: m.gcRuns,
 	}
+}
+
+// requestGC asks for a collection at the next safe point. The interpreter checks only
+// the budget at back-edges and calls, so the request parks the real budget and zeroes
+// it: one comparison per back-edge covers both conditions.
+func (m *Machine) requestGC() {
+	m.gcDue = true
+	m.parkedBudget = m.budget
+	m.budget = 0
 }
 
 // mark marks v and everything reachable from it.
@@ -411,7 +422,10 @@ func (m *Machine) collect() {
 	if lim := m.limits.MaxHeapBytes; lim > 0 && m.nextGC > lim {
 		m.nextGC = lim
 	}
-	m.gcDue = false
+	if m.gcDue {
+		m.gcDue = false
+		m.budget = m.parkedBudget
+	}
 	m.gcRuns++
 }
 

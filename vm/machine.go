@@ -2,6 +2,8 @@ package vm
 
 import (
 	"fmt"
+
+	"github.com/nanotick/nanotick/vm/bytecode"
 	"io"
 	"os"
 	"runtime/debug"
@@ -37,6 +39,7 @@ const (
 )
 
 type frame struct {
+	f   *bytecode.Func // the running function (its Code is what RET reloads)
 	fn  int32
 	pc  int32
 	bp  int32
@@ -214,7 +217,7 @@ func (m *Machine) Run() (err error) {
 	for i := 1; i <= main.NumSlots; i++ {
 		m.stack[i] = Undefined
 	}
-	m.frames[0] = frame{fn: 0, pc: 0, bp: 1, clo: -1}
+	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: 1, clo: -1}
 	m.fp = 1
 	m.sp = 1 + main.NumSlots
 	m.running++
@@ -230,6 +233,9 @@ func (m *Machine) Run() (err error) {
 func (m *Machine) reset() {
 	m.sp, m.fp = 0, 0
 	m.budget = m.limits.Steps
+	if m.gcDue {
+		m.parkedBudget, m.budget = m.budget, 0
+	}
 }
 
 // guard converts a panic into an error: no panic may escape Run or Call.
@@ -322,7 +328,7 @@ func (m *Machine) pushFrame(fidx, clo int32, argc int) error {
 		m.stack[i] = Undefined
 	}
 	m.sp = bp + fn.NumSlots
-	m.frames[m.fp] = frame{fn: fidx, pc: 0, bp: int32(bp), clo: clo}
+	m.frames[m.fp] = frame{f: fn, fn: fidx, pc: 0, bp: int32(bp), clo: clo}
 	m.fp++
 	m.budget--
 	return nil

@@ -125,6 +125,9 @@ const (
 	// FORINC A=slot, B=const, C=loop head: L[A] += K[B], then, as the head instruction
 	// JN??LK at C would, either continues at C+1 or leaves to the head's exit target.
 	FORINC
+	ADDLLS // A, B, C=slots: L[C] = L[A] + L[B]
+	SUBLLS // A, B, C=slots: L[C] = L[A] - L[B]
+	MULLLS // A, B, C=slots: L[C] = L[A] * L[B]
 	NumOps
 )
 
@@ -144,7 +147,7 @@ var opNames = [...]string{
 	SUBLL: "SUBLL", MULLL: "MULLL", JNLTLK: "JNLTLK", JNLELK: "JNLELK", JNGTLK: "JNGTLK",
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
-	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC",
+	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS",
 }
 
 // String returns the opcode's mnemonic.

@@ -28,6 +28,7 @@ var rules = []rule{
 	single(fuseCompareLocalJump), // opt_cmpjump.go
 	single(fuseCompareJump),      // opt_cmpjump.go
 	fuseAccumulate,               // opt_accumulate.go
+	single(fuseLocalLocalStore),  // opt_localop.go
 	single(fuseIncLocal),         // opt_inclocal.go
 	single(fuseLocalConstOp),     // opt_localconst.go
 	single(fuseLocalLocalOp),     // opt_localop.go
@@ -39,6 +40,7 @@ var rules = []rule{
 // optimize rewrites f.Code with superinstructions, never fusing across a jump target,
 // and remaps jump targets and positions.
 func optimize(p *bytecode.Program, f *bytecode.Func) {
+	threadJumps(f) // opt_thread.go
 	code := f.Code
 	target := make([]bool, len(code)+1)
 	for _, in := range code {

@@ -26,3 +26,22 @@ func fuseLocalLocalOp(p *bytecode.Program, code []bytecode.Instr, i int) (byteco
 	}
 	return bytecode.Instr{Op: fused, A: a.A, B: b.A}, 3
 }
+
+// fuseLocalLocalStore rewrites LOADL a; LOADL b; ADD|SUB|MUL; STOREL c into the
+// three-address ADDLLS a b c (t = a + b): one dispatch instead of four.
+func fuseLocalLocalStore(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
+	x, n := fuseLocalLocalOp(p, code, i)
+	st := at(code, i+3)
+	if n == 0 || st.Op != bytecode.STOREL {
+		return bytecode.Instr{}, 0
+	}
+	switch x.Op {
+	case bytecode.ADDLL:
+		return bytecode.Instr{Op: bytecode.ADDLLS, A: x.A, B: x.B, C: st.A}, 4
+	case bytecode.SUBLL:
+		return bytecode.Instr{Op: bytecode.SUBLLS, A: x.A, B: x.B, C: st.A}, 4
+	case bytecode.MULLL:
+		return bytecode.Instr{Op: bytecode.MULLLS, A: x.A, B: x.B, C: st.A}, 4
+	}
+	return bytecode.Instr{}, 0
+}
