@@ -57,8 +57,8 @@
 // affected level enters the top ten if it was deeper, since the checksum
 // covers ten levels whatever the depth. Recovery is not a buffer-and-replay
 // but an unsubscribe, a subscribe and a fresh snapshot.
-// The checksum also proves more than continuity: it proves the client
-// applied every message correctly, at the exact precision Kraken formats
-// (see Checksum). Having no update ids, the feed stamps the book with its
+// The checksum also proves more than continuity: that the client applied
+// every message correctly, so that its top ten levels are the exchange's to
+// the last digit of the precision Kraken formats them at (see Checksum). Having no update ids, the feed stamps the book with its
 // own count of applied messages (orderbook.Book.UpdateID).
 package kraken
