@@ -72,10 +72,10 @@ type heap struct {
 	gcDue  bool
 	// parkedBudget holds the instruction budget while a collection request has zeroed it.
 	parkedBudget int64
-	noGC   int // >0 while Go code holds handles the collector cannot see
-	pins   map[uint64]int
-	work   []Value
-	gcRuns int
+	noGC         int // >0 while Go code holds handles the collector cannot see
+	pins         map[uint64]int
+	work         []Value
+	gcRuns       int
 }
 
 func (m *Machine) account(n int64) {

@@ -1,0 +1,2 @@
+class Foo {}
+// ERROR "class declarations are not supported" at 1:1

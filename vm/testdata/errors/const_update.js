@@ -1,0 +1,3 @@
+const n = 0;
+n++;
+// ERROR "cannot assign to n: it is a constant" at 2:1

@@ -1,0 +1,2 @@
+function* gen() {}
+// ERROR "generator functions are not supported" at 1:9

@@ -1,0 +1,2 @@
+const d = new Date();
+// ERROR "new is only supported as new Array" at 1:11

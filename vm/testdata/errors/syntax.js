@@ -1,0 +1,2 @@
+let x = (1 + ;
+// ERROR "syntax error: unexpected \";\", expected expression" at 1:14

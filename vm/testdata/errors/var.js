@@ -1,0 +1,2 @@
+var x = 1;
+// ERROR "var declarations are not supported" at 1:1
