@@ -115,11 +115,12 @@ func TestZeroAllocs(t *testing.T) {
 func BenchmarkCheckAllPass(b *testing.B) {
 	c, book := benchChecker(b, 16)
 	o := &Order{Side: orderbook.Bid, Price: v("60000.00"), Qty: v("0.001")}
+	bid, tick := v("60000.00"), v("0.01") // parsed outside the loop
 	now := t0
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		o.ID = uint64(1_000_000 + i)
-		o.Price = v("60000.00") - int64(i&63)*v("0.01") // not a duplicate
+		o.Price = bid - int64(i&63)*tick // not a duplicate
 		now += 1000
 		book.SetUpdate(uint64(i), now, now)
 		if r := c.Check(o, book, now); r != ReasonOK {
@@ -162,18 +163,19 @@ func BenchmarkCheckReject(b *testing.B) {
 	}
 }
 
-// BenchmarkOnFill measures a fill that completes an order (with its Check).
+// BenchmarkCheckOnFill measures a fill that completes an order (with its Check).
 func BenchmarkCheckOnFill(b *testing.B) {
 	c, book := benchChecker(b, 16)
 	o := &Order{Side: orderbook.Bid, Price: v("60000.00"), Qty: v("0.001")}
+	bid, ask, tick := v("60000.00"), v("60000.02"), v("0.01")
 	now := t0
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		o.ID = uint64(1_000_000 + i)
 		o.Side = orderbook.Side(i & 1)
-		o.Price = v("60000.00") - int64(i&63)*v("0.01")
+		o.Price = bid - int64(i&63)*tick
 		if o.Side == orderbook.Ask {
-			o.Price = v("60000.02") + int64(i&63)*v("0.01")
+			o.Price = ask + int64(i&63)*tick
 		}
 		now += 1000
 		book.SetUpdate(uint64(i), now, now)

@@ -235,7 +235,7 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	if !book.Valid() {
 		return ReasonInvalidBook
 	}
-	if lt := book.LocalTime(); now-lt > c.lim.StaleAfter || lt == 0 {
+	if lt := book.LocalTime(); now-lt > c.lim.StaleAfter || lt <= 0 {
 		return ReasonStaleBook
 	}
 	mid, ok := book.Mid()
