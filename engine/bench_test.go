@@ -1,4 +1,4 @@
-package engine
+package engine_test
 
 import (
 	"bytes"
@@ -6,21 +6,22 @@ import (
 	"time"
 
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/telemetry"
 )
 
 // depthFrames returns the spot file's REST snapshot and its depth frames, in order.
-func depthFrames(b *testing.B) (snapshot frame, depth []frame) {
-	for _, f := range loadFrames(b, spotFile) {
+func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Frame) {
+	for _, f := range enginetest.LoadFrames(b, enginetest.SpotFile) {
 		switch {
-		case bytes.HasPrefix(f.data, []byte(`{"lastUpdateId"`)):
+		case bytes.HasPrefix(f.Data, []byte(`{"lastUpdateId"`)):
 			snapshot = f
-		case bytes.Contains(f.data[:40], []byte("@depth")):
+		case bytes.Contains(f.Data[:40], []byte("@depth")):
 			depth = append(depth, f)
 		}
 	}
-	if snapshot.data == nil || len(depth) == 0 {
+	if snapshot.Data == nil || len(depth) == 0 {
 		b.Fatal("spot file lacks a snapshot or depth frames")
 	}
 	return snapshot, depth
@@ -33,15 +34,15 @@ func depthFrames(b *testing.B) (snapshot frame, depth []frame) {
 // first order's encoded request, over the frames that sent one.
 func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	snapshot, depth := depthFrames(b)
-	e, v := newEngine(b, strat)
-	if err := e.Start(snapshot.local); err != nil {
+	e, v := enginetest.NewEngine(b, strat)
+	if err := e.Start(snapshot.Local); err != nil {
 		b.Fatal(err)
 	}
 	// Prime the book: the snapshot and the whole day once.
-	_ = e.OnFrame(snapshot.data, snapshot.local)
+	_ = e.OnFrame(snapshot.Data, snapshot.Local)
 	for _, f := range depth {
-		_ = e.OnFrame(f.data, f.local)
-		v.answer(f.local)
+		_ = e.OnFrame(f.Data, f.Local)
+		v.Answer(f.Local)
 	}
 	e.Latency().Reset()
 	b.ReportAllocs()
@@ -49,23 +50,23 @@ func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	// Each pass over the day starts again from the snapshot, as a resync would, with the
 	// clock moved on by the day's length so that time never runs backwards for risk's
 	// rate and duplicate windows.
-	span := depth[len(depth)-1].local - snapshot.local + int64(time.Second)
+	span := depth[len(depth)-1].Local - snapshot.Local + int64(time.Second)
 	shift := span
-	_ = e.OnFrame(snapshot.data, snapshot.local+shift)
+	_ = e.OnFrame(snapshot.Data, snapshot.Local+shift)
 	i := 0
 	for b.Loop() {
 		if i == len(depth) {
 			shift += span
 			e.Sync().Reset()
-			_ = e.OnFrame(snapshot.data, snapshot.local+shift)
+			_ = e.OnFrame(snapshot.Data, snapshot.Local+shift)
 			i = 0
 		}
 		f := depth[i]
 		i++
-		if err := e.OnFrame(f.data, f.local+shift); err != nil {
+		if err := e.OnFrame(f.Data, f.Local+shift); err != nil {
 			b.Fatal(err)
 		}
-		v.answer(f.local + shift)
+		v.Answer(f.Local + shift)
 	}
 	b.StopTimer()
 	lat := e.Latency()

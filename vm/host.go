@@ -36,6 +36,7 @@ type Host struct {
 	fnames  []string
 	objects []*HostObject
 	consts  []hostConst
+	shapes  [][]string
 	errs    []string
 }
 

@@ -31,6 +31,8 @@ type Program struct {
 	// globalIdx maps top-level names to global slots.
 	globalIdx map[string]int
 	allocs    []ast.AllocSite
+	// hostShapes maps the Host's shapes to program shape indices.
+	hostShapes []int32
 }
 
 var predeclared = []string{"Math", "console", "Number", "NaN", "Infinity", "undefined", "isFinite", "isNaN", "Array"}
@@ -92,6 +94,7 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 		return nil, toErrorList(filename, errs)
 	}
 	p := &Program{code: code, hostFns: host.funcs, hostNms: host.fnames, globalIdx: map[string]int{}, allocs: file.Allocs}
+	p.hostShapes = internHostShapes(&code.Strings, &code.Shapes, host.shapes)
 	for i, name := range code.Globals {
 		p.globalIdx[name] = i
 	}

@@ -1,0 +1,198 @@
+// Package enginetest holds what tests and benchmarks of the engine and of strategies share:
+// the real BTCUSDT spot configuration, a minimal venue, and the recorded frames loaded
+// into memory. It is imported by tests only and must never be imported by the engine.
+package enginetest
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/recording"
+	gw "github.com/nanotick/nanotick/gateway/binance"
+	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
+)
+
+// SpotFile is the recorded Binance Spot BTCUSDT day in ../shared/data.
+const SpotFile = "binance-spot-btcusdt-20240808.gz"
+
+// SpotConfig is BTCUSDT on Binance Spot with its real trading rules and limits loose
+// enough for the example market maker to trade all day.
+func SpotConfig() engine.Config {
+	return engine.Config{
+		Venue: binance.Spot,
+		Instrument: strategy.Instrument{
+			Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8,
+			Tick: 1_000_000, Lot: 1_000, // 0.01 and 0.00001
+		},
+		Rules: risk.Instrument{
+			PriceScale: 8, QtyScale: 8,
+			Tick: 1_000_000, Lot: 1_000,
+			MinQty: 1_000, MaxQty: 9000 * 100_000_000,
+			MinNotional: 5 * 100_000_000,
+		},
+		Risk: risk.Config{
+			MaxOrderQty:      decimal.RequireFromString("0.01"),
+			MaxOrderNotional: decimal.RequireFromString("1000"),
+			PriceBandBps:     decimal.RequireFromString("50"),
+			StaleAfter:       5 * time.Second,
+			MaxPosition:      decimal.RequireFromString("0.05"),
+			MaxOpenOrders:    10,
+			OrdersPerSecond:  decimal.RequireFromString("50"),
+			OrderBurst:       100,
+			DuplicateWindow:  50 * time.Millisecond,
+			MaxDailyLoss:     decimal.RequireFromString("500"),
+			MaxDrawdown:      decimal.RequireFromString("500"),
+		},
+		TimerInterval: time.Second,
+	}
+}
+
+// Venue is the smallest honest exchange for engine tests: it encodes every request as the
+// Binance WebSocket API would carry it, counts orders that leave from an invalid book,
+// and answers every order with an ack and every cancel with a confirmation, delivered by
+// Answer after the frame, as a real venue's answers would arrive. It never fills, so an
+// IOC order expires (is cancelled) right after its ack.
+type Venue struct {
+	E         *engine.Engine
+	enc       *gw.Encoder
+	buf       []byte
+	acks      []uint64
+	cancels   []uint64
+	ackBuf    []uint64 // the answers being delivered, while new ones queue in acks
+	cancelBuf []uint64
+	// Log, if set, receives every encoded request.
+	Log func(req []byte)
+
+	Placed, Cancelled, BadBook int
+}
+
+// NewVenue returns a venue; set its E before use, or use NewEngine.
+func NewVenue() *Venue {
+	return &Venue{enc: gw.NewEncoder("BTCUSDT", 8, 8, "nt-"), buf: make([]byte, 0, 512),
+		acks: make([]uint64, 0, 64), cancels: make([]uint64, 0, 64),
+		ackBuf: make([]uint64, 0, 64), cancelBuf: make([]uint64, 0, 64)}
+}
+
+// Place implements engine.Gateway.
+func (v *Venue) Place(o *risk.Order, now int64) error {
+	if !v.E.Book().Valid() {
+		v.BadBook++
+	}
+	v.buf = v.enc.AppendPlace(v.buf[:0], o, now/int64(time.Millisecond))
+	if v.Log != nil {
+		v.Log(v.buf)
+	}
+	v.acks = append(v.acks, o.ID)
+	if o.IOC {
+		v.cancels = append(v.cancels, o.ID) // never filled here, so an IOC order expires at once
+	}
+	v.Placed++
+	return nil
+}
+
+// Cancel implements engine.Gateway.
+func (v *Venue) Cancel(id uint64, now int64) error {
+	v.buf = v.enc.AppendCancel(v.buf[:0], id, now/int64(time.Millisecond))
+	if v.Log != nil {
+		v.Log(v.buf)
+	}
+	v.cancels = append(v.cancels, id)
+	return nil
+}
+
+// Answer delivers the venue's pending acks and cancel confirmations, and those that the
+// strategy's reactions to them cause.
+func (v *Venue) Answer(now int64) {
+	for len(v.acks) > 0 || len(v.cancels) > 0 {
+		v.ackBuf, v.acks = v.acks, v.ackBuf[:0]
+		v.cancelBuf, v.cancels = v.cancels, v.cancelBuf[:0]
+		for _, id := range v.ackBuf {
+			v.E.OnAck(id, now)
+		}
+		for _, id := range v.cancelBuf {
+			v.Cancelled++
+			v.E.OnCancelled(id, now)
+		}
+	}
+}
+
+// NewEngine returns an engine on SpotConfig running strat against a new Venue.
+func NewEngine(t testing.TB, strat strategy.Strategy) (*engine.Engine, *Venue) {
+	v := NewVenue()
+	e, err := engine.New(SpotConfig(), strat, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.E = e
+	return e, v
+}
+
+// Frame is one recorded frame in memory.
+type Frame struct {
+	Local int64
+	Data  []byte
+}
+
+// LoadFrames reads a whole recording from ../shared/data into memory, so that
+// measurements of the engine do not include the file reader.
+func LoadFrames(t testing.TB, name string) []Frame {
+	r, err := recording.Open(testdata.SharedData(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var frames []Frame
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return frames
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, Frame{rec.Local, append([]byte(nil), rec.Frame...)})
+	}
+}
+
+// Replay starts e at the first frame's time and feeds it every frame, delivering the
+// venue's answers after each.
+func Replay(t testing.TB, e *engine.Engine, v *Venue, frames []Frame) {
+	if err := e.Start(frames[0].Local); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		if err := e.OnFrame(f.Data, f.Local); err != nil {
+			t.Fatalf("frame at %d: %v", f.Local, err)
+		}
+		v.Answer(f.Local)
+	}
+}
+
+// ReplayAgain feeds the frames once more to an engine that has already replayed them,
+// as the pass'th repetition of the day: the book is resynced from the recording's
+// snapshot, and every time is moved on by pass days' length so that the clock never
+// runs backwards for risk's rate and duplicate windows.
+func ReplayAgain(t testing.TB, e *engine.Engine, v *Venue, frames []Frame, pass int) {
+	shift := int64(pass) * Span(frames)
+	e.Sync().Reset()
+	for _, f := range frames {
+		if err := e.OnFrame(f.Data, f.Local+shift); err != nil {
+			t.Fatalf("frame at %d: %v", f.Local, err)
+		}
+		v.Answer(f.Local + shift)
+	}
+}
+
+// Span is the time the frames cover, plus a second, so that a repetition starts after
+// the previous one ended.
+func Span(frames []Frame) int64 {
+	return frames[len(frames)-1].Local - frames[0].Local + int64(time.Second)
+}
