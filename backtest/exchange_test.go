@@ -54,7 +54,9 @@ func (a answer) String() string {
 // recorder is a Receiver that keeps the answers.
 type recorder struct{ got []answer }
 
-func (r *recorder) OnAck(id uint64, now int64) { r.got = append(r.got, answer{kind: "ack", id: id, t: now}) }
+func (r *recorder) OnAck(id uint64, now int64) {
+	r.got = append(r.got, answer{kind: "ack", id: id, t: now})
+}
 func (r *recorder) OnFill(id uint64, price, q, fee int64, maker bool, now int64) {
 	r.got = append(r.got, answer{kind: "fill", id: id, price: price, qty: q, fee: fee, maker: maker, t: now})
 }

@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,73 @@ func TestSpotMarketMaker(t *testing.T) {
 	// The spot recording's local clock is ~1.27 s behind the exchange's.
 	if off := time.Duration(rep.Feed.ClockOffsetNs); off > -1200*time.Millisecond || off < -1300*time.Millisecond {
 		t.Errorf("clock offset %v, want about -1.27s", off)
+	}
+}
+
+func TestSpotReportIsConsistent(t *testing.T) {
+	rep, err := Run(spotBacktest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rep.Result
+	initial := rep.Settings.InitialBalance
+	if want := initial.Add(res.Realized).Add(res.Unrealized).Sub(res.Fees); !res.FinalEquity.Equal(want) {
+		t.Errorf("final equity %s != initial + realized + unrealized − fees = %s", res.FinalEquity, want)
+	}
+	if !res.PnL.Equal(res.FinalEquity.Sub(initial)) {
+		t.Errorf("pnl %s, equity %s", res.PnL, res.FinalEquity)
+	}
+	// What the engine booked from the fills it received is what the exchange filled.
+	if !res.EnginePosition.Equal(res.Position) || !res.EngineFees.Equal(res.Fees) {
+		t.Errorf("engine position %s fees %s, exchange position %s fees %s", res.EnginePosition, res.EngineFees, res.Position, res.Fees)
+	}
+	o := rep.Orders
+	if o.Fills != o.MakerFills+o.TakerFills || o.Acks > o.Sent {
+		t.Errorf("fills %d = %d maker + %d taker? acks %d of %d sent", o.Fills, o.MakerFills, o.TakerFills, o.Acks, o.Sent)
+	}
+	var venueRejects uint64
+	for _, rc := range o.VenueRejections {
+		venueRejects += rc.Count
+	}
+	if o.Acks+venueRejects != o.Sent {
+		t.Errorf("%d acks + %d venue rejections != %d sent: every order reaches the exchange", o.Acks, venueRejects, o.Sent)
+	}
+	last := rep.Equity[len(rep.Equity)-1]
+	if !last.Equity.Equal(res.FinalEquity) {
+		t.Errorf("equity curve ends at %s, final equity %s", last.Equity, res.FinalEquity)
+	}
+	for i := 1; i < len(rep.Equity); i++ {
+		if rep.Equity[i].Time <= rep.Equity[i-1].Time {
+			t.Fatalf("equity sample %d at %d after %d", i, rep.Equity[i].Time, rep.Equity[i-1].Time)
+		}
+	}
+}
+
+func TestSpotDeterministicJSON(t *testing.T) {
+	var out [2][]byte
+	for i := range out {
+		cfg := spotBacktest(t)
+		// Draws from a latency distribution too: the seed makes them repeat.
+		lat, err := ParseLatency(strings.NewReader("2ms 3ms\n5ms 4ms\n11ms 9ms\n"), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Latency = lat
+		cfg.Queue = PowerLaw
+		rep, err := Run(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := rep.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b.Bytes()
+	}
+	if !bytes.Equal(out[0], out[1]) {
+		t.Fatalf("two runs wrote different JSON (%d and %d bytes)", len(out[0]), len(out[1]))
+	}
+	if !bytes.Contains(out[0], []byte(`"fills"`)) || bytes.Contains(out[0], []byte("events_per_second")) {
+		t.Error("JSON lacks the fills or carries wall-clock figures")
 	}
 }

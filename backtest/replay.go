@@ -404,19 +404,21 @@ func (r *replay) report() *Report {
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
 		},
 		Result: Result{
-			FinalEquity: equity,
-			PnL:         pnl,
-			ReturnPct:   pnl.Mul(decimal.NewFromInt(100)).DivRound(a.Initial(), 6),
-			Realized:    a.Realized(),
-			Unrealized:  a.Unrealized(mark),
-			Fees:        a.Fees(),
-			Position:    a.Position(),
-			AvgEntry:    a.AvgEntry(),
-			Mark:        mark,
-			Turnover:    a.Turnover(),
-			Volume:      vol,
-			MakerVolume: makerVol,
-			TakerVolume: takerVol,
+			FinalEquity:    equity,
+			PnL:            pnl,
+			ReturnPct:      pnl.Mul(decimal.NewFromInt(100)).DivRound(a.Initial(), 6),
+			Realized:       a.Realized(),
+			Unrealized:     a.Unrealized(mark),
+			Fees:           a.Fees(),
+			Position:       a.Position(),
+			AvgEntry:       a.AvgEntry(),
+			Mark:           mark,
+			Turnover:       a.Turnover(),
+			Volume:         vol,
+			MakerVolume:    makerVol,
+			TakerVolume:    takerVol,
+			EnginePosition: ec.Instrument.QtyScale.Decimal(r.eng.Risk().Position()),
+			EngineFees:     ec.Instrument.PriceScale.Decimal(engineFees(r.eng.Risk())),
 		},
 		Orders: Orders{
 			Sent:            c.OrdersSent,
@@ -481,6 +483,11 @@ func (r *replay) report() *Report {
 
 func bInstrument(ec engine.Config) binance.Instrument {
 	return binance.Instrument{Symbol: ec.Instrument.Symbol, PriceScale: ec.Instrument.PriceScale, QtyScale: ec.Instrument.QtyScale}
+}
+
+func engineFees(rc *risk.Checker) int64 {
+	_, fees, _ := rc.PnL()
+	return fees
 }
 
 func riskRejections(rc *risk.Checker) []ReasonCount {

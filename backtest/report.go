@@ -62,7 +62,11 @@ type Result struct {
 	Turnover    decimal.Decimal `json:"turnover"`
 	Volume      decimal.Decimal `json:"volume"`
 	MakerVolume decimal.Decimal `json:"maker_volume"`
-	TakerVolume decimal.Decimal `json:"taker_volume"`
+	// EnginePosition and EngineFees are what the engine's risk layer booked from the
+	// fills it received: they equal Position and Fees once every fill has arrived.
+	EnginePosition decimal.Decimal `json:"engine_position"`
+	EngineFees     decimal.Decimal `json:"engine_fees"`
+	TakerVolume    decimal.Decimal `json:"taker_volume"`
 	// MaxDrawdown is the largest fall of the sampled equity from its running peak.
 	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
 	MaxDrawdownPct float64         `json:"max_drawdown_pct"`

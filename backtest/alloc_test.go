@@ -1,0 +1,87 @@
+package backtest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/risk"
+)
+
+// nopReceiver counts answers without keeping them.
+type nopReceiver struct{ acks, fills, cancels, rejects int }
+
+func (n *nopReceiver) OnAck(uint64, int64)                             { n.acks++ }
+func (n *nopReceiver) OnFill(uint64, int64, int64, int64, bool, int64) { n.fills++ }
+func (n *nopReceiver) OnCancelled(uint64, int64)                       { n.cancels++ }
+func (n *nopReceiver) OnRejected(uint64, string, int64)                { n.rejects++ }
+
+// TestExchangeEventPathAllocatesNothing drives the exchange's per-event path in steady
+// state: depth updates that move the levels of resting orders (queue estimates change),
+// trades at their prices and away from them, and orders placed, acknowledged and
+// cancelled through both latency queues, with latencies drawn from a distribution.
+func TestExchangeEventPathAllocatesNothing(t *testing.T) {
+	lat, err := ParseLatency(stringsReader("1ms 2ms\n3ms 1ms\n"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []QueueModel{RiskAverse, PowerLaw} {
+		t.Run(q.String(), func(t *testing.T) {
+			x, err := NewExchange(ExchangeConfig{
+				Venue: binance.Spot, Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs},
+				Lot: lot, Latency: lat, Queue: q, PartialFills: true, MakerFeeBps: -1, TakerFeeBps: 5,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 4000
+			frames := make([][]byte, 0, 2*n+2)
+			frames = append(frames, []byte(`{"lastUpdateId":100,"bids":[["100.00","50"],["99.00","10"]],"asks":[["101.00","50"],["102.00","2"]]}`))
+			for i := 1; i <= n; i++ {
+				e := base/ms + int64(i)
+				frames = append(frames, []byte(fmt.Sprintf(`{"e":"depthUpdate","E":%d,"s":"TEST","U":%d,"u":%d,"b":[["99.00","%d"],["98.00","3"]],"a":[["102.00","%d"]]}`, e, 100+i, 100+i, 10+i%7, 2+i%5)))
+				frames = append(frames, []byte(fmt.Sprintf(`{"e":"trade","E":%d,"s":"TEST","t":%d,"p":"%s","q":"0.001","T":%d,"m":%v,"M":true}`, e, i, []string{"99.00", "102.00", "100.50"}[i%3], e, i%2 == 0)))
+			}
+			var r nopReceiver
+			now := base
+			x.OnMarket(frames[0], now)
+			// Resting orders at 99 and 102, behind large queues: the trades there
+			// move them up but never fill them.
+			for id := uint64(1); id <= 4; id++ {
+				side, p := orderbook.Bid, px(99)
+				if id%2 == 0 {
+					side, p = orderbook.Ask, px(102)
+				}
+				o := risk.Order{ID: id, Side: side, Price: p, Qty: qty(1)}
+				_ = x.Place(&o, now)
+			}
+			next, id := 1, uint64(100)
+			step := func() {
+				now += int64(time.Millisecond)
+				x.OnMarket(frames[next], now)
+				x.OnMarket(frames[next+1], now)
+				next += 2
+				id++
+				o := risk.Order{ID: id, Side: orderbook.Bid, Price: px(95), Qty: qty(1), PostOnly: true}
+				_ = x.Place(&o, now)
+				_ = x.Cancel(id, now)
+				x.RunUntil(now, &r)
+			}
+			for i := 0; i < 200; i++ {
+				step()
+			}
+			if allocs := testing.AllocsPerRun(n/2-300, step); allocs != 0 {
+				t.Errorf("%v allocations per event pair", allocs)
+			}
+			x.RunUntil(now+int64(time.Second), &r) // what is still in flight
+			if r.fills != 0 || r.rejects != 0 || r.acks < 100 || r.cancels < 100 {
+				t.Errorf("answers %+v: the path exercised the wrong things", r)
+			}
+			if x.Resting() != 4 {
+				t.Errorf("%d resting, want the 4 queued orders", x.Resting())
+			}
+		})
+	}
+}
