@@ -13,13 +13,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -29,6 +27,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
@@ -89,19 +88,22 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	}
 	st := newStats()
 	start := time.Now()
-	readErr := replay(files, func(local int64, frame []byte, file string, line int) bool {
+	readErr := replay(files, func(rec recording.Record) bool {
 		st.records++
 		if st.records == 1 {
-			st.first = local
+			st.first = rec.Local
 		}
-		st.last = local
-		ev, err := feed.Handle(frame, local)
+		st.last = rec.Local
+		ev, err := feed.Handle(rec.Frame, rec.Local)
 		if err != nil {
-			st.malformed(file, line, err)
+			st.malformed(fmt.Sprintf("%s:%d: %v", filepath.Base(rec.File), rec.Line, err))
 			return true
 		}
-		st.event(ev, local)
+		st.event(ev, rec.Local)
 		return true
+	}, func(err error) {
+		st.badLines++
+		st.malformed(err.Error())
 	})
 	wall := time.Since(start)
 	st.report(stdout, files, su, feed, wall)
@@ -117,6 +119,7 @@ type stats struct {
 	records     int
 	first, last int64
 	streams     map[string]*int // by stream name; bare frames by kind
+	badLines    int             // lines that are not records, as the recording reader reports them
 	errors      []string
 	latency     *latency
 }
@@ -125,9 +128,9 @@ func newStats() *stats {
 	return &stats{streams: make(map[string]*int), latency: newLatency()}
 }
 
-func (s *stats) malformed(file string, line int, err error) {
+func (s *stats) malformed(msg string) {
 	if len(s.errors) < maxReported {
-		s.errors = append(s.errors, fmt.Sprintf("%s:%d: %v", filepath.Base(file), line, err))
+		s.errors = append(s.errors, msg)
 	}
 }
 
@@ -217,7 +220,7 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 	row("venue", "%s, symbol %s, price scale %d, qty scale %d (%s)",
 		su.venue, su.inst.Symbol, su.inst.PriceScale, su.inst.QtyScale, su.how)
 	c := feed.Counters()
-	row("records", "%d (%d malformed, skipped)", s.records, c.Malformed)
+	row("records", "%d (%d malformed, skipped)", s.records+s.badLines, int(c.Malformed)+s.badLines)
 	keys := make([]string, 0, len(s.streams))
 	for k := range s.streams {
 		keys = append(keys, k)
@@ -245,8 +248,8 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 			row("", "%d latencies beyond ±1h clamped in the percentiles", l.clamped)
 		}
 	}
-	if c.Malformed > 0 {
-		row("malformed", "%d frames, first %d:", c.Malformed, len(s.errors))
+	if bad := int(c.Malformed) + s.badLines; bad > 0 {
+		row("malformed", "%d records, first %d:", bad, len(s.errors))
 		for _, e := range s.errors {
 			fmt.Fprintf(bw, "  %s\n", e)
 		}
@@ -294,13 +297,17 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	malformed := 0
-	readErr := replay(files, func(local int64, frame []byte, file string, line int) bool {
-		if _, err := feed.Handle(frame, local); err != nil {
+	readErr := replay(files, func(rec recording.Record) bool {
+		if _, err := feed.Handle(rec.Frame, rec.Local); err != nil {
 			if malformed++; malformed <= maxReported {
-				fmt.Fprintf(stderr, "%s:%d: %v\n", filepath.Base(file), line, err)
+				fmt.Fprintf(stderr, "%s:%d: %v\n", filepath.Base(rec.File), rec.Line, err)
 			}
 		}
 		return true
+	}, func(err error) {
+		if malformed++; malformed <= maxReported {
+			fmt.Fprintln(stderr, err)
+		}
 	})
 	if err := bw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "nanotick book: %v\n", err)
@@ -398,86 +405,31 @@ func (p *bookPrinter) jsonSide(b []byte, bk *orderbook.Book, side orderbook.Side
 	return b
 }
 
-// recordFunc receives one record; the frame is valid only during the call.
-// Returning false stops the reading.
-type recordFunc func(local int64, frame []byte, file string, line int) bool
-
-// replay reads every record of files in order and calls fn with it. A record that is not
-// "<integer> <frame>" is passed with a nil frame, which the feed counts as
-// malformed. It returns the first read error, naming file:line, after all
-// complete records before it.
-func replay(files []string, fn recordFunc) error {
-	br := bufio.NewReaderSize(nil, 1<<20)
-	zr := new(gzip.Reader)
-	for _, name := range files {
-		if err := replayFile(name, br, zr, true, fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func replayFile(name string, br *bufio.Reader, zr *gzip.Reader, async bool, fn recordFunc) error {
-	f, err := os.Open(name)
+// replay reads every record of files in order and calls fn with each;
+// fn returning false stops the reading. A malformed line is passed to bad
+// and the reading goes on; any other error ends it and is returned after
+// every complete record before it, naming file:line.
+func replay(files []string, fn func(recording.Record) bool, bad func(error)) error {
+	r, err := recording.Open(files...)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	br.Reset(f)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		if err := zr.Reset(br); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		r = zr
-		if async {
-			pf := newPrefetch(zr)
-			defer pf.Close()
-			r = pf
-		}
-	}
-	lr := bufio.NewReaderSize(r, 1<<20)
-	var long []byte // a line longer than the reader's buffer
-	for line := 1; ; line++ {
-		rec, err := lr.ReadSlice('\n')
-		for err == bufio.ErrBufferFull {
-			long = append(long[:0], rec...)
-			rec, err = lr.ReadSlice('\n')
-			long = append(long, rec...)
-			rec = long
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		if len(rec) > 0 && rec[len(rec)-1] == '\n' {
-			rec = rec[:len(rec)-1]
-		} else if len(rec) > 0 {
-			return fmt.Errorf("%s:%d: truncated record (no end of line)", name, line)
-		}
-		if len(rec) > 0 {
-			local, frame := splitRecord(rec)
-			if !fn(local, frame, name, line) {
+	defer r.Close()
+	for {
+		rec, err := r.Next()
+		switch {
+		case err == nil:
+			if !fn(rec) {
 				return nil
 			}
-		}
-		if err != nil {
+		case err == io.EOF:
 			return nil
+		case errors.Is(err, recording.ErrMalformed):
+			bad(err)
+		default:
+			return err
 		}
 	}
-}
-
-// splitRecord splits "<local ns> <frame>"; a malformed record gives a nil
-// frame.
-func splitRecord(rec []byte) (int64, []byte) {
-	var local int64
-	i := 0
-	for ; i < len(rec) && '0' <= rec[i] && rec[i] <= '9' && i < 19; i++ {
-		local = local*10 + int64(rec[i]-'0')
-	}
-	if i == 0 || i >= len(rec) || rec[i] != ' ' {
-		return 0, nil
-	}
-	return local, rec[i+1:]
 }
 
 // probeRecords is how far into the first file detect looks.
@@ -502,8 +454,9 @@ func detect(files []string, venueFlag string) (setup, error) {
 	}
 	var depth, snap []byte
 	n := 0
-	err := replayFile(files[0], bufio.NewReaderSize(nil, 1<<16), new(gzip.Reader), false, func(_ int64, frame []byte, _ string, _ int) bool {
+	err := replay(files[:1], func(rec recording.Record) bool {
 		n++
+		frame := rec.Frame
 		switch {
 		case snap == nil && bytes.HasPrefix(frame, []byte(`{"lastUpdateId"`)):
 			snap = bytes.Clone(frame)
@@ -518,7 +471,7 @@ func detect(files []string, venueFlag string) (setup, error) {
 			}
 		}
 		return n < probeRecords && (depth == nil || snap == nil)
-	})
+	}, func(error) {})
 	if err != nil && n == 0 {
 		// A damaged file is reported by the replay itself, after
 		// whatever records it has; only an unreadable one stops here.
@@ -577,93 +530,4 @@ func decimals(num []byte) int {
 		return min(len(num)-i-1, int(fixed.MaxScale))
 	}
 	return 0
-}
-
-// prefetch reads from r in its own goroutine into a few large buffers, so
-// that decompression runs on another core while the caller decodes: the
-// replay then takes about as long as the slower of the two, not their sum.
-type prefetch struct {
-	full chan []byte // filled chunks, in order; closed after the last
-	free chan []byte // chunks the reader has finished with
-	stop chan struct{}
-	done chan struct{}
-	err  error // the producer's final error, read after full is closed
-	cur  []byte
-	buf  []byte
-}
-
-const (
-	prefetchChunks = 4
-	prefetchSize   = 256 << 10
-)
-
-func newPrefetch(r io.Reader) *prefetch {
-	p := &prefetch{
-		full: make(chan []byte, prefetchChunks),
-		free: make(chan []byte, prefetchChunks),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-	for range prefetchChunks {
-		p.free <- make([]byte, prefetchSize)
-	}
-	go p.produce(r)
-	return p
-}
-
-func (p *prefetch) produce(r io.Reader) {
-	defer close(p.done)
-	defer close(p.full)
-	for {
-		var b []byte
-		select {
-		case b = <-p.free:
-		case <-p.stop:
-			return
-		}
-		// Fill the chunk; unlike io.ReadFull this keeps r's own error,
-		// so a truncated gzip stream still reports io.ErrUnexpectedEOF.
-		n, err := 0, error(nil)
-		for n < len(b) && err == nil {
-			var m int
-			m, err = r.Read(b[n:])
-			n += m
-		}
-		if n > 0 {
-			select {
-			case p.full <- b[:n]:
-			case <-p.stop:
-				return
-			}
-		}
-		if err != nil {
-			p.err = err
-			return
-		}
-	}
-}
-
-// Read implements io.Reader over the prefetched chunks.
-func (p *prefetch) Read(b []byte) (int, error) {
-	if len(p.cur) == 0 {
-		if p.buf != nil {
-			p.free <- p.buf[:cap(p.buf)]
-			p.buf = nil
-		}
-		buf, ok := <-p.full
-		if !ok {
-			return 0, p.err
-		}
-		p.buf, p.cur = buf, buf
-	}
-	n := copy(b, p.cur)
-	p.cur = p.cur[n:]
-	return n, nil
-}
-
-// Close stops the producer and waits for it, so that the file can be
-// closed safely after.
-func (p *prefetch) Close() {
-	close(p.stop)
-	<-p.done
 }
