@@ -1,6 +1,9 @@
 package vm
 
-import "fmt"
+import (
+	"fmt"
+	"sort"
+)
 
 // Shape is a fixed set of keys for objects that the host creates and passes to scripts,
 // such as the trade a strategy's onTrade receives. Register shapes on the Host before
@@ -93,4 +96,22 @@ func (m *Machine) StringOf(v Value) (string, bool) {
 		return "", false
 	}
 	return m.str(v), true
+}
+
+// Names returns every name the host defines, sorted: functions and constants by their
+// name, object methods as "object.method". Tools use it to check that documentation of a
+// host API (such as a TypeScript declaration file) lists exactly what is registered.
+func (h *Host) Names() []string {
+	var out []string
+	for name, n := range h.names {
+		if n.kind != hostObjectName {
+			out = append(out, name)
+			continue
+		}
+		for method := range h.objects[n.index].methods {
+			out = append(out, name+"."+method)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -37,15 +37,36 @@ const (
 
 type shapes struct{ trade, fill, update vm.Shape }
 
+// The keys of the callback argument objects, in field order (the constants above).
+var (
+	tradeKeys  = []string{"price", "qty", "side", "time"}
+	fillKeys   = []string{"orderId", "side", "price", "qty", "fee", "remaining", "maker", "time"}
+	updateKeys = []string{"orderId", "status", "reason", "time"}
+)
+
+// API describes the registered script API, for checking its documentation: every host
+// name ("book.mid", "param", "POST_ONLY", ...) and the fields of each callback argument.
+type API struct {
+	Names                           []string
+	TradeKeys, FillKeys, UpdateKeys []string
+}
+
+// DescribeAPI returns the script API as registered.
+func DescribeAPI() API {
+	h := vm.NewHost()
+	(&Strategy{}).register(h)
+	return API{Names: h.Names(), TradeKeys: tradeKeys, FillKeys: fillKeys, UpdateKeys: updateKeys}
+}
+
 // fn adapts a host function that takes numbers and returns a number.
 type fn = vm.HostFunc
 
 // register adds the whole script API to host. The names and their shapes are mirrored in
 // nanotick.d.ts, and TestDeclarationsMatchHost keeps the two in step.
 func (s *Strategy) register(h *vm.Host) {
-	s.shapes.trade = h.Shape("price", "qty", "side", "time")
-	s.shapes.fill = h.Shape("orderId", "side", "price", "qty", "fee", "remaining", "maker", "time")
-	s.shapes.update = h.Shape("orderId", "status", "reason", "time")
+	s.shapes.trade = h.Shape(tradeKeys...)
+	s.shapes.fill = h.Shape(fillKeys...)
+	s.shapes.update = h.Shape(updateKeys...)
 
 	h.Const("POST_ONLY", vm.Number(float64(strategy.PostOnly)))
 	h.Const("IOC", vm.Number(float64(strategy.IOC)))
@@ -88,8 +109,14 @@ func (s *Strategy) register(h *vm.Host) {
 	pos.Method("fees", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Fees()), nil })
 
 	lt := h.Object("lastTrade")
-	lt.Method("price", func(*vm.Machine, []vm.Value) (vm.Value, error) { t, _ := s.ctx.LastTrade(); return vm.Number(t.Price), nil })
-	lt.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) { t, _ := s.ctx.LastTrade(); return vm.Number(t.Qty), nil })
+	lt.Method("price", func(*vm.Machine, []vm.Value) (vm.Value, error) {
+		t, _ := s.ctx.LastTrade()
+		return vm.Number(t.Price), nil
+	})
+	lt.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) {
+		t, _ := s.ctx.LastTrade()
+		return vm.Number(t.Qty), nil
+	})
 	lt.Method("side", func(*vm.Machine, []vm.Value) (vm.Value, error) {
 		t, ok := s.ctx.LastTrade()
 		if !ok {
@@ -97,7 +124,10 @@ func (s *Strategy) register(h *vm.Host) {
 		}
 		return sideValue(t.Aggressor), nil
 	})
-	lt.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) { t, _ := s.ctx.LastTrade(); return vm.Number(millis(t.Time)), nil })
+	lt.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) {
+		t, _ := s.ctx.LastTrade()
+		return vm.Number(millis(t.Time)), nil
+	})
 
 	ord := h.Object("orders")
 	ord.Method("buy", s.place(strategy.Buy))

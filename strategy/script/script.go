@@ -38,7 +38,7 @@ type Strategy struct {
 	trade     vm.Value // the reused argument objects
 	fill      vm.Value
 	update    vm.Value
-	statuses  [6]vm.Value                // status strings, by strategy.OrderStatus
+	statuses  [6]vm.Value               // status strings, by strategy.OrderStatus
 	reasons   [risk.NumReasons]vm.Value // reason strings, by risk.Reason
 	venueText vm.Value                  // the reason of a venue reject
 
