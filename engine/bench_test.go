@@ -8,6 +8,7 @@ import (
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/strategy/script"
 	"github.com/nanotick/nanotick/telemetry"
 )
 
@@ -81,6 +82,15 @@ func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	}
 }
 
+// BenchmarkTickToOrder runs the example market maker in Go and in JavaScript on the same
+// frames: the ratio of the two is what the script VM costs.
 func BenchmarkTickToOrder(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchTickToOrder(b, marketmaker.New()) })
+	b.Run("js", func(b *testing.B) {
+		s, err := script.Load("../examples/strategies/market_maker.js", script.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchTickToOrder(b, s)
+	})
 }
