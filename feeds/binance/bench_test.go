@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -112,6 +113,46 @@ func BenchmarkDepth(b *testing.B) {
 	b.StopTimer()
 	if got := f.Sync().Counters().Applied - applied; got != uint64(b.N) {
 		b.Fatalf("applied %d of %d depth frames", got, b.N)
+	}
+}
+
+// BenchmarkDepthApply times the other half of BenchmarkDepth: the sync
+// checks and the book updates of one depth event, decoded beforehand.
+func BenchmarkDepthApply(b *testing.B) {
+	r := splitRecording(b, spotFile, spotBTC)
+	dec, _ := NewDecoder(spotBTC)
+	ups := make([]DepthUpdate, len(r.depth))
+	for k, rec := range r.depth {
+		ev, err := dec.Decode(rec.frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ups[k] = ev.Depth
+		ups[k].Bids = slices.Clone(ev.Depth.Bids)
+		ups[k].Asks = slices.Clone(ev.Depth.Asks)
+	}
+	f := newSpotFeed(b)
+	r.restart(b, f)
+	s := f.Sync()
+	applied := s.Counters().Applied
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := i % len(ups)
+		if k == 0 && i > 0 {
+			b.StopTimer()
+			applied -= s.Counters().Applied
+			r.restart(b, f)
+			applied += s.Counters().Applied
+			b.StartTimer()
+		}
+		if err := s.OnDepth(&ups[k], r.depth[k].local); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if got := s.Counters().Applied - applied; got != uint64(b.N) {
+		b.Fatalf("applied %d of %d depth events", got, b.N)
 	}
 }
 

@@ -1,0 +1,381 @@
+package binance
+
+// This file decodes the members of each event object: one field switch per
+// event kind, on top of the scanner in scan.go.
+
+import (
+	"errors"
+
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// fieldErr wraps a failure inside the value of field k. It is the only
+// place the decoder allocates, and only for malformed frames.
+func fieldErr(kind EventKind, k []byte, i int, err error) error {
+	return &Error{Kind: kind, Field: string(k), Offset: i, Err: err}
+}
+
+// missing reports the first required field, among names, whose bit is not
+// in seen.
+func missing(kind EventKind, seen, required uint32, names []string, i int) error {
+	for n, name := range names {
+		if required&(1<<n) != 0 && seen&(1<<n) == 0 {
+			return &Error{Kind: kind, Field: name, Offset: i, Err: errMissing}
+		}
+	}
+	return nil
+}
+
+// members walks the members of the object at b[i], calling field for each
+// key with the offset of its value; field returns the offset past the value.
+// The closures passed in do not escape, so they live on the stack.
+func members(kind EventKind, b []byte, i int, field func(k []byte, i int) (int, error)) (int, error) {
+	i, err := expect(b, i, '{')
+	if err != nil {
+		return i, &Error{Kind: kind, Offset: i, Err: errNotObject}
+	}
+	if j := skipWS(b, i); j < len(b) && b[j] == '}' {
+		return j + 1, nil
+	}
+	for more := true; more; {
+		k, j, err := key(b, i)
+		if err != nil {
+			return j, &Error{Kind: kind, Offset: j, Err: err}
+		}
+		if i, err = field(k, skipWS(b, j)); err != nil {
+			return i, err
+		}
+		if i, more, err = next(b, i, '}'); err != nil {
+			return i, &Error{Kind: kind, Offset: i, Err: err}
+		}
+	}
+	return i, nil
+}
+
+// eventType checks the "e" field against the kind being decoded.
+func eventType(b []byte, i int, want EventKind) (int, error) {
+	v, i, err := str(b, i)
+	if err == nil && string(v) != want.String() {
+		err = errUnknown
+	}
+	return i, err
+}
+
+// symbol checks the "s" field against the instrument, ignoring ASCII case.
+func (d *Decoder) symbol(b []byte, i int) (int, error) {
+	v, i, err := str(b, i)
+	if err != nil || d.inst.Symbol == "" {
+		return i, err
+	}
+	s := d.inst.Symbol
+	if len(v) != len(s) {
+		return i, errSymbol
+	}
+	for n := range len(v) {
+		if lower(v[n]) != lower(s[n]) {
+			return i, errSymbol
+		}
+	}
+	return i, nil
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// levels reads [[price, qty], ...] into dst[:0]. Extra elements after the
+// quantity (old Binance frames sent an ignored third one) are skipped.
+func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, error) {
+	dst = dst[:0]
+	if i >= len(b) {
+		return dst, i, errEOF
+	}
+	if b[i] != '[' {
+		return dst, i, errLevel
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return dst, i + 1, nil
+	}
+	ps, qs := d.inst.PriceScale, d.inst.QtyScale
+	for {
+		l, j, err := level(b, i, ps, qs)
+		if err != nil {
+			return dst, j, err
+		}
+		dst = append(dst, l)
+		// Fast path for the separator Binance sends: a bare comma.
+		if j+1 < len(b) && b[j] == ',' && b[j+1] == '[' {
+			i = j + 1
+			continue
+		}
+		more := false
+		if i, more, err = next(b, j, ']'); err != nil || !more {
+			return dst, i, err
+		}
+		i = skipWS(b, i)
+	}
+}
+
+// level reads one [price, qty] level at b[i]. The compact form Binance
+// sends, ["p","q"] without spaces, is read straight through; anything else
+// (whitespace, extra elements, errors) is read again by levelSlow, which
+// accepts every valid spelling and reports every error.
+func level(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
+	if i+1 < len(b) && b[i] == '[' && b[i+1] == '"' {
+		p, j, err := decimal(b, i+1, ps)
+		if err == nil && j+1 < len(b) && b[j] == ',' && b[j+1] == '"' {
+			q, k, err := decimal(b, j+1, qs)
+			if err == nil && k < len(b) && b[k] == ']' {
+				return orderbook.Level{Price: p, Qty: q}, k + 1, nil
+			}
+		}
+	}
+	return levelSlow(b, i, ps, qs)
+}
+
+func levelSlow(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
+	var l orderbook.Level
+	var err error
+	if i, err = expect(b, i, '['); err != nil {
+		return l, i, errLevel
+	}
+	if l.Price, i, err = decimal(b, skipWS(b, i), ps); err != nil {
+		return l, i, err
+	}
+	if i, err = expect(b, i, ','); err != nil {
+		return l, i, errLevel
+	}
+	if l.Qty, i, err = decimal(b, skipWS(b, i), qs); err != nil {
+		return l, i, err
+	}
+	for {
+		more := false
+		if i, more, err = next(b, i, ']'); err != nil || !more {
+			return l, i, err
+		}
+		if i, err = skipValue(b, i); err != nil {
+			return l, i, err
+		}
+	}
+}
+
+// Required-field bits of a depth event, in the order of depthFields.
+const (
+	dU = 1 << iota
+	du
+	db
+	da
+)
+
+var depthFields = []string{"U", "u", "b", "a"}
+
+func (d *Decoder) depth(b []byte, i int) (int, error) {
+	ev := &d.ev.Depth
+	*ev = DepthUpdate{Bids: ev.Bids[:0], Asks: ev.Asks[:0]}
+	var seen uint32
+	end, err := members(KindDepth, b, i, func(k []byte, i int) (int, error) {
+		var err error
+		switch string(k) {
+		case "e":
+			i, err = eventType(b, i, KindDepth)
+		case "E":
+			ev.EventTime, i, err = intValue(b, i)
+		case "T":
+			ev.TxTime, i, err = intValue(b, i)
+		case "s":
+			i, err = d.symbol(b, i)
+		case "U":
+			ev.First, i, err = uintValue(b, i)
+			seen |= dU
+		case "u":
+			ev.Final, i, err = uintValue(b, i)
+			seen |= du
+		case "pu":
+			ev.Prev, i, err = uintValue(b, i)
+			ev.HasPrev = true
+		case "b":
+			ev.Bids, i, err = d.levels(b, i, ev.Bids)
+			seen |= db
+		case "a":
+			ev.Asks, i, err = d.levels(b, i, ev.Asks)
+			seen |= da
+		default:
+			i, err = skipValue(b, i)
+		}
+		if err != nil {
+			return i, fieldErr(KindDepth, k, i, err)
+		}
+		return i, nil
+	})
+	if err == nil {
+		err = missing(KindDepth, seen, dU|du|db|da, depthFields, end)
+	}
+	if err == nil && ev.First > ev.Final {
+		err = &Error{Kind: KindDepth, Field: "U", Offset: end, Err: errors.New("first update id after final update id")}
+	}
+	return end, err
+}
+
+// Required-field bits of a trade or aggTrade, in the order of tradeFields.
+const (
+	tID = 1 << iota
+	tp
+	tq
+)
+
+func (d *Decoder) trade(kind EventKind, b []byte, i int) (int, error) {
+	ev := &d.ev.Trade
+	*ev = Trade{}
+	names := []string{"t", "p", "q"}
+	idKey := "t"
+	if kind == KindAggTrade {
+		names[0], idKey = "a", "a"
+	}
+	var seen uint32
+	end, err := members(kind, b, i, func(k []byte, i int) (int, error) {
+		var err error
+		switch string(k) {
+		case "e":
+			i, err = eventType(b, i, kind)
+		case "E":
+			ev.EventTime, i, err = intValue(b, i)
+		case "T":
+			ev.TradeTime, i, err = intValue(b, i)
+		case "s":
+			i, err = d.symbol(b, i)
+		case "t", "a":
+			if string(k) != idKey {
+				i, err = skipValue(b, i)
+				break
+			}
+			ev.ID, i, err = uintValue(b, i)
+			seen |= tID
+		case "f":
+			ev.FirstID, i, err = uintValue(b, i)
+		case "l":
+			ev.LastID, i, err = uintValue(b, i)
+		case "p":
+			ev.Price, i, err = decimal(b, i, d.inst.PriceScale)
+			seen |= tp
+		case "q":
+			ev.Qty, i, err = decimal(b, i, d.inst.QtyScale)
+			seen |= tq
+		case "m":
+			ev.BuyerMaker, i, err = boolean(b, i)
+		default:
+			i, err = skipValue(b, i)
+		}
+		if err != nil {
+			return i, fieldErr(kind, k, i, err)
+		}
+		return i, nil
+	})
+	if err == nil {
+		err = missing(kind, seen, tID|tp|tq, names, end)
+	}
+	return end, err
+}
+
+// Required-field bits of a bookTicker, in the order of tickerFields.
+const (
+	bu = 1 << iota
+	bb
+	bB
+	ba
+	bA
+)
+
+var tickerFields = []string{"u", "b", "B", "a", "A"}
+
+func (d *Decoder) ticker(b []byte, i int) (int, error) {
+	ev := &d.ev.Ticker
+	*ev = BookTicker{}
+	ps, qs := d.inst.PriceScale, d.inst.QtyScale
+	var seen uint32
+	end, err := members(KindBookTicker, b, i, func(k []byte, i int) (int, error) {
+		var err error
+		switch string(k) {
+		case "e":
+			i, err = eventType(b, i, KindBookTicker)
+		case "E":
+			ev.EventTime, i, err = intValue(b, i)
+		case "T":
+			ev.TxTime, i, err = intValue(b, i)
+		case "s":
+			i, err = d.symbol(b, i)
+		case "u":
+			ev.UpdateID, i, err = uintValue(b, i)
+			seen |= bu
+		case "b":
+			ev.BidPrice, i, err = decimal(b, i, ps)
+			seen |= bb
+		case "B":
+			ev.BidQty, i, err = decimal(b, i, qs)
+			seen |= bB
+		case "a":
+			ev.AskPrice, i, err = decimal(b, i, ps)
+			seen |= ba
+		case "A":
+			ev.AskQty, i, err = decimal(b, i, qs)
+			seen |= bA
+		default:
+			i, err = skipValue(b, i)
+		}
+		if err != nil {
+			return i, fieldErr(KindBookTicker, k, i, err)
+		}
+		return i, nil
+	})
+	if err == nil {
+		err = missing(KindBookTicker, seen, bu|bb|bB|ba|bA, tickerFields, end)
+	}
+	return end, err
+}
+
+// Required-field bits of a snapshot, in the order of snapshotFields.
+const (
+	sID = 1 << iota
+	sBids
+	sAsks
+)
+
+var snapshotFields = []string{"lastUpdateId", "bids", "asks"}
+
+func (d *Decoder) snapshot(b []byte, i int) (int, error) {
+	ev := &d.ev.Snapshot
+	*ev = Snapshot{Bids: ev.Bids[:0], Asks: ev.Asks[:0]}
+	var seen uint32
+	end, err := members(KindSnapshot, b, i, func(k []byte, i int) (int, error) {
+		var err error
+		switch string(k) {
+		case "lastUpdateId":
+			ev.LastUpdateID, i, err = uintValue(b, i)
+			seen |= sID
+		case "E":
+			ev.EventTime, i, err = intValue(b, i)
+		case "T":
+			ev.TxTime, i, err = intValue(b, i)
+		case "bids":
+			ev.Bids, i, err = d.levels(b, i, ev.Bids)
+			seen |= sBids
+		case "asks":
+			ev.Asks, i, err = d.levels(b, i, ev.Asks)
+			seen |= sAsks
+		default:
+			i, err = skipValue(b, i)
+		}
+		if err != nil {
+			return i, fieldErr(KindSnapshot, k, i, err)
+		}
+		return i, nil
+	})
+	if err == nil {
+		err = missing(KindSnapshot, seen, sID|sBids|sAsks, snapshotFields, end)
+	}
+	return end, err
+}
