@@ -190,3 +190,41 @@ func NumberArg(args []Value, i int) (float64, error) {
 	}
 	return 0, fmt.Errorf("argument %d must be a number, not %s", i+1, args[i].Kind())
 }
+
+// ToString converts a value as JavaScript's String(v) would (functions are an error).
+func (m *Machine) ToString(v Value) (string, error) { return m.toString(v) }
+
+// NewArray returns an array value holding a copy of elems.
+func (m *Machine) NewArray(elems ...Value) Value {
+	e := make([]Value, len(elems), max(len(elems), 4))
+	copy(e, elems)
+	return m.newArray(e)
+}
+
+// ArrayLen returns the length of an array value, or -1 for other values.
+func (m *Machine) ArrayLen(v Value) int {
+	if v.IsNumber() || v.tag() != tagArray {
+		return -1
+	}
+	return len(m.arrs[v.handle()].elems)
+}
+
+// ArrayGet returns element i of an array value (undefined when out of range).
+func (m *Machine) ArrayGet(v Value, i int) Value {
+	if v.IsNumber() || v.tag() != tagArray {
+		return Undefined
+	}
+	e := m.arrs[v.handle()].elems
+	if i < 0 || i >= len(e) || e[i].bits == holeBits {
+		return Undefined
+	}
+	return e[i]
+}
+
+// ArraySet sets element i of an array value, appending when i is its length.
+func (m *Machine) ArraySet(v Value, i int, x Value) error {
+	return m.setIndex(v, Number(float64(i)), x)
+}
+
+// Property returns the named property of an object value.
+func (m *Machine) Property(v Value, name string) (Value, error) { return m.getNamed(v, name) }

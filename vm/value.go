@@ -31,8 +31,8 @@ const (
 	nullBits      = undefinedBits | 1
 	falseBits     = undefinedBits | 2
 	trueBits      = undefinedBits | 3
-	holeBits      = undefinedBits | 4           // an array element never written (new Array(n))
-	cellBits      = undefinedBits | 1<<32       // a heap cell handle in a frame slot
+	holeBits      = undefinedBits | 4          // an array element never written (new Array(n))
+	cellBits      = undefinedBits | 1<<32      // a heap cell handle in a frame slot
 	canonicalNaN  = uint64(0x7FF8000000000000) // the NaN Number() stores
 )
 

@@ -25,14 +25,13 @@ type ObjKind int
 
 // The kinds of named objects.
 const (
-	Local    ObjKind = iota // a let, const, parameter or function inside a function or block
-	Global                  // a top-level declaration of the script
-	HostFunc                // a Go function registered with the host
-	HostObj                 // a Go object (namespace of host functions)
-	HostConst               // a constant registered with the host
-	Builtin                 // a builtin namespace or value: Math, console, NaN, ...
+	Local     ObjKind = iota // a let, const, parameter or function inside a function or block
+	Global                   // a top-level declaration of the script
+	HostFunc                 // a Go function registered with the host
+	HostObj                  // a Go object (namespace of host functions)
+	HostConst                // a constant registered with the host
+	Builtin                  // a builtin namespace or value: Math, console, NaN, ...
 )
-
 
 // Object is a declared name. The resolver creates it and links every Ident to it.
 type Object struct {

@@ -131,7 +131,7 @@ const (
 var names = [...]string{
 	ILLEGAL: "ILLEGAL", EOF: "end of file", IDENT: "identifier", NUMBER: "number", STRING: "string",
 	TEMPLATE: "template literal",
-	LPAREN: "(", RPAREN: ")", LBRACE: "{", RBRACE: "}", LBRACK: "[", RBRACK: "]", SEMI: ";",
+	LPAREN:   "(", RPAREN: ")", LBRACE: "{", RBRACE: "}", LBRACK: "[", RBRACK: "]", SEMI: ";",
 	COMMA: ",", DOT: ".", ELLIPSIS: "...", QUESTION: "?", QDOT: "?.", COLON: ":", ARROW: "=>",
 	ASSIGN: "=", EQ: "==", NE: "!=", SEQ: "===", SNE: "!==", LT: "<", LE: "<=", GT: ">", GE: ">=",
 	ADD: "+", SUB: "-", MUL: "*", DIV: "/", MOD: "%", POW: "**", INC: "++", DEC: "--",
