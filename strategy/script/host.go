@@ -51,6 +51,15 @@ type API struct {
 	TradeKeys, FillKeys, UpdateKeys []string
 }
 
+// NewHost returns a host with the whole script API registered, for tools that compile
+// strategy scripts without running them (nanotick vet). Its functions must not be called:
+// they belong to no engine.
+func NewHost() *vm.Host {
+	h := vm.NewHost()
+	(&Strategy{}).register(h)
+	return h
+}
+
 // DescribeAPI returns the script API as registered.
 func DescribeAPI() API {
 	h := vm.NewHost()
