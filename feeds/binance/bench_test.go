@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/internal/testdata"
@@ -73,6 +74,31 @@ func (r *replay) restart(tb testing.TB, f *Feed) {
 	}
 }
 
+// cpuClock accumulates the CPU time of the calling thread over the timed
+// parts of a benchmark and reports it per op as cpu-ns/op. On a machine
+// shared with other work, wall-clock ns/op includes waiting for a core; CPU
+// time does not. (It misses work on other threads: the garbage collection
+// of the encoding/json peer, which allocates.)
+type cpuClock struct {
+	t     testdata.CPUTimer
+	total time.Duration
+	ok    bool
+}
+
+func (c *cpuClock) start() { c.t = testdata.StartCPUTimer() }
+
+func (c *cpuClock) stop() {
+	d, ok := c.t.Stop()
+	c.total += d
+	c.ok = ok
+}
+
+func (c *cpuClock) report(b *testing.B) {
+	if c.ok && b.N > 0 {
+		b.ReportMetric(float64(c.total.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
 func newSpotFeed(tb testing.TB) *Feed {
 	f, err := NewFeed(Spot, spotBTC, orderbook.New(2048), SyncConfig{})
 	if err != nil {
@@ -97,13 +123,17 @@ func BenchmarkDepth(b *testing.B) {
 	applied := f.Sync().Counters().Applied
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		k := i % len(r.depth)
 		if k == 0 && i > 0 {
 			b.StopTimer()
+			cpu.stop()
 			applied -= f.Sync().Counters().Applied
 			r.restart(b, f)
 			applied += f.Sync().Counters().Applied
+			cpu.start()
 			b.StartTimer()
 		}
 		if _, err := f.Handle(r.depth[k].frame, r.depth[k].local); err != nil {
@@ -111,6 +141,8 @@ func BenchmarkDepth(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu.stop()
+	cpu.report(b)
 	if got := f.Sync().Counters().Applied - applied; got != uint64(b.N) {
 		b.Fatalf("applied %d of %d depth frames", got, b.N)
 	}
@@ -137,13 +169,17 @@ func BenchmarkDepthApply(b *testing.B) {
 	applied := s.Counters().Applied
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		k := i % len(ups)
 		if k == 0 && i > 0 {
 			b.StopTimer()
+			cpu.stop()
 			applied -= s.Counters().Applied
 			r.restart(b, f)
 			applied += s.Counters().Applied
+			cpu.start()
 			b.StartTimer()
 		}
 		if err := s.OnDepth(&ups[k], r.depth[k].local); err != nil {
@@ -151,6 +187,8 @@ func BenchmarkDepthApply(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu.stop()
+	cpu.report(b)
 	if got := s.Counters().Applied - applied; got != uint64(b.N) {
 		b.Fatalf("applied %d of %d depth events", got, b.N)
 	}
@@ -164,6 +202,8 @@ func BenchmarkDepthDecode(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	levels := 0
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		ev, err := dec.Decode(r.depth[i%len(r.depth)].frame)
 		if err != nil {
@@ -171,6 +211,8 @@ func BenchmarkDepthDecode(b *testing.B) {
 		}
 		levels += len(ev.Depth.Bids) + len(ev.Depth.Asks)
 	}
+	cpu.stop()
+	cpu.report(b)
 	b.ReportMetric(float64(levels)/float64(b.N), "levels/op")
 }
 
@@ -197,6 +239,8 @@ func BenchmarkDepthEncodingJSON(b *testing.B) {
 	var out []orderbook.Level
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		v.Data.Bids, v.Data.Asks = v.Data.Bids[:0], v.Data.Asks[:0]
 		if err := json.Unmarshal(r.depth[i%len(r.depth)].frame, &v); err != nil {
@@ -214,6 +258,8 @@ func BenchmarkDepthEncodingJSON(b *testing.B) {
 			}
 		}
 	}
+	cpu.stop()
+	cpu.report(b)
 }
 
 func benchFrames(b *testing.B, frames []record) {
@@ -225,12 +271,16 @@ func benchFrames(b *testing.B, frames []record) {
 	b.SetBytes(int64(n / len(frames)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		rec := frames[i%len(frames)]
 		if _, err := f.Handle(rec.frame, rec.local); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop()
+	cpu.report(b)
 }
 
 // BenchmarkTrade times decoding one real spot trade frame through a Feed.
@@ -259,6 +309,8 @@ func BenchmarkFile(b *testing.B) {
 	b.SetBytes(int64(len(gz)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	var cpu cpuClock
+	cpu.start()
 	for i := 0; i < b.N; i++ {
 		f.Sync().Reset()
 		src.Reset(gz)
@@ -288,6 +340,8 @@ func BenchmarkFile(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	cpu.stop()
+	cpu.report(b)
 	if c := f.Counters(); c.Gaps != 0 || c.Applied == 0 {
 		b.Fatalf("counters %+v", c)
 	}
