@@ -4,6 +4,7 @@ import "github.com/nanotick/nanotick/fixed"
 
 // AvgEntry returns the average entry price of the open position in price units, truncated
 // toward zero, or 0 when flat. Strategies read it; risk itself works from the basis.
+// Like the other accessors, it belongs to the tick goroutine.
 func (c *Checker) AvgEntry() int64 {
 	a := &c.acct
 	if a.pos == 0 {

@@ -419,6 +419,9 @@ func TestPnL(t *testing.T) {
 		if s.mark != "" {
 			c.Mark(now, v(s.mark))
 		}
+		if want := []string{"60000", "60000", "60200", "60200", "60200"}[i]; c.AvgEntry() != v(want) {
+			t.Errorf("step %d: AvgEntry %s, want %s", i, sc.String(c.AvgEntry()), want)
+		}
 		r, f, u := c.PnL()
 		if c.Position() != v(s.pos) || r != v(s.realized) || f != v(s.fees) || u != v(s.unr) {
 			t.Errorf("step %d: pos %s realized %s fees %s unrealized %s; want %s %s %s %s", i,
