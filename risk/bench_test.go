@@ -185,4 +185,3 @@ func BenchmarkCheckOnFill(b *testing.B) {
 		c.OnFill(o.ID, o.Price, o.Qty, 6)
 	}
 }
-
