@@ -234,7 +234,7 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 		row("time span", "%s .. %s (%v)", stamp(s.first), stamp(s.last), time.Duration(s.last-s.first).Round(time.Millisecond))
 	}
 	row("book sync", "state %s, applied %d, dropped %d, buffered %d", feed.Sync().State(), c.Applied, c.Dropped, c.Buffered)
-	row("", "gaps %d, resyncs %d (stale snapshots %d, overflows %d), snapshots %d, crossed %d",
+	row("", "gaps %d, resyncs %d (stale snapshots %d), buffer overflows %d, snapshots %d, crossed %d",
 		c.Gaps, c.Resyncs, c.StaleSnapshots, c.Overflows, c.Snapshots, c.Crossed)
 	if feed.Sync().NeedSnapshot() && c.Snapshots > 0 {
 		row("", "book INVALID at the end: out of sync and no later snapshot in the recording")

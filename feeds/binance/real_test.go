@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -201,6 +202,65 @@ func TestRealRecordings(t *testing.T) {
 				tt.file, pairs, bad, len(tops), len(tickers))
 			if pairs < 100 {
 				t.Errorf("only %d pairs to cross-check, want at least 100", pairs)
+			}
+		})
+	}
+}
+
+// TestRealRecordingDamaged replays the spot recording with its depth
+// stream damaged after the bridge: the book must go invalid at the damage
+// and stay invalid to the end (the recording has no second snapshot),
+// applying nothing more; a duplicated event is harmless and only dropped.
+func TestRealRecordingDamaged(t *testing.T) {
+	recs := loadRecording(t, spotFile)
+	dec, _ := NewDecoder(spotBTC)
+	var depth []int // indexes in recs of depth frames
+	for i, r := range recs {
+		if ev, err := dec.Decode(r.frame); err == nil && ev.Kind == KindDepth {
+			depth = append(depth, i)
+		}
+	}
+	const at = 1000 // a depth frame well after the bridge
+	tests := []struct {
+		name    string
+		edit    func([]record) []record
+		gaps    uint64
+		applied uint64 // depth events applied
+		dropped uint64
+	}{
+		{"missing event", func(rs []record) []record { return slices.Delete(rs, depth[at], depth[at]+1) }, 1, at - 2, 2},
+		{"out of order", func(rs []record) []record {
+			rs[depth[at]], rs[depth[at+1]] = rs[depth[at+1]], rs[depth[at]]
+			return rs
+		}, 1, at - 2, 2},
+		{"duplicate", func(rs []record) []record { return slices.Insert(rs, depth[at], rs[depth[at]]) }, 0, uint64(len(depth)) - 2, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := tt.edit(slices.Clone(recs))
+			var validAfterDamage bool
+			damaged := false
+			f, _ := NewFeed(Spot, spotBTC, orderbook.New(2048), SyncConfig{})
+			for _, r := range rs {
+				if _, err := f.Handle(r.frame, r.local); err != nil {
+					t.Fatal(err)
+				}
+				if f.Counters().Gaps > 0 {
+					damaged = true
+				}
+				if damaged && f.Sync().Book().Valid() {
+					validAfterDamage = true
+				}
+			}
+			c := f.Counters()
+			if c.Gaps != tt.gaps || c.Applied != tt.applied || c.Dropped != tt.dropped {
+				t.Errorf("gaps %d applied %d dropped %d, want %d %d %d", c.Gaps, c.Applied, c.Dropped, tt.gaps, tt.applied, tt.dropped)
+			}
+			if validAfterDamage {
+				t.Error("book offered as valid after the gap")
+			}
+			if tt.gaps > 0 && (f.Sync().State() != NeedResync || !f.Sync().NeedSnapshot() || c.Resyncs != 1) {
+				t.Errorf("state %v, NeedSnapshot %v, resyncs %d at the end", f.Sync().State(), f.Sync().NeedSnapshot(), c.Resyncs)
 			}
 		})
 	}

@@ -42,8 +42,8 @@ const (
 	Syncing
 	// Live applies each event that continues the sequence.
 	Live
-	// NeedResync has lost the sequence (gap, stale snapshot or buffer
-	// overflow): it buffers events again until a new snapshot arrives.
+	// NeedResync has lost the sequence (a gap or a stale snapshot): it
+	// buffers events again until a new snapshot arrives.
 	NeedResync
 )
 
@@ -65,7 +65,7 @@ type Counters struct {
 	Gaps           uint64 // breaks in the update id sequence while live
 	StaleSnapshots uint64 // snapshots older than the buffered events
 	Overflows      uint64 // times the pending buffer overflowed and was discarded
-	Resyncs        uint64 // new snapshots requested: gaps + stale snapshots + overflows
+	Resyncs        uint64 // new snapshots requested after the first: gaps + stale snapshots
 	Snapshots      uint64 // snapshots loaded
 	Crossed        uint64 // applied events that left the book crossed
 	Malformed      uint64 // frames that failed to decode (counted by Feed)
@@ -287,17 +287,17 @@ func (s *Sync) apply(p *pending, bids, asks []orderbook.Level) {
 	}
 }
 
-// buffer appends event p to the pending buffer. If it does not fit, the
-// buffer is discarded (its events can no longer be bridged without a gap)
-// and a new snapshot is requested.
+// buffer appends event p to the pending buffer. Buffering happens only
+// while a snapshot is awaited, so the book is already out of sync and a
+// snapshot already requested. If the event does not fit, the whole buffer is
+// discarded: a snapshot that arrives later is then checked against the
+// events buffered after it, and if it is older than them it is stale and
+// asks for another. Nothing here can make a wrong book valid.
 func (s *Sync) buffer(p *pending, bids, asks []orderbook.Level) {
 	n := len(bids) + len(asks)
 	if len(s.pend) == cap(s.pend) || len(s.arena)+n > cap(s.arena) {
 		s.c.Overflows++
-		s.c.Resyncs++
 		s.pend, s.arena = s.pend[:0], s.arena[:0]
-		s.state = NeedResync
-		s.book.SetSynced(false)
 		if n > cap(s.arena) {
 			return // larger than the whole buffer: nothing to keep
 		}
