@@ -339,3 +339,47 @@ func BenchmarkInspect(b *testing.B) {
 		}
 	}
 }
+
+// TestInspectGap removes one depth event from the real recording: inspect
+// must report the gap and the book invalid at the end, and book must print
+// nothing after the gap (the recording has no second snapshot).
+func TestInspectGap(t *testing.T) {
+	path := testdata.SharedData(t, spotFile)
+	lines := readLines(t, path, 5000)
+	var text bytes.Buffer
+	depth := 0
+	for _, l := range lines {
+		if bytes.Contains(l.frame, []byte(`"depthUpdate"`)) {
+			depth++
+			if depth == 100 {
+				continue
+			}
+		}
+		text.WriteString(l.local + " " + string(l.frame) + "\n")
+	}
+	gap := filepath.Join(t.TempDir(), "gap.gz")
+	writeGzip(t, gap, text.Bytes())
+
+	var stdout, stderr bytes.Buffer
+	if code := runInspect([]string{gap}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	if field(t, out, "gaps") != 1 || field(t, out, "resyncs") != 1 || !strings.Contains(out, "book INVALID at the end") {
+		t.Errorf("gap not reported:\n%s", out)
+	}
+	// Depth events 3..99 are applied (1 and 2 are covered by the snapshot).
+	if got := field(t, out, "applied"); got != 97 {
+		t.Errorf("applied %d, want 97", got)
+	}
+	stdout.Reset()
+	if code := runBook([]string{gap}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if n := bytes.Count(stdout.Bytes(), []byte("\n")); n != 1+97 {
+		t.Errorf("book printed %d lines, want a header and 97", n)
+	}
+	if bytes.Contains(stdout.Bytes(), []byte(",false,")) {
+		t.Error("book printed an invalid book")
+	}
+}
