@@ -1,6 +1,7 @@
 package backtest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -306,6 +307,9 @@ func (x *Exchange) reject(id uint64, why rejectReason) {
 func (x *Exchange) OnMarket(frame []byte, t int64) {
 	x.now = max(x.now, t)
 	x.counters.Frames++
+	if bookTicker(frame) {
+		return // the exchange's book is kept from depth; its ticker adds nothing
+	}
 	ev, err := x.dec.Decode(frame)
 	if err != nil {
 		x.counters.Malformed++
@@ -331,6 +335,18 @@ func (x *Exchange) OnMarket(frame []byte, t int64) {
 	case binance.KindTrade, binance.KindAggTrade:
 		x.trade(&ev.Trade)
 	}
+}
+
+// bookTicker reports whether frame is a combined-stream bookTicker message, without
+// decoding it. (A bare bookTicker frame is decoded and ignored.)
+func bookTicker(frame []byte) bool {
+	const prefix = `{"stream":"`
+	if !bytes.HasPrefix(frame, []byte(prefix)) {
+		return false
+	}
+	name := frame[len(prefix):min(len(frame), len(prefix)+64)]
+	end := bytes.IndexByte(name, '"')
+	return end > 0 && bytes.HasSuffix(name[:end], []byte("@bookTicker"))
 }
 
 // levelQty returns the quantity the exchange's book shows at price on side.
