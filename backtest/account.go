@@ -33,9 +33,12 @@ func NewAccount(initial decimal.Decimal, priceScale, qtyScale fixed.Scale) *Acco
 	return &Account{initial: initial, cash: initial, priceScale: priceScale, qtyScale: qtyScale}
 }
 
-// Fill books a fill in fixed-point units: qty at price on side, fee in price units.
-func (a *Account) Fill(side orderbook.Side, price, qty, fee int64, maker bool) {
-	a.FillDecimal(side, a.priceScale.Decimal(price), a.qtyScale.Decimal(qty), a.priceScale.Decimal(fee), maker)
+// Fill books a fill in fixed-point units, qty at price on side, charging feeBps basis
+// points of its notional exactly: the fee is not rounded to the price scale (the
+// engine's int64 fee is; see Exchange).
+func (a *Account) Fill(side orderbook.Side, price, qty int64, feeBps decimal.Decimal, maker bool) {
+	p, q := a.priceScale.Decimal(price), a.qtyScale.Decimal(qty)
+	a.FillDecimal(side, p, q, p.Mul(q).Mul(feeBps).Shift(-4), maker)
 }
 
 // FillDecimal books a fill of qty (> 0) at price on side, paying fee (negative for a

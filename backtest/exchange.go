@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -135,6 +137,7 @@ type Exchange struct {
 	lastEntry, lastResp int64
 	now                 int64 // exchange clock
 	makerE6, takerE6    int64 // fee rates in millionths of a basis point
+	makerBps, takerBps  decimal.Decimal
 	lot                 int64
 	power               float64
 	counters            ExchangeCounters
@@ -183,18 +186,20 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	}
 	book := orderbook.New(cfg.BookCapacity)
 	return &Exchange{
-		cfg:     cfg,
-		lat:     cfg.Latency,
-		dec:     dec,
-		book:    book,
-		sync:    binance.NewSync(cfg.Venue, book, binance.SyncConfig{}),
-		orders:  make([]restingOrder, 0, cfg.MaxOrders),
-		entry:   newFIFO(256),
-		resp:    newFIFO(1024),
-		makerE6: maker,
-		takerE6: taker,
-		lot:     lot,
-		power:   power,
+		cfg:      cfg,
+		lat:      cfg.Latency,
+		dec:      dec,
+		book:     book,
+		sync:     binance.NewSync(cfg.Venue, book, binance.SyncConfig{}),
+		orders:   make([]restingOrder, 0, cfg.MaxOrders),
+		entry:    newFIFO(256),
+		resp:     newFIFO(1024),
+		makerE6:  maker,
+		takerE6:  taker,
+		makerBps: decimal.NewFromFloat(cfg.MakerFeeBps),
+		takerBps: decimal.NewFromFloat(cfg.TakerFeeBps),
+		lot:      lot,
+		power:    power,
 	}, nil
 }
 
@@ -473,11 +478,12 @@ func (x *Exchange) fillResting(i int, qty int64) bool {
 	return true
 }
 
-// fill charges the fee, books the fill and sends it to the strategy.
+// fill charges the fee, books the fill and sends it to the strategy. The engine's fee
+// is in price units, truncated toward zero; the account books the exact fee.
 func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool) {
-	rate := x.takerE6
+	rate, bps := x.takerE6, x.takerBps
 	if maker {
-		rate = x.makerE6
+		rate, bps = x.makerE6, x.makerBps
 		x.counters.MakerFills++
 	} else {
 		x.counters.TakerFills++
@@ -485,7 +491,7 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 	x.counters.Fills++
 	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
 	if a := x.cfg.Account; a != nil {
-		a.Fill(side, price, qty, fee, maker)
+		a.Fill(side, price, qty, bps, maker)
 	}
 	x.respond(message{kind: msgFill, order: risk.Order{ID: id}, price: price, qty: qty, fee: fee, maker: maker})
 }

@@ -108,10 +108,7 @@ func TestSpotReportIsConsistent(t *testing.T) {
 	if !res.PnL.Equal(res.FinalEquity.Sub(initial)) {
 		t.Errorf("pnl %s, equity %s", res.PnL, res.FinalEquity)
 	}
-	// What the engine booked from the fills it received is what the exchange filled.
-	if !res.EnginePosition.Equal(res.Position) || !res.EngineFees.Equal(res.Fees) {
-		t.Errorf("engine position %s fees %s, exchange position %s fees %s", res.EnginePosition, res.EngineFees, res.Position, res.Fees)
-	}
+	checkEngineAgrees(t, rep)
 	o := rep.Orders
 	if o.Fills != o.MakerFills+o.TakerFills || o.Acks > o.Sent {
 		t.Errorf("fills %d = %d maker + %d taker? acks %d of %d sent", o.Fills, o.MakerFills, o.TakerFills, o.Acks, o.Sent)
@@ -160,5 +157,55 @@ func TestSpotDeterministicJSON(t *testing.T) {
 	}
 	if !bytes.Contains(out[0], []byte(`"fills"`)) || bytes.Contains(out[0], []byte("events_per_second")) {
 		t.Error("JSON lacks the fills or carries wall-clock figures")
+	}
+}
+
+const usdmFile = "binance-usdm-btcusdt-20240808.gz"
+
+func TestUSDMMarketMaker(t *testing.T) {
+	cfg := spotBacktest(t)
+	cfg.Data = []string{testdata.SharedData(t, usdmFile)}
+	ec := &cfg.Engine
+	ec.Venue = binance.USDM
+	// BTCUSDT perpetual: tick 0.1, step 0.001, min notional 100 USDT; the feed sends
+	// 2 and 3 decimals.
+	ec.Instrument = strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 2, QtyScale: 3, Tick: 10, Lot: 1}
+	ec.Rules = risk.Instrument{PriceScale: 2, QtyScale: 3, Tick: 10, Lot: 1, MinQty: 1, MaxQty: 1000_000, MinNotional: 100_00}
+	ec.Params = strategy.Params{"size": 0.002}
+	rep, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum bytes.Buffer
+	_ = rep.WriteSummary(&sum)
+	t.Logf("\n%s", sum.String())
+	if rep.Events.Malformed != 0 || rep.Events.EngineMalformed != 0 || rep.Events.ExchangeMalformed != 0 {
+		t.Errorf("malformed: %+v", rep.Events)
+	}
+	if rep.Events.EngineGaps != 0 || rep.Events.ExchangeGaps != 0 {
+		t.Errorf("gaps: engine %d exchange %d", rep.Events.EngineGaps, rep.Events.ExchangeGaps)
+	}
+	if rep.Orders.Fills == 0 || rep.Halted != "" {
+		t.Errorf("fills %d, halted %q", rep.Orders.Fills, rep.Halted)
+	}
+	checkEngineAgrees(t, rep)
+}
+
+// checkEngineAgrees checks that what the engine booked from the fills it received is
+// what the exchange filled: the same position, and the same fees but for the engine's
+// rounding of each fee toward zero to the price scale (under one unit per fill).
+func checkEngineAgrees(t *testing.T, rep *Report) {
+	t.Helper()
+	res := rep.Result
+	if !res.EnginePosition.Equal(res.Position) {
+		t.Errorf("engine position %s, exchange position %s", res.EnginePosition, res.Position)
+	}
+	unit := decimal.New(1, -int32(rep.priceScale))
+	tol := unit.Mul(decimal.NewFromInt(int64(rep.Orders.Fills)))
+	if diff := res.EngineFees.Sub(res.Fees).Abs(); diff.GreaterThanOrEqual(tol) && !diff.IsZero() {
+		t.Errorf("engine fees %s, exact fees %s: off by %s, more than %d fills × %s", res.EngineFees, res.Fees, diff, rep.Orders.Fills, unit)
+	}
+	if rep.Orders.Fills > 0 && res.Fees.IsZero() && rep.Settings.MakerFeeBps != 0 {
+		t.Error("no fees booked")
 	}
 }

@@ -388,10 +388,11 @@ func (r *replay) report() *Report {
 	c := r.eng.Counters()
 
 	rep := &Report{
-		Strategy: cfg.StrategyName,
-		Symbol:   ec.Instrument.Symbol,
-		Venue:    ec.Venue.String(),
-		Data:     append([]string{}, cfg.Data...),
+		priceScale: ec.Instrument.PriceScale,
+		Strategy:   cfg.StrategyName,
+		Symbol:     ec.Instrument.Symbol,
+		Venue:      ec.Venue.String(),
+		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
 			MakerFeeBps:    cfg.MakerFeeBps,

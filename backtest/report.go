@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/fixed"
 )
 
 // Report is everything a backtest measured. Apart from Timing, it is a function of
@@ -33,6 +35,8 @@ type Report struct {
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
 	Timing Timing `json:"-"`
+
+	priceScale fixed.Scale
 }
 
 // Settings echoes the models a run used.
@@ -63,7 +67,9 @@ type Result struct {
 	Volume      decimal.Decimal `json:"volume"`
 	MakerVolume decimal.Decimal `json:"maker_volume"`
 	// EnginePosition and EngineFees are what the engine's risk layer booked from the
-	// fills it received: they equal Position and Fees once every fill has arrived.
+	// fills it received. The position equals Position once every fill has arrived;
+	// the fees differ from the exact Fees by the engine's rounding of each fill's fee
+	// toward zero to the price scale.
 	EnginePosition decimal.Decimal `json:"engine_position"`
 	EngineFees     decimal.Decimal `json:"engine_fees"`
 	TakerVolume    decimal.Decimal `json:"taker_volume"`
