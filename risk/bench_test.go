@@ -4,6 +4,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
@@ -118,6 +119,8 @@ func BenchmarkCheckAllPass(b *testing.B) {
 	bid, tick := v("60000.00"), v("0.01") // parsed outside the loop
 	now := t0
 	b.ReportAllocs()
+	cpu := testdata.StartCPUTimer()
+	defer reportCPU(b, cpu)
 	for i := 0; b.Loop(); i++ {
 		o.ID = uint64(1_000_000 + i)
 		o.Price = bid - int64(i&63)*tick // not a duplicate
@@ -152,6 +155,8 @@ func BenchmarkCheckReject(b *testing.B) {
 			book.Set(orderbook.Ask, v("59900.01"), v("1"))
 			now := t0
 			b.ReportAllocs()
+			cpu := testdata.StartCPUTimer()
+			defer reportCPU(b, cpu)
 			for b.Loop() {
 				now += 1000
 				book.SetUpdate(1, now, now)
@@ -170,6 +175,8 @@ func BenchmarkCheckOnFill(b *testing.B) {
 	bid, ask, tick := v("60000.00"), v("60000.02"), v("0.01")
 	now := t0
 	b.ReportAllocs()
+	cpu := testdata.StartCPUTimer()
+	defer reportCPU(b, cpu)
 	for i := 0; b.Loop(); i++ {
 		o.ID = uint64(1_000_000 + i)
 		o.Side = orderbook.Side(i & 1)
@@ -183,5 +190,14 @@ func BenchmarkCheckOnFill(b *testing.B) {
 			b.Fatalf("iteration %d: %v", i, r)
 		}
 		c.OnFill(o.ID, o.Price, o.Qty, 6)
+	}
+}
+
+// reportCPU reports the thread CPU time since cpu started as cpu-ns/op: on
+// a machine shared with other work, wall-clock ns/op includes waiting for a
+// core, CPU time does not.
+func reportCPU(b *testing.B, cpu testdata.CPUTimer) {
+	if d, ok := cpu.Stop(); ok && b.N > 0 {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
