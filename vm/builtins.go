@@ -2,6 +2,7 @@ package vm
 
 import (
 	"math"
+	"math/bits"
 	"strings"
 
 	"github.com/nanotick/nanotick/vm/bytecode"
@@ -244,6 +245,12 @@ func (m *Machine) method(recv Value, nameIdx int, args []Value) (Value, error) {
 	h := recv.handle()
 	elems := m.arrs[h].elems
 	full := "array." + name
+	// Builtins charge the instruction budget for the work they do, so that a loop of
+	// sorts or joins over a huge array cannot escape the budget.
+	m.budget -= int64(len(elems))
+	if name == "sort" {
+		m.budget -= int64(len(elems)) * int64(bits.Len(uint(len(elems))))
+	}
 	switch name {
 	case "push":
 		oldCap := cap(elems)

@@ -133,6 +133,7 @@ func (m *Machine) addSlow(a, b Value) (Value, error) {
 		if err != nil {
 			return Undefined, err
 		}
+		m.budget -= int64(len(sa)+len(sb)) >> 6
 		if int64(len(sa)+len(sb)) > m.limits.MaxHeapBytes {
 			return Undefined, errorf("string too long (%d bytes)", len(sa)+len(sb))
 		}

@@ -12,6 +12,7 @@ package vm
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/nanotick/nanotick/vm/ast"
 	"github.com/nanotick/nanotick/vm/bytecode"
@@ -133,6 +134,9 @@ func (p *Program) AllocSites() []AllocSite {
 	for _, a := range p.allocs {
 		out = append(out, AllocSite{Line: a.Pos.Line, Col: a.Pos.Col, What: a.What})
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Line < out[j].Line || (out[i].Line == out[j].Line && out[i].Col < out[j].Col)
+	})
 	return out
 }
 

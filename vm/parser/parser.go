@@ -448,7 +448,9 @@ func (p *parser) isArrowAhead() bool {
 	save := p.lx.Save()
 	defer p.lx.Restore(save)
 	depth := 1
-	for {
+	// Parameter lists are short; bounding the scan keeps deeply parenthesized input
+	// linear.
+	for n := 0; n < 1000; n++ {
 		t := p.lx.Next()
 		switch t.Kind {
 		case token.EOF:
@@ -467,6 +469,7 @@ func (p *parser) isArrowAhead() bool {
 			}
 		}
 	}
+	return false
 }
 
 func (p *parser) parseArrow() ast.Expr {
