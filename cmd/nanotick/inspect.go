@@ -96,7 +96,9 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		st.last = rec.Local
 		ev, err := feed.Handle(rec.Frame, rec.Local)
 		if err != nil {
-			st.malformed(fmt.Sprintf("%s:%d: %v", filepath.Base(rec.File), rec.Line, err))
+			if st.reporting() {
+				st.malformed(fmt.Sprintf("%s:%d: %v", filepath.Base(rec.File), rec.Line, err))
+			}
 			return true
 		}
 		st.event(ev, rec.Local)
@@ -118,8 +120,9 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 type stats struct {
 	records     int
 	first, last int64
-	streams     map[string]*int // by stream name; bare frames by kind
-	badLines    int             // lines that are not records, as the recording reader reports them
+	streams     map[string]*int               // by stream name
+	bare        [binance.KindSnapshot + 1]int // frames without a stream name, by kind
+	badLines    int                           // lines that are not records, as the recording reader reports them
 	errors      []string
 	latency     *latency
 }
@@ -128,23 +131,26 @@ func newStats() *stats {
 	return &stats{streams: make(map[string]*int), latency: newLatency()}
 }
 
+// reporting says whether a malformed record is still worth describing.
+func (s *stats) reporting() bool { return len(s.errors) < maxReported }
+
 func (s *stats) malformed(msg string) {
-	if len(s.errors) < maxReported {
+	if s.reporting() {
 		s.errors = append(s.errors, msg)
 	}
 }
 
 func (s *stats) event(ev *binance.Event, local int64) {
-	name := ev.Stream
-	if name == nil {
-		name = []byte("(" + ev.Kind.String() + ")")
-	}
-	// Counters are pointers so that the per-frame lookup, m[string(b)],
-	// does not allocate; only a new stream name does.
-	if n := s.streams[string(name)]; n != nil {
+	if ev.Stream == nil {
+		// A bare frame (a REST snapshot, or a raw single-stream
+		// connection's events) is counted under its kind.
+		s.bare[ev.Kind]++
+	} else if n := s.streams[string(ev.Stream)]; n != nil {
+		// Counters are pointers so that the per-frame lookup,
+		// m[string(b)], does not allocate; only a new stream name does.
 		*n++
 	} else {
-		s.streams[string(name)] = new(1)
+		s.streams[string(ev.Stream)] = new(1)
 	}
 	if e, ok := ev.EventTime(); ok {
 		s.latency.record(local - e*int64(time.Millisecond))
@@ -221,6 +227,11 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 		su.venue, su.inst.Symbol, su.inst.PriceScale, su.inst.QtyScale, su.how)
 	c := feed.Counters()
 	row("records", "%d (%d malformed, skipped)", s.records+s.badLines, int(c.Malformed)+s.badLines)
+	for k, n := range s.bare {
+		if n > 0 {
+			s.streams["("+binance.EventKind(k).String()+")"] = new(n)
+		}
+	}
 	keys := make([]string, 0, len(s.streams))
 	for k := range s.streams {
 		keys = append(keys, k)
