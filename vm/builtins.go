@@ -247,7 +247,9 @@ func (m *Machine) method(recv Value, nameIdx int, args []Value) (Value, error) {
 	full := "array." + name
 	// Builtins charge the instruction budget for the work they do, so that a loop of
 	// sorts or joins over a huge array cannot escape the budget.
-	m.budget -= int64(len(elems))
+	if name != "push" && name != "pop" {
+		m.budget -= int64(len(elems))
+	}
 	if name == "sort" {
 		m.budget -= int64(len(elems)) * int64(bits.Len(uint(len(elems))))
 	}
