@@ -1,0 +1,55 @@
+package orderbook
+
+import (
+	"encoding/binary"
+	"slices"
+	"testing"
+)
+
+// FuzzBook decodes the input as a sequence of Set calls on a narrow price
+// range, so that inserts, deletes, splits and merges of chunks all collide,
+// and checks the book against the model and its own invariants after each.
+func FuzzBook(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 10, 1, 1, 20, 1, 0, 10, 0})
+	seq := make([]byte, 0, 3*600)
+	for i := range 300 { // a full side, then deletes from the bottom
+		seq = append(seq, 0, byte(i), 1)
+	}
+	for i := range 300 {
+		seq = append(seq, 0, byte(i), 0)
+	}
+	f.Add(seq)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b := New(4)
+		m := model{{}, {}}
+		for len(data) >= 3 {
+			// side and the top bit of the price from the first byte, so that
+			// prices span 512 values; quantity 0..3 with 0 a delete.
+			side := Side(data[0] & 1)
+			price := int64(binary.BigEndian.Uint16([]byte{data[0] >> 1 & 1, data[1]}))
+			qty := int64(data[2]&3) - int64(data[2]>>7) // sometimes negative
+			data = data[3:]
+			b.Set(side, price, qty)
+			m.set(side, price, qty)
+			if b.Len(side) != len(m[side]) {
+				t.Fatalf("after Set(%v, %d, %d): Len = %d, want %d", side, price, qty, b.Len(side), len(m[side]))
+			}
+			if len(data)%64 < 3 {
+				check(t, b, m)
+			}
+		}
+		check(t, b, m)
+	})
+}
+
+// check compares all of b with the model m and checks b's invariants.
+func check(t *testing.T, b *Book, m model) {
+	t.Helper()
+	checkInvariants(t, b)
+	for _, s := range []Side{Bid, Ask} {
+		if got, want := levels(b, s), m.levels(s); !slices.Equal(got, want) {
+			t.Fatalf("%v side\n got %v\nwant %v", s, got, want)
+		}
+	}
+}
