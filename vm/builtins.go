@@ -217,7 +217,7 @@ func (m *Machine) relIndex(name string, args []Value, i, n, def int) (int, error
 	if i >= len(args) || args[i].bits == undefinedBits {
 		return def, nil
 	}
-	f, err := m.numArg(name, args, i)
+	f, err := m.numArg("array."+name, args, i)
 	if err != nil {
 		return 0, err
 	}
@@ -244,7 +244,7 @@ func (m *Machine) method(recv Value, nameIdx int, args []Value) (Value, error) {
 	}
 	h := recv.handle()
 	elems := m.arrs[h].elems
-	full := "array." + name
+	full := name // relIndex prefixes "array." only when it reports an error
 	// Builtins charge the instruction budget for the work they do, so that a loop of
 	// sorts or joins over a huge array cannot escape the budget.
 	if name != "push" && name != "pop" {
@@ -386,6 +386,54 @@ func (m *Machine) method(recv Value, nameIdx int, args []Value) (Value, error) {
 	return Undefined, hintf("arrays have length and the methods "+strings.Join(arrayMethods, ", "), "arrays have no method %s", name)
 }
 
+// comparator is a sort comparison function, analyzed once per sort.
+type comparator struct {
+	v Value
+	// sub is +1 when the function is (a, b) => a - b, -1 for (a, b) => b - a: then two
+	// numbers compare natively, with exactly the script's result, and only other
+	// operands (which make the script fail) go through a call.
+	sub int
+}
+
+func (m *Machine) newComparator(v Value) comparator {
+	c := comparator{v: v}
+	var fidx uint32
+	switch v.tag() {
+	case tagFunc:
+		fidx = v.handle()
+	case tagClosure:
+		fidx = uint32(m.clos[v.handle()].fn)
+	default:
+		return c
+	}
+	code := m.prog.code.Funcs[fidx].Code
+	if m.prog.code.Funcs[fidx].NumParams == 2 && len(code) >= 2 && code[0].Op == bytecode.SUBLL && code[1].Op == bytecode.RET {
+		switch {
+		case code[0].A == 0 && code[0].B == 1:
+			c.sub = 1
+		case code[0].A == 1 && code[0].B == 0:
+			c.sub = -1
+		}
+	}
+	return c
+}
+
+// cmp compares two elements with the comparator.
+func (m *Machine) cmp(c *comparator, a, b Value) (float64, error) {
+	if c.sub != 0 && a.IsNumber() && b.IsNumber() {
+		m.budget--
+		d := a.num() - b.num()
+		if c.sub < 0 {
+			d = -d
+		}
+		if d != d {
+			return 0, nil
+		}
+		return d, nil
+	}
+	return m.compare(c.v, a, b)
+}
+
 // compare calls the sort comparator. Its cost is one frame push and one interpreter
 // entry; the comparator's result must be a number (NaN counts as 0, as in JavaScript).
 func (m *Machine) compare(cmp, a, b Value) (float64, error) {
@@ -435,7 +483,8 @@ func (m *Machine) sortWith(h uint32, cmp Value) error {
 		m.sortTmp = make([]Value, len(work))
 	}
 	tmp := m.sortTmp[:len(work)]
-	if err := m.mergeSort(work, tmp, cmp); err != nil {
+	c := m.newComparator(cmp)
+	if err := m.mergeSort(work, tmp, &c); err != nil {
 		return err
 	}
 	for i := 0; i < undefs; i++ {
@@ -449,13 +498,13 @@ func (m *Machine) sortWith(h uint32, cmp Value) error {
 	return nil
 }
 
-func (m *Machine) mergeSort(a, tmp []Value, cmp Value) error {
+func (m *Machine) mergeSort(a, tmp []Value, cmp *comparator) error {
 	n := len(a)
 	if n <= 12 {
 		// Insertion sort for short runs.
 		for i := 1; i < n; i++ {
 			for j := i; j > 0; j-- {
-				c, err := m.compare(cmp, a[j-1], a[j])
+				c, err := m.cmp(cmp, a[j-1], a[j])
 				if err != nil {
 					return err
 				}
@@ -475,7 +524,7 @@ func (m *Machine) mergeSort(a, tmp []Value, cmp Value) error {
 		return err
 	}
 	// Already ordered halves need no merge.
-	c, err := m.compare(cmp, a[mid-1], a[mid])
+	c, err := m.cmp(cmp, a[mid-1], a[mid])
 	if err != nil {
 		return err
 	}
@@ -485,7 +534,7 @@ func (m *Machine) mergeSort(a, tmp []Value, cmp Value) error {
 	copy(tmp, a)
 	i, j, k := 0, mid, 0
 	for i < mid && j < n {
-		c, err := m.compare(cmp, tmp[i], tmp[j])
+		c, err := m.cmp(cmp, tmp[i], tmp[j])
 		if err != nil {
 			return err
 		}

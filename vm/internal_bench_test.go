@@ -146,3 +146,44 @@ func BenchmarkVMInternalLuaFibIter(b *testing.B) {
 	benchLua(b, `function fib(n) local a, b = 0, 1 for i = 0, n-1 do local t = a + b a = b b = t end return a end
 function run() local s = 0 for k = 1, 10000 do s = s + fib(30) end return s end`, "run")
 }
+
+func BenchmarkVMInternalLuaTick(b *testing.B) {
+	L := lua.NewState()
+	defer L.Close()
+	if err := L.DoString(`
+fast, slow, init, prev = 0, 0, false, 0
+function onTick(price)
+  if not init then fast = price; slow = price; init = true; return 0 end
+  fast = fast + 0.2 * (price - fast)
+  slow = slow + 0.05 * (price - slow)
+  local d = fast - slow
+  local sig = 0
+  if d > 0 and prev <= 0 then sig = 1 elseif d < 0 and prev >= 0 then sig = -1 end
+  prev = d
+  return sig
+end`); err != nil {
+		b.Fatal(err)
+	}
+	f := L.GetGlobal("onTick")
+	price := 100.0
+	b.ResetTimer()
+	start := cpuNow()
+	for i := 0; i < b.N; i++ {
+		price += float64(i%7) - 3
+		if err := L.CallByParam(lua.P{Fn: f, NRet: 1, Protect: true}, lua.LNumber(price)); err != nil {
+			b.Fatal(err)
+		}
+		L.Pop(1)
+	}
+	reportCPU(b, start)
+}
+
+func BenchmarkVMInternalLuaSort(b *testing.B) {
+	benchLua(b, `function run()
+  local a = {}
+  local x = 12345
+  for i = 1, 10000 do x = (x * 16807) % 2147483647; a[i] = x / 2147483647 end
+  table.sort(a, function(p, q) return p < q end)
+  return a[1]
+end`, "run")
+}
