@@ -288,8 +288,8 @@ func runProperty(rt *rapid.T, stats *propStats) {
 	// Weights: orders dominate, the kill switch is rare so that there is
 	// trading to check between halts.
 	weights := map[string]int{
-		"order": 12, "fill": 5, "cancel": 2, "venueReject": 1, "book": 5,
-		"noBook": 1, "advance": 6, "kill": 1, "reducing": 1, "resume": 2, "cancels": 2,
+		"order": 16, "fill": 5, "cancel": 2, "venueReject": 1, "book": 5,
+		"noBook": 1, "advance": 6, "kill": 1, "reducing": 1, "resume": 5, "cancels": 2,
 	}
 	var deck []string
 	for _, name := range slices.Sorted(maps.Keys(weights)) {
