@@ -110,7 +110,7 @@ type Limits struct {
 	LogQuiet         int64 // nanoseconds
 }
 
-// errField is the error for a field that must be positive.
+// errNotPositive is the error for a field that must be positive.
 var errNotPositive = errors.New("must be positive")
 
 // validate checks the instrument's rules.

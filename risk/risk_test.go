@@ -538,6 +538,16 @@ func TestDailyLossRollsAtMidnight(t *testing.T) {
 	}
 }
 
+func TestSetStateUnknown(t *testing.T) {
+	c := newChecker(t, nil)
+	if err := c.SetState(Halted + 1); err == nil {
+		t.Fatal("SetState accepted an unknown state")
+	}
+	if c.State() != Active {
+		t.Errorf("state %v after a refused SetState", c.State())
+	}
+}
+
 func TestKillSwitch(t *testing.T) {
 	c := newChecker(t, nil)
 	b := newBook("60000.00", "60000.02", t0)
