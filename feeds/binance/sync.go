@@ -8,28 +8,33 @@ import (
 )
 
 // The rules Sync implements are Binance's "How to manage a local order book
-// correctly", as published:
+// correctly", as published today (looked up 2026-11; the spot text was
+// corrected on 2025-11-12, binance/binance-spot-api-docs pull 383):
 //
-// Spot (binance-spot-api-docs, web-socket-streams.md, corrected by
-// github.com/binance/binance-spot-api-docs pull 383): buffer the events;
-// get a snapshot; if its lastUpdateId is older than the buffered events,
-// fetch it again; discard buffered events with u <= lastUpdateId; then, for
-// every event, ignore it if u <= the book's update id, and if U > the book's
-// update id + 1 something went wrong: discard the book and start again. So
-// the first applied event bridges (U <= lastUpdateId+1 <= u) and each later
-// one continues the previous (U == previous u + 1).
+// Spot (web-socket-streams.md, "Diff. Depth Stream"): buffer the events,
+// noting the U of the first; get a snapshot; if its lastUpdateId is older
+// than that U, fetch it again; discard buffered events with
+// u <= lastUpdateId; then, for every event, ignore it if u <= the book's
+// update id, and if U > the book's update id + 1 "something went wrong":
+// discard the book and start again. So the first applied event bridges
+// (U <= lastUpdateId+1 <= u) and each later one continues the previous
+// (U == previous u + 1; an event overlapping the book, U <= id < u, is
+// applied as the procedure says).
 //
 // USD-M futures (developers.binance.com/docs/derivatives/usds-margined-futures/
 // websocket-market-streams/How-to-manage-a-local-order-book-correctly): drop
 // events with u < lastUpdateId; the first processed event has
 // U <= lastUpdateId <= u; afterwards each event's pu equals the previous
 // event's u, otherwise initialize again from the snapshot step. Futures update
-// ids are not contiguous between events, which is why pu exists.
+// ids are not contiguous between events, which is why pu exists. An event
+// with u <= the book's id is a duplicate and is ignored, as on spot.
 //
-// "Snapshot older than the buffered events" is the first event that is not
-// dropped failing to bridge: its U is past lastUpdateId+1 (spot) or
+// A snapshot "older than the buffered events" is detected by the first event
+// not dropped failing to bridge it: its U is past lastUpdateId+1 (spot) or
 // lastUpdateId (futures), so the updates in between are lost and no later
-// event can bring them back.
+// event can bring them back. This is the spot text's "lastUpdateId < U"
+// check made exact: a first U of exactly lastUpdateId+1 bridges and needs
+// no new snapshot.
 
 // SyncState is where a Sync stands in the procedure.
 type SyncState uint8
