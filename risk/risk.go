@@ -18,7 +18,8 @@
 // sends nothing itself: it tells the engine which orders to cancel.
 //
 // A Checker belongs to the engine's tick goroutine. The only methods safe
-// from other goroutines are Halt (the kill switch), State and Rejections.
+// from other goroutines are Halt (the kill switch), State, Rejections and
+// RejectionCounts.
 package risk
 
 import (
