@@ -98,6 +98,21 @@ func TestZeroAllocs(t *testing.T) {
 			}
 		})
 	}
+	t.Run("Check reject logged", func(t *testing.T) {
+		// With a 1 ns quiet period every rejection starts a new burst and
+		// writes a line: the logging path itself must not allocate.
+		var w countingWriter
+		lc := newChecker(t, func(c *Config) { c.LogQuiet = 1; c.Logger = zerolog.New(&w) })
+		n := testing.AllocsPerRun(1000, func() {
+			now += 1000
+			if r := lc.Check(bad, b, now); r != ReasonTick {
+				t.Fatalf("reject: %v", r)
+			}
+		})
+		if n != 0 || w.lines < 1000 {
+			t.Errorf("%v allocs per run, %d lines", n, w.lines)
+		}
+	})
 	t.Run("Cancels", func(t *testing.T) {
 		n := testing.AllocsPerRun(100, func() {
 			c.Halt(ReasonHalted)
@@ -200,4 +215,12 @@ func reportCPU(b *testing.B, cpu testdata.CPUTimer) {
 	if d, ok := cpu.Stop(); ok && b.N > 0 {
 		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
+}
+
+// countingWriter counts the lines zerolog writes, without keeping them.
+type countingWriter struct{ lines int }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.lines++
+	return len(p), nil
 }
