@@ -198,7 +198,7 @@ func TestRealRecordings(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s: %d bookTicker/depth pairs checked, %d disagree; %d applied depth events, %d bookTickers",
+			t.Logf("%s: %d bookTicker/depth pairs checked, %d disagree; %d applied depth events, %d distinct bookTicker u",
 				tt.file, pairs, bad, len(tops), len(tickers))
 			if pairs < 100 {
 				t.Errorf("only %d pairs to cross-check, want at least 100", pairs)
