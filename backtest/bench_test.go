@@ -2,13 +2,17 @@ package backtest
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"syscall"
 	"testing"
 
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 // gunzip decompresses the file into io.Discard: the floor of any replay of it.
@@ -89,4 +93,43 @@ func BenchmarkBacktestVsGunzip(b *testing.B) {
 	b.ReportMetric(float64(bt)/float64(gz), "x-gunzip")
 	b.ReportMetric(float64(gz)/float64(b.N)/1e6, "gunzip-cpu-ms")
 	b.ReportMetric(float64(bt)/float64(b.N)/1e6, "backtest-cpu-ms")
+}
+
+// BenchmarkFloors measures what any replay of the file through two books must pay: the
+// recording reader alone (gunzip and line framing), then with one binance.Feed
+// (decode, sync, book: the engine's side), then with two (the exchange's side too).
+// The backtest's own cost is what BenchmarkBacktestSpot adds to the last.
+func BenchmarkFloors(b *testing.B) {
+	path := testdata.SharedData(b, spotFile)
+	for _, feeds := range []int{0, 1, 2} {
+		b.Run(fmt.Sprintf("feeds=%d", feeds), func(b *testing.B) {
+			start := cpuClock()
+			for b.Loop() {
+				r, err := recording.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var fs []*binance.Feed
+				for i := 0; i < feeds; i++ {
+					ec := spotEngine()
+					f, err := binance.NewFeed(binance.Spot, binance.Instrument{Symbol: "BTCUSDT", PriceScale: ec.Instrument.PriceScale, QtyScale: ec.Instrument.QtyScale}, orderbook.New(8192), binance.SyncConfig{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					fs = append(fs, f)
+				}
+				for {
+					rec, err := r.Next()
+					if err != nil {
+						break
+					}
+					for _, f := range fs {
+						_, _ = f.Handle(rec.Frame, rec.Local)
+					}
+				}
+				r.Close()
+			}
+			b.ReportMetric(float64(cpuClock()-start)/float64(b.N)/1e6, "cpu-ms/op")
+		})
+	}
 }

@@ -266,10 +266,15 @@ func (r *replay) read() (bool, error) {
 	return true, nil
 }
 
+// eventTimeWindow is how far into a frame eventTime looks: Binance puts "e" and "E"
+// first in every event, so a frame without "E" in its first bytes (a bookTicker, a
+// 40 kB REST snapshot) is not scanned to its end.
+const eventTimeWindow = 192
+
 // eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
 // in ns. Frames without one (spot bookTicker, REST snapshots) report false.
 func eventTime(frame []byte) (int64, bool) {
-	i := bytes.Index(frame, []byte(`"E":`))
+	i := bytes.Index(frame[:min(len(frame), eventTimeWindow)], []byte(`"E":`))
 	if i < 0 {
 		return 0, false
 	}
