@@ -274,9 +274,19 @@ const eventTimeWindow = 192
 // eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
 // in ns. Frames without one (spot bookTicker, REST snapshots) report false.
 func eventTime(frame []byte) (int64, bool) {
-	i := bytes.Index(frame[:min(len(frame), eventTimeWindow)], []byte(`"E":`))
-	if i < 0 {
-		return 0, false
+	w := frame[:min(len(frame), eventTimeWindow)]
+	i := -1
+	for from := 0; ; {
+		j := bytes.IndexByte(w[from:], 'E') // rarer than '"' in a frame's head
+		if j < 0 {
+			return 0, false
+		}
+		j += from
+		if j > 0 && j+2 < len(w) && w[j-1] == '"' && w[j+1] == '"' && w[j+2] == ':' {
+			i = j - 1
+			break
+		}
+		from = j + 1
 	}
 	var v int64
 	j := i + 4
