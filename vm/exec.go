@@ -42,7 +42,7 @@ func (m *Machine) fail(err error) error {
 // back to the machine only around operations that may call out (calls, allocation, host
 // functions, errors). Fixed-size instructions cost one bounds check per dispatch, and the
 // dense switch on a byte opcode compiles to a jump table.
-func (m *Machine) run(base int) (Value, error) {
+func (m *Machine) run() (Value, error) {
 	// Few variables live across the loop, so that they stay in registers: everything
 	// else is reloaded from the machine in the (rarer) instructions that need it.
 	consts := m.prog.consts
@@ -57,7 +57,7 @@ func (m *Machine) run(base int) (Value, error) {
 
 loop:
 	for {
-		in := code[pc]
+		in := &code[pc]
 		pc++
 		var err error
 		switch in.Op {
@@ -395,7 +395,7 @@ loop:
 			sp = bp
 			stack[(sp-1)&stackMask] = r
 			m.fp--
-			if m.fp == base {
+			if m.frames[m.fp].exit {
 				m.sp = sp
 				return r, nil
 			}
@@ -646,19 +646,32 @@ loop:
 				return Undefined, m.fail(err)
 			}
 			stack[(bp+int(in.C))&stackMask] = r
-		case bytecode.ADDTOL:
+		case bytecode.ADDTOL, bytecode.SUBTOL, bytecode.ADDTOG, bytecode.SUBTOG:
 			sp--
-			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp)&stackMask]
+			var p *Value
+			if in.Op == bytecode.ADDTOL || in.Op == bytecode.SUBTOL {
+				p = &stack[(bp+int(in.A))&stackMask]
+			} else {
+				p = &m.globals[in.A]
+			}
+			v := stack[(sp)&stackMask]
 			if p.IsNumber() && v.IsNumber() {
-				*p = Value{math.Float64bits(p.num() + v.num())}
+				if in.Op == bytecode.ADDTOL || in.Op == bytecode.ADDTOG {
+					*p = Value{math.Float64bits(p.num() + v.num())}
+				} else {
+					*p = Value{math.Float64bits(p.num() - v.num())}
+				}
 				continue
 			}
 			m.save(pc, sp+1)
-			var r Value
-			if r, err = m.addSlow(*p, v); err != nil {
+			if in.Op == bytecode.SUBTOL || in.Op == bytecode.SUBTOG {
+				return Undefined, m.fail(m.arithError("-", *p, v))
+			}
+			r, err := m.addSlow(*p, v)
+			if err != nil {
 				return Undefined, m.fail(err)
 			}
-			stack[(bp+int(in.A))&stackMask] = r
+			*p = r
 		case bytecode.FORINC:
 			p := &stack[(bp+int(in.A))&stackMask]
 			if !p.IsNumber() {

@@ -187,3 +187,18 @@ func BenchmarkVMInternalLuaSort(b *testing.B) {
   return a[1]
 end`, "run")
 }
+
+// BenchmarkVMInternalCallOverhead measures a Go -> script call of an identity function.
+func BenchmarkVMInternalCallOverhead(b *testing.B) {
+	m := benchProgram(b, `function id(x) { return x; }`)
+	f, _ := m.Func("id")
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuNow()
+	for i := 0; i < b.N; i++ {
+		if _, err := m.Call(f, Number(1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, start)
+}

@@ -44,6 +44,9 @@ type frame struct {
 	pc  int32
 	bp  int32
 	clo int32 // closure handle, or -1
+	// exit makes the interpreter loop return when this frame returns: it marks frames
+	// entered from Go (Run, Call, sort comparators).
+	exit bool
 }
 
 // Machine runs a Program. A Machine is used by one goroutine at a time; it owns its value
@@ -217,11 +220,11 @@ func (m *Machine) Run() (err error) {
 	for i := 1; i <= main.NumSlots; i++ {
 		m.stack[i] = Undefined
 	}
-	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: 1, clo: -1}
+	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: 1, clo: -1, exit: true}
 	m.fp = 1
 	m.sp = 1 + main.NumSlots
 	m.running++
-	_, err = m.run(0)
+	_, err = m.run()
 	m.running--
 	m.reset()
 	if err == nil && m.gcDue {
@@ -310,7 +313,8 @@ func (m *Machine) callValue(argc, base int) (Value, error) {
 	if err := m.pushFrame(fidx, clo, argc); err != nil {
 		return Undefined, err
 	}
-	return m.run(base)
+	m.frames[m.fp-1].exit = true
+	return m.run()
 }
 
 // pushFrame enters function fidx whose callee value and argc arguments are on top of the

@@ -128,6 +128,9 @@ const (
 	ADDLLS // A, B, C=slots: L[C] = L[A] + L[B]
 	SUBLLS // A, B, C=slots: L[C] = L[A] - L[B]
 	MULLLS // A, B, C=slots: L[C] = L[A] * L[B]
+	SUBTOL // A=slot: v -> ; L[A] = L[A] - v
+	ADDTOG // A=global: v -> ; G[A] = G[A] + v
+	SUBTOG // A=global: v -> ; G[A] = G[A] - v
 	NumOps
 )
 
@@ -147,7 +150,7 @@ var opNames = [...]string{
 	SUBLL: "SUBLL", MULLL: "MULLL", JNLTLK: "JNLTLK", JNLELK: "JNLELK", JNGTLK: "JNGTLK",
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
-	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS",
+	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS", SUBTOL: "SUBTOL", ADDTOG: "ADDTOG", SUBTOG: "SUBTOG",
 }
 
 // String returns the opcode's mnemonic.

@@ -146,6 +146,7 @@ var stackEffect = [bytecode.NumOps]int{
 	bytecode.CLOSURE: 1, bytecode.SETPROP: -1, bytecode.GETIDX: -1, bytecode.SETIDX: -2,
 	bytecode.UPDL: 1, bytecode.UPDC: 1, bytecode.UPDU: 1, bytecode.UPDG: 1, bytecode.UPDIDX: -1,
 	bytecode.FORNEXT: 1, bytecode.RET: -1, bytecode.LOADSELF: 1,
+	bytecode.ADDTOL: -1, bytecode.SUBTOL: -1, bytecode.ADDTOG: -1, bytecode.SUBTOG: -1,
 }
 
 func (c *compiler) emit(pos token.Pos, op bytecode.Op, a, b, cc int32) int {

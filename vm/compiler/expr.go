@@ -288,6 +288,62 @@ func (c *compiler) binary(x *ast.BinaryExpr) {
 	c.emit(x.OpPos, binOps[x.Op], 0, 0, 0)
 }
 
+// accumulate compiles the statement x += e or x -= e on a plain local or a global as
+// e; ADDTO x when e cannot observe or change x (no calls, assignments or updates): the
+// accumulation then takes one instruction instead of three (onTick's moving averages).
+func (c *compiler) accumulate(t *ast.Ident, x *ast.AssignExpr) bool {
+	if (x.Op != token.ADDASSIGN && x.Op != token.SUBASSIGN) || t.Obj == nil || !pure(x.Value) {
+		return false
+	}
+	var op bytecode.Op
+	switch {
+	case t.Obj.Kind == ast.Global && x.Op == token.ADDASSIGN:
+		op = bytecode.ADDTOG
+	case t.Obj.Kind == ast.Global:
+		op = bytecode.SUBTOG
+	case t.Obj.Kind == ast.Local && t.Upval < 0 && !t.Obj.Captured && x.Op == token.ADDASSIGN:
+		op = bytecode.ADDTOL
+	case t.Obj.Kind == ast.Local && t.Upval < 0 && !t.Obj.Captured:
+		op = bytecode.SUBTOL
+	default:
+		return false
+	}
+	c.expr(x.Value)
+	c.emit(x.OpPos, op, int32(t.Obj.Slot), 0, 0)
+	return true
+}
+
+// pure reports expressions whose evaluation cannot run script code or assign.
+func pure(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.NumberLit, *ast.StringLit, *ast.BoolLit, *ast.NullLit, *ast.Ident:
+		return true
+	case *ast.ParenExpr:
+		return pure(x.X)
+	case *ast.UnaryExpr:
+		return pure(x.X)
+	case *ast.BinaryExpr:
+		return pure(x.X) && pure(x.Y)
+	case *ast.CondExpr:
+		return pure(x.Test) && pure(x.Then) && pure(x.Else)
+	case *ast.MemberExpr:
+		if id, ok := ast.Unparen(x.X).(*ast.Ident); ok && id.Obj != nil && (id.Obj.Kind == ast.Builtin || id.Obj.Kind == ast.HostObj) {
+			return false
+		}
+		return pure(x.X)
+	case *ast.IndexExpr:
+		return pure(x.X) && pure(x.Index)
+	case *ast.TemplateLit:
+		for _, e := range x.Exprs {
+			if !pure(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // logicalOp returns the keep-and-jump opcode of a logical compound assignment.
 func logicalOp(op token.Kind) (bytecode.Op, bool) {
 	switch op {
@@ -318,6 +374,9 @@ func (c *compiler) assign(x *ast.AssignExpr, need bool) {
 	}
 	switch t := ast.Unparen(x.Target).(type) {
 	case *ast.Ident:
+		if !need && c.accumulate(t, x) {
+			return
+		}
 		if compound {
 			c.load(t)
 		}
