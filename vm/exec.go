@@ -720,6 +720,32 @@ loop:
 			} else {
 				pc = int(head.C)
 			}
+		case bytecode.MOVLK:
+			stack[(bp+int(in.A))&stackMask] = consts[in.B]
+		case bytecode.LOADLK:
+			stack[(sp)&stackMask] = stack[(bp+int(in.A))&stackMask]
+			stack[(sp+1)&stackMask] = consts[in.B]
+			sp += 2
+		case bytecode.LOADKL:
+			stack[(sp)&stackMask] = consts[in.A]
+			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
+			sp += 2
+		case bytecode.LOADGK:
+			stack[(sp)&stackMask] = m.globals[in.A]
+			stack[(sp+1)&stackMask] = consts[in.B]
+			sp += 2
+		case bytecode.LOADLG:
+			stack[(sp)&stackMask] = stack[(bp+int(in.A))&stackMask]
+			stack[(sp+1)&stackMask] = m.globals[in.B]
+			sp += 2
+		case bytecode.LOADGL:
+			stack[(sp)&stackMask] = m.globals[in.A]
+			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
+			sp += 2
+		case bytecode.LOADGG:
+			stack[(sp)&stackMask] = m.globals[in.A]
+			stack[(sp+1)&stackMask] = m.globals[in.B]
+			sp += 2
 		case bytecode.LOADSELF:
 			stack[(sp)&stackMask] = stack[(bp-1)&stackMask]
 			sp++

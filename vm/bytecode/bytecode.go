@@ -131,6 +131,13 @@ const (
 	SUBTOL // A=slot: v -> ; L[A] = L[A] - v
 	ADDTOG // A=global: v -> ; G[A] = G[A] + v
 	SUBTOG // A=global: v -> ; G[A] = G[A] - v
+	MOVLK  // A=slot, B=const: L[A] = K[B]
+	LOADLK // A=slot, B=const: -> L[A] K[B]
+	LOADKL // A=const, B=slot: -> K[A] L[B]
+	LOADGK // A=global, B=const: -> G[A] K[B]
+	LOADLG // A=slot, B=global: -> L[A] G[B]
+	LOADGL // A=global, B=slot: -> G[A] L[B]
+	LOADGG // A, B=globals: -> G[A] G[B]
 	NumOps
 )
 
@@ -151,6 +158,7 @@ var opNames = [...]string{
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
 	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS", SUBTOL: "SUBTOL", ADDTOG: "ADDTOG", SUBTOG: "SUBTOG",
+	MOVLK: "MOVLK", LOADLK: "LOADLK", LOADKL: "LOADKL", LOADGK: "LOADGK", LOADLG: "LOADLG", LOADGL: "LOADGL", LOADGG: "LOADGG",
 }
 
 // String returns the opcode's mnemonic.

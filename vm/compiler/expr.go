@@ -57,6 +57,10 @@ func (c *compiler) expr(x ast.Expr) {
 		}
 		c.expr(x.List[len(x.List)-1])
 	case *ast.UnaryExpr:
+		if n, ok := ast.Unparen(x.X).(*ast.NumberLit); ok && x.Op == token.SUB {
+			c.emit(x.OpPos, bytecode.CONST, c.numConst(-n.Value), 0, 0) // fold -1 into a constant
+			return
+		}
 		if x.Op == token.TYPEOF {
 			if t, ok := c.staticTypeof(x.X); ok {
 				c.emit(x.OpPos, bytecode.CONST, c.strConst(t), 0, 0)

@@ -35,6 +35,7 @@ var rules = []rule{
 	single(fuseMove),             // opt_move.go
 	single(fuseReturnLocal),      // opt_move.go
 	single(fuseLoad2),            // opt_move.go
+	single(fuseLoadPair),         // opt_move.go
 }
 
 // optimize rewrites f.Code with superinstructions, never fusing across a jump target,
