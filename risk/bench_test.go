@@ -41,6 +41,9 @@ func benchChecker(tb testing.TB, working int) (*Checker, *orderbook.Book) {
 // accepting and rejecting (including logging while a burst is suppressed),
 // OnFill, OnCancel, Mark and Cancels into a reused buffer.
 func TestZeroAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under -race")
+	}
 	c, b := benchChecker(t, 16)
 	o := &Order{ID: 1, Side: orderbook.Bid, Price: v("60000.00"), Qty: v("0.001")}
 	bad := &Order{ID: 1, Side: orderbook.Bid, Price: v("60000.005"), Qty: v("0.001")}
