@@ -216,7 +216,8 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
 	row := func(name, format string, a ...any) {
-		fmt.Fprintf(bw, "%-16s %s\n", name, fmt.Sprintf(format, a...))
+		line := fmt.Sprintf("%-16s %s", name, fmt.Sprintf(format, a...))
+		fmt.Fprintln(bw, strings.TrimRight(line, " "))
 	}
 	names := make([]string, len(files))
 	for i, f := range files {
