@@ -383,3 +383,31 @@ func TestInspectGap(t *testing.T) {
 		t.Error("book printed an invalid book")
 	}
 }
+
+// TestInspectUSDM checks detection on the futures recording: venue from
+// "pu", scales 2 and 3 from the snapshot, and a clean sync.
+func TestInspectUSDM(t *testing.T) {
+	path := testdata.SharedData(t, "binance-usdm-btcusdt-20240808.gz")
+	var stdout, stderr bytes.Buffer
+	if code := runInspect([]string{path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for label, want := range map[string]int{
+		"btcusdt@depth@0ms":  6551,
+		"btcusdt@trade":      21313,
+		"btcusdt@bookTicker": 66089,
+		"(snapshot)":         1,
+		"applied":            6547,
+		"dropped":            4,
+		"gaps":               0,
+		"resyncs":            0,
+	} {
+		if got := field(t, out, label); got != want {
+			t.Errorf("%s = %d, want %d", label, got, want)
+		}
+	}
+	if !strings.Contains(out, "venue            usdm, symbol BTCUSDT, price scale 2, qty scale 3") {
+		t.Errorf("venue not detected:\n%s", out)
+	}
+}
