@@ -30,6 +30,8 @@ func commands() map[string]command {
 		"inspect":  {runInspect, "inspect FILE...          summarize recordings: streams, counts, book sync, latency"},
 		"book":     {runBook, "book FILE... [--depth N] [--format csv|jsonl]   print the book after every depth event"},
 		"config":   {runConfig, "config check FILE        validate a configuration file"},
+		"sim":      {runSim, "sim [flags]              serve the local exchange on 127.0.0.1 (market data and order entry)"},
+		"record":   {runRecord, "record [flags]           record a venue's feed to files in the recorded format"},
 		"backtest": {runBacktest, "backtest [--config FILE] [flags]   replay recordings through a strategy against a simulated exchange"},
 	}
 }
