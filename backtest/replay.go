@@ -39,6 +39,9 @@ type Config struct {
 	InitialBalance decimal.Decimal
 	// EquityInterval is the data-time period of the equity samples; 0 means 1s.
 	EquityInterval time.Duration
+	// StartState is the risk layer's state at the start (config's risk.start_state);
+	// the zero value is risk.Active.
+	StartState risk.State
 	// MaxFeedLatency caps the feed latency read from the recording (local receive time
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
@@ -182,6 +185,11 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	eng, err := engine.New(ec, cfg.Strategy, ex)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	if cfg.StartState != risk.Active {
+		if err := eng.Risk().SetState(cfg.StartState); err != nil {
+			return nil, fmt.Errorf("backtest: risk start state: %w", err)
+		}
 	}
 	cfg.Latency = lat
 	r := &replay{

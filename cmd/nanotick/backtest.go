@@ -407,6 +407,12 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		InitialBalance: decimal.RequireFromString("10000"),
 		EquityInterval: config.DefaultEquityInterval,
 	}}
+	switch r.StartState {
+	case config.StateReducing:
+		s.bt.StartState = risk.Reducing
+	case config.StateHalted:
+		s.bt.StartState = risk.Halted
+	}
 	if b := c.Backtest; b != nil {
 		s.bt.Data = b.Data
 		s.orderLatency, s.responseLatency, s.latencyFile = b.OrderLatency, b.ResponseLatency, b.LatencyFile

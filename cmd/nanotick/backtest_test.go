@@ -284,3 +284,22 @@ func TestBacktestLatencyFile(t *testing.T) {
 		t.Errorf("latency %q", r.Settings.Latency)
 	}
 }
+
+func TestBacktestStartStateHalted(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	abs, err := filepath.Abs(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(btConfig, "DATA", filepath.ToSlash(abs), 1)
+	text = strings.Replace(text, "max_drawdown = \"300\"\n", "max_drawdown = \"300\"\nstart_state = \"halted\"\n", 1)
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runBT(t, "--config", writeConfig(t, text), "--json", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, b := readReport(t, out)
+	if r.Orders.Sent != 0 || !strings.Contains(string(b), `"reason": "halted"`) {
+		t.Errorf("a halted start sent %d orders; report:\n%.600s", r.Orders.Sent, b)
+	}
+}
