@@ -1,0 +1,3 @@
+let a = 0;
+let b = (a++, a++, a * 10);
+console.log(a, b);
