@@ -2,12 +2,12 @@ package risk
 
 import (
 	"maps"
+	"math"
 	"math/big"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
@@ -31,6 +31,7 @@ type model struct {
 	maxDailyLoss, maxDrawdown             int64
 
 	now  int64
+	hw   int64 // the highest clock Check has seen: the clock may step back
 	book struct {
 		present, synced bool
 		bid, ask        int64 // 0: side empty
@@ -61,7 +62,8 @@ type modelOrder struct {
 }
 
 type acceptRec struct {
-	at         int64
+	at         int64 // the clock at the accept
+	hw         int64 // the clock's high-water mark at the accept
 	side       orderbook.Side
 	price, qty int64
 }
@@ -171,6 +173,7 @@ func runProperty(rt *rapid.T, stats *propStats) {
 	}
 	// Start just before a UTC midnight so that some runs cross it.
 	m.now = (t0/dayNanos+1)*dayNanos - ri(0, 20).Draw(rt, "toMidnight")*sec
+	m.hw = math.MinInt64 // the first Check sets it
 	book := orderbook.New(4)
 	m.setBook(book, 100_000, 100_050, true, true)
 	m.markAt(c, book)
@@ -245,9 +248,12 @@ func runProperty(rt *rapid.T, stats *propStats) {
 			switch rapid.IntRange(0, 9).Draw(rt, "jump") {
 			case 9:
 				m.now += ri(1, 3600).Draw(rt, "secs") * sec
+			case 8: // a replay glitch or an NTP step back
+				m.now -= ri(1, 1000).Draw(rt, "backMs") * ms
 			default:
 				m.now += ri(0, 400).Draw(rt, "ms") * ms
 			}
+
 			if rapid.Bool().Draw(rt, "markAfter") {
 				m.markAt(c, book)
 			}
@@ -304,6 +310,7 @@ func runProperty(rt *rapid.T, stats *propStats) {
 		// HALTED lets nothing through: probe with an order whenever the
 		// model says halted.
 		if m.killed || m.loss == lossYes {
+			m.hw = max(m.hw, m.now)
 			r := c.Check(&Order{ID: 1 << 62, Side: orderbook.Bid, Price: m.inst.Tick, Qty: m.inst.MinQty}, m.bookArg(book), m.now)
 			if r == ReasonOK {
 				rt.Fatalf("halted (killed %v, loss %v) accepted an order", m.killed, m.loss)
@@ -511,6 +518,7 @@ func (m *model) order(rt *rapid.T, c *Checker, b *orderbook.Book) {
 	case 13:
 		o.Side = orderbook.Side(rapid.IntRange(2, 255).Draw(rt, "badSide"))
 	}
+	m.hw = max(m.hw, m.now) // Check refills the bucket up to now
 	r := c.Check(o, m.bookArg(b), m.now)
 	m.stats.reasons[r]++
 	if o.ID == m.nextID {
@@ -523,7 +531,7 @@ func (m *model) order(rt *rapid.T, c *Checker, b *orderbook.Book) {
 	m.stats.accepts++
 	m.accepted(rt, o)
 	m.working[o.ID] = &modelOrder{side: o.Side, price: o.Price, rem: o.Qty}
-	m.accepts = append(m.accepts, acceptRec{at: m.now, side: o.Side, price: o.Price, qty: o.Qty})
+	m.accepts = append(m.accepts, acceptRec{at: m.now, hw: m.hw, side: o.Side, price: o.Price, qty: o.Qty})
 }
 
 // accepted fails the test if an accepted order breaks any rule.
@@ -584,10 +592,16 @@ func (m *model) accepted(rt *rapid.T, o *Order) {
 	// burst + rate × length orders.
 	for i, a := range m.accepts {
 		count := int64(len(m.accepts) - i + 1)
-		if (count-m.burst)*tokenUnit > m.rateMilli*(m.now-a.at) {
+		// Time that goes backwards earns nothing: only the high-water
+		// mark's progress refills.
+		if (count-m.burst)*tokenUnit > m.rateMilli*(m.hw-a.hw) {
 			fail("order rate")
 		}
-		if a.side == o.Side && a.price == o.Price && a.qty == o.Qty && m.now-a.at < m.dupWindow {
+		// The duplicate check remembers the last dupRing accepts (its
+		// documented capacity); within the window, including a clock
+		// that went back, none of them may repeat.
+		if len(m.accepts)-i <= dupRing &&
+			a.side == o.Side && a.price == o.Price && a.qty == o.Qty && m.now-a.at < m.dupWindow {
 			fail("duplicate window")
 		}
 	}
@@ -679,14 +693,9 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 			bad()
 		}
 	case ReasonRateLimit:
-		// A full bucket always has a token: with no accept in the last
-		// burst / rate seconds, the bucket is full.
-		if len(m.accepts) == 0 {
-			bad()
-		}
-		if last := m.accepts[len(m.accepts)-1]; big.NewInt(m.now-last.at).Cmp(
-			new(big.Int).Div(big.NewInt(m.burst*tokenUnit), big.NewInt(m.rateMilli))) > 0 &&
-			m.now-m.accepts[0].at > 0 && len(m.accepts) > 0 && m.fullBucket() {
+		// The bucket starts full, and is full again once the clock has
+		// advanced burst / rate past the last accept: then it has a token.
+		if len(m.accepts) == 0 || m.fullBucket() {
 			bad()
 		}
 	case ReasonDuplicate:
@@ -715,11 +724,10 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 	}
 }
 
-// fullBucket reports whether enough time has passed since the last accept
-// for any bucket to be full again.
+// fullBucket reports whether the clock's high-water mark has advanced
+// enough since the last accept for any bucket to be full again.
 func (m *model) fullBucket() bool {
-	last := m.accepts[len(m.accepts)-1].at
-	return (m.now-last)*m.rateMilli >= m.burst*tokenUnit
+	last := m.accepts[len(m.accepts)-1].hw
+	earned := new(big.Int).Mul(big.NewInt(m.hw-last), big.NewInt(m.rateMilli))
+	return earned.Cmp(big.NewInt(m.burst*tokenUnit)) >= 0
 }
-
-var _ = fixed.MulDiv

@@ -172,6 +172,9 @@ func (c *Checker) Check(o *Order, book *orderbook.Book, now int64) Reason {
 		return ReasonHalted
 	}
 	c.observe()
+	// Refill on every call, whatever the outcome, so that the bucket's
+	// notion of time is simply the latest clock Check has seen.
+	c.refill(now)
 	r := c.check(o, book, now)
 	if r == ReasonOK {
 		c.accept(o, now)
@@ -184,8 +187,7 @@ func (c *Checker) Check(o *Order, book *orderbook.Book, now int64) Reason {
 	return r
 }
 
-// check runs the checks in order, cheapest first, and has no side effect
-// except refilling the token bucket.
+// check runs the checks in order, cheapest first, and has no side effect.
 func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	// 1. Trading state.
 	switch c.state {
@@ -268,8 +270,7 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	if len(c.work) >= c.lim.MaxOpenOrders {
 		return ReasonMaxOpenOrders
 	}
-	// 7. Order rate.
-	c.refill(now)
+	// 7. Order rate (the bucket was refilled by Check).
 	if c.tokens < tokenUnit {
 		return ReasonRateLimit
 	}
