@@ -174,12 +174,11 @@ func (m *Machine) Func(name string) (Func, bool) {
 }
 
 // hoistedFunc finds a top-level function declaration's code before Run has executed.
+// Top-level functions never capture (globals are not captured), so the function value
+// needs no closure.
 func (m *Machine) hoistedFunc(name string) (Func, bool) {
-	for i, f := range m.prog.code.Funcs {
-		if i > 0 && f.Name == name && len(f.Captures) == 0 && f.Decl.IsValid() {
-			// Only top-level declarations are globals; they never capture.
-			return Func{mkHandle(tagFunc, uint32(i))}, true
-		}
+	if i, ok := m.prog.code.GlobalFuncCode[name]; ok {
+		return Func{mkHandle(tagFunc, uint32(i))}, true
 	}
 	return Func{}, false
 }

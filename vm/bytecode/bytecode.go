@@ -231,6 +231,9 @@ type Program struct {
 	Globals []string  // global names by slot
 	// GlobalFuncs maps the names of top-level function declarations to their global slot.
 	GlobalFuncs map[string]int
+	// GlobalFuncCode maps the names of top-level function declarations to their index in
+	// Funcs, so a host can call them before the top level has run.
+	GlobalFuncCode map[string]int
 }
 
 // Disassemble returns a readable listing of fn, for tests and debugging.

@@ -64,7 +64,7 @@ type branchCtx struct {
 func Compile(file *ast.File, cfg Config) (*bytecode.Program, []ast.Error) {
 	c := &compiler{
 		cfg:    cfg,
-		prog:   &bytecode.Program{File: file.Name, GlobalFuncs: map[string]int{}},
+		prog:   &bytecode.Program{File: file.Name, GlobalFuncs: map[string]int{}, GlobalFuncCode: map[string]int{}},
 		strIdx: map[string]int{},
 		numIdx: map[uint64]int{},
 		shapes: map[string]int{},
@@ -252,6 +252,9 @@ func (c *compiler) blockEntry(list []ast.Stmt) {
 	for _, s := range list {
 		if d, ok := s.(*ast.FuncDecl); ok {
 			idx := c.function(d.Func, d.Func.Name.Name)
+			if o := d.Func.Name.Obj; o != nil && o.Kind == ast.Global {
+				c.prog.GlobalFuncCode[o.Name] = idx
+			}
 			c.emit(d.Func.FuncPos, bytecode.CLOSURE, int32(idx), 0, 0)
 			c.store(d.Func.Name, d.Func.FuncPos)
 		}
