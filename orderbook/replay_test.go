@@ -217,8 +217,8 @@ func TestRealDepthZeroAllocs(t *testing.T) {
 }
 
 // TestRealDepthProfile logs where the real updates land and how deep the
-// book gets, which is what the choice of data structure rests on. Run with
-// -v to see it.
+// book gets, which is what the choice of data structure rests on (run with
+// -v to see it), and fails if that premise no longer holds.
 func TestRealDepthProfile(t *testing.T) {
 	for _, name := range recordings {
 		d := loadDepth(t, name)
@@ -249,5 +249,11 @@ func TestRealDepthProfile(t *testing.T) {
 		t.Logf("%s: %d level updates, %d deletes (%d of absent levels), deepest side %d levels; "+
 			"by levels above: 0: %d, 1-3: %d, 4-15: %d, 16-63: %d, 64-255: %d, 256+: %d",
 			name, len(d.updates), deletes, absent, maxLen, hist[0], hist[1], hist[2], hist[3], hist[4], hist[5])
+		// Book's chunks rest on this: if most updates landed near the top,
+		// a flat array (sortedEnd in alt_test.go) would be the better choice.
+		if deep := hist[4] + hist[5]; deep < len(d.updates)/2 {
+			t.Errorf("%s: only %d of %d updates land 64 or more levels deep; "+
+				"rerun BenchmarkApplyRealDepth to check the choice of structure", name, deep, len(d.updates))
+		}
 	}
 }
