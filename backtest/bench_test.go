@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
@@ -31,9 +32,10 @@ func gunzip(b *testing.B, path string) {
 	}
 }
 
-func backtestOnce(b *testing.B) *Report {
+func backtestOnce(b *testing.B, prefetch bool) *Report {
 	cfg := spotBacktest(b)
 	cfg.Strategy = marketmaker.New()
+	cfg.Prefetch = prefetch
 	rep, err := Run(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -70,7 +72,7 @@ func BenchmarkBacktestSpot(b *testing.B) {
 	b.ReportAllocs()
 	start := cpuClock()
 	for b.Loop() {
-		frames = backtestOnce(b).Events.Frames
+		frames = backtestOnce(b, false).Events.Frames
 	}
 	cpu := float64(cpuClock() - start)
 	b.ReportMetric(cpu/float64(b.N)/1e6, "cpu-ms/op")
@@ -86,7 +88,7 @@ func BenchmarkBacktestVsGunzip(b *testing.B) {
 		t0 := cpuClock()
 		gunzip(b, path)
 		t1 := cpuClock()
-		backtestOnce(b)
+		backtestOnce(b, false)
 		gz += t1 - t0
 		bt += cpuClock() - t1
 	}
@@ -132,4 +134,23 @@ func BenchmarkFloors(b *testing.B) {
 			b.ReportMetric(float64(cpuClock()-start)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
+}
+
+// BenchmarkBacktestSpotPrefetch is BenchmarkBacktestSpot with the recording read on a
+// second goroutine (run it with -cpu 2), and the wall-time ratio to decompression
+// measured alternately in the same run: what a user with two free cores waits.
+func BenchmarkBacktestSpotPrefetch(b *testing.B) {
+	path := testdata.SharedData(b, spotFile)
+	var gz, bt time.Duration
+	var frames uint64
+	for b.Loop() {
+		t0 := time.Now()
+		gunzip(b, path)
+		t1 := time.Now()
+		frames = backtestOnce(b, true).Events.Frames
+		gz += t1.Sub(t0)
+		bt += time.Since(t1)
+	}
+	b.ReportMetric(bt.Seconds()/gz.Seconds(), "x-gunzip-wall")
+	b.ReportMetric(float64(frames)*float64(b.N)/bt.Seconds(), "frames/s")
 }

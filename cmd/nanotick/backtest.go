@@ -85,6 +85,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -192,6 +193,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-feed-latency must be positive")
 	}
 	s.bt.MaxFeedLatency = *maxFeed
+	s.bt.Prefetch = *prefetch
 	if len(s.bt.Data) == 0 {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}

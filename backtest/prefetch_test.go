@@ -1,0 +1,93 @@
+package backtest
+
+import (
+	"bytes"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/strategy"
+)
+
+func TestPrefetchGivesTheSameReport(t *testing.T) {
+	var out [2][]byte
+	for i, prefetch := range []bool{false, true} {
+		cfg := spotBacktest(t)
+		cfg.Prefetch = prefetch
+		rep, err := Run(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := rep.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b.Bytes()
+	}
+	if !bytes.Equal(out[0], out[1]) {
+		t.Fatal("prefetched and sequential runs differ")
+	}
+}
+
+func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
+	path := testdata.SharedData(t, spotFile)
+	seq, err := recording.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seq.Close()
+	pr, err := recording.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPrefetchSource(pr)
+	defer p.Close()
+	n := 0
+	for {
+		want, werr := seq.Next()
+		local, frame, err := p.Next()
+		if werr != nil || err != nil {
+			if !errors.Is(werr, err) && !(werr != nil && err != nil && werr.Error() == err.Error()) {
+				t.Fatalf("record %d: errors %v and %v", n, werr, err)
+			}
+			break
+		}
+		if local != want.Local || !bytes.Equal(frame, want.Frame) {
+			t.Fatalf("record %d differs", n)
+		}
+		n++
+	}
+	if n != 41249 {
+		t.Errorf("%d records, want 41249", n)
+	}
+	if _, _, err := p.Next(); err == nil {
+		t.Error("Next after the end returned no error")
+	}
+}
+
+// failInit is a strategy that refuses to start.
+type failInit struct{ strategy.Base }
+
+func (failInit) Init(*strategy.Context) error { return errors.New("no") }
+
+func TestPrefetchStopsWhenTheRunFails(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 5; i++ {
+		cfg := spotBacktest(t)
+		cfg.Prefetch = true
+		cfg.Strategy = failInit{}
+		if _, err := Run(cfg); err == nil {
+			t.Fatal("a strategy failing its Init ran")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the failed runs, %d before: the reader goroutine leaked", n, before)
+	}
+}
