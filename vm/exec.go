@@ -720,6 +720,42 @@ loop:
 			} else {
 				pc = int(head.C)
 			}
+		case bytecode.MOV2:
+			stack[(bp+int(in.A>>16))&stackMask] = stack[(bp+int(in.A&0xFFFF))&stackMask]
+			stack[(bp+int(in.B>>16))&stackMask] = stack[(bp+int(in.B&0xFFFF))&stackMask]
+		case bytecode.FORLTK, bytecode.FORLTL:
+			p := &stack[(bp+int(in.A))&stackMask]
+			var lim Value
+			if in.Op == bytecode.FORLTK {
+				lim = consts[in.B]
+			} else {
+				lim = stack[(bp+int(in.B))&stackMask]
+			}
+			if !p.IsNumber() || !lim.IsNumber() {
+				// Let the general path increment and the head report type errors.
+				m.save(pc, sp)
+				r, err := m.addSlow(*p, Number(1))
+				if err != nil {
+					return Undefined, m.fail(err)
+				}
+				*p = r
+				pc = int(in.C)
+				continue
+			}
+			nv := p.num() + 1
+			*p = Value{math.Float64bits(nv)}
+			m.budget--
+			if m.budget <= 0 {
+				m.save(pc, sp)
+				if err = m.safePoint(); err != nil {
+					return Undefined, m.fail(err)
+				}
+			}
+			if nv < lim.num() {
+				pc = int(in.C) + 1
+			} else {
+				pc = int(code[in.C].C)
+			}
 		case bytecode.MOVLK:
 			stack[(bp+int(in.A))&stackMask] = consts[in.B]
 		case bytecode.LOADLK:

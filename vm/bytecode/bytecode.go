@@ -138,6 +138,12 @@ const (
 	LOADLG // A=slot, B=global: -> L[A] G[B]
 	LOADGL // A=global, B=slot: -> G[A] L[B]
 	LOADGG // A, B=globals: -> G[A] G[B]
+	// MOV2 A=dst1<<16|src1, B=dst2<<16|src2: two local moves in sequence (a = b; b = t).
+	MOV2
+	// FORLTK A=slot, B=const limit, C=loop head: L[A] += 1, then continue at C+1 while
+	// L[A] < K[B], else at the head's exit. FORLTL is the same with a local limit slot B.
+	FORLTK
+	FORLTL
 	NumOps
 )
 
@@ -158,7 +164,7 @@ var opNames = [...]string{
 	JNGELK: "JNGELK", JNLTLL: "JNLTLL", JNLELL: "JNLELL", JNGTLL: "JNGTLL", JNGELL: "JNGELL",
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
 	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS", SUBTOL: "SUBTOL", ADDTOG: "ADDTOG", SUBTOG: "SUBTOG",
-	MOVLK: "MOVLK", LOADLK: "LOADLK", LOADKL: "LOADKL", LOADGK: "LOADGK", LOADLG: "LOADLG", LOADGL: "LOADGL", LOADGG: "LOADGG",
+	MOVLK: "MOVLK", LOADLK: "LOADLK", LOADKL: "LOADKL", LOADGK: "LOADGK", LOADLG: "LOADLG", LOADGL: "LOADGL", LOADGG: "LOADGG", MOV2: "MOV2", FORLTK: "FORLTK", FORLTL: "FORLTL",
 }
 
 // String returns the opcode's mnemonic.
@@ -175,7 +181,7 @@ func (op Op) JumpOperand() (operand byte, ok bool) {
 	switch op {
 	case JMP, JMPF, JMPT, JFK, JTK, JNNK, LOOP:
 		return 'A', true
-	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC:
+	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC, FORLTK, FORLTL:
 		return 'C', true
 	}
 	return 0, false

@@ -60,7 +60,9 @@ func TestCodegen(t *testing.T) {
 		{"switch", "function f(x) { switch (x) { case 1: return 1; default: return 2; } }", "f", false, "STOREL LOADL CONST SEQ JMPT JMP"},
 		// Superinstructions.
 		{"opt-cmp-jump", "function f(n) { let s = 0; for (let i = 0; i < 10; i++) s += i; return s; }", "f", true, "JNLTLK"},
-		{"opt-forinc", "function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }", "f", true, "FORINC"},
+		{"opt-forinc", "function f(n) { let s = 0; for (let i = 0; i < n; i += 2) s += i; return s; }", "f", true, "FORINC"},
+		{"opt-forlt", "function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }", "f", true, "FORLTL"},
+		{"opt-mov2", "function f(n) { let a = 0, b = 1; for (let i = 0; i < n; i++) { const t = a + b; a = b; b = t; } return a; }", "f", true, "ADDLLS MOV2 FORLTL"},
 		{"opt-accumulate", "function f(n) { let s = 0; for (let i = 0; i < n; i++) s += i * n; return s; }", "f", true, "MULLL ADDTOL"},
 		{"opt-local-const", "function f(n) { return n - 1; }", "f", true, "SUBLK RET"},
 		{"opt-three-address", "function f(a, b) { const t = a + b; return t; }", "f", true, "ADDLLS RETL"},

@@ -32,6 +32,7 @@ var rules = []rule{
 	single(fuseIncLocal),         // opt_inclocal.go
 	single(fuseLocalConstOp),     // opt_localconst.go
 	single(fuseLocalLocalOp),     // opt_localop.go
+	single(fuseMove2),            // opt_move.go
 	single(fuseMove),             // opt_move.go
 	single(fuseReturnLocal),      // opt_move.go
 	single(fuseLoad2),            // opt_move.go

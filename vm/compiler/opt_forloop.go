@@ -28,5 +28,15 @@ func fuseForLoops(p *bytecode.Program, f *bytecode.Func) {
 			continue
 		}
 		code[i] = bytecode.Instr{Op: bytecode.FORINC, A: inc.A, B: inc.B, C: loop.A}
+		// The commonest loop, i++ while i < limit, gets an instruction that needs no
+		// look at its head: FORLTK or FORLTL.
+		if c := p.Consts[inc.B]; c.Kind == bytecode.ConstNumber && c.Num == 1 {
+			switch head.Op {
+			case bytecode.JNLTLK:
+				code[i] = bytecode.Instr{Op: bytecode.FORLTK, A: inc.A, B: head.B, C: loop.A}
+			case bytecode.JNLTLL:
+				code[i] = bytecode.Instr{Op: bytecode.FORLTL, A: inc.A, B: head.B, C: loop.A}
+			}
+		}
 	}
 }

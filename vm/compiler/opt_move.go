@@ -78,3 +78,22 @@ func startsFusion(p *bytecode.Program, code []bytecode.Instr, i int) bool {
 	_, n := fuseAccumulate(p, code, i)
 	return n > 1
 }
+
+// fuseMove2 rewrites two consecutive local moves (the a = b; b = t of a rotation) into
+// MOV2 when the slots fit in 16 bits.
+func fuseMove2(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
+	m1, n1 := fuseMove(p, code, i)
+	if n1 == 0 || m1.Op != bytecode.MOVLL {
+		return bytecode.Instr{}, 0
+	}
+	m2, n2 := fuseMove(p, code, i+2)
+	if n2 == 0 || m2.Op != bytecode.MOVLL {
+		return bytecode.Instr{}, 0
+	}
+	for _, s := range []int32{m1.A, m1.B, m2.A, m2.B} {
+		if s < 0 || s > 0xFFFF {
+			return bytecode.Instr{}, 0
+		}
+	}
+	return bytecode.Instr{Op: bytecode.MOV2, A: m1.A<<16 | m1.B, B: m2.A<<16 | m2.B}, 4
+}
