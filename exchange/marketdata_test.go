@@ -1,0 +1,92 @@
+package exchange
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nanotick/nanotick/feeds/binance"
+)
+
+// TestMarketDataSync syncs a client's book from the combined streams and the
+// REST snapshot of the synthetic market for a few seconds: the sequence must
+// have no gaps, and every bookTicker must agree with the local book.
+func TestMarketDataSync(t *testing.T) {
+	e := startExchange(t, Config{Seed: 1})
+	res := syncClient(t, e.MarketDataURL(), e.RESTURL(), 3*time.Second)
+	t.Logf("%+v", res)
+	c := res.counters
+	if res.decodeErrs != 0 || res.snapshotErr != nil {
+		t.Errorf("decode errors %d (first %v), snapshot error %v", res.decodeErrs, res.firstErr, res.snapshotErr)
+	}
+	if c.Gaps != 0 || c.Resyncs != 0 || c.Snapshots != 1 || c.Crossed != 0 {
+		t.Errorf("counters %+v: want no gaps, no resyncs, one snapshot, never crossed", c)
+	}
+	if res.state != binance.Live {
+		t.Errorf("state %v, want live", res.state)
+	}
+	if c.Applied < 20 {
+		t.Errorf("%d depth events applied in 3s, want at least 20", c.Applied)
+	}
+	if res.trades == 0 || res.tickers == 0 {
+		t.Errorf("%d trades, %d bookTickers: want some of each", res.trades, res.tickers)
+	}
+	if res.checked < 5 || res.mismatches != 0 {
+		t.Errorf("%d bookTickers cross-checked, %d mismatches", res.checked, res.mismatches)
+	}
+	if res.bookLevels[0] < 200 || res.bookLevels[1] < 200 {
+		t.Errorf("book %v levels deep, want hundreds a side", res.bookLevels)
+	}
+}
+
+// TestRawStreamAndREST checks the single raw stream form, the REST errors
+// and the live SUBSCRIBE request.
+func TestRawStreamAndREST(t *testing.T) {
+	e := startExchange(t, Config{Seed: 2})
+	ws := dial(t, e.MarketDataURL()+"/ws/btcusdt@depth@100ms")
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, msg, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(msg, []byte(`{"e":"depthUpdate","E":`)) {
+		t.Errorf("raw frame %.80s", msg)
+	}
+	if err := ws.WriteMessage(1, []byte(`{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":7}`)); err != nil {
+		t.Fatal(err)
+	}
+	gotReply, gotTrade := false, false
+	for !(gotReply && gotTrade) {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("reply %v, trade %v: %v", gotReply, gotTrade, err)
+		}
+		gotReply = gotReply || string(msg) == `{"result":null,"id":7}`
+		gotTrade = gotTrade || bytes.HasPrefix(msg, []byte(`{"e":"trade"`))
+	}
+
+	tests := []struct {
+		query      string
+		wantStatus int
+		wantPrefix string
+	}{
+		{"symbol=BTCUSDT&limit=5", 200, `{"lastUpdateId":`},
+		{"symbol=ETHUSDT", 400, `{"code":-1121,"msg":"Invalid symbol."}`},
+		{"limit=5", 400, `{"code":-1102,`},
+		{"symbol=BTCUSDT&limit=x", 400, `{"code":-1100,`},
+	}
+	for _, tt := range tests {
+		status, body := getBody(t, e.RESTURL()+"/api/v3/depth?"+tt.query)
+		if status != tt.wantStatus || !strings.HasPrefix(string(body), tt.wantPrefix) {
+			t.Errorf("%s: %d %.100s, want %d %s", tt.query, status, body, tt.wantStatus, tt.wantPrefix)
+		}
+	}
+	_, body := getBody(t, e.RESTURL()+"/api/v3/depth?symbol=BTCUSDT&limit=5")
+	if n := strings.Count(string(body), "],["); n != 8 {
+		t.Errorf("limit=5 snapshot has %d level separators, want 8: %s", n, body)
+	}
+	if status, _ := getBody(t, e.RESTURL()+"/stream?streams=ethusdt@trade"); status != 400 {
+		t.Errorf("unknown stream: status %d, want 400", status)
+	}
+}
