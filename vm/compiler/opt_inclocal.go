@@ -17,6 +17,9 @@ func fuseIncLocal(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.I
 		p.Consts = append(p.Consts, bytecode.Const{Kind: bytecode.ConstNumber, Num: float64(a.B)})
 		return bytecode.Instr{Op: bytecode.INCL, A: a.A, B: int32(len(p.Consts) - 1)}, 2
 	}
+	if isNumConst(p, a) && b.Op == bytecode.ADDTOL {
+		return bytecode.Instr{Op: bytecode.INCL, A: b.A, B: a.A}, 2 // i += k
+	}
 	c, d := at(code, i+2), at(code, i+3)
 	if a.Op == bytecode.LOADL && isNumConst(p, b) && c.Op == bytecode.ADD && d.Op == bytecode.STOREL && d.A == a.A {
 		return bytecode.Instr{Op: bytecode.INCL, A: a.A, B: b.A}, 4
