@@ -12,9 +12,10 @@ package vm_test
 //     integer fast path gives +0 for 0 times a negative integer (JS: -0);
 //   - every operand of a bitwise operator is written (x % 4294967296), which leaves ToInt32 and
 //     ToUint32 unchanged, because goja converts numbers beyond 2**63 to int32 wrongly;
-//   - every if condition is written __b(c), an identity function in Go, because goja folds a
-//     constant condition and then miscompiles a break or continue left in the dead branch
-//     (for example `for (...) { let s = 1; if (false) break; }` corrupts its stack).
+//   - every if condition is written __b(c), and every switch discriminant __n(x), identity
+//     functions in Go, because goja folds a constant condition and then miscompiles a break
+//     or continue left in the dead branch (`for (...) { let s = 1; if (false) break; }`
+//     corrupts its stack).
 // nanotick runs the program as written.
 
 import (
@@ -111,6 +112,9 @@ func runGojaWithHelpers(filename, src string) (string, error) {
 		if err := r.Set("__mul", func(a, b float64) float64 { return a * b }); err != nil {
 			return err
 		}
+		if err := r.Set("__n", func(x float64) float64 { return x }); err != nil {
+			return err
+		}
 		return r.Set("__b", func(c bool) bool { return c })
 	})
 }
@@ -191,7 +195,9 @@ type scope struct {
 	arrays    []array
 	funcs     []function // callable from here (no unbounded recursion)
 	closures  []string
-	topLevel  bool // push/pop allowed (array lengths only change at top level)
+	objects   []string // objects with the fixed keys a, b, c
+	arrows    []string // local arrow functions of one parameter
+	topLevel  bool     // push/pop allowed (array lengths only change at top level)
 	loopDepth int
 	maxLoop   int // loops run at most maxLoop-1 times
 }
@@ -275,6 +281,11 @@ func (g *generator) program() {
 		g.line("const "+name+" = ["+strings.Join(elems, ", ")+"];", "const "+name+" = ["+strings.Join(elemsG, ", ")+"];")
 		sc.arrays = append(sc.arrays, array{name})
 	}
+	for i, n := 0, g.src.intn(2); i < n; i++ {
+		name := fmt.Sprintf("obj%d", i)
+		g.lineEx("const "+name+" = { a: %s, b: %s, c: %s };", g.numExpr(sc, 1), g.numExpr(sc, 1), g.numExpr(sc, 1))
+		sc.objects = append(sc.objects, name)
+	}
 	// Plain functions: f_k may call f_j for j < k.
 	for i, n := 0, g.src.intn(4); i < n; i++ {
 		name := fmt.Sprintf("f%d", i)
@@ -338,6 +349,9 @@ func (g *generator) program() {
 	for _, v := range sc.vars {
 		g.line("console.log(\""+v.name+"\", "+v.name+");", "console.log(\""+v.name+"\", "+v.name+");")
 	}
+	for _, o := range sc.objects {
+		g.line("console.log(\""+o+"\", "+o+");", "console.log(\""+o+"\", "+o+");")
+	}
 	for _, a := range sc.arrays {
 		g.line("console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);",
 			"console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);")
@@ -362,8 +376,8 @@ func (g *generator) assignable(sc *scope) []variable {
 }
 
 func (g *generator) statement(sc *scope, nest int) {
-	choice := g.src.intn(16)
-	if nest <= 0 && choice >= 8 && choice <= 11 {
+	choice := g.src.intn(22)
+	if nest <= 0 && ((choice >= 8 && choice <= 11) || (choice >= 16 && choice <= 18)) {
 		choice = 0
 	}
 	switch choice {
@@ -505,6 +519,77 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.block(inner, 1+g.src.intn(2), 0)
 		g.ind--
 		g.line("}", "}")
+	case 16: // switch on a small integer, with and without fall-through
+		d := binary("&", binary("|", g.numExpr(sc, 2), same("0")), same("3"))
+		g.line("switch ("+d.js+") {", "switch (__n("+d.gj+")) {")
+		g.ind++
+		labels := []string{"case 0:", "case 1:", "case 2:", "default:"}
+		for _, l := range labels[g.src.intn(2):] {
+			g.line(l, l)
+			g.ind++
+			g.block(sc.clone(), 1+g.src.intn(2), nest-1)
+			if g.src.intn(3) > 0 {
+				g.line("break;", "break;")
+			}
+			g.ind--
+		}
+		g.ind--
+		g.line("}", "}")
+	case 17: // do-while (counter bumped first, so continue is safe)
+		d := g.fresh("d")
+		k := 1 + g.src.intn(sc.maxLoop)
+		g.line("let "+d+" = 0;", "let "+d+" = 0;")
+		g.line("do {", "do {")
+		g.ind++
+		g.line(d+"++;", d+"++;")
+		inner := sc.clone()
+		inner.vars = append(inner.vars, variable{d, false})
+		inner.loopDepth++
+		g.block(inner, 1+g.src.intn(3), nest-1)
+		g.ind--
+		g.line(fmt.Sprintf("} while (%s < %d);", d, k), fmt.Sprintf("} while (%s < %d);", d, k))
+	case 18: // labeled nested loops with break/continue to the outer label
+		lbl := g.fresh("L")
+		i, j := g.fresh("i"), g.fresh("j")
+		k1, k2 := g.src.intn(sc.maxLoop), g.src.intn(sc.maxLoop)
+		g.line(fmt.Sprintf("%s: for (let %s = 0; %s < %d; %s++) {", lbl, i, i, k1, i), fmt.Sprintf("%s: for (let %s = 0; %s < %d; %s++) {", lbl, i, i, k1, i))
+		g.ind++
+		g.line(fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", j, j, k2, j), fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", j, j, k2, j))
+		g.ind++
+		inner := sc.clone()
+		inner.vars = append(inner.vars, variable{i, false}, variable{j, false})
+		inner.loopDepth += 2
+		g.block(inner, g.src.intn(2), 0)
+		kw := "continue "
+		if g.src.intn(2) == 0 {
+			kw = "break "
+		}
+		c := g.cond(inner, 2)
+		g.line("if ("+c.js+") "+kw+lbl+";", "if (__b("+c.gj+")) "+kw+lbl+";")
+		g.block(inner, 1+g.src.intn(2), 0)
+		g.ind--
+		g.line("}", "}")
+		g.ind--
+		g.line("}", "}")
+	case 19: // object field store
+		if len(sc.objects) == 0 {
+			g.printStmt(sc)
+			return
+		}
+		o := sc.objects[g.src.intn(len(sc.objects))]
+		f := []string{"a", "b", "c"}[g.src.intn(3)]
+		if g.src.intn(2) == 0 {
+			g.lineEx(o+"."+f+" = %s;", g.numExpr(sc, 2))
+		} else {
+			g.lineEx(o+"."+f+" += %s;", g.numExpr(sc, 2))
+		}
+	case 20: // local arrow function; its body may use the variables in scope
+		h := g.fresh("h")
+		body := sc.clone()
+		body.arrows = nil // arrows do not call arrows: bounded work
+		body.vars = append(body.vars, variable{"q", false})
+		g.lineEx("const "+h+" = (q) => %s;", g.numExpr(body, 2))
+		sc.arrows = append(sc.arrows, h)
 	default: // print something richer
 		g.printStmt(sc)
 	}
@@ -542,9 +627,26 @@ func (g *generator) numExpr(sc *scope, depth int) ex {
 	if depth <= 0 {
 		return g.leaf(sc)
 	}
-	switch g.src.intn(14) {
+	switch g.src.intn(17) {
 	case 0, 1:
 		return g.leaf(sc)
+	case 14:
+		if len(sc.objects) == 0 {
+			return g.leaf(sc)
+		}
+		return same(sc.objects[g.src.intn(len(sc.objects))] + "." + []string{"a", "b", "c"}[g.src.intn(3)])
+	case 15:
+		return binary([]string{"||", "&&", "??"}[g.src.intn(3)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+	case 16:
+		if len(sc.arrows) > 0 && g.src.intn(2) == 0 {
+			return call(sc.arrows[g.src.intn(len(sc.arrows))], g.numExpr(sc, depth-1))
+		}
+		if len(sc.arrays) == 0 {
+			return g.leaf(sc)
+		}
+		a := sc.arrays[g.src.intn(len(sc.arrays))].name
+		e := g.numExpr(sc, depth-1)
+		return ex{a + ".indexOf(" + e.js + ")", a + ".indexOf(" + e.gj + ")"}
 	case 2, 3, 4, 5:
 		return binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 	case 6:
@@ -607,7 +709,11 @@ func (g *generator) cond(sc *scope, depth int) ex {
 	if depth <= 0 {
 		return binary("<", g.leaf(sc), g.leaf(sc))
 	}
-	switch g.src.intn(8) {
+	switch g.src.intn(9) {
+	case 8: // strings compare lexicographically
+		a, b := g.numExpr(sc, depth-1), g.numExpr(sc, depth-1)
+		op := []string{"<", ">=", "==="}[g.src.intn(3)]
+		return ex{"((\"\" + " + a.js + ") " + op + " (\"\" + " + b.js + "))", "((\"\" + " + a.gj + ") " + op + " (\"\" + " + b.gj + "))"}
 	case 0, 1, 2:
 		op := []string{"<", "<=", ">", ">=", "===", "!=="}[g.src.intn(6)]
 		return binary(op, g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
