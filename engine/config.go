@@ -63,8 +63,16 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 		params[p.Name] = p.Number
 	}
 	r := c.Risk
+	start := risk.Active
+	switch r.StartState {
+	case config.StateReducing:
+		start = risk.Reducing
+	case config.StateHalted:
+		start = risk.Halted
+	}
 	return Config{
-		Venue: venue,
+		StartState: start,
+		Venue:      venue,
 		Instrument: strategy.Instrument{
 			Symbol: in.Symbol, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
 			Tick: rules.Tick, Lot: rules.Lot,

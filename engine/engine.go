@@ -42,6 +42,9 @@ type Config struct {
 	// Rules are the exchange's trading rules for the instrument, in fixed-point units.
 	Rules risk.Instrument
 	Risk  risk.Config
+	// StartState is the trading state risk starts in: Active, or Reducing or Halted to
+	// start an engine that may only flatten or only watch.
+	StartState risk.State
 	// Params are the strategy's parameters from the config.
 	Params strategy.Params
 	// TimerInterval is the period of the strategy's OnTimer in event time; 0 disables it.
@@ -117,6 +120,11 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	rc, err := risk.New(cfg.Risk, cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("engine: risk: %w", err)
+	}
+	if cfg.StartState != risk.Active {
+		if err := rc.SetState(cfg.StartState); err != nil {
+			return nil, fmt.Errorf("engine: start state: %w", err)
+		}
 	}
 	capacity := cfg.BookCapacity
 	if capacity <= 0 {

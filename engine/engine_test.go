@@ -138,7 +138,10 @@ func TestNoGCAfterWarmup(t *testing.T) {
 	if gcs := after.NumGC - before.NumGC; gcs != 0 {
 		t.Errorf("the GC ran %d times replaying %d frames after warm-up", gcs, len(frames))
 	}
-	if bytes := after.TotalAlloc - before.TotalAlloc; bytes > 0 {
+	// MemStats counts the whole process, where the runtime and the test framework may
+	// allocate a few bytes of their own; one allocation per frame would be tens of
+	// thousands of bytes.
+	if bytes := after.TotalAlloc - before.TotalAlloc; bytes > 1024 {
 		t.Errorf("%d bytes allocated replaying %d frames after warm-up", bytes, len(frames))
 	}
 	if v.Placed == placed {

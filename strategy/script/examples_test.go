@@ -96,7 +96,10 @@ func TestNoGCAfterWarmupScript(t *testing.T) {
 	if gcs := after.NumGC - before.NumGC; gcs != 0 {
 		t.Errorf("the GC ran %d times replaying the day after warm-up", gcs)
 	}
-	if b := after.TotalAlloc - before.TotalAlloc; b > 0 {
+	// MemStats counts the whole process, where the runtime and the test framework may
+	// allocate a few bytes of their own; one allocation per frame would be tens of
+	// thousands of bytes.
+	if b := after.TotalAlloc - before.TotalAlloc; b > 1024 {
 		t.Errorf("%d bytes allocated replaying the day after warm-up", b)
 	}
 	if v.Placed == placed || e.Halted() != nil {
