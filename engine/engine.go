@@ -227,33 +227,19 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		applied := e.sync.Counters().Applied - before
 		t2 := telemetry.Nanotime()
 		e.lat.Record(telemetry.Book, t2-t1)
-		e.counters.BookUpdates += applied
-		valid := e.book.Valid()
-		if applied > 0 {
-			e.risk.OnBook(e.book, local)
-		}
-		// The strategy sees every applied update, and the moment the book stops being
-		// valid, so it knows why its orders are being rejected.
-		if applied > 0 || (e.bookValid && !valid) {
-			e.bookValid = valid
-			e.call(cbBook)
-		}
+		e.bookChanged(applied)
 	case binance.KindTrade, binance.KindAggTrade:
-		e.counters.Trades++
 		t := &ev.Trade
 		e.trade = strategy.Trade{
 			Time:       t.TradeTime * int64(time.Millisecond),
 			PriceFixed: t.Price,
 			QtyFixed:   t.Qty,
-			Price:      e.dec.Instrument().PriceScale.Float(t.Price),
-			Qty:        e.dec.Instrument().QtyScale.Float(t.Qty),
 			Aggressor:  strategy.Buy,
 		}
 		if t.BuyerMaker {
 			e.trade.Aggressor = strategy.Sell
 		}
-		e.ctx.SetTrade(&e.trade)
-		e.call(cbTrade)
+		e.publicTrade()
 	}
 	e.afterEvent()
 	e.tickStart = 0
@@ -261,6 +247,56 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	return nil
+}
+
+// bookChanged tells risk and the strategy that applied updates changed the book (or that
+// its validity did).
+func (e *Engine) bookChanged(applied uint64) {
+	e.counters.BookUpdates += applied
+	valid := e.book.Valid()
+	if applied > 0 {
+		e.risk.OnBook(e.book, e.now)
+	}
+	// The strategy sees every applied update, and the moment the book stops being
+	// valid, so it knows why its orders are being rejected.
+	if applied > 0 || (e.bookValid && !valid) {
+		e.bookValid = valid
+		e.call(cbBook)
+	}
+}
+
+// publicTrade hands e.trade, with its fixed-point price and quantity set, to the strategy.
+func (e *Engine) publicTrade() {
+	e.counters.Trades++
+	inst := e.ctx.Instrument()
+	e.trade.Price = inst.PriceScale.Float(e.trade.PriceFixed)
+	e.trade.Qty = inst.QtyScale.Float(e.trade.QtyFixed)
+	e.ctx.SetTrade(&e.trade)
+	e.call(cbTrade)
+}
+
+// OnBookUpdated is OnFrame for a feed the engine does not decode itself (a Kraken feed,
+// a Tardis replay): the caller has applied n updates to Book() (setting its sync status
+// and update metadata) at local time, and the engine runs risk and the strategy on the
+// result. n may be 0 when only the book's validity changed.
+func (e *Engine) OnBookUpdated(n int, local int64) {
+	e.tickStart, e.tickTimed = telemetry.Nanotime(), false
+	e.counters.Frames++
+	e.now = local
+	e.bookChanged(uint64(n))
+	e.afterEvent()
+	e.tickStart = 0
+}
+
+// OnTrade is OnFrame for a public trade from a feed the engine does not decode itself.
+// Prices and quantities are fixed-point in the instrument's scales; time is exchange time
+// in Unix ns.
+func (e *Engine) OnTrade(price, qty int64, aggressor strategy.Side, exchTime, local int64) {
+	e.counters.Frames++
+	e.now = local
+	e.trade = strategy.Trade{Time: exchTime, PriceFixed: price, QtyFixed: qty, Aggressor: aggressor}
+	e.publicTrade()
+	e.afterEvent()
 }
 
 // OnClock advances engine time to now without market data, firing due timers. The live

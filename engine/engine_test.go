@@ -12,6 +12,7 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/telemetry"
@@ -165,5 +166,51 @@ func TestFromConfigDefault(t *testing.T) {
 	bad.Strategies = []config.Strategy{{Name: "x", Instrument: "NOPE"}}
 	if _, err := engine.FromConfig(&bad, &bad.Strategies[0], zerolog.Nop()); err == nil || !strings.Contains(err.Error(), "NOPE") {
 		t.Errorf("undeclared instrument: err = %v", err)
+	}
+}
+
+// counting records the callbacks it receives.
+type counting struct {
+	strategy.Base
+	books, trades int
+	lastTrade     strategy.Trade
+	valid         []bool
+}
+
+func (c *counting) OnBook(ctx *strategy.Context) error {
+	c.books++
+	c.valid = append(c.valid, ctx.BookValid())
+	return nil
+}
+
+func (c *counting) OnTrade(ctx *strategy.Context, t *strategy.Trade) error {
+	c.trades++
+	c.lastTrade = *t
+	return nil
+}
+
+// TestExternalFeed drives the engine the way a feed it does not decode does: the caller
+// applies updates to the book and reports them.
+func TestExternalFeed(t *testing.T) {
+	c := &counting{}
+	e, _ := enginetest.NewEngine(t, c)
+	if err := e.Start(1); err != nil {
+		t.Fatal(err)
+	}
+	b := e.Book()
+	b.Set(orderbook.Bid, 6183763000000, 100000000)
+	b.Set(orderbook.Ask, 6183764000000, 100000000)
+	b.SetSynced(true)
+	b.SetUpdate(1, 1e9, 1e9)
+	e.OnBookUpdated(2, 1e9)
+	e.OnTrade(6183764000000, 2000000, strategy.Buy, 1e9, 1e9+1)
+	b.SetSynced(false)
+	e.OnBookUpdated(0, 1e9+2) // only validity changed
+	e.OnBookUpdated(0, 1e9+3) // nothing changed: no callback
+	if c.books != 2 || !c.valid[0] || c.valid[1] {
+		t.Errorf("OnBook calls %d with validity %v, want 2: valid then invalid", c.books, c.valid)
+	}
+	if c.trades != 1 || c.lastTrade.Price != 61837.64 || c.lastTrade.Qty != 0.02 {
+		t.Errorf("trades %d, last %+v", c.trades, c.lastTrade)
 	}
 }
