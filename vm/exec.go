@@ -81,25 +81,42 @@ loop:
 		case bytecode.MOVLL:
 			stack[(bp+int(in.A))&stackMask] = stack[(bp+int(in.B))&stackMask]
 		case bytecode.LOADC:
-			stack[(sp)&stackMask] = m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
+			v := m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
+			if v.bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(""))
+			}
+			stack[(sp)&stackMask] = v
 			sp++
 		case bytecode.STOREC:
 			sp--
 			m.cells[stack[(bp+int(in.A))&stackMask].handle()].v = stack[(sp)&stackMask]
 		case bytecode.LOADU:
-			stack[(sp)&stackMask] = m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v
+			v := m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v
+			if v.bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(""))
+			}
+			stack[(sp)&stackMask] = v
 			sp++
 		case bytecode.STOREU:
 			sp--
 			m.cells[m.clos[m.frames[m.fp-1].clo].cells[in.A]].v = stack[(sp)&stackMask]
 		case bytecode.LOADG:
-			stack[(sp)&stackMask] = m.globals[in.A]
+			v := m.globals[in.A]
+			if v.bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
+			}
+			stack[(sp)&stackMask] = v
 			sp++
 		case bytecode.STOREG:
 			sp--
 			m.globals[in.A] = stack[(sp)&stackMask]
 		case bytecode.NEWCELL:
-			stack[(bp+int(in.A))&stackMask] = m.newCell(Undefined)
+			// The cell is uninitialized until its declaration runs: a closure that reads
+			// it earlier fails as JavaScript's temporal dead zone does.
+			stack[(bp+int(in.A))&stackMask] = m.newCell(Value{uninitBits})
 		case bytecode.RECELL:
 			old := m.cells[stack[(bp+int(in.A))&stackMask].handle()].v
 			stack[(bp+int(in.A))&stackMask] = m.newCell(old)
@@ -567,6 +584,9 @@ loop:
 			old := *p
 			if !old.IsNumber() {
 				m.save(pc, sp)
+				if old.bits == uninitBits {
+					return Undefined, m.fail(m.tdzError(""))
+				}
 				return Undefined, m.fail(m.updateError(in.B, old))
 			}
 			nv := Value{math.Float64bits(old.num() + float64(in.B))}
@@ -664,6 +684,9 @@ loop:
 				continue
 			}
 			m.save(pc, sp+1)
+			if p.bits == uninitBits {
+				return Undefined, m.fail(m.tdzError(""))
+			}
 			if in.Op == bytecode.SUBTOL || in.Op == bytecode.SUBTOG {
 				return Undefined, m.fail(m.arithError("-", *p, v))
 			}
@@ -769,18 +792,34 @@ loop:
 		case bytecode.LOADGK:
 			stack[(sp)&stackMask] = m.globals[in.A]
 			stack[(sp+1)&stackMask] = consts[in.B]
+			if stack[(sp)&stackMask].bits == uninitBits || stack[(sp+1)&stackMask].bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.pairTDZ(in))
+			}
 			sp += 2
 		case bytecode.LOADLG:
 			stack[(sp)&stackMask] = stack[(bp+int(in.A))&stackMask]
 			stack[(sp+1)&stackMask] = m.globals[in.B]
+			if stack[(sp)&stackMask].bits == uninitBits || stack[(sp+1)&stackMask].bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.pairTDZ(in))
+			}
 			sp += 2
 		case bytecode.LOADGL:
 			stack[(sp)&stackMask] = m.globals[in.A]
 			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
+			if stack[(sp)&stackMask].bits == uninitBits || stack[(sp+1)&stackMask].bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.pairTDZ(in))
+			}
 			sp += 2
 		case bytecode.LOADGG:
 			stack[(sp)&stackMask] = m.globals[in.A]
 			stack[(sp+1)&stackMask] = m.globals[in.B]
+			if stack[(sp)&stackMask].bits == uninitBits || stack[(sp+1)&stackMask].bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.pairTDZ(in))
+			}
 			sp += 2
 		case bytecode.LOADSELF:
 			stack[(sp)&stackMask] = stack[(bp-1)&stackMask]
@@ -877,4 +916,21 @@ func (m *Machine) enterValue(f Value, argc int) error {
 		return err
 	}
 	return nil
+}
+
+// tdzError reports a read of a let or const before its declaration ran.
+func (m *Machine) tdzError(name string) error {
+	if name == "" {
+		name = "variable"
+	}
+	return hintf("move the declaration before the first call that uses it", "%s is used before its declaration", name)
+}
+
+// pairTDZ names the global of a paired load that was read before its declaration.
+func (m *Machine) pairTDZ(in *bytecode.Instr) error {
+	g := in.A
+	if in.Op == bytecode.LOADLG || (in.Op == bytecode.LOADGG && m.globals[in.A].bits != uninitBits) {
+		g = in.B
+	}
+	return m.tdzError(m.prog.code.Globals[g])
 }

@@ -97,7 +97,7 @@ func (p *Program) NewMachineWith(l Limits) *Machine {
 	}
 	m.stack = m.stackArr[:l.StackSize]
 	for i := range m.globals {
-		m.globals[i] = Undefined
+		m.globals[i] = Value{uninitBits}
 	}
 	m.strs = make([]strObj, 0, len(p.code.Strings)+128+64)
 	for _, s := range p.code.Strings {
@@ -188,6 +188,9 @@ func (m *Machine) Global(name string) (Value, bool) {
 	slot, ok := m.prog.globalIdx[name]
 	if !ok {
 		return Undefined, false
+	}
+	if m.globals[slot].bits == uninitBits {
+		return Undefined, true
 	}
 	return m.globals[slot], true
 }

@@ -32,6 +32,7 @@ const (
 	falseBits     = undefinedBits | 2
 	trueBits      = undefinedBits | 3
 	holeBits      = undefinedBits | 4          // an array element never written (new Array(n))
+	uninitBits    = undefinedBits | 5          // a let/const binding before its declaration ran
 	cellBits      = undefinedBits | 1<<32      // a heap cell handle in a frame slot
 	canonicalNaN  = uint64(0x7FF8000000000000) // the NaN Number() stores
 )
