@@ -100,8 +100,10 @@ type Order struct {
 	Created  int64 // ms since the epoch
 	Updated  int64 // ms since the epoch
 
-	// account is the owner, nil for the synthetic participants.
+	// account is the owner, nil for the synthetic participants, and
+	// market the market the order was sent to.
 	account *Account
+	market  *Market
 	// locked is what the owner's balance holds back for the unfilled part.
 	locked int64
 	// maker is the synthetic market maker's bookkeeping: the index of the

@@ -132,7 +132,7 @@ func NewMarket(inst Instrument, seed uint64, synth SynthConfig, start int64, emi
 	}{{"@depth@100ms", 100 * time.Millisecond}, {"@depth", time.Second}} {
 		m.batches = append(m.batches, &depthBatch{
 			stream: m.lower + iv.suffix, interval: int64(iv.d),
-			due: start - start%int64(iv.d) + int64(iv.d),
+			due:  start - start%int64(iv.d) + int64(iv.d),
 			bids: make(map[int64]int64), asks: make(map[int64]int64),
 		})
 	}
