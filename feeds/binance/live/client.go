@@ -578,16 +578,26 @@ func (c *Client) wait(d time.Duration) {
 	}
 }
 
-// dial opens a connection: gorilla does the handshake over a wakeConn.
+// dial opens a connection whose reads do the client's idle work.
 func (c *Client) dial(ctx context.Context) (*conn, error) {
+	ws, wc, err := dialWS(ctx, c.cfg.URL, c.cfg.DialTimeout, c)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{ws: ws, wc: wc, dialed: time.Now()}, nil
+}
+
+// dialWS opens a websocket to u: gorilla does the handshake over a wakeConn, which is
+// returned armed, and bound to owner (nil: plain blocking reads).
+func dialWS(ctx context.Context, u string, timeout time.Duration, owner *Client) (*websocket.Conn, *wakeConn, error) {
 	var wc *wakeConn
 	wrap := func(nc net.Conn) net.Conn {
-		wc = &wakeConn{Conn: nc, c: c}
+		wc = &wakeConn{Conn: nc, c: owner}
 		return wc
 	}
 	var nd net.Dialer
 	d := websocket.Dialer{
-		HandshakeTimeout: c.cfg.DialTimeout,
+		HandshakeTimeout: timeout,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			nc, err := nd.DialContext(ctx, network, addr)
 			if err != nil {
@@ -611,20 +621,30 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 			return wrap(tc), nil
 		},
 	}
-	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ws, resp, err := d.DialContext(dctx, c.cfg.URL, nil)
+	ws, resp, err := d.DialContext(dctx, u, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
 	if err != nil {
 		if resp != nil {
-			return nil, fmt.Errorf("live: dial %s: %w (http status %d)", c.cfg.URL, err, resp.StatusCode)
+			return nil, nil, fmt.Errorf("live: dial %s: %w (http status %d)", redact(u), err, resp.StatusCode)
 		}
-		return nil, fmt.Errorf("live: dial %s: %w", c.cfg.URL, err)
+		return nil, nil, fmt.Errorf("live: dial %s: %w", redact(u), err)
 	}
 	wc.armed.Store(true)
-	return &conn{ws: ws, wc: wc, dialed: time.Now()}, nil
+	return ws, wc, nil
+}
+
+// redact drops a URL's query and user info: they are no business of a log line.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	p.RawQuery, p.User = "", nil
+	return p.String()
 }
 
 // rotateLater opens a fresh connection after a delay and offers it to the reader, which

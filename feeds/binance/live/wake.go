@@ -35,6 +35,9 @@ func (w *wakeConn) Read(p []byte) (int, error) {
 		return w.Conn.Read(p)
 	}
 	c := w.c
+	if c == nil {
+		return w.Conn.Read(p) // a plain Conn: blocking reads, no idle work
+	}
 	for {
 		now := time.Now()
 		if err := c.check(now.UnixNano()); err != nil {
