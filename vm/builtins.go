@@ -445,7 +445,7 @@ func (m *Machine) compare(cmp, a, b Value) (float64, error) {
 	m.stack[sp0+1] = a
 	m.stack[sp0+2] = b
 	m.sp = sp0 + 3
-	r, err := m.callValue(2, fp0)
+	r, err := m.callValue(2)
 	m.sp, m.fp = sp0, fp0
 	if err != nil {
 		return 0, err

@@ -147,7 +147,9 @@ func (m *Machine) SetOutput(w io.Writer) { m.out = w }
 // Program returns the program the machine runs.
 func (m *Machine) Program() *Program { return m.prog }
 
-// Func is a script function that Go can call.
+// Func is a script function that Go can call. A Func obtained from Machine.Func stays
+// valid while the global holding it does; a function value the host got otherwise (for
+// example returned by a script call) must be pinned with Keep while the host holds it.
 type Func struct {
 	v Value
 }
@@ -276,7 +278,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	copy(m.stack[m.sp+1:], args)
 	m.sp += need
 	m.running++
-	result, err = m.callValue(len(args), base)
+	result, err = m.callValue(len(args))
 	m.running--
 	if err != nil {
 		if !outer {
@@ -295,8 +297,8 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 }
 
 // callValue calls the function at stack[sp-argc-1] with the argc values above it, running
-// the interpreter until it returns to frame depth base.
-func (m *Machine) callValue(argc, base int) (Value, error) {
+// the interpreter until that call returns.
+func (m *Machine) callValue(argc int) (Value, error) {
 	fv := m.stack[m.sp-argc-1]
 	var fidx int32
 	clo := int32(-1)
@@ -361,4 +363,13 @@ func (m *Machine) stackError(top int, msg string) *Error {
 		e.Line, e.Col = 1, 1
 	}
 	return e
+}
+
+// FuncOf converts a function value (for example one a script passed to a host function)
+// into a Func the host can call.
+func FuncOf(v Value) (Func, bool) {
+	if v.Kind() != KindFunction {
+		return Func{}, false
+	}
+	return Func{v}, true
 }
