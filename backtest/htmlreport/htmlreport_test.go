@@ -1,0 +1,214 @@
+package htmlreport
+
+import (
+	"bytes"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"golang.org/x/net/html"
+
+	"github.com/nanotick/nanotick/backtest"
+)
+
+// sampleReport is a synthetic report: equity rising and falling around 10000.
+func sampleReport(n int) *backtest.Report {
+	r := &backtest.Report{
+		Strategy: "marketmaker", Symbol: "BTCUSDT", Venue: "binance-spot",
+		Data:  []string{"a.gz"},
+		Start: "2024-08-08T23:54:13Z", End: "2024-08-08T23:59:59Z", Duration: "5m46s",
+		Result: backtest.Result{
+			PnL: decimal.RequireFromString("-1.25"), ReturnPct: decimal.RequireFromString("-0.0125"),
+			MaxDrawdown: decimal.RequireFromString("3.5"), MaxDrawdownPct: 0.035, Sharpe: -1.5,
+		},
+		Orders: backtest.Orders{
+			Sent: 10, Fills: 4, MakerFills: 3, TakerFills: 1,
+			VenueRejections: []backtest.ReasonCount{{Reason: backtest.RejectPostOnly, Count: 2}},
+			RiskRejections:  []backtest.ReasonCount{{Reason: "rate <limit> & \"burst\"", Count: 1}},
+			RiskRejected:    1,
+		},
+		Feed: backtest.Feed{LatencyMin: "0s", LatencyMean: "12ms", LatencyMax: "90ms"},
+	}
+	t0 := int64(1723161253_000_000_000)
+	for i := range n {
+		v := decimal.NewFromInt(10000).Add(decimal.NewFromInt(int64((i*7)%11 - 5)).Shift(-1))
+		r.Equity = append(r.Equity, backtest.EquityPoint{Time: t0 + int64(i)*int64(time.Second), Equity: v})
+	}
+	return r
+}
+
+func sampleSeries(n int) Series {
+	t0 := int64(1723161253_000_000_000)
+	var s Series
+	for i := range n {
+		t := t0 + int64(i)*int64(time.Second)
+		s.Position = append(s.Position, Point{t, float64(i%5) * 0.001})
+		s.Price = append(s.Price, Point{t, 61800 + float64(i%13)})
+		if i%4 == 1 {
+			s.Fills = append(s.Fills, Fill{Time: t, Price: 61800 + float64(i%13), Qty: 0.001, Buy: i%8 == 1, Maker: true})
+		}
+	}
+	s.Latency = []Stage{{Name: "order entry", Buckets: []Bucket{{100 * time.Microsecond, 3}, {200 * time.Microsecond, 7}, {400 * time.Microsecond, 2}}}}
+	return s
+}
+
+func TestWrite(t *testing.T) {
+	tests := []struct {
+		name      string
+		rep       *backtest.Report
+		opt       Options
+		svgs      []string // section ids that must hold an <svg>
+		notes     []string // section ids that must hold a note instead
+		wantInDoc []string
+	}{
+		{
+			name:      "report only",
+			rep:       sampleReport(50),
+			svgs:      []string{"equity", "drawdown"},
+			notes:     []string{"position", "price", "latency"},
+			wantInDoc: []string{"post-only order would cross: 2", "Sharpe", "-1.25", "12ms"},
+		},
+		{
+			name:  "with series",
+			rep:   sampleReport(50),
+			opt:   Options{Series: sampleSeries(50), Title: "custom"},
+			svgs:  []string{"equity", "drawdown", "position", "price", "latency-0"},
+			wantInDoc: []string{"custom", "Latency: order entry"},
+		},
+		{
+			name:  "empty report",
+			rep:   &backtest.Report{},
+			notes: []string{"equity", "drawdown", "position", "price", "latency"},
+		},
+		{
+			name:  "one sample",
+			rep:   sampleReport(1),
+			notes: []string{"equity", "drawdown"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a, b bytes.Buffer
+			if err := WriteWith(&a, tt.rep, tt.opt); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteWith(&b, tt.rep, tt.opt); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Fatal("two writes of the same report differ")
+			}
+			doc := a.String()
+			sections := checkHTML(t, doc)
+			for _, id := range tt.svgs {
+				if !sections[id].svg {
+					t.Errorf("section %q: no <svg>", id)
+				}
+			}
+			for _, id := range tt.notes {
+				s, ok := sections[id]
+				if !ok || s.svg || !s.note {
+					t.Errorf("section %q: want a note and no chart, got %+v (present %v)", id, s, ok)
+				}
+			}
+			for _, w := range tt.wantInDoc {
+				if !strings.Contains(doc, html.EscapeString(w)) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+		})
+	}
+}
+
+type section struct{ svg, note bool }
+
+var urlRE = regexp.MustCompile(`(?i)(https?:|//[a-z0-9]|url\s*\()`)
+
+// checkHTML parses doc, fails on any tokenizer error, unbalanced element, external
+// reference or script, and returns what each <section> holds.
+func checkHTML(t *testing.T, doc string) map[string]section {
+	t.Helper()
+	if m := urlRE.FindString(doc); m != "" {
+		i := strings.Index(doc, m)
+		t.Fatalf("page references %q: ...%s...", m, doc[max(0, i-60):min(len(doc), i+60)])
+	}
+	z := html.NewTokenizer(strings.NewReader(doc))
+	var stack []string
+	void := map[string]bool{"meta": true, "br": true, "img": true, "link": true, "hr": true, "input": true}
+	sections := map[string]section{}
+	cur := ""
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if z.Err() != io.EOF {
+				t.Fatalf("tokenizer: %v", z.Err())
+			}
+			if len(stack) != 0 {
+				t.Fatalf("unclosed elements %v", stack)
+			}
+			if len(sections) == 0 {
+				t.Fatal("no sections")
+			}
+			return sections
+		case html.StartTagToken:
+			tok := z.Token()
+			switch tok.Data {
+			case "script", "link", "img", "iframe", "object":
+				t.Fatalf("page has a <%s>", tok.Data)
+			case "section":
+				for _, a := range tok.Attr {
+					if a.Key == "id" {
+						cur = a.Val
+						sections[cur] = section{}
+					}
+				}
+			case "svg":
+				s := sections[cur]
+				s.svg = true
+				sections[cur] = s
+			case "p":
+				s := sections[cur]
+				s.note = true
+				sections[cur] = s
+			}
+			for _, a := range tok.Attr {
+				if a.Key == "src" || a.Key == "href" || strings.HasSuffix(a.Key, ":href") {
+					t.Fatalf("<%s %s=%q>", tok.Data, a.Key, a.Val)
+				}
+			}
+			if !void[tok.Data] {
+				stack = append(stack, tok.Data)
+			}
+		case html.EndTagToken:
+			tok := z.Token()
+			if len(stack) == 0 || stack[len(stack)-1] != tok.Data {
+				t.Fatalf("</%s> closes %v", tok.Data, stack)
+			}
+			stack = stack[:len(stack)-1]
+			if tok.Data == "section" {
+				cur = ""
+			}
+		}
+	}
+}
+
+func TestWriteNil(t *testing.T) {
+	if err := Write(io.Discard, nil); err == nil {
+		t.Fatal("nil report: want an error")
+	}
+}
+
+func TestWriteNonFinite(t *testing.T) {
+	s := sampleSeries(10)
+	s.Price[3].Value = 0 / zero()
+	s.Position[2].Value = 1 / zero()
+	if err := WriteWith(io.Discard, sampleReport(10), Options{Series: s}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func zero() float64 { return 0 }
