@@ -244,9 +244,9 @@ func isObject(v goja.Value) bool {
 }
 
 const (
-	inspectDepth      = 2   // util.inspect's default depth
-	inspectBreakLen   = 128 // breakLength of console.log's inspect options
-	inspectMaxGrouped = 6   // arrays with more entries are grouped over lines by Node
+	inspectDepth      = 2  // util.inspect's default depth
+	inspectBreakLen   = 80 // breakLength console.log uses (checked against node)
+	inspectMaxGrouped = 6  // arrays with more entries are grouped over lines by Node
 )
 
 // nodeInspect renders v as util.inspect(v) does with console.log's options. level is the

@@ -427,7 +427,7 @@ func (g *generator) statement(sc *scope, nest int) {
 			return
 		}
 		a := sc.arrays[g.src.intn(len(sc.arrays))].name
-		idx := g.index(sc, a)
+		idx := g.index(sc, a, 2)
 		e := g.numExpr(sc, 2)
 		switch g.src.intn(3) {
 		case 0:
@@ -608,7 +608,7 @@ func (g *generator) printStmt(sc *scope) {
 	case 5:
 		if len(sc.arrays) > 0 {
 			a := sc.arrays[g.src.intn(len(sc.arrays))].name
-			g.lineEx("console.log("+a+".length, "+a+"[%s]);", g.index(sc, a))
+			g.lineEx("console.log("+a+".length, "+a+"[%s]);", g.index(sc, a, 2))
 		} else {
 			g.lineEx("console.log(%s);", g.cond(sc, 2))
 		}
@@ -616,8 +616,9 @@ func (g *generator) printStmt(sc *scope) {
 }
 
 // index returns an expression that is always a valid index of array a (never empty).
-func (g *generator) index(sc *scope, a string) ex {
-	e := binary("|", g.numExpr(sc, 2), same("0"))
+// depth bounds the index expression (index expressions nest through array reads).
+func (g *generator) index(sc *scope, a string, depth int) ex {
+	e := binary("|", g.numExpr(sc, depth), same("0"))
 	l := same(a + ".length")
 	return binary("%", binary("+", binary("%", e, l), l), l)
 }
@@ -681,7 +682,7 @@ func (g *generator) numExpr(sc *scope, depth int) ex {
 		if g.src.intn(3) == 0 {
 			return same(a + ".length")
 		}
-		idx := g.index(sc, a)
+		idx := g.index(sc, a, depth-1)
 		return ex{a + "[" + idx.js + "]", a + "[" + idx.gj + "]"}
 	case 11:
 		if len(sc.closures) == 0 {
