@@ -98,6 +98,8 @@ type syncResult struct {
 	firstErr    error
 	bookLevels  [2]int
 	snapshotErr error
+	maxSilence  time.Duration // longest wait between two frames
+	minLatency  time.Duration // least local receive time - E of a depth event
 }
 
 // syncClient subscribes to depth, trade and bookTicker streams at base, syncs
@@ -122,6 +124,8 @@ func syncClient(t *testing.T, base, rest string, d time.Duration) syncResult {
 	var res syncResult
 	tickers := map[uint64]binance.BookTicker{}
 	end := time.Now().Add(d)
+	var last time.Time
+	res.minLatency = time.Hour
 	for time.Now().Before(end) {
 		ws.SetReadDeadline(end)
 		_, msg, err := ws.ReadMessage()
@@ -131,8 +135,13 @@ func syncClient(t *testing.T, base, rest string, d time.Duration) syncResult {
 			}
 			break
 		}
+		now := time.Now()
+		if !last.IsZero() {
+			res.maxSilence = max(res.maxSilence, now.Sub(last))
+		}
+		last = now
 		res.frames++
-		ev, err := feed.Handle(msg, time.Now().UnixNano())
+		ev, err := feed.Handle(msg, now.UnixNano())
 		if err != nil {
 			res.decodeErrs++
 			if res.firstErr == nil {
@@ -143,6 +152,8 @@ func syncClient(t *testing.T, base, rest string, d time.Duration) syncResult {
 		switch ev.Kind {
 		case binance.KindTrade:
 			res.trades++
+		case binance.KindDepth:
+			res.minLatency = min(res.minLatency, now.Sub(time.UnixMilli(ev.Depth.EventTime)))
 		case binance.KindBookTicker:
 			res.tickers++
 			tickers[ev.Ticker.UpdateID] = ev.Ticker

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/internal/testdata"
 )
 
 // TestMarketDataSync syncs a client's book from the combined streams and the
@@ -88,5 +89,35 @@ func TestRawStreamAndREST(t *testing.T) {
 	}
 	if status, _ := getBody(t, e.RESTURL()+"/stream?streams=ethusdt@trade"); status != 400 {
 		t.Errorf("unknown stream: status %d, want 400", status)
+	}
+}
+
+// TestReplaySync serves the real spot recording at 10× its pace: a client
+// joining mid-stream syncs from the streams and the REST snapshot with no
+// gaps, and the exchange's bookTickers agree with its book.
+func TestReplaySync(t *testing.T) {
+	path := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	e := startExchange(t, Config{Replay: path, Speed: 10, Accounts: []AccountConfig{{APIKey: "k", Secret: "s", Balances: map[string]string{"USDT": "1000"}}}})
+	time.Sleep(300 * time.Millisecond) // join after the recording's own snapshot
+	res := syncClient(t, e.MarketDataURL(), e.RESTURL(), 3*time.Second)
+	t.Logf("%+v", res)
+	c := res.counters
+	if res.decodeErrs != 0 || res.snapshotErr != nil || c.Gaps != 0 || c.Resyncs != 0 || c.Snapshots != 1 || res.state != binance.Live {
+		t.Errorf("replay sync: %+v", res)
+	}
+	if c.Applied < 100 || res.checked < 20 || res.mismatches != 0 {
+		t.Errorf("%d depth events applied, %d bookTickers checked, %d mismatches", c.Applied, res.checked, res.mismatches)
+	}
+	// Orders are refused in replay mode.
+	api := newAPIClient(t, e, "k", "s")
+	r := api.call("order.place", map[string]any{"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "price": "50000", "quantity": "0.001"})
+	if r.code() != -1020 {
+		t.Errorf("order in replay mode: %+v", r.Error)
+	}
+	if r := api.call("account.status", map[string]any{}); r.Status != 200 {
+		t.Errorf("account.status in replay mode: %+v", r.Error)
+	}
+	if status, body := getBody(t, e.RESTURL()+"/api/v3/depth?symbol=ETHUSDT"); status != 400 {
+		t.Errorf("unknown symbol in replay: %d %s", status, body)
 	}
 }

@@ -307,6 +307,16 @@ func (e *Exchange) publish(stream string, payload []byte, depth bool) {
 	}
 }
 
+// publishFrame sends a ready frame to every subscriber of its stream.
+// Called with e.mu held.
+func (e *Exchange) publishFrame(f *frame) {
+	for c := range e.subs {
+		if c.streams[f.stream] {
+			c.send(outMsg{data: f.data(c.combined), depth: f.depth, at: f.at, market: true})
+		}
+	}
+}
+
 func newFrame(stream string, payload []byte, depth bool) *frame {
 	b := make([]byte, 0, len(stream)+len(payload)+22)
 	b = append(b, `{"stream":"`...)
