@@ -1,0 +1,831 @@
+package binance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanotick/nanotick/feeds/binance/live"
+	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/rs/zerolog"
+	"github.com/shopspring/decimal"
+)
+
+// Errors Place and Cancel return; the engine counts them as send failures.
+var (
+	ErrNotConnected  = errors.New("gateway: not connected to the venue")
+	ErrTooManyOrders = errors.New("gateway: order table full")
+	ErrClosed        = errors.New("gateway: closed")
+)
+
+// Config is what a Gateway needs.
+type Config struct {
+	// URL is the WebSocket API endpoint ("wss://ws-api.binance.com:443/ws-api/v3").
+	URL string
+	// Symbol and its assets, as Binance names them, and the instrument's scales.
+	Symbol, BaseAsset, QuoteAsset string
+	PriceScale, QtyScale          fixed.Scale
+	// Credentials sign every request; load them with CredentialsFromEnv or
+	// CredentialsFromFile, never from a config file in plain text.
+	Credentials Credentials
+	// Prefix starts every client order id, followed by the engine's order id; it
+	// must be unique per session. Empty means "nt" and 6 random characters and '-'.
+	Prefix string
+	// AckTimeout is how long an order may wait for an answer before it becomes
+	// unknown and is queried; 0 means 2s.
+	AckTimeout time.Duration
+	// RequestTimeout bounds each request of Start, CancelAll and Close; 0 means 5s.
+	RequestTimeout time.Duration
+	// WriteTimeout bounds one socket write on the tick path; 0 means 200ms. A write
+	// that times out closes the connection.
+	WriteTimeout time.Duration
+	// MaxOrders is the number of live orders the table holds; 0 means 1024.
+	MaxOrders int
+	// RingSize is the capacity of the answer ring (a power of two); 0 means 4096.
+	RingSize int
+	// CancelOpenOnStart makes Start cancel open orders it finds on the symbol
+	// instead of refusing to start.
+	CancelOpenOnStart bool
+	// Wake, if set, is called after answers are queued for Drain: the feed client's
+	// Wake, so that the engine goroutine drains at once.
+	Wake func()
+	// BackoffMin and BackoffMax bound the reconnect delay; 0 means 100ms and 10s.
+	BackoffMin, BackoffMax time.Duration
+	Logger                 zerolog.Logger
+}
+
+// Balance is one asset's balance at the venue.
+type Balance struct{ Free, Locked decimal.Decimal }
+
+// OpenOrder is an order the venue reports open.
+type OpenOrder struct {
+	ClientOrderID string
+	Side          string
+	Price, Qty    decimal.Decimal
+	Filled        decimal.Decimal
+}
+
+// Account is what Start learnt from the venue: balances, the position in the base asset
+// (free plus locked) and the open orders it found on the symbol.
+type Account struct {
+	Balances   map[string]Balance
+	Position   decimal.Decimal
+	OpenOrders []OpenOrder
+}
+
+// Counters are what a Gateway has done; they are read atomically from any goroutine.
+type Counters struct {
+	Placed, Cancels, Queries uint64 // requests sent
+	Answers                  uint64 // answers and reports queued for the engine
+	Unknown                  uint64 // orders that went unknown (timeout or disconnect)
+	Reconnects               uint64
+	WriteFailures, RingWaits uint64
+	Malformed                uint64 // venue messages that could not be decoded
+	Dropped                  uint64 // answers about orders not in the table (late duplicates, foreign ids)
+}
+
+// Gateway is the Binance WebSocket API order gateway of one symbol. Place, Cancel and
+// Drain belong to the engine's goroutine; Start, CancelAll and Close to its owner; one
+// reader goroutine per connection decodes the venue's messages into the Ring.
+type Gateway struct {
+	cfg Config
+	log zerolog.Logger
+	enc *Encoder
+
+	// Engine goroutine.
+	hot   *Signer
+	wbuf  []byte
+	table *orders
+	swept int64
+	ring  *live.Ring[answer]
+
+	// Owner side: control requests.
+	ctlMu   sync.Mutex
+	ctl     *Signer
+	ctlBuf  []byte
+	waitMu  sync.Mutex
+	waiters map[string]chan reply
+	reqN    atomic.Uint64
+
+	conn    atomic.Pointer[live.Conn]
+	closed  atomic.Bool
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started bool
+
+	placed, cancels, queries, answers, unknown, reconnects atomic.Uint64
+	writeFailures, ringWaits, malformed, dropped           atomic.Uint64
+}
+
+type reply struct {
+	status int
+	code   int
+	msg    string
+	result json.RawMessage
+}
+
+var prefixPattern = regexp.MustCompile(`^[.A-Za-z:/0-9_-]{1,16}$`)
+
+// New returns a gateway for cfg; it does not connect until Start.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.URL == "" || cfg.Symbol == "" || cfg.BaseAsset == "" || cfg.QuoteAsset == "" {
+		return nil, errors.New("gateway: config: URL, Symbol, BaseAsset and QuoteAsset are required")
+	}
+	if cfg.Credentials.apiKey == "" {
+		return nil, errors.New("gateway: config: no credentials")
+	}
+	if !cfg.PriceScale.Valid() || !cfg.QtyScale.Valid() {
+		return nil, errors.New("gateway: config: invalid scales")
+	}
+	if cfg.Prefix == "" {
+		const digits = "abcdefghijklmnopqrstuvwxyz0123456789"
+		b := []byte("nt")
+		for range 6 {
+			b = append(b, digits[rand.IntN(len(digits))])
+		}
+		cfg.Prefix = string(append(b, '-'))
+	}
+	if !prefixPattern.MatchString(cfg.Prefix) {
+		return nil, fmt.Errorf("gateway: config: prefix %q: want 1-16 of [.A-Za-z:/0-9_-]", cfg.Prefix)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&cfg.AckTimeout, 2*time.Second)
+	def(&cfg.RequestTimeout, 5*time.Second)
+	def(&cfg.WriteTimeout, 200*time.Millisecond)
+	def(&cfg.BackoffMin, 100*time.Millisecond)
+	def(&cfg.BackoffMax, 10*time.Second)
+	if cfg.MaxOrders <= 0 {
+		cfg.MaxOrders = 1024
+	}
+	if cfg.RingSize <= 0 {
+		cfg.RingSize = 4096
+	}
+	ring, err := live.NewRing[answer](cfg.RingSize)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: config: %w", err)
+	}
+	g := &Gateway{cfg: cfg, ring: ring, waiters: map[string]chan reply{},
+		log: cfg.Logger.With().Str("component", "gateway").Str("symbol", cfg.Symbol).Logger(),
+		enc: NewEncoder(cfg.Symbol, cfg.PriceScale, cfg.QtyScale, cfg.Prefix),
+		hot: NewSigner(cfg.Credentials), ctl: NewSigner(cfg.Credentials),
+		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout))}
+	g.table.query = g.query
+	g.table.log = func(id uint64, msg string) {
+		g.log.Warn().Uint64("order", id).Msg(msg)
+	}
+	return g, nil
+}
+
+// Prefix returns the session's client order id prefix.
+func (g *Gateway) Prefix() string { return g.cfg.Prefix }
+
+// Counters returns the counters so far.
+func (g *Gateway) Counters() Counters {
+	return Counters{Placed: g.placed.Load(), Cancels: g.cancels.Load(), Queries: g.queries.Load(),
+		Answers: g.answers.Load(), Unknown: g.unknown.Load(), Reconnects: g.reconnects.Load(),
+		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(),
+		Malformed: g.malformed.Load(), Dropped: g.dropped.Load()}
+}
+
+// Start connects, subscribes to the account's execution reports, and reconciles with the
+// venue: it reads the balances and the open orders of the symbol. Open orders make it
+// refuse to start (the engine would not know them), unless CancelOpenOnStart is set, in
+// which case they are cancelled and the venue is asked again. Any failure returns an
+// error and leaves nothing running: the engine must not trade.
+func (g *Gateway) Start(ctx context.Context) (*Account, error) {
+	if g.started {
+		return nil, errors.New("gateway: already started")
+	}
+	g.started = true
+	sctx, cancel := context.WithCancel(context.Background())
+	g.cancel = cancel
+	c, done, err := g.connect(ctx)
+	if err != nil {
+		g.shutdown()
+		return nil, err
+	}
+	acct, err := g.reconcile(ctx)
+	if err != nil {
+		g.shutdown()
+		return nil, err
+	}
+	g.wg.Add(1)
+	go func() { defer g.wg.Done(); g.supervise(sctx, c, done) }()
+	g.log.Info().Object("credentials", g.cfg.Credentials).Str("prefix", g.cfg.Prefix).
+		Int("open_orders", len(acct.OpenOrders)).Str("position", acct.Position.String()).Msg("gateway started")
+	return acct, nil
+}
+
+// connect dials, starts the connection's reader and subscribes to the user data stream.
+// done is closed when the reader has ended.
+func (g *Gateway) connect(ctx context.Context) (*live.Conn, chan struct{}, error) {
+	c, err := live.Dial(ctx, g.cfg.URL, g.cfg.RequestTimeout, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway: connect: %w", err)
+	}
+	done := make(chan struct{})
+	g.wg.Add(1)
+	go func() { defer g.wg.Done(); defer close(done); g.read(c) }()
+	if _, err := g.request(ctx, c, "userDataStream.subscribe.signature", "sub", nil); err != nil {
+		c.Close()
+		<-done
+		return nil, nil, fmt.Errorf("gateway: subscribe to execution reports: %w", err)
+	}
+	g.conn.Store(c)
+	if g.closed.Load() {
+		// Close ran meanwhile and may have missed this connection: close it here.
+		if g.conn.CompareAndSwap(c, nil) {
+			c.Close()
+		}
+		<-done
+		return nil, nil, ErrClosed
+	}
+	return c, done, nil
+}
+
+func (g *Gateway) reconcile(ctx context.Context) (*Account, error) {
+	c := g.conn.Load()
+	res, err := g.request(ctx, c, "account.status", "acct", nil)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: reconcile balances: %w", err)
+	}
+	var st struct {
+		CanTrade bool `json:"canTrade"`
+		Balances []struct {
+			Asset  string          `json:"asset"`
+			Free   decimal.Decimal `json:"free"`
+			Locked decimal.Decimal `json:"locked"`
+		} `json:"balances"`
+	}
+	if err := json.Unmarshal(res, &st); err != nil {
+		return nil, fmt.Errorf("gateway: reconcile balances: decode account.status: %w", err)
+	}
+	if !st.CanTrade {
+		return nil, errors.New("gateway: reconcile: the account cannot trade")
+	}
+	acct := &Account{Balances: map[string]Balance{}}
+	for _, b := range st.Balances {
+		acct.Balances[b.Asset] = Balance{Free: b.Free, Locked: b.Locked}
+	}
+	if _, ok := acct.Balances[g.cfg.QuoteAsset]; !ok {
+		return nil, fmt.Errorf("gateway: reconcile: no %s balance on the account", g.cfg.QuoteAsset)
+	}
+	base := acct.Balances[g.cfg.BaseAsset]
+	acct.Position = base.Free.Add(base.Locked)
+
+	open, err := g.openOrders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(open) > 0 {
+		if !g.cfg.CancelOpenOnStart {
+			return nil, fmt.Errorf("gateway: reconcile: %d open orders on %s that this session did not place; cancel them or set CancelOpenOnStart", len(open), g.cfg.Symbol)
+		}
+		g.log.Warn().Int("open_orders", len(open)).Msg("cancelling open orders found at start")
+		if err := g.CancelAll(ctx); err != nil {
+			return nil, err
+		}
+		if open, err = g.openOrders(ctx); err != nil {
+			return nil, err
+		}
+		if len(open) > 0 {
+			return nil, fmt.Errorf("gateway: reconcile: %d orders still open after cancelling all", len(open))
+		}
+	}
+	acct.OpenOrders = open
+	return acct, nil
+}
+
+func (g *Gateway) openOrders(ctx context.Context) ([]OpenOrder, error) {
+	res, err := g.request(ctx, g.conn.Load(), "openOrders.status", "open", []Param{{"symbol", g.cfg.Symbol}})
+	if err != nil {
+		return nil, fmt.Errorf("gateway: reconcile open orders: %w", err)
+	}
+	var list []struct {
+		ClientOrderID string          `json:"clientOrderId"`
+		Side          string          `json:"side"`
+		Price         decimal.Decimal `json:"price"`
+		OrigQty       decimal.Decimal `json:"origQty"`
+		ExecutedQty   decimal.Decimal `json:"executedQty"`
+	}
+	if err := json.Unmarshal(res, &list); err != nil {
+		return nil, fmt.Errorf("gateway: reconcile open orders: decode: %w", err)
+	}
+	out := make([]OpenOrder, 0, len(list))
+	for _, o := range list {
+		out = append(out, OpenOrder{ClientOrderID: o.ClientOrderID, Side: o.Side, Price: o.Price, Qty: o.OrigQty, Filled: o.ExecutedQty})
+	}
+	return out, nil
+}
+
+// CancelAll asks the venue to cancel every open order of the symbol (openOrders.cancelAll)
+// and waits for the answer: the shutdown and halt path, which must not depend on the
+// engine's view of what is open. No open orders counts as success.
+func (g *Gateway) CancelAll(ctx context.Context) error {
+	c := g.conn.Load()
+	if c == nil {
+		return fmt.Errorf("gateway: cancel all: %w", ErrNotConnected)
+	}
+	_, err := g.request(ctx, c, "openOrders.cancelAll", "cxl", []Param{{"symbol", g.cfg.Symbol}})
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == codeCancelReject {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("gateway: cancel all: %w", err)
+	}
+	g.log.Info().Msg("all open orders cancelled")
+	return nil
+}
+
+// Close cancels every open order (bounded by RequestTimeout), closes the connection and
+// waits for the gateway's goroutines. It returns the cancel-all error, if any: an open
+// order may then remain at the venue.
+func (g *Gateway) Close() error {
+	if g.closed.Swap(true) {
+		return nil
+	}
+	var err error
+	if g.conn.Load() != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), g.cfg.RequestTimeout)
+		err = g.CancelAll(ctx)
+		cancel()
+		if err != nil {
+			g.log.Error().Err(err).Msg("cancel all on shutdown failed: orders may remain open at the venue")
+		}
+	}
+	g.shutdown()
+	return err
+}
+
+func (g *Gateway) shutdown() {
+	g.closed.Store(true)
+	if g.cancel != nil {
+		g.cancel()
+	}
+	if c := g.conn.Swap(nil); c != nil {
+		c.Close()
+	}
+	g.wg.Wait()
+}
+
+// APIError is an error answer of the venue.
+type APIError struct {
+	Status, Code int
+	Msg          string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("venue error %d (http %d): %s", e.Code, e.Status, e.Msg)
+}
+
+// request sends a signed control request on c and waits for its answer.
+func (g *Gateway) request(ctx context.Context, c *live.Conn, method, tag string, params []Param) (json.RawMessage, error) {
+	if c == nil {
+		return nil, ErrNotConnected
+	}
+	id := "x" + tag + strconv.FormatUint(g.reqN.Add(1), 10)
+	ch := make(chan reply, 1)
+	g.waitMu.Lock()
+	g.waiters[id] = ch
+	g.waitMu.Unlock()
+	defer func() {
+		g.waitMu.Lock()
+		delete(g.waiters, id)
+		g.waitMu.Unlock()
+	}()
+	g.ctlMu.Lock()
+	g.ctlBuf = g.ctl.AppendSignedRequest(g.ctlBuf[:0], id, method, params, time.Now().UnixMilli())
+	err := c.WriteText(g.ctlBuf, time.Now().Add(g.cfg.RequestTimeout))
+	g.ctlMu.Unlock()
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: write: %w", method, err)
+	}
+	t := time.NewTimer(g.cfg.RequestTimeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		if r.status == 0 {
+			return nil, fmt.Errorf("%s: %s", method, r.msg)
+		}
+		if r.status != 200 {
+			return nil, fmt.Errorf("%s: %w", method, &APIError{Status: r.status, Code: r.code, Msg: r.msg})
+		}
+		return r.result, nil
+	case <-t.C:
+		return nil, fmt.Errorf("%s: no answer within %v", method, g.cfg.RequestTimeout)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: %w", method, ctx.Err())
+	}
+}
+
+// supervise reconnects whenever the connection's reader ends, until Close.
+func (g *Gateway) supervise(ctx context.Context, c *live.Conn, done chan struct{}) {
+	attempt := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+		}
+		g.conn.CompareAndSwap(c, nil)
+		if ctx.Err() != nil {
+			return
+		}
+		g.log.Warn().Msg("order connection lost: live orders are unknown until queried")
+		for {
+			d := backoff(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt)
+			attempt++
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			var err error
+			c, done, err = g.connect(ctx)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			g.log.Warn().Err(err).Dur("retry_in", backoff(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt)).Msg("order connection: reconnect failed")
+		}
+		attempt = 0
+		g.reconnects.Add(1)
+		g.log.Info().Msg("order connection restored")
+	}
+}
+
+func backoff(lo, hi time.Duration, attempt int) time.Duration {
+	d := lo
+	for i := 0; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Place sends o. It is called on the engine's goroutine and does not block beyond
+// WriteTimeout. A write that fails closes the connection but returns nil: the order may
+// have left, so it stays in the table as unknown until the venue is asked about it.
+func (g *Gateway) Place(o *risk.Order, now int64) error {
+	c := g.conn.Load()
+	if c == nil {
+		if g.closed.Load() {
+			return ErrClosed
+		}
+		return ErrNotConnected
+	}
+	if !g.table.add(o.ID, o.Price, o.Qty, now) {
+		return ErrTooManyOrders
+	}
+	g.wbuf = g.enc.AppendSignedPlace(g.wbuf[:0], o, time.Now().UnixMilli(), g.hot)
+	g.placed.Add(1)
+	g.write(c, o.ID)
+	return nil
+}
+
+// Cancel asks the venue to cancel order id; a final or unknown id, or a cancel already
+// on its way, is not sent again.
+func (g *Gateway) Cancel(id uint64, now int64) error {
+	o, ok := g.table.get(id)
+	if !ok || o.cancel {
+		return nil
+	}
+	c := g.conn.Load()
+	if c == nil {
+		if g.closed.Load() {
+			return ErrClosed
+		}
+		return ErrNotConnected
+	}
+	g.wbuf = g.enc.AppendSignedCancel(g.wbuf[:0], id, time.Now().UnixMilli(), g.hot)
+	o.cancel, o.waiting, o.sentAt = true, true, now
+	g.cancels.Add(1)
+	g.write(c, id)
+	return nil
+}
+
+// query sends order.status for id; the state machine calls it for unknown orders.
+func (g *Gateway) query(id uint64, now int64) bool {
+	c := g.conn.Load()
+	if c == nil {
+		return false
+	}
+	g.wbuf = g.enc.AppendSignedStatus(g.wbuf[:0], id, time.Now().UnixMilli(), g.hot)
+	g.queries.Add(1)
+	g.unknown.Add(1)
+	return g.write(c, id)
+}
+
+func (g *Gateway) write(c *live.Conn, id uint64) bool {
+	if err := c.WriteText(g.wbuf, time.Now().Add(g.cfg.WriteTimeout)); err != nil {
+		g.writeFailures.Add(1)
+		g.log.Error().Err(err).Uint64("order", id).Msg("order write failed: closing the connection; the order's state is unknown until queried")
+		c.Close()
+		return false
+	}
+	return true
+}
+
+// Drain hands the answers queued since the last call to sink and runs the order timeouts.
+// It runs on the engine's goroutine: from the feed client's OnIdle, which runs after
+// every frame and every idle interval.
+func (g *Gateway) Drain(sink Sink, now int64) {
+	for {
+		a, ok := g.ring.Pop()
+		if !ok {
+			break
+		}
+		if a.kind != ansConnected && a.kind != ansDisconnected {
+			if _, live := g.table.get(a.id); !live {
+				g.dropped.Add(1)
+				continue
+			}
+		}
+		g.table.apply(&a, sink, now)
+	}
+	if now-g.swept >= int64(time.Millisecond) {
+		g.swept = now
+		g.table.sweep(now)
+	}
+}
+
+// State returns the state of order id and whether it is live. Engine goroutine only.
+func (g *Gateway) State(id uint64) (OrderState, bool) {
+	o, ok := g.table.get(id)
+	if !ok {
+		return 0, false
+	}
+	return o.state, true
+}
+
+// push queues an answer for the engine goroutine. A full ring is waited out, never
+// dropped: an ack or fill lost here would leave the engine wrong about its orders.
+func (g *Gateway) push(a answer) {
+	for !g.ring.Push(a) {
+		g.ringWaits.Add(1)
+		if g.cfg.Wake != nil {
+			g.cfg.Wake()
+		}
+		if g.closed.Load() {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	g.answers.Add(1)
+	if g.cfg.Wake != nil {
+		g.cfg.Wake()
+	}
+}
+
+// read decodes c's messages until it fails: answers and reports go to the ring, control
+// replies to their waiters. It is the ring's only producer while it runs.
+func (g *Gateway) read(c *live.Conn) {
+	for {
+		_, msg, err := c.Next()
+		if err != nil {
+			if !g.closed.Load() {
+				g.log.Warn().Err(err).Msg("order connection read failed")
+			}
+			g.failWaiters(err)
+			g.push(answer{kind: ansDisconnected})
+			return
+		}
+		if err := g.handle(msg); err != nil {
+			n := g.malformed.Add(1)
+			if n <= 10 || n%1000 == 0 {
+				g.log.Warn().Err(err).Uint64("malformed", n).Msg("venue message skipped")
+			}
+		}
+	}
+}
+
+func (g *Gateway) failWaiters(err error) {
+	g.waitMu.Lock()
+	defer g.waitMu.Unlock()
+	for id, ch := range g.waiters {
+		select {
+		case ch <- reply{msg: "connection lost: " + err.Error()}:
+		default:
+		}
+		delete(g.waiters, id)
+	}
+}
+
+type wireMsg struct {
+	ID     *string         `json:"id"`
+	Status int             `json:"status"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code int    `json:"code"`
+		Msg  string `json:"msg"`
+	} `json:"error"`
+	SubscriptionID *int            `json:"subscriptionId"`
+	Event          json.RawMessage `json:"event"`
+}
+
+// handle decodes one venue message. It runs on the reader goroutine, off the tick path,
+// and uses encoding/json: answers are rare next to market data.
+func (g *Gateway) handle(msg []byte) error {
+	var m wireMsg
+	if err := json.Unmarshal(msg, &m); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	if m.ID == nil {
+		if m.Event != nil {
+			return g.report(m.Event)
+		}
+		return errors.New("message with neither id nor event")
+	}
+	id := *m.ID
+	if id == "" {
+		return errors.New("empty id")
+	}
+	r := reply{status: m.Status, result: m.Result}
+	if m.Error != nil {
+		r.code, r.msg = m.Error.Code, m.Error.Msg
+	}
+	if id[0] == idOther {
+		if strings.HasPrefix(id, "xsub") && m.Status == 200 {
+			g.push(answer{kind: ansConnected})
+		}
+		g.waitMu.Lock()
+		ch := g.waiters[id]
+		g.waitMu.Unlock()
+		if ch != nil {
+			select {
+			case ch <- r:
+			default:
+			}
+		}
+		return nil
+	}
+	oid, err := strconv.ParseUint(id[1:], 10, 64)
+	if err != nil {
+		return fmt.Errorf("answer id %q: %w", id, err)
+	}
+	a := answer{id: oid, code: r.code, reason: r.msg}
+	ok := m.Status == 200
+	switch id[0] {
+	case idPlace:
+		a.kind = pick(ok, ansPlaceOK, ansPlaceErr)
+	case idCancel:
+		a.kind = pick(ok, ansCancelOK, ansCancelErr)
+	case idStatus:
+		a.kind = pick(ok, ansStatus, ansStatusErr)
+		if ok {
+			var st struct {
+				Status      string `json:"status"`
+				ExecutedQty string `json:"executedQty"`
+			}
+			if err := json.Unmarshal(m.Result, &st); err != nil {
+				return fmt.Errorf("order.status result: %w", err)
+			}
+			a.status = parseStatus(st.Status)
+			if a.cum, err = g.cfg.QtyScale.ParseString(st.ExecutedQty); err != nil {
+				return fmt.Errorf("order.status executedQty %q: %w", st.ExecutedQty, err)
+			}
+		}
+	default:
+		return fmt.Errorf("answer id %q of no request kind", id)
+	}
+	if !ok {
+		g.log.Warn().Uint64("order", oid).Int("code", r.code).Str("msg", r.msg).Msg("venue refused a request")
+	}
+	g.push(a)
+	return nil
+}
+
+func pick(ok bool, yes, no answerKind) answerKind {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+func parseStatus(s string) venueStatus {
+	switch s {
+	case "NEW":
+		return vsNew
+	case "PARTIALLY_FILLED":
+		return vsPartial
+	case "FILLED":
+		return vsFilled
+	case "CANCELED":
+		return vsCanceled
+	case "EXPIRED", "EXPIRED_IN_MATCH":
+		return vsExpired
+	case "REJECTED":
+		return vsRejected
+	case "PENDING_CANCEL":
+		return vsPendingCancel
+	}
+	return vsNone
+}
+
+// report decodes an executionReport. Its keys differ only in case ("e" and "E", "c" and
+// "C"...), which encoding/json matches case-insensitively into struct fields, so it is
+// decoded into a map.
+func (g *Gateway) report(ev json.RawMessage) error {
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(ev, &f); err != nil {
+		return fmt.Errorf("event: %w", err)
+	}
+	str := func(k string) string {
+		var s string
+		_ = json.Unmarshal(f[k], &s)
+		return s
+	}
+	if str("e") != "executionReport" {
+		return nil // balance updates and the like: the engine does not take them
+	}
+	if str("s") != g.cfg.Symbol {
+		g.dropped.Add(1)
+		return nil
+	}
+	client := str("C") // set on cancel reports: the cancelled order's id
+	if client == "" {
+		client = str("c")
+	}
+	num, ok := strings.CutPrefix(client, g.cfg.Prefix)
+	if !ok {
+		g.dropped.Add(1)
+		return nil // another session's or a manual order
+	}
+	id, err := strconv.ParseUint(num, 10, 64)
+	if err != nil {
+		return fmt.Errorf("executionReport client id %q: %w", client, err)
+	}
+	a := answer{kind: ansReport, id: id, status: parseStatus(str("X")), reason: str("r")}
+	switch str("x") {
+	case "NEW":
+		a.exec = exNew
+	case "TRADE":
+		a.exec = exTrade
+	case "CANCELED":
+		a.exec = exCanceled
+	case "EXPIRED":
+		a.exec = exExpired
+	case "REJECTED":
+		a.exec = exRejected
+	default:
+		a.exec = exOther
+	}
+	if a.exec == exTrade {
+		var err error
+		if a.price, err = g.cfg.PriceScale.ParseString(str("L")); err != nil {
+			return fmt.Errorf("executionReport L: %w", err)
+		}
+		if a.last, err = g.cfg.QtyScale.ParseString(str("l")); err != nil {
+			return fmt.Errorf("executionReport l: %w", err)
+		}
+		if a.cum, err = g.cfg.QtyScale.ParseString(str("z")); err != nil {
+			return fmt.Errorf("executionReport z: %w", err)
+		}
+		_ = json.Unmarshal(f["m"], &a.maker)
+		a.fee = g.fee(str("n"), str("N"), str("L"))
+	}
+	g.push(a)
+	return nil
+}
+
+// fee converts a fill's commission into price units of the quote asset: as is for the
+// quote asset, times the fill price for the base asset. A commission in a third asset
+// (BNB) cannot be converted here and counts as zero, with a warning.
+func (g *Gateway) fee(amount, asset, price string) int64 {
+	n, err := decimal.NewFromString(amount)
+	if err != nil || n.IsZero() {
+		return 0
+	}
+	switch asset {
+	case g.cfg.QuoteAsset:
+	case g.cfg.BaseAsset:
+		p, err := decimal.NewFromString(price)
+		if err != nil {
+			return 0
+		}
+		n = n.Mul(p)
+	default:
+		g.log.Warn().Str("asset", asset).Msg("commission in a third asset not converted; counted as zero")
+		return 0
+	}
+	return n.Shift(int32(g.cfg.PriceScale)).Round(0).IntPart()
+}

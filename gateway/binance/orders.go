@@ -1,0 +1,319 @@
+package binance
+
+// OrderState is where an order stands between nanotick and the venue.
+type OrderState uint8
+
+// The order states. New, Acked, Partial and Unknown are live: the order may rest on the
+// book. Filled, Cancelled and Rejected are final and the order leaves the table.
+const (
+	StateNew       OrderState = iota + 1 // sent, not yet answered
+	StateAcked                           // the venue accepted it; it rests or is matching
+	StatePartial                         // partially filled, still working
+	StateFilled                          // final: fully filled
+	StateCancelled                       // final: cancelled or expired (IOC remainder)
+	StateRejected                        // final: the venue refused it
+	StateUnknown                         // no answer in time, or the connection broke: being queried
+)
+
+// String returns the state's name.
+func (s OrderState) String() string {
+	switch s {
+	case StateNew:
+		return "new"
+	case StateAcked:
+		return "acknowledged"
+	case StatePartial:
+		return "partially-filled"
+	case StateFilled:
+		return "filled"
+	case StateCancelled:
+		return "cancelled"
+	case StateRejected:
+		return "rejected"
+	case StateUnknown:
+		return "unknown"
+	}
+	return "invalid"
+}
+
+// final reports whether s is a final state.
+func (s OrderState) final() bool { return s == StateFilled || s == StateCancelled || s == StateRejected }
+
+// Sink receives the venue's answers on the engine's goroutine; *engine.Engine implements
+// it.
+type Sink interface {
+	OnAck(id uint64, now int64)
+	OnFill(id uint64, price, qty, fee int64, maker bool, now int64)
+	OnCancelled(id uint64, now int64)
+	OnRejected(id uint64, reason string, now int64)
+}
+
+// answerKind is what the venue's message was.
+type answerKind uint8
+
+const (
+	ansPlaceOK     answerKind = iota + 1 // order.place answered 200
+	ansPlaceErr                          // order.place answered an error
+	ansCancelOK                          // order.cancel answered 200
+	ansCancelErr                         // order.cancel answered an error
+	ansStatus                            // order.status answered 200: status and executed quantity
+	ansStatusErr                         // order.status answered an error
+	ansReport                            // executionReport
+	ansConnected                         // a connection is up and subscribed
+	ansDisconnected                      // the connection broke
+)
+
+// venueStatus is Binance's order status (X, "status").
+type venueStatus uint8
+
+const (
+	vsNone venueStatus = iota
+	vsNew
+	vsPartial
+	vsFilled
+	vsCanceled
+	vsExpired
+	vsRejected
+	vsPendingCancel
+)
+
+// execType is an executionReport's x.
+type execType uint8
+
+const (
+	exNone execType = iota
+	exNew
+	exTrade
+	exCanceled
+	exExpired
+	exRejected
+	exOther
+)
+
+// answer is one message of the venue, decoded by the reader goroutine and passed to the
+// engine's goroutine through the Ring. It is a plain value: nothing in it is shared.
+type answer struct {
+	kind   answerKind
+	exec   execType
+	status venueStatus
+	maker  bool
+	code   int   // error code of an error answer
+	id     uint64 // nanotick order id
+	price  int64  // last fill price (report), order price (status)
+	last   int64  // last fill quantity (report)
+	cum    int64  // cumulative filled quantity (report z, status executedQty)
+	fee    int64  // fee of the last fill, price units
+	reason string // error message or reject reason
+}
+
+// Binance error codes the state machine tells apart.
+const (
+	codeUnknownSend  = -1007 // "Timeout waiting for response from backend server. Send status unknown"
+	codeCancelReject = -2011 // cancel of an order the venue does not have open
+	codeNoSuchOrder  = -2013 // order does not exist
+)
+
+// order is one live order of the table.
+type order struct {
+	id      uint64
+	state   OrderState
+	price   int64
+	qty     int64
+	filled  int64
+	sentAt  int64 // when the last request about it that awaits an answer was sent (ns)
+	waiting bool  // a place, cancel or status request awaits its answer
+	cancel  bool  // a cancel was sent
+	queries int   // status queries sent
+}
+
+// orders is the gateway's order table and state machine. It belongs to the engine's
+// goroutine; the transitions are pure functions of the answers, so they are table-tested
+// without a socket.
+type orders struct {
+	live    map[uint64]*order
+	free    []*order
+	timeout int64 // ns without an answer before an order becomes unknown
+	query   func(id uint64, now int64) bool
+	log     func(id uint64, msg string)
+}
+
+func newOrders(capacity int, timeout int64) *orders {
+	t := &orders{live: make(map[uint64]*order, capacity), timeout: timeout,
+		query: func(uint64, int64) bool { return false }, log: func(uint64, string) {}}
+	pool := make([]order, capacity)
+	for i := range pool {
+		t.free = append(t.free, &pool[i])
+	}
+	return t
+}
+
+// add enters an order just sent. It reports false if the table is full.
+func (t *orders) add(id uint64, price, qty, now int64) bool {
+	if len(t.free) == 0 {
+		return false
+	}
+	o := t.free[len(t.free)-1]
+	t.free = t.free[:len(t.free)-1]
+	*o = order{id: id, state: StateNew, price: price, qty: qty, sentAt: now, waiting: true}
+	t.live[id] = o
+	return true
+}
+
+func (t *orders) get(id uint64) (*order, bool) {
+	o, ok := t.live[id]
+	return o, ok
+}
+
+func (t *orders) remove(o *order) {
+	delete(t.live, o.id)
+	t.free = append(t.free, o)
+}
+
+// ack moves a new or unknown order to acknowledged, telling the sink once.
+func (t *orders) ack(o *order, s Sink, now int64) {
+	if o.state == StateNew || o.state == StateUnknown {
+		o.state = StateAcked
+		if o.filled > 0 {
+			o.state = StatePartial
+		}
+		s.OnAck(o.id, now)
+	}
+}
+
+// fill applies a cumulative filled quantity; only the increase is new. Reports and
+// status answers may repeat or overtake each other, so the cumulative figure, not the
+// last quantity, decides what is new.
+func (t *orders) fill(o *order, cum, price, fee int64, maker bool, s Sink, now int64) {
+	if cum <= o.filled {
+		return
+	}
+	t.ack(o, s, now)
+	q := cum - o.filled
+	o.filled = cum
+	o.state = StatePartial
+	if o.filled >= o.qty {
+		o.state = StateFilled
+	}
+	s.OnFill(o.id, price, q, fee, maker, now)
+	if o.state == StateFilled {
+		t.remove(o)
+	}
+}
+
+func (t *orders) finish(o *order, st OrderState, reason string, s Sink, now int64) {
+	o.state = st
+	if st == StateRejected {
+		s.OnRejected(o.id, reason, now)
+	} else {
+		s.OnCancelled(o.id, now)
+	}
+	t.remove(o)
+}
+
+// apply runs one answer through the state machine.
+func (t *orders) apply(a *answer, s Sink, now int64) {
+	switch a.kind {
+	case ansConnected:
+		// Whatever was in flight over the broken connection is queried now.
+		for _, o := range t.live {
+			if o.state == StateUnknown {
+				o.waiting = false
+			}
+		}
+		return
+	case ansDisconnected:
+		for _, o := range t.live {
+			o.state, o.waiting = StateUnknown, false
+		}
+		return
+	}
+	o, ok := t.live[a.id]
+	if !ok {
+		return // final already, or not ours: late duplicates are expected
+	}
+	switch a.kind {
+	case ansPlaceOK:
+		o.waiting = false
+		t.ack(o, s, now)
+	case ansPlaceErr:
+		o.waiting = false
+		if a.code == codeUnknownSend {
+			o.state = StateUnknown // the venue itself does not know: ask
+			return
+		}
+		if o.filled > 0 || o.state == StateAcked || o.state == StatePartial {
+			return // a report already proved it live; the error is stale
+		}
+		t.finish(o, StateRejected, a.reason, s, now)
+	case ansCancelOK:
+		o.waiting = false
+		t.finish(o, StateCancelled, "", s, now)
+	case ansCancelErr:
+		o.waiting, o.cancel = false, false
+		// Unknown order: filled or cancelled meanwhile, or never placed. Ask.
+		o.state = StateUnknown
+		t.log(o.id, "cancel refused: "+a.reason)
+	case ansStatusErr:
+		o.waiting = false
+		if a.code == codeNoSuchOrder && o.filled == 0 {
+			t.finish(o, StateRejected, "unknown to the venue: "+a.reason, s, now)
+		}
+	case ansStatus:
+		o.waiting = false
+		if a.cum > o.filled {
+			// Fills whose reports were lost: the venue gives only the total, so the
+			// order's limit price stands in for the fill price.
+			t.log(o.id, "fill learnt from order.status; price taken as the limit price")
+			t.fill(o, a.cum, o.price, 0, true, s, now)
+			if _, ok := t.live[a.id]; !ok {
+				return
+			}
+		}
+		switch a.status {
+		case vsNew, vsPartial, vsPendingCancel:
+			t.ack(o, s, now)
+		case vsFilled:
+			// Filled with no fill seen and no quantity: nothing more to learn.
+			if o.filled < o.qty {
+				t.fill(o, o.qty, o.price, 0, true, s, now)
+			}
+		case vsCanceled, vsExpired:
+			t.ack(o, s, now)
+			t.finish(o, StateCancelled, "", s, now)
+		case vsRejected:
+			t.finish(o, StateRejected, "rejected", s, now)
+		}
+	case ansReport:
+		switch a.exec {
+		case exNew:
+			t.ack(o, s, now)
+		case exTrade:
+			t.fill(o, a.cum, a.price, a.fee, a.maker, s, now)
+		case exCanceled, exExpired:
+			t.ack(o, s, now)
+			t.finish(o, StateCancelled, "", s, now)
+		case exRejected:
+			t.finish(o, StateRejected, a.reason, s, now)
+		}
+	}
+}
+
+// sweep turns orders unanswered past the timeout into unknown ones and queries unknown
+// orders that have no query outstanding, at most one query per order per timeout.
+func (t *orders) sweep(now int64) {
+	for _, o := range t.live {
+		if o.waiting && now-o.sentAt < t.timeout {
+			continue
+		}
+		if o.waiting || o.state == StateUnknown {
+			if o.state != StateUnknown {
+				t.log(o.id, "no answer in time: order state unknown, querying")
+			}
+			o.state = StateUnknown
+			if t.query(o.id, now) {
+				o.waiting, o.sentAt = true, now
+				o.queries++
+			}
+		}
+	}
+}
