@@ -34,6 +34,7 @@ type Host struct {
 	order   []string
 	funcs   []HostFunc
 	fnames  []string
+	arity   [][2]int // per host function: min and max argument counts, max < 0 for any
 	objects []*HostObject
 	consts  []hostConst
 	shapes  [][]string
@@ -75,7 +76,34 @@ func (h *Host) define(name string, n hostName) bool {
 func (h *Host) addFunc(name string, fn HostFunc) int {
 	h.funcs = append(h.funcs, fn)
 	h.fnames = append(h.fnames, name)
+	h.arity = append(h.arity, [2]int{0, -1})
 	return len(h.funcs) - 1
+}
+
+// FuncSig registers a global function like Func and declares how many arguments it takes
+// (max < 0: no maximum), so that the compiler rejects calls with a wrong argument count.
+func (h *Host) FuncSig(name string, min, max int, fn HostFunc) *Host {
+	n := len(h.funcs)
+	h.Func(name, fn)
+	if len(h.funcs) > n {
+		h.arity[n] = [2]int{min, max}
+	}
+	return h
+}
+
+// MethodSig registers a method like Method and declares its argument counts, as FuncSig.
+func (o *HostObject) MethodSig(method string, min, max int, fn HostFunc) *HostObject {
+	n := len(o.h.funcs)
+	o.Method(method, fn)
+	if len(o.h.funcs) > n {
+		o.h.arity[n] = [2]int{min, max}
+	}
+	return o
+}
+
+func (h *Host) hostArity(idx int) (min, max int) {
+	a := h.arity[idx]
+	return a[0], a[1]
 }
 
 // Func registers a global function callable as name(...).

@@ -353,3 +353,21 @@ func TestNoPanicEscapes(t *testing.T) {
 		_ = m.Run()
 	}
 }
+
+func TestHostSignatures(t *testing.T) {
+	h := NewHost()
+	nop := func(*Machine, []Value) (Value, error) { return Undefined, nil }
+	h.FuncSig("buy", 2, 3, nop)
+	h.Object("log").MethodSig("info", 1, 1, nop)
+	if _, err := Compile("x.js", []byte("buy(1, 2); buy(1, 2, { post: true }); log.info('x');"), h); err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]string{
+		"buy(1);":             "buy takes 2 to 3 argument(s), not 1",
+		"log.info('a', 'b');": "log.info takes 1 argument(s), not 2",
+	} {
+		if _, err := Compile("x.js", []byte(src), h); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
+	}
+}

@@ -18,6 +18,10 @@ type Config struct {
 	HostMethod func(obj, method string) (int, bool)
 	// HostConst returns the constant registered under a host constant's slot.
 	HostConst func(slot int) (kind bytecode.ConstKind, num float64, str string)
+	// HostArity returns the argument counts a host function accepts (max < 0: any).
+	HostArity func(idx int) (min, max int)
+	// HostName returns a host function's name, for messages.
+	HostName func(idx int) string
 	// NoOptimize disables the peephole optimizer (for tests and benchmarks).
 	NoOptimize bool
 }

@@ -236,6 +236,7 @@ func (c *compiler) call(x *ast.CallExpr) {
 		if fun.Obj != nil {
 			switch fun.Obj.Kind {
 			case ast.HostFunc:
+				c.checkArity(x, fun.Obj.Slot)
 				c.args(x.Args)
 				c.emit(x.Lparen, bytecode.CALLHOST, int32(fun.Obj.Slot), n, 0)
 				return
@@ -263,6 +264,9 @@ func (c *compiler) call(x *ast.CallExpr) {
 			if !ok {
 				c.errorf(fun.NamePos, "", "host object %s has no method %s", id.Name, fun.Name)
 			}
+			if ok {
+				c.checkArity(x, h)
+			}
 			c.args(x.Args)
 			c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
 			return
@@ -275,6 +279,31 @@ func (c *compiler) call(x *ast.CallExpr) {
 	c.expr(x.Fun)
 	c.args(x.Args)
 	c.emit(x.Lparen, bytecode.CALL, n, 0, 0)
+}
+
+// checkArity rejects a call of a host function with an argument count its signature
+// does not allow.
+func (c *compiler) checkArity(x *ast.CallExpr, idx int) {
+	if c.cfg.HostArity == nil {
+		return
+	}
+	min, max := c.cfg.HostArity(idx)
+	n := len(x.Args)
+	if n >= min && (max < 0 || n <= max) {
+		return
+	}
+	want := fmt.Sprintf("%d", min)
+	switch {
+	case max < 0:
+		want = fmt.Sprintf("at least %d", min)
+	case max != min:
+		want = fmt.Sprintf("%d to %d", min, max)
+	}
+	name := "host function"
+	if c.cfg.HostName != nil {
+		name = c.cfg.HostName(idx)
+	}
+	c.errorf(x.Lparen, "check the host API documentation", "%s takes %s argument(s), not %d", name, want, n)
 }
 
 func (c *compiler) binary(x *ast.BinaryExpr) {
