@@ -141,6 +141,15 @@ type Exchange struct {
 	lot                 int64
 	power               float64
 	counters            ExchangeCounters
+	fills               []fillEntry // every fill, for the report
+}
+
+// fillEntry is a fill in the exchange's log, in fixed point.
+type fillEntry struct {
+	t, price, qty int64
+	id            uint64
+	side          orderbook.Side
+	maker         bool
 }
 
 // NewExchange returns a simulated exchange.
@@ -489,11 +498,29 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 		x.counters.TakerFills++
 	}
 	x.counters.Fills++
+	x.fills = append(x.fills, fillEntry{t: x.now, price: price, qty: qty, id: id, side: side, maker: maker})
 	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
 	if a := x.cfg.Account; a != nil {
 		a.Fill(side, price, qty, bps, maker)
 	}
 	x.respond(message{kind: msgFill, order: risk.Order{ID: id}, price: price, qty: qty, fee: fee, maker: maker})
+}
+
+// fillLog returns the fills made so far as report records.
+func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
+	out := make([]FillRecord, len(x.fills))
+	for i, f := range x.fills {
+		p, q := priceScale.Decimal(f.price), qtyScale.Decimal(f.qty)
+		bps, side := x.takerBps, "buy"
+		if f.maker {
+			bps = x.makerBps
+		}
+		if f.side == orderbook.Ask {
+			side = "sell"
+		}
+		out[i] = FillRecord{Time: f.t, OrderID: f.id, Side: side, Price: p, Qty: q, Fee: p.Mul(q).Mul(bps).Shift(-4), Maker: f.maker}
+	}
+	return out
 }
 
 // Fee returns the fee of a fill of qty at price, in price units, at rate millionths of

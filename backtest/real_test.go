@@ -121,8 +121,28 @@ func TestSpotReportIsConsistent(t *testing.T) {
 		t.Errorf("%d acks + %d venue rejections != %d sent: every order reaches the exchange", o.Acks, venueRejects, o.Sent)
 	}
 	last := rep.Equity[len(rep.Equity)-1]
-	if !last.Equity.Equal(res.FinalEquity) {
-		t.Errorf("equity curve ends at %s, final equity %s", last.Equity, res.FinalEquity)
+	if !last.Equity.Equal(res.FinalEquity) || !last.Position.Equal(res.Position) || !last.Mid.Equal(res.Mark) {
+		t.Errorf("equity curve ends at %+v; final equity %s, position %s, mark %s", last, res.FinalEquity, res.Position, res.Mark)
+	}
+	// The fill log adds up to the account.
+	var pos, fees, vol decimal.Decimal
+	var makers uint64
+	for i, f := range rep.Fills {
+		if i > 0 && f.Time < rep.Fills[i-1].Time {
+			t.Fatalf("fill %d at %d before fill %d", i, f.Time, i-1)
+		}
+		q := f.Qty
+		if f.Side == "sell" {
+			q = q.Neg()
+		}
+		pos, fees, vol = pos.Add(q), fees.Add(f.Fee), vol.Add(f.Qty)
+		if f.Maker {
+			makers++
+		}
+	}
+	if uint64(len(rep.Fills)) != o.Fills || makers != o.MakerFills || !pos.Equal(res.Position) || !fees.Equal(res.Fees) || !vol.Equal(res.Volume) {
+		t.Errorf("fill log: %d fills (%d maker), position %s, fees %s, volume %s; report: %d (%d), %s, %s, %s",
+			len(rep.Fills), makers, pos, fees, vol, o.Fills, o.MakerFills, res.Position, res.Fees, res.Volume)
 	}
 	for i := 1; i < len(rep.Equity); i++ {
 		if rep.Equity[i].Time <= rep.Equity[i-1].Time {

@@ -39,9 +39,6 @@ type Config struct {
 	InitialBalance decimal.Decimal
 	// EquityInterval is the data-time period of the equity samples; 0 means 1s.
 	EquityInterval time.Duration
-	// StartState is the risk layer's state at the start (config's risk.start_state);
-	// the zero value is risk.Active.
-	StartState risk.State
 	// Prefetch decompresses and reads the recordings on a second goroutine, ahead of
 	// the replay: the same results, sooner when a second core is free.
 	Prefetch bool
@@ -198,11 +195,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	if cfg.StartState != risk.Active {
-		if err := eng.Risk().SetState(cfg.StartState); err != nil {
-			return nil, fmt.Errorf("backtest: risk start state: %w", err)
-		}
-	}
+
 	cfg.Latency = lat
 	r := &replay{
 		cfg: cfg, src: src, eng: eng, ex: ex, acct: acct,
@@ -396,7 +389,7 @@ func (r *replay) sample(t int64) {
 		r.lastMid = mid
 	}
 	for r.nextSample <= t {
-		r.curve = append(r.curve, EquityPoint{Time: r.nextSample, Equity: r.equity()})
+		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
 	}
 }
@@ -405,7 +398,11 @@ func (r *replay) mark() decimal.Decimal {
 	return r.cfg.Engine.Instrument.PriceScale.Decimal(r.lastMid)
 }
 
-func (r *replay) equity() decimal.Decimal { return r.acct.Equity(r.mark()) }
+// point is the equity sample at t: equity, position and the mark.
+func (r *replay) point(t int64) EquityPoint {
+	mark := r.mark()
+	return EquityPoint{Time: t, Equity: r.acct.Equity(mark), Position: r.acct.Position(), Mid: mark}
+}
 
 // report builds the report at the end of the run.
 func (r *replay) report() *Report {
@@ -508,9 +505,11 @@ func (r *replay) report() *Report {
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
-		curve = append(curve, EquityPoint{Time: r.now, Equity: equity})
+		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
+	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples = sharpe(r.curve, cfg.EquityInterval)
 	rep.Result.SharpeAnnualization = fmt.Sprintf("mean/stdev of %v returns × sqrt(365 × 24h / %v)", cfg.EquityInterval, cfg.EquityInterval)

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/telemetry"
 )
 
 // Report is everything a backtest measured. Apart from Timing, it is a function of
@@ -31,6 +32,8 @@ type Report struct {
 	Events   Events        `json:"events"`
 	Feed     Feed          `json:"feed"`
 	Equity   []EquityPoint `json:"equity"`
+	// Fills are every fill, in the order the exchange made them.
+	Fills []FillRecord `json:"fills"`
 
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
@@ -129,16 +132,33 @@ type Feed struct {
 }
 
 // EquityPoint is one equity sample, at data time (Unix ns), marked at the exchange
-// book's mid.
+// book's mid, with the position then.
 type EquityPoint struct {
-	Time   int64           `json:"t"`
-	Equity decimal.Decimal `json:"equity"`
+	Time     int64           `json:"t"`
+	Equity   decimal.Decimal `json:"equity"`
+	Position decimal.Decimal `json:"position"`
+	Mid      decimal.Decimal `json:"mid"`
+}
+
+// FillRecord is one fill as the exchange made it, at exchange time (Unix ns; the
+// strategy learns of it a response latency later). Fee is the exact fee.
+type FillRecord struct {
+	Time    int64           `json:"t"`
+	OrderID uint64          `json:"order"`
+	Side    string          `json:"side"` // buy or sell
+	Price   decimal.Decimal `json:"price"`
+	Qty     decimal.Decimal `json:"qty"`
+	Fee     decimal.Decimal `json:"fee"`
+	Maker   bool            `json:"maker"`
 }
 
 // Timing is the run's wall-clock cost.
 type Timing struct {
 	Wall            time.Duration
 	EventsPerSecond float64 // recorded frames per wall-clock second
+	// Latency is a snapshot of the engine's stage histograms (decode, book, strategy,
+	// risk, encode, tick-to-order), measured on this machine's clock.
+	Latency *telemetry.Latency
 }
 
 // WriteJSON writes the report as indented JSON. The bytes depend only on the inputs.

@@ -411,9 +411,9 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 	}}
 	switch r.StartState {
 	case config.StateReducing:
-		s.bt.StartState = risk.Reducing
+		s.bt.Engine.StartState = risk.Reducing
 	case config.StateHalted:
-		s.bt.StartState = risk.Halted
+		s.bt.Engine.StartState = risk.Halted
 	}
 	if b := c.Backtest; b != nil {
 		s.bt.Data = b.Data
