@@ -1,0 +1,292 @@
+package sweep
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/backtest"
+)
+
+// Metrics are the summary figures of one run that a sweep keeps.
+type Metrics struct {
+	PnL            decimal.Decimal `json:"pnl"`
+	ReturnPct      decimal.Decimal `json:"return_pct"`
+	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
+	MaxDrawdownPct float64         `json:"max_drawdown_pct"`
+	Sharpe         float64         `json:"sharpe"`
+	Fills          uint64          `json:"fills"`
+	MakerFills     uint64          `json:"maker_fills"`
+	TakerFills     uint64          `json:"taker_fills"`
+	Volume         decimal.Decimal `json:"volume"`
+	Fees           decimal.Decimal `json:"fees"`
+	OrdersSent     uint64          `json:"orders_sent"`
+	Halted         string          `json:"halted,omitempty"`
+}
+
+// MetricsOf extracts the metrics of a report. Non-finite ratios (which JSON cannot
+// hold) become 0.
+func MetricsOf(r *backtest.Report) Metrics {
+	fin := func(f float64) float64 {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0
+		}
+		return f
+	}
+	return Metrics{
+		PnL: r.Result.PnL, ReturnPct: r.Result.ReturnPct,
+		MaxDrawdown: r.Result.MaxDrawdown, MaxDrawdownPct: fin(r.Result.MaxDrawdownPct),
+		Sharpe: fin(r.Result.Sharpe),
+		Fills:  r.Orders.Fills, MakerFills: r.Orders.MakerFills, TakerFills: r.Orders.TakerFills,
+		Volume: r.Result.Volume, Fees: r.Result.Fees, OrdersSent: r.Orders.Sent,
+		Halted: r.Halted,
+	}
+}
+
+// Result is one grid point's outcome: one line of a shard file.
+type Result struct {
+	Grid     string             `json:"grid"`      // the grid's canonical spec (Grid.String)
+	GridSize int                `json:"grid_size"` // its number of points
+	Index    int                `json:"index"`     // the point's index in the grid
+	Params   map[string]float64 `json:"params"`
+	Metrics
+	Err string `json:"error,omitempty"` // why the run failed; the metrics are then zero
+}
+
+// WriteResults writes rs as JSON lines, one per result, in the order given. The bytes
+// depend only on the results (encoding/json sorts the params by name).
+func WriteResults(w io.Writer, rs []Result) error {
+	bw := bufio.NewWriter(w)
+	for i := range rs {
+		b, err := json.Marshal(&rs[i])
+		if err != nil {
+			return fmt.Errorf("sweep: result %d: %w", rs[i].Index, err)
+		}
+		bw.Write(b)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// maxLine bounds a shard file's line.
+const maxLine = 1 << 20
+
+// ReadResults reads a shard file's JSON lines; name is used in errors, which give
+// name:line. Blank lines are skipped.
+func ReadResults(r io.Reader, name string) ([]Result, []int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	var rs []Result
+	var lines []int
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var res Result
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&res); err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %w", name, n, err)
+		}
+		if res.Grid == "" || res.GridSize < 1 || res.Index < 0 || res.Index >= res.GridSize {
+			return nil, nil, fmt.Errorf("%s:%d: not a sweep result (grid %q, size %d, index %d)", name, n, res.Grid, res.GridSize, res.Index)
+		}
+		rs = append(rs, res)
+		lines = append(lines, n)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return rs, lines, nil
+}
+
+// Input is one shard file to merge.
+type Input struct {
+	Name string
+	R    io.Reader
+}
+
+// Merge reads shard files and returns their results in grid order with the grid they
+// came from. It fails, naming file and line, if the files mix grids, if a result's
+// params are not its grid point's, if a point appears twice, or if points are
+// missing (listing them).
+func Merge(inputs []Input) (*Grid, []Result, error) {
+	var g *Grid
+	var spec string
+	var rs []Result
+	where := map[int]string{}
+	for _, in := range inputs {
+		got, lines, err := ReadResults(in.R, in.Name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sweep: %w", err)
+		}
+		for k, res := range got {
+			at := in.Name + ":" + strconv.Itoa(lines[k])
+			if g == nil {
+				if g, err = ParseGrid(strings.Fields(res.Grid)); err != nil {
+					return nil, nil, fmt.Errorf("sweep: %s: grid %q: %w", at, res.Grid, err)
+				}
+				spec = res.Grid
+				if g.Len() != res.GridSize {
+					return nil, nil, fmt.Errorf("sweep: %s: grid %q has %d points, the line says %d", at, spec, g.Len(), res.GridSize)
+				}
+			}
+			if res.Grid != spec || res.GridSize != g.Len() {
+				return nil, nil, fmt.Errorf("sweep: %s: grid %q differs from %q of the first result", at, res.Grid, spec)
+			}
+			want := g.Point(res.Index)
+			if !equalParams(want, res.Params) {
+				return nil, nil, fmt.Errorf("sweep: %s: point %d has params %s, the grid says %s", at, res.Index, formatParams(g.Names(), res.Params), formatParams(g.Names(), want))
+			}
+			if prev, dup := where[res.Index]; dup {
+				return nil, nil, fmt.Errorf("sweep: %s: duplicate grid point %d (%s), also at %s", at, res.Index, formatParams(g.Names(), want), prev)
+			}
+			where[res.Index] = at
+			rs = append(rs, res)
+		}
+	}
+	if g == nil {
+		return nil, nil, errors.New("sweep: no results in the files")
+	}
+	if len(rs) != g.Len() {
+		var missing []string
+		for i := range g.Len() {
+			if _, ok := where[i]; !ok {
+				if len(missing) == 10 {
+					missing = append(missing, "...")
+					break
+				}
+				missing = append(missing, strconv.Itoa(i)+" ("+formatParams(g.Names(), g.Point(i))+")")
+			}
+		}
+		return g, nil, fmt.Errorf("sweep: %d of %d grid points missing: %s", g.Len()-len(rs), g.Len(), strings.Join(missing, ", "))
+	}
+	slices.SortFunc(rs, func(a, b Result) int { return cmp.Compare(a.Index, b.Index) })
+	return g, rs, nil
+}
+
+func equalParams(a, b map[string]float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// formatParams writes params as "a=1 b=2" in the order of names.
+func formatParams(names []string, p map[string]float64) string {
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		if v, ok := p[n]; ok {
+			parts = append(parts, n+"="+formatFloat(v))
+		} else {
+			parts = append(parts, n+"=?")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// Metric is what a table is ranked by.
+type Metric string
+
+// The metrics a sweep ranks by. PnL, return, Sharpe and fills rank the largest
+// first; drawdown ranks the smallest first.
+const (
+	ByPnL      Metric = "pnl"
+	ByReturn   Metric = "return"
+	BySharpe   Metric = "sharpe"
+	ByDrawdown Metric = "drawdown"
+	ByFills    Metric = "fills"
+)
+
+// metricNames lists the metric names.
+var metricNames = []Metric{ByPnL, ByReturn, BySharpe, ByDrawdown, ByFills}
+
+// ParseMetric checks a metric name.
+func ParseMetric(s string) (Metric, error) {
+	if slices.Contains(metricNames, Metric(s)) {
+		return Metric(s), nil
+	}
+	names := make([]string, len(metricNames))
+	for i, m := range metricNames {
+		names[i] = string(m)
+	}
+	return "", fmt.Errorf("sweep: unknown metric %q (want one of %s)", s, strings.Join(names, ", "))
+}
+
+// compare orders a and b best first by m; failed runs come last.
+func compare(a, b *Result, m Metric) int {
+	if (a.Err != "") != (b.Err != "") {
+		if a.Err != "" {
+			return 1
+		}
+		return -1
+	}
+	var c int
+	switch m {
+	case ByPnL:
+		c = b.PnL.Cmp(a.PnL)
+	case ByReturn:
+		c = b.ReturnPct.Cmp(a.ReturnPct)
+	case BySharpe:
+		c = cmp.Compare(b.Sharpe, a.Sharpe)
+	case ByDrawdown:
+		c = a.MaxDrawdown.Cmp(b.MaxDrawdown)
+	case ByFills:
+		c = cmp.Compare(b.Fills, a.Fills)
+	}
+	if c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Index, b.Index)
+}
+
+// Sort ranks rs best first by m; ties keep grid order.
+func Sort(rs []Result, m Metric) {
+	slices.SortFunc(rs, func(a, b Result) int { return compare(&a, &b, m) })
+}
+
+// WriteTable writes rs, in the order given, as an aligned table with one column per
+// parameter (in the order of names).
+func WriteTable(w io.Writer, names []string, rs []Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	hdr := append([]string{"rank", "point"}, names...)
+	hdr = append(hdr, "pnl", "return%", "sharpe", "max_dd", "max_dd%", "fills", "maker", "taker", "sent", "")
+	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
+	for k := range rs {
+		r := &rs[k]
+		row := []string{strconv.Itoa(k + 1), strconv.Itoa(r.Index)}
+		for _, n := range names {
+			row = append(row, formatFloat(r.Params[n]))
+		}
+		if r.Err != "" {
+			row = append(row, "error: "+r.Err)
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+			continue
+		}
+		row = append(row,
+			r.PnL.StringFixed(4), r.ReturnPct.StringFixed(4),
+			strconv.FormatFloat(r.Sharpe, 'f', 3, 64),
+			r.MaxDrawdown.StringFixed(4), strconv.FormatFloat(r.MaxDrawdownPct, 'f', 4, 64),
+			strconv.FormatUint(r.Fills, 10), strconv.FormatUint(r.MakerFills, 10), strconv.FormatUint(r.TakerFills, 10),
+			strconv.FormatUint(r.OrdersSent, 10), r.Halted)
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
