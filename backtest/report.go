@@ -192,7 +192,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
-	p("  rejections   risk %d%s; venue%s\n", o.RiskRejected, reasons(o.RiskRejections), reasons(o.VenueRejections))
+	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
 	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
 	p("  feed         latency min %s mean %s max %s after clock offset %s\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs))
 	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
@@ -200,18 +200,19 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	return err
 }
 
+// reasons formats rejection counts as "N (reason n, reason n)", or "0".
 func reasons(rs []ReasonCount) string {
-	if len(rs) == 0 {
-		return " none"
-	}
+	var total uint64
 	var b strings.Builder
 	for i, rc := range rs {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
+		total += rc.Count
+		if i > 0 {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s %d", rc.Reason, rc.Count)
 	}
-	return b.String()
+	if total == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", total, b.String())
 }
