@@ -123,6 +123,7 @@ type order struct {
 	sentAt  int64 // when the last request about it that awaits an answer was sent (ns)
 	waiting bool  // a place, cancel or status request awaits its answer
 	cancel  bool  // a cancel was sent
+	acked   bool  // the engine was told of the ack
 	queries int   // status queries sent
 }
 
@@ -169,13 +170,17 @@ func (t *orders) remove(o *order) {
 	t.free = append(t.free, o)
 }
 
-// ack moves a new or unknown order to acknowledged, telling the sink once.
+// ack moves a new or unknown order to acknowledged (or partially filled), telling the
+// sink only the first time: an order that went unknown after its ack is not acked twice.
 func (t *orders) ack(o *order, s Sink, now int64) {
 	if o.state == StateNew || o.state == StateUnknown {
 		o.state = StateAcked
 		if o.filled > 0 {
 			o.state = StatePartial
 		}
+	}
+	if !o.acked {
+		o.acked = true
 		s.OnAck(o.id, now)
 	}
 }
@@ -241,7 +246,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 			o.state = StateUnknown // the venue itself does not know: ask
 			return
 		}
-		if o.filled > 0 || o.state == StateAcked || o.state == StatePartial {
+		if o.acked {
 			return // a report already proved it live; the error is stale
 		}
 		t.finish(o, StateRejected, a.reason, s, now)

@@ -1,0 +1,120 @@
+package binance
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// recSink records the engine callbacks as text.
+type recSink struct{ got []string }
+
+func (s *recSink) OnAck(id uint64, now int64) { s.got = append(s.got, fmt.Sprintf("ack %d", id)) }
+func (s *recSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
+	s.got = append(s.got, fmt.Sprintf("fill %d %d@%d fee %d maker %v", id, qty, price, fee, maker))
+}
+func (s *recSink) OnCancelled(id uint64, now int64) { s.got = append(s.got, fmt.Sprintf("cancelled %d", id)) }
+func (s *recSink) OnRejected(id uint64, reason string, now int64) {
+	s.got = append(s.got, fmt.Sprintf("rejected %d %s", id, reason))
+}
+
+// step is one event of a state machine scenario: an answer, or a clock sweep.
+type step struct {
+	a     answer
+	sweep int64 // if non-zero, sweep at this time instead
+}
+
+func TestOrderStateMachine(t *testing.T) {
+	const id = 1
+	rep := func(x execType, cum, price int64) step {
+		return step{a: answer{kind: ansReport, id: id, exec: x, cum: cum, price: price, fee: 3, maker: true}}
+	}
+	ans := func(k answerKind, code int) step { return step{a: answer{kind: k, id: id, code: code, reason: "nope"}} }
+	status := func(vs venueStatus, cum int64) step {
+		return step{a: answer{kind: ansStatus, id: id, status: vs, cum: cum}}
+	}
+	tests := []struct {
+		name    string
+		steps   []step
+		want    string // callbacks, joined with "; "
+		state   OrderState
+		queries int
+	}{
+		{"ack then fill in two", []step{ans(ansPlaceOK, 0), rep(exNew, 0, 0), rep(exTrade, 4, 100), rep(exTrade, 10, 101)},
+			"ack 1; fill 1 4@100 fee 3 maker true; fill 1 6@101 fee 3 maker true", StateFilled, 0},
+		{"report before response", []step{rep(exNew, 0, 0), ans(ansPlaceOK, 0)}, "ack 1", StateAcked, 0},
+		{"trade without ack acks first", []step{rep(exTrade, 3, 100)}, "ack 1; fill 1 3@100 fee 3 maker true", StatePartial, 0},
+		{"duplicate trade report ignored", []step{rep(exTrade, 3, 100), rep(exTrade, 3, 100)}, "ack 1; fill 1 3@100 fee 3 maker true", StatePartial, 0},
+		{"rejected", []step{ans(ansPlaceErr, -2010)}, "rejected 1 nope", StateRejected, 0},
+		{"cancelled by answer then report", []step{ans(ansPlaceOK, 0), ans(ansCancelOK, 0), rep(exCanceled, 0, 0)}, "ack 1; cancelled 1", StateCancelled, 0},
+		{"ioc partial then expired", []step{rep(exNew, 0, 0), rep(exTrade, 2, 100), rep(exExpired, 0, 0)},
+			"ack 1; fill 1 2@100 fee 3 maker true; cancelled 1", StateCancelled, 0},
+		{"timeout makes unknown and queries", []step{{sweep: 5}}, "", StateUnknown, 1},
+		{"no query before timeout", []step{{sweep: 1}}, "", StateNew, 0},
+		{"unknown resolved as resting", []step{{sweep: 5}, status(vsNew, 0)}, "ack 1", StateAcked, 1},
+		{"unknown resolved as filled with lost reports", []step{{sweep: 5}, status(vsFilled, 10)}, "ack 1; fill 1 10@50 fee 0 maker true", StateFilled, 1},
+		{"unknown that never arrived", []step{{sweep: 5}, ans(ansStatusErr, codeNoSuchOrder)}, "rejected 1 unknown to the venue: nope", StateRejected, 1},
+		{"venue send status unknown", []step{ans(ansPlaceErr, codeUnknownSend)}, "", StateUnknown, 0},
+		{"venue send status unknown, then queried", []step{ans(ansPlaceErr, codeUnknownSend), {sweep: 1}}, "", StateUnknown, 1},
+		{"query unanswered is repeated", []step{{sweep: 5}, {sweep: 6}, {sweep: 10}}, "", StateUnknown, 2},
+		{"disconnect makes unknown, reconnect queries", []step{ans(ansPlaceOK, 0), {a: answer{kind: ansDisconnected}}, {a: answer{kind: ansConnected}}, {sweep: 2}},
+			"ack 1", StateUnknown, 1},
+		{"cancel refused then status says filled", []step{ans(ansPlaceOK, 0), ans(ansCancelErr, codeCancelReject), {sweep: 2}, status(vsFilled, 10)},
+			"ack 1; fill 1 10@50 fee 0 maker true", StateFilled, 1},
+		{"stale place error after a report", []step{rep(exNew, 0, 0), ans(ansPlaceErr, -1)}, "ack 1", StateAcked, 0},
+		{"expired by status", []step{{sweep: 5}, status(vsExpired, 0)}, "ack 1; cancelled 1", StateCancelled, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab := newOrders(4, 4)
+			queries := 0
+			tab.query = func(uint64, int64) bool { queries++; return true }
+			tab.add(id, 50, 10, 0)
+			s := &recSink{}
+			for _, st := range tt.steps {
+				if st.sweep != 0 {
+					tab.sweep(st.sweep)
+					continue
+				}
+				a := st.a
+				tab.apply(&a, s, 0)
+			}
+			if got := strings.Join(s.got, "; "); got != tt.want {
+				t.Errorf("callbacks\n got %q\nwant %q", got, tt.want)
+			}
+			state := OrderState(0)
+			if o, ok := tab.get(id); ok {
+				state = o.state
+			} else if tt.state.final() {
+				state = tt.state // final orders leave the table
+			}
+			if state != tt.state {
+				t.Errorf("state %v, want %v", state, tt.state)
+			}
+			if queries != tt.queries {
+				t.Errorf("%d queries, want %d", queries, tt.queries)
+			}
+			if tt.state.final() && len(tab.live) != 0 {
+				t.Errorf("final order still in the table")
+			}
+		})
+	}
+}
+
+func TestOrderTableFullAndReused(t *testing.T) {
+	tab := newOrders(2, 4)
+	if !tab.add(1, 1, 1, 0) || !tab.add(2, 1, 1, 0) || tab.add(3, 1, 1, 0) {
+		t.Fatal("capacity 2 not enforced")
+	}
+	s := &recSink{}
+	tab.apply(&answer{kind: ansPlaceErr, id: 1}, s, 0)
+	if !tab.add(3, 1, 1, 0) {
+		t.Fatal("slot of a final order not reused")
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		tab.add(9, 1, 1, 0)
+		tab.apply(&answer{kind: ansPlaceErr, id: 9}, s, 0)
+	}); a > 0 {
+		t.Logf("add+reject: %v allocs (recording sink)", a)
+	}
+}
