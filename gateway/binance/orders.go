@@ -37,7 +37,9 @@ func (s OrderState) String() string {
 }
 
 // final reports whether s is a final state.
-func (s OrderState) final() bool { return s == StateFilled || s == StateCancelled || s == StateRejected }
+func (s OrderState) final() bool {
+	return s == StateFilled || s == StateCancelled || s == StateRejected
+}
 
 // Sink receives the venue's answers on the engine's goroutine; *engine.Engine implements
 // it.
@@ -52,15 +54,15 @@ type Sink interface {
 type answerKind uint8
 
 const (
-	ansPlaceOK     answerKind = iota + 1 // order.place answered 200
-	ansPlaceErr                          // order.place answered an error
-	ansCancelOK                          // order.cancel answered 200
-	ansCancelErr                         // order.cancel answered an error
-	ansStatus                            // order.status answered 200: status and executed quantity
-	ansStatusErr                         // order.status answered an error
-	ansReport                            // executionReport
-	ansConnected                         // a connection is up and subscribed
-	ansDisconnected                      // the connection broke
+	ansPlaceOK      answerKind = iota + 1 // order.place answered 200
+	ansPlaceErr                           // order.place answered an error
+	ansCancelOK                           // order.cancel answered 200
+	ansCancelErr                          // order.cancel answered an error
+	ansStatus                             // order.status answered 200: status and executed quantity
+	ansStatusErr                          // order.status answered an error
+	ansReport                             // executionReport
+	ansConnected                          // a connection is up and subscribed
+	ansDisconnected                       // the connection broke
 )
 
 // venueStatus is Binance's order status (X, "status").
@@ -97,7 +99,7 @@ type answer struct {
 	exec   execType
 	status venueStatus
 	maker  bool
-	code   int   // error code of an error answer
+	code   int    // error code of an error answer
 	id     uint64 // nanotick order id
 	price  int64  // last fill price (report), order price (status)
 	last   int64  // last fill quantity (report)

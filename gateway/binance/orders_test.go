@@ -13,7 +13,9 @@ func (s *recSink) OnAck(id uint64, now int64) { s.got = append(s.got, fmt.Sprint
 func (s *recSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
 	s.got = append(s.got, fmt.Sprintf("fill %d %d@%d fee %d maker %v", id, qty, price, fee, maker))
 }
-func (s *recSink) OnCancelled(id uint64, now int64) { s.got = append(s.got, fmt.Sprintf("cancelled %d", id)) }
+func (s *recSink) OnCancelled(id uint64, now int64) {
+	s.got = append(s.got, fmt.Sprintf("cancelled %d", id))
+}
 func (s *recSink) OnRejected(id uint64, reason string, now int64) {
 	s.got = append(s.got, fmt.Sprintf("rejected %d %s", id, reason))
 }
