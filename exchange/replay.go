@@ -73,8 +73,6 @@ func newReplayer(path string, speed float64) (*replayer, error) {
 	return r, nil
 }
 
-func (r *replayer) close() {}
-
 // run serves the recording from its start until its end or ctx is done.
 func (r *replayer) run(ctx context.Context, e *Exchange) {
 	rd, err := recording.Open(r.path)

@@ -169,9 +169,6 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		if e.replay != nil {
-			e.replay.close()
-		}
 		return nil, fmt.Errorf("exchange: listen: %w", err)
 	}
 	e.ln = ln
@@ -250,9 +247,6 @@ func (e *Exchange) Close() error {
 	e.closing.Do(func() {
 		e.cancel()
 		e.wg.Wait()
-		if e.replay != nil {
-			e.replay.close()
-		}
 	})
 	return nil
 }
@@ -529,12 +523,15 @@ func (c *conn) writeLoop(done <-chan struct{}) {
 // streamName validates a stream name and returns it as subscribed; ok is
 // false for a stream the exchange does not serve.
 func (e *Exchange) streamName(s string) (string, bool) {
-	if e.replay != nil {
-		// A replay serves whatever the recording holds.
-		return s, s != "" && strings.ToLower(s) == s || strings.HasSuffix(s, "@bookTicker")
-	}
 	sym, kind, ok := strings.Cut(s, "@")
-	if !ok || strings.ToLower(sym) != sym || e.markets[strings.ToUpper(sym)] == nil {
+	if !ok || sym == "" || strings.ToLower(sym) != sym {
+		return "", false
+	}
+	if e.replay != nil {
+		// A replay serves whatever streams the recording holds.
+		return s, kind != ""
+	}
+	if e.markets[strings.ToUpper(sym)] == nil {
 		return "", false
 	}
 	switch kind {

@@ -49,8 +49,7 @@ func parseRequest(msg []byte) (request, *apiError) {
 		Params map[string]json.RawMessage `json:"params"`
 	}
 	req := request{id: json.RawMessage("null")}
-	dec := json.NewDecoder(bytes.NewReader(msg))
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.Unmarshal(msg, &raw); err != nil {
 		return req, errMalformedReq
 	}
 	if len(raw.ID) > 0 && (raw.ID[0] == '"' || raw.ID[0] == '-' || raw.ID[0] >= '0' && raw.ID[0] <= '9') {
