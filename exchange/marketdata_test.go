@@ -2,6 +2,8 @@ package exchange
 
 import (
 	"bytes"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +121,39 @@ func TestReplaySync(t *testing.T) {
 	}
 	if status, body := getBody(t, e.RESTURL()+"/api/v3/depth?symbol=ETHUSDT"); status != 400 {
 		t.Errorf("unknown symbol in replay: %d %s", status, body)
+	}
+}
+
+// TestTwoSymbols lists a second instrument: each symbol has its own streams
+// and snapshot, and orders are checked against its own rules.
+func TestTwoSymbols(t *testing.T) {
+	eth := Instrument{Symbol: "ETHUSDT", Base: "ETH", Quote: "USDT", TickSize: 1_000_000, StepSize: 10_000,
+		MinQty: 10_000, MaxQty: 9000 * wireUnit, MinPrice: 1_000_000, MaxPrice: 1_000_000 * wireUnit,
+		MinNotional: 5 * wireUnit, RefPrice: 3000 * wireUnit}
+	e := startExchange(t, Config{Seed: 5, Instruments: []Instrument{BTCUSDT(), eth}})
+	for _, tt := range []struct {
+		stream, symbol string
+		near           float64
+	}{
+		{"btcusdt@depth", "BTCUSDT", 60000},
+		{"ethusdt@depth@100ms", "ETHUSDT", 3000},
+	} {
+		ws := dial(t, e.MarketDataURL()+"/ws/"+tt.stream)
+		ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.stream, err)
+		}
+		if !strings.Contains(string(msg), `"s":"`+tt.symbol+`"`) {
+			t.Errorf("%s: %.100s", tt.stream, msg)
+		}
+		_, body := getBody(t, e.RESTURL()+"/api/v3/depth?symbol="+tt.symbol+"&limit=1")
+		var snap struct{ Bids [][2]string }
+		if err := json.Unmarshal(body, &snap); err != nil || len(snap.Bids) != 1 {
+			t.Fatalf("%s snapshot %s: %v", tt.symbol, body, err)
+		}
+		if p, _ := strconv.ParseFloat(snap.Bids[0][0], 64); p < tt.near*0.9 || p > tt.near*1.1 {
+			t.Errorf("%s best bid %s, want near %g", tt.symbol, snap.Bids[0][0], tt.near)
+		}
 	}
 }

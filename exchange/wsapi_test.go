@@ -321,10 +321,17 @@ func TestOrderEntry(t *testing.T) {
 		t.Fatalf("logon: %+v %+v", r, r.Error)
 	}
 	bob.ed = nil
+	if r := bob.raw(`{"id":"u1","method":"userDataStream.subscribe"}`); r.Status != 200 || string(r.Result) != `{"subscriptionId":0}` {
+		t.Fatalf("subscribe after logon: %+v %s", r, r.Result)
+	}
 	bobRes := result(t, bob.raw(`{"id":"s1","method":"order.place","params":{"symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"IOC","price":"`+px(price)+`","quantity":"0.002","timestamp":`+strconv.FormatInt(time.Now().UnixMilli(), 10)+`}}`))
 	if bobRes["executedQty"] == "0.00000000" {
 		t.Errorf("bob's sell at alice's bid filled nothing: %v", bobRes)
 	}
+	bob.waitEvent("bob's TRADE report", func(ev map[string]any) bool {
+		return ev["e"] == "executionReport" && ev["x"] == "TRADE" && ev["S"] == "SELL" && ev["m"] == false
+	})
+	bob.waitEvent("bob's balances", func(ev map[string]any) bool { return ev["e"] == "outboundAccountPosition" })
 	mr := alice.waitEvent("maker TRADE report", execReport("maker-1", "TRADE"))
 	if mr["m"] != true || mr["L"] != string(wireScale.AppendFixed(nil, price)) {
 		t.Errorf("maker report %v", mr)
