@@ -136,6 +136,24 @@ func (g *Grid) Point(i int) map[string]float64 {
 	return m
 }
 
+// Index returns the index of the point with params, or -1 if params is not a point of
+// the grid.
+func (g *Grid) Index(params map[string]float64) int {
+	if len(params) != len(g.params) {
+		return -1
+	}
+	i := 0
+	for _, p := range g.params {
+		v, ok := params[p.Name]
+		k := slices.Index(p.Values, v)
+		if !ok || k < 0 {
+			return -1
+		}
+		i = i*len(p.Values) + k
+	}
+	return i
+}
+
 // String returns the canonical spec of the grid, "a=1,2 b=0.5": shard files carry it
 // so that merge can tell files of different grids apart.
 func (g *Grid) String() string {

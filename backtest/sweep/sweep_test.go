@@ -75,6 +75,16 @@ func TestGridOrder(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
+	for i := range g.Len() {
+		if k := g.Index(g.Point(i)); k != i {
+			t.Fatalf("Index(Point(%d)) = %d", i, k)
+		}
+	}
+	for _, p := range []map[string]float64{{"a": 1}, {"a": 1, "b": 11}, {"a": 1, "c": 10}, {"a": 1, "b": 10, "c": 1}} {
+		if k := g.Index(p); k != -1 {
+			t.Fatalf("Index(%v) = %d, want -1", p, k)
+		}
+	}
 }
 
 func TestParseShard(t *testing.T) {
