@@ -2,10 +2,12 @@ package backtest
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -83,5 +85,66 @@ func TestExchangeEventPathAllocatesNothing(t *testing.T) {
 				t.Errorf("%d resting, want the 4 queued orders", x.Resting())
 			}
 		})
+	}
+}
+
+// memSource wraps a Source and reads the allocation counter when frame mark is read
+// and at the end.
+type memSource struct {
+	Source
+	n, mark     int
+	atMark, end uint64
+}
+
+func (m *memSource) Next() (int64, []byte, error) {
+	local, frame, err := m.Source.Next()
+	m.n++
+	if m.n == m.mark || err != nil {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if m.n == m.mark {
+			m.atMark = ms.Mallocs
+		} else if m.end == 0 {
+			m.end = ms.Mallocs
+		}
+	}
+	return local, frame, err
+}
+
+// TestReplayAllocatesPerFillNotPerFrame replays the spot file and counts the
+// allocations over its second half: the whole path (reader, replay, exchange, engine,
+// strategy) may allocate for fills (decimal accounting) and equity samples, never per
+// frame.
+func TestReplayAllocatesPerFillNotPerFrame(t *testing.T) {
+	cfg := spotBacktest(t)
+	cfg.EquityInterval = time.Hour // one sample: what remains is fills and frames
+	r, err := recording.Open(cfg.Data...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	src := &memSource{Source: &recordingSource{r: r}, mark: 20000}
+	rep, err := RunSource(cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fills made after the mark (by data time: the mark's frame is about half way).
+	start, _ := time.Parse(time.RFC3339Nano, rep.Start)
+	end, _ := time.Parse(time.RFC3339Nano, rep.End)
+	half := start.UnixNano() + (end.UnixNano()-start.UnixNano())/2
+	var fills int
+	for _, f := range rep.Fills {
+		if f.Time >= half-int64(30*time.Second) {
+			fills++
+		}
+	}
+	allocs := src.end - src.atMark
+	frames := rep.Events.Frames - uint64(src.mark)
+	// About 50 allocations per fill (decimal arithmetic); one per frame of any kind
+	// (over 1 700 depth updates, 4 800 trades, 14 000 tickers) would exceed the budget.
+	budget := uint64(60*fills + 200)
+	t.Logf("%d allocations over the last %d frames, with about %d fills", allocs, frames, fills)
+	if allocs > budget {
+		t.Errorf("%d allocations over %d frames: more than %d for %d fills", allocs, frames, budget, fills)
 	}
 }

@@ -105,7 +105,8 @@ func Run(cfg Config) (*Report, error) {
 type slot struct {
 	local int64 // when the strategy receives it
 	exch  int64 // when the exchange sees it
-	data  []byte
+	off   int   // the frame is arena[off:end]
+	end   int
 }
 
 // replay is one run's state.
@@ -117,8 +118,10 @@ type replay struct {
 	acct *Account
 
 	ring       []slot
-	head, n    int // strategy's next frame and frames buffered
-	exOff      int // exchange's next frame, as an offset from head
+	head, n    int    // strategy's next frame and frames buffered
+	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
+	aTail      int    // where the next frame's bytes go
+	exOff      int    // exchange's next frame, as an offset from head
 	eof        bool
 	readAny    bool
 	lastLocal  int64
@@ -236,6 +239,8 @@ func (r *replay) read() (bool, error) {
 		r.ring, r.head = nr, 0
 	}
 	s := r.slotAt(r.n)
+	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
+	s.end = s.off + len(frame)
 	r.n++
 	r.frames++
 	if r.readAny && local < r.lastLocal {
@@ -243,7 +248,6 @@ func (r *replay) read() (bool, error) {
 		local = r.lastLocal
 	}
 	s.local = local
-	s.data = append(s.data[:0], frame...)
 
 	// The exchange saw the frame's event at its event time E, on the exchange's clock.
 	// The two clocks differ by an unknown offset: the smallest local − E seen so far
@@ -278,6 +282,38 @@ func (r *replay) read() (bool, error) {
 	r.lastExch, r.lastLocal, r.readAny = x, local, true
 	return true, nil
 }
+
+// store copies frame into the arena and returns its offset. The arena holds the
+// buffered frames back to back in reading order; when the next frame does not fit at
+// the end, the live frames move to the front, and the arena doubles if they fill more
+// than half of it. So it allocates only when the peak of buffered bytes grows.
+func (r *replay) store(frame []byte) int {
+	if r.aTail+len(frame) > len(r.arena) {
+		start := r.aTail // no frame buffered: everything is free
+		if r.n > 0 {
+			start = r.slotAt(0).off
+		}
+		live := r.aTail - start
+		if size := len(r.arena); 2*(live+len(frame)) > size {
+			na := make([]byte, max(2*size, 2*(live+len(frame)), 64<<10))
+			copy(na, r.arena[start:r.aTail])
+			r.arena = na
+		} else {
+			copy(r.arena, r.arena[start:r.aTail])
+		}
+		for i := 0; i < r.n; i++ {
+			sl := r.slotAt(i)
+			sl.off -= start
+			sl.end -= start
+		}
+		r.aTail = live
+	}
+	off := r.aTail
+	r.aTail += copy(r.arena[off:off+len(frame)], frame)
+	return off
+}
+
+func (r *replay) frame(s *slot) []byte { return r.arena[s.off:s.end] }
 
 // eventTimeWindow is how far into a frame eventTime looks: Binance puts "e" and "E"
 // first in every event, so a frame without "E" in its first bytes (a bookTicker, a
@@ -368,13 +404,13 @@ func (r *replay) run() error {
 		switch kind {
 		case evMarket:
 			s := r.slotAt(r.exOff)
-			r.ex.OnMarket(s.data, s.exch)
+			r.ex.OnMarket(r.frame(s), s.exch)
 			r.exOff++
 		case evOrderPath:
 			r.ex.Step(r.eng)
 		case evFrame:
 			s := r.slotAt(0)
-			_ = r.eng.OnFrame(s.data, s.local) // malformed frames are counted by the engine
+			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--

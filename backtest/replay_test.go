@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
@@ -162,4 +164,36 @@ func TestStrategyPanicIsAnError(t *testing.T) {
 	if !strings.Contains(err.Error(), "panic: boom") {
 		t.Errorf("error %q does not name the panic", err)
 	}
+}
+
+// TestFrameArena pushes and pops frames of random sizes through the replay's ring and
+// arena and checks that every frame comes out as it went in.
+func TestFrameArena(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		var frames []string
+		for i := rapid.IntRange(1, 400).Draw(rt, "n"); i > 0; i-- {
+			size := rapid.IntRange(0, 70_000).Draw(rt, "size")
+			frames = append(frames, strings.Repeat(string(rune('a'+i%26)), size))
+		}
+		src := &sliceSource{local: make([]int64, len(frames)), frames: frames}
+		r := &replay{src: src, ring: make([]slot, 2), maxFeed: int64(time.Second)}
+		next := 0
+		for !r.eof || r.n > 0 {
+			if !r.eof && (r.n == 0 || rapid.Bool().Draw(rt, "read")) {
+				if _, err := r.read(); err != nil {
+					rt.Fatal(err)
+				}
+				continue
+			}
+			if got := string(r.frame(r.slotAt(0))); got != frames[next] {
+				rt.Fatalf("frame %d: %d bytes out, %d in", next, len(got), len(frames[next]))
+			}
+			next++
+			r.head = (r.head + 1) % len(r.ring)
+			r.n--
+		}
+		if next != len(frames) {
+			rt.Fatalf("%d frames out of %d", next, len(frames))
+		}
+	})
 }
