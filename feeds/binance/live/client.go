@@ -275,6 +275,17 @@ func (c *Client) Wake() {
 	}
 }
 
+// RequestSnapshot resets the Sync so that a fresh snapshot is fetched and delivered, as
+// the recorder does at the start of every file so that each file replays on its own. It
+// is not counted or logged as a resync. Only the reading goroutine (the handler or
+// OnIdle) may call it.
+func (c *Client) RequestSnapshot() {
+	if c.cfg.Sync != nil {
+		c.cfg.Sync.Reset()
+	}
+	c.hadSnapshot = false
+}
+
 // Start runs the client on a goroutine of its own until Close or until ctx is done.
 func (c *Client) Start(ctx context.Context) error {
 	c.mu.Lock()
