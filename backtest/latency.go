@@ -22,8 +22,21 @@ import (
 type Latency struct {
 	entry, response int64      // constant delays, ns
 	samples         [][2]int64 // recorded (entry, response) pairs, ns; nil when constant
+	seed            uint64
 	rng             *rand.Rand
 }
+
+// fresh returns a copy with its PRNG back at the seed: each run draws the same
+// sequence, and concurrent runs (a parameter sweep) never share a generator.
+func (l *Latency) fresh() *Latency {
+	c := *l
+	if l.samples != nil {
+		c.rng = newRNG(l.seed)
+	}
+	return &c
+}
+
+func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6e616e6f7469636b)) }
 
 // ConstantLatency returns a model with fixed entry and response delays.
 func ConstantLatency(entry, response time.Duration) (*Latency, error) {
@@ -99,7 +112,7 @@ func ParseLatency(r io.Reader, seed uint64) (*Latency, error) {
 	if len(samples) == 0 {
 		return nil, errors.New("no latencies in file")
 	}
-	return &Latency{samples: samples, rng: rand.New(rand.NewPCG(seed, 0x6e616e6f7469636b))}, nil
+	return &Latency{samples: samples, seed: seed, rng: newRNG(seed)}, nil
 }
 
 // Entry returns the delay of the next order or cancel, ns.

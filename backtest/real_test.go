@@ -152,14 +152,15 @@ func TestSpotReportIsConsistent(t *testing.T) {
 }
 
 func TestSpotDeterministicJSON(t *testing.T) {
+	// Draws from a latency distribution too: the seed makes them repeat, even when the
+	// two runs share the model.
+	lat, err := ParseLatency(strings.NewReader("2ms 3ms\n5ms 4ms\n11ms 9ms\n"), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out [2][]byte
 	for i := range out {
 		cfg := spotBacktest(t)
-		// Draws from a latency distribution too: the seed makes them repeat.
-		lat, err := ParseLatency(strings.NewReader("2ms 3ms\n5ms 4ms\n11ms 9ms\n"), 7)
-		if err != nil {
-			t.Fatal(err)
-		}
 		cfg.Latency = lat
 		cfg.Queue = PowerLaw
 		rep, err := Run(cfg)

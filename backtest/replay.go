@@ -167,6 +167,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if lat == nil {
 		lat, _ = ConstantLatency(0, 0)
 	}
+	lat = lat.fresh() // every run draws from the seed, whoever else uses cfg.Latency
 	if cfg.EquityInterval <= 0 {
 		cfg.EquityInterval = time.Second
 	}
