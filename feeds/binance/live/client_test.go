@@ -70,7 +70,7 @@ func startHarness(t *testing.T, v *venue, mutate func(*Config)) *harness {
 	before := runtime.NumGoroutine()
 	h := &harness{t: t, feed: spotFeed(t), logs: &syncBuffer{}, done: make(chan error, 1)}
 	cfg := Config{
-		URL: v.wsURL(), RESTURL: v.srv.URL, Symbol: "BTCUSDT", Sync: h.feed.Sync(),
+		Symbol: "BTCUSDT", Sync: h.feed.Sync(),
 		Handler: func(frame []byte, local int64) error {
 			_, err := h.feed.Handle(frame, local)
 			h.observe()
@@ -89,6 +89,9 @@ func startHarness(t *testing.T, v *venue, mutate func(*Config)) *harness {
 		BackoffMax:   200 * time.Millisecond,
 		Rand:         func() float64 { return 0.5 },
 		Logger:       zerolog.New(h.logs),
+	}
+	if v != nil {
+		cfg.URL, cfg.RESTURL = v.wsURL(), v.srv.URL
 	}
 	if mutate != nil {
 		mutate(&cfg)
@@ -117,9 +120,9 @@ func startHarness(t *testing.T, v *venue, mutate func(*Config)) *harness {
 	return h
 }
 
-// venueGoroutines is a generous allowance for the venue's server goroutines still
-// winding down: connection handlers end when the client's connection closes, at their
-// next tick.
+// venueGoroutines is a generous allowance for the server goroutines still winding down
+// when Run returns: connection handlers end when the client's connection closes, at
+// their next tick. The servers' own cleanups, which run later, check they all end.
 func venueGoroutines(v *venue) int { return 8 }
 
 func (h *harness) observe() {
