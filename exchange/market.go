@@ -344,16 +344,6 @@ func (m *Market) fills(fills []Fill) {
 	}
 }
 
-// place enters an order on behalf of an account and publishes its effects,
-// returning the fills (valid until the next call into the book).
-func (m *Market) place(o *Order) ([]Fill, error) {
-	fills, err := m.book.Place(o, m.nowMs())
-	if err != nil {
-		return nil, err
-	}
-	return fills, nil
-}
-
 // publish collects the book's changes into the depth batches and publishes
 // a bookTicker if the top of the book changed.
 func (m *Market) publish() {
