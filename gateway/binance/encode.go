@@ -1,9 +1,15 @@
-// Package binance owns the Binance WebSocket API's order entry format: the bytes of an
-// order.place and order.cancel request, written into a reused buffer without allocating.
+// Package binance owns nanotick's order entry on the Binance WebSocket API: the bytes of
+// order.place, order.cancel and order.status requests and their HMAC-SHA256 signatures,
+// written into reused buffers without allocating (Encoder, Signer), and the live Gateway
+// built on them: the connection, the order state machine with its timeouts and status
+// queries, execution reports, reconciliation at start and cancel-all at shutdown.
 //
-// It is the "encode" stage of nanotick's tick path. Connections, signing, the order state
-// machine and reconciliation belong to the live gateway built on top of it; this package
-// must never do I/O, read a clock or allocate per order.
+// The encoding and signing functions are the "encode" stage of nanotick's tick path: they
+// must never do I/O, read a clock or allocate per order. The Gateway does the I/O, on the
+// engine's goroutine for writes and on a reader goroutine of its own for the venue's
+// answers, which reach the engine only through a lock-free ring drained on the engine's
+// goroutine (Gateway.Drain). Credentials must never appear in a log line, an error or a
+// config file: they print masked, and are loaded from the environment or a private file.
 package binance
 
 import (
