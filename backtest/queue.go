@@ -83,7 +83,9 @@ func (q *queuePos) onDepth(m QueueModel, power float64, newQty int64) {
 		if s := fb + ff; s > 0 && !math.IsInf(s, 0) && !math.IsNaN(s) {
 			prob = fb / s
 		}
-		est := front - (1-prob)*chg + min(back-prob*chg, 0)
+		// The conversions round each product, so that no platform fuses them into
+		// a multiply-add with a different last bit: the same data gives the same fills.
+		est := front - float64((1-prob)*chg) + min(back-float64(prob*chg), 0)
 		q.front = min(est, nq)
 	default: // RiskAverse
 		q.cumTrade = 0

@@ -619,7 +619,7 @@ func sharpe(curve []EquityPoint, interval time.Duration) (float64, int) {
 	mean /= float64(len(rets))
 	var ss float64
 	for _, x := range rets {
-		ss += (x - mean) * (x - mean)
+		ss += float64((x - mean) * (x - mean)) // rounded: no fused multiply-add
 	}
 	sd := math.Sqrt(ss / float64(len(rets)-1))
 	if sd == 0 || math.IsNaN(sd) {
