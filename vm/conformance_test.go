@@ -244,10 +244,23 @@ func isObject(v goja.Value) bool {
 }
 
 const (
-	inspectDepth      = 2  // util.inspect's default depth
-	inspectBreakLen   = 80 // breakLength console.log uses (checked against node)
-	inspectMaxGrouped = 6  // arrays with more entries are grouped over lines by Node
+	inspectDepth       = 2   // util.inspect's default depth
+	inspectBreakLen    = 80  // breakLength console.log uses (checked against node)
+	inspectMaxGrouped  = 6   // arrays with more entries are grouped over lines by Node
+	inspectMaxArrayLen = 100 // maxArrayLength: further elements print as "... n more items"
 )
+
+// jsLen is a string's length as JavaScript counts it, in UTF-16 code units.
+func jsLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
+}
 
 // nodeInspect renders v as util.inspect(v) does with console.log's options. level is the
 // nesting level (0 at top), indent Node's ctx.indentationLvl.
@@ -265,8 +278,8 @@ func nodeInspect(v goja.Value, level, indent int) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	case string:
-		if len(x) > 16 && len(x) > inspectBreakLen-indent-4 {
-			return "", fmt.Errorf("string of %d characters inside a value: Node splits it over lines; not supported by the reference", len(x))
+		if jsLen(x) > 16 && jsLen(x) > inspectBreakLen-indent-4 {
+			return "", fmt.Errorf("string of %d characters inside a value: Node splits it over lines; not supported by the reference", jsLen(x))
 		}
 		return nodeQuote(x), nil
 	case int64:
@@ -301,6 +314,7 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 		return "[Object]", nil
 	}
 	var entries []string
+	grouped := false
 	if isArray {
 		n := int(o.Get("length").ToInteger())
 		own := map[string]bool{}
@@ -318,10 +332,13 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 				holes = 0
 			}
 		}
-		for i := 0; i < n; i++ {
+		sparse := false
+		shown := min(n, inspectMaxArrayLen)
+		for i := 0; i < shown; i++ {
 			k := strconv.Itoa(i)
 			if !own[k] {
 				holes++
+				sparse = true
 				continue
 			}
 			flushHoles()
@@ -332,8 +349,37 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 			entries = append(entries, s)
 		}
 		flushHoles()
+		if sparse && (len(entries) > inspectMaxGrouped || n > inspectMaxArrayLen) {
+			return "", fmt.Errorf("array with holes and %d entries: not supported by the reference formatter", len(entries))
+		}
+		more := n > shown
+		if more {
+			rest := n - shown
+			s := "s"
+			if rest == 1 {
+				s = ""
+			}
+			entries = append(entries, fmt.Sprintf("... %d more item%s", rest, s))
+		}
 		if len(entries) > inspectMaxGrouped {
-			return "", fmt.Errorf("array with %d entries: Node groups it over several lines; log at most %d entries per array", len(entries), inspectMaxGrouped)
+			numeric := true // padStart when every value[i] for i < len(output) is a number
+			for i := range entries {
+				if i >= n {
+					numeric = false
+					break
+				}
+				if _, isNum := o.Get(strconv.Itoa(i)).Export().(int64); isNum {
+					continue
+				}
+				if _, isNum := o.Get(strconv.Itoa(i)).Export().(float64); isNum {
+					continue
+				}
+				numeric = false
+				break
+			}
+			before := len(entries)
+			entries = groupArrayElements(entries, indent, numeric, more)
+			grouped = len(entries) != before
 		}
 	} else {
 		if o.ClassName() != "Object" {
@@ -363,16 +409,92 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 	total := len(entries) + start
 	multiline := false
 	for _, e := range entries {
-		total += len(e)
+		total += jsLen(e)
 		if strings.Contains(e, "\n") {
 			multiline = true
 		}
 	}
-	if total <= inspectBreakLen && !multiline {
+	if total <= inspectBreakLen && !multiline && !grouped {
 		return open + " " + strings.Join(entries, ", ") + " " + close, nil
 	}
 	ind := "\n" + strings.Repeat(" ", indent)
 	return open + ind + "  " + strings.Join(entries, ","+ind+"  ") + ind + close, nil
+}
+
+// groupArrayElements is Node's function of that name (lib/internal/util/inspect.js): an
+// array of more than 6 entries is laid out in columns when its entries are short enough.
+// output's last entry is the "... n more items" line when more is set.
+func groupArrayElements(output []string, indent int, numeric, more bool) []string {
+	const separatorSpace = 2
+	totalLength, maxLength := 0, 0
+	outputLength := len(output)
+	if more {
+		outputLength--
+	}
+	dataLen := make([]int, outputLength)
+	for i := 0; i < outputLength; i++ {
+		l := jsLen(output[i])
+		dataLen[i] = l
+		totalLength += l + separatorSpace
+		if maxLength < l {
+			maxLength = l
+		}
+	}
+	actualMax := maxLength + separatorSpace
+	if actualMax*3+indent < inspectBreakLen &&
+		(float64(totalLength)/float64(actualMax) > 5 || maxLength <= 6) {
+		const approxCharHeights = 2.5
+		averageBias := math.Sqrt(float64(actualMax) - float64(totalLength)/float64(len(output)))
+		biasedMax := math.Max(float64(actualMax)-3-averageBias, 1)
+		columns := min(
+			int(math.Floor(math.Sqrt(approxCharHeights*biasedMax*float64(outputLength))/biasedMax+0.5)),
+			(inspectBreakLen-indent)/actualMax,
+			3*4, // ctx.compact * 4
+			15,
+		)
+		if columns <= 1 {
+			return output
+		}
+		var maxLineLength []int
+		for i := 0; i < columns; i++ {
+			lineLength := 0
+			for j := i; j < outputLength; j += columns {
+				if dataLen[j] > lineLength {
+					lineLength = dataLen[j]
+				}
+			}
+			maxLineLength = append(maxLineLength, lineLength+separatorSpace)
+		}
+		pad := func(s string, width int) string {
+			if n := width - jsLen(s); n > 0 {
+				if numeric {
+					return strings.Repeat(" ", n) + s
+				}
+				return s + strings.Repeat(" ", n)
+			}
+			return s
+		}
+		var tmp []string
+		for i := 0; i < outputLength; i += columns {
+			end := min(i+columns, outputLength)
+			var sb strings.Builder
+			j := i
+			for ; j < end-1; j++ {
+				sb.WriteString(pad(output[j]+", ", maxLineLength[j-i]))
+			}
+			if numeric {
+				sb.WriteString(pad(output[j], maxLineLength[j-i]-separatorSpace))
+			} else {
+				sb.WriteString(output[j])
+			}
+			tmp = append(tmp, sb.String())
+		}
+		if more {
+			tmp = append(tmp, output[outputLength])
+		}
+		return tmp
+	}
+	return output
 }
 
 // nodeQuote quotes a string as util.inspect does: single quotes unless the string contains

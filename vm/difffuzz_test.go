@@ -353,8 +353,7 @@ func (g *generator) program() {
 		g.line("console.log(\""+o+"\", "+o+");", "console.log(\""+o+"\", "+o+");")
 	}
 	for _, a := range sc.arrays {
-		g.line("console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);",
-			"console.log(\""+a.name+"\", "+a.name+".length, "+a.name+"[0], "+a.name+"["+a.name+".length - 1]);")
+		g.line("console.log(\""+a.name+"\", "+a.name+");", "console.log(\""+a.name+"\", "+a.name+");")
 	}
 }
 
