@@ -263,13 +263,38 @@ func (m *Machine) simpleError(msg string) error {
 // number arguments and receiving a number allocates nothing. Call may be used from inside
 // a host function (re-entrantly).
 func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
-	outer := m.running > 0
-	if !outer {
-		defer m.guard(&err)
-		m.reset()
+	if m.running > 0 {
+		return m.callNested(f, args)
 	}
-	base := m.fp
-	sp0 := m.sp
+	defer m.guard(&err)
+	m.sp, m.fp = 0, 0
+	m.budget = m.limits.Steps
+	if m.gcDue {
+		m.parkedBudget, m.budget = m.budget, 0
+	}
+	if len(args)+1 > len(m.stack) {
+		return Undefined, m.simpleError("value stack overflow")
+	}
+	m.stack[0] = f.v
+	copy(m.stack[1:], args)
+	m.sp = len(args) + 1
+	m.running = 1
+	result, err = m.callValue(len(args))
+	m.running = 0
+	if err != nil {
+		m.reset()
+		return Undefined, err
+	}
+	m.sp = 0
+	if m.gcDue {
+		m.collect()
+	}
+	return result, nil
+}
+
+// callNested is Call from inside a running script (a host function calling back).
+func (m *Machine) callNested(f Func, args []Value) (Value, error) {
+	base, sp0 := m.fp, m.sp
 	need := len(args) + 1
 	if m.sp+need > len(m.stack) {
 		return Undefined, m.simpleError("value stack overflow")
@@ -278,20 +303,11 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	copy(m.stack[m.sp+1:], args)
 	m.sp += need
 	m.running++
-	result, err = m.callValue(len(args))
+	result, err := m.callValue(len(args))
 	m.running--
+	m.sp, m.fp = sp0, base
 	if err != nil {
-		if !outer {
-			m.reset()
-		} else {
-			m.sp = sp0
-			m.fp = base
-		}
 		return Undefined, err
-	}
-	m.sp = sp0
-	if !outer && m.gcDue {
-		m.collect()
 	}
 	return result, nil
 }
