@@ -122,8 +122,8 @@ type Gateway struct {
 	wg      sync.WaitGroup
 	started bool
 
-	placed, cancels, queries, answers, unknown, reconnects atomic.Uint64
-	writeFailures, ringWaits, malformed, dropped           atomic.Uint64
+	placed, cancels, queries, answers, reconnects atomic.Uint64
+	writeFailures, ringWaits, malformed, dropped  atomic.Uint64
 }
 
 type reply struct {
@@ -195,7 +195,7 @@ func (g *Gateway) Prefix() string { return g.cfg.Prefix }
 // Counters returns the counters so far.
 func (g *Gateway) Counters() Counters {
 	return Counters{Placed: g.placed.Load(), Cancels: g.cancels.Load(), Queries: g.queries.Load(),
-		Answers: g.answers.Load(), Unknown: g.unknown.Load(), Reconnects: g.reconnects.Load(),
+		Answers: g.answers.Load(), Unknown: g.table.unknowns.Load(), Reconnects: g.reconnects.Load(),
 		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(),
 		Malformed: g.malformed.Load(), Dropped: g.dropped.Load()}
 }
@@ -333,7 +333,9 @@ func (g *Gateway) openOrders(ctx context.Context) ([]OpenOrder, error) {
 
 // CancelAll asks the venue to cancel every open order of the symbol (openOrders.cancelAll)
 // and waits for the answer: the shutdown and halt path, which must not depend on the
-// engine's view of what is open. No open orders counts as success.
+// engine's view of what is open. No open orders counts as success. It blocks up to
+// RequestTimeout, so it belongs to the owner's goroutine (the kill switch, shutdown),
+// never the engine's; the engine's own halt cancels its working orders through Cancel.
 func (g *Gateway) CancelAll(ctx context.Context) error {
 	c := g.conn.Load()
 	if c == nil {
@@ -531,7 +533,6 @@ func (g *Gateway) query(id uint64, now int64) bool {
 	}
 	g.wbuf = g.enc.AppendSignedStatus(g.wbuf[:0], id, time.Now().UnixMilli(), g.hot)
 	g.queries.Add(1)
-	g.unknown.Add(1)
 	return g.write(c, id)
 }
 

@@ -1,5 +1,7 @@
 package binance
 
+import "sync/atomic"
+
 // OrderState is where an order stands between nanotick and the venue.
 type OrderState uint8
 
@@ -138,6 +140,8 @@ type orders struct {
 	timeout int64 // ns without an answer before an order becomes unknown
 	query   func(id uint64, now int64) bool
 	log     func(id uint64, msg string)
+	// unknowns counts transitions into StateUnknown; read from other goroutines.
+	unknowns atomic.Uint64
 }
 
 func newOrders(capacity int, timeout int64) *orders {
@@ -230,7 +234,8 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		return
 	case ansDisconnected:
 		for _, o := range t.live {
-			o.state, o.waiting = StateUnknown, false
+			t.toUnknown(o)
+			o.waiting = false
 		}
 		return
 	}
@@ -245,7 +250,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 	case ansPlaceErr:
 		o.waiting = false
 		if a.code == codeUnknownSend {
-			o.state = StateUnknown // the venue itself does not know: ask
+			t.toUnknown(o) // the venue itself does not know: ask
 			return
 		}
 		if o.acked {
@@ -258,7 +263,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 	case ansCancelErr:
 		o.waiting, o.cancel = false, false
 		// Unknown order: filled or cancelled meanwhile, or never placed. Ask.
-		o.state = StateUnknown
+		t.toUnknown(o)
 		t.log(o.id, "cancel refused: "+a.reason)
 	case ansStatusErr:
 		o.waiting = false
@@ -305,6 +310,13 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 	}
 }
 
+func (t *orders) toUnknown(o *order) {
+	if o.state != StateUnknown {
+		o.state = StateUnknown
+		t.unknowns.Add(1)
+	}
+}
+
 // sweep turns orders unanswered past the timeout into unknown ones and queries unknown
 // orders that have no query outstanding, at most one query per order per timeout.
 func (t *orders) sweep(now int64) {
@@ -316,7 +328,7 @@ func (t *orders) sweep(now int64) {
 			if o.state != StateUnknown {
 				t.log(o.id, "no answer in time: order state unknown, querying")
 			}
-			o.state = StateUnknown
+			t.toUnknown(o)
 			if t.query(o.id, now) {
 				o.waiting, o.sentAt = true, now
 				o.queries++
