@@ -66,6 +66,8 @@ type Machine struct {
 	running  int // nesting of run loops, to reset state at the API boundary
 	heap
 	sortTmp []Value
+	// joinStack holds the arrays being converted to strings, to detect cycles.
+	joinStack []uint32
 	// asciiBase and typeBase index the permanent one-character and typeof strings.
 	asciiBase, typeBase int
 }
@@ -239,6 +241,7 @@ func (m *Machine) Run() (err error) {
 
 func (m *Machine) reset() {
 	m.sp, m.fp = 0, 0
+	m.joinStack = m.joinStack[:0]
 	m.budget = m.limits.Steps
 	if m.gcDue {
 		m.parkedBudget, m.budget = m.budget, 0

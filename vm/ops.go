@@ -254,9 +254,18 @@ func (m *Machine) toString(v Value) (string, error) {
 
 // joinArray implements Array.prototype.join: null, undefined and holes become empty.
 func (m *Machine) joinArray(b *strings.Builder, v Value, sep string, depth int) error {
-	if depth > 100 {
-		return nil // a cyclic array: JavaScript prints it as empty
+	if depth > 1000 {
+		return errorf("array nested too deeply to convert to a string")
 	}
+	// An array that contains itself converts to the empty string where it recurs, as
+	// JavaScript engines do.
+	for _, h := range m.joinStack {
+		if h == v.handle() {
+			return nil
+		}
+	}
+	m.joinStack = append(m.joinStack, v.handle())
+	defer func() { m.joinStack = m.joinStack[:len(m.joinStack)-1] }()
 	for i, e := range m.arrs[v.handle()].elems {
 		if i > 0 {
 			b.WriteString(sep)
