@@ -107,26 +107,35 @@ type Counters struct {
 
 // lines reads the lines of a list of files in order, checking each file's header.
 type lines struct {
+	openFn func(string) (io.ReadCloser, error)
 	paths  []string
 	header string
 	next   int // index of the next file to open
 	name   string
 	line   int
-	f      *os.File
+	f      io.Closer
 	br     *bufio.Reader
 	over   bool // the last line was too long and is being discarded
 }
 
-func newLines(header string, paths []string) (*lines, error) {
+// openFile is how files are opened: os.Open, or an in-memory table in tests.
+type openFile func(string) (io.ReadCloser, error)
+
+func osOpen(p string) (io.ReadCloser, error) { return os.Open(p) }
+
+func newLines(header string, paths []string, open openFile) (*lines, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("tardis: no files")
 	}
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("tardis: %w", err)
+	if open == nil {
+		open = osOpen
+		for _, p := range paths {
+			if _, err := os.Stat(p); err != nil {
+				return nil, fmt.Errorf("tardis: %w", err)
+			}
 		}
 	}
-	return &lines{paths: paths, header: header}, nil
+	return &lines{openFn: open, paths: paths, header: header}, nil
 }
 
 // open opens the next file and checks its header.
@@ -134,12 +143,11 @@ func (l *lines) open() error {
 	l.closeFile()
 	p := l.paths[l.next]
 	l.next++
-	f, err := os.Open(p)
+	f, err := l.openFn(p)
 	if err != nil {
 		return fmt.Errorf("tardis: %w", err)
 	}
 	l.f, l.name, l.line = f, p, 0
-	var r io.Reader = f
 	br := bufio.NewReaderSize(f, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -147,8 +155,7 @@ func (l *lines) open() error {
 			l.closeFile()
 			return &Error{File: p, Line: 1, Err: err}
 		}
-		r = zr
-		br = bufio.NewReaderSize(r, 64<<10)
+		br = bufio.NewReaderSize(zr, 64<<10)
 	}
 	l.br = br
 	h, err := l.read()
@@ -399,10 +406,14 @@ type BookReader struct {
 // parsing prices and amounts at inst's scales and keeping the rows of inst.Symbol
 // (all rows if it is empty). It checks that every file exists.
 func OpenBook(inst binance.Instrument, paths ...string) (*BookReader, error) {
+	return openBook(inst, nil, paths)
+}
+
+func openBook(inst binance.Instrument, open openFile, paths []string) (*BookReader, error) {
 	if !inst.PriceScale.Valid() || !inst.QtyScale.Valid() {
 		return nil, errors.New("tardis: invalid scales")
 	}
-	l, err := newLines(BookHeader, paths)
+	l, err := newLines(BookHeader, paths, open)
 	if err != nil {
 		return nil, err
 	}
@@ -477,10 +488,14 @@ type TradeReader struct {
 // OpenTrades returns a reader of the trades files at paths, read in order, like
 // OpenBook.
 func OpenTrades(inst binance.Instrument, paths ...string) (*TradeReader, error) {
+	return openTrades(inst, nil, paths)
+}
+
+func openTrades(inst binance.Instrument, open openFile, paths []string) (*TradeReader, error) {
 	if !inst.PriceScale.Valid() || !inst.QtyScale.Valid() {
 		return nil, errors.New("tardis: invalid scales")
 	}
-	l, err := newLines(TradeHeader, paths)
+	l, err := newLines(TradeHeader, paths, open)
 	if err != nil {
 		return nil, err
 	}

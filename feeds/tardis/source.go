@@ -24,6 +24,8 @@ type Options struct {
 	Book, Trades []string
 	// Strict makes a malformed row an error instead of a counted skip.
 	Strict bool
+
+	open openFile // nil: the file system
 }
 
 // SourceCounters count what a Source read and produced.
@@ -99,13 +101,13 @@ func Open(opt Options) (*Source, error) {
 	}
 	var err error
 	if len(opt.Book) > 0 {
-		if s.book, err = OpenBook(opt.Instrument, opt.Book...); err != nil {
+		if s.book, err = openBook(opt.Instrument, opt.open, opt.Book); err != nil {
 			return nil, err
 		}
 		s.book.SetStrict(opt.Strict)
 	}
 	if len(opt.Trades) > 0 {
-		if s.trades, err = OpenTrades(opt.Instrument, opt.Trades...); err != nil {
+		if s.trades, err = openTrades(opt.Instrument, opt.open, opt.Trades); err != nil {
 			return nil, err
 		}
 		s.trades.SetStrict(opt.Strict)

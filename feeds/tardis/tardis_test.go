@@ -10,13 +10,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
 )
 
 var spot = binance.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8}
@@ -429,11 +435,15 @@ func FuzzReader(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rows string) {
-		dir := t.TempDir()
-		book := writeFile(t, dir, "b.csv", BookHeader+"\n"+rows)
-		trades := writeFile(t, dir, "t.csv", TradeHeader+"\n"+strings.ReplaceAll(strings.ReplaceAll(rows, "true", "7"), "false", "8"))
+		files := map[string]string{
+			"b.csv": BookHeader + "\n" + rows,
+			"t.csv": TradeHeader + "\n" + strings.ReplaceAll(strings.ReplaceAll(rows, "true", "7"), "false", "8"),
+		}
+		open := func(name string) (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(files[name])), nil
+		}
 		for _, venue := range []binance.Venue{binance.Spot, binance.USDM} {
-			src, err := Open(Options{Venue: venue, Instrument: spot, Book: []string{book}, Trades: []string{trades}})
+			src, err := Open(Options{Venue: venue, Instrument: spot, Book: []string{"b.csv"}, Trades: []string{"t.csv"}, open: open})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -462,4 +472,46 @@ func FuzzReader(f *testing.F) {
 			src.Close()
 		}
 	})
+}
+
+// TestBacktest replays the converted recording through the backtester: the engine and
+// the simulated exchange must take every frame, in sync, with no gap.
+func TestBacktest(t *testing.T) {
+	var _ backtest.Source = (*Source)(nil)
+	path := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	bookFile, tradeFile, states, trades := toTardis(t, path, 3000, t.TempDir())
+	src, err := Open(Options{Instrument: spot, Book: []string{bookFile}, Trades: []string{tradeFile}, Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	lat, _ := backtest.ConstantLatency(time.Millisecond, time.Millisecond)
+	cfg := backtest.Config{
+		Engine: engine.Config{
+			Venue:      binance.Spot,
+			Instrument: strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000},
+			Rules: risk.Instrument{PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
+				MinQty: 1_000, MaxQty: 9000 * 100_000_000, MinNotional: 5 * 100_000_000},
+			Risk: risk.Config{
+				MaxOrderQty: decimal.RequireFromString("0.01"), MaxOrderNotional: decimal.RequireFromString("1000"),
+				PriceBandBps: decimal.RequireFromString("50"), StaleAfter: 5 * time.Second,
+				MaxPosition: decimal.RequireFromString("0.05"), MaxOpenOrders: 6,
+				OrdersPerSecond: decimal.RequireFromString("5"), OrderBurst: 10, DuplicateWindow: 500 * time.Millisecond,
+				MaxDailyLoss: decimal.RequireFromString("200"), MaxDrawdown: decimal.RequireFromString("300"),
+			},
+			TimerInterval: time.Second,
+		},
+		Strategy: marketmaker.New(), StrategyName: "marketmaker", Latency: lat,
+		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
+	}
+	rep, err := backtest.RunSource(cfg, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := rep.Events
+	if ev.Frames != uint64(len(states)+len(trades)) || ev.EngineMalformed != 0 || ev.ExchangeMalformed != 0 ||
+		ev.EngineGaps != 0 || ev.ExchangeGaps != 0 || ev.Trades != uint64(len(trades)) || rep.Orders.Sent == 0 {
+		t.Fatalf("events %+v, orders %+v", ev, rep.Orders)
+	}
+	t.Logf("frames %d, book updates %d, trades %d, orders sent %d, fills %d", ev.Frames, ev.BookUpdates, ev.Trades, rep.Orders.Sent, rep.Orders.Fills)
 }
