@@ -5,13 +5,16 @@ package vm_test
 //
 // goja has no console, so the harness defines console.log in Go with a formatter that follows
 // Node's util.inspect for the value kinds nanotick has (numbers, strings, booleans, null,
-// undefined, arrays, plain objects, functions). That formatter is the reference: where it meets
-// something it cannot format exactly as Node would (long arrays that Node groups over several
-// lines, printf-style format strings, very long nested strings), it fails the program rather
-// than guess. TestConformanceNode (opt-in, NANOTICK_NODE=1) checks it against a real node.
+// undefined, arrays, plain objects, functions), including Node's 80-column line breaking and
+// its grouping of long arrays into columns. That formatter is the reference: where it meets
+// something it cannot format exactly as Node would (printf-style format strings, strings too
+// long for one line inside a value, sparse arrays of more than 6 entries), it fails the
+// program rather than guess. TestConformanceNode (opt-in, NANOTICK_NODE=1) checks it against
+// a real node.
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -584,5 +587,83 @@ func writeNumbered(sb *strings.Builder, s string) {
 	}
 	if !strings.HasSuffix(s, "\n") {
 		sb.WriteString("    (no newline at end)\n")
+	}
+}
+
+// TestConformanceRejected checks the other side of the subset's promise: what nanotick does
+// not support is refused at compile time, with a position, rather than run differently.
+func TestConformanceRejected(t *testing.T) {
+	cases := []struct{ name, src string }{
+		{"loose_equality", "let a = 1;\nconsole.log(a == 1);"},
+		{"loose_inequality", "let a = 1;\nconsole.log(a != 1);"},
+		{"var", "let a = 1;\nvar b = 2;"},
+		{"class", "let a = 1;\nclass A {}"},
+		{"this", "let a = 1;\nfunction f() { return this; }"},
+		{"new_other", "let a = 1;\nconst d = new Date();"},
+		{"try", "let a = 1;\ntry { a = 2; } catch (e) {}"},
+		{"throw", "let a = 1;\nthrow a;"},
+		{"async", "let a = 1;\nasync function f() {}"},
+		{"generator", "let a = 1;\nfunction* g() {}"},
+		{"eval", "let a = 1;\neval(\"a\");"},
+		{"with", "let a = 1;\nwith (Math) {}"},
+		{"delete", "let a = 1;\nconst o = { k: 1 };\ndelete o.k;"},
+		{"regex", "let a = 1;\nconst r = /ab+c/;"},
+		{"import", "import x from \"y\";"},
+		{"getter", "let a = 1;\nconst o = { get k() { return 1; } };"},
+		{"undeclared", "let a = 1;\nconsole.log(b);"},
+		{"const_assign", "const a = 1;\na = 2;"},
+		{"new_key", "const o = { k: 1 };\no.other = 2;"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := vm.Compile(c.name+".js", []byte(c.src), nil)
+			if err == nil {
+				t.Fatalf("compiled, want a compile error:\n%s", c.src)
+			}
+			var e *vm.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v (%T) is not a *vm.Error", err, err)
+			}
+			if e.File != c.name+".js" || e.Line < 1 || e.Col < 1 || e.Msg == "" {
+				t.Fatalf("error lacks a position or message: %+v", e)
+			}
+			if e.Line != strings.Count(c.src, "\n")+1 && c.name != "import" {
+				t.Errorf("error at line %d, want the last line (%d): %v", e.Line, strings.Count(c.src, "\n")+1, err)
+			}
+		})
+	}
+}
+
+// TestConformanceCoercionErrors checks that where JavaScript would silently convert across
+// types, nanotick stops with a runtime error naming the position, and prints nothing after.
+func TestConformanceCoercionErrors(t *testing.T) {
+	cases := []struct{ name, src string }{
+		{"string_times_number", `const s = "5"; console.log("before"); console.log(s * 2); console.log("after");`},
+		{"undefined_plus_number", `let u; console.log("before"); console.log(u + 1); console.log("after");`},
+		{"null_arith", `const n = null; console.log("before"); console.log(n - 1); console.log("after");`},
+		{"bool_arith", `const b = true; console.log("before"); console.log(b + 1); console.log("after");`},
+		{"number_lt_string", `const s = "2"; console.log("before"); console.log(1 < s); console.log("after");`},
+		{"call_non_function", `const f = 5; console.log("before"); f(); console.log("after");`},
+		{"unary_minus_string", `const s = "1"; console.log("before"); console.log(-s); console.log("after");`},
+		{"bitwise_string", `const s = "1"; console.log("before"); console.log(s | 0); console.log("after");`},
+		{"missing_element_arith", `const a = [1]; console.log("before"); console.log(a[3] * 2); console.log("after");`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := runNanotick(c.name+".js", []byte(c.src), 5*time.Second)
+			if err == nil {
+				t.Fatalf("ran without error, printing %q; want a runtime error", out)
+			}
+			var e *vm.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v (%T) is not a *vm.Error", err, err)
+			}
+			if e.Line != 1 || e.Col < 1 || e.Msg == "" {
+				t.Fatalf("error lacks a position or message: %+v", e)
+			}
+			if out != "before\n" {
+				t.Fatalf("output %q, want only the line printed before the error", out)
+			}
+		})
 	}
 }
