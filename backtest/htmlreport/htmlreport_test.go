@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +13,12 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
 )
 
 // sampleReport is a synthetic report: equity rising and falling around 10000.
@@ -72,10 +79,10 @@ func TestWrite(t *testing.T) {
 			wantInDoc: []string{"post-only order would cross: 2", "Sharpe", "-1.25", "12ms"},
 		},
 		{
-			name:  "with series",
-			rep:   sampleReport(50),
-			opt:   Options{Series: sampleSeries(50), Title: "custom"},
-			svgs:  []string{"equity", "drawdown", "position", "price", "latency-0"},
+			name:      "with series",
+			rep:       sampleReport(50),
+			opt:       Options{Series: sampleSeries(50), Title: "custom"},
+			svgs:      []string{"equity", "drawdown", "position", "price", "latency-0"},
 			wantInDoc: []string{"custom", "Latency: order entry"},
 		},
 		{
@@ -212,3 +219,52 @@ func TestWriteNonFinite(t *testing.T) {
 }
 
 func zero() float64 { return 0 }
+
+// TestRealReport renders the report of a real backtest of the market maker over the
+// spot recording.
+func TestRealReport(t *testing.T) {
+	path := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	lat, err := backtest.ConstantLatency(5*time.Millisecond, 5*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := backtest.Config{
+		Engine: engine.Config{
+			Venue:      binance.Spot,
+			Instrument: strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000},
+			Rules: risk.Instrument{PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
+				MinQty: 1_000, MaxQty: 9000 * 100_000_000, MinNotional: 5 * 100_000_000},
+			Risk: risk.Config{
+				MaxOrderQty: decimal.RequireFromString("0.01"), MaxOrderNotional: decimal.RequireFromString("1000"),
+				PriceBandBps: decimal.RequireFromString("50"), StaleAfter: 5 * time.Second,
+				MaxPosition: decimal.RequireFromString("0.05"), MaxOpenOrders: 6,
+				OrdersPerSecond: decimal.RequireFromString("5"), OrderBurst: 10, DuplicateWindow: 500 * time.Millisecond,
+				MaxDailyLoss: decimal.RequireFromString("200"), MaxDrawdown: decimal.RequireFromString("300"),
+			},
+			TimerInterval: time.Second,
+		},
+		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Latency: lat,
+		MakerFeeBps: -0.5, TakerFeeBps: 4.5,
+		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
+	}
+	rep, err := backtest.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b bytes.Buffer
+	if err := Write(&a, rep); err != nil {
+		t.Fatal(err)
+	}
+	Write(&b, rep)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("not deterministic")
+	}
+	sections := checkHTML(t, a.String())
+	if !sections["equity"].svg || !sections["drawdown"].svg {
+		t.Fatalf("sections %v", sections)
+	}
+	if out := os.Getenv("HTMLREPORT_OUT"); out != "" {
+		os.WriteFile(out, a.Bytes(), 0o644)
+	}
+	t.Logf("%d equity samples, %d bytes of HTML", len(rep.Equity), a.Len())
+}
