@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/exchange"
+	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -129,8 +130,12 @@ func BenchmarkSignedPlace(b *testing.B) {
 	buf := make([]byte, 0, 1024)
 	o := risk.Order{ID: 123456, Side: orderbook.Bid, Price: 6183763, Qty: 100}
 	b.ReportAllocs()
+	cpu := testdata.StartCPUTimer()
 	for i := 0; i < b.N; i++ {
 		o.ID++
 		buf = e.AppendSignedPlace(buf[:0], &o, 1723161254206, s)
+	}
+	if d, ok := cpu.Stop(); ok {
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
