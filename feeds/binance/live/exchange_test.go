@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,4 +75,38 @@ func TestExchangePingPong(t *testing.T) {
 	if k := h.c.Counters(); k.Reconnects != 0 || k.Connects != 1 {
 		t.Fatalf("disconnected despite pongs: %+v", k)
 	}
+}
+
+// TestExchangeRotation: planned rotations against the exchange lose nothing: the depth
+// sequence continues across the switch without a gap or a resync.
+func TestExchangeRotation(t *testing.T) {
+	ex := startExchange(t, exchange.Config{Seed: 11})
+	h := exchangeHarness(t, ex, func(c *Config) { c.RotateAfter, c.RotateOverlap = 300*time.Millisecond, 50*time.Millisecond })
+	waitFor(t, 5*time.Second, "two rotations", func() bool { return h.c.Counters().Rotations >= 2 })
+	waitFor(t, 3*time.Second, "book valid", h.valid.Load)
+	if k := h.c.Counters(); k.Reconnects != 0 || k.Resyncs != 0 || h.gaps.Load() != 0 || h.lost.Load() != 0 {
+		t.Fatalf("rotation broke the stream: %+v gaps %d lost %d", k, h.gaps.Load(), h.lost.Load())
+	}
+}
+
+// TestExchangeDropsStalledReader: an engine that blocks the reading goroutine longer
+// than the venue's pong timeout is disconnected by the venue (it cannot answer pings
+// while blocked); the client reconnects and resyncs by itself afterwards.
+func TestExchangeDropsStalledReader(t *testing.T) {
+	ex := startExchange(t, exchange.Config{Seed: 13, PingInterval: 20 * time.Millisecond, PongTimeout: 100 * time.Millisecond})
+	var block atomic.Bool
+	var h *harness
+	h = exchangeHarness(t, ex, func(c *Config) {
+		inner := c.Handler
+		c.Handler = func(frame []byte, local int64) error {
+			if block.Swap(false) {
+				time.Sleep(400 * time.Millisecond) // a stuck strategy
+			}
+			return inner(frame, local)
+		}
+	})
+	waitFor(t, 5*time.Second, "book valid", h.valid.Load)
+	block.Store(true)
+	waitFor(t, 5*time.Second, "a reconnect", func() bool { return h.c.Counters().Reconnects >= 1 })
+	waitFor(t, 5*time.Second, "book valid again", h.valid.Load)
 }
