@@ -1,0 +1,20 @@
+// Package admin owns nanotick's operator surface: the admin HTTP server (pprof, Prometheus
+// metrics, health and the kill switch), the lock-free publication of engine statistics that
+// feeds it, and the flight recorder that keeps an execution trace of slow ticks.
+//
+// The engine's state belongs to the engine's goroutine. This package never reads it from
+// another goroutine: the engine copies its counters and histograms into a Publisher from its
+// own goroutine, between ticks, and the server only reads what was published. The only
+// engine and risk calls made from the server's goroutines are the ones documented as safe
+// from any goroutine (the kill switch, risk state and rejection counts).
+//
+// What this package must never do:
+//
+//   - bind a non-loopback address unless the caller configured one explicitly, and then it
+//     logs a warning, because the admin server can halt trading and has no authentication;
+//   - block, lock or allocate on the engine's tick path: FlightRecorder.Observe is one
+//     compare on a fast tick, and Publisher.Publish never waits for a reader (it skips the
+//     publication instead) and copies into memory allocated once;
+//   - register anything on http.DefaultServeMux or in the Prometheus default registry: the
+//     server has its own mux and its own registry.
+package admin

@@ -1,0 +1,172 @@
+package admin
+
+import (
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/telemetry"
+)
+
+// Stats is one publication of an engine's statistics: a copy taken by the engine's goroutine
+// between two ticks, so every field describes the same instant.
+type Stats struct {
+	// Seq numbers publications from 1; a Stats with Seq 0 was never published.
+	Seq uint64
+	// PublishedAt is telemetry.Nanotime when the publication was made.
+	PublishedAt int64
+	// Counters are the engine's counters.
+	Counters engine.Counters
+	// Sync are the engine's book synchroniser counters (gaps, resyncs, snapshots).
+	Sync binance.Counters
+	// StrategyHalted is whether a strategy error has halted the strategy.
+	StrategyHalted bool
+	// Latency is a copy of the engine's stage histograms. Its memory is allocated once by
+	// NewPublisher and reused by every publication.
+	Latency *telemetry.Latency
+}
+
+// slot is one of the Publisher's two buffers, with the number of readers holding it.
+type slot struct {
+	readers atomic.Int32
+	stats   Stats
+	_       [64]byte // keep the two slots' reader counts on separate cache lines
+}
+
+// Publisher hands Stats from the engine's goroutine (the only writer) to any number of
+// reader goroutines without a lock on the writer's side.
+//
+// It is a double buffer. The writer always fills the slot that is not published, then
+// publishes it with one atomic store. A reader marks the published slot as held, checks it
+// is still the published one, and reads it; the writer skips a publication (Publish returns
+// false and Skipped counts it) rather than overwrite a slot a reader still holds. So the
+// writer never waits, and a reader never sees a half-written Stats.
+//
+// Copying the histograms costs time proportional to their bucket count (see
+// BenchmarkPublishEngine): call Publish between ticks, about once a second (see Due), never
+// inside one.
+type Publisher struct {
+	slots   [2]slot
+	cur     atomic.Uint32 // index of the published slot
+	skipped atomic.Uint64
+
+	// Owned by the writer.
+	seq     uint64
+	every   int64
+	nextDue int64
+}
+
+// DefaultPublishInterval is how often Due asks for a publication unless NewPublisher is told
+// otherwise.
+const DefaultPublishInterval = time.Second
+
+// NewPublisher returns a Publisher whose histograms resolve up to latencyMax, which must be
+// the engine's engine.Config.LatencyMax (a second when that is zero), and whose Due method
+// asks for a publication every interval (DefaultPublishInterval if interval is not
+// positive).
+func NewPublisher(latencyMax, interval time.Duration) *Publisher {
+	if latencyMax <= 0 {
+		latencyMax = time.Second
+	}
+	if interval <= 0 {
+		interval = DefaultPublishInterval
+	}
+	p := &Publisher{every: int64(interval)}
+	for i := range p.slots {
+		p.slots[i].stats.Latency = telemetry.NewLatency(latencyMax)
+	}
+	return p
+}
+
+// Due reports whether a publication is due at now (telemetry.Nanotime), and if so schedules
+// the next one. It is one compare when none is due, so the engine's goroutine may call it
+// after every event. Only the writer may call it.
+func (p *Publisher) Due(now int64) bool {
+	if now < p.nextDue {
+		return false
+	}
+	p.nextDue = now + p.every
+	return true
+}
+
+// Publish lets fill write the next Stats and publishes it. fill receives the Stats of the
+// previous publication but one, so it must set every field it uses; Seq and PublishedAt are
+// set by Publish. It returns false, without calling fill, when a reader still holds the slot
+// to be written. Only the writer (the engine's goroutine) may call it.
+func (p *Publisher) Publish(fill func(*Stats)) bool {
+	s := p.acquire()
+	if s == nil {
+		return false
+	}
+	fill(s)
+	p.commit(s)
+	return true
+}
+
+// PublishEngine publishes e's counters, its synchroniser's counters, whether its strategy is
+// halted and a copy of its histograms. It must run on e's goroutine, between ticks. It does
+// not allocate.
+func (p *Publisher) PublishEngine(e *engine.Engine) bool {
+	s := p.acquire()
+	if s == nil {
+		return false
+	}
+	s.Counters = e.Counters()
+	s.Sync = e.Sync().Counters()
+	s.StrategyHalted = e.Halted() != nil
+	s.Latency.Reset()
+	s.Latency.Merge(e.Latency())
+	p.commit(s)
+	return true
+}
+
+// acquire returns the unpublished slot's Stats, or nil if a reader holds it.
+func (p *Publisher) acquire() *Stats {
+	next := &p.slots[1-p.cur.Load()]
+	if next.readers.Load() != 0 {
+		p.skipped.Add(1)
+		return nil
+	}
+	return &next.stats
+}
+
+// commit stamps s and publishes it.
+func (p *Publisher) commit(s *Stats) {
+	p.seq++
+	s.Seq = p.seq
+	s.PublishedAt = telemetry.Nanotime()
+	p.cur.Store(1 - p.cur.Load())
+}
+
+// Skipped returns how many publications were skipped because a reader held the slot. It is
+// safe from any goroutine.
+func (p *Publisher) Skipped() uint64 { return p.skipped.Load() }
+
+// Read calls fn with the latest published Stats and returns true, or returns false if
+// nothing was published yet. fn must not keep s or anything it points to after it returns,
+// and should be quick: while it runs the writer skips the publication that would reuse the
+// slot. Read is safe from any number of goroutines.
+func (p *Publisher) Read(fn func(s *Stats)) bool {
+	var sl *slot
+	for {
+		i := p.cur.Load()
+		sl = &p.slots[i]
+		sl.readers.Add(1)
+		// The writer only writes the slot that is not published, and publishes it only
+		// when done: if i is still published now that we hold it, the writer cannot start
+		// on it until we let go.
+		if p.cur.Load() == i {
+			break
+		}
+		sl.readers.Add(-1)
+		runtime.Gosched()
+	}
+	defer sl.readers.Add(-1)
+	if sl.stats.Seq == 0 {
+		return false
+	}
+	fn(&sl.stats)
+	return true
+}
