@@ -380,7 +380,7 @@ loop:
 				m.save(pc, sp)
 				return Undefined, m.fail(m.callError(fv))
 			}
-			callee := m.prog.code.Funcs[fidx]
+			callee := m.funcs[fidx]
 			nbp := sp - argc
 			m.budget--
 			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || m.fp >= len(m.frames)-1 || m.budget <= 0 {

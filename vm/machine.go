@@ -66,6 +66,7 @@ type Machine struct {
 	running  int // nesting of run loops, to reset state at the API boundary
 	heap
 	sortTmp []Value
+	funcs   []*bytecode.Func // prog.code.Funcs, one load away for calls
 	// joinStack holds the arrays being converted to strings, to detect cycles.
 	joinStack []uint32
 	// asciiBase and typeBase index the permanent one-character and typeof strings.
@@ -98,6 +99,7 @@ func (p *Program) NewMachineWith(l Limits) *Machine {
 		out:      os.Stdout,
 	}
 	m.stack = m.stackArr[:l.StackSize]
+	m.funcs = p.code.Funcs
 	for i := range m.globals {
 		m.globals[i] = Value{uninitBits}
 	}
