@@ -1,12 +1,3 @@
-// Package vm compiles and runs nanotick strategy scripts, a strict subset of JavaScript.
-//
-// It owns the public API (Compile, Program, Machine, Value, Host), the runtime values, the
-// machine's heap and its garbage collector, the interpreter loop and the builtins. The
-// pipeline stages live in sub-packages: lexer, parser (producing ast), resolver (slots),
-// compiler (bytecode). Package vm must never let a Go panic escape Compile, Run or Call,
-// never look a variable up by name at run time, and never coerce across types silently:
-// where JavaScript would produce NaN from a string or undefined, the machine stops with a
-// runtime error, so that a NaN price cannot reach an order.
 package vm
 
 import (
