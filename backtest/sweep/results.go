@@ -276,7 +276,7 @@ func WriteTable(w io.Writer, names []string, rs []Result) error {
 			row = append(row, formatFloat(r.Params[n]))
 		}
 		if r.Err != "" {
-			row = append(row, "error: "+r.Err)
+			row = append(row, "  error: "+strings.Join(strings.Fields(r.Err), " "))
 			fmt.Fprintln(tw, strings.Join(row, "\t"))
 			continue
 		}

@@ -285,8 +285,8 @@ func TestSortAndTable(t *testing.T) {
 		{ByPnL, []int{6, 3, 0, 4, 1, 5, 2, 7, 8}},
 		{BySharpe, []int{6, 3, 0, 4, 1, 5, 2, 7, 8}},
 		{ByDrawdown, []int{0, 3, 6, 1, 4, 2, 5, 7, 8}}, // b/10 ascending, ties by index
-		{ByFills, []int{5, 4, 2, 6, 1, 3, 0, 7, 8}}, // a*b,
-		{ByReturn, []int{0, 1, 2, 3, 4, 5, 6, 7, 8}}, // all zero: grid order
+		{ByFills, []int{5, 4, 2, 6, 1, 3, 0, 7, 8}},    // a*b,
+		{ByReturn, []int{0, 1, 2, 3, 4, 5, 6, 7, 8}},   // all zero: grid order
 	}
 	for _, tt := range tests {
 		if got := order(tt.m); !slices.Equal(got, tt.want) {

@@ -14,19 +14,25 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/backtest/sweep"
+	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/tardis"
 	"github.com/nanotick/nanotick/strategy"
 )
 
-const sweepUsage = `usage: nanotick sweep run --data FILE --param NAME=V1,V2,... [--param ...] [--shard I/N | --shards N] [--out FILE] [--sort METRIC]
-       nanotick sweep merge FILE... [--sort METRIC]
+const sweepUsage = `usage: nanotick sweep run [--config FILE [--strategy NAME]] --data FILE --param NAME=V1,V2,... [--param ...] [--shard I/N | --shards N] [--out FILE] [--sort METRIC]
+       nanotick sweep run ... --tardis-book FILE [--tardis-trades FILE] ...
+       nanotick sweep merge FILE... [--sort METRIC] [--out FILE]
 
-run backtests the Go market maker (the defaults of "nanotick backtest") at every point
-of the grid, the cartesian product of the --param lists, on all cores, and prints the
+run backtests the config's strategy (without --config, the Go market maker with the
+defaults of "nanotick backtest") over recordings, or over Tardis.dev CSV files, at every
+point of the grid, the cartesian product of the --param lists, on all cores, and prints the
 results ranked by METRIC (pnl, return, sharpe, fills: largest first; drawdown: smallest
 first). With --shard I/N it runs only the points whose index mod N is I and writes them
 as JSON lines to --out (default sweep-shard-I-of-N.jsonl); --shard /N or --shards N
@@ -78,8 +84,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprintln(stderr, sweepUsage)
 		fs.PrintDefaults()
 	}
-	var data, params multiFlag
-	fs.Var(&data, "data", "recording to replay (repeatable)")
+	var data, params, tBook, tTrades multiFlag
+	configFile := fs.String("config", "", "config file: its strategy, instrument, risk and [backtest] table (default: the Go market maker on BTCUSDT spot)")
+	stratName := fs.String("strategy", "", "the [[strategy]] of the config to run (default: the first)")
+	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
+	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
+	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
 	fs.Var(&params, "param", "swept strategy parameter NAME=V1,V2,... (repeatable)")
 	shardSpec := fs.String("shard", "", "run shard I/N of the grid (/N: I from "+sweep.JobIndexEnv+")")
 	shards := fs.Int("shards", 0, "run shard "+sweep.JobIndexEnv+" of N (same as --shard /N)")
@@ -104,12 +114,47 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if len(pos) > 0 {
 		return fail("unexpected argument %q (recordings are given with --data)", pos[0])
 	}
-	if len(data) == 0 {
-		return fail("no recordings: give --data FILE")
+	var c *config.Config
+	if *configFile != "" {
+		var err error
+		if c, err = config.Load(*configFile); err != nil {
+			var list config.ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					fmt.Fprintln(stderr, e.Error())
+				}
+				return 2
+			}
+			return fail("%v", err)
+		}
+	} else if *stratName != "" {
+		return fail("--strategy needs --config")
 	}
-	for _, f := range data {
+	// newSettings builds a run's settings afresh, strategy included, so that concurrent
+	// runs share nothing.
+	newSettings := func() (settings, error) {
+		if c == nil {
+			return defaultSettings(), nil
+		}
+		return fromConfig(c, *stratName)
+	}
+	base, err := newSettings()
+	if err != nil {
+		return fail("%v", err)
+	}
+	tardisRun := len(tBook)+len(tTrades) > 0
+	if len(data) == 0 && !tardisRun {
+		data = base.bt.Data
+	}
+	switch {
+	case tardisRun && len(data) > 0:
+		return fail("give --data or --tardis-book/--tardis-trades, not both")
+	case !tardisRun && len(data) == 0:
+		return fail("no recordings: give --data FILE (or --tardis-book FILE)")
+	}
+	for _, f := range append(append(slices.Clone(data), tBook...), tTrades...) {
 		if _, err := os.Stat(f); err != nil {
-			return fail("--data: %v", err)
+			return fail("%v", err)
 		}
 	}
 	metric, err := sweep.ParseMetric(*sortBy)
@@ -139,20 +184,58 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("--workers and latencies must not be negative")
 	}
 
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	run := func(p map[string]float64) (*backtest.Report, error) {
-		s := defaultSettings()
-		s.bt.Data = data
-		s.bt.Engine.Params = strategy.Params{}
-		for k, v := range p {
-			s.bt.Engine.Params[k] = v
-		}
-		s.bt.MakerFeeBps, s.bt.TakerFeeBps = *makerFee, *takerFee
-		s.bt.MaxFeedLatency = time.Second
-		var err error
-		if s.bt.Latency, err = backtest.ConstantLatency(*orderLat, *respLat); err != nil {
+		s, err := newSettings()
+		if err != nil {
 			return nil, err
 		}
-		return backtest.Run(s.bt)
+		s.bt.Data = data
+		params := strategy.Params{}
+		for k, v := range s.bt.Engine.Params {
+			params[k] = v
+		}
+		for k, v := range p {
+			params[k] = v
+		}
+		s.bt.Engine.Params = params
+		if set["maker-fee-bps"] {
+			s.bt.MakerFeeBps = *makerFee
+		}
+		if set["taker-fee-bps"] {
+			s.bt.TakerFeeBps = *takerFee
+		}
+		if set["order-latency"] {
+			s.orderLatency = *orderLat
+		}
+		if set["response-latency"] {
+			s.responseLatency = *respLat
+		}
+		s.bt.MaxFeedLatency = time.Second
+		if s.latencyFile != "" && !set["order-latency"] && !set["response-latency"] {
+			s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, 1)
+		} else {
+			s.bt.Latency, err = backtest.ConstantLatency(s.orderLatency, s.responseLatency)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !tardisRun {
+			return backtest.Run(s.bt)
+		}
+		in := s.bt.Engine.Instrument
+		src, err := tardis.Open(tardis.Options{
+			Venue:      s.bt.Engine.Venue,
+			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
+			Book:       tBook, Trades: tTrades,
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
+		return backtest.RunSource(s.bt, src)
 	}
 	results := sweep.Run(grid, shard, *workers, run)
 	status := 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +85,57 @@ func TestSweepShardsMerge(t *testing.T) {
 	}
 	if _, e, code := run("merge", s0, s1, s0); code != 1 || !strings.Contains(e, "duplicate grid point 0") {
 		t.Fatalf("duplicate shard: %d %s", code, e)
+	}
+}
+
+// TestSweepTardis sweeps over a small Tardis.dev CSV day and over the example config.
+func TestSweepTardis(t *testing.T) {
+	dir := t.TempDir()
+	var book, trades strings.Builder
+	book.WriteString("exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n")
+	trades.WriteString("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n")
+	t0 := int64(1723161253000000)
+	for _, l := range []string{"bid,61800.00,1", "bid,61799.99,2", "ask,61800.01,1", "ask,61800.02,2"} {
+		fmt.Fprintf(&book, "binance,BTCUSDT,%d,%d,true,%s\n", t0, t0, l)
+	}
+	for i := range int64(200) {
+		ts := t0 + (i+1)*100_000
+		fmt.Fprintf(&book, "binance,BTCUSDT,%d,%d,false,bid,61800.00,%d\n", ts, ts, 1+i%3)
+		fmt.Fprintf(&book, "binance,BTCUSDT,%d,%d,false,ask,61800.01,%d\n", ts, ts, 1+i%2)
+		fmt.Fprintf(&trades, "binance,BTCUSDT,%d,%d,%d,%s,%s,0.01\n", ts+50, ts+50, i, map[bool]string{true: "buy", false: "sell"}[i%2 == 0],
+			map[bool]string{true: "61800.01", false: "61800.00"}[i%2 == 0])
+	}
+	bf, tf := filepath.Join(dir, "book.csv"), filepath.Join(dir, "trades.csv")
+	os.WriteFile(bf, []byte(book.String()), 0o644)
+	os.WriteFile(tf, []byte(trades.String()), 0o644)
+	var out, errb bytes.Buffer
+	code := runSweep([]string{"run", "--tardis-book", bf, "--tardis-trades", tf, "--param", "halfSpreadBps=0.5,1"}, &out, &errb)
+	if code != 0 || strings.Count(out.String(), "\n") != 3 || strings.Contains(out.String(), "error") {
+		t.Fatalf("code %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	t.Logf("\n%s", out.String())
+
+	out.Reset()
+	errb.Reset()
+	code = runSweep([]string{"run", "--tardis-book", bf, "--data", bf, "--param", "a=1"}, &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "not both") {
+		t.Fatalf("code %d, %s", code, errb.String())
+	}
+
+	// The example config, with the Go market maker.
+	toml, err := os.ReadFile("../../examples/backtest.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(toml), `file = "strategies/market_maker.js"`, "language = \"go\"\ngo_name = \"marketmaker\"", 1)
+	cfg = strings.Replace(cfg, `data = ["recordings/binance-spot-btcusdt-20240808.gz"]`, `data = ["book.csv"]`, 1)
+	cfg = strings.Replace(cfg, "spread_bps = 8\norder_qty = 0.001\n", "", 1)
+	cf := filepath.Join(dir, "backtest.toml")
+	os.WriteFile(cf, []byte(cfg), 0o644)
+	out.Reset()
+	errb.Reset()
+	code = runSweep([]string{"run", "--config", cf, "--tardis-book", bf, "--param", "size=0.001,0.002"}, &out, &errb)
+	if code != 0 || strings.Count(out.String(), "\n") != 3 {
+		t.Fatalf("config: code %d\n%s\n%s", code, out.String(), errb.String())
 	}
 }
