@@ -635,6 +635,10 @@ func (g *generator) numExpr(sc *scope, depth int) ex {
 		}
 		return same(sc.objects[g.src.intn(len(sc.objects))] + "." + []string{"a", "b", "c"}[g.src.intn(3)])
 	case 15:
+		if g.src.intn(4) == 0 { // length of a number's string form
+			e := g.numExpr(sc, depth-1)
+			return ex{"(\"\" + " + e.js + ").length", "(\"\" + " + e.gj + ").length"}
+		}
 		return binary([]string{"||", "&&", "??"}[g.src.intn(3)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 	case 16:
 		if len(sc.arrows) > 0 && g.src.intn(2) == 0 {
@@ -709,8 +713,13 @@ func (g *generator) cond(sc *scope, depth int) ex {
 		return binary("<", g.leaf(sc), g.leaf(sc))
 	}
 	switch g.src.intn(9) {
-	case 8: // strings compare lexicographically
+	case 8: // strings compare lexicographically, or a character of a number's string form
 		a, b := g.numExpr(sc, depth-1), g.numExpr(sc, depth-1)
+		if g.src.intn(3) == 0 {
+			k := strconv.Itoa(g.src.intn(4))
+			ch := strconv.Quote(string("-0123456789.eIN"[g.src.intn(15)]))
+			return ex{"((\"\" + " + a.js + ")[" + k + "] === " + ch + ")", "((\"\" + " + a.gj + ")[" + k + "] === " + ch + ")"}
+		}
 		op := []string{"<", ">=", "==="}[g.src.intn(3)]
 		return ex{"((\"\" + " + a.js + ") " + op + " (\"\" + " + b.js + "))", "((\"\" + " + a.gj + ") " + op + " (\"\" + " + b.gj + "))"}
 	case 0, 1, 2:
