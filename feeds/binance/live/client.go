@@ -507,11 +507,14 @@ func (c *Client) idle(now int64) {
 // needs it. Only the reading goroutine calls it.
 func (c *Client) snapshots(now int64) {
 	if r := c.snap.Swap(nil); r != nil {
-		c.snapInflight = false
+		if r.gen == c.gen {
+			c.snapInflight = false
+		}
 		switch {
 		case r.gen != c.gen:
 			// Fetched for a connection that is gone: events buffered since the reset may
-			// not reach back to it.
+			// not reach back to it. The current connection's request, if any, is still
+			// queued behind it.
 		case r.err != nil:
 			c.cnt.snapshotFailures.Add(1)
 			c.streak.Add(1)
