@@ -383,7 +383,8 @@ loop:
 			callee := m.funcs[fidx]
 			nbp := sp - argc
 			m.budget--
-			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || m.fp >= len(m.frames)-1 || m.budget <= 0 {
+			fp, frames := m.fp, m.frames
+			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= 0 {
 				m.save(pc, sp)
 				if err := m.callCheck(callee, nbp); err != nil {
 					return Undefined, m.fail(err)
@@ -392,9 +393,9 @@ loop:
 			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
 				stack[(i)&stackMask] = Undefined
 			}
-			m.frames[m.fp-1].pc = int32(pc)
-			m.frames[m.fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
-			m.fp++
+			frames[fp-1].pc = int32(pc)
+			frames[fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
+			m.fp = fp + 1
 			code = callee.Code
 			pc = 0
 			bp = nbp
@@ -411,12 +412,14 @@ loop:
 			}
 			sp = bp
 			stack[(sp-1)&stackMask] = r
-			m.fp--
-			if m.frames[m.fp].exit {
+			fp := m.fp - 1
+			m.fp = fp
+			frames := m.frames
+			if frames[fp].exit {
 				m.sp = sp
 				return r, nil
 			}
-			fr := &m.frames[m.fp-1]
+			fr := &frames[fp-1]
 			code = fr.f.Code
 			pc = int(fr.pc)
 			bp = int(fr.bp)
