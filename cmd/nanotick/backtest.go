@@ -17,27 +17,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
-	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
 
-// goStrategies are the Go strategies a backtest can run by name.
+// goStrategies are the strategies written in Go that a config (language = "go",
+// go_name) or --strategy can name. Listed here, not registered from init functions, so
+// that the binary's strategies can be read in one place.
 var goStrategies = map[string]func() strategy.Strategy{
 	"marketmaker": func() strategy.Strategy { return marketmaker.New() },
 }
-
-// newScriptStrategy builds a script (JavaScript) strategy from its config entry. It is
-// the hook for the script adapter: nil until the adapter is wired in; then backtests of
-// script strategies work exactly like those of Go strategies.
-var newScriptStrategy func(s *config.Strategy) (strategy.Strategy, error)
 
 // multiFlag is a repeatable string flag.
 type multiFlag []string
@@ -71,7 +69,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	var data, params multiFlag
 	configFile := fs.String("config", "", "config file")
 	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
-	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, or a Go strategy: "+strings.Join(goNames(), ", "))
+	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file")
 	fs.Var(&params, "param", "strategy parameter name=number (repeatable)")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
@@ -130,11 +128,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.Data = data
 	}
 	if set["strategy"] && (c == nil || !hasStrategy(c, *stratName)) {
-		mk, ok := goStrategies[*stratName]
-		if !ok {
-			return fail("unknown strategy %q (Go strategies: %s)", *stratName, strings.Join(goNames(), ", "))
+		strat, err := namedStrategy(*stratName, 0)
+		if err != nil {
+			return fail("%v", err)
 		}
-		s.bt.Strategy, s.bt.StrategyName, s.bt.Engine.Params = mk(), *stratName, strategy.Params{}
+		s.bt.Strategy, s.bt.StrategyName, s.bt.Engine.Params = strat, *stratName, strategy.Params{}
 	}
 	for _, p := range params {
 		name, val, ok := strings.Cut(p, "=")
@@ -294,8 +292,8 @@ func defaultSettings() settings {
 			Params:        strategy.Params{},
 			TimerInterval: config.DefaultTimerInterval,
 		},
-		Strategy:       marketmaker.New(),
-		StrategyName:   "marketmaker",
+		Strategy:       defaultStrategy(),
+		StrategyName:   "market_maker",
 		Queue:          backtest.RiskAverse,
 		QueuePower:     config.DefaultQueuePower,
 		PartialFills:   true,
@@ -317,90 +315,19 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 			st = &c.Strategies[i]
 		}
 	}
-	var in *config.Instrument
-	for i := range c.Instruments {
-		if c.Instruments[i].Symbol == st.Instrument && c.Instruments[i].Venue == st.Venue {
-			in = &c.Instruments[i]
-		}
+	if st.Venue != config.VenueBinanceSpot && st.Venue != config.VenueBinanceUSDM {
+		return settings{}, fmt.Errorf("strategy %q: venue %q: backtests replay Binance recordings (binance-spot, binance-usdm)", st.Name, st.Venue)
 	}
-	if in == nil {
-		return settings{}, fmt.Errorf("strategy %q: instrument %s not declared", st.Name, st.Instrument)
+	ecfg, err := engine.FromConfig(c, st, zerolog.Nop())
+	if err != nil {
+		return settings{}, err
 	}
-	var venue binance.Venue
-	switch in.Venue {
-	case config.VenueBinanceSpot:
-		venue = binance.Spot
-	case config.VenueBinanceUSDM:
-		venue = binance.USDM
-	default:
-		return settings{}, fmt.Errorf("instrument %s: venue %q: backtests replay Binance recordings (binance-spot, binance-usdm)", in.Symbol, in.Venue)
+	strat, err := loadStrategy(st, c.Engine.InstructionBudget)
+	if err != nil {
+		return settings{}, fmt.Errorf("strategy %q: %w", st.Name, err)
 	}
-	conv := func(s fixed.Scale, d decimal.Decimal, what string) (int64, error) {
-		v, err := s.FromDecimal(d)
-		if err != nil {
-			return 0, fmt.Errorf("instrument %s: %s %s: %w", in.Symbol, what, d, err)
-		}
-		return v, nil
-	}
-	ps, qs := in.PriceDecimals, in.QtyDecimals
-	var rules risk.Instrument
-	var err error
-	rules.PriceScale, rules.QtyScale = ps, qs
-	for _, f := range []struct {
-		dst   *int64
-		scale fixed.Scale
-		d     decimal.Decimal
-		what  string
-	}{
-		{&rules.Tick, ps, in.TickSize, "tick_size"}, {&rules.Lot, qs, in.LotSize, "lot_size"},
-		{&rules.MinQty, qs, in.MinQty, "min_qty"}, {&rules.MaxQty, qs, in.MaxQty, "max_qty"},
-		{&rules.MinNotional, ps, in.MinNotional, "min_notional"},
-	} {
-		if *f.dst, err = conv(f.scale, f.d, f.what); err != nil {
-			return settings{}, err
-		}
-	}
-	params := strategy.Params{}
-	for _, p := range st.Params {
-		if p.Kind != config.ParamNumber {
-			return settings{}, fmt.Errorf("strategy %q: parameter %s: only numbers reach a strategy", st.Name, p.Name)
-		}
-		params[p.Name] = p.Number
-	}
-	var strat strategy.Strategy
-	switch st.Language {
-	case config.LanguageGo:
-		mk, ok := goStrategies[st.GoName]
-		if !ok {
-			return settings{}, fmt.Errorf("strategy %q: unknown Go strategy %q (known: %s)", st.Name, st.GoName, strings.Join(goNames(), ", "))
-		}
-		strat = mk()
-	default:
-		if newScriptStrategy == nil {
-			return settings{}, fmt.Errorf("strategy %q: script strategies (%s) are not wired into backtest yet; use --strategy %s", st.Name, st.File, strings.Join(goNames(), "|"))
-		}
-		if strat, err = newScriptStrategy(st); err != nil {
-			return settings{}, fmt.Errorf("strategy %q: %w", st.Name, err)
-		}
-	}
-	r := c.Risk
 	s := settings{bt: backtest.Config{
-		Engine: engine.Config{
-			Venue: venue,
-			Instrument: strategy.Instrument{
-				Symbol: in.Symbol, PriceScale: ps, QtyScale: qs, Tick: rules.Tick, Lot: rules.Lot,
-			},
-			Rules: rules,
-			Risk: risk.Config{
-				MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
-				StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
-				OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
-				MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown,
-			},
-			Params:        params,
-			TimerInterval: c.Engine.TimerInterval,
-			LatencyMax:    c.Latency.HistogramMax,
-		},
+		Engine:         ecfg,
 		Strategy:       strat,
 		StrategyName:   st.Name,
 		Queue:          backtest.RiskAverse,
@@ -409,12 +336,6 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		InitialBalance: decimal.RequireFromString("10000"),
 		EquityInterval: config.DefaultEquityInterval,
 	}}
-	switch r.StartState {
-	case config.StateReducing:
-		s.bt.Engine.StartState = risk.Reducing
-	case config.StateHalted:
-		s.bt.Engine.StartState = risk.Halted
-	}
 	if b := c.Backtest; b != nil {
 		s.bt.Data = b.Data
 		s.orderLatency, s.responseLatency, s.latencyFile = b.OrderLatency, b.ResponseLatency, b.LatencyFile

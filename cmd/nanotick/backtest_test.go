@@ -73,7 +73,7 @@ func TestBacktestDefaults(t *testing.T) {
 		}
 	}
 	r, _ := readReport(t, out)
-	if r.Strategy != "marketmaker" || r.Events.Frames != 41249 || r.Orders.Sent == 0 {
+	if r.Strategy != "market_maker" || r.Events.Frames != 41249 || r.Orders.Sent == 0 {
 		t.Errorf("report: strategy %q, %d frames, %d orders sent", r.Strategy, r.Events.Frames, r.Orders.Sent)
 	}
 	s := r.Settings
@@ -223,24 +223,44 @@ func TestBacktestConfig(t *testing.T) {
 	}
 }
 
-func TestBacktestScriptStrategyNeedsTheAdapter(t *testing.T) {
-	if newScriptStrategy != nil {
-		t.Skip("the script adapter is wired in")
-	}
+// TestBacktestScriptMatchesGo backtests the JavaScript market maker from a config and the
+// Go one by name, with the same parameters: the two are the same strategy, so every
+// figure of the report but the strategy's name must agree.
+func TestBacktestScriptMatchesGo(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "mm.js"), []byte("function onBook(ctx) {}\n"), 0o644); err != nil {
+	script, err := filepath.Abs("../../examples/strategies/market_maker.js")
+	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(btConfig, "language = \"go\"\ngo_name = \"marketmaker\"", "file = \"mm.js\"", 1)
-	text = strings.Replace(text, "data = [\"DATA\"]\n", "", 1)
+	text := strings.Replace(btConfig, "language = \"go\"\ngo_name = \"marketmaker\"", "file = \""+script+"\"", 1)
+	text = strings.Replace(text, "DATA", data, 1)
 	cfg := filepath.Join(dir, "bt.toml")
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := runBT(t, "--config", cfg, "--data", "x.gz")
-	if code != 2 || !strings.Contains(stderr, "not wired") {
-		t.Errorf("exit %d, stderr %q; want 2 and a message about the script adapter", code, stderr)
+	jsOut, goOut := filepath.Join(dir, "js.json"), filepath.Join(dir, "go.json")
+	if code, _, stderr := runBT(t, "--config", cfg, "--json", jsOut); code != 0 {
+		t.Fatalf("script backtest: exit %d: %s", code, stderr)
 	}
+	goText := strings.Replace(btConfig, "DATA", data, 1)
+	goCfg := filepath.Join(dir, "go.toml")
+	if err := os.WriteFile(goCfg, []byte(goText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runBT(t, "--config", goCfg, "--json", goOut); code != 0 {
+		t.Fatalf("go backtest: exit %d: %s", code, stderr)
+	}
+	js, jsBytes := readReport(t, jsOut)
+	_, goBytes := readReport(t, goOut)
+	if js.Orders.Sent == 0 {
+		t.Fatalf("the script strategy sent no orders: %s", jsBytes)
+	}
+	if !bytes.Equal(jsBytes, goBytes) {
+		// The only difference allowed is none: both configs name the strategy "mm".
+		t.Errorf("reports differ:\n js %s\n go %s", jsBytes, goBytes)
+	}
+
 }
 
 func TestBacktestUsageErrors(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nanotick/nanotick/config"
@@ -30,4 +31,35 @@ func loadStrategy(s *config.Strategy, budget int64) (strategy.Strategy, error) {
 		return script.Compile(filename, src, opts)
 	}
 	return script.Load(s.File, opts)
+}
+
+// namedStrategy builds the strategy a command line names: a script file (ending in .js),
+// a builtin script, or a Go strategy.
+func namedStrategy(name string, budget int64) (strategy.Strategy, error) {
+	opts := script.Options{Steps: budget}
+	if strings.HasSuffix(name, ".js") {
+		return script.Load(name, opts)
+	}
+	if slices.Contains(strategies.Names(), name) {
+		filename, src, err := strategies.Script(name)
+		if err != nil {
+			return nil, err
+		}
+		return script.Compile(filename, src, opts)
+	}
+	if mk, ok := goStrategies[name]; ok {
+		return mk(), nil
+	}
+	return nil, fmt.Errorf("unknown strategy %q (builtin scripts: %s; Go strategies: %s; or a .js file)",
+		name, strings.Join(strategies.Names(), ", "), strings.Join(goNames(), ", "))
+}
+
+// defaultStrategy is what runs when nothing names a strategy: the example market maker,
+// in JavaScript.
+func defaultStrategy() strategy.Strategy {
+	s, err := namedStrategy("market_maker", 0)
+	if err != nil {
+		panic(fmt.Sprintf("the embedded market maker does not compile: %v", err)) // a build defect, caught by every test
+	}
+	return s
 }
