@@ -1,6 +1,7 @@
 package live
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -51,12 +52,15 @@ func TestRingConcurrent(t *testing.T) {
 		for i := int64(0); i < n; {
 			if r.Push(answer{id: i, price: -i}) {
 				i++
+			} else {
+				runtime.Gosched() // two shared cores: let the consumer run
 			}
 		}
 	}()
 	for i := int64(0); i < n; {
 		v, ok := r.Pop()
 		if !ok {
+			runtime.Gosched()
 			continue
 		}
 		if v.id != i || v.price != -i {
