@@ -9,9 +9,11 @@
 // order, fixed float formatting). It never runs a backtest and never changes the
 // Report it is given.
 //
-// A backtest.Report carries the equity samples but not (yet) the position, price,
-// fill or latency series; callers that have them pass them in Options.Series, and
-// each chart whose series is absent is replaced by a short note saying so.
+// The charts come from the Report: equity, drawdown, position and mid price from its
+// equity samples (Report.Equity), our fills from Report.Fills, and, with
+// Options.Timing only, the engine's stage latency histograms from
+// Report.Timing.Latency, which are wall-clock measurements. A chart without data is
+// replaced by a short note saying so.
 package htmlreport
 
 import (
@@ -34,50 +36,18 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/telemetry"
 )
-
-// Point is one sample of a series: a data time (Unix ns) and a value.
-type Point struct {
-	Time  int64
-	Value float64
-}
-
-// Fill is one of the strategy's fills, for the price chart.
-type Fill struct {
-	Time  int64   // data time, Unix ns
-	Price float64 // in quote units
-	Qty   float64 // in base units
-	Buy   bool
-	Maker bool
-}
-
-// Bucket is one bin of a latency histogram: Count samples at or below Upper and above
-// the previous bucket's Upper (0 for the first).
-type Bucket struct {
-	Upper time.Duration
-	Count uint64
-}
-
-// Stage is the latency histogram of one stage of the order path or the feed.
-type Stage struct {
-	Name    string
-	Buckets []Bucket
-}
-
-// Series are the time series a Report does not carry. Each is optional.
-type Series struct {
-	Position []Point // net position, base units
-	Price    []Point // the mid price (or any reference price), quote units
-	Fills    []Fill
-	Latency  []Stage
-}
 
 // Options tune the page.
 type Options struct {
 	// Title is the page's title; empty means "nanotick backtest: STRATEGY SYMBOL".
 	Title string
-	// Series are the extra series to chart.
-	Series Series
+	// Timing adds the wall-clock section: the engine's per-stage latency histograms
+	// (Report.Timing.Latency), the run's wall time and its event rate. They are
+	// measured on the machine's clock, so a page with them is no longer a function of
+	// the inputs alone; without them it is.
+	Timing bool
 	// Width and Height are each chart's size; 0 means 18cm × 7cm.
 	Width, Height vg.Length
 }
@@ -104,13 +74,19 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 		page.Title = strings.TrimSpace("nanotick backtest: " + r.Strategy + " " + r.Symbol)
 	}
 	page.Summary = summary(r)
-	t0 := startTime(r, o.Series)
+	t0 := startTime(r)
 	page.Axis = "data time, seconds since " + time.Unix(0, t0).UTC().Format("2006-01-02 15:04:05.000") + " UTC"
 	charts, err := drawCharts(r, o, t0, page.Axis)
 	if err != nil {
 		return err
 	}
 	page.Charts = charts
+	if o.Timing {
+		page.Timing = []row{
+			{"Wall time", r.Timing.Wall.String()},
+			{"Events per second", ffmt(r.Timing.EventsPerSecond, 0)},
+		}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return fmt.Errorf("htmlreport: %w", err)
@@ -126,6 +102,7 @@ type pageData struct {
 	Summary []row
 	Axis    string
 	Charts  []chart
+	Timing  []row
 }
 
 // row is one line of the summary table.
@@ -209,26 +186,17 @@ func ffmt(f float64, prec int) string {
 	return strconv.FormatFloat(f, 'f', prec, 64)
 }
 
-// startTime is the origin of the time axes: the earliest time of any series.
-func startTime(r *backtest.Report, s Series) int64 {
-	t0, ok := int64(0), false
-	see := func(t int64) {
-		if !ok || t < t0 {
-			t0, ok = t, true
-		}
+// startTime is the origin of the time axes: the first equity sample or fill.
+func startTime(r *backtest.Report) int64 {
+	switch {
+	case len(r.Equity) > 0 && len(r.Fills) > 0:
+		return min(r.Equity[0].Time, r.Fills[0].Time)
+	case len(r.Equity) > 0:
+		return r.Equity[0].Time
+	case len(r.Fills) > 0:
+		return r.Fills[0].Time
 	}
-	if len(r.Equity) > 0 {
-		see(r.Equity[0].Time)
-	}
-	for _, ps := range [][]Point{s.Position, s.Price} {
-		if len(ps) > 0 {
-			see(ps[0].Time)
-		}
-	}
-	if len(s.Fills) > 0 {
-		see(s.Fills[0].Time)
-	}
-	return t0
+	return 0
 }
 
 // Colours of the charts.
@@ -256,68 +224,80 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 		return nil
 	}
 
-	// Equity and drawdown, from the report's samples.
-	eq := make(plotter.XYs, 0, len(r.Equity))
-	dd := make(plotter.XYs, 0, len(r.Equity))
+	// Equity, drawdown, position and mid, from the report's samples.
+	n := len(r.Equity)
+	eq, dd, pos, mid := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n), make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
 	var peak decimal.Decimal
 	for i, e := range r.Equity {
 		if i == 0 || e.Equity.GreaterThan(peak) {
 			peak = e.Equity
 		}
-		eq = append(eq, plotter.XY{X: secs(e.Time), Y: e.Equity.InexactFloat64()})
-		dd = append(dd, plotter.XY{X: secs(e.Time), Y: e.Equity.Sub(peak).InexactFloat64()})
+		x := secs(e.Time)
+		eq = append(eq, plotter.XY{X: x, Y: e.Equity.InexactFloat64()})
+		dd = append(dd, plotter.XY{X: x, Y: e.Equity.Sub(peak).InexactFloat64()})
+		pos = append(pos, plotter.XY{X: x, Y: e.Position.InexactFloat64()})
+		if e.Mid.Sign() > 0 {
+			mid = append(mid, plotter.XY{X: x, Y: e.Mid.InexactFloat64()})
+		}
 	}
-	if err := lineChart(add, "equity", "Equity", axis, "equity (quote)", eq, blue, "the report has fewer than two equity samples"); err != nil {
+	const few = "the report has fewer than two equity samples"
+	if err := lineChart(add, "equity", "Equity", axis, "equity (quote)", eq, blue, few); err != nil {
 		return nil, err
 	}
-	if err := lineChart(add, "drawdown", "Drawdown from the running peak", axis, "drawdown (quote)", dd, red, "the report has fewer than two equity samples"); err != nil {
+	if err := lineChart(add, "drawdown", "Drawdown from the running peak", axis, "drawdown (quote)", dd, red, few); err != nil {
+		return nil, err
+	}
+	if err := lineChart(add, "position", "Position", axis, "position (base)", pos, blue, few); err != nil {
+		return nil, err
+	}
+	if err := priceChart(add, mid, r.Fills, secs, axis); err != nil {
 		return nil, err
 	}
 
-	// Position.
-	pos := points(o.Series.Position, secs)
-	if err := lineChart(add, "position", "Position", axis, "position (base)", pos, blue,
-		"the report carries no position series (see the package documentation)"); err != nil {
-		return nil, err
-	}
-
-	// Price and fills.
-	if err := priceChart(add, o.Series, secs, axis); err != nil {
-		return nil, err
-	}
-
-	// Latency.
-	if len(o.Series.Latency) == 0 {
-		note := "the report carries no latency histogram; feed latency min / mean / max: " +
+	// Latency: wall-clock, on request only.
+	if !o.Timing {
+		note := "the engine's stage latencies are wall-clock measurements, left out so that the page depends only on the inputs (Options.Timing adds them); feed latency min / mean / max from the recording: " +
 			r.Feed.LatencyMin + " / " + r.Feed.LatencyMean + " / " + r.Feed.LatencyMax
 		if err := add("latency", "Latency", nil, note); err != nil {
 			return nil, err
 		}
+		return charts, nil
 	}
-	for i, st := range o.Series.Latency {
-		p, note := latencyPlot(st)
-		if err := add("latency-"+strconv.Itoa(i), "Latency: "+st.Name, p, note); err != nil {
+	lat := r.Timing.Latency
+	if lat == nil {
+		if err := add("latency", "Latency", nil, "the report holds no latency measurements"); err != nil {
+			return nil, err
+		}
+		return charts, nil
+	}
+	for st := telemetry.Stage(0); st < telemetry.NumStages; st++ {
+		if lat.Count(st) == 0 {
+			continue
+		}
+		p, title := latencyPlot(lat, st)
+		if err := add("latency-"+st.String(), title, p, ""); err != nil {
 			return nil, err
 		}
 	}
 	return charts, nil
 }
 
-// points converts a series to chart coordinates, leaving out non-finite values.
-func points(ps []Point, secs func(int64) float64) plotter.XYs {
-	xys := make(plotter.XYs, 0, len(ps))
-	for _, p := range ps {
-		if finite(p.Value) {
-			xys = append(xys, plotter.XY{X: secs(p.Time), Y: p.Value})
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// clean drops the points that are not finite, which a plot cannot place.
+func clean(xys plotter.XYs) plotter.XYs {
+	out := xys[:0:0]
+	for _, xy := range xys {
+		if finite(xy.X) && finite(xy.Y) {
+			out = append(out, xy)
 		}
 	}
-	return xys
+	return out
 }
-
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // lineChart adds a line chart of xys, or note when there are fewer than two points.
 func lineChart(add func(string, string, *plot.Plot, string) error, id, title, xLabel, yLabel string, xys plotter.XYs, c color.Color, note string) error {
+	xys = clean(xys)
 	if len(xys) < 2 {
 		return add(id, title, nil, note)
 	}
@@ -332,34 +312,31 @@ func lineChart(add func(string, string, *plot.Plot, string) error, id, title, xL
 	return add(id, title, p, "")
 }
 
-// priceChart adds the price line with buys and sells marked.
-func priceChart(add func(string, string, *plot.Plot, string) error, s Series, secs func(int64) float64, axis string) error {
-	price := points(s.Price, secs)
+// priceChart adds the mid price with our buys and sells marked.
+func priceChart(add func(string, string, *plot.Plot, string) error, mid plotter.XYs, fills []backtest.FillRecord, secs func(int64) float64, axis string) error {
 	var buys, sells plotter.XYs
-	for _, f := range s.Fills {
-		if !finite(f.Price) {
-			continue
-		}
-		xy := plotter.XY{X: secs(f.Time), Y: f.Price}
-		if f.Buy {
+	for _, f := range fills {
+		xy := plotter.XY{X: secs(f.Time), Y: f.Price.InexactFloat64()}
+		if f.Side == "buy" {
 			buys = append(buys, xy)
 		} else {
 			sells = append(sells, xy)
 		}
 	}
-	if len(price) < 2 && len(buys)+len(sells) == 0 {
-		return add("price", "Price and fills", nil, "the report carries no price series and no fills (see the package documentation)")
+	mid, buys, sells = clean(mid), clean(buys), clean(sells)
+	if len(mid) < 2 && len(buys)+len(sells) == 0 {
+		return add("price", "Mid price and fills", nil, "the report has no prices and no fills")
 	}
 	p := newPlot(axis, "price (quote)")
-	if len(price) >= 1 {
-		l, err := plotter.NewLine(price)
+	if len(mid) >= 2 {
+		l, err := plotter.NewLine(mid)
 		if err != nil {
 			return fmt.Errorf("htmlreport: chart price: %w", err)
 		}
 		l.LineStyle.Color = grey
 		l.LineStyle.Width = vg.Points(0.75)
 		p.Add(l)
-		p.Legend.Add("price", l)
+		p.Legend.Add("mid", l)
 	}
 	for _, m := range []struct {
 		name  string
@@ -382,7 +359,7 @@ func priceChart(add func(string, string, *plot.Plot, string) error, s Series, se
 		p.Legend.Add(m.name, sc)
 	}
 	p.Legend.Top = true
-	return add("price", "Price and fills (buys ▲ green, sells ▼ red)", p, "")
+	return add("price", "Mid price and our fills (buys ▲ green, sells ▼ red)", p, "")
 }
 
 // invertedPyramid is a filled triangle pointing down, the glyph of a sell.
@@ -400,25 +377,40 @@ func (invertedPyramid) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Poin
 	c.Fill(p)
 }
 
-// latencyPlot draws one stage's histogram, in microseconds.
-func latencyPlot(st Stage) (*plot.Plot, string) {
+// latencyBins is the number of equal-count bins of a latency histogram.
+const latencyBins = 50
+
+// latencyPlot draws stage st's histogram in microseconds, up to its 99.9th
+// percentile. The telemetry histograms expose percentiles, not buckets, so the bins
+// are equal-count: bin k spans the (2k)th to the (2k+2)th percentile and its height
+// is its density, samples per microsecond, which makes the area a true histogram.
+func latencyPlot(lat *telemetry.Latency, st telemetry.Stage) (*plot.Plot, string) {
+	count := float64(lat.Count(st))
+	title := fmt.Sprintf("Latency: %s (%d samples; p50 %s, p99 %s, max %s)", st, lat.Count(st),
+		us(lat.Percentile(st, 50)), us(lat.Percentile(st, 99)), us(lat.Max(st)))
 	var bins []plotter.HistogramBin
-	lo := 0.0
-	for _, b := range st.Buckets {
-		hi := float64(b.Upper) / 1e3
-		if hi > lo {
-			bins = append(bins, plotter.HistogramBin{Min: lo, Max: hi, Weight: float64(b.Count)})
-			lo = hi
+	lo := float64(lat.Percentile(st, 0)) / 1e3
+	mass := 0.0
+	for k := 1; k <= latencyBins; k++ {
+		p := 99.9 * float64(k) / latencyBins
+		hi := float64(lat.Percentile(st, p)) / 1e3
+		mass += count * 99.9 / 100 / latencyBins
+		if hi <= lo {
+			continue // an empty width: its samples go to the next bin
 		}
+		bins = append(bins, plotter.HistogramBin{Min: lo, Max: hi, Weight: mass / (hi - lo)})
+		lo, mass = hi, 0
 	}
 	if len(bins) == 0 {
-		return nil, "no samples"
+		return nil, title
 	}
-	p := newPlot("latency (µs)", "samples")
-	h := &plotter.Histogram{Bins: bins, Width: bins[0].Max - bins[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle}
-	p.Add(h)
-	return p, ""
+	p := newPlot("latency (µs), to the 99.9th percentile", "samples per µs")
+	p.Add(&plotter.Histogram{Bins: bins, Width: bins[0].Max - bins[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle})
+	return p, title
 }
+
+// us formats ns as microseconds with two decimals.
+func us(ns int64) string { return strconv.FormatFloat(float64(ns)/1e3, 'f', 2, 64) + "µs" }
 
 func newPlot(x, y string) *plot.Plot {
 	p := plot.New()
@@ -476,7 +468,10 @@ p.note { color: #777; font-style: italic; }
 <table id="summary">
 {{range .Summary}}<tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
 {{end}}</table>
-{{range .Charts}}<section id="{{.ID}}">
+{{if .Timing}}<table id="timing">
+{{range .Timing}}<tr><td>{{.Name}}</td><td>{{.Value}}</td></tr>
+{{end}}</table>
+{{end}}{{range .Charts}}<section id="{{.ID}}">
 <h2>{{.Title}}</h2>
 {{if .SVG}}{{.SVG}}{{else}}<p class="note">Not charted: {{.Note}}.</p>{{end}}
 </section>

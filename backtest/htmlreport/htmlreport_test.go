@@ -19,9 +19,11 @@ import (
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/telemetry"
 )
 
-// sampleReport is a synthetic report: equity rising and falling around 10000.
+// sampleReport is a synthetic report of n seconds: equity, position and mid moving
+// around, a fill every four seconds.
 func sampleReport(n int) *backtest.Report {
 	r := &backtest.Report{
 		Strategy: "marketmaker", Symbol: "BTCUSDT", Venue: "binance-spot",
@@ -41,25 +43,34 @@ func sampleReport(n int) *backtest.Report {
 	}
 	t0 := int64(1723161253_000_000_000)
 	for i := range n {
-		v := decimal.NewFromInt(10000).Add(decimal.NewFromInt(int64((i*7)%11 - 5)).Shift(-1))
-		r.Equity = append(r.Equity, backtest.EquityPoint{Time: t0 + int64(i)*int64(time.Second), Equity: v})
+		t := t0 + int64(i)*int64(time.Second)
+		r.Equity = append(r.Equity, backtest.EquityPoint{
+			Time:     t,
+			Equity:   decimal.NewFromInt(10000).Add(decimal.NewFromInt(int64((i*7)%11 - 5)).Shift(-1)),
+			Position: decimal.NewFromInt(int64(i % 5)).Shift(-3),
+			Mid:      decimal.NewFromInt(int64(6180000 + (i*5)%13)).Shift(-2),
+		})
+		if i%4 == 1 {
+			side := "sell"
+			if i%8 == 1 {
+				side = "buy"
+			}
+			r.Fills = append(r.Fills, backtest.FillRecord{Time: t, Side: side,
+				Price: decimal.NewFromInt(int64(6180000 + (i*5)%13)).Shift(-2), Qty: decimal.RequireFromString("0.001"), Maker: true})
+		}
 	}
 	return r
 }
 
-func sampleSeries(n int) Series {
-	t0 := int64(1723161253_000_000_000)
-	var s Series
-	for i := range n {
-		t := t0 + int64(i)*int64(time.Second)
-		s.Position = append(s.Position, Point{t, float64(i%5) * 0.001})
-		s.Price = append(s.Price, Point{t, 61800 + float64(i%13)})
-		if i%4 == 1 {
-			s.Fills = append(s.Fills, Fill{Time: t, Price: 61800 + float64(i%13), Qty: 0.001, Buy: i%8 == 1, Maker: true})
-		}
+// withLatency adds a latency snapshot to r.
+func withLatency(r *backtest.Report) *backtest.Report {
+	lat := telemetry.NewLatency(time.Second)
+	for i := range 1000 {
+		lat.Record(telemetry.Strategy, int64(500+i*i%7919))
+		lat.Record(telemetry.TickToOrder, int64(2000+i*3))
 	}
-	s.Latency = []Stage{{Name: "order entry", Buckets: []Bucket{{100 * time.Microsecond, 3}, {200 * time.Microsecond, 7}, {400 * time.Microsecond, 2}}}}
-	return s
+	r.Timing = backtest.Timing{Wall: 1500 * time.Millisecond, EventsPerSecond: 27499.5, Latency: lat}
+	return r
 }
 
 func TestWrite(t *testing.T) {
@@ -72,18 +83,24 @@ func TestWrite(t *testing.T) {
 		wantInDoc []string
 	}{
 		{
-			name:      "report only",
+			name:      "report",
 			rep:       sampleReport(50),
-			svgs:      []string{"equity", "drawdown"},
-			notes:     []string{"position", "price", "latency"},
-			wantInDoc: []string{"post-only order would cross: 2", "Sharpe", "-1.25", "12ms"},
+			svgs:      []string{"equity", "drawdown", "position", "price"},
+			notes:     []string{"latency"},
+			wantInDoc: []string{"post-only order would cross: 2", "Sharpe", "-1.25", "12ms", "wall-clock"},
 		},
 		{
-			name:      "with series",
-			rep:       sampleReport(50),
-			opt:       Options{Series: sampleSeries(50), Title: "custom"},
-			svgs:      []string{"equity", "drawdown", "position", "price", "latency-0"},
-			wantInDoc: []string{"custom", "Latency: order entry"},
+			name:      "timing",
+			rep:       withLatency(sampleReport(50)),
+			opt:       Options{Timing: true, Title: "custom"},
+			svgs:      []string{"equity", "drawdown", "position", "price", "latency-strategy", "latency-tick-to-order"},
+			wantInDoc: []string{"custom", "Wall time", "1.5s", "27500", "Latency: strategy (1000 samples"},
+		},
+		{
+			name:  "timing without latency",
+			rep:   sampleReport(50),
+			opt:   Options{Timing: true},
+			notes: []string{"latency"},
 		},
 		{
 			name:  "empty report",
@@ -93,7 +110,7 @@ func TestWrite(t *testing.T) {
 		{
 			name:  "one sample",
 			rep:   sampleReport(1),
-			notes: []string{"equity", "drawdown"},
+			notes: []string{"equity", "drawdown", "position", "price"},
 		},
 	}
 	for _, tt := range tests {
@@ -209,17 +226,6 @@ func TestWriteNil(t *testing.T) {
 	}
 }
 
-func TestWriteNonFinite(t *testing.T) {
-	s := sampleSeries(10)
-	s.Price[3].Value = 0 / zero()
-	s.Position[2].Value = 1 / zero()
-	if err := WriteWith(io.Discard, sampleReport(10), Options{Series: s}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func zero() float64 { return 0 }
-
 // TestRealReport renders the report of a real backtest of the market maker over the
 // spot recording.
 func TestRealReport(t *testing.T) {
@@ -251,16 +257,22 @@ func TestRealReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var a, b bytes.Buffer
+	var a, b, c bytes.Buffer
 	if err := Write(&a, rep); err != nil {
 		t.Fatal(err)
 	}
 	Write(&b, rep)
+	if err := WriteWith(&c, rep, Options{Timing: true}); err != nil {
+		t.Fatal(err)
+	}
+	if s := checkHTML(t, c.String()); !s["latency-tick-to-order"].svg {
+		t.Errorf("no tick-to-order latency chart: %v", s)
+	}
 	if !bytes.Equal(a.Bytes(), b.Bytes()) {
 		t.Fatal("not deterministic")
 	}
 	sections := checkHTML(t, a.String())
-	if !sections["equity"].svg || !sections["drawdown"].svg {
+	if !sections["equity"].svg || !sections["drawdown"].svg || !sections["position"].svg || !sections["price"].svg {
 		t.Fatalf("sections %v", sections)
 	}
 	if out := os.Getenv("HTMLREPORT_OUT"); out != "" {
