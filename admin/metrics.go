@@ -35,9 +35,6 @@ type Feed struct {
 	Counters func() FeedCounters
 }
 
-// latencyQuantiles are the quantiles exported for each stage; 1 is the maximum.
-var latencyQuantiles = [...]float64{0.5, 0.9, 0.99, 0.999, 1}
-
 // collector turns the published Stats, the risk state and the feeds' counters into
 // Prometheus metrics at scrape time. Nothing is kept between scrapes.
 type collector struct {
@@ -129,12 +126,6 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// stageLatency is one stage's exported summary.
-type stageLatency struct {
-	count     uint64
-	quantiles map[float64]float64
-}
-
 // Collect reads everything at scrape time. The published Stats are held only while their
 // values are copied out, so the engine's publications are skipped for as short as possible.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
@@ -175,7 +166,7 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 	var (
 		engineVals [16]uint64
 		syncVals   [16]uint64
-		lat        [telemetry.NumStages]stageLatency
+		lat        [telemetry.NumStages]StageLatency
 		halted     bool
 		seq        uint64
 		at         int64
@@ -187,21 +178,7 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 		for i, d := range c.syncCounters {
 			syncVals[i] = d.value(s)
 		}
-		for st := telemetry.Stage(0); st < telemetry.NumStages; st++ {
-			n := s.Latency.Count(st)
-			q := make(map[float64]float64, len(latencyQuantiles))
-			for _, p := range latencyQuantiles {
-				switch {
-				case n == 0:
-					q[p] = math.NaN()
-				case p == 1:
-					q[p] = float64(s.Latency.Max(st)) / 1e9
-				default:
-					q[p] = float64(s.Latency.Percentile(st, p*100)) / 1e9
-				}
-			}
-			lat[st] = stageLatency{count: uint64(n), quantiles: q}
-		}
+		lat = s.Latency
 		halted, seq, at = s.StrategyHalted, s.Seq, s.PublishedAt
 	})
 	if !ok {
@@ -213,8 +190,16 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 	for i, d := range c.syncCounters {
 		ch <- prometheus.MustNewConstMetric(d.desc, prometheus.CounterValue, float64(syncVals[i]))
 	}
-	for st := telemetry.Stage(0); st < telemetry.NumStages; st++ {
-		ch <- prometheus.MustNewConstSummary(c.latency, lat[st].count, math.NaN(), lat[st].quantiles, st.String())
+	for st, l := range lat {
+		q := make(map[float64]float64, NumQuantiles)
+		for i, p := range LatencyQuantiles {
+			if l.Count == 0 {
+				q[p] = math.NaN()
+			} else {
+				q[p] = float64(l.Quantiles[i]) / 1e9
+			}
+		}
+		ch <- prometheus.MustNewConstSummary(c.latency, uint64(l.Count), math.NaN(), q, telemetry.Stage(st).String())
 	}
 	ch <- prometheus.MustNewConstMetric(c.strategyHalted, prometheus.GaugeValue, boolFloat(halted))
 	ch <- prometheus.MustNewConstMetric(c.statsSeq, prometheus.CounterValue, float64(seq))
