@@ -377,34 +377,48 @@ func (invertedPyramid) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Poin
 	c.Fill(p)
 }
 
-// latencyBins is the number of equal-count bins of a latency histogram.
-const latencyBins = 50
+// latencyBins is the number of bins of a latency histogram.
+const latencyBins = 40
 
-// latencyPlot draws stage st's histogram in microseconds, up to its 99.9th
-// percentile. The telemetry histograms expose percentiles, not buckets, so the bins
-// are equal-count: bin k spans the (2k)th to the (2k+2)th percentile and its height
-// is its density, samples per microsecond, which makes the area a true histogram.
+// latencyPlot draws stage st's histogram: bins of equal width on a logarithmic axis
+// of microseconds, from the fastest sample to the 99.9th percentile. The telemetry
+// histograms expose percentiles, not buckets, so each bin's count is read from the
+// distribution function, found by bisecting the percentiles.
 func latencyPlot(lat *telemetry.Latency, st telemetry.Stage) (*plot.Plot, string) {
 	count := float64(lat.Count(st))
 	title := fmt.Sprintf("Latency: %s (%d samples; p50 %s, p99 %s, max %s)", st, lat.Count(st),
 		us(lat.Percentile(st, 50)), us(lat.Percentile(st, 99)), us(lat.Max(st)))
-	var bins []plotter.HistogramBin
-	lo := float64(lat.Percentile(st, 0)) / 1e3
-	mass := 0.0
-	for k := 1; k <= latencyBins; k++ {
-		p := 99.9 * float64(k) / latencyBins
-		hi := float64(lat.Percentile(st, p)) / 1e3
-		mass += count * 99.9 / 100 / latencyBins
-		if hi <= lo {
-			continue // an empty width: its samples go to the next bin
+	// cdf returns the fraction of samples at or below ns.
+	cdf := func(ns float64) float64 {
+		lo, hi := 0.0, 100.0
+		for range 40 {
+			mid := (lo + hi) / 2
+			if float64(lat.Percentile(st, mid)) <= ns {
+				lo = mid
+			} else {
+				hi = mid
+			}
 		}
-		bins = append(bins, plotter.HistogramBin{Min: lo, Max: hi, Weight: mass / (hi - lo)})
-		lo, mass = hi, 0
+		return lo / 100
 	}
-	if len(bins) == 0 {
-		return nil, title
+	const floor = 1.0 // ns: the log axis cannot hold 0
+	from := math.Log10(max(float64(lat.Percentile(st, 0)), floor))
+	to := math.Log10(max(float64(lat.Percentile(st, 99.9)), floor))
+	if to-from < 0.1 {
+		from, to = from-0.05, to+0.05
 	}
-	p := newPlot("latency (µs), to the 99.9th percentile", "samples per µs")
+	var bins []plotter.HistogramBin
+	below := 0.0
+	for k := 1; k <= latencyBins; k++ {
+		lo := math.Pow(10, from+(to-from)*float64(k-1)/latencyBins)
+		hi := math.Pow(10, from+(to-from)*float64(k)/latencyBins)
+		at := cdf(hi)
+		bins = append(bins, plotter.HistogramBin{Min: lo / 1e3, Max: hi / 1e3, Weight: math.Round(count * (at - below))})
+		below = at
+	}
+	p := newPlot("latency (µs, log scale), fastest to the 99.9th percentile", "samples")
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Add(&plotter.Histogram{Bins: bins, Width: bins[0].Max - bins[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle})
 	return p, title
 }
