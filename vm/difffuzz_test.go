@@ -17,6 +17,14 @@ package vm_test
 //     or continue left in the dead branch (`for (...) { let s = 1; if (false) break; }`
 //     corrupts its stack).
 // nanotick runs the program as written.
+//
+// Run the fuzzer with
+//
+//	go test ./vm -run '^$' -fuzz FuzzDifferential -fuzztime 5m -fuzzminimizetime 50x
+//
+// (-fuzzminimizetime keeps the engine from spending a minute minimizing each new input:
+// coverage through goja is not fully deterministic, so many inputs look "interesting").
+// TestDifferentialRandom runs 300 fixed seeds under plain `go test`.
 
 import (
 	"fmt"
