@@ -25,6 +25,7 @@ type command struct {
 // registration so that the whole surface of the binary can be read in one place.
 func commands() map[string]command {
 	return map[string]command{
+		"run":      {runRun, "run [--config FILE] [--duration D]   trade live; with no config, the example market maker against a local exchange"},
 		"eval":     {runEval, "eval FILE.js             run a script's top level, printing what console.log prints"},
 		"vet":      {runVet, "vet FILE.js              compile a script, print every error and per-tick allocation warnings"},
 		"inspect":  {runInspect, "inspect FILE...          summarize recordings: streams, counts, book sync, latency"},

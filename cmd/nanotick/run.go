@@ -1,0 +1,369 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/exchange"
+	"github.com/nanotick/nanotick/feeds/binance/live"
+	gwbinance "github.com/nanotick/nanotick/gateway/binance"
+	"github.com/nanotick/nanotick/telemetry"
+)
+
+// runRun is "nanotick run": with no arguments it starts the local exchange in-process and
+// trades the builtin market maker against it over loopback websockets; with --config it
+// runs the configured strategy on its venue (a "sim" venue is the local exchange).
+func runRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgFile := fs.String("config", "", "config file (default: the embedded default, a local exchange)")
+	duration := fs.Duration("duration", 0, "stop after this long (default: run until Ctrl-C)")
+	seed := fs.Uint64("seed", 1, "seed of the local exchange's synthetic market")
+	quiet := fs.Bool("quiet", false, "no live status line")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "nanotick run: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	c := config.Default()
+	if *cfgFile != "" {
+		var err error
+		if c, err = config.Load(*cfgFile); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 2
+		}
+	}
+	log := newLogger(c, stderr)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: cpu profile: %v\n", err)
+			return 2
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	sess, err := startSession(ctx, c, *seed, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+		return 1
+	}
+	if !*quiet {
+		sess.status = stdout
+	}
+	runErr := sess.run(ctx)
+	sess.shutdown()
+	sess.summary(stdout, c.Latency.ReportPercentiles)
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+		}
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "nanotick run: %v\n", runErr)
+		return 1
+	}
+	return 0
+}
+
+// session is one running strategy: its engine, the feed client whose goroutine runs the
+// engine, the order gateway, and the local exchange when the venue is "sim".
+type session struct {
+	eng      *engine.Engine
+	feed     *live.Client
+	gw       *gwbinance.Gateway
+	ex       *exchange.Exchange
+	log      zerolog.Logger
+	symbol   string
+	started  time.Time
+	status   io.Writer // nil: no status line
+	nextLine int64     // engine time of the next status line
+	numGC    uint32    // GC count when trading began, for the summary
+	warmGC   uint32    // GC count after warm-up
+	warm     bool
+}
+
+func startSession(ctx context.Context, c *config.Config, seed uint64, log zerolog.Logger) (*session, error) {
+	if len(c.Strategies) == 0 {
+		return nil, errors.New("the config declares no [[strategy]]")
+	}
+	if len(c.Strategies) > 1 {
+		log.Warn().Int("strategies", len(c.Strategies)).Msg("running the first strategy only; one process per strategy for now")
+	}
+	st := &c.Strategies[0]
+	ecfg, err := engine.FromConfig(c, st, log.With().Str("strategy", st.Name).Logger())
+	if err != nil {
+		return nil, err
+	}
+	strat, err := loadStrategy(st, c.Engine.InstructionBudget)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &session{log: log, symbol: ecfg.Instrument.Symbol}
+	var mdURL, restURL, apiURL string
+	var creds gwbinance.Credentials
+	switch st.Venue {
+	case config.VenueSim:
+		key, secret := "nanotick", randomSecret()
+		// The exchange outlives the run's context: at shutdown the session still cancels
+		// its orders there before closing it.
+		s.ex, err = exchange.Start(context.Background(), exchange.Config{
+			Seed:     seed,
+			Accounts: []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: map[string]string{"USDT": "100000", "BTC": "1"}}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("local exchange: %w", err)
+		}
+		mdURL, restURL, apiURL = s.ex.MarketDataURL(), s.ex.RESTURL(), s.ex.WSAPIURL()
+		creds, err = gwbinance.NewCredentials(key, secret)
+	case config.VenueBinanceSpot:
+		b := c.Venues.Binance
+		if b == nil {
+			return nil, errors.New("venue binance-spot needs a [venue.binance] table with its URLs and credentials")
+		}
+		mdURL, restURL, apiURL = b.WSURL, b.RESTURL, b.WSAPIURL
+		if b.APISecretFile != "" {
+			creds, err = gwbinance.CredentialsFromFile(b.APISecretFile)
+		} else {
+			creds, err = gwbinance.CredentialsFromEnv(b.APIKeyEnv, strings.TrimSuffix(b.APIKeyEnv, "_KEY")+"_SECRET")
+		}
+	default:
+		return nil, fmt.Errorf("strategy %q: venue %q cannot be traded live yet", st.Name, st.Venue)
+	}
+	if err != nil {
+		s.closeExchange()
+		return nil, fmt.Errorf("credentials: %w", err)
+	}
+
+	// The gateway is built before the feed client whose Wake it calls, so the client is
+	// reached through a pointer set once it exists.
+	var client atomic.Pointer[live.Client]
+	base, quote := splitSymbol(s.symbol)
+	s.gw, err = gwbinance.New(gwbinance.Config{
+		URL: apiURL, Symbol: s.symbol, BaseAsset: base, QuoteAsset: quote,
+		PriceScale: ecfg.Instrument.PriceScale, QtyScale: ecfg.Instrument.QtyScale,
+		Credentials: creds,
+		Wake: func() {
+			if cl := client.Load(); cl != nil {
+				cl.Wake()
+			}
+		},
+		Logger: log,
+	})
+	if err != nil {
+		s.closeExchange()
+		return nil, err
+	}
+	if _, err := s.gw.Start(context.WithoutCancel(ctx)); err != nil {
+		s.closeExchange()
+		return nil, fmt.Errorf("gateway: %w (refusing to trade)", err)
+	}
+	s.eng, err = engine.New(ecfg, strat, s.gw)
+	if err != nil {
+		s.gw.Close()
+		s.closeExchange()
+		return nil, err
+	}
+	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
+	if err != nil {
+		s.gw.Close()
+		s.closeExchange()
+		return nil, err
+	}
+	feed, err := live.New(live.Config{
+		URL: streams, RESTURL: restURL, Symbol: s.symbol, Sync: s.eng.Sync(),
+		Handler: s.eng.OnFrame,
+		OnIdle:  s.onIdle,
+		OnState: func(st live.State, err error, now int64) {
+			s.eng.OnClock(now) // the book may have turned invalid: let risk and the strategy see it
+		},
+		Logger: log,
+	})
+	if err != nil {
+		s.gw.Close()
+		s.closeExchange()
+		return nil, err
+	}
+	s.feed = feed
+	client.Store(feed)
+	return s, nil
+}
+
+// run starts the engine and runs the feed client, and with it the engine, on this
+// goroutine until ctx ends.
+func (s *session) run(ctx context.Context) error {
+	s.started = time.Now()
+	if err := s.eng.Start(s.started.UnixNano()); err != nil {
+		return err
+	}
+	s.numGC = gcCount()
+	err := s.feed.Run(ctx)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = nil
+	}
+	return err
+}
+
+// onIdle runs on the engine's goroutine after every frame and whenever the feed is
+// quiet: it hands the venue's answers to the engine, fires timers, and prints the
+// status line.
+func (s *session) onIdle(now int64) {
+	s.gw.Drain(s.eng, now)
+	s.eng.OnClock(now)
+	if now < s.nextLine {
+		return
+	}
+	s.nextLine = now + int64(time.Second)
+	if !s.warm && time.Since(s.started) > 5*time.Second {
+		s.warm, s.warmGC = true, gcCount()
+	}
+	if s.status != nil {
+		s.printStatus(s.status)
+	}
+}
+
+func (s *session) printStatus(w io.Writer) {
+	c := s.eng.Counters()
+	ctx := s.eng.Context()
+	lat := s.eng.Latency()
+	book := "invalid"
+	if s.eng.Book().Valid() {
+		book = fmt.Sprintf("%.2f/%.2f", ctx.Price(0, 0), ctx.Price(1, 0))
+	}
+	fmt.Fprintf(w, "%s  events %d  book %s  orders %d (rej %d)  fills %d  pos %.5f  pnl %.2f  t2o p50 %s p99 %s\n",
+		time.Since(s.started).Round(time.Second), c.Frames, book, c.OrdersSent, c.OrdersRejected, c.Fills,
+		ctx.Position(), ctx.RealizedPnL()+ctx.UnrealizedPnL()-ctx.Fees(),
+		micros(lat.Percentile(telemetry.TickToOrder, 50)), micros(lat.Percentile(telemetry.TickToOrder, 99)))
+}
+
+func micros(ns int64) string { return fmt.Sprintf("%.1fus", float64(ns)/1e3) }
+
+// shutdown halts trading, cancels every working order at the venue and closes the
+// connections. The engine's goroutine has returned, so its state may be read here.
+func (s *session) shutdown() {
+	s.eng.Halt()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.gw.CancelAll(ctx); err != nil {
+		s.log.Error().Err(err).Msg("cancel all at shutdown")
+	}
+	s.gw.Close()
+	s.closeExchange()
+}
+
+func (s *session) closeExchange() {
+	if s.ex != nil {
+		s.ex.Close()
+	}
+}
+
+// summary prints the session's counters, its position and the latency of every stage.
+func (s *session) summary(w io.Writer, percentiles []float64) {
+	c := s.eng.Counters()
+	ctx := s.eng.Context()
+	fc := s.feed.Counters()
+	fmt.Fprintf(w, "\nsummary after %s\n", time.Since(s.started).Round(time.Millisecond))
+	fmt.Fprintf(w, "  events    %d frames (%d malformed), %d book updates, %d trades\n", c.Frames, c.Malformed, c.BookUpdates, c.Trades)
+	fmt.Fprintf(w, "  feed      %+v\n", fc)
+	fmt.Fprintf(w, "  orders    %d sent, %d rejected by risk, %d send failures, %d cancels, %d fills\n",
+		c.OrdersSent, c.OrdersRejected, c.SendFailures, c.CancelsSent, c.Fills)
+	fmt.Fprintf(w, "  position  %.5f at %.2f; pnl realized %.4f, unrealized %.4f, fees %.4f\n",
+		ctx.Position(), ctx.AvgEntry(), ctx.RealizedPnL(), ctx.UnrealizedPnL(), ctx.Fees())
+	if err := s.eng.Halted(); err != nil {
+		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
+	}
+	gcs := gcCount() - s.numGC
+	if s.warm {
+		fmt.Fprintf(w, "  gc        %d cycles in all, %d after warm-up\n", gcs, gcCount()-s.warmGC)
+	} else {
+		fmt.Fprintf(w, "  gc        %d cycles\n", gcs)
+	}
+	fmt.Fprintln(w, "  latency per stage:")
+	_ = s.eng.Latency().WriteReport(w, percentiles)
+}
+
+func gcCount() uint32 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.NumGC
+}
+
+// splitSymbol splits a Binance symbol into its base and quote assets by the common
+// quote currencies.
+func splitSymbol(sym string) (base, quote string) {
+	for _, q := range []string{"USDT", "USDC", "FDUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY"} {
+		if strings.HasSuffix(sym, q) && len(sym) > len(q) {
+			return strings.TrimSuffix(sym, q), q
+		}
+	}
+	return sym, ""
+}
+
+func randomSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func newLogger(c *config.Config, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(c.Engine.LogLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	out := w
+	console := c.Engine.LogFormat == "console"
+	if c.Engine.LogFormat == "auto" || c.Engine.LogFormat == "" {
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			console = true
+		}
+	}
+	if console {
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05.000"}
+	}
+	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
+}
