@@ -36,7 +36,7 @@ var LatencyQuantiles = [NumQuantiles]float64{0.5, 0.9, 0.99, 0.999, 1}
 // StageLatency summarises one stage's histogram.
 type StageLatency struct {
 	Count     int64               // measurements
-	Quantiles [NumQuantiles]int64 // at LatencyQuantiles, in nanoseconds; zero when Count is
+	Quantiles [NumQuantiles]int64 // at LatencyQuantiles, in nanoseconds; zero if Count is zero
 }
 
 // SetLatency summarises l into s.Latency. Its cost grows with the measured values, not with
