@@ -465,9 +465,21 @@ func (m *Machine) compare(cmp, a, b Value) (float64, error) {
 // them without calling the comparator, as the specification requires.
 func (m *Machine) sortWith(h uint32, cmp Value) error {
 	m.noGC++ // elements are held in Go memory while the comparator runs
-	defer func() { m.noGC-- }()
+	m.sorting++
+	defer func() { m.noGC--; m.sorting-- }()
 	src := m.arrs[h].elems
-	work := make([]Value, 0, len(src))
+	// The work and merge buffers are the machine's, reused by every sort, unless a
+	// comparator sorts again while they are in use.
+	var work, tmp []Value
+	if m.sorting == 1 {
+		if cap(m.sortWork) < len(src) {
+			m.sortWork = make([]Value, 0, len(src))
+			m.sortTmp = make([]Value, len(src))
+		}
+		work, tmp = m.sortWork[:0], m.sortTmp[:len(src)]
+	} else {
+		work, tmp = make([]Value, 0, len(src)), make([]Value, len(src))
+	}
 	undefs, holes := 0, 0
 	for _, v := range src {
 		switch v.bits {
@@ -479,10 +491,7 @@ func (m *Machine) sortWith(h uint32, cmp Value) error {
 			work = append(work, v)
 		}
 	}
-	if cap(m.sortTmp) < len(work) {
-		m.sortTmp = make([]Value, len(work))
-	}
-	tmp := m.sortTmp[:len(work)]
+	tmp = tmp[:len(work)]
 	c := m.newComparator(cmp)
 	if err := m.mergeSort(work, tmp, &c); err != nil {
 		return err

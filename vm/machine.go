@@ -66,7 +66,10 @@ type Machine struct {
 	running  int // nesting of run loops, to reset state at the API boundary
 	heap
 	sortTmp []Value
-	funcs   []*bytecode.Func // prog.code.Funcs, one load away for calls
+	// sortWork is the sort's reusable work buffer; sorting counts nested sorts.
+	sortWork []Value
+	sorting  int
+	funcs    []*bytecode.Func // prog.code.Funcs, one load away for calls
 	// joinStack holds the arrays being converted to strings, to detect cycles.
 	joinStack []uint32
 	// asciiBase and typeBase index the permanent one-character and typeof strings.
