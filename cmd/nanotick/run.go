@@ -77,7 +77,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	sess, err := startSession(ctx, c, *seed, log)
+	sess, err := startSession(ctx, c, sessionOptions{seed: *seed}, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick run: %v\n", err)
 		return 1
@@ -115,9 +115,21 @@ type session struct {
 	numGC    uint32    // GC count when trading began, for the summary
 	warmGC   uint32    // GC count after warm-up
 	warm     bool
+	// simSecret is the local exchange account's secret, which must never be logged.
+	simSecret string
 }
 
-func startSession(ctx context.Context, c *config.Config, seed uint64, log zerolog.Logger) (*session, error) {
+// sessionOptions are the knobs of a session beyond its config, for the local exchange and
+// for tests.
+type sessionOptions struct {
+	seed   uint64
+	faults exchange.Faults // injected by the local exchange
+	// wrap, if set, wraps the order gateway the engine sends through (tests check
+	// every order on its way out).
+	wrap func(engine.Gateway) engine.Gateway
+}
+
+func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
 	if len(c.Strategies) == 0 {
 		return nil, errors.New("the config declares no [[strategy]]")
 	}
@@ -139,11 +151,13 @@ func startSession(ctx context.Context, c *config.Config, seed uint64, log zerolo
 	var creds gwbinance.Credentials
 	switch st.Venue {
 	case config.VenueSim:
-		key, secret := "nanotick", randomSecret()
+		key, secret := simAPIKey, randomSecret()
+		s.simSecret = secret
 		// The exchange outlives the run's context: at shutdown the session still cancels
 		// its orders there before closing it.
 		s.ex, err = exchange.Start(context.Background(), exchange.Config{
-			Seed:     seed,
+			Seed:     opts.seed,
+			Faults:   opts.faults,
 			Accounts: []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: map[string]string{"USDT": "100000", "BTC": "1"}}},
 		})
 		if err != nil {
@@ -193,7 +207,11 @@ func startSession(ctx context.Context, c *config.Config, seed uint64, log zerolo
 		s.closeExchange()
 		return nil, fmt.Errorf("gateway: %w (refusing to trade)", err)
 	}
-	s.eng, err = engine.New(ecfg, strat, s.gw)
+	var gw engine.Gateway = s.gw
+	if opts.wrap != nil {
+		gw = opts.wrap(s.gw)
+	}
+	s.eng, err = engine.New(ecfg, strat, gw)
 	if err != nil {
 		s.gw.Close()
 		s.closeExchange()
@@ -333,6 +351,10 @@ func splitSymbol(sym string) (base, quote string) {
 	}
 	return sym, ""
 }
+
+// simAPIKey is the key of the local exchange's account; its secret is drawn afresh for
+// every session.
+const simAPIKey = "nanotick"
 
 func randomSecret() string {
 	var b [32]byte

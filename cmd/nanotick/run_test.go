@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/exchange"
+	"github.com/nanotick/nanotick/risk"
+)
+
+func TestRunDefault(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := runRun([]string{"--duration", "4s", "--quiet"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
+	}
+	s := out.String()
+	for _, want := range []string{"summary after", "orders", "tick-to-order", "strategy", "gc "} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "0 sent,") {
+		t.Errorf("the market maker sent no order in 4s:\n%s", s)
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := runRun([]string{"stray"}, &out, &errOut); code != 2 {
+		t.Errorf("stray argument: exit %d", code)
+	}
+	if code := runRun([]string{"--config", "/nonexistent.toml"}, &out, &errOut); code != 2 {
+		t.Errorf("missing config: exit %d", code)
+	}
+}
+
+// lockedBuffer is a log sink written by several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// checkedGateway fails a test if an order leaves while the engine's book is invalid.
+type checkedGateway struct {
+	engine.Gateway
+	eng     atomic.Pointer[engine.Engine]
+	placed  atomic.Int64
+	invalid atomic.Int64
+}
+
+func (g *checkedGateway) Place(o *risk.Order, now int64) error {
+	g.placed.Add(1)
+	if e := g.eng.Load(); e != nil && !e.Book().Valid() {
+		g.invalid.Add(1)
+	}
+	return g.Gateway.Place(o, now)
+}
+
+// runSession runs the default session against the local exchange with faults for d,
+// then shuts it down, and returns it with what it logged.
+func runSession(t *testing.T, faults exchange.Faults, d time.Duration, during func(s *session, check *checkedGateway)) (*session, *checkedGateway, string) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	log := zerolog.New(logs).Level(zerolog.DebugLevel)
+	check := &checkedGateway{}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	s, err := startSession(ctx, config.Default(), sessionOptions{seed: 7, faults: faults,
+		wrap: func(g engine.Gateway) engine.Gateway { check.Gateway = g; return check }}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check.eng.Store(s.eng)
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx) }()
+	if during != nil {
+		during(s, check)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	// Shut down without closing the exchange yet, so the test can read its view.
+	ex := s.ex
+	s.ex = nil
+	s.shutdown()
+	s.ex = ex
+	t.Cleanup(func() { _ = ex.Close() })
+	return s, check, logs.String()
+}
+
+// TestLiveAgainstLocalExchange is the end-to-end test: the market maker quotes the local
+// exchange over loopback websockets and gets filled; afterwards the engine's position
+// equals the exchange's, no order is left on the book, and the API secret appears in no
+// log line.
+func TestLiveAgainstLocalExchange(t *testing.T) {
+	s, check, logs := runSession(t, exchange.Faults{}, 12*time.Second, nil)
+	c := s.eng.Counters()
+	t.Logf("engine %+v", c)
+	if c.OrdersSent == 0 || c.Fills == 0 {
+		t.Fatalf("no trading: %+v", c)
+	}
+	view, ok := s.ex.Account(simAPIKey)
+	if !ok {
+		t.Fatal("no account at the exchange")
+	}
+	enginePos := decimal.NewFromFloat(s.eng.Context().Position())
+	if !view.Position["BTCUSDT"].Equal(enginePos) {
+		t.Errorf("engine position %s, exchange position %s", enginePos, view.Position["BTCUSDT"])
+	}
+	if len(view.OpenOrders) != 0 {
+		t.Errorf("%d orders left on the exchange after shutdown", len(view.OpenOrders))
+	}
+	if check.invalid.Load() != 0 {
+		t.Errorf("%d orders sent from an invalid book", check.invalid.Load())
+	}
+	if strings.Contains(logs, s.simSecret) {
+		t.Error("the API secret appears in the logs")
+	}
+}
+
+// TestLiveSurvivesFaults runs against an exchange that drops depth messages, sends
+// malformed frames and disconnects every few seconds: the book resyncs, malformed
+// frames are counted and skipped, no order leaves from an invalid book, and nothing is
+// left on the exchange's book at the end.
+func TestLiveSurvivesFaults(t *testing.T) {
+	faults := exchange.Faults{DropRate: 0.05, MalformedRate: 0.02, DisconnectEvery: 4 * time.Second}
+	s, check, _ := runSession(t, faults, 12*time.Second, nil)
+	fc := s.feed.Counters()
+	sc := s.eng.Sync().Counters()
+	t.Logf("feed %+v; sync %+v; engine %+v", fc, sc, s.eng.Counters())
+	if fc.Reconnects == 0 {
+		t.Error("no reconnect despite disconnects every 4s")
+	}
+	if sc.Gaps == 0 || fc.Snapshots < 2 {
+		t.Errorf("gaps %d, snapshots %d: dropped messages did not force a resync", sc.Gaps, fc.Snapshots)
+	}
+	if fc.Malformed == 0 {
+		t.Error("no malformed frame counted")
+	}
+	if check.invalid.Load() != 0 {
+		t.Errorf("%d orders sent from an invalid book", check.invalid.Load())
+	}
+	if check.placed.Load() == 0 {
+		t.Error("no order placed: the run exercised nothing")
+	}
+	view, _ := s.ex.Account(simAPIKey)
+	if len(view.OpenOrders) != 0 {
+		t.Errorf("%d orphaned orders on the exchange", len(view.OpenOrders))
+	}
+}
+
+// TestKillSwitch pulls the kill switch from another goroutine mid-run: every order is
+// cancelled at the exchange while the session keeps running, and no order is sent after.
+func TestKillSwitch(t *testing.T) {
+	var afterHalt int64
+	var openAfter int
+	s, check, _ := runSession(t, exchange.Faults{}, 10*time.Second, func(s *session, check *checkedGateway) {
+		time.Sleep(4 * time.Second)
+		s.eng.Halt()
+		time.Sleep(time.Second)
+		afterHalt = check.placed.Load()
+		view, _ := s.ex.Account(simAPIKey)
+		openAfter = len(view.OpenOrders)
+		time.Sleep(3 * time.Second)
+	})
+	if afterHalt == 0 {
+		t.Fatal("no order before the halt: the test exercised nothing")
+	}
+	if openAfter != 0 {
+		t.Errorf("%d orders still open a second after the kill switch", openAfter)
+	}
+	if n := check.placed.Load(); n != afterHalt {
+		t.Errorf("%d orders sent after the kill switch", n-afterHalt)
+	}
+	if s.eng.Risk().State() != risk.Halted {
+		t.Errorf("risk state %v after the kill switch", s.eng.Risk().State())
+	}
+}
