@@ -63,7 +63,7 @@ type trade struct {
 // events received before the snapshot are written as plain updates (which a reader must
 // skip), the snapshot as the full book it produces, and each applied update as its
 // rows. It returns the books and trades a replay must reproduce.
-func toTardis(t *testing.T, path string, n int, dir string) (bookFile, tradeFile string, states []state, trades []trade) {
+func toTardis(t testing.TB, path string, n int, dir string) (bookFile, tradeFile string, states []state, trades []trade) {
 	t.Helper()
 	r, err := recording.Open(path)
 	if err != nil {
@@ -514,4 +514,35 @@ func TestBacktest(t *testing.T) {
 		t.Fatalf("events %+v, orders %+v", ev, rep.Orders)
 	}
 	t.Logf("frames %d, book updates %d, trades %d, orders sent %d, fills %d", ev.Frames, ev.BookUpdates, ev.Trades, rep.Orders.Sent, rep.Orders.Fills)
+}
+
+// BenchmarkSource reads the Tardis conversion of the start of the spot recording (the
+// book file gzip-compressed) and makes its Binance frames, without decoding them.
+func BenchmarkSource(b *testing.B) {
+	path := testdata.SharedData(b, "binance-spot-btcusdt-20240808.gz")
+	bookFile, tradeFile, _, _ := toTardis(b, path, 3000, b.TempDir())
+	var frames, rows uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		src, err := Open(Options{Instrument: spot, Book: []string{bookFile}, Trades: []string{tradeFile}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames = 0
+		for {
+			_, _, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			frames++
+		}
+		c := src.Counters()
+		rows = c.Book.Rows + c.Trades.Rows
+		src.Close()
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(frames), "frames/op")
 }
