@@ -53,6 +53,10 @@ type Config struct {
 	LatencyMax time.Duration
 	// BookCapacity is the levels per side preallocated; 0 means 8192.
 	BookCapacity int
+	// TickObserver, if set, is told how long each frame took the engine, in ns: the
+	// flight recorder keeps an execution trace of the slow ones. It is called on the
+	// tick path and must cost next to nothing.
+	TickObserver interface{ Observe(ns int64) }
 	Logger       zerolog.Logger
 }
 
@@ -85,6 +89,7 @@ type Engine struct {
 	gw    Gateway
 	lat   *telemetry.Latency
 	log   zerolog.Logger
+	obs   interface{ Observe(ns int64) }
 
 	now        int64
 	timerEvery int64
@@ -142,6 +147,7 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		gw:         gw,
 		lat:        telemetry.NewLatency(latMax),
 		log:        cfg.Logger,
+		obs:        cfg.TickObserver,
 		timerEvery: int64(cfg.TimerInterval),
 		cancels:    make([]uint64, 0, risk.MaxOpenOrdersLimit),
 		updates:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
@@ -242,6 +248,9 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		e.publicTrade()
 	}
 	e.afterEvent()
+	if e.obs != nil {
+		e.obs.Observe(telemetry.Nanotime() - t0)
+	}
 	e.tickStart = 0
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)

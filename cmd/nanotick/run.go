@@ -20,6 +20,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"github.com/nanotick/nanotick/admin"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/exchange"
@@ -38,6 +39,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until Ctrl-C)")
 	seed := fs.Uint64("seed", 1, "seed of the local exchange's synthetic market")
 	quiet := fs.Bool("quiet", false, "no live status line")
+	adminAddr := fs.String("admin", "", "serve pprof, /metrics and POST /halt on this address (default: the config's [admin], off unless enabled)")
+	traceDir := fs.String("trace-dir", "", "with [latency] slow_tick_threshold set, write slow-tick execution traces here (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
 	if err := fs.Parse(args); err != nil {
@@ -77,10 +80,45 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	sess, err := startSession(ctx, c, sessionOptions{seed: *seed}, log)
+	opts := sessionOptions{seed: *seed}
+	if th := c.Latency.SlowTickThreshold; th > 0 {
+		dir := *traceDir
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		fr, err := admin.NewFlightRecorder(admin.FlightConfig{Dir: dir, Threshold: th, Logger: log})
+		if err == nil {
+			err = fr.Start()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick run: flight recorder: %v\n", err)
+			return 2
+		}
+		defer fr.Close()
+		opts.flight = fr
+		log.Info().Str("dir", dir).Dur("threshold", th).Msg("flight recorder on: slow ticks leave an execution trace")
+	}
+	sess, err := startSession(ctx, c, opts, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick run: %v\n", err)
 		return 1
+	}
+	if addr := *adminAddr; addr != "" || c.Admin.Enabled {
+		if addr == "" {
+			addr = c.Admin.Listen
+		}
+		srv, err := sess.startAdmin(ctx, addr, opts.flight)
+		if err != nil {
+			sess.shutdown()
+			fmt.Fprintf(stderr, "nanotick run: admin: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "admin on http://%s (pprof at /debug/pprof/, metrics at /metrics, POST /halt)\n", srv.Addr())
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
 	}
 	if !*quiet {
 		sess.status = stdout
@@ -110,10 +148,11 @@ type session struct {
 	log      zerolog.Logger
 	symbol   string
 	started  time.Time
-	status   io.Writer // nil: no status line
-	nextLine int64     // engine time of the next status line
-	numGC    uint32    // GC count when trading began, for the summary
-	warmGC   uint32    // GC count after warm-up
+	status   io.Writer        // nil: no status line
+	nextLine int64            // engine time of the next status line
+	stats    *admin.Publisher // what the engine publishes for the admin server
+	numGC    uint32           // GC count when trading began, for the summary
+	warmGC   uint32           // GC count after warm-up
 	warm     bool
 	// simSecret is the local exchange account's secret, which must never be logged.
 	simSecret string
@@ -127,6 +166,8 @@ type sessionOptions struct {
 	// wrap, if set, wraps the order gateway the engine sends through (tests check
 	// every order on its way out).
 	wrap func(engine.Gateway) engine.Gateway
+	// flight, if set, records an execution trace of every slow tick.
+	flight *admin.FlightRecorder
 }
 
 func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
@@ -141,12 +182,15 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if err != nil {
 		return nil, err
 	}
+	if opts.flight != nil {
+		ecfg.TickObserver = opts.flight
+	}
 	strat, err := loadStrategy(st, c.Engine.InstructionBudget)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &session{log: log, symbol: ecfg.Instrument.Symbol}
+	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0)}
 	var mdURL, restURL, apiURL string
 	var creds gwbinance.Credentials
 	switch st.Venue {
@@ -263,6 +307,9 @@ func (s *session) run(ctx context.Context) error {
 func (s *session) onIdle(now int64) {
 	s.gw.Drain(s.eng, now)
 	s.eng.OnClock(now)
+	if s.stats.Due(telemetry.Nanotime()) {
+		s.stats.PublishEngine(s.eng)
+	}
 	if now < s.nextLine {
 		return
 	}
@@ -290,6 +337,25 @@ func (s *session) printStatus(w io.Writer) {
 }
 
 func micros(ns int64) string { return fmt.Sprintf("%.1fus", float64(ns)/1e3) }
+
+// startAdmin serves pprof, metrics and the kill switch for the session.
+func (s *session) startAdmin(ctx context.Context, addr string, fr *admin.FlightRecorder) (*admin.Server, error) {
+	feed := s.feed
+	srv, err := admin.New(admin.Config{
+		Addr: addr, Stats: s.stats, Risk: s.eng.Risk(), Halt: s.eng.Halt, Flight: fr, Logger: s.log,
+		Feeds: []admin.Feed{{Name: "binance", Counters: func() admin.FeedCounters {
+			c := feed.Counters()
+			return admin.FeedCounters{Frames: c.Frames, Reconnects: c.Reconnects, Resyncs: c.Resyncs}
+		}}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(ctx); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
 
 // shutdown halts trading, cancels every working order at the venue and closes the
 // connections. The engine's goroutine has returned, so its state may be read here.

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -198,4 +200,55 @@ func TestKillSwitch(t *testing.T) {
 	if s.eng.Risk().State() != risk.Halted {
 		t.Errorf("risk state %v after the kill switch", s.eng.Risk().State())
 	}
+}
+
+// TestAdminEndpoints runs a session with its admin server: /metrics shows the engine's
+// orders, and POST /halt pulls the kill switch.
+func TestAdminEndpoints(t *testing.T) {
+	var haltedBy string
+	_, _, _ = runSession(t, exchange.Faults{}, 8*time.Second, func(s *session, check *checkedGateway) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		srv, err := s.startAdmin(ctx, "127.0.0.1:0", nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer srv.Shutdown(context.Background())
+		time.Sleep(4 * time.Second)
+		body := httpGet(t, "http://"+srv.Addr()+"/metrics")
+		for _, want := range []string{"nanotick_orders_sent_total", `nanotick_latency_seconds{stage="tick-to-order"`, `nanotick_feed_frames_total{source="binance"}`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+		resp, err := http.Post("http://"+srv.Addr()+"/halt", "application/json", nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("POST /halt: %s", resp.Status)
+		}
+		time.Sleep(500 * time.Millisecond)
+		haltedBy = s.eng.Risk().State().String()
+	})
+	if haltedBy != risk.Halted.String() {
+		t.Errorf("risk state after POST /halt: %s", haltedBy)
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
