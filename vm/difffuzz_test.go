@@ -130,12 +130,12 @@ func runGojaWithHelpers(filename, src string) (string, error) {
 
 // byteSource hands out the fuzzer's bytes; once they run out it returns zeros, and every
 // generator choice 0 is the one that ends soonest, so generation always terminates.
-type byteSource struct {
+type fuzzBytes struct {
 	b []byte
 	i int
 }
 
-func (s *byteSource) next() int {
+func (s *fuzzBytes) next() int {
 	if s.i >= len(s.b) {
 		return 0
 	}
@@ -145,7 +145,7 @@ func (s *byteSource) next() int {
 }
 
 // intn returns a number in [0, n).
-func (s *byteSource) intn(n int) int {
+func (s *fuzzBytes) intn(n int) int {
 	if n <= 1 {
 		return 0
 	}
@@ -153,54 +153,54 @@ func (s *byteSource) intn(n int) int {
 }
 
 // ex is an expression as written for nanotick (js) and for goja (gj).
-type ex struct{ js, gj string }
+type genExpr struct{ js, gj string }
 
-func same(s string) ex { return ex{s, s} }
+func genLit(s string) genExpr { return genExpr{s, s} }
 
-func wrapU32(s string) string { return "(" + s + " % 4294967296)" }
+func gojaWrapU32(s string) string { return "(" + s + " % 4294967296)" }
 
-func binary(op string, a, b ex) ex {
+func genBinary(op string, a, b genExpr) genExpr {
 	switch op {
 	case "*":
-		return ex{"(" + a.js + " * " + b.js + ")", "__mul(" + a.gj + ", " + b.gj + ")"}
+		return genExpr{"(" + a.js + " * " + b.js + ")", "__mul(" + a.gj + ", " + b.gj + ")"}
 	case "&", "|", "^", "<<", ">>", ">>>":
-		return ex{"(" + a.js + " " + op + " " + b.js + ")", "(" + wrapU32(a.gj) + " " + op + " " + wrapU32(b.gj) + ")"}
+		return genExpr{"(" + a.js + " " + op + " " + b.js + ")", "(" + gojaWrapU32(a.gj) + " " + op + " " + gojaWrapU32(b.gj) + ")"}
 	}
-	return ex{"(" + a.js + " " + op + " " + b.js + ")", "(" + a.gj + " " + op + " " + b.gj + ")"}
+	return genExpr{"(" + a.js + " " + op + " " + b.js + ")", "(" + a.gj + " " + op + " " + b.gj + ")"}
 }
 
-func unary(op string, a ex) ex {
+func genUnary(op string, a genExpr) genExpr {
 	if op == "~" {
-		return ex{"(~" + a.js + ")", "(~" + wrapU32(a.gj) + ")"}
+		return genExpr{"(~" + a.js + ")", "(~" + gojaWrapU32(a.gj) + ")"}
 	}
-	return ex{"(" + op + a.js + ")", "(" + op + a.gj + ")"}
+	return genExpr{"(" + op + a.js + ")", "(" + op + a.gj + ")"}
 }
 
-func call(name string, args ...ex) ex {
+func genCall(name string, args ...genExpr) genExpr {
 	js := make([]string, len(args))
 	gj := make([]string, len(args))
 	for i, a := range args {
 		js[i], gj[i] = a.js, a.gj
 	}
-	return ex{name + "(" + strings.Join(js, ", ") + ")", name + "(" + strings.Join(gj, ", ") + ")"}
+	return genExpr{name + "(" + strings.Join(js, ", ") + ")", name + "(" + strings.Join(gj, ", ") + ")"}
 }
 
-type variable struct {
+type genVar struct {
 	name       string
 	assignable bool
 }
 
-type array struct{ name string }
+type genArray struct{ name string }
 
-type function struct {
+type genFunc struct {
 	name  string
 	arity int
 }
 
-type scope struct {
-	vars      []variable
-	arrays    []array
-	funcs     []function // callable from here (no unbounded recursion)
+type genScope struct {
+	vars      []genVar
+	arrays    []genArray
+	funcs     []genFunc // callable from here (no unbounded recursion)
 	closures  []string
 	objects   []string // objects with the fixed keys a, b, c
 	arrows    []string // local arrow functions of one parameter
@@ -209,14 +209,14 @@ type scope struct {
 	maxLoop   int // loops run at most maxLoop-1 times
 }
 
-func (sc *scope) clone() *scope {
+func (sc *genScope) clone() *genScope {
 	c := *sc
-	c.vars = append([]variable(nil), sc.vars...)
+	c.vars = append([]genVar(nil), sc.vars...)
 	return &c
 }
 
-type generator struct {
-	src   byteSource
+type progGen struct {
+	src   fuzzBytes
 	js    strings.Builder
 	gj    strings.Builder
 	ind   int
@@ -224,36 +224,36 @@ type generator struct {
 	stmts int // statements emitted, to bound program size
 }
 
-var fuzzLiterals = []string{
+var genLiterals = []string{
 	"0", "1", "2", "3", "5", "7", "10", "0.5", "0.1", "1.5", "2.5", "0.3", "100", "255", "1000",
 	"65536", "2147483647", "2147483648", "4294967295", "4294967296", "1e21", "1e-7", "123e-20",
 	"9007199254740992", "1e300", "5e-324", "0.2", "33", "31", "32",
 }
 
-var fuzzBinOps = []string{"+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>", "+", "-", "*"}
+var genBinOps = []string{"+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", ">>>", "+", "-", "*"}
 
-var fuzzMath1 = []string{"Math.abs", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign", "Math.sqrt"}
+var genMath1 = []string{"Math.abs", "Math.floor", "Math.ceil", "Math.round", "Math.trunc", "Math.sign", "Math.sqrt"}
 
 // generateProgram turns data into a program, returning nanotick's text and goja's text.
 func generateProgram(data []byte) (string, string) {
-	g := &generator{src: byteSource{b: data}}
+	g := &progGen{src: fuzzBytes{b: data}}
 	g.program()
 	return g.js.String(), g.gj.String()
 }
 
-func (g *generator) fresh(prefix string) string {
+func (g *progGen) fresh(prefix string) string {
 	g.names++
 	return prefix + strconv.Itoa(g.names)
 }
 
-func (g *generator) line(js, gj string) {
+func (g *progGen) line(js, gj string) {
 	pad := strings.Repeat("  ", g.ind)
 	g.js.WriteString(pad + js + "\n")
 	g.gj.WriteString(pad + gj + "\n")
 	g.stmts++
 }
 
-func (g *generator) lineEx(format string, args ...ex) {
+func (g *progGen) lineEx(format string, args ...genExpr) {
 	js := make([]any, len(args))
 	gj := make([]any, len(args))
 	for i, a := range args {
@@ -262,20 +262,20 @@ func (g *generator) lineEx(format string, args ...ex) {
 	g.line(fmt.Sprintf(format, js...), fmt.Sprintf(format, gj...))
 }
 
-func (g *generator) literal() ex {
+func (g *progGen) literal() genExpr {
 	if g.src.intn(3) == 0 {
-		return same(strconv.Itoa(g.src.next() % 50))
+		return genLit(strconv.Itoa(g.src.next() % 50))
 	}
-	return same(fuzzLiterals[g.src.intn(len(fuzzLiterals))])
+	return genLit(genLiterals[g.src.intn(len(genLiterals))])
 }
 
-func (g *generator) program() {
-	sc := &scope{topLevel: true, maxLoop: 9}
+func (g *progGen) program() {
+	sc := &genScope{topLevel: true, maxLoop: 9}
 	// Globals.
 	for i, n := 0, 1+g.src.intn(4); i < n; i++ {
 		name := fmt.Sprintf("g%d", i)
 		g.lineEx("let "+name+" = %s;", g.numExpr(sc, 1))
-		sc.vars = append(sc.vars, variable{name, true})
+		sc.vars = append(sc.vars, genVar{name, true})
 	}
 	for i, n := 0, 1+g.src.intn(2); i < n; i++ {
 		name := fmt.Sprintf("arr%d", i)
@@ -286,7 +286,7 @@ func (g *generator) program() {
 			elems[j], elemsG[j] = e.js, e.gj
 		}
 		g.line("const "+name+" = ["+strings.Join(elems, ", ")+"];", "const "+name+" = ["+strings.Join(elemsG, ", ")+"];")
-		sc.arrays = append(sc.arrays, array{name})
+		sc.arrays = append(sc.arrays, genArray{name})
 	}
 	for i, n := 0, g.src.intn(2); i < n; i++ {
 		name := fmt.Sprintf("obj%d", i)
@@ -305,7 +305,7 @@ func (g *generator) program() {
 		params := make([]string, arity)
 		for p := range params {
 			params[p] = fmt.Sprintf("p%d", p)
-			fs.vars = append(fs.vars, variable{params[p], true})
+			fs.vars = append(fs.vars, genVar{params[p], true})
 		}
 		g.line("function "+name+"("+strings.Join(params, ", ")+") {", "function "+name+"("+strings.Join(params, ", ")+") {")
 		g.ind++
@@ -315,23 +315,23 @@ func (g *generator) program() {
 		g.lineEx("return %s;", g.numExpr(ret, 2))
 		g.ind--
 		g.line("}", "}")
-		sc.funcs = append(sc.funcs, function{name, arity})
+		sc.funcs = append(sc.funcs, genFunc{name, arity})
 	}
 	// A bounded recursive function: rec(n, x) calls itself once with n - 1.
 	if g.src.intn(2) == 1 {
-		rs := &scope{vars: []variable{{"n", false}, {"x", true}}, maxLoop: 1}
+		rs := &genScope{vars: []genVar{{"n", false}, {"x", true}}, maxLoop: 1}
 		g.line("function rec(n, x) {", "function rec(n, x) {")
 		g.ind++
 		g.lineEx("if (n <= 0) return %s;", g.numExpr(rs, 2))
-		inner := call("rec", same("(n - 1)"), g.numExpr(rs, 2))
-		g.lineEx("return %s;", binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], inner, g.numExpr(rs, 2)))
+		inner := genCall("rec", genLit("(n - 1)"), g.numExpr(rs, 2))
+		g.lineEx("return %s;", genBinary(genBinOps[g.src.intn(len(genBinOps))], inner, g.numExpr(rs, 2)))
 		g.ind--
 		g.line("}", "}")
 	}
 	// Closure makers and the closures made from them.
 	for i, n := 0, g.src.intn(3); i < n; i++ {
 		mk := fmt.Sprintf("mk%d", i)
-		cs := &scope{vars: []variable{{"k", false}, {"c", true}, {"d", false}}, maxLoop: 1}
+		cs := &genScope{vars: []genVar{{"k", false}, {"c", true}, {"d", false}}, maxLoop: 1}
 		g.line("function "+mk+"(k) {", "function "+mk+"(k) {")
 		g.ind++
 		g.line("let c = k;", "let c = k;")
@@ -349,7 +349,7 @@ func (g *generator) program() {
 	}
 	hasRec := strings.Contains(g.js.String(), "function rec(")
 	if hasRec {
-		sc.funcs = append(sc.funcs, function{"rec", -1})
+		sc.funcs = append(sc.funcs, genFunc{"rec", -1})
 	}
 	g.block(sc, 3+g.src.intn(10), 3)
 	// Always print the final state of globals and arrays.
@@ -365,14 +365,14 @@ func (g *generator) program() {
 }
 
 // block emits n statements; nest bounds how deep statements may still nest.
-func (g *generator) block(sc *scope, n, nest int) {
+func (g *progGen) block(sc *genScope, n, nest int) {
 	for i := 0; i < n && g.stmts < 150; i++ {
 		g.statement(sc, nest)
 	}
 }
 
-func (g *generator) assignable(sc *scope) []variable {
-	var out []variable
+func (g *progGen) assignable(sc *genScope) []genVar {
+	var out []genVar
 	for _, v := range sc.vars {
 		if v.assignable {
 			out = append(out, v)
@@ -381,7 +381,7 @@ func (g *generator) assignable(sc *scope) []variable {
 	return out
 }
 
-func (g *generator) statement(sc *scope, nest int) {
+func (g *progGen) statement(sc *genScope, nest int) {
 	choice := g.src.intn(22)
 	if nest <= 0 && ((choice >= 8 && choice <= 11) || (choice >= 16 && choice <= 18)) {
 		choice = 0
@@ -408,7 +408,7 @@ func (g *generator) statement(sc *scope, nest int) {
 			g.line(v+" *= "+e.js+";", v+" = __mul("+v+", "+e.gj+");")
 		case 4:
 			op := []string{"&", "|", "^", "<<", ">>", ">>>"}[g.src.intn(6)]
-			r := binary(op, same(v), e)
+			r := genBinary(op, genLit(v), e)
 			g.line(v+" "+op+"= "+e.js+";", v+" = "+r.gj+";")
 		case 5:
 			g.lineEx(v+" %%= %s;", e)
@@ -422,10 +422,10 @@ func (g *generator) statement(sc *scope, nest int) {
 		e := g.numExpr(sc, 3)
 		if g.src.intn(2) == 0 {
 			g.lineEx("const "+name+" = %s;", e)
-			sc.vars = append(sc.vars, variable{name, false})
+			sc.vars = append(sc.vars, genVar{name, false})
 		} else {
 			g.lineEx("let "+name+" = %s;", e)
-			sc.vars = append(sc.vars, variable{name, true})
+			sc.vars = append(sc.vars, genVar{name, true})
 		}
 	case 4: // array element store
 		if len(sc.arrays) == 0 {
@@ -491,7 +491,7 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.line(fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", i, i, k, i), fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", i, i, k, i))
 		g.ind++
 		inner := sc.clone()
-		inner.vars = append(inner.vars, variable{i, false})
+		inner.vars = append(inner.vars, genVar{i, false})
 		inner.loopDepth++
 		g.block(inner, 1+g.src.intn(3), nest-1)
 		g.ind--
@@ -504,7 +504,7 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.ind++
 		g.line(w+"++;", w+"++;")
 		inner := sc.clone()
-		inner.vars = append(inner.vars, variable{w, false})
+		inner.vars = append(inner.vars, genVar{w, false})
 		inner.loopDepth++
 		g.block(inner, 1+g.src.intn(3), nest-1)
 		g.ind--
@@ -520,13 +520,13 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.ind++
 		inner := sc.clone()
 		inner.topLevel = false // no push inside for-of: it would iterate forever
-		inner.vars = append(inner.vars, variable{x, false})
+		inner.vars = append(inner.vars, genVar{x, false})
 		inner.loopDepth++
 		g.block(inner, 1+g.src.intn(2), 0)
 		g.ind--
 		g.line("}", "}")
 	case 16: // switch on a small integer, with and without fall-through
-		d := binary("&", binary("|", g.numExpr(sc, 2), same("0")), same("3"))
+		d := genBinary("&", genBinary("|", g.numExpr(sc, 2), genLit("0")), genLit("3"))
 		g.line("switch ("+d.js+") {", "switch (__n("+d.gj+")) {")
 		g.ind++
 		labels := []string{"case 0:", "case 1:", "case 2:", "default:"}
@@ -549,7 +549,7 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.ind++
 		g.line(d+"++;", d+"++;")
 		inner := sc.clone()
-		inner.vars = append(inner.vars, variable{d, false})
+		inner.vars = append(inner.vars, genVar{d, false})
 		inner.loopDepth++
 		g.block(inner, 1+g.src.intn(3), nest-1)
 		g.ind--
@@ -563,7 +563,7 @@ func (g *generator) statement(sc *scope, nest int) {
 		g.line(fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", j, j, k2, j), fmt.Sprintf("for (let %s = 0; %s < %d; %s++) {", j, j, k2, j))
 		g.ind++
 		inner := sc.clone()
-		inner.vars = append(inner.vars, variable{i, false}, variable{j, false})
+		inner.vars = append(inner.vars, genVar{i, false}, genVar{j, false})
 		inner.loopDepth += 2
 		g.block(inner, g.src.intn(2), 0)
 		kw := "continue "
@@ -593,7 +593,7 @@ func (g *generator) statement(sc *scope, nest int) {
 		h := g.fresh("h")
 		body := sc.clone()
 		body.arrows = nil // arrows do not call arrows: bounded work
-		body.vars = append(body.vars, variable{"q", false})
+		body.vars = append(body.vars, genVar{"q", false})
 		g.lineEx("const "+h+" = (q) => %s;", g.numExpr(body, 2))
 		sc.arrows = append(sc.arrows, h)
 	default: // print something richer
@@ -601,7 +601,7 @@ func (g *generator) statement(sc *scope, nest int) {
 	}
 }
 
-func (g *generator) printStmt(sc *scope) {
+func (g *progGen) printStmt(sc *genScope) {
 	switch g.src.intn(6) {
 	case 0, 1:
 		g.lineEx("console.log(%s);", g.numExpr(sc, 3))
@@ -623,14 +623,14 @@ func (g *generator) printStmt(sc *scope) {
 
 // index returns an expression that is always a valid index of array a (never empty).
 // depth bounds the index expression (index expressions nest through array reads).
-func (g *generator) index(sc *scope, a string, depth int) ex {
-	e := binary("|", g.numExpr(sc, depth), same("0"))
-	l := same(a + ".length")
-	return binary("%", binary("+", binary("%", e, l), l), l)
+func (g *progGen) index(sc *genScope, a string, depth int) genExpr {
+	e := genBinary("|", g.numExpr(sc, depth), genLit("0"))
+	l := genLit(a + ".length")
+	return genBinary("%", genBinary("+", genBinary("%", e, l), l), l)
 }
 
 // numExpr returns a numeric expression of at most depth levels.
-func (g *generator) numExpr(sc *scope, depth int) ex {
+func (g *progGen) numExpr(sc *genScope, depth int) genExpr {
 	if depth <= 0 {
 		return g.leaf(sc)
 	}
@@ -641,84 +641,84 @@ func (g *generator) numExpr(sc *scope, depth int) ex {
 		if len(sc.objects) == 0 {
 			return g.leaf(sc)
 		}
-		return same(sc.objects[g.src.intn(len(sc.objects))] + "." + []string{"a", "b", "c"}[g.src.intn(3)])
+		return genLit(sc.objects[g.src.intn(len(sc.objects))] + "." + []string{"a", "b", "c"}[g.src.intn(3)])
 	case 15:
 		if g.src.intn(4) == 0 { // length of a number's string form
 			e := g.numExpr(sc, depth-1)
-			return ex{"(\"\" + " + e.js + ").length", "(\"\" + " + e.gj + ").length"}
+			return genExpr{"(\"\" + " + e.js + ").length", "(\"\" + " + e.gj + ").length"}
 		}
-		return binary([]string{"||", "&&", "??"}[g.src.intn(3)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+		return genBinary([]string{"||", "&&", "??"}[g.src.intn(3)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 	case 16:
 		if len(sc.arrows) > 0 && g.src.intn(2) == 0 {
-			return call(sc.arrows[g.src.intn(len(sc.arrows))], g.numExpr(sc, depth-1))
+			return genCall(sc.arrows[g.src.intn(len(sc.arrows))], g.numExpr(sc, depth-1))
 		}
 		if len(sc.arrays) == 0 {
 			return g.leaf(sc)
 		}
 		a := sc.arrays[g.src.intn(len(sc.arrays))].name
 		e := g.numExpr(sc, depth-1)
-		return ex{a + ".indexOf(" + e.js + ")", a + ".indexOf(" + e.gj + ")"}
+		return genExpr{a + ".indexOf(" + e.js + ")", a + ".indexOf(" + e.gj + ")"}
 	case 2, 3, 4, 5:
-		return binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+		return genBinary(genBinOps[g.src.intn(len(genBinOps))], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 	case 6:
-		return unary([]string{"-", "~", "+"}[g.src.intn(3)], g.numExpr(sc, depth-1))
+		return genUnary([]string{"-", "~", "+"}[g.src.intn(3)], g.numExpr(sc, depth-1))
 	case 7:
 		if g.src.intn(3) == 0 {
-			return call([]string{"Math.min", "Math.max"}[g.src.intn(2)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+			return genCall([]string{"Math.min", "Math.max"}[g.src.intn(2)], g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 		}
-		return call(fuzzMath1[g.src.intn(len(fuzzMath1))], g.numExpr(sc, depth-1))
+		return genCall(genMath1[g.src.intn(len(genMath1))], g.numExpr(sc, depth-1))
 	case 8:
 		c := g.cond(sc, depth-1)
 		a, b := g.numExpr(sc, depth-1), g.numExpr(sc, depth-1)
-		return ex{"(" + c.js + " ? " + a.js + " : " + b.js + ")", "(" + c.gj + " ? " + a.gj + " : " + b.gj + ")"}
+		return genExpr{"(" + c.js + " ? " + a.js + " : " + b.js + ")", "(" + c.gj + " ? " + a.gj + " : " + b.gj + ")"}
 	case 9:
 		if len(sc.funcs) == 0 {
 			return g.leaf(sc)
 		}
 		f := sc.funcs[g.src.intn(len(sc.funcs))]
 		if f.arity < 0 { // rec(depth, x)
-			return call(f.name, same(strconv.Itoa(g.src.intn(8))), g.numExpr(sc, depth-1))
+			return genCall(f.name, genLit(strconv.Itoa(g.src.intn(8))), g.numExpr(sc, depth-1))
 		}
-		args := make([]ex, f.arity)
+		args := make([]genExpr, f.arity)
 		for i := range args {
 			args[i] = g.numExpr(sc, depth-1)
 		}
-		return call(f.name, args...)
+		return genCall(f.name, args...)
 	case 10:
 		if len(sc.arrays) == 0 {
 			return g.leaf(sc)
 		}
 		a := sc.arrays[g.src.intn(len(sc.arrays))].name
 		if g.src.intn(3) == 0 {
-			return same(a + ".length")
+			return genLit(a + ".length")
 		}
 		idx := g.index(sc, a, depth-1)
-		return ex{a + "[" + idx.js + "]", a + "[" + idx.gj + "]"}
+		return genExpr{a + "[" + idx.js + "]", a + "[" + idx.gj + "]"}
 	case 11:
 		if len(sc.closures) == 0 {
 			return g.leaf(sc)
 		}
-		return call(sc.closures[g.src.intn(len(sc.closures))], g.numExpr(sc, depth-1))
+		return genCall(sc.closures[g.src.intn(len(sc.closures))], g.numExpr(sc, depth-1))
 	case 12:
 		// Exponents 0, 1, 2 and 0.5 are exact in every pow; others differ in the last bit
 		// between implementations (Go's math.Pow and V8's disagree for x ** 3).
-		return binary("**", g.numExpr(sc, depth-1), same([]string{"0", "1", "2", "0.5"}[g.src.intn(4)]))
+		return genBinary("**", g.numExpr(sc, depth-1), genLit([]string{"0", "1", "2", "0.5"}[g.src.intn(4)]))
 	default:
-		return binary(fuzzBinOps[g.src.intn(len(fuzzBinOps))], g.leaf(sc), g.numExpr(sc, depth-1))
+		return genBinary(genBinOps[g.src.intn(len(genBinOps))], g.leaf(sc), g.numExpr(sc, depth-1))
 	}
 }
 
-func (g *generator) leaf(sc *scope) ex {
+func (g *progGen) leaf(sc *genScope) genExpr {
 	if len(sc.vars) > 0 && g.src.intn(2) == 1 {
-		return same(sc.vars[g.src.intn(len(sc.vars))].name)
+		return genLit(sc.vars[g.src.intn(len(sc.vars))].name)
 	}
 	return g.literal()
 }
 
 // cond returns a boolean expression.
-func (g *generator) cond(sc *scope, depth int) ex {
+func (g *progGen) cond(sc *genScope, depth int) genExpr {
 	if depth <= 0 {
-		return binary("<", g.leaf(sc), g.leaf(sc))
+		return genBinary("<", g.leaf(sc), g.leaf(sc))
 	}
 	switch g.src.intn(9) {
 	case 8: // strings compare lexicographically, or a character of a number's string form
@@ -726,23 +726,23 @@ func (g *generator) cond(sc *scope, depth int) ex {
 		if g.src.intn(3) == 0 {
 			k := strconv.Itoa(g.src.intn(4))
 			ch := strconv.Quote(string("-0123456789.eIN"[g.src.intn(15)]))
-			return ex{"((\"\" + " + a.js + ")[" + k + "] === " + ch + ")", "((\"\" + " + a.gj + ")[" + k + "] === " + ch + ")"}
+			return genExpr{"((\"\" + " + a.js + ")[" + k + "] === " + ch + ")", "((\"\" + " + a.gj + ")[" + k + "] === " + ch + ")"}
 		}
 		op := []string{"<", ">=", "==="}[g.src.intn(3)]
-		return ex{"((\"\" + " + a.js + ") " + op + " (\"\" + " + b.js + "))", "((\"\" + " + a.gj + ") " + op + " (\"\" + " + b.gj + "))"}
+		return genExpr{"((\"\" + " + a.js + ") " + op + " (\"\" + " + b.js + "))", "((\"\" + " + a.gj + ") " + op + " (\"\" + " + b.gj + "))"}
 	case 0, 1, 2:
 		op := []string{"<", "<=", ">", ">=", "===", "!=="}[g.src.intn(6)]
-		return binary(op, g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
+		return genBinary(op, g.numExpr(sc, depth-1), g.numExpr(sc, depth-1))
 	case 3:
 		a := g.cond(sc, depth-1)
-		return ex{"(!" + a.js + ")", "(!" + a.gj + ")"}
+		return genExpr{"(!" + a.js + ")", "(!" + a.gj + ")"}
 	case 4:
-		return binary("&&", g.cond(sc, depth-1), g.cond(sc, depth-1))
+		return genBinary("&&", g.cond(sc, depth-1), g.cond(sc, depth-1))
 	case 5:
-		return binary("||", g.cond(sc, depth-1), g.cond(sc, depth-1))
+		return genBinary("||", g.cond(sc, depth-1), g.cond(sc, depth-1))
 	case 6:
-		return call([]string{"Number.isNaN", "Number.isFinite", "isNaN", "isFinite"}[g.src.intn(4)], g.numExpr(sc, depth-1))
+		return genCall([]string{"Number.isNaN", "Number.isFinite", "isNaN", "isFinite"}[g.src.intn(4)], g.numExpr(sc, depth-1))
 	default:
-		return binary("===", binary("%", g.numExpr(sc, depth-1), same("2")), same("0"))
+		return genBinary("===", genBinary("%", g.numExpr(sc, depth-1), genLit("2")), genLit("0"))
 	}
 }
