@@ -215,7 +215,7 @@ func runGojaSetup(filename string, src []byte, setup func(*goja.Runtime) error) 
 
 // --- Node's console.log formatting, for the value kinds nanotick has ---
 
-var formatSpecifier = regexp.MustCompile(`%[sdifjoOc%]`)
+var inspectFormatSpecifier = regexp.MustCompile(`%[sdifjoOc%]`)
 
 // nodeLogLine formats console.log's arguments as Node does: strings raw, everything else as
 // util.inspect renders it, separated by one space.
@@ -225,8 +225,8 @@ func nodeLogLine(args []goja.Value) (string, error) {
 		if i > 0 {
 			sb.WriteByte(' ')
 		}
-		if s, ok := a.Export().(string); ok && !isObject(a) {
-			if i == 0 && len(args) > 1 && formatSpecifier.MatchString(s) {
+		if s, ok := a.Export().(string); ok && !gojaIsObject(a) {
+			if i == 0 && len(args) > 1 && inspectFormatSpecifier.MatchString(s) {
 				return sb.String(), fmt.Errorf("console.log format string %q: printf-style specifiers are not supported by the reference", s)
 			}
 			sb.WriteString(s)
@@ -241,7 +241,7 @@ func nodeLogLine(args []goja.Value) (string, error) {
 	return sb.String(), nil
 }
 
-func isObject(v goja.Value) bool {
+func gojaIsObject(v goja.Value) bool {
 	_, ok := v.(*goja.Object)
 	return ok
 }
@@ -254,7 +254,7 @@ const (
 )
 
 // jsLen is a string's length as JavaScript counts it, in UTF-16 code units.
-func jsLen(s string) int {
+func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {
 		n++
@@ -281,8 +281,8 @@ func nodeInspect(v goja.Value, level, indent int) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	case string:
-		if jsLen(x) > 16 && jsLen(x) > inspectBreakLen-indent-4 {
-			return "", fmt.Errorf("string of %d characters inside a value: Node splits it over lines; not supported by the reference", jsLen(x))
+		if utf16Len(x) > 16 && utf16Len(x) > inspectBreakLen-indent-4 {
+			return "", fmt.Errorf("string of %d characters inside a value: Node splits it over lines; not supported by the reference", utf16Len(x))
 		}
 		return nodeQuote(x), nil
 	case int64:
@@ -296,7 +296,7 @@ func nodeInspect(v goja.Value, level, indent int) (string, error) {
 	return "", fmt.Errorf("value %v of type %T: not supported by the reference formatter", v, v.Export())
 }
 
-var identKey = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z_0-9]*$`)
+var inspectIdentKey = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z_0-9]*$`)
 
 func inspectObject(o *goja.Object, level, indent int) (string, error) {
 	if _, isFunc := goja.AssertFunction(o); isFunc {
@@ -394,7 +394,7 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 				return "", err
 			}
 			name := k
-			if !identKey.MatchString(k) {
+			if !inspectIdentKey.MatchString(k) {
 				name = nodeQuote(k)
 			}
 			entries = append(entries, name+": "+s)
@@ -412,7 +412,7 @@ func inspectObject(o *goja.Object, level, indent int) (string, error) {
 	total := len(entries) + start
 	multiline := false
 	for _, e := range entries {
-		total += jsLen(e)
+		total += utf16Len(e)
 		if strings.Contains(e, "\n") {
 			multiline = true
 		}
@@ -436,7 +436,7 @@ func groupArrayElements(output []string, indent int, numeric, more bool) []strin
 	}
 	dataLen := make([]int, outputLength)
 	for i := 0; i < outputLength; i++ {
-		l := jsLen(output[i])
+		l := utf16Len(output[i])
 		dataLen[i] = l
 		totalLength += l + separatorSpace
 		if maxLength < l {
@@ -469,7 +469,7 @@ func groupArrayElements(output []string, indent int, numeric, more bool) []strin
 			maxLineLength = append(maxLineLength, lineLength+separatorSpace)
 		}
 		pad := func(s string, width int) string {
-			if n := width - jsLen(s); n > 0 {
+			if n := width - utf16Len(s); n > 0 {
 				if numeric {
 					return strings.Repeat(" ", n) + s
 				}
@@ -560,23 +560,23 @@ func showOutputs(got, want string) string {
 		}
 	}
 	if first >= 0 {
-		fmt.Fprintf(&sb, "first difference at line %d:\n  nanotick: %q\n  goja:     %q\n", first+1, lineAt(g, first), lineAt(w, first))
+		fmt.Fprintf(&sb, "first difference at line %d:\n  nanotick: %q\n  goja:     %q\n", first+1, outputLineAt(g, first), outputLineAt(w, first))
 	}
 	sb.WriteString("--- nanotick ---\n")
-	writeNumbered(&sb, got)
+	writeNumberedOutput(&sb, got)
 	sb.WriteString("--- goja (reference) ---\n")
-	writeNumbered(&sb, want)
+	writeNumberedOutput(&sb, want)
 	return sb.String()
 }
 
-func lineAt(lines []string, i int) string {
+func outputLineAt(lines []string, i int) string {
 	if i < len(lines) {
 		return lines[i]
 	}
 	return "<no line>"
 }
 
-func writeNumbered(sb *strings.Builder, s string) {
+func writeNumberedOutput(sb *strings.Builder, s string) {
 	if s == "" {
 		sb.WriteString("    (no output)\n")
 		return
