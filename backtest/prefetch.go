@@ -30,6 +30,7 @@ type batch struct {
 
 // prefetchSource is a Source fed by a reader goroutine.
 type prefetchSource struct {
+	r          *recording.Reader
 	full, free chan *batch
 	done       chan struct{}
 	cur        *batch
@@ -41,6 +42,7 @@ type prefetchSource struct {
 
 func newPrefetchSource(r *recording.Reader) *prefetchSource {
 	p := &prefetchSource{
+		r:    r,
 		full: make(chan *batch, prefetchBatches),
 		free: make(chan *batch, prefetchBatches),
 		done: make(chan struct{}),
@@ -55,6 +57,10 @@ func newPrefetchSource(r *recording.Reader) *prefetchSource {
 	go p.produce(r)
 	return p
 }
+
+// Progress reports the bytes of the recordings read so far (ahead of the replay by what
+// is buffered) and their total.
+func (p *prefetchSource) Progress() (done, total int64) { return p.r.Progress() }
 
 // produce reads records into batches until the reader ends or Close is called. It
 // owns r and closes it.

@@ -42,6 +42,10 @@ type Config struct {
 	// Prefetch decompresses and reads the recordings on a second goroutine, ahead of
 	// the replay: the same results, sooner when a second core is free.
 	Prefetch bool
+	// Progress, if set, is told every few thousand frames how many bytes of the
+	// recordings have been read and their total, for a progress display. It runs on
+	// the replay's goroutine and must return quickly.
+	Progress func(done, total int64)
 	// MaxFeedLatency caps the feed latency read from the recording (local receive time
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
@@ -59,6 +63,9 @@ type recordingSource struct {
 	r         *recording.Reader
 	malformed uint64
 }
+
+// Progress reports the bytes of the recordings read so far and their total.
+func (s *recordingSource) Progress() (done, total int64) { return s.r.Progress() }
 
 func (s *recordingSource) Next() (int64, []byte, error) {
 	for {
@@ -101,6 +108,9 @@ func Run(cfg Config) (*Report, error) {
 	return rep, err
 }
 
+// progressEvery is how many frames pass between calls of Config.Progress.
+const progressEvery = 8192
+
 // slot is one frame read ahead, with its two times on the replay's clock.
 type slot struct {
 	local int64 // when the strategy receives it
@@ -130,6 +140,9 @@ type replay struct {
 	offset     int64 // min(local − E) seen: the clock offset estimate
 	haveOffset bool
 	lastLat    int64 // feed latency of the last frame that carried E
+
+	// progressOf reports the source's progress for cfg.Progress, if both are there.
+	progressOf func() (done, total int64)
 
 	feed feedStats
 	// equity samples
@@ -201,8 +214,13 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	}
 
 	cfg.Latency = lat
+	var progressOf func() (int64, int64)
+	if p, ok := src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
+		progressOf = p.Progress
+	}
 	r := &replay{
-		cfg: cfg, src: src, eng: eng, ex: ex, acct: acct,
+		progressOf: progressOf,
+		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -244,6 +262,9 @@ func (r *replay) read() (bool, error) {
 	s.end = s.off + len(frame)
 	r.n++
 	r.frames++
+	if r.progressOf != nil && r.frames%progressEvery == 0 {
+		r.cfg.Progress(r.progressOf())
+	}
 	if r.readAny && local < r.lastLocal {
 		r.feed.backwards++
 		local = r.lastLocal

@@ -12,20 +12,24 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/htmlreport"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/tardis"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -85,6 +89,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
+	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
+	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
+	var tBook, tTrades multiFlag
+	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
+	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -192,7 +201,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	}
 	s.bt.MaxFeedLatency = *maxFeed
 	s.bt.Prefetch = *prefetch
-	if len(s.bt.Data) == 0 {
+	tardisRun := len(tBook)+len(tTrades) > 0
+	if tardisRun && len(data) > 0 {
+		return fail("give --data or --tardis-book/--tardis-trades, not both")
+	}
+	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
 	var err error
@@ -205,7 +218,28 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
-	rep, err := backtest.Run(s.bt)
+	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		bar := newProgressBar(f)
+		s.bt.Progress = bar.update
+		defer bar.done()
+	}
+	var rep *backtest.Report
+	if tardisRun {
+		in := s.bt.Engine.Instrument
+		src, err := tardis.Open(tardis.Options{
+			Venue:      s.bt.Engine.Venue,
+			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
+			Book:       tBook, Trades: tTrades,
+		})
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer src.Close()
+		s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
+		rep, err = backtest.RunSource(s.bt, src)
+	} else {
+		rep, err = backtest.Run(s.bt)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -224,8 +258,46 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if *htmlFile != "" {
+		if err := writeHTMLReport(rep, *htmlFile, *htmlTiming); err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+			return 1
+		}
+	}
 	return 0
 }
+
+func writeHTMLReport(rep *backtest.Report, file string, timing bool) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := htmlreport.WriteWith(f, rep, htmlreport.Options{Timing: timing}); err != nil {
+		f.Close()
+		return fmt.Errorf("html report: %w", err)
+	}
+	return f.Close()
+}
+
+// progressBar draws the backtest's progress on a terminal, at most ten times a second.
+type progressBar struct {
+	w    io.Writer
+	last time.Time
+}
+
+func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
+
+func (p *progressBar) update(done, total int64) {
+	if total <= 0 || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	const width = 40
+	n := int(done * width / total)
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), done*100/total)
+}
+
+func (p *progressBar) done() { fmt.Fprint(p.w, "\r\033[K") }
 
 func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {
 	if file == "-" {

@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 // Record is one line of a recording.
@@ -98,6 +99,30 @@ type Reader struct {
 	long      []byte // a line longer than the lines buffer, assembled
 	malformed int
 	err       error // final error; io.EOF at the end
+
+	// Progress, in bytes of the files as stored: read is updated as the open file is
+	// read, and may be read from another goroutine (a progress display).
+	counted countingFile
+	read    atomic.Int64
+	total   int64
+}
+
+// countingFile counts the bytes read from the open file into the Reader's progress.
+type countingFile struct {
+	f    *os.File
+	read *atomic.Int64
+}
+
+func (c *countingFile) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// Progress returns how many bytes of the files, as stored (compressed), have been read,
+// and their total. It is safe from any goroutine.
+func (r *Reader) Progress() (done, total int64) {
+	return r.read.Load(), r.total
 }
 
 // Open returns a Reader of the recordings at paths, read in the given order.
@@ -108,16 +133,22 @@ func Open(paths ...string) (*Reader, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("recording: no files to open")
 	}
+	var total int64
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
+		fi, err := os.Stat(p)
+		if err != nil {
 			return nil, fmt.Errorf("recording: %w", err)
 		}
+		total += fi.Size()
 	}
-	return &Reader{
+	r := &Reader{
 		paths: append([]string(nil), paths...),
 		fbuf:  bufio.NewReaderSize(nil, fileBufSize),
 		lines: bufio.NewReaderSize(nil, lineBufSize),
-	}, nil
+		total: total,
+	}
+	r.counted.read = &r.read
+	return r, nil
 }
 
 // Next returns the next record. It returns io.EOF after the last record of
@@ -180,7 +211,8 @@ func (r *Reader) openNext() error {
 		return err
 	}
 	r.file = f
-	r.fbuf.Reset(f)
+	r.counted.f = f
+	r.fbuf.Reset(&r.counted)
 	// The first byte of gzip's magic, 0x1f, is a control character that
 	// never starts a text line: even alone, as in a file cut after one
 	// byte, it means gzip.

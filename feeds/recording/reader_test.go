@@ -529,3 +529,36 @@ func TestParseInt(t *testing.T) {
 		}
 	}
 }
+
+func TestProgress(t *testing.T) {
+	path := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if done, total := r.Progress(); done != 0 || total != fi.Size() {
+		t.Fatalf("before reading: %d of %d, want 0 of %d", done, total, fi.Size())
+	}
+	var mid int64
+	for n := 0; ; n++ {
+		_, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 20000 {
+			mid, _ = r.Progress()
+		}
+	}
+	done, total := r.Progress()
+	if mid <= 0 || mid >= total || done != total {
+		t.Errorf("progress halfway %d, at the end %d, of %d", mid, done, total)
+	}
+}
