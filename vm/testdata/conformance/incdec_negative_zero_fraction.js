@@ -1,0 +1,14 @@
+let a = -0;
+a++;
+console.log(a);
+let b = -0;
+b--;
+console.log(b);
+let c = 0.5;
+c--;
+console.log(c);
+c--;
+console.log(c);
+let d = 2 ** 53;
+d++;
+console.log(d);
