@@ -215,11 +215,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 			return nil, errors.New("venue binance-spot needs a [venue.binance] table with its URLs and credentials")
 		}
 		mdURL, restURL, apiURL = b.WSURL, b.RESTURL, b.WSAPIURL
-		if b.APISecretFile != "" {
-			creds, err = gwbinance.CredentialsFromFile(b.APISecretFile)
-		} else {
-			creds, err = gwbinance.CredentialsFromEnv(b.APIKeyEnv, strings.TrimSuffix(b.APIKeyEnv, "_KEY")+"_SECRET")
-		}
+		creds, err = binanceCredentials(b)
 	default:
 		return nil, fmt.Errorf("strategy %q: venue %q cannot be traded live yet", st.Name, st.Venue)
 	}
@@ -416,6 +412,36 @@ func splitSymbol(sym string) (base, quote string) {
 		}
 	}
 	return sym, ""
+}
+
+// binanceCredentials loads the API key from the environment variable the config names,
+// and the secret from the config's api_secret_file (a file of one line, the secret, or of
+// two, the key then the secret; it must not be readable by group or others), or else
+// from the variable named like the key's with _SECRET for _KEY (BINANCE_API_SECRET).
+func binanceCredentials(b *config.Binance) (gwbinance.Credentials, error) {
+	secretEnv := strings.TrimSuffix(b.APIKeyEnv, "_KEY") + "_SECRET"
+	if b.APISecretFile == "" {
+		return gwbinance.CredentialsFromEnv(b.APIKeyEnv, secretEnv)
+	}
+	if creds, err := gwbinance.CredentialsFromFile(b.APISecretFile); err == nil {
+		return creds, nil
+	}
+	fi, err := os.Stat(b.APISecretFile)
+	if err != nil {
+		return gwbinance.Credentials{}, err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return gwbinance.Credentials{}, fmt.Errorf("%s is readable by group or others: chmod 600 it", b.APISecretFile)
+	}
+	data, err := os.ReadFile(b.APISecretFile)
+	if err != nil {
+		return gwbinance.Credentials{}, err
+	}
+	key := os.Getenv(b.APIKeyEnv)
+	if key == "" {
+		return gwbinance.Credentials{}, fmt.Errorf("environment variable %s (the API key) is not set", b.APIKeyEnv)
+	}
+	return gwbinance.NewCredentials(key, strings.TrimSpace(string(data)))
 }
 
 // simAPIKey is the key of the local exchange's account; its secret is drawn afresh for

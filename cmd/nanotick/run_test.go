@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -251,4 +254,33 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestBinanceCredentials(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NT_TEST_KEY", "k3y")
+	t.Setenv("NT_TEST_SECRET", "envsecret")
+	creds, err := binanceCredentials(&config.Binance{APIKeyEnv: "NT_TEST_KEY", APISecretFile: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprintf("%v %+v %s", creds, creds, creds.Masked()); strings.Contains(s, "s3cr3t") || strings.Contains(s, "k3y") {
+		t.Errorf("credentials print unmasked: %s", s)
+	}
+	if _, err := binanceCredentials(&config.Binance{APIKeyEnv: "NT_TEST_KEY"}); err != nil {
+		t.Errorf("key and secret from the environment: %v", err)
+	}
+	if err := os.Chmod(secret, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := binanceCredentials(&config.Binance{APIKeyEnv: "NT_TEST_KEY", APISecretFile: secret}); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable secret file: err = %v", err)
+	}
+	if _, err := binanceCredentials(&config.Binance{APIKeyEnv: "NT_TEST_NOPE_KEY"}); err == nil {
+		t.Error("missing environment variables accepted")
+	}
 }
