@@ -515,7 +515,7 @@ func strEscape(s string) string {
 			b.WriteString(`\f`)
 		case r == '\v':
 			b.WriteString(`\x0B`)
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
 			b.WriteString(`\x`)
 			b.WriteString(strings.ToUpper(hex2(byte(r))))
 		case utf16.IsSurrogate(r):
