@@ -189,30 +189,51 @@ func runGojaSetup(filename string, src []byte, setup func(*goja.Runtime) error) 
 			return "", err
 		}
 	}
-	var buf bytes.Buffer
-	var fmtErr error
-	console := r.NewObject()
-	if err := console.Set("log", func(call goja.FunctionCall) goja.Value {
-		line, err := nodeLogLine(call.Arguments)
-		if err != nil && fmtErr == nil {
-			fmtErr = err
-		}
-		buf.WriteString(line)
-		buf.WriteByte('\n')
-		return goja.Undefined()
-	}); err != nil {
-		return "", err
-	}
-	if err := r.Set("console", console); err != nil {
+	out, err := installGojaConsole(r)
+	if err != nil {
 		return "", err
 	}
 	timer := time.AfterFunc(10*time.Second, func() { r.Interrupt("timeout: program ran longer than 10s") })
 	defer timer.Stop()
-	_, err := r.RunScript(filename, string(src))
-	if err == nil && fmtErr != nil {
-		err = fmt.Errorf("reference formatter: %w", fmtErr)
+	_, err = r.RunScript(filename, string(src))
+	if err == nil {
+		err = out.err()
 	}
-	return buf.String(), err
+	return out.buf.String(), err
+}
+
+// gojaConsole collects what the goja side's console.log prints.
+type gojaConsole struct {
+	buf    bytes.Buffer
+	fmtErr error
+}
+
+func (c *gojaConsole) err() error {
+	if c.fmtErr != nil {
+		return fmt.Errorf("reference formatter: %w", c.fmtErr)
+	}
+	return nil
+}
+
+// installGojaConsole defines console.log in r with Node's formatting.
+func installGojaConsole(r *goja.Runtime) (*gojaConsole, error) {
+	c := &gojaConsole{}
+	console := r.NewObject()
+	if err := console.Set("log", func(call goja.FunctionCall) goja.Value {
+		line, err := nodeLogLine(call.Arguments)
+		if err != nil && c.fmtErr == nil {
+			c.fmtErr = err
+		}
+		c.buf.WriteString(line)
+		c.buf.WriteByte('\n')
+		return goja.Undefined()
+	}); err != nil {
+		return nil, err
+	}
+	if err := r.Set("console", console); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // --- Node's console.log formatting, for the value kinds nanotick has ---
@@ -672,5 +693,98 @@ func TestConformanceCoercionErrors(t *testing.T) {
 				t.Fatalf("output %q, want only the line printed before the error", out)
 			}
 		})
+	}
+}
+
+// callsScript is driven from Go one call at a time: each call allocates (objects, arrays,
+// strings, a closure) and keeps some of it in globals, so the machine's collector runs
+// between and during calls while survivors must stay intact.
+const callsScript = `
+const hist = [];
+let last = null;
+let n = 0;
+const window = new Array(16).fill(0);
+function step(x) {
+  n++;
+  const o = { x: x, s: "v" + x, a: [x, x * 2] };
+  if (n % 97 === 0) {
+    hist.push(o);
+  }
+  last = o;
+  window[n % window.length] = x;
+  const f = () => o.a[1] + n;
+  if (n % 5000 === 0) {
+    console.log("step", n, o.s, hist.length, window);
+  }
+  return f() - x;
+}
+function summary() {
+  let s = 0;
+  for (const h of hist) {
+    s += h.a[1] + h.s.length + h.x;
+  }
+  return s + last.x + n;
+}
+`
+
+// TestConformanceCalls drives the same script through Machine.Call and through goja,
+// comparing every result, the final summary and what console.log printed along the way.
+func TestConformanceCalls(t *testing.T) {
+	prog, err := vm.Compile("calls.js", []byte(callsScript), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := prog.NewMachine()
+	var nout bytes.Buffer
+	m.SetOutput(&nout)
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	step, ok1 := m.Func("step")
+	summary, ok2 := m.Func("summary")
+	if !ok1 || !ok2 {
+		t.Fatal("step or summary not found")
+	}
+
+	r := goja.New()
+	gout, err := installGojaConsole(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RunScript("calls.js", callsScript); err != nil {
+		t.Fatal(err)
+	}
+	gstep, _ := goja.AssertFunction(r.Get("step"))
+	gsummary, _ := goja.AssertFunction(r.Get("summary"))
+
+	for i := 0; i < 30000; i++ {
+		x := float64(i)*0.25 - 1000
+		v, err := m.Call(step, vm.Number(x))
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		got, ok := v.Number()
+		gv, gerr := gstep(goja.Undefined(), r.ToValue(x))
+		if gerr != nil {
+			t.Fatalf("goja call %d: %v", i, gerr)
+		}
+		if want := gv.ToFloat(); !ok || got != want {
+			t.Fatalf("call %d: step(%v) = %v (number: %v), goja %v", i, x, got, ok, want)
+		}
+	}
+	v, err := m.Call(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := v.Number()
+	gv, _ := gsummary(goja.Undefined())
+	if want := gv.ToFloat(); got != want {
+		t.Fatalf("summary() = %v, goja %v", got, want)
+	}
+	if err := gout.err(); err != nil {
+		t.Fatal(err)
+	}
+	if nout.String() != gout.buf.String() {
+		t.Fatalf("console output differs\n%s", showOutputs(nout.String(), gout.buf.String()))
 	}
 }
