@@ -110,19 +110,31 @@ func TestBacktestFlags(t *testing.T) {
 	}
 }
 
-func TestBacktestJSONDeterministic(t *testing.T) {
+// TestBacktestDeterministic runs the default strategy (the JavaScript market maker) twice
+// on the real spot file: the JSON and HTML reports must be byte-identical.
+func TestBacktestDeterministic(t *testing.T) {
 	data := testdata.SharedData(t, spotFile)
 	dir := t.TempDir()
-	var reports [2][]byte
-	for i := range reports {
-		out := filepath.Join(dir, "r.json")
-		if code, _, stderr := runBT(t, "--data", data, "--json", out, "--order-latency", "3ms", "--response-latency", "3ms", "--queue-model", "power_law"); code != 0 {
+	var jsons, pages [2][]byte
+	for i := range jsons {
+		out, page := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
+		if code, _, stderr := runBT(t, "--data", data, "--json", out, "--html", page, "--order-latency", "3ms", "--response-latency", "3ms", "--queue-model", "power_law"); code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		_, reports[i] = readReport(t, out)
+		_, jsons[i] = readReport(t, out)
+		var err error
+		if pages[i], err = os.ReadFile(page); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !bytes.Equal(reports[0], reports[1]) {
+	if !bytes.Equal(jsons[0], jsons[1]) {
 		t.Error("two identical runs wrote different JSON")
+	}
+	if !bytes.Equal(pages[0], pages[1]) {
+		t.Error("two identical runs wrote different HTML")
+	}
+	if !bytes.Contains(pages[0], []byte("<svg")) {
+		t.Error("the HTML report has no chart")
 	}
 }
 
