@@ -788,3 +788,99 @@ func TestConformanceCalls(t *testing.T) {
 		t.Fatalf("console output differs\n%s", showOutputs(nout.String(), gout.buf.String()))
 	}
 }
+
+// TestConformanceCallErrors checks what a failing call leaves behind: as in JavaScript, the
+// writes made before the error persist, and the machine serves the next call normally.
+func TestConformanceCallErrors(t *testing.T) {
+	const src = `
+let count = 0;
+const log = [];
+const notFn = 5;
+function bump(x) {
+  count += x;
+  log.push(x);
+  if (x > 2) {
+    notFn();
+  }
+  return count;
+}
+function deep(n) {
+  return n === 0 ? 0 : 1 + deep(n - 1);
+}
+function get() {
+  return count * 1000 + log.length;
+}
+`
+	prog, err := vm.Compile("callerrors.js", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := prog.NewMachine()
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	r := goja.New()
+	if _, err := r.RunScript("callerrors.js", src); err != nil {
+		t.Fatal(err)
+	}
+	call := func(name string, args ...float64) (float64, error) {
+		f, ok := m.Func(name)
+		if !ok {
+			t.Fatalf("no function %s", name)
+		}
+		vs := make([]vm.Value, len(args))
+		for i, a := range args {
+			vs[i] = vm.Number(a)
+		}
+		v, err := m.Call(f, vs...)
+		n, _ := v.Number()
+		return n, err
+	}
+	gcall := func(name string, args ...float64) (float64, error) {
+		f, _ := goja.AssertFunction(r.Get(name))
+		vs := make([]goja.Value, len(args))
+		for i, a := range args {
+			vs[i] = r.ToValue(a)
+		}
+		v, err := f(goja.Undefined(), vs...)
+		if err != nil {
+			return 0, err
+		}
+		return v.ToFloat(), nil
+	}
+	steps := []struct {
+		fn      string
+		arg     []float64
+		wantErr bool
+	}{
+		{"bump", []float64{1}, false},
+		{"bump", []float64{3}, true}, // count and log change, then the call fails
+		{"get", nil, false},
+		{"deep", []float64{5000}, true}, // beyond nanotick's call depth (goja: fine, see below)
+		{"deep", []float64{100}, false},
+		{"bump", []float64{2}, false},
+		{"get", nil, false},
+	}
+	for i, s := range steps {
+		got, err := call(s.fn, s.arg...)
+		if (err != nil) != s.wantErr {
+			t.Fatalf("step %d: %s(%v) error = %v, want error: %v", i, s.fn, s.arg, err, s.wantErr)
+		}
+		if err != nil {
+			var e *vm.Error
+			if !errors.As(err, &e) || e.Line < 1 || len(e.Stack) == 0 {
+				t.Fatalf("step %d: error %v lacks a position or stack trace", i, err)
+			}
+		}
+		if s.fn == "deep" && s.arg[0] == 5000 {
+			continue // within JavaScript's limits but not nanotick's; no side effects
+		}
+		want, gerr := gcall(s.fn, s.arg...)
+		if (gerr != nil) != (err != nil) {
+			t.Fatalf("step %d: %s(%v): nanotick error %v, goja error %v", i, s.fn, s.arg, err, gerr)
+		}
+		if err == nil && got != want {
+			t.Fatalf("step %d: %s(%v) = %v, goja %v", i, s.fn, s.arg, got, want)
+		}
+	}
+}
