@@ -486,6 +486,30 @@ func TestBenchWorkloadsAgree(t *testing.T) {
 			}
 		})
 	}
+	// Calls with number arguments and results allocate nothing, and neither do these
+	// workloads' scripts: no Go allocation per op (testing.AllocsPerRun).
+	t.Run("ZeroAllocs", func(t *testing.T) {
+		for _, w := range workloads {
+			if w.name == "Sort" { // sort copies the array to a fresh slice on each call
+				continue
+			}
+			n := newNano(t, w.js)
+			f := n.fn(t, w.fn)
+			runs := 20
+			if w.name == "FibRec" || w.name == "NestedLoop" {
+				runs = 3
+			}
+			if a := testing.AllocsPerRun(runs, func() { n.call(t, f, w.args...) }); a != 0 {
+				t.Errorf("%s: %v allocations per call, want 0", w.name, a)
+			}
+		}
+		n := newNano(t, onTickJS)
+		f := n.fn(t, "onTick")
+		i := 0
+		if a := testing.AllocsPerRun(10000, func() { n.call(t, f, tickPrices[i&(1<<16-1)]); i++ }); a != 0 {
+			t.Errorf("OnTick: %v allocations per call, want 0", a)
+		}
+	})
 	t.Run("OnTick", func(t *testing.T) {
 		want := onTickWant(tickPrices)
 		n := newNano(t, onTickJS)
