@@ -1,0 +1,11 @@
+console.log("😀" < "\uffff", "\uffff" > "😀", "é" < "z", "a" < "é", "Z" < "a");
+const a = ["\uffff", "😀", "z", "é", "A"];
+a.sort();
+console.log(a.length, a[0], a[1], a[2]);
+console.log(a.indexOf("😀"));
+console.log("😀"[0] === "\ud83d", "😀"[1] === "\ude00", ("😀"[0] + "😀"[1]) === "😀");
+console.log("😀".length, ("x" + "😀"[1]).length);
+const s = "a😀b";
+let out = "";
+for (let i = 0; i < s.length; i++) out += (s[i] === "a" || s[i] === "b") ? s[i] : "?";
+console.log(out);
