@@ -1,0 +1,12 @@
+const s = "x😀y";
+const hi = s[1];
+const lo = s[2];
+console.log(hi === lo, hi < lo, (hi + lo).length, hi.length);
+const parts = [s[0], hi, lo, s[3]];
+console.log(parts.join("") === s, parts.join("").length);
+let built = "";
+for (let i = 0; i < s.length; i++) built += s[i];
+console.log(built === s, built.length);
+console.log(`${hi}${lo}` === "😀");
+const arr = [hi + lo];
+console.log(arr.indexOf("😀"), arr.includes("😀"));
