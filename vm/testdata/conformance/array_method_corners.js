@@ -1,0 +1,25 @@
+// array method corners
+const a = [3, 1, 2];
+console.log(a.push(), a.length);
+console.log([].indexOf(undefined), [undefined].indexOf(undefined), [null].indexOf(null));
+console.log([1, 2, 3].slice(-1, -2), [1, 2, 3].slice(2, 2), [1, 2, 3].slice(-10));
+const b = [1, 2, 3, 4, 5];
+console.log(b.fill(0, 1, -1), b.fill(9, 10), b.fill(7, -1, 10), b.fill(8, 3, 1));
+const c = [5, 1, 4];
+c.sort((x, y) => 0);
+console.log(c);
+const d = [3, undefined, 1, 2];
+d.sort((x, y) => x - y);
+console.log(d);
+const e = [2, 1];
+e.sort((x, y) => y - x > 0 ? 1 : -1);
+console.log(e);
+const f = [1.5, 1.25, -0, 0, -1];
+f.sort((x, y) => x - y);
+console.log(f);
+console.log([1, [2, 3]].join(";"), [[], [[]]].join("-").length, [1, 2, 3].join(undefined));
+console.log([0, -0, NaN].includes(-0), [NaN].indexOf(NaN), [NaN].lastIndexOf(NaN), [1, 2, 1].lastIndexOf(1, -2));
+const g = [1, 2, 3];
+const r = g.reverse();
+r.push(0);
+console.log(g, g === r);
