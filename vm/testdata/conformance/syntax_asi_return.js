@@ -1,0 +1,5 @@
+function f() {
+  return
+  5;
+}
+console.log(f());

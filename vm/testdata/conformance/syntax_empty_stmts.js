@@ -1,0 +1,5 @@
+let x = 1;
+if (x) ; else ;
+for (;;) break;
+;;
+console.log("ok");

@@ -1,0 +1,3 @@
+const s = "a\
+b";
+console.log(s, s.length);

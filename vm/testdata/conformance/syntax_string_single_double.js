@@ -1,0 +1,1 @@
+console.log('a' + "b" + `c`, 'it\'s', "say \"hi\"");

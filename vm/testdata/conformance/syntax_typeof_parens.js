@@ -1,0 +1,1 @@
+console.log(typeof (1 + 2), typeof typeof 1, typeof -1, typeof !1, typeof [] === "object");
