@@ -373,7 +373,7 @@ func (m *Machine) method(recv Value, nameIdx int, args []Value) (Value, error) {
 		if err := m.joinArray(&b, recv, sep, 0); err != nil {
 			return Undefined, err
 		}
-		return m.newString(b.String()), nil
+		return m.newString(normalizeWTF8(b.String())), nil
 	case "sort":
 		if len(args) > 0 && args[0].bits != undefinedBits {
 			if args[0].Kind() != KindFunction {

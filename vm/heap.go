@@ -1,7 +1,5 @@
 package vm
 
-import "unicode/utf16"
-
 // The machine's heap is a set of arenas indexed by the handles stored in Values. A slot
 // freed by the collector goes on its arena's free list, so an arena's length is bounded by
 // the peak number of live objects, not by the number ever allocated.
@@ -180,14 +178,7 @@ func (m *Machine) strLen(v Value) int {
 		if m.isASCII(v) {
 			so.u16 = int32(len(so.s))
 		} else {
-			n := 0
-			for _, r := range so.s {
-				n++
-				if r >= 0x10000 {
-					n++
-				}
-			}
-			so.u16 = int32(n)
+			so.u16 = int32(utf16Len(so.s))
 		}
 	}
 	return int(so.u16)
@@ -199,11 +190,11 @@ func (m *Machine) charAt(v Value, i int) Value {
 	if m.isASCII(v) {
 		return m.asciiChar(s[i])
 	}
-	u := utf16.Encode([]rune(s))
+	u := toUTF16(s)
 	if u[i] < 0x80 {
 		return m.asciiChar(byte(u[i]))
 	}
-	return m.newString(string(utf16.Decode(u[i : i+1])))
+	return m.newString(fromUTF16(u[i : i+1]))
 }
 
 // asciiChar returns the permanent one-character string for c.

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 )
 
 // This file formats values the way Node's console.log (util.inspect with the default
@@ -31,7 +30,7 @@ type inspector struct {
 // consoleLog writes the arguments as Node's console.log does.
 func (m *Machine) consoleLog(args []Value) error {
 	b := m.outBuf[:0]
-	b = append(b, m.formatLog(args)...)
+	b = append(b, toValidUTF8(m.formatLog(args))...)
 	b = append(b, '\n')
 	m.outBuf = b
 	if m.out != nil {
@@ -88,13 +87,22 @@ func (m *Machine) formatLog(args []Value) string {
 					default:
 						temp, _ = m.toStringForLog(v)
 					}
-				case 'd', 'i', 'f':
+				case 'd':
 					a++
-					f := m.looseNumber(args[a])
-					if next == 'i' {
-						f = math.Trunc(f)
+					temp = formatNumber(m.looseNumber(args[a]))
+				case 'i', 'f':
+					// Node formats %i with parseInt(String(x)) and %f with
+					// parseFloat(String(x)), so -0 prints as 0 and -0.5 as -0 with %i.
+					a++
+					str, err := m.toStringForLog(args[a])
+					if err != nil {
+						str = "NaN"
 					}
-					temp = formatNumber(f)
+					if next == 'i' {
+						temp = formatNumber(jsParseInt(str))
+					} else {
+						temp = formatNumber(jsParseFloat(str))
+					}
 				case 'j', 'o', 'O':
 					a++
 					temp = m.inspect(args[a])
@@ -496,7 +504,9 @@ func strEscape(s string) string {
 	}
 	var b strings.Builder
 	b.WriteByte(quote)
-	for _, r := range s {
+	for len(s) > 0 {
+		r, n := decodeRuneWTF8(s)
+		s = s[n:]
 		switch {
 		case r == rune(quote):
 			b.WriteByte('\\')
@@ -518,8 +528,8 @@ func strEscape(s string) string {
 		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
 			b.WriteString(`\x`)
 			b.WriteString(strings.ToUpper(hex2(byte(r))))
-		case utf16.IsSurrogate(r):
-			b.WriteString(`\u` + strings.ToUpper(strconv.FormatInt(int64(r), 16)))
+		case r >= 0xD800 && r < 0xE000:
+			b.WriteString(`\u` + strconv.FormatInt(int64(r), 16)) // Node writes lone surrogates in lower case
 		default:
 			b.WriteRune(r)
 		}
@@ -531,4 +541,95 @@ func strEscape(s string) string {
 func hex2(c byte) string {
 	const digits = "0123456789abcdef"
 	return string([]byte{digits[c>>4], digits[c&15]})
+}
+
+// jsParseFloat implements JavaScript's parseFloat: the longest decimal prefix of the
+// trimmed string, or NaN.
+func jsParseFloat(s string) float64 {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	for _, inf := range []string{"Infinity", "+Infinity", "-Infinity"} {
+		if strings.HasPrefix(s, inf) {
+			if inf[0] == '-' {
+				return math.Inf(-1)
+			}
+			return math.Inf(1)
+		}
+	}
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return math.NaN()
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			i = j
+		}
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(s[:i], "."), 64)
+	if err != nil && f == 0 {
+		return math.NaN()
+	}
+	return f
+}
+
+// jsParseInt implements JavaScript's parseInt with radix 10 (or 16 for 0x).
+func jsParseInt(s string) float64 {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	base := 10.0
+	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		base, s = 16, s[2:]
+	}
+	v, n := 0.0, 0
+	for ; n < len(s); n++ {
+		d := digitValue(s[n])
+		if d >= int(base) {
+			break
+		}
+		v = v*base + float64(d)
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	if neg {
+		v = -v
+	}
+	return v
+}
+
+func digitValue(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	}
+	return 99
 }

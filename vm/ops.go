@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/nanotick/nanotick/vm/bytecode"
 )
@@ -137,7 +136,7 @@ func (m *Machine) addSlow(a, b Value) (Value, error) {
 		if int64(len(sa)+len(sb)) > m.limits.MaxHeapBytes {
 			return Undefined, errorf("string too long (%d bytes)", len(sa)+len(sb))
 		}
-		return m.newString(sa + sb), nil
+		return m.newString(joinWTF8(sa, sb)), nil
 	}
 	return Undefined, m.arithError("+", a, b)
 }
@@ -154,7 +153,7 @@ func (m *Machine) concat(vals []Value) (Value, error) {
 			return Undefined, errorf("string too long (%d bytes)", b.Len())
 		}
 	}
-	return m.newString(b.String()), nil
+	return m.newString(normalizeWTF8(b.String())), nil
 }
 
 func (m *Machine) compareSlow(op bytecode.Op, a, b Value) (bool, error) {
@@ -182,7 +181,7 @@ func (m *Machine) compareStrings(a, b Value) int {
 }
 
 func compareUTF16(a, b string) int {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	ua, ub := toUTF16(a), toUTF16(b)
 	for i := 0; i < len(ua) && i < len(ub); i++ {
 		if ua[i] != ub[i] {
 			if ua[i] < ub[i] {
@@ -235,7 +234,7 @@ func (m *Machine) toString(v Value) (string, error) {
 		if err := m.joinArray(&b, v, ",", 0); err != nil {
 			return "", err
 		}
-		return b.String(), nil
+		return normalizeWTF8(b.String()), nil
 	case tagObject:
 		return "[object Object]", nil
 	case tagClosure, tagFunc:
@@ -498,12 +497,12 @@ func (m *Machine) forOfSlow(it Value, idx int) (v Value, next int, done bool, er
 	if m.isASCII(it) {
 		return m.asciiChar(m.str(it)[idx]), idx + 1, false, nil
 	}
-	u := utf16.Encode([]rune(m.str(it)))
+	u := toUTF16(m.str(it))
 	end := idx + 1
-	if utf16.IsSurrogate(rune(u[idx])) && end < len(u) {
+	if u[idx] >= 0xD800 && u[idx] < 0xDC00 && end < len(u) && u[end] >= 0xDC00 && u[end] < 0xE000 {
 		end++
 	}
-	return m.newString(string(utf16.Decode(u[idx:end]))), end, false, nil
+	return m.newString(fromUTF16(u[idx:end])), end, false, nil
 }
 
 func (m *Machine) newArrayN(n Value) (Value, error) {

@@ -452,8 +452,8 @@ func (l *Lexer) scanString(t *Token, quote byte) {
 	t.Lit = decodeUTF16(buf)
 }
 
-// decodeUTF16 converts UTF-16 units to a Go string; lone surrogates become U+FFFD because
-// the runtime stores strings as UTF-8.
+// decodeUTF16 converts UTF-16 units to the runtime's string encoding, WTF-8: UTF-8 in
+// which a lone surrogate (legal in JavaScript strings) keeps its 3-byte encoding.
 func decodeUTF16(buf []uint16) string {
 	ascii := true
 	for _, u := range buf {
@@ -469,7 +469,21 @@ func decodeUTF16(buf []uint16) string {
 		}
 		return string(b)
 	}
-	return string(utf16.Decode(buf))
+	b := make([]byte, 0, len(buf)*3)
+	for i := 0; i < len(buf); i++ {
+		c := rune(buf[i])
+		if c >= 0xD800 && c < 0xDC00 && i+1 < len(buf) && buf[i+1] >= 0xDC00 && buf[i+1] < 0xE000 {
+			b = utf8.AppendRune(b, utf16.DecodeRune(c, rune(buf[i+1])))
+			i++
+			continue
+		}
+		if c >= 0xD800 && c < 0xE000 {
+			b = append(b, 0xED, byte(0x80|(c>>6)&0x3F), byte(0x80|c&0x3F))
+			continue
+		}
+		b = utf8.AppendRune(b, c)
+	}
+	return string(b)
 }
 
 // ContinueTemplate scans the template chunk that follows the closing brace of a ${}
