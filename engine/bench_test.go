@@ -31,8 +31,10 @@ func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Fr
 // benchTickToOrder feeds real depth frames through the whole tick path: decode, book,
 // strategy, risk, encode; the venue's acks and cancel confirmations are delivered after
 // each frame, as they would arrive. One op is one depth frame. Besides ns/op it reports
-// the engine's own tick-to-order percentiles, measured from a frame's arrival to its
-// first order's encoded request, over the frames that sent one.
+// the engine's own measurements: tick-p50, the median time to handle a depth frame from
+// its arrival to the end of its orders (whether or not it sent any), and t2o-p50/p99,
+// from a frame's arrival to its first order's encoded request, over the frames that sent
+// one (the frames that move the price, which are the big ones).
 func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	snapshot, depth := depthFrames(b)
 	e, v := enginetest.NewEngine(b, strat)
@@ -74,6 +76,8 @@ func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	if lat.Count(telemetry.TickToOrder) == 0 && b.N > 1000 {
 		b.Fatal("no order was sent: the benchmark timed no tick-to-order path")
 	}
+	b.ReportMetric(float64(lat.Percentile(telemetry.Tick, 50)), "tick-p50-ns")
+	b.ReportMetric(float64(lat.Percentile(telemetry.Strategy, 50)), "strategy-p50-ns")
 	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 50)), "t2o-p50-ns")
 	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 99)), "t2o-p99-ns")
 	b.ReportMetric(float64(lat.Count(telemetry.TickToOrder))/float64(b.N), "orders-ticks/op")

@@ -248,8 +248,10 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		e.publicTrade()
 	}
 	e.afterEvent()
+	tick := telemetry.Nanotime() - t0
+	e.lat.Record(telemetry.Tick, tick)
 	if e.obs != nil {
-		e.obs.Observe(telemetry.Nanotime() - t0)
+		e.obs.Observe(tick)
 	}
 	e.tickStart = 0
 	if err != nil {

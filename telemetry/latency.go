@@ -24,11 +24,15 @@ const (
 	Strategy
 	Risk
 	Encode
+	// Tick is a whole frame's handling, whether or not it sent an order.
+	Tick
+	// TickToOrder is from a frame's arrival to its first order handed to the venue,
+	// for the frames that sent one.
 	TickToOrder
 	NumStages
 )
 
-var stageNames = [NumStages]string{"decode", "book", "strategy", "risk", "encode", "tick-to-order"}
+var stageNames = [NumStages]string{"decode", "book", "strategy", "risk", "encode", "tick", "tick-to-order"}
 
 // String returns the stage's name as reports print it.
 func (s Stage) String() string {
