@@ -113,6 +113,13 @@ loop:
 		case bytecode.STOREG:
 			sp--
 			m.globals[in.A] = stack[(sp)&stackMask]
+		case bytecode.STOREGC:
+			sp--
+			if m.globals[in.A].bits == uninitBits {
+				m.save(pc, sp+1)
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
+			}
+			m.globals[in.A] = stack[(sp)&stackMask]
 		case bytecode.NEWCELL:
 			// The cell is uninitialized until its declaration runs: a closure that reads
 			// it earlier fails as JavaScript's temporal dead zone does.

@@ -140,7 +140,7 @@ func (c *compiler) strConst(s string) int32 {
 // handled in emit.
 var stackEffect = [bytecode.NumOps]int{
 	bytecode.CONST: 1, bytecode.UNDEF: 1, bytecode.LOADL: 1, bytecode.STOREL: -1, bytecode.LOADC: 1,
-	bytecode.STOREC: -1, bytecode.LOADU: 1, bytecode.STOREU: -1, bytecode.LOADG: 1, bytecode.STOREG: -1,
+	bytecode.STOREC: -1, bytecode.LOADU: 1, bytecode.STOREU: -1, bytecode.LOADG: 1, bytecode.STOREG: -1, bytecode.STOREGC: -1,
 	bytecode.POP: -1, bytecode.DUP: 1, bytecode.DUP2: 2,
 	bytecode.ADD: -1, bytecode.SUB: -1, bytecode.MUL: -1, bytecode.DIV: -1, bytecode.MOD: -1,
 	bytecode.POW: -1, bytecode.BAND: -1, bytecode.BOR: -1, bytecode.BXOR: -1, bytecode.SHL: -1,

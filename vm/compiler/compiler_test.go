@@ -46,7 +46,7 @@ func TestCodegen(t *testing.T) {
 		want          string // substring of the opcode listing
 	}{
 		{"local-add", "function f(a, b) { return a + b; }", "f", false, "LOADL LOADL ADD RET"},
-		{"global", "let g = 1; function f() { g = g + 1; }", "f", false, "LOADG CONST ADD STOREG RETU"},
+		{"global", "let g = 1; function f() { g = g + 1; }", "f", false, "LOADG CONST ADD STOREGC RETU"},
 		{"captured", "function f() { let c = 0; return () => c; }", "f", false, "NEWCELL CONST STOREC CLOSURE RET"},
 		{"upvalue", "function f() { let c = 0; return () => c; }", "<anonymous>", false, "LOADU RET"},
 		{"uncaptured-loop-var", "function f() { let s = 0; for (let i = 0; i < 3; i++) s += i; return s; }", "f", false, "LOADL CONST LT JMPF"},

@@ -377,6 +377,16 @@ func pure(x ast.Expr) bool {
 	return false
 }
 
+// assignStore pops into a variable for an assignment (not a declaration): a global
+// assigned before its declaration has run is an error, as in JavaScript.
+func (c *compiler) assignStore(id *ast.Ident, pos token.Pos) {
+	if id.Obj != nil && id.Obj.Kind == ast.Global && !id.Obj.IsFunc {
+		c.emit(pos, bytecode.STOREGC, int32(id.Obj.Slot), 0, 0)
+		return
+	}
+	c.store(id, pos)
+}
+
 // logicalOp returns the keep-and-jump opcode of a logical compound assignment.
 func logicalOp(op token.Kind) (bytecode.Op, bool) {
 	switch op {
@@ -424,7 +434,7 @@ func (c *compiler) assign(x *ast.AssignExpr, need bool) {
 		if need {
 			c.emit(pos, bytecode.DUP, 0, 0, 0)
 		}
-		c.store(t, pos)
+		c.assignStore(t, pos)
 	case *ast.MemberExpr:
 		if _, _, ok := namespaceOf(t.X); ok {
 			c.errorf(t.NamePos, "", "cannot assign to a property of %s", ast.Unparen(t.X).(*ast.Ident).Name)
@@ -471,7 +481,7 @@ func (c *compiler) logicalAssign(x *ast.AssignExpr, jop bytecode.Op) {
 		j := c.emit(pos, jop, 0, 0, 0)
 		c.expr(x.Value)
 		c.emit(pos, bytecode.DUP, 0, 0, 0)
-		c.store(t, pos)
+		c.assignStore(t, pos)
 		c.patch(j)
 	case *ast.MemberExpr:
 		name := int32(c.str(t.Name))
