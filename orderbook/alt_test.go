@@ -270,6 +270,7 @@ var alternatives = []struct {
 	new  func(capacity int) setter
 }{
 	{"Book", func(n int) setter { return New(n) }},
+	{"chunked", func(n int) setter { return newChunked(n) }},
 	{"sortedEnd", func(n int) setter { return newSortedEnd(n) }},
 	{"binaryEnd", func(n int) setter { return newBinaryEnd(n) }},
 	{"binaryFront", func(n int) setter { return newBinaryFront(n) }},

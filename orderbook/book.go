@@ -18,7 +18,12 @@
 // structures that lost are in alt_test.go.
 package orderbook
 
-import "strconv"
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"strconv"
+)
 
 // Side is the side of the book: Bid or Ask.
 type Side uint8
@@ -46,16 +51,27 @@ func (s Side) Opposite() Side { return s ^ 1 }
 // Level is one price level: the total quantity resting at a price.
 type Level struct{ Price, Qty int64 }
 
-// chunkSize is the most levels a chunk holds. Smaller chunks make the
-// search over chunks longer, larger ones make every shift longer; on the
-// recordings 32, 64 and 128 measured the same within noise (see
-// BenchmarkApplyRealDepth), and 64 levels make a chunk 1 KiB.
-const chunkSize = 64
+// The sizes of a side's top cache. topCap is the most levels it holds (4
+// KiB); when an insert finds it full, its worse half is dropped (those
+// levels stay in the table). A delete that leaves fewer than topLow levels
+// in it, while the side has more, refills it from the table with the best
+// topRefill levels. So the top topLow levels of a side are always cached,
+// which covers what strategies read after a frame (Best, Level(0..10),
+// DepthQty(5..20)), and a refill, which scans the whole table, happens only
+// after the top of the book has lost about topRefill-topLow levels net: 40
+// to 60 times in the recordings' 120k and 440k updates.
+const (
+	topCap    = 256
+	topRefill = 128
+	topLow    = 32
+)
+
+// minTable is the smallest hash table of a side, in slots.
+const minTable = 16
 
 // Book is an L2 order book. The zero value is not usable; call New.
 type Book struct {
 	sides [2]bookSide
-	free  [][]Level // empty chunks with capacity chunkSize, for reuse
 
 	synced    bool
 	updateID  uint64
@@ -63,42 +79,118 @@ type Book struct {
 	localTime int64
 }
 
-// bookSide is one side of the book.
+// bookSide is one side of the book. It stores keys, not prices: the key of
+// a bid is its price and the key of an ask is ^price, so that on both sides
+// a better level has a greater key and the code has no branch on the side.
+// ^ rather than unary minus, which would overflow on math.MinInt64.
 type bookSide struct {
-	// chunks is ordered from the worst prices to the best, and each chunk
-	// from its worst level to its best. No chunk is empty.
-	chunks [][]Level
-	n      int // total levels
+	// table is an open-addressing hash table with linear probing of every
+	// level of the side, Price holding the key; a slot with Qty 0 is empty.
+	// Its length is a power of two, at least twice n.
+	table []Level
+	shift uint // 64 - log2(len(table)), for the multiplicative hash
+	n     int  // levels in table
+
+	// top holds the best m levels of the side, by ascending key: best last,
+	// so that inserting or deleting at the best shifts nothing. Every level
+	// of the table not in top[:m] has a smaller key than top[0]. m is at
+	// least min(n, topLow).
+	top []Level
+	m   int
+
+	// sorted is all levels of the side, best first, with real prices, when
+	// sortedOK: the slow path of Level, DepthQty and AppendLevels beyond the
+	// top cache, rebuilt on demand after any change.
+	sorted   []Level
+	sortedOK bool
 }
 
 // New returns an empty book with room for capacityPerSide levels on each
-// side. A side that outgrows its capacity allocates more chunks: amortized
-// growth, which stops once the book has reached its working depth, because
-// chunks emptied by deletes are kept for reuse. A negative capacity is
-// treated as zero.
+// side. A side that outgrows its capacity allocates a table twice as large:
+// amortized growth, which stops once the book has reached its working depth,
+// because Clear keeps the tables. A negative capacity is treated as zero.
 func New(capacityPerSide int) *Book {
-	// Chunks are split in halves, so a side needs up to one chunk per
-	// chunkSize/2 levels, and one for the remainder.
-	perSide := max(capacityPerSide, 0)/(chunkSize/2) + 1
-	b := &Book{free: make([][]Level, 2*perSide)}
-	levels := make([]Level, 2*perSide*chunkSize)
-	for i := range b.free {
-		b.free[i] = levels[i*chunkSize : i*chunkSize : (i+1)*chunkSize]
-	}
-	for s := range b.sides {
-		b.sides[s].chunks = make([][]Level, 0, perSide)
+	c := max(capacityPerSide, 0)
+	b := &Book{}
+	for i := range b.sides {
+		s := &b.sides[i]
+		s.setTable(make([]Level, tableSize(c)))
+		s.top = make([]Level, topCap)
+		s.sorted = make([]Level, 0, c)
 	}
 	return b
 }
 
-// better reports whether price a is better than price b on side: higher
-// for bids, lower for asks.
-func better(side Side, a, b int64) bool {
-	if side == Bid {
-		return a > b
+// tableSize returns the table length for n levels: a power of two at least
+// twice n, so that linear probes stay short.
+func tableSize(n int) int {
+	size := minTable
+	for size < 2*n {
+		size *= 2
 	}
-	return a < b
+	return size
 }
+
+func (s *bookSide) setTable(t []Level) {
+	s.table = t
+	s.shift = uint(64 - bits.TrailingZeros(uint(len(t))))
+}
+
+// home returns the slot where key's probe sequence starts: Fibonacci
+// hashing, whose top bits spread an arithmetic progression of prices (a tick
+// grid) evenly over the table.
+func (s *bookSide) home(key int64) int {
+	return int((uint64(key) * 0x9E3779B97F4A7C15) >> s.shift)
+}
+
+// lookup returns the slot holding key and true, or the empty slot where
+// key would be inserted and false.
+func (s *bookSide) lookup(key int64) (int, bool) {
+	t := s.table
+	mask := len(t) - 1
+	for i := s.home(key); ; i = (i + 1) & mask {
+		e := &t[i]
+		if e.Qty == 0 {
+			return i, false
+		}
+		if e.Price == key {
+			return i, true
+		}
+	}
+}
+
+// remove empties slot i of the table by backward shifting: each later entry
+// of the probe run that may move into the hole does, so that no tombstones
+// are needed and lookups stop at the first empty slot.
+func (s *bookSide) remove(i int) {
+	t := s.table
+	mask := len(t) - 1
+	for j := (i + 1) & mask; t[j].Qty != 0; j = (j + 1) & mask {
+		// The entry at j may fill the hole at i unless its home lies
+		// cyclically in (i, j].
+		if (j-s.home(t[j].Price))&mask >= (j-i)&mask {
+			t[i] = t[j]
+			i = j
+		}
+	}
+	t[i] = Level{}
+}
+
+// grow moves the table into one twice as large.
+func (s *bookSide) grow() {
+	old := s.table
+	s.setTable(make([]Level, 2*len(old)))
+	for _, e := range old {
+		if e.Qty != 0 {
+			i, _ := s.lookup(e.Price)
+			s.table[i] = e
+		}
+	}
+}
+
+// keyMask returns the mask whose xor turns a price of side into its key and
+// back: 0 for bids, all ones for asks.
+func keyMask(side Side) int64 { return -int64(side) }
 
 // Set sets the quantity at price on side. A quantity of zero deletes the
 // level; deleting an absent level is a no-op. A negative quantity cannot rest
@@ -109,110 +201,154 @@ func (b *Book) Set(side Side, price, qty int64) {
 		return
 	}
 	s := &b.sides[side]
-	if len(s.chunks) == 0 {
-		if qty > 0 {
-			s.chunks = append(s.chunks, append(b.chunk(), Level{price, qty}))
-			s.n = 1
-		}
-		return
-	}
-	k := s.chunkFor(side, price)
-	lv := s.chunks[k]
-	// i is the first level of the chunk not worse than price.
-	lo, hi := 0, len(lv)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if better(side, price, lv[m].Price) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	i, found := lo, lo < len(lv) && lv[lo].Price == price
+	key := price ^ keyMask(side)
+	i, found := s.lookup(key)
 	switch {
 	case qty <= 0:
 		if found {
-			s.chunks[k] = append(lv[:i], lv[i+1:]...)
-			s.n--
-			b.merge(s, k)
+			s.delete(i, key)
 		}
 	case found:
-		lv[i].Qty = qty
+		s.table[i].Qty = qty
+		s.sortedOK = false
+		if s.m > 0 && key >= s.top[0].Price {
+			s.top[s.find(key)].Qty = qty
+		}
 	default:
-		if len(lv) == chunkSize {
-			// Split: the better half moves to a new chunk above k.
-			upper := append(b.chunk(), lv[chunkSize/2:]...)
-			lv = lv[:chunkSize/2]
-			s.chunks = append(s.chunks, nil)
-			copy(s.chunks[k+2:], s.chunks[k+1:])
-			s.chunks[k], s.chunks[k+1] = lv, upper
-			if i > chunkSize/2 {
-				k, i, lv = k+1, i-chunkSize/2, upper
+		s.insert(i, key, qty)
+	}
+}
+
+// insert adds key, absent from the side, at the empty slot i.
+func (s *bookSide) insert(i int, key, qty int64) {
+	s.sortedOK = false
+	if 2*(s.n+1) > len(s.table) {
+		s.grow()
+		i, _ = s.lookup(key)
+	}
+	s.table[i] = Level{key, qty}
+	complete := s.m == s.n // the cache holds the whole side
+	s.n++
+	if !complete && key < s.top[0].Price {
+		return // below the cache: in the table only
+	}
+	top := s.top
+	j := s.above(key)
+	if s.m == len(top) {
+		// Full: drop the worse half, which stays in the table.
+		h := len(top) / 2
+		copy(top, top[h:])
+		s.m -= h
+		if j -= h; j < 0 {
+			return // the new level is among the dropped
+		}
+	}
+	copy(top[j+1:s.m+1], top[j:s.m])
+	top[j] = Level{key, qty}
+	s.m++
+}
+
+// delete removes key, present at slot i.
+func (s *bookSide) delete(i int, key int64) {
+	s.sortedOK = false
+	s.remove(i)
+	s.n--
+	if s.m == 0 || key < s.top[0].Price {
+		return // not cached
+	}
+	j := s.find(key)
+	copy(s.top[j:s.m-1], s.top[j+1:s.m])
+	s.m--
+	if s.m < topLow && s.m < s.n {
+		s.refill()
+	}
+}
+
+// above returns the number of cached levels with a smaller key than key:
+// where key goes in top[:m]. Updates cluster at the best, which is last,
+// so it scans from there.
+func (s *bookSide) above(key int64) int {
+	top := s.top[:s.m]
+	j := len(top)
+	for j > 0 && top[j-1].Price > key {
+		j--
+	}
+	return j
+}
+
+// find returns the index of key in top[:m]; key must be there.
+func (s *bookSide) find(key int64) int {
+	top := s.top[:s.m]
+	j := len(top) - 1
+	for top[j].Price != key {
+		j--
+	}
+	return j
+}
+
+// refill rebuilds the top cache with the best topRefill levels of the
+// table: a min-heap of that many keys, one pass over the table, then a sort.
+func (s *bookSide) refill() {
+	h := s.top[:0]
+	for _, e := range s.table {
+		switch {
+		case e.Qty == 0:
+		case len(h) < topRefill:
+			h = append(h, e)
+			for c := len(h) - 1; c > 0; { // sift up
+				p := (c - 1) / 2
+				if h[p].Price <= h[c].Price {
+					break
+				}
+				h[p], h[c] = h[c], h[p]
+				c = p
+			}
+		case e.Price > h[0].Price:
+			h[0] = e
+			for p := 0; ; { // sift down
+				c := 2*p + 1
+				if c >= len(h) {
+					break
+				}
+				if c+1 < len(h) && h[c+1].Price < h[c].Price {
+					c++
+				}
+				if h[p].Price <= h[c].Price {
+					break
+				}
+				h[p], h[c] = h[c], h[p]
+				p = c
 			}
 		}
-		lv = append(lv, Level{})
-		copy(lv[i+1:], lv[i:])
-		lv[i] = Level{price, qty}
-		s.chunks[k] = lv
-		s.n++
 	}
+	slices.SortFunc(h, byKey)
+	s.m = len(h)
 }
 
-// chunkFor returns the index of the chunk that holds price or would hold it:
-// the last chunk whose worst level is not better than price, or the first
-// chunk if price is worse than every level. s must have a chunk.
-func (s *bookSide) chunkFor(side Side, price int64) int {
-	top := len(s.chunks) - 1
-	if !better(side, s.chunks[top][0].Price, price) {
-		return top // near the top of the book: the common case on a live feed
-	}
-	// Binary search in chunks[:top] for the first chunk whose worst level
-	// is better than price; the one before it is the answer.
-	lo, hi := 0, top
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if better(side, s.chunks[m][0].Price, price) {
-			hi = m
-		} else {
-			lo = m + 1
+// byKey orders levels by ascending key.
+func byKey(a, b Level) int { return cmp.Compare(a.Price, b.Price) }
+
+// all returns every level of side, best first: the slow path for reads
+// beyond the top cache. It sorts the table into a buffer reused until the
+// side changes, which allocates only when the side has outgrown the buffer.
+func (b *Book) all(side Side) []Level {
+	s := &b.sides[side]
+	if !s.sortedOK {
+		all := s.sorted[:0]
+		for _, e := range s.table {
+			if e.Qty != 0 {
+				all = append(all, e)
+			}
 		}
+		slices.SortFunc(all, byKey)
+		slices.Reverse(all)
+		mask := keyMask(side)
+		for i := range all {
+			all[i].Price ^= mask
+		}
+		s.sorted, s.sortedOK = all, true
 	}
-	return max(lo-1, 0)
-}
-
-// merge keeps the chunks of s from fragmenting after a delete from chunk k:
-// an emptied chunk is freed, and a small chunk is merged with a neighbour
-// when the two fit in half a chunk. Without it, deletes could leave many
-// near-empty chunks and slow down the search over chunks.
-func (b *Book) merge(s *bookSide, k int) {
-	if len(s.chunks[k]) == 0 {
-		b.free = append(b.free, s.chunks[k])
-		s.chunks = append(s.chunks[:k], s.chunks[k+1:]...)
-		return
-	}
-	if len(s.chunks[k]) >= chunkSize/4 || len(s.chunks) < 2 {
-		return
-	}
-	// Merge chunk j into the chunk below it, j-1, whose levels are worse.
-	j := max(k, 1)
-	lower, upper := s.chunks[j-1], s.chunks[j]
-	if len(lower)+len(upper) > chunkSize/2 {
-		return
-	}
-	s.chunks[j-1] = append(lower, upper...)
-	b.free = append(b.free, upper)
-	s.chunks = append(s.chunks[:j], s.chunks[j+1:]...)
-}
-
-// chunk returns an empty chunk, from the free list if it has one.
-func (b *Book) chunk() []Level {
-	n := len(b.free)
-	if n == 0 {
-		return make([]Level, 0, chunkSize) // growth beyond the capacity
-	}
-	c := b.free[n-1]
-	b.free = b.free[:n-1]
-	return c[:0]
+	return s.sorted
 }
 
 // Clear removes every level and resets the sync status and the update
@@ -220,9 +356,8 @@ func (b *Book) chunk() []Level {
 func (b *Book) Clear() {
 	for i := range b.sides {
 		s := &b.sides[i]
-		b.free = append(b.free, s.chunks...)
-		clear(s.chunks) // the free list owns them now
-		s.chunks, s.n = s.chunks[:0], 0
+		clear(s.table)
+		s.n, s.m, s.sortedOK = 0, 0, false
 	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0
@@ -231,29 +366,32 @@ func (b *Book) Clear() {
 // Best returns the best level of side: the highest bid or the lowest ask.
 // It reports false if the side is empty.
 func (b *Book) Best(side Side) (Level, bool) {
-	if side > Ask || len(b.sides[side].chunks) == 0 {
+	if side > Ask {
 		return Level{}, false
 	}
-	chunks := b.sides[side].chunks
-	top := chunks[len(chunks)-1]
-	return top[len(top)-1], true
+	s := &b.sides[side]
+	if s.m == 0 {
+		return Level{}, false
+	}
+	l := s.top[s.m-1]
+	l.Price ^= keyMask(side)
+	return l, true
 }
 
 // Level returns the i-th level of side counting from the top, 0 being the
-// best. It reports false if i is out of range. It walks the chunks from the
-// top, so it costs O(i/chunkSize).
+// best. It reports false if i is out of range. The top levels (at least 32)
+// are an array lookup; deeper ones sort the side once per change of it.
 func (b *Book) Level(side Side, i int) (Level, bool) {
 	if side > Ask || i < 0 || i >= b.sides[side].n {
 		return Level{}, false
 	}
-	chunks := b.sides[side].chunks
-	for k := len(chunks) - 1; ; k-- {
-		if c := chunks[k]; i < len(c) {
-			return c[len(c)-1-i], true
-		} else {
-			i -= len(c)
-		}
+	s := &b.sides[side]
+	if i < s.m {
+		l := s.top[s.m-1-i]
+		l.Price ^= keyMask(side)
+		return l, true
 	}
+	return b.all(side)[i], true
 }
 
 // Len returns the number of levels on side.
@@ -268,17 +406,20 @@ func (b *Book) Len(side Side) int {
 // whole side if it has fewer than n levels. The sum is not checked for
 // overflow: a book's total quantity fits in int64 by a wide margin.
 func (b *Book) DepthQty(side Side, n int) int64 {
-	if side > Ask {
+	if side > Ask || n <= 0 {
 		return 0
 	}
+	s := &b.sides[side]
 	var sum int64
-	chunks := b.sides[side].chunks
-	for k := len(chunks) - 1; k >= 0 && n > 0; k-- {
-		c := chunks[k]
-		for i := len(c) - 1; i >= 0 && n > 0; i-- {
-			sum += c[i].Qty
-			n--
+	if n > s.m && s.m < s.n {
+		all := b.all(side)
+		for _, l := range all[:min(n, len(all))] {
+			sum += l.Qty
 		}
+		return sum
+	}
+	for _, l := range s.top[max(s.m-n, 0):s.m] {
+		sum += l.Qty
 	}
 	return sum
 }
@@ -287,16 +428,19 @@ func (b *Book) DepthQty(side Side, n int) int64 {
 // returns the extended slice. It is meant for printing and snapshots; it
 // allocates only if dst lacks room.
 func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
-	if side > Ask {
+	if side > Ask || n <= 0 {
 		return dst
 	}
-	chunks := b.sides[side].chunks
-	for k := len(chunks) - 1; k >= 0 && n > 0; k-- {
-		c := chunks[k]
-		for i := len(c) - 1; i >= 0 && n > 0; i-- {
-			dst = append(dst, c[i])
-			n--
-		}
+	s := &b.sides[side]
+	if n > s.m && s.m < s.n {
+		all := b.all(side)
+		return append(dst, all[:min(n, len(all))]...)
+	}
+	mask := keyMask(side)
+	for i := s.m - 1; i >= max(s.m-n, 0); i-- {
+		l := s.top[i]
+		l.Price ^= mask
+		dst = append(dst, l)
 	}
 	return dst
 }

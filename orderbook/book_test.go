@@ -307,7 +307,7 @@ func TestClearKeepsCapacity(t *testing.T) {
 	}
 	b.SetSynced(true)
 	b.SetUpdate(1, 2, 3)
-	chunks := b.chunks()
+	capacity := b.capacity()
 	b.Clear()
 	if b.Len(Bid) != 0 || b.Len(Ask) != 0 {
 		t.Errorf("after Clear: Len = %d, %d; want 0, 0", b.Len(Bid), b.Len(Ask))
@@ -315,8 +315,8 @@ func TestClearKeepsCapacity(t *testing.T) {
 	if b.Synced() || b.Valid() || b.UpdateID() != 0 || b.ExchTime() != 0 || b.LocalTime() != 0 {
 		t.Error("Clear did not reset the sync state and update metadata")
 	}
-	if got := b.chunks(); got != chunks {
-		t.Errorf("Clear changed the number of chunks from %d to %d", chunks, got)
+	if got := b.capacity(); got != capacity {
+		t.Errorf("Clear changed the capacity from %d to %d", capacity, got)
 	}
 	allocs := testing.AllocsPerRun(10, func() {
 		b.Clear()
@@ -477,36 +477,55 @@ func TestZeroAllocs(t *testing.T) {
 	_ = sink
 }
 
-// chunks returns the number of chunks the book owns, in use and free.
-func (b *Book) chunks() int {
-	return len(b.sides[Bid].chunks) + len(b.sides[Ask].chunks) + len(b.free)
+// capacity returns the number of table slots the book owns.
+func (b *Book) capacity() int {
+	return len(b.sides[Bid].table) + len(b.sides[Ask].table)
 }
 
-// checkInvariants fails t if the chunks of b break the invariants that Set
-// relies on: no empty or overfull chunk, strict order within and across
-// chunks, and n equal to the number of levels.
+// checkInvariants fails t if the tables or top caches of b break the
+// invariants that Set maintains.
 func checkInvariants(t *testing.T, b *Book) {
 	t.Helper()
-	for side, s := range b.sides {
+	for side := range b.sides {
+		s := &b.sides[side]
 		n := 0
-		var prev *Level
-		for k, c := range s.chunks {
-			if len(c) == 0 || len(c) > chunkSize || cap(c) != chunkSize {
-				t.Fatalf("%v chunk %d: len %d cap %d", Side(side), k, len(c), cap(c))
+		for i, e := range s.table {
+			if e.Qty < 0 {
+				t.Fatalf("%v slot %d: quantity %d", Side(side), i, e.Qty)
 			}
-			for i := range c {
-				if prev != nil && !better(Side(side), c[i].Price, prev.Price) {
-					t.Fatalf("%v chunk %d level %d: %d is not better than %d", Side(side), k, i, c[i].Price, prev.Price)
+			if e.Qty == 0 {
+				if e.Price != 0 {
+					t.Fatalf("%v slot %d: empty slot with key %d", Side(side), i, e.Price)
 				}
-				if c[i].Qty <= 0 {
-					t.Fatalf("%v chunk %d level %d: quantity %d", Side(side), k, i, c[i].Qty)
-				}
-				prev = &c[i]
+				continue
 			}
-			n += len(c)
+			n++
+			if j, ok := s.lookup(e.Price); !ok || j != i {
+				t.Fatalf("%v slot %d: key %d not found by lookup (%d, %v)", Side(side), i, e.Price, j, ok)
+			}
+			if s.m > 0 && e.Price < s.top[0].Price {
+				continue
+			}
+			j := slices.IndexFunc(s.top[:s.m], func(l Level) bool { return l.Price == e.Price })
+			if j < 0 || s.top[j] != e {
+				t.Fatalf("%v slot %d: %v at or above the cache's worst key is not cached", Side(side), i, e)
+			}
 		}
-		if n != s.n {
-			t.Fatalf("%v: n = %d, levels %d", Side(side), s.n, n)
+		if n != s.n || 2*n > len(s.table) {
+			t.Fatalf("%v: n = %d, table holds %d in %d slots", Side(side), s.n, n, len(s.table))
+		}
+		if s.m > s.n || s.m < min(s.n, topLow) || s.m > len(s.top) {
+			t.Fatalf("%v: %d levels cached of %d", Side(side), s.m, s.n)
+		}
+		for j := 1; j < s.m; j++ {
+			if s.top[j-1].Price >= s.top[j].Price {
+				t.Fatalf("%v: cache not in ascending key order at %d", Side(side), j)
+			}
+		}
+		for j := range s.m {
+			if i, ok := s.lookup(s.top[j].Price); !ok || s.table[i] != s.top[j] {
+				t.Fatalf("%v: cached %v not in the table", Side(side), s.top[j])
+			}
 		}
 	}
 }
