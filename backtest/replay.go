@@ -150,11 +150,14 @@ type replay struct {
 	nextSample int64
 	lastMid    int64
 	curve      []EquityPoint
-	steps      uint64 // events handled: frames at both sides and order-path messages
-	frames     uint64
-	started    bool
-	startTime  int64
-	now        int64
+	// sampledMid and sampledFills are the mark and the fill count of the last sample.
+	sampledMid   int64
+	sampledFills uint64
+	steps        uint64 // events handled: frames at both sides and order-path messages
+	frames       uint64
+	started      bool
+	startTime    int64
+	now          int64
 }
 
 type feedStats struct {
@@ -456,9 +459,27 @@ func (r *replay) mark() decimal.Decimal {
 	return r.cfg.Engine.Instrument.PriceScale.Decimal(r.lastMid)
 }
 
-// point is the equity sample at t: equity, position and the mark.
+// point is the equity sample at t: equity, position and the mark. A sample whose mark and
+// fills are those of the previous one shares its decimals (they are immutable values), so
+// a long quiet stretch of data does not grow the curve's memory by three big numbers a
+// sample.
 func (r *replay) point(t int64) EquityPoint {
+	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
+		p := r.curve[n-1]
+		p.Time = t
+		return p
+	}
 	mark := r.mark()
+	if n := len(r.curve); n > 0 && r.acct.Fills() == r.sampledFills {
+		prev := r.curve[n-1]
+		r.sampledMid = r.lastMid
+		equity := prev.Equity
+		if !prev.Position.IsZero() {
+			equity = r.acct.Equity(mark)
+		}
+		return EquityPoint{Time: t, Equity: equity, Position: prev.Position, Mid: mark}
+	}
+	r.sampledMid, r.sampledFills = r.lastMid, r.acct.Fills()
 	return EquityPoint{Time: t, Equity: r.acct.Equity(mark), Position: r.acct.Position(), Mid: mark}
 }
 

@@ -1,0 +1,148 @@
+package backtest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/internal/testdata"
+)
+
+// idField matches the numbers a repeated recording must move on so that it reads as
+// later data: update ids (U, u, pu, lastUpdateId), trade ids and times (E, T).
+var idField = regexp.MustCompile(`"(U|u|pu|lastUpdateId|t|E|T)":(\d+)`)
+
+// writeRepeated writes the recording src n times over into dst, each repetition moved
+// on in time by the recording's span and in every id by a fixed step, so that the copies
+// form one long recording. Each boundary between copies is a sequence gap that the
+// copy's own REST snapshot resyncs, as after a reconnect.
+func writeRepeated(t testing.TB, src, dst string, n int) {
+	t.Helper()
+	type rec struct {
+		local int64
+		frame []byte
+	}
+	r, err := recording.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []rec
+	for {
+		x, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec{x.Local, append([]byte(nil), x.Frame...)})
+	}
+	r.Close()
+	span := recs[len(recs)-1].local - recs[0].local + 1e9
+	const idStep = 10_000_000_000 // far beyond the recording's id ranges
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := recording.NewWriter(f)
+	for k := 0; k < n; k++ {
+		for _, x := range recs {
+			frame := idField.ReplaceAllFunc(x.frame, func(m []byte) []byte {
+				sub := idField.FindSubmatch(m)
+				v, _ := strconv.ParseInt(string(sub[2]), 10, 64)
+				switch string(sub[1]) {
+				case "E", "T":
+					v += int64(k) * span / 1e6 // milliseconds
+				default:
+					v += int64(k) * idStep
+				}
+				return []byte(fmt.Sprintf(`"%s":%d`, sub[1], v))
+			})
+			if err := w.Write(x.local+int64(k)*span, frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRSSChild is the child process of TestMemoryFlat: it backtests the file in
+// NT_RSS_FILE and prints its peak resident set size.
+func TestRSSChild(t *testing.T) {
+	file := os.Getenv("NT_RSS_FILE")
+	if file == "" {
+		t.Skip("run by TestMemoryFlat")
+	}
+	cfg := spotBacktest(t)
+	cfg.Data = []string{file}
+	rep, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc: peak RSS cannot be read here")
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			fmt.Printf("RSS %s frames %d gaps %d\n", strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), rep.Events.Frames, rep.Events.EngineGaps)
+		}
+	}
+}
+
+// TestMemoryFlat checks that a backtest streams its data: the peak RSS of one over the spot
+// day repeated 20 times stays within 1.5 times that of one over the day once.
+func TestMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two backtests in child processes")
+	}
+	src := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	long := filepath.Join(t.TempDir(), "spot-x20.gz")
+	writeRepeated(t, src, long, 20)
+	once, framesOnce := childRSS(t, src)
+	twenty, framesTwenty := childRSS(t, long)
+	t.Logf("peak RSS: %d KiB over %d frames, %d KiB over %d frames (%.2fx)", once, framesOnce, twenty, framesTwenty, float64(twenty)/float64(once))
+	if framesTwenty != 20*framesOnce {
+		t.Fatalf("the repeated file replayed %d frames, want %d", framesTwenty, 20*framesOnce)
+	}
+	if float64(twenty) > 1.5*float64(once) {
+		t.Errorf("peak RSS grew %.2fx with 20x the data, want at most 1.5x", float64(twenty)/float64(once))
+	}
+}
+
+func childRSS(t *testing.T, file string) (kib, frames int64) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRSSChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "NT_RSS_FILE="+file)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var gaps int64
+		if n, _ := fmt.Sscanf(sc.Text(), "RSS %d kB frames %d gaps %d", &kib, &frames, &gaps); n == 3 {
+			if copies := frames / 41249; gaps != copies-1 {
+				t.Fatalf("%s replayed with %d gaps, want one per boundary between copies", file, gaps)
+			}
+			return kib, frames
+		}
+	}
+	t.Fatalf("child printed no RSS:\n%s", out)
+	return 0, 0
+}
