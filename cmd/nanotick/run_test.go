@@ -135,6 +135,18 @@ func TestLiveAgainstLocalExchange(t *testing.T) {
 	if !view.Position["BTCUSDT"].Equal(enginePos) {
 		t.Errorf("engine position %s, exchange position %s", enginePos, view.Position["BTCUSDT"])
 	}
+	// PnL: the exchange values the position at its own mid of this moment, the engine at
+	// the last mid it saw, so compare what does not depend on the mark: the quote
+	// currency that changed hands. At the exchange it is the USDT balance's change; in
+	// the engine, realized PnL minus fees minus the open position's entry value.
+	ctx := s.eng.Context()
+	usdt := view.Balances["USDT"]
+	exCash := usdt.Free.Add(usdt.Locked).Sub(decimal.NewFromInt(100000))
+	engineCash := decimal.NewFromFloat(ctx.RealizedPnL() - ctx.Fees() - ctx.Position()*ctx.AvgEntry())
+	if d := engineCash.Sub(exCash).Abs(); d.GreaterThan(decimal.RequireFromString("0.0001")) {
+		t.Errorf("quote flow: engine %s, exchange %s", engineCash, exCash)
+	}
+	t.Logf("position %s, quote flow %s, exchange PnL %s", enginePos, exCash, view.PnL["BTCUSDT"])
 	if len(view.OpenOrders) != 0 {
 		t.Errorf("%d orders left on the exchange after shutdown", len(view.OpenOrders))
 	}
