@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/admin"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/exchange"
@@ -84,6 +85,19 @@ func (g *checkedGateway) Place(o *risk.Order, now int64) error {
 	return g.Gateway.Place(o, now)
 }
 
+// testConfig is the default config with the market maker quoting at the touch, so that
+// it is filled within seconds on the synthetic market.
+func testConfig() *config.Config {
+	c := config.Default()
+	params := c.Strategies[0].Params
+	for i := range params {
+		if params[i].Name == "halfSpreadBps" {
+			params[i].Number = 0.05
+		}
+	}
+	return c
+}
+
 // runSession runs the default session against the local exchange with faults for d,
 // then shuts it down, and returns it with what it logged.
 func runSession(t *testing.T, faults exchange.Faults, d time.Duration, during func(s *session, check *checkedGateway)) (*session, *checkedGateway, string) {
@@ -93,7 +107,7 @@ func runSession(t *testing.T, faults exchange.Faults, d time.Duration, during fu
 	check := &checkedGateway{}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	s, err := startSession(ctx, config.Default(), sessionOptions{seed: 7, faults: faults,
+	s, err := startSession(ctx, testConfig(), sessionOptions{seed: 7, faults: faults,
 		wrap: func(g engine.Gateway) engine.Gateway { check.Gateway = g; return check }}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +117,7 @@ func runSession(t *testing.T, faults exchange.Faults, d time.Duration, during fu
 	go func() { done <- s.run(ctx) }()
 	if during != nil {
 		during(s, check)
+		cancel()
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
@@ -121,7 +136,19 @@ func runSession(t *testing.T, faults exchange.Faults, d time.Duration, during fu
 // equals the exchange's, no order is left on the book, and the API secret appears in no
 // log line.
 func TestLiveAgainstLocalExchange(t *testing.T) {
-	s, check, logs := runSession(t, exchange.Faults{}, 12*time.Second, nil)
+	// The synthetic market runs on the wall clock, so how soon quotes fill varies: run
+	// until a few fills have happened (at most 40s).
+	s, check, logs := runSession(t, exchange.Faults{}, 40*time.Second, func(s *session, _ *checkedGateway) {
+		deadline := time.Now().Add(39 * time.Second)
+		for time.Now().Before(deadline) {
+			var fills uint64
+			s.stats.Read(func(st *admin.Stats) { fills = st.Counters.Fills })
+			if fills >= 3 {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 	c := s.eng.Counters()
 	t.Logf("engine %+v", c)
 	if c.OrdersSent == 0 || c.Fills == 0 {
