@@ -24,11 +24,16 @@ package vm_test
 //
 // (-fuzzminimizetime keeps the engine from spending a minute minimizing each new input:
 // coverage through goja is not fully deterministic, so many inputs look "interesting").
-// TestDifferentialRandom runs 300 fixed seeds under plain `go test`.
+// TestDifferentialRandom runs 300 fixed seeds under plain `go test`. With NANOTICK_NODE=1
+// and node on PATH, each program is also compared, as written, with node's output, which
+// covers what the goja rewrites hide.
 
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,6 +108,33 @@ func checkGenerated(t *testing.T, data []byte) {
 	if got != want {
 		t.Fatalf("output differs from goja\n--- program ---\n%s\n%s", numberLines(js), showOutputs(got, want))
 	}
+	if node := nodeForDifferential(); node != "" {
+		// The program exactly as nanotick ran it, without the goja rewrites.
+		path := filepath.Join(t.TempDir(), "gen.js")
+		if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		nout, err := exec.Command(node, path).Output()
+		if err != nil {
+			t.Fatalf("node: %v\n--- program ---\n%s", err, numberLines(js))
+		}
+		if got != string(nout) {
+			t.Fatalf("output differs from node\n--- program ---\n%s\n%s", numberLines(js), showOutputsVs(got, string(nout), "node"))
+		}
+	}
+}
+
+// nodeForDifferential returns node's path when NANOTICK_NODE is set and node is on PATH:
+// then every generated program is also run, unrewritten, under node.
+func nodeForDifferential() string {
+	if os.Getenv("NANOTICK_NODE") == "" {
+		return ""
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return ""
+	}
+	return node
 }
 
 func numberLines(s string) string {
