@@ -271,6 +271,7 @@ var alternatives = []struct {
 }{
 	{"Book", func(n int) setter { return New(n) }},
 	{"chunked", func(n int) setter { return newChunked(n) }},
+	{"hashTop", func(n int) setter { return newHashTop(n) }},
 	{"sortedEnd", func(n int) setter { return newSortedEnd(n) }},
 	{"binaryEnd", func(n int) setter { return newBinaryEnd(n) }},
 	{"binaryFront", func(n int) setter { return newBinaryFront(n) }},
