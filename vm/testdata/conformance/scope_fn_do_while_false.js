@@ -1,0 +1,3 @@
+let n = 0;
+do { n++; } while (false);
+console.log(n);
