@@ -75,8 +75,9 @@ func TestConformance(t *testing.T) {
 // TestConformanceNodeExpected covers what goja cannot be the reference for: the few places
 // where goja itself departs from the standard (found by comparing goja with node:
 // ToInt32/ToUint32 of numbers beyond 2**63, 0 times a negative integer, which goja's integer
-// fast path makes +0, and -0 in includes), and console.log's printf-style directives, which
-// the reference formatter does not implement. These programs live in
+// fast path makes +0, and -0 in includes), console.log's printf-style directives, which the
+// reference formatter does not implement, and logging lone surrogates, which goja's strings
+// do not carry into Go intact. These programs live in
 // testdata/conformance/node_expected with the output node printed for them (*.out).
 func TestConformanceNodeExpected(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "conformance", "node_expected", "*.js"))
