@@ -885,3 +885,35 @@ function get() {
 		}
 	}
 }
+
+// TestConformanceRunTwice re-runs every corpus program's top level on the same machine: a
+// second Run starts from fresh globals and prints exactly what the first printed.
+func TestConformanceRunTwice(t *testing.T) {
+	for _, file := range conformancePrograms(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".js")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog, err := vm.Compile(file, src, nil)
+			if err != nil {
+				t.Skipf("does not compile (TestConformance reports it): %v", err)
+			}
+			m := prog.NewMachine()
+			var first, second bytes.Buffer
+			m.SetOutput(&first)
+			if err := m.Run(); err != nil {
+				t.Skipf("first run failed (TestConformance reports it): %v", err)
+			}
+			m.SetOutput(&second)
+			if err := m.Run(); err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			if first.String() != second.String() {
+				t.Fatalf("second run prints differently (first block: second run, then the first run)\n%s",
+					showOutputsVs(second.String(), first.String(), "first run"))
+			}
+		})
+	}
+}
