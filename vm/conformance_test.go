@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -915,5 +916,43 @@ func TestConformanceRunTwice(t *testing.T) {
 					showOutputsVs(second.String(), first.String(), "first run"))
 			}
 		})
+	}
+}
+
+// TestConformanceParallelMachines runs each corpus program on four machines of one Program
+// at once: a Program is immutable and shared between goroutines, so all four must print the
+// same (run with -race to check the sharing itself).
+func TestConformanceParallelMachines(t *testing.T) {
+	for _, file := range conformancePrograms(t) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := vm.Compile(file, src, nil)
+		if err != nil {
+			continue // TestConformance reports it
+		}
+		outs := make([]string, 4)
+		var wg sync.WaitGroup
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := prog.NewMachine()
+				var b bytes.Buffer
+				m.SetOutput(&b)
+				if err := m.Run(); err != nil {
+					fmt.Fprintf(&b, "\nerror: %v", err)
+				}
+				outs[i] = b.String()
+			}()
+		}
+		wg.Wait()
+		for i := 1; i < len(outs); i++ {
+			if outs[i] != outs[0] {
+				t.Errorf("%s: machine %d printed differently from machine 0\n%s", filepath.Base(file), i,
+					showOutputsVs(outs[i], outs[0], "machine 0"))
+			}
+		}
 	}
 }
