@@ -20,6 +20,7 @@ package orderbook
 
 import (
 	"cmp"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -66,6 +67,15 @@ const (
 	topLow    = 32
 )
 
+// ladderSize is the number of buckets in a side's ladder, a power of two:
+// 32 KiB of slots. On the recordings a bucket is half a tick wide, so the
+// window spans about 1000 ticks.
+const ladderSize = 8192
+
+// ladderMargin is the number of empty buckets left above the best when the
+// ladder is built, so that a rising best does not slide the window at once.
+const ladderMargin = ladderSize / 8
+
 // minTable is the smallest hash table of a side, in slots.
 const minTable = 16
 
@@ -98,6 +108,23 @@ type bookSide struct {
 	top []Level
 	m   int
 
+	// ladder, when set, replaces top as the cache of the best m levels: a
+	// window of ladderSize buckets of width 1<<bs keys, bucket b holding
+	// the level whose key is in [kref + b<<bs, kref + (b+1)<<bs), at
+	// slots[b%ladderSize] (a ring, so that the window slides up without
+	// moving anything), with a bit per slot in occ. bs is small enough that
+	// no two levels share a bucket (see buildLadder). The window is buckets
+	// [blo, blo+ladderSize); it holds every level whose key is at least
+	// floor, and no other. bbest is the bucket of the best level when m > 0.
+	ladder bool
+	slots  []Level
+	occ    []uint64
+	kref   int64
+	bs     uint
+	blo    uint64
+	floor  int64
+	bbest  uint64
+
 	// sorted is all levels of the side, best first, with real prices, when
 	// sortedOK: the slow path of Level, DepthQty and AppendLevels beyond the
 	// top cache, rebuilt on demand after any change.
@@ -116,6 +143,8 @@ func New(capacityPerSide int) *Book {
 		s := &b.sides[i]
 		s.setTable(make([]Level, tableSize(c)))
 		s.top = make([]Level, topCap)
+		s.slots = make([]Level, ladderSize)
+		s.occ = make([]uint64, ladderSize/64)
 		s.sorted = make([]Level, 0, c)
 	}
 	return b
@@ -211,7 +240,12 @@ func (b *Book) Set(side Side, price, qty int64) {
 	case found:
 		s.table[i].Qty = qty
 		s.sortedOK = false
-		if s.m > 0 && key >= s.top[0].Price {
+		switch {
+		case s.ladder:
+			if key >= s.floor {
+				s.slots[s.bucket(key)%ladderSize].Qty = qty
+			}
+		case s.m > 0 && key >= s.top[0].Price:
 			s.top[s.find(key)].Qty = qty
 		}
 	default:
@@ -229,6 +263,10 @@ func (s *bookSide) insert(i int, key, qty int64) {
 	s.table[i] = Level{key, qty}
 	complete := s.m == s.n // the cache holds the whole side
 	s.n++
+	if s.ladder {
+		s.ladderInsert(key, qty, complete)
+		return
+	}
 	if !complete && key < s.top[0].Price {
 		return // below the cache: in the table only
 	}
@@ -239,9 +277,13 @@ func (s *bookSide) insert(i int, key, qty int64) {
 		h := len(top) / 2
 		copy(top, top[h:])
 		s.m -= h
-		if j -= h; j < 0 {
-			return // the new level is among the dropped
+		if j -= h; j >= 0 {
+			copy(top[j+1:s.m+1], top[j:s.m])
+			top[j] = Level{key, qty}
+			s.m++
 		}
+		s.buildLadder() // the top has moved: try the ladder again
+		return
 	}
 	copy(top[j+1:s.m+1], top[j:s.m])
 	top[j] = Level{key, qty}
@@ -253,6 +295,10 @@ func (s *bookSide) delete(i int, key int64) {
 	s.sortedOK = false
 	s.remove(i)
 	s.n--
+	if s.ladder {
+		s.ladderDelete(key)
+		return
+	}
 	if s.m == 0 || key < s.top[0].Price {
 		return // not cached
 	}
@@ -265,26 +311,31 @@ func (s *bookSide) delete(i int, key int64) {
 }
 
 // above returns the number of cached levels with a smaller key than key:
-// where key goes in top[:m]. Updates cluster at the best, which is last,
-// so it scans from there.
+// where key is, or goes, in top[:m]. The binary search is branch-free (the
+// conditional add compiles to a conditional move): the cache is up to
+// topCap levels and updates land anywhere in it, so a scan from the best
+// and a branchy search both measured slower.
 func (s *bookSide) above(key int64) int {
 	top := s.top[:s.m]
-	j := len(top)
-	for j > 0 && top[j-1].Price > key {
-		j--
+	if len(top) == 0 {
+		return 0
 	}
-	return j
+	base, n := 0, len(top)
+	for n > 1 {
+		half := n / 2
+		if top[base+half-1].Price < key {
+			base += half
+		}
+		n -= half
+	}
+	if top[base].Price < key {
+		base++
+	}
+	return base
 }
 
 // find returns the index of key in top[:m]; key must be there.
-func (s *bookSide) find(key int64) int {
-	top := s.top[:s.m]
-	j := len(top) - 1
-	for top[j].Price != key {
-		j--
-	}
-	return j
-}
+func (s *bookSide) find(key int64) int { return s.above(key) }
 
 // refill rebuilds the top cache with the best topRefill levels of the
 // table: a min-heap of that many keys, one pass over the table, then a sort.
@@ -322,7 +373,233 @@ func (s *bookSide) refill() {
 		}
 	}
 	slices.SortFunc(h, byKey)
-	s.m = len(h)
+	s.m, s.ladder = len(h), false
+	s.buildLadder()
+}
+
+// bucket returns the ladder bucket of key, which must be at least kref.
+func (s *bookSide) bucket(key int64) uint64 {
+	return (uint64(key) - uint64(s.kref)) >> s.bs // exact even if key-kref overflows int64
+}
+
+// windowStart returns the smallest key of the ladder's window.
+func (s *bookSide) windowStart() int64 {
+	// The window only slides up to hold a key, so this fits in int64.
+	return int64(uint64(s.kref) + s.blo<<s.bs)
+}
+
+// buildLadder moves the sorted cache top[:m] into the ladder if its levels
+// fit: buckets narrower than the closest two levels, so that each bucket
+// holds at most one, and enough of the best levels within the window that
+// the ladder will not need a refill again soon. Otherwise the side keeps the
+// sorted cache, which has no such conditions: a sparse top, or prices that
+// are not on a grid, cost speed, never correctness.
+func (s *bookSide) buildLadder() {
+	m := s.m
+	if m < 2 {
+		return
+	}
+	top := s.top[:m]
+	dmin := uint64(math.MaxUint64)
+	for j := 1; j < m; j++ {
+		dmin = min(dmin, uint64(top[j].Price)-uint64(top[j-1].Price))
+	}
+	bs := uint(bits.Len64(dmin) - 1)
+	if bs > 40 {
+		return // too coarse a grid for the window to fit in int64
+	}
+	best := top[m-1].Price
+	span := int64(ladderSize-1-ladderMargin) << bs
+	if best < math.MinInt64+span {
+		return
+	}
+	kref := best - span
+	lo := s.above(kref) // the levels from top[lo] up fit in the window
+	if m-lo < min(s.n, 2*topLow) {
+		return
+	}
+	s.clearLadder()
+	s.kref, s.bs, s.blo, s.floor = kref, bs, 0, top[lo].Price
+	for _, l := range top[lo:] {
+		b := s.bucket(l.Price)
+		s.slots[b%ladderSize] = l
+		s.occ[b%ladderSize/64] |= 1 << (b % 64)
+	}
+	s.bbest = s.bucket(best)
+	s.m, s.ladder = m-lo, true
+}
+
+// ladderInsert adds key, just added to the table, to the ladder if it is at
+// or above the floor. complete reports whether the ladder held the whole
+// side before.
+func (s *bookSide) ladderInsert(key, qty int64, complete bool) {
+	if key < s.floor {
+		switch {
+		case !complete:
+			return // below the cache: in the table only
+		case key >= s.windowStart():
+			s.floor = key // the ladder keeps holding the whole side
+		default:
+			if s.m < topLow { // m >= min(n, topLow) would break
+				s.toSorted()
+			}
+			return
+		}
+	}
+	b := s.bucket(key)
+	if b >= s.blo+ladderSize {
+		s.slide(b - ladderSize + 1)
+	}
+	e := &s.slots[b%ladderSize]
+	if e.Qty != 0 {
+		// Two levels in a bucket: rebuild, with buckets narrow enough.
+		s.toSorted()
+		return
+	}
+	*e = Level{key, qty}
+	s.occ[b%ladderSize/64] |= 1 << (b % 64)
+	if s.m == 0 || b > s.bbest {
+		s.bbest = b
+	}
+	s.m++
+	if s.m < topLow && s.m < s.n { // a slide dropped too many
+		s.rebuild(key)
+	}
+}
+
+// ladderDelete removes key, just removed from the table, from the ladder if
+// it is there.
+func (s *bookSide) ladderDelete(key int64) {
+	if key < s.floor {
+		return
+	}
+	b := s.bucket(key)
+	s.slots[b%ladderSize] = Level{}
+	s.occ[b%ladderSize/64] &^= 1 << (b % 64)
+	s.m--
+	switch {
+	case s.m == 0:
+		s.toSorted()
+	case b == s.bbest:
+		s.bbest = s.below(b)
+	}
+	if s.ladder && s.m < topLow && s.m < s.n {
+		s.rebuild(s.slots[s.bbest%ladderSize].Price)
+	}
+}
+
+// rebuild recentres the ladder on best, the best key, with room above it,
+// and fills it from the table with every level that fits: the refill of the
+// ladder, one pass over the table. If the levels are then too few, the side
+// goes back to the sorted cache.
+func (s *bookSide) rebuild(best int64) {
+	for {
+		span := int64(ladderSize-1-ladderMargin) << s.bs
+		if best < math.MinInt64+span {
+			s.toSorted()
+			return
+		}
+		s.kref, s.blo = best-span, 0
+		s.floor = s.kref
+		s.clearLadder()
+		collided := false
+		for _, e := range s.table {
+			if e.Qty == 0 || e.Price < s.floor {
+				continue
+			}
+			b := s.bucket(e.Price)
+			slot := &s.slots[b%ladderSize]
+			if slot.Qty != 0 {
+				// Two levels in a bucket: narrow the buckets and start over.
+				s.bs = uint(bits.Len64(uint64(max(e.Price, slot.Price))-uint64(min(e.Price, slot.Price))) - 1)
+				collided = true
+				break
+			}
+			*slot = e
+			s.occ[b%ladderSize/64] |= 1 << (b % 64)
+			s.m++
+		}
+		if !collided {
+			break
+		}
+	}
+	if s.m < min(s.n, 2*topLow) {
+		s.toSorted() // too sparse for the window
+		return
+	}
+	s.bbest = s.bucket(best)
+}
+
+// toSorted leaves the ladder for the sorted cache, refilled from the table,
+// which may build a new ladder at once.
+func (s *bookSide) toSorted() {
+	s.ladder, s.m = false, 0
+	if s.n > 0 {
+		s.refill()
+	}
+}
+
+// slide moves the window up to start at bucket blo, dropping the levels
+// below it from the ladder (they stay in the table).
+func (s *bookSide) slide(blo uint64) {
+	if blo-s.blo >= ladderSize {
+		s.clearLadder()
+	} else {
+		// Clear buckets [s.blo, blo) a bitmap word at a time.
+		for b := s.blo; b < blo; {
+			pos := b % ladderSize
+			k, off := pos/64, pos%64
+			n := min(64-off, blo-b) // buckets of this word to clear
+			mask := (uint64(1)<<n - 1) << off
+			if n == 64 {
+				mask = ^uint64(0)
+			}
+			for w := s.occ[k] & mask; w != 0; w &= w - 1 {
+				s.slots[k*64+uint64(bits.TrailingZeros64(w))] = Level{}
+				s.m--
+			}
+			s.occ[k] &^= mask
+			b += n
+		}
+	}
+	s.blo = blo
+	s.floor = max(s.floor, s.windowStart())
+}
+
+// clearLadder empties the ladder, visiting only the occupied slots.
+func (s *bookSide) clearLadder() {
+	for k, w := range s.occ {
+		for ; w != 0; w &= w - 1 {
+			s.slots[k*64+bits.TrailingZeros64(w)] = Level{}
+		}
+		s.occ[k] = 0
+	}
+	s.m = 0
+}
+
+// below returns the highest occupied bucket under b, which must exist.
+func (s *bookSide) below(b uint64) uint64 {
+	c := b - 1
+	for {
+		pos := c % ladderSize
+		if w := s.occ[pos/64] & (uint64(2)<<(pos%64) - 1); w != 0 {
+			return c - pos%64 + uint64(63-bits.LeadingZeros64(w))
+		}
+		c -= pos%64 + 1
+	}
+}
+
+// cached returns the i-th cached level of s counting from the best, i < m,
+// with its key.
+func (s *bookSide) cached(i int) Level {
+	if !s.ladder {
+		return s.top[s.m-1-i]
+	}
+	c := s.bbest
+	for range i {
+		c = s.below(c)
+	}
+	return s.slots[c%ladderSize]
 }
 
 // byKey orders levels by ascending key.
@@ -357,7 +634,7 @@ func (b *Book) Clear() {
 	for i := range b.sides {
 		s := &b.sides[i]
 		clear(s.table)
-		s.n, s.m, s.sortedOK = 0, 0, false
+		s.n, s.m, s.sortedOK, s.ladder = 0, 0, false, false
 	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0
@@ -373,7 +650,12 @@ func (b *Book) Best(side Side) (Level, bool) {
 	if s.m == 0 {
 		return Level{}, false
 	}
-	l := s.top[s.m-1]
+	var l Level
+	if s.ladder {
+		l = s.slots[s.bbest%ladderSize]
+	} else {
+		l = s.top[s.m-1]
+	}
 	l.Price ^= keyMask(side)
 	return l, true
 }
@@ -387,7 +669,7 @@ func (b *Book) Level(side Side, i int) (Level, bool) {
 	}
 	s := &b.sides[side]
 	if i < s.m {
-		l := s.top[s.m-1-i]
+		l := s.cached(i)
 		l.Price ^= keyMask(side)
 		return l, true
 	}
@@ -418,8 +700,18 @@ func (b *Book) DepthQty(side Side, n int) int64 {
 		}
 		return sum
 	}
-	for _, l := range s.top[max(s.m-n, 0):s.m] {
-		sum += l.Qty
+	if !s.ladder {
+		for _, l := range s.top[max(s.m-n, 0):s.m] {
+			sum += l.Qty
+		}
+		return sum
+	}
+	c := s.bbest
+	for k := range min(n, s.m) {
+		if k > 0 {
+			c = s.below(c)
+		}
+		sum += s.slots[c%ladderSize].Qty
 	}
 	return sum
 }
@@ -437,8 +729,8 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 		return append(dst, all[:min(n, len(all))]...)
 	}
 	mask := keyMask(side)
-	for i := s.m - 1; i >= max(s.m-n, 0); i-- {
-		l := s.top[i]
+	for i := range min(n, s.m) {
+		l := s.cached(i)
 		l.Price ^= mask
 		dst = append(dst, l)
 	}

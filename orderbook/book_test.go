@@ -503,6 +503,12 @@ func checkInvariants(t *testing.T, b *Book) {
 			if j, ok := s.lookup(e.Price); !ok || j != i {
 				t.Fatalf("%v slot %d: key %d not found by lookup (%d, %v)", Side(side), i, e.Price, j, ok)
 			}
+			if s.ladder {
+				if e.Price >= s.floor && s.slots[s.bucket(e.Price)%ladderSize] != e {
+					t.Fatalf("%v slot %d: %v at or above the floor %d is not in the ladder", Side(side), i, e, s.floor)
+				}
+				continue
+			}
 			if s.m > 0 && e.Price < s.top[0].Price {
 				continue
 			}
@@ -514,8 +520,15 @@ func checkInvariants(t *testing.T, b *Book) {
 		if n != s.n || 2*n > len(s.table) {
 			t.Fatalf("%v: n = %d, table holds %d in %d slots", Side(side), s.n, n, len(s.table))
 		}
-		if s.m > s.n || s.m < min(s.n, topLow) || s.m > len(s.top) {
-			t.Fatalf("%v: %d levels cached of %d", Side(side), s.m, s.n)
+		if s.m > s.n || s.m < min(s.n, topLow) {
+			t.Fatalf("%v: %d levels cached of %d (ladder %v)", Side(side), s.m, s.n, s.ladder)
+		}
+		if s.ladder {
+			checkLadder(t, Side(side), s)
+			continue
+		}
+		if s.m > len(s.top) {
+			t.Fatalf("%v: %d levels cached in %d", Side(side), s.m, len(s.top))
 		}
 		for j := 1; j < s.m; j++ {
 			if s.top[j-1].Price >= s.top[j].Price {
@@ -527,5 +540,41 @@ func checkInvariants(t *testing.T, b *Book) {
 				t.Fatalf("%v: cached %v not in the table", Side(side), s.top[j])
 			}
 		}
+	}
+}
+
+// checkLadder checks the ladder of s against its table.
+func checkLadder(t *testing.T, side Side, s *bookSide) {
+	t.Helper()
+	if s.m == 0 {
+		t.Fatalf("%v: empty ladder", side)
+	}
+	if s.floor < s.windowStart() {
+		t.Fatalf("%v: floor %d below the window's start %d", side, s.floor, s.windowStart())
+	}
+	count, best := 0, uint64(0)
+	for b := s.blo; b < s.blo+ladderSize; b++ {
+		e := s.slots[b%ladderSize]
+		bit := s.occ[b%ladderSize/64]>>(b%64)&1 != 0
+		if bit != (e.Qty != 0) {
+			t.Fatalf("%v: bucket %d: bit %v, level %v", side, b, bit, e)
+		}
+		if e.Qty == 0 {
+			if e.Price != 0 {
+				t.Fatalf("%v: bucket %d: empty with key %d", side, b, e.Price)
+			}
+			continue
+		}
+		count++
+		best = b
+		if e.Price < s.floor || s.bucket(e.Price) != b {
+			t.Fatalf("%v: bucket %d holds %v (floor %d, bucket %d)", side, b, e, s.floor, s.bucket(e.Price))
+		}
+		if i, ok := s.lookup(e.Price); !ok || s.table[i] != e {
+			t.Fatalf("%v: ladder level %v not in the table", side, e)
+		}
+	}
+	if count != s.m || best != s.bbest {
+		t.Fatalf("%v: ladder holds %d levels, best bucket %d; want %d, %d", side, count, best, s.m, s.bbest)
 	}
 }

@@ -1,0 +1,161 @@
+package orderbook
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestLadderEdges drives the book through the cases the real feeds rarely
+// reach: a best that jumps farther than the ladder's window, prices off the
+// grid the ladder was built for (two levels in a bucket), books so sparse or
+// so small that the side falls back to the sorted cache, and prices at the
+// ends of int64. Everything is checked against the model.
+func TestLadderEdges(t *testing.T) {
+	cases := []struct {
+		name  string
+		base  int64 // the mid price at the start
+		tick  int64
+		depth int64 // ticks from the mid that levels spread over
+		jump  int64 // ticks the mid may jump at once, now and then
+		off   bool  // sometimes set a price off the tick grid
+		keep  int   // delete more than insert above this many levels a side, an eighth of it in the second half
+	}{
+		{"dense", 1_000_000_000, 1000, 3000, 20, false, 2000},
+		{"jumps", 1_000_000_000, 1000, 3000, 50_000, false, 2000},
+		{"sparse", 1 << 40, 1 << 20, 1 << 16, 1 << 12, false, 400},
+		{"off grid", 1_000_000_000, 1 << 10, 4000, 100, true, 1000},
+		{"small", 5_000_000_000, 100, 400, 8000, false, 300},
+		{"huge tick", 0, 1 << 45, 1000, 20, false, 600},
+		{"top of int64", math.MaxInt64 - 1<<40, 1 << 20, 20_000, 500, true, 600},
+		{"bottom of int64", math.MinInt64 + 1<<40, 1 << 20, 20_000, 500, true, 600},
+		{"asks at the top of int64", math.MaxInt64 - 7_000_000_000, 1 << 20, 4000, 0, false, 600},
+		{"bids at the bottom of int64", math.MinInt64 + 7_000_000_000, 1 << 20, 4000, 0, false, 600},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(tc.tick), uint64(tc.depth)))
+			b := New(64)
+			if _, ok := b.Best(Side(2)); ok {
+				t.Fatal("Best of an unknown side reported a level")
+			}
+			m := model{{}, {}}
+			mid := tc.base
+			for i := range 30_000 {
+				switch {
+				case r.IntN(500) == 0:
+					mid += (r.Int64N(2*tc.jump+1) - tc.jump) * tc.tick
+				case r.IntN(20) == 0 && tc.jump > 0:
+					mid += (r.Int64N(5) - 2) * tc.tick
+				}
+				side := Side(r.IntN(2))
+				dist := 1 + r.Int64N(tc.depth)
+				if r.IntN(2) == 0 {
+					dist = 1 + r.Int64N(40) // most activity near the top
+				}
+				price := mid + dist*tc.tick
+				if side == Bid {
+					price = mid - dist*tc.tick
+				}
+				if tc.off && r.IntN(50) == 0 {
+					price += r.Int64N(tc.tick)
+				}
+				qty := 1 + r.Int64N(9)
+				keep := tc.keep
+				if i >= 15_000 {
+					keep /= 8 // the book thins out: the ladder can end up holding all of it
+				}
+				if r.IntN(3) == 0 || len(m[side]) > keep && r.IntN(2) == 0 {
+					qty = 0
+					if r.IntN(2) == 0 && len(m[side]) > 0 {
+						// delete the best or a near-best level: the top drains
+						lv := m.levels(side)
+						price = lv[r.IntN(min(len(lv), 3))].Price
+					}
+				}
+				b.Set(side, price, qty)
+				m.set(side, price, qty)
+				if b.Len(side) != len(m[side]) {
+					t.Fatalf("op %d: Len(%v) = %d, want %d", i, side, b.Len(side), len(m[side]))
+				}
+				if i%97 == 0 {
+					checkInvariants(t, b)
+					for _, s := range []Side{Bid, Ask} {
+						want := m.levels(s)
+						for _, j := range []int{0, 1, 10, 31, 40, 100, len(want) - 1} {
+							got, ok := b.Level(s, j)
+							if ok != (j >= 0 && j < len(want)) || ok && got != want[j] {
+								t.Fatalf("op %d: Level(%v, %d) = %v, %v", i, s, j, got, ok)
+							}
+						}
+						for _, n := range []int{1, 5, 20, 33, 70} {
+							var sum int64
+							for _, l := range want[:min(n, len(want))] {
+								sum += l.Qty
+							}
+							if got := b.DepthQty(s, n); got != sum {
+								t.Fatalf("op %d: DepthQty(%v, %d) = %d, want %d", i, s, n, got, sum)
+							}
+						}
+						if got := b.AppendLevels(nil, s, 50); !slices.Equal(got, want[:min(50, len(want))]) {
+							t.Fatalf("op %d: AppendLevels(%v, 50) differs", i, s)
+						}
+					}
+				}
+				if i%2000 == 0 {
+					for _, s := range []Side{Bid, Ask} {
+						if got, want := levels(b, s), m.levels(s); !slices.Equal(got, want) {
+							t.Fatalf("op %d: %v side differs from the model", i, s)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestLadderCorners walks a side through the ladder's rarer transitions on
+// purpose: a ladder that holds the whole side taking a level below its
+// floor, and below its window; emptying it; and a best that sinks so close
+// to math.MinInt64 that no window fits under it.
+func TestLadderCorners(t *testing.T) {
+	b := New(16)
+	m := model{{}, {}}
+	set := func(price, qty int64) {
+		t.Helper()
+		b.Set(Bid, price, qty)
+		m.set(Bid, price, qty)
+		checkInvariants(t, b)
+		if got, want := levels(b, Bid), m.levels(Bid); !slices.Equal(got, want) {
+			t.Fatalf("after Set(%d, %d):\n got %v\nwant %v", price, qty, got, want)
+		}
+	}
+	for p := int64(1000); p < 1300; p++ {
+		set(p, 1) // fills the sorted cache, which becomes a ladder
+	}
+	if !b.sides[Bid].ladder {
+		t.Fatal("no ladder after 300 levels on a grid")
+	}
+	for p := int64(1000); p < 1280; p++ {
+		set(p, 0) // from the bottom: the ladder ends up holding the whole side
+	}
+	set(1100, 2)      // below the floor, inside the window
+	set(1299-9000, 3) // below the window
+	set(1299-9000, 0)
+	for p := int64(1280); p < 1300; p++ {
+		set(p, 0)
+	}
+	set(1100, 0) // empty
+	if b.Len(Bid) != 0 {
+		t.Fatalf("Len = %d after deleting every level", b.Len(Bid))
+	}
+
+	base := int64(math.MinInt64 + 7000)
+	for i := int64(0); i < 300; i++ {
+		set(base+i, 1)
+	}
+	for i := int64(299); i >= 0; i-- {
+		set(base+i, 0) // the best sinks toward math.MinInt64
+	}
+}
