@@ -117,8 +117,8 @@ type bookSide struct {
 	// [blo, blo+ladderSize); it holds every level whose key is at least
 	// floor, and no other. bbest is the bucket of the best level when m > 0.
 	ladder bool
-	slots  []Level
-	occ    []uint64
+	slots  *[ladderSize]Level // arrays, so that indexing mod ladderSize needs no bounds check
+	occ    *[ladderSize / 64]uint64
 	kref   int64
 	bs     uint
 	blo    uint64
@@ -143,8 +143,8 @@ func New(capacityPerSide int) *Book {
 		s := &b.sides[i]
 		s.setTable(make([]Level, tableSize(c)))
 		s.top = make([]Level, topCap)
-		s.slots = make([]Level, ladderSize)
-		s.occ = make([]uint64, ladderSize/64)
+		s.slots = new([ladderSize]Level)
+		s.occ = new([ladderSize / 64]uint64)
 		s.sorted = make([]Level, 0, c)
 	}
 	return b
@@ -590,16 +590,47 @@ func (s *bookSide) below(b uint64) uint64 {
 }
 
 // cached returns the i-th cached level of s counting from the best, i < m,
-// with its key.
+// with its key. On the ladder it counts set bits a word at a time from the
+// best down: the ring holds nothing above the best, so the walk meets the
+// levels in order.
 func (s *bookSide) cached(i int) Level {
 	if !s.ladder {
 		return s.top[s.m-1-i]
 	}
-	c := s.bbest
-	for range i {
-		c = s.below(c)
+	pos := s.bbest % ladderSize
+	k := pos / 64
+	w := s.occ[k] & (uint64(2)<<(pos%64) - 1)
+	for {
+		if c := bits.OnesCount64(w); i >= c {
+			i -= c
+			k = (k - 1) % (ladderSize / 64)
+			w = s.occ[k]
+			continue
+		}
+		for ; i > 0; i-- {
+			w &^= 1 << (63 - bits.LeadingZeros64(w))
+		}
+		return s.slots[k*64+uint64(63-bits.LeadingZeros64(w))]
 	}
-	return s.slots[c%ladderSize]
+}
+
+// sumTop returns the total quantity of the best n levels of the ladder,
+// n <= m, walking it like cached.
+func (s *bookSide) sumTop(n int) int64 {
+	var sum int64
+	pos := s.bbest % ladderSize
+	k := pos / 64
+	w := s.occ[k] & (uint64(2)<<(pos%64) - 1)
+	for n > 0 {
+		for ; w != 0 && n > 0; n-- {
+			hb := uint64(63 - bits.LeadingZeros64(w))
+			sum += s.slots[k*64+hb].Qty
+			w &^= 1 << hb
+		}
+		k = (k - 1) % (ladderSize / 64)
+		w = s.occ[k]
+	}
+	return sum
 }
 
 // byKey orders levels by ascending key.
@@ -706,14 +737,7 @@ func (b *Book) DepthQty(side Side, n int) int64 {
 		}
 		return sum
 	}
-	c := s.bbest
-	for k := range min(n, s.m) {
-		if k > 0 {
-			c = s.below(c)
-		}
-		sum += s.slots[c%ladderSize].Qty
-	}
-	return sum
+	return s.sumTop(min(n, s.m))
 }
 
 // AppendLevels appends the top n levels of side to dst, best first, and
