@@ -161,6 +161,7 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
+	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
 	maker, err := feeE6(cfg.MakerFeeBps)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: maker fee: %w", err)

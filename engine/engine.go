@@ -122,6 +122,9 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	// Nothing here reads the venue's own top of book: its frames are recognized by their
+	// stream name and passed over unparsed.
+	dec.Ignore(binance.KindBookTicker)
 	rc, err := risk.New(cfg.Risk, cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("engine: risk: %w", err)

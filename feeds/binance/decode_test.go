@@ -225,3 +225,20 @@ func TestDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestIgnore(t *testing.T) {
+	d, err := NewDecoder(Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Ignore(KindBookTicker)
+	ticker := []byte(`{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}`)
+	ev, err := d.Decode(ticker)
+	if err != nil || ev.Kind != KindBookTicker || ev.Ticker.UpdateID != 0 {
+		t.Errorf("ignored bookTicker: kind %v, ticker %+v, err %v; want the kind and nothing parsed", ev.Kind, ev.Ticker, err)
+	}
+	trade := []byte(`{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}`)
+	if ev, err := d.Decode(trade); err != nil || ev.Kind != KindTrade || ev.Trade.Price != 6183763000000 {
+		t.Errorf("trade after Ignore(bookTicker): %+v, %v", ev.Trade, err)
+	}
+}
