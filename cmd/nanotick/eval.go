@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/nanotick/nanotick/strategy/script"
+
 	"github.com/nanotick/nanotick/vm"
 )
 
@@ -53,7 +55,9 @@ func compileFile(path string, stderr io.Writer) (*vm.Program, bool) {
 		fmt.Fprintf(stderr, "nanotick: %v\n", err)
 		return nil, false
 	}
-	prog, err := vm.Compile(path, src, nil)
+	// vet checks strategy scripts, so the strategy API (book, orders, param, ...) is
+	// declared; a plain script that uses none of it vets the same.
+	prog, err := vm.Compile(path, src, script.NewHost())
 	if err != nil {
 		var list vm.ErrorList
 		if errors.As(err, &list) {

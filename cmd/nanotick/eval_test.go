@@ -107,3 +107,24 @@ function pure(a, b) { return a * b + 1; }
 		t.Errorf("stderr %q", errb.String())
 	}
 }
+
+// TestVetStrategies vets the example strategies with the strategy API declared: they
+// compile cleanly, and an allocation inside a callback is warned about.
+func TestVetStrategies(t *testing.T) {
+	for _, name := range []string{"market_maker.js", "imbalance_taker.js"} {
+		var out, errOut bytes.Buffer
+		if code := runVet([]string{filepath.Join("..", "..", "examples", "strategies", name)}, &out, &errOut); code != 0 {
+			t.Errorf("vet %s: exit %d\n%s%s", name, code, out.String(), errOut.String())
+		}
+	}
+	src := filepath.Join(t.TempDir(), "alloc.js")
+	if err := os.WriteFile(src, []byte("function onBook() {\n  const levels = [book.bidPrice(), book.askPrice()];\n  if (levels[0] > 0) orders.buy(levels[0], 0.001, POST_ONLY);\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := runVet([]string{src}, &out, &errOut)
+	all := out.String() + errOut.String()
+	if code != 0 || !strings.Contains(all, "alloc.js:2:") || !strings.Contains(all, "warning") {
+		t.Errorf("vet of a callback that allocates: exit %d\n%s", code, all)
+	}
+}
