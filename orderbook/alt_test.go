@@ -9,20 +9,32 @@ package orderbook
 // against the model by TestAltAgainstModel, so that a fast wrong one cannot
 // win.
 //
-// Measured on 2026-11-21 on a shared 2-core AMD EPYC, -benchtime 5x
-// -count 5, medians of CPU ns per level update (wall time was up to 3 times
-// higher and erratic under the other load on the machine):
+// Measured on 2026-11-21 on a shared 2-core AMD EPYC, -count 5, medians of
+// CPU ns per level update (wall time was up to 3 times higher and erratic
+// under the other load on the machine):
 //
-//	                    spot   usdm   spot, updates only
-//	Book (chunked)        63     61     57
-//	sortedEnd             81     90     85
-//	binaryEnd             71     79     95
-//	binaryFront          178    219    182
-//	map                  292    195    298
+//	                                  spot   usdm   spot, updates only
+//	Book (hash table + ladder)          24     15     22
+//	hashTop (hash table + sorted top)   43     30     45
+//	chunked (B+tree, Book until now)    59     58     58
+//	sortedEnd                           82     90    108
+//	binaryEnd                           71     77     74
+//	binaryFront                        176    216    187
+//	map                                276    171    281
 //
 // The updates land deep (TestRealDepthProfile): on the futures file 47%
 // of them 256 or more levels below the top of a side up to 5170 levels
-// deep, which is what the flat arrays pay for in shifts.
+// deep, and on spot 78% of them insert or delete a level, which is what
+// every sorted structure pays for in searches and shifts, and what the hash
+// table does in O(1). Of the two caches of the top over the table, the
+// sorted array (hashTop) still pays a binary search and a shift of 40 to 60
+// levels on average for the updates that land in it (57% of them on spot);
+// the ladder sets them by index. With the cache removed altogether the
+// table alone measured 21 and 15: the ladder costs little on top of it.
+//
+// Book's ladder was also measured with 2048, 4096 and 8192 buckets (spot
+// 45, 44 and 28: the top fitted in the window less often) and its table at
+// load factors of 3/4 (slower: 29 and 28) and 1/3 (no faster than 1/2).
 
 import (
 	"math/rand/v2"

@@ -33,6 +33,10 @@ func TestLadderEdges(t *testing.T) {
 		{"asks at the top of int64", math.MaxInt64 - 7_000_000_000, 1 << 20, 4000, 0, false, 600},
 		{"bids at the bottom of int64", math.MinInt64 + 7_000_000_000, 1 << 20, 4000, 0, false, 600},
 	}
+	ops := 30_000
+	if testing.Short() {
+		ops = 5_000
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(tc.tick), uint64(tc.depth)))
@@ -42,7 +46,7 @@ func TestLadderEdges(t *testing.T) {
 			}
 			m := model{{}, {}}
 			mid := tc.base
-			for i := range 30_000 {
+			for i := range ops {
 				switch {
 				case r.IntN(500) == 0:
 					mid += (r.Int64N(2*tc.jump+1) - tc.jump) * tc.tick
@@ -63,7 +67,7 @@ func TestLadderEdges(t *testing.T) {
 				}
 				qty := 1 + r.Int64N(9)
 				keep := tc.keep
-				if i >= 15_000 {
+				if i >= ops/2 {
 					keep /= 8 // the book thins out: the ladder can end up holding all of it
 				}
 				if r.IntN(3) == 0 || len(m[side]) > keep && r.IntN(2) == 0 {
