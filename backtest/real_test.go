@@ -11,6 +11,7 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -20,35 +21,7 @@ const spotFile = "binance-spot-btcusdt-20240808.gz"
 
 // spotEngine is BTCUSDT on Binance Spot with its real trading rules and limits loose
 // enough for the market maker to trade through the recording.
-func spotEngine() engine.Config {
-	return engine.Config{
-		Venue: binance.Spot,
-		Instrument: strategy.Instrument{
-			Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8,
-			Tick: 1_000_000, Lot: 1_000,
-		},
-		Rules: risk.Instrument{
-			PriceScale: 8, QtyScale: 8,
-			Tick: 1_000_000, Lot: 1_000,
-			MinQty: 1_000, MaxQty: 9000 * 100_000_000,
-			MinNotional: 5 * 100_000_000,
-		},
-		Risk: risk.Config{
-			MaxOrderQty:      decimal.RequireFromString("0.01"),
-			MaxOrderNotional: decimal.RequireFromString("1000"),
-			PriceBandBps:     decimal.RequireFromString("50"),
-			StaleAfter:       5 * time.Second,
-			MaxPosition:      decimal.RequireFromString("0.05"),
-			MaxOpenOrders:    10,
-			OrdersPerSecond:  decimal.RequireFromString("50"),
-			OrderBurst:       100,
-			DuplicateWindow:  50 * time.Millisecond,
-			MaxDailyLoss:     decimal.RequireFromString("500"),
-			MaxDrawdown:      decimal.RequireFromString("500"),
-		},
-		TimerInterval: time.Second,
-	}
-}
+func spotEngine() engine.Config { return enginetest.SpotConfig() }
 
 func spotBacktest(t testing.TB) Config {
 	lat, err := ConstantLatency(5*time.Millisecond, 5*time.Millisecond)

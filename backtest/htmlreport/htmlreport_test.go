@@ -13,12 +13,9 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/nanotick/nanotick/backtest"
-	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
-	"github.com/nanotick/nanotick/risk"
-	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/telemetry"
 )
 
@@ -235,20 +232,7 @@ func TestRealReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := backtest.Config{
-		Engine: engine.Config{
-			Venue:      binance.Spot,
-			Instrument: strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000},
-			Rules: risk.Instrument{PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
-				MinQty: 1_000, MaxQty: 9000 * 100_000_000, MinNotional: 5 * 100_000_000},
-			Risk: risk.Config{
-				MaxOrderQty: decimal.RequireFromString("0.01"), MaxOrderNotional: decimal.RequireFromString("1000"),
-				PriceBandBps: decimal.RequireFromString("50"), StaleAfter: 5 * time.Second,
-				MaxPosition: decimal.RequireFromString("0.05"), MaxOpenOrders: 6,
-				OrdersPerSecond: decimal.RequireFromString("5"), OrderBurst: 10, DuplicateWindow: 500 * time.Millisecond,
-				MaxDailyLoss: decimal.RequireFromString("200"), MaxDrawdown: decimal.RequireFromString("300"),
-			},
-			TimerInterval: time.Second,
-		},
+		Engine:   enginetest.SpotConfig(),
 		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Latency: lat,
 		MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),

@@ -15,14 +15,12 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
-	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/orderbook"
-	"github.com/nanotick/nanotick/risk"
-	"github.com/nanotick/nanotick/strategy"
 )
 
 var spot = binance.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8}
@@ -487,20 +485,7 @@ func TestBacktest(t *testing.T) {
 	defer src.Close()
 	lat, _ := backtest.ConstantLatency(time.Millisecond, time.Millisecond)
 	cfg := backtest.Config{
-		Engine: engine.Config{
-			Venue:      binance.Spot,
-			Instrument: strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000},
-			Rules: risk.Instrument{PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
-				MinQty: 1_000, MaxQty: 9000 * 100_000_000, MinNotional: 5 * 100_000_000},
-			Risk: risk.Config{
-				MaxOrderQty: decimal.RequireFromString("0.01"), MaxOrderNotional: decimal.RequireFromString("1000"),
-				PriceBandBps: decimal.RequireFromString("50"), StaleAfter: 5 * time.Second,
-				MaxPosition: decimal.RequireFromString("0.05"), MaxOpenOrders: 6,
-				OrdersPerSecond: decimal.RequireFromString("5"), OrderBurst: 10, DuplicateWindow: 500 * time.Millisecond,
-				MaxDailyLoss: decimal.RequireFromString("200"), MaxDrawdown: decimal.RequireFromString("300"),
-			},
-			TimerInterval: time.Second,
-		},
+		Engine:   enginetest.SpotConfig(),
 		Strategy: marketmaker.New(), StrategyName: "marketmaker", Latency: lat,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
 	}
