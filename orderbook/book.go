@@ -630,36 +630,58 @@ func (s *bookSide) cached(i int) Level {
 	k := pos / 64
 	w := s.occ[k] & (uint64(2)<<(pos%64) - 1)
 	for {
-		if c := bits.OnesCount64(w); i >= c {
+		if c := bits.OnesCount64(w); i < c {
+			return s.slots[k*64+highBit(w, i)]
+		} else {
 			i -= c
-			k = (k - 1) % (ladderSize / 64)
-			w = s.occ[k]
-			continue
 		}
-		for ; i > 0; i-- {
-			w &^= 1 << (63 - bits.LeadingZeros64(w))
-		}
-		return s.slots[k*64+uint64(63-bits.LeadingZeros64(w))]
+		k = (k - 1) % (ladderSize / 64)
+		w = s.occ[k]
 	}
 }
 
 // sumTop returns the total quantity of the best n levels of the ladder,
-// n <= m, walking it like cached.
+// n <= m, walking it like cached. Within a word it adds from the lowest
+// bit up, which keeps the loop's dependency chain short.
 func (s *bookSide) sumTop(n int) int64 {
 	var sum int64
 	pos := s.bbest % ladderSize
 	k := pos / 64
 	w := s.occ[k] & (uint64(2)<<(pos%64) - 1)
 	for n > 0 {
-		for ; w != 0 && n > 0; n-- {
-			hb := uint64(63 - bits.LeadingZeros64(w))
-			sum += s.slots[k*64+hb].Qty
-			w &^= 1 << hb
+		c := bits.OnesCount64(w)
+		if c > n { // only the top n levels of this word count
+			w &^= uint64(1)<<highBit(w, n-1) - 1
+			c = n
 		}
+		for ; w != 0; w &= w - 1 {
+			sum += s.slots[k*64+uint64(bits.TrailingZeros64(w))].Qty
+		}
+		n -= c
 		k = (k - 1) % (ladderSize / 64)
 		w = s.occ[k]
 	}
 	return sum
+}
+
+// highBit returns the position of the i-th highest set bit of w, 0 being
+// the highest; w must have more than i set bits. It skips whole bytes from
+// the top by their population count before stepping bit by bit.
+func highBit(w uint64, i int) uint64 {
+	top := uint(64)
+	for {
+		c := bits.OnesCount64(w >> (top - 8) & 0xff)
+		if i < c {
+			break
+		}
+		i -= c
+		top -= 8
+	}
+	w &= uint64(1)<<top - 1
+	for ; i > 0; i-- {
+		w &^= 1 << (63 - bits.LeadingZeros64(w))
+	}
+	return uint64(63 - bits.LeadingZeros64(w))
 }
 
 // byKey orders levels by ascending key.

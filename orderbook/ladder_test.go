@@ -163,3 +163,27 @@ func TestLadderCorners(t *testing.T) {
 		set(base+i, 0) // the best sinks toward math.MinInt64
 	}
 }
+
+// TestHighBit checks highBit against counting down bit by bit.
+func TestHighBit(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 20_000 {
+		w := r.Uint64()
+		switch r.IntN(3) {
+		case 0:
+			w &= r.Uint64() & r.Uint64() // sparse
+		case 1:
+			w |= r.Uint64() | r.Uint64() // dense
+		}
+		i := 0
+		for p := 63; p >= 0; p-- {
+			if w>>p&1 == 0 {
+				continue
+			}
+			if got := highBit(w, i); got != uint64(p) {
+				t.Fatalf("highBit(%#x, %d) = %d, want %d", w, i, got, p)
+			}
+			i++
+		}
+	}
+}
