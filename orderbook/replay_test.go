@@ -249,8 +249,9 @@ func TestRealDepthProfile(t *testing.T) {
 		t.Logf("%s: %d level updates, %d deletes (%d of absent levels), deepest side %d levels; "+
 			"by levels above: 0: %d, 1-3: %d, 4-15: %d, 16-63: %d, 64-255: %d, 256+: %d",
 			name, len(d.updates), deletes, absent, maxLen, hist[0], hist[1], hist[2], hist[3], hist[4], hist[5])
-		// Book's chunks rest on this: if most updates landed near the top,
-		// a flat array (sortedEnd in alt_test.go) would be the better choice.
+		// Book's hash table rests on this: if most updates landed near the
+		// top, the ladder alone, or a flat array (sortedEnd in alt_test.go),
+		// could be the better choice.
 		if deep := hist[4] + hist[5]; deep < len(d.updates)/2 {
 			t.Errorf("%s: only %d of %d updates land 64 or more levels deep; "+
 				"rerun BenchmarkApplyRealDepth to check the choice of structure", name, deep, len(d.updates))
