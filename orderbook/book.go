@@ -125,7 +125,8 @@ type bookSide struct {
 	// Its length is a power of two, at least twice n.
 	table []Level
 	shift uint // 64 - log2(len(table)), for the multiplicative hash
-	n     int  // levels in table
+	tn    int  // levels in table
+	n     int  // levels on the side: tn, plus m on the ladder
 
 	// m is the number of levels cached, in the ladder or in top: the best
 	// m of the side, m at least min(n, topLow). Without the ladder, top[:m]
@@ -260,6 +261,10 @@ func (b *Book) Set(side Side, price, qty int64) {
 	}
 	s := &b.sides[side]
 	key := price ^ keyMask(side)
+	if s.ladder && key >= s.floor {
+		s.setLadder(key, qty)
+		return
+	}
 	i, found := s.lookup(key)
 	switch {
 	case qty <= 0:
@@ -269,12 +274,7 @@ func (b *Book) Set(side Side, price, qty int64) {
 	case found:
 		s.table[i].Qty = qty
 		s.sortedOK = false
-		switch {
-		case s.ladder:
-			if key >= s.floor {
-				s.slots[s.bucket(key)%ladderSize].Qty = qty
-			}
-		case s.m > 0 && key >= s.top[0].Price:
+		if !s.ladder && s.m > 0 && key >= s.top[0].Price {
 			s.top[s.find(key)].Qty = qty
 		}
 	default:
@@ -285,15 +285,23 @@ func (b *Book) Set(side Side, price, qty int64) {
 // insert adds key, absent from the side, at the empty slot i.
 func (s *bookSide) insert(i int, key, qty int64) {
 	s.sortedOK = false
-	if 2*(s.n+1) > len(s.table) {
+	complete := s.m == s.n // the cache holds the whole side
+	if s.ladder && complete && key >= s.windowStart() {
+		s.floor = key // below the floor but in the window: keep holding it all
+		s.setLadder(key, qty)
+		return
+	}
+	if 2*(s.tn+1) > len(s.table) {
 		s.grow()
 		i, _ = s.lookup(key)
 	}
 	s.table[i] = Level{key, qty}
-	complete := s.m == s.n // the cache holds the whole side
+	s.tn++
 	s.n++
 	if s.ladder {
-		s.ladderInsert(key, qty, complete)
+		if complete && s.m < topLow { // m >= min(n, topLow) would break
+			s.toSorted()
+		}
 		return
 	}
 	if !complete && key < s.top[0].Price {
@@ -323,10 +331,10 @@ func (s *bookSide) insert(i int, key, qty int64) {
 func (s *bookSide) delete(i int, key int64) {
 	s.sortedOK = false
 	s.remove(i)
+	s.tn--
 	s.n--
 	if s.ladder {
-		s.ladderDelete(key)
-		return
+		return // below the floor: not cached
 	}
 	if s.m == 0 || key < s.top[0].Price {
 		return // not cached
@@ -453,68 +461,89 @@ func (s *bookSide) buildLadder() {
 		b := s.bucket(l.Price)
 		s.slots[b%ladderSize] = l
 		s.occ[b%ladderSize/64] |= 1 << (b % 64)
+		i, _ := s.lookup(l.Price) // the ladder's levels leave the table
+		s.remove(i)
+		s.tn--
 	}
 	s.bbest = s.bucket(best)
 	s.m, s.ladder = m-lo, true
 }
 
-// ladderInsert adds key, just added to the table, to the ladder if it is at
-// or above the floor. complete reports whether the ladder held the whole
-// side before.
-func (s *bookSide) ladderInsert(key, qty int64, complete bool) {
-	if key < s.floor {
-		switch {
-		case !complete:
-			return // below the cache: in the table only
-		case key >= s.windowStart():
-			s.floor = key // the ladder keeps holding the whole side
-		default:
-			if s.m < topLow { // m >= min(n, topLow) would break
-				s.toSorted()
-			}
-			return
-		}
-	}
+// setLadder is Set for a key at or above the floor of the ladder, whose
+// levels are not in the table.
+func (s *bookSide) setLadder(key, qty int64) {
 	b := s.bucket(key)
 	if b >= s.blo+ladderSize {
+		if qty <= 0 {
+			return // absent
+		}
 		s.slide(b - ladderSize + 1)
 	}
 	e := &s.slots[b%ladderSize]
-	if e.Qty != 0 {
+	switch {
+	case e.Qty != 0 && e.Price != key:
+		if qty <= 0 {
+			return // absent: its bucket holds another level
+		}
 		// Two levels in a bucket: rebuild, with buckets narrow enough.
+		s.put(Level{key, qty})
+		s.n++
+		s.sortedOK = false
 		s.toSorted()
-		return
-	}
-	*e = Level{key, qty}
-	s.occ[b%ladderSize/64] |= 1 << (b % 64)
-	if s.m == 0 || b > s.bbest {
-		s.bbest = b
-	}
-	s.m++
-	if s.m < topLow && s.m < s.n { // a slide dropped too many
-		s.rebuild(key)
+	case e.Qty != 0 && qty > 0:
+		e.Qty = qty
+		s.sortedOK = false
+	case e.Qty != 0:
+		*e = Level{}
+		s.occ[b%ladderSize/64] &^= 1 << (b % 64)
+		s.m--
+		s.n--
+		s.sortedOK = false
+		switch {
+		case s.m == 0:
+			s.toSorted()
+		case b == s.bbest:
+			s.bbest = s.below(b)
+		}
+		if s.ladder && s.m < topLow && s.m < s.n {
+			s.rebuild(s.slots[s.bbest%ladderSize].Price)
+		}
+	case qty > 0:
+		*e = Level{key, qty}
+		s.occ[b%ladderSize/64] |= 1 << (b % 64)
+		if s.m == 0 || b > s.bbest {
+			s.bbest = b
+		}
+		s.m++
+		s.n++
+		s.sortedOK = false
+		if s.m < topLow && s.m < s.n { // a slide dropped too many
+			s.rebuild(key)
+		}
 	}
 }
 
-// ladderDelete removes key, just removed from the table, from the ladder if
-// it is there.
-func (s *bookSide) ladderDelete(key int64) {
-	if key < s.floor {
-		return
+// put adds e, absent from the table, to it.
+func (s *bookSide) put(e Level) {
+	if 2*(s.tn+1) > len(s.table) {
+		s.grow()
 	}
-	b := s.bucket(key)
-	s.slots[b%ladderSize] = Level{}
-	s.occ[b%ladderSize/64] &^= 1 << (b % 64)
-	s.m--
-	switch {
-	case s.m == 0:
-		s.toSorted()
-	case b == s.bbest:
-		s.bbest = s.below(b)
+	i, _ := s.lookup(e.Price)
+	s.table[i] = e
+	s.tn++
+}
+
+// ladderToTable moves every level of the ladder into the table.
+func (s *bookSide) ladderToTable() {
+	for k, w := range s.occ {
+		for ; w != 0; w &= w - 1 {
+			e := &s.slots[k*64+bits.TrailingZeros64(w)]
+			s.put(*e)
+			*e = Level{}
+		}
+		s.occ[k] = 0
 	}
-	if s.ladder && s.m < topLow && s.m < s.n {
-		s.rebuild(s.slots[s.bbest%ladderSize].Price)
-	}
+	s.m = 0
 }
 
 // rebuild recentres the ladder on best, the best key, with room above it,
@@ -530,10 +559,12 @@ func (s *bookSide) rebuild(best int64) {
 		}
 		s.kref, s.blo = best-span, 0
 		s.floor = s.kref
-		s.clearLadder()
+		s.ladderToTable()
 		collided := false
-		for _, e := range s.table {
+		for i := 0; i < len(s.table); {
+			e := s.table[i]
 			if e.Qty == 0 || e.Price < s.floor {
+				i++
 				continue
 			}
 			b := s.bucket(e.Price)
@@ -547,6 +578,11 @@ func (s *bookSide) rebuild(best int64) {
 			*slot = e
 			s.occ[b%ladderSize/64] |= 1 << (b % 64)
 			s.m++
+			// Out of the table. The backward shift may move a later entry
+			// into slot i, so i is looked at again; it never moves one that
+			// is still to be looked at below i.
+			s.remove(i)
+			s.tn--
 		}
 		if !collided {
 			break
@@ -562,7 +598,8 @@ func (s *bookSide) rebuild(best int64) {
 // toSorted leaves the ladder for the sorted cache, refilled from the table,
 // which may build a new ladder at once.
 func (s *bookSide) toSorted() {
-	s.ladder, s.m = false, 0
+	s.ladderToTable()
+	s.ladder = false
 	if s.n > 0 {
 		s.refill()
 	}
@@ -572,7 +609,7 @@ func (s *bookSide) toSorted() {
 // below it from the ladder (they stay in the table).
 func (s *bookSide) slide(blo uint64) {
 	if blo-s.blo >= ladderSize {
-		s.clearLadder()
+		s.ladderToTable()
 	} else {
 		// Clear buckets [s.blo, blo) a bitmap word at a time.
 		for b := s.blo; b < blo; {
@@ -584,7 +621,9 @@ func (s *bookSide) slide(blo uint64) {
 				mask = ^uint64(0)
 			}
 			for w := s.occ[k] & mask; w != 0; w &= w - 1 {
-				s.slots[k*64+uint64(bits.TrailingZeros64(w))] = Level{}
+				e := &s.slots[k*64+uint64(bits.TrailingZeros64(w))]
+				s.put(*e)
+				*e = Level{}
 				s.m--
 			}
 			s.occ[k] &^= mask
@@ -699,6 +738,13 @@ func (b *Book) all(side Side) []Level {
 				all = append(all, e)
 			}
 		}
+		if s.ladder {
+			for k, w := range s.occ {
+				for ; w != 0; w &= w - 1 {
+					all = append(all, s.slots[k*64+bits.TrailingZeros64(w)])
+				}
+			}
+		}
 		slices.SortFunc(all, byKey)
 		slices.Reverse(all)
 		mask := keyMask(side)
@@ -716,7 +762,8 @@ func (b *Book) Clear() {
 	for i := range b.sides {
 		s := &b.sides[i]
 		clear(s.table)
-		s.n, s.m, s.sortedOK, s.ladder = 0, 0, false, false
+		s.clearLadder()
+		s.tn, s.n, s.m, s.sortedOK, s.ladder = 0, 0, 0, false, false
 	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0

@@ -504,8 +504,8 @@ func checkInvariants(t *testing.T, b *Book) {
 				t.Fatalf("%v slot %d: key %d not found by lookup (%d, %v)", Side(side), i, e.Price, j, ok)
 			}
 			if s.ladder {
-				if e.Price >= s.floor && s.slots[s.bucket(e.Price)%ladderSize] != e {
-					t.Fatalf("%v slot %d: %v at or above the floor %d is not in the ladder", Side(side), i, e, s.floor)
+				if e.Price >= s.floor {
+					t.Fatalf("%v slot %d: %v at or above the floor %d is in the table", Side(side), i, e, s.floor)
 				}
 				continue
 			}
@@ -517,8 +517,12 @@ func checkInvariants(t *testing.T, b *Book) {
 				t.Fatalf("%v slot %d: %v at or above the cache's worst key is not cached", Side(side), i, e)
 			}
 		}
-		if n != s.n || 2*n > len(s.table) {
-			t.Fatalf("%v: n = %d, table holds %d in %d slots", Side(side), s.n, n, len(s.table))
+		want := s.n // with the sorted cache, the table holds every level
+		if s.ladder {
+			want = s.n - s.m // with the ladder, those below its floor
+		}
+		if n != s.tn || n != want || 2*n > len(s.table) {
+			t.Fatalf("%v: n = %d, tn = %d, m = %d (ladder %v), table holds %d in %d slots", Side(side), s.n, s.tn, s.m, s.ladder, n, len(s.table))
 		}
 		if s.m > s.n || s.m < min(s.n, topLow) {
 			t.Fatalf("%v: %d levels cached of %d (ladder %v)", Side(side), s.m, s.n, s.ladder)
@@ -526,6 +530,9 @@ func checkInvariants(t *testing.T, b *Book) {
 		if s.ladder {
 			checkLadder(t, Side(side), s)
 			continue
+		}
+		if *s.occ != [ladderSize / 64]uint64{} {
+			t.Fatalf("%v: levels left in the ladder while unused", Side(side))
 		}
 		if s.m > len(s.top) {
 			t.Fatalf("%v: %d levels cached in %d", Side(side), s.m, len(s.top))
@@ -570,8 +577,8 @@ func checkLadder(t *testing.T, side Side, s *bookSide) {
 		if e.Price < s.floor || s.bucket(e.Price) != b {
 			t.Fatalf("%v: bucket %d holds %v (floor %d, bucket %d)", side, b, e, s.floor, s.bucket(e.Price))
 		}
-		if i, ok := s.lookup(e.Price); !ok || s.table[i] != e {
-			t.Fatalf("%v: ladder level %v not in the table", side, e)
+		if _, ok := s.lookup(e.Price); ok {
+			t.Fatalf("%v: ladder level %v also in the table", side, e)
 		}
 	}
 	if count != s.m || best != s.bbest {

@@ -144,9 +144,9 @@ func TestLadderCorners(t *testing.T) {
 	for p := int64(1000); p < 1280; p++ {
 		set(p, 0) // from the bottom: the ladder ends up holding the whole side
 	}
-	set(1100, 2)      // below the floor, inside the window
-	set(1299-9000, 3) // below the window
-	set(1299-9000, 0)
+	set(1100, 2)              // below the floor, inside the window
+	set(1299-2*ladderSize, 3) // below the window
+	set(1299-2*ladderSize, 0)
 	for p := int64(1280); p < 1300; p++ {
 		set(p, 0)
 	}
@@ -155,7 +155,9 @@ func TestLadderCorners(t *testing.T) {
 		t.Fatalf("Len = %d after deleting every level", b.Len(Bid))
 	}
 
-	base := int64(math.MinInt64 + 7000)
+	// Buckets are one unit wide here, so the window spans about ladderSize
+	// units below the best: start a little under the lowest best that fits.
+	base := int64(math.MinInt64 + ladderSize - 1 - ladderMargin - 100)
 	for i := int64(0); i < 300; i++ {
 		set(base+i, 1)
 	}
