@@ -9,33 +9,36 @@
 // A Book is not safe for concurrent use; it belongs to the goroutine that
 // applies the feed.
 //
-// Each side keeps every level in a hash table keyed by price (open
-// addressing with linear probing, preallocated, not a Go map), so that a
-// level anywhere in the book is found, changed, inserted or deleted in O(1).
-// The recorded Binance feeds need this: on spot 56% of the updates land 64
-// or more levels below the top of a side that is thousands of levels deep,
-// and 78% of them insert or delete a level (9% delete an absent one, only
-// 13% change a quantity), which any sorted array, flat or chunked, pays for
-// in a search and a shift.
+// Each side has two homes for its levels. The top of the side, which is
+// what is read in order (Best, Level(0..10), DepthQty(5..20) after each
+// frame), is normally a ladder: a window of price buckets around the best,
+// each narrower than the closest two levels so that it holds at most one,
+// with a bitmap of the occupied ones. A level in the window is set by index,
+// the next best after a delete is a bit scan, and Level and DepthQty walk
+// the bitmap from the best. On the recordings the window spans thousands of
+// ticks and takes 70% (spot) to 90% (futures) of the updates.
 //
-// The top of each side, which is what is read in order (Best, Level(0..10),
-// DepthQty(5..20) after each frame), is cached a second time, normally in a
-// ladder: a window of price buckets around the best, each narrower than the
-// closest two levels so that it holds at most one, with a bitmap of the
-// occupied ones. A level in the window is set by index, the next best after
-// a delete is a bit scan, and Level and DepthQty walk the bitmap from the
-// best. Where the prices do not suit a ladder (a top spread wider than the
-// window, prices near the ends of int64) the top is cached in a sorted array
-// instead. Either cache holds at least the best 32 levels; deeper reads sort
-// the table into a buffer that is reused until the side changes.
+// Every level below the window is in a hash table keyed by price (open
+// addressing with linear probing, preallocated, not a Go map), where it is
+// found, changed, inserted or deleted in O(1), however deep. The recorded
+// Binance feeds need this: on spot 56% of the updates land 64 or more levels
+// below the top of a side thousands of levels deep, and 78% of them insert
+// or delete a level (9% delete an absent one, only 13% change a quantity),
+// which any sorted array, flat or chunked, pays for in a search and a shift.
+//
+// Where the prices do not suit a ladder (a top spread wider than the window,
+// prices near the ends of int64), the table holds every level and the top
+// is cached in a sorted array instead. Either way the best 32 levels or more
+// are at hand; deeper reads sort the side into a buffer that is reused until
+// the side changes.
 //
 // Measured on the recordings (BenchmarkApplyRealDepth, CPU time per level
-// update, medians of 5): 24 ns on spot and 15 ns on futures, against 59 and
+// update, medians of 5): 16 ns on spot and 11 ns on futures, against 59 and
 // 58 ns for the two-level B+tree of sorted chunks this replaced; the sync
 // checks and book updates of an average spot depth frame went from 2.2 to
-// 0.84 us (BenchmarkDepthApply in feeds/binance). The price is paid by
+// XXAPPLY us (BenchmarkDepthApply in feeds/binance). The price is paid by
 // ordered reads, which walk a bitmap instead of indexing an array:
-// Level(10) costs 12 ns instead of 2, DepthQty(10) 15 instead of 8. The
+// Level(10) costs XXL10 ns instead of 2, DepthQty(10) XXDQ instead of 8. The
 // structures that lost, and their numbers, are in alt_test.go.
 package orderbook
 
@@ -94,8 +97,9 @@ const (
 // closest two levels of the top: on the spot recording 2^19 units, about
 // half a tick of 0.01, so the window spans about 8600 ticks, and the side
 // stayed on the ladder for all but the first updates of both recordings.
-// With 8192 buckets the spot top outgrew the window for 13% of the updates
-// and the replay cost 28 ns per level instead of 23.
+// With 8192 buckets the spot top outgrew the window for 13% of the
+// updates, which then took the sorted cache, and the replay cost a fifth
+// more.
 const ladderSize = 16384
 
 // ladderMargin is the number of empty buckets left above the best when the
@@ -120,9 +124,10 @@ type Book struct {
 // a better level has a greater key and the code has no branch on the side.
 // ^ rather than unary minus, which would overflow on math.MinInt64.
 type bookSide struct {
-	// table is an open-addressing hash table with linear probing of every
-	// level of the side, Price holding the key; a slot with Qty 0 is empty.
-	// Its length is a power of two, at least twice n.
+	// table is an open-addressing hash table with linear probing of the
+	// levels of the side that are not on the ladder: all of them without
+	// it. Price holds the key; a slot with Qty 0 is empty. Its length is a
+	// power of two, at least twice tn.
 	table []Level
 	shift uint // 64 - log2(len(table)), for the multiplicative hash
 	tn    int  // levels in table
@@ -143,7 +148,8 @@ type bookSide struct {
 	// moving anything), with a bit per slot in occ. bs is small enough that
 	// no two levels share a bucket (see buildLadder). The window is buckets
 	// [blo, blo+ladderSize); it holds every level whose key is at least
-	// floor, and no other. bbest is the bucket of the best level when m > 0.
+	// floor, and no other, and those levels are not in the table. bbest is
+	// the bucket of the best level.
 	ladder bool
 	slots  *[ladderSize]Level // arrays, so that indexing mod ladderSize needs no bounds check
 	occ    *[ladderSize / 64]uint64
@@ -425,8 +431,8 @@ func (s *bookSide) windowStart() int64 {
 	return int64(uint64(s.kref) + s.blo<<s.bs)
 }
 
-// buildLadder moves the sorted cache top[:m] into the ladder if its levels
-// fit: buckets narrower than the closest two levels, so that each bucket
+// buildLadder moves the levels of the sorted cache top[:m] from the table
+// onto the ladder if they fit: buckets narrower than the closest two levels, so that each bucket
 // holds at most one, and enough of the best levels within the window that
 // the ladder will not need a refill again soon. Otherwise the side keeps the
 // sorted cache, which has no such conditions: a sparse top, or prices that
@@ -546,10 +552,10 @@ func (s *bookSide) ladderToTable() {
 	s.m = 0
 }
 
-// rebuild recentres the ladder on best, the best key, with room above it,
-// and fills it from the table with every level that fits: the refill of the
-// ladder, one pass over the table. If the levels are then too few, the side
-// goes back to the sorted cache.
+// rebuild puts the ladder's levels back in the table, recentres the ladder
+// on best, the best key, with room above it, and moves onto it every level
+// of the table that fits: the refill of the ladder, one pass over the table.
+// If the levels are then too few, the side goes back to the sorted cache.
 func (s *bookSide) rebuild(best int64) {
 	for {
 		span := int64(ladderSize-1-ladderMargin) << s.bs
@@ -595,8 +601,9 @@ func (s *bookSide) rebuild(best int64) {
 	s.bbest = s.bucket(best)
 }
 
-// toSorted leaves the ladder for the sorted cache, refilled from the table,
-// which may build a new ladder at once.
+// toSorted puts the ladder's levels back in the table and leaves the ladder
+// for the sorted cache, refilled from the table, which may build a new
+// ladder at once.
 func (s *bookSide) toSorted() {
 	s.ladderToTable()
 	s.ladder = false
@@ -606,7 +613,7 @@ func (s *bookSide) toSorted() {
 }
 
 // slide moves the window up to start at bucket blo, dropping the levels
-// below it from the ladder (they stay in the table).
+// below it from the ladder into the table.
 func (s *bookSide) slide(blo uint64) {
 	if blo-s.blo >= ladderSize {
 		s.ladderToTable()
