@@ -14,9 +14,9 @@ package orderbook
 // under the other load on the machine):
 //
 //	                                  spot   usdm   spot, updates only
-//	Book (hash table + ladder)          24     15     22
-//	hashTop (hash table + sorted top)   43     30     45
-//	chunked (B+tree, Book until now)    59     58     58
+//	Book (ladder + hash table)          16     11     16
+//	hashTop (hash table + sorted top)   41     30     42
+//	chunked (B+tree, Book until now)    56     58     56
 //	sortedEnd                           82     90    108
 //	binaryEnd                           71     77     74
 //	binaryFront                        176    216    187
@@ -26,15 +26,18 @@ package orderbook
 // of them 256 or more levels below the top of a side up to 5170 levels
 // deep, and on spot 78% of them insert or delete a level, which is what
 // every sorted structure pays for in searches and shifts, and what the hash
-// table does in O(1). Of the two caches of the top over the table, the
-// sorted array (hashTop) still pays a binary search and a shift of 40 to 60
-// levels on average for the updates that land in it (57% of them on spot);
-// the ladder sets them by index. With the cache removed altogether the
-// table alone measured 21 and 15: the ladder costs little on top of it.
+// table does in O(1). A sorted array caching the top over a table of all
+// levels (hashTop) still pays a binary search and a shift of 40 to 60
+// levels on average for the updates that land in it (57% of them on spot).
+// The ladder sets them by index. Kept as a copy of the top over a table of
+// all levels, it measured 24, 15 and 22, about what the table alone costs
+// (21 and 15); taking its levels out of the table, so that the updates that
+// land in it skip the hash, gave Book's 16, 11 and 16.
 //
 // Book's ladder was also measured with 2048, 4096 and 8192 buckets (spot
-// 45, 44 and 28: the top fitted in the window less often) and its table at
-// load factors of 3/4 (slower: 29 and 28) and 1/3 (no faster than 1/2).
+// 45, 44 and 28 with the ladder as a copy: the top fitted in the window less
+// often) and its table at load factors of 3/4 (slower: 29 and 28) and 1/3
+// (no faster than 1/2).
 
 import (
 	"math/rand/v2"
