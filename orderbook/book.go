@@ -288,7 +288,9 @@ func (b *Book) Set(side Side, price, qty int64) {
 	}
 }
 
-// insert adds key, absent from the side, at the empty slot i.
+// insert adds key, absent from the side and below the ladder's floor if
+// there is a ladder, at the empty slot i of the table; or onto the ladder,
+// if the ladder holds the whole side and key falls in its window.
 func (s *bookSide) insert(i int, key, qty int64) {
 	s.sortedOK = false
 	complete := s.m == s.n // the cache holds the whole side
