@@ -191,7 +191,7 @@ func TestLiveAgainstLocalExchange(t *testing.T) {
 // frames are counted and skipped, no order leaves from an invalid book, and nothing is
 // left on the exchange's book at the end.
 func TestLiveSurvivesFaults(t *testing.T) {
-	faults := exchange.Faults{DropRate: 0.05, MalformedRate: 0.02, DisconnectEvery: 4 * time.Second}
+	faults := exchange.Faults{DropRate: 0.05, MalformedRate: 0.05, DisconnectEvery: 4 * time.Second}
 	s, check, _ := runSession(t, faults, 12*time.Second, nil)
 	fc := s.feed.Counters()
 	sc := s.eng.Sync().Counters()
