@@ -114,17 +114,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	var s settings
 	var c *config.Config
 	if *configFile != "" {
-		var err error
-		if c, err = config.Load(*configFile); err != nil {
-			var list config.ErrorList
-			if errors.As(err, &list) {
-				for _, e := range list {
-					fmt.Fprintln(stderr, e.Error())
-				}
-				return 2
-			}
-			return fail("%v", err)
+		var ok bool
+		if c, ok = loadConfig(*configFile, "nanotick backtest", stderr); !ok {
+			return 2
 		}
+		var err error
 		if s, err = fromConfig(c, *stratName); err != nil {
 			return fail("%v", err)
 		}

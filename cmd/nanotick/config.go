@@ -25,16 +25,8 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := args[1]
-	c, err := config.Load(file)
-	if err != nil {
-		var list config.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stderr, e.Error())
-			}
-		} else {
-			fmt.Fprintf(stderr, "nanotick: %v\n", err)
-		}
+	c, ok := loadConfig(file, "nanotick", stderr)
+	if !ok {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", file)
@@ -79,4 +71,22 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 	if c.Admin.Enabled {
 		fmt.Fprintf(w, "admin: listening on %s\n", c.Admin.Listen)
 	}
+}
+
+// loadConfig loads a config file for a command, printing every error one per line
+// (file:line:col: key: message) to stderr, or the one error prefixed with cmd.
+func loadConfig(file, cmd string, stderr io.Writer) (*config.Config, bool) {
+	c, err := config.Load(file)
+	if err == nil {
+		return c, true
+	}
+	var list config.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(stderr, e.Error())
+		}
+	} else {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+	}
+	return nil, false
 }

@@ -52,9 +52,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	c := config.Default()
 	if *cfgFile != "" {
-		var err error
-		if c, err = config.Load(*cfgFile); err != nil {
-			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+		var ok bool
+		if c, ok = loadConfig(*cfgFile, "nanotick run", stderr); !ok {
 			return 2
 		}
 	}

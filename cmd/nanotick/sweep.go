@@ -116,16 +116,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	var c *config.Config
 	if *configFile != "" {
-		var err error
-		if c, err = config.Load(*configFile); err != nil {
-			var list config.ErrorList
-			if errors.As(err, &list) {
-				for _, e := range list {
-					fmt.Fprintln(stderr, e.Error())
-				}
-				return 2
-			}
-			return fail("%v", err)
+		var ok bool
+		if c, ok = loadConfig(*configFile, "nanotick sweep run", stderr); !ok {
+			return 2
 		}
 	} else if *stratName != "" {
 		return fail("--strategy needs --config")
