@@ -164,6 +164,11 @@ type bookSide struct {
 	// top cache, rebuilt on demand after any change.
 	sorted   []Level
 	sortedOK bool
+
+	// noLadder keeps the side on the sorted cache, never building a ladder: the
+	// "hash table + sorted top" structure that alt_test.go measures the ladder
+	// against is this very code with the ladder turned off.
+	noLadder bool
 }
 
 // New returns an empty book with room for capacityPerSide levels on each
@@ -441,7 +446,7 @@ func (s *bookSide) windowStart() int64 {
 // are not on a grid, cost speed, never correctness.
 func (s *bookSide) buildLadder() {
 	m := s.m
-	if m < 2 {
+	if m < 2 || s.noLadder {
 		return
 	}
 	top := s.top[:m]
