@@ -36,15 +36,14 @@ func (m *Machine) fail(err error) error {
 	return e
 }
 
-// run interprets from the current frame until the frame at depth base returns.
+// runGeneral executes the one instruction at the saved pc of the innermost frame, with
+// every rule of the language, and returns errStepped with the machine's state saved; or
+// the call's result when the instruction returned from an exit frame; or the error it
+// raised, located. run (fast.go) calls it for what runFast does not handle.
 //
-// Hot state (pc, sp, bp, the code and the stack) lives in local variables; it is written
-// back to the machine only around operations that may call out (calls, allocation, host
-// functions, errors). Fixed-size instructions cost one bounds check per dispatch, and the
-// dense switch on a byte opcode compiles to a jump table.
-func (m *Machine) run() (Value, error) {
-	// Few variables live across the loop, so that they stay in registers: everything
-	// else is reloaded from the machine in the (rarer) instructions that need it.
+// Its state lives in local variables as in runFast, and is written back to the machine
+// around operations that may call out (calls, allocation, host functions, errors).
+func (m *Machine) runGeneral() (Value, error) {
 	consts := m.prog.consts
 	// The stack is a fixed-size array indexed with a mask: no bounds checks, and a stray
 	// index can only corrupt the machine, never Go memory.
@@ -54,9 +53,15 @@ func (m *Machine) run() (Value, error) {
 	pc := int(fr.pc)
 	bp := int(fr.bp)
 	sp := m.sp
+	stepped := false
 
 loop:
 	for {
+		if stepped {
+			m.save(pc, sp)
+			return Undefined, errStepped
+		}
+		stepped = true
 		in := &code[pc]
 		pc++
 		var err error

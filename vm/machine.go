@@ -256,11 +256,17 @@ func (m *Machine) reset() {
 // guard converts a panic into an error: no panic may escape Run or Call.
 func (m *Machine) guard(err *error) {
 	if r := recover(); r != nil {
-		m.running = 0
-		m.reset()
-		*err = &Error{File: m.prog.code.File, Line: 1, Col: 1, Runtime: true,
-			Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+		m.internalError(r, err)
 	}
+}
+
+// internalError turns the recovered panic r into the error of the call and leaves the
+// machine usable.
+func (m *Machine) internalError(r any, err *error) {
+	m.running = 0
+	m.reset()
+	*err = &Error{File: m.prog.code.File, Line: 1, Col: 1, Runtime: true,
+		Msg: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
 }
 
 func (m *Machine) simpleError(msg string) error {
@@ -270,10 +276,60 @@ func (m *Machine) simpleError(msg string) error {
 // Call calls a script function with arguments and returns its result. Calling with
 // number arguments and receiving a number allocates nothing. Call may be used from inside
 // a host function (re-entrantly).
-func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
+func (m *Machine) Call(f Func, args ...Value) (Value, error) {
 	if m.running > 0 {
 		return m.callNested(f, args)
 	}
+	if f.v.tag() == tagFunc && !m.gcDue {
+		if fn := m.funcs[f.v.handle()]; len(args)+1+fn.NumSlots+fn.MaxStack <= len(m.stack) {
+			return m.callTop(f.v, fn, args)
+		}
+	}
+	return m.callGeneral(f, args)
+}
+
+// callTop is Call's common case: a function without captures entered from Go, with
+// the checks of callValue and pushFrame that cannot fail for it left out, since it is
+// on the engine's per-tick path.
+func (m *Machine) callTop(fv Value, fn *bytecode.Func, args []Value) (result Value, err error) {
+	// The guard calls recover, a runtime call, only when the call did not finish.
+	done := false
+	defer func() {
+		if !done {
+			if r := recover(); r != nil {
+				m.internalError(r, &err)
+			}
+		}
+	}()
+	// The callee value is at 0 and the frame's slots, the parameters first, from 1.
+	stack := m.stackArr
+	stack[0] = fv
+	for i, a := range args {
+		stack[(1+i)&stackMask] = a
+	}
+	for i := 1 + min(len(args), fn.NumParams); i < 1+fn.NumSlots; i++ {
+		stack[i&stackMask] = Undefined
+	}
+	m.frames[0] = frame{f: fn, fn: int32(fv.handle()), bp: 1, clo: -1, exit: true}
+	m.fp, m.sp = 1, 1+fn.NumSlots
+	m.budget = m.limits.Steps - 1
+	m.running = 1
+	result, err = m.run()
+	m.running = 0
+	done = true
+	if err != nil {
+		m.reset()
+		return Undefined, err
+	}
+	m.sp = 0
+	if m.gcDue {
+		m.collect()
+	}
+	return result, nil
+}
+
+// callGeneral is Call for every function value.
+func (m *Machine) callGeneral(f Func, args []Value) (result Value, err error) {
 	defer m.guard(&err)
 	m.sp, m.fp = 0, 0
 	m.budget = m.limits.Steps

@@ -1,0 +1,584 @@
+package vm
+
+import (
+	"errors"
+	"math"
+
+	"github.com/nanotick/nanotick/vm/bytecode"
+)
+
+// The interpreter has two loops. runFast executes the instructions that numeric strategy
+// code spends its time in, and only their common case: numbers where numbers are
+// expected, calls that pass every limit, jumps on booleans. Anything else, and every
+// instruction it does not know, it hands to runGeneral (exec.go), which executes that one
+// instruction with every rule, error and slow path, and returns. The split is what makes
+// runFast fast: it never calls a Go function while its state (pc, sp, bp, the code) is
+// live, so the compiler keeps that state in registers instead of spilling it to memory
+// at every dispatch, as it had to for the single loop (18% of the instructions executed
+// per call of the onTick benchmark were those spills).
+//
+// A fast handler that cannot finish its instruction must leave every piece of machine
+// state as it found it and return through slow, so that runGeneral executes it from
+// scratch.
+
+// errSlow is runFast's signal that the instruction at the saved pc needs runGeneral;
+// errStepped is runGeneral's that it executed one instruction and stopped.
+var (
+	errSlow    = errors.New("vm: slow path")
+	errStepped = errors.New("vm: stepped")
+)
+
+// run interprets from the current frame until the frame marked exit returns.
+func (m *Machine) run() (Value, error) {
+	for {
+		v, err := m.runFast()
+		if err != errSlow {
+			return v, err
+		}
+		if v, err = m.runGeneral(); err != errStepped {
+			return v, err
+		}
+	}
+}
+
+// runFast interprets until an exit frame returns, a host function fails, or an
+// instruction needs the general interpreter (errSlow, with the machine's pc at that
+// instruction).
+func (m *Machine) runFast() (Value, error) {
+	consts := m.prog.consts
+	stack := m.stackArr
+	fr := &m.frames[m.fp-1]
+	code := fr.f.Code
+	pc := int(fr.pc)
+	bp := int(fr.bp)
+	sp := m.sp
+
+	for {
+		in := &code[pc]
+		pc++
+		switch in.Op {
+		case bytecode.CONST:
+			stack[sp&stackMask] = consts[in.A]
+			sp++
+		case bytecode.UNDEF:
+			stack[sp&stackMask] = Undefined
+			sp++
+		case bytecode.LOADL:
+			stack[sp&stackMask] = stack[(bp+int(in.A))&stackMask]
+			sp++
+		case bytecode.LOADL2:
+			stack[sp&stackMask] = stack[(bp+int(in.A))&stackMask]
+			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
+			sp += 2
+		case bytecode.STOREL:
+			sp--
+			stack[(bp+int(in.A))&stackMask] = stack[sp&stackMask]
+		case bytecode.STORELP:
+			stack[(bp+int(in.A))&stackMask] = stack[(sp-1)&stackMask]
+		case bytecode.MOVLL:
+			stack[(bp+int(in.A))&stackMask] = stack[(bp+int(in.B))&stackMask]
+		case bytecode.MOVLK:
+			stack[(bp+int(in.A))&stackMask] = consts[in.B]
+		case bytecode.MOV2:
+			stack[(bp+int(in.A>>16))&stackMask] = stack[(bp+int(in.A&0xFFFF))&stackMask]
+			stack[(bp+int(in.B>>16))&stackMask] = stack[(bp+int(in.B&0xFFFF))&stackMask]
+		case bytecode.LOADG:
+			v := m.globals[in.A]
+			if v.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = v
+			sp++
+		case bytecode.STOREG:
+			sp--
+			m.globals[in.A] = stack[sp&stackMask]
+		case bytecode.STOREGC:
+			if m.globals[in.A].bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			sp--
+			m.globals[in.A] = stack[sp&stackMask]
+		case bytecode.LOADLK:
+			stack[sp&stackMask] = stack[(bp+int(in.A))&stackMask]
+			stack[(sp+1)&stackMask] = consts[in.B]
+			sp += 2
+		case bytecode.LOADKL:
+			stack[sp&stackMask] = consts[in.A]
+			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
+			sp += 2
+		case bytecode.LOADGK:
+			v := m.globals[in.A]
+			if v.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = v
+			stack[(sp+1)&stackMask] = consts[in.B]
+			sp += 2
+		case bytecode.LOADLG:
+			v, w := stack[(bp+int(in.A))&stackMask], m.globals[in.B]
+			if v.bits == uninitBits || w.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = v
+			stack[(sp+1)&stackMask] = w
+			sp += 2
+		case bytecode.LOADGL:
+			v, w := m.globals[in.A], stack[(bp+int(in.B))&stackMask]
+			if v.bits == uninitBits || w.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = v
+			stack[(sp+1)&stackMask] = w
+			sp += 2
+		case bytecode.LOADGG:
+			v, w := m.globals[in.A], m.globals[in.B]
+			if v.bits == uninitBits || w.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = v
+			stack[(sp+1)&stackMask] = w
+			sp += 2
+		case bytecode.POP:
+			sp--
+		case bytecode.DUP:
+			stack[sp&stackMask] = stack[(sp-1)&stackMask]
+			sp++
+
+		case bytecode.ADD:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+			sp--
+		case bytecode.SUB:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+			sp--
+		case bytecode.MUL:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+			sp--
+		case bytecode.DIV:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() / b.num())}
+			sp--
+		case bytecode.LT:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Bool(a.num() < b.num())
+			sp--
+		case bytecode.LE:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Bool(a.num() <= b.num())
+			sp--
+		case bytecode.GT:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Bool(a.num() > b.num())
+			sp--
+		case bytecode.GE:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = Bool(a.num() >= b.num())
+			sp--
+		case bytecode.NEG:
+			a := stack[(sp-1)&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(-a.num())}
+		case bytecode.NOT:
+			switch stack[(sp-1)&stackMask].bits {
+			case trueBits:
+				stack[(sp-1)&stackMask] = Value{falseBits}
+			case falseBits:
+				stack[(sp-1)&stackMask] = Value{trueBits}
+			default:
+				return m.slow(pc, sp)
+			}
+
+		case bytecode.JMP:
+			pc = int(in.A)
+		case bytecode.JMPF:
+			switch stack[(sp-1)&stackMask].bits {
+			case falseBits:
+				pc = int(in.A)
+			case trueBits:
+			default:
+				return m.slow(pc, sp)
+			}
+			sp--
+		case bytecode.JMPT:
+			switch stack[(sp-1)&stackMask].bits {
+			case trueBits:
+				pc = int(in.A)
+			case falseBits:
+			default:
+				return m.slow(pc, sp)
+			}
+			sp--
+		case bytecode.LOOP:
+			if m.budget <= 1 {
+				return m.slow(pc, sp) // the budget runs out, or a collection is due
+			}
+			m.budget--
+			pc = int(in.A)
+
+		case bytecode.JNLT:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			sp -= 2
+			if !(a.num() < b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLE:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			sp -= 2
+			if !(a.num() <= b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGT:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			sp -= 2
+			if !(a.num() > b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGE:
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			sp -= 2
+			if !(a.num() >= b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLTLK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() < consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLELK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() <= consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGTLK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() > consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGELK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() >= consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLTLL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() < b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLELL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() <= b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGTLL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() > b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGELL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() >= b.num()) {
+				pc = int(in.C)
+			}
+
+		case bytecode.INCL:
+			p := &stack[(bp+int(in.A))&stackMask]
+			if !p.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			*p = Value{math.Float64bits(p.num() + consts[in.B].num())}
+		case bytecode.ADDLK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() + consts[in.B].num())}
+			sp++
+		case bytecode.SUBLK:
+			a := stack[(bp+int(in.A))&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() - consts[in.B].num())}
+			sp++
+		case bytecode.ADDLL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+			sp++
+		case bytecode.SUBLL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+			sp++
+		case bytecode.MULLL:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+			sp++
+		case bytecode.ADDLLS:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+		case bytecode.SUBLLS:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+		case bytecode.MULLLS:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+		case bytecode.ADDTOL:
+			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp-1)&stackMask]
+			if !p.IsNumber() || !v.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			*p = Value{math.Float64bits(p.num() + v.num())}
+			sp--
+		case bytecode.SUBTOL:
+			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp-1)&stackMask]
+			if !p.IsNumber() || !v.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			*p = Value{math.Float64bits(p.num() - v.num())}
+			sp--
+		case bytecode.ADDTOG:
+			p, v := &m.globals[in.A], stack[(sp-1)&stackMask]
+			if !p.IsNumber() || !v.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			*p = Value{math.Float64bits(p.num() + v.num())}
+			sp--
+		case bytecode.SUBTOG:
+			p, v := &m.globals[in.A], stack[(sp-1)&stackMask]
+			if !p.IsNumber() || !v.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			*p = Value{math.Float64bits(p.num() - v.num())}
+			sp--
+		case bytecode.FORLTK:
+			p, lim := &stack[(bp+int(in.A))&stackMask], consts[in.B]
+			if !p.IsNumber() || m.budget <= 1 {
+				return m.slow(pc, sp)
+			}
+			m.budget--
+			nv := p.num() + 1
+			*p = Value{math.Float64bits(nv)}
+			if nv < lim.num() {
+				pc = int(in.C) + 1
+			} else {
+				pc = int(code[in.C].C)
+			}
+		case bytecode.FORLTL:
+			p, lim := &stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if !p.IsNumber() || !lim.IsNumber() || m.budget <= 1 {
+				return m.slow(pc, sp)
+			}
+			m.budget--
+			nv := p.num() + 1
+			*p = Value{math.Float64bits(nv)}
+			if nv < lim.num() {
+				pc = int(in.C) + 1
+			} else {
+				pc = int(code[in.C].C)
+			}
+
+		case bytecode.GETIDXLL:
+			a, i := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
+			if a.tag() != tagArray || a.IsNumber() || !i.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			elems := m.arrs[a.handle()].elems
+			f := i.num()
+			idx := int(f)
+			if float64(idx) != f || uint(idx) >= uint(len(elems)) || elems[idx].bits == holeBits {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = elems[idx]
+			sp++
+		case bytecode.GETIDX:
+			a, i := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			if a.tag() != tagArray || a.IsNumber() || !i.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			elems := m.arrs[a.handle()].elems
+			f := i.num()
+			idx := int(f)
+			if float64(idx) != f || uint(idx) >= uint(len(elems)) || elems[idx].bits == holeBits {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-2)&stackMask] = elems[idx]
+			sp--
+
+		case bytecode.CALL:
+			argc := int(in.A)
+			fv := stack[(sp-argc-1)&stackMask]
+			var fidx int32
+			nclo := int32(-1)
+			switch fv.tag() {
+			case tagFunc:
+				fidx = int32(fv.handle())
+			case tagClosure:
+				nclo = int32(fv.handle())
+				fidx = m.clos[nclo].fn
+			default:
+				return m.slow(pc, sp)
+			}
+			callee := m.funcs[fidx]
+			nbp := sp - argc
+			fp, frames := m.fp, m.frames
+			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= 1 {
+				return m.slow(pc, sp) // runGeneral reports the limit, or runs the collection that is due
+			}
+			m.budget--
+			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
+				stack[i&stackMask] = Undefined
+			}
+			frames[fp-1].pc = int32(pc)
+			frames[fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
+			m.fp = fp + 1
+			code = callee.Code
+			pc = 0
+			bp = nbp
+			sp = nbp + callee.NumSlots
+		case bytecode.RET:
+			r := stack[(sp-1)&stackMask]
+			sp = bp
+			stack[(sp-1)&stackMask] = r
+			fp := m.fp - 1
+			m.fp = fp
+			if m.frames[fp].exit {
+				m.sp = sp
+				return r, nil
+			}
+			fr := &m.frames[fp-1]
+			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+		case bytecode.RETL:
+			r := stack[(bp+int(in.A))&stackMask]
+			sp = bp
+			stack[(sp-1)&stackMask] = r
+			fp := m.fp - 1
+			m.fp = fp
+			if m.frames[fp].exit {
+				m.sp = sp
+				return r, nil
+			}
+			fr := &m.frames[fp-1]
+			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+		case bytecode.RETU:
+			sp = bp
+			stack[(sp-1)&stackMask] = Undefined
+			fp := m.fp - 1
+			m.fp = fp
+			if m.frames[fp].exit {
+				m.sp = sp
+				return Undefined, nil
+			}
+			fr := &m.frames[fp-1]
+			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+
+		case bytecode.CALLHOST:
+			// A host function is a Go call: the state is saved before it and reloaded
+			// after, so that none of it is live across the call (see the top of the file).
+			argc := int(in.B)
+			m.save(pc, sp)
+			m.noGC++
+			r, herr := m.prog.hostFns[in.A](m, stack[sp-argc:sp])
+			m.noGC--
+			if herr != nil {
+				return Undefined, m.fail(m.hostError(int(m.frames[m.fp-1].f.Code[m.frames[m.fp-1].pc-1].A), herr))
+			}
+			fr := &m.frames[m.fp-1]
+			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+			sp = m.sp - argc
+			stack[sp&stackMask] = r
+			sp++
+
+		default:
+			return m.slow(pc, sp)
+		}
+	}
+}
+
+// slow hands the instruction just dispatched (at pc-1) to runGeneral. Each fast handler
+// returns through it itself rather than jumping to one shared exit: at a shared exit the
+// register allocator keeps pc and sp in memory, and stores them at every dispatch.
+func (m *Machine) slow(pc, sp int) (Value, error) {
+	m.save(pc-1, sp)
+	return Undefined, errSlow
+}
