@@ -836,6 +836,70 @@ loop:
 				return Undefined, m.fail(m.pairTDZ(in))
 			}
 			sp += 2
+		case bytecode.JFG, bytecode.JTG:
+			v := m.globals[in.A]
+			if v.bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
+			}
+			if m.truthy(v) == (in.Op == bytecode.JTG) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLTGK, bytecode.JNLEGK, bytecode.JNGTGK, bytecode.JNGEGK:
+			a, b := m.globals[in.A], consts[in.B]
+			op := in.Op - bytecode.JNLTGK + bytecode.LT
+			if a.bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
+			}
+			if !a.IsNumber() {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.compareError(opSymbol[op], a, b))
+			}
+			if !numCompare(op, a.num(), b.num()) {
+				pc = int(in.C)
+			}
+		case bytecode.MOVGL:
+			if in.C != 0 && m.globals[in.A].bits == uninitBits {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
+			}
+			m.globals[in.A] = stack[(bp+int(in.B))&stackMask]
+		case bytecode.ADDGG, bytecode.SUBGG, bytecode.MULGG, bytecode.ADDG, bytecode.SUBG, bytecode.MULG:
+			// The operands: two globals pushing a result, or the top of the stack and a
+			// global replacing it.
+			var a, b Value
+			var op bytecode.Op
+			dst := sp - 1
+			if in.Op <= bytecode.MULGG {
+				a, b = m.globals[in.A], m.globals[in.B]
+				op = bytecode.ADD + (in.Op - bytecode.ADDGG)
+				dst = sp
+			} else {
+				a, b = stack[(sp-1)&stackMask], m.globals[in.A]
+				op = bytecode.ADD + (in.Op - bytecode.ADDG)
+			}
+			m.save(pc, sp)
+			if a.bits == uninitBits || b.bits == uninitBits {
+				g := in.A
+				if in.Op <= bytecode.MULGG && a.bits != uninitBits {
+					g = in.B
+				}
+				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[g]))
+			}
+			var r Value
+			switch {
+			case a.IsNumber() && b.IsNumber():
+				r = Number(numOp(op, a.num(), b.num()))
+			case op == bytecode.ADD:
+				if r, err = m.addSlow(a, b); err != nil {
+					return Undefined, m.fail(err)
+				}
+			default:
+				return Undefined, m.fail(m.arithError(opSymbol[op], a, b))
+			}
+			stack[dst&stackMask] = r
+			sp = dst + 1
 		case bytecode.LOADSELF:
 			stack[(sp)&stackMask] = stack[(bp-1)&stackMask]
 			sp++

@@ -485,6 +485,100 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(sp-2)&stackMask] = elems[idx]
 			sp--
 
+		case bytecode.JFG:
+			switch m.globals[in.A].bits {
+			case falseBits:
+				pc = int(in.C)
+			case trueBits:
+			default:
+				return m.slow(pc, sp)
+			}
+		case bytecode.JTG:
+			switch m.globals[in.A].bits {
+			case trueBits:
+				pc = int(in.C)
+			case falseBits:
+			default:
+				return m.slow(pc, sp)
+			}
+		case bytecode.JNLTGK:
+			a := m.globals[in.A]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() < consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNLEGK:
+			a := m.globals[in.A]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() <= consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGTGK:
+			a := m.globals[in.A]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() > consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.JNGEGK:
+			a := m.globals[in.A]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			if !(a.num() >= consts[in.B].num()) {
+				pc = int(in.C)
+			}
+		case bytecode.MOVGL:
+			g := &m.globals[in.A]
+			if in.C != 0 && g.bits == uninitBits {
+				return m.slow(pc, sp)
+			}
+			*g = stack[(bp+int(in.B))&stackMask]
+		case bytecode.ADDGG:
+			a, b := m.globals[in.A], m.globals[in.B]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+			sp++
+		case bytecode.SUBGG:
+			a, b := m.globals[in.A], m.globals[in.B]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+			sp++
+		case bytecode.MULGG:
+			a, b := m.globals[in.A], m.globals[in.B]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+			sp++
+		case bytecode.ADDG:
+			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+		case bytecode.SUBG:
+			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+		case bytecode.MULG:
+			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+
 		case bytecode.CALL:
 			argc := int(in.A)
 			fv := stack[(sp-argc-1)&stackMask]

@@ -145,6 +145,21 @@ const (
 	FORLTK
 	FORLTL
 	STOREGC // A=global: v -> ; an assignment, failing if the declaration has not run yet
+	// Superinstructions with a global operand (compiler/opt_global.go): a strategy keeps
+	// its state in top-level variables, so its per-tick code reads and writes globals.
+	JFG    // A=global, C=target: jump if G[A] is falsy
+	JTG    // A=global, C=target: jump if G[A] is truthy
+	JNLTGK // A=global, B=const, C=target: jump unless G[A] < K[B]
+	JNLEGK
+	JNGTGK
+	JNGEGK
+	MOVGL // A=global, B=slot, C=1 if the declaration must have run (STOREGC): G[A] = L[B]
+	ADDGG // A, B=globals: -> G[A] + G[B]
+	SUBGG
+	MULGG
+	ADDG // A=global: a -> a + G[A]
+	SUBG
+	MULG
 	NumOps
 )
 
@@ -166,6 +181,8 @@ var opNames = [...]string{
 	JNLT: "JNLT", JNLE: "JNLE", JNGT: "JNGT", JNGE: "JNGE", MOVLL: "MOVLL", STORELP: "STORELP",
 	LOADL2: "LOADL2", GETIDXLL: "GETIDXLL", RETL: "RETL", LOADSELF: "LOADSELF", ADDTOL: "ADDTOL", FORINC: "FORINC", ADDLLS: "ADDLLS", SUBLLS: "SUBLLS", MULLLS: "MULLLS", SUBTOL: "SUBTOL", ADDTOG: "ADDTOG", SUBTOG: "SUBTOG",
 	MOVLK: "MOVLK", LOADLK: "LOADLK", LOADKL: "LOADKL", LOADGK: "LOADGK", LOADLG: "LOADLG", LOADGL: "LOADGL", LOADGG: "LOADGG", MOV2: "MOV2", FORLTK: "FORLTK", FORLTL: "FORLTL", STOREGC: "STOREGC",
+	JFG: "JFG", JTG: "JTG", JNLTGK: "JNLTGK", JNLEGK: "JNLEGK", JNGTGK: "JNGTGK", JNGEGK: "JNGEGK",
+	MOVGL: "MOVGL", ADDGG: "ADDGG", SUBGG: "SUBGG", MULGG: "MULGG", ADDG: "ADDG", SUBG: "SUBG", MULG: "MULG",
 }
 
 // String returns the opcode's mnemonic.
@@ -182,7 +199,8 @@ func (op Op) JumpOperand() (operand byte, ok bool) {
 	switch op {
 	case JMP, JMPF, JMPT, JFK, JTK, JNNK, LOOP:
 		return 'A', true
-	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC, FORLTK, FORLTL:
+	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC, FORLTK, FORLTL,
+		JFG, JTG, JNLTGK, JNLEGK, JNGTGK, JNGEGK:
 		return 'C', true
 	}
 	return 0, false

@@ -27,6 +27,8 @@ func single(f fuser) rule {
 var rules = []rule{
 	single(fuseCompareLocalJump), // opt_cmpjump.go
 	single(fuseCompareJump),      // opt_cmpjump.go
+	single(fuseGlobalJump),       // opt_global.go
+	single(fuseGlobalOp),         // opt_global.go
 	fuseAccumulate,               // opt_accumulate.go
 	single(fuseLocalLocalStore),  // opt_localop.go
 	single(fuseIncLocal),         // opt_inclocal.go

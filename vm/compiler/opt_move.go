@@ -70,7 +70,7 @@ func fuseLoad2(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Inst
 // startsFusion reports whether a multi-instruction fusion other than a load pair starts
 // at code[i].
 func startsFusion(p *bytecode.Program, code []bytecode.Instr, i int) bool {
-	for _, f := range []fuser{fuseCompareLocalJump, fuseLocalLocalStore, fuseIncLocal, fuseLocalConstOp, fuseLocalLocalOp, fuseMove, fuseReturnLocal} {
+	for _, f := range []fuser{fuseCompareLocalJump, fuseLocalLocalStore, fuseIncLocal, fuseLocalConstOp, fuseLocalLocalOp, fuseMove, fuseReturnLocal, fuseGlobalJump, fuseGlobalOp} {
 		if _, n := f(p, code, i); n > 1 {
 			return true
 		}

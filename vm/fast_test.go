@@ -1,0 +1,75 @@
+package vm
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestGlobalSuperinstructions runs each global-operand superinstruction (opt_global.go)
+// through both interpreters: runFast for numbers and booleans, runGeneral for the other
+// types, the temporal dead zone and type errors, which must read as they did before the
+// fusion.
+func TestGlobalSuperinstructions(t *testing.T) {
+	tests := []struct {
+		name, src, out, err string
+	}{
+		{"JFG/JTG on booleans and other values", `
+let b = true, n = 0, s = "x";
+function f() { let r = ""; if (b) r += "b"; if (!b) r += "!b"; if (n) r += "n"; if (!s) r += "!s"; if (s) r += "s"; return r; }
+console.log(f());`, "bs\n", ""},
+		{"JFG before the declaration", `
+function f() { if (later) return 1; return 0; }
+f();
+let later = true;`, "", "2:20: later is used before its declaration"},
+		{"JN..GK", `
+let p = 0.5;
+function f() { let r = 0; if (p < 1) r += 1; if (p <= 0.5) r += 2; if (p > 0) r += 4; if (p >= 1) r += 8; return r; }
+console.log(f());`, "7\n", ""},
+		{"JN..GK on a non-number", `
+let u;
+function f() { if (u <= 0) return 1; return 2; }
+f();`, "", "3:22: invalid operands to <=: undefined and number"},
+		{"ADDGG, SUBGG, MULGG and string concatenation in order", `
+let a = 3, b = 4, s = "s", t = "t";
+function f() { return [a + b, a - b, a * b, s + t, t + s, s + a]; }
+console.log(f());`, "[ 7, -1, 12, 'st', 'ts', 's3' ]\n", ""},
+		{"SUBGG on a string", `
+let a = 3, s = "s";
+function f() { return a - s; }
+f();`, "", "3:25: invalid operands to -: number and string \"s\""},
+		{"ADDG, SUBG, MULG: the global on the right", `
+let g = 2, s = "g";
+function f(x) { return [x + g, x - g, x * g, "x" + s, x + s]; }
+console.log(f(5));`, "[ 7, 3, 10, 'xg', '5g' ]\n", ""},
+		{"MOVGL, and before the declaration", `
+function f(x) { const y = x * 2; later = y; return later; }
+f(1);
+let later = 0;`, "", "2:40: later is used before its declaration"},
+		{"MOVGL", `
+let g = 0;
+function f(x) { const y = x * 2; g = y; return g; }
+console.log(f(21));`, "42\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compile("g.js", []byte(tt.src), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := p.NewMachine()
+			var out bytes.Buffer
+			m.SetOutput(&out)
+			err = m.Run()
+			if out.String() != tt.out {
+				t.Errorf("output %q, want %q", out.String(), tt.out)
+			}
+			switch {
+			case tt.err == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Errorf("error %v, want one containing %q", err, tt.err)
+			}
+		})
+	}
+}
