@@ -276,23 +276,22 @@ func (m *Machine) simpleError(msg string) error {
 // Call calls a script function with arguments and returns its result. Calling with
 // number arguments and receiving a number allocates nothing. Call may be used from inside
 // a host function (re-entrantly).
-func (m *Machine) Call(f Func, args ...Value) (Value, error) {
+func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	if m.running > 0 {
 		return m.callNested(f, args)
 	}
-	if f.v.tag() == tagFunc && !m.gcDue {
-		if fn := m.funcs[f.v.handle()]; len(args)+1+fn.NumSlots+fn.MaxStack <= len(m.stack) {
-			return m.callTop(f.v, fn, args)
-		}
+	if f.v.tag() != tagFunc || m.gcDue {
+		return m.callGeneral(f, args)
 	}
-	return m.callGeneral(f, args)
-}
-
-// callTop is Call's common case: a function without captures entered from Go, with
-// the checks of callValue and pushFrame that cannot fail for it left out, since it is
-// on the engine's per-tick path.
-func (m *Machine) callTop(fv Value, fn *bytecode.Func, args []Value) (result Value, err error) {
-	// The guard calls recover, a runtime call, only when the call did not finish.
+	// The common case, on the engine's per-tick path: a function without captures
+	// entered from Go. The checks of callValue and pushFrame that cannot fail for it are
+	// left out, and the guard calls recover (a runtime call) only when the call did not
+	// return.
+	fidx := f.v.handle()
+	fn := m.funcs[fidx]
+	if len(args)+1+fn.NumSlots+fn.MaxStack > len(m.stack) {
+		return m.callGeneral(f, args)
+	}
 	done := false
 	defer func() {
 		if !done {
@@ -303,18 +302,22 @@ func (m *Machine) callTop(fv Value, fn *bytecode.Func, args []Value) (result Val
 	}()
 	// The callee value is at 0 and the frame's slots, the parameters first, from 1.
 	stack := m.stackArr
-	stack[0] = fv
+	stack[0] = f.v
 	for i, a := range args {
 		stack[(1+i)&stackMask] = a
 	}
 	for i := 1 + min(len(args), fn.NumParams); i < 1+fn.NumSlots; i++ {
 		stack[i&stackMask] = Undefined
 	}
-	m.frames[0] = frame{f: fn, fn: int32(fv.handle()), bp: 1, clo: -1, exit: true}
+	fr := &m.frames[0]
+	fr.f, fr.fn, fr.pc, fr.bp, fr.clo, fr.exit = fn, int32(fidx), 0, 1, -1, true
 	m.fp, m.sp = 1, 1+fn.NumSlots
 	m.budget = m.limits.Steps - 1
 	m.running = 1
-	result, err = m.run()
+	result, err = m.runFast()
+	if err == errSlow {
+		result, err = m.run()
+	}
 	m.running = 0
 	done = true
 	if err != nil {
