@@ -83,7 +83,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(bp+int(in.A>>16))&stackMask] = stack[(bp+int(in.A&0xFFFF))&stackMask]
 			stack[(bp+int(in.B>>16))&stackMask] = stack[(bp+int(in.B&0xFFFF))&stackMask]
 		case bytecode.LOADG:
-			v := m.globals[in.A]
+			v := stack[in.A&stackMask]
 			if v.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
@@ -91,13 +91,13 @@ func (m *Machine) runFast() (Value, error) {
 			sp++
 		case bytecode.STOREG:
 			sp--
-			m.globals[in.A] = stack[sp&stackMask]
+			stack[in.A&stackMask] = stack[sp&stackMask]
 		case bytecode.STOREGC:
-			if m.globals[in.A].bits == uninitBits {
+			if stack[in.A&stackMask].bits == uninitBits {
 				return m.slow(pc, sp)
 			}
 			sp--
-			m.globals[in.A] = stack[sp&stackMask]
+			stack[in.A&stackMask] = stack[sp&stackMask]
 		case bytecode.LOADLK:
 			stack[sp&stackMask] = stack[(bp+int(in.A))&stackMask]
 			stack[(sp+1)&stackMask] = consts[in.B]
@@ -107,7 +107,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(sp+1)&stackMask] = stack[(bp+int(in.B))&stackMask]
 			sp += 2
 		case bytecode.LOADGK:
-			v := m.globals[in.A]
+			v := stack[in.A&stackMask]
 			if v.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
@@ -115,7 +115,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(sp+1)&stackMask] = consts[in.B]
 			sp += 2
 		case bytecode.LOADLG:
-			v, w := stack[(bp+int(in.A))&stackMask], m.globals[in.B]
+			v, w := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
@@ -123,7 +123,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(sp+1)&stackMask] = w
 			sp += 2
 		case bytecode.LOADGL:
-			v, w := m.globals[in.A], stack[(bp+int(in.B))&stackMask]
+			v, w := stack[in.A&stackMask], stack[(bp+int(in.B))&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
@@ -131,7 +131,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[(sp+1)&stackMask] = w
 			sp += 2
 		case bytecode.LOADGG:
-			v, w := m.globals[in.A], m.globals[in.B]
+			v, w := stack[in.A&stackMask], stack[in.B&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
@@ -418,14 +418,14 @@ func (m *Machine) runFast() (Value, error) {
 			*p = Value{math.Float64bits(p.num() - v.num())}
 			sp--
 		case bytecode.ADDTOG:
-			p, v := &m.globals[in.A], stack[(sp-1)&stackMask]
+			p, v := &stack[in.A&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			*p = Value{math.Float64bits(p.num() + v.num())}
 			sp--
 		case bytecode.SUBTOG:
-			p, v := &m.globals[in.A], stack[(sp-1)&stackMask]
+			p, v := &stack[in.A&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
 				return m.slow(pc, sp)
 			}
@@ -486,7 +486,7 @@ func (m *Machine) runFast() (Value, error) {
 			sp--
 
 		case bytecode.JFG:
-			switch m.globals[in.A].bits {
+			switch stack[in.A&stackMask].bits {
 			case falseBits:
 				pc = int(in.C)
 			case trueBits:
@@ -494,7 +494,7 @@ func (m *Machine) runFast() (Value, error) {
 				return m.slow(pc, sp)
 			}
 		case bytecode.JTG:
-			switch m.globals[in.A].bits {
+			switch stack[in.A&stackMask].bits {
 			case trueBits:
 				pc = int(in.C)
 			case falseBits:
@@ -502,7 +502,7 @@ func (m *Machine) runFast() (Value, error) {
 				return m.slow(pc, sp)
 			}
 		case bytecode.JNLTGK:
-			a := m.globals[in.A]
+			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
 				return m.slow(pc, sp)
 			}
@@ -510,7 +510,7 @@ func (m *Machine) runFast() (Value, error) {
 				pc = int(in.C)
 			}
 		case bytecode.JNLEGK:
-			a := m.globals[in.A]
+			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
 				return m.slow(pc, sp)
 			}
@@ -518,7 +518,7 @@ func (m *Machine) runFast() (Value, error) {
 				pc = int(in.C)
 			}
 		case bytecode.JNGTGK:
-			a := m.globals[in.A]
+			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
 				return m.slow(pc, sp)
 			}
@@ -526,7 +526,7 @@ func (m *Machine) runFast() (Value, error) {
 				pc = int(in.C)
 			}
 		case bytecode.JNGEGK:
-			a := m.globals[in.A]
+			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
 				return m.slow(pc, sp)
 			}
@@ -534,46 +534,46 @@ func (m *Machine) runFast() (Value, error) {
 				pc = int(in.C)
 			}
 		case bytecode.MOVGL:
-			g := &m.globals[in.A]
+			g := &stack[in.A&stackMask]
 			if in.C != 0 && g.bits == uninitBits {
 				return m.slow(pc, sp)
 			}
 			*g = stack[(bp+int(in.B))&stackMask]
 		case bytecode.ADDGG:
-			a, b := m.globals[in.A], m.globals[in.B]
+			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 			sp++
 		case bytecode.SUBGG:
-			a, b := m.globals[in.A], m.globals[in.B]
+			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 			sp++
 		case bytecode.MULGG:
-			a, b := m.globals[in.A], m.globals[in.B]
+			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp++
 		case bytecode.ADDG:
-			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 		case bytecode.SUBG:
-			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 		case bytecode.MULG:
-			a, b := stack[(sp-1)&stackMask], m.globals[in.A]
+			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
 				return m.slow(pc, sp)
 			}

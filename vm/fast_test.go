@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -71,5 +72,39 @@ console.log(f(21));`, "42\n", ""},
 				t.Errorf("error %v, want one containing %q", err, tt.err)
 			}
 		})
+	}
+}
+
+// TestTooManyGlobals checks the limit that lets globals share the stack array.
+func TestTooManyGlobals(t *testing.T) {
+	var src strings.Builder
+	for i := 0; i <= MaxGlobals; i++ {
+		fmt.Fprintf(&src, "let g%d = %d;\n", i, i)
+	}
+	_, err := Compile("many.js", []byte(src.String()), nil)
+	if err == nil || !strings.Contains(err.Error(), "too many top-level variables and functions (32769, at most 32768)") {
+		t.Fatalf("error %v", err)
+	}
+	// The most there may be (the function is one of them) compile and run, and the
+	// deepest recursion the rest of the stack allows fails cleanly.
+	src.Reset()
+	for i := 0; i < MaxGlobals-1; i++ {
+		fmt.Fprintf(&src, "let g%d = %d;\n", i, i)
+	}
+	src.WriteString("function f(n) { return n === 0 ? g32766 : f(n - 1); }\n")
+	p, err := Compile("many.js", []byte(src.String()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.NewMachine()
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := m.Func("f")
+	if v, err := m.Call(fn, Number(100)); err != nil || v != Number(32766) {
+		t.Fatalf("f(100) = %v, %v", v, err)
+	}
+	if _, err := m.Call(fn, Number(1e9)); err == nil || !strings.Contains(err.Error(), "exceeded") && !strings.Contains(err.Error(), "overflow") {
+		t.Fatalf("f(1e9): %v", err)
 	}
 }

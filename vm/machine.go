@@ -36,6 +36,11 @@ var DefaultLimits = Limits{
 const (
 	stackCap  = 1 << 16
 	stackMask = stackCap - 1
+
+	// MaxGlobals is the most top-level variables and functions a program may declare.
+	// The globals share the machine's stack array (they come first), which they may
+	// fill up to half.
+	MaxGlobals = stackCap / 2
 )
 
 type frame struct {
@@ -58,7 +63,8 @@ type Machine struct {
 	stackArr *[stackCap]Value
 	frames   []frame
 	sp, fp   int
-	globals  []Value
+	globals  []Value // stackArr[:base]
+	base     int     // where the value stack starts in stackArr: after the globals
 	budget   int64
 	out      io.Writer
 	outBuf   []byte
@@ -98,10 +104,14 @@ func (p *Program) NewMachineWith(l Limits) *Machine {
 		limits:   l,
 		stackArr: new([stackCap]Value),
 		frames:   make([]frame, l.CallDepth+1),
-		globals:  make([]Value, len(p.code.Globals)),
 		out:      os.Stdout,
 	}
-	m.stack = m.stackArr[:l.StackSize]
+	// The globals are the first values of the stack array, and the value stack starts
+	// after them: the interpreter reads a global at a constant index of an array it
+	// already holds, without a bounds check.
+	m.base = len(p.code.Globals) // at most MaxGlobals
+	m.globals = m.stackArr[:m.base:m.base]
+	m.stack = m.stackArr[:min(m.base+l.StackSize, stackCap)]
 	m.funcs = p.code.Funcs
 	for i := range m.globals {
 		m.globals[i] = Value{uninitBits}
@@ -140,7 +150,7 @@ func (m *Machine) SetLimits(l Limits) {
 		}
 		if l.StackSize > 0 && l.StackSize <= stackCap {
 			m.limits.StackSize = l.StackSize
-			m.stack = m.stackArr[:l.StackSize]
+			m.stack = m.stackArr[:min(m.base+l.StackSize, stackCap)]
 		}
 	}
 }
@@ -224,16 +234,17 @@ func (m *Machine) Run() (err error) {
 	m.ran = true
 	m.reset()
 	main := m.prog.code.Funcs[0]
-	if main.NumSlots+main.MaxStack+1 > len(m.stack) {
+	if m.base+main.NumSlots+main.MaxStack+1 > len(m.stack) {
 		return m.simpleError("value stack too small for the top level")
 	}
-	m.stack[0] = mkHandle(tagFunc, 0)
-	for i := 1; i <= main.NumSlots; i++ {
+	b := m.base
+	m.stack[b] = mkHandle(tagFunc, 0)
+	for i := b + 1; i <= b+main.NumSlots; i++ {
 		m.stack[i] = Undefined
 	}
-	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: 1, clo: -1, exit: true}
+	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: int32(b + 1), clo: -1, exit: true}
 	m.fp = 1
-	m.sp = 1 + main.NumSlots
+	m.sp = b + 1 + main.NumSlots
 	m.running++
 	_, err = m.run()
 	m.running--
@@ -245,7 +256,7 @@ func (m *Machine) Run() (err error) {
 }
 
 func (m *Machine) reset() {
-	m.sp, m.fp = 0, 0
+	m.sp, m.fp = m.base, 0
 	m.joinStack = m.joinStack[:0]
 	m.budget = m.limits.Steps
 	if m.gcDue {
@@ -289,7 +300,8 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	// return.
 	fidx := f.v.handle()
 	fn := m.funcs[fidx]
-	if len(args)+1+fn.NumSlots+fn.MaxStack > len(m.stack) {
+	b := m.base
+	if b+len(args)+1+fn.NumSlots+fn.MaxStack > len(m.stack) {
 		return m.callGeneral(f, args)
 	}
 	done := false
@@ -300,18 +312,19 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 			}
 		}
 	}()
-	// The callee value is at 0 and the frame's slots, the parameters first, from 1.
+	// The callee value is at the base of the value stack, and the frame's slots, the
+	// parameters first, follow it.
 	stack := m.stackArr
-	stack[0] = f.v
+	stack[b&stackMask] = f.v
 	for i, a := range args {
-		stack[(1+i)&stackMask] = a
+		stack[(b+1+i)&stackMask] = a
 	}
-	for i := 1 + min(len(args), fn.NumParams); i < 1+fn.NumSlots; i++ {
+	for i := b + 1 + min(len(args), fn.NumParams); i < b+1+fn.NumSlots; i++ {
 		stack[i&stackMask] = Undefined
 	}
 	fr := &m.frames[0]
-	fr.f, fr.fn, fr.pc, fr.bp, fr.clo, fr.exit = fn, int32(fidx), 0, 1, -1, true
-	m.fp, m.sp = 1, 1+fn.NumSlots
+	fr.f, fr.fn, fr.pc, fr.bp, fr.clo, fr.exit = fn, int32(fidx), 0, int32(b+1), -1, true
+	m.fp, m.sp = 1, b+1+fn.NumSlots
 	m.budget = m.limits.Steps - 1
 	m.running = 1
 	result, err = m.runFast()
@@ -324,7 +337,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 		m.reset()
 		return Undefined, err
 	}
-	m.sp = 0
+	m.sp = b
 	if m.gcDue {
 		m.collect()
 	}
@@ -334,17 +347,17 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 // callGeneral is Call for every function value.
 func (m *Machine) callGeneral(f Func, args []Value) (result Value, err error) {
 	defer m.guard(&err)
-	m.sp, m.fp = 0, 0
+	m.sp, m.fp = m.base, 0
 	m.budget = m.limits.Steps
 	if m.gcDue {
 		m.parkedBudget, m.budget = m.budget, 0
 	}
-	if len(args)+1 > len(m.stack) {
+	if m.base+len(args)+1 > len(m.stack) {
 		return Undefined, m.simpleError("value stack overflow")
 	}
-	m.stack[0] = f.v
-	copy(m.stack[1:], args)
-	m.sp = len(args) + 1
+	m.stack[m.base] = f.v
+	copy(m.stack[m.base+1:], args)
+	m.sp = m.base + len(args) + 1
 	m.running = 1
 	result, err = m.callValue(len(args))
 	m.running = 0
@@ -352,7 +365,7 @@ func (m *Machine) callGeneral(f Func, args []Value) (result Value, err error) {
 		m.reset()
 		return Undefined, err
 	}
-	m.sp = 0
+	m.sp = m.base
 	if m.gcDue {
 		m.collect()
 	}

@@ -85,6 +85,10 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 	if len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}
+	if len(code.Globals) > MaxGlobals {
+		return nil, ErrorList{{File: filename, Line: 1, Col: 1, Msg: fmt.Sprintf("too many top-level variables and functions (%d, at most %d)", len(code.Globals), MaxGlobals),
+			Hint: "keep related values in an array or an object"}}
+	}
 	p := &Program{code: code, hostFns: host.funcs, hostNms: host.fnames, globalIdx: map[string]int{}, allocs: file.Allocs}
 	p.hostShapes = internHostShapes(&code.Strings, &code.Shapes, host.shapes)
 	for i, name := range code.Globals {
