@@ -865,26 +865,33 @@ loop:
 				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[in.A]))
 			}
 			m.globals[in.A] = stack[(bp+int(in.B))&stackMask]
-		case bytecode.ADDGG, bytecode.SUBGG, bytecode.MULGG, bytecode.ADDG, bytecode.SUBG, bytecode.MULG:
-			// The operands: two globals pushing a result, or the top of the stack and a
-			// global replacing it.
+		case bytecode.ADDGG, bytecode.SUBGG, bytecode.MULGG, bytecode.ADDG, bytecode.SUBG, bytecode.MULG,
+			bytecode.ADDLG, bytecode.SUBLG, bytecode.MULLG:
+			// The operands: two globals, or a local and a global, pushing a result; or the
+			// top of the stack and a global replacing it.
 			var a, b Value
 			var op bytecode.Op
 			dst := sp - 1
-			if in.Op <= bytecode.MULGG {
+			g := in.A // the global read before its declaration, if one was
+			switch {
+			case in.Op <= bytecode.MULGG:
 				a, b = m.globals[in.A], m.globals[in.B]
 				op = bytecode.ADD + (in.Op - bytecode.ADDGG)
 				dst = sp
-			} else {
+				if a.bits != uninitBits {
+					g = in.B
+				}
+			case in.Op <= bytecode.MULG:
 				a, b = stack[(sp-1)&stackMask], m.globals[in.A]
 				op = bytecode.ADD + (in.Op - bytecode.ADDG)
+			default:
+				a, b = stack[(bp+int(in.A))&stackMask], m.globals[in.B]
+				op = bytecode.ADD + (in.Op - bytecode.ADDLG)
+				dst = sp
+				g = in.B
 			}
 			m.save(pc, sp)
 			if a.bits == uninitBits || b.bits == uninitBits {
-				g := in.A
-				if in.Op <= bytecode.MULGG && a.bits != uninitBits {
-					g = in.B
-				}
 				return Undefined, m.fail(m.tdzError(m.prog.code.Globals[g]))
 			}
 			var r Value
@@ -900,6 +907,16 @@ loop:
 			}
 			stack[dst&stackMask] = r
 			sp = dst + 1
+		case bytecode.MULK:
+			a, k := stack[(sp-1)&stackMask], consts[in.B]
+			if !a.IsNumber() {
+				m.save(pc, sp)
+				if in.C != 0 {
+					return Undefined, m.fail(m.arithError("*", k, a))
+				}
+				return Undefined, m.fail(m.arithError("*", a, k))
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * k.num())}
 		case bytecode.LOADSELF:
 			stack[(sp)&stackMask] = stack[(bp-1)&stackMask]
 			sp++

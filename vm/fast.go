@@ -579,6 +579,34 @@ func (m *Machine) runFast() (Value, error) {
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 
+		case bytecode.ADDLG:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
+			sp++
+		case bytecode.SUBLG:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
+			sp++
+		case bytecode.MULLG:
+			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
+			if !a.IsNumber() || !b.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
+			sp++
+		case bytecode.MULK:
+			a := stack[(sp-1)&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * consts[in.B].num())}
+
 		case bytecode.CALL:
 			argc := int(in.A)
 			fv := stack[(sp-argc-1)&stackMask]

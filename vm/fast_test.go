@@ -41,12 +41,26 @@ function f() { return a - s; }
 f();`, "", "3:25: invalid operands to -: number and string \"s\""},
 		{"ADDG, SUBG, MULG: the global on the right", `
 let g = 2, s = "g";
-function f(x) { return [x + g, x - g, x * g, "x" + s, x + s]; }
-console.log(f(5));`, "[ 7, 3, 10, 'xg', '5g' ]\n", ""},
+function f(x) { return [x * 1 + g, x * 1 - g, (x + 1) * g, ("x" + x) + s, x * 1 + s]; }
+console.log(f(5));`, "[ 7, 3, 12, 'x5g', '5g' ]\n", ""},
 		{"MOVGL, and before the declaration", `
 function f(x) { const y = x * 2; later = y; return later; }
 f(1);
 let later = 0;`, "", "2:40: later is used before its declaration"},
+		{"ADDLG, SUBLG, MULLG", `
+let g = 2, s = "g";
+function f(x) { return [x + g, x - g, x * g, "x" + s, x + s]; }
+console.log(f(5));`, "[ 7, 3, 10, 'xg', '5g' ]\n", ""},
+		{"MULK on either side", `
+let g = 3;
+function f(x) { return [0.5 * x, x * 0.5, 2 * (x - g), (x + g) * 2, 2 * x * 3, -1 * x]; }
+console.log(f(4));`, "[ 2, 2, 2, 14, 24, -4 ]\n", ""},
+		{"MULK with the constant on the left, on a string", `
+function f(x) { return 2 * x; }
+f("a");`, "", "2:26: invalid operands to *: number and string \"a\""},
+		{"MULK with the constant on the right, on a string", `
+function f(x) { return x * 2; }
+f("a");`, "", "2:26: invalid operands to *: string \"a\" and number"},
 		{"MOVGL", `
 let g = 0;
 function f(x) { const y = x * 2; g = y; return g; }

@@ -160,6 +160,12 @@ const (
 	ADDG // A=global: a -> a + G[A]
 	SUBG
 	MULG
+	ADDLG // A=slot, B=global: -> L[A] + G[B]
+	SUBLG
+	MULLG
+	// MULK B=const, C=1 if the constant was the left operand (for error messages):
+	// a -> a * K[B]. Multiplication of numbers commutes, so k * x compiles to x; MULK k.
+	MULK
 	NumOps
 )
 
@@ -183,6 +189,7 @@ var opNames = [...]string{
 	MOVLK: "MOVLK", LOADLK: "LOADLK", LOADKL: "LOADKL", LOADGK: "LOADGK", LOADLG: "LOADLG", LOADGL: "LOADGL", LOADGG: "LOADGG", MOV2: "MOV2", FORLTK: "FORLTK", FORLTL: "FORLTL", STOREGC: "STOREGC",
 	JFG: "JFG", JTG: "JTG", JNLTGK: "JNLTGK", JNLEGK: "JNLEGK", JNGTGK: "JNGTGK", JNGEGK: "JNGEGK",
 	MOVGL: "MOVGL", ADDGG: "ADDGG", SUBGG: "SUBGG", MULGG: "MULGG", ADDG: "ADDG", SUBG: "SUBG", MULG: "MULG",
+	ADDLG: "ADDLG", SUBLG: "SUBLG", MULLG: "MULLG", MULK: "MULK",
 }
 
 // String returns the opcode's mnemonic.

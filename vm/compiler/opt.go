@@ -28,7 +28,9 @@ var rules = []rule{
 	single(fuseCompareLocalJump), // opt_cmpjump.go
 	single(fuseCompareJump),      // opt_cmpjump.go
 	single(fuseGlobalJump),       // opt_global.go
+	fuseConstTimes,               // opt_mulconst.go
 	single(fuseGlobalOp),         // opt_global.go
+	single(fuseMulConst),         // opt_mulconst.go
 	fuseAccumulate,               // opt_accumulate.go
 	single(fuseLocalLocalStore),  // opt_localop.go
 	single(fuseIncLocal),         // opt_inclocal.go

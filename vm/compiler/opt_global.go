@@ -20,6 +20,10 @@ var globalOps = map[bytecode.Op]bytecode.Op{
 	bytecode.ADD: bytecode.ADDG, bytecode.SUB: bytecode.SUBG, bytecode.MUL: bytecode.MULG,
 }
 
+var localGlobalOps = map[bytecode.Op]bytecode.Op{
+	bytecode.ADD: bytecode.ADDLG, bytecode.SUB: bytecode.SUBLG, bytecode.MUL: bytecode.MULLG,
+}
+
 // fuseGlobalJump rewrites LOADG g; JMPF|JMPT t into JFG|JTG g t, and
 // LOADG g; CONST k; LT|LE|GT|GE; JMPF t into JN..GK g k t.
 func fuseGlobalJump(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
@@ -41,11 +45,16 @@ func fuseGlobalJump(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode
 }
 
 // fuseGlobalOp rewrites LOADG a; LOADG b; ADD|SUB|MUL into ADDGG..MULGG a b,
-// LOADG g; ADD|SUB|MUL into ADDG..MULG g (the global is the right operand), and
-// LOADL s; STOREG|STOREGC g into MOVGL g s.
+// LOADL s; LOADG g; ADD|SUB|MUL into ADDLG..MULLG s g, LOADG g; ADD|SUB|MUL into
+// ADDG..MULG g (the global is the right operand), and LOADL s; STOREG|STOREGC g into
+// MOVGL g s.
 func fuseGlobalOp(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
 	a, b, c := at(code, i), at(code, i+1), at(code, i+2)
 	switch {
+	case a.Op == bytecode.LOADL && b.Op == bytecode.LOADG:
+		if op, ok := localGlobalOps[c.Op]; ok {
+			return bytecode.Instr{Op: op, A: a.A, B: b.A}, 3
+		}
 	case a.Op == bytecode.LOADG && b.Op == bytecode.LOADG:
 		if op, ok := globalGlobalOps[c.Op]; ok {
 			return bytecode.Instr{Op: op, A: a.A, B: b.A}, 3

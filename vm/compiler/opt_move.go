@@ -75,6 +75,9 @@ func startsFusion(p *bytecode.Program, code []bytecode.Instr, i int) bool {
 			return true
 		}
 	}
+	if _, n := fuseConstTimes(p, code, i); n > 1 {
+		return true
+	}
 	_, n := fuseAccumulate(p, code, i)
 	return n > 1
 }
