@@ -46,7 +46,10 @@ func (m *Machine) run() (Value, error) {
 // instruction).
 func (m *Machine) runFast() (Value, error) {
 	consts := m.prog.consts
-	stack := m.stackArr
+	// A slice of the fixed-size array rather than the pointer to it: indexing through the
+	// pointer costs a nil check per access, the slice (of constant length, indexed under
+	// the mask) neither that nor a bounds check.
+	stack := m.stackArr[:]
 	fr := &m.frames[m.fp-1]
 	code := fr.f.Code
 	pc := int(fr.pc)
@@ -57,11 +60,12 @@ func (m *Machine) runFast() (Value, error) {
 		in := &code[pc]
 		pc++
 		switch in.Op {
+		case bytecode.NOP: // present so that the jump table starts at 0
 		case bytecode.CONST:
 			stack[sp&stackMask] = consts[in.A]
 			sp++
 		case bytecode.UNDEF:
-			stack[sp&stackMask] = Undefined
+			stack[sp&stackMask] = Value{undefinedBits}
 			sp++
 		case bytecode.LOADL:
 			stack[sp&stackMask] = stack[(bp+int(in.A))&stackMask]
@@ -629,7 +633,7 @@ func (m *Machine) runFast() (Value, error) {
 			}
 			m.budget--
 			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
-				stack[i&stackMask] = Undefined
+				stack[i&stackMask] = Value{undefinedBits}
 			}
 			frames[fp-1].pc = int32(pc)
 			frames[fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
@@ -664,7 +668,7 @@ func (m *Machine) runFast() (Value, error) {
 			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
 		case bytecode.RETU:
 			sp = bp
-			stack[(sp-1)&stackMask] = Undefined
+			stack[(sp-1)&stackMask] = Value{undefinedBits}
 			fp := m.fp - 1
 			m.fp = fp
 			if m.frames[fp].exit {

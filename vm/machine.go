@@ -240,7 +240,7 @@ func (m *Machine) Run() (err error) {
 	b := m.base
 	m.stack[b] = mkHandle(tagFunc, 0)
 	for i := b + 1; i <= b+main.NumSlots; i++ {
-		m.stack[i] = Undefined
+		m.stack[i] = Value{undefinedBits}
 	}
 	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: int32(b + 1), clo: -1, exit: true}
 	m.fp = 1
@@ -320,7 +320,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 		stack[(b+1+i)&stackMask] = a
 	}
 	for i := b + 1 + min(len(args), fn.NumParams); i < b+1+fn.NumSlots; i++ {
-		stack[i&stackMask] = Undefined
+		stack[i&stackMask] = Value{undefinedBits}
 	}
 	fr := &m.frames[0]
 	fr.f, fr.fn, fr.pc, fr.bp, fr.clo, fr.exit = fn, int32(fidx), 0, int32(b+1), -1, true
@@ -429,7 +429,7 @@ func (m *Machine) pushFrame(fidx, clo int32, argc int) error {
 		return m.stackError(m.fp-1, fmt.Sprintf("maximum call depth (%d) exceeded", m.limits.CallDepth))
 	}
 	for i := bp + min(argc, fn.NumParams); i < bp+fn.NumSlots; i++ {
-		m.stack[i] = Undefined
+		m.stack[i] = Value{undefinedBits}
 	}
 	m.sp = bp + fn.NumSlots
 	m.frames[m.fp] = frame{f: fn, fn: fidx, pc: 0, bp: int32(bp), clo: clo}

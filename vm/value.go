@@ -58,6 +58,9 @@ var kindNames = [...]string{"undefined", "null", "boolean", "number", "string", 
 func (k Kind) String() string { return kindNames[k] }
 
 // Undefined is the undefined value. Note that the zero Value is the number +0.
+//
+// The interpreter's hot paths write Value{undefinedBits} instead: a variable is a load
+// from memory, the literal an immediate.
 var Undefined = Value{undefinedBits}
 
 // Null is the null value.
