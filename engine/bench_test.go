@@ -98,3 +98,49 @@ func BenchmarkTickToOrder(b *testing.B) {
 		benchTickToOrder(b, s)
 	})
 }
+
+// BenchmarkStrategyOnBook times the market maker's onBook alone, in Go and in
+// JavaScript, on the book as the day's depth frames left it, with its quotes resting: the
+// decision of a tick that sends no order, which is most ticks. The engine is primed with
+// the whole day first; each op is one callback as the engine makes it (Begin, OnBook).
+// The ratio of the two is the cost of the script VM per callback, host calls included.
+func BenchmarkStrategyOnBook(b *testing.B) {
+	run := func(b *testing.B, strat strategy.Strategy) {
+		snapshot, depth := depthFrames(b)
+		e, v := enginetest.NewEngine(b, strat)
+		if err := e.Start(snapshot.Local); err != nil {
+			b.Fatal(err)
+		}
+		_ = e.OnFrame(snapshot.Data, snapshot.Local)
+		for _, f := range depth {
+			_ = e.OnFrame(f.Data, f.Local)
+			v.Answer(f.Local)
+		}
+		ctx, now := e.Context(), depth[len(depth)-1].Local
+		ctx.Begin(now)
+		if err := strat.OnBook(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if n := len(ctx.Intents()); n != 0 || ctx.OpenOrders() == 0 {
+			b.Fatalf("primed strategy sent %d intents with %d open orders: the benchmark would not time a quiet tick", n, ctx.OpenOrders())
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			ctx.Begin(now)
+			if err := strat.OnBook(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(ctx.Intents()) != 0 {
+			b.Fatal("the strategy sent orders on an unchanged book")
+		}
+	}
+	b.Run("go", func(b *testing.B) { run(b, marketmaker.New()) })
+	b.Run("js", func(b *testing.B) {
+		s, err := script.Load("../examples/strategies/market_maker.js", script.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, s)
+	})
+}

@@ -907,6 +907,19 @@ loop:
 			}
 			stack[dst&stackMask] = r
 			sp = dst + 1
+		case bytecode.DIVK:
+			a, k := stack[(sp-1)&stackMask], consts[in.B]
+			if !a.IsNumber() {
+				m.save(pc, sp)
+				return Undefined, m.fail(m.arithError("/", a, k))
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() / k.num())}
+		case bytecode.JNSEQ, bytecode.JNSNE:
+			eq := m.strictEquals(stack[(sp-2)&stackMask], stack[(sp-1)&stackMask])
+			sp -= 2
+			if eq != (in.Op == bytecode.JNSEQ) {
+				pc = int(in.C)
+			}
 		case bytecode.MULK:
 			a, k := stack[(sp-1)&stackMask], consts[in.B]
 			if !a.IsNumber() {

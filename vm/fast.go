@@ -1,7 +1,6 @@
 package vm
 
 import (
-	"errors"
 	"math"
 
 	"github.com/nanotick/nanotick/vm/bytecode"
@@ -21,21 +20,34 @@ import (
 // state as it found it and return through slow, so that runGeneral executes it from
 // scratch.
 
+// A signal is an error value that the two loops pass each other and never reaches a
+// caller. It has its own type so that recognizing one is a type check and a pointer
+// comparison: comparing two error interfaces calls the runtime.
+type signal struct{ name string }
+
+func (s *signal) Error() string { return s.name }
+
 // errSlow is runFast's signal that the instruction at the saved pc needs runGeneral;
 // errStepped is runGeneral's that it executed one instruction and stopped.
 var (
-	errSlow    = errors.New("vm: slow path")
-	errStepped = errors.New("vm: stepped")
+	errSlow    = &signal{"vm: slow path"}
+	errStepped = &signal{"vm: stepped"}
 )
+
+// is reports whether err is the signal s.
+func is(err error, s *signal) bool {
+	e, ok := err.(*signal)
+	return ok && e == s
+}
 
 // run interprets from the current frame until the frame marked exit returns.
 func (m *Machine) run() (Value, error) {
 	for {
 		v, err := m.runFast()
-		if err != errSlow {
+		if !is(err, errSlow) {
 			return v, err
 		}
-		if v, err = m.runGeneral(); err != errStepped {
+		if v, err = m.runGeneral(); !is(err, errStepped) {
 			return v, err
 		}
 	}
@@ -604,6 +616,80 @@ func (m *Machine) runFast() (Value, error) {
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp++
+		case bytecode.DIVK:
+			a := stack[(sp-1)&stackMask]
+			if !a.IsNumber() {
+				return m.slow(pc, sp)
+			}
+			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() / consts[in.B].num())}
+		case bytecode.SEQ, bytecode.SNE, bytecode.JNSEQ, bytecode.JNSNE:
+			// Numbers compare by value (NaN !== NaN, 0 === -0); other values but strings
+			// by their bits, which are their identity.
+			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+			var eq bool
+			switch {
+			case a.IsNumber() && b.IsNumber():
+				eq = a.num() == b.num()
+			case a.tag() == tagString || b.tag() == tagString:
+				return m.slow(pc, sp)
+			default:
+				eq = a.bits == b.bits
+			}
+			switch in.Op {
+			case bytecode.SEQ:
+				stack[(sp-2)&stackMask] = Bool(eq)
+				sp--
+			case bytecode.SNE:
+				stack[(sp-2)&stackMask] = Bool(!eq)
+				sp--
+			case bytecode.JNSEQ:
+				sp -= 2
+				if !eq {
+					pc = int(in.C)
+				}
+			default:
+				sp -= 2
+				if eq {
+					pc = int(in.C)
+				}
+			}
+		case bytecode.BUILTIN:
+			// Math.abs, Math.min and Math.max of two, on numbers: the clamps and distances
+			// of per-tick code. Everything else is runGeneral's.
+			switch bytecode.Builtin(in.A) {
+			case bytecode.MathAbs:
+				a := stack[(sp-1)&stackMask]
+				if in.B != 1 || !a.IsNumber() {
+					return m.slow(pc, sp)
+				}
+				stack[(sp-1)&stackMask] = Value{a.bits &^ (1 << 63)}
+			case bytecode.MathMin, bytecode.MathMax:
+				a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
+				if in.B != 2 || !a.IsNumber() || !b.IsNumber() {
+					return m.slow(pc, sp)
+				}
+				x, y := a.num(), b.num()
+				var r Value
+				switch {
+				case x != x || y != y:
+					r = Value{canonicalNaN}
+				case x == y:
+					// Equal, or +0 and -0: min takes the negative zero, max the positive.
+					if in.A == int32(bytecode.MathMin) {
+						r = Value{a.bits | b.bits}
+					} else {
+						r = Value{a.bits & b.bits}
+					}
+				case (x < y) == (in.A == int32(bytecode.MathMin)):
+					r = a
+				default:
+					r = b
+				}
+				stack[(sp-2)&stackMask] = r
+				sp--
+			default:
+				return m.slow(pc, sp)
+			}
 		case bytecode.MULK:
 			a := stack[(sp-1)&stackMask]
 			if !a.IsNumber() {

@@ -61,6 +61,36 @@ f("a");`, "", "2:26: invalid operands to *: number and string \"a\""},
 		{"MULK with the constant on the right, on a string", `
 function f(x) { return x * 2; }
 f("a");`, "", "2:26: invalid operands to *: string \"a\" and number"},
+		{"SEQ, SNE, JNSEQ, JNSNE", `
+const o = [1], q = [1];
+function f(a, b) { return [a === b, a !== b, a === b ? 1 : 2, a !== b ? 1 : 2]; }
+function g() {
+  let r = 0;
+  if (o === o) r += 1;
+  if (o !== q) r += 2;
+  if ("ab" === "a" + "b") r += 4;
+  if (0 === -0) r += 8;
+  if (NaN !== NaN) r += 16;
+  if (null !== undefined) r += 32;
+  return r;
+}
+console.log(f(1, 1), f("x", "x"), f(o, q), f(0, -0), f(NaN, NaN), f(true, true), f(null, null), g());`,
+			"[ true, false, 1, 2 ] [ true, false, 1, 2 ] [ false, true, 2, 1 ] [ true, false, 1, 2 ] [ false, true, 2, 1 ] [ true, false, 1, 2 ] [ true, false, 1, 2 ] 63\n", ""},
+		{"Math.abs, Math.min, Math.max in runFast", `
+function f(a, b) { return [Math.abs(a), Math.min(a, b), Math.max(a, b)]; }
+console.log(f(-2, 3), f(3, -2), f(-0, 0), f(0, -0), f(NaN, 1), f(1, NaN), f(-Infinity, 5));
+function g(a, b) { return [1 / Math.min(a, b), 1 / Math.max(b, a), 1 / Math.abs(a)]; }
+console.log(g(0, -0), g(-0, 0));`,
+			"[ 2, -2, 3 ] [ 3, -2, 3 ] [ 0, -0, 0 ] [ 0, -0, 0 ] [ NaN, NaN, NaN ] [ 1, NaN, NaN ] [ Infinity, -Infinity, 5 ]\n[ -Infinity, Infinity, Infinity ] [ -Infinity, Infinity, Infinity ]\n", ""},
+		{"Math.min on a string", `
+function f(a) { return Math.min(a, 1); }
+f("a");`, "", "Math.min"},
+		{"DIVK", `
+function f(x) { return [x / 1e4, (x + 1) / 2]; }
+console.log(f(3));`, "[ 0.0003, 2 ]\n", ""},
+		{"DIVK on a string", `
+function f(x) { return x / 2; }
+f("a");`, "", "2:26: invalid operands to /: string \"a\" and number"},
 		{"MOVGL", `
 let g = 0;
 function f(x) { const y = x * 2; g = y; return g; }

@@ -328,7 +328,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	m.budget = m.limits.Steps - 1
 	m.running = 1
 	result, err = m.runFast()
-	if err == errSlow {
+	if is(err, errSlow) {
 		result, err = m.run()
 	}
 	m.running = 0

@@ -166,6 +166,9 @@ const (
 	// MULK B=const, C=1 if the constant was the left operand (for error messages):
 	// a -> a * K[B]. Multiplication of numbers commutes, so k * x compiles to x; MULK k.
 	MULK
+	DIVK  // B=const: a -> a / K[B]
+	JNSEQ // C=target: a b -> ; jump unless a === b
+	JNSNE // C=target: a b -> ; jump unless a !== b
 	NumOps
 )
 
@@ -190,6 +193,7 @@ var opNames = [...]string{
 	JFG: "JFG", JTG: "JTG", JNLTGK: "JNLTGK", JNLEGK: "JNLEGK", JNGTGK: "JNGTGK", JNGEGK: "JNGEGK",
 	MOVGL: "MOVGL", ADDGG: "ADDGG", SUBGG: "SUBGG", MULGG: "MULGG", ADDG: "ADDG", SUBG: "SUBG", MULG: "MULG",
 	ADDLG: "ADDLG", SUBLG: "SUBLG", MULLG: "MULLG", MULK: "MULK",
+	DIVK: "DIVK", JNSEQ: "JNSEQ", JNSNE: "JNSNE",
 }
 
 // String returns the opcode's mnemonic.
@@ -207,7 +211,7 @@ func (op Op) JumpOperand() (operand byte, ok bool) {
 	case JMP, JMPF, JMPT, JFK, JTK, JNNK, LOOP:
 		return 'A', true
 	case FORNEXT, JNLTLK, JNLELK, JNGTLK, JNGELK, JNLTLL, JNLELL, JNGTLL, JNGELL, JNLT, JNLE, JNGT, JNGE, FORINC, FORLTK, FORLTL,
-		JFG, JTG, JNLTGK, JNLEGK, JNGTGK, JNGEGK:
+		JFG, JTG, JNLTGK, JNLEGK, JNGTGK, JNGEGK, JNSEQ, JNSNE:
 		return 'C', true
 	}
 	return 0, false

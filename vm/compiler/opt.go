@@ -27,6 +27,7 @@ func single(f fuser) rule {
 var rules = []rule{
 	single(fuseCompareLocalJump), // opt_cmpjump.go
 	single(fuseCompareJump),      // opt_cmpjump.go
+	single(fuseStrictJump),       // opt_cmpjump.go
 	single(fuseGlobalJump),       // opt_global.go
 	fuseConstTimes,               // opt_mulconst.go
 	single(fuseGlobalOp),         // opt_global.go

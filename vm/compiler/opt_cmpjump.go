@@ -41,3 +41,18 @@ func fuseCompareJump(p *bytecode.Program, code []bytecode.Instr, i int) (bytecod
 	}
 	return bytecode.Instr{}, 0
 }
+
+// fuseStrictJump rewrites SEQ; JMPF t and SNE; JMPF t (if (id !== 0), if (s === "filled")).
+func fuseStrictJump(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
+	eq, j := at(code, i), at(code, i+1)
+	if j.Op != bytecode.JMPF {
+		return bytecode.Instr{}, 0
+	}
+	switch eq.Op {
+	case bytecode.SEQ:
+		return bytecode.Instr{Op: bytecode.JNSEQ, C: j.A}, 2
+	case bytecode.SNE:
+		return bytecode.Instr{Op: bytecode.JNSNE, C: j.A}, 2
+	}
+	return bytecode.Instr{}, 0
+}

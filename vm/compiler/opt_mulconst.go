@@ -8,11 +8,18 @@ import "github.com/nanotick/nanotick/vm/bytecode"
 // the stack while x is computed. Multiplying numbers commutes exactly in IEEE 754, so
 // the result is the same; MULK's C operand keeps the written order for error messages.
 
-// fuseMulConst rewrites CONST k; MUL into MULK k.
+// fuseMulConst rewrites CONST k; MUL into MULK k, and CONST k; DIV into DIVK k (basis
+// points: x / 1e4).
 func fuseMulConst(p *bytecode.Program, code []bytecode.Instr, i int) (bytecode.Instr, int) {
-	k, mul := at(code, i), at(code, i+1)
-	if isNumConst(p, k) && mul.Op == bytecode.MUL {
+	k, op := at(code, i), at(code, i+1)
+	if !isNumConst(p, k) {
+		return bytecode.Instr{}, 0
+	}
+	switch op.Op {
+	case bytecode.MUL:
 		return bytecode.Instr{Op: bytecode.MULK, B: k.A}, 2
+	case bytecode.DIV:
+		return bytecode.Instr{Op: bytecode.DIVK, B: k.A}, 2
 	}
 	return bytecode.Instr{}, 0
 }
