@@ -84,6 +84,11 @@ func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	if e.Halted() != nil {
 		b.Fatal(e.Halted())
 	}
+	if testing.Verbose() {
+		var rep bytes.Buffer
+		_ = lat.WriteReport(&rep, []float64{50, 90, 99})
+		b.Logf("per-stage latency over the timed frames:\n%s", rep.String())
+	}
 }
 
 // BenchmarkTickToOrder runs the example market maker in Go and in JavaScript on the same
