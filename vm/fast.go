@@ -2,6 +2,7 @@ package vm
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/nanotick/nanotick/vm/bytecode"
 )
@@ -63,14 +64,17 @@ func (m *Machine) runFast() (Value, error) {
 	// the mask) neither that nor a bounds check.
 	stack := m.stackArr[:]
 	fr := &m.frames[m.fp-1]
-	code := fr.f.Code
-	pc := int(fr.pc)
+	// ip points at the next instruction of the running function, whose first is at base:
+	// no bounds check per dispatch. The compiler's output is verified before it runs (see
+	// verifyCode), so that ip can only point into the code.
+	base := codeBase(fr.f.Code)
+	ip := instrAt(base, fr.pc)
 	bp := int(fr.bp)
 	sp := m.sp
 
 	for {
-		in := &code[pc]
-		pc++
+		in := (*bytecode.Instr)(ip)
+		ip = unsafe.Add(ip, instrSize)
 		switch in.Op {
 		case bytecode.NOP: // present so that the jump table starts at 0
 		case bytecode.CONST:
@@ -101,7 +105,7 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.LOADG:
 			v := stack[in.A&stackMask]
 			if v.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = v
 			sp++
@@ -110,7 +114,7 @@ func (m *Machine) runFast() (Value, error) {
 			stack[in.A&stackMask] = stack[sp&stackMask]
 		case bytecode.STOREGC:
 			if stack[in.A&stackMask].bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp--
 			stack[in.A&stackMask] = stack[sp&stackMask]
@@ -125,7 +129,7 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.LOADGK:
 			v := stack[in.A&stackMask]
 			if v.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = v
 			stack[(sp+1)&stackMask] = consts[in.B]
@@ -133,7 +137,7 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.LOADLG:
 			v, w := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = v
 			stack[(sp+1)&stackMask] = w
@@ -141,7 +145,7 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.LOADGL:
 			v, w := stack[in.A&stackMask], stack[(bp+int(in.B))&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = v
 			stack[(sp+1)&stackMask] = w
@@ -149,7 +153,7 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.LOADGG:
 			v, w := stack[in.A&stackMask], stack[in.B&stackMask]
 			if v.bits == uninitBits || w.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = v
 			stack[(sp+1)&stackMask] = w
@@ -163,63 +167,63 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.ADD:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 			sp--
 		case bytecode.SUB:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 			sp--
 		case bytecode.MUL:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp--
 		case bytecode.DIV:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Value{math.Float64bits(a.num() / b.num())}
 			sp--
 		case bytecode.LT:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Bool(a.num() < b.num())
 			sp--
 		case bytecode.LE:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Bool(a.num() <= b.num())
 			sp--
 		case bytecode.GT:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Bool(a.num() > b.num())
 			sp--
 		case bytecode.GE:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = Bool(a.num() >= b.num())
 			sp--
 		case bytecode.NEG:
 			a := stack[(sp-1)&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(-a.num())}
 		case bytecode.NOT:
@@ -229,274 +233,274 @@ func (m *Machine) runFast() (Value, error) {
 			case falseBits:
 				stack[(sp-1)&stackMask] = Value{trueBits}
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 
 		case bytecode.JMP:
-			pc = int(in.A)
+			ip = instrAt(base, in.A)
 		case bytecode.JMPF:
 			switch stack[(sp-1)&stackMask].bits {
 			case falseBits:
-				pc = int(in.A)
+				ip = instrAt(base, in.A)
 			case trueBits:
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp--
 		case bytecode.JMPT:
 			switch stack[(sp-1)&stackMask].bits {
 			case trueBits:
-				pc = int(in.A)
+				ip = instrAt(base, in.A)
 			case falseBits:
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp--
 		case bytecode.LOOP:
 			if m.budget <= 1 {
-				return m.slow(pc, sp) // the budget runs out, or a collection is due
+				return m.slow(base, ip, sp) // the budget runs out, or a collection is due
 			}
 			m.budget--
-			pc = int(in.A)
+			ip = instrAt(base, in.A)
 
 		case bytecode.JNLT:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp -= 2
 			if !(a.num() < b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLE:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp -= 2
 			if !(a.num() <= b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGT:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp -= 2
 			if !(a.num() > b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGE:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			sp -= 2
 			if !(a.num() >= b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLTLK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() < consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLELK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() <= consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGTLK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() > consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGELK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() >= consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLTLL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() < b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLELL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() <= b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGTLL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() > b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGELL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() >= b.num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 
 		case bytecode.INCL:
 			p := &stack[(bp+int(in.A))&stackMask]
 			if !p.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*p = Value{math.Float64bits(p.num() + consts[in.B].num())}
 		case bytecode.ADDLK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() + consts[in.B].num())}
 			sp++
 		case bytecode.SUBLK:
 			a := stack[(bp+int(in.A))&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() - consts[in.B].num())}
 			sp++
 		case bytecode.ADDLL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 			sp++
 		case bytecode.SUBLL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 			sp++
 		case bytecode.MULLL:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp++
 		case bytecode.ADDLLS:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 		case bytecode.SUBLLS:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 		case bytecode.MULLLS:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(bp+int(in.C))&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 		case bytecode.ADDTOL:
 			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*p = Value{math.Float64bits(p.num() + v.num())}
 			sp--
 		case bytecode.SUBTOL:
 			p, v := &stack[(bp+int(in.A))&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*p = Value{math.Float64bits(p.num() - v.num())}
 			sp--
 		case bytecode.ADDTOG:
 			p, v := &stack[in.A&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*p = Value{math.Float64bits(p.num() + v.num())}
 			sp--
 		case bytecode.SUBTOG:
 			p, v := &stack[in.A&stackMask], stack[(sp-1)&stackMask]
 			if !p.IsNumber() || !v.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*p = Value{math.Float64bits(p.num() - v.num())}
 			sp--
 		case bytecode.FORLTK:
 			p, lim := &stack[(bp+int(in.A))&stackMask], consts[in.B]
 			if !p.IsNumber() || m.budget <= 1 {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			m.budget--
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
 			if nv < lim.num() {
-				pc = int(in.C) + 1
+				ip = instrAt(base, in.C+1)
 			} else {
-				pc = int(code[in.C].C)
+				ip = instrAt(base, (*bytecode.Instr)(instrAt(base, in.C)).C)
 			}
 		case bytecode.FORLTL:
 			p, lim := &stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if !p.IsNumber() || !lim.IsNumber() || m.budget <= 1 {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			m.budget--
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
 			if nv < lim.num() {
-				pc = int(in.C) + 1
+				ip = instrAt(base, in.C+1)
 			} else {
-				pc = int(code[in.C].C)
+				ip = instrAt(base, (*bytecode.Instr)(instrAt(base, in.C)).C)
 			}
 
 		case bytecode.GETIDXLL:
 			a, i := stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
 			if a.tag() != tagArray || a.IsNumber() || !i.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			elems := m.arrs[a.handle()].elems
 			f := i.num()
 			idx := int(f)
 			if float64(idx) != f || uint(idx) >= uint(len(elems)) || elems[idx].bits == holeBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = elems[idx]
 			sp++
 		case bytecode.GETIDX:
 			a, i := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 			if a.tag() != tagArray || a.IsNumber() || !i.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			elems := m.arrs[a.handle()].elems
 			f := i.num()
 			idx := int(f)
 			if float64(idx) != f || uint(idx) >= uint(len(elems)) || elems[idx].bits == holeBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-2)&stackMask] = elems[idx]
 			sp--
@@ -504,122 +508,122 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.JFG:
 			switch stack[in.A&stackMask].bits {
 			case falseBits:
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			case trueBits:
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 		case bytecode.JTG:
 			switch stack[in.A&stackMask].bits {
 			case trueBits:
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			case falseBits:
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 		case bytecode.JNLTGK:
 			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() < consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNLEGK:
 			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() <= consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGTGK:
 			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() > consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.JNGEGK:
 			a := stack[in.A&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			if !(a.num() >= consts[in.B].num()) {
-				pc = int(in.C)
+				ip = instrAt(base, in.C)
 			}
 		case bytecode.MOVGL:
 			g := &stack[in.A&stackMask]
 			if in.C != 0 && g.bits == uninitBits {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			*g = stack[(bp+int(in.B))&stackMask]
 		case bytecode.ADDGG:
 			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 			sp++
 		case bytecode.SUBGG:
 			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 			sp++
 		case bytecode.MULGG:
 			a, b := stack[in.A&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp++
 		case bytecode.ADDG:
 			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 		case bytecode.SUBG:
 			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 		case bytecode.MULG:
 			a, b := stack[(sp-1)&stackMask], stack[in.A&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 
 		case bytecode.ADDLG:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() + b.num())}
 			sp++
 		case bytecode.SUBLG:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() - b.num())}
 			sp++
 		case bytecode.MULLG:
 			a, b := stack[(bp+int(in.A))&stackMask], stack[in.B&stackMask]
 			if !a.IsNumber() || !b.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[sp&stackMask] = Value{math.Float64bits(a.num() * b.num())}
 			sp++
 		case bytecode.DIVK:
 			a := stack[(sp-1)&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() / consts[in.B].num())}
 		case bytecode.SEQ, bytecode.SNE, bytecode.JNSEQ, bytecode.JNSNE:
@@ -631,7 +635,7 @@ func (m *Machine) runFast() (Value, error) {
 			case a.IsNumber() && b.IsNumber():
 				eq = a.num() == b.num()
 			case a.tag() == tagString || b.tag() == tagString:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			default:
 				eq = a.bits == b.bits
 			}
@@ -645,12 +649,12 @@ func (m *Machine) runFast() (Value, error) {
 			case bytecode.JNSEQ:
 				sp -= 2
 				if !eq {
-					pc = int(in.C)
+					ip = instrAt(base, in.C)
 				}
 			default:
 				sp -= 2
 				if eq {
-					pc = int(in.C)
+					ip = instrAt(base, in.C)
 				}
 			}
 		case bytecode.BUILTIN:
@@ -660,13 +664,13 @@ func (m *Machine) runFast() (Value, error) {
 			case bytecode.MathAbs:
 				a := stack[(sp-1)&stackMask]
 				if in.B != 1 || !a.IsNumber() {
-					return m.slow(pc, sp)
+					return m.slow(base, ip, sp)
 				}
 				stack[(sp-1)&stackMask] = Value{a.bits &^ (1 << 63)}
 			case bytecode.MathMin, bytecode.MathMax:
 				a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
 				if in.B != 2 || !a.IsNumber() || !b.IsNumber() {
-					return m.slow(pc, sp)
+					return m.slow(base, ip, sp)
 				}
 				x, y := a.num(), b.num()
 				var r Value
@@ -688,12 +692,12 @@ func (m *Machine) runFast() (Value, error) {
 				stack[(sp-2)&stackMask] = r
 				sp--
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 		case bytecode.MULK:
 			a := stack[(sp-1)&stackMask]
 			if !a.IsNumber() {
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			stack[(sp-1)&stackMask] = Value{math.Float64bits(a.num() * consts[in.B].num())}
 
@@ -709,23 +713,23 @@ func (m *Machine) runFast() (Value, error) {
 				nclo = int32(fv.handle())
 				fidx = m.clos[nclo].fn
 			default:
-				return m.slow(pc, sp)
+				return m.slow(base, ip, sp)
 			}
 			callee := m.funcs[fidx]
 			nbp := sp - argc
 			fp, frames := m.fp, m.frames
 			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= 1 {
-				return m.slow(pc, sp) // runGeneral reports the limit, or runs the collection that is due
+				return m.slow(base, ip, sp) // runGeneral reports the limit, or runs the collection that is due
 			}
 			m.budget--
 			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
 				stack[i&stackMask] = Value{undefinedBits}
 			}
-			frames[fp-1].pc = int32(pc)
+			frames[fp-1].pc = int32(pcOf(base, ip))
 			frames[fp] = frame{f: callee, fn: fidx, bp: int32(nbp), clo: nclo}
 			m.fp = fp + 1
-			code = callee.Code
-			pc = 0
+			base = codeBase(callee.Code)
+			ip = base
 			bp = nbp
 			sp = nbp + callee.NumSlots
 		case bytecode.RET:
@@ -739,7 +743,8 @@ func (m *Machine) runFast() (Value, error) {
 				return r, nil
 			}
 			fr := &m.frames[fp-1]
-			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+			base, bp = codeBase(fr.f.Code), int(fr.bp)
+			ip = instrAt(base, fr.pc)
 		case bytecode.RETL:
 			r := stack[(bp+int(in.A))&stackMask]
 			sp = bp
@@ -751,7 +756,8 @@ func (m *Machine) runFast() (Value, error) {
 				return r, nil
 			}
 			fr := &m.frames[fp-1]
-			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+			base, bp = codeBase(fr.f.Code), int(fr.bp)
+			ip = instrAt(base, fr.pc)
 		case bytecode.RETU:
 			sp = bp
 			stack[(sp-1)&stackMask] = Value{undefinedBits}
@@ -762,13 +768,14 @@ func (m *Machine) runFast() (Value, error) {
 				return Undefined, nil
 			}
 			fr := &m.frames[fp-1]
-			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+			base, bp = codeBase(fr.f.Code), int(fr.bp)
+			ip = instrAt(base, fr.pc)
 
 		case bytecode.CALLHOST:
 			// A host function is a Go call: the state is saved before it and reloaded
 			// after, so that none of it is live across the call (see the top of the file).
 			argc := int(in.B)
-			m.save(pc, sp)
+			m.save(pcOf(base, ip), sp)
 			m.noGC++
 			r, herr := m.prog.hostFns[in.A](m, stack[sp-argc:sp])
 			m.noGC--
@@ -776,21 +783,36 @@ func (m *Machine) runFast() (Value, error) {
 				return Undefined, m.fail(m.hostError(int(m.frames[m.fp-1].f.Code[m.frames[m.fp-1].pc-1].A), herr))
 			}
 			fr := &m.frames[m.fp-1]
-			code, pc, bp = fr.f.Code, int(fr.pc), int(fr.bp)
+			base, bp = codeBase(fr.f.Code), int(fr.bp)
+			ip = instrAt(base, fr.pc)
 			sp = m.sp - argc
 			stack[sp&stackMask] = r
 			sp++
 
 		default:
-			return m.slow(pc, sp)
+			return m.slow(base, ip, sp)
 		}
 	}
 }
 
-// slow hands the instruction just dispatched (at pc-1) to runGeneral. Each fast handler
+// slow hands the instruction just dispatched (before ip) to runGeneral. Each fast handler
 // returns through it itself rather than jumping to one shared exit: at a shared exit the
 // register allocator keeps pc and sp in memory, and stores them at every dispatch.
-func (m *Machine) slow(pc, sp int) (Value, error) {
-	m.save(pc-1, sp)
+func (m *Machine) slow(base, ip unsafe.Pointer, sp int) (Value, error) {
+	m.save(pcOf(base, ip)-1, sp)
 	return Undefined, errSlow
 }
+
+// instrSize is the size of an instruction in memory.
+const instrSize = unsafe.Sizeof(bytecode.Instr{})
+
+// codeBase returns the address of code's first instruction.
+func codeBase(code []bytecode.Instr) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(code)) }
+
+// instrAt returns the address of instruction i of the code at base.
+func instrAt(base unsafe.Pointer, i int32) unsafe.Pointer {
+	return unsafe.Add(base, uintptr(i)*instrSize)
+}
+
+// pcOf returns the index of the instruction at ip in the code at base.
+func pcOf(base, ip unsafe.Pointer) int { return int((uintptr(ip) - uintptr(base)) / instrSize) }

@@ -85,6 +85,9 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 	if len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}
+	if err := verifyCode(code); err != nil {
+		return nil, ErrorList{{File: filename, Line: 1, Col: 1, Msg: "internal compiler error: " + err.Error()}}
+	}
 	if len(code.Globals) > MaxGlobals {
 		return nil, ErrorList{{File: filename, Line: 1, Col: 1, Msg: fmt.Sprintf("too many top-level variables and functions (%d, at most %d)", len(code.Globals), MaxGlobals),
 			Hint: "keep related values in an array or an object"}}
