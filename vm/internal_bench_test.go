@@ -48,6 +48,38 @@ func reportCPU(b *testing.B, start int64) {
 //	  instead of a constant table: 3.4/10.1/48.5/96,
 //	  no better than 3.3/9.4/49.7/85 back to back, reverted)
 //
+// Session 2. Wall and CPU time were too noisy to see 5% steps (a helper benchmarked on the
+// same two cores), so each step was measured by the instructions it executes:
+// valgrind --tool=callgrind --toggle-collect='*vm.(*Machine).Call', run under
+// GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1, divided by the calls (millions of
+// instructions per op for the first three, instructions per call for the last two;
+// "Id" is BenchmarkVMInternalCallOverhead). Deterministic, and a fair proxy for an
+// interpreter whose time goes to executing instructions, not to cache misses.
+//
+//	                                                  FibIter Nested  FibRec  Tick  Id
+//	start of session 2                                 57.7   174     922    1433  324
+//	two loops: runFast (hot instructions, nothing
+//	  live across a call, so no spills per dispatch)
+//	  and runGeneral (one instruction, every rule);
+//	  Call enters top-level functions directly          -      -       -     1021  232
+//	global-operand superinstructions (opt_global.go)    -      -       -      858   -
+//	Call runs runFast itself                            -      -       -      793  211
+//	globals at the start of the stack array             -      -       -      759   -
+//	MULK (x*k, k*x), ADDLG/SUBLG/MULLG                  -      -       -      721   -
+//	stack through a slice (no nil checks), jump table
+//	  from 0, Undefined as an immediate                43.8   125     677     671  209
+//	code walked by a pointer (verifyCode)              38.1   109     609     603   -
+//	(tried: the budget in a register in runFast:
+//	  46.6/135/732/727, worse, more spills; reverted)
+//	(tried: constants read through an unchecked
+//	  pointer: 40.3/111/614/607, no better; reverted)
+//	(tried: recover in a method deferred with pointer
+//	  arguments instead of a closure: Tick 760, worse)
+//
+// The market maker's onBook (engine BenchmarkStrategyOnBook, script.(*Strategy).OnBook):
+// 6449 instructions per call before strict equality, Math.abs/min/max and x / k joined
+// runFast (each was a round trip through runGeneral), 3291 after; the Go version 651.
+//
 // Go -> script call overhead (identity function): 23 ns, 0 allocs.
 
 const benchFibIter = `
