@@ -34,8 +34,18 @@
 // runs at the next safe point (a loop back-edge or a call) or between calls.
 //
 // Variables have static slots: locals and parameters live in frame slots on the value
-// stack, top-level declarations in global slots, and variables captured by closures in
-// heap cells (one per binding, so a let in a loop gets a fresh cell per iteration).
+// stack, top-level declarations in global slots (the first values of the stack array),
+// and variables captured by closures in heap cells (one per binding, so a let in a loop
+// gets a fresh cell per iteration).
+//
+// # The interpreter
+//
+// Two loops share the work (fast.go). runFast runs the instructions that per-tick code
+// spends its time in, only in their common case (numbers where numbers are expected,
+// calls within every limit), with its state in registers and the code walked by a
+// pointer over bytecode verified at compile time. Anything else it hands, one
+// instruction at a time, to runGeneral (exec.go), which implements every instruction
+// with all its rules and errors.
 //
 // # Machines and limits
 //
