@@ -484,6 +484,16 @@ func (s *bookSide) buildLadder() {
 
 // setLadder is Set for a key at or above the floor of the ladder, whose
 // levels are not in the table.
+//
+// Whether the bucket already holds the level is the one thing about an
+// update that no branch predictor can guess: on the recordings most updates
+// insert or delete a level, in no pattern. So the common cases (insert,
+// change, delete, or delete an absent level, in a bucket that is empty or
+// holds key) share one path without a branch on the bucket's contents: the
+// slot, its bit and the counts are written with values computed from
+// whether it was and will be occupied. Only rare events branch: another
+// level in the bucket, a slide of the window, a delete of the best level,
+// and a ladder left too thin.
 func (s *bookSide) setLadder(key, qty int64) {
 	b := s.bucket(key)
 	if b >= s.blo+ladderSize {
@@ -493,8 +503,11 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.slide(b - ladderSize + 1)
 	}
 	e := &s.slots[b%ladderSize]
-	switch {
-	case e.Qty != 0 && e.Price != key:
+	// The minimum of two unsigned numbers is non-zero only if both are:
+	// the bucket holds a level (Qty > 0) and its key is not key. One
+	// comparison, so that an empty bucket and key's own take the same
+	// branch.
+	if min(uint64(e.Qty), uint64(e.Price^key)) != 0 {
 		if qty <= 0 {
 			return // absent: its bucket holds another level
 		}
@@ -503,37 +516,49 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.n++
 		s.sortedOK = false
 		s.toSorted()
-	case e.Qty != 0 && qty > 0:
-		e.Qty = qty
-		s.sortedOK = false
-	case e.Qty != 0:
-		*e = Level{}
-		s.occ[b%ladderSize/64] &^= 1 << (b % 64)
-		s.m--
-		s.n--
-		s.sortedOK = false
-		switch {
-		case s.m == 0:
+		return
+	}
+	was := b2i(e.Qty != 0) // the bucket holds key
+	now := b2i(qty > 0)    // and will hold it
+	keep := -int64(now)    // all ones if it will, else zero
+	*e = Level{key & keep, qty & keep}
+	bit := uint64(1) << (b % 64)
+	w := &s.occ[b%ladderSize/64]
+	*w = *w&^bit | bit&uint64(keep)
+	s.m += now - was
+	s.n += now - was
+	s.sortedOK = s.sortedOK && was|now == 0 // unchanged only by deleting an absent level
+	// An inserted level above the best is the new best: the maximum with b
+	// if the level is new, else with 0, which changes nothing. And after a
+	// slide emptied the ladder, a new level is the best wherever it is.
+	s.bbest = max(s.bbest, b*uint64(now&^was))
+	if s.m == 1 && now > was {
+		s.bbest = b
+	}
+	if b == s.bbest && now < was { // the best level was deleted
+		if s.m == 0 {
 			s.toSorted()
-		case b == s.bbest:
-			s.bbest = s.below(b)
+			return
 		}
-		if s.ladder && s.m < topLow && s.m < s.n {
+		s.bbest = s.below(b)
+	}
+	if s.m < topLow && s.m < s.n {
+		// A delete, or a slide, left too few levels on the ladder.
+		if now > was {
+			s.rebuild(key)
+		} else {
 			s.rebuild(s.slots[s.bbest%ladderSize].Price)
 		}
-	case qty > 0:
-		*e = Level{key, qty}
-		s.occ[b%ladderSize/64] |= 1 << (b % 64)
-		if s.m == 0 || b > s.bbest {
-			s.bbest = b
-		}
-		s.m++
-		s.n++
-		s.sortedOK = false
-		if s.m < topLow && s.m < s.n { // a slide dropped too many
-			s.rebuild(key)
-		}
 	}
+}
+
+// b2i returns 1 for true and 0 for false. The compiler makes it a flag
+// set, not a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // put adds e, absent from the table, to it.
