@@ -3,6 +3,7 @@ package binance
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,19 +209,34 @@ func TestDecimal(t *testing.T) {
 		{".5", 8, 0, fixed.ErrSyntax},
 		{"1.", 8, 0, fixed.ErrSyntax},
 		{"1.2.3", 8, 0, fixed.ErrSyntax},
+		{"1234567.12345678", 8, 123456712345678, nil},
+		{"12345678.12345678", 8, 1234567812345678, nil},
+		{"1.10000000", 2, 110, nil},
+		{"1.123456789", 8, 0, fixed.ErrPrecision},
+		{"1.123456780", 8, 112345678, nil},
+		{"61800.2", 11, 6180020000000000, nil},
+		{"7", 8, 700000000, nil},
+		{"007.5", 1, 75, nil},
+		{"1:00000000", 8, 0, fixed.ErrSyntax},
+		{"1./0000000", 8, 0, fixed.ErrSyntax},
+		{"-1.00000000", 8, 0, errNegative},
 	}
 	for _, tt := range tests {
 		q := []byte(`"` + tt.in + `"`)
-		got, end, err := decimal(q, 0, tt.scale)
-		if err != tt.err || got != tt.want {
-			t.Errorf("decimal(%s, %d) = %d, %v; want %d, %v", q, tt.scale, got, err, tt.want, tt.err)
-		}
-		if err == nil {
-			if end != len(q) {
-				t.Errorf("decimal(%s) ended at %d, want %d", q, end, len(q))
+		// Alone, and followed by the rest of a frame, which gives
+		// decimalFast room for its 8-byte loads.
+		for _, in := range [][]byte{q, append(slices.Clip(q), `,"0.00100000"]],"a":[]}}`...)} {
+			got, end, err := decimal(in, 0, tt.scale)
+			if err != tt.err || got != tt.want {
+				t.Errorf("decimal(%s, %d) = %d, %v; want %d, %v", in, tt.scale, got, err, tt.want, tt.err)
 			}
-			if f, ferr := tt.scale.Parse([]byte(tt.in)); ferr != nil || f != got {
-				t.Errorf("fixed.Scale(%d).Parse(%s) = %d, %v; decoder says %d", tt.scale, tt.in, f, ferr, got)
+			if err == nil {
+				if end != len(q) {
+					t.Errorf("decimal(%s) ended at %d, want %d", in, end, len(q))
+				}
+				if f, ferr := tt.scale.Parse([]byte(tt.in)); ferr != nil || f != got {
+					t.Errorf("fixed.Scale(%d).Parse(%s) = %d, %v; decoder says %d", tt.scale, tt.in, f, ferr, got)
+				}
 			}
 		}
 	}

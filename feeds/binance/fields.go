@@ -103,9 +103,26 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	}
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
 	for {
-		l, j, err := level(b, i, ps, qs)
-		if err != nil {
-			return dst, j, err
+		// The compact form Binance sends, ["p","q"] without spaces, is
+		// read straight through, with the numbers in the spelling
+		// decimalFast reads; anything else (whitespace, extra elements,
+		// other numbers, errors) is read again by level, which accepts
+		// every valid spelling and reports every error.
+		var l orderbook.Level
+		j, ok := i, false
+		if i < len(b) && b[i] == '[' {
+			l.Price, j, ok = decimalFast(b, i+1, ps)
+			if ok = ok && j < len(b) && b[j] == ','; ok {
+				l.Qty, j, ok = decimalFast(b, j+1, qs)
+				ok = ok && j < len(b) && b[j] == ']'
+				j++
+			}
+		}
+		if !ok {
+			var err error
+			if l, j, err = level(b, i, ps, qs); err != nil {
+				return dst, j, err
+			}
 		}
 		dst = append(dst, l)
 		// Fast path for the separator Binance sends: a bare comma.
@@ -113,7 +130,7 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 			i = j + 1
 			continue
 		}
-		more := false
+		more, err := false, error(nil)
 		if i, more, err = next(b, j, ']'); err != nil || !more {
 			return dst, i, err
 		}
@@ -121,24 +138,8 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	}
 }
 
-// level reads one [price, qty] level at b[i]. The compact form Binance
-// sends, ["p","q"] without spaces, is read straight through; anything else
-// (whitespace, extra elements, errors) is read again by levelSlow, which
-// accepts every valid spelling and reports every error.
+// level reads one [price, qty] level at b[i], in any spelling.
 func level(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
-	if i+1 < len(b) && b[i] == '[' && b[i+1] == '"' {
-		p, j, err := decimal(b, i+1, ps)
-		if err == nil && j+1 < len(b) && b[j] == ',' && b[j+1] == '"' {
-			q, k, err := decimal(b, j+1, qs)
-			if err == nil && k < len(b) && b[k] == ']' {
-				return orderbook.Level{Price: p, Qty: q}, k + 1, nil
-			}
-		}
-	}
-	return levelSlow(b, i, ps, qs)
-}
-
-func levelSlow(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
 	var l orderbook.Level
 	var err error
 	if i, err = expect(b, i, '['); err != nil {

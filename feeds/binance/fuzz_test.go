@@ -3,6 +3,7 @@ package binance
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,16 +87,25 @@ func checkEvent(t *testing.T, e *Event) {
 
 // FuzzDecimal checks the decoder's specialized number parser against
 // fixed.Scale.Parse: whatever it accepts, fixed accepts with the same value,
-// and what fixed rejects it rejects too.
+// and what fixed rejects it rejects too. Each number is read twice: at the
+// end of the input, and followed by the rest of a frame, which lets
+// decimalFast make its 8-byte loads; both must agree.
 func FuzzDecimal(f *testing.F) {
-	for _, s := range []string{"61837.63000000", "0.00100000", "15.918", "92233720368.54775807", "1.", "-1", "1e3", "00012.5"} {
+	for _, s := range []string{"61837.63000000", "0.00100000", "15.918", "92233720368.54775807", "1.", "-1", "1e3", "00012.5",
+		"1234567.12345678", "12345678.1", "1.123456789", "7", "0.10000000", "2:5", "1./", "9999999.99999999"} {
 		f.Add(s, uint8(8))
 		f.Add(s, uint8(2))
+		f.Add(s, uint8(11))
 	}
 	f.Fuzz(func(t *testing.T, s string, scale uint8) {
 		sc := fixed.Scale(scale % 19)
 		q := []byte(`"` + s + `"`)
 		got, end, err := decimal(q, 0, sc)
+		padded := append(slices.Clip(q), `]],["61837.63000000","0.00100000"]]}}`...)
+		pgot, pend, perr := decimal(padded, 0, sc)
+		if pgot != got || pend != end || perr != err {
+			t.Fatalf("decimal(%q, %d) = %d, %d, %v alone, %d, %d, %v followed by more", s, sc, got, end, err, pgot, pend, perr)
+		}
 		if err == nil && end != len(q) {
 			return // s holds a quote: the string ended early, as it should
 		}

@@ -311,7 +311,74 @@ var pow10 = [...]int64{
 // cross-checked by a test and a fuzz target. Digits beyond the scale are
 // allowed only if they are zeros (Binance pads to 8 decimals); anything that
 // would round is fixed.ErrPrecision, anything that overflows fixed.ErrRange.
+// The spelling Binance uses is read by decimalFast; decimalSlow reads every
+// other and reports the errors.
 func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
+	if v, j, ok := decimalFast(b, i, scale); ok {
+		return v, j, nil
+	}
+	return decimalSlow(b, i, scale)
+}
+
+// fastScale is the largest scale decimalFast handles: up to 7 integer
+// digits times 10^11, plus a fraction below 10^11, fits in an int64.
+const fastScale = 11
+
+// decimalFast reads the quoted decimal at b[i] if it is spelled as Binance
+// spells prices and quantities: 1 to 7 integer digits, then the closing
+// quote or a point, 1 to scale fraction digits and the closing quote, with
+// a scale of at most fastScale. Such a number is exact and cannot overflow,
+// so it is read without the checks decimalSlow makes on every digit. It
+// reports false for anything else, which decimalSlow then reads again.
+func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
+	if i >= len(b) || b[i] != '"' || scale > fastScale {
+		return 0, i, false
+	}
+	i++
+	start := i
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		v = v*10 + uint64(c) // no overflow check: more than 7 digits are refused below
+	}
+	if n := i - start; n == 0 || n > 7 || i >= len(b) {
+		return 0, i, false
+	}
+	frac := 0
+	if b[i] == '.' {
+		i++
+		// Spot pads every fraction to 8 digits: take them in one SWAR
+		// step when the scale keeps all of them.
+		if int(scale) >= 8 && len(b)-i >= 9 {
+			if x := binary.LittleEndian.Uint64(b[i:]); eightDigits(x) && b[i+8] == '"' {
+				v = v*1e8 + uint64(parseEight(x))
+				return int64(v) * pow10[int(scale)-8], i + 9, true
+			}
+		}
+		fstart := i
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
+			v = v*10 + uint64(c)
+		}
+		if frac = i - fstart; frac == 0 || frac > int(scale) {
+			return 0, i, false
+		}
+	}
+	if i >= len(b) || b[i] != '"' {
+		return 0, i, false
+	}
+	return int64(v) * pow10[int(scale)-frac], i + 1, true
+}
+
+// decimalSlow is decimal for every spelling, digit by digit, with every
+// check.
+func decimalSlow(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 	if i >= len(b) {
 		return 0, i, errEOF
 	}
