@@ -258,3 +258,35 @@ func TestIgnore(t *testing.T) {
 		t.Errorf("trade after Ignore(bookTicker): %+v, %v", ev.Trade, err)
 	}
 }
+
+// TestUintValue checks the integer reader at the edges of 64 bits, where it
+// switches from summing unchecked to checking every digit.
+func TestUintValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+		end  int
+		err  error
+	}{
+		{"0", 0, 1, nil},
+		{"1723161255308,", 1723161255308, 13, nil},
+		{"9999999999999999999", 9999999999999999999, 19, nil},
+		{"10000000000000000000", 10000000000000000000, 20, nil},
+		{"18446744073709551615}", 18446744073709551615, 20, nil},
+		{"18446744073709551616", 0, 19, errOverflow},
+		{"99999999999999999999", 0, 19, errOverflow},
+		{"184467440737095516150", 0, 20, errOverflow},
+		{"00000000000000000001", 0, 0, errInteger},
+		{"01", 0, 0, errInteger},
+		{"1.5", 0, 1, errInteger},
+		{"1e3", 0, 1, errInteger},
+		{"-1", 0, 0, errInteger},
+		{"", 0, 0, errEOF},
+	}
+	for _, tt := range tests {
+		got, end, err := uintValue([]byte(tt.in), 0)
+		if got != tt.want || end != tt.end || err != tt.err {
+			t.Errorf("uintValue(%q) = %d, %d, %v; want %d, %d, %v", tt.in, got, end, err, tt.want, tt.end, tt.err)
+		}
+	}
+}

@@ -93,6 +93,9 @@ func str(b []byte, i int) (raw []byte, end int, err error) {
 	start := i + 1
 	for j := start; j < len(b); j++ {
 		c := b[j]
+		if !strSpecial[c] {
+			continue // one test for the plain bytes of a string
+		}
 		switch {
 		case c == '"':
 			return b[start:j], j + 1, nil
@@ -122,6 +125,16 @@ func str(b []byte, i int) (raw []byte, end int, err error) {
 	}
 	return nil, len(b), errEOF
 }
+
+// strSpecial marks the bytes that end a string or need a look inside one:
+// the quote, the backslash and the control characters.
+var strSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -263,6 +276,10 @@ func boolean(b []byte, i int) (bool, int, error) {
 // uintValue reads a JSON unsigned integer (update ids, trade ids, times).
 // A fraction or exponent is an error: Binance sends these as plain integers,
 // and a float here means the frame is not what we think it is.
+//
+// Up to 19 digits cannot overflow 64 bits, so the digits are summed without
+// a check; only a 20-digit number, near the limit, is read again digit by
+// digit with one, and a longer one overflows.
 func uintValue(b []byte, i int) (uint64, int, error) {
 	start := i
 	var v uint64
@@ -271,10 +288,13 @@ func uintValue(b []byte, i int) (uint64, int, error) {
 		if c > 9 {
 			break
 		}
-		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c) {
-			return 0, i, errOverflow
+		v = v*10 + uint64(c) // wraps past 19 digits: checked below
+	}
+	if i-start > 19 {
+		var err error
+		if v, i, err = uintChecked(b, start); err != nil {
+			return 0, i, err
 		}
-		v = v*10 + uint64(c)
 	}
 	switch {
 	case i == start && i >= len(b):
@@ -285,6 +305,23 @@ func uintValue(b []byte, i int) (uint64, int, error) {
 		return 0, start, errInteger // leading zeros are not JSON
 	case i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E'):
 		return 0, i, errInteger
+	}
+	return v, i, nil
+}
+
+// uintChecked sums the digits at b[i:] with a check for overflow before
+// each, and returns the sum, or errOverflow at the digit that overflows.
+func uintChecked(b []byte, i int) (uint64, int, error) {
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c) {
+			return 0, i, errOverflow
+		}
+		v = v*10 + uint64(c)
 	}
 	return v, i, nil
 }
