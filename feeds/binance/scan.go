@@ -390,8 +390,8 @@ func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
 		// Spot pads every fraction to 8 digits: take them in one SWAR
 		// step when the scale keeps all of them.
 		if int(scale) >= 8 && len(b)-i >= 9 {
-			if x := binary.LittleEndian.Uint64(b[i:]); eightDigits(x) && b[i+8] == '"' {
-				v = v*1e8 + uint64(parseEight(x))
+			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok && b[i+8] == '"' {
+				v = v*1e8 + f
 				return int64(v) * pow10[int(scale)-8], i + 9, true
 			}
 		}
@@ -448,8 +448,8 @@ func decimalSlow(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 		// Spot pads every fraction to 8 digits: take them in one SWAR
 		// step when the scale keeps all of them.
 		if int(scale) >= 8 && len(b)-i >= 8 && v <= swarLimit {
-			if x := binary.LittleEndian.Uint64(b[i:]); eightDigits(x) {
-				v = v*1e8 + int64(parseEight(x))
+			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok {
+				v = v*1e8 + int64(f)
 				frac, i = 8, i+8
 			}
 		}
@@ -501,19 +501,26 @@ func decimalSyntax(b []byte, i int) error {
 // swarLimit is the largest v for which v*1e8 + 99999999 fits in an int64.
 const swarLimit = (1<<63 - 1 - 99999999) / 100000000
 
-// eightDigits reports whether the 8 bytes of x (little-endian) are all
-// ASCII digits. (The technique is from simdjson, Lemire and Langdale.)
-func eightDigits(x uint64) bool {
-	return (x&0xF0F0F0F0F0F0F0F0)|(((x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
-}
-
-// parseEight returns the value of the 8 ASCII digits in x, first digit in
-// the low byte, with three multiplications instead of eight.
-func parseEight(x uint64) uint32 {
+// eightDigits takes 8 bytes (a little-endian load: the first byte is the
+// low byte) and reports whether they are all ASCII digits and, if so,
+// their value.
+//
+// After subtracting '0' from every byte, a digit is 0 to 9: neither it nor
+// it plus 0x76 reaches 0x80. Any other byte has its high bit set in one or
+// the other: bytes below '0' wrap to 0xD0 and up, bytes above '9' reach
+// 0x80 once 0x76 is added. The subtraction and the addition can borrow or
+// carry into the next byte, but only out of a byte that already fails.
+func eightDigits(x uint64) (uint64, bool) {
+	const ones = 0x0101010101010101
+	d := x - '0'*ones
+	if (d|(d+0x76*ones))&(0x80*ones) != 0 {
+		return 0, false
+	}
+	// The value with three multiplications instead of eight: pairs of
+	// digits, then pairs of pairs, then the two halves.
 	const mask = 0x000000FF000000FF
 	const mul1 = 100 + 1000000<<32
 	const mul2 = 1 + 10000<<32
-	x -= 0x3030303030303030
-	x = x*10 + x>>8
-	return uint32(((x&mask)*mul1 + (x>>16&mask)*mul2) >> 32)
+	d = d*10 + d>>8
+	return ((d&mask)*mul1 + (d>>16&mask)*mul2) >> 32, true
 }
