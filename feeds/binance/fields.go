@@ -103,32 +103,32 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	}
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
 	for {
-		// The compact form Binance sends, ["p","q"] without spaces, is
-		// read straight through, with the numbers in the spelling
-		// decimalFast reads; anything else (whitespace, extra elements,
-		// other numbers, errors) is read again by level, which accepts
-		// every valid spelling and reports every error.
-		var l orderbook.Level
-		j, ok := i, false
+		j := i
+		// The compact form Binance sends, ["p","q"] followed by a bare
+		// comma, is read straight through, with the numbers in the
+		// spelling decimalFast reads; anything else (whitespace, extra
+		// elements, other numbers, errors) is read again by level, which
+		// accepts every valid spelling and reports every error.
 		if i < len(b) && b[i] == '[' {
-			l.Price, j, ok = decimalFast(b, i+1, ps)
-			if ok = ok && j < len(b) && b[j] == ','; ok {
-				l.Qty, j, ok = decimalFast(b, j+1, qs)
-				ok = ok && j < len(b) && b[j] == ']'
-				j++
+			p, k, ok := decimalFast(b, i+1, ps)
+			if ok && k < len(b) && b[k] == ',' {
+				q, k, ok := decimalFast(b, k+1, qs)
+				if ok && k+2 < len(b) && b[k] == ']' {
+					dst = append(dst, orderbook.Level{Price: p, Qty: q})
+					if b[k+1] == ',' && b[k+2] == '[' {
+						i = k + 2
+						continue
+					}
+					j = k + 1
+				}
 			}
 		}
-		if !ok {
-			var err error
-			if l, j, err = level(b, i, ps, qs); err != nil {
-				return dst, j, err
+		if j == i {
+			l, end, err := level(b, i, ps, qs)
+			if err != nil {
+				return dst, end, err
 			}
-		}
-		dst = append(dst, l)
-		// Fast path for the separator Binance sends: a bare comma.
-		if j+1 < len(b) && b[j] == ',' && b[j+1] == '[' {
-			i = j + 1
-			continue
+			dst, j = append(dst, l), end
 		}
 		more, err := false, error(nil)
 		if i, more, err = next(b, j, ']'); err != nil || !more {
