@@ -5,7 +5,8 @@
 // Prices and quantities are fixed-point int64 units in the instrument's
 // scales (see package fixed); the book never parses, rounds or converts them.
 // The book must never allocate on the hot path: New preallocates, and Set,
-// Best, Level, DepthQty, Crossed and Mid allocate nothing in steady state.
+// SetLevels, Best, Level, DepthQty, Crossed and Mid allocate nothing in
+// steady state.
 // A Book is not safe for concurrent use; it belongs to the goroutine that
 // applies the feed.
 //
@@ -279,6 +280,12 @@ func (b *Book) Set(side Side, price, qty int64) {
 		s.setLadder(key, qty)
 		return
 	}
+	s.setInTable(key, qty)
+}
+
+// setInTable is Set for a key in the table: below the ladder's floor, or
+// anywhere on a side without a ladder.
+func (s *bookSide) setInTable(key, qty int64) {
 	i, found := s.lookup(key)
 	switch {
 	case qty <= 0:
@@ -293,6 +300,24 @@ func (b *Book) Set(side Side, price, qty int64) {
 		}
 	default:
 		s.insert(i, key, qty)
+	}
+}
+
+// SetLevels sets each level of levels on side, in order, as Set would: the
+// way to apply the levels of one side of a depth update, with the checks
+// that do not depend on the level made once.
+func (b *Book) SetLevels(side Side, levels []Level) {
+	if side > Ask {
+		return
+	}
+	s := &b.sides[side]
+	mask := keyMask(side)
+	for _, l := range levels {
+		if key := l.Price ^ mask; s.ladder && key >= s.floor {
+			s.setLadder(key, l.Qty)
+		} else {
+			s.setInTable(key, l.Qty)
+		}
 	}
 }
 

@@ -273,12 +273,8 @@ func (s *Sync) step(p *pending) action {
 // apply writes event p's levels into the book and moves to Live.
 func (s *Sync) apply(p *pending, bids, asks []orderbook.Level) {
 	b := s.book
-	for _, l := range bids {
-		b.Set(orderbook.Bid, l.Price, l.Qty)
-	}
-	for _, l := range asks {
-		b.Set(orderbook.Ask, l.Price, l.Qty)
-	}
+	b.SetLevels(orderbook.Bid, bids)
+	b.SetLevels(orderbook.Ask, asks)
 	b.SetUpdate(p.final, p.exch*1e6, p.local)
 	s.last = p.final
 	s.state = Live
