@@ -16,8 +16,8 @@
 // each narrower than the closest two levels so that it holds at most one,
 // with a bitmap of the occupied ones. A level in the window is set by index,
 // the next best after a delete is a bit scan, and Level and DepthQty walk
-// the bitmap from the best. On the recordings the window spans tens of
-// thousands of ticks and takes 86% (spot) to 89% (futures) of the updates.
+// the bitmap from the best. On the recordings the window spans thousands of
+// ticks and takes 70% (spot) to 90% (futures) of the updates.
 //
 // Every level below the window is in a hash table keyed by price (open
 // addressing with linear probing, preallocated, not a Go map), where it is
@@ -93,18 +93,20 @@ const (
 )
 
 // ladderSize is the number of buckets in a side's ladder, a power of two
-// (1 MiB of slots, of which only those near levels are ever touched). A
+// (256 KiB of slots, of which only those near levels are ever touched). A
 // bucket is the widest power of two of price units not wider than the
 // closest two levels of the top: on the spot recording 2^19 units, about
-// half a tick of 0.01, so the window spans about 34000 ticks, and the side
+// half a tick of 0.01, so the window spans about 8600 ticks, and the side
 // stayed on the ladder for all but the first updates of both recordings.
 // With 8192 buckets the spot top outgrew the window for 13% of the
 // updates, which then took the sorted cache, and the replay cost a fifth
-// more. With 16384 the window took 66% of the spot updates, against 86%
-// now, and the rest cost a probe of the hash table each:
-// BenchmarkApplyRealDepth/spot/Book took 14.7 ns per level, against 13.6
-// with 32768 buckets and 13.1 with 65536 (futures: 10.2 to 10.3, the same).
-const ladderSize = 65536
+// more. With 65536 (1 MiB a side) the window took 86% of the spot updates
+// instead of 66%, and the book alone was faster (BenchmarkApplyRealDepth
+// spot 13.1 ns a level instead of 14.7), but decoding and applying real
+// frames (BenchmarkDepth in feeds/binance), whose bytes pass through the
+// same caches, was slower: median 1544 ns against 1423, and 1468 with
+// 32768 buckets.
+const ladderSize = 16384
 
 // ladderMargin is the number of empty buckets left above the best when the
 // ladder is built, so that a rising best does not slide the window at once.
@@ -179,7 +181,7 @@ type bookSide struct {
 // side. A side that outgrows its capacity allocates a table twice as large:
 // amortized growth, which stops once the book has reached its working depth,
 // because Clear keeps the tables. Besides the tables, a book holds two
-// ladders of 1 MiB each, of which only the slots near levels are touched.
+// ladders of 256 KiB each, of which only the slots near levels are touched.
 // A negative capacity is treated as zero.
 func New(capacityPerSide int) *Book {
 	c := max(capacityPerSide, 0)
