@@ -4,6 +4,7 @@ package binance
 // event kind, on top of the scanner in scan.go.
 
 import (
+	"encoding/binary"
 	"errors"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -102,14 +103,26 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 		return dst, i + 1, nil
 	}
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
+	padded := 8 <= min(ps, qs) && max(ps, qs) <= fastScale
 	for {
-		j := i
+		j := i // past the level at i, once it is read
 		// The compact form Binance sends, ["p","q"] followed by a bare
-		// comma, is read straight through, with the numbers in the
-		// spelling decimalFast reads; anything else (whitespace, extra
-		// elements, other numbers, errors) is read again by level, which
-		// accepts every valid spelling and reports every error.
-		if i < len(b) && b[i] == '[' {
+		// comma, is read straight through: by paddedLevel if the scales
+		// suit spot's numbers, else, or if it declines, with the numbers
+		// in the spelling decimalFast reads. Anything else (whitespace,
+		// extra elements, other numbers, errors) is read again by level,
+		// which accepts every valid spelling and reports every error.
+		if padded {
+			if l, k, ok := paddedLevel(b, i, ps, qs); ok {
+				dst = append(dst, l)
+				if k+1 < len(b) && b[k] == ',' && b[k+1] == '[' {
+					i = k + 1
+					continue
+				}
+				j = k
+			}
+		}
+		if j == i && i < len(b) && b[i] == '[' {
 			p, k, ok := decimalFast(b, i+1, ps)
 			if ok && k < len(b) && b[k] == ',' {
 				q, k, ok := decimalFast(b, k+1, qs)
@@ -136,6 +149,43 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 		}
 		i = skipWS(b, i)
 	}
+}
+
+// paddedLevel reads the level at b[i] if it is spelled as Binance spot
+// spells every level, ["p","q"] with both numbers padded to 8 decimals: 1
+// to 7 integer digits, a point and 8 fraction digits, which is exact and
+// cannot overflow at scales 8 to fastScale, to which ps and qs must belong.
+// It returns the level and the offset past it, or false for anything else.
+// The two numbers are written out rather than read by a call each: the
+// helpers inline, and the level costs one call instead of three.
+func paddedLevel(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, bool) {
+	if i+1 >= len(b) || b[i] != '[' || b[i+1] != '"' {
+		return orderbook.Level{}, i, false
+	}
+	// ["p","q"]: p's digits start at i+2; after its point and fraction
+	// come `","`, then q's digits, point, fraction and `"]`. Each number
+	// is checked through a subslice of fixed length from its point on,
+	// so that its bytes need no bounds check each.
+	pi, j := intDigits(b, i+2)
+	if n := j - (i + 2); n < 1 || n > 7 || len(b)-j < 12 {
+		return orderbook.Level{}, i, false
+	}
+	p := b[j : j+12] // .ffffffff","
+	pf, pok := eightDigits(binary.LittleEndian.Uint64(p[1:9]))
+	k := j + 12
+	qi, j := intDigits(b, k)
+	if n := j - k; n < 1 || n > 7 || len(b)-j < 11 {
+		return orderbook.Level{}, i, false
+	}
+	q := b[j : j+11] // .ffffffff"]
+	qf, qok := eightDigits(binary.LittleEndian.Uint64(q[1:9]))
+	if !pok || !qok || p[0] != '.' || string(p[9:]) != `","` || q[0] != '.' || string(q[9:]) != `"]` {
+		return orderbook.Level{}, i, false
+	}
+	return orderbook.Level{
+		Price: int64(pi*1e8+pf) * pow10[ps-8],
+		Qty:   int64(qi*1e8+qf) * pow10[qs-8],
+	}, j + 11, true
 }
 
 // level reads one [price, qty] level at b[i], in any spelling.

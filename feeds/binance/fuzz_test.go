@@ -119,6 +119,32 @@ func FuzzDecimal(f *testing.F) {
 	})
 }
 
+// FuzzLevel checks paddedLevel, the reader of spot's levels, against level,
+// which reads every spelling: whatever the first accepts, the second reads
+// the same way.
+func FuzzLevel(f *testing.F) {
+	for _, s := range []string{`["61829.76000000","2.99693000"]`, `["0.00000001","1234567.00000000"]`,
+		`["12345678.00000000","1.00000000"]`, `["1.000000001","1.00000000"]`, `["1.0000000","1.00000000"]`,
+		`[ "1.00000000","1.00000000"]`, `["1.00000000","1.00000000","0"]`, `["1.00000000","-1.00000000"]`} {
+		f.Add(s, uint8(8), uint8(8))
+	}
+	f.Fuzz(func(t *testing.T, s string, ps, qs uint8) {
+		b := []byte(s + `,["61838.04000000","0.32332000"]]}}`)
+		psc, qsc := fixed.Scale(ps%(fastScale+1)), fixed.Scale(qs%(fastScale+1))
+		if min(psc, qsc) < 8 {
+			return // paddedLevel is not used at these scales
+		}
+		got, end, ok := paddedLevel(b, 0, psc, qsc)
+		if !ok {
+			return
+		}
+		want, wend, err := level(b, 0, psc, qsc)
+		if err != nil || got != want || end != wend {
+			t.Fatalf("paddedLevel(%q, %d, %d) = %v, %d; level says %v, %d, %v", s, psc, qsc, got, end, want, wend, err)
+		}
+	})
+}
+
 // FuzzSync drives a Sync with random streams of depth events and snapshots
 // and checks, after every step, that the book is valid exactly when the
 // Sync is live, and that every event it applied obeys Binance's rules

@@ -413,6 +413,21 @@ func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
 	return int64(v) * pow10[int(scale)-frac], i + 1, true
 }
 
+// intDigits returns the value of the ASCII digits at b[i:] and the offset
+// past them. It does not check for overflow: its callers accept no more
+// digits than cannot overflow.
+func intDigits(b []byte, i int) (uint64, int) {
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, i
+}
+
 // decimalSlow is decimal for every spelling, digit by digit, with every
 // check.
 func decimalSlow(b []byte, i int, scale fixed.Scale) (int64, int, error) {
