@@ -199,12 +199,8 @@ func (s *Sync) OnSnapshot(snap *Snapshot, local int64) {
 	s.c.Snapshots++
 	b := s.book
 	b.Clear()
-	for _, l := range snap.Bids {
-		b.Set(orderbook.Bid, l.Price, l.Qty)
-	}
-	for _, l := range snap.Asks {
-		b.Set(orderbook.Ask, l.Price, l.Qty)
-	}
+	b.SetLevels(orderbook.Bid, snap.Bids)
+	b.SetLevels(orderbook.Ask, snap.Asks)
 	b.SetUpdate(snap.LastUpdateID, snap.EventTime*1e6, local)
 	b.SetSynced(false)
 	s.last = snap.LastUpdateID
