@@ -34,10 +34,10 @@
 // the side changes.
 //
 // Measured on the recordings (BenchmarkApplyRealDepth, CPU time per level
-// update, medians of 5): 16 ns on spot and 11 ns on futures, against 59 and
+// update, medians of 10): 15 ns on spot and 11 ns on futures, against 59 and
 // 58 ns for the two-level B+tree of sorted chunks this replaced; the sync
 // checks and book updates of an average spot depth frame went from 2.2 to
-// 0.62 us (BenchmarkDepthApply in feeds/binance). The price is paid by
+// 0.51 us (BenchmarkDepthApply in feeds/binance). The price is paid by
 // ordered reads, which walk a bitmap instead of indexing an array:
 // Level(10) costs 9 ns instead of 2, DepthQty(10) 18 instead of 8. The
 // structures that lost, and their numbers, are in alt_test.go.
