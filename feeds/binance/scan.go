@@ -355,13 +355,14 @@ var pow10 = [...]int64{
 
 // decimal reads a quoted non-negative decimal such as "61837.63000000" into
 // int64 units of 10^-scale, in the same pass that finds the closing quote.
-// It is the decoder's hot loop (two per depth level), so it is specialized
-// rather than a call to fixed.Scale.Parse on a sliced string; the two are
-// cross-checked by a test and a fuzz target. Digits beyond the scale are
-// allowed only if they are zeros (Binance pads to 8 decimals); anything that
-// would round is fixed.ErrPrecision, anything that overflows fixed.ErrRange.
-// The spelling Binance uses is read by decimalFast; decimalSlow reads every
-// other and reports the errors.
+// It reads every price and quantity of trades, bookTickers and snapshots,
+// and the depth levels paddedLevel declines (all of them on futures), so
+// it is specialized rather than a call to fixed.Scale.Parse on a sliced
+// string; the two are cross-checked by a test and a fuzz target. Digits
+// beyond the scale are allowed only if they are zeros (Binance pads to 8
+// decimals); anything that would round is fixed.ErrPrecision, anything that
+// overflows fixed.ErrRange. The spelling Binance uses is read by
+// decimalFast; decimalSlow reads every other and reports the errors.
 func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 	if v, j, ok := decimalFast(b, i, scale); ok {
 		return v, j, nil
@@ -383,16 +384,8 @@ func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
 	if i >= len(b) || b[i] != '"' || scale > fastScale {
 		return 0, i, false
 	}
-	i++
-	start := i
-	var v uint64
-	for ; i < len(b); i++ {
-		c := b[i] - '0'
-		if c > 9 {
-			break
-		}
-		v = v*10 + uint64(c) // no overflow check: more than 7 digits are refused below
-	}
+	start := i + 1
+	v, i := intDigits(b, start) // more than 7 digits, which could overflow, are refused below
 	if n := i - start; n == 0 || n > 7 || i >= len(b) {
 		return 0, i, false
 	}
