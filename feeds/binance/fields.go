@@ -226,6 +226,66 @@ const (
 var depthFields = []string{"U", "u", "b", "a"}
 
 func (d *Decoder) depth(b []byte, i int) (int, error) {
+	if end, ok := d.spotDepth(b, i); ok {
+		return end, nil
+	}
+	return d.depthMembers(b, i)
+}
+
+// spotDepth reads the depth event at b[i] if it is laid out exactly as
+// Binance spot sends it: compact, with the members e, E, s, U, u, b and a
+// in that order, and the symbol spelled as the instrument's. It reports
+// false for anything else, or any error, and depthMembers then reads the
+// event member by member, in any order and spelling, and reports what is
+// wrong with it. Matching the keys and separators as fixed text, instead
+// of reading and switching on each key, takes about a tenth off decoding a
+// spot depth frame.
+func (d *Decoder) spotDepth(b []byte, i int) (int, bool) {
+	ev := &d.ev.Depth
+	*ev = DepthUpdate{Bids: ev.Bids[:0], Asks: ev.Asks[:0]}
+	var err error
+	if d.inst.Symbol == "" {
+		return i, false
+	}
+	i, err = literal(b, i, `{"e":"depthUpdate","E":`)
+	if err == nil {
+		ev.EventTime, i, err = intValue(b, i)
+	}
+	for _, part := range [...]string{`,"s":"`, d.inst.Symbol, `","U":`} {
+		if err == nil {
+			i, err = literal(b, i, part)
+		}
+	}
+	if err == nil {
+		ev.First, i, err = uintValue(b, i)
+	}
+	if err == nil {
+		i, err = literal(b, i, `,"u":`)
+	}
+	if err == nil {
+		ev.Final, i, err = uintValue(b, i)
+	}
+	if err == nil {
+		i, err = literal(b, i, `,"b":`)
+	}
+	if err == nil {
+		ev.Bids, i, err = d.levels(b, i, ev.Bids)
+	}
+	if err == nil {
+		i, err = literal(b, i, `,"a":`)
+	}
+	if err == nil {
+		ev.Asks, i, err = d.levels(b, i, ev.Asks)
+	}
+	if err == nil {
+		i, err = literal(b, i, `}`)
+	}
+	return i, err == nil && ev.First <= ev.Final
+}
+
+// depthMembers reads a depth event in any spelling: its members in any
+// order, unknown ones skipped.
+func (d *Decoder) depthMembers(b []byte, i int) (int, error) {
 	ev := &d.ev.Depth
 	*ev = DepthUpdate{Bids: ev.Bids[:0], Asks: ev.Asks[:0]}
 	var seen uint32
