@@ -172,6 +172,39 @@ func FuzzSpotDepth(f *testing.F) {
 	})
 }
 
+// FuzzStreamFirst checks streamFirst, the reader of the combined-stream
+// wrapper as Binance lays it out, against combined, which reads it in any
+// order: whatever the first accepts, the second reads the same way, to the
+// same end, with and without bookTickers ignored.
+func FuzzStreamFirst(f *testing.F) {
+	for _, fr := range realFrames {
+		f.Add(fr, false)
+		f.Add(fr, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, ignore bool) {
+		for _, inst := range []Instrument{spotBTC, usdmBTC} {
+			d, err := NewDecoder(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ignore {
+				d.Ignore(KindBookTicker)
+			}
+			b := []byte(s)
+			end, ok := d.streamFirst(b, 0)
+			if !ok {
+				continue
+			}
+			fast := project(&d.ev)
+			wend, err := d.combined(b, 0)
+			slow := project(&d.ev)
+			if err != nil || wend != end || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("streamFirst(%q) = %+v, %d; combined %+v, %d, %v", s, fast, end, slow, wend, err)
+			}
+		}
+	})
+}
+
 // FuzzSync drives a Sync with random streams of depth events and snapshots
 // and checks, after every step, that the book is valid exactly when the
 // Sync is live, and that every event it applied obeys Binance's rules

@@ -310,3 +310,40 @@ func TestRealSpotDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestRealStreamFirst decodes every frame of both recordings with
+// streamFirst and with combined, which reads the wrapper in any order, and
+// compares the two. streamFirst must take every combined-stream frame.
+func TestRealStreamFirst(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		inst Instrument
+	}{{spotFile, spotBTC}, {usdmFile, usdmBTC}} {
+		d, err := NewDecoder(tt.inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, rec := range loadRecording(t, tt.file) {
+			if !bytes.HasPrefix(rec.frame, []byte(`{"stream":`)) {
+				continue
+			}
+			n++
+			end, ok := d.streamFirst(rec.frame, 0)
+			if !ok {
+				t.Fatalf("%s:%d: streamFirst declined it", tt.file, rec.line)
+			}
+			fast := project(&d.ev)
+			wend, err := d.combined(rec.frame, 0)
+			if err != nil || wend != end {
+				t.Fatalf("%s:%d: combined ended at %d, %v; streamFirst at %d", tt.file, rec.line, wend, err, end)
+			}
+			if slow := project(&d.ev); !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%s:%d: streamFirst read\n%+v\ncombined\n%+v", tt.file, rec.line, fast, slow)
+			}
+		}
+		if n < 40000 {
+			t.Errorf("%s: only %d combined-stream frames", tt.file, n)
+		}
+	}
+}
