@@ -5,7 +5,8 @@
 // Prices and quantities are fixed-point int64 units in the instrument's
 // scales (see package fixed); the book never parses, rounds or converts them.
 // The book must never allocate on the hot path: New preallocates, and Set,
-// Best, Level, DepthQty, Crossed and Mid allocate nothing in steady state.
+// SetLevels, Best, Level, DepthQty, Crossed and Mid allocate nothing in
+// steady state.
 // A Book is not safe for concurrent use; it belongs to the goroutine that
 // applies the feed.
 //
@@ -33,10 +34,10 @@
 // the side changes.
 //
 // Measured on the recordings (BenchmarkApplyRealDepth, CPU time per level
-// update, medians of 5): 16 ns on spot and 11 ns on futures, against 59 and
+// update, medians of 10): 15 ns on spot and 11 ns on futures, against 59 and
 // 58 ns for the two-level B+tree of sorted chunks this replaced; the sync
 // checks and book updates of an average spot depth frame went from 2.2 to
-// 0.62 us (BenchmarkDepthApply in feeds/binance). The price is paid by
+// 0.51 us (BenchmarkDepthApply in feeds/binance). The price is paid by
 // ordered reads, which walk a bitmap instead of indexing an array:
 // Level(10) costs 9 ns instead of 2, DepthQty(10) 18 instead of 8. The
 // structures that lost, and their numbers, are in alt_test.go.
@@ -99,7 +100,12 @@ const (
 // stayed on the ladder for all but the first updates of both recordings.
 // With 8192 buckets the spot top outgrew the window for 13% of the
 // updates, which then took the sorted cache, and the replay cost a fifth
-// more.
+// more. With 65536 (1 MiB a side) the window took 86% of the spot updates
+// instead of 66%, and the book alone was faster (BenchmarkApplyRealDepth
+// spot 13.1 ns a level instead of 14.7), but decoding and applying real
+// frames (BenchmarkDepth in feeds/binance), whose bytes pass through the
+// same caches, was slower: median 1544 ns against 1423, and 1468 with
+// 32768 buckets.
 const ladderSize = 16384
 
 // ladderMargin is the number of empty buckets left above the best when the
@@ -276,6 +282,12 @@ func (b *Book) Set(side Side, price, qty int64) {
 		s.setLadder(key, qty)
 		return
 	}
+	s.setInTable(key, qty)
+}
+
+// setInTable is Set for a key in the table: below the ladder's floor, or
+// anywhere on a side without a ladder.
+func (s *bookSide) setInTable(key, qty int64) {
 	i, found := s.lookup(key)
 	switch {
 	case qty <= 0:
@@ -290,6 +302,24 @@ func (b *Book) Set(side Side, price, qty int64) {
 		}
 	default:
 		s.insert(i, key, qty)
+	}
+}
+
+// SetLevels sets each level of levels on side, in order, as Set would: the
+// way to apply the levels of one side of a depth update, with the checks
+// that do not depend on the level made once.
+func (b *Book) SetLevels(side Side, levels []Level) {
+	if side > Ask {
+		return
+	}
+	s := &b.sides[side]
+	mask := keyMask(side)
+	for _, l := range levels {
+		if key := l.Price ^ mask; s.ladder && key >= s.floor {
+			s.setLadder(key, l.Qty)
+		} else {
+			s.setInTable(key, l.Qty)
+		}
 	}
 }
 
@@ -484,6 +514,16 @@ func (s *bookSide) buildLadder() {
 
 // setLadder is Set for a key at or above the floor of the ladder, whose
 // levels are not in the table.
+//
+// Whether the bucket already holds the level is the one thing about an
+// update that no branch predictor can guess: on the recordings most updates
+// insert or delete a level, in no pattern. So the common cases (insert,
+// change, delete, or delete an absent level, in a bucket that is empty or
+// holds key) share one path without a branch on the bucket's contents: the
+// slot, its bit and the counts are written with values computed from
+// whether it was and will be occupied. Only rare events branch: another
+// level in the bucket, a slide of the window, a delete of the best level,
+// and a ladder left too thin.
 func (s *bookSide) setLadder(key, qty int64) {
 	b := s.bucket(key)
 	if b >= s.blo+ladderSize {
@@ -493,8 +533,11 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.slide(b - ladderSize + 1)
 	}
 	e := &s.slots[b%ladderSize]
-	switch {
-	case e.Qty != 0 && e.Price != key:
+	// The minimum of two unsigned numbers is non-zero only if both are:
+	// the bucket holds a level (Qty > 0) and its key is not key. One
+	// comparison, so that an empty bucket and key's own take the same
+	// branch.
+	if min(uint64(e.Qty), uint64(e.Price^key)) != 0 {
 		if qty <= 0 {
 			return // absent: its bucket holds another level
 		}
@@ -503,37 +546,49 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.n++
 		s.sortedOK = false
 		s.toSorted()
-	case e.Qty != 0 && qty > 0:
-		e.Qty = qty
-		s.sortedOK = false
-	case e.Qty != 0:
-		*e = Level{}
-		s.occ[b%ladderSize/64] &^= 1 << (b % 64)
-		s.m--
-		s.n--
-		s.sortedOK = false
-		switch {
-		case s.m == 0:
+		return
+	}
+	was := b2i(e.Qty != 0) // the bucket holds key
+	now := b2i(qty > 0)    // and will hold it
+	keep := -int64(now)    // all ones if it will, else zero
+	*e = Level{key & keep, qty & keep}
+	bit := uint64(1) << (b % 64)
+	w := &s.occ[b%ladderSize/64]
+	*w = *w&^bit | bit&uint64(keep)
+	s.m += now - was
+	s.n += now - was
+	s.sortedOK = s.sortedOK && was|now == 0 // unchanged only by deleting an absent level
+	// An inserted level above the best is the new best: the maximum with b
+	// if the level is new, else with 0, which changes nothing. And after a
+	// slide emptied the ladder, a new level is the best wherever it is.
+	s.bbest = max(s.bbest, b*uint64(now&^was))
+	if s.m == 1 && now > was {
+		s.bbest = b
+	}
+	if b == s.bbest && now < was { // the best level was deleted
+		if s.m == 0 {
 			s.toSorted()
-		case b == s.bbest:
-			s.bbest = s.below(b)
+			return
 		}
-		if s.ladder && s.m < topLow && s.m < s.n {
+		s.bbest = s.below(b)
+	}
+	if s.m < topLow && s.m < s.n {
+		// A delete, or a slide, left too few levels on the ladder.
+		if now > was {
+			s.rebuild(key)
+		} else {
 			s.rebuild(s.slots[s.bbest%ladderSize].Price)
 		}
-	case qty > 0:
-		*e = Level{key, qty}
-		s.occ[b%ladderSize/64] |= 1 << (b % 64)
-		if s.m == 0 || b > s.bbest {
-			s.bbest = b
-		}
-		s.m++
-		s.n++
-		s.sortedOK = false
-		if s.m < topLow && s.m < s.n { // a slide dropped too many
-			s.rebuild(key)
-		}
 	}
+}
+
+// b2i returns 1 for true and 0 for false. The compiler makes it a flag
+// set, not a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // put adds e, absent from the table, to it.

@@ -458,6 +458,9 @@ func TestZeroAllocs(t *testing.T) {
 		{"Set update", func() { b.Set(Bid, 999_990, 7) }},
 		{"Set insert and delete at top", func() { b.Set(Ask, 999_999, 3); b.Set(Ask, 999_999, 0) }},
 		{"Set insert and delete deep", func() { b.Set(Bid, 998_500, 3); b.Set(Bid, 998_500, 0) }},
+		{"SetLevels", func() {
+			b.SetLevels(Ask, []Level{{1_000_000, 3}, {999_999, 3}, {1_001_500, 3}, {1_000_000, 0}, {999_999, 0}, {1_001_500, 0}})
+		}},
 		{"Best", func() { l, _ := b.Best(Ask); sink += l.Price }},
 		{"Level", func() { l, _ := b.Level(Bid, 500); sink += l.Price }},
 		{"DepthQty", func() { sink += b.DepthQty(Bid, 10) }},

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// FuzzBook decodes the input as a sequence of Set calls on a narrow price
+// FuzzBook decodes the input as a sequence of Set (or SetLevels) calls on a narrow price
 // range, so that inserts, deletes, splits and merges of chunks all collide,
 // and checks the book against the model and its own invariants after each.
 func FuzzBook(f *testing.F) {
@@ -29,8 +29,12 @@ func FuzzBook(f *testing.F) {
 			side := Side(data[0] & 1)
 			price := int64(binary.BigEndian.Uint16([]byte{data[0] >> 1 & 1, data[1]}))
 			qty := int64(data[2]&3) - int64(data[2]>>7) // sometimes negative
+			if data[2]&0x40 != 0 {
+				b.SetLevels(side, []Level{{price, qty}})
+			} else {
+				b.Set(side, price, qty)
+			}
 			data = data[3:]
-			b.Set(side, price, qty)
 			m.set(side, price, qty)
 			if b.Len(side) != len(m[side]) {
 				t.Fatalf("after Set(%v, %d, %d): Len = %d, want %d", side, price, qty, b.Len(side), len(m[side]))

@@ -198,6 +198,39 @@ func TestRealDepthAgainstModel(t *testing.T) {
 	}
 }
 
+// TestRealDepthSetLevels replays the real depth of each recording into one
+// book with Set and into another with SetLevels, a run of levels of one
+// side at a time as a depth update brings them, and compares the two.
+func TestRealDepthSetLevels(t *testing.T) {
+	for _, name := range recordings {
+		d := loadDepth(t, name)
+		ops := append(slices.Clip(d.snapshot), d.updates...)
+		one, batch := New(1024), New(1024)
+		var run []Level
+		for i := 0; i < len(ops); {
+			side := ops[i].side
+			run = run[:0]
+			for ; i < len(ops) && ops[i].side == side && len(run) < 40; i++ {
+				one.Set(side, ops[i].price, ops[i].qty)
+				run = append(run, Level{ops[i].price, ops[i].qty})
+			}
+			batch.SetLevels(side, run)
+			got, _ := batch.Best(side)
+			want, _ := one.Best(side)
+			if got != want || batch.Len(side) != one.Len(side) {
+				t.Fatalf("%s: op %d: SetLevels gives best %v of %d levels, Set %v of %d",
+					name, i, got, batch.Len(side), want, one.Len(side))
+			}
+		}
+		checkInvariants(t, batch)
+		for _, s := range []Side{Bid, Ask} {
+			if !slices.Equal(levels(batch, s), levels(one, s)) {
+				t.Errorf("%s: %v side differs between SetLevels and Set", name, s)
+			}
+		}
+	}
+}
+
 // TestRealDepthZeroAllocs checks that replaying the real updates into a book
 // that has already reached its working depth allocates nothing.
 func TestRealDepthZeroAllocs(t *testing.T) {

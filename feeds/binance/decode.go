@@ -93,6 +93,10 @@ func (d *Decoder) frame(b []byte) (int, error) {
 	if b[i] != '{' {
 		return i, errNotObject
 	}
+	// The wrapper as Binance sends it: {"stream":"<name>","data":{...}}.
+	if j, ok := d.streamFirst(b, i); ok {
+		return j, nil
+	}
 	// A combined-stream wrapper is told apart from a bare event by its first
 	// key; the rest of the wrapper may come in any order.
 	if k, _, err := key(b, skipWS(b, i+1)); err == nil && (string(k) == "stream" || string(k) == "data") {
@@ -103,6 +107,44 @@ func (d *Decoder) frame(b []byte) (int, error) {
 		return i, err
 	}
 	return d.object(kind, b, i)
+}
+
+// streamFirst decodes the combined-stream wrapper at b[i] if it is laid out
+// as Binance sends it, {"stream":"<name>","data":{...}}, compact and in
+// that order. It reports false for anything else, or any error, leaving
+// the frame to be decoded again by combined, or as a bare event. Matching
+// the wrapper's keys as fixed text, instead of reading each and switching
+// on it (and reading the first twice, to tell a wrapper from a bare event),
+// takes about a tenth off a trade or bookTicker frame.
+func (d *Decoder) streamFirst(b []byte, i int) (int, bool) {
+	ev := &d.ev
+	i, err := literal(b, i, `{"stream":`)
+	if err == nil {
+		ev.Stream, i, err = str(b, i)
+	}
+	if err == nil {
+		i, err = literal(b, i, `,"data":`)
+	}
+	var kind EventKind
+	if err == nil {
+		kind, err = d.streamKind(b, i)
+	}
+	if err != nil {
+		ev.Stream = nil
+		return i, false
+	}
+	if d.ignore[kind] {
+		ev.Kind = kind
+		return len(b), true
+	}
+	if i, err = d.object(kind, b, i); err == nil {
+		i, err = literal(b, i, `}`)
+	}
+	if err != nil {
+		ev.Kind, ev.Stream = KindNone, nil
+		return i, false
+	}
+	return i, true
 }
 
 // combined decodes {"stream":"<name>","data":{...}}. When "stream" comes

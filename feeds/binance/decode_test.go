@@ -3,6 +3,7 @@ package binance
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,19 +209,34 @@ func TestDecimal(t *testing.T) {
 		{".5", 8, 0, fixed.ErrSyntax},
 		{"1.", 8, 0, fixed.ErrSyntax},
 		{"1.2.3", 8, 0, fixed.ErrSyntax},
+		{"1234567.12345678", 8, 123456712345678, nil},
+		{"12345678.12345678", 8, 1234567812345678, nil},
+		{"1.10000000", 2, 110, nil},
+		{"1.123456789", 8, 0, fixed.ErrPrecision},
+		{"1.123456780", 8, 112345678, nil},
+		{"61800.2", 11, 6180020000000000, nil},
+		{"7", 8, 700000000, nil},
+		{"007.5", 1, 75, nil},
+		{"1:00000000", 8, 0, fixed.ErrSyntax},
+		{"1./0000000", 8, 0, fixed.ErrSyntax},
+		{"-1.00000000", 8, 0, errNegative},
 	}
 	for _, tt := range tests {
 		q := []byte(`"` + tt.in + `"`)
-		got, end, err := decimal(q, 0, tt.scale)
-		if err != tt.err || got != tt.want {
-			t.Errorf("decimal(%s, %d) = %d, %v; want %d, %v", q, tt.scale, got, err, tt.want, tt.err)
-		}
-		if err == nil {
-			if end != len(q) {
-				t.Errorf("decimal(%s) ended at %d, want %d", q, end, len(q))
+		// Alone, and followed by the rest of a frame, which gives
+		// decimalFast room for its 8-byte loads.
+		for _, in := range [][]byte{q, append(slices.Clip(q), `,"0.00100000"]],"a":[]}}`...)} {
+			got, end, err := decimal(in, 0, tt.scale)
+			if err != tt.err || got != tt.want {
+				t.Errorf("decimal(%s, %d) = %d, %v; want %d, %v", in, tt.scale, got, err, tt.want, tt.err)
 			}
-			if f, ferr := tt.scale.Parse([]byte(tt.in)); ferr != nil || f != got {
-				t.Errorf("fixed.Scale(%d).Parse(%s) = %d, %v; decoder says %d", tt.scale, tt.in, f, ferr, got)
+			if err == nil {
+				if end != len(q) {
+					t.Errorf("decimal(%s) ended at %d, want %d", in, end, len(q))
+				}
+				if f, ferr := tt.scale.Parse([]byte(tt.in)); ferr != nil || f != got {
+					t.Errorf("fixed.Scale(%d).Parse(%s) = %d, %v; decoder says %d", tt.scale, tt.in, f, ferr, got)
+				}
 			}
 		}
 	}
@@ -240,5 +256,37 @@ func TestIgnore(t *testing.T) {
 	trade := []byte(`{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}`)
 	if ev, err := d.Decode(trade); err != nil || ev.Kind != KindTrade || ev.Trade.Price != 6183763000000 {
 		t.Errorf("trade after Ignore(bookTicker): %+v, %v", ev.Trade, err)
+	}
+}
+
+// TestUintValue checks the integer reader at the edges of 64 bits, where it
+// switches from summing unchecked to checking every digit.
+func TestUintValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+		end  int
+		err  error
+	}{
+		{"0", 0, 1, nil},
+		{"1723161255308,", 1723161255308, 13, nil},
+		{"9999999999999999999", 9999999999999999999, 19, nil},
+		{"10000000000000000000", 10000000000000000000, 20, nil},
+		{"18446744073709551615}", 18446744073709551615, 20, nil},
+		{"18446744073709551616", 0, 19, errOverflow},
+		{"99999999999999999999", 0, 19, errOverflow},
+		{"184467440737095516150", 0, 20, errOverflow},
+		{"00000000000000000001", 0, 0, errInteger},
+		{"01", 0, 0, errInteger},
+		{"1.5", 0, 1, errInteger},
+		{"1e3", 0, 1, errInteger},
+		{"-1", 0, 0, errInteger},
+		{"", 0, 0, errEOF},
+	}
+	for _, tt := range tests {
+		got, end, err := uintValue([]byte(tt.in), 0)
+		if got != tt.want || end != tt.end || err != tt.err {
+			t.Errorf("uintValue(%q) = %d, %d, %v; want %d, %d, %v", tt.in, got, end, err, tt.want, tt.end, tt.err)
+		}
 	}
 }

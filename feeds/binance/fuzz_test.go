@@ -3,6 +3,7 @@ package binance
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,16 +87,25 @@ func checkEvent(t *testing.T, e *Event) {
 
 // FuzzDecimal checks the decoder's specialized number parser against
 // fixed.Scale.Parse: whatever it accepts, fixed accepts with the same value,
-// and what fixed rejects it rejects too.
+// and what fixed rejects it rejects too. Each number is read twice: at the
+// end of the input, and followed by the rest of a frame, which lets
+// decimalFast make its 8-byte loads; both must agree.
 func FuzzDecimal(f *testing.F) {
-	for _, s := range []string{"61837.63000000", "0.00100000", "15.918", "92233720368.54775807", "1.", "-1", "1e3", "00012.5"} {
+	for _, s := range []string{"61837.63000000", "0.00100000", "15.918", "92233720368.54775807", "1.", "-1", "1e3", "00012.5",
+		"1234567.12345678", "12345678.1", "1.123456789", "7", "0.10000000", "2:5", "1./", "9999999.99999999"} {
 		f.Add(s, uint8(8))
 		f.Add(s, uint8(2))
+		f.Add(s, uint8(11))
 	}
 	f.Fuzz(func(t *testing.T, s string, scale uint8) {
 		sc := fixed.Scale(scale % 19)
 		q := []byte(`"` + s + `"`)
 		got, end, err := decimal(q, 0, sc)
+		padded := append(slices.Clip(q), `]],["61837.63000000","0.00100000"]]}}`...)
+		pgot, pend, perr := decimal(padded, 0, sc)
+		if pgot != got || pend != end || perr != err {
+			t.Fatalf("decimal(%q, %d) = %d, %d, %v alone, %d, %d, %v followed by more", s, sc, got, end, err, pgot, pend, perr)
+		}
 		if err == nil && end != len(q) {
 			return // s holds a quote: the string ended early, as it should
 		}
@@ -105,6 +115,92 @@ func FuzzDecimal(f *testing.F) {
 		}
 		if ferr != nil && err == nil {
 			t.Fatalf("decimal(%q, %d) accepted what fixed rejects: %v", s, sc, ferr)
+		}
+	})
+}
+
+// FuzzLevel checks paddedLevel, the reader of spot's levels, against level,
+// which reads every spelling: whatever the first accepts, the second reads
+// the same way.
+func FuzzLevel(f *testing.F) {
+	for _, s := range []string{`["61829.76000000","2.99693000"]`, `["0.00000001","1234567.00000000"]`,
+		`["12345678.00000000","1.00000000"]`, `["1.000000001","1.00000000"]`, `["1.0000000","1.00000000"]`,
+		`[ "1.00000000","1.00000000"]`, `["1.00000000","1.00000000","0"]`, `["1.00000000","-1.00000000"]`} {
+		f.Add(s, uint8(8), uint8(8))
+	}
+	f.Fuzz(func(t *testing.T, s string, ps, qs uint8) {
+		b := []byte(s + `,["61838.04000000","0.32332000"]]}}`)
+		psc, qsc := fixed.Scale(ps%(fastScale+1)), fixed.Scale(qs%(fastScale+1))
+		if min(psc, qsc) < 8 {
+			return // paddedLevel is not used at these scales
+		}
+		got, end, ok := paddedLevel(b, 0, psc, qsc)
+		if !ok {
+			return
+		}
+		want, wend, err := level(b, 0, psc, qsc)
+		if err != nil || got != want || end != wend {
+			t.Fatalf("paddedLevel(%q, %d, %d) = %v, %d; level says %v, %d, %v", s, psc, qsc, got, end, want, wend, err)
+		}
+	})
+}
+
+// FuzzSpotDepth checks spotDepth, the reader of spot's depth layout,
+// against depthMembers, which reads any: whatever the first accepts, the
+// second reads the same way, to the same end.
+func FuzzSpotDepth(f *testing.F) {
+	for _, fr := range []string{spotDepthFrame, usdmDepthFrame} {
+		f.Add(fr[strings.Index(fr, `"data":`)+len(`"data":`):])
+	}
+	f.Add(`{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":2,"u":2,"b":[],"a":[["1.00000000","0.00000000"]]}`)
+	d, err := NewDecoder(spotBTC)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		end, ok := d.spotDepth(b, 0)
+		if !ok {
+			return
+		}
+		fast := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
+		wend, err := d.depthMembers(b, 0)
+		slow := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
+		if err != nil || wend != end || !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("spotDepth(%q) = %+v, %d; depthMembers %+v, %d, %v", s, fast.Depth, end, slow.Depth, wend, err)
+		}
+	})
+}
+
+// FuzzStreamFirst checks streamFirst, the reader of the combined-stream
+// wrapper as Binance lays it out, against combined, which reads it in any
+// order: whatever the first accepts, the second reads the same way, to the
+// same end, with and without bookTickers ignored.
+func FuzzStreamFirst(f *testing.F) {
+	for _, fr := range realFrames {
+		f.Add(fr, false)
+		f.Add(fr, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, ignore bool) {
+		for _, inst := range []Instrument{spotBTC, usdmBTC} {
+			d, err := NewDecoder(inst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ignore {
+				d.Ignore(KindBookTicker)
+			}
+			b := []byte(s)
+			end, ok := d.streamFirst(b, 0)
+			if !ok {
+				continue
+			}
+			fast := project(&d.ev)
+			wend, err := d.combined(b, 0)
+			slow := project(&d.ev)
+			if err != nil || wend != end || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("streamFirst(%q) = %+v, %d; combined %+v, %d, %v", s, fast, end, slow, wend, err)
+			}
 		}
 	})
 }

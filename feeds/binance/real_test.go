@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -263,5 +264,86 @@ func TestRealRecordingDamaged(t *testing.T) {
 				t.Errorf("state %v, NeedSnapshot %v, resyncs %d at the end", f.Sync().State(), f.Sync().NeedSnapshot(), c.Resyncs)
 			}
 		})
+	}
+}
+
+// TestRealSpotDepth reads the data object of every depth frame of both
+// recordings with spotDepth and with depthMembers, which reads any layout,
+// and compares the two. spotDepth must take every spot depth frame, or its
+// speed is not where the benchmarks say, and no futures one, whose layout
+// differs.
+func TestRealSpotDepth(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		inst Instrument
+		spot bool
+	}{{spotFile, spotBTC, true}, {usdmFile, usdmBTC, false}} {
+		d, err := NewDecoder(tt.inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, rec := range loadRecording(t, tt.file) {
+			if !bytes.Contains(rec.frame, []byte(`"e":"depthUpdate"`)) {
+				continue
+			}
+			n++
+			at := bytes.Index(rec.frame, []byte(`"data":`)) + len(`"data":`)
+			end, ok := d.spotDepth(rec.frame, at)
+			if ok != tt.spot {
+				t.Fatalf("%s:%d: spotDepth took it: %v", tt.file, rec.line, ok)
+			}
+			if !ok {
+				continue
+			}
+			fast := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
+			wend, err := d.depthMembers(rec.frame, at)
+			if err != nil || wend != end {
+				t.Fatalf("%s:%d: depthMembers ended at %d, %v; spotDepth at %d", tt.file, rec.line, wend, err, end)
+			}
+			if slow := project(&Event{Kind: KindDepth, Depth: d.ev.Depth}); !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%s:%d: spotDepth read\n%+v\ndepthMembers\n%+v", tt.file, rec.line, fast.Depth, slow.Depth)
+			}
+		}
+		if n < 3000 {
+			t.Errorf("%s: only %d depth frames", tt.file, n)
+		}
+	}
+}
+
+// TestRealStreamFirst decodes every frame of both recordings with
+// streamFirst and with combined, which reads the wrapper in any order, and
+// compares the two. streamFirst must take every combined-stream frame.
+func TestRealStreamFirst(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		inst Instrument
+	}{{spotFile, spotBTC}, {usdmFile, usdmBTC}} {
+		d, err := NewDecoder(tt.inst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, rec := range loadRecording(t, tt.file) {
+			if !bytes.HasPrefix(rec.frame, []byte(`{"stream":`)) {
+				continue
+			}
+			n++
+			end, ok := d.streamFirst(rec.frame, 0)
+			if !ok {
+				t.Fatalf("%s:%d: streamFirst declined it", tt.file, rec.line)
+			}
+			fast := project(&d.ev)
+			wend, err := d.combined(rec.frame, 0)
+			if err != nil || wend != end {
+				t.Fatalf("%s:%d: combined ended at %d, %v; streamFirst at %d", tt.file, rec.line, wend, err, end)
+			}
+			if slow := project(&d.ev); !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("%s:%d: streamFirst read\n%+v\ncombined\n%+v", tt.file, rec.line, fast, slow)
+			}
+		}
+		if n < 40000 {
+			t.Errorf("%s: only %d combined-stream frames", tt.file, n)
+		}
 	}
 }

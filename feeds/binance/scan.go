@@ -93,6 +93,9 @@ func str(b []byte, i int) (raw []byte, end int, err error) {
 	start := i + 1
 	for j := start; j < len(b); j++ {
 		c := b[j]
+		if !strSpecial[c] {
+			continue // one test for the plain bytes of a string
+		}
 		switch {
 		case c == '"':
 			return b[start:j], j + 1, nil
@@ -123,12 +126,34 @@ func str(b []byte, i int) (raw []byte, end int, err error) {
 	return nil, len(b), errEOF
 }
 
+// strSpecial marks the bytes that end a string or need a look inside one:
+// the quote, the backslash and the control characters.
+var strSpecial = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // key reads an object key and the colon after it.
 func key(b []byte, i int) ([]byte, int, error) {
+	// Fast path for the compact "k": that Binance sends: plain bytes up
+	// to the quote, then the colon.
+	if i < len(b) && b[i] == '"' {
+		for j := i + 1; j < len(b); j++ {
+			if c := b[j]; strSpecial[c] {
+				if c == '"' && j+1 < len(b) && b[j+1] == ':' {
+					return b[i+1 : j], j + 2, nil
+				}
+				break
+			}
+		}
+	}
 	i = skipWS(b, i)
 	k, i, err := str(b, i)
 	if err != nil {
@@ -263,6 +288,10 @@ func boolean(b []byte, i int) (bool, int, error) {
 // uintValue reads a JSON unsigned integer (update ids, trade ids, times).
 // A fraction or exponent is an error: Binance sends these as plain integers,
 // and a float here means the frame is not what we think it is.
+//
+// Up to 19 digits cannot overflow 64 bits, so the digits are summed without
+// a check; only a 20-digit number, near the limit, is read again digit by
+// digit with one, and a longer one overflows.
 func uintValue(b []byte, i int) (uint64, int, error) {
 	start := i
 	var v uint64
@@ -271,10 +300,13 @@ func uintValue(b []byte, i int) (uint64, int, error) {
 		if c > 9 {
 			break
 		}
-		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c) {
-			return 0, i, errOverflow
+		v = v*10 + uint64(c) // wraps past 19 digits: checked below
+	}
+	if i-start > 19 {
+		var err error
+		if v, i, err = uintChecked(b, start); err != nil {
+			return 0, i, err
 		}
-		v = v*10 + uint64(c)
 	}
 	switch {
 	case i == start && i >= len(b):
@@ -285,6 +317,23 @@ func uintValue(b []byte, i int) (uint64, int, error) {
 		return 0, start, errInteger // leading zeros are not JSON
 	case i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E'):
 		return 0, i, errInteger
+	}
+	return v, i, nil
+}
+
+// uintChecked sums the digits at b[i:] with a check for overflow before
+// each, and returns the sum, or errOverflow at the digit that overflows.
+func uintChecked(b []byte, i int) (uint64, int, error) {
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		if v > (1<<64-1)/10 || v*10 > 1<<64-1-uint64(c) {
+			return 0, i, errOverflow
+		}
+		v = v*10 + uint64(c)
 	}
 	return v, i, nil
 }
@@ -306,12 +355,87 @@ var pow10 = [...]int64{
 
 // decimal reads a quoted non-negative decimal such as "61837.63000000" into
 // int64 units of 10^-scale, in the same pass that finds the closing quote.
-// It is the decoder's hot loop (two per depth level), so it is specialized
-// rather than a call to fixed.Scale.Parse on a sliced string; the two are
-// cross-checked by a test and a fuzz target. Digits beyond the scale are
-// allowed only if they are zeros (Binance pads to 8 decimals); anything that
-// would round is fixed.ErrPrecision, anything that overflows fixed.ErrRange.
+// It reads every price and quantity of trades, bookTickers and snapshots,
+// and the depth levels paddedLevel declines (all of them on futures), so
+// it is specialized rather than a call to fixed.Scale.Parse on a sliced
+// string; the two are cross-checked by a test and a fuzz target. Digits
+// beyond the scale are allowed only if they are zeros (Binance pads to 8
+// decimals); anything that would round is fixed.ErrPrecision, anything that
+// overflows fixed.ErrRange. The spelling Binance uses is read by
+// decimalFast; decimalSlow reads every other and reports the errors.
 func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
+	if v, j, ok := decimalFast(b, i, scale); ok {
+		return v, j, nil
+	}
+	return decimalSlow(b, i, scale)
+}
+
+// fastScale is the largest scale decimalFast handles: up to 7 integer
+// digits times 10^11, plus a fraction below 10^11, fits in an int64.
+const fastScale = 11
+
+// decimalFast reads the quoted decimal at b[i] if it is spelled as Binance
+// spells prices and quantities: 1 to 7 integer digits, then the closing
+// quote or a point, 1 to scale fraction digits and the closing quote, with
+// a scale of at most fastScale. Such a number is exact and cannot overflow,
+// so it is read without the checks decimalSlow makes on every digit. It
+// reports false for anything else, which decimalSlow then reads again.
+func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
+	if i >= len(b) || b[i] != '"' || scale > fastScale {
+		return 0, i, false
+	}
+	start := i + 1
+	v, i := intDigits(b, start) // more than 7 digits, which could overflow, are refused below
+	if n := i - start; n == 0 || n > 7 || i >= len(b) {
+		return 0, i, false
+	}
+	frac := 0
+	if b[i] == '.' {
+		i++
+		// Spot pads every fraction to 8 digits: take them in one SWAR
+		// step when the scale keeps all of them.
+		if int(scale) >= 8 && len(b)-i >= 9 {
+			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok && b[i+8] == '"' {
+				v = v*1e8 + f
+				return int64(v) * pow10[int(scale)-8], i + 9, true
+			}
+		}
+		fstart := i
+		for ; i < len(b); i++ {
+			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
+			v = v*10 + uint64(c)
+		}
+		if frac = i - fstart; frac == 0 || frac > int(scale) {
+			return 0, i, false
+		}
+	}
+	if i >= len(b) || b[i] != '"' {
+		return 0, i, false
+	}
+	return int64(v) * pow10[int(scale)-frac], i + 1, true
+}
+
+// intDigits returns the value of the ASCII digits at b[i:] and the offset
+// past them. It does not check for overflow: its callers accept no more
+// digits than cannot overflow.
+func intDigits(b []byte, i int) (uint64, int) {
+	var v uint64
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c > 9 {
+			break
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, i
+}
+
+// decimalSlow is decimal for every spelling, digit by digit, with every
+// check.
+func decimalSlow(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 	if i >= len(b) {
 		return 0, i, errEOF
 	}
@@ -344,8 +468,8 @@ func decimal(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 		// Spot pads every fraction to 8 digits: take them in one SWAR
 		// step when the scale keeps all of them.
 		if int(scale) >= 8 && len(b)-i >= 8 && v <= swarLimit {
-			if x := binary.LittleEndian.Uint64(b[i:]); eightDigits(x) {
-				v = v*1e8 + int64(parseEight(x))
+			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok {
+				v = v*1e8 + int64(f)
 				frac, i = 8, i+8
 			}
 		}
@@ -397,19 +521,26 @@ func decimalSyntax(b []byte, i int) error {
 // swarLimit is the largest v for which v*1e8 + 99999999 fits in an int64.
 const swarLimit = (1<<63 - 1 - 99999999) / 100000000
 
-// eightDigits reports whether the 8 bytes of x (little-endian) are all
-// ASCII digits. (The technique is from simdjson, Lemire and Langdale.)
-func eightDigits(x uint64) bool {
-	return (x&0xF0F0F0F0F0F0F0F0)|(((x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
-}
-
-// parseEight returns the value of the 8 ASCII digits in x, first digit in
-// the low byte, with three multiplications instead of eight.
-func parseEight(x uint64) uint32 {
+// eightDigits takes 8 bytes (a little-endian load: the first byte is the
+// low byte) and reports whether they are all ASCII digits and, if so,
+// their value.
+//
+// After subtracting '0' from every byte, a digit is 0 to 9: neither it nor
+// it plus 0x76 reaches 0x80. Any other byte has its high bit set in one or
+// the other: bytes below '0' wrap to 0xD0 and up, bytes above '9' reach
+// 0x80 once 0x76 is added. The subtraction and the addition can borrow or
+// carry into the next byte, but only out of a byte that already fails.
+func eightDigits(x uint64) (uint64, bool) {
+	const ones = 0x0101010101010101
+	d := x - '0'*ones
+	if (d|(d+0x76*ones))&(0x80*ones) != 0 {
+		return 0, false
+	}
+	// The value with three multiplications instead of eight: pairs of
+	// digits, then pairs of pairs, then the two halves.
 	const mask = 0x000000FF000000FF
 	const mul1 = 100 + 1000000<<32
 	const mul2 = 1 + 10000<<32
-	x -= 0x3030303030303030
-	x = x*10 + x>>8
-	return uint32(((x&mask)*mul1 + (x>>16&mask)*mul2) >> 32)
+	d = d*10 + d>>8
+	return ((d&mask)*mul1 + (d>>16&mask)*mul2) >> 32, true
 }

@@ -199,12 +199,8 @@ func (s *Sync) OnSnapshot(snap *Snapshot, local int64) {
 	s.c.Snapshots++
 	b := s.book
 	b.Clear()
-	for _, l := range snap.Bids {
-		b.Set(orderbook.Bid, l.Price, l.Qty)
-	}
-	for _, l := range snap.Asks {
-		b.Set(orderbook.Ask, l.Price, l.Qty)
-	}
+	b.SetLevels(orderbook.Bid, snap.Bids)
+	b.SetLevels(orderbook.Ask, snap.Asks)
 	b.SetUpdate(snap.LastUpdateID, snap.EventTime*1e6, local)
 	b.SetSynced(false)
 	s.last = snap.LastUpdateID
@@ -273,12 +269,8 @@ func (s *Sync) step(p *pending) action {
 // apply writes event p's levels into the book and moves to Live.
 func (s *Sync) apply(p *pending, bids, asks []orderbook.Level) {
 	b := s.book
-	for _, l := range bids {
-		b.Set(orderbook.Bid, l.Price, l.Qty)
-	}
-	for _, l := range asks {
-		b.Set(orderbook.Ask, l.Price, l.Qty)
-	}
+	b.SetLevels(orderbook.Bid, bids)
+	b.SetLevels(orderbook.Ask, asks)
 	b.SetUpdate(p.final, p.exch*1e6, p.local)
 	s.last = p.final
 	s.state = Live
