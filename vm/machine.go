@@ -319,7 +319,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	for i, a := range args {
 		stack[(b+1+i)&stackMask] = a
 	}
-	for i := b + 1 + min(len(args), fn.NumParams); i < b+1+fn.NumSlots; i++ {
+	for i, end := b+1+min(len(args), fn.NumParams), b+1+fn.NumSlots; i < end; i++ {
 		stack[i&stackMask] = Value{undefinedBits}
 	}
 	fr := &m.frames[0]
