@@ -294,14 +294,7 @@ func boolean(b []byte, i int) (bool, int, error) {
 // digit with one, and a longer one overflows.
 func uintValue(b []byte, i int) (uint64, int, error) {
 	start := i
-	var v uint64
-	for ; i < len(b); i++ {
-		c := b[i] - '0'
-		if c > 9 {
-			break
-		}
-		v = v*10 + uint64(c) // wraps past 19 digits: checked below
-	}
+	v, i := intDigits(b, i) // wraps past 19 digits: checked below
 	if i-start > 19 {
 		var err error
 		if v, i, err = uintChecked(b, start); err != nil {
@@ -420,7 +413,7 @@ func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
 
 // intDigits returns the value of the ASCII digits at b[i:] and the offset
 // past them. It does not check for overflow: its callers accept no more
-// digits than cannot overflow.
+// digits than cannot overflow, or check the longer numbers again.
 func intDigits(b []byte, i int) (uint64, int) {
 	var v uint64
 	for ; i < len(b); i++ {
