@@ -775,13 +775,13 @@ func (m *Machine) runFast() (Value, error) {
 		case bytecode.CALLHOST:
 			// A host function is a Go call: the state is saved before it and reloaded
 			// after, so that none of it is live across the call (see the top of the file).
-			argc := int(in.B)
+			argc, host := int(in.B), int(in.A)
 			m.save(pcOf(base, ip), sp)
 			m.noGC++
-			r, herr := m.prog.hostFns[in.A](m, stack[sp-argc:sp])
+			r, herr := m.prog.hostFns[host](m, stack[sp-argc:sp])
 			m.noGC--
 			if herr != nil {
-				return Undefined, m.fail(m.hostError(int(m.frames[m.fp-1].f.Code[m.frames[m.fp-1].pc-1].A), herr))
+				return Undefined, m.fail(m.hostError(host, herr))
 			}
 			fr := &m.frames[m.fp-1]
 			base, bp = codeBase(fr.f.Code), int(fr.bp)
