@@ -868,6 +868,11 @@ func (b *Book) Level(side Side, i int) (Level, bool) {
 		return Level{}, false
 	}
 	s := &b.sides[side]
+	if i == 0 && s.ladder { // the best level, which strategies ask for most, needs no walk
+		l := s.slots[s.bbest%ladderSize]
+		l.Price ^= keyMask(side)
+		return l, true
+	}
 	if i < s.m {
 		l := s.cached(i)
 		l.Price ^= keyMask(side)
