@@ -3,6 +3,8 @@ package live
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"runtime"
 	"strings"
@@ -15,6 +17,53 @@ import (
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/rs/zerolog"
 )
+
+// harnessMode is how startHarness and newVenue connect: over TLS (wss, with https
+// snapshots), and with the client busy-polling. TestConnectionModes sets it around the
+// tests it runs again; nothing else changes it, and the tests do not run in parallel.
+var harnessMode struct{ tls, busy bool }
+
+// TestConnectionModes runs the connection tests again over TLS, busy-polling, and both:
+// the feed must behave the same whichever way its socket is read.
+func TestConnectionModes(t *testing.T) {
+	tests := []struct {
+		name string
+		f    func(*testing.T)
+	}{
+		{"SyncsBook", TestClientSyncsBook},
+		{"ReconnectAfterDrop", TestReconnectAfterDrop},
+		{"StaleFeedDetected", TestStaleFeedDetected},
+		{"MalformedFramesSkipped", TestMalformedFramesSkipped},
+		{"GapResyncs", TestGapResyncs},
+		{"PingAnswered", TestPingAnswered},
+		{"RotationWithoutGap", TestRotationWithoutGap},
+		{"WakeRunsIdlePromptly", TestWakeRunsIdlePromptly},
+	}
+	for _, mode := range []struct {
+		name      string
+		tls, busy bool
+	}{{"tls", true, false}, {"busy", false, true}, {"tls+busy", true, true}} {
+		t.Run(mode.name, func(t *testing.T) {
+			harnessMode.tls, harnessMode.busy = mode.tls, mode.busy
+			defer func() { harnessMode.tls, harnessMode.busy = false, false }()
+			for _, tt := range tests {
+				t.Run(tt.name, tt.f)
+			}
+		})
+	}
+}
+
+// readPath reports how c's current connection reads its socket: through TLS, and
+// through a pollConn. Only the reading goroutine changes the connection; the test reads
+// it while the feed runs on one connection.
+func readPath(c *Client) (isTLS, polled bool) {
+	conn := c.cur.Load().Conn
+	if tc, ok := conn.(*tls.Conn); ok {
+		isTLS, conn = true, tc.NetConn()
+	}
+	_, polled = conn.(*pollConn)
+	return isTLS, polled
+}
 
 // harness runs a Client over a binance.Feed the way the engine does, and mirrors what
 // the reading goroutine sees into atomics the test goroutine can poll.
@@ -92,7 +141,13 @@ func startHarness(t *testing.T, v *venue, mutate func(*Config)) *harness {
 	}
 	if v != nil {
 		cfg.URL, cfg.RESTURL = v.wsURL(), v.srv.URL
+		if harnessMode.tls {
+			roots := x509.NewCertPool()
+			roots.AddCert(v.srv.Certificate())
+			cfg.TLSConfig, cfg.HTTPClient = &tls.Config{RootCAs: roots}, v.srv.Client()
+		}
 	}
+	cfg.BusyPoll = harnessMode.busy
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -168,6 +223,9 @@ func TestClientSyncsBook(t *testing.T) {
 	h := startHarness(t, v, nil)
 	waitFor(t, 3*time.Second, "book valid", h.valid.Load)
 	waitFor(t, 3*time.Second, "50 frames", func() bool { return h.c.Counters().Frames >= 50 })
+	if tls, polled := readPath(h.c); tls != harnessMode.tls || polled != harnessMode.busy {
+		t.Fatalf("the feed reads with TLS %v and polling %v; want %v and %v", tls, polled, harnessMode.tls, harnessMode.busy)
+	}
 	k := h.c.Counters()
 	if k.Connects != 1 || k.Reconnects != 0 || k.Snapshots != 1 || k.Malformed != 0 || h.gaps.Load() != 0 {
 		t.Fatalf("counters %+v, gaps %d", k, h.gaps.Load())

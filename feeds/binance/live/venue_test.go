@@ -47,7 +47,11 @@ func newVenue(t *testing.T, every time.Duration, setup func(*venue)) *venue {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/stream", v.stream)
 	mux.HandleFunc("/api/v3/depth", v.depth)
-	v.srv = httptest.NewServer(mux)
+	if harnessMode.tls {
+		v.srv = httptest.NewTLSServer(mux)
+	} else {
+		v.srv = httptest.NewServer(mux)
+	}
 	v.wg.Add(1)
 	go v.generate()
 	t.Cleanup(v.close)

@@ -43,8 +43,12 @@ func (w *wakeConn) Read(p []byte) (int, error) {
 		if err := c.check(now.UnixNano()); err != nil {
 			return 0, err
 		}
-		if err := w.Conn.SetReadDeadline(now.Add(c.idleEvery)); err != nil {
-			return 0, err
+		// A busy-polling connection needs no deadline: its pollConn returns a timeout
+		// of its own at the same moments.
+		if !c.cfg.BusyPoll {
+			if err := w.Conn.SetReadDeadline(now.Add(c.idleEvery)); err != nil {
+				return 0, err
+			}
 		}
 		// The flag is tested after the deadline is set, and Wake sets the flag before
 		// the deadline, so a wake-up is never lost between the two.
