@@ -178,6 +178,9 @@ type Latency struct {
 	HistogramMax      time.Duration
 	SlowTickThreshold time.Duration // zero means off
 	ReportPercentiles []float64     // ascending, each in (0, 100]
+	// BusyPoll makes the live feed poll its socket instead of sleeping between frames:
+	// a core spent to take the goroutine's wake-up out of every tick-to-order.
+	BusyPoll bool
 }
 
 // Venues holds the live venue tables; a nil entry means the venue is not configured.

@@ -138,11 +138,11 @@ func TestParseValues(t *testing.T) {
 			func(c *Config) bool { return c.Strategies[0].GoName == "twap" && c.Strategies[0].File == "" }},
 		{"qualified instrument", `instrument =`, `instrument = "binance-spot:BTCUSDT"`,
 			func(c *Config) bool { return c.Strategies[0].Venue == VenueBinanceSpot }},
-		{"latency", ``, "[latency]\nhistogram_max = \"250ms\"\nslow_tick_threshold = \"2ms\"\nreport_percentiles = [50, 99.99]",
+		{"latency", ``, "[latency]\nhistogram_max = \"250ms\"\nslow_tick_threshold = \"2ms\"\nreport_percentiles = [50, 99.99]\nbusy_poll = true",
 			func(c *Config) bool {
 				l := c.Latency
 				return l.HistogramMax == 250*time.Millisecond && l.SlowTickThreshold == 2*time.Millisecond &&
-					len(l.ReportPercentiles) == 2 && l.ReportPercentiles[1] == 99.99
+					len(l.ReportPercentiles) == 2 && l.ReportPercentiles[1] == 99.99 && l.BusyPoll
 			}},
 		{"engine", `log_level =`, "log_level = \"debug\"\nlog_format = \"json\"\ntimer_interval = \"250ms\"\ninstruction_budget = 5000\nstale_book_after = \"2s\"",
 			func(c *Config) bool {
@@ -268,6 +268,7 @@ func TestParseErrors(t *testing.T) {
 		// latency
 		{"percentile range", ``, "[latency]\nreport_percentiles = [50, 101]", `x.toml:28:27: latency.report_percentiles[1]: must be in (0, 100], got 101`},
 		{"percentile order", ``, "[latency]\nreport_percentiles = [99, 50]", `latency.report_percentiles[1]: percentiles must be strictly ascending, got 50 after 99`},
+		{"busy poll type", ``, "[latency]\nbusy_poll = \"yes\"", `latency.busy_poll: must be true or false, got string "yes"`},
 		{"percentile type", ``, "[latency]\nreport_percentiles = [\"p99\"]", `latency.report_percentiles[0]: must be a number, got string "p99"`},
 		{"percentiles empty", ``, "[latency]\nreport_percentiles = []", `latency.report_percentiles: must list at least one percentile`},
 		{"percentiles not array", ``, "[latency]\nreport_percentiles = 99", `latency.report_percentiles: must be an array, got integer 99`},

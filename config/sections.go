@@ -519,6 +519,7 @@ func (d *decoder) latency(t *table) Latency {
 		HistogramMax:      t.duration("histogram_max", DefaultHistogramMax),
 		SlowTickThreshold: t.duration("slow_tick_threshold", 0),
 		ReportPercentiles: DefaultReportPercentiles(),
+		BusyPoll:          t.boolean("busy_poll", false),
 	}
 	if t.has("histogram_max") && l.HistogramMax <= 0 {
 		d.errorf(t.child("histogram_max"), "must be positive, got %q", l.HistogramMax)

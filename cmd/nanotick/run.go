@@ -43,6 +43,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	traceDir := fs.String("trace-dir", "", "with [latency] slow_tick_threshold set, write slow-tick execution traces here (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
+	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -56,6 +57,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		if c, ok = loadConfig(*cfgFile, "nanotick run", stderr); !ok {
 			return 2
 		}
+	}
+	if *busyPoll {
+		c.Latency.BusyPoll = true
 	}
 	log := newLogger(c, stderr)
 	if *cpuProfile != "" {
@@ -264,8 +268,9 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	}
 	feed, err := live.New(live.Config{
 		URL: streams, RESTURL: restURL, Symbol: s.symbol, Sync: s.eng.Sync(),
-		Handler: s.eng.OnFrame,
-		OnIdle:  s.onIdle,
+		Handler:  s.eng.OnFrame,
+		OnIdle:   s.onIdle,
+		BusyPoll: c.Latency.BusyPoll,
 		OnState: func(st live.State, err error, now int64) {
 			s.eng.OnClock(now) // the book may have turned invalid: let risk and the strategy see it
 		},

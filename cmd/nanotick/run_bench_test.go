@@ -18,10 +18,26 @@ import (
 // that sent an order; the latency of each, from the frame read off the socket to the
 // order request written to the gateway's socket, is reported as t2o-p50/p99/p99.9 (ns).
 // The market sets the pace, so run it with a count: -benchtime=200x.
+//
+// It runs twice: "block", with the feed's goroutine sleeping between frames, and "busy",
+// with it polling the socket ([latency] busy_poll), which spends a core to take the
+// goroutine's wake-up out of every tick.
 func BenchmarkLiveTickToOrder(b *testing.B) {
+	for _, busy := range []bool{false, true} {
+		name := "block"
+		if busy {
+			name = "busy"
+		}
+		b.Run(name, func(b *testing.B) { benchLiveTickToOrder(b, busy) })
+	}
+}
+
+func benchLiveTickToOrder(b *testing.B, busy bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	s, err := startSession(ctx, config.Default(), sessionOptions{seed: 3}, zerolog.Nop())
+	c := config.Default()
+	c.Latency.BusyPoll = busy
+	s, err := startSession(ctx, c, sessionOptions{seed: 3}, zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)
 	}
