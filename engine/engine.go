@@ -156,6 +156,8 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		updates:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 		pending:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 	}
+	// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
+	e.book.DeferRefills(true)
 	e.sync = binance.NewSync(cfg.Venue, e.book, binance.SyncConfig{})
 	e.ctx = strategy.NewContext(cfg.Instrument, e.book, rc, cfg.Params, &e.nextID, cfg.Logger)
 	return e, nil
@@ -251,6 +253,9 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		e.publicTrade()
 	}
 	e.afterEvent()
+	// Upkeep the book deferred while the frame was on the way to an order (see
+	// orderbook.Book.Tidy): part of the tick, not of its tick-to-order.
+	e.book.Tidy()
 	tick := telemetry.Nanotime() - t0
 	e.lat.Record(telemetry.Tick, tick)
 	if e.obs != nil {
@@ -299,6 +304,7 @@ func (e *Engine) OnBookUpdated(n int, local int64) {
 	e.now = local
 	e.bookChanged(uint64(n))
 	e.afterEvent()
+	e.book.Tidy()
 	e.tickStart = 0
 }
 

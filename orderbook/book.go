@@ -31,7 +31,9 @@
 // prices near the ends of int64), the table holds every level and the top
 // is cached in a sorted array instead. Either way the best 32 levels or more
 // are at hand; deeper reads sort the side into a buffer that is reused until
-// the side changes.
+// the side changes. A large move can leave the ladder with fewer, and
+// refilling it is a pass over the whole side: DeferRefills lets the engine
+// send a frame's orders first and Tidy after them.
 //
 // Measured on the recordings (BenchmarkApplyRealDepth, CPU time per level
 // update, medians of 10): 15 ns on spot and 11 ns on futures, against 59 and
@@ -140,10 +142,10 @@ type bookSide struct {
 	n     int  // levels on the side: tn, plus m on the ladder
 
 	// m is the number of levels cached, in the ladder or in top: the best
-	// m of the side, m at least min(n, topLow). Without the ladder, top[:m]
-	// holds them by ascending key: best last, so that inserting or deleting
-	// at the best shifts nothing. Every level of the table not in top[:m]
-	// has a smaller key than top[0].
+	// m of the side, m at least min(n, topLow) unless thin. Without the
+	// ladder, top[:m] holds them by ascending key: best last, so that
+	// inserting or deleting at the best shifts nothing. Every level of the
+	// table not in top[:m] has a smaller key than top[0].
 	top []Level
 	m   int
 
@@ -164,6 +166,11 @@ type bookSide struct {
 	blo    uint64
 	floor  int64
 	bbest  uint64
+	// thin is set when an update left the ladder with fewer than topLow
+	// levels while the side has more, and deferRefill kept it from refilling
+	// the ladder at once: the refill (rebuild), a pass over the whole table,
+	// is due, and left to tidy (see Book.Tidy).
+	thin, deferRefill bool
 
 	// sorted is all levels of the side, best first, with real prices, when
 	// sortedOK: the slow path of Level, DepthQty and AppendLevels beyond the
@@ -573,12 +580,24 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.bbest = s.below(b)
 	}
 	if s.m < topLow && s.m < s.n {
-		// A delete, or a slide, left too few levels on the ladder.
-		if now > was {
-			s.rebuild(key)
-		} else {
-			s.rebuild(s.slots[s.bbest%ladderSize].Price)
+		// A delete, or a slide, left too few levels on the ladder. The ladder
+		// still holds the best m levels, so the book is right; the refill
+		// only restores the cached top, and costs a pass over the table.
+		s.thin = true
+		if !s.deferRefill {
+			s.tidy()
 		}
+	}
+}
+
+// tidy refills a thin ladder around the best level.
+func (s *bookSide) tidy() {
+	if !s.thin {
+		return
+	}
+	s.thin = false
+	if s.ladder && s.m > 0 && s.m < topLow && s.m < s.n {
+		s.rebuild(s.slots[s.bbest%ladderSize].Price)
 	}
 }
 
@@ -619,6 +638,7 @@ func (s *bookSide) ladderToTable() {
 // of the table that fits: the refill of the ladder, one pass over the table.
 // If the levels are then too few, the side goes back to the sorted cache.
 func (s *bookSide) rebuild(best int64) {
+	s.thin = false
 	for {
 		span := int64(ladderSize-1-ladderMargin) << s.bs
 		if best < math.MinInt64+span {
@@ -667,6 +687,7 @@ func (s *bookSide) rebuild(best int64) {
 // for the sorted cache, refilled from the table, which may build a new
 // ladder at once.
 func (s *bookSide) toSorted() {
+	s.thin = false
 	s.ladderToTable()
 	s.ladder = false
 	if s.n > 0 {
@@ -832,7 +853,7 @@ func (b *Book) Clear() {
 		s := &b.sides[i]
 		clear(s.table)
 		s.clearLadder()
-		s.tn, s.n, s.m, s.sortedOK, s.ladder = 0, 0, 0, false, false
+		s.tn, s.n, s.m, s.sortedOK, s.ladder, s.thin = 0, 0, 0, false, false, false
 	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0
@@ -868,6 +889,9 @@ func (b *Book) Level(side Side, i int) (Level, bool) {
 		return Level{}, false
 	}
 	s := &b.sides[side]
+	if s.thin && i >= s.m {
+		s.tidy()
+	}
 	if i == 0 && s.ladder { // the best level, which strategies ask for most, needs no walk
 		l := s.slots[s.bbest%ladderSize]
 		l.Price ^= keyMask(side)
@@ -898,6 +922,9 @@ func (b *Book) DepthQty(side Side, n int) int64 {
 		return 0
 	}
 	s := &b.sides[side]
+	if s.thin && n > s.m {
+		s.tidy()
+	}
 	var sum int64
 	if n > s.m && s.m < s.n {
 		all := b.all(side)
@@ -924,6 +951,9 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 		return dst
 	}
 	s := &b.sides[side]
+	if s.thin && n > s.m {
+		s.tidy()
+	}
 	if n > s.m && s.m < s.n {
 		all := b.all(side)
 		return append(dst, all[:min(n, len(all))]...)
@@ -935,6 +965,28 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 		dst = append(dst, l)
 	}
 	return dst
+}
+
+// DeferRefills, when on, makes Set and SetLevels leave for Tidy the one
+// piece of upkeep that changes how fast the book answers, not what it
+// answers: refilling a ladder that a large move left holding fewer than the
+// best 32 levels of a deeper side. That refill is a pass over the whole side,
+// tens of microseconds on a book thousands of levels deep, and a price-moving
+// frame, the kind that makes a strategy send orders, is the kind that needs
+// it. So the engine turns this on, applies a frame, runs the strategy, sends
+// its orders, and then calls Tidy. Meanwhile Best, Mid, Crossed and the
+// levels still cached answer at once, and a read of deeper levels (Level,
+// DepthQty, AppendLevels) tidies first: Tidy is never needed for a right
+// answer, only to keep the next updates and reads fast.
+func (b *Book) DeferRefills(on bool) {
+	b.sides[Bid].deferRefill = on
+	b.sides[Ask].deferRefill = on
+}
+
+// Tidy does the upkeep DeferRefills left for later, if any.
+func (b *Book) Tidy() {
+	b.sides[Bid].tidy()
+	b.sides[Ask].tidy()
 }
 
 // Crossed reports whether the best bid is at or above the best ask, both

@@ -41,6 +41,7 @@ func TestLadderEdges(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(tc.tick), uint64(tc.depth)))
 			b := New(64)
+			b.DeferRefills(true) // as the engine runs it: Level reads and Tidy below do the refills
 			if _, ok := b.Best(Side(2)); ok {
 				t.Fatal("Best of an unknown side reported a level")
 			}
@@ -82,6 +83,12 @@ func TestLadderEdges(t *testing.T) {
 				m.set(side, price, qty)
 				if b.Len(side) != len(m[side]) {
 					t.Fatalf("op %d: Len(%v) = %d, want %d", i, side, b.Len(side), len(m[side]))
+				}
+				if i%194 == 0 {
+					b.Tidy()
+					if b.sides[Bid].thin || b.sides[Ask].thin {
+						t.Fatalf("op %d: a side is still thin after Tidy", i)
+					}
 				}
 				if i%97 == 0 {
 					checkInvariants(t, b)
@@ -187,5 +194,76 @@ func TestHighBit(t *testing.T) {
 			}
 			i++
 		}
+	}
+}
+
+// TestThinLadderTidiedLater checks that with DeferRefills, a jump of the best that
+// leaves the ladder nearly empty defers the refill: the best is read at once, and the
+// refill (a pass over the side) runs on Tidy or on the first read of a level that is not
+// cached. Without it, the refill runs at once.
+func TestThinLadderTidiedLater(t *testing.T) {
+	t.Run("not deferred", func(t *testing.T) {
+		b := New(256)
+		for p := int64(1000); p <= 1400; p++ {
+			b.Set(Bid, p, 1)
+		}
+		b.Set(Bid, 20000, 2)
+		if s := &b.sides[Bid]; s.thin || s.m < topLow {
+			t.Fatalf("after the jump: thin %v, %d levels cached; want the refill done", s.thin, s.m)
+		}
+		checkInvariants(t, b)
+	})
+	for _, tidyBy := range []string{"Tidy", "Level", "DepthQty", "AppendLevels"} {
+		t.Run(tidyBy, func(t *testing.T) {
+			b := New(256)
+			b.DeferRefills(true)
+			for p := int64(1000); p <= 1400; p++ { // one unit apart: buckets one unit wide
+				b.Set(Bid, p, 1)
+			}
+			b.Set(Ask, 30000, 1)
+			if s := &b.sides[Bid]; !s.ladder || s.thin {
+				t.Fatalf("bids: ladder %v, thin %v; want a full ladder", s.ladder, s.thin)
+			}
+			// Far above the window: it slides past every level but the new one.
+			b.Set(Bid, 20000, 2)
+			s := &b.sides[Bid]
+			if !s.thin || s.m != 1 {
+				t.Fatalf("after the jump: thin %v, %d levels cached; want thin, 1", s.thin, s.m)
+			}
+			checkInvariants(t, b)
+			if l, ok := b.Best(Bid); !ok || l != (Level{20000, 2}) {
+				t.Fatalf("Best = %v, %v", l, ok)
+			}
+			if l, ok := b.Level(Bid, 0); !ok || l != (Level{20000, 2}) {
+				t.Fatalf("Level(Bid, 0) = %v, %v", l, ok)
+			}
+			if mid, ok := b.Mid(); !ok || mid != 25000 || b.Crossed() {
+				t.Fatalf("Mid = %v, %v; crossed %v", mid, ok, b.Crossed())
+			}
+			if !s.thin {
+				t.Fatal("reading the best tidied the side")
+			}
+			switch tidyBy {
+			case "Tidy":
+				b.Tidy()
+			case "Level":
+				if l, ok := b.Level(Bid, 1); !ok || l != (Level{1400, 1}) {
+					t.Fatalf("Level(Bid, 1) = %v, %v", l, ok)
+				}
+			case "DepthQty":
+				if q := b.DepthQty(Bid, 3); q != 4 {
+					t.Fatalf("DepthQty(Bid, 3) = %d, want 4", q)
+				}
+			case "AppendLevels":
+				got := b.AppendLevels(nil, Bid, 2)
+				if len(got) != 2 || got[1] != (Level{1400, 1}) {
+					t.Fatalf("AppendLevels(Bid, 2) = %v", got)
+				}
+			}
+			if s.thin || s.m < topLow {
+				t.Fatalf("after %s: thin %v, %d levels cached", tidyBy, s.thin, s.m)
+			}
+			checkInvariants(t, b)
+		})
 	}
 }

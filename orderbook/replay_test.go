@@ -169,24 +169,33 @@ func TestRealDepthAgainstModel(t *testing.T) {
 			if len(d.snapshot) != 2000 {
 				t.Errorf("snapshot has %d levels, want 2000 (1000 a side)", len(d.snapshot))
 			}
-			b := New(1024)
+			b, deferred := New(1024), New(1024)
+			deferred.DeferRefills(true) // tidied only by the reads below, every 5000 updates
 			m := model{{}, {}}
 			for i, o := range append(slices.Clip(d.snapshot), d.updates...) {
 				b.Set(o.side, o.price, o.qty)
+				deferred.Set(o.side, o.price, o.qty)
 				m.set(o.side, o.price, o.qty)
 				if b.Len(o.side) != len(m[o.side]) {
 					t.Fatalf("op %d: Len(%v) = %d, model %d", i, o.side, b.Len(o.side), len(m[o.side]))
 				}
 				if i%5000 == 0 {
 					checkInvariants(t, b)
+					checkInvariants(t, deferred)
 					if got, want := levels(b, o.side), m.levels(o.side); !slices.Equal(got, want) {
 						t.Fatalf("op %d: %v side differs from the model", i, o.side)
+					}
+					if got, want := levels(deferred, o.side), m.levels(o.side); !slices.Equal(got, want) {
+						t.Fatalf("op %d: %v side of the book with deferred refills differs from the model", i, o.side)
 					}
 				}
 			}
 			for _, s := range []Side{Bid, Ask} {
 				if got, want := levels(b, s), m.levels(s); !slices.Equal(got, want) {
 					t.Errorf("%v side differs from the model after the replay", s)
+				}
+				if got, want := levels(deferred, s), m.levels(s); !slices.Equal(got, want) {
+					t.Errorf("%v side of the book with deferred refills differs from the model after the replay", s)
 				}
 			}
 			if b.Crossed() {
