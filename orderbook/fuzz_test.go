@@ -22,6 +22,10 @@ func FuzzBook(f *testing.F) {
 	f.Add(seq)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b := New(4)
+		// An input of odd length runs the book as the engine does, with refills
+		// deferred; a byte's bit 5 then calls Tidy after its update.
+		deferred := len(data)%2 == 1
+		b.DeferRefills(deferred)
 		m := model{{}, {}}
 		for len(data) >= 3 {
 			// side and the top bit of the price from the first byte, so that
@@ -33,6 +37,9 @@ func FuzzBook(f *testing.F) {
 				b.SetLevels(side, []Level{{price, qty}})
 			} else {
 				b.Set(side, price, qty)
+			}
+			if deferred && data[2]&0x20 != 0 {
+				b.Tidy()
 			}
 			data = data[3:]
 			m.set(side, price, qty)
