@@ -157,7 +157,7 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		pending:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 	}
 	// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
-	e.book.DeferRefills(true)
+	e.book.DeferUpkeep(true)
 	e.sync = binance.NewSync(cfg.Venue, e.book, binance.SyncConfig{})
 	e.ctx = strategy.NewContext(cfg.Instrument, e.book, rc, cfg.Params, &e.nextID, cfg.Logger)
 	return e, nil

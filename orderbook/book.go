@@ -31,9 +31,9 @@
 // prices near the ends of int64), the table holds every level and the top
 // is cached in a sorted array instead. Either way the best 32 levels or more
 // are at hand; deeper reads sort the side into a buffer that is reused until
-// the side changes. A large move can leave the ladder with fewer, and
-// refilling it is a pass over the whole side: DeferRefills lets the engine
-// send a frame's orders first and Tidy after them.
+// the side changes. DeferUpkeep lets the engine send a frame's orders before
+// the updates below the ladder and the refill of a ladder a large move left
+// with fewer levels, and Tidy after them.
 //
 // Measured on the recordings (BenchmarkApplyRealDepth, CPU time per level
 // update, medians of 10): 15 ns on spot and 11 ns on futures, against 59 and
@@ -166,11 +166,14 @@ type bookSide struct {
 	blo    uint64
 	floor  int64
 	bbest  uint64
-	// thin is set when an update left the ladder with fewer than topLow
-	// levels while the side has more, and deferRefill kept it from refilling
-	// the ladder at once: the refill (rebuild), a pass over the whole table,
-	// is due, and left to tidy (see Book.Tidy).
-	thin, deferRefill bool
+	// With deferUpkeep (see Book.DeferUpkeep), updates of the table wait in
+	// deferred, in order, and a ladder left thin (fewer than topLow levels
+	// while the side has more) waits for its refill (rebuild, a pass over the
+	// whole table), until tidy. While any wait, n may be off by the deferred
+	// inserts and deletes: only reads of the ladder's levels, which the
+	// deferred updates, all below its floor, cannot change, go without tidy.
+	deferUpkeep, thin bool
+	deferred          []Level // keys and quantities
 
 	// sorted is all levels of the side, best first, with real prices, when
 	// sortedOK: the slow path of Level, DepthQty and AppendLevels beyond the
@@ -200,9 +203,14 @@ func New(capacityPerSide int) *Book {
 		s.slots = new([ladderSize]Level)
 		s.occ = new([ladderSize / 64]uint64)
 		s.sorted = make([]Level, 0, c)
+		s.deferred = make([]Level, 0, maxDeferred)
 	}
 	return b
 }
+
+// maxDeferred is the most table updates a side defers; more are applied at
+// once. A spot depth frame brings a few hundred levels at most.
+const maxDeferred = 1024
 
 // tableSize returns the table length for n levels: a power of two at least
 // twice n, so that linear probes stay short.
@@ -285,11 +293,15 @@ func (b *Book) Set(side Side, price, qty int64) {
 	}
 	s := &b.sides[side]
 	key := price ^ keyMask(side)
-	if s.ladder && key >= s.floor {
+	switch {
+	case s.ladder && key >= s.floor:
 		s.setLadder(key, qty)
-		return
+	case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
+		s.deferred = append(s.deferred, Level{key, qty}) // below every cached level
+	default:
+		s.applyDeferred() // in order
+		s.setInTable(key, qty)
 	}
-	s.setInTable(key, qty)
 }
 
 // setInTable is Set for a key in the table: below the ladder's floor, or
@@ -322,11 +334,28 @@ func (b *Book) SetLevels(side Side, levels []Level) {
 	s := &b.sides[side]
 	mask := keyMask(side)
 	for _, l := range levels {
-		if key := l.Price ^ mask; s.ladder && key >= s.floor {
+		switch key := l.Price ^ mask; {
+		case s.ladder && key >= s.floor:
 			s.setLadder(key, l.Qty)
-		} else {
+		case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
+			s.deferred = append(s.deferred, Level{key, l.Qty}) // below every cached level
+		default:
+			s.applyDeferred() // in order
 			s.setInTable(key, l.Qty)
 		}
+	}
+}
+
+// applyDeferred applies the deferred table updates, in order. Everything
+// that reads or rebuilds from the table calls it first.
+func (s *bookSide) applyDeferred() {
+	if len(s.deferred) == 0 {
+		return
+	}
+	d := s.deferred
+	s.deferred = s.deferred[:0] // first: setInTable may lead back here
+	for _, l := range d {
+		s.setInTable(l.Price, l.Qty)
 	}
 }
 
@@ -584,14 +613,19 @@ func (s *bookSide) setLadder(key, qty int64) {
 		// still holds the best m levels, so the book is right; the refill
 		// only restores the cached top, and costs a pass over the table.
 		s.thin = true
-		if !s.deferRefill {
+		if !s.deferUpkeep {
 			s.tidy()
 		}
 	}
 }
 
-// tidy refills a thin ladder around the best level.
+// untidy reports whether upkeep waits for tidy.
+func (s *bookSide) untidy() bool { return s.thin || len(s.deferred) > 0 }
+
+// tidy applies the deferred table updates and refills a thin ladder around
+// the best level.
 func (s *bookSide) tidy() {
+	s.applyDeferred()
 	if !s.thin {
 		return
 	}
@@ -638,6 +672,7 @@ func (s *bookSide) ladderToTable() {
 // of the table that fits: the refill of the ladder, one pass over the table.
 // If the levels are then too few, the side goes back to the sorted cache.
 func (s *bookSide) rebuild(best int64) {
+	s.applyDeferred()
 	s.thin = false
 	for {
 		span := int64(ladderSize-1-ladderMargin) << s.bs
@@ -687,6 +722,7 @@ func (s *bookSide) rebuild(best int64) {
 // for the sorted cache, refilled from the table, which may build a new
 // ladder at once.
 func (s *bookSide) toSorted() {
+	s.applyDeferred()
 	s.thin = false
 	s.ladderToTable()
 	s.ladder = false
@@ -821,6 +857,7 @@ func byKey(a, b Level) int { return cmp.Compare(a.Price, b.Price) }
 // side changes, which allocates only when the side has outgrown the buffer.
 func (b *Book) all(side Side) []Level {
 	s := &b.sides[side]
+	s.applyDeferred()
 	if !s.sortedOK {
 		all := s.sorted[:0]
 		for _, e := range s.table {
@@ -854,6 +891,7 @@ func (b *Book) Clear() {
 		clear(s.table)
 		s.clearLadder()
 		s.tn, s.n, s.m, s.sortedOK, s.ladder, s.thin = 0, 0, 0, false, false, false
+		s.deferred = s.deferred[:0]
 	}
 	b.synced = false
 	b.updateID, b.exchTime, b.localTime = 0, 0, 0
@@ -885,12 +923,15 @@ func (b *Book) Best(side Side) (Level, bool) {
 // an index into the sorted cache; deeper ones sort the whole side, once per
 // change of it, into a reused buffer.
 func (b *Book) Level(side Side, i int) (Level, bool) {
-	if side > Ask || i < 0 || i >= b.sides[side].n {
+	if side > Ask || i < 0 {
 		return Level{}, false
 	}
 	s := &b.sides[side]
-	if s.thin && i >= s.m {
+	if i >= s.m && s.untidy() {
 		s.tidy()
+	}
+	if i >= s.n {
+		return Level{}, false
 	}
 	if i == 0 && s.ladder { // the best level, which strategies ask for most, needs no walk
 		l := s.slots[s.bbest%ladderSize]
@@ -910,7 +951,9 @@ func (b *Book) Len(side Side) int {
 	if side > Ask {
 		return 0
 	}
-	return b.sides[side].n
+	s := &b.sides[side]
+	s.applyDeferred() // the count depends on which deferred updates insert or delete
+	return s.n
 }
 
 // DepthQty returns the total quantity of the top n levels of side, or of the
@@ -922,7 +965,7 @@ func (b *Book) DepthQty(side Side, n int) int64 {
 		return 0
 	}
 	s := &b.sides[side]
-	if s.thin && n > s.m {
+	if n > s.m && s.untidy() {
 		s.tidy()
 	}
 	var sum int64
@@ -951,7 +994,7 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 		return dst
 	}
 	s := &b.sides[side]
-	if s.thin && n > s.m {
+	if n > s.m && s.untidy() {
 		s.tidy()
 	}
 	if n > s.m && s.m < s.n {
@@ -967,23 +1010,30 @@ func (b *Book) AppendLevels(dst []Level, side Side, n int) []Level {
 	return dst
 }
 
-// DeferRefills, when on, makes Set and SetLevels leave for Tidy the one
-// piece of upkeep that changes how fast the book answers, not what it
-// answers: refilling a ladder that a large move left holding fewer than the
-// best 32 levels of a deeper side. That refill is a pass over the whole side,
-// tens of microseconds on a book thousands of levels deep, and a price-moving
-// frame, the kind that makes a strategy send orders, is the kind that needs
-// it. So the engine turns this on, applies a frame, runs the strategy, sends
-// its orders, and then calls Tidy. Meanwhile Best, Mid, Crossed and the
-// levels still cached answer at once, and a read of deeper levels (Level,
-// DepthQty, AppendLevels) tidies first: Tidy is never needed for a right
-// answer, only to keep the next updates and reads fast.
-func (b *Book) DeferRefills(on bool) {
-	b.sides[Bid].deferRefill = on
-	b.sides[Ask].deferRefill = on
+// DeferUpkeep, when on, makes Set and SetLevels leave for Tidy what cannot
+// change the top of the book while the side is on a ladder: updates of the
+// levels below the ladder (a third of the real updates, and the costlier
+// ones: a hash table thousands of levels deep), and refilling a ladder that a
+// large move left holding fewer than the best 32 levels of a deeper side (a
+// pass over the whole side, tens of microseconds). A price-moving frame, the
+// kind that makes a strategy send orders, is the kind that brings the most of
+// both. So the engine turns this on, applies a frame, runs the strategy,
+// sends its orders, and then calls Tidy. Meanwhile Best, Mid, Crossed and the
+// cached levels answer at once, and any other read (Len, Level, DepthQty and
+// AppendLevels beyond the cached levels) tidies first: Tidy is never needed
+// for a right answer, only to keep the next updates and reads fast. A side
+// without a ladder defers nothing: its top is in the table.
+func (b *Book) DeferUpkeep(on bool) {
+	for i := range b.sides {
+		s := &b.sides[i]
+		if !on {
+			s.tidy()
+		}
+		s.deferUpkeep = on
+	}
 }
 
-// Tidy does the upkeep DeferRefills left for later, if any.
+// Tidy does the upkeep DeferUpkeep left for later, if any.
 func (b *Book) Tidy() {
 	b.sides[Bid].tidy()
 	b.sides[Ask].tidy()

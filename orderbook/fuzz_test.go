@@ -25,7 +25,7 @@ func FuzzBook(f *testing.F) {
 		// An input of odd length runs the book as the engine does, with refills
 		// deferred; a byte's bit 5 then calls Tidy after its update.
 		deferred := len(data)%2 == 1
-		b.DeferRefills(deferred)
+		b.DeferUpkeep(deferred)
 		m := model{{}, {}}
 		for len(data) >= 3 {
 			// side and the top bit of the price from the first byte, so that

@@ -41,7 +41,7 @@ func TestLadderEdges(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(tc.tick), uint64(tc.depth)))
 			b := New(64)
-			b.DeferRefills(true) // as the engine runs it: Level reads and Tidy below do the refills
+			b.DeferUpkeep(true) // as the engine runs it: Level reads and Tidy below do the refills
 			if _, ok := b.Best(Side(2)); ok {
 				t.Fatal("Best of an unknown side reported a level")
 			}
@@ -197,7 +197,7 @@ func TestHighBit(t *testing.T) {
 	}
 }
 
-// TestThinLadderTidiedLater checks that with DeferRefills, a jump of the best that
+// TestThinLadderTidiedLater checks that with DeferUpkeep, a jump of the best that
 // leaves the ladder nearly empty defers the refill: the best is read at once, and the
 // refill (a pass over the side) runs on Tidy or on the first read of a level that is not
 // cached. Without it, the refill runs at once.
@@ -216,7 +216,7 @@ func TestThinLadderTidiedLater(t *testing.T) {
 	for _, tidyBy := range []string{"Tidy", "Level", "DepthQty", "AppendLevels"} {
 		t.Run(tidyBy, func(t *testing.T) {
 			b := New(256)
-			b.DeferRefills(true)
+			b.DeferUpkeep(true)
 			for p := int64(1000); p <= 1400; p++ { // one unit apart: buckets one unit wide
 				b.Set(Bid, p, 1)
 			}
@@ -266,4 +266,49 @@ func TestThinLadderTidiedLater(t *testing.T) {
 			checkInvariants(t, b)
 		})
 	}
+}
+
+// TestDeferredTableUpdates checks that with DeferUpkeep, updates below the ladder wait
+// for Tidy or for a read that needs them, in order, while the ladder's levels answer.
+func TestDeferredTableUpdates(t *testing.T) {
+	b := New(256)
+	b.DeferUpkeep(true)
+	for p := int64(1000); p <= 1400; p++ {
+		b.Set(Bid, p, 1)
+	}
+	s := &b.sides[Bid]
+	if !s.ladder || s.floor <= 500 || s.m <= 10 {
+		t.Fatalf("ladder %v, floor %d, %d levels on it: want a ladder above 500 with more than 10", s.ladder, s.floor, s.m)
+	}
+	// Below the floor: a new level, changed twice, and one set and deleted again.
+	b.SetLevels(Bid, []Level{{500, 3}, {400, 1}, {500, 5}, {400, 0}})
+	if len(s.deferred) != 4 {
+		t.Fatalf("%d updates deferred, want 4", len(s.deferred))
+	}
+	if l, ok := b.Best(Bid); !ok || l != (Level{1400, 1}) {
+		t.Fatalf("Best = %v, %v", l, ok)
+	}
+	if l, ok := b.Level(Bid, 10); !ok || l != (Level{1390, 1}) || len(s.deferred) != 4 {
+		t.Fatalf("Level(Bid, 10) = %v, %v with %d deferred; want {1390 1} without applying them", l, ok, len(s.deferred))
+	}
+	if n := b.Len(Bid); n != 402 || len(s.deferred) != 0 {
+		t.Fatalf("Len = %d with %d deferred, want 402 and none", n, len(s.deferred))
+	}
+	if l, ok := b.Level(Bid, 401); !ok || l != (Level{500, 5}) {
+		t.Fatalf("Level(Bid, 401) = %v, %v; want {500 5}", l, ok)
+	}
+	checkInvariants(t, b)
+
+	// Tidy applies them; so does turning deferral off.
+	b.SetLevels(Bid, []Level{{500, 0}})
+	b.Tidy()
+	if len(s.deferred) != 0 || s.n != 401 {
+		t.Fatalf("after Tidy: %d deferred, %d levels", len(s.deferred), s.n)
+	}
+	b.Set(Bid, 300, 2)
+	b.DeferUpkeep(false)
+	if len(s.deferred) != 0 || s.n != 402 {
+		t.Fatalf("after DeferUpkeep(false): %d deferred, %d levels", len(s.deferred), s.n)
+	}
+	checkInvariants(t, b)
 }

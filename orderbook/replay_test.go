@@ -170,7 +170,7 @@ func TestRealDepthAgainstModel(t *testing.T) {
 				t.Errorf("snapshot has %d levels, want 2000 (1000 a side)", len(d.snapshot))
 			}
 			b, deferred := New(1024), New(1024)
-			deferred.DeferRefills(true) // tidied only by the reads below, every 5000 updates
+			deferred.DeferUpkeep(true) // tidied only by the reads below, every 5000 updates
 			m := model{{}, {}}
 			for i, o := range append(slices.Clip(d.snapshot), d.updates...) {
 				b.Set(o.side, o.price, o.qty)
