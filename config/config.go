@@ -181,6 +181,10 @@ type Latency struct {
 	// BusyPoll makes the live feed poll its socket instead of sleeping between frames:
 	// a core spent to take the goroutine's wake-up out of every tick-to-order.
 	BusyPoll bool
+	// KeepWarm, with BusyPoll, runs the parts of the tick path that have no effect
+	// (decoding a canned frame, reading the book) between polls, so that the next tick
+	// finds them in the caches. Default true.
+	KeepWarm bool
 }
 
 // Venues holds the live venue tables; a nil entry means the venue is not configured.

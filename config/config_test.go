@@ -138,11 +138,11 @@ func TestParseValues(t *testing.T) {
 			func(c *Config) bool { return c.Strategies[0].GoName == "twap" && c.Strategies[0].File == "" }},
 		{"qualified instrument", `instrument =`, `instrument = "binance-spot:BTCUSDT"`,
 			func(c *Config) bool { return c.Strategies[0].Venue == VenueBinanceSpot }},
-		{"latency", ``, "[latency]\nhistogram_max = \"250ms\"\nslow_tick_threshold = \"2ms\"\nreport_percentiles = [50, 99.99]\nbusy_poll = true",
+		{"latency", ``, "[latency]\nhistogram_max = \"250ms\"\nslow_tick_threshold = \"2ms\"\nreport_percentiles = [50, 99.99]\nbusy_poll = true\nkeep_warm = false",
 			func(c *Config) bool {
 				l := c.Latency
 				return l.HistogramMax == 250*time.Millisecond && l.SlowTickThreshold == 2*time.Millisecond &&
-					len(l.ReportPercentiles) == 2 && l.ReportPercentiles[1] == 99.99 && l.BusyPoll
+					len(l.ReportPercentiles) == 2 && l.ReportPercentiles[1] == 99.99 && l.BusyPoll && !l.KeepWarm
 			}},
 		{"engine", `log_level =`, "log_level = \"debug\"\nlog_format = \"json\"\ntimer_interval = \"250ms\"\ninstruction_budget = 5000\nstale_book_after = \"2s\"",
 			func(c *Config) bool {

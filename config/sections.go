@@ -520,6 +520,7 @@ func (d *decoder) latency(t *table) Latency {
 		SlowTickThreshold: t.duration("slow_tick_threshold", 0),
 		ReportPercentiles: DefaultReportPercentiles(),
 		BusyPoll:          t.boolean("busy_poll", false),
+		KeepWarm:          t.boolean("keep_warm", true),
 	}
 	if t.has("histogram_max") && l.HistogramMax <= 0 {
 		d.errorf(t.child("histogram_max"), "must be positive, got %q", l.HistogramMax)

@@ -107,7 +107,11 @@ type Engine struct {
 	fill       strategy.Fill          // them to the strategy does not allocate
 	order      risk.Order             // the order being checked and sent
 	counters   Counters
+	warmFrame  []byte // a copy of the first depth frame that fits, for Warm
 }
+
+// maxWarmFrame is the largest depth frame Warm keeps a copy of.
+const maxWarmFrame = 16 << 10
 
 // New returns an engine for cfg running strat and sending through gw.
 func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
@@ -155,6 +159,7 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		cancels:    make([]uint64, 0, risk.MaxOpenOrdersLimit),
 		updates:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 		pending:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
+		warmFrame:  make([]byte, 0, maxWarmFrame),
 	}
 	// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
 	e.book.DeferUpkeep(true)
@@ -227,6 +232,9 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		return err
 	}
 
+	if ev.Kind == binance.KindDepth && len(e.warmFrame) == 0 && len(frame) <= cap(e.warmFrame) {
+		e.warmFrame = append(e.warmFrame, frame...) // once: into preallocated room
+	}
 	switch ev.Kind {
 	case binance.KindDepth, binance.KindSnapshot:
 		before := e.sync.Counters().Applied
@@ -266,6 +274,25 @@ func (e *Engine) OnFrame(frame []byte, local int64) error {
 		return fmt.Errorf("engine: %w", err)
 	}
 	return nil
+}
+
+// Warm runs what of the tick path has no effect, so that its code and data are in the
+// caches when the next frame comes: it decodes again a copy of a depth frame the engine
+// has seen (OnFrame decodes its own frame before reading the decoder's output) and reads
+// the top of the book. Between frames milliseconds apart, other work, and other tenants
+// of a shared machine, evict them: on a 2-core cloud VM, decoding a spot depth frame took
+// 4.6 us 50 ms after the last one and 0.4 us right after it. A feed that busy-polls
+// calls Warm in its idle work, on a core that would only spin otherwise. It allocates
+// nothing and changes nothing the strategy or risk can see.
+func (e *Engine) Warm() {
+	if len(e.warmFrame) > 0 {
+		_, _ = e.dec.Decode(e.warmFrame)
+	}
+	for i := range 10 {
+		e.book.Level(orderbook.Bid, i)
+		e.book.Level(orderbook.Ask, i)
+	}
+	e.book.Mid()
 }
 
 // bookChanged tells risk and the strategy that applied updates changed the book (or that

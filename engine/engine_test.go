@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -212,5 +213,38 @@ func TestExternalFeed(t *testing.T) {
 	}
 	if c.trades != 1 || c.lastTrade.Price != 61837.64 || c.lastTrade.Qty != 0.02 {
 		t.Errorf("trades %d, last %+v", c.trades, c.lastTrade)
+	}
+}
+
+// TestWarmChangesNothing replays the spot day twice, once calling Warm after every frame
+// as a polling feed's idle work does: the requests sent and the counters must be the
+// same, and Warm must allocate nothing.
+func TestWarmChangesNothing(t *testing.T) {
+	frames := enginetest.LoadFrames(t, enginetest.SpotFile)
+	run := func(warm bool) ([]string, engine.Counters, *engine.Engine) {
+		e, v := enginetest.NewEngine(t, marketmaker.New())
+		var reqs []string
+		v.Log = func(req []byte) { reqs = append(reqs, string(req)) }
+		if err := e.Start(frames[0].Local); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range frames {
+			if err := e.OnFrame(f.Data, f.Local); err != nil {
+				t.Fatal(err)
+			}
+			if warm {
+				e.Warm()
+			}
+			v.Answer(f.Local)
+		}
+		return reqs, e.Counters(), e
+	}
+	cold, coldCounters, _ := run(false)
+	warm, warmCounters, e := run(true)
+	if len(cold) < 100 || !slices.Equal(cold, warm) || coldCounters != warmCounters {
+		t.Fatalf("with Warm: %d requests, counters %+v; without: %d, %+v", len(warm), warmCounters, len(cold), coldCounters)
+	}
+	if allocs := testing.AllocsPerRun(100, e.Warm); allocs != 0 {
+		t.Fatalf("Warm allocates %v times", allocs)
 	}
 }

@@ -157,6 +157,7 @@ type session struct {
 	numGC    uint32           // GC count when trading began, for the summary
 	warmGC   uint32           // GC count after warm-up
 	warm     bool
+	keepWarm bool // run the engine's Warm in every idle pass of a polling feed
 	// simSecret is the local exchange account's secret, which must never be logged.
 	simSecret string
 }
@@ -193,7 +194,8 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		return nil, err
 	}
 
-	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0)}
+	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
+		keepWarm: c.Latency.BusyPoll && c.Latency.KeepWarm}
 	var mdURL, restURL, apiURL string
 	var creds gwbinance.Credentials
 	switch st.Venue {
@@ -305,6 +307,9 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
+	if s.keepWarm {
+		s.eng.Warm()
+	}
 	s.gw.Drain(s.eng, now)
 	s.eng.OnClock(now)
 	if s.stats.Due(telemetry.Nanotime()) {
