@@ -137,15 +137,7 @@ func TestNoGCAfterWarmup(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	enginetest.ReplayAgain(t, e, v, frames, 1)
 	runtime.ReadMemStats(&after)
-	if gcs := after.NumGC - before.NumGC; gcs != 0 {
-		t.Errorf("the GC ran %d times replaying %d frames after warm-up", gcs, len(frames))
-	}
-	// MemStats counts the whole process, where the runtime and the test framework may
-	// allocate a few bytes of their own; one allocation per frame would be tens of
-	// thousands of bytes.
-	if bytes := after.TotalAlloc - before.TotalAlloc; bytes > 1024 {
-		t.Errorf("%d bytes allocated replaying %d frames after warm-up", bytes, len(frames))
-	}
+	enginetest.CheckSteadyState(t, &before, &after, len(frames))
 	if v.Placed == placed {
 		t.Error("no orders placed in the measured pass: it exercised nothing")
 	}

@@ -6,6 +6,7 @@ package enginetest
 import (
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -195,4 +196,21 @@ func ReplayAgain(t testing.TB, e *engine.Engine, v *Venue, frames []Frame, pass 
 // the previous one ended.
 func Span(frames []Frame) int64 {
 	return frames[len(frames)-1].Local - frames[0].Local + int64(time.Second)
+}
+
+// CheckSteadyState fails t if the replay between before and after ran the GC or
+// allocated per frame. MemStats counts the whole process, where the runtime and the test
+// framework allocate a little of their own: a few kilobytes, seen when other processes
+// kept both cores busy. So the allocations are judged per frame: one per frame would be
+// tens of thousands of objects and hundreds of kilobytes over the day, and the bounds, a
+// hundredth of an object and a byte and a half per frame, are far below that.
+func CheckSteadyState(t testing.TB, before, after *runtime.MemStats, frames int) {
+	t.Helper()
+	if gcs := after.NumGC - before.NumGC; gcs != 0 {
+		t.Errorf("the GC ran %d times replaying %d frames after warm-up", gcs, frames)
+	}
+	objects, bytes := after.Mallocs-before.Mallocs, after.TotalAlloc-before.TotalAlloc
+	if objects > uint64(frames/100) || bytes > uint64(frames*3/2) {
+		t.Errorf("%d objects, %d bytes allocated replaying %d frames after warm-up", objects, bytes, frames)
+	}
 }

@@ -93,15 +93,7 @@ func TestNoGCAfterWarmupScript(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	enginetest.ReplayAgain(t, e, v, frames, 1)
 	runtime.ReadMemStats(&after)
-	if gcs := after.NumGC - before.NumGC; gcs != 0 {
-		t.Errorf("the GC ran %d times replaying the day after warm-up", gcs)
-	}
-	// MemStats counts the whole process, where the runtime and the test framework may
-	// allocate a few bytes of their own; one allocation per frame would be tens of
-	// thousands of bytes.
-	if b := after.TotalAlloc - before.TotalAlloc; b > 1024 {
-		t.Errorf("%d bytes allocated replaying the day after warm-up", b)
-	}
+	enginetest.CheckSteadyState(t, &before, &after, len(frames))
 	if v.Placed == placed || e.Halted() != nil {
 		t.Errorf("measured pass placed %d orders, halted %v", v.Placed-placed, e.Halted())
 	}
