@@ -347,15 +347,22 @@ func (b *Book) SetLevels(side Side, levels []Level) {
 }
 
 // applyDeferred applies the deferred table updates, in order. Everything
-// that reads or rebuilds from the table calls it first.
+// that reads or rebuilds from the table calls it first. Each is routed again
+// as Set would route it now: an earlier one may have extended the ladder down
+// over it (an insert below the floor of a ladder that holds the whole side
+// does), and must then be set on the ladder.
 func (s *bookSide) applyDeferred() {
 	if len(s.deferred) == 0 {
 		return
 	}
 	d := s.deferred
-	s.deferred = s.deferred[:0] // first: setInTable may lead back here
+	s.deferred = s.deferred[:0] // first: what follows may lead back here
 	for _, l := range d {
-		s.setInTable(l.Price, l.Qty)
+		if s.ladder && l.Price >= s.floor {
+			s.setLadder(l.Price, l.Qty)
+		} else {
+			s.setInTable(l.Price, l.Qty)
+		}
 	}
 }
 

@@ -81,6 +81,10 @@ func TestLadderEdges(t *testing.T) {
 				}
 				b.Set(side, price, qty)
 				m.set(side, price, qty)
+				if i%97 != 0 {
+					continue // reads apply deferred updates: only now and then
+				}
+				checkInvariants(t, b) // as the updates left it
 				if b.Len(side) != len(m[side]) {
 					t.Fatalf("op %d: Len(%v) = %d, want %d", i, side, b.Len(side), len(m[side]))
 				}
@@ -114,7 +118,7 @@ func TestLadderEdges(t *testing.T) {
 						}
 					}
 				}
-				if i%2000 == 0 {
+				if i%(97*20) == 0 {
 					for _, s := range []Side{Bid, Ask} {
 						if got, want := levels(b, s), m.levels(s); !slices.Equal(got, want) {
 							t.Fatalf("op %d: %v side differs from the model", i, s)
@@ -311,4 +315,37 @@ func TestDeferredTableUpdates(t *testing.T) {
 		t.Fatalf("after DeferUpkeep(false): %d deferred, %d levels", len(s.deferred), s.n)
 	}
 	checkInvariants(t, b)
+}
+
+// TestDeferredInsertsExtendCompleteLadder is a regression test: when the ladder holds
+// the whole side, an insert below its floor extends it down instead of going to the
+// table. Deferred inserts must be routed again as they are applied, or the second of two
+// such inserts, now above the lowered floor, went through the table's path and raised
+// the floor over the first.
+func TestDeferredInsertsExtendCompleteLadder(t *testing.T) {
+	b := New(256)
+	b.DeferUpkeep(true)
+	for p := int64(1000); p <= 1400; p++ {
+		b.Set(Bid, p, 1)
+	}
+	s := &b.sides[Bid]
+	for p := int64(1000); p < s.floor; p++ {
+		b.Set(Bid, p, 0) // empty the table: the ladder holds the whole side
+	}
+	b.Tidy()
+	if !s.ladder || s.tn != 0 || s.m != s.n {
+		t.Fatalf("ladder %v, %d in the table, %d of %d on the ladder: want the whole side on it", s.ladder, s.tn, s.m, s.n)
+	}
+	b.SetLevels(Bid, []Level{{900, 1}, {950, 2}})
+	b.Tidy()
+	checkInvariants(t, b)
+	for _, p := range []int64{900, 950} {
+		found := false
+		for _, l := range b.AppendLevels(nil, Bid, b.Len(Bid)) {
+			found = found || l.Price == p
+		}
+		if !found {
+			t.Fatalf("level %d missing", p)
+		}
+	}
 }
