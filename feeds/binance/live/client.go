@@ -179,9 +179,12 @@ type Client struct {
 
 	cnt counters
 
+	start time.Time // Client.mono's origin
+
 	// Owned by the reading goroutine.
 	fr           *frameReader
 	gen          uint64 // connection generation: snapshots of an older one are dropped
+	nextIdle     int64  // when the idle work is due, on the mono clock
 	lastMsg      int64  // local time of the last data message
 	lastLocal    int64
 	gotFrame     bool // the current connection has delivered a data message
@@ -255,10 +258,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("live: config: busy polling needs unix sockets")
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger.With().Str("component", "live").Logger(),
-		idleEvery: cfg.IdleInterval, snapReq: make(chan uint64, 1), http: cfg.HTTPClient,
+		idleEvery: cfg.IdleInterval, snapReq: make(chan uint64, 1), http: cfg.HTTPClient, start: time.Now(),
 		fr: newFrameReader(nil, 64<<10, cfg.MaxMessage)}
-	if cfg.BusyPoll && runtime.GOMAXPROCS(0) < 2 {
-		c.log.Warn().Msg("busy polling with GOMAXPROCS=1: the poll loop leaves the order gateway's reader only the scheduler's preemption slices")
+	if c.cfg.BusyPoll && runtime.GOMAXPROCS(0) < 2 {
+		// The poll loop would hold the only processor: the order gateway's reader, on
+		// another goroutine, would run only when the scheduler preempts it, every 10 ms.
+		c.log.Warn().Int("gomaxprocs", runtime.GOMAXPROCS(0)).Msg("busy polling needs two processors: reading the feed with blocking reads instead")
+		c.cfg.BusyPoll = false
 	}
 	c.rnd = cfg.Rand
 	if c.rnd == nil {
@@ -509,10 +515,15 @@ func (c *Client) check(now int64) error {
 	return nil
 }
 
+// mono returns the time since the client was made, on the steady clock, which no
+// change of the wall clock moves: what the idle interval is measured on.
+func (c *Client) mono() int64 { return int64(time.Since(c.start)) }
+
 // idle runs the owner's idle work and delivers or requests snapshots.
 func (c *Client) idle(now int64) {
 	c.cnt.wakes.Add(1)
 	c.woken.Store(false)
+	c.nextIdle = c.mono() + int64(c.idleEvery)
 	if c.cfg.Sync != nil && c.cfg.RESTURL != "" {
 		c.snapshots(now)
 	}
@@ -629,12 +640,38 @@ func dialWS(ctx context.Context, u string, timeout time.Duration, owner *Client)
 		return wc
 	}
 	var nd net.Dialer
+	// gorilla bounds its wait for the HTTP upgrade response by the context's deadline
+	// only, not by its cancellation: closing the socket when ctx is done is what makes
+	// a stop or a Close during a hung handshake return at once.
+	var mu sync.Mutex
+	var sock net.Conn
+	cancelled := false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		cancelled = true
+		if sock != nil {
+			sock.Close()
+		}
+	})
+	defer stop()
 	// dialTCP opens the socket, under a pollConn if the owner busy-polls: below TLS, so
 	// that TLS decrypts what the poll loop reads.
 	dialTCP := func(ctx context.Context, network, addr string) (net.Conn, error) {
 		nc, err := nd.DialContext(ctx, network, addr)
-		if err != nil || owner == nil || !owner.cfg.BusyPoll {
-			return nc, err
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		sock = nc
+		gone := cancelled
+		mu.Unlock()
+		if gone {
+			nc.Close()
+			return nil, context.Canceled
+		}
+		if owner == nil || !owner.cfg.BusyPoll {
+			return nc, nil
 		}
 		if pc, err = newPollConn(nc, owner); err != nil {
 			nc.Close()
@@ -665,6 +702,9 @@ func dialWS(ctx context.Context, u string, timeout time.Duration, owner *Client)
 				if cfg.ServerName == "" {
 					cfg.ServerName = host
 				}
+				// A websocket is an HTTP/1.1 upgrade: a config made for net/http offers
+				// h2 too, and a server that picks it cannot be spoken to.
+				cfg.NextProtos = nil
 			}
 			tc := tls.Client(nc, cfg)
 			if err := tc.HandshakeContext(ctx); err != nil {
@@ -686,8 +726,14 @@ func dialWS(ctx context.Context, u string, timeout time.Duration, owner *Client)
 		}
 		return nil, nil, fmt.Errorf("live: dial %s: %w", redact(u), err)
 	}
+	if !stop() {
+		// ctx ended as the handshake finished: the socket may be closed already.
+		ws.Close()
+		return nil, nil, fmt.Errorf("live: dial %s: %w", redact(u), context.Cause(ctx))
+	}
 	wc.armed.Store(true)
 	if pc != nil {
+		wc.poll = pc
 		pc.armed.Store(true)
 	}
 	return ws, wc, nil

@@ -29,29 +29,41 @@ func TestIdleWakeAllocs(t *testing.T) {
 	}
 }
 
-// TestBusyPollIdleAllocs is TestIdleWakeAllocs for a busy-polling client: its idle passes
-// come from the poll loop's own timeout, not from a deadline, and allocate nothing.
+// TestBusyPollIdleAllocs is TestIdleWakeAllocs for a busy-polling client, over ws and
+// wss: its poll loop waits and runs the idle work below TLS, with no deadline and no
+// timeout, so an idle pass allocates nothing (a timeout that crypto/tls retries cost an
+// allocation each).
 func TestBusyPollIdleAllocs(t *testing.T) {
-	if !busyPollSupported {
-		t.Skip("busy polling needs unix sockets")
+	if !busyPollSupported || runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("busy polling needs unix sockets and two processors")
 	}
-	v := newVenue(t, 5*time.Millisecond, nil)
-	h := startHarness(t, v, func(c *Config) { c.StaleAfter, c.BusyPoll = -1, true })
-	waitFor(t, 3*time.Second, "book valid", h.valid.Load)
-	if _, ok := h.c.cur.Load().Conn.(*pollConn); !ok {
-		t.Fatalf("the connection reads through %T, not a pollConn", h.c.cur.Load().Conn)
-	}
-	v.stall.Store(true)
-	time.Sleep(50 * time.Millisecond)
-	var before, after runtime.MemStats
-	w0 := h.c.Counters().Wakes
-	runtime.ReadMemStats(&before)
-	time.Sleep(300 * time.Millisecond)
-	runtime.ReadMemStats(&after)
-	wakes := h.c.Counters().Wakes - w0
-	per := float64(after.Mallocs-before.Mallocs) / float64(wakes)
-	t.Logf("%d idle passes, %.3f allocations each (venue and runtime included)", wakes, per)
-	if wakes < 100 || per > 0.05 {
-		t.Fatalf("%d idle passes, %.3f allocations each", wakes, per)
+	for _, useTLS := range []bool{false, true} {
+		name := "ws"
+		if useTLS {
+			name = "wss"
+		}
+		t.Run(name, func(t *testing.T) {
+			harnessMode.tls = useTLS
+			defer func() { harnessMode.tls = false }()
+			v := newVenue(t, 5*time.Millisecond, nil)
+			h := startHarness(t, v, func(c *Config) { c.StaleAfter, c.BusyPoll = -1, true })
+			waitFor(t, 3*time.Second, "book valid", h.valid.Load)
+			if isTLS, polled := readPath(h.c); isTLS != useTLS || !polled {
+				t.Fatalf("the connection reads with TLS %v, polling %v", isTLS, polled)
+			}
+			v.stall.Store(true)
+			time.Sleep(50 * time.Millisecond)
+			var before, after runtime.MemStats
+			w0 := h.c.Counters().Wakes
+			runtime.ReadMemStats(&before)
+			time.Sleep(300 * time.Millisecond)
+			runtime.ReadMemStats(&after)
+			wakes := h.c.Counters().Wakes - w0
+			per := float64(after.Mallocs-before.Mallocs) / float64(wakes)
+			t.Logf("%d idle passes, %.3f allocations each (venue and runtime included)", wakes, per)
+			if wakes < 100 || per > 0.05 {
+				t.Fatalf("%d idle passes, %.3f allocations each", wakes, per)
+			}
+		})
 	}
 }

@@ -3,19 +3,25 @@ package live
 import (
 	"net"
 	"sync/atomic"
+	"time"
 )
 
 // A pollConn is the socket under a busy-polling feed connection (Config.BusyPoll). Its
-// Read never sleeps: it asks the kernel for data without blocking, again and again,
-// until data comes, the client is woken, or an idle interval has passed, and in the last
-// two cases returns errPollIdle. The wakeConn above takes that, as it takes a read
-// deadline's timeout, as its cue to run the idle work and read again; TLS, when there is
-// TLS between the two, passes it up and keeps its state, as it does for a deadline.
+// Read never sleeps: it asks the kernel for data without blocking, again and again, and
+// between two asks runs the client's idle work when it is woken or an idle interval has
+// passed, until data comes or the client must stop reading (Client.check). It sits below
+// TLS, when there is TLS, so that TLS decrypts what it reads and sees one read that
+// waits, never a timeout.
 //
 // Blocking costs every frame the kernel's and Go's scheduler's wake-up of the reading
 // goroutine, on a core that has often gone to sleep since the last one. Polling spends
-// a whole core to skip that, and since nothing here sets a deadline, an idle pass
-// allocates nothing either (a deadline's timeout is a fresh *net.OpError each time).
+// a whole core to skip that, and since nothing sets a deadline and nothing times out, an
+// idle pass allocates nothing either, over TLS too (a deadline's timeout is a fresh
+// *net.OpError each time, and crypto/tls allocates on each read it retries).
+//
+// The idle work runs inside the read of a frame, as it does in blocking mode after a
+// deadline: it drains the order gateway's answers and runs timers, and never touches
+// this connection.
 type pollConn struct {
 	net.Conn
 	c     *Client
@@ -23,31 +29,24 @@ type pollConn struct {
 	poll  poller      // the platform's non-blocking read (poll_unix.go)
 }
 
-// pollIdle is errPollIdle's type: a timeout, so that wakeConn and TLS treat it as one,
-// and an empty struct, so that returning it allocates nothing.
-type pollIdle struct{}
-
-func (pollIdle) Error() string   { return "live: idle interval while polling" }
-func (pollIdle) Timeout() bool   { return true }
-func (pollIdle) Temporary() bool { return true }
-
-// errPollIdle is what pollConn.Read returns when it stops polling without data.
-var errPollIdle net.Error = pollIdle{}
-
-// Read returns data as soon as the kernel has some, or errPollIdle once the client is
-// woken or its idle interval has passed.
+// Read returns data as soon as the kernel has some, running the idle work while it
+// waits, or the reason the client must stop reading.
 func (pc *pollConn) Read(p []byte) (int, error) {
 	if !pc.armed.Load() || len(p) == 0 {
 		return pc.Conn.Read(p)
 	}
-	until := nanotime() + int64(pc.c.idleEvery)
+	c := pc.c
 	for {
 		n, err := pc.poll.read(p)
 		if n > 0 || err != nil {
 			return n, err
 		}
-		if pc.c.woken.Load() || nanotime() >= until {
-			return 0, errPollIdle
+		if c.woken.Load() || c.mono() >= c.nextIdle {
+			now := time.Now().UnixNano()
+			if err := c.check(now); err != nil {
+				return 0, err
+			}
+			c.idle(now)
 		}
 	}
 }

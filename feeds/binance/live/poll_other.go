@@ -5,7 +5,6 @@ package live
 import (
 	"errors"
 	"net"
-	"time"
 )
 
 // busyPollSupported: off unix, New refuses Config.BusyPoll.
@@ -20,5 +19,3 @@ func (poller) read([]byte) (int, error) {
 func newPollConn(net.Conn, *Client) (*pollConn, error) {
 	return nil, errors.New("live: busy polling needs unix sockets")
 }
-
-func nanotime() int64 { return time.Now().UnixNano() }

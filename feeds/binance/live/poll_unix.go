@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"time"
 )
 
 // busyPollSupported: unix sockets can be read without blocking through a RawConn.
@@ -68,6 +67,3 @@ func (q *poller) read(p []byte) (int, error) {
 	}
 	return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", q.err)}
 }
-
-// nanotime is the clock the poll loop checks its interval against.
-func nanotime() int64 { return time.Now().UnixNano() }

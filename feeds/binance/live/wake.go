@@ -13,11 +13,13 @@ import (
 // goroutine that owns the engine both blocks on the feed and answers other events within
 // an idle interval, without gorilla ever seeing a timeout, which would leave its
 // connection permanently failed. Client.Wake cuts the wait short by moving the deadline
-// into the past from any goroutine.
+// into the past from any goroutine. A busy-polling connection has a pollConn below it
+// (below TLS too) that does the waiting and the idle work itself, with no deadline.
 type wakeConn struct {
 	net.Conn
 	c     *Client
 	armed atomic.Bool // false during the opening handshake
+	poll  *pollConn   // the socket under it, when the client busy-polls
 }
 
 // pastDeadline makes a blocked read return at once; any instant in the past does.
@@ -43,12 +45,18 @@ func (w *wakeConn) Read(p []byte) (int, error) {
 		if err := c.check(now.UnixNano()); err != nil {
 			return 0, err
 		}
-		// A busy-polling connection needs no deadline: its pollConn returns a timeout
-		// of its own at the same moments.
-		if !c.cfg.BusyPoll {
-			if err := w.Conn.SetReadDeadline(now.Add(c.idleEvery)); err != nil {
-				return 0, err
-			}
+		// The idle work is due at c.nextIdle, on the steady clock, however the reads
+		// before it went: a message trickling in byte by byte must not put it off.
+		left := c.nextIdle - c.mono()
+		if left <= 0 {
+			c.idle(now.UnixNano())
+			continue
+		}
+		if w.poll != nil {
+			return w.Conn.Read(p) // the poll loop below does the idle work as it waits
+		}
+		if err := w.Conn.SetReadDeadline(now.Add(time.Duration(left))); err != nil {
+			return 0, err
 		}
 		// The flag is tested after the deadline is set, and Wake sets the flag before
 		// the deadline, so a wake-up is never lost between the two.
