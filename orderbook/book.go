@@ -299,8 +299,12 @@ func (b *Book) Set(side Side, price, qty int64) {
 	case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
 		s.deferred = append(s.deferred, Level{key, qty}) // below every cached level
 	default:
-		s.applyDeferred() // in order
-		s.setInTable(key, qty)
+		s.applyDeferred()               // in order
+		if s.ladder && key >= s.floor { // which may have moved the floor down to key
+			s.setLadder(key, qty)
+		} else {
+			s.setInTable(key, qty)
+		}
 	}
 }
 
@@ -340,8 +344,12 @@ func (b *Book) SetLevels(side Side, levels []Level) {
 		case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
 			s.deferred = append(s.deferred, Level{key, l.Qty}) // below every cached level
 		default:
-			s.applyDeferred() // in order
-			s.setInTable(key, l.Qty)
+			s.applyDeferred()               // in order
+			if s.ladder && key >= s.floor { // which may have moved the floor down to key
+				s.setLadder(key, l.Qty)
+			} else {
+				s.setInTable(key, l.Qty)
+			}
 		}
 	}
 }
