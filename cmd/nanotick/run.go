@@ -307,11 +307,11 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
-	if s.keepWarm {
-		s.eng.Warm()
-	}
 	s.gw.Drain(s.eng, now)
 	s.eng.OnClock(now)
+	if s.keepWarm {
+		s.eng.Warm() // after the venue's answers, which must not wait for it
+	}
 	if s.stats.Due(telemetry.Nanotime()) {
 		s.stats.PublishEngine(s.eng)
 	}
