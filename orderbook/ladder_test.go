@@ -349,3 +349,24 @@ func TestDeferredInsertsExtendCompleteLadder(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmReadsOnly checks that Warm changes nothing a read can see and allocates
+// nothing, with a ladder on both sides.
+func TestWarmReadsOnly(t *testing.T) {
+	b := New(256)
+	for p := int64(1000); p <= 1400; p++ {
+		b.Set(Bid, p, p%7+1)
+		b.Set(Ask, p+1000, p%5+1)
+	}
+	if !b.sides[Bid].ladder || !b.sides[Ask].ladder {
+		t.Fatal("want a ladder on both sides")
+	}
+	bids, asks := levels(b, Bid), levels(b, Ask)
+	if allocs := testing.AllocsPerRun(100, func() { b.Warm() }); allocs != 0 {
+		t.Fatalf("Warm allocates %v times", allocs)
+	}
+	if !slices.Equal(levels(b, Bid), bids) || !slices.Equal(levels(b, Ask), asks) {
+		t.Fatal("Warm changed the book")
+	}
+	checkInvariants(t, b)
+}
