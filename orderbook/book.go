@@ -293,18 +293,37 @@ func (b *Book) Set(side Side, price, qty int64) {
 	}
 	s := &b.sides[side]
 	key := price ^ keyMask(side)
-	switch {
-	case s.ladder && key >= s.floor:
+	if s.ladder && key >= s.floor {
 		s.setLadder(key, qty)
+		return
+	}
+	s.setBelow(key, qty)
+}
+
+// setBelow is Set for a key below the ladder's floor, or on a side without a
+// ladder. The key waits in deferred when the side defers its upkeep and there
+// is room. Otherwise it goes where it belongs after what waits there, in
+// order: applying that may have moved the floor down to key, which then
+// belongs on the ladder.
+func (s *bookSide) setBelow(key, qty int64) {
+	switch {
 	case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
 		s.deferred = append(s.deferred, Level{key, qty}) // below every cached level
+	case len(s.deferred) > 0:
+		s.applyDeferred()
+		s.place(key, qty)
 	default:
-		s.applyDeferred()               // in order
-		if s.ladder && key >= s.floor { // which may have moved the floor down to key
-			s.setLadder(key, qty)
-		} else {
-			s.setInTable(key, qty)
-		}
+		s.setInTable(key, qty)
+	}
+}
+
+// place sets key where it belongs now: on the ladder at or above its floor,
+// else in the table.
+func (s *bookSide) place(key, qty int64) {
+	if s.ladder && key >= s.floor {
+		s.setLadder(key, qty)
+	} else {
+		s.setInTable(key, qty)
 	}
 }
 
@@ -338,18 +357,10 @@ func (b *Book) SetLevels(side Side, levels []Level) {
 	s := &b.sides[side]
 	mask := keyMask(side)
 	for _, l := range levels {
-		switch key := l.Price ^ mask; {
-		case s.ladder && key >= s.floor:
+		if key := l.Price ^ mask; s.ladder && key >= s.floor {
 			s.setLadder(key, l.Qty)
-		case s.deferUpkeep && s.ladder && len(s.deferred) < cap(s.deferred):
-			s.deferred = append(s.deferred, Level{key, l.Qty}) // below every cached level
-		default:
-			s.applyDeferred()               // in order
-			if s.ladder && key >= s.floor { // which may have moved the floor down to key
-				s.setLadder(key, l.Qty)
-			} else {
-				s.setInTable(key, l.Qty)
-			}
+		} else {
+			s.setBelow(key, l.Qty)
 		}
 	}
 }
@@ -366,11 +377,7 @@ func (s *bookSide) applyDeferred() {
 	d := s.deferred
 	s.deferred = s.deferred[:0] // first: what follows may lead back here
 	for _, l := range d {
-		if s.ladder && l.Price >= s.floor {
-			s.setLadder(l.Price, l.Qty)
-		} else {
-			s.setInTable(l.Price, l.Qty)
-		}
+		s.place(l.Price, l.Qty)
 	}
 }
 
