@@ -269,10 +269,6 @@ func (s *Sync) step(p *pending) action {
 // apply writes event p's levels into the book and moves to Live.
 func (s *Sync) apply(p *pending, bids, asks []orderbook.Level) {
 	b := s.book
-	// Upkeep the last update left for later, if its owner did not do it after acting
-	// on it, as the engine does (see orderbook.Book.Tidy): done here, the book never
-	// stays thin from one update to the next.
-	b.Tidy()
 	b.SetLevels(orderbook.Bid, bids)
 	b.SetLevels(orderbook.Ask, asks)
 	b.SetUpdate(p.final, p.exch*1e6, p.local)

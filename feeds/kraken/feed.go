@@ -271,7 +271,6 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 // top 10 when a better one is deleted
 // (https://docs.kraken.com/api/docs/guides/spot-ws-book-v2).
 func (f *Feed) apply(m *Message) {
-	f.book.Tidy() // what the last message left for later, unless the engine did it (orderbook.Book.Tidy)
 	for _, l := range m.Bids {
 		f.book.Set(orderbook.Bid, l.Price, l.Qty)
 	}
