@@ -14,16 +14,7 @@ func TestIdleWakeAllocs(t *testing.T) {
 	v := newVenue(t, 5*time.Millisecond, nil)
 	h := startHarness(t, v, func(c *Config) { c.StaleAfter = -1 })
 	waitFor(t, 3*time.Second, "book valid", h.valid.Load)
-	v.stall.Store(true)
-	time.Sleep(50 * time.Millisecond)
-	var before, after runtime.MemStats
-	w0 := h.c.Counters().Wakes
-	runtime.ReadMemStats(&before)
-	time.Sleep(300 * time.Millisecond)
-	runtime.ReadMemStats(&after)
-	wakes := h.c.Counters().Wakes - w0
-	per := float64(after.Mallocs-before.Mallocs) / float64(wakes)
-	t.Logf("%d idle passes, %.2f allocations each (venue and runtime included)", wakes, per)
+	wakes, per := idleAllocs(h, v)
 	if wakes < 50 || per > 3 {
 		t.Fatalf("%d idle passes, %.2f allocations each", wakes, per)
 	}
@@ -51,19 +42,27 @@ func TestBusyPollIdleAllocs(t *testing.T) {
 			if isTLS, polled := readPath(h.c); isTLS != useTLS || !polled {
 				t.Fatalf("the connection reads with TLS %v, polling %v", isTLS, polled)
 			}
-			v.stall.Store(true)
-			time.Sleep(50 * time.Millisecond)
-			var before, after runtime.MemStats
-			w0 := h.c.Counters().Wakes
-			runtime.ReadMemStats(&before)
-			time.Sleep(300 * time.Millisecond)
-			runtime.ReadMemStats(&after)
-			wakes := h.c.Counters().Wakes - w0
-			per := float64(after.Mallocs-before.Mallocs) / float64(wakes)
-			t.Logf("%d idle passes, %.3f allocations each (venue and runtime included)", wakes, per)
+			wakes, per := idleAllocs(h, v)
 			if wakes < 100 || per > 0.05 {
 				t.Fatalf("%d idle passes, %.3f allocations each", wakes, per)
 			}
 		})
 	}
+}
+
+// idleAllocs stalls the venue and returns how many idle passes h's client ran in the
+// next 300 ms, and the allocations of the whole process per pass.
+func idleAllocs(h *harness, v *venue) (passes uint64, per float64) {
+	h.t.Helper()
+	v.stall.Store(true)
+	time.Sleep(50 * time.Millisecond)
+	var before, after runtime.MemStats
+	w0 := h.c.Counters().Wakes
+	runtime.ReadMemStats(&before)
+	time.Sleep(300 * time.Millisecond)
+	runtime.ReadMemStats(&after)
+	passes = h.c.Counters().Wakes - w0
+	per = float64(after.Mallocs-before.Mallocs) / float64(passes)
+	h.t.Logf("%d idle passes, %.3f allocations each (venue and runtime included)", passes, per)
+	return passes, per
 }

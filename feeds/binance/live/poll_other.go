@@ -7,15 +7,13 @@ import (
 	"net"
 )
 
-// busyPollSupported: off unix, New refuses Config.BusyPoll.
+// busyPollSupported: off unix, New refuses Config.BusyPoll, so neither stub below runs.
 const busyPollSupported = false
+
+var errNoBusyPoll = errors.New("live: busy polling needs unix sockets")
 
 type poller struct{}
 
-func (poller) read([]byte) (int, error) {
-	return 0, errors.New("live: busy polling needs unix sockets")
-}
+func (poller) read([]byte) (int, error) { return 0, errNoBusyPoll }
 
-func newPollConn(net.Conn, *Client) (*pollConn, error) {
-	return nil, errors.New("live: busy polling needs unix sockets")
-}
+func newPollConn(net.Conn, *Client) (*pollConn, error) { return nil, errNoBusyPoll }

@@ -48,9 +48,10 @@ func modeServer(t *testing.T, mux http.Handler, path string, useTLS, busy bool) 
 	return srv, cfg
 }
 
-// slowProxy forwards the server's bytes to the client one at a time, gap apart, while
-// slow is set, and at once otherwise. It returns the address to dial instead of target.
-func slowProxy(t *testing.T, target string, slow *atomic.Bool, gap time.Duration) string {
+// proxy listens on loopback and joins each connection to a new one to target: the
+// client's bytes go through as they come, the server's through down, which returns when
+// either side fails. It returns the address to dial instead of target.
+func proxy(t *testing.T, target string, down func(client, server net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,32 +73,36 @@ func slowProxy(t *testing.T, target string, slow *atomic.Bool, gap time.Duration
 			}
 			wg.Add(2)
 			go func() { defer wg.Done(); _, _ = io.Copy(s, c); s.Close() }()
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				buf := make([]byte, 4096)
-				for {
-					n, err := s.Read(buf)
-					for i := 0; i < n; i++ {
-						if !slow.Load() {
-							if _, err := c.Write(buf[i:n]); err != nil {
-								return
-							}
-							break
-						}
-						if _, err := c.Write(buf[i : i+1]); err != nil {
-							return
-						}
-						time.Sleep(gap)
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
+			go func() { defer wg.Done(); defer c.Close(); down(c, s) }()
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// slowProxy forwards the server's bytes to the client one at a time, gap apart, while
+// slow is set, and at once otherwise.
+func slowProxy(t *testing.T, target string, slow *atomic.Bool, gap time.Duration) string {
+	return proxy(t, target, func(c, s net.Conn) {
+		buf := make([]byte, 4096)
+		for {
+			n, err := s.Read(buf)
+			for i := 0; i < n; i++ {
+				if !slow.Load() {
+					if _, err := c.Write(buf[i:n]); err != nil {
+						return
+					}
+					break
+				}
+				if _, err := c.Write(buf[i : i+1]); err != nil {
+					return
+				}
+				time.Sleep(gap)
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
 }
 
 // TestIdleDueWhileMessageTrickles is a regression test: while one message arrived a byte
@@ -228,7 +233,8 @@ func TestTLSConfigOffersOnlyHTTP1(t *testing.T) {
 	<-done
 }
 
-// reviewMsg is message i of the trickle test: sizes from tiny to several TLS records.
+// fragmentMsg is message i of TestMessagesSurviveFragmentedStream: sizes from one byte
+// to several TLS records.
 func fragmentMsg(i int) []byte {
 	sizes := []int{1, 17, 125, 126, 200, 4000, 16384, 70000, 300}
 	n := sizes[i%len(sizes)]
@@ -239,62 +245,30 @@ func fragmentMsg(i int) []byte {
 	return append(b, `"}`...)
 }
 
-// trickleProxy forwards server->client bytes in tiny chunks with pauses longer than the
-// client's idle interval, so that idle passes (deadline timeouts or errPollIdle) land in
-// the middle of TLS records and websocket frames.
-func trickleProxy(t *testing.T, target string, seed uint64, skip int64) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+// trickleProxy forwards the server's bytes to the client in writes of 1 to 40 bytes,
+// now and then pausing longer than the client's idle interval, so that idle passes
+// land inside TLS records and websocket frames.
+func trickleProxy(t *testing.T, target string, seed uint64) string {
+	return proxy(t, target, func(c, s net.Conn) {
+		r := rand.New(rand.NewPCG(seed, 1))
+		buf := make([]byte, 4096)
 		for {
-			c, err := ln.Accept()
+			n, err := s.Read(buf)
+			for off := 0; off < n; {
+				k := min(1+r.IntN(40), n-off)
+				if _, err := c.Write(buf[off : off+k]); err != nil {
+					return
+				}
+				off += k
+				if r.IntN(200) == 0 {
+					time.Sleep(time.Duration(1+r.IntN(4)) * time.Millisecond)
+				}
+			}
 			if err != nil {
 				return
 			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			wg.Add(2)
-			go func() { defer wg.Done(); _, _ = io.Copy(s, c); s.Close() }()
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				r := rand.New(rand.NewPCG(seed, 1))
-				buf := make([]byte, 4096)
-				var total int64
-				for {
-					n, err := s.Read(buf)
-					for off := 0; off < n; {
-						k := 1 + r.IntN(40)
-						if total < skip { // let the handshake through quickly
-							k = n - off
-						}
-						k = min(k, n-off)
-						if _, werr := c.Write(buf[off : off+k]); werr != nil {
-							return
-						}
-						off += k
-						total += int64(k)
-						if total >= skip && r.IntN(200) == 0 {
-							time.Sleep(time.Duration(1+r.IntN(4)) * time.Millisecond)
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // TestMessagesSurviveFragmentedStream sends 120 messages of 1 byte to 70 KB, some
@@ -339,39 +313,18 @@ func TestMessagesSurviveFragmentedStream(t *testing.T) {
 				case <-time.After(20 * time.Second):
 				}
 			})
-			var srv *httptest.Server
-			if mode.tls {
-				srv = httptest.NewTLSServer(mux)
-			} else {
-				srv = httptest.NewServer(mux)
-			}
-			defer srv.Close()
-			addr := trickleProxy(t, srv.Listener.Addr().String(), 7, 0)
-			scheme := "ws"
-			if mode.tls {
-				scheme = "wss"
-			}
+			srv, cfg := modeServer(t, mux, "/ws", mode.tls, mode.busy)
+			addr := trickleProxy(t, srv.Listener.Addr().String(), 7)
+			cfg.URL = strings.Replace(cfg.URL, srv.Listener.Addr().String(), addr, 1)
 			var got [][]byte
-			var gotN atomic.Int64
-			var idles atomic.Int64
-			cfg := Config{
-				URL: scheme + "://" + addr + "/ws",
-				Handler: func(f []byte, _ int64) error {
-					got = append(got, append([]byte(nil), f...))
-					gotN.Add(1)
-					return nil
-				},
-				OnIdle:       func(int64) { idles.Add(1) },
-				IdleInterval: time.Millisecond,
-				StaleAfter:   -1,
-				BusyPoll:     mode.busy,
-				Logger:       zerolog.Nop(),
+			var gotN, idles atomic.Int64
+			cfg.Handler = func(f []byte, _ int64) error {
+				got = append(got, append([]byte(nil), f...))
+				gotN.Add(1)
+				return nil
 			}
-			if mode.tls {
-				roots := x509.NewCertPool()
-				roots.AddCert(srv.Certificate())
-				cfg.TLSConfig = &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"}
-			}
+			cfg.OnIdle = func(int64) { idles.Add(1) }
+			cfg.IdleInterval = time.Millisecond
 			c, err := New(cfg)
 			if err != nil {
 				t.Fatal(err)
