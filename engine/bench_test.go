@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/strategy"
@@ -28,6 +29,22 @@ func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Fr
 	return snapshot, depth
 }
 
+// primedEngine returns an engine running strat on the spot file's depth frames, started
+// and primed with its snapshot and the whole day once, with its venue, and the frames.
+func primedEngine(b *testing.B, strat strategy.Strategy) (snapshot enginetest.Frame, depth []enginetest.Frame, e *engine.Engine, v *enginetest.Venue) {
+	snapshot, depth = depthFrames(b)
+	e, v = enginetest.NewEngine(b, strat)
+	if err := e.Start(snapshot.Local); err != nil {
+		b.Fatal(err)
+	}
+	_ = e.OnFrame(snapshot.Data, snapshot.Local)
+	for _, f := range depth {
+		_ = e.OnFrame(f.Data, f.Local)
+		v.Answer(f.Local)
+	}
+	return snapshot, depth, e, v
+}
+
 // benchTickToOrder feeds real depth frames through the whole tick path: decode, book,
 // strategy, risk, encode; the venue's acks and cancel confirmations are delivered after
 // each frame, as they would arrive. One op is one depth frame. Besides ns/op it reports
@@ -36,17 +53,7 @@ func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Fr
 // from a frame's arrival to its first order's encoded request, over the frames that sent
 // one (the frames that move the price, which are the big ones).
 func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
-	snapshot, depth := depthFrames(b)
-	e, v := enginetest.NewEngine(b, strat)
-	if err := e.Start(snapshot.Local); err != nil {
-		b.Fatal(err)
-	}
-	// Prime the book: the snapshot and the whole day once.
-	_ = e.OnFrame(snapshot.Data, snapshot.Local)
-	for _, f := range depth {
-		_ = e.OnFrame(f.Data, f.Local)
-		v.Answer(f.Local)
-	}
+	snapshot, depth, e, v := primedEngine(b, strat)
 	e.Latency().Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -111,16 +118,7 @@ func BenchmarkTickToOrder(b *testing.B) {
 // The ratio of the two is the cost of the script VM per callback, host calls included.
 func BenchmarkStrategyOnBook(b *testing.B) {
 	run := func(b *testing.B, strat strategy.Strategy) {
-		snapshot, depth := depthFrames(b)
-		e, v := enginetest.NewEngine(b, strat)
-		if err := e.Start(snapshot.Local); err != nil {
-			b.Fatal(err)
-		}
-		_ = e.OnFrame(snapshot.Data, snapshot.Local)
-		for _, f := range depth {
-			_ = e.OnFrame(f.Data, f.Local)
-			v.Answer(f.Local)
-		}
+		_, depth, e, _ := primedEngine(b, strat)
 		ctx, now := e.Context(), depth[len(depth)-1].Local
 		ctx.Begin(now)
 		if err := strat.OnBook(ctx); err != nil {
