@@ -6,20 +6,10 @@ import (
 	"testing"
 )
 
-// completeLadderPair returns two books (deferred and not) whose bid ladder holds the whole side.
+// completeLadderPair returns two books, with upkeep deferred and not, whose bid ladder
+// holds the whole side.
 func completeLadderPair() (d, p *Book) {
-	d, p = New(256), New(256)
-	d.DeferUpkeep(true)
-	for _, b := range []*Book{d, p} {
-		for x := int64(1000); x <= 1400; x++ {
-			b.Set(Bid, x, 1)
-		}
-		for x := int64(1000); x < b.sides[Bid].floor; x++ {
-			b.Set(Bid, x, 0)
-		}
-		b.Tidy()
-	}
-	return d, p
+	return bidLadder(true, true), bidLadder(false, true)
 }
 
 // A full deferred queue sends the next update down Set's default branch, routed before

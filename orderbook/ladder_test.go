@@ -201,16 +201,31 @@ func TestHighBit(t *testing.T) {
 	}
 }
 
+// bidLadder returns a book whose bids 1000 to 1400, one unit apart (so buckets one unit
+// wide), make a ladder, with its upkeep deferred or not. With complete, the levels below
+// the ladder's floor are deleted again, so that the ladder holds the whole side.
+func bidLadder(deferred, complete bool) *Book {
+	b := New(256)
+	b.DeferUpkeep(deferred)
+	for p := int64(1000); p <= 1400; p++ {
+		b.Set(Bid, p, 1)
+	}
+	if complete {
+		for p := int64(1000); p < b.sides[Bid].floor; p++ {
+			b.Set(Bid, p, 0)
+		}
+		b.Tidy()
+	}
+	return b
+}
+
 // TestThinLadderTidiedLater checks that with DeferUpkeep, a jump of the best that
 // leaves the ladder nearly empty defers the refill: the best is read at once, and the
 // refill (a pass over the side) runs on Tidy or on the first read of a level that is not
 // cached. Without it, the refill runs at once.
 func TestThinLadderTidiedLater(t *testing.T) {
 	t.Run("not deferred", func(t *testing.T) {
-		b := New(256)
-		for p := int64(1000); p <= 1400; p++ {
-			b.Set(Bid, p, 1)
-		}
+		b := bidLadder(false, false)
 		b.Set(Bid, 20000, 2)
 		if s := &b.sides[Bid]; s.thin || s.m < topLow {
 			t.Fatalf("after the jump: thin %v, %d levels cached; want the refill done", s.thin, s.m)
@@ -219,11 +234,7 @@ func TestThinLadderTidiedLater(t *testing.T) {
 	})
 	for _, tidyBy := range []string{"Tidy", "Level", "DepthQty", "AppendLevels"} {
 		t.Run(tidyBy, func(t *testing.T) {
-			b := New(256)
-			b.DeferUpkeep(true)
-			for p := int64(1000); p <= 1400; p++ { // one unit apart: buckets one unit wide
-				b.Set(Bid, p, 1)
-			}
+			b := bidLadder(true, false)
 			b.Set(Ask, 30000, 1)
 			if s := &b.sides[Bid]; !s.ladder || s.thin {
 				t.Fatalf("bids: ladder %v, thin %v; want a full ladder", s.ladder, s.thin)
@@ -275,11 +286,7 @@ func TestThinLadderTidiedLater(t *testing.T) {
 // TestDeferredTableUpdates checks that with DeferUpkeep, updates below the ladder wait
 // for Tidy or for a read that needs them, in order, while the ladder's levels answer.
 func TestDeferredTableUpdates(t *testing.T) {
-	b := New(256)
-	b.DeferUpkeep(true)
-	for p := int64(1000); p <= 1400; p++ {
-		b.Set(Bid, p, 1)
-	}
+	b := bidLadder(true, false)
 	s := &b.sides[Bid]
 	if !s.ladder || s.floor <= 500 || s.m <= 10 {
 		t.Fatalf("ladder %v, floor %d, %d levels on it: want a ladder above 500 with more than 10", s.ladder, s.floor, s.m)
@@ -323,16 +330,8 @@ func TestDeferredTableUpdates(t *testing.T) {
 // such inserts, now above the lowered floor, went through the table's path and raised
 // the floor over the first.
 func TestDeferredInsertsExtendCompleteLadder(t *testing.T) {
-	b := New(256)
-	b.DeferUpkeep(true)
-	for p := int64(1000); p <= 1400; p++ {
-		b.Set(Bid, p, 1)
-	}
+	b := bidLadder(true, true)
 	s := &b.sides[Bid]
-	for p := int64(1000); p < s.floor; p++ {
-		b.Set(Bid, p, 0) // empty the table: the ladder holds the whole side
-	}
-	b.Tidy()
 	if !s.ladder || s.tn != 0 || s.m != s.n {
 		t.Fatalf("ladder %v, %d in the table, %d of %d on the ladder: want the whole side on it", s.ladder, s.tn, s.m, s.n)
 	}
