@@ -79,6 +79,20 @@ func proxy(t *testing.T, target string, down func(client, server net.Conn)) stri
 	return ln.Addr().String()
 }
 
+// runClient starts a client for cfg running on its own goroutine; cancel stops it and
+// done then gives Run's result.
+func runClient(t *testing.T, cfg Config) (c *Client, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
+	return c, cancel, ran
+}
+
 // slowProxy forwards the server's bytes to the client one at a time, gap apart, while
 // slow is set, and at once otherwise.
 func slowProxy(t *testing.T, target string, slow *atomic.Bool, gap time.Duration) string {
@@ -142,13 +156,7 @@ func TestIdleDueWhileMessageTrickles(t *testing.T) {
 				}
 			}
 			cfg.IdleInterval = 2 * time.Millisecond
-			c, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- c.Run(ctx) }()
+			c, cancel, done := runClient(t, cfg)
 			defer func() { cancel(); <-done }()
 			waitFor(t, 3*time.Second, "connected", func() bool { return c.Counters().Connects == 1 })
 			time.Sleep(20 * time.Millisecond)
@@ -177,13 +185,7 @@ func TestCancelDuringHungHandshake(t *testing.T) {
 			_, cfg := modeServer(t, mux, "/ws", mode.tls, mode.busy)
 			t.Cleanup(func() { close(hang) }) // before the server's Close, which waits for handlers
 			cfg.DialTimeout = 5 * time.Second
-			c, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- c.Run(ctx) }()
+			_, cancel, done := runClient(t, cfg)
 			time.Sleep(200 * time.Millisecond) // in the handshake now
 			start := time.Now()
 			cancel()
@@ -220,14 +222,8 @@ func TestTLSConfigOffersOnlyHTTP1(t *testing.T) {
 	tc := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	tc.NextProtos = []string{"h2", "http/1.1"} // as net/http sets it for its transports
 	var got atomic.Int64
-	c, err := New(Config{URL: "wss" + strings.TrimPrefix(srv.URL, "https") + "/ws", TLSConfig: tc,
+	_, cancel, done := runClient(t, Config{URL: "wss" + strings.TrimPrefix(srv.URL, "https") + "/ws", TLSConfig: tc,
 		Handler: func([]byte, int64) error { got.Add(1); return nil }, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
 	waitFor(t, 3*time.Second, "the message", func() bool { return got.Load() == 1 })
 	cancel()
 	<-done
@@ -325,13 +321,7 @@ func TestMessagesSurviveFragmentedStream(t *testing.T) {
 			}
 			cfg.OnIdle = func(int64) { idles.Add(1) }
 			cfg.IdleInterval = time.Millisecond
-			c, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- c.Run(ctx) }()
+			c, cancel, done := runClient(t, cfg)
 			deadline := time.Now().Add(20 * time.Second)
 			for gotN.Load() < count && time.Now().Before(deadline) {
 				time.Sleep(5 * time.Millisecond)
