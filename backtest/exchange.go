@@ -157,11 +157,10 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if cfg.Latency == nil {
 		return nil, errors.New("backtest: exchange needs a latency model")
 	}
-	dec, err := binance.NewDecoder(cfg.Instrument)
+	dec, err := exchangeDecoder(cfg.Instrument)
 	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
+		return nil, err
 	}
-	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
 	maker, err := feeE6(cfg.MakerFeeBps)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: maker fee: %w", err)
@@ -320,13 +319,33 @@ func (x *Exchange) reject(id uint64, why rejectReason) {
 // OnMarket applies one recorded frame to the exchange's book at exchange time t and
 // matches the resting orders against what it shows.
 func (x *Exchange) OnMarket(frame []byte, t int64) {
-	x.now = max(x.now, t)
-	x.counters.Frames++
 	if bookTicker(frame) {
-		return // the exchange's book is kept from depth; its ticker adds nothing
+		x.onEvent(&tickerEvent, false, t) // the exchange's book is kept from depth; its ticker adds nothing
+		return
 	}
 	ev, err := x.dec.Decode(frame)
+	x.onEvent(ev, err != nil, t)
+}
+
+// tickerEvent stands for a bookTicker frame, which the exchange counts and skips.
+var tickerEvent = binance.Event{Kind: binance.KindBookTicker}
+
+// exchangeDecoder returns a decoder set up as the exchange's own: a frame decoded by it
+// ahead of the replay (see predecoder) is what OnMarket would have decoded.
+func exchangeDecoder(inst binance.Instrument) (*binance.Decoder, error) {
+	dec, err := binance.NewDecoder(inst)
 	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
+	return dec, nil
+}
+
+// onEvent is OnMarket after decoding: ev is the frame's event, unless malformed.
+func (x *Exchange) onEvent(ev *binance.Event, malformed bool, t int64) {
+	x.now = max(x.now, t)
+	x.counters.Frames++
+	if malformed {
 		x.counters.Malformed++
 		return
 	}

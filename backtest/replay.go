@@ -13,6 +13,7 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -99,7 +100,12 @@ func Run(cfg Config) (*Report, error) {
 		}
 		return rep, err
 	}
-	src := newPrefetchSource(r)
+	pre, err := newPredecoder(bInstrument(cfg.Engine))
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	src := newPrefetchSource(r, pre)
 	defer src.Close()
 	rep, err := RunSource(cfg, src)
 	if rep != nil {
@@ -117,6 +123,10 @@ type slot struct {
 	exch  int64 // when the exchange sees it
 	off   int   // the frame is arena[off:end]
 	end   int
+	// With a predecoding source, the exchange's event for the frame, and where its
+	// levels start in the levels arena.
+	d     decoded
+	lvOff int
 }
 
 // replay is one run's state.
@@ -140,6 +150,14 @@ type replay struct {
 	offset     int64 // min(local − E) seen: the clock offset estimate
 	haveOffset bool
 	lastLat    int64 // feed latency of the last frame that carried E
+
+	// pre is the source's decoding for the exchange, if it decodes; lv and lvTail the
+	// levels arena of the frames read ahead (see storeLevels), evBuf the event handed
+	// to the exchange.
+	pre    predecodedSource
+	lv     []orderbook.Level
+	lvTail int
+	evBuf  binance.Event
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
@@ -228,6 +246,9 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
 	}
+	if p, ok := src.(predecodedSource); ok && p.decodes() {
+		r.pre = p
+	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
 		return nil, err
@@ -263,6 +284,11 @@ func (r *replay) read() (bool, error) {
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
+	if r.pre != nil {
+		d, lv := r.pre.lastDecoded()
+		s.d = *d
+		s.lvOff = r.storeLevels(lv)
+	}
 	r.n++
 	r.frames++
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
@@ -429,7 +455,11 @@ func (r *replay) run() error {
 		switch kind {
 		case evMarket:
 			s := r.slotAt(r.exOff)
-			r.ex.OnMarket(r.frame(s), s.exch)
+			if r.pre != nil {
+				r.ex.onEvent(s.d.event(&r.evBuf, r.lv[s.lvOff:]), s.d.malformed, s.exch)
+			} else {
+				r.ex.OnMarket(r.frame(s), s.exch)
+			}
 			r.exOff++
 		case evOrderPath:
 			r.ex.Step(r.eng)
