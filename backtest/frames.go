@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"unsafe"
 
 	"github.com/nanotick/nanotick/feeds/binance"
@@ -77,14 +78,124 @@ func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 		if limit > 0 && f.memory() > limit {
 			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 		}
-		f.local = append(f.local, rec.Local)
-		f.buf = append(f.buf, rec.Frame...)
-		f.end = append(f.end, len(f.buf))
-		f.dec = append(f.dec, decoded{})
-		f.lv = pre.decode(rec.Frame, &f.dec[len(f.dec)-1], f.lv)
-		f.lvEnd = append(f.lvEnd, len(f.lv))
+		f.add(pre, rec.Local, rec.Frame)
 	}
 	return f, nil
+}
+
+// add appends a record, decoded for the exchange by pre.
+func (f *Frames) add(pre *predecoder, local int64, frame []byte) {
+	f.local = append(f.local, local)
+	f.buf = append(f.buf, frame...)
+	f.end = append(f.end, len(f.buf))
+	f.dec = append(f.dec, decoded{})
+	f.lv = pre.decode(frame, &f.dec[len(f.dec)-1], f.lv)
+	f.lvEnd = append(f.lvEnd, len(f.lv))
+}
+
+// Prefix returns the first n records as Frames that share f's memory, ending cleanly
+// after them (successive halving replays prefixes of the data).
+func (f *Frames) Prefix(n int) *Frames {
+	n = max(0, min(n, len(f.local)))
+	p := *f
+	p.local, p.end, p.dec, p.lvEnd = f.local[:n], f.end[:n], f.dec[:n], f.lvEnd[:n]
+	if n < len(f.local) {
+		p.err = io.EOF
+	}
+	return &p
+}
+
+// Span returns the local times of the first and the last record.
+func (f *Frames) Span() (first, last int64) {
+	if len(f.local) == 0 {
+		return 0, 0
+	}
+	return f.local[0], f.local[len(f.local)-1]
+}
+
+// IndexAt returns the index of the first record received at or after t.
+func (f *Frames) IndexAt(t int64) int {
+	i, _ := slices.BinarySearch(f.local, t)
+	return i
+}
+
+// From returns the records from index i on as new Frames that start with a synthetic
+// REST depth snapshot of the book the records before i built, received with record i:
+// a replay of the later part of a recording (walk-forward testing) starts from the
+// book as it was, not from a book that waits for a snapshot the recording took only at
+// its start. The snapshot's lastUpdateId bridges to the next depth event by the
+// venue's own rule, so the sync applies it as it would after a real snapshot. It fails
+// if the book is not valid at i (not yet synced, or lost to a gap). venue is the venue
+// of the data.
+func (f *Frames) From(i int, venue binance.Venue) (*Frames, error) {
+	if i <= 0 || i >= len(f.local) {
+		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, len(f.local))
+	}
+	book := orderbook.New(8192)
+	feed, err := binance.NewFeed(venue, f.inst, book, binance.SyncConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	for k := 0; k < i; k++ {
+		_, _ = feed.Handle(f.frame(k), f.local[k])
+	}
+	if !book.Valid() {
+		return nil, fmt.Errorf("backtest: split at record %d (%s): the book is not valid there (not synced, or a gap)", i, stamp(f.local[i]))
+	}
+	// The next depth event's first update id decides lastUpdateId: spot applies an
+	// event with U <= lastUpdateId+1 <= u, futures one with U <= lastUpdateId <= u.
+	last := book.UpdateID()
+	for k := i; k < len(f.local); k++ {
+		if d := &f.dec[k]; !d.malformed && d.ev.Kind == binance.KindDepth {
+			last = d.ev.Depth.First - 1
+			if venue == binance.USDM {
+				last = d.ev.Depth.First
+			}
+			break
+		}
+	}
+	snap := []byte(`{"lastUpdateId":` + strconv.FormatUint(last, 10))
+	for _, side := range []orderbook.Side{orderbook.Bid, orderbook.Ask} {
+		if side == orderbook.Bid {
+			snap = append(snap, `,"bids":[`...)
+		} else {
+			snap = append(snap, `],"asks":[`...)
+		}
+		for k := 0; ; k++ {
+			lv, ok := book.Level(side, k)
+			if !ok {
+				break
+			}
+			if k > 0 {
+				snap = append(snap, ',')
+			}
+			snap = append(snap, `["`...)
+			snap = f.inst.PriceScale.Append(snap, lv.Price)
+			snap = append(snap, `","`...)
+			snap = f.inst.QtyScale.Append(snap, lv.Qty)
+			snap = append(snap, `"]`...)
+		}
+	}
+	snap = append(snap, "]}"...)
+
+	pre, err := newPredecoder(f.inst)
+	if err != nil {
+		return nil, err
+	}
+	out := &Frames{data: f.data, inst: f.inst, err: f.err}
+	out.add(pre, f.local[i], snap)
+	for k := i; k < len(f.local); k++ {
+		out.add(pre, f.local[k], f.frame(k))
+	}
+	return out, nil
+}
+
+func (f *Frames) frame(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = f.end[i-1]
+	}
+	return f.buf[start:f.end[i]]
 }
 
 // memory is about the bytes the frames hold.

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 func reportJSON(t *testing.T, rep *Report, err error) []byte {
@@ -103,4 +106,64 @@ func runJSON(t *testing.T, run func(Config) (*Report, error)) func(Config) []byt
 func framesJSON(t *testing.T, cfg Config, f *Frames) []byte {
 	rep, err := RunFrames(cfg, f)
 	return mustJSON(t, rep, err)
+}
+
+// TestFromContinuesTheBook splits each recording at 60% of its time and checks that the
+// later part, started from its synthetic snapshot, builds exactly the book the whole
+// recording builds: after every depth event of the later part, the tops of the two
+// books agree, and the later part's sync never sees a gap.
+func TestFromContinuesTheBook(t *testing.T) {
+	for _, rec := range []string{"spot", "usdm"} {
+		t.Run(rec, func(t *testing.T) {
+			cfg := spotBacktest(t)
+			if rec == "usdm" {
+				cfg = usdmBacktest(t, false)
+			}
+			f, err := LoadFrames(cfg, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, last := f.Span()
+			i := f.IndexAt(first + (last-first)*6/10)
+			later, err := f.From(i, cfg.Engine.Venue)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if later.Len() != f.Len()-i+1 {
+				t.Fatalf("later part has %d records, want %d", later.Len(), f.Len()-i+1)
+			}
+			whole := orderbook.New(8192)
+			wf, _ := binance.NewFeed(cfg.Engine.Venue, f.inst, whole, binance.SyncConfig{})
+			part := orderbook.New(8192)
+			pf, _ := binance.NewFeed(cfg.Engine.Venue, f.inst, part, binance.SyncConfig{})
+			for k := 0; k < i; k++ {
+				_, _ = wf.Handle(f.frame(k), f.local[k])
+			}
+			_, _ = pf.Handle(later.frame(0), later.local[0])
+			compared := 0
+			for k := i; k < f.Len(); k++ {
+				_, _ = wf.Handle(f.frame(k), f.local[k])
+				_, _ = pf.Handle(later.frame(k-i+1), later.local[k-i+1])
+				if f.dec[k].ev.Kind != binance.KindDepth {
+					continue
+				}
+				compared++
+				if !part.Valid() {
+					t.Fatalf("record %d: the later part's book is not valid", k)
+				}
+				for side := range []orderbook.Side{orderbook.Bid, orderbook.Ask} {
+					for lvl := range 20 {
+						a, aok := whole.Level(orderbook.Side(side), lvl)
+						b, bok := part.Level(orderbook.Side(side), lvl)
+						if a != b || aok != bok {
+							t.Fatalf("record %d, side %d level %d: whole %v, later part %v", k, side, lvl, a, b)
+						}
+					}
+				}
+			}
+			if c := pf.Counters(); c.Gaps != 0 || compared == 0 {
+				t.Fatalf("later part: %d gaps, %d depth events compared", c.Gaps, compared)
+			}
+		})
+	}
 }
