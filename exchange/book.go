@@ -27,9 +27,9 @@ type OrderType uint8
 
 // The order types.
 const (
-	Limit      OrderType = iota + 1 // LIMIT
-	LimitMaker                      // LIMIT_MAKER: post-only, rejected if it would take
-	MarketOrder                     // MARKET: takes at any price, the rest expires
+	Limit       OrderType = iota + 1 // LIMIT
+	LimitMaker                       // LIMIT_MAKER: post-only, rejected if it would take
+	MarketOrder                      // MARKET: takes at any price, the rest expires
 )
 
 // String returns Binance's name of the type.

@@ -205,4 +205,3 @@ func appendRateLimit(dst []byte, typ, interval string, num, limit, count int) []
 	dst = strconv.AppendInt(dst, int64(count), 10)
 	return append(dst, '}')
 }
-

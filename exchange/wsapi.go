@@ -2,13 +2,13 @@ package exchange
 
 import (
 	"bytes"
-	"errors"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
