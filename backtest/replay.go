@@ -156,6 +156,7 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
+	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
 }
@@ -436,6 +437,9 @@ func (r *replay) run() error {
 		case evFrame:
 			s := r.slotAt(0)
 			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
+			if !r.everValid {
+				r.everValid = r.eng.Book().Valid()
+			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--
@@ -581,6 +585,7 @@ func (r *replay) report() *Report {
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	}
+	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {

@@ -25,6 +25,10 @@ type Report struct {
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
 	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	// Problems say why the run did not test the strategy: a book that was never valid,
+	// no order sent while the book had gaps. A command treats a run with problems as
+	// failed unless told to allow them.
+	Problems []string `json:"problems,omitempty"`
 
 	Settings Settings      `json:"settings"`
 	Result   Result        `json:"result"`
@@ -237,6 +241,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
 	if r.Halted != "" {
 		p("  STRATEGY HALTED: %s\n", r.Halted)
+	}
+	for _, pr := range r.Problems {
+		p("  PROBLEM: %s\n", pr)
 	}
 	p("  models       latency %s; fees maker %g bps, taker %g bps; queue %s", r.Settings.Latency, r.Settings.MakerFeeBps, r.Settings.TakerFeeBps, r.Settings.QueueModel)
 	if r.Settings.QueueModel == PowerLaw.String() {
