@@ -146,7 +146,7 @@ func (f *Frames) From(i int, venue binance.Venue) (*Frames, error) {
 	// event with U <= lastUpdateId+1 <= u, futures one with U <= lastUpdateId <= u.
 	last := book.UpdateID()
 	for k := i; k < len(f.local); k++ {
-		if d := &f.dec[k]; !d.malformed && d.ev.Kind == binance.KindDepth {
+		if d := &f.dec[k]; d.state == frameDecoded && d.ev.Kind == binance.KindDepth {
 			last = d.ev.Depth.First - 1
 			if venue == binance.USDM {
 				last = d.ev.Depth.First

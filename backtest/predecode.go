@@ -14,9 +14,9 @@ import (
 // decoded is one frame as the exchange's decoder saw it: the Event with its level slices
 // taken out, the levels (bids, then asks) kept beside it by whoever holds it.
 type decoded struct {
-	ev        binance.Event // Stream and the level slices are nil
-	malformed bool
-	nb, na    int32
+	ev     binance.Event // Stream and the level slices are nil
+	state  frameState
+	nb, na int32
 }
 
 // predecoder decodes frames exactly as the exchange does (exchangeDecoder).
@@ -33,15 +33,15 @@ func newPredecoder(inst binance.Instrument) (*predecoder, error) {
 // decode decodes frame into d, appending its levels to lv.
 func (p *predecoder) decode(frame []byte, d *decoded, lv []orderbook.Level) []orderbook.Level {
 	if bookTicker(frame) {
-		*d = decoded{ev: tickerEvent}
+		*d = decoded{state: frameTicker}
 		return lv
 	}
 	ev, err := p.dec.Decode(frame)
 	if err != nil {
-		*d = decoded{malformed: true}
+		*d = decoded{state: frameMalformed}
 		return lv
 	}
-	d.ev, d.malformed = *ev, false
+	d.ev, d.state = *ev, frameDecoded
 	var bids, asks []orderbook.Level
 	switch ev.Kind {
 	case binance.KindDepth:

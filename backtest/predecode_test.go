@@ -35,23 +35,29 @@ func mustJSON(t *testing.T, rep *Report, err error) []byte {
 func TestEveryReadingGivesTheSameReport(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
-			cfg := spotBacktest(t)
-			if rec == "usdm" {
-				cfg = usdmBacktest(t, false)
+			// A fresh strategy for every run: a strategy keeps state.
+			fresh := func() Config {
+				if rec == "usdm" {
+					return usdmBacktest(t, false)
+				}
+				return spotBacktest(t)
 			}
+			cfg := fresh()
 			cfg.Prefetch = false
 			want := runJSON(t, Run)(cfg)
+			cfg = fresh()
 			cfg.Prefetch = true
 			if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
 				t.Error("prefetched and decoded ahead: the report differs")
 			}
-			frames, err := LoadFrames(cfg, 0)
+			frames, err := LoadFrames(fresh(), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := framesJSON(t, cfg, frames); !bytes.Equal(got, want) {
+			if got := framesJSON(t, fresh(), frames); !bytes.Equal(got, want) {
 				t.Error("from frames in memory: the report differs")
 			}
+			cfg = fresh()
 			src := frames.Source(bInstrument(cfg.Engine))
 			src.decoded = false
 			rep, err := RunSource(cfg, src)

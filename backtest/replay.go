@@ -51,6 +51,10 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
+	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
+	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
+	MaxTimeJump time.Duration
 }
 
 // Source is a stream of recorded frames in local receive order. Next returns io.EOF
@@ -137,6 +141,8 @@ type replay struct {
 	ex   *Exchange
 	acct *Account
 
+	clock *clockGuard // over src: what the replay reads
+
 	ring       []slot
 	head, n    int    // strategy's next frame and frames buffered
 	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
@@ -174,6 +180,7 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
+	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
 }
@@ -181,6 +188,8 @@ type replay struct {
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
 	sum, min, max                       int64
+
+	badE uint64 // event times ignored as garbage
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
@@ -242,6 +251,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	r := &replay{
 		progressOf: progressOf,
 		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
+		clock:    newClockGuard(src, cfg.MaxTimeJump),
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -266,7 +276,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.src.Next()
+	local, frame, err := r.clock.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -305,7 +315,15 @@ func (r *replay) read() (bool, error) {
 	// is taken as the offset, so the fastest frame had zero feed latency and none is
 	// negative. The exchange time on the replay's (local) clock is local − latency.
 	lat := r.lastLat
-	if e, ok := eventTime(frame); ok {
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := eventTime(frame)
+	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
 		raw := local - e
 		if !r.haveOffset || raw < r.offset {
 			r.offset, r.haveOffset = raw, true
@@ -393,7 +411,7 @@ func eventTime(frame []byte) (int64, bool) {
 	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
 		v = v*10 + int64(frame[j]-'0')
 	}
-	if j == i+4 {
+	if j == i+4 || v > math.MaxInt64/int64(time.Millisecond) { // no digits, or garbage beyond year 2262
 		return 0, false
 	}
 	return v * int64(time.Millisecond), true
@@ -456,7 +474,7 @@ func (r *replay) run() error {
 		case evMarket:
 			s := r.slotAt(r.exOff)
 			if r.pre != nil {
-				r.ex.onEvent(s.d.event(&r.evBuf, r.lv[s.lvOff:]), s.d.malformed, s.exch)
+				r.ex.onEvent(s.d.event(&r.evBuf, r.lv[s.lvOff:]), s.d.state, s.exch)
 			} else {
 				r.ex.OnMarket(r.frame(s), s.exch)
 			}
@@ -466,6 +484,9 @@ func (r *replay) run() error {
 		case evFrame:
 			s := r.slotAt(0)
 			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
+			if !r.everValid {
+				r.everValid = r.eng.Book().Valid()
+			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--
@@ -482,7 +503,24 @@ func (r *replay) sample(t int64) {
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
+		if len(r.curve) == maxCurvePoints {
+			r.thin()
+		}
 	}
+}
+
+// thin halves the equity curve, keeping every other sample, and doubles the sampling
+// interval; the next sample stays due where it was, one new interval after the last
+// kept one.
+func (r *replay) thin() {
+	n := 0
+	for i := 0; i < len(r.curve); i += 2 {
+		r.curve[n] = r.curve[i]
+		n++
+	}
+	clear(r.curve[n:])
+	r.curve = r.curve[:n]
+	r.interval *= 2
 }
 
 func (r *replay) mark() decimal.Decimal {
@@ -519,6 +557,7 @@ func (r *replay) report() *Report {
 		r.lastMid = mid
 	}
 	cfg := r.cfg
+	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
 	mark := r.mark()
 	a := r.acct
@@ -544,6 +583,7 @@ func (r *replay) report() *Report {
 			InitialBalance: cfg.InitialBalance,
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+			MaxTimeJump:    time.Duration(r.clock.bound).String(),
 		},
 		Result: Result{
 			FinalEquity:    equity,
@@ -595,6 +635,9 @@ func (r *replay) report() *Report {
 			FramesWithout:  r.feed.withoutE,
 			ClockBackwards: r.feed.backwards,
 			LatencyClamped: r.feed.clamped,
+			TimeJumps:      r.clock.jumps,
+			TimeGaps:       r.clock.gaps,
+			BadEventTimes:  r.feed.badE,
 			LatencyMin:     time.Duration(r.feed.min).String(),
 			LatencyMax:     time.Duration(r.feed.max).String(),
 			LatencyMean:    "0s",
@@ -611,6 +654,7 @@ func (r *replay) report() *Report {
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	}
+	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
@@ -618,10 +662,14 @@ func (r *replay) report() *Report {
 	}
 	rep.Equity = curve
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.Quoting = r.ex.quoting()
+	for _, h := range MarkoutHorizons {
+		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
+	}
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
-	rep.Result.Sharpe, rep.Result.SharpeSamples = sharpe(r.curve, cfg.EquityInterval)
-	rep.Result.SharpeAnnualization = fmt.Sprintf("mean/stdev of %v returns × sqrt(365 × 24h / %v)", cfg.EquityInterval, cfg.EquityInterval)
+	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	return rep
 }
 
@@ -667,39 +715,60 @@ func drawdown(curve []EquityPoint) (decimal.Decimal, float64) {
 	return worst, worstPct
 }
 
-// sharpe returns the annualized Sharpe ratio of the curve's interval returns (no risk
-// free rate) and the number of returns; 0 when there are fewer than two or no variance.
-func sharpe(curve []EquityPoint, interval time.Duration) (float64, int) {
-	if len(curve) < 3 {
-		return 0, max(len(curve)-1, 0)
+// SharpePeriod is the period of the returns a Sharpe ratio is computed from, and
+// SharpeMinReturns how many of them it needs. Returns over seconds are not a sample a
+// Sharpe ratio can be annualized from: a market maker's intraday returns are
+// autocorrelated through its inventory, and scaling a few minutes by √(seconds in a
+// year) turns noise into figures like -1499. Daily returns are the standard sample
+// (nautilus_trader and pyfolio use them), and 30 is the usual floor for a mean and
+// a standard deviation to mean anything.
+const (
+	SharpePeriod     = 24 * time.Hour
+	SharpeMinReturns = 30
+)
+
+// sharpe returns the annualized Sharpe ratio of the curve's daily returns (no risk
+// free rate), the number of daily returns, and a note saying how it was computed or
+// why it is not reported; the ratio is 0 when it is not.
+func sharpe(curve []EquityPoint) (float64, int, string) {
+	var span time.Duration
+	if len(curve) > 1 {
+		span = time.Duration(curve[len(curve)-1].Time - curve[0].Time)
 	}
-	rets := make([]float64, 0, len(curve)-1)
-	for i := 1; i < len(curve); i++ {
-		prev := curve[i-1].Equity
-		if prev.Sign() <= 0 {
-			continue
+	// The equity at each period boundary from the first sample: the last sample at or
+	// before it.
+	var rets []float64
+	if len(curve) > 1 {
+		period := int64(SharpePeriod)
+		prev, next, j := curve[0].Equity, curve[0].Time+period, 0
+		for next <= curve[len(curve)-1].Time {
+			for j+1 < len(curve) && curve[j+1].Time <= next {
+				j++
+			}
+			cur := curve[j].Equity
+			if prev.Sign() > 0 {
+				rets = append(rets, cur.Sub(prev).Div(prev).InexactFloat64())
+			}
+			prev, next = cur, next+period
 		}
-		rets = append(rets, curve[i].Equity.Sub(prev).Div(prev).InexactFloat64())
 	}
-	if len(rets) < 2 {
-		return 0, len(rets)
+	n := len(rets)
+	if n < SharpeMinReturns {
+		return 0, n, fmt.Sprintf("not reported: %s of data gives %d daily returns, and a Sharpe ratio needs at least %d (returns over shorter intervals do not annualize)", span.Round(time.Millisecond), n, SharpeMinReturns)
 	}
 	var mean float64
 	for _, x := range rets {
 		mean += x
 	}
-	mean /= float64(len(rets))
+	mean /= float64(n)
 	var ss float64
 	for _, x := range rets {
 		ss += float64((x - mean) * (x - mean)) // rounded: no fused multiply-add
 	}
-	sd := math.Sqrt(ss / float64(len(rets)-1))
-	if sd == 0 || math.IsNaN(sd) {
-		return 0, len(rets)
+	sd := math.Sqrt(ss / float64(n-1))
+	s := mean / sd * math.Sqrt(365)
+	if sd == 0 || math.IsNaN(s) || math.IsInf(s, 0) || s == 0 {
+		return 0, n, fmt.Sprintf("not reported: the %d daily returns have no variance or no mean", n)
 	}
-	s := mean / sd * math.Sqrt(float64(365*24*time.Hour)/float64(interval))
-	if math.IsNaN(s) || math.IsInf(s, 0) {
-		return 0, len(rets)
-	}
-	return s, len(rets)
+	return s, n, fmt.Sprintf("mean/stdev of %d daily returns × sqrt(365), no risk-free rate", n)
 }

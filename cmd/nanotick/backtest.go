@@ -87,10 +87,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when the run did not test the strategy (book never valid, nothing sent because of gaps)")
 	var tBook, tTrades multiFlag
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
@@ -194,6 +196,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-feed-latency must be positive")
 	}
 	s.bt.MaxFeedLatency = *maxFeed
+	if set["max-time-jump"] {
+		if *maxJump <= 0 {
+			return fail("--max-time-jump must be positive")
+		}
+		s.bt.MaxTimeJump = *maxJump
+	}
 	s.bt.Prefetch = *prefetch
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
@@ -201,6 +209,16 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
+	}
+	if !tardisRun {
+		files, err := detectData(s.bt.Data)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+			return 1
+		}
+		if code := s.applyData(files, c != nil, set["strategy"], stderr); code != 0 {
+			return code
+		}
 	}
 	var err error
 	if s.latencyFile != "" {
@@ -257,6 +275,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 1
 		}
+	}
+	if len(rep.Problems) > 0 && !*allowProblems {
+		fmt.Fprintf(stderr, "nanotick backtest: the run did not test the strategy: %s (--allow-problems accepts such a run)\n", strings.Join(rep.Problems, "; "))
+		return 1
 	}
 	return 0
 }
@@ -417,6 +439,7 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if b.EquityInterval > 0 {
 			s.bt.EquityInterval = b.EquityInterval
 		}
+		s.bt.MaxTimeJump = b.MaxTimeJump
 	}
 	return s, nil
 }
