@@ -274,3 +274,7 @@ func RunFrames(cfg Config, f *Frames) (*Report, error) {
 
 var _ Source = (*FramesSource)(nil)
 var _ = io.EOF
+
+// ProgressEvery is how many frames pass between calls of Config.Progress, so that a
+// progress display can count the events replayed.
+const ProgressEvery = progressEvery

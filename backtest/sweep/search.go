@@ -82,10 +82,7 @@ type Round struct {
 // all of it. R is the number of halvings that leave at least two points, at most
 // MaxHalvingRounds. It returns every round; the last one's results are the answer.
 func Halving(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction float64) RunFunc) []Round {
-	rounds := 0
-	for n := len(idx); n > 2 && rounds < MaxHalvingRounds; n = (n + 1) / 2 {
-		rounds++
-	}
+	rounds := len(HalvingSizes(len(idx))) - 1
 	var out []Round
 	for r := 0; r <= rounds; r++ {
 		frac := math.Ldexp(1, r-rounds)
@@ -99,6 +96,17 @@ func Halving(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction floa
 		}
 	}
 	return out
+}
+
+// HalvingSizes returns the number of points each round of Halving runs, starting with
+// n.
+func HalvingSizes(n int) []int {
+	sizes := []int{n}
+	for len(sizes) <= MaxHalvingRounds && n > 2 {
+		n = (n + 1) / 2
+		sizes = append(sizes, n)
+	}
+	return sizes
 }
 
 // ParseSplit reads a walk-forward part given as a percentage of the data's time,

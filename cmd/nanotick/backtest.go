@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
@@ -89,6 +88,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
+	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
@@ -230,11 +230,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
-	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		bar := newProgressBar(f)
-		s.bt.Progress = bar.update
-		defer bar.done()
-	}
+	prog := newProgress(stderr, "nanotick backtest", "MB", 1e6)
+	prog.interval = *progEvery
+	s.bt.Progress = prog.bytes
 	var rep *backtest.Report
 	if tardisRun {
 		in := s.bt.Engine.Instrument
@@ -252,6 +250,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	} else {
 		rep, err = backtest.Run(s.bt)
 	}
+	prog.finish() // before anything else is printed: the summary starts on a clean line
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -294,26 +293,6 @@ func writeHTMLReport(rep *backtest.Report, file string, timing bool) error {
 	}
 	return f.Close()
 }
-
-// progressBar draws the backtest's progress on a terminal, at most ten times a second.
-type progressBar struct {
-	w    io.Writer
-	last time.Time
-}
-
-func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
-
-func (p *progressBar) update(done, total int64) {
-	if total <= 0 || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	const width = 40
-	n := int(done * width / total)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), done*100/total)
-}
-
-func (p *progressBar) done() { fmt.Fprint(p.w, "\r\033[K") }
 
 func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {
 	if file == "-" {

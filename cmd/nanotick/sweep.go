@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -125,6 +126,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	out := fs.String("out", "", "write the results as JSON lines to FILE")
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
+	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
@@ -334,13 +336,35 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 	}
 
+	idx := shard.Indices(grid)
+	if how == sweep.RandomSearch {
+		idx = sweep.Sample(grid, *points, *seed)
+	}
+	// Progress counts the points, and the frames every run replays.
+	totalPoints := len(idx)
+	if how == sweep.HalvingSearch {
+		totalPoints = 0
+		for _, n := range sweep.HalvingSizes(len(idx)) {
+			totalPoints += n
+		}
+	}
+	if walk {
+		totalPoints += min(*top, len(idx))
+	}
+	prog := newProgress(stderr, "nanotick sweep run", "points", 1)
+	prog.interval = *progEvery
+	defer prog.finish()
+	var pointsDone atomic.Int64
+
 	// runOn returns the RunFunc over frames f (nil: the files themselves).
 	runOn := func(f *backtest.Frames) sweep.RunFunc {
 		return func(p map[string]float64) (*backtest.Report, error) {
+			defer func() { prog.units(int(pointsDone.Add(1)), totalPoints) }()
 			s, err := newSettings()
 			if err != nil {
 				return nil, err
 			}
+			s.bt.Progress = func(int64, int64) { prog.frames(backtest.ProgressEvery) }
 			s.bt.Data = data
 			params := strategy.Params{}
 			for k, v := range s.bt.Engine.Params {
@@ -372,11 +396,6 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return backtest.RunSource(s.bt, src)
 		}
 	}
-	idx := shard.Indices(grid)
-	if how == sweep.RandomSearch {
-		idx = sweep.Sample(grid, *points, *seed)
-	}
-
 	trainFrames, testFrames := frames, (*backtest.Frames)(nil)
 	if walk {
 		first, last := frames.Span()
@@ -409,6 +428,23 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	for i := range results {
 		results[i].Provenance = prov
 	}
+	sweep.Sort(results, metric)
+	// Walk-forward: the best training points run again on the test part.
+	var tested []sweep.Result
+	if walk {
+		var chosen []int
+		for _, r := range results[:min(*top, len(results))] {
+			if r.Err == "" {
+				chosen = append(chosen, r.Index)
+			}
+		}
+		tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
+		for i := range tested {
+			tested[i].Provenance = prov
+		}
+	}
+	prog.finish() // before anything is printed
+
 	status := 0
 	for _, r := range results {
 		if r.Err != "" {
@@ -416,13 +452,25 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			status = 1
 		}
 	}
-	if *out != "" && !walk {
-		if err := writeResultsFile(*out, results); err != nil {
+	for _, r := range tested {
+		if r.Err != "" {
+			fmt.Fprintf(stderr, "nanotick sweep run: test of point %d: %s\n", r.Index, r.Err)
+			status = 1
+		}
+	}
+	if *out != "" {
+		// The shard file is in grid order, whatever the ranking; walk-forward writes
+		// the tested points, in their training rank.
+		lines := slices.Clone(results)
+		slices.SortFunc(lines, func(a, b sweep.Result) int { return a.Index - b.Index })
+		if walk {
+			lines = tested
+		}
+		if err := writeResultsFile(*out, lines); err != nil {
 			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
 			return 1
 		}
 	}
-	sweep.Sort(results, metric)
 	if shard != sweep.All {
 		fmt.Fprintf(stdout, "shard %s: %d of %d points of %s\n", shard, len(results), grid.Len(), grid)
 	}
@@ -433,35 +481,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
 		return 1
 	}
-	if !walk {
-		return status
-	}
-	// Walk-forward: the best training points, run on the test part, in their training
-	// rank.
-	var chosen []int
-	for _, r := range results[:min(*top, len(results))] {
-		if r.Err == "" {
-			chosen = append(chosen, r.Index)
-		}
-	}
-	tested := sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
-	for i := range tested {
-		tested[i].Provenance = prov
-		if tested[i].Err != "" {
-			fmt.Fprintf(stderr, "nanotick sweep run: test of point %d: %s\n", tested[i].Index, tested[i].Err)
-			status = 1
-		}
-	}
-	if *out != "" {
-		if err := writeResultsFile(*out, tested); err != nil {
+	if walk {
+		fmt.Fprintf(stdout, "test part: the %d best training points, in their training rank:\n", len(tested))
+		if err := sweep.WriteTable(stdout, grid.Names(), tested); err != nil {
 			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
 			return 1
 		}
-	}
-	fmt.Fprintf(stdout, "test part: the %d best training points, in their training rank:\n", len(tested))
-	if err := sweep.WriteTable(stdout, grid.Names(), tested); err != nil {
-		fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
-		return 1
 	}
 	return status
 }
