@@ -276,6 +276,13 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if rep.Halted != "" {
+		// The first line of the error names the script's file:line:col; the rest (hint,
+		// stack) is in the summary above.
+		first, _, _ := strings.Cut(rep.Halted, "\n")
+		fmt.Fprintf(stderr, "nanotick backtest: the strategy halted at %s (data time): %s\n", rep.HaltedAt, first)
+		return 1
+	}
 	if len(rep.Problems) > 0 && !*allowProblems {
 		fmt.Fprintf(stderr, "nanotick backtest: the run did not test the strategy: %s (--allow-problems accepts such a run)\n", strings.Join(rep.Problems, "; "))
 		return 1
