@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -50,7 +51,7 @@ func FuzzDecode(f *testing.F) {
 			if !json.Valid(b) {
 				t.Fatalf("Decode accepted invalid JSON %q", b)
 			}
-			if (msg.Kind == KindSnapshot || msg.Kind == KindDelta) && !bytes.Contains(b, []byte{'\\'}) {
+			if (msg.Kind == KindSnapshot || msg.Kind == KindDelta) && !bytes.Contains(b, []byte{'\\'}) && utf8.Valid(b) {
 				compareWithStdlib(t, b, &msg)
 			}
 		}
