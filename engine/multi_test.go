@@ -116,11 +116,11 @@ func TestTimerWithoutMarketData(t *testing.T) {
 // instrument the event is about.
 type pair struct {
 	strategy.Base
-	spot, perp     *strategy.Market
-	spotN, perpN   int
-	wrong          int
-	bid            uint64
-	updates        [2]int
+	spot, perp   *strategy.Market
+	spotN, perpN int
+	wrong        int
+	bid          uint64
+	updates      [2]int
 }
 
 func (p *pair) Init(ctx *strategy.Context) error {
