@@ -24,6 +24,7 @@ type message struct {
 	qty    int64
 	fee    int64
 	reason string // msgRejected; always a constant, so it does not allocate
+	log    int    // msgPlace: the order's index in the exchange's order log
 }
 
 // fifo is a ring of messages. One connection keeps its messages in order, so each

@@ -158,6 +158,7 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
+	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
 }
@@ -448,6 +449,9 @@ func (r *replay) run() error {
 		case evFrame:
 			s := r.slotAt(0)
 			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
+			if !r.everValid {
+				r.everValid = r.eng.Book().Valid()
+			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--
@@ -593,6 +597,7 @@ func (r *replay) report() *Report {
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	}
+	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
@@ -600,10 +605,14 @@ func (r *replay) report() *Report {
 	}
 	rep.Equity = curve
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.Quoting = r.ex.quoting()
+	for _, h := range MarkoutHorizons {
+		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
+	}
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
-	rep.Result.Sharpe, rep.Result.SharpeSamples = sharpe(r.curve, cfg.EquityInterval)
-	rep.Result.SharpeAnnualization = fmt.Sprintf("mean/stdev of %v returns × sqrt(365 × 24h / %v)", cfg.EquityInterval, cfg.EquityInterval)
+	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	return rep
 }
 
@@ -649,39 +658,60 @@ func drawdown(curve []EquityPoint) (decimal.Decimal, float64) {
 	return worst, worstPct
 }
 
-// sharpe returns the annualized Sharpe ratio of the curve's interval returns (no risk
-// free rate) and the number of returns; 0 when there are fewer than two or no variance.
-func sharpe(curve []EquityPoint, interval time.Duration) (float64, int) {
-	if len(curve) < 3 {
-		return 0, max(len(curve)-1, 0)
+// SharpePeriod is the period of the returns a Sharpe ratio is computed from, and
+// SharpeMinReturns how many of them it needs. Returns over seconds are not a sample a
+// Sharpe ratio can be annualized from: a market maker's intraday returns are
+// autocorrelated through its inventory, and scaling a few minutes by √(seconds in a
+// year) turns noise into figures like -1499. Daily returns are the standard sample
+// (nautilus_trader and pyfolio use them), and 30 is the usual floor for a mean and
+// a standard deviation to mean anything.
+const (
+	SharpePeriod     = 24 * time.Hour
+	SharpeMinReturns = 30
+)
+
+// sharpe returns the annualized Sharpe ratio of the curve's daily returns (no risk
+// free rate), the number of daily returns, and a note saying how it was computed or
+// why it is not reported; the ratio is 0 when it is not.
+func sharpe(curve []EquityPoint) (float64, int, string) {
+	var span time.Duration
+	if len(curve) > 1 {
+		span = time.Duration(curve[len(curve)-1].Time - curve[0].Time)
 	}
-	rets := make([]float64, 0, len(curve)-1)
-	for i := 1; i < len(curve); i++ {
-		prev := curve[i-1].Equity
-		if prev.Sign() <= 0 {
-			continue
+	// The equity at each period boundary from the first sample: the last sample at or
+	// before it.
+	var rets []float64
+	if len(curve) > 1 {
+		period := int64(SharpePeriod)
+		prev, next, j := curve[0].Equity, curve[0].Time+period, 0
+		for next <= curve[len(curve)-1].Time {
+			for j+1 < len(curve) && curve[j+1].Time <= next {
+				j++
+			}
+			cur := curve[j].Equity
+			if prev.Sign() > 0 {
+				rets = append(rets, cur.Sub(prev).Div(prev).InexactFloat64())
+			}
+			prev, next = cur, next+period
 		}
-		rets = append(rets, curve[i].Equity.Sub(prev).Div(prev).InexactFloat64())
 	}
-	if len(rets) < 2 {
-		return 0, len(rets)
+	n := len(rets)
+	if n < SharpeMinReturns {
+		return 0, n, fmt.Sprintf("not reported: %s of data gives %d daily returns, and a Sharpe ratio needs at least %d (returns over shorter intervals do not annualize)", span.Round(time.Millisecond), n, SharpeMinReturns)
 	}
 	var mean float64
 	for _, x := range rets {
 		mean += x
 	}
-	mean /= float64(len(rets))
+	mean /= float64(n)
 	var ss float64
 	for _, x := range rets {
 		ss += float64((x - mean) * (x - mean)) // rounded: no fused multiply-add
 	}
-	sd := math.Sqrt(ss / float64(len(rets)-1))
-	if sd == 0 || math.IsNaN(sd) {
-		return 0, len(rets)
+	sd := math.Sqrt(ss / float64(n-1))
+	s := mean / sd * math.Sqrt(365)
+	if sd == 0 || math.IsNaN(s) || math.IsInf(s, 0) || s == 0 {
+		return 0, n, fmt.Sprintf("not reported: the %d daily returns have no variance or no mean", n)
 	}
-	s := mean / sd * math.Sqrt(float64(365*24*time.Hour)/float64(interval))
-	if math.IsNaN(s) || math.IsInf(s, 0) {
-		return 0, len(rets)
-	}
-	return s, len(rets)
+	return s, n, fmt.Sprintf("mean/stdev of %d daily returns × sqrt(365), no risk-free rate", n)
 }

@@ -25,6 +25,10 @@ type Report struct {
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
 	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	// Problems say why the run did not test the strategy: a book that was never valid,
+	// no order sent while the book had gaps. A command treats a run with problems as
+	// failed unless told to allow them.
+	Problems []string `json:"problems,omitempty"`
 
 	Settings Settings      `json:"settings"`
 	Result   Result        `json:"result"`
@@ -34,6 +38,13 @@ type Report struct {
 	Equity   []EquityPoint `json:"equity"`
 	// Fills are every fill, in the order the exchange made them.
 	Fills []FillRecord `json:"fills"`
+	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
+	// read.
+	MarkoutHorizons []string `json:"markout_horizons"`
+	// OrderLog is every order the engine sent, in the order it sent them.
+	OrderLog []OrderRecord `json:"order_log"`
+	// Quoting is how long the strategy had orders resting, and at the touch.
+	Quoting Quoting `json:"quoting"`
 
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
@@ -79,10 +90,13 @@ type Result struct {
 	// MaxDrawdown is the largest fall of the sampled equity from its running peak.
 	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
 	MaxDrawdownPct float64         `json:"max_drawdown_pct"`
-	// Sharpe is the annualized Sharpe ratio of the equity samples' returns.
-	Sharpe              float64 `json:"sharpe"`
-	SharpeSamples       int     `json:"sharpe_samples"`
-	SharpeAnnualization string  `json:"sharpe_annualization"`
+	// Sharpe is the annualized Sharpe ratio of the daily returns of the equity curve,
+	// reported (non-zero, present in JSON) only when there are at least
+	// SharpeMinReturns of them; SharpeSamples is how many there were, and SharpeNote
+	// says how it was computed or why it is not reported.
+	Sharpe        float64 `json:"sharpe,omitempty"`
+	SharpeSamples int     `json:"sharpe_samples"`
+	SharpeNote    string  `json:"sharpe_note"`
 }
 
 // Orders counts the order path, on the engine's side (risk) and the exchange's.
@@ -141,7 +155,7 @@ type EquityPoint struct {
 }
 
 // FillRecord is one fill as the exchange made it, at exchange time (Unix ns; the
-// strategy learns of it a response latency later). Fee is the exact fee.
+// strategy learns of it at Received, a response latency later). Fee is the exact fee.
 type FillRecord struct {
 	Time    int64           `json:"t"`
 	OrderID uint64          `json:"order"`
@@ -150,6 +164,53 @@ type FillRecord struct {
 	Qty     decimal.Decimal `json:"qty"`
 	Fee     decimal.Decimal `json:"fee"`
 	Maker   bool            `json:"maker"`
+	// Cause is why the exchange filled it: queue (the queue ahead traded away and
+	// trades reached our place), trade_through (a trade printed through our price),
+	// book_crossed (the book's other side moved to or through our price) or taker (the
+	// order crossed the book on arrival).
+	Cause string `json:"cause"`
+	// QueueAheadAtPlace is the quantity the queue model put ahead of the order when it
+	// joined its level, and QueueAheadAtFill its estimate just before the event that
+	// filled it; both 0 for a taker fill.
+	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
+	QueueAheadAtFill  decimal.Decimal `json:"queue_ahead_at_fill"`
+	Received          int64           `json:"received"` // when the strategy learned of it
+	// Mid is the exchange book's mid at the fill, and MidAfter the mid at each of the
+	// report's MarkoutHorizons after it (null when the data ended first).
+	Mid      decimal.NullDecimal   `json:"mid"`
+	MidAfter []decimal.NullDecimal `json:"mid_after"`
+}
+
+// OrderRecord is one order the engine sent, with what became of it at the exchange.
+// Times are Unix ns on the replay's clock; 0 means it did not happen.
+type OrderRecord struct {
+	ID       uint64          `json:"id"`
+	Side     string          `json:"side"`
+	Price    decimal.Decimal `json:"price"`
+	Qty      decimal.Decimal `json:"qty"`
+	Filled   decimal.Decimal `json:"filled"`
+	PostOnly bool            `json:"post_only,omitempty"`
+	IOC      bool            `json:"ioc,omitempty"`
+	Sent     int64           `json:"sent"`    // the engine sent it
+	Arrived  int64           `json:"arrived"` // it reached the exchange
+	Acked    int64           `json:"acked"`   // the ack reached the strategy
+	Ended    int64           `json:"ended"`   // it filled, was cancelled, expired or was rejected
+	// Status is in_flight, resting, filled, cancelled, expired or rejected, and Reason
+	// the exchange's reason for a rejection.
+	Status            string          `json:"status"`
+	Reason            string          `json:"reason,omitempty"`
+	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
+}
+
+// Quoting is how long, in ns of exchange time, the exchange's book was valid, and per
+// side how long the strategy had an order resting and how long one was at the touch
+// (at or better than the book's best price on its side).
+type Quoting struct {
+	BookValidNs  int64 `json:"book_valid_ns"`
+	BidRestingNs int64 `json:"bid_resting_ns"`
+	BidAtTouchNs int64 `json:"bid_at_touch_ns"`
+	AskRestingNs int64 `json:"ask_resting_ns"`
+	AskAtTouchNs int64 `json:"ask_at_touch_ns"`
 }
 
 // Timing is the run's wall-clock cost.
@@ -181,6 +242,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	if r.Halted != "" {
 		p("  STRATEGY HALTED: %s\n", r.Halted)
 	}
+	for _, pr := range r.Problems {
+		p("  PROBLEM: %s\n", pr)
+	}
 	p("  models       latency %s; fees maker %g bps, taker %g bps; queue %s", r.Settings.Latency, r.Settings.MakerFeeBps, r.Settings.TakerFeeBps, r.Settings.QueueModel)
 	if r.Settings.QueueModel == PowerLaw.String() {
 		p(" (power %g)", r.Settings.QueuePower)
@@ -188,7 +252,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("; partial fills %v\n", r.Settings.PartialFills)
 	p("  PnL          %s (%s%%): realized %s, unrealized %s, fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
 	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
-	p("  sharpe       %.3f over %d returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeAnnualization)
+	if res.Sharpe != 0 {
+		p("  sharpe       %.3f over %d daily returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeNote)
+	} else {
+		p("  sharpe       %s\n", res.SharpeNote)
+	}
 	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)

@@ -92,6 +92,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when the run did not test the strategy (book never valid, nothing sent because of gaps)")
 	var tBook, tTrades multiFlag
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
@@ -203,6 +204,16 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
+	if !tardisRun {
+		files, err := detectData(s.bt.Data)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+			return 1
+		}
+		if code := s.applyData(files, c != nil, set["strategy"], stderr); code != 0 {
+			return code
+		}
+	}
 	var err error
 	if s.latencyFile != "" {
 		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
@@ -258,6 +269,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 1
 		}
+	}
+	if len(rep.Problems) > 0 && !*allowProblems {
+		fmt.Fprintf(stderr, "nanotick backtest: the run did not test the strategy: %s (--allow-problems accepts such a run)\n", strings.Join(rep.Problems, "; "))
+		return 1
 	}
 	return 0
 }
