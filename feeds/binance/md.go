@@ -169,3 +169,12 @@ func (f *MDFeed) Warm() {
 }
 
 var _ md.Feed = (*MDFeed)(nil)
+
+// InstrumentVenue returns the instrument venue name of v ("binance-spot",
+// "binance-usdm"), the inverse of VenueOf.
+func (v Venue) InstrumentVenue() string {
+	if v == USDM {
+		return instrument.VenueBinanceUSDM
+	}
+	return instrument.VenueBinanceSpot
+}
