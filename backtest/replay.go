@@ -52,6 +52,10 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
+	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
+	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
+	MaxTimeJump time.Duration
 }
 
 // Source is a stream of recorded frames in local receive order. Next returns io.EOF
@@ -129,6 +133,8 @@ type replay struct {
 	ex   *Exchange
 	acct *Account
 
+	clock *clockGuard // over src: what the replay reads
+
 	ring       []slot
 	head, n    int    // strategy's next frame and frames buffered
 	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
@@ -166,6 +172,8 @@ type replay struct {
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
 	sum, min, max                       int64
+
+	badE uint64 // event times ignored as garbage
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
@@ -237,6 +245,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	r := &replay{
 		progressOf: progressOf,
 		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
+		clock:    newClockGuard(src, cfg.MaxTimeJump),
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -258,7 +267,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.src.Next()
+	local, frame, err := r.clock.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -292,7 +301,15 @@ func (r *replay) read() (bool, error) {
 	// is taken as the offset, so the fastest frame had zero feed latency and none is
 	// negative. The exchange time on the replay's (local) clock is local − latency.
 	lat := r.lastLat
-	if e, ok := eventTime(frame); ok {
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := eventTime(frame)
+	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
 		raw := local - e
 		if !r.haveOffset || raw < r.offset {
 			r.offset, r.haveOffset = raw, true
@@ -380,7 +397,7 @@ func eventTime(frame []byte) (int64, bool) {
 	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
 		v = v*10 + int64(frame[j]-'0')
 	}
-	if j == i+4 {
+	if j == i+4 || v > math.MaxInt64/int64(time.Millisecond) { // no digits, or garbage beyond year 2262
 		return 0, false
 	}
 	return v * int64(time.Millisecond), true
@@ -468,7 +485,24 @@ func (r *replay) sample(t int64) {
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
+		if len(r.curve) == maxCurvePoints {
+			r.thin()
+		}
 	}
+}
+
+// thin halves the equity curve, keeping every other sample, and doubles the sampling
+// interval; the next sample stays due where it was, one new interval after the last
+// kept one.
+func (r *replay) thin() {
+	n := 0
+	for i := 0; i < len(r.curve); i += 2 {
+		r.curve[n] = r.curve[i]
+		n++
+	}
+	clear(r.curve[n:])
+	r.curve = r.curve[:n]
+	r.interval *= 2
 }
 
 func (r *replay) mark() decimal.Decimal {
@@ -505,6 +539,7 @@ func (r *replay) report() *Report {
 		r.lastMid = mid
 	}
 	cfg := r.cfg
+	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
 	mark := r.mark()
 	a := r.acct
@@ -530,6 +565,7 @@ func (r *replay) report() *Report {
 			InitialBalance: cfg.InitialBalance,
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+			MaxTimeJump:    time.Duration(r.clock.bound).String(),
 		},
 		Result: Result{
 			FinalEquity:    equity,
@@ -581,6 +617,9 @@ func (r *replay) report() *Report {
 			FramesWithout:  r.feed.withoutE,
 			ClockBackwards: r.feed.backwards,
 			LatencyClamped: r.feed.clamped,
+			TimeJumps:      r.clock.jumps,
+			TimeGaps:       r.clock.gaps,
+			BadEventTimes:  r.feed.badE,
 			LatencyMin:     time.Duration(r.feed.min).String(),
 			LatencyMax:     time.Duration(r.feed.max).String(),
 			LatencyMean:    "0s",

@@ -88,6 +88,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
@@ -196,6 +197,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-feed-latency must be positive")
 	}
 	s.bt.MaxFeedLatency = *maxFeed
+	if set["max-time-jump"] {
+		if *maxJump <= 0 {
+			return fail("--max-time-jump must be positive")
+		}
+		s.bt.MaxTimeJump = *maxJump
+	}
 	s.bt.Prefetch = *prefetch
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
@@ -433,6 +440,7 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if b.EquityInterval > 0 {
 			s.bt.EquityInterval = b.EquityInterval
 		}
+		s.bt.MaxTimeJump = b.MaxTimeJump
 	}
 	return s, nil
 }
