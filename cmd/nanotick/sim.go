@@ -115,7 +115,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	ex, err := exchange.Start(ctx, exchange.Config{
 		Instruments: spot, Futures: fut,
-		Listen:      *listen,
+		Listen: *listen,
 		Seed:   *seed,
 		Replay: *replay,
 		Speed:  *speed,
