@@ -30,6 +30,7 @@ type Frames struct {
 	// inst is the instrument the frames were decoded for, for the exchange: dec[i] is
 	// frame i's event, its levels end at lvEnd[i] in lv.
 	inst  binance.Instrument
+	venue binance.Venue
 	dec   []decoded
 	lv    []orderbook.Level
 	lvEnd []int
@@ -50,6 +51,14 @@ func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 		return nil, errors.New("backtest: no data to replay")
 	}
 	inst := bInstrument(cfg.Engine)
+	venue := binance.Spot // an engine without a venue name is on Spot, as RunSource assumes
+	if cfg.Engine.Venue != "" {
+		v, ok := binance.VenueOf(cfg.Engine.Venue)
+		if !ok {
+			return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", cfg.Engine.Venue)
+		}
+		venue = v
+	}
 	pre, err := newPredecoder(inst)
 	if err != nil {
 		return nil, err
@@ -60,7 +69,7 @@ func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 	}
 	defer r.Close()
 	_, total := r.Progress()
-	f := &Frames{data: slices.Clone(cfg.Data), inst: inst}
+	f := &Frames{data: slices.Clone(cfg.Data), inst: inst, venue: venue}
 	// A gz recording inflates about eight times: start near the size, grow as needed.
 	if guess := 8 * total; limit <= 0 || guess <= limit {
 		f.buf = make([]byte, 0, guess)
@@ -125,9 +134,9 @@ func (f *Frames) IndexAt(t int64) int {
 // book as it was, not from a book that waits for a snapshot the recording took only at
 // its start. The snapshot's lastUpdateId bridges to the next depth event by the
 // venue's own rule, so the sync applies it as it would after a real snapshot. It fails
-// if the book is not valid at i (not yet synced, or lost to a gap). venue is the venue
-// of the data.
-func (f *Frames) From(i int, venue binance.Venue) (*Frames, error) {
+// if the book is not valid at i (not yet synced, or lost to a gap).
+func (f *Frames) From(i int) (*Frames, error) {
+	venue := f.venue
 	if i <= 0 || i >= len(f.local) {
 		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, len(f.local))
 	}
@@ -182,7 +191,7 @@ func (f *Frames) From(i int, venue binance.Venue) (*Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Frames{data: f.data, inst: f.inst, err: f.err}
+	out := &Frames{data: f.data, inst: f.inst, venue: f.venue, err: f.err}
 	out.add(pre, f.local[i], snap)
 	for k := i; k < len(f.local); k++ {
 		out.add(pre, f.local[k], f.frame(k))

@@ -131,7 +131,7 @@ func TestFromContinuesTheBook(t *testing.T) {
 			}
 			first, last := f.Span()
 			i := f.IndexAt(first + (last-first)*6/10)
-			later, err := f.From(i, cfg.Engine.Venue)
+			later, err := f.From(i)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,9 +139,9 @@ func TestFromContinuesTheBook(t *testing.T) {
 				t.Fatalf("later part has %d records, want %d", later.Len(), f.Len()-i+1)
 			}
 			whole := orderbook.New(8192)
-			wf, _ := binance.NewFeed(cfg.Engine.Venue, f.inst, whole, binance.SyncConfig{})
+			wf, _ := binance.NewFeed(f.venue, f.inst, whole, binance.SyncConfig{})
 			part := orderbook.New(8192)
-			pf, _ := binance.NewFeed(cfg.Engine.Venue, f.inst, part, binance.SyncConfig{})
+			pf, _ := binance.NewFeed(f.venue, f.inst, part, binance.SyncConfig{})
 			for k := 0; k < i; k++ {
 				_, _ = wf.Handle(f.frame(k), f.local[k])
 			}

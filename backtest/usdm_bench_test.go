@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/examples/strategies"
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
@@ -21,7 +21,7 @@ func usdmBacktest(t testing.TB, js bool) Config {
 	cfg := spotBacktest(t)
 	cfg.Data = []string{testdata.SharedData(t, usdmFile)}
 	ec := &cfg.Engine
-	ec.Venue = binance.USDM
+	ec.Venue = instrument.VenueBinanceUSDM
 	ec.Instrument = strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 2, QtyScale: 3, Tick: 10, Lot: 1}
 	ec.Rules = risk.Instrument{PriceScale: 2, QtyScale: 3, Tick: 10, Lot: 1, MinQty: 1, MaxQty: 1000_000, MinNotional: 100_00}
 	ec.Params = strategy.Params{"size": 0.002}

@@ -64,7 +64,12 @@ deploy/kubernetes). Every line carries the run's settings and the SHA-256 of its
 and strategy.
 
 merge joins shard files into one ranked table, failing on files of different grids,
-settings, data or strategies (naming the files), duplicate points or missing points.`
+settings, data or strategies (naming the files), duplicate points or missing points.
+
+examples:
+  nanotick sweep run --data ../shared/data/binance-spot-btcusdt-20240808.gz --param halfSpreadBps=1,2,3 --param size=0.001,0.002
+  nanotick sweep run --data DATA --param halfSpreadBps=1,2,3 --shard 0/2 --out shard0.jsonl
+  nanotick sweep merge shard0.jsonl shard1.jsonl`
 
 // runSweep implements "nanotick sweep". Exit status: 0 done, 1 a run or the merge
 // failed, 2 a bad command line.
@@ -384,7 +389,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			}
 			in := s.bt.Engine.Instrument
 			src, err := tardis.Open(tardis.Options{
-				Venue:      s.bt.Engine.Venue,
+				Venue:      binanceVenue(s.bt.Engine.Venue),
 				Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
 				Book:       tBook, Trades: tTrades,
 			})
@@ -403,7 +408,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		trainEnd := frames.IndexAt(first + int64(span*trainFrac))
 		testStart := frames.IndexAt(last - int64(span*testFrac))
 		trainFrames = frames.Prefix(trainEnd)
-		if testFrames, err = frames.From(testStart, base.bt.Engine.Venue); err != nil {
+		if testFrames, err = frames.From(testStart); err != nil {
 			fmt.Fprintf(stderr, "nanotick sweep run: --test: %v\n", err)
 			return 1
 		}

@@ -50,7 +50,7 @@ func provenance(base settings, lat *backtest.Latency, data []string, c *config.C
 		queue = backtest.RiskAverse
 	}
 	s, err := json.Marshal(sweepSettings{
-		Venue: ec.Venue.String(), Instrument: ec.Instrument, Rules: ec.Rules, Risk: rc,
+		Venue: ec.Venue, Instrument: ec.Instrument, Rules: ec.Rules, Risk: rc,
 		FixedParams: ec.Params, TimerInterval: ec.TimerInterval.String(),
 		Latency:     lat.Describe(),
 		MakerFeeBps: bt.MakerFeeBps, TakerFeeBps: bt.TakerFeeBps,
