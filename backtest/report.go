@@ -133,6 +133,11 @@ type Events struct {
 
 // Feed describes the feed latency read from the recording.
 type Feed struct {
+	// ExchangeTime is the venue timestamp read as the exchange's time: E (event time)
+	// or T (transaction time where the frame has one, E elsewhere), and
+	// ClockOffsetMode how the clock offset was estimated: running_min or whole_file.
+	ExchangeTime    string `json:"exchange_time"`
+	ClockOffsetMode string `json:"clock_offset_mode"`
 	// ClockOffsetNs is the smallest local receive time − exchange event time seen:
 	// the clock offset plus the fastest frame's latency, which the model takes as 0.
 	ClockOffsetNs  int64  `json:"clock_offset_ns"`
@@ -262,7 +267,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
 	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
-	p("  feed         latency min %s mean %s max %s after clock offset %s\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs))
+	p("  feed         latency min %s mean %s max %s after clock offset %s (exchange time from %s, offset %s)\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs), r.Feed.ExchangeTime, r.Feed.ClockOffsetMode)
 	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
 	_, err := io.WriteString(w, b.String())
 	return err
