@@ -49,6 +49,12 @@ type Config struct {
 	Seed uint64
 	// Instruments are the symbols listed; default BTCUSDT().
 	Instruments []Instrument
+	// Futures are the USD-M perpetuals whose market data is served (see
+	// futures.go); none by default.
+	Futures []FuturesInstrument
+	// Correlation is how closely the synthetic markets after the first move
+	// with it; 0 means DefaultCorrelation.
+	Correlation float64
 	// Synth sets the synthetic market's participants.
 	Synth SynthConfig
 	// TickInterval is how often the synthetic market's clock is moved to
@@ -92,6 +98,8 @@ type Exchange struct {
 	subs     map[*conn]struct{}
 	replay   *replayer
 	connSeq  uint64
+	futures  map[string]*Market // USD-M perpetuals, by symbol
+	order    []*Market          // every synthetic market, leaders first
 
 	connMu sync.Mutex
 	conns  map[*conn]struct{}
@@ -167,6 +175,9 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 			e.markets[sym] = m
 		}
 	}
+	if err := e.setupMarkets(now); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: listen: %w", err)
@@ -181,6 +192,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/ping", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, []byte("{}")) })
 	mux.HandleFunc("/api/v3/time", e.handleTime)
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
+	e.registerFutures(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -224,9 +236,7 @@ func (e *Exchange) tick() {
 			return
 		case now := <-t.C:
 			e.mu.Lock()
-			for _, m := range e.markets {
-				m.Step(now.UnixNano())
-			}
+			e.stepMarkets(now.UnixNano())
 			e.mu.Unlock()
 		}
 	}
@@ -291,7 +301,7 @@ type frame struct {
 func (e *Exchange) publish(stream string, payload []byte, depth bool) {
 	var f *frame
 	for c := range e.subs {
-		if !c.streams[stream] {
+		if c.futures || !c.streams[stream] {
 			continue
 		}
 		if f == nil {
@@ -305,7 +315,7 @@ func (e *Exchange) publish(stream string, payload []byte, depth bool) {
 // Called with e.mu held.
 func (e *Exchange) publishFrame(f *frame) {
 	for c := range e.subs {
-		if c.streams[f.stream] {
+		if !c.futures && c.streams[f.stream] {
 			c.send(outMsg{data: f.data(c.combined), depth: f.depth, at: f.at, market: true})
 		}
 	}
@@ -351,6 +361,7 @@ type conn struct {
 	// Market data: the streams subscribed and the frame form.
 	streams  map[string]bool
 	combined bool
+	futures  bool // USD-M market data, under /fstream
 
 	// WebSocket API: the logged-on account and the user data subscription.
 	session *Account
@@ -543,7 +554,7 @@ func (e *Exchange) streamName(s string) (string, bool) {
 
 func (e *Exchange) handleCombined(w http.ResponseWriter, r *http.Request) {
 	names := strings.Split(r.URL.Query().Get("streams"), "/")
-	e.serveMarketData(w, r, names, true)
+	e.serveMarketData(w, r, names, true, false)
 }
 
 func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
@@ -552,12 +563,12 @@ func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
 	if name != "" {
 		names = []string{name}
 	}
-	e.serveMarketData(w, r, names, false)
+	e.serveMarketData(w, r, names, false, false)
 }
 
-func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined bool) {
+func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined, futures bool) {
 	for _, n := range names {
-		if _, ok := e.streamName(n); !ok && n != "" {
+		if !e.validStream(&conn{futures: futures}, n) && n != "" {
 			writeJSON(w, 400, (&apiError{Code: -1121, Msg: "Invalid stream name: " + strconv.Quote(n)}).appendJSON(nil))
 			return
 		}
@@ -566,7 +577,7 @@ func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names
 	if c == nil {
 		return
 	}
-	c.combined = combined
+	c.combined, c.futures = combined, futures
 	e.mu.Lock()
 	for _, n := range names {
 		if n != "" {
@@ -597,7 +608,7 @@ func (c *conn) handleMarketRequest(msg []byte) {
 	switch req.Method {
 	case "SUBSCRIBE", "UNSUBSCRIBE":
 		for _, n := range req.Params {
-			if _, ok := e.streamName(n); !ok {
+			if !e.validStream(c, n) {
 				c.send(outMsg{data: []byte(`{"error":{"code":2,"msg":"Invalid request: unknown stream ` + strconv.Quote(n)[1:len(strconv.Quote(n))-1] + `"},"id":` + string(req.ID) + `}`), at: time.Now()})
 				return
 			}

@@ -55,6 +55,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	secretFile := fs.String("api-secret-file", "", "file holding the account's HMAC secret (required with --api-key)")
 	balances := fs.String("balances", "USDT=100000,BTC=1", "the account's starting balances, ASSET=AMOUNT,...")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until interrupted)")
+	symbols := fs.String("symbols", "BTCUSDT", "spot symbols to list, comma-separated ("+strings.Join(simSpotNames(), ", ")+"); the ones after the first move with it")
+	perps := fs.String("perps", "", "USD-M perpetuals whose market data to serve under /fstream and /fapi, comma-separated ("+strings.Join(simPerpNames(), ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -99,6 +101,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		bal[strings.ToUpper(asset)] = amount
 	}
 
+	spot, fut, err := simMarkets(*symbols, *perps)
+	if err != nil {
+		return fail("%v", err)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *duration > 0 {
@@ -107,7 +114,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	ex, err := exchange.Start(ctx, exchange.Config{
-		Listen: *listen,
+		Instruments: spot, Futures: fut,
+		Listen:      *listen,
 		Seed:   *seed,
 		Replay: *replay,
 		Speed:  *speed,
@@ -126,10 +134,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if *replay != "" {
 		fmt.Fprintf(stdout, "nanotick sim: replaying %s at %gx (orders are refused)\n", *replay, *speed)
 	} else {
-		fmt.Fprintf(stdout, "nanotick sim: synthetic BTCUSDT market, seed %d\n", *seed)
+		fmt.Fprintf(stdout, "nanotick sim: synthetic %s market, seed %d\n", strings.Join(simListed(spot, fut), ", "), *seed)
 	}
-	fmt.Fprintf(stdout, "market data  %s/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@bookTicker\n", ex.MarketDataURL())
-	fmt.Fprintf(stdout, "REST         %s/api/v3/depth?symbol=BTCUSDT&limit=1000\n", ex.RESTURL())
+	printSimURLs(stdout, ex, spot, fut)
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
 	if key == simDefaultKey {
 		fmt.Fprintf(stdout, "account      api key %q, HMAC secret %q, balances %s\n", key, secret, *balances)
