@@ -750,6 +750,7 @@ func (r *replay) report() *Report {
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
+	rep.Tearsheet = ComputeTearsheet(rep)
 	return rep
 }
 

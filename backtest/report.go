@@ -45,6 +45,8 @@ type Report struct {
 	OrderLog []OrderRecord `json:"order_log"`
 	// Quoting is how long the strategy had orders resting, and at the touch.
 	Quoting Quoting `json:"quoting"`
+	// Tearsheet is computed from the fields above (ComputeTearsheet).
+	Tearsheet *Tearsheet `json:"tearsheet"`
 
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
