@@ -50,6 +50,10 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
+	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
+	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
+	MaxTimeJump time.Duration
 	// ExchangeTime is which venue timestamp gives a frame's exchange time: the event
 	// time E (the default) or the transaction time T where the frame has one.
 	ExchangeTime ExchangeTime
@@ -165,7 +169,7 @@ func Run(cfg Config) (*Report, error) {
 		return nil, errors.New("backtest: no data to replay")
 	}
 	if cfg.ClockOffset == OffsetWholeFile {
-		off, err := scanClockOffset(cfg.Data, cfg.ExchangeTime)
+		off, err := scanClockOffset(cfg.Data, cfg.ExchangeTime, cfg.MaxTimeJump)
 		if err != nil {
 			return nil, err
 		}
@@ -194,36 +198,39 @@ func Run(cfg Config) (*Report, error) {
 }
 
 // scanClockOffset reads the recordings once and returns the smallest local −
-// exchange time over every frame that carries one, with local times clamped as the
-// replay clamps them.
-func scanClockOffset(files []string, et ExchangeTime) (int64, error) {
+// exchange time over every frame that carries one, with receive times guarded and
+// clamped, and garbage event times ignored, as the replay does them.
+func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (int64, error) {
 	r, err := recording.Open(files...)
 	if err != nil {
 		return 0, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
+	g := newClockGuard(&recordingSource{r: r}, maxJump)
 	var off, last int64
 	found, any := false, false
 	for {
-		rec, err := r.Next()
+		local, frame, err := g.Next()
 		if err == io.EOF {
 			break
-		}
-		if errors.Is(err, recording.ErrMalformed) {
-			continue
 		}
 		if err != nil {
 			return 0, fmt.Errorf("backtest: reading data for the clock offset: %w", err)
 		}
-		local := rec.Local
 		if any && local < last {
 			local = last
 		}
 		last, any = local, true
-		if e, ok := exchangeTime(rec.Frame, et); ok {
-			if raw := local - e; !found || raw < off {
-				off, found = raw, true
-			}
+		e, ok := exchangeTime(frame, et)
+		if !ok {
+			continue
+		}
+		raw := local - e
+		if found && raw < off-g.bound {
+			continue // garbage: see replay.read
+		}
+		if !found || raw < off {
+			off, found = raw, true
 		}
 	}
 	return off, nil
@@ -247,6 +254,8 @@ type replay struct {
 	eng  *engine.Engine
 	ex   *Exchange
 	acct *Account
+
+	clock *clockGuard // over src: what the replay reads
 
 	ring       []slot
 	head, n    int    // strategy's next frame and frames buffered
@@ -285,6 +294,8 @@ type replay struct {
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
 	sum, min, max                       int64
+
+	badE uint64 // event times ignored as garbage
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
@@ -349,6 +360,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	r := &replay{
 		progressOf: progressOf,
 		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
+		clock:    newClockGuard(src, cfg.MaxTimeJump),
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -370,7 +382,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.src.Next()
+	local, frame, err := r.clock.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -405,7 +417,15 @@ func (r *replay) read() (bool, error) {
 	// so the fastest frame had zero feed latency and none is negative. The exchange
 	// time on the replay's (local) clock is local − latency.
 	lat := r.lastLat
-	if e, ok := exchangeTime(frame, r.cfg.ExchangeTime); ok {
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
+	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
 		raw := local - e
 		switch {
 		case r.cfg.hasWholeOffset:
@@ -515,7 +535,7 @@ func msField(frame []byte, key byte, window int) (int64, bool) {
 	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
 		v = v*10 + int64(frame[j]-'0')
 	}
-	if j == i+4 {
+	if j == i+4 || v > math.MaxInt64/int64(time.Millisecond) { // no digits, or garbage beyond year 2262
 		return 0, false
 	}
 	return v * int64(time.Millisecond), true
@@ -603,7 +623,24 @@ func (r *replay) sample(t int64) {
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
+		if len(r.curve) == maxCurvePoints {
+			r.thin()
+		}
 	}
+}
+
+// thin halves the equity curve, keeping every other sample, and doubles the sampling
+// interval; the next sample stays due where it was, one new interval after the last
+// kept one.
+func (r *replay) thin() {
+	n := 0
+	for i := 0; i < len(r.curve); i += 2 {
+		r.curve[n] = r.curve[i]
+		n++
+	}
+	clear(r.curve[n:])
+	r.curve = r.curve[:n]
+	r.interval *= 2
 }
 
 func (r *replay) mark() decimal.Decimal {
@@ -640,6 +677,7 @@ func (r *replay) report() *Report {
 		r.lastMid = mid
 	}
 	cfg := r.cfg
+	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
 	mark := r.mark()
 	a := r.acct
@@ -665,6 +703,7 @@ func (r *replay) report() *Report {
 			InitialBalance: cfg.InitialBalance,
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+			MaxTimeJump:    time.Duration(r.clock.bound).String(),
 		},
 		Result: Result{
 			FinalEquity:    equity,
@@ -718,6 +757,9 @@ func (r *replay) report() *Report {
 			FramesWithout:   r.feed.withoutE,
 			ClockBackwards:  r.feed.backwards,
 			LatencyClamped:  r.feed.clamped,
+			TimeJumps:       r.clock.jumps,
+			TimeGaps:        r.clock.gaps,
+			BadEventTimes:   r.feed.badE,
 			LatencyMin:      time.Duration(r.feed.min).String(),
 			LatencyMax:      time.Duration(r.feed.max).String(),
 			LatencyMean:     "0s",

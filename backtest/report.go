@@ -66,6 +66,7 @@ type Settings struct {
 	InitialBalance decimal.Decimal `json:"initial_balance"`
 	EquityInterval string          `json:"equity_interval"`
 	MaxFeedLatency string          `json:"max_feed_latency"`
+	MaxTimeJump    string          `json:"max_time_jump"`
 }
 
 // Result is the money.
@@ -150,6 +151,14 @@ type Feed struct {
 	LatencyMin     string `json:"latency_min"`
 	LatencyMean    string `json:"latency_mean"`
 	LatencyMax     string `json:"latency_max"`
+
+	// TimeJumps counts frames whose receive time leapt ahead by more than MaxTimeJump
+	// and came back: replayed at the previous frame's time. TimeGaps counts leaps the
+	// next frame confirmed, kept as gaps in the data. BadEventTimes counts event times
+	// too far ahead of the receive time to be real, ignored.
+	TimeJumps     uint64 `json:"time_jumps"`
+	TimeGaps      uint64 `json:"time_gaps"`
+	BadEventTimes uint64 `json:"bad_event_times"`
 }
 
 // EquityPoint is one equity sample, at data time (Unix ns), marked at the exchange
@@ -270,6 +279,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
 	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
 	p("  feed         latency min %s mean %s max %s after clock offset %s (exchange time from %s, offset %s)\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs), r.Feed.ExchangeTime, r.Feed.ClockOffsetMode)
+	if f := &r.Feed; f.TimeJumps+f.TimeGaps+f.BadEventTimes+f.ClockBackwards > 0 {
+		p("  clock        %d receive times leapt more than %s ahead and were replayed at the previous time; %d gaps kept; %d went backwards; %d event times ignored\n",
+			f.TimeJumps, r.Settings.MaxTimeJump, f.TimeGaps, f.ClockBackwards, f.BadEventTimes)
+	}
 	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
 	_, err := io.WriteString(w, b.String())
 	return err

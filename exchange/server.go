@@ -38,6 +38,10 @@ type Faults struct {
 	// exchange starts, for StallFor: messages are held back, then delivered
 	// in a burst (a connection whose backlog overflows is closed).
 	StallAfter, StallFor time.Duration
+	// RateLimitRate is the fraction of WebSocket API requests answered
+	// with 429 (-1003, with retryAfter) as if the weight limit were
+	// exceeded; each one counts toward a ban like a real one.
+	RateLimitRate float64
 }
 
 // Config configures an Exchange. The zero value serves a synthetic BTCUSDT
@@ -76,6 +80,19 @@ type Config struct {
 	// Now is the wall clock that request timestamps are checked against;
 	// default time.Now.
 	Now func() time.Time
+	// Limits are the WebSocket API's rate limits; the zero value is
+	// Binance's.
+	Limits RateLimits
+	// Commission is what each fill costs; the zero value charges nothing.
+	Commission Commission
+	// StatusLag is how long after an order is placed order.status still
+	// answers -2013 "Order does not exist.", as Binance may for an order
+	// just placed; 0 answers at once.
+	StatusLag time.Duration
+	// ReportsFirstRate is the fraction of requests whose execution reports
+	// are sent before their response (drawn from the seed): Binance gives
+	// no order between the two. 0 always sends the response first.
+	ReportsFirstRate float64
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -100,6 +117,11 @@ type Exchange struct {
 	connSeq  uint64
 	futures  map[string]*Market // USD-M perpetuals, by symbol
 	order    []*Market          // every synthetic market, leaders first
+	limits   limiter
+	comm     commission
+	execID   int64 // the last execution id ("I") given
+	holding  bool  // user data events are held in held, see hold
+	held     []heldEvent
 
 	connMu sync.Mutex
 	conns  map[*conn]struct{}
@@ -130,14 +152,21 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 		cfg.Now = time.Now
 	}
 	f := cfg.Faults
-	if f.DropRate < 0 || f.DropRate > 1 || f.MalformedRate < 0 || f.MalformedRate > 1 {
+	if f.DropRate < 0 || f.DropRate > 1 || f.MalformedRate < 0 || f.MalformedRate > 1 ||
+		f.RateLimitRate < 0 || f.RateLimitRate > 1 || cfg.ReportsFirstRate < 0 || cfg.ReportsFirstRate > 1 {
 		return nil, fmt.Errorf("exchange: fault rates must be within [0, 1]")
 	}
 	if f.DisconnectEvery < 0 || f.Latency < 0 || f.StallAfter < 0 || f.StallFor < 0 {
 		return nil, fmt.Errorf("exchange: fault durations must not be negative")
 	}
+	comm, err := cfg.Commission.parse()
+	if err != nil {
+		return nil, fmt.Errorf("exchange: commission: %w", err)
+	}
 	e := &Exchange{
 		cfg:      cfg,
+		comm:     comm,
+		limits:   limiter{cfg: cfg.Limits.withDefaults()},
 		start:    time.Now(),
 		markets:  make(map[string]*Market),
 		accounts: make(map[string]*Account),
@@ -342,6 +371,7 @@ func (f *frame) data(combined bool) []byte {
 // outMsg is one message queued for a connection's writer.
 type outMsg struct {
 	data   []byte
+	close  bool // close the connection once data is written
 	depth  bool // a depth message, which DropRate may drop
 	market bool // a market data message, subject to stalls and malformed frames
 	at     time.Time
@@ -367,6 +397,15 @@ type conn struct {
 	session *Account
 	subID   int // -1 when not subscribed
 	nextSub int
+	// returnRateLimits is the connection's default for showing rateLimits;
+	// connectedSince and authorizedSince (ms) are session.status's.
+	returnRateLimits                bool
+	connectedSince, authorizedSince int64
+}
+
+// closeAfterWrite closes the connection once what is queued is written.
+func (c *conn) closeAfterWrite() {
+	c.send(outMsg{close: true, at: time.Now()})
 }
 
 var upgrader = websocket.Upgrader{
@@ -514,6 +553,11 @@ func (c *conn) writeLoop(done <-chan struct{}) {
 				if now := time.Now(); !now.Before(stallStart) && now.Before(stallEnd) && !wait(stallEnd) {
 					return
 				}
+			}
+			if m.close {
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "banned"), time.Now().Add(time.Second))
+				c.kill()
+				return
 			}
 			data := m.data
 			if m.depth && f.DropRate > 0 && c.rng.Float64() < f.DropRate {

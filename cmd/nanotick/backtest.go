@@ -89,6 +89,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
 	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
+	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
@@ -199,6 +200,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	s.bt.MaxFeedLatency = *maxFeed
 	if code := setClockOptions(&s.bt, *exTime, *clockOffset, fail); code != 0 {
 		return code
+	}
+	if set["max-time-jump"] {
+		if *maxJump <= 0 {
+			return fail("--max-time-jump must be positive")
+		}
+		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
 	tardisRun := len(tBook)+len(tTrades) > 0
@@ -437,6 +444,7 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if b.EquityInterval > 0 {
 			s.bt.EquityInterval = b.EquityInterval
 		}
+		s.bt.MaxTimeJump = b.MaxTimeJump
 	}
 	return s, nil
 }

@@ -232,6 +232,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	// The gateway is built before the feed client whose Wake it calls, so the client is
 	// reached through a pointer set once it exists.
 	var client atomic.Pointer[live.Client]
+	var halt atomic.Pointer[engine.Engine] // the engine a venue ban (418) halts
 	base, quote := splitSymbol(s.symbol)
 	s.gw, err = gwbinance.New(gwbinance.Config{
 		URL: apiURL, Symbol: s.symbol, BaseAsset: base, QuoteAsset: quote,
@@ -240,6 +241,11 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		Wake: func() {
 			if cl := client.Load(); cl != nil {
 				cl.Wake()
+			}
+		},
+		OnBan: func(string) {
+			if e := halt.Load(); e != nil {
+				e.Halt()
 			}
 		},
 		Logger: log,
@@ -262,6 +268,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.closeExchange()
 		return nil, err
 	}
+	halt.Store(s.eng)
 	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
 	if err != nil {
 		s.gw.Close()
