@@ -54,6 +54,11 @@ type Config struct {
 	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
 	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
 	MaxTimeJump time.Duration
+	// OrderLog keeps every order sent for the report (Report.OrderLog, and the
+	// tearsheet's fill ratio and order-to-ack latency). It grows with the orders sent,
+	// about 100 bytes each during the run and 200 in the report; the command line
+	// always keeps it.
+	OrderLog bool
 	// ExchangeTime is which venue timestamp gives a frame's exchange time: the event
 	// time E (the default) or the transaction time T where the frame has one.
 	ExchangeTime ExchangeTime
@@ -343,6 +348,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
 		BookCapacity: ec.BookCapacity,
 		Account:      acct,
+		OrderLog:     cfg.OrderLog,
 	})
 	if err != nil {
 		return nil, err

@@ -41,7 +41,8 @@ type Report struct {
 	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
 	// read.
 	MarkoutHorizons []string `json:"markout_horizons"`
-	// OrderLog is every order the engine sent, in the order it sent them.
+	// OrderLog is every order the engine sent, in the order it sent them, when
+	// Config.OrderLog asked for it (null otherwise).
 	OrderLog []OrderRecord `json:"order_log"`
 	// Quoting is how long the strategy had orders resting, and at the touch.
 	Quoting Quoting `json:"quoting"`
@@ -190,6 +191,7 @@ type FillRecord struct {
 	// filled it; both 0 for a taker fill.
 	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
 	QueueAheadAtFill  decimal.Decimal `json:"queue_ahead_at_fill"`
+	Sent              int64           `json:"sent"`     // when the engine sent the order
 	Received          int64           `json:"received"` // when the strategy learned of it
 	// Mid is the exchange book's mid at the fill, and MidAfter the mid at each of the
 	// report's MarkoutHorizons after it (null when the data ended first).

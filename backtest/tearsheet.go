@@ -37,7 +37,8 @@ type InstrumentSheet struct {
 	// strategy had an order resting on each side, and at the touch.
 	Quoting QuotingShare `json:"quoting"`
 	// OrderToAck is the time from the engine sending an order to its ack reaching the
-	// strategy; OrderToFill from sending it to each of its fills reaching the strategy.
+	// strategy (from the order log: empty without it); OrderToFill from sending it to
+	// each of its fills reaching the strategy.
 	OrderToAck  Distribution `json:"order_to_ack"`
 	OrderToFill Distribution `json:"order_to_fill"`
 }
@@ -93,11 +94,13 @@ type PnLSplit struct {
 	PnL           decimal.Decimal `json:"pnl"`
 }
 
-// OrderStats are ratios of the order log. FillRatio is the share of the orders that
+// OrderStats are ratios of the order path. FillRatio is the share of the orders that
 // reached the exchange that filled at all; QtyFillRatio the share of their quantity
-// that filled. OrderToTrade is (orders sent + cancels sent) per fill, the ratio
-// venues cap; 0 when there were no fills.
+// that filled (both need the order log: 0, with FromOrderLog false, without it).
+// OrderToTrade is (orders sent + cancels sent) per fill, the ratio venues cap; 0 when
+// there were no fills.
 type OrderStats struct {
+	FromOrderLog bool    `json:"from_order_log"`
 	Sent         int     `json:"sent"`
 	Arrived      int     `json:"arrived"`
 	Filled       int     `json:"filled"` // orders with any fill
@@ -160,25 +163,22 @@ func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord) I
 	s.RoundTrips = roundTrips(fills, r.Result.Position.IsZero())
 	s.Markouts = markouts(fills, len(r.MarkoutHorizons))
 	s.PnL = pnlSplit(fills, r.Result.Mark)
-	s.Orders = orderStats(orders, len(fills), r.Orders.CancelsSent)
+	s.Orders = orderStats(orders, len(fills), r.Orders.Sent, r.Orders.CancelsSent)
 	q := r.Quoting
 	s.Quoting = QuotingShare{
 		BookValidNs: q.BookValidNs,
 		BidResting:  share(q.BidRestingNs, q.BookValidNs), BidAtTouch: share(q.BidAtTouchNs, q.BookValidNs),
 		AskResting: share(q.AskRestingNs, q.BookValidNs), AskAtTouch: share(q.AskAtTouchNs, q.BookValidNs),
 	}
-	sent := make(map[uint64]int64, len(orders))
-	var acks []int64
+	var acks, toFill []int64
 	for _, o := range orders {
-		sent[o.ID] = o.Sent
 		if o.Acked > 0 {
 			acks = append(acks, o.Acked-o.Sent)
 		}
 	}
-	var toFill []int64
 	for _, f := range fills {
-		if t, ok := sent[f.OrderID]; ok && f.Received > 0 {
-			toFill = append(toFill, f.Received-t)
+		if f.Received > 0 && f.Sent > 0 {
+			toFill = append(toFill, f.Received-f.Sent)
 		}
 	}
 	s.OrderToAck, s.OrderToFill = distribution(acks), distribution(toFill)
@@ -328,8 +328,8 @@ func pnlSplit(fills []FillRecord, mark decimal.Decimal) PnLSplit {
 	return p
 }
 
-func orderStats(orders []OrderRecord, fills int, cancels uint64) OrderStats {
-	s := OrderStats{Sent: len(orders), CancelsSent: cancels, Fills: fills}
+func orderStats(orders []OrderRecord, fills int, sent, cancels uint64) OrderStats {
+	s := OrderStats{Sent: int(sent), CancelsSent: cancels, Fills: fills, FromOrderLog: orders != nil}
 	var qty, filled decimal.Decimal
 	for _, o := range orders {
 		if o.Arrived == 0 {

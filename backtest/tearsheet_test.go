@@ -101,6 +101,7 @@ func TestDistribution(t *testing.T) {
 func TestTearsheetOfRealRun(t *testing.T) {
 	cfg := spotBacktest(t)
 	cfg.MakerFeeBps, cfg.TakerFeeBps = -0.5, 4.5
+	cfg.OrderLog = true
 	rep, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +132,16 @@ func TestTearsheetOfRealRun(t *testing.T) {
 	}
 	if !hours.Equal(rep.Result.PnL) {
 		t.Errorf("PnL by hour adds up to %s, report %s", hours, rep.Result.PnL)
+	}
+	// Without the order log the fills still give the order-to-fill latency.
+	cfg.OrderLog = false
+	rep2, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2 := rep2.Tearsheet.Total
+	if rep2.OrderLog != nil || s2.Orders.FromOrderLog || s2.OrderToAck.Count != 0 || s2.OrderToFill.Count != len(rep2.Fills) || !s2.PnL.PnL.Equal(s.PnL.PnL) {
+		t.Errorf("without the order log: %d orders logged, stats %+v, %d ack latencies, %d fill latencies", len(rep2.OrderLog), s2.Orders, s2.OrderToAck.Count, s2.OrderToFill.Count)
 	}
 	t.Logf("trips %+v\nsplit %+v\norders %+v\nquoting %+v\nack %+v\nfill %+v", s.RoundTrips, s.PnL, s.Orders, s.Quoting, s.OrderToAck.P50Ns, s.OrderToFill.P50Ns)
 }

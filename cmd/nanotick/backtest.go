@@ -208,6 +208,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
+	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
 		return fail("give --data or --tardis-book/--tardis-trades, not both")
