@@ -631,6 +631,12 @@ func (r *replay) report() *Report {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
+	rep.Instruments = []InstrumentResult{{
+		Name: instrumentName(ec), Quote: quoteOf(ec.Instrument.Symbol),
+		Fills: ec2.Fills, Volume: vol, Position: rep.Result.Position,
+		Realized: rep.Result.Realized, Unrealized: rep.Result.Unrealized, Fees: rep.Result.Fees,
+		PnL: rep.Result.Realized.Add(rep.Result.Unrealized).Sub(rep.Result.Fees),
+	}}
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.Quoting = r.ex.quoting()

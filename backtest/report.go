@@ -31,11 +31,15 @@ type Report struct {
 	Problems []string `json:"problems,omitempty"`
 
 	Settings Settings      `json:"settings"`
-	Result   Result        `json:"result"`
+	Result   Result        `json:"result"` // the total over the instruments
 	Orders   Orders        `json:"orders"`
 	Events   Events        `json:"events"`
 	Feed     Feed          `json:"feed"`
 	Equity   []EquityPoint `json:"equity"`
+
+	// Instruments are each instrument's part of Result, in the order of the data.
+	Instruments []InstrumentResult `json:"instruments"`
+
 	// Fills are every fill, in the order the exchange made them.
 	Fills []FillRecord `json:"fills"`
 	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
@@ -267,6 +271,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p("  sharpe       %s\n", res.SharpeNote)
 	}
 	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
+	r.writeInstruments(&b)
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))

@@ -45,6 +45,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
 	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
+	jsonFile := fs.String("json", "", "write the end-of-run summary to FILE as JSON, in the backtest report's shape")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -147,7 +148,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	runErr := sess.run(ctx)
 	sess.shutdown()
+	ended := time.Now()
 	sess.summary(stdout, c.Latency.ReportPercentiles)
+	if *jsonFile != "" {
+		if err := sess.writeRunJSON(*jsonFile, ended); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 1
+		}
+	}
 	if *memProfile != "" {
 		if err := writeHeapProfile(*memProfile); err != nil {
 			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
@@ -181,6 +189,10 @@ type session struct {
 	simSecret string
 	// adminToken is the admin server's bearer token; empty makes it generate one.
 	adminToken string
+	// strategyName and venue name the run in its report; tally counts its fills' volume.
+	strategyName string
+	venue        config.Venue
+	tally        fillTally
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -216,6 +228,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	}
 
 	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
+		strategyName: st.Name, venue: st.Venue,
 		keepWarm: c.Latency.BusyPoll && c.Latency.KeepWarm}
 	var mdURL, restURL, apiURL string
 	var creds gwbinance.Credentials
@@ -289,6 +302,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.closeExchange()
 		return nil, err
 	}
+	s.tally.Engine = s.eng
 	halt.Store(s.eng)
 	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
 	if err != nil {
@@ -335,7 +349,7 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
-	s.gw.Drain(s.eng, now)
+	s.gw.Drain(&s.tally, now)
 	s.eng.OnClock(now)
 	if s.keepWarm {
 		s.eng.Warm() // after the venue's answers, which must not wait for it

@@ -129,7 +129,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	ex, err := exchange.Start(ctx, exchange.Config{
 		Instruments: spot, Futures: fut,
-		Listen:      *listen,
+		Listen: *listen,
 		Seed:   *seed,
 		Replay: *replay,
 		Speed:  *speed,
@@ -142,7 +142,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		Limits:           exchange.RateLimits{WeightPerMinute: *weightLimit},
 		StatusLag:        *statusLag,
 		ReportsFirstRate: *reportsFirst,
-		Accounts: []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
+		Accounts:         []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick sim: %v\n", err)
