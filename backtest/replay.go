@@ -13,8 +13,10 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // Config is a whole backtest: the engine as it would run live, its strategy, the
@@ -206,9 +208,19 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		cfg.QueuePower = 2
 	}
 	ec := cfg.Engine
+	if ec.Venue == "" {
+		ec.Venue = instrument.VenueBinanceSpot
+	}
+	bvenue, ok := binance.VenueOf(ec.Venue)
+	if !ok {
+		return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", ec.Venue)
+	}
+	if ec.NewFeed == nil {
+		ec.NewFeed = venues.NewFeed
+	}
 	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
+		Venue:       bvenue,
 		Instrument:  bInstrument(ec),
 		Lot:         ec.Rules.Lot,
 		Latency:     lat,
@@ -541,7 +553,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      ec.Venue.String(),
+		Venue:      r.ex.cfg.Venue.String(),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
