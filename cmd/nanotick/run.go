@@ -27,6 +27,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/telemetry"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // runRun is "nanotick run": with no arguments it starts the local exchange in-process and
@@ -34,7 +35,7 @@ import (
 // runs the configured strategy on its venue (a "sim" venue is the local exchange).
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "run", stderr)
 	cfgFile := fs.String("config", "", "config file (default: the embedded default, a local exchange)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until Ctrl-C)")
 	seed := fs.Uint64("seed", 1, "seed of the local exchange's synthetic market")
@@ -44,7 +45,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
 	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
+	jsonFile := fs.String("json", "", "write the end-of-run summary to FILE as JSON, in the backtest report's shape")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -128,7 +133,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	runErr := sess.run(ctx)
 	sess.shutdown()
+	ended := time.Now()
 	sess.summary(stdout, c.Latency.ReportPercentiles)
+	if *jsonFile != "" {
+		if err := sess.writeRunJSON(*jsonFile, ended); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 1
+		}
+	}
 	if *memProfile != "" {
 		if err := writeHeapProfile(*memProfile); err != nil {
 			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
@@ -160,6 +172,10 @@ type session struct {
 	keepWarm bool // run the engine's Warm in every idle pass of a polling feed
 	// simSecret is the local exchange account's secret, which must never be logged.
 	simSecret string
+	// strategyName and venue name the run in its report; tally counts its fills' volume.
+	strategyName string
+	venue        config.Venue
+	tally        fillTally
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -186,6 +202,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if err != nil {
 		return nil, err
 	}
+	ecfg.NewFeed = venues.NewFeed
 	if opts.flight != nil {
 		ecfg.TickObserver = opts.flight
 	}
@@ -195,6 +212,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	}
 
 	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
+		strategyName: st.Name, venue: st.Venue,
 		keepWarm: c.Latency.BusyPoll && c.Latency.KeepWarm}
 	var mdURL, restURL, apiURL string
 	var creds gwbinance.Credentials
@@ -268,6 +286,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.closeExchange()
 		return nil, err
 	}
+	s.tally.Engine = s.eng
 	halt.Store(s.eng)
 	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
 	if err != nil {
@@ -314,7 +333,7 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
-	s.gw.Drain(s.eng, now)
+	s.gw.Drain(&s.tally, now)
 	s.eng.OnClock(now)
 	if s.keepWarm {
 		s.eng.Warm() // after the venue's answers, which must not wait for it
