@@ -167,6 +167,8 @@ type replay struct {
 	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
@@ -473,6 +475,9 @@ func (r *replay) run() error {
 			r.n--
 			r.exOff--
 		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
+		}
 	}
 	return nil
 }
@@ -635,6 +640,7 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
 	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.

@@ -28,7 +28,14 @@ nothing but play money. The key and secret print masked unless
 
 With --replay, orders are matched against the replayed book and trades
 (paper trading): a resting order fills when recorded trades at its price have
-used up the quantity queued ahead of it, as the backtester's queue model does.`
+used up the quantity queued ahead of it, as the backtester's queue model does.
+
+examples:
+  nanotick sim --duration 1m
+  nanotick sim --replay ../shared/data/binance-spot-btcusdt-20240808.gz --speed 10
+  nanotick sim --drop-rate 0.01 --disconnect-every 30s
+
+flags:`
 
 // Default credentials of the local exchange's one account: known values, so
 // that a newcomer can trade against it without configuring anything.
