@@ -13,8 +13,10 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // Config is a whole backtest: the engine as it would run live, its strategy, the
@@ -294,6 +296,8 @@ type replay struct {
 	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
@@ -338,9 +342,19 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		cfg.QueuePower = 2
 	}
 	ec := cfg.Engine
+	if ec.Venue == "" {
+		ec.Venue = instrument.VenueBinanceSpot
+	}
+	bvenue, ok := binance.VenueOf(ec.Venue)
+	if !ok {
+		return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", ec.Venue)
+	}
+	if ec.NewFeed == nil {
+		ec.NewFeed = venues.NewFeed
+	}
 	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
+		Venue:       bvenue,
 		Instrument:  bInstrument(ec),
 		Lot:         ec.Rules.Lot,
 		Latency:     lat,
@@ -617,6 +631,9 @@ func (r *replay) run() error {
 			r.n--
 			r.exOff--
 		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
+		}
 	}
 	return nil
 }
@@ -697,7 +714,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      ec.Venue.String(),
+		Venue:      r.ex.cfg.Venue.String(),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
@@ -781,6 +798,7 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
 	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
@@ -789,6 +807,12 @@ func (r *replay) report() *Report {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
+	rep.Instruments = []InstrumentResult{{
+		Name: instrumentName(ec), Quote: quoteOf(ec.Instrument.Symbol),
+		Fills: ec2.Fills, Volume: vol, Position: rep.Result.Position,
+		Realized: rep.Result.Realized, Unrealized: rep.Result.Unrealized, Fees: rep.Result.Fees,
+		PnL: rep.Result.Realized.Add(rep.Result.Unrealized).Sub(rep.Result.Fees),
+	}}
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.Quoting = r.ex.quoting()

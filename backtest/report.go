@@ -24,18 +24,23 @@ type Report struct {
 	Start    string   `json:"start"` // first event, data time, UTC
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
-	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	Halted   string   `json:"halted,omitempty"`    // why the strategy was halted, if it was
+	HaltedAt string   `json:"halted_at,omitempty"` // when: the data time of the event it halted in, UTC
 	// Problems say why the run did not test the strategy: a book that was never valid,
 	// no order sent while the book had gaps. A command treats a run with problems as
 	// failed unless told to allow them.
 	Problems []string `json:"problems,omitempty"`
 
 	Settings Settings      `json:"settings"`
-	Result   Result        `json:"result"`
+	Result   Result        `json:"result"` // the total over the instruments
 	Orders   Orders        `json:"orders"`
 	Events   Events        `json:"events"`
 	Feed     Feed          `json:"feed"`
 	Equity   []EquityPoint `json:"equity"`
+
+	// Instruments are each instrument's part of Result, in the order of the data.
+	Instruments []InstrumentResult `json:"instruments"`
+
 	// Fills are every fill, in the order the exchange made them.
 	Fills []FillRecord `json:"fills"`
 	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
@@ -258,7 +263,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	res, o := &r.Result, &r.Orders
 	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
 	if r.Halted != "" {
-		p("  STRATEGY HALTED: %s\n", r.Halted)
+		p("  STRATEGY HALTED at %s (data time): %s\n", r.HaltedAt, r.Halted)
 	}
 	for _, pr := range r.Problems {
 		p("  PROBLEM: %s\n", pr)
@@ -276,6 +281,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p("  sharpe       %s\n", res.SharpeNote)
 	}
 	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
+	r.writeInstruments(&b)
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
