@@ -121,6 +121,7 @@ type slot struct {
 	exch  int64 // when the exchange sees it
 	off   int   // the frame is arena[off:end]
 	end   int
+	lane  int // the instrument's lane
 }
 
 // replay is one run's state.
@@ -128,33 +129,34 @@ type replay struct {
 	cfg  Config
 	src  Source
 	eng  *engine.Engine
-	ex   *Exchange
-	acct *Account
+	ex   *Exchange // lanes[0]'s
+	acct *Account  // lanes[0]'s
 
-	clock *clockGuard // over src: what the replay reads
+	// lanes are the instruments, by index; which says which lane the frame src
+	// returned last belongs to.
+	lanes  []*lane
+	which  func() int
+	clocks []*clockGuard // one per instrument's source: what the replay reads
+	clock  *clockGuard   // clocks[0]
 
-	ring       []slot
-	head, n    int    // strategy's next frame and frames buffered
-	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
-	aTail      int    // where the next frame's bytes go
-	exOff      int    // exchange's next frame, as an offset from head
-	eof        bool
-	readAny    bool
-	lastLocal  int64
-	lastExch   int64
-	maxFeed    int64
-	offset     int64 // min(local − E) seen: the clock offset estimate
-	haveOffset bool
-	lastLat    int64 // feed latency of the last frame that carried E
+	ring      []slot
+	head, n   int    // strategy's next frame and frames buffered
+	arena     []byte // the buffered frames' bytes, in order, from ring[head].off
+	aTail     int    // where the next frame's bytes go
+	eof       bool
+	readAny   bool
+	lastLocal int64
+	maxFeed   int64
+	offset    int64 // lanes[0]'s clock offset, for the report
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
 
-	feed feedStats
+	feed feedStats // over all lanes
 	// equity samples
 	interval   int64
 	nextSample int64
-	lastMid    int64
+	lastMid    int64 // lanes[0]'s
 	curve      []EquityPoint
 	// sampledMid and sampledFills are the mark and the fill count of the last sample.
 	sampledMid   int64
@@ -162,7 +164,6 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
-	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
 }
@@ -177,6 +178,12 @@ type feedStats struct {
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
 // the strategy or anywhere below is returned as an error, never propagated.
 func RunSource(cfg Config, src Source) (rep *Report, err error) {
+	return RunSources(cfg, src)
+}
+
+// RunSources replays several instruments' frames, srcs[i] holding instrument i's (the
+// engine's instrument table order), merged by receive time.
+func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
@@ -205,38 +212,39 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
-	ec := cfg.Engine
-	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
-	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
-		Instrument:  bInstrument(ec),
-		Lot:         ec.Rules.Lot,
-		Latency:     lat,
-		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
-		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
-		BookCapacity: ec.BookCapacity,
-		Account:      acct,
-	})
+	lanes, err := newLanes(&cfg, lat)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.New(ec, cfg.Strategy, ex)
+	if len(srcs) != len(lanes) {
+		return nil, fmt.Errorf("backtest: %d sources of data for %d instruments", len(srcs), len(lanes))
+	}
+	eng, err := newEngine(cfg, lanes)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 
 	cfg.Latency = lat
-	var progressOf func() (int64, int64)
-	if p, ok := src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
-		progressOf = p.Progress
-	}
 	r := &replay{
-		progressOf: progressOf,
-		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
-		clock:    newClockGuard(src, cfg.MaxTimeJump),
+		cfg: cfg, eng: eng, ex: lanes[0].ex, acct: lanes[0].acct, lanes: lanes,
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
+	}
+	guarded := make([]Source, len(srcs))
+	for i, s := range srcs {
+		g := newClockGuard(s, cfg.MaxTimeJump)
+		r.clocks = append(r.clocks, g)
+		guarded[i] = g
+	}
+	r.clock = r.clocks[0]
+	r.src, r.which = guarded[0], func() int { return 0 }
+	if len(srcs) > 1 {
+		m := Merge(guarded...)
+		r.src, r.which = m, m.Which
+	}
+	if p, ok := r.src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
+		r.progressOf = p.Progress
 	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
@@ -255,7 +263,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.clock.Next()
+	local, frame, err := r.src.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -270,9 +278,17 @@ func (r *replay) read() (bool, error) {
 		}
 		r.ring, r.head = nr, 0
 	}
+	ln := r.which()
+	l := r.lanes[ln]
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
+	s.lane = ln
+	for j, o := range r.lanes {
+		if o.exOff == r.n && j != ln {
+			o.exOff++ // still no frame of its own read ahead
+		}
+	}
 	r.n++
 	r.frames++
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
@@ -288,26 +304,28 @@ func (r *replay) read() (bool, error) {
 	// The two clocks differ by an unknown offset: the smallest local − E seen so far
 	// is taken as the offset, so the fastest frame had zero feed latency and none is
 	// negative. The exchange time on the replay's (local) clock is local − latency.
-	lat := r.lastLat
+	// Each instrument's feed has its own offset: its venue's clock and its connection's
+	// latency are its own.
+	lat := l.lastLat
 	// An event time further ahead of the receive time than the offset allows by more
 	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
 	// of the run, so the frame is taken as one without E.
 	e, ok := eventTime(frame)
-	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+	if ok && l.haveOffset && local-e < l.offset-r.clock.bound {
 		ok = false
 		r.feed.badE++
 	}
 	if ok {
 		raw := local - e
-		if !r.haveOffset || raw < r.offset {
-			r.offset, r.haveOffset = raw, true
+		if !l.haveOffset || raw < l.offset {
+			l.offset, l.haveOffset = raw, true
 		}
-		lat = raw - r.offset
+		lat = raw - l.offset
 		if lat > r.maxFeed {
 			r.feed.clamped++
 			lat = r.maxFeed
 		}
-		r.lastLat = lat
+		l.lastLat = lat
 		r.feed.withE++
 		r.feed.sum += lat
 		if r.feed.withE == 1 || lat < r.feed.min {
@@ -318,11 +336,13 @@ func (r *replay) read() (bool, error) {
 		r.feed.withoutE++
 	}
 	x := local - lat
-	if r.readAny && x < r.lastExch {
-		x = r.lastExch // the exchange sees the frames in the order they were sent
+	if l.readAny && x < l.lastExch {
+		x = l.lastExch // the exchange sees the frames in the order they were sent
 	}
 	s.exch = x
-	r.lastExch, r.lastLocal, r.readAny = x, local, true
+	l.lastExch, l.readAny = x, true
+	r.lastLocal, r.readAny = local, true
+	r.offset = r.lanes[0].offset
 	return true, nil
 }
 
@@ -401,19 +421,30 @@ const (
 // next picks the next event: the earliest of the exchange's next frame, the next
 // message in flight and the strategy's next frame. At equal times: the exchange's
 // frame, then an arrival at the exchange, then a response, then the strategy's frame.
-func (r *replay) next() (kind int, t int64) {
-	if r.exOff < r.n {
-		kind, t = evMarket, r.slotAt(r.exOff).exch
-	}
-	if due, ok := r.ex.NextDue(); ok && (kind == evNone || due < t) {
-		kind, t = evOrderPath, due
-	}
-	if r.exOff > 0 {
-		if l := r.slotAt(0).local; kind == evNone || l < t {
-			kind, t = evFrame, l
+//
+// With several instruments, each has its own exchange: their frames and messages are
+// ordered by time, and at equal times by instrument index within each kind.
+func (r *replay) next() (kind, lane int, t int64) {
+	for i, l := range r.lanes {
+		if l.exOff < r.n {
+			if x := r.slotAt(l.exOff).exch; kind == evNone || x < t {
+				kind, lane, t = evMarket, i, x
+			}
 		}
 	}
-	return kind, t
+	for i, l := range r.lanes {
+		if due, ok := l.ex.NextDue(); ok && (kind == evNone || due < t) {
+			kind, lane, t = evOrderPath, i, due
+		}
+	}
+	if r.n > 0 {
+		if h := r.slotAt(0); r.lanes[h.lane].exOff > 0 {
+			if l := h.local; kind == evNone || l < t {
+				kind, lane, t = evFrame, h.lane, l
+			}
+		}
+	}
+	return kind, lane, t
 }
 
 func (r *replay) run() error {
@@ -422,7 +453,7 @@ func (r *replay) run() error {
 		// frame is received no earlier than the last one read, and seen by the
 		// exchange at most MaxFeedLatency before it is received.
 		for !r.eof {
-			kind, t := r.next()
+			kind, _, t := r.next()
 			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
 				break
 			}
@@ -430,10 +461,11 @@ func (r *replay) run() error {
 				return err
 			}
 		}
-		kind, t := r.next()
+		kind, ln, t := r.next()
 		if kind == evNone {
 			break
 		}
+		l := r.lanes[ln]
 		if !r.started {
 			r.started, r.startTime = true, t
 			r.nextSample = t
@@ -446,20 +478,25 @@ func (r *replay) run() error {
 		r.steps++
 		switch kind {
 		case evMarket:
-			s := r.slotAt(r.exOff)
-			r.ex.OnMarket(r.frame(s), s.exch)
-			r.exOff++
+			s := r.slotAt(l.exOff)
+			l.ex.OnMarket(r.frame(s), s.exch)
+			l.exOff++
+			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
+				l.exOff++
+			}
 		case evOrderPath:
-			r.ex.Step(r.eng)
+			l.ex.Step(r.eng)
 		case evFrame:
 			s := r.slotAt(0)
-			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
-			if !r.everValid {
-				r.everValid = r.eng.Book().Valid()
+			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+			if !l.everValid {
+				l.everValid = r.bookValid(ln)
 			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
-			r.exOff--
+			for _, o := range r.lanes {
+				o.exOff--
+			}
 		}
 	}
 	return nil
@@ -467,9 +504,7 @@ func (r *replay) run() error {
 
 // sample records the equity at every interval boundary up to t, before the event at t.
 func (r *replay) sample(t int64) {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
@@ -502,6 +537,9 @@ func (r *replay) mark() decimal.Decimal {
 // a long quiet stretch of data does not grow the curve's memory by three big numbers a
 // sample.
 func (r *replay) point(t int64) EquityPoint {
+	if len(r.lanes) > 1 {
+		return r.multiPoint(t)
+	}
 	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
 		p := r.curve[n-1]
 		p.Time = t
@@ -523,9 +561,7 @@ func (r *replay) point(t int64) EquityPoint {
 
 // report builds the report at the end of the run.
 func (r *replay) report() *Report {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	cfg := r.cfg
 	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
@@ -624,21 +660,19 @@ func (r *replay) report() *Report {
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	}
-	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
+	rep.Problems = problems(r.neverValid(), c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
-	rep.Instruments = []InstrumentResult{{
-		Name: instrumentName(ec), Quote: quoteOf(ec.Instrument.Symbol),
-		Fills: ec2.Fills, Volume: vol, Position: rep.Result.Position,
-		Realized: rep.Result.Realized, Unrealized: rep.Result.Unrealized, Fees: rep.Result.Fees,
-		PnL: rep.Result.Realized.Add(rep.Result.Unrealized).Sub(rep.Result.Fees),
-	}}
+	rep.Instruments = r.instrumentResults()
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	if len(r.lanes) > 1 {
+		r.totals(rep)
+	}
 	rep.Quoting = r.ex.quoting()
 	for _, h := range MarkoutHorizons {
 		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
