@@ -7,7 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
 )
 
 // InstrumentResult is one instrument's part of a run: its fills and what they made, in
@@ -26,12 +26,9 @@ type InstrumentResult struct {
 
 // instrumentName is the engine's instrument as venue:SYMBOL.
 func instrumentName(ec engine.Config) string {
-	venue := ec.Venue.String()
-	switch ec.Venue {
-	case binance.Spot:
-		venue = "binance-spot"
-	case binance.USDM:
-		venue = "binance-usdm"
+	venue := ec.Venue
+	if venue == "" {
+		venue = instrument.VenueBinanceSpot // as the engine assumes
 	}
 	return venue + ":" + ec.Instrument.Symbol
 }
@@ -57,4 +54,11 @@ func (r *Report) writeInstruments(b *strings.Builder) {
 			"instrument", in.Name, in.PnL.StringFixed(4), in.Realized.StringFixed(4), in.Unrealized.StringFixed(4), in.Fees.StringFixed(4),
 			in.Position.String(), in.Fills, in.Volume.String())
 	}
+}
+
+// InstrumentData is one instrument's recordings, consecutive segments of its stream in
+// order, and its venue's order-path latency (nil: Config.Latency).
+type InstrumentData struct {
+	Data    []string
+	Latency *Latency
 }

@@ -1,14 +1,16 @@
 package backtest
 
 import (
-	"errors"
+	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // lane is one instrument of a replay: its simulated exchange and account, and where
@@ -17,7 +19,8 @@ import (
 type lane struct {
 	ex                   *Exchange
 	acct                 *Account
-	name, quote          string // venue:SYMBOL, the quote asset
+	latency              *Latency
+	name, quote, base    string // venue:SYMBOL, the quote and base assets
 	priceScale, qtyScale fixed.Scale
 	// exOff is the exchange's next frame, as an offset from the ring's head: a frame of
 	// this lane, or r.n when none is read ahead.
@@ -31,44 +34,128 @@ type lane struct {
 	everValid  bool  // the engine's book was valid after some frame
 }
 
-// newLanes builds each instrument's exchange and account.
-func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
-	ec := cfg.Engine
-	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
-	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
-		Instrument:  bInstrument(ec),
-		Lot:         ec.Rules.Lot,
-		Latency:     lat,
-		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
-		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
-		BookCapacity: ec.BookCapacity,
-		Account:      acct,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return []*lane{{
-		ex: ex, acct: acct, name: instrumentName(ec), quote: quoteOf(ec.Instrument.Symbol),
-		priceScale: ec.Instrument.PriceScale, qtyScale: ec.Instrument.QtyScale,
-	}}, nil
+// laneSpec is what a lane's exchange needs to know of its instrument.
+type laneSpec struct {
+	name, quote, base string
+	venue             string
+	symbol            string
+	priceScale        fixed.Scale
+	qtyScale          fixed.Scale
+	lot               int64
+	latency           *Latency // nil: the run's
 }
 
-// newEngine builds the engine over the lanes' exchanges.
-func newEngine(cfg Config, lanes []*lane) (*engine.Engine, error) {
-	if len(lanes) != 1 {
-		return nil, errors.New("one instrument per backtest")
+// laneSpecs lists the instruments of a run: the engine's table when it has one, else its
+// one instrument.
+func laneSpecs(cfg *Config) []laneSpec {
+	ec := &cfg.Engine
+	if t := ec.Instruments; t != nil {
+		out := make([]laneSpec, t.Len())
+		for i := range out {
+			sp := t.At(instrument.Index(i))
+			out[i] = laneSpec{
+				name: sp.ID.String(), quote: sp.Quote, base: sp.Base, venue: sp.ID.Venue, symbol: sp.ID.Symbol,
+				priceScale: sp.PriceScale, qtyScale: sp.QtyScale, lot: sp.Lot,
+			}
+			if i < len(cfg.Instruments) {
+				out[i].latency = cfg.Instruments[i].Latency
+			}
+		}
+		return out
 	}
-	return engine.New(cfg.Engine, cfg.Strategy, lanes[0].ex)
+	venue := ec.Venue
+	if venue == "" {
+		venue = instrument.VenueBinanceSpot // as the engine assumes
+	}
+	base, quote, _ := instrument.SplitSymbol(ec.Instrument.Symbol)
+	ls := laneSpec{
+		name: instrumentName(*ec), quote: quote, base: base, venue: venue, symbol: ec.Instrument.Symbol,
+		priceScale: ec.Instrument.PriceScale, qtyScale: ec.Instrument.QtyScale, lot: ec.Rules.Lot,
+	}
+	if len(cfg.Instruments) > 0 {
+		ls.latency = cfg.Instruments[0].Latency
+	}
+	return []laneSpec{ls}
+}
+
+// newLanes builds each instrument's exchange and account. Instruments quoted in
+// different currencies are refused unless Config.QuoteRates converts them.
+func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
+	specs := laneSpecs(cfg)
+	if err := checkQuotes(specs, cfg.QuoteRates); err != nil {
+		return nil, err
+	}
+	lanes := make([]*lane, len(specs))
+	for i, sp := range specs {
+		bv, ok := binance.VenueOf(sp.venue)
+		if !ok {
+			return nil, fmt.Errorf("backtest: %s: venue %q: only Binance recordings replay", sp.name, sp.venue)
+		}
+		l := lat
+		if sp.latency != nil {
+			l = sp.latency.fresh()
+		}
+		acct := NewAccount(cfg.InitialBalance, sp.priceScale, sp.qtyScale)
+		ex, err := NewExchange(ExchangeConfig{
+			Venue:       bv,
+			Instrument:  binance.Instrument{Symbol: sp.symbol, PriceScale: sp.priceScale, QtyScale: sp.qtyScale},
+			Lot:         sp.lot,
+			Latency:     l,
+			MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
+			Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
+			BookCapacity: cfg.Engine.BookCapacity,
+			Account:      acct,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %s: %w", sp.name, err)
+		}
+		lanes[i] = &lane{
+			ex: ex, acct: acct, name: sp.name, quote: sp.quote, base: sp.base, latency: l,
+			priceScale: sp.priceScale, qtyScale: sp.qtyScale,
+		}
+	}
+	return lanes, nil
+}
+
+// checkQuotes refuses instruments quoted in different currencies, whose PnL cannot be
+// added, unless rates convert each other quote into the first instrument's.
+func checkQuotes(specs []laneSpec, rates map[string]decimal.Decimal) error {
+	q0 := specs[0].quote
+	for _, sp := range specs[1:] {
+		if sp.quote == q0 {
+			continue
+		}
+		if r, ok := rates[sp.quote]; ok && r.Sign() > 0 {
+			continue
+		}
+		return fmt.Errorf("backtest: %s is quoted in %s and %s in %s: their PnL cannot be added without a conversion (configure the %s rate in %s, e.g. --quote-rate %s=1)",
+			specs[0].name, q0, sp.name, sp.quote, sp.quote, q0, sp.quote)
+	}
+	return nil
+}
+
+// newEngine builds the engine, each instrument sending to its lane's exchange.
+func newEngine(cfg Config, lanes []*lane) (*engine.Engine, error) {
+	ec := cfg.Engine
+	if ec.NewFeed == nil {
+		ec.NewFeed = venues.NewFeed
+	}
+	if len(lanes) > 1 {
+		ec.Gateways = make([]engine.Gateway, len(lanes))
+		for i, l := range lanes {
+			ec.Gateways[i] = l.ex
+		}
+	}
+	return engine.New(ec, cfg.Strategy, lanes[0].ex)
 }
 
 // onFrame hands lane ln's frame to the engine.
 func (r *replay) onFrame(ln int, frame []byte, local int64) error {
-	return r.eng.OnFrame(frame, local)
+	return r.eng.OnFrameAt(instrument.Index(ln), frame, local)
 }
 
 // bookValid reports whether the engine's book of lane ln is valid.
-func (r *replay) bookValid(ln int) bool { return r.eng.Book().Valid() }
+func (r *replay) bookValid(ln int) bool { return r.eng.BookAt(instrument.Index(ln)).Valid() }
 
 // marks reads each lane's exchange book's mid, when valid.
 func (r *replay) marks() {
@@ -100,12 +187,20 @@ func (l *lane) mark() decimal.Decimal { return l.priceScale.Decimal(l.lastMid) }
 // pnl is the lane's profit and loss at its mark, in its quote currency.
 func (l *lane) pnl() decimal.Decimal { return l.acct.Equity(l.mark()).Sub(l.acct.Initial()) }
 
+// rate converts lane l's quote currency into the report's (the first instrument's).
+func (r *replay) rate(l *lane) decimal.Decimal {
+	if l.quote == r.lanes[0].quote {
+		return decimal.NewFromInt(1)
+	}
+	return r.cfg.QuoteRates[l.quote]
+}
+
 // multiPoint is the equity sample at t of a run of several instruments: the initial
 // balance plus every instrument's PnL; the position and mid are the first instrument's.
 func (r *replay) multiPoint(t int64) EquityPoint {
 	equity := r.cfg.InitialBalance
 	for _, l := range r.lanes {
-		equity = equity.Add(l.pnl())
+		equity = equity.Add(l.pnl().Mul(r.rate(l)))
 	}
 	l0 := r.lanes[0]
 	return EquityPoint{Time: t, Equity: equity, Position: l0.acct.Position(), Mid: l0.mark()}
@@ -131,13 +226,13 @@ func (r *replay) totals(rep *Report) {
 	var pnl, realized, unrealized, fees, turnover, vol, makerVol, takerVol, pos decimal.Decimal
 	sameBase := true
 	for i, l := range r.lanes {
-		a, mark := l.acct, l.mark()
-		pnl = pnl.Add(l.pnl())
-		realized, unrealized, fees = realized.Add(a.Realized()), unrealized.Add(a.Unrealized(mark)), fees.Add(a.Fees())
+		a, mark, rate := l.acct, l.mark(), r.rate(l)
+		pnl = pnl.Add(l.pnl().Mul(rate))
+		realized, unrealized, fees = realized.Add(a.Realized().Mul(rate)), unrealized.Add(a.Unrealized(mark).Mul(rate)), fees.Add(a.Fees().Mul(rate))
 		v, mv, tv := a.Volume()
-		turnover, vol, makerVol, takerVol = turnover.Add(a.Turnover()), vol.Add(v), makerVol.Add(mv), takerVol.Add(tv)
+		turnover, vol, makerVol, takerVol = turnover.Add(a.Turnover().Mul(rate)), vol.Add(v), makerVol.Add(mv), takerVol.Add(tv)
 		pos = pos.Add(a.Position())
-		if i > 0 && baseOf(l.name) != baseOf(r.lanes[0].name) {
+		if l.base != r.lanes[0].base {
 			sameBase = false
 		}
 		if i == 0 {
@@ -176,12 +271,6 @@ func (r *replay) totals(rep *Report) {
 	}
 	sort.SliceStable(rep.Fills, func(i, j int) bool { return rep.Fills[i].Time < rep.Fills[j].Time })
 	sort.SliceStable(rep.OrderLog, func(i, j int) bool { return rep.OrderLog[i].ID < rep.OrderLog[j].ID })
-}
-
-// baseOf returns the base asset of venue:SYMBOL by its known quote suffixes.
-func baseOf(name string) string {
-	_, sym, _ := strings.Cut(name, ":")
-	return strings.TrimSuffix(sym, quoteOf(sym))
 }
 
 func mergeReasons(a, b []ReasonCount) []ReasonCount {

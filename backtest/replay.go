@@ -50,6 +50,14 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// Instruments are, by index of the engine's instrument table (Engine.Instruments),
+	// each instrument's recordings and venue latency, for a run of several: see Run.
+	// Empty: Data are the one instrument's.
+	Instruments []InstrumentData
+	// QuoteRates convert the PnL of an instrument quoted in another currency into the
+	// first instrument's quote currency: units of it per unit of the key. Instruments
+	// quoted in different currencies without a rate are refused.
+	QuoteRates map[string]decimal.Decimal
 	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
 	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
 	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
@@ -71,6 +79,9 @@ type recordingSource struct {
 // Progress reports the bytes of the recordings read so far and their total.
 func (s *recordingSource) Progress() (done, total int64) { return s.r.Progress() }
 
+// Close closes the recordings.
+func (s *recordingSource) Close() { s.r.Close() }
+
 func (s *recordingSource) Next() (int64, []byte, error) {
 	for {
 		rec, err := s.r.Next()
@@ -85,29 +96,44 @@ func (s *recordingSource) Next() (int64, []byte, error) {
 	}
 }
 
-// Run replays cfg.Data through the engine and the simulated exchange.
+// Run replays cfg.Data through the engine and the simulated exchange; with
+// cfg.Instruments, each instrument's recordings, merged by receive time.
 func Run(cfg Config) (*Report, error) {
-	if len(cfg.Data) == 0 {
-		return nil, errors.New("backtest: no data to replay")
-	}
-	r, err := recording.Open(cfg.Data...)
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
-	}
-	if !cfg.Prefetch {
-		defer r.Close()
-		src := &recordingSource{r: r}
-		rep, err := RunSource(cfg, src)
-		if rep != nil {
-			rep.Events.Malformed = src.malformed
+	sets := [][]string{cfg.Data}
+	if len(cfg.Instruments) > 0 {
+		sets = sets[:0]
+		for _, in := range cfg.Instruments {
+			sets = append(sets, in.Data)
 		}
-		return rep, err
 	}
-	src := newPrefetchSource(r)
-	defer src.Close()
-	rep, err := RunSource(cfg, src)
+	var srcs []Source
+	var malformed []func() uint64
+	defer func() {
+		for _, s := range srcs {
+			s.(interface{ Close() }).Close()
+		}
+	}()
+	for i, files := range sets {
+		if len(files) == 0 {
+			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
+		}
+		r, err := recording.Open(files...)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+		if cfg.Prefetch {
+			src := newPrefetchSource(r)
+			srcs, malformed = append(srcs, src), append(malformed, src.Malformed)
+		} else {
+			src := &recordingSource{r: r}
+			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return src.malformed })
+		}
+	}
+	rep, err := RunSources(cfg, srcs...)
 	if rep != nil {
-		rep.Events.Malformed = src.Malformed()
+		for _, m := range malformed {
+			rep.Events.Malformed += m()
+		}
 	}
 	return rep, err
 }
@@ -577,7 +603,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      ec.Venue.String(),
+		Venue:      r.ex.cfg.Venue.String(),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),

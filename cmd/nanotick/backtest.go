@@ -30,6 +30,7 @@ import (
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/tardis"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -239,7 +240,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if tardisRun {
 		in := s.bt.Engine.Instrument
 		src, err := tardis.Open(tardis.Options{
-			Venue:      s.bt.Engine.Venue,
+			Venue:      binanceVenue(s.bt.Engine.Venue),
 			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
 			Book:       tBook, Trades: tTrades,
 		})
@@ -363,7 +364,7 @@ func defaultSettings() settings {
 	inst, rules := spotRules()
 	return settings{bt: backtest.Config{
 		Engine: engine.Config{
-			Venue: binance.Spot, Instrument: inst, Rules: rules,
+			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules,
 			Risk: risk.Config{
 				MaxOrderQty:      decimal.RequireFromString("0.01"),
 				MaxOrderNotional: decimal.RequireFromString("1000"),

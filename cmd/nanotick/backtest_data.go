@@ -13,6 +13,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/detect"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -108,7 +109,7 @@ func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, s
 	}
 	ec := &s.bt.Engine
 	if haveConfig {
-		if err := checkDataMatches(files, ec.Venue, ec.Instrument.Symbol); err != nil {
+		if err := checkDataMatches(files, binanceVenue(ec.Venue), ec.Instrument.Symbol); err != nil {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 2
 		}
@@ -119,8 +120,8 @@ func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, s
 		fmt.Fprintf(stderr, "nanotick backtest: %s: %v\n", filepath.Base(files[0].path), err)
 		return 2
 	}
-	ec.Venue, ec.Instrument, ec.Rules = insts[0].Venue, si, ri
-	if ec.Venue == binance.USDM && !strategyGiven {
+	ec.Venue, ec.Instrument, ec.Rules = insts[0].Venue.InstrumentVenue(), si, ri
+	if ec.Venue == instrument.VenueBinanceUSDM && !strategyGiven {
 		if _, ok := ec.Params["size"]; !ok {
 			// The market maker's default 0.001 BTC is under USD-M's 100 USDT minimum.
 			ec.Params["size"] = 0.002

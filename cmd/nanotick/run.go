@@ -27,6 +27,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/telemetry"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // runRun is "nanotick run": with no arguments it starts the local exchange in-process and
@@ -198,6 +199,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if err != nil {
 		return nil, err
 	}
+	ecfg.NewFeed = venues.NewFeed
 	if opts.flight != nil {
 		ecfg.TickObserver = opts.flight
 	}

@@ -219,7 +219,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		in := s.bt.Engine.Instrument
 		src, err := tardis.Open(tardis.Options{
-			Venue:      s.bt.Engine.Venue,
+			Venue:      binanceVenue(s.bt.Engine.Venue),
 			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
 			Book:       tBook, Trades: tTrades,
 		})
