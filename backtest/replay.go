@@ -192,6 +192,8 @@ type replay struct {
 	started      bool
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
@@ -524,6 +526,9 @@ func (r *replay) run() error {
 				o.exOff--
 			}
 		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
+		}
 	}
 	return nil
 }
@@ -685,6 +690,7 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
 	rep.Problems = problems(r.neverValid(), c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.

@@ -24,7 +24,8 @@ type Report struct {
 	Start    string   `json:"start"` // first event, data time, UTC
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
-	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	Halted   string   `json:"halted,omitempty"`    // why the strategy was halted, if it was
+	HaltedAt string   `json:"halted_at,omitempty"` // when: the data time of the event it halted in, UTC
 	// Problems say why the run did not test the strategy: a book that was never valid,
 	// no order sent while the book had gaps. A command treats a run with problems as
 	// failed unless told to allow them.
@@ -256,7 +257,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	res, o := &r.Result, &r.Orders
 	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
 	if r.Halted != "" {
-		p("  STRATEGY HALTED: %s\n", r.Halted)
+		p("  STRATEGY HALTED at %s (data time): %s\n", r.HaltedAt, r.Halted)
 	}
 	for _, pr := range r.Problems {
 		p("  PROBLEM: %s\n", pr)

@@ -4,7 +4,8 @@ package main
 //
 // Replays recordings through the engine, the strategy and risk exactly as they run
 // live, against the simulated exchange of package backtest. Without --config it runs
-// the Go market maker on BTCUSDT spot with Binance's real trading rules.
+// the builtin script market_maker (examples/strategies/market_maker.js) on BTCUSDT spot
+// with Binance's real trading rules.
 
 import (
 	"errors"
@@ -54,7 +55,9 @@ const backtestUsage = `usage: nanotick backtest [--config FILE] [--data FILE]...
 
 Replays recordings through the strategy, risk and engine code that runs live, against
 a simulated exchange, and prints a summary. Flags override the config's [backtest]
-table; without --config the run uses BTCUSDT spot rules and the Go market maker.`
+table; without --config the run uses BTCUSDT spot rules and the builtin script
+market_maker (examples/strategies/market_maker.js; --strategy marketmaker is the same
+strategy written in Go).`
 
 // settings is a backtest as the config and flags describe it, before it is built.
 type settings struct {
@@ -73,11 +76,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, backtestUsage)
 		fs.PrintDefaults()
+		helps["backtest"].writeExamples(stderr)
 	}
 	var data, params multiFlag
 	configFile := fs.String("config", "", "config file")
 	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
-	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file")
+	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file (default: the config's first [[strategy]]; without --config, the builtin script market_maker)")
 	fs.Var(&params, "param", "strategy parameter name=number (repeatable)")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
@@ -289,6 +293,13 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	if rep.Halted != "" {
+		// The first line of the error names the script's file:line:col; the rest (hint,
+		// stack) is in the summary above.
+		first, _, _ := strings.Cut(rep.Halted, "\n")
+		fmt.Fprintf(stderr, "nanotick backtest: the strategy halted at %s (data time): %s\n", rep.HaltedAt, first)
+		return 1
+	}
 	if len(rep.Problems) > 0 && !*allowProblems {
 		fmt.Fprintf(stderr, "nanotick backtest: the run did not test the strategy: %s (--allow-problems accepts such a run)\n", strings.Join(rep.Problems, "; "))
 		return 1
@@ -370,7 +381,7 @@ func spotRules() (strategy.Instrument, risk.Instrument) {
 		}
 }
 
-// defaultSettings is the run without a config: the Go market maker on BTCUSDT spot,
+// defaultSettings is the run without a config: the builtin market_maker script on BTCUSDT spot,
 // with the risk limits of examples/backtest.toml and the [backtest] defaults.
 func defaultSettings() settings {
 	inst, rules := spotRules()

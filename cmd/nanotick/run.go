@@ -35,7 +35,7 @@ import (
 // runs the configured strategy on its venue (a "sim" venue is the local exchange).
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "run", stderr)
 	cfgFile := fs.String("config", "", "config file (default: the embedded default, a local exchange)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until Ctrl-C)")
 	seed := fs.Uint64("seed", 1, "seed of the local exchange's synthetic market")
@@ -47,6 +47,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
 	jsonFile := fs.String("json", "", "write the end-of-run summary to FILE as JSON, in the backtest report's shape")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

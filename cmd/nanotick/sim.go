@@ -23,7 +23,14 @@ until interrupted (Ctrl-C) or for --duration.
 
 Without --api-key, one account is opened with the api key "nanotick" and the
 HMAC secret "nanotick-secret": the exchange listens on loopback only and holds
-nothing but play money.`
+nothing but play money.
+
+examples:
+  nanotick sim --duration 1m
+  nanotick sim --replay ../shared/data/binance-spot-btcusdt-20240808.gz --speed 10
+  nanotick sim --drop-rate 0.01 --disconnect-every 30s
+
+flags:`
 
 // Default credentials of the local exchange's one account: known values, so
 // that a newcomer can trade against it without configuring anything.
