@@ -29,6 +29,8 @@ type lane struct {
 	lastExch   int64
 	offset     int64 // min(local − E) seen: the clock offset estimate
 	haveOffset bool
+	whole      int64 // the offset over the whole data, when the run measured it
+	hasWhole   bool
 	lastLat    int64 // feed latency of the last frame that carried E
 	lastMid    int64 // the exchange book's last valid mid
 	everValid  bool  // the engine's book was valid after some frame
@@ -105,6 +107,7 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 			Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
 			BookCapacity: cfg.Engine.BookCapacity,
 			Account:      acct,
+			OrderLog:     cfg.OrderLog,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %s: %w", sp.name, err)
@@ -112,6 +115,12 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 		lanes[i] = &lane{
 			ex: ex, acct: acct, name: sp.name, quote: sp.quote, base: sp.base, latency: l,
 			priceScale: sp.priceScale, qtyScale: sp.qtyScale,
+		}
+		if cfg.hasWholeOffset {
+			lanes[i].whole, lanes[i].hasWhole = cfg.wholeOffset, true
+			if i < len(cfg.wholeOffsets) {
+				lanes[i].whole = cfg.wholeOffsets[i]
+			}
 		}
 	}
 	return lanes, nil

@@ -100,6 +100,7 @@ func TestVenueLatency(t *testing.T) {
 	}
 	cfg := spotPerpBacktest(t)
 	cfg.Instruments[1].Latency = slow
+	cfg.OrderLog = true
 	rep, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
