@@ -140,3 +140,42 @@ func TestInspectReportsClockGoingBackwards(t *testing.T) {
 		}
 	}
 }
+
+// TestBacktestDataOverridesConfigBeforeValidation runs the example backtest config with
+// its data pointing at a file that does not exist: --data replaces it before the config
+// is checked, so the run goes ahead on the recording given. Without --data the missing
+// file is still an error, and the example as shipped checks clean where the data is.
+func TestBacktestDataOverridesConfigBeforeValidation(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	text, err := os.ReadFile("../../examples/backtest.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := regexp.MustCompile(`(?m)^data = \[.*\]$`).ReplaceAllString(string(text), `data = ["nowhere/missing.gz"]`)
+	cfg = strings.ReplaceAll(cfg, `"strategies/market_maker.js"`, `"`+filepath.Join(mustAbs(t, "../../examples"), "strategies/market_maker.js")+`"`)
+	path := filepath.Join(dir, "backtest.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runBT(t, "--config", path); code != 2 || !strings.Contains(stderr, `backtest.data[0]: file "nowhere/missing.gz" not found`) {
+		t.Errorf("without --data: exit %d, want 2 naming the missing file; stderr:\n%s", code, stderr)
+	}
+	code, stdout, stderr := runBT(t, "--config", path, "--data", data)
+	if code != 0 || !strings.Contains(stdout, "backtest mm_btc on spot BTCUSDT") {
+		t.Errorf("with --data: exit %d; stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var o, e strings.Builder
+	if code := run([]string{"config", "check", "../../examples/backtest.toml"}, &o, &e); code != 0 {
+		t.Errorf("config check examples/backtest.toml: exit %d\n%s", code, e.String())
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
