@@ -92,6 +92,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
+	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
@@ -201,6 +203,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-feed-latency must be positive")
 	}
 	s.bt.MaxFeedLatency = *maxFeed
+	if code := setClockOptions(&s.bt, *exTime, *clockOffset, fail); code != 0 {
+		return code
+	}
 	if set["max-time-jump"] {
 		if *maxJump <= 0 {
 			return fail("--max-time-jump must be positive")
@@ -208,6 +213,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
+	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
 		return fail("give --data or --tardis-book/--tardis-trades, not both")
