@@ -84,9 +84,11 @@ type predecodedSource interface {
 // for the frames' bytes.
 func (r *replay) storeLevels(lv []orderbook.Level) int {
 	if r.lvTail+len(lv) > len(r.lv) {
+		// Decoding ahead is for a single instrument: lane 0's exchange is the only one.
+		exOff := r.lanes[0].exOff
 		start := r.lvTail
-		if r.exOff < r.n {
-			start = r.slotAt(r.exOff).lvOff
+		if exOff < r.n {
+			start = r.slotAt(exOff).lvOff
 		}
 		live := r.lvTail - start
 		if size := len(r.lv); 2*(live+len(lv)) > size {
@@ -96,7 +98,7 @@ func (r *replay) storeLevels(lv []orderbook.Level) int {
 		} else {
 			copy(r.lv, r.lv[start:r.lvTail])
 		}
-		for i := r.exOff; i < r.n; i++ {
+		for i := exOff; i < r.n; i++ {
 			r.slotAt(i).lvOff -= start
 		}
 		r.lvTail = live

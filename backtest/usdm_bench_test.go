@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/examples/strategies"
-	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
