@@ -124,7 +124,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	var c *config.Config
 	if *configFile != "" {
 		var ok bool
-		if c, ok = loadConfig(*configFile, "nanotick backtest", stderr); !ok {
+		// --data replaces the config's data before it is checked: a config naming
+		// recordings that are not on this machine still runs on the ones given.
+		dataGiven := config.Options{DataGiven: len(data)+len(tBook)+len(tTrades) > 0}
+		if c, ok = loadConfigWith(*configFile, "nanotick backtest", stderr, dataGiven); !ok {
 			return 2
 		}
 		var err error
