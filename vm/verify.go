@@ -9,7 +9,8 @@ import (
 // verifyCode checks what runFast relies on to walk the code with a pointer instead of a
 // bounds-checked index: that every function ends with a return, and that every jump
 // target (and the loop head a fused loop increment reads) is an instruction of the
-// function. It also gives each function's code one unused instruction of capacity, so
+// function. It also checks what the instruction budget relies on: that only the loop
+// instructions, which charge it, jump backwards. It also gives each function's code one unused instruction of capacity, so
 // that the pointer to the next instruction after the final return still points into
 // the same allocation, as Go's garbage collector requires of pointers.
 //
@@ -37,6 +38,14 @@ func verifyCode(code *bytecode.Program) error {
 			}
 			if t < 0 || t >= n {
 				return fmt.Errorf("function %d, instruction %d (%v): jump target %d out of range", fi, pc, in.Op, t)
+			}
+			switch in.Op {
+			case bytecode.LOOP, bytecode.FORINC, bytecode.FORLTK, bytecode.FORLTL:
+			default:
+				// Only the loop instructions charge the budget, so only they may jump back.
+				if int(t) <= pc {
+					return fmt.Errorf("function %d, instruction %d (%v): backward jump to %d outside a loop instruction", fi, pc, in.Op, t)
+				}
 			}
 			switch in.Op {
 			case bytecode.FORINC, bytecode.FORLTK, bytecode.FORLTL:
