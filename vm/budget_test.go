@@ -67,7 +67,7 @@ for (let p = 0; p < 200; p++) { const s = a.join(","); passes++; }`, 3_000_000 /
 const a = new Array(10000).fill(1);
 const b = new Array(100).fill(a);
 let passes = 0;
-for (let p = 0; p < 200; p++) { const s = b.join(","); passes++; }`, 3_000_000 / 1_000_000 + 1},
+for (let p = 0; p < 200; p++) { const s = b.join(","); passes++; }`, 3_000_000/1_000_000 + 1},
 		{"console.log of JSON", 3_000_000, `
 const a = new Array(10000).fill(12345678);
 let passes = 0;
