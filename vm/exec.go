@@ -262,7 +262,7 @@ loop:
 				sp--
 			}
 		case bytecode.LOOP:
-			m.budget -= int64(pc - int(in.A)) // the loop's length (see Limits.Steps)
+			m.budget -= int64(in.B) // the loop's length (see Limits.Steps)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
@@ -724,7 +724,7 @@ loop:
 			}
 			nv := p.num() + consts[in.B].num()
 			*p = Value{math.Float64bits(nv)}
-			m.budget -= int64(pc - int(in.C))
+			m.budget -= int64(code[pc].B) // the loop's LOOP follows (verifyCode)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
@@ -782,7 +782,7 @@ loop:
 			}
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
-			m.budget -= int64(pc - int(in.C))
+			m.budget -= int64(code[pc].B) // the loop's LOOP follows (verifyCode)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {

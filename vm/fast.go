@@ -259,13 +259,12 @@ func (m *Machine) runFast() (Value, error) {
 			sp--
 		case bytecode.LOOP:
 			// A back-edge charges the loop's length in instructions (see Limits.Steps).
-			t := instrAt(base, in.A)
-			cost := int64((uintptr(ip) - uintptr(t)) / instrSize)
-			if m.budget <= cost {
+			if cost := int64(in.B); m.budget > cost {
+				m.budget -= cost
+			} else {
 				return m.slow(base, ip, sp) // the budget runs out, or a collection is due
 			}
-			m.budget -= cost
-			ip = t
+			ip = instrAt(base, in.A)
 
 		case bytecode.JNLT:
 			a, b := stack[(sp-2)&stackMask], stack[(sp-1)&stackMask]
@@ -457,7 +456,7 @@ func (m *Machine) runFast() (Value, error) {
 			sp--
 		case bytecode.FORLTK:
 			p, lim := &stack[(bp+int(in.A))&stackMask], consts[in.B]
-			cost := int64((uintptr(ip) - uintptr(instrAt(base, in.C))) / instrSize)
+			cost := int64((*bytecode.Instr)(ip).B) // the loop's LOOP follows (verifyCode)
 			if !p.IsNumber() || m.budget <= cost {
 				return m.slow(base, ip, sp)
 			}
@@ -471,7 +470,7 @@ func (m *Machine) runFast() (Value, error) {
 			}
 		case bytecode.FORLTL:
 			p, lim := &stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
-			cost := int64((uintptr(ip) - uintptr(instrAt(base, in.C))) / instrSize)
+			cost := int64((*bytecode.Instr)(ip).B) // the loop's LOOP follows (verifyCode)
 			if !p.IsNumber() || !lim.IsNumber() || m.budget <= cost {
 				return m.slow(base, ip, sp)
 			}

@@ -53,6 +53,14 @@ func verifyCode(code *bytecode.Program) error {
 				if head := f.Code[t]; head.C < 0 || head.C >= n || t+1 >= n {
 					return fmt.Errorf("function %d, instruction %d (%v): loop head %d has an exit out of range", fi, pc, in.Op, t)
 				}
+				// The pass is charged the B of the loop's LOOP, which must follow.
+				if next := f.Code[pc+1]; next.Op != bytecode.LOOP || next.A != t {
+					return fmt.Errorf("function %d, instruction %d (%v): not followed by its loop's LOOP", fi, pc, in.Op)
+				}
+			case bytecode.LOOP:
+				if in.B != int32(pc)-t+1 {
+					return fmt.Errorf("function %d, instruction %d (LOOP): cost %d, want the loop's length %d", fi, pc, in.B, int32(pc)-t+1)
+				}
 			}
 		}
 		f.Code = append(make([]bytecode.Instr, 0, n+1), f.Code...)

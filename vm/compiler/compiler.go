@@ -238,6 +238,7 @@ func (c *compiler) function(lit *ast.FuncLit, name string) int {
 	if !c.cfg.NoOptimize {
 		optimize(c.prog, f)
 	}
+	setLoopCosts(f)
 	c.fn = outer
 	return idx
 }
