@@ -50,6 +50,102 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// Instruments are, by index of the engine's instrument table (Engine.Instruments),
+	// each instrument's recordings and venue latency, for a run of several: see Run.
+	// Empty: Data are the one instrument's.
+	Instruments []InstrumentData
+	// QuoteRates convert the PnL of an instrument quoted in another currency into the
+	// first instrument's quote currency: units of it per unit of the key. Instruments
+	// quoted in different currencies without a rate are refused.
+	QuoteRates map[string]decimal.Decimal
+	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
+	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
+	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
+	MaxTimeJump time.Duration
+	// OrderLog keeps every order sent for the report (Report.OrderLog, and the
+	// tearsheet's fill ratio and order-to-ack latency). It grows with the orders sent,
+	// about 100 bytes each during the run and 200 in the report; the command line
+	// always keeps it.
+	OrderLog bool
+	// ExchangeTime is which venue timestamp gives a frame's exchange time: the event
+	// time E (the default) or the transaction time T where the frame has one.
+	ExchangeTime ExchangeTime
+	// ClockOffset is how the offset between the local and the venue's clocks is
+	// estimated: the running minimum of local − exchange time (the default) or its
+	// minimum over the whole data (Run reads the data once more, first).
+	ClockOffset ClockOffset
+
+	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
+	wholeOffset    int64
+	wholeOffsets   []int64 // by instrument
+	hasWholeOffset bool
+}
+
+// ExchangeTime is which of a venue frame's timestamps is taken as the moment the
+// exchange's book changed.
+type ExchangeTime uint8
+
+const (
+	// TimeEvent reads Binance's event time "E": when the venue's stream published the
+	// event. Every depth and trade event has it.
+	TimeEvent ExchangeTime = iota
+	// TimeTransaction reads the transaction time "T" where the frame has one (trades,
+	// aggregate trades, USD-M depth and book tickers), and E where it has not (spot
+	// depth): when the matching engine made the change, a little before E.
+	// hftbacktest's Binance converters use T.
+	TimeTransaction
+)
+
+// String returns the option's name: E or T.
+func (e ExchangeTime) String() string {
+	if e == TimeTransaction {
+		return "T"
+	}
+	return "E"
+}
+
+// ParseExchangeTime maps "E" or "T" (or "event", "transaction") to an ExchangeTime.
+func ParseExchangeTime(s string) (ExchangeTime, error) {
+	switch s {
+	case "E", "e", "event", "":
+		return TimeEvent, nil
+	case "T", "t", "transaction":
+		return TimeTransaction, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown exchange time %q (E, T)", s)
+}
+
+// ClockOffset is how the replay estimates the offset between the recorder's clock and
+// the venue's, which no recording can tell apart from the one-way feed latency.
+type ClockOffset uint8
+
+const (
+	// OffsetRunningMin takes the smallest local − exchange time seen so far: the
+	// replay streams, and a frame's latency never goes negative, but frames before the
+	// fastest one get a latency measured from a larger offset than later ones.
+	OffsetRunningMin ClockOffset = iota
+	// OffsetWholeFile takes the smallest local − exchange time over all the data: one
+	// offset for every frame, at the cost of reading the data twice.
+	OffsetWholeFile
+)
+
+// String returns the option's name: running_min or whole_file.
+func (c ClockOffset) String() string {
+	if c == OffsetWholeFile {
+		return "whole_file"
+	}
+	return "running_min"
+}
+
+// ParseClockOffset maps "running_min" or "whole_file" to a ClockOffset.
+func ParseClockOffset(s string) (ClockOffset, error) {
+	switch s {
+	case "running_min", "":
+		return OffsetRunningMin, nil
+	case "whole_file":
+		return OffsetWholeFile, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown clock offset %q (running_min, whole_file)", s)
 }
 
 // Source is a stream of recorded frames in local receive order. Next returns io.EOF
@@ -67,6 +163,9 @@ type recordingSource struct {
 // Progress reports the bytes of the recordings read so far and their total.
 func (s *recordingSource) Progress() (done, total int64) { return s.r.Progress() }
 
+// Close closes the recordings.
+func (s *recordingSource) Close() { s.r.Close() }
+
 func (s *recordingSource) Next() (int64, []byte, error) {
 	for {
 		rec, err := s.r.Next()
@@ -81,31 +180,95 @@ func (s *recordingSource) Next() (int64, []byte, error) {
 	}
 }
 
-// Run replays cfg.Data through the engine and the simulated exchange.
+// Run replays cfg.Data through the engine and the simulated exchange; with
+// cfg.Instruments, each instrument's recordings, merged by receive time.
 func Run(cfg Config) (*Report, error) {
-	if len(cfg.Data) == 0 {
-		return nil, errors.New("backtest: no data to replay")
-	}
-	r, err := recording.Open(cfg.Data...)
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
-	}
-	if !cfg.Prefetch {
-		defer r.Close()
-		src := &recordingSource{r: r}
-		rep, err := RunSource(cfg, src)
-		if rep != nil {
-			rep.Events.Malformed = src.malformed
+	sets := [][]string{cfg.Data}
+	if len(cfg.Instruments) > 0 {
+		sets = sets[:0]
+		for _, in := range cfg.Instruments {
+			sets = append(sets, in.Data)
 		}
-		return rep, err
 	}
-	src := newPrefetchSource(r)
-	defer src.Close()
-	rep, err := RunSource(cfg, src)
+	if cfg.ClockOffset == OffsetWholeFile {
+		for _, files := range sets {
+			off, err := scanClockOffset(files, cfg.ExchangeTime, cfg.MaxTimeJump)
+			if err != nil {
+				return nil, err
+			}
+			cfg.wholeOffsets = append(cfg.wholeOffsets, off)
+		}
+		cfg.wholeOffset, cfg.hasWholeOffset = cfg.wholeOffsets[0], true
+	}
+	var srcs []Source
+	var malformed []func() uint64
+	defer func() {
+		for _, s := range srcs {
+			s.(interface{ Close() }).Close()
+		}
+	}()
+	for i, files := range sets {
+		if len(files) == 0 {
+			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
+		}
+		r, err := recording.Open(files...)
+		if err != nil {
+			return nil, fmt.Errorf("backtest: %w", err)
+		}
+		if cfg.Prefetch {
+			src := newPrefetchSource(r)
+			srcs, malformed = append(srcs, src), append(malformed, src.Malformed)
+		} else {
+			src := &recordingSource{r: r}
+			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return src.malformed })
+		}
+	}
+	rep, err := RunSources(cfg, srcs...)
 	if rep != nil {
-		rep.Events.Malformed = src.Malformed()
+		for _, m := range malformed {
+			rep.Events.Malformed += m()
+		}
 	}
 	return rep, err
+}
+
+// scanClockOffset reads the recordings once and returns the smallest local −
+// exchange time over every frame that carries one, with receive times guarded and
+// clamped, and garbage event times ignored, as the replay does them.
+func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (int64, error) {
+	r, err := recording.Open(files...)
+	if err != nil {
+		return 0, fmt.Errorf("backtest: %w", err)
+	}
+	defer r.Close()
+	g := newClockGuard(&recordingSource{r: r}, maxJump)
+	var off, last int64
+	found, any := false, false
+	for {
+		local, frame, err := g.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("backtest: reading data for the clock offset: %w", err)
+		}
+		if any && local < last {
+			local = last
+		}
+		last, any = local, true
+		e, ok := exchangeTime(frame, et)
+		if !ok {
+			continue
+		}
+		raw := local - e
+		if found && raw < off-g.bound {
+			continue // garbage: see replay.read
+		}
+		if !found || raw < off {
+			off, found = raw, true
+		}
+	}
+	return off, nil
 }
 
 // progressEvery is how many frames pass between calls of Config.Progress.
@@ -117,6 +280,7 @@ type slot struct {
 	exch  int64 // when the exchange sees it
 	off   int   // the frame is arena[off:end]
 	end   int
+	lane  int // the instrument's lane
 }
 
 // replay is one run's state.
@@ -124,31 +288,34 @@ type replay struct {
 	cfg  Config
 	src  Source
 	eng  *engine.Engine
-	ex   *Exchange
-	acct *Account
+	ex   *Exchange // lanes[0]'s
+	acct *Account  // lanes[0]'s
 
-	ring       []slot
-	head, n    int    // strategy's next frame and frames buffered
-	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
-	aTail      int    // where the next frame's bytes go
-	exOff      int    // exchange's next frame, as an offset from head
-	eof        bool
-	readAny    bool
-	lastLocal  int64
-	lastExch   int64
-	maxFeed    int64
-	offset     int64 // min(local − E) seen: the clock offset estimate
-	haveOffset bool
-	lastLat    int64 // feed latency of the last frame that carried E
+	// lanes are the instruments, by index; which says which lane the frame src
+	// returned last belongs to.
+	lanes  []*lane
+	which  func() int
+	clocks []*clockGuard // one per instrument's source: what the replay reads
+	clock  *clockGuard   // clocks[0]
+
+	ring      []slot
+	head, n   int    // strategy's next frame and frames buffered
+	arena     []byte // the buffered frames' bytes, in order, from ring[head].off
+	aTail     int    // where the next frame's bytes go
+	eof       bool
+	readAny   bool
+	lastLocal int64
+	maxFeed   int64
+	offset    int64 // lanes[0]'s clock offset, for the report
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
 
-	feed feedStats
+	feed feedStats // over all lanes
 	// equity samples
 	interval   int64
 	nextSample int64
-	lastMid    int64
+	lastMid    int64 // lanes[0]'s
 	curve      []EquityPoint
 	// sampledMid and sampledFills are the mark and the fill count of the last sample.
 	sampledMid   int64
@@ -156,19 +323,28 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
-	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
 	sum, min, max                       int64
+
+	badE uint64 // event times ignored as garbage
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
 // the strategy or anywhere below is returned as an error, never propagated.
 func RunSource(cfg Config, src Source) (rep *Report, err error) {
+	return RunSources(cfg, src)
+}
+
+// RunSources replays several instruments' frames, srcs[i] holding instrument i's (the
+// engine's instrument table order), merged by receive time.
+func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
@@ -194,40 +370,45 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if cfg.Queue == 0 {
 		cfg.Queue = RiskAverse
 	}
+	if cfg.ClockOffset == OffsetWholeFile && !cfg.hasWholeOffset {
+		return nil, errors.New("backtest: the whole_file clock offset needs recordings read by Run, not a Source")
+	}
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
-	ec := cfg.Engine
-	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
-	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
-		Instrument:  bInstrument(ec),
-		Lot:         ec.Rules.Lot,
-		Latency:     lat,
-		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
-		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
-		BookCapacity: ec.BookCapacity,
-		Account:      acct,
-	})
+	lanes, err := newLanes(&cfg, lat)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.New(ec, cfg.Strategy, ex)
+	if len(srcs) != len(lanes) {
+		return nil, fmt.Errorf("backtest: %d sources of data for %d instruments", len(srcs), len(lanes))
+	}
+	eng, err := newEngine(cfg, lanes)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 
 	cfg.Latency = lat
-	var progressOf func() (int64, int64)
-	if p, ok := src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
-		progressOf = p.Progress
-	}
 	r := &replay{
-		progressOf: progressOf,
-		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
+		cfg: cfg, eng: eng, ex: lanes[0].ex, acct: lanes[0].acct, lanes: lanes,
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
+	}
+	guarded := make([]Source, len(srcs))
+	for i, s := range srcs {
+		g := newClockGuard(s, cfg.MaxTimeJump)
+		r.clocks = append(r.clocks, g)
+		guarded[i] = g
+	}
+	r.clock = r.clocks[0]
+	r.src, r.which = guarded[0], func() int { return 0 }
+	if len(srcs) > 1 {
+		m := Merge(guarded...)
+		r.src, r.which = m, m.Which
+	}
+	if p, ok := r.src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
+		r.progressOf = p.Progress
 	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
@@ -261,9 +442,17 @@ func (r *replay) read() (bool, error) {
 		}
 		r.ring, r.head = nr, 0
 	}
+	ln := r.which()
+	l := r.lanes[ln]
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
+	s.lane = ln
+	for j, o := range r.lanes {
+		if o.exOff == r.n && j != ln {
+			o.exOff++ // still no frame of its own read ahead
+		}
+	}
 	r.n++
 	r.frames++
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
@@ -275,22 +464,35 @@ func (r *replay) read() (bool, error) {
 	}
 	s.local = local
 
-	// The exchange saw the frame's event at its event time E, on the exchange's clock.
-	// The two clocks differ by an unknown offset: the smallest local − E seen so far
-	// is taken as the offset, so the fastest frame had zero feed latency and none is
-	// negative. The exchange time on the replay's (local) clock is local − latency.
-	lat := r.lastLat
-	if e, ok := eventTime(frame); ok {
+	// The exchange saw the frame's event at its event time E (or transaction time T),
+	// on the exchange's clock. The two clocks differ by an unknown offset: the
+	// smallest local − E seen so far (or over the whole data) is taken as the offset,
+	// so the fastest frame had zero feed latency and none is negative. The exchange
+	// time on the replay's (local) clock is local − latency. Each instrument's feed has
+	// its own offset: its venue's clock and its connection's latency are its own.
+	lat := l.lastLat
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
+	if ok && l.haveOffset && local-e < l.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
 		raw := local - e
-		if !r.haveOffset || raw < r.offset {
-			r.offset, r.haveOffset = raw, true
+		switch {
+		case l.hasWhole:
+			l.offset, l.haveOffset = l.whole, true
+		case !l.haveOffset || raw < l.offset:
+			l.offset, l.haveOffset = raw, true
 		}
-		lat = raw - r.offset
+		lat = raw - l.offset
 		if lat > r.maxFeed {
 			r.feed.clamped++
 			lat = r.maxFeed
 		}
-		r.lastLat = lat
+		l.lastLat = lat
 		r.feed.withE++
 		r.feed.sum += lat
 		if r.feed.withE == 1 || lat < r.feed.min {
@@ -301,11 +503,13 @@ func (r *replay) read() (bool, error) {
 		r.feed.withoutE++
 	}
 	x := local - lat
-	if r.readAny && x < r.lastExch {
-		x = r.lastExch // the exchange sees the frames in the order they were sent
+	if l.readAny && x < l.lastExch {
+		x = l.lastExch // the exchange sees the frames in the order they were sent
 	}
 	s.exch = x
-	r.lastExch, r.lastLocal, r.readAny = x, local, true
+	l.lastExch, l.readAny = x, true
+	r.lastLocal, r.readAny = local, true
+	r.offset = r.lanes[0].offset
 	return true, nil
 }
 
@@ -341,6 +545,21 @@ func (r *replay) store(frame []byte) int {
 
 func (r *replay) frame(s *slot) []byte { return r.arena[s.off:s.end] }
 
+// exchangeTime returns the frame's exchange time as et says: its transaction time T
+// where it has one and et asks for it, otherwise its event time E.
+func exchangeTime(frame []byte, et ExchangeTime) (int64, bool) {
+	if et == TimeTransaction {
+		if t, ok := msField(frame, 'T', transactionTimeWindow); ok {
+			return t, true
+		}
+	}
+	return eventTime(frame)
+}
+
+// transactionTimeWindow is how far into a frame exchangeTime looks for "T": a trade
+// puts it after the price and quantity, within the first 256 bytes.
+const transactionTimeWindow = 256
+
 // eventTimeWindow is how far into a frame eventTime looks: Binance puts "e" and "E"
 // first in every event, so a frame without "E" in its first bytes (a bookTicker, a
 // 40 kB REST snapshot) is not scanned to its end.
@@ -348,11 +567,15 @@ const eventTimeWindow = 192
 
 // eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
 // in ns. Frames without one (spot bookTicker, REST snapshots) report false.
-func eventTime(frame []byte) (int64, bool) {
-	w := frame[:min(len(frame), eventTimeWindow)]
+func eventTime(frame []byte) (int64, bool) { return msField(frame, 'E', eventTimeWindow) }
+
+// msField finds the one-letter key "K": (ms) in the first window bytes of a frame and
+// returns its value in ns.
+func msField(frame []byte, key byte, window int) (int64, bool) {
+	w := frame[:min(len(frame), window)]
 	i := -1
 	for from := 0; ; {
-		j := bytes.IndexByte(w[from:], 'E') // rarer than '"' in a frame's head
+		j := bytes.IndexByte(w[from:], key) // rarer than '"' in a frame's head
 		if j < 0 {
 			return 0, false
 		}
@@ -368,7 +591,7 @@ func eventTime(frame []byte) (int64, bool) {
 	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
 		v = v*10 + int64(frame[j]-'0')
 	}
-	if j == i+4 {
+	if j == i+4 || v > math.MaxInt64/int64(time.Millisecond) { // no digits, or garbage beyond year 2262
 		return 0, false
 	}
 	return v * int64(time.Millisecond), true
@@ -384,19 +607,30 @@ const (
 // next picks the next event: the earliest of the exchange's next frame, the next
 // message in flight and the strategy's next frame. At equal times: the exchange's
 // frame, then an arrival at the exchange, then a response, then the strategy's frame.
-func (r *replay) next() (kind int, t int64) {
-	if r.exOff < r.n {
-		kind, t = evMarket, r.slotAt(r.exOff).exch
-	}
-	if due, ok := r.ex.NextDue(); ok && (kind == evNone || due < t) {
-		kind, t = evOrderPath, due
-	}
-	if r.exOff > 0 {
-		if l := r.slotAt(0).local; kind == evNone || l < t {
-			kind, t = evFrame, l
+//
+// With several instruments, each has its own exchange: their frames and messages are
+// ordered by time, and at equal times by instrument index within each kind.
+func (r *replay) next() (kind, lane int, t int64) {
+	for i, l := range r.lanes {
+		if l.exOff < r.n {
+			if x := r.slotAt(l.exOff).exch; kind == evNone || x < t {
+				kind, lane, t = evMarket, i, x
+			}
 		}
 	}
-	return kind, t
+	for i, l := range r.lanes {
+		if due, ok := l.ex.NextDue(); ok && (kind == evNone || due < t) {
+			kind, lane, t = evOrderPath, i, due
+		}
+	}
+	if r.n > 0 {
+		if h := r.slotAt(0); r.lanes[h.lane].exOff > 0 {
+			if l := h.local; kind == evNone || l < t {
+				kind, lane, t = evFrame, h.lane, l
+			}
+		}
+	}
+	return kind, lane, t
 }
 
 func (r *replay) run() error {
@@ -405,7 +639,7 @@ func (r *replay) run() error {
 		// frame is received no earlier than the last one read, and seen by the
 		// exchange at most MaxFeedLatency before it is received.
 		for !r.eof {
-			kind, t := r.next()
+			kind, _, t := r.next()
 			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
 				break
 			}
@@ -413,10 +647,11 @@ func (r *replay) run() error {
 				return err
 			}
 		}
-		kind, t := r.next()
+		kind, ln, t := r.next()
 		if kind == evNone {
 			break
 		}
+		l := r.lanes[ln]
 		if !r.started {
 			r.started, r.startTime = true, t
 			r.nextSample = t
@@ -429,20 +664,28 @@ func (r *replay) run() error {
 		r.steps++
 		switch kind {
 		case evMarket:
-			s := r.slotAt(r.exOff)
-			r.ex.OnMarket(r.frame(s), s.exch)
-			r.exOff++
+			s := r.slotAt(l.exOff)
+			l.ex.OnMarket(r.frame(s), s.exch)
+			l.exOff++
+			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
+				l.exOff++
+			}
 		case evOrderPath:
-			r.ex.Step(r.eng)
+			l.ex.Step(r.eng)
 		case evFrame:
 			s := r.slotAt(0)
-			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
-			if !r.everValid {
-				r.everValid = r.eng.Book().Valid()
+			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+			if !l.everValid {
+				l.everValid = r.bookValid(ln)
 			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
-			r.exOff--
+			for _, o := range r.lanes {
+				o.exOff--
+			}
+		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
 		}
 	}
 	return nil
@@ -450,13 +693,28 @@ func (r *replay) run() error {
 
 // sample records the equity at every interval boundary up to t, before the event at t.
 func (r *replay) sample(t int64) {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
+		if len(r.curve) == maxCurvePoints {
+			r.thin()
+		}
 	}
+}
+
+// thin halves the equity curve, keeping every other sample, and doubles the sampling
+// interval; the next sample stays due where it was, one new interval after the last
+// kept one.
+func (r *replay) thin() {
+	n := 0
+	for i := 0; i < len(r.curve); i += 2 {
+		r.curve[n] = r.curve[i]
+		n++
+	}
+	clear(r.curve[n:])
+	r.curve = r.curve[:n]
+	r.interval *= 2
 }
 
 func (r *replay) mark() decimal.Decimal {
@@ -468,6 +726,9 @@ func (r *replay) mark() decimal.Decimal {
 // a long quiet stretch of data does not grow the curve's memory by three big numbers a
 // sample.
 func (r *replay) point(t int64) EquityPoint {
+	if len(r.lanes) > 1 {
+		return r.multiPoint(t)
+	}
 	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
 		p := r.curve[n-1]
 		p.Time = t
@@ -489,10 +750,9 @@ func (r *replay) point(t int64) EquityPoint {
 
 // report builds the report at the end of the run.
 func (r *replay) report() *Report {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	cfg := r.cfg
+	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
 	mark := r.mark()
 	a := r.acct
@@ -506,7 +766,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      ec.Venue.String(),
+		Venue:      r.ex.cfg.Venue.String(),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
@@ -518,6 +778,7 @@ func (r *replay) report() *Report {
 			InitialBalance: cfg.InitialBalance,
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+			MaxTimeJump:    time.Duration(r.clock.bound).String(),
 		},
 		Result: Result{
 			FinalEquity:    equity,
@@ -564,14 +825,19 @@ func (r *replay) report() *Report {
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
 		Feed: Feed{
-			ClockOffsetNs:  r.offset,
-			FramesWithTime: r.feed.withE,
-			FramesWithout:  r.feed.withoutE,
-			ClockBackwards: r.feed.backwards,
-			LatencyClamped: r.feed.clamped,
-			LatencyMin:     time.Duration(r.feed.min).String(),
-			LatencyMax:     time.Duration(r.feed.max).String(),
-			LatencyMean:    "0s",
+			ExchangeTime:    cfg.ExchangeTime.String(),
+			ClockOffsetMode: cfg.ClockOffset.String(),
+			ClockOffsetNs:   r.offset,
+			FramesWithTime:  r.feed.withE,
+			FramesWithout:   r.feed.withoutE,
+			ClockBackwards:  r.feed.backwards,
+			LatencyClamped:  r.feed.clamped,
+			TimeJumps:       r.clock.jumps,
+			TimeGaps:        r.clock.gaps,
+			BadEventTimes:   r.feed.badE,
+			LatencyMin:      time.Duration(r.feed.min).String(),
+			LatencyMax:      time.Duration(r.feed.max).String(),
+			LatencyMean:     "0s",
 		},
 	}
 	if r.feed.withE > 0 {
@@ -584,16 +850,21 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
-	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
+	rep.Problems = problems(r.neverValid(), c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
+	rep.Instruments = r.instrumentResults()
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	if len(r.lanes) > 1 {
+		r.totals(rep)
+	}
 	rep.Quoting = r.ex.quoting()
 	for _, h := range MarkoutHorizons {
 		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
@@ -601,6 +872,7 @@ func (r *replay) report() *Report {
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
+	rep.Tearsheet = ComputeTearsheet(rep)
 	return rep
 }
 

@@ -16,6 +16,10 @@ const configUsage = "usage: nanotick config check FILE"
 // either "FILE: ok" with a summary and any warnings (exit 0), or every error as
 // file:line:col: message, one per line (exit 1). A bad command line exits 2.
 func runConfig(args []string, stdout, stderr io.Writer) int {
+	if asksHelp(args) || len(args) > 1 && args[0] == "check" && asksHelp(args[1:]) {
+		helps["config"].write(stderr, nil)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprintln(stderr, configUsage)
 		return 2
@@ -76,7 +80,13 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 // loadConfig loads a config file for a command, printing every error one per line
 // (file:line:col: key: message) to stderr, or the one error prefixed with cmd.
 func loadConfig(file, cmd string, stderr io.Writer) (*config.Config, bool) {
-	c, err := config.Load(file)
+	return loadConfigWith(file, cmd, stderr, config.Options{})
+}
+
+// loadConfigWith is loadConfig with options, for a command line that replaces part of
+// the file (--data).
+func loadConfigWith(file, cmd string, stderr io.Writer, o config.Options) (*config.Config, bool) {
+	c, err := config.LoadWith(file, o)
 	if err == nil {
 		return c, true
 	}
