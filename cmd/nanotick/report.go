@@ -28,7 +28,7 @@ Renders saved backtest reports (nanotick backtest --json FILE) as HTML.
 
 Both pages are self-contained and byte-identical for the same inputs.
 
-Examples:
+examples:
   nanotick backtest --data ../shared/data/binance-spot-btcusdt-20240808.gz --json a.json
   nanotick backtest --data ../shared/data/binance-spot-btcusdt-20240808.gz --order-latency 20ms --json b.json
   nanotick report compare a.json b.json --name 0ms --name 20ms --out compare.html
