@@ -11,19 +11,6 @@ import "math"
 
 // The functions not yet ported delegate to Go's math package.
 var (
-	Log   = math.Log
-	Log2  = math.Log2
-	Log10 = math.Log10
 	Log1p = math.Log1p
-	Exp   = math.Exp
-	Expm1 = math.Expm1
-	Cbrt  = math.Cbrt
-	Sinh  = math.Sinh
-	Cosh  = math.Cosh
-	Tanh  = math.Tanh
-	Asin  = math.Asin
-	Acos  = math.Acos
-	Atan  = math.Atan
-	Atan2 = math.Atan2
 	Pow   = math.Pow
 )
