@@ -12,5 +12,4 @@ import "math"
 // The functions not yet ported delegate to Go's math package.
 var (
 	Log1p = math.Log1p
-	Pow   = math.Pow
 )
