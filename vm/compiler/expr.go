@@ -240,6 +240,14 @@ func (c *compiler) call(x *ast.CallExpr) {
 				c.args(x.Args)
 				c.emit(x.Lparen, bytecode.CALLHOST, int32(fun.Obj.Slot), n, 0)
 				return
+			case ast.HostObj:
+				// A callable host object, such as instrument("venue:SYMBOL").
+				if h, ok := c.cfg.HostMethod(fun.Name, ""); ok {
+					c.checkArity(x, h)
+					c.args(x.Args)
+					c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
+					return
+				}
 			case ast.Builtin:
 				if b, ok := bytecode.Builtins[fun.Name]; ok {
 					c.args(x.Args)
@@ -270,6 +278,19 @@ func (c *compiler) call(x *ast.CallExpr) {
 			c.args(x.Args)
 			c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
 			return
+		}
+		// x.ns.method(args) with ns a host handle namespace: the host function gets x's
+		// value first (vm.Host.Handle).
+		if inner, ok := ast.Unparen(fun.X).(*ast.MemberExpr); ok {
+			if _, _, isNS := namespaceOf(inner.X); !isNS {
+				if h, ok := c.cfg.HostMethod("."+inner.Name, fun.Name); ok {
+					c.checkArity(x, h)
+					c.expr(inner.X)
+					c.args(x.Args)
+					c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n+1, 0)
+					return
+				}
+			}
 		}
 		c.expr(fun.X)
 		c.args(x.Args)
