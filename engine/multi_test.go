@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/strategy"
@@ -277,4 +276,3 @@ func (b *binder) Init(ctx *strategy.Context) error {
 	return err
 }
 
-var _ = engine.ErrNoFeed

@@ -1,9 +1,11 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/strategy/indicator"
 	"github.com/nanotick/nanotick/vm"
@@ -15,6 +17,7 @@ const (
 	tradeQty
 	tradeSide
 	tradeTime
+	tradeInstrument
 )
 
 const (
@@ -26,6 +29,7 @@ const (
 	fillRemaining
 	fillMaker
 	fillTime
+	fillInstrument
 )
 
 const (
@@ -33,15 +37,16 @@ const (
 	updateStatus
 	updateReason
 	updateTime
+	updateInstrument
 )
 
 type shapes struct{ trade, fill, update vm.Shape }
 
 // The keys of the callback argument objects, in field order (the constants above).
 var (
-	tradeKeys  = []string{"price", "qty", "side", "time"}
-	fillKeys   = []string{"orderId", "side", "price", "qty", "fee", "remaining", "maker", "time"}
-	updateKeys = []string{"orderId", "status", "reason", "time"}
+	tradeKeys  = []string{"price", "qty", "side", "time", "instrument"}
+	fillKeys   = []string{"orderId", "side", "price", "qty", "fee", "remaining", "maker", "time", "instrument"}
+	updateKeys = []string{"orderId", "status", "reason", "time", "instrument"}
 )
 
 // API describes the registered script API, for checking its documentation: every host
@@ -86,113 +91,28 @@ func (s *Strategy) register(h *vm.Host) {
 		return vm.Number(millis(s.ctx.Now())), nil
 	})
 
-	book := h.Object("book")
-	book.Method("valid", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Bool(s.ctx.BookValid()), nil })
-	book.Method("bidPrice", s.level(strategy.Buy, true))
-	book.Method("askPrice", s.level(strategy.Sell, true))
-	book.Method("bidQty", s.level(strategy.Buy, false))
-	book.Method("askQty", s.level(strategy.Sell, false))
-	book.Method("bidLevels", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.Levels(strategy.Buy))), nil
-	})
-	book.Method("askLevels", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.Levels(strategy.Sell))), nil
-	})
-	book.Method("mid", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Mid()), nil })
-	book.Method("spread", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Spread()), nil })
-	book.Method("bidDepth", s.depth(strategy.Buy))
-	book.Method("askDepth", s.depth(strategy.Sell))
-	book.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(millis(s.ctx.Book().LocalTime())), nil
-	})
-
-	inst := h.Object("instrument")
-	inst.Method("tickSize", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.TickSize()), nil })
-	inst.Method("lotSize", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.LotSize()), nil })
-
-	pos := h.Object("position")
-	pos.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Position()), nil })
-	pos.Method("avgEntry", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.AvgEntry()), nil })
-	pos.Method("realizedPnl", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.RealizedPnL()), nil })
-	pos.Method("unrealizedPnl", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.UnrealizedPnL()), nil })
-	pos.Method("fees", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Fees()), nil })
-
-	lt := h.Object("lastTrade")
-	lt.Method("price", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(t.Price), nil
-	})
-	lt.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(t.Qty), nil
-	})
-	lt.Method("side", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, ok := s.ctx.LastTrade()
-		if !ok {
-			return vm.Number(0), nil
+	// The instrument API is registered twice from one table: on the global namespaces
+	// (book, orders, position, instrument, lastTrade), which mean the default
+	// instrument, and on the handle namespaces an instrument handle has (spot.book,
+	// spot.orders, spot.position, spot.rules, spot.lastTrade).
+	for _, ns := range s.marketAPI() {
+		global := h.Object(ns.global)
+		handle := h.Handle("Instrument", ns.handle)
+		for _, mf := range ns.methods {
+			f := mf.fn
+			global.Method(mf.name, func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+				return f(s.ctx.Market, args)
+			})
+			handle.Method(mf.name, func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+				mk, err := s.handleArg(args)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				return f(mk, args[1:])
+			})
 		}
-		return sideValue(t.Aggressor), nil
-	})
-	lt.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(millis(t.Time)), nil
-	})
-
-	ord := h.Object("orders")
-	ord.Method("buy", s.place(strategy.Buy))
-	ord.Method("sell", s.place(strategy.Sell))
-	ord.Method("cancel", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		return vm.Bool(s.ctx.Cancel(id)), nil
-	})
-	ord.Method("cancelAll", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.CancelAll())), nil
-	})
-	ord.Method("replace", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		price, qty, flags, err := orderArgs(args, 1)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		return vm.Number(float64(s.ctx.Replace(id, price, qty, flags))), nil
-	})
-	ord.Method("count", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.OpenOrders())), nil
-	})
-	ord.Method("id", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		i, err := vm.NumberArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		o, ok := s.ctx.OpenOrder(int(i))
-		if !ok || i != float64(int(i)) {
-			return vm.Number(0), nil
-		}
-		return vm.Number(float64(o.ID)), nil
-	})
-	ord.Method("side", s.orderField(func(o strategy.OrderInfo) float64 {
-		if o.Side == strategy.Buy {
-			return 1
-		}
-		return -1
-	}))
-	ord.Method("price", s.orderField(func(o strategy.OrderInfo) float64 { return o.Price }))
-	ord.Method("qty", s.orderField(func(o strategy.OrderInfo) float64 { return o.Qty }))
-	ord.Method("filled", s.orderField(func(o strategy.OrderInfo) float64 { return o.Filled }))
-	ord.Method("isOpen", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		_, ok := s.ctx.Order(id)
-		return vm.Bool(ok), nil
-	})
+	}
+	h.Object("instrument").CallSig(1, 1, s.bindInstrument)
 
 	ta := h.Object("ta")
 	ta.Method("ema", s.newIndicator("ema", func(n int) (taIndicator, error) { return indicator.NewEMA(n) }))
@@ -238,9 +158,9 @@ func argOr(args []vm.Value, i int) vm.Value {
 	return vm.Undefined
 }
 
-// level returns book.bidPrice-style accessors: an optional level index, 0 by default.
-func (s *Strategy) level(side strategy.Side, price bool) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+// bookLevel returns book.bidPrice-style accessors: an optional level index, 0 by default.
+func bookLevel(side strategy.Side, price bool) marketFunc {
+	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
 		i := 0
 		if len(args) > 0 {
 			f, err := vm.NumberArg(args, 0)
@@ -253,14 +173,14 @@ func (s *Strategy) level(side strategy.Side, price bool) vm.HostFunc {
 			i = int(f)
 		}
 		if price {
-			return vm.Number(s.ctx.Price(side, i)), nil
+			return vm.Number(mk.Price(side, i)), nil
 		}
-		return vm.Number(s.ctx.Qty(side, i)), nil
+		return vm.Number(mk.Qty(side, i)), nil
 	}
 }
 
-func (s *Strategy) depth(side strategy.Side) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+func depth(side strategy.Side) marketFunc {
+	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
 		n, err := vm.NumberArg(args, 0)
 		if err != nil {
 			return vm.Undefined, err
@@ -268,20 +188,20 @@ func (s *Strategy) depth(side strategy.Side) vm.HostFunc {
 		if n < 0 || n != float64(int(n)) {
 			return vm.Undefined, fmt.Errorf("depth must be a whole number of levels, got %v", n)
 		}
-		return vm.Number(s.ctx.Depth(side, int(n))), nil
+		return vm.Number(mk.Depth(side, int(n))), nil
 	}
 }
 
-func (s *Strategy) place(side strategy.Side) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+func place(side strategy.Side) marketFunc {
+	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
 		price, qty, flags, err := orderArgs(args, 0)
 		if err != nil {
 			return vm.Undefined, err
 		}
 		if side == strategy.Buy {
-			return vm.Number(float64(s.ctx.Buy(price, qty, flags))), nil
+			return vm.Number(float64(mk.Buy(price, qty, flags))), nil
 		}
-		return vm.Number(float64(s.ctx.Sell(price, qty, flags))), nil
+		return vm.Number(float64(mk.Sell(price, qty, flags))), nil
 	}
 }
 
@@ -322,13 +242,13 @@ func idArg(args []vm.Value, i int) (uint64, error) {
 	return uint64(f), nil
 }
 
-func (s *Strategy) orderField(get func(strategy.OrderInfo) float64) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+func orderField(get func(strategy.OrderInfo) float64) marketFunc {
+	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
 		id, err := idArg(args, 0)
 		if err != nil {
 			return vm.Undefined, err
 		}
-		o, ok := s.ctx.Order(id)
+		o, ok := mk.Order(id)
 		if !ok {
 			return vm.Number(0), nil
 		}
@@ -449,4 +369,178 @@ func (s *Strategy) logAt(l level) vm.HostFunc {
 		ev.Str("source", "strategy").Msg(b.String())
 		return vm.Undefined, nil
 	}
+}
+
+// marketFunc is a method of the instrument API: it gets the instrument's Market and the
+// script's arguments.
+type marketFunc func(mk *strategy.Market, args []vm.Value) (vm.Value, error)
+
+type marketMethod struct {
+	name string
+	fn   marketFunc
+}
+
+// marketNamespace is one namespace of the instrument API: its global name, its name on
+// an instrument handle, and its methods.
+type marketNamespace struct {
+	global, handle string
+	methods        []marketMethod
+}
+
+func num(f func(mk *strategy.Market) float64) marketFunc {
+	return func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) { return vm.Number(f(mk)), nil }
+}
+
+// marketAPI is the instrument API: what a strategy reads and does on one instrument.
+func (s *Strategy) marketAPI() []marketNamespace {
+	return []marketNamespace{
+		{"book", "book", []marketMethod{
+			{"valid", func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) { return vm.Bool(mk.BookValid()), nil }},
+			{"bidPrice", bookLevel(strategy.Buy, true)},
+			{"askPrice", bookLevel(strategy.Sell, true)},
+			{"bidQty", bookLevel(strategy.Buy, false)},
+			{"askQty", bookLevel(strategy.Sell, false)},
+			{"bidLevels", num(func(mk *strategy.Market) float64 { return float64(mk.Levels(strategy.Buy)) })},
+			{"askLevels", num(func(mk *strategy.Market) float64 { return float64(mk.Levels(strategy.Sell)) })},
+			{"mid", num((*strategy.Market).Mid)},
+			{"spread", num((*strategy.Market).Spread)},
+			{"bidDepth", depth(strategy.Buy)},
+			{"askDepth", depth(strategy.Sell)},
+			{"time", num(func(mk *strategy.Market) float64 { return millis(mk.Book().LocalTime()) })},
+		}},
+		{"instrument", "rules", []marketMethod{
+			{"tickSize", num((*strategy.Market).TickSize)},
+			{"lotSize", num((*strategy.Market).LotSize)},
+			{"name", s.marketName},
+		}},
+		{"position", "position", []marketMethod{
+			{"qty", num((*strategy.Market).Position)},
+			{"avgEntry", num((*strategy.Market).AvgEntry)},
+			{"realizedPnl", num((*strategy.Market).RealizedPnL)},
+			{"unrealizedPnl", num((*strategy.Market).UnrealizedPnL)},
+			{"fees", num((*strategy.Market).Fees)},
+		}},
+		{"lastTrade", "lastTrade", []marketMethod{
+			{"price", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return t.Price })},
+			{"qty", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return t.Qty })},
+			{"side", func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) {
+				t, ok := mk.LastTrade()
+				if !ok {
+					return vm.Number(0), nil
+				}
+				return sideValue(t.Aggressor), nil
+			}},
+			{"time", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return millis(t.Time) })},
+		}},
+		{"orders", "orders", []marketMethod{
+			{"buy", place(strategy.Buy)},
+			{"sell", place(strategy.Sell)},
+			{"cancel", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
+				id, err := idArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				return vm.Bool(mk.Cancel(id)), nil
+			}},
+			{"cancelAll", num(func(mk *strategy.Market) float64 { return float64(mk.CancelAll()) })},
+			{"replace", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
+				id, err := idArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				price, qty, flags, err := orderArgs(args, 1)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				return vm.Number(float64(mk.Replace(id, price, qty, flags))), nil
+			}},
+			{"count", num(func(mk *strategy.Market) float64 { return float64(mk.OpenOrders()) })},
+			{"id", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
+				i, err := vm.NumberArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				o, ok := mk.OpenOrder(int(i))
+				if !ok || i != float64(int(i)) {
+					return vm.Number(0), nil
+				}
+				return vm.Number(float64(o.ID)), nil
+			}},
+			{"side", orderField(func(o strategy.OrderInfo) float64 {
+				if o.Side == strategy.Buy {
+					return 1
+				}
+				return -1
+			})},
+			{"price", orderField(func(o strategy.OrderInfo) float64 { return o.Price })},
+			{"qty", orderField(func(o strategy.OrderInfo) float64 { return o.Qty })},
+			{"filled", orderField(func(o strategy.OrderInfo) float64 { return o.Filled })},
+			{"isOpen", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
+				id, err := idArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				_, ok := mk.Order(id)
+				return vm.Bool(ok), nil
+			}},
+		}},
+	}
+}
+
+// handleValue is the script value of instrument i's handle: its index plus one, so that
+// every handle is truthy.
+func handleValue(i instrument.Index) vm.Value { return vm.Number(float64(i) + 1) }
+
+// errNotHandle reports a handle-namespace call on something that is not an instrument.
+var errNotHandle = errors.New(`is not an instrument handle: bind one at the top level with const x = instrument("venue:SYMBOL")`)
+
+// handleArg returns the Market of the instrument handle in args[0].
+func (s *Strategy) handleArg(args []vm.Value) (*strategy.Market, error) {
+	if len(args) > 0 {
+		if f, ok := args[0].Number(); ok && f >= 1 && f == float64(int(f)) {
+			if mk := s.ctx.MarketAt(instrument.Index(f - 1)); mk != nil {
+				return mk, nil
+			}
+		}
+		return nil, fmt.Errorf("%s %w", args[0].Kind(), errNotHandle)
+	}
+	return nil, fmt.Errorf("nothing %w", errNotHandle)
+}
+
+// bindInstrument is instrument("venue:SYMBOL"): at the top level, it binds one of the
+// engine's instruments and returns its handle.
+func (s *Strategy) bindInstrument(m *vm.Machine, args []vm.Value) (vm.Value, error) {
+	if !s.inInit {
+		return vm.Undefined, fmt.Errorf("instrument %w", errTopLevelOnly)
+	}
+	name, ok := m.StringOf(argOr(args, 0))
+	if !ok {
+		return vm.Undefined, fmt.Errorf(`instrument: the argument must be the instrument's name, a string like "binance-spot:BTCUSDT"`)
+	}
+	if s.noEngine {
+		// nanotick eval: there are no instruments; check the name and hand out a handle.
+		if _, err := instrument.ParseID(name); err != nil {
+			return vm.Undefined, fmt.Errorf("instrument: %w", err)
+		}
+		s.bound = true
+		return vm.Number(1), nil
+	}
+	mk, err := s.ctx.Bind(name)
+	if err != nil {
+		return vm.Undefined, fmt.Errorf("instrument: %w", err)
+	}
+	s.bound = true
+	return handleValue(mk.Index()), nil
+}
+
+// marketName is rules.name(): the instrument's venue:SYMBOL, a string made once.
+func (s *Strategy) marketName(mk *strategy.Market, _ []vm.Value) (vm.Value, error) {
+	i := int(mk.Index())
+	for len(s.names) <= i {
+		s.names = append(s.names, vm.Undefined)
+	}
+	if s.names[i].IsUndefined() {
+		s.names[i] = s.keepString(mk.Name())
+	}
+	return s.names[i], nil
 }
