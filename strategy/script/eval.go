@@ -38,6 +38,7 @@ func RunTopLevel(filename string, src []byte, stdout, stderr io.Writer) error {
 	s.m.SetOutput(stdout)
 	log := zerolog.New(stderr).With().Str("script", filename).Logger()
 	s.ctx = strategy.NewContext(strategy.Instrument{}, nil, nil, nil, new(uint64), log)
+	s.def = s.ctx.Market
 	s.inInit = true
 	defer func() { s.inInit = false }()
 	return s.m.Run()

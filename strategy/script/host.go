@@ -99,17 +99,8 @@ func (s *Strategy) register(h *vm.Host) {
 		global := h.Object(ns.global)
 		handle := h.Handle("Instrument", ns.handle)
 		for _, mf := range ns.methods {
-			f := mf.fn
-			global.Method(mf.name, func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-				return f(s.ctx.Market, args)
-			})
-			handle.Method(mf.name, func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-				mk, err := s.handleArg(args)
-				if err != nil {
-					return vm.Undefined, err
-				}
-				return f(mk, args[1:])
-			})
+			global.Method(mf.name, mf.fn(false))
+			handle.Method(mf.name, mf.fn(true))
 		}
 	}
 	h.Object("instrument").CallSig(1, 1, s.bindInstrument)
@@ -159,49 +150,76 @@ func argOr(args []vm.Value, i int) vm.Value {
 }
 
 // bookLevel returns book.bidPrice-style accessors: an optional level index, 0 by default.
-func bookLevel(side strategy.Side, price bool) marketFunc {
-	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-		i := 0
-		if len(args) > 0 {
-			f, err := vm.NumberArg(args, 0)
+func (s *Strategy) bookLevel(side strategy.Side, price bool) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
 			if err != nil {
 				return vm.Undefined, err
 			}
-			if f != float64(int(f)) || f < 0 {
-				return vm.Undefined, fmt.Errorf("level must be a whole number >= 0, got %v", f)
+			i := 0
+			if len(args) > 0 {
+				f, err := vm.NumberArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				if f != float64(int(f)) || f < 0 {
+					return vm.Undefined, fmt.Errorf("level must be a whole number >= 0, got %v", f)
+				}
+				i = int(f)
 			}
-			i = int(f)
+			if price {
+				return vm.Number(mk.Price(side, i)), nil
+			}
+			return vm.Number(mk.Qty(side, i)), nil
 		}
-		if price {
-			return vm.Number(mk.Price(side, i)), nil
-		}
-		return vm.Number(mk.Qty(side, i)), nil
 	}
 }
 
-func depth(side strategy.Side) marketFunc {
-	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-		n, err := vm.NumberArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) depth(side strategy.Side) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			n, err := vm.NumberArg(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			if n < 0 || n != float64(int(n)) {
+				return vm.Undefined, fmt.Errorf("depth must be a whole number of levels, got %v", n)
+			}
+			return vm.Number(mk.Depth(side, int(n))), nil
 		}
-		if n < 0 || n != float64(int(n)) {
-			return vm.Undefined, fmt.Errorf("depth must be a whole number of levels, got %v", n)
-		}
-		return vm.Number(mk.Depth(side, int(n))), nil
 	}
 }
 
-func place(side strategy.Side) marketFunc {
-	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-		price, qty, flags, err := orderArgs(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) place(side strategy.Side) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			price, qty, flags, err := orderArgs(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			if side == strategy.Buy {
+				return vm.Number(float64(mk.Buy(price, qty, flags))), nil
+			}
+			return vm.Number(float64(mk.Sell(price, qty, flags))), nil
 		}
-		if side == strategy.Buy {
-			return vm.Number(float64(mk.Buy(price, qty, flags))), nil
-		}
-		return vm.Number(float64(mk.Sell(price, qty, flags))), nil
 	}
 }
 
@@ -242,17 +260,26 @@ func idArg(args []vm.Value, i int) (uint64, error) {
 	return uint64(f), nil
 }
 
-func orderField(get func(strategy.OrderInfo) float64) marketFunc {
-	return func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) orderField(get func(strategy.OrderInfo) float64) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			id, err := idArg(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			o, ok := mk.Order(id)
+			if !ok {
+				return vm.Number(0), nil
+			}
+			return vm.Number(get(o)), nil
 		}
-		o, ok := mk.Order(id)
-		if !ok {
-			return vm.Number(0), nil
-		}
-		return vm.Number(get(o)), nil
 	}
 }
 
@@ -371,9 +398,12 @@ func (s *Strategy) logAt(l level) vm.HostFunc {
 	}
 }
 
-// marketFunc is a method of the instrument API: it gets the instrument's Market and the
-// script's arguments.
-type marketFunc func(mk *strategy.Market, args []vm.Value) (vm.Value, error)
+// marketFunc makes a method of the instrument API: the host function for the global
+// namespace (h false: the default instrument) or for the handle namespace (h true: the
+// instrument handle is the first argument). Each is written out with its market lookup
+// (Strategy.market) inline rather than wrapping one shared function, so that a host
+// call costs one direct call into strategy.Market, as it did before instruments.
+type marketFunc func(h bool) vm.HostFunc
 
 type marketMethod struct {
 	name string
@@ -387,101 +417,372 @@ type marketNamespace struct {
 	methods        []marketMethod
 }
 
-func num(f func(mk *strategy.Market) float64) marketFunc {
-	return func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) { return vm.Number(f(mk)), nil }
+// handleMarket returns the instrument a handle call is about, from the handle in
+// args[0], and the script's own arguments after it. Each host function of the
+// instrument API starts with the default instrument (s.def) and calls it only when
+// registered on the handle namespace (h): a global call costs a test of h more than
+// before instruments, and no call.
+//
+//go:noinline
+func handleMarket(s *Strategy, args []vm.Value) (*strategy.Market, []vm.Value, error) {
+	mk, err := s.handleArg(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mk, args[1:], nil
 }
 
 // marketAPI is the instrument API: what a strategy reads and does on one instrument.
 func (s *Strategy) marketAPI() []marketNamespace {
+	type fn = vm.HostFunc
+	type args = []vm.Value
+	fail := func(err error) (vm.Value, error) { return vm.Undefined, err }
 	return []marketNamespace{
 		{"book", "book", []marketMethod{
-			{"valid", func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) { return vm.Bool(mk.BookValid()), nil }},
-			{"bidPrice", bookLevel(strategy.Buy, true)},
-			{"askPrice", bookLevel(strategy.Sell, true)},
-			{"bidQty", bookLevel(strategy.Buy, false)},
-			{"askQty", bookLevel(strategy.Sell, false)},
-			{"bidLevels", num(func(mk *strategy.Market) float64 { return float64(mk.Levels(strategy.Buy)) })},
-			{"askLevels", num(func(mk *strategy.Market) float64 { return float64(mk.Levels(strategy.Sell)) })},
-			{"mid", num((*strategy.Market).Mid)},
-			{"spread", num((*strategy.Market).Spread)},
-			{"bidDepth", depth(strategy.Buy)},
-			{"askDepth", depth(strategy.Sell)},
-			{"time", num(func(mk *strategy.Market) float64 { return millis(mk.Book().LocalTime()) })},
+			{"valid", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Bool(mk.BookValid()), nil
+				}
+			}},
+			{"bidPrice", s.bookLevel(strategy.Buy, true)},
+			{"askPrice", s.bookLevel(strategy.Sell, true)},
+			{"bidQty", s.bookLevel(strategy.Buy, false)},
+			{"askQty", s.bookLevel(strategy.Sell, false)},
+			{"bidLevels", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Levels(strategy.Buy))), nil
+				}
+			}},
+			{"askLevels", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Levels(strategy.Sell))), nil
+				}
+			}},
+			{"mid", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Mid()), nil
+				}
+			}},
+			{"spread", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Spread()), nil
+				}
+			}},
+			{"bidDepth", s.depth(strategy.Buy)},
+			{"askDepth", s.depth(strategy.Sell)},
+			{"time", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(millis(mk.Book().LocalTime())), nil
+				}
+			}},
 		}},
 		{"instrument", "rules", []marketMethod{
-			{"tickSize", num((*strategy.Market).TickSize)},
-			{"lotSize", num((*strategy.Market).LotSize)},
-			{"name", s.marketName},
+			{"tickSize", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.TickSize()), nil
+				}
+			}},
+			{"lotSize", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.LotSize()), nil
+				}
+			}},
+			{"name", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return s.marketName(mk), nil
+				}
+			}},
 		}},
 		{"position", "position", []marketMethod{
-			{"qty", num((*strategy.Market).Position)},
-			{"avgEntry", num((*strategy.Market).AvgEntry)},
-			{"realizedPnl", num((*strategy.Market).RealizedPnL)},
-			{"unrealizedPnl", num((*strategy.Market).UnrealizedPnL)},
-			{"fees", num((*strategy.Market).Fees)},
+			{"qty", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Position()), nil
+				}
+			}},
+			{"avgEntry", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.AvgEntry()), nil
+				}
+			}},
+			{"realizedPnl", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.RealizedPnL()), nil
+				}
+			}},
+			{"unrealizedPnl", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.UnrealizedPnL()), nil
+				}
+			}},
+			{"fees", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Fees()), nil
+				}
+			}},
 		}},
 		{"lastTrade", "lastTrade", []marketMethod{
-			{"price", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return t.Price })},
-			{"qty", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return t.Qty })},
-			{"side", func(mk *strategy.Market, _ []vm.Value) (vm.Value, error) {
-				t, ok := mk.LastTrade()
-				if !ok {
-					return vm.Number(0), nil
+			{"price", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(t.Price), nil
 				}
-				return sideValue(t.Aggressor), nil
 			}},
-			{"time", num(func(mk *strategy.Market) float64 { t, _ := mk.LastTrade(); return millis(t.Time) })},
+			{"qty", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(t.Qty), nil
+				}
+			}},
+			{"side", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, ok := mk.LastTrade()
+					if !ok {
+						return vm.Number(0), nil
+					}
+					return sideValue(t.Aggressor), nil
+				}
+			}},
+			{"time", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(millis(t.Time)), nil
+				}
+			}},
 		}},
 		{"orders", "orders", []marketMethod{
-			{"buy", place(strategy.Buy)},
-			{"sell", place(strategy.Sell)},
-			{"cancel", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-				id, err := idArg(args, 0)
-				if err != nil {
-					return vm.Undefined, err
+			{"buy", s.place(strategy.Buy)},
+			{"sell", s.place(strategy.Sell)},
+			{"cancel", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Bool(mk.Cancel(id)), nil
 				}
-				return vm.Bool(mk.Cancel(id)), nil
 			}},
-			{"cancelAll", num(func(mk *strategy.Market) float64 { return float64(mk.CancelAll()) })},
-			{"replace", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-				id, err := idArg(args, 0)
-				if err != nil {
-					return vm.Undefined, err
+			{"cancelAll", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.CancelAll())), nil
 				}
-				price, qty, flags, err := orderArgs(args, 1)
-				if err != nil {
-					return vm.Undefined, err
-				}
-				return vm.Number(float64(mk.Replace(id, price, qty, flags))), nil
 			}},
-			{"count", num(func(mk *strategy.Market) float64 { return float64(mk.OpenOrders()) })},
-			{"id", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-				i, err := vm.NumberArg(args, 0)
-				if err != nil {
-					return vm.Undefined, err
+			{"replace", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					price, qty, flags, err := orderArgs(a, 1)
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Replace(id, price, qty, flags))), nil
 				}
-				o, ok := mk.OpenOrder(int(i))
-				if !ok || i != float64(int(i)) {
-					return vm.Number(0), nil
-				}
-				return vm.Number(float64(o.ID)), nil
 			}},
-			{"side", orderField(func(o strategy.OrderInfo) float64 {
+			{"count", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.OpenOrders())), nil
+				}
+			}},
+			{"id", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					i, err := vm.NumberArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					o, ok := mk.OpenOrder(int(i))
+					if !ok || i != float64(int(i)) {
+						return vm.Number(0), nil
+					}
+					return vm.Number(float64(o.ID)), nil
+				}
+			}},
+			{"side", s.orderField(func(o strategy.OrderInfo) float64 {
 				if o.Side == strategy.Buy {
 					return 1
 				}
 				return -1
 			})},
-			{"price", orderField(func(o strategy.OrderInfo) float64 { return o.Price })},
-			{"qty", orderField(func(o strategy.OrderInfo) float64 { return o.Qty })},
-			{"filled", orderField(func(o strategy.OrderInfo) float64 { return o.Filled })},
-			{"isOpen", func(mk *strategy.Market, args []vm.Value) (vm.Value, error) {
-				id, err := idArg(args, 0)
-				if err != nil {
-					return vm.Undefined, err
+			{"price", s.orderField(func(o strategy.OrderInfo) float64 { return o.Price })},
+			{"qty", s.orderField(func(o strategy.OrderInfo) float64 { return o.Qty })},
+			{"filled", s.orderField(func(o strategy.OrderInfo) float64 { return o.Filled })},
+			{"isOpen", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					_, ok := mk.Order(id)
+					return vm.Bool(ok), nil
 				}
-				_, ok := mk.Order(id)
-				return vm.Bool(ok), nil
 			}},
 		}},
 	}
@@ -534,7 +835,7 @@ func (s *Strategy) bindInstrument(m *vm.Machine, args []vm.Value) (vm.Value, err
 }
 
 // marketName is rules.name(): the instrument's venue:SYMBOL, a string made once.
-func (s *Strategy) marketName(mk *strategy.Market, _ []vm.Value) (vm.Value, error) {
+func (s *Strategy) marketName(mk *strategy.Market) vm.Value {
 	i := int(mk.Index())
 	for len(s.names) <= i {
 		s.names = append(s.names, vm.Undefined)
@@ -542,5 +843,5 @@ func (s *Strategy) marketName(mk *strategy.Market, _ []vm.Value) (vm.Value, erro
 	if s.names[i].IsUndefined() {
 		s.names[i] = s.keepString(mk.Name())
 	}
-	return s.names[i], nil
+	return s.names[i]
 }

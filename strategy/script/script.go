@@ -29,6 +29,7 @@ type Strategy struct {
 	prog *vm.Program
 	m    *vm.Machine
 	ctx  *strategy.Context // the context of the callback in progress
+	def  *strategy.Market  // ctx's default instrument, which the global namespaces mean
 	opts Options
 
 	onBook, onTrade, onFill, onOrder, onTimer vm.Func
@@ -145,7 +146,7 @@ func (s *Strategy) keepString(str string) vm.Value {
 
 // Init runs the script's top level, where it declares its parameters and indicators.
 func (s *Strategy) Init(ctx *strategy.Context) error {
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	s.inInit = true
 	defer func() { s.inInit = false }()
 	return s.m.Run()
@@ -157,7 +158,7 @@ func (s *Strategy) OnBook(ctx *strategy.Context) error {
 	if !s.has[cbBook] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	var err error
 	switch ev := ctx.Event(); {
 	case s.bound:
@@ -175,7 +176,7 @@ func (s *Strategy) OnTrade(ctx *strategy.Context, t *strategy.Trade) error {
 	if !s.has[cbTrade] || !s.bound && t.Instrument != 0 {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
 	inst := handleValue(t.Instrument)
 	m.SetField(s.trade, tradePrice, vm.Number(t.Price))
@@ -197,7 +198,7 @@ func (s *Strategy) OnFill(ctx *strategy.Context, f *strategy.Fill) error {
 	if !s.has[cbFill] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
 	m.SetField(s.fill, fillOrderID, vm.Number(float64(f.OrderID)))
 	m.SetField(s.fill, fillSide, sideValue(f.Side))
@@ -217,7 +218,7 @@ func (s *Strategy) OnOrder(ctx *strategy.Context, u *strategy.OrderUpdate) error
 	if !s.has[cbOrder] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
 	m.SetField(s.update, updateOrderID, vm.Number(float64(u.OrderID)))
 	m.SetField(s.update, updateStatus, s.statuses[u.Status])
@@ -241,7 +242,7 @@ func (s *Strategy) OnTimer(ctx *strategy.Context) error {
 	if !s.has[cbTimer] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	_, err := s.m.Call(s.onTimer)
 	return err
 }
