@@ -29,6 +29,26 @@ const (
 	VenueSim         = "sim"
 )
 
+// Venues returns the venue names nanotick knows.
+func Venues() []string {
+	return []string{VenueBinanceSpot, VenueBinanceUSDM, VenueKraken, VenueSim}
+}
+
+// CheckName parses name as ParseID does and also requires its venue to be one nanotick
+// knows (Venues), saying which those are otherwise.
+func CheckName(name string) (ID, error) {
+	id, err := ParseID(name)
+	if err != nil {
+		return ID{}, err
+	}
+	for _, v := range Venues() {
+		if id.Venue == v {
+			return id, nil
+		}
+	}
+	return ID{}, fmt.Errorf("instrument %s: unknown venue %q (venues: %s)", id, id.Venue, strings.Join(Venues(), ", "))
+}
+
 // ID names an instrument: the venue and the symbol as that venue spells it
 // ("BTCUSDT" on Binance, "BTC/USD" on Kraken). Its text form is venue:SYMBOL.
 type ID struct {

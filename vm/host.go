@@ -34,7 +34,8 @@ type Host struct {
 	order   []string
 	funcs   []HostFunc
 	fnames  []string
-	arity   [][2]int // per host function: min and max argument counts, max < 0 for any
+	arity   [][2]int                   // per host function: min and max argument counts, max < 0 for any
+	argChk  map[int]func(string) error // per host function: a check of a string literal first argument
 	objects []*HostObject
 	handles map[string]*HostObject // handle namespaces, by name (see Handle)
 	consts  []hostConst
@@ -192,6 +193,29 @@ func (o *HostObject) CallSig(min, max int, fn HostFunc) *HostObject {
 		o.h.arity[n] = [2]int{min, max}
 	}
 	return o
+}
+
+// CheckStringArg makes the compiler check the first argument of calls of the object's
+// call function (Call) when the script passes a string literal: an error from check is
+// a compile error at the literal, which nanotick vet reports too.
+func (o *HostObject) CheckStringArg(check func(string) error) *HostObject {
+	i, ok := o.methods[""]
+	if !ok || check == nil {
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host object %q: CheckStringArg needs Call first", o.name))
+		return o
+	}
+	if o.h.argChk == nil {
+		o.h.argChk = map[int]func(string) error{}
+	}
+	o.h.argChk[i] = check
+	return o
+}
+
+func (h *Host) hostStringArg(idx int, arg string) error {
+	if chk, ok := h.argChk[idx]; ok {
+		return chk(arg)
+	}
+	return nil
 }
 
 // Handle registers (or returns) the handle namespace name: a method m added to it is

@@ -103,7 +103,10 @@ func (s *Strategy) register(h *vm.Host) {
 			handle.Method(mf.name, mf.fn(true))
 		}
 	}
-	h.Object("instrument").CallSig(1, 1, s.bindInstrument)
+	h.Object("instrument").CallSig(1, 1, s.bindInstrument).CheckStringArg(func(name string) error {
+		_, err := instrument.CheckName(name)
+		return err
+	})
 
 	ta := h.Object("ta")
 	ta.Method("ema", s.newIndicator("ema", func(n int) (taIndicator, error) { return indicator.NewEMA(n) }))
@@ -820,7 +823,7 @@ func (s *Strategy) bindInstrument(m *vm.Machine, args []vm.Value) (vm.Value, err
 	}
 	if s.noEngine {
 		// nanotick eval: there are no instruments; check the name and hand out a handle.
-		if _, err := instrument.ParseID(name); err != nil {
+		if _, err := instrument.CheckName(name); err != nil {
 			return vm.Undefined, fmt.Errorf("instrument: %w", err)
 		}
 		s.bound = true

@@ -174,7 +174,7 @@ function onTrade(t) { trades++; if (t.instrument !== 1 || t.price < 1000) bad++;
 func TestInstrumentErrors(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"unknown", `const k = instrument("kraken:BTC/USD"); function onBook(i) {}`, "kraken:BTC/USD is not configured (configured: binance-spot:BTCUSDT, binance-usdm:BTCUSDT)"},
-		{"bad name", `const k = instrument("BTCUSDT"); function onBook(i) {}`, "venue:SYMBOL"},
+		{"bad name", `const n = "BTC" + "USDT"; const k = instrument(n); function onBook(i) {}`, "venue:SYMBOL"},
 		{"not a string", `const k = instrument(1); function onBook(i) {}`, "must be the instrument's name"},
 	} {
 		s, err := script.Compile(tc.name+".js", []byte(tc.src), script.Options{})
@@ -220,5 +220,21 @@ func TestEvalBindsInstruments(t *testing.T) {
 	}
 	if err := script.RunTopLevel("e.js", []byte(`instrument("nope")`), &out, &errOut); err == nil || !strings.Contains(err.Error(), "venue:SYMBOL") {
 		t.Errorf("eval of a bad name: %v", err)
+	}
+}
+
+// A literal instrument name is checked when the script compiles, so nanotick vet and a
+// start both report a bad one at its position.
+func TestInstrumentNameCompileError(t *testing.T) {
+	for src, want := range map[string]string{
+		`const a = instrument("BTCUSDT"); function onBook(i) {}`:      `x.js:1:22: instrument: instrument name must be "venue:SYMBOL", got "BTCUSDT"`,
+		`const a = instrument("bitmex:XBTUSD"); function onBook(i) {}`: `unknown venue "bitmex" (venues: binance-spot, binance-usdm, kraken, sim)`,
+	} {
+		if _, err := script.Compile("x.js", []byte(src), script.Options{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", src, err, want)
+		}
+	}
+	if _, err := script.Compile("x.js", []byte(`const a = instrument("kraken:BTC/USD"); function onBook(i) {}`), script.Options{}); err != nil {
+		t.Errorf("a good name: %v", err)
 	}
 }
