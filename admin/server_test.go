@@ -102,6 +102,7 @@ func (f *fixture) do(t *testing.T, method, path string) (int, http.Header, strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+f.srv.Token())
 	resp, err := f.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -414,6 +415,7 @@ func TestFlightMetrics(t *testing.T) {
 	}
 	rec := &recorder{header: http.Header{}}
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
 	s.Handler().ServeHTTP(rec, req)
 	fams, err := func() (map[string]*dto.MetricFamily, error) {
 		p := expfmt.NewTextParser(model.UTF8Validation)

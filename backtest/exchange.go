@@ -66,6 +66,9 @@ type ExchangeConfig struct {
 	BookCapacity int
 	// Account, if not nil, is charged with every fill when it happens at the exchange.
 	Account *Account
+	// OrderLog keeps a record of every order sent (Report.OrderLog): it grows with the
+	// orders, about 100 bytes each during the run and 200 in the report.
+	OrderLog bool
 }
 
 // ExchangeCounters are what the simulated exchange has seen and done.
@@ -148,6 +151,7 @@ type restingOrder struct {
 	// its index in the exchange's order log.
 	ahead0 int64
 	log    int
+	sent   int64 // when the engine sent it
 	// armed is false for an order that crossed on arrival and rests with its
 	// remainder: the recorded book still shows the liquidity it took, so the crossing
 	// rule waits until the recorded market has left its price once.
@@ -182,7 +186,8 @@ type Exchange struct {
 	power               float64
 	counters            ExchangeCounters
 	fills               []fillEntry  // every fill, for the report
-	olog                []orderEntry // every order sent, for the report
+	olog                []orderEntry // every order sent, for the report, if kept
+	scratch             orderEntry   // written instead of an entry when the log is not kept
 	// markouts holds, per horizon, the indexes of the fills whose mid after that
 	// horizon is still to be read, in time order.
 	markouts [numMarkouts]intQueue
@@ -206,7 +211,7 @@ type fillEntry struct {
 	// aheadPlace and aheadFill are the queue estimates (quantity ahead) when the order
 	// joined its level and just before the event that filled it; 0 for a taker fill.
 	aheadPlace, aheadFill int64
-	order                 int   // index of the order in the order log
+	sent                  int64 // when the engine sent the order
 	recv                  int64 // when the strategy receives the fill
 	// mid2 is twice the exchange book's mid at the fill (0 if the book had no mid),
 	// and after the mid2 at each markout horizon, 0 until read.
@@ -338,7 +343,6 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		book:     book,
 		sync:     binance.NewSync(cfg.Venue, book, binance.SyncConfig{}),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
-		olog:     make([]orderEntry, 0, 4096),
 		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
 		resp:     newFIFO(1024),
@@ -376,8 +380,12 @@ func (x *Exchange) Now() int64 { return x.now }
 // Place sends an order: it reaches the exchange after the entry latency.
 func (x *Exchange) Place(o *risk.Order, now int64) error {
 	x.lastEntry = max(now+x.lat.Entry(), x.lastEntry)
-	x.olog = append(x.olog, orderEntry{id: o.ID, side: o.Side, postOnly: o.PostOnly, ioc: o.IOC, price: o.Price, qty: o.Qty, sent: now})
-	x.entry.push(message{due: x.lastEntry, kind: msgPlace, order: *o, log: len(x.olog) - 1})
+	log := -1
+	if x.cfg.OrderLog {
+		x.olog = append(x.olog, orderEntry{id: o.ID, side: o.Side, postOnly: o.PostOnly, ioc: o.IOC, price: o.Price, qty: o.Qty, sent: now})
+		log = len(x.olog) - 1
+	}
+	x.entry.push(message{due: x.lastEntry, kind: msgPlace, order: *o, log: log, sent: now})
 	return nil
 }
 
@@ -410,7 +418,7 @@ func (x *Exchange) Step(r Receiver) bool {
 		m := x.entry.pop()
 		x.advance(m.due)
 		if m.kind == msgPlace {
-			x.arrive(&m.order, m.log)
+			x.arrive(&m.order, m.log, m.sent)
 		} else {
 			x.arriveCancel(m.order.ID)
 		}
@@ -454,7 +462,7 @@ func (x *Exchange) respond(m message) {
 
 func (x *Exchange) reject(id uint64, why rejectReason, log int) {
 	x.counters.Rejected[why]++
-	e := &x.olog[log]
+	e := x.entryOf(log)
 	e.status, e.reason, e.ended = StatusRejected, why, x.now
 	x.respond(message{kind: msgRejected, order: risk.Order{ID: id}, reason: rejectText[why]})
 }
@@ -715,14 +723,23 @@ func (x *Exchange) trade(t *binance.Trade) {
 // the order finished and was removed.
 func (x *Exchange) fillResting(i int, qty int64, cause FillCause, ahead float64) bool {
 	o := &x.orders[i]
-	x.fill(o.id, o.side, o.price, qty, true, cause, o.log, o.ahead0, aheadQty(ahead))
+	x.fill(o.id, o.side, o.price, qty, true, cause, o.log, o.sent, o.ahead0, aheadQty(ahead))
 	o.qty -= qty
 	if o.qty > 0 {
 		return false
 	}
-	x.olog[o.log].status, x.olog[o.log].ended = StatusFilled, x.now
+	x.entryOf(o.log).status, x.entryOf(o.log).ended = StatusFilled, x.now
 	x.orders = append(x.orders[:i], x.orders[i+1:]...)
 	return true
+}
+
+// entryOf returns the order log's entry at index log, or a scratch entry that nobody
+// reads when the log is not kept (log is then -1).
+func (x *Exchange) entryOf(log int) *orderEntry {
+	if log < 0 {
+		return &x.scratch
+	}
+	return &x.olog[log]
 }
 
 // aheadQty rounds a queue estimate to quantity units; an estimate below zero (the
@@ -736,7 +753,7 @@ func aheadQty(front float64) int64 {
 
 // fill charges the fee, books the fill and sends it to the strategy. The engine's fee
 // is in price units, truncated toward zero; the account books the exact fee.
-func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool, cause FillCause, log int, aheadPlace, aheadFill int64) {
+func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool, cause FillCause, log int, sent, aheadPlace, aheadFill int64) {
 	rate, bps := x.takerE6, x.takerBps
 	if maker {
 		rate, bps = x.makerE6, x.makerBps
@@ -750,10 +767,10 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 		a.Fill(side, price, qty, bps, maker)
 	}
 	x.respond(message{kind: msgFill, order: risk.Order{ID: id}, price: price, qty: qty, fee: fee, maker: maker})
-	x.olog[log].filled += qty
+	x.entryOf(log).filled += qty
 	x.fills = append(x.fills, fillEntry{
 		t: x.now, price: price, qty: qty, id: id, side: side, maker: maker, cause: cause,
-		aheadPlace: aheadPlace, aheadFill: aheadFill, order: log, recv: x.lastResp, mid2: x.mid2(),
+		aheadPlace: aheadPlace, aheadFill: aheadFill, sent: sent, recv: x.lastResp, mid2: x.mid2(),
 	})
 	for h := range x.markouts {
 		x.markouts[h].push(len(x.fills) - 1)
@@ -785,6 +802,7 @@ func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 			Cause:             f.cause.String(),
 			QueueAheadAtPlace: qtyScale.Decimal(f.aheadPlace),
 			QueueAheadAtFill:  qtyScale.Decimal(f.aheadFill),
+			Sent:              f.sent,
 			Received:          f.recv,
 			Mid:               mid(f.mid2),
 			MidAfter:          after,
@@ -793,21 +811,46 @@ func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 	return out
 }
 
-// orderLog returns the orders sent so far as report records.
+// orderLog returns the orders sent so far as report records. Decimals of equal
+// values are shared (they are immutable): a strategy sends the same quantity, and
+// often the same prices, again and again, and the log is most of a long run's report.
 func (x *Exchange) orderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
+	if !x.cfg.OrderLog {
+		return nil
+	}
 	out := make([]OrderRecord, len(x.olog))
+	prices, qtys := decimalCache{scale: priceScale}, decimalCache{scale: qtyScale}
 	for i, o := range x.olog {
 		out[i] = OrderRecord{
-			ID: o.id, Side: sideName(o.side), Price: priceScale.Decimal(o.price), Qty: qtyScale.Decimal(o.qty),
-			Filled: qtyScale.Decimal(o.filled), PostOnly: o.postOnly, IOC: o.ioc,
+			ID: o.id, Side: sideName(o.side), Price: prices.get(o.price), Qty: qtys.get(o.qty),
+			Filled: qtys.get(o.filled), PostOnly: o.postOnly, IOC: o.ioc,
 			Sent: o.sent, Arrived: o.arrived, Acked: o.acked, Ended: o.ended,
-			Status: o.status.String(), QueueAheadAtPlace: qtyScale.Decimal(o.aheadPlace),
+			Status: o.status.String(), QueueAheadAtPlace: qtys.get(o.aheadPlace),
 		}
 		if o.status == StatusRejected {
 			out[i].Reason = rejectText[o.reason]
 		}
 	}
 	return out
+}
+
+// decimalCache converts fixed-point values to decimals, sharing the decimal of each
+// value among its uses.
+type decimalCache struct {
+	scale fixed.Scale
+	m     map[int64]decimal.Decimal
+}
+
+func (c *decimalCache) get(v int64) decimal.Decimal {
+	if d, ok := c.m[v]; ok {
+		return d
+	}
+	if c.m == nil {
+		c.m = make(map[int64]decimal.Decimal)
+	}
+	d := c.scale.Decimal(v)
+	c.m[v] = d
+	return d
 }
 
 // quoting returns the touch clock's totals for the report.
@@ -842,9 +885,9 @@ func Fee(price, qty, rateE6 int64, qtyScale fixed.Scale) int64 {
 }
 
 // arrive handles an order reaching the exchange.
-func (x *Exchange) arrive(o *risk.Order, log int) {
+func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 	x.counters.Orders++
-	x.olog[log].arrived = x.now
+	x.entryOf(log).arrived = x.now
 	if o.Qty <= 0 || o.Price <= 0 || (o.Side != orderbook.Bid && o.Side != orderbook.Ask) {
 		x.reject(o.ID, rejInvalid, log)
 		return
@@ -872,7 +915,7 @@ func (x *Exchange) arrive(o *risk.Order, log int) {
 	}
 	x.counters.Acks++
 	x.respond(message{kind: msgAck, order: risk.Order{ID: o.ID}})
-	x.olog[log].acked = x.lastResp
+	x.entryOf(log).acked = x.lastResp
 	left := o.Qty
 	if crosses {
 		// Take the levels the order crosses, at their prices, up to its quantity. The
@@ -887,17 +930,17 @@ func (x *Exchange) arrive(o *risk.Order, log int) {
 			if take <= 0 {
 				continue
 			}
-			x.fill(o.ID, o.Side, lv.Price, take, false, CauseTaker, log, 0, 0)
+			x.fill(o.ID, o.Side, lv.Price, take, false, CauseTaker, log, sent, 0, 0)
 			left -= take
 		}
 	}
 	if left == 0 {
-		x.olog[log].status, x.olog[log].ended = StatusFilled, x.now
+		x.entryOf(log).status, x.entryOf(log).ended = StatusFilled, x.now
 		return
 	}
 	if o.IOC {
 		x.counters.Expired++
-		x.olog[log].status, x.olog[log].ended = StatusExpired, x.now
+		x.entryOf(log).status, x.entryOf(log).ended = StatusExpired, x.now
 		x.respond(message{kind: msgCancelled, order: risk.Order{ID: o.ID}})
 		return
 	}
@@ -905,12 +948,12 @@ func (x *Exchange) arrive(o *risk.Order, log int) {
 	if !crosses {
 		ahead = x.levelQty(o.Side, o.Price)
 	}
-	x.olog[log].status, x.olog[log].aheadPlace = StatusResting, ahead
+	x.entryOf(log).status, x.entryOf(log).aheadPlace = StatusResting, ahead
 	x.orders = append(x.orders, restingOrder{
 		id: o.ID, side: o.Side, price: o.Price, qty: left,
 		q:      queuePos{front: float64(ahead), level: ahead},
 		armed:  !crosses,
-		ahead0: ahead, log: log,
+		ahead0: ahead, log: log, sent: sent,
 	})
 }
 
@@ -919,7 +962,7 @@ func (x *Exchange) arriveCancel(id uint64) {
 	x.counters.Cancels++
 	for i := range x.orders {
 		if x.orders[i].id == id {
-			e := &x.olog[x.orders[i].log]
+			e := x.entryOf(x.orders[i].log)
 			e.status, e.ended = StatusCancelled, x.now
 			x.orders = append(x.orders[:i], x.orders[i+1:]...)
 			x.counters.Cancelled++

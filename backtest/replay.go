@@ -56,6 +56,89 @@ type Config struct {
 	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
 	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
 	MaxTimeJump time.Duration
+	// OrderLog keeps every order sent for the report (Report.OrderLog, and the
+	// tearsheet's fill ratio and order-to-ack latency). It grows with the orders sent,
+	// about 100 bytes each during the run and 200 in the report; the command line
+	// always keeps it.
+	OrderLog bool
+	// ExchangeTime is which venue timestamp gives a frame's exchange time: the event
+	// time E (the default) or the transaction time T where the frame has one.
+	ExchangeTime ExchangeTime
+	// ClockOffset is how the offset between the local and the venue's clocks is
+	// estimated: the running minimum of local − exchange time (the default) or its
+	// minimum over the whole data (Run reads the data once more, first).
+	ClockOffset ClockOffset
+
+	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
+	wholeOffset    int64
+	hasWholeOffset bool
+}
+
+// ExchangeTime is which of a venue frame's timestamps is taken as the moment the
+// exchange's book changed.
+type ExchangeTime uint8
+
+const (
+	// TimeEvent reads Binance's event time "E": when the venue's stream published the
+	// event. Every depth and trade event has it.
+	TimeEvent ExchangeTime = iota
+	// TimeTransaction reads the transaction time "T" where the frame has one (trades,
+	// aggregate trades, USD-M depth and book tickers), and E where it has not (spot
+	// depth): when the matching engine made the change, a little before E.
+	// hftbacktest's Binance converters use T.
+	TimeTransaction
+)
+
+// String returns the option's name: E or T.
+func (e ExchangeTime) String() string {
+	if e == TimeTransaction {
+		return "T"
+	}
+	return "E"
+}
+
+// ParseExchangeTime maps "E" or "T" (or "event", "transaction") to an ExchangeTime.
+func ParseExchangeTime(s string) (ExchangeTime, error) {
+	switch s {
+	case "E", "e", "event", "":
+		return TimeEvent, nil
+	case "T", "t", "transaction":
+		return TimeTransaction, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown exchange time %q (E, T)", s)
+}
+
+// ClockOffset is how the replay estimates the offset between the recorder's clock and
+// the venue's, which no recording can tell apart from the one-way feed latency.
+type ClockOffset uint8
+
+const (
+	// OffsetRunningMin takes the smallest local − exchange time seen so far: the
+	// replay streams, and a frame's latency never goes negative, but frames before the
+	// fastest one get a latency measured from a larger offset than later ones.
+	OffsetRunningMin ClockOffset = iota
+	// OffsetWholeFile takes the smallest local − exchange time over all the data: one
+	// offset for every frame, at the cost of reading the data twice.
+	OffsetWholeFile
+)
+
+// String returns the option's name: running_min or whole_file.
+func (c ClockOffset) String() string {
+	if c == OffsetWholeFile {
+		return "whole_file"
+	}
+	return "running_min"
+}
+
+// ParseClockOffset maps "running_min" or "whole_file" to a ClockOffset.
+func ParseClockOffset(s string) (ClockOffset, error) {
+	switch s {
+	case "running_min", "":
+		return OffsetRunningMin, nil
+	case "whole_file":
+		return OffsetWholeFile, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown clock offset %q (running_min, whole_file)", s)
 }
 
 // Source is a stream of recorded frames in local receive order. Next returns io.EOF
@@ -92,6 +175,13 @@ func Run(cfg Config) (*Report, error) {
 	if len(cfg.Data) == 0 {
 		return nil, errors.New("backtest: no data to replay")
 	}
+	if cfg.ClockOffset == OffsetWholeFile {
+		off, err := scanClockOffset(cfg.Data, cfg.ExchangeTime, cfg.MaxTimeJump)
+		if err != nil {
+			return nil, err
+		}
+		cfg.wholeOffset, cfg.hasWholeOffset = off, true
+	}
 	r, err := recording.Open(cfg.Data...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
@@ -112,6 +202,45 @@ func Run(cfg Config) (*Report, error) {
 		rep.Events.Malformed = src.Malformed()
 	}
 	return rep, err
+}
+
+// scanClockOffset reads the recordings once and returns the smallest local −
+// exchange time over every frame that carries one, with receive times guarded and
+// clamped, and garbage event times ignored, as the replay does them.
+func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (int64, error) {
+	r, err := recording.Open(files...)
+	if err != nil {
+		return 0, fmt.Errorf("backtest: %w", err)
+	}
+	defer r.Close()
+	g := newClockGuard(&recordingSource{r: r}, maxJump)
+	var off, last int64
+	found, any := false, false
+	for {
+		local, frame, err := g.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("backtest: reading data for the clock offset: %w", err)
+		}
+		if any && local < last {
+			local = last
+		}
+		last, any = local, true
+		e, ok := exchangeTime(frame, et)
+		if !ok {
+			continue
+		}
+		raw := local - e
+		if found && raw < off-g.bound {
+			continue // garbage: see replay.read
+		}
+		if !found || raw < off {
+			off, found = raw, true
+		}
+	}
+	return off, nil
 }
 
 // progressEvery is how many frames pass between calls of Config.Progress.
@@ -167,6 +296,8 @@ type replay struct {
 	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
@@ -204,6 +335,9 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if cfg.Queue == 0 {
 		cfg.Queue = RiskAverse
 	}
+	if cfg.ClockOffset == OffsetWholeFile && !cfg.hasWholeOffset {
+		return nil, errors.New("backtest: the whole_file clock offset needs recordings read by Run, not a Source")
+	}
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
@@ -228,6 +362,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
 		BookCapacity: ec.BookCapacity,
 		Account:      acct,
+		OrderLog:     cfg.OrderLog,
 	})
 	if err != nil {
 		return nil, err
@@ -296,22 +431,26 @@ func (r *replay) read() (bool, error) {
 	}
 	s.local = local
 
-	// The exchange saw the frame's event at its event time E, on the exchange's clock.
-	// The two clocks differ by an unknown offset: the smallest local − E seen so far
-	// is taken as the offset, so the fastest frame had zero feed latency and none is
-	// negative. The exchange time on the replay's (local) clock is local − latency.
+	// The exchange saw the frame's event at its event time E (or transaction time T),
+	// on the exchange's clock. The two clocks differ by an unknown offset: the
+	// smallest local − E seen so far (or over the whole data) is taken as the offset,
+	// so the fastest frame had zero feed latency and none is negative. The exchange
+	// time on the replay's (local) clock is local − latency.
 	lat := r.lastLat
 	// An event time further ahead of the receive time than the offset allows by more
 	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
 	// of the run, so the frame is taken as one without E.
-	e, ok := eventTime(frame)
+	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
 	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
 		ok = false
 		r.feed.badE++
 	}
 	if ok {
 		raw := local - e
-		if !r.haveOffset || raw < r.offset {
+		switch {
+		case r.cfg.hasWholeOffset:
+			r.offset, r.haveOffset = r.cfg.wholeOffset, true
+		case !r.haveOffset || raw < r.offset:
 			r.offset, r.haveOffset = raw, true
 		}
 		lat = raw - r.offset
@@ -370,6 +509,21 @@ func (r *replay) store(frame []byte) int {
 
 func (r *replay) frame(s *slot) []byte { return r.arena[s.off:s.end] }
 
+// exchangeTime returns the frame's exchange time as et says: its transaction time T
+// where it has one and et asks for it, otherwise its event time E.
+func exchangeTime(frame []byte, et ExchangeTime) (int64, bool) {
+	if et == TimeTransaction {
+		if t, ok := msField(frame, 'T', transactionTimeWindow); ok {
+			return t, true
+		}
+	}
+	return eventTime(frame)
+}
+
+// transactionTimeWindow is how far into a frame exchangeTime looks for "T": a trade
+// puts it after the price and quantity, within the first 256 bytes.
+const transactionTimeWindow = 256
+
 // eventTimeWindow is how far into a frame eventTime looks: Binance puts "e" and "E"
 // first in every event, so a frame without "E" in its first bytes (a bookTicker, a
 // 40 kB REST snapshot) is not scanned to its end.
@@ -377,11 +531,15 @@ const eventTimeWindow = 192
 
 // eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
 // in ns. Frames without one (spot bookTicker, REST snapshots) report false.
-func eventTime(frame []byte) (int64, bool) {
-	w := frame[:min(len(frame), eventTimeWindow)]
+func eventTime(frame []byte) (int64, bool) { return msField(frame, 'E', eventTimeWindow) }
+
+// msField finds the one-letter key "K": (ms) in the first window bytes of a frame and
+// returns its value in ns.
+func msField(frame []byte, key byte, window int) (int64, bool) {
+	w := frame[:min(len(frame), window)]
 	i := -1
 	for from := 0; ; {
-		j := bytes.IndexByte(w[from:], 'E') // rarer than '"' in a frame's head
+		j := bytes.IndexByte(w[from:], key) // rarer than '"' in a frame's head
 		if j < 0 {
 			return 0, false
 		}
@@ -472,6 +630,9 @@ func (r *replay) run() error {
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--
+		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
 		}
 	}
 	return nil
@@ -612,17 +773,19 @@ func (r *replay) report() *Report {
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
 		Feed: Feed{
-			ClockOffsetNs:  r.offset,
-			FramesWithTime: r.feed.withE,
-			FramesWithout:  r.feed.withoutE,
-			ClockBackwards: r.feed.backwards,
-			LatencyClamped: r.feed.clamped,
-			TimeJumps:      r.clock.jumps,
-			TimeGaps:       r.clock.gaps,
-			BadEventTimes:  r.feed.badE,
-			LatencyMin:     time.Duration(r.feed.min).String(),
-			LatencyMax:     time.Duration(r.feed.max).String(),
-			LatencyMean:    "0s",
+			ExchangeTime:    cfg.ExchangeTime.String(),
+			ClockOffsetMode: cfg.ClockOffset.String(),
+			ClockOffsetNs:   r.offset,
+			FramesWithTime:  r.feed.withE,
+			FramesWithout:   r.feed.withoutE,
+			ClockBackwards:  r.feed.backwards,
+			LatencyClamped:  r.feed.clamped,
+			TimeJumps:       r.clock.jumps,
+			TimeGaps:        r.clock.gaps,
+			BadEventTimes:   r.feed.badE,
+			LatencyMin:      time.Duration(r.feed.min).String(),
+			LatencyMax:      time.Duration(r.feed.max).String(),
+			LatencyMean:     "0s",
 		},
 	}
 	if r.feed.withE > 0 {
@@ -635,6 +798,7 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
 	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
@@ -658,6 +822,7 @@ func (r *replay) report() *Report {
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
+	rep.Tearsheet = ComputeTearsheet(rep)
 	return rep
 }
 

@@ -24,7 +24,8 @@ type Report struct {
 	Start    string   `json:"start"` // first event, data time, UTC
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
-	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	Halted   string   `json:"halted,omitempty"`    // why the strategy was halted, if it was
+	HaltedAt string   `json:"halted_at,omitempty"` // when: the data time of the event it halted in, UTC
 	// Problems say why the run did not test the strategy: a book that was never valid,
 	// no order sent while the book had gaps. A command treats a run with problems as
 	// failed unless told to allow them.
@@ -45,10 +46,13 @@ type Report struct {
 	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
 	// read.
 	MarkoutHorizons []string `json:"markout_horizons"`
-	// OrderLog is every order the engine sent, in the order it sent them.
+	// OrderLog is every order the engine sent, in the order it sent them, when
+	// Config.OrderLog asked for it (null otherwise).
 	OrderLog []OrderRecord `json:"order_log"`
 	// Quoting is how long the strategy had orders resting, and at the touch.
 	Quoting Quoting `json:"quoting"`
+	// Tearsheet is computed from the fields above (ComputeTearsheet).
+	Tearsheet *Tearsheet `json:"tearsheet"`
 
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
@@ -138,6 +142,11 @@ type Events struct {
 
 // Feed describes the feed latency read from the recording.
 type Feed struct {
+	// ExchangeTime is the venue timestamp read as the exchange's time: E (event time)
+	// or T (transaction time where the frame has one, E elsewhere), and
+	// ClockOffsetMode how the clock offset was estimated: running_min or whole_file.
+	ExchangeTime    string `json:"exchange_time"`
+	ClockOffsetMode string `json:"clock_offset_mode"`
 	// ClockOffsetNs is the smallest local receive time − exchange event time seen:
 	// the clock offset plus the fastest frame's latency, which the model takes as 0.
 	ClockOffsetNs  int64  `json:"clock_offset_ns"`
@@ -187,6 +196,7 @@ type FillRecord struct {
 	// filled it; both 0 for a taker fill.
 	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
 	QueueAheadAtFill  decimal.Decimal `json:"queue_ahead_at_fill"`
+	Sent              int64           `json:"sent"`     // when the engine sent the order
 	Received          int64           `json:"received"` // when the strategy learned of it
 	// Mid is the exchange book's mid at the fill, and MidAfter the mid at each of the
 	// report's MarkoutHorizons after it (null when the data ended first).
@@ -253,7 +263,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	res, o := &r.Result, &r.Orders
 	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
 	if r.Halted != "" {
-		p("  STRATEGY HALTED: %s\n", r.Halted)
+		p("  STRATEGY HALTED at %s (data time): %s\n", r.HaltedAt, r.Halted)
 	}
 	for _, pr := range r.Problems {
 		p("  PROBLEM: %s\n", pr)
@@ -276,7 +286,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
 	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
-	p("  feed         latency min %s mean %s max %s after clock offset %s\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs))
+	p("  feed         latency min %s mean %s max %s after clock offset %s (exchange time from %s, offset %s)\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs), r.Feed.ExchangeTime, r.Feed.ClockOffsetMode)
 	if f := &r.Feed; f.TimeJumps+f.TimeGaps+f.BadEventTimes+f.ClockBackwards > 0 {
 		p("  clock        %d receive times leapt more than %s ahead and were replayed at the previous time; %d gaps kept; %d went backwards; %d event times ignored\n",
 			f.TimeJumps, r.Settings.MaxTimeJump, f.TimeGaps, f.ClockBackwards, f.BadEventTimes)

@@ -190,6 +190,9 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 			return nil, fmt.Errorf("exchange: replay: %w", err)
 		}
 		e.replay = r
+		if err := e.startPaper(now); err != nil {
+			return nil, fmt.Errorf("exchange: replay: paper trading: %w", err)
+		}
 	} else {
 		for i, inst := range cfg.Instruments {
 			sym := inst.Symbol

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/feeds/bybit"
 	"github.com/nanotick/nanotick/feeds/kraken"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
@@ -22,6 +23,8 @@ var feeds = map[string]md.NewFeed{
 	instrument.VenueBinanceUSDM: binance.NewMDFeed,
 	instrument.VenueSim:         binance.NewMDFeed, // the local exchange speaks Binance Spot
 	instrument.VenueKraken:      kraken.NewMDFeed,
+	bybit.VenueSpot:             bybit.NewMDFeed,
+	bybit.VenueLinear:           bybit.NewMDFeed,
 }
 
 // NewFeed is an md.NewFeed for every venue in the table: it builds the feed of spec's

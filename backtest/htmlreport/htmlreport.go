@@ -212,6 +212,7 @@ func summary(r *backtest.Report) []row {
 		{"Gaps (engine / exchange)", u(ev.EngineGaps) + " / " + u(ev.ExchangeGaps)},
 		{"Strategy errors", u(ev.StrategyErrors)},
 		{"Feed latency (min / mean / max)", r.Feed.LatencyMin + " / " + r.Feed.LatencyMean + " / " + r.Feed.LatencyMax},
+		{"Exchange clock", "time from " + r.Feed.ExchangeTime + ", clock offset " + r.Feed.ClockOffsetMode + " (" + time.Duration(r.Feed.ClockOffsetNs).String() + ")"},
 		{"Latency model", r.Settings.Latency},
 		{"Fees (maker / taker bps)", ffmt(r.Settings.MakerFeeBps, 4) + " / " + ffmt(r.Settings.TakerFeeBps, 4)},
 		{"Queue model", r.Settings.QueueModel},

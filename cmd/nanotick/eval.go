@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/nanotick/nanotick/strategy/script"
 
@@ -14,8 +15,12 @@ import (
 // runEval compiles a script and runs its top level, printing what console.log prints. A
 // strategy script runs with its params at their defaults (see script.RunTopLevel).
 func runEval(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: nanotick eval FILE.js")
+	if asksHelp(args) {
+		helps["eval"].write(stderr, nil)
+		return 0
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		helps["eval"].write(stderr, nil)
 		return 2
 	}
 	src, err := os.ReadFile(args[0])
@@ -36,8 +41,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 // function where the script allocates at run time, since that costs latency on every
 // tick.
 func runVet(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: nanotick vet FILE.js")
+	if asksHelp(args) {
+		helps["vet"].write(stderr, nil)
+		return 0
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		helps["vet"].write(stderr, nil)
 		return 2
 	}
 	prog, ok := compileFile(args[0], stderr)

@@ -66,14 +66,14 @@ type setup struct {
 // book sync counters, malformed frames, feed latency and throughput.
 func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "inspect", stderr)
 	venue := fs.String("venue", "", "spot or usdm (default: detected from the streams)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return helpOr2(err)
 	}
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "usage: nanotick inspect FILE... [--venue spot|usdm]")
+		fs.Usage()
 		return 2
 	}
 	su, err := detectSetup(files, *venue)
@@ -280,16 +280,16 @@ func stamp(ns int64) string {
 // runBook prints the book after every applied depth event.
 func runBook(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("book", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "book", stderr)
 	depth := fs.Int("depth", 5, "levels per side")
 	format := fs.String("format", "csv", "csv or jsonl")
 	venue := fs.String("venue", "", "spot or usdm (default: detected from the streams)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return helpOr2(err)
 	}
 	if len(files) == 0 || *depth < 1 || (*format != "csv" && *format != "jsonl") {
-		fmt.Fprintln(stderr, "usage: nanotick book FILE... [--depth N] [--format csv|jsonl]")
+		fs.Usage()
 		return 2
 	}
 	su, err := detectSetup(files, *venue)

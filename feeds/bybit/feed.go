@@ -284,54 +284,86 @@ func (f *Feed) Reset() {
 // delta out of sequence marks the book invalid and returns EventResubscribe
 // with the error.
 func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
+	cls, err := f.decode(b)
+	if err != nil {
+		return EventNone, err
+	}
+	switch cls {
+	case clsBook:
+		return f.applyBook(localTime)
+	case clsTrade:
+		return EventTrade, nil
+	case clsTicker:
+		return EventTicker, nil
+	}
+	return EventNone, nil
+}
+
+// class is what a decoded message is to this feed.
+type class uint8
+
+const (
+	clsNone   class = iota // nothing for the book or the strategy
+	clsBook                // this symbol's orderbook snapshot or delta, not yet applied
+	clsTrade               // this symbol's trades
+	clsTicker              // this symbol's ticker, merged
+)
+
+// decode decodes b into f.msg and says what it is. Trades and tickers are
+// done with here (counted, merged); a book message waits for applyBook.
+func (f *Feed) decode(b []byte) (class, error) {
 	f.stats.Messages++
 	m := &f.msg
 	if err := f.dec.Decode(b, m); err != nil {
 		f.stats.Malformed++
-		return EventNone, fmt.Errorf("bybit %s: %w", f.cfg.Symbol, err)
+		return clsNone, fmt.Errorf("bybit %s: %w", f.cfg.Symbol, err)
 	}
 	switch m.Kind {
 	case KindSnapshot, KindDelta:
 		if string(m.Topic) != string(f.topics[bookTopic]) {
-			return EventNone, nil
+			return clsNone, nil
 		}
+		if string(m.Symbol) != f.cfg.Symbol {
+			return clsNone, f.badSymbol(m)
+		}
+		return clsBook, nil
 	case KindTrade:
 		if string(m.Topic) != string(f.topics[tradeTopic]) {
-			return EventNone, nil
+			return clsNone, nil
 		}
 		if string(m.Symbol) != f.cfg.Symbol {
-			return f.badSymbol(m)
+			return clsNone, f.badSymbol(m)
 		}
 		f.stats.Trades += uint64(len(m.Trades))
-		return EventTrade, nil
+		return clsTrade, nil
 	case KindTicker:
 		if string(m.Topic) != string(f.topics[tickerTopic]) {
-			return EventNone, nil
+			return clsNone, nil
 		}
 		if string(m.Symbol) != f.cfg.Symbol {
-			return f.badSymbol(m)
+			return clsNone, f.badSymbol(m)
 		}
 		if m.Snapshot {
 			f.ticker = Ticker{}
 		}
 		f.ticker.Merge(&m.Ticker)
 		f.stats.Tickers++
-		return EventTicker, nil
+		return clsTicker, nil
 	case KindOp:
 		// A rejection names no topic; it is reported to every feed that
 		// is handed it, since any of them may have asked.
 		if !m.Success {
 			f.stats.Rejected++
-			return EventNone, fmt.Errorf("bybit %s: %w: op %q: %s", f.cfg.Symbol, ErrRejected, m.Op, m.RetMsg)
+			return clsNone, fmt.Errorf("bybit %s: %w: op %q: %s", f.cfg.Symbol, ErrRejected, m.Op, m.RetMsg)
 		}
-		return EventNone, nil
-	default:
-		return EventNone, nil
 	}
-	if string(m.Symbol) != f.cfg.Symbol {
-		return f.badSymbol(m)
-	}
+	return clsNone, nil
+}
 
+// applyBook applies the decoded book message received at localTime through
+// the sync rules of State.
+func (f *Feed) applyBook(localTime int64) (Event, error) {
+	m := &f.msg
 	if m.Kind == KindSnapshot {
 		// "If you receive a new snapshot message, you will have to reset
 		// your local orderbook": at subscription, after a problem on
@@ -367,9 +399,9 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 
 // badSymbol counts a message whose data names another symbol than its topic
 // as malformed and skips it.
-func (f *Feed) badSymbol(m *Message) (Event, error) {
+func (f *Feed) badSymbol(m *Message) error {
 	f.stats.Malformed++
-	return EventNone, fmt.Errorf("bybit %s: %w: topic %q, symbol %q", f.cfg.Symbol, ErrSymbol, m.Topic, m.Symbol)
+	return fmt.Errorf("bybit %s: %w: topic %q, symbol %q", f.cfg.Symbol, ErrSymbol, m.Topic, m.Symbol)
 }
 
 // apply writes the message's levels in order and truncates each side to the

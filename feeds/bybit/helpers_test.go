@@ -99,6 +99,22 @@ func (m *market) snapshot() []byte {
 // delta moves the market by a few changes and writes the delta that takes
 // the subscriber's top depth to the new one.
 func (m *market) delta() []byte {
+	if m.rng.IntN(4) == 0 {
+		// The price moves a tick or two: the levels it crosses go.
+		m.mid += 10 * (m.rng.Int64N(5) - 2)
+		for p := range m.bids {
+			if p >= m.mid {
+				delete(m.bids, p)
+			}
+		}
+		for p := range m.asks {
+			if p <= m.mid {
+				delete(m.asks, p)
+			}
+		}
+		m.bids[m.mid-10] = 1 + m.rng.Int64N(5000)
+		m.asks[m.mid+10] = 1 + m.rng.Int64N(5000)
+	}
 	for k := 2 + m.rng.IntN(8); k > 0; k-- {
 		side, book := orderbook.Bid, m.bids
 		if m.rng.IntN(2) == 1 {

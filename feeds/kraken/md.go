@@ -61,6 +61,17 @@ func (m *MDFeed) Decode(frame []byte) (*md.Event, error) {
 		ev.Kind = md.Depth
 	case EventResubscribe:
 		ev.Kind = md.StatusChange
+	case EventTrade:
+		// md.Event carries one trade: a message's newest, its last.
+		if n := len(m.f.msg.Trades); n > 0 {
+			t := &m.f.msg.Trades[n-1]
+			ev.Kind = md.Trade
+			ev.Trade = md.PublicTrade{Price: t.Price, Qty: t.Qty, Aggressor: orderbook.Bid, Time: t.Time}
+			if t.Sell {
+				ev.Trade.Aggressor = orderbook.Ask
+			}
+			ev.Exchange = t.Time
+		}
 	}
 	if ev.Kind == md.Snapshot || ev.Kind == md.Depth {
 		ev.Bids, ev.Asks, ev.Exchange = m.f.msg.Bids, m.f.msg.Asks, m.f.book.ExchTime()

@@ -58,3 +58,17 @@ func TestMDFeed(t *testing.T) {
 		t.Errorf("after Reset: %v, valid %v", f.Status(), book.Valid())
 	}
 }
+
+// TestMDFeedTrade: a live trade message is an md.Trade event of its newest trade.
+func TestMDFeedTrade(t *testing.T) {
+	spec := instrument.Spec{ID: instrument.ID{Venue: instrument.VenueKraken, Symbol: "BTC/USD"}, Kind: instrument.Spot,
+		Base: "BTC", Quote: "USD", PriceScale: 1, QtyScale: 8, Tick: 1, Lot: 1}
+	f, err := NewMDFeed(&spec, orderbook.New(64), md.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.Decode(btcTrades)
+	if err != nil || ev.Kind != md.Trade || ev.Trade.Price != 452852 || ev.Trade.Qty != 100000 || ev.Trade.Aggressor != orderbook.Bid || ev.Trade.Time != mustTime(t, "2023-10-06T17:35:55.512106Z") {
+		t.Fatalf("%+v %v", ev, err)
+	}
+}
