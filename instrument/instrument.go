@@ -27,11 +27,13 @@ const (
 	VenueBinanceUSDM = "binance-usdm"
 	VenueKraken      = "kraken"
 	VenueSim         = "sim"
+	VenueBybitSpot   = "bybit-spot"
+	VenueBybitLinear = "bybit-linear" // USDT and USDC perpetuals
 )
 
 // Venues returns the venue names nanotick knows.
 func Venues() []string {
-	return []string{VenueBinanceSpot, VenueBinanceUSDM, VenueKraken, VenueSim}
+	return []string{VenueBinanceSpot, VenueBinanceUSDM, VenueBybitSpot, VenueBybitLinear, VenueKraken, VenueSim}
 }
 
 // CheckName parses name as ParseID does and also requires its venue to be one nanotick

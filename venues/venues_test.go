@@ -30,7 +30,7 @@ func TestNewFeed(t *testing.T) {
 		}
 	}
 	spec := instrument.Spec{ID: instrument.ID{Venue: "bitmex", Symbol: "XBTUSD"}}
-	if _, err := NewFeed(&spec, orderbook.New(64), md.Config{}); err == nil || !strings.Contains(err.Error(), "binance-spot, binance-usdm, kraken, sim") {
+	if _, err := NewFeed(&spec, orderbook.New(64), md.Config{}); err == nil || !strings.Contains(err.Error(), "binance-spot, binance-usdm, bybit-linear, bybit-spot, kraken, sim") {
 		t.Errorf("unknown venue: %v", err)
 	}
 }

@@ -227,8 +227,8 @@ func TestEvalBindsInstruments(t *testing.T) {
 // start both report a bad one at its position.
 func TestInstrumentNameCompileError(t *testing.T) {
 	for src, want := range map[string]string{
-		`const a = instrument("BTCUSDT"); function onBook(i) {}`:      `x.js:1:22: instrument: instrument name must be "venue:SYMBOL", got "BTCUSDT"`,
-		`const a = instrument("bitmex:XBTUSD"); function onBook(i) {}`: `unknown venue "bitmex" (venues: binance-spot, binance-usdm, kraken, sim)`,
+		`const a = instrument("BTCUSDT"); function onBook(i) {}`:       `x.js:1:22: instrument: instrument name must be "venue:SYMBOL", got "BTCUSDT"`,
+		`const a = instrument("bitmex:XBTUSD"); function onBook(i) {}`: `unknown venue "bitmex" (venues: binance-spot, binance-usdm, bybit-spot, bybit-linear, kraken, sim)`,
 	} {
 		if _, err := script.Compile("x.js", []byte(src), script.Options{}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", src, err, want)
