@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -259,6 +260,10 @@ func TestReconnectAfterDrop(t *testing.T) {
 	}
 	if !strings.Contains(h.logs.String(), "feed disconnected") {
 		t.Fatalf("no reconnect log line:\n%s", h.logs)
+	}
+	// The delay says its unit: "retry_in":"30ms", not a bare 30.
+	if !regexp.MustCompile(`"retry_in":"[0-9.]+(ms|s)"`).MatchString(h.logs.String()) {
+		t.Fatalf("retry_in without a unit:\n%s", h.logs)
 	}
 }
 
