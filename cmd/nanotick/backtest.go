@@ -244,10 +244,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
-	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		bar := newProgressBar(f)
+	var bar *progressBar
+	if isTerminal(stderr) {
+		bar = newProgressBar(stderr)
 		s.bt.Progress = bar.update
-		defer bar.done()
 	}
 	var rep *backtest.Report
 	if tardisRun {
@@ -266,6 +266,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	} else {
 		rep, err = backtest.Run(s.bt)
 	}
+	bar.done(err == nil) // before anything else is printed: the summary starts on a line of its own
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -329,12 +330,36 @@ func (p *progressBar) update(done, total int64) {
 		return
 	}
 	p.last = time.Now()
-	const width = 40
-	n := int(done * width / total)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), done*100/total)
+	p.draw(done, total)
 }
 
-func (p *progressBar) done() { fmt.Fprint(p.w, "\r\033[K") }
+func (p *progressBar) draw(done, total int64) {
+	const width = 40
+	n := int(min(done, total) * width / total)
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), min(done, total)*100/total)
+}
+
+// done ends the bar: drawn full and its line ended if the run completed (the last
+// update came some frames before the end, and the throttle may have skipped it), or
+// erased if it failed. It does nothing on a nil bar.
+func (p *progressBar) done(completed bool) {
+	if p == nil {
+		return
+	}
+	if completed {
+		p.draw(1, 1)
+		fmt.Fprintln(p.w)
+		return
+	}
+	fmt.Fprint(p.w, "\r\033[K")
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar may be drawn. A
+// variable so that tests can draw one into a buffer.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
 
 func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {
 	if file == "-" {

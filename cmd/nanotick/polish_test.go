@@ -3,6 +3,8 @@ package main
 // Tests of issue 15's command-line items: what a new user sees in the first hour.
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/internal/testdata"
 )
 
@@ -178,4 +183,45 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestBacktestSummaryAddsUpAndFollowsTheBar runs a backtest with a progress bar drawn
+// into the same buffer as the summary, as a terminal shows them: the bar ends at 100%
+// on its own line, the summary starts on the next, and its PnL line adds up as written,
+// fees subtracted.
+func TestBacktestSummaryAddsUpAndFollowsTheBar(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	was := isTerminal
+	isTerminal = func(io.Writer) bool { return true }
+	defer func() { isTerminal = was }()
+	var term bytes.Buffer // stdout and stderr, interleaved as on a terminal
+	if code := runBacktest([]string{"--data", data, "--maker-fee-bps", "1", "--taker-fee-bps", "4.5"}, &term, &term); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, term.String())
+	}
+	out := term.String()
+	if !strings.Contains(out, "] 100%\nbacktest ") {
+		t.Errorf("the bar does not end at 100%% on its own line before the summary:\n%q", out[:min(len(out), 400)])
+	}
+	m := regexp.MustCompile(`PnL +(-?[0-9.]+) \(-?[0-9.]+%\) = realized (-?[0-9.]+) \+ unrealized (-?[0-9.]+) - fees (-?[0-9.]+)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no PnL line written as a sum:\n%s", out)
+	}
+	n := make([]decimal.Decimal, 4)
+	for i := range n {
+		n[i] = decimal.RequireFromString(m[i+1])
+	}
+	// Each figure is rounded to 4 decimals, so the sum may be off by the roundings.
+	if diff := n[1].Add(n[2]).Sub(n[3]).Sub(n[0]).Abs(); diff.GreaterThan(decimal.RequireFromString("0.0002")) || n[3].IsZero() {
+		t.Errorf("PnL %s != %s + %s - %s (off by %s), or no fees:\n%s", n[0], n[1], n[2], n[3], diff, m[0])
+	}
+}
+
+// TestRunSummaryFeedLine checks that the run summary's feed line is words, not a Go
+// struct dump.
+func TestRunSummaryFeedLine(t *testing.T) {
+	got := feedLine(live.Counters{Connects: 2, Reconnects: 1, Frames: 1000, Malformed: 3, Snapshots: 2, Resyncs: 1, Wakes: 77})
+	want := "1000 frames (3 malformed); 2 connections (1 reconnects, 0 dial failures, 0 stale, 0 rotations); 2 snapshots (0 failed, 1 resyncs)"
+	if got != want || strings.ContainsAny(got, "{}") {
+		t.Errorf("feed line\n %s\nwant\n %s", got, want)
+	}
 }
