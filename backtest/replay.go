@@ -342,6 +342,9 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		cfg.QueuePower = 2
 	}
 	ec := cfg.Engine
+	logTime := &dataTimeHook{} // pointed at the replay's clock once there is one
+	ec.Logger = ec.Logger.Hook(logTime)
+	ec.Risk.Logger = ec.Risk.Logger.Hook(logTime)
 	if ec.Venue == "" {
 		ec.Venue = instrument.VenueBinanceSpot
 	}
@@ -385,6 +388,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
 	}
+	logTime.now = &r.now
 	wall := time.Now()
 	if err := r.run(); err != nil {
 		return nil, err

@@ -94,6 +94,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
 	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
+	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
@@ -244,6 +245,14 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
+	lvl, err := backtestLogLevel(*logLevel)
+	if err != nil {
+		return fail("--log-level: %v", err)
+	}
+	if lvl != zerolog.Disabled {
+		log := backtestLogger(stderr, lvl)
+		s.bt.Engine.Logger, s.bt.Engine.Risk.Logger = log, log
+	}
 	var bar *progressBar
 	if isTerminal(stderr) {
 		bar = newProgressBar(stderr)

@@ -225,3 +225,33 @@ func TestRunSummaryFeedLine(t *testing.T) {
 		t.Errorf("feed line\n %s\nwant\n %s", got, want)
 	}
 }
+
+// TestBacktestPrintsStrategyLogsWithDataTime checks that log.info in a backtest prints,
+// stamped with the data time of the event (deterministic: no wall clock), and that
+// --log-level off silences it.
+func TestBacktestPrintsStrategyLogsWithDataTime(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	script := filepath.Join(t.TempDir(), "log.js")
+	src := "let n = 0;\nfunction onBook() {\n  n++;\n  if (n % 1000 === 1) log.info(\"book\", n, \"mid\", book.mid());\n}\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runBT(t, "--data", data, "--strategy", script)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"INF 2024-08-08T23:54:14.206652067Z book 1 mid 61837.635 source=strategy\n",
+		"INF 2024-08-08T23:59:14.879021934Z book 3001 mid 61728.005 source=strategy\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, _, stderr := runBT(t, "--data", data, "--strategy", script, "--log-level", "off"); strings.Contains(stderr, "book 1 ") {
+		t.Errorf("--log-level off still prints the strategy's log:\n%s", stderr)
+	}
+	if code, _, stderr := runBT(t, "--data", data, "--log-level", "loud"); code != 2 || !strings.Contains(stderr, "--log-level") {
+		t.Errorf("--log-level loud: exit %d, %s", code, stderr)
+	}
+}
