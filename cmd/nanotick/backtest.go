@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
@@ -96,6 +97,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
 	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
+	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
@@ -253,6 +255,14 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
+	lvl, err := backtestLogLevel(*logLevel)
+	if err != nil {
+		return fail("--log-level: %v", err)
+	}
+	if lvl != zerolog.Disabled {
+		log := backtestLogger(stderr, lvl)
+		s.bt.Engine.Logger, s.bt.Engine.Risk.Logger = log, log
+	}
 	prog := newProgress(stderr, "nanotick backtest", "MB", 1e6)
 	prog.interval = *progEvery
 	s.bt.Progress = prog.bytes
@@ -276,7 +286,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			rep.Settings.Latency += s.venueLatencyNote()
 		}
 	}
-	prog.finish() // before anything else is printed: the summary starts on a clean line
+	prog.finish(err == nil) // before anything else is printed: the summary starts on a line of its own
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -325,6 +335,13 @@ func writeHTMLReport(rep *backtest.Report, file string, timing bool) error {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return f.Close()
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar may be drawn. A
+// variable so that tests can draw one into a buffer.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {

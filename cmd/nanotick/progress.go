@@ -3,19 +3,17 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/mattn/go-isatty"
 
 	"github.com/nanotick/nanotick/backtest"
 )
 
 // progress reports a long run's progress on stderr. On a terminal it redraws a bar, at
-// most ten times a second, with the share done, events per second and the time left;
-// the line is cleared when the run ends, so the summary starts on a clean line.
+// most ten times a second, with events per second, the time left and the share done;
+// when the run ends the bar is left full on a line of its own, or erased if the run
+// failed, so that what follows starts on a line of its own.
 // Elsewhere (a log file, a pipe, a Kubernetes pod) it writes one line every interval,
 // and nothing for a run shorter than that. Work is measured in units (bytes of the
 // recordings, or points of a sweep); events are the frames replayed. It is safe for
@@ -45,11 +43,7 @@ const progressInterval = 10 * time.Second
 // newProgress returns the progress of a run called name on w: a bar if w is a
 // terminal, periodic lines otherwise.
 func newProgress(w io.Writer, name, unit string, scale float64) *progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		tty = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-	}
-	p := &progress{w: w, tty: tty, name: name, unit: unit, scale: scale, interval: progressInterval, now: time.Now}
+	p := &progress{w: w, tty: isTerminal(w), name: name, unit: unit, scale: scale, interval: progressInterval, now: time.Now}
 	p.start = p.now()
 	p.last = p.start
 	return p
@@ -106,11 +100,7 @@ func (p *progress) show() {
 		eta = (time.Duration(float64(elapsed)*(1-frac)/frac) + time.Second/2).Truncate(time.Second).String()
 	}
 	if p.tty {
-		const width = 30
-		n := int(frac * width)
-		fmt.Fprintf(p.w, "\r\033[K%s [%s%s] %3.0f%%  %s events/s  ETA %s", p.name,
-			strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*frac, humanCount(rate), eta)
-		p.drawn = true
+		p.draw(frac, rate, eta)
 		return
 	}
 	fmt.Fprintf(p.w, "%s: %.0f%% (%s of %s %s), %d events, %s events/s, %s elapsed, ETA %s\n", p.name,
@@ -118,14 +108,40 @@ func (p *progress) show() {
 		elapsed.Truncate(time.Second), eta)
 }
 
-// finish clears the bar; nothing more is shown after it.
-func (p *progress) finish() {
+// draw redraws the bar; the share comes last, so that a finished bar ends "] 100%".
+func (p *progress) draw(frac, rate float64, eta string) {
+	const width = 30
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r\033[K%s  %s events/s  ETA %-4s [%s%s] %3.0f%%", p.name, humanCount(rate), eta,
+		strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*frac)
+	p.drawn = true
+}
+
+// finish ends the progress; nothing more is shown after it. On a terminal, a run that
+// completed leaves its bar drawn full on a line of its own (the last update came some
+// frames before the end, and the throttle may have skipped it); a failed one erases it.
+func (p *progress) finish(completed bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.finished {
+		return
+	}
+	p.finished = true
+	if !p.tty {
+		return
+	}
+	if completed {
+		rate := 0.0
+		if s := p.now().Sub(p.start).Seconds(); s > 0 {
+			rate = float64(p.events) / s
+		}
+		p.draw(1, rate, "0s")
+		fmt.Fprintln(p.w)
+		return
+	}
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	p.finished = true
 }
 
 func fmtUnits(v float64) string {

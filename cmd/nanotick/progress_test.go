@@ -26,7 +26,7 @@ func TestProgressLines(t *testing.T) {
 	}
 	p.bytes(2e6, 4e6)
 	p.bytes(3e6, 4e6)
-	p.finish()
+	p.finish(true)
 	p.bytes(4e6, 4e6) // after finish: nothing
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) != 1 {
@@ -49,15 +49,25 @@ func TestProgressBar(t *testing.T) {
 	p.start, p.last = p.now(), p.now()
 	p.frames(50_000)
 	p.units(4, 16)
-	p.finish()
-	out := b.String()
-	for _, want := range []string{"\r\033[Knanotick sweep run [=======", "]  25%", "events/s  ETA", "\r\033[K"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("bar %q lacks %q", out, want)
+	drawn := b.String()
+	for _, want := range []string{"\r\033[Knanotick sweep run  ", " events/s  ETA ", " [=======", "]  25%"} {
+		if !strings.Contains(drawn, want) {
+			t.Errorf("bar %q lacks %q", drawn, want)
 		}
 	}
-	if !strings.HasSuffix(out, "\r\033[K") || strings.Contains(out, "\n") {
-		t.Errorf("the bar must end cleared, without a newline: %q", out)
+	p.finish(true)
+	if out := b.String(); !strings.HasSuffix(out, "] 100%\n") {
+		t.Errorf("a completed run's bar must end full on its own line: %q", out)
+	}
+	b.Reset()
+	q := newProgress(&b, "x", "points", 1)
+	q.tty = true
+	q.now = fakeClock(time.Second)
+	q.start, q.last = q.now(), q.now()
+	q.units(1, 2)
+	q.finish(false)
+	if out := b.String(); !strings.HasSuffix(out, "\r\033[K") || strings.Contains(out, "\n") {
+		t.Errorf("a failed run's bar must be erased: %q", out)
 	}
 }
 

@@ -359,7 +359,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	prog := newProgress(stderr, "nanotick sweep run", "points", 1)
 	prog.interval = *progEvery
-	defer prog.finish()
+	defer prog.finish(false)
 	var pointsDone atomic.Int64
 
 	// runOn returns the RunFunc over frames f (nil: the files themselves).
@@ -449,7 +449,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			tested[i].Provenance = prov
 		}
 	}
-	prog.finish() // before anything is printed
+	prog.finish(true) // before anything is printed
 
 	status := 0
 	for _, r := range results {
