@@ -59,6 +59,13 @@ type collector struct {
 	slowTicks      *prometheus.Desc
 	tracesWritten  *prometheus.Desc
 	tracesDropped  *prometheus.Desc
+	trading        []tradingDesc
+}
+
+// tradingDesc is a gauge read from Stats.Trading.
+type tradingDesc struct {
+	desc  *prometheus.Desc
+	value func(*Trading) float64
 }
 
 // counterDesc is a counter read from Stats.
@@ -94,7 +101,7 @@ func newCollector(stats *Publisher, rs RiskSource, feeds []Feed, fr *FlightRecor
 	}
 	c.rejections = newDesc("risk_rejections_total", "Orders risk rejected, by reason.", "reason")
 	c.latency = newDesc("latency_seconds",
-		"Tick path latency by stage since start, from the engine's HdrHistograms; quantile 1 is the maximum. The sum is not known (NaN).",
+		"Tick path latency by stage since start, from the engine's HdrHistograms; quantile 1 is the maximum.",
 		"stage")
 	c.strategyHalted = newDesc("strategy_halted", "1 if a strategy error has halted the strategy.")
 	c.statsAge = newDesc("stats_age_seconds", "Time since the engine last published its statistics.")
@@ -108,6 +115,14 @@ func newCollector(stats *Publisher, rs RiskSource, feeds []Feed, fr *FlightRecor
 	c.slowTicks = newDesc("slow_ticks_total", "Ticks over the flight recorder's threshold.")
 	c.tracesWritten = newDesc("slow_tick_traces_total", "Slow tick execution traces written.")
 	c.tracesDropped = newDesc("slow_tick_traces_skipped_total", "Slow ticks not traced: rate limit, writer busy or write failure.")
+	c.trading = []tradingDesc{
+		{newDesc("position", "Net filled position, in the base currency, as the risk layer booked it."), func(t *Trading) float64 { return t.Position }},
+		{newDesc("pnl_realized", "Realized PnL since start, before fees, in the quote currency."), func(t *Trading) float64 { return t.Realized }},
+		{newDesc("pnl_unrealized", "Unrealized PnL of the position at the last mark (book mid), in the quote currency."), func(t *Trading) float64 { return t.Unrealized }},
+		{newDesc("fees", "Fees paid since start, in the quote currency; negative for net rebates."), func(t *Trading) float64 { return t.Fees }},
+		{newDesc("equity", "Net PnL since start marked to market (realized - fees + unrealized), in the quote currency: what the daily-loss and drawdown limits are measured on."), func(t *Trading) float64 { return t.Equity }},
+		{newDesc("open_orders", "Orders working at the venue or on their way there."), func(t *Trading) float64 { return float64(t.OpenOrders) }},
+	}
 	return c
 }
 
@@ -117,6 +132,9 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d.desc
 	}
 	for _, d := range c.syncCounters {
+		ch <- d.desc
+	}
+	for _, d := range c.trading {
 		ch <- d.desc
 	}
 	for _, d := range []*prometheus.Desc{c.rejections, c.latency, c.strategyHalted, c.statsAge, c.statsSeq,
@@ -167,6 +185,7 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 		engineVals [16]uint64
 		syncVals   [16]uint64
 		lat        [telemetry.NumStages]StageLatency
+		trading    Trading
 		halted     bool
 		seq        uint64
 		at         int64
@@ -179,6 +198,7 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 			syncVals[i] = d.value(s)
 		}
 		lat = s.Latency
+		trading = s.Trading
 		halted, seq, at = s.StrategyHalted, s.Seq, s.PublishedAt
 	})
 	if !ok {
@@ -199,7 +219,10 @@ func (c *collector) collectStats(ch chan<- prometheus.Metric) {
 				q[p] = float64(l.Quantiles[i]) / 1e9
 			}
 		}
-		ch <- prometheus.MustNewConstSummary(c.latency, uint64(l.Count), math.NaN(), q, telemetry.Stage(st).String())
+		ch <- prometheus.MustNewConstSummary(c.latency, uint64(l.Count), float64(l.Sum)/1e9, q, telemetry.Stage(st).String())
+	}
+	for _, d := range c.trading {
+		ch <- prometheus.MustNewConstMetric(d.desc, prometheus.GaugeValue, d.value(&trading))
 	}
 	ch <- prometheus.MustNewConstMetric(c.strategyHalted, prometheus.GaugeValue, boolFloat(halted))
 	ch <- prometheus.MustNewConstMetric(c.statsSeq, prometheus.CounterValue, float64(seq))

@@ -102,6 +102,7 @@ func (f *fixture) do(t *testing.T, method, path string) (int, http.Header, strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+f.srv.Token())
 	resp, err := f.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -292,6 +293,7 @@ func TestMetrics(t *testing.T) {
 		s.Sync = binance.Counters{Gaps: 4, Resyncs: 5, Snapshots: 6}
 		s.StrategyHalted = true
 		s.SetLatency(lat)
+		s.Trading = Trading{Position: -0.25, Realized: 12.5, Unrealized: -2.25, Fees: -0.75, Equity: 11, OpenOrders: 3}
 	})
 	fams := f.scrape(t)
 	for _, tc := range []struct {
@@ -327,6 +329,12 @@ func TestMetrics(t *testing.T) {
 		{"nanotick_latency_seconds", map[string]string{"stage": "risk"}, 0},
 		{"nanotick_stats_publications_total", nil, 1},
 		{"nanotick_stats_publications_skipped_total", nil, 0},
+		{"nanotick_position", nil, -0.25},
+		{"nanotick_pnl_realized", nil, 12.5},
+		{"nanotick_pnl_unrealized", nil, -2.25},
+		{"nanotick_fees", nil, -0.75},
+		{"nanotick_equity", nil, 11},
+		{"nanotick_open_orders", nil, 3},
 	} {
 		got, ok := value(t, fams, tc.name, tc.labels)
 		if !ok {
@@ -342,6 +350,20 @@ func TestMetrics(t *testing.T) {
 	}
 	if age, ok := value(t, fams, "nanotick_stats_age_seconds", nil); !ok || age < 0 || age > 60 {
 		t.Errorf("stats age %v (present %v)", age, ok)
+	}
+
+	// Each stage's sum is the total of what it recorded: 1+2+...+1000 us, 1000 × 500 ns,
+	// and 0 for a stage with no measurements (not NaN).
+	for stage, want := range map[string]float64{"tick-to-order": 0.5005, "decode": 0.0005, "risk": 0} {
+		var got float64 = math.NaN()
+		for _, m := range fams["nanotick_latency_seconds"].GetMetric() {
+			if m.GetLabel()[0].GetValue() == stage {
+				got = m.GetSummary().GetSampleSum()
+			}
+		}
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("latency_seconds_sum{stage=%q} = %v, want %v", stage, got, want)
+		}
 	}
 
 	// The tick-to-order quantiles are within HdrHistogram's precision of 1..1000 us.
@@ -393,6 +415,7 @@ func TestFlightMetrics(t *testing.T) {
 	}
 	rec := &recorder{header: http.Header{}}
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
 	s.Handler().ServeHTTP(rec, req)
 	fams, err := func() (map[string]*dto.MetricFamily, error) {
 		p := expfmt.NewTextParser(model.UTF8Validation)

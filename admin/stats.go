@@ -25,6 +25,24 @@ type Stats struct {
 	StrategyHalted bool
 	// Latency summarises the engine's stage histograms, since the engine started.
 	Latency [telemetry.NumStages]StageLatency
+	// Trading is the risk layer's book of the strategy's trading.
+	Trading Trading
+}
+
+// Trading is the position and profit the risk layer has booked from the fills, in
+// decimal units (base currency for quantities, quote currency for money): gauges for a
+// person, not for accounting. PnL is since the engine started, before any balance the
+// venue holds.
+type Trading struct {
+	Position   float64 // net filled position
+	Realized   float64 // realized PnL, before fees
+	Unrealized float64 // at the last mark (the book's mid)
+	Fees       float64 // fees paid; negative for net rebates
+	// Equity is Realized − Fees + Unrealized: the net PnL marked to market, the value
+	// the risk layer's daily-loss and drawdown limits are measured on.
+	Equity float64
+	// OpenOrders counts the orders working at the venue or on their way there.
+	OpenOrders int
 }
 
 // NumQuantiles is the number of LatencyQuantiles.
@@ -36,6 +54,7 @@ var LatencyQuantiles = [NumQuantiles]float64{0.5, 0.9, 0.99, 0.999, 1}
 // StageLatency summarises one stage's histogram.
 type StageLatency struct {
 	Count     int64               // measurements
+	Sum       int64               // their total, in nanoseconds
 	Quantiles [NumQuantiles]int64 // at LatencyQuantiles, in nanoseconds; zero if Count is zero
 }
 
@@ -51,6 +70,7 @@ func (s *Stats) SetLatency(l *telemetry.Latency) {
 	for st := range s.Latency {
 		sl := &s.Latency[st]
 		sl.Count = l.Count(telemetry.Stage(st))
+		sl.Sum = l.Sum(telemetry.Stage(st))
 		for i, q := range LatencyQuantiles {
 			if sl.Count == 0 {
 				sl.Quantiles[i] = 0
@@ -59,6 +79,21 @@ func (s *Stats) SetLatency(l *telemetry.Latency) {
 			sl.Quantiles[i] = l.Percentile(telemetry.Stage(st), q*100)
 		}
 	}
+}
+
+// SetTrading copies e's position, PnL and open orders from its risk layer into
+// s.Trading. It must run on e's goroutine. It does not allocate.
+func (s *Stats) SetTrading(e *engine.Engine) {
+	rc := e.Risk()
+	inst := e.Context().Instrument()
+	realized, fees, unrealized := rc.PnL()
+	t := &s.Trading
+	t.Position = inst.QtyScale.Float(rc.Position())
+	t.Realized = inst.PriceScale.Float(realized)
+	t.Unrealized = inst.PriceScale.Float(unrealized)
+	t.Fees = inst.PriceScale.Float(fees)
+	t.Equity = t.Realized - t.Fees + t.Unrealized // in floats: the int64 sum could overflow
+	t.OpenOrders = rc.Working()
 }
 
 // slot is one of the Publisher's two buffers, with the number of readers holding it.
@@ -140,6 +175,7 @@ func (p *Publisher) PublishEngine(e *engine.Engine) bool {
 	s.Sync = e.Sync().Counters()
 	s.StrategyHalted = e.Halted() != nil
 	s.SetLatency(e.Latency())
+	s.SetTrading(e)
 	p.commit(s)
 	return true
 }

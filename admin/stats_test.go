@@ -142,6 +142,15 @@ func TestPublishEngine(t *testing.T) {
 	frames := enginetest.LoadFrames(t, enginetest.SpotFile)
 	e, v := enginetest.NewEngine(t, marketmaker.New())
 	enginetest.Replay(t, e, v, frames)
+	// The test venue acks and never fills: fill one working order so the PnL gauges have
+	// something to show.
+	working := e.Risk().AppendWorking(nil)
+	if len(working) == 0 {
+		t.Fatal("the market maker has no working order at the end of the replay")
+	}
+	end := frames[len(frames)-1].Local
+	mid, _ := e.Book().Mid()
+	e.OnFill(working[0], mid, 1_000, 7, true, end)
 	p := NewPublisher(0)
 	if !p.PublishEngine(e) {
 		t.Fatal("publication skipped")
@@ -154,6 +163,19 @@ func TestPublishEngine(t *testing.T) {
 		if s.Sync != wantSync {
 			t.Errorf("sync counters %+v, want %+v", s.Sync, wantSync)
 		}
+		realized, fees, unrealized := e.Risk().PnL()
+		ps, qs := e.Context().Instrument().PriceScale, e.Context().Instrument().QtyScale
+		wantTrading := Trading{
+			Position: qs.Float(e.Risk().Position()), Realized: ps.Float(realized), Fees: ps.Float(fees),
+			Unrealized: ps.Float(unrealized), OpenOrders: e.Risk().Working(),
+		}
+		wantTrading.Equity = wantTrading.Realized - wantTrading.Fees + wantTrading.Unrealized
+		if s.Trading != wantTrading {
+			t.Errorf("trading %+v, want %+v", s.Trading, wantTrading)
+		}
+		if s.Trading.Position == 0 || s.Trading.Fees != 7e-8 || s.Trading.OpenOrders == 0 {
+			t.Errorf("trading %+v after a fill of 0.00001 with fee 7e-8: want a position, the fee and open orders", s.Trading)
+		}
 		if s.StrategyHalted != (e.Halted() != nil) {
 			t.Errorf("strategy halted %v, engine says %v", s.StrategyHalted, e.Halted())
 		}
@@ -161,6 +183,9 @@ func TestPublishEngine(t *testing.T) {
 			sl := s.Latency[st]
 			if want := e.Latency().Count(st); sl.Count != want {
 				t.Errorf("stage %s count %d, want %d", st, sl.Count, want)
+			}
+			if want := e.Latency().Sum(st); sl.Sum != want || sl.Count > 0 && sl.Sum < sl.Count {
+				t.Errorf("stage %s sum %d, want %d (at least 1 ns per measurement)", st, sl.Sum, want)
 			}
 			if sl.Count == 0 {
 				continue

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -65,6 +66,9 @@ type ExchangeConfig struct {
 	BookCapacity int
 	// Account, if not nil, is charged with every fill when it happens at the exchange.
 	Account *Account
+	// OrderLog keeps a record of every order sent (Report.OrderLog): it grows with the
+	// orders, about 100 bytes each during the run and 200 in the report.
+	OrderLog bool
 }
 
 // ExchangeCounters are what the simulated exchange has seen and done.
@@ -101,6 +105,41 @@ type ReasonCount struct {
 	Count  uint64 `json:"count"`
 }
 
+// FillCause says why the simulated exchange filled an order.
+type FillCause uint8
+
+// The causes of a fill. A resting order fills as maker by the first three; an order
+// that crosses the book when it arrives takes liquidity as taker.
+const (
+	// CauseQueue: trades at the order's price used up the quantity estimated ahead of
+	// it in the level's queue, and traded past its place.
+	CauseQueue FillCause = iota + 1
+	// CauseTradeThrough: a trade printed through the order's price (a sell below our
+	// bid, a buy above our ask), so every order at our price was taken.
+	CauseTradeThrough
+	// CauseBookCrossed: the exchange book's other side moved to or through the order's
+	// price.
+	CauseBookCrossed
+	// CauseTaker: the order crossed the book on arrival and took the levels it crossed.
+	CauseTaker
+)
+
+// String returns the cause's name in the report: queue, trade_through, book_crossed
+// or taker.
+func (c FillCause) String() string {
+	switch c {
+	case CauseQueue:
+		return "queue"
+	case CauseTradeThrough:
+		return "trade_through"
+	case CauseBookCrossed:
+		return "book_crossed"
+	case CauseTaker:
+		return "taker"
+	}
+	return fmt.Sprintf("FillCause(%d)", uint8(c))
+}
+
 // restingOrder is an order in the simulated exchange's book.
 type restingOrder struct {
 	id    uint64
@@ -108,6 +147,11 @@ type restingOrder struct {
 	price int64
 	qty   int64 // remaining
 	q     queuePos
+	// ahead0 is the quantity ahead when the order joined its level's queue, and log
+	// its index in the exchange's order log.
+	ahead0 int64
+	log    int
+	sent   int64 // when the engine sent it
 	// armed is false for an order that crossed on arrival and rests with its
 	// remainder: the recorded book still shows the liquidity it took, so the crossing
 	// rule waits until the recorded market has left its price once.
@@ -141,8 +185,21 @@ type Exchange struct {
 	lot                 int64
 	power               float64
 	counters            ExchangeCounters
-	fills               []fillEntry // every fill, for the report
+	fills               []fillEntry  // every fill, for the report
+	olog                []orderEntry // every order sent, for the report, if kept
+	scratch             orderEntry   // written instead of an entry when the log is not kept
+	// markouts holds, per horizon, the indexes of the fills whose mid after that
+	// horizon is still to be read, in time order.
+	markouts [numMarkouts]intQueue
+	touch    touchClock
 }
+
+// Markouts are read at these delays after each fill, on the exchange's clock.
+const numMarkouts = 3
+
+// MarkoutHorizons are the delays after a fill at which the exchange reads its book's
+// mid, for the markouts (adverse selection) of the report.
+var MarkoutHorizons = [numMarkouts]int64{int64(100 * time.Millisecond), int64(time.Second), int64(10 * time.Second)}
 
 // fillEntry is a fill in the exchange's log, in fixed point.
 type fillEntry struct {
@@ -150,6 +207,90 @@ type fillEntry struct {
 	id            uint64
 	side          orderbook.Side
 	maker         bool
+	cause         FillCause
+	// aheadPlace and aheadFill are the queue estimates (quantity ahead) when the order
+	// joined its level and just before the event that filled it; 0 for a taker fill.
+	aheadPlace, aheadFill int64
+	sent                  int64 // when the engine sent the order
+	recv                  int64 // when the strategy receives the fill
+	// mid2 is twice the exchange book's mid at the fill (0 if the book had no mid),
+	// and after the mid2 at each markout horizon, 0 until read.
+	mid2  int64
+	after [numMarkouts]int64
+}
+
+// orderEntry is an order in the exchange's log, from the moment the engine sent it.
+type orderEntry struct {
+	id                          uint64
+	side                        orderbook.Side
+	postOnly, ioc               bool
+	status                      OrderStatus
+	reason                      rejectReason
+	price, qty, filled          int64
+	sent, arrived, acked, ended int64 // 0 when it did not happen
+	aheadPlace                  int64
+}
+
+// OrderStatus is where an order ended, as the exchange saw it.
+type OrderStatus uint8
+
+// The statuses of an order in the report's order log.
+const (
+	StatusInFlight OrderStatus = iota // sent, not yet at the exchange when the data ended
+	StatusResting                     // resting at the end of the data
+	StatusFilled
+	StatusCancelled // cancelled on request (possibly after partial fills)
+	StatusExpired   // an IOC remainder, cancelled by the exchange
+	StatusRejected
+)
+
+// String returns the status's name in the report.
+func (s OrderStatus) String() string {
+	switch s {
+	case StatusInFlight:
+		return "in_flight"
+	case StatusResting:
+		return "resting"
+	case StatusFilled:
+		return "filled"
+	case StatusCancelled:
+		return "cancelled"
+	case StatusExpired:
+		return "expired"
+	case StatusRejected:
+		return "rejected"
+	}
+	return fmt.Sprintf("OrderStatus(%d)", uint8(s))
+}
+
+// intQueue is a FIFO of fill indexes; it grows with the fills in flight, not with
+// the data.
+type intQueue struct {
+	buf  []int
+	head int
+}
+
+func (q *intQueue) push(i int) {
+	if q.head > 0 && 2*q.head >= len(q.buf) {
+		n := copy(q.buf, q.buf[q.head:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	q.buf = append(q.buf, i)
+}
+
+func (q *intQueue) empty() bool { return q.head == len(q.buf) }
+func (q *intQueue) peek() int   { return q.buf[q.head] }
+func (q *intQueue) pop()        { q.head++ }
+
+// touchClock accumulates, on the exchange's clock, how long the strategy had an order
+// resting on each side, and how long one of them was at the touch: at or better than
+// the exchange book's best price on its side.
+type touchClock struct {
+	since                        int64
+	started                      bool
+	resting, atTouch             [2]bool
+	restingNs, atTouchNs, bookNs [2]int64
+	valid                        bool
 }
 
 // NewExchange returns a simulated exchange.
@@ -202,6 +343,7 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		book:     book,
 		sync:     binance.NewSync(cfg.Venue, book, binance.SyncConfig{}),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
+		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
 		resp:     newFIFO(1024),
 		makerE6:  maker,
@@ -238,7 +380,12 @@ func (x *Exchange) Now() int64 { return x.now }
 // Place sends an order: it reaches the exchange after the entry latency.
 func (x *Exchange) Place(o *risk.Order, now int64) error {
 	x.lastEntry = max(now+x.lat.Entry(), x.lastEntry)
-	x.entry.push(message{due: x.lastEntry, kind: msgPlace, order: *o})
+	log := -1
+	if x.cfg.OrderLog {
+		x.olog = append(x.olog, orderEntry{id: o.ID, side: o.Side, postOnly: o.PostOnly, ioc: o.IOC, price: o.Price, qty: o.Qty, sent: now})
+		log = len(x.olog) - 1
+	}
+	x.entry.push(message{due: x.lastEntry, kind: msgPlace, order: *o, log: log, sent: now})
 	return nil
 }
 
@@ -269,12 +416,13 @@ func (x *Exchange) Step(r Receiver) bool {
 	useEntry := x.entry.len() > 0 && (x.resp.len() == 0 || x.entry.peek().due <= x.resp.peek().due)
 	if useEntry {
 		m := x.entry.pop()
-		x.now = max(x.now, m.due)
+		x.advance(m.due)
 		if m.kind == msgPlace {
-			x.arrive(&m.order)
+			x.arrive(&m.order, m.log, m.sent)
 		} else {
 			x.arriveCancel(m.order.ID)
 		}
+		x.touchUpdate()
 		return true
 	}
 	if x.resp.len() == 0 {
@@ -312,19 +460,27 @@ func (x *Exchange) respond(m message) {
 	x.resp.push(m)
 }
 
-func (x *Exchange) reject(id uint64, why rejectReason) {
+func (x *Exchange) reject(id uint64, why rejectReason, log int) {
 	x.counters.Rejected[why]++
+	e := x.entryOf(log)
+	e.status, e.reason, e.ended = StatusRejected, why, x.now
 	x.respond(message{kind: msgRejected, order: risk.Order{ID: id}, reason: rejectText[why]})
 }
 
 // OnMarket applies one recorded frame to the exchange's book at exchange time t and
 // matches the resting orders against what it shows.
 func (x *Exchange) OnMarket(frame []byte, t int64) {
-	x.now = max(x.now, t)
+	x.advance(t)
 	x.counters.Frames++
 	if bookTicker(frame) {
 		return // the exchange's book is kept from depth; its ticker adds nothing
 	}
+	x.applyMarket(frame)
+	x.touchUpdate()
+}
+
+// applyMarket decodes frame, applies it to the exchange's book and matches.
+func (x *Exchange) applyMarket(frame []byte) {
 	ev, err := x.dec.Decode(frame)
 	if err != nil {
 		x.counters.Malformed++
@@ -350,6 +506,91 @@ func (x *Exchange) OnMarket(frame []byte, t int64) {
 	case binance.KindTrade, binance.KindAggTrade:
 		x.trade(&ev.Trade)
 	}
+}
+
+// advance moves the exchange's clock to t. Before it does, the markouts due by t read
+// the mid the book shows (the one in force until the event at t), and the time since
+// the last event is added to the quoting and touch clocks.
+func (x *Exchange) advance(t int64) {
+	if t <= x.now && x.touch.started {
+		return
+	}
+	mid2 := int64(-1)
+	for h := range x.markouts {
+		q := &x.markouts[h]
+		for !q.empty() {
+			if mid2 < 0 {
+				mid2 = x.mid2()
+			}
+			f := &x.fills[q.peek()]
+			if f.t+MarkoutHorizons[h] > t {
+				break
+			}
+			f.after[h] = mid2
+			q.pop()
+		}
+	}
+	tc := &x.touch
+	if tc.started {
+		d := max(t, x.now) - tc.since
+		for s := range 2 {
+			if tc.valid {
+				tc.bookNs[s] += d
+			}
+			if tc.resting[s] {
+				tc.restingNs[s] += d
+			}
+			if tc.atTouch[s] {
+				tc.atTouchNs[s] += d
+			}
+		}
+	}
+	tc.started = true
+	x.now = max(x.now, t)
+	tc.since = x.now
+}
+
+// mid2 returns twice the exchange book's mid (bid + ask), or 0 when it has none.
+func (x *Exchange) mid2() int64 {
+	if !x.book.Valid() {
+		return 0
+	}
+	bid, okb := x.book.Best(orderbook.Bid)
+	ask, oka := x.book.Best(orderbook.Ask)
+	if !okb || !oka {
+		return 0
+	}
+	return bid.Price + ask.Price
+}
+
+// touchUpdate records, after an event, which sides have an order resting and which
+// have one at or better than the book's best price on its side.
+func (x *Exchange) touchUpdate() {
+	tc := &x.touch
+	tc.valid = x.book.Valid()
+	var best [2]int64
+	var ok [2]bool
+	if tc.valid {
+		for s := orderbook.Bid; s <= orderbook.Ask; s++ {
+			lv, has := x.book.Best(s)
+			best[s], ok[s] = lv.Price, has
+		}
+	}
+	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
+	for i := range x.orders {
+		o := &x.orders[i]
+		tc.resting[o.side] = true
+		if ok[o.side] && ((o.side == orderbook.Bid && o.price >= best[o.side]) || (o.side == orderbook.Ask && o.price <= best[o.side])) {
+			tc.atTouch[o.side] = true
+		}
+	}
+}
+
+// TouchTimes returns, per side (indexed by orderbook.Side), how long the exchange's
+// book was valid, how long the strategy had an order resting, and how long one was at
+// the touch, in ns of exchange time.
+func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
+	return x.touch.bookNs, x.touch.restingNs, x.touch.atTouchNs
 }
 
 // bookTicker reports whether frame is a combined-stream bookTicker message, without
@@ -433,7 +674,7 @@ func (x *Exchange) crossed() {
 			i++
 			continue
 		}
-		if x.fillResting(i, o.qty) {
+		if x.fillResting(i, o.qty, CauseBookCrossed, o.q.front) {
 			continue // removed: the next order moved into i
 		}
 		i++
@@ -455,10 +696,12 @@ func (x *Exchange) trade(t *binance.Trade) {
 		}
 		through := (hit == orderbook.Bid && t.Price < o.price) || (hit == orderbook.Ask && t.Price > o.price)
 		var qty int64
+		ahead, cause := o.q.front, CauseTradeThrough
 		switch {
 		case through:
 			qty = o.qty
 		case t.Price == o.price:
+			cause = CauseQueue
 			o.q.onTrade(t.Qty)
 			if past := o.q.executable(x.lot); past > 0 {
 				qty = o.qty
@@ -468,29 +711,49 @@ func (x *Exchange) trade(t *binance.Trade) {
 				}
 			}
 		}
-		if qty > 0 && x.fillResting(i, qty) {
+		if qty > 0 && x.fillResting(i, qty, cause, ahead) {
 			continue
 		}
 		i++
 	}
 }
 
-// fillResting fills qty of the i-th resting order at its price, as maker, and reports
-// whether the order finished and was removed.
-func (x *Exchange) fillResting(i int, qty int64) bool {
+// fillResting fills qty of the i-th resting order at its price, as maker, for cause,
+// with ahead the queue estimate before the event that filled it, and reports whether
+// the order finished and was removed.
+func (x *Exchange) fillResting(i int, qty int64, cause FillCause, ahead float64) bool {
 	o := &x.orders[i]
-	x.fill(o.id, o.side, o.price, qty, true)
+	x.fill(o.id, o.side, o.price, qty, true, cause, o.log, o.sent, o.ahead0, aheadQty(ahead))
 	o.qty -= qty
 	if o.qty > 0 {
 		return false
 	}
+	x.entryOf(o.log).status, x.entryOf(o.log).ended = StatusFilled, x.now
 	x.orders = append(x.orders[:i], x.orders[i+1:]...)
 	return true
 }
 
+// entryOf returns the order log's entry at index log, or a scratch entry that nobody
+// reads when the log is not kept (log is then -1).
+func (x *Exchange) entryOf(log int) *orderEntry {
+	if log < 0 {
+		return &x.scratch
+	}
+	return &x.olog[log]
+}
+
+// aheadQty rounds a queue estimate to quantity units; an estimate below zero (the
+// quantity that traded past the order) is no quantity ahead.
+func aheadQty(front float64) int64 {
+	if !(front > 0) {
+		return 0
+	}
+	return int64(math.Round(front))
+}
+
 // fill charges the fee, books the fill and sends it to the strategy. The engine's fee
 // is in price units, truncated toward zero; the account books the exact fee.
-func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool) {
+func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool, cause FillCause, log int, sent, aheadPlace, aheadFill int64) {
 	rate, bps := x.takerE6, x.takerBps
 	if maker {
 		rate, bps = x.makerE6, x.makerBps
@@ -499,29 +762,112 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 		x.counters.TakerFills++
 	}
 	x.counters.Fills++
-	x.fills = append(x.fills, fillEntry{t: x.now, price: price, qty: qty, id: id, side: side, maker: maker})
 	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
 	if a := x.cfg.Account; a != nil {
 		a.Fill(side, price, qty, bps, maker)
 	}
 	x.respond(message{kind: msgFill, order: risk.Order{ID: id}, price: price, qty: qty, fee: fee, maker: maker})
+	x.entryOf(log).filled += qty
+	x.fills = append(x.fills, fillEntry{
+		t: x.now, price: price, qty: qty, id: id, side: side, maker: maker, cause: cause,
+		aheadPlace: aheadPlace, aheadFill: aheadFill, sent: sent, recv: x.lastResp, mid2: x.mid2(),
+	})
+	for h := range x.markouts {
+		x.markouts[h].push(len(x.fills) - 1)
+	}
 }
 
 // fillLog returns the fills made so far as report records.
 func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 	out := make([]FillRecord, len(x.fills))
+	half := decimal.New(5, -1)
+	mid := func(m2 int64) decimal.NullDecimal {
+		if m2 <= 0 {
+			return decimal.NullDecimal{}
+		}
+		return decimal.NewNullDecimal(priceScale.Decimal(m2).Mul(half))
+	}
 	for i, f := range x.fills {
 		p, q := priceScale.Decimal(f.price), qtyScale.Decimal(f.qty)
-		bps, side := x.takerBps, "buy"
+		bps := x.takerBps
 		if f.maker {
 			bps = x.makerBps
 		}
-		if f.side == orderbook.Ask {
-			side = "sell"
+		after := make([]decimal.NullDecimal, numMarkouts)
+		for h, m2 := range f.after {
+			after[h] = mid(m2)
 		}
-		out[i] = FillRecord{Time: f.t, OrderID: f.id, Side: side, Price: p, Qty: q, Fee: p.Mul(q).Mul(bps).Shift(-4), Maker: f.maker}
+		out[i] = FillRecord{
+			Time: f.t, OrderID: f.id, Side: sideName(f.side), Price: p, Qty: q, Fee: p.Mul(q).Mul(bps).Shift(-4), Maker: f.maker,
+			Cause:             f.cause.String(),
+			QueueAheadAtPlace: qtyScale.Decimal(f.aheadPlace),
+			QueueAheadAtFill:  qtyScale.Decimal(f.aheadFill),
+			Sent:              f.sent,
+			Received:          f.recv,
+			Mid:               mid(f.mid2),
+			MidAfter:          after,
+		}
 	}
 	return out
+}
+
+// orderLog returns the orders sent so far as report records. Decimals of equal
+// values are shared (they are immutable): a strategy sends the same quantity, and
+// often the same prices, again and again, and the log is most of a long run's report.
+func (x *Exchange) orderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
+	if !x.cfg.OrderLog {
+		return nil
+	}
+	out := make([]OrderRecord, len(x.olog))
+	prices, qtys := decimalCache{scale: priceScale}, decimalCache{scale: qtyScale}
+	for i, o := range x.olog {
+		out[i] = OrderRecord{
+			ID: o.id, Side: sideName(o.side), Price: prices.get(o.price), Qty: qtys.get(o.qty),
+			Filled: qtys.get(o.filled), PostOnly: o.postOnly, IOC: o.ioc,
+			Sent: o.sent, Arrived: o.arrived, Acked: o.acked, Ended: o.ended,
+			Status: o.status.String(), QueueAheadAtPlace: qtys.get(o.aheadPlace),
+		}
+		if o.status == StatusRejected {
+			out[i].Reason = rejectText[o.reason]
+		}
+	}
+	return out
+}
+
+// decimalCache converts fixed-point values to decimals, sharing the decimal of each
+// value among its uses.
+type decimalCache struct {
+	scale fixed.Scale
+	m     map[int64]decimal.Decimal
+}
+
+func (c *decimalCache) get(v int64) decimal.Decimal {
+	if d, ok := c.m[v]; ok {
+		return d
+	}
+	if c.m == nil {
+		c.m = make(map[int64]decimal.Decimal)
+	}
+	d := c.scale.Decimal(v)
+	c.m[v] = d
+	return d
+}
+
+// quoting returns the touch clock's totals for the report.
+func (x *Exchange) quoting() Quoting {
+	tc := &x.touch
+	return Quoting{
+		BookValidNs:  tc.bookNs[orderbook.Bid],
+		BidRestingNs: tc.restingNs[orderbook.Bid], BidAtTouchNs: tc.atTouchNs[orderbook.Bid],
+		AskRestingNs: tc.restingNs[orderbook.Ask], AskAtTouchNs: tc.atTouchNs[orderbook.Ask],
+	}
+}
+
+func sideName(s orderbook.Side) string {
+	if s == orderbook.Ask {
+		return "sell"
+	}
+	return "buy"
 }
 
 // Fee returns the fee of a fill of qty at price, in price units, at rate millionths of
@@ -539,35 +885,37 @@ func Fee(price, qty, rateE6 int64, qtyScale fixed.Scale) int64 {
 }
 
 // arrive handles an order reaching the exchange.
-func (x *Exchange) arrive(o *risk.Order) {
+func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 	x.counters.Orders++
+	x.entryOf(log).arrived = x.now
 	if o.Qty <= 0 || o.Price <= 0 || (o.Side != orderbook.Bid && o.Side != orderbook.Ask) {
-		x.reject(o.ID, rejInvalid)
+		x.reject(o.ID, rejInvalid, log)
 		return
 	}
 	for i := range x.orders {
 		if x.orders[i].id == o.ID {
-			x.reject(o.ID, rejDuplicate)
+			x.reject(o.ID, rejDuplicate, log)
 			return
 		}
 	}
 	if !x.book.Valid() {
-		x.reject(o.ID, rejNoMarket)
+		x.reject(o.ID, rejNoMarket, log)
 		return
 	}
 	opp := o.Side.Opposite()
 	best, _ := x.book.Best(opp)
 	crosses := (o.Side == orderbook.Bid && best.Price <= o.Price) || (o.Side == orderbook.Ask && best.Price >= o.Price)
 	if crosses && o.PostOnly {
-		x.reject(o.ID, rejPostOnly)
+		x.reject(o.ID, rejPostOnly, log)
 		return
 	}
 	if !o.IOC && len(x.orders) == cap(x.orders) {
-		x.reject(o.ID, rejCapacity)
+		x.reject(o.ID, rejCapacity, log)
 		return
 	}
 	x.counters.Acks++
 	x.respond(message{kind: msgAck, order: risk.Order{ID: o.ID}})
+	x.entryOf(log).acked = x.lastResp
 	left := o.Qty
 	if crosses {
 		// Take the levels the order crosses, at their prices, up to its quantity. The
@@ -582,15 +930,17 @@ func (x *Exchange) arrive(o *risk.Order) {
 			if take <= 0 {
 				continue
 			}
-			x.fill(o.ID, o.Side, lv.Price, take, false)
+			x.fill(o.ID, o.Side, lv.Price, take, false, CauseTaker, log, sent, 0, 0)
 			left -= take
 		}
 	}
 	if left == 0 {
+		x.entryOf(log).status, x.entryOf(log).ended = StatusFilled, x.now
 		return
 	}
 	if o.IOC {
 		x.counters.Expired++
+		x.entryOf(log).status, x.entryOf(log).ended = StatusExpired, x.now
 		x.respond(message{kind: msgCancelled, order: risk.Order{ID: o.ID}})
 		return
 	}
@@ -598,10 +948,12 @@ func (x *Exchange) arrive(o *risk.Order) {
 	if !crosses {
 		ahead = x.levelQty(o.Side, o.Price)
 	}
+	x.entryOf(log).status, x.entryOf(log).aheadPlace = StatusResting, ahead
 	x.orders = append(x.orders, restingOrder{
 		id: o.ID, side: o.Side, price: o.Price, qty: left,
-		q:     queuePos{front: float64(ahead), level: ahead},
-		armed: !crosses,
+		q:      queuePos{front: float64(ahead), level: ahead},
+		armed:  !crosses,
+		ahead0: ahead, log: log, sent: sent,
 	})
 }
 
@@ -610,6 +962,8 @@ func (x *Exchange) arriveCancel(id uint64) {
 	x.counters.Cancels++
 	for i := range x.orders {
 		if x.orders[i].id == id {
+			e := x.entryOf(x.orders[i].log)
+			e.status, e.ended = StatusCancelled, x.now
 			x.orders = append(x.orders[:i], x.orders[i+1:]...)
 			x.counters.Cancelled++
 			x.respond(message{kind: msgCancelled, order: risk.Order{ID: id}})

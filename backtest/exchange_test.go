@@ -103,7 +103,7 @@ func newHarness(t *testing.T, o opts) *harness {
 		Lot:        lot, Latency: lat,
 		MakerFeeBps: o.maker, TakerFeeBps: o.taker,
 		Queue: o.queue, QueuePower: o.power, PartialFills: o.partial,
-		BookCapacity: 64,
+		BookCapacity: 64, OrderLog: true,
 	})
 	if err != nil {
 		t.Fatal(err)

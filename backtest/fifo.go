@@ -24,6 +24,8 @@ type message struct {
 	qty    int64
 	fee    int64
 	reason string // msgRejected; always a constant, so it does not allocate
+	log    int    // msgPlace: the order's index in the exchange's order log, or -1
+	sent   int64  // msgPlace: when the engine sent it
 }
 
 // fifo is a ring of messages. One connection keeps its messages in order, so each

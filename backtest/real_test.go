@@ -10,7 +10,7 @@ import (
 
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
@@ -160,7 +160,7 @@ func TestUSDMMarketMaker(t *testing.T) {
 	cfg := spotBacktest(t)
 	cfg.Data = []string{testdata.SharedData(t, usdmFile)}
 	ec := &cfg.Engine
-	ec.Venue = binance.USDM
+	ec.Venue = instrument.VenueBinanceUSDM
 	// BTCUSDT perpetual: tick 0.1, step 0.001, min notional 100 USDT; the feed sends
 	// 2 and 3 decimals.
 	ec.Instrument = strategy.Instrument{Symbol: "BTCUSDT", PriceScale: 2, QtyScale: 3, Tick: 10, Lot: 1}

@@ -13,8 +13,10 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // Config is a whole backtest: the engine as it would run live, its strategy, the
@@ -50,6 +52,93 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
+	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
+	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
+	MaxTimeJump time.Duration
+	// OrderLog keeps every order sent for the report (Report.OrderLog, and the
+	// tearsheet's fill ratio and order-to-ack latency). It grows with the orders sent,
+	// about 100 bytes each during the run and 200 in the report; the command line
+	// always keeps it.
+	OrderLog bool
+	// ExchangeTime is which venue timestamp gives a frame's exchange time: the event
+	// time E (the default) or the transaction time T where the frame has one.
+	ExchangeTime ExchangeTime
+	// ClockOffset is how the offset between the local and the venue's clocks is
+	// estimated: the running minimum of local − exchange time (the default) or its
+	// minimum over the whole data (Run reads the data once more, first).
+	ClockOffset ClockOffset
+
+	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
+	wholeOffset    int64
+	hasWholeOffset bool
+}
+
+// ExchangeTime is which of a venue frame's timestamps is taken as the moment the
+// exchange's book changed.
+type ExchangeTime uint8
+
+const (
+	// TimeEvent reads Binance's event time "E": when the venue's stream published the
+	// event. Every depth and trade event has it.
+	TimeEvent ExchangeTime = iota
+	// TimeTransaction reads the transaction time "T" where the frame has one (trades,
+	// aggregate trades, USD-M depth and book tickers), and E where it has not (spot
+	// depth): when the matching engine made the change, a little before E.
+	// hftbacktest's Binance converters use T.
+	TimeTransaction
+)
+
+// String returns the option's name: E or T.
+func (e ExchangeTime) String() string {
+	if e == TimeTransaction {
+		return "T"
+	}
+	return "E"
+}
+
+// ParseExchangeTime maps "E" or "T" (or "event", "transaction") to an ExchangeTime.
+func ParseExchangeTime(s string) (ExchangeTime, error) {
+	switch s {
+	case "E", "e", "event", "":
+		return TimeEvent, nil
+	case "T", "t", "transaction":
+		return TimeTransaction, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown exchange time %q (E, T)", s)
+}
+
+// ClockOffset is how the replay estimates the offset between the recorder's clock and
+// the venue's, which no recording can tell apart from the one-way feed latency.
+type ClockOffset uint8
+
+const (
+	// OffsetRunningMin takes the smallest local − exchange time seen so far: the
+	// replay streams, and a frame's latency never goes negative, but frames before the
+	// fastest one get a latency measured from a larger offset than later ones.
+	OffsetRunningMin ClockOffset = iota
+	// OffsetWholeFile takes the smallest local − exchange time over all the data: one
+	// offset for every frame, at the cost of reading the data twice.
+	OffsetWholeFile
+)
+
+// String returns the option's name: running_min or whole_file.
+func (c ClockOffset) String() string {
+	if c == OffsetWholeFile {
+		return "whole_file"
+	}
+	return "running_min"
+}
+
+// ParseClockOffset maps "running_min" or "whole_file" to a ClockOffset.
+func ParseClockOffset(s string) (ClockOffset, error) {
+	switch s {
+	case "running_min", "":
+		return OffsetRunningMin, nil
+	case "whole_file":
+		return OffsetWholeFile, nil
+	}
+	return 0, fmt.Errorf("backtest: unknown clock offset %q (running_min, whole_file)", s)
 }
 
 // Source is a stream of recorded frames in local receive order. Next returns io.EOF
@@ -86,6 +175,13 @@ func Run(cfg Config) (*Report, error) {
 	if len(cfg.Data) == 0 {
 		return nil, errors.New("backtest: no data to replay")
 	}
+	if cfg.ClockOffset == OffsetWholeFile {
+		off, err := scanClockOffset(cfg.Data, cfg.ExchangeTime, cfg.MaxTimeJump)
+		if err != nil {
+			return nil, err
+		}
+		cfg.wholeOffset, cfg.hasWholeOffset = off, true
+	}
 	r, err := recording.Open(cfg.Data...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
@@ -108,6 +204,45 @@ func Run(cfg Config) (*Report, error) {
 	return rep, err
 }
 
+// scanClockOffset reads the recordings once and returns the smallest local −
+// exchange time over every frame that carries one, with receive times guarded and
+// clamped, and garbage event times ignored, as the replay does them.
+func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (int64, error) {
+	r, err := recording.Open(files...)
+	if err != nil {
+		return 0, fmt.Errorf("backtest: %w", err)
+	}
+	defer r.Close()
+	g := newClockGuard(&recordingSource{r: r}, maxJump)
+	var off, last int64
+	found, any := false, false
+	for {
+		local, frame, err := g.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("backtest: reading data for the clock offset: %w", err)
+		}
+		if any && local < last {
+			local = last
+		}
+		last, any = local, true
+		e, ok := exchangeTime(frame, et)
+		if !ok {
+			continue
+		}
+		raw := local - e
+		if found && raw < off-g.bound {
+			continue // garbage: see replay.read
+		}
+		if !found || raw < off {
+			off, found = raw, true
+		}
+	}
+	return off, nil
+}
+
 // progressEvery is how many frames pass between calls of Config.Progress.
 const progressEvery = 8192
 
@@ -126,6 +261,8 @@ type replay struct {
 	eng  *engine.Engine
 	ex   *Exchange
 	acct *Account
+
+	clock *clockGuard // over src: what the replay reads
 
 	ring       []slot
 	head, n    int    // strategy's next frame and frames buffered
@@ -156,13 +293,18 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
+	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
+	haltedAt     int64 // data time of the event in which the strategy halted
+	halted       bool
 }
 
 type feedStats struct {
 	withE, withoutE, backwards, clamped uint64
 	sum, min, max                       int64
+
+	badE uint64 // event times ignored as garbage
 }
 
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
@@ -193,13 +335,26 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if cfg.Queue == 0 {
 		cfg.Queue = RiskAverse
 	}
+	if cfg.ClockOffset == OffsetWholeFile && !cfg.hasWholeOffset {
+		return nil, errors.New("backtest: the whole_file clock offset needs recordings read by Run, not a Source")
+	}
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
 	ec := cfg.Engine
+	if ec.Venue == "" {
+		ec.Venue = instrument.VenueBinanceSpot
+	}
+	bvenue, ok := binance.VenueOf(ec.Venue)
+	if !ok {
+		return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", ec.Venue)
+	}
+	if ec.NewFeed == nil {
+		ec.NewFeed = venues.NewFeed
+	}
 	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	ex, err := NewExchange(ExchangeConfig{
-		Venue:       ec.Venue,
+		Venue:       bvenue,
 		Instrument:  bInstrument(ec),
 		Lot:         ec.Rules.Lot,
 		Latency:     lat,
@@ -207,6 +362,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
 		BookCapacity: ec.BookCapacity,
 		Account:      acct,
+		OrderLog:     cfg.OrderLog,
 	})
 	if err != nil {
 		return nil, err
@@ -224,6 +380,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	r := &replay{
 		progressOf: progressOf,
 		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
+		clock:    newClockGuard(src, cfg.MaxTimeJump),
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -245,7 +402,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.src.Next()
+	local, frame, err := r.clock.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -274,14 +431,26 @@ func (r *replay) read() (bool, error) {
 	}
 	s.local = local
 
-	// The exchange saw the frame's event at its event time E, on the exchange's clock.
-	// The two clocks differ by an unknown offset: the smallest local − E seen so far
-	// is taken as the offset, so the fastest frame had zero feed latency and none is
-	// negative. The exchange time on the replay's (local) clock is local − latency.
+	// The exchange saw the frame's event at its event time E (or transaction time T),
+	// on the exchange's clock. The two clocks differ by an unknown offset: the
+	// smallest local − E seen so far (or over the whole data) is taken as the offset,
+	// so the fastest frame had zero feed latency and none is negative. The exchange
+	// time on the replay's (local) clock is local − latency.
 	lat := r.lastLat
-	if e, ok := eventTime(frame); ok {
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
+	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
 		raw := local - e
-		if !r.haveOffset || raw < r.offset {
+		switch {
+		case r.cfg.hasWholeOffset:
+			r.offset, r.haveOffset = r.cfg.wholeOffset, true
+		case !r.haveOffset || raw < r.offset:
 			r.offset, r.haveOffset = raw, true
 		}
 		lat = raw - r.offset
@@ -340,6 +509,21 @@ func (r *replay) store(frame []byte) int {
 
 func (r *replay) frame(s *slot) []byte { return r.arena[s.off:s.end] }
 
+// exchangeTime returns the frame's exchange time as et says: its transaction time T
+// where it has one and et asks for it, otherwise its event time E.
+func exchangeTime(frame []byte, et ExchangeTime) (int64, bool) {
+	if et == TimeTransaction {
+		if t, ok := msField(frame, 'T', transactionTimeWindow); ok {
+			return t, true
+		}
+	}
+	return eventTime(frame)
+}
+
+// transactionTimeWindow is how far into a frame exchangeTime looks for "T": a trade
+// puts it after the price and quantity, within the first 256 bytes.
+const transactionTimeWindow = 256
+
 // eventTimeWindow is how far into a frame eventTime looks: Binance puts "e" and "E"
 // first in every event, so a frame without "E" in its first bytes (a bookTicker, a
 // 40 kB REST snapshot) is not scanned to its end.
@@ -347,11 +531,15 @@ const eventTimeWindow = 192
 
 // eventTime finds the exchange event time "E" (ms) in a Binance frame and returns it
 // in ns. Frames without one (spot bookTicker, REST snapshots) report false.
-func eventTime(frame []byte) (int64, bool) {
-	w := frame[:min(len(frame), eventTimeWindow)]
+func eventTime(frame []byte) (int64, bool) { return msField(frame, 'E', eventTimeWindow) }
+
+// msField finds the one-letter key "K": (ms) in the first window bytes of a frame and
+// returns its value in ns.
+func msField(frame []byte, key byte, window int) (int64, bool) {
+	w := frame[:min(len(frame), window)]
 	i := -1
 	for from := 0; ; {
-		j := bytes.IndexByte(w[from:], 'E') // rarer than '"' in a frame's head
+		j := bytes.IndexByte(w[from:], key) // rarer than '"' in a frame's head
 		if j < 0 {
 			return 0, false
 		}
@@ -367,7 +555,7 @@ func eventTime(frame []byte) (int64, bool) {
 	for ; j < len(frame) && frame[j] >= '0' && frame[j] <= '9' && j-i < 4+15; j++ {
 		v = v*10 + int64(frame[j]-'0')
 	}
-	if j == i+4 {
+	if j == i+4 || v > math.MaxInt64/int64(time.Millisecond) { // no digits, or garbage beyond year 2262
 		return 0, false
 	}
 	return v * int64(time.Millisecond), true
@@ -436,9 +624,15 @@ func (r *replay) run() error {
 		case evFrame:
 			s := r.slotAt(0)
 			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
+			if !r.everValid {
+				r.everValid = r.eng.Book().Valid()
+			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
 			r.exOff--
+		}
+		if !r.halted && r.eng.Halted() != nil {
+			r.halted, r.haltedAt = true, t
 		}
 	}
 	return nil
@@ -452,7 +646,24 @@ func (r *replay) sample(t int64) {
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
+		if len(r.curve) == maxCurvePoints {
+			r.thin()
+		}
 	}
+}
+
+// thin halves the equity curve, keeping every other sample, and doubles the sampling
+// interval; the next sample stays due where it was, one new interval after the last
+// kept one.
+func (r *replay) thin() {
+	n := 0
+	for i := 0; i < len(r.curve); i += 2 {
+		r.curve[n] = r.curve[i]
+		n++
+	}
+	clear(r.curve[n:])
+	r.curve = r.curve[:n]
+	r.interval *= 2
 }
 
 func (r *replay) mark() decimal.Decimal {
@@ -489,6 +700,7 @@ func (r *replay) report() *Report {
 		r.lastMid = mid
 	}
 	cfg := r.cfg
+	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
 	mark := r.mark()
 	a := r.acct
@@ -502,7 +714,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      ec.Venue.String(),
+		Venue:      r.ex.cfg.Venue.String(),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
@@ -514,6 +726,7 @@ func (r *replay) report() *Report {
 			InitialBalance: cfg.InitialBalance,
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
+			MaxTimeJump:    time.Duration(r.clock.bound).String(),
 		},
 		Result: Result{
 			FinalEquity:    equity,
@@ -560,14 +773,19 @@ func (r *replay) report() *Report {
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
 		Feed: Feed{
-			ClockOffsetNs:  r.offset,
-			FramesWithTime: r.feed.withE,
-			FramesWithout:  r.feed.withoutE,
-			ClockBackwards: r.feed.backwards,
-			LatencyClamped: r.feed.clamped,
-			LatencyMin:     time.Duration(r.feed.min).String(),
-			LatencyMax:     time.Duration(r.feed.max).String(),
-			LatencyMean:    "0s",
+			ExchangeTime:    cfg.ExchangeTime.String(),
+			ClockOffsetMode: cfg.ClockOffset.String(),
+			ClockOffsetNs:   r.offset,
+			FramesWithTime:  r.feed.withE,
+			FramesWithout:   r.feed.withoutE,
+			ClockBackwards:  r.feed.backwards,
+			LatencyClamped:  r.feed.clamped,
+			TimeJumps:       r.clock.jumps,
+			TimeGaps:        r.clock.gaps,
+			BadEventTimes:   r.feed.badE,
+			LatencyMin:      time.Duration(r.feed.min).String(),
+			LatencyMax:      time.Duration(r.feed.max).String(),
+			LatencyMean:     "0s",
 		},
 	}
 	if r.feed.withE > 0 {
@@ -580,18 +798,31 @@ func (r *replay) report() *Report {
 	}
 	if h := r.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+		rep.HaltedAt = stamp(r.haltedAt)
 	}
+	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
+	rep.Instruments = []InstrumentResult{{
+		Name: instrumentName(ec), Quote: quoteOf(ec.Instrument.Symbol),
+		Fills: ec2.Fills, Volume: vol, Position: rep.Result.Position,
+		Realized: rep.Result.Realized, Unrealized: rep.Result.Unrealized, Fees: rep.Result.Fees,
+		PnL: rep.Result.Realized.Add(rep.Result.Unrealized).Sub(rep.Result.Fees),
+	}}
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	rep.Quoting = r.ex.quoting()
+	for _, h := range MarkoutHorizons {
+		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
+	}
 	rep.Timing.Latency = r.eng.Latency().Snapshot()
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
-	rep.Result.Sharpe, rep.Result.SharpeSamples = sharpe(r.curve, cfg.EquityInterval)
-	rep.Result.SharpeAnnualization = fmt.Sprintf("mean/stdev of %v returns × sqrt(365 × 24h / %v)", cfg.EquityInterval, cfg.EquityInterval)
+	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
+	rep.Tearsheet = ComputeTearsheet(rep)
 	return rep
 }
 
@@ -637,39 +868,60 @@ func drawdown(curve []EquityPoint) (decimal.Decimal, float64) {
 	return worst, worstPct
 }
 
-// sharpe returns the annualized Sharpe ratio of the curve's interval returns (no risk
-// free rate) and the number of returns; 0 when there are fewer than two or no variance.
-func sharpe(curve []EquityPoint, interval time.Duration) (float64, int) {
-	if len(curve) < 3 {
-		return 0, max(len(curve)-1, 0)
+// SharpePeriod is the period of the returns a Sharpe ratio is computed from, and
+// SharpeMinReturns how many of them it needs. Returns over seconds are not a sample a
+// Sharpe ratio can be annualized from: a market maker's intraday returns are
+// autocorrelated through its inventory, and scaling a few minutes by √(seconds in a
+// year) turns noise into figures like -1499. Daily returns are the standard sample
+// (nautilus_trader and pyfolio use them), and 30 is the usual floor for a mean and
+// a standard deviation to mean anything.
+const (
+	SharpePeriod     = 24 * time.Hour
+	SharpeMinReturns = 30
+)
+
+// sharpe returns the annualized Sharpe ratio of the curve's daily returns (no risk
+// free rate), the number of daily returns, and a note saying how it was computed or
+// why it is not reported; the ratio is 0 when it is not.
+func sharpe(curve []EquityPoint) (float64, int, string) {
+	var span time.Duration
+	if len(curve) > 1 {
+		span = time.Duration(curve[len(curve)-1].Time - curve[0].Time)
 	}
-	rets := make([]float64, 0, len(curve)-1)
-	for i := 1; i < len(curve); i++ {
-		prev := curve[i-1].Equity
-		if prev.Sign() <= 0 {
-			continue
+	// The equity at each period boundary from the first sample: the last sample at or
+	// before it.
+	var rets []float64
+	if len(curve) > 1 {
+		period := int64(SharpePeriod)
+		prev, next, j := curve[0].Equity, curve[0].Time+period, 0
+		for next <= curve[len(curve)-1].Time {
+			for j+1 < len(curve) && curve[j+1].Time <= next {
+				j++
+			}
+			cur := curve[j].Equity
+			if prev.Sign() > 0 {
+				rets = append(rets, cur.Sub(prev).Div(prev).InexactFloat64())
+			}
+			prev, next = cur, next+period
 		}
-		rets = append(rets, curve[i].Equity.Sub(prev).Div(prev).InexactFloat64())
 	}
-	if len(rets) < 2 {
-		return 0, len(rets)
+	n := len(rets)
+	if n < SharpeMinReturns {
+		return 0, n, fmt.Sprintf("not reported: %s of data gives %d daily returns, and a Sharpe ratio needs at least %d (returns over shorter intervals do not annualize)", span.Round(time.Millisecond), n, SharpeMinReturns)
 	}
 	var mean float64
 	for _, x := range rets {
 		mean += x
 	}
-	mean /= float64(len(rets))
+	mean /= float64(n)
 	var ss float64
 	for _, x := range rets {
 		ss += float64((x - mean) * (x - mean)) // rounded: no fused multiply-add
 	}
-	sd := math.Sqrt(ss / float64(len(rets)-1))
-	if sd == 0 || math.IsNaN(sd) {
-		return 0, len(rets)
+	sd := math.Sqrt(ss / float64(n-1))
+	s := mean / sd * math.Sqrt(365)
+	if sd == 0 || math.IsNaN(s) || math.IsInf(s, 0) || s == 0 {
+		return 0, n, fmt.Sprintf("not reported: the %d daily returns have no variance or no mean", n)
 	}
-	s := mean / sd * math.Sqrt(float64(365*24*time.Hour)/float64(interval))
-	if math.IsNaN(s) || math.IsInf(s, 0) {
-		return 0, len(rets)
-	}
-	return s, len(rets)
+	return s, n, fmt.Sprintf("mean/stdev of %d daily returns × sqrt(365), no risk-free rate", n)
 }

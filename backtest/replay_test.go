@@ -74,7 +74,7 @@ func TestReadStampsExchangeTime(t *testing.T) {
 			frame(e(4010, 1)),
 		},
 	}
-	r := &replay{src: src, ring: make([]slot, 2), maxFeed: int64(time.Second)}
+	r := &replay{src: src, clock: newClockGuard(src, 0), ring: make([]slot, 2), maxFeed: int64(time.Second)}
 	for {
 		ok, err := r.read()
 		if err != nil {
@@ -176,7 +176,7 @@ func TestFrameArena(t *testing.T) {
 			frames = append(frames, strings.Repeat(string(rune('a'+i%26)), size))
 		}
 		src := &sliceSource{local: make([]int64, len(frames)), frames: frames}
-		r := &replay{src: src, ring: make([]slot, 2), maxFeed: int64(time.Second)}
+		r := &replay{src: src, clock: newClockGuard(src, 0), ring: make([]slot, 2), maxFeed: int64(time.Second)}
 		next := 0
 		for !r.eof || r.n > 0 {
 			if !r.eof && (r.n == 0 || rapid.Bool().Draw(rt, "read")) {

@@ -24,16 +24,35 @@ type Report struct {
 	Start    string   `json:"start"` // first event, data time, UTC
 	End      string   `json:"end"`   // last event, data time, UTC
 	Duration string   `json:"duration"`
-	Halted   string   `json:"halted,omitempty"` // why the strategy was halted, if it was
+	Halted   string   `json:"halted,omitempty"`    // why the strategy was halted, if it was
+	HaltedAt string   `json:"halted_at,omitempty"` // when: the data time of the event it halted in, UTC
+	// Problems say why the run did not test the strategy: a book that was never valid,
+	// no order sent while the book had gaps. A command treats a run with problems as
+	// failed unless told to allow them.
+	Problems []string `json:"problems,omitempty"`
 
 	Settings Settings      `json:"settings"`
-	Result   Result        `json:"result"`
+	Result   Result        `json:"result"` // the total over the instruments
 	Orders   Orders        `json:"orders"`
 	Events   Events        `json:"events"`
 	Feed     Feed          `json:"feed"`
 	Equity   []EquityPoint `json:"equity"`
+
+	// Instruments are each instrument's part of Result, in the order of the data.
+	Instruments []InstrumentResult `json:"instruments"`
+
 	// Fills are every fill, in the order the exchange made them.
 	Fills []FillRecord `json:"fills"`
+	// MarkoutHorizons are the delays after each fill at which FillRecord.MidAfter is
+	// read.
+	MarkoutHorizons []string `json:"markout_horizons"`
+	// OrderLog is every order the engine sent, in the order it sent them, when
+	// Config.OrderLog asked for it (null otherwise).
+	OrderLog []OrderRecord `json:"order_log"`
+	// Quoting is how long the strategy had orders resting, and at the touch.
+	Quoting Quoting `json:"quoting"`
+	// Tearsheet is computed from the fields above (ComputeTearsheet).
+	Tearsheet *Tearsheet `json:"tearsheet"`
 
 	// Timing is wall-clock and depends on the machine: it is printed in the terminal
 	// summary and never written to JSON.
@@ -53,6 +72,7 @@ type Settings struct {
 	InitialBalance decimal.Decimal `json:"initial_balance"`
 	EquityInterval string          `json:"equity_interval"`
 	MaxFeedLatency string          `json:"max_feed_latency"`
+	MaxTimeJump    string          `json:"max_time_jump"`
 }
 
 // Result is the money.
@@ -79,10 +99,13 @@ type Result struct {
 	// MaxDrawdown is the largest fall of the sampled equity from its running peak.
 	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
 	MaxDrawdownPct float64         `json:"max_drawdown_pct"`
-	// Sharpe is the annualized Sharpe ratio of the equity samples' returns.
-	Sharpe              float64 `json:"sharpe"`
-	SharpeSamples       int     `json:"sharpe_samples"`
-	SharpeAnnualization string  `json:"sharpe_annualization"`
+	// Sharpe is the annualized Sharpe ratio of the daily returns of the equity curve,
+	// reported (non-zero, present in JSON) only when there are at least
+	// SharpeMinReturns of them; SharpeSamples is how many there were, and SharpeNote
+	// says how it was computed or why it is not reported.
+	Sharpe        float64 `json:"sharpe,omitempty"`
+	SharpeSamples int     `json:"sharpe_samples"`
+	SharpeNote    string  `json:"sharpe_note"`
 }
 
 // Orders counts the order path, on the engine's side (risk) and the exchange's.
@@ -119,6 +142,11 @@ type Events struct {
 
 // Feed describes the feed latency read from the recording.
 type Feed struct {
+	// ExchangeTime is the venue timestamp read as the exchange's time: E (event time)
+	// or T (transaction time where the frame has one, E elsewhere), and
+	// ClockOffsetMode how the clock offset was estimated: running_min or whole_file.
+	ExchangeTime    string `json:"exchange_time"`
+	ClockOffsetMode string `json:"clock_offset_mode"`
 	// ClockOffsetNs is the smallest local receive time − exchange event time seen:
 	// the clock offset plus the fastest frame's latency, which the model takes as 0.
 	ClockOffsetNs  int64  `json:"clock_offset_ns"`
@@ -129,6 +157,14 @@ type Feed struct {
 	LatencyMin     string `json:"latency_min"`
 	LatencyMean    string `json:"latency_mean"`
 	LatencyMax     string `json:"latency_max"`
+
+	// TimeJumps counts frames whose receive time leapt ahead by more than MaxTimeJump
+	// and came back: replayed at the previous frame's time. TimeGaps counts leaps the
+	// next frame confirmed, kept as gaps in the data. BadEventTimes counts event times
+	// too far ahead of the receive time to be real, ignored.
+	TimeJumps     uint64 `json:"time_jumps"`
+	TimeGaps      uint64 `json:"time_gaps"`
+	BadEventTimes uint64 `json:"bad_event_times"`
 }
 
 // EquityPoint is one equity sample, at data time (Unix ns), marked at the exchange
@@ -141,7 +177,7 @@ type EquityPoint struct {
 }
 
 // FillRecord is one fill as the exchange made it, at exchange time (Unix ns; the
-// strategy learns of it a response latency later). Fee is the exact fee.
+// strategy learns of it at Received, a response latency later). Fee is the exact fee.
 type FillRecord struct {
 	Time    int64           `json:"t"`
 	OrderID uint64          `json:"order"`
@@ -150,6 +186,54 @@ type FillRecord struct {
 	Qty     decimal.Decimal `json:"qty"`
 	Fee     decimal.Decimal `json:"fee"`
 	Maker   bool            `json:"maker"`
+	// Cause is why the exchange filled it: queue (the queue ahead traded away and
+	// trades reached our place), trade_through (a trade printed through our price),
+	// book_crossed (the book's other side moved to or through our price) or taker (the
+	// order crossed the book on arrival).
+	Cause string `json:"cause"`
+	// QueueAheadAtPlace is the quantity the queue model put ahead of the order when it
+	// joined its level, and QueueAheadAtFill its estimate just before the event that
+	// filled it; both 0 for a taker fill.
+	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
+	QueueAheadAtFill  decimal.Decimal `json:"queue_ahead_at_fill"`
+	Sent              int64           `json:"sent"`     // when the engine sent the order
+	Received          int64           `json:"received"` // when the strategy learned of it
+	// Mid is the exchange book's mid at the fill, and MidAfter the mid at each of the
+	// report's MarkoutHorizons after it (null when the data ended first).
+	Mid      decimal.NullDecimal   `json:"mid"`
+	MidAfter []decimal.NullDecimal `json:"mid_after"`
+}
+
+// OrderRecord is one order the engine sent, with what became of it at the exchange.
+// Times are Unix ns on the replay's clock; 0 means it did not happen.
+type OrderRecord struct {
+	ID       uint64          `json:"id"`
+	Side     string          `json:"side"`
+	Price    decimal.Decimal `json:"price"`
+	Qty      decimal.Decimal `json:"qty"`
+	Filled   decimal.Decimal `json:"filled"`
+	PostOnly bool            `json:"post_only,omitempty"`
+	IOC      bool            `json:"ioc,omitempty"`
+	Sent     int64           `json:"sent"`    // the engine sent it
+	Arrived  int64           `json:"arrived"` // it reached the exchange
+	Acked    int64           `json:"acked"`   // the ack reached the strategy
+	Ended    int64           `json:"ended"`   // it filled, was cancelled, expired or was rejected
+	// Status is in_flight, resting, filled, cancelled, expired or rejected, and Reason
+	// the exchange's reason for a rejection.
+	Status            string          `json:"status"`
+	Reason            string          `json:"reason,omitempty"`
+	QueueAheadAtPlace decimal.Decimal `json:"queue_ahead_at_place"`
+}
+
+// Quoting is how long, in ns of exchange time, the exchange's book was valid, and per
+// side how long the strategy had an order resting and how long one was at the touch
+// (at or better than the book's best price on its side).
+type Quoting struct {
+	BookValidNs  int64 `json:"book_valid_ns"`
+	BidRestingNs int64 `json:"bid_resting_ns"`
+	BidAtTouchNs int64 `json:"bid_at_touch_ns"`
+	AskRestingNs int64 `json:"ask_resting_ns"`
+	AskAtTouchNs int64 `json:"ask_at_touch_ns"`
 }
 
 // Timing is the run's wall-clock cost.
@@ -179,7 +263,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	res, o := &r.Result, &r.Orders
 	p("backtest %s on %s %s, %s to %s (%s)\n", r.Strategy, r.Venue, r.Symbol, r.Start, r.End, r.Duration)
 	if r.Halted != "" {
-		p("  STRATEGY HALTED: %s\n", r.Halted)
+		p("  STRATEGY HALTED at %s (data time): %s\n", r.HaltedAt, r.Halted)
+	}
+	for _, pr := range r.Problems {
+		p("  PROBLEM: %s\n", pr)
 	}
 	p("  models       latency %s; fees maker %g bps, taker %g bps; queue %s", r.Settings.Latency, r.Settings.MakerFeeBps, r.Settings.TakerFeeBps, r.Settings.QueueModel)
 	if r.Settings.QueueModel == PowerLaw.String() {
@@ -188,13 +275,22 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("; partial fills %v\n", r.Settings.PartialFills)
 	p("  PnL          %s (%s%%): realized %s, unrealized %s, fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
 	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
-	p("  sharpe       %.3f over %d returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeAnnualization)
+	if res.Sharpe != 0 {
+		p("  sharpe       %.3f over %d daily returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeNote)
+	} else {
+		p("  sharpe       %s\n", res.SharpeNote)
+	}
 	p("  position     %s at avg %s, mark %s\n", res.Position.String(), res.AvgEntry.String(), res.Mark.String())
+	r.writeInstruments(&b)
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
 	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
-	p("  feed         latency min %s mean %s max %s after clock offset %s\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs))
+	p("  feed         latency min %s mean %s max %s after clock offset %s (exchange time from %s, offset %s)\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs), r.Feed.ExchangeTime, r.Feed.ClockOffsetMode)
+	if f := &r.Feed; f.TimeJumps+f.TimeGaps+f.BadEventTimes+f.ClockBackwards > 0 {
+		p("  clock        %d receive times leapt more than %s ahead and were replayed at the previous time; %d gaps kept; %d went backwards; %d event times ignored\n",
+			f.TimeJumps, r.Settings.MaxTimeJump, f.TimeGaps, f.ClockBackwards, f.BadEventTimes)
+	}
 	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -226,6 +226,9 @@ type Backtest struct {
 	PartialFills    bool
 	InitialBalance  decimal.Decimal
 	EquityInterval  time.Duration
+	// MaxTimeJump is how far a recorded receive time may leap ahead of the previous
+	// line's before the next line must confirm it.
+	MaxTimeJump time.Duration
 }
 
 // Admin is the [admin] table.

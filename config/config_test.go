@@ -479,7 +479,7 @@ api_secret_file = "secret"
 		t.Errorf("backtest paths = %v, %q", b.Data, b.LatencyFile)
 	}
 	if b.MakerFeeBps != -0.5 || b.QueueModel != QueueRiskAverse || b.QueuePower != 2 || !b.PartialFills ||
-		b.EquityInterval != time.Second || !b.InitialBalance.Equal(dec("10000")) {
+		b.EquityInterval != time.Second || b.MaxTimeJump != DefaultMaxTimeJump || !b.InitialBalance.Equal(dec("10000")) {
 		t.Errorf("backtest = %+v", b)
 	}
 	if c.Venues.Binance.APISecretFile != filepath.Join(dir, "secret") {

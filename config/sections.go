@@ -33,6 +33,9 @@ const (
 	DefaultQueuePower        = 2.0
 	DefaultEquityInterval    = time.Second
 	DefaultAdminListen       = "127.0.0.1:6060"
+	// DefaultMaxTimeJump is [backtest] max_time_jump: a recorded receive time leaping
+	// further ahead than this must be confirmed by the next line's (see docs/backtesting.md).
+	DefaultMaxTimeJump = time.Minute
 )
 
 // DefaultReportPercentiles returns the default latency percentiles.
@@ -636,6 +639,7 @@ func (d *decoder) backtest(t *table) *Backtest {
 		QueuePower:      t.number("queue_power", DefaultQueuePower),
 		PartialFills:    t.boolean("partial_fills", true),
 		EquityInterval:  t.duration("equity_interval", DefaultEquityInterval),
+		MaxTimeJump:     t.duration("max_time_jump", DefaultMaxTimeJump),
 	}
 	if a, ok := t.array("data"); ok {
 		key := t.child("data")
@@ -675,6 +679,9 @@ func (d *decoder) backtest(t *table) *Backtest {
 	}
 	if t.has("queue_power") && b.QueueModel != QueuePowerLaw {
 		d.warnf(t.child("queue_power"), "has no effect unless queue_model = \"power_law\"")
+	}
+	if t.has("max_time_jump") && b.MaxTimeJump <= 0 {
+		d.errorf(t.child("max_time_jump"), "must be positive, got %q", b.MaxTimeJump)
 	}
 	if t.has("equity_interval") && b.EquityInterval <= 0 {
 		d.errorf(t.child("equity_interval"), "must be positive, got %q", b.EquityInterval)

@@ -7,7 +7,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/config"
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -15,18 +14,17 @@ import (
 
 // FromConfig builds the engine configuration for strategy s of a validated config: its
 // instrument's scales and trading rules in fixed-point units, the risk limits, the
-// strategy's numeric parameters and the timer. Errors name the config key at fault.
+// strategy's numeric parameters and the timer. Errors name the config key at fault. It
+// leaves NewFeed to the caller (venues.NewFeed), since the engine names no venue.
 func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Config, error) {
 	in, err := instrumentOf(c, s)
 	if err != nil {
 		return Config{}, err
 	}
-	var venue binance.Venue
+	var venue string
 	switch in.Venue {
-	case config.VenueBinanceSpot, config.VenueSim:
-		venue = binance.Spot
-	case config.VenueBinanceUSDM:
-		venue = binance.USDM
+	case config.VenueBinanceSpot, config.VenueSim, config.VenueBinanceUSDM:
+		venue = string(in.Venue)
 	default:
 		return Config{}, fmt.Errorf("strategy %q: venue %q is not supported by the engine yet", s.Name, in.Venue)
 	}

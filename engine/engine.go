@@ -1,13 +1,28 @@
-// Package engine owns the hot loop of one instrument: it takes a raw frame, decodes it,
-// applies it to the book, calls the strategy, passes the strategy's orders through risk
-// and hands the accepted ones to the order gateway, timing each stage.
+// Package engine owns the hot loop of one strategy over its instruments: it takes a raw
+// frame of one instrument, has that instrument's market-data feed decode it and apply it
+// to the book, calls the strategy, passes the strategy's orders through risk and hands
+// the accepted ones to the instrument's order gateway, timing each stage.
 //
-// The loop reads top to bottom in OnFrame: no channel hop, no lock, no allocation. An
-// Engine belongs to one goroutine: the live connector and the backtester both call its
-// methods from the goroutine that owns it, feeding frames, clock ticks and the venue's
-// answers (acks, fills, cancels, rejects) in the order they happened. The engine never
-// reads the wall clock for decisions: "now" is the local receive time of the event being
-// handled, so a recording replays exactly. It never performs I/O itself; the Gateway does.
+// The loop reads top to bottom in OnFrameAt: no channel hop, no lock, no allocation, and
+// one interface call into the feed per frame, never one per level. Instruments live in
+// slots indexed by instrument.Index. The engine knows venues only through the md.Feed
+// interface: it imports no venue package (Config.NewFeed builds the feeds).
+//
+// An Engine belongs to one goroutine: the live connector and the backtester both call
+// its methods from the goroutine that owns it, feeding frames, clock ticks and the
+// venue's answers (acks, fills, cancels, rejects) in the order they happened. The engine
+// never reads the wall clock for decisions: "now" is the local receive time of the event
+// being handled, so a recording replays exactly. It never performs I/O itself; the
+// Gateway does.
+//
+// Timers run on an exact grid of event time: OnTimer fires at start + k x interval for
+// every k, each grid point once and in order, before the event that passes it is
+// handled, with the clock set to the grid point. NextTimer says when the next one is
+// due, so that a live loop can wake for it (OnClock) when no market data arrives; a
+// backtest needs nothing more, since every event it delivers fires the grid points
+// before it. After a stall longer than MaxTimerCatchUp intervals the points in between
+// are skipped (counted in Counters.TimersSkipped) and the last one fires: the grid
+// stays exact, but a stalled engine does not run thousands of callbacks at once.
 package engine
 
 import (
@@ -17,7 +32,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -37,11 +53,25 @@ type Gateway interface {
 
 // Config is what an Engine needs besides its strategy and gateway.
 type Config struct {
-	Venue      binance.Venue
+	// Instruments are the instruments the engine trades, by index; the first is the
+	// default one. When nil, the engine trades the one instrument Venue, Instrument and
+	// Rules describe.
+	Instruments *instrument.Table
+	// Venue, Instrument and Rules describe the instrument of an engine with one, when
+	// Instruments is nil: its venue's name (instrument.VenueBinanceSpot, ...), what the
+	// strategy knows of it, and the exchange's trading rules in fixed-point units.
+	Venue      string
 	Instrument strategy.Instrument
-	// Rules are the exchange's trading rules for the instrument, in fixed-point units.
-	Rules risk.Instrument
-	Risk  risk.Config
+	Rules      risk.Instrument
+	// NewFeed builds each instrument's market-data feed (venues.NewFeed). When nil the
+	// engine has no feeds: the caller applies updates to the books itself and reports
+	// them with OnBookUpdated and OnTrade, and OnFrame is an error.
+	NewFeed md.NewFeed
+	// Gateways optionally gives an instrument its own gateway, by index (its venue's);
+	// missing and nil entries use the gateway New was given.
+	Gateways []Gateway
+	// Risk are the per-instrument limits, applied to each instrument.
+	Risk risk.Config
 	// StartState is the trading state risk starts in: Active, or Reducing or Halted to
 	// start an engine that may only flatten or only watch.
 	StartState risk.State
@@ -72,30 +102,43 @@ type Counters struct {
 	CancelsSent    uint64
 	Fills          uint64
 	StrategyErrors uint64 // callbacks that returned an error (each halts the strategy)
+	Timers         uint64 // OnTimer calls made
+	TimersSkipped  uint64 // grid points skipped after a stall (see MaxTimerCatchUp)
 }
 
 // maxUpdateRounds bounds how many times order updates may feed back into the strategy
 // within one event: OnOrder may place orders whose rejections call OnOrder again.
 const maxUpdateRounds = 4
 
-// Engine runs one strategy on one instrument.
+// MaxTimerCatchUp is how many overdue timer grid points one event fires at most; past
+// it the engine skips to the last due point (see the package doc).
+const MaxTimerCatchUp = 64
+
+// slot is one instrument's part of the engine.
+type slot struct {
+	spec      *instrument.Spec
+	feed      md.Feed // nil when the caller feeds the book itself
+	book      *orderbook.Book
+	risk      *risk.Checker
+	mkt       *strategy.Market
+	gw        Gateway
+	bookValid bool // validity the strategy last saw
+}
+
+// Engine runs one strategy on its instruments.
 type Engine struct {
-	dec   *binance.Decoder
-	sync  *binance.Sync
-	book  *orderbook.Book
-	risk  *risk.Checker
-	strat strategy.Strategy
-	ctx   *strategy.Context
-	gw    Gateway
-	lat   *telemetry.Latency
-	log   zerolog.Logger
-	obs   interface{ Observe(ns int64) }
+	slots  []slot
+	table  *instrument.Table
+	strat  strategy.Strategy
+	ctx    *strategy.Context
+	lat    *telemetry.Latency
+	log    zerolog.Logger
+	obs    interface{ Observe(ns int64) }
+	halted error
 
 	now        int64
 	timerEvery int64
 	nextTimer  int64
-	bookValid  bool // validity the strategy last saw
-	halted     error
 	started    bool
 	nextID     uint64
 	cancels    []uint64
@@ -107,37 +150,22 @@ type Engine struct {
 	fill       strategy.Fill          // them to the strategy does not allocate
 	order      risk.Order             // the order being checked and sent
 	counters   Counters
-	warmFrame  []byte // a copy of the first depth frame that fits, for Warm
-	warmSum    int64  // what Warm read, kept so that the reads are not optimized away
+	warmSum    int64 // what Warm read, kept so that the reads are not optimized away
 }
-
-// maxWarmFrame is the largest depth frame Warm keeps a copy of.
-const maxWarmFrame = 16 << 10
 
 // New returns an engine for cfg running strat and sending through gw.
 func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	if strat == nil || gw == nil {
 		return nil, errors.New("engine: strategy and gateway are required")
 	}
-	dec, err := binance.NewDecoder(binance.Instrument{
-		Symbol:     cfg.Instrument.Symbol,
-		PriceScale: cfg.Instrument.PriceScale,
-		QtyScale:   cfg.Instrument.QtyScale,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	// Nothing here reads the venue's own top of book: its frames are recognized by their
-	// stream name and passed over unparsed.
-	dec.Ignore(binance.KindBookTicker)
-	rc, err := risk.New(cfg.Risk, cfg.Rules)
-	if err != nil {
-		return nil, fmt.Errorf("engine: risk: %w", err)
-	}
-	if cfg.StartState != risk.Active {
-		if err := rc.SetState(cfg.StartState); err != nil {
-			return nil, fmt.Errorf("engine: start state: %w", err)
+	table := cfg.Instruments
+	single := table == nil
+	if single {
+		t, err := instrument.NewTable(legacySpec(&cfg))
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
 		}
+		table = t
 	}
 	capacity := cfg.BookCapacity
 	if capacity <= 0 {
@@ -148,11 +176,8 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		latMax = time.Second
 	}
 	e := &Engine{
-		dec:        dec,
-		book:       orderbook.New(capacity),
-		risk:       rc,
+		table:      table,
 		strat:      strat,
-		gw:         gw,
 		lat:        telemetry.NewLatency(latMax),
 		log:        cfg.Logger,
 		obs:        cfg.TickObserver,
@@ -160,17 +185,99 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		cancels:    make([]uint64, 0, risk.MaxOpenOrdersLimit),
 		updates:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 		pending:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
-		warmFrame:  make([]byte, 0, maxWarmFrame),
+		slots:      make([]slot, table.Len()),
 	}
-	// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
-	e.book.DeferUpkeep(true)
-	e.sync = binance.NewSync(cfg.Venue, e.book, binance.SyncConfig{})
-	e.ctx = strategy.NewContext(cfg.Instrument, e.book, rc, cfg.Params, &e.nextID, cfg.Logger)
+	markets := make([]strategy.MarketConfig, table.Len())
+	for i := range e.slots {
+		sl := &e.slots[i]
+		sl.spec = table.At(instrument.Index(i))
+		rules := rulesOf(sl.spec)
+		if single {
+			rules = cfg.Rules
+		}
+		rc, err := risk.New(cfg.Risk, rules)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %s: risk: %w", sl.spec.ID, err)
+		}
+		if cfg.StartState != risk.Active {
+			if err := rc.SetState(cfg.StartState); err != nil {
+				return nil, fmt.Errorf("engine: start state: %w", err)
+			}
+		}
+		sl.risk = rc
+		sl.book = orderbook.New(capacity)
+		// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
+		sl.book.DeferUpkeep(true)
+		if cfg.NewFeed != nil {
+			f, err := cfg.NewFeed(sl.spec, sl.book, md.Config{Index: instrument.Index(i), IgnoreTickers: true})
+			if err != nil {
+				return nil, fmt.Errorf("engine: %w", err)
+			}
+			sl.feed = f
+		}
+		sl.gw = gw
+		if i < len(cfg.Gateways) && cfg.Gateways[i] != nil {
+			sl.gw = cfg.Gateways[i]
+		}
+		markets[i] = strategy.MarketConfig{Spec: sl.spec, Book: sl.book, Risk: rc}
+	}
+	if single {
+		e.ctx = strategy.NewContext(cfg.Instrument, e.slots[0].book, e.slots[0].risk, cfg.Params, &e.nextID, cfg.Logger)
+	} else {
+		e.ctx = strategy.NewMarkets(table, markets, cfg.Params, &e.nextID, cfg.Logger)
+	}
+	for i := range e.slots {
+		e.slots[i].mkt = e.ctx.MarketAt(instrument.Index(i))
+	}
 	return e, nil
 }
 
+// legacySpec describes the one instrument of a Config without Instruments.
+func legacySpec(cfg *Config) instrument.Spec {
+	in := cfg.Instrument
+	kind := instrument.Spot
+	if cfg.Venue == instrument.VenueBinanceUSDM {
+		kind = instrument.Perpetual
+	}
+	base, quote, ok := instrument.SplitSymbol(in.Symbol)
+	if !ok {
+		base, quote = in.Symbol, "QUOTE"
+		if base == "" {
+			base = "BASE"
+		}
+	}
+	venue, symbol := cfg.Venue, in.Symbol
+	if venue == "" {
+		venue = instrument.VenueBinanceSpot
+	}
+	if symbol == "" {
+		symbol = "?"
+	}
+	tick, lot := in.Tick, in.Lot
+	if tick <= 0 {
+		tick = cfg.Rules.Tick
+	}
+	if lot <= 0 {
+		lot = cfg.Rules.Lot
+	}
+	return instrument.Spec{
+		ID: instrument.ID{Venue: venue, Symbol: symbol}, Kind: kind, Base: base, Quote: quote,
+		PriceScale: in.PriceScale, QtyScale: in.QtyScale, Tick: tick, Lot: lot,
+		MinQty: cfg.Rules.MinQty, MaxQty: cfg.Rules.MaxQty, MinNotional: cfg.Rules.MinNotional,
+	}
+}
+
+// rulesOf returns the trading rules risk checks of spec.
+func rulesOf(spec *instrument.Spec) risk.Instrument {
+	return risk.Instrument{
+		PriceScale: spec.PriceScale, QtyScale: spec.QtyScale, Tick: spec.Tick, Lot: spec.Lot,
+		MinQty: spec.MinQty, MaxQty: spec.MaxQty, MinNotional: spec.MinNotional,
+	}
+}
+
 // Start runs the strategy's Init at engine time now and checks that every configured
-// parameter was declared. An error here means the strategy must not run.
+// parameter was declared. An error here means the strategy must not run. The timer grid
+// starts at now.
 func (e *Engine) Start(now int64) error {
 	e.now = now
 	e.ctx.Begin(now)
@@ -193,14 +300,30 @@ func (e *Engine) Start(now int64) error {
 	return nil
 }
 
-// Book returns the instrument's book.
-func (e *Engine) Book() *orderbook.Book { return e.book }
+// Instruments returns the engine's instrument table.
+func (e *Engine) Instruments() *instrument.Table { return e.table }
 
-// Sync returns the book's sync machine, for its state and counters.
-func (e *Engine) Sync() *binance.Sync { return e.sync }
+// Book returns the default instrument's book.
+func (e *Engine) Book() *orderbook.Book { return e.slots[0].book }
 
-// Risk returns the instrument's risk checker.
-func (e *Engine) Risk() *risk.Checker { return e.risk }
+// BookAt returns instrument i's book.
+func (e *Engine) BookAt(i instrument.Index) *orderbook.Book { return e.slots[i].book }
+
+// Feed returns the default instrument's market-data feed (nil without Config.NewFeed).
+func (e *Engine) Feed() md.Feed { return e.slots[0].feed }
+
+// FeedAt returns instrument i's market-data feed (nil without Config.NewFeed). A
+// connection that fetches snapshots type-asserts it to its venue's feed type.
+func (e *Engine) FeedAt(i instrument.Index) md.Feed { return e.slots[i].feed }
+
+// Sync returns Feed(), for the callers that read its counters or Reset it.
+func (e *Engine) Sync() md.Feed { return e.slots[0].feed }
+
+// Risk returns the default instrument's risk checker.
+func (e *Engine) Risk() *risk.Checker { return e.slots[0].risk }
+
+// RiskAt returns instrument i's risk checker.
+func (e *Engine) RiskAt(i instrument.Index) *risk.Checker { return e.slots[i].risk }
 
 // Latency returns the stage histograms. They belong to the engine's goroutine: take a
 // Snapshot to read them elsewhere.
@@ -215,172 +338,259 @@ func (e *Engine) Context() *strategy.Context { return e.ctx }
 // Halted returns the error that halted the strategy, or nil while it runs.
 func (e *Engine) Halted() error { return e.halted }
 
-// OnFrame handles one raw frame received at local (Unix ns; recorded time in a backtest).
-// A malformed frame is counted and returned as an error; the engine carries on with the
-// next frame. The frame is not retained.
-func (e *Engine) OnFrame(frame []byte, local int64) error {
+// NextTimer returns the event time at which the next timer grid point is due, and false
+// when there is no timer (none configured, or the engine not started). A live loop
+// calls OnClock at that time if no other event came first.
+func (e *Engine) NextTimer() (int64, bool) {
+	return e.nextTimer, e.timerEvery > 0 && e.started
+}
+
+// ErrNoFeed is OnFrame's error on an engine built without Config.NewFeed.
+var ErrNoFeed = errors.New("engine: no market-data feed (Config.NewFeed is nil)")
+
+// OnFrame handles one raw frame of the default instrument received at local (Unix ns;
+// recorded time in a backtest). See OnFrameAt.
+func (e *Engine) OnFrame(frame []byte, local int64) error { return e.OnFrameAt(0, frame, local) }
+
+// OnFrameAt handles one raw frame of instrument i received at local. Timer grid points
+// due by local fire first. A malformed frame is counted and returned as an error; the
+// engine carries on with the next frame. The frame is not retained.
+func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error {
+	if int(i) >= len(e.slots) || e.slots[i].feed == nil {
+		if int(i) >= len(e.slots) {
+			return fmt.Errorf("engine: instrument index %d out of range (%d instruments)", i, len(e.slots))
+		}
+		return ErrNoFeed
+	}
+	sl := &e.slots[i]
+	e.timers(local)
 	t0 := telemetry.Nanotime()
 	e.tickStart, e.tickTimed = t0, false
 	e.counters.Frames++
 	e.now = local
 
-	ev, err := e.dec.Decode(frame)
+	ev, derr := sl.feed.Decode(frame)
 	t1 := telemetry.Nanotime()
 	e.lat.Record(telemetry.Decode, t1-t0)
-	if err != nil {
+	if derr != nil {
 		e.counters.Malformed++
-		e.tickStart = 0
-		return err
-	}
-
-	if ev.Kind == binance.KindDepth && len(e.warmFrame) == 0 && len(frame) <= cap(e.warmFrame) {
-		e.warmFrame = append(e.warmFrame, frame...) // once: into preallocated room
-	}
-	switch ev.Kind {
-	case binance.KindDepth, binance.KindSnapshot:
-		before := e.sync.Counters().Applied
-		if ev.Kind == binance.KindDepth {
-			err = e.sync.OnDepth(&ev.Depth, local)
-		} else {
-			e.sync.OnSnapshot(&ev.Snapshot, local)
+		if ev.Kind == md.None {
+			e.tickStart = 0
+			return derr
 		}
-		applied := e.sync.Counters().Applied - before
+		// A frame that failed and still changed the book's status (a Kraken checksum
+		// mismatch): the strategy must see its book turn invalid.
+	}
+	var err error
+	switch ev.Kind {
+	case md.Depth, md.Snapshot, md.StatusChange:
+		err = sl.feed.Apply(local)
 		t2 := telemetry.Nanotime()
 		e.lat.Record(telemetry.Book, t2-t1)
-		e.bookChanged(applied)
-	case binance.KindTrade, binance.KindAggTrade:
+		e.bookChanged(sl, uint64(ev.Applied))
+	case md.Trade:
 		t := &ev.Trade
-		e.trade = strategy.Trade{
-			Time:       t.TradeTime * int64(time.Millisecond),
-			PriceFixed: t.Price,
-			QtyFixed:   t.Qty,
-			Aggressor:  strategy.Buy,
-		}
-		if t.BuyerMaker {
-			e.trade.Aggressor = strategy.Sell
-		}
-		e.publicTrade()
+		e.trade = strategy.Trade{Time: t.Time, PriceFixed: t.Price, QtyFixed: t.Qty, Aggressor: t.Aggressor, Instrument: i}
+		e.publicTrade(sl)
 	}
 	e.afterEvent()
 	// Upkeep the book deferred while the frame was on the way to an order (see
 	// orderbook.Book.Tidy): part of the tick, not of its tick-to-order.
-	e.book.Tidy()
+	sl.book.Tidy()
 	tick := telemetry.Nanotime() - t0
 	e.lat.Record(telemetry.Tick, tick)
 	if e.obs != nil {
 		e.obs.Observe(tick)
 	}
 	e.tickStart = 0
-	if err != nil {
+	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	return nil
 }
 
 // Warm runs what of the tick path has no effect, so that its code and data are in the
-// caches when the next frame comes: it decodes again a copy of a depth frame the engine
-// has seen (OnFrame decodes its own frame before reading the decoder's output), and
-// reads the top of the book and the ladder slots the next updates will write
-// (orderbook.Book.Warm). Between frames milliseconds apart, other work, and other tenants
-// of a shared machine, evict them: on a 2-core cloud VM, decoding a spot depth frame took
-// 4.6 us 50 ms after the last one and 0.4 us right after it. A feed that busy-polls
-// calls Warm in its idle work, on a core that would only spin otherwise. It allocates
-// nothing and changes nothing the strategy or risk can see.
+// caches when the next frame comes: each feed decodes again a copy of a depth frame it
+// has seen (md.Feed.Warm), and it reads the top of each book and the ladder slots the
+// next updates will write (orderbook.Book.Warm). Between frames milliseconds apart,
+// other work, and other tenants of a shared machine, evict them: on a 2-core cloud VM,
+// decoding a spot depth frame took 4.6 us 50 ms after the last one and 0.4 us right
+// after it. A feed that busy-polls calls Warm in its idle work, on a core that would
+// only spin otherwise. It allocates nothing and changes nothing the strategy or risk
+// can see.
 func (e *Engine) Warm() {
-	if len(e.warmFrame) > 0 {
-		_, _ = e.dec.Decode(e.warmFrame)
+	for k := range e.slots {
+		sl := &e.slots[k]
+		if sl.feed != nil {
+			sl.feed.Warm()
+		}
+		for i := range 10 {
+			sl.book.Level(orderbook.Bid, i)
+			sl.book.Level(orderbook.Ask, i)
+		}
+		sl.book.Mid()
+		e.warmSum += sl.book.Warm()
 	}
-	for i := range 10 {
-		e.book.Level(orderbook.Bid, i)
-		e.book.Level(orderbook.Ask, i)
-	}
-	e.book.Mid()
-	e.warmSum += e.book.Warm()
 }
 
-// bookChanged tells risk and the strategy that applied updates changed the book (or that
-// its validity did).
-func (e *Engine) bookChanged(applied uint64) {
+// bookChanged tells risk and the strategy that applied updates changed the book of sl
+// (or that its validity did).
+func (e *Engine) bookChanged(sl *slot, applied uint64) {
 	e.counters.BookUpdates += applied
-	valid := e.book.Valid()
+	valid := sl.book.Valid()
 	if applied > 0 {
-		e.risk.OnBook(e.book, e.now)
+		sl.risk.OnBook(sl.book, e.now)
 	}
 	// The strategy sees every applied update, and the moment the book stops being
 	// valid, so it knows why its orders are being rejected.
-	if applied > 0 || (e.bookValid && !valid) {
-		e.bookValid = valid
-		e.call(cbBook)
+	if applied > 0 || (sl.bookValid && !valid) {
+		sl.bookValid = valid
+		e.call(cbBook, sl)
 	}
 }
 
 // publicTrade hands e.trade, with its fixed-point price and quantity set, to the strategy.
-func (e *Engine) publicTrade() {
+func (e *Engine) publicTrade(sl *slot) {
 	e.counters.Trades++
-	inst := e.ctx.Instrument()
-	e.trade.Price = inst.PriceScale.Float(e.trade.PriceFixed)
-	e.trade.Qty = inst.QtyScale.Float(e.trade.QtyFixed)
-	e.ctx.SetTrade(&e.trade)
-	e.call(cbTrade)
+	spec := sl.spec
+	e.trade.Price = spec.PriceScale.Float(e.trade.PriceFixed)
+	e.trade.Qty = spec.QtyScale.Float(e.trade.QtyFixed)
+	sl.mkt.SetTrade(&e.trade)
+	e.call(cbTrade, sl)
 }
 
-// OnBookUpdated is OnFrame for a feed the engine does not decode itself (a Kraken feed,
-// a Tardis replay): the caller has applied n updates to Book() (setting its sync status
-// and update metadata) at local time, and the engine runs risk and the strategy on the
+// OnBookUpdated is OnFrame for a feed the engine does not decode itself (a Tardis
+// replay): the caller has applied n updates to Book() (setting its sync status and
+// update metadata) at local time, and the engine runs risk and the strategy on the
 // result. n may be 0 when only the book's validity changed.
-func (e *Engine) OnBookUpdated(n int, local int64) {
+func (e *Engine) OnBookUpdated(n int, local int64) { e.OnBookUpdatedAt(0, n, local) }
+
+// OnBookUpdatedAt is OnBookUpdated for instrument i's book (BookAt(i)).
+func (e *Engine) OnBookUpdatedAt(i instrument.Index, n int, local int64) {
+	sl := &e.slots[i]
+	e.timers(local)
 	e.tickStart, e.tickTimed = telemetry.Nanotime(), false
 	e.counters.Frames++
 	e.now = local
-	e.bookChanged(uint64(n))
+	e.bookChanged(sl, uint64(n))
 	e.afterEvent()
-	e.book.Tidy()
+	sl.book.Tidy()
 	e.tickStart = 0
 }
 
-// OnTrade is OnFrame for a public trade from a feed the engine does not decode itself.
-// Prices and quantities are fixed-point in the instrument's scales; time is exchange time
-// in Unix ns.
+// OnTrade is OnFrame for a public trade of the default instrument from a feed the
+// engine does not decode itself. Prices and quantities are fixed-point in the
+// instrument's scales; time is exchange time in Unix ns.
 func (e *Engine) OnTrade(price, qty int64, aggressor strategy.Side, exchTime, local int64) {
+	e.OnTradeAt(0, price, qty, aggressor, exchTime, local)
+}
+
+// OnTradeAt is OnTrade for instrument i.
+func (e *Engine) OnTradeAt(i instrument.Index, price, qty int64, aggressor strategy.Side, exchTime, local int64) {
+	e.timers(local)
 	e.counters.Frames++
 	e.now = local
-	e.trade = strategy.Trade{Time: exchTime, PriceFixed: price, QtyFixed: qty, Aggressor: aggressor}
-	e.publicTrade()
+	e.trade = strategy.Trade{Time: exchTime, PriceFixed: price, QtyFixed: qty, Aggressor: aggressor, Instrument: i}
+	e.publicTrade(&e.slots[i])
 	e.afterEvent()
 }
 
-// OnClock advances engine time to now without market data, firing due timers. The live
-// loop calls it when the feed is quiet; a backtest does not need it.
+// OnClock advances engine time to now without market data, firing the timer grid points
+// due by then. The live loop calls it when the feed is quiet (at NextTimer, at the
+// latest); a backtest calls it to end a run at a given time.
 func (e *Engine) OnClock(now int64) {
+	e.timers(now)
 	if now > e.now {
 		e.now = now
 	}
 	e.afterEvent()
 }
 
-// afterEvent runs what every event may make due: risk's cancels after a halt, and timers.
+// timers fires every timer grid point due by now, in order, each at its own time, and
+// moves the grid on. It runs before the event at now is handled: the points were due
+// before it.
+func (e *Engine) timers(now int64) {
+	if e.timerEvery <= 0 || !e.started || now < e.nextTimer {
+		return
+	}
+	if late := (now - e.nextTimer) / e.timerEvery; late >= MaxTimerCatchUp {
+		// A stall: skip to the last point due, keeping the grid.
+		e.counters.TimersSkipped += uint64(late)
+		e.nextTimer += late * e.timerEvery
+	}
+	for now >= e.nextTimer {
+		at := e.nextTimer
+		e.nextTimer += e.timerEvery
+		if at > e.now {
+			e.now = at
+		}
+		e.counters.Timers++
+		e.call(cbTimer, &e.slots[0])
+		e.sendRiskCancels()
+	}
+}
+
+// afterEvent runs what every event may make due: the portfolio's view of the event,
+// one kill switch for every instrument, and risk's cancels after a halt.
 func (e *Engine) afterEvent() {
-	if e.timerEvery > 0 && e.started && e.now >= e.nextTimer {
-		// A quiet feed fires the timer once, not once per missed interval.
-		e.nextTimer = e.now + e.timerEvery
-		e.call(cbTimer)
+	if len(e.slots) > 1 {
+		e.haltTogether()
 	}
 	e.sendRiskCancels()
 }
 
-// Halt is the kill switch: risk halts, and the next event cancels every working order.
-// It is safe from any goroutine.
-func (e *Engine) Halt() { e.risk.Halt(risk.ReasonHalted) }
+// haltTogether halts every instrument when any one's risk has halted (a kill switch, a
+// loss limit): one strategy's instruments stop together.
+func (e *Engine) haltTogether() {
+	halted := risk.Active
+	var cause risk.Reason
+	for i := range e.slots {
+		if r := e.slots[i].risk; r.State() == risk.Halted {
+			halted, cause = risk.Halted, r.HaltCause()
+			break
+		}
+	}
+	if halted != risk.Halted {
+		return
+	}
+	for i := range e.slots {
+		if r := e.slots[i].risk; r.State() != risk.Halted {
+			r.Halt(cause)
+		}
+	}
+}
+
+// Halt is the kill switch: risk halts on every instrument, and the next event cancels
+// every working order. It is safe from any goroutine.
+func (e *Engine) Halt() {
+	for i := range e.slots {
+		e.slots[i].risk.Halt(risk.ReasonHalted)
+	}
+}
+
+// slotOf returns the slot of the instrument order id belongs to, or the default one for
+// an id no checker knows (risk then reports it unknown, as it does for one instrument).
+func (e *Engine) slotOf(id uint64) *slot {
+	if len(e.slots) > 1 {
+		for i := range e.slots {
+			if e.slots[i].risk.Knows(id) {
+				return &e.slots[i]
+			}
+		}
+	}
+	return &e.slots[0]
+}
 
 // OnAck handles the venue's acknowledgement of order id.
 func (e *Engine) OnAck(id uint64, now int64) {
 	e.advance(now)
-	if err := e.risk.OnAck(id); err != nil {
+	sl := e.slotOf(id)
+	if err := sl.risk.OnAck(id); err != nil {
 		e.log.Warn().Err(err).Uint64("order", id).Msg("ack for an order risk does not track")
 	}
-	e.ctx.OrderAcked(id)
-	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Acknowledged, Time: e.now})
-	e.deliver()
+	sl.mkt.OrderAcked(id)
+	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Acknowledged, Time: e.now, Instrument: sl.mkt.Index()})
+	e.deliver(sl)
 	e.afterEvent()
 }
 
@@ -389,27 +599,29 @@ func (e *Engine) OnAck(id uint64, now int64) {
 func (e *Engine) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
 	e.advance(now)
 	e.counters.Fills++
-	if err := e.risk.OnFill(id, price, qty, fee); err != nil {
+	sl := e.slotOf(id)
+	if err := sl.risk.OnFill(id, price, qty, fee); err != nil {
 		e.log.Error().Err(err).Uint64("order", id).Msg("fill risk could not apply")
 	}
 	var side strategy.Side
-	if o, ok := e.ctx.Order(id); ok {
+	if o, ok := sl.mkt.Order(id); ok {
 		side = o.Side
 	}
-	remaining, _ := e.ctx.OrderFilled(id, qty)
-	inst := e.ctx.Instrument()
+	remaining, _ := sl.mkt.OrderFilled(id, qty)
+	spec := sl.spec
 	e.fill = strategy.Fill{
 		OrderID: id, Side: side, Maker: maker, Time: e.now,
 		PriceFixed: price, QtyFixed: qty, FeeFixed: fee,
-		Price:     inst.PriceScale.Float(price),
-		Qty:       inst.QtyScale.Float(qty),
-		Fee:       inst.PriceScale.Float(fee),
-		Remaining: inst.QtyScale.Float(remaining),
+		Price:      spec.PriceScale.Float(price),
+		Qty:        spec.QtyScale.Float(qty),
+		Fee:        spec.PriceScale.Float(fee),
+		Remaining:  spec.QtyScale.Float(remaining),
+		Instrument: sl.mkt.Index(),
 	}
-	e.call(cbFill)
+	e.call(cbFill, sl)
 	if remaining == 0 {
-		e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Filled, Time: e.now})
-		e.deliver()
+		e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Filled, Time: e.now, Instrument: sl.mkt.Index()})
+		e.deliver(sl)
 	}
 	e.afterEvent()
 }
@@ -417,28 +629,32 @@ func (e *Engine) OnFill(id uint64, price, qty, fee int64, maker bool, now int64)
 // OnCancelled handles the venue's confirmation that order id is cancelled.
 func (e *Engine) OnCancelled(id uint64, now int64) {
 	e.advance(now)
-	if err := e.risk.OnCancel(id); err != nil {
+	sl := e.slotOf(id)
+	if err := sl.risk.OnCancel(id); err != nil {
 		e.log.Warn().Err(err).Uint64("order", id).Msg("cancel for an order risk does not track")
 	}
-	e.ctx.OrderGone(id)
-	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Cancelled, Time: e.now})
-	e.deliver()
+	sl.mkt.OrderGone(id)
+	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Cancelled, Time: e.now, Instrument: sl.mkt.Index()})
+	e.deliver(sl)
 	e.afterEvent()
 }
 
 // OnRejected handles the venue's rejection of order id, with its reason text.
 func (e *Engine) OnRejected(id uint64, reason string, now int64) {
 	e.advance(now)
-	if err := e.risk.OnReject(id); err != nil {
+	sl := e.slotOf(id)
+	if err := sl.risk.OnReject(id); err != nil {
 		e.log.Warn().Err(err).Uint64("order", id).Msg("reject for an order risk does not track")
 	}
-	e.ctx.OrderGone(id)
-	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Rejected, VenueReason: reason, Time: e.now})
-	e.deliver()
+	sl.mkt.OrderGone(id)
+	e.queueUpdate(strategy.OrderUpdate{OrderID: id, Status: strategy.Rejected, VenueReason: reason, Time: e.now, Instrument: sl.mkt.Index()})
+	e.deliver(sl)
 	e.afterEvent()
 }
 
+// advance fires the timer grid points due by now and moves the clock to now.
 func (e *Engine) advance(now int64) {
+	e.timers(now)
 	if now > e.now {
 		e.now = now
 	}
@@ -453,14 +669,15 @@ const (
 	cbFill
 )
 
-// call runs one strategy callback, then sends what it asked for and delivers the order
-// updates that produced, which may call the strategy again.
-func (e *Engine) call(cb callback) {
+// call runs one strategy callback about sl's instrument, then sends what it asked for
+// and delivers the order updates that produced, which may call the strategy again.
+func (e *Engine) call(cb callback, sl *slot) {
 	if e.halted != nil || !e.started {
 		return
 	}
 	t0 := telemetry.Nanotime()
 	e.ctx.Begin(e.now)
+	e.ctx.SetEvent(sl.mkt)
 	var err error
 	switch cb {
 	case cbBook:
@@ -476,7 +693,7 @@ func (e *Engine) call(cb callback) {
 	if !e.afterCallback(err) {
 		return
 	}
-	e.deliver()
+	e.deliver(sl)
 }
 
 // afterCallback halts the strategy on error, otherwise sends its intents. It reports
@@ -495,19 +712,23 @@ func (e *Engine) afterCallback(err error) bool {
 
 // deliver passes queued order updates to the strategy's OnOrder, a bounded number of
 // rounds: each round's callbacks may place orders whose updates form the next round.
-func (e *Engine) deliver() {
+// Each update's instrument is the callback's Event; sl is the event's own.
+func (e *Engine) deliver(sl *slot) {
 	for round := 0; round < maxUpdateRounds && len(e.updates) > 0 && e.halted == nil; round++ {
 		e.pending, e.updates = e.updates, e.pending[:0]
 		for i := range e.pending {
+			u := &e.pending[i]
 			t0 := telemetry.Nanotime()
 			e.ctx.Begin(e.now)
-			err := e.strat.OnOrder(e.ctx, &e.pending[i])
+			e.ctx.SetEvent(e.slots[u.Instrument].mkt)
+			err := e.strat.OnOrder(e.ctx, u)
 			e.lat.Record(telemetry.Strategy, telemetry.Nanotime()-t0)
 			if !e.afterCallback(err) {
 				break
 			}
 		}
 	}
+	e.ctx.SetEvent(sl.mkt)
 	if len(e.updates) > 0 && e.halted == nil {
 		// The strategy keeps answering its own order updates with new orders; what is
 		// left is dropped rather than looping within one event.
@@ -522,14 +743,16 @@ func (e *Engine) queueUpdate(u strategy.OrderUpdate) {
 	}
 }
 
-// sendIntents passes the strategy's new orders through risk to the gateway, and its
-// cancels straight to the gateway (a cancel only ever reduces risk).
+// sendIntents passes the strategy's new orders through their instrument's risk (and the
+// portfolio's) to its gateway, and its cancels straight to the gateway (a cancel only
+// ever reduces risk).
 func (e *Engine) sendIntents() {
 	for _, in := range e.ctx.Intents() {
+		sl := &e.slots[in.Order.Instrument]
 		switch in.Kind {
 		case strategy.IntentCancel:
 			e.counters.CancelsSent++
-			if err := e.gw.Cancel(in.Order.ID, e.now); err != nil {
+			if err := sl.gw.Cancel(in.Order.ID, e.now); err != nil {
 				e.log.Error().Err(err).Uint64("order", in.Order.ID).Msg("cancel failed to send")
 			}
 		case strategy.IntentPlace:
@@ -538,24 +761,24 @@ func (e *Engine) sendIntents() {
 			e.order = in.Order
 			o := &e.order
 			t0 := telemetry.Nanotime()
-			reason := e.risk.Check(o, e.book, e.now)
+			reason := sl.risk.Check(o, sl.book, e.now)
 			t1 := telemetry.Nanotime()
 			e.lat.Record(telemetry.Risk, t1-t0)
 			if reason != risk.ReasonOK {
 				e.counters.OrdersRejected++
-				e.ctx.OrderGone(o.ID)
-				e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Rejected, Reason: reason, Time: e.now})
+				sl.mkt.OrderGone(o.ID)
+				e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Rejected, Reason: reason, Time: e.now, Instrument: o.Instrument})
 				continue
 			}
-			err := e.gw.Place(o, e.now)
+			err := sl.gw.Place(o, e.now)
 			t2 := telemetry.Nanotime()
 			e.lat.Record(telemetry.Encode, t2-t1)
 			if err != nil {
 				e.counters.SendFailures++
-				_ = e.risk.OnReject(o.ID)
-				e.ctx.OrderGone(o.ID)
+				_ = sl.risk.OnReject(o.ID)
+				sl.mkt.OrderGone(o.ID)
 				e.log.Error().Err(err).Uint64("order", o.ID).Msg("order failed to send")
-				e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Rejected, VenueReason: "send failed", Time: e.now})
+				e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Rejected, VenueReason: "send failed", Time: e.now, Instrument: o.Instrument})
 				continue
 			}
 			e.counters.OrdersSent++
@@ -563,31 +786,37 @@ func (e *Engine) sendIntents() {
 				e.tickTimed = true
 				e.lat.Record(telemetry.TickToOrder, t2-e.tickStart)
 			}
-			e.ctx.OrderAccepted(o.ID)
-			e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Accepted, Time: e.now})
+			sl.mkt.OrderAccepted(o.ID)
+			e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Accepted, Time: e.now, Instrument: o.Instrument})
 		}
 	}
 }
 
-// sendRiskCancels cancels every working order when risk has halted (kill switch, loss
-// limit, bookkeeping failure, or a halted strategy).
+// sendRiskCancels cancels every working order of every halted instrument (kill switch,
+// loss limit, bookkeeping failure, or a halted strategy).
 func (e *Engine) sendRiskCancels() {
-	e.cancels = e.risk.Cancels(e.cancels[:0])
-	for _, id := range e.cancels {
-		e.counters.CancelsSent++
-		if err := e.gw.Cancel(id, e.now); err != nil {
-			e.log.Error().Err(err).Uint64("order", id).Msg("cancel failed to send")
+	for i := range e.slots {
+		sl := &e.slots[i]
+		e.cancels = sl.risk.Cancels(e.cancels[:0])
+		for _, id := range e.cancels {
+			e.counters.CancelsSent++
+			if err := sl.gw.Cancel(id, e.now); err != nil {
+				e.log.Error().Err(err).Uint64("order", id).Msg("cancel failed to send")
+			}
 		}
 	}
 }
 
-// haltStrategy stops calling the strategy after it failed, and halts risk so that every
-// working order is cancelled. The engine keeps running: the book stays in sync, fills
-// and cancels are still accounted, and the operator sees why in the log.
+// haltStrategy stops calling the strategy after it failed, and halts risk on every
+// instrument so that every working order is cancelled. The engine keeps running: the
+// books stay in sync, fills and cancels are still accounted, and the operator sees why
+// in the log.
 func (e *Engine) haltStrategy(err error) {
 	e.counters.StrategyErrors++
 	e.halted = err
 	e.log.Error().Err(err).Msg("strategy halted; cancelling its orders")
-	e.risk.Halt(risk.ReasonHalted)
+	for i := range e.slots {
+		e.slots[i].risk.Halt(risk.ReasonHalted)
+	}
 	e.sendRiskCancels()
 }

@@ -41,6 +41,7 @@ type Account struct {
 	subs     map[*conn]int     // user data subscribers → subscription id
 	clientN  uint64            // generated client order ids
 	updated  int64             // ms: last balance change
+	oc       orderCount        // the unfilled order count (ORDERS rate limits)
 }
 
 func newAccount(ac AccountConfig) (*Account, error) {
@@ -125,8 +126,10 @@ func (a *Account) release(in Instrument, o *Order) {
 // unsubscribe forgets a connection's user data subscription.
 func (a *Account) unsubscribe(c *conn) { delete(a.subs, c) }
 
-// settle books one fill for the accounts on either side of it and sends
-// their execution reports. Called by the Market with the exchange locked.
+// settle books one fill for the accounts on either side of it, commission
+// included, and sends their execution reports. Called by the Market with the
+// exchange locked. The taker's commission is recorded on the fill for the
+// FULL response of order.place.
 func (e *Exchange) settle(f *Fill) {
 	for _, o := range []*Order{f.Maker, f.Taker} {
 		a := o.account
@@ -136,12 +139,18 @@ func (e *Exchange) settle(f *Fill) {
 		m := o.market
 		in := m.inst
 		base, quote := a.bal(in.Base), a.bal(in.Quote)
+		maker := o == f.Maker
 		filled, cum := f.TakerFilled, f.TakerQuote
-		if o == f.Maker {
+		if maker {
 			filled, cum = f.MakerFilled, f.MakerQuote
 		}
+		comm, commAsset := e.comm.charge(a, in, o.Side, maker, f.Price, f.Qty)
 		if o.Side == Buy {
 			rest := reserve(Buy, o.Price, o.Qty-filled)
+			if o.Type == MarketOrder {
+				// A market buy locked what it may spend, not price×qty.
+				rest = o.locked - f.Quote
+			}
 			freed := o.locked - rest
 			o.locked = rest
 			quote.locked -= freed
@@ -152,6 +161,12 @@ func (e *Exchange) settle(f *Fill) {
 			base.locked -= f.Qty
 			quote.free += f.Quote
 		}
+		if comm > 0 {
+			a.bal(commAsset).free -= comm
+		}
+		if !maker {
+			f.TakerCommission, f.TakerCommissionAsset = comm, commAsset
+		}
 		status := StatusPartiallyFilled
 		if filled == o.Qty {
 			status = StatusFilled
@@ -159,7 +174,8 @@ func (e *Exchange) settle(f *Fill) {
 		}
 		a.updated = m.nowMs()
 		e.report(a, o, report{exec: "TRADE", status: status, lastQty: f.Qty, lastPrice: f.Price,
-			cumQty: filled, cumQuote: cum, tradeID: int64(f.TradeID), maker: o == f.Maker})
+			cumQty: filled, cumQuote: cum, tradeID: int64(f.TradeID), maker: maker,
+			commission: comm, commissionAsset: commAsset})
 	}
 }
 
@@ -174,6 +190,10 @@ type report struct {
 	tradeID   int64 // -1 when not a trade
 	maker     bool
 	cancelID  string // the cancel request's client order id
+	origID    string // an amended order's client order id before the amend
+	// commission of a trade and its asset ("" when none).
+	commission      int64
+	commissionAsset string
 }
 
 // report sends an executionReport, then the outboundAccountPosition of the
@@ -194,14 +214,24 @@ func (e *Exchange) report(a *Account, o *Order, r report) {
 	if r.cancelID != "" {
 		clientID, orig = r.cancelID, o.ClientID
 	}
+	if r.origID != "" {
+		orig = r.origID
+	}
 	w.str("c", clientID).str("S", o.Side.String()).str("o", o.Type.String()).str("f", o.TIF.String())
 	w.dec("q", o.Qty).dec("p", o.Price).dec("P", 0).dec("F", 0).int("g", -1).str("C", orig)
 	w.str("x", r.exec).str("X", r.status.String()).str("r", "NONE").uint("i", o.ID)
-	w.dec("l", r.lastQty).dec("z", r.cumQty).dec("L", r.lastPrice).str("n", "0").raw("N", []byte("null"))
-	w.int("T", now).int("t", r.tradeID).int("I", int64(o.ID)*2+1)
+	w.dec("l", r.lastQty).dec("z", r.cumQty).dec("L", r.lastPrice)
+	if r.commissionAsset != "" {
+		w.dec("n", r.commission).str("N", r.commissionAsset)
+	} else {
+		w.str("n", "0").raw("N", []byte("null"))
+	}
+	// "I" is the execution id: unique per report, across the exchange.
+	e.execID++
+	w.int("T", now).int("t", r.tradeID).int("I", e.execID)
 	onBook := r.status.Open()
 	w.bool("w", onBook).bool("m", r.maker).bool("M", false).int("O", o.Created)
-	w.dec("Z", r.cumQuote).dec("Y", quoteOf(r.lastPrice, r.lastQty)).dec("Q", 0)
+	w.dec("Z", r.cumQuote).dec("Y", quoteOf(r.lastPrice, r.lastQty)).dec("Q", o.QuoteQty)
 	if onBook {
 		w.int("W", o.Created)
 	}
@@ -213,7 +243,11 @@ func (e *Exchange) report(a *Account, o *Order, r report) {
 	w.open()
 	w.str("e", "outboundAccountPosition").int("E", now).int("u", now)
 	w.arr("B")
-	for _, asset := range []string{m.inst.Base, m.inst.Quote} {
+	assets := []string{m.inst.Base, m.inst.Quote}
+	if r.commissionAsset == "BNB" {
+		assets = append(assets, "BNB")
+	}
+	for _, asset := range assets {
 		b := a.bal(asset)
 		w.elem().str("a", asset).dec("f", b.free).dec("l", b.locked).close()
 	}
@@ -223,8 +257,13 @@ func (e *Exchange) report(a *Account, o *Order, r report) {
 }
 
 // sendEvent wraps an event as the WebSocket API delivers user data,
-// {"subscriptionId":N,"event":{..}}, and queues it for every subscriber.
+// {"subscriptionId":N,"event":{..}}, and queues it for every subscriber, or
+// holds it while a request is being answered (see hold).
 func (e *Exchange) sendEvent(a *Account, event []byte) {
+	if e.holding {
+		e.held = append(e.held, heldEvent{a, event})
+		return
+	}
 	for c, id := range a.subs {
 		msg := make([]byte, 0, len(event)+40)
 		msg = append(msg, `{"subscriptionId":`...)
@@ -313,3 +352,25 @@ func orderView(o *Order) OrderView {
 }
 
 var timeNow = time.Now
+
+// heldEvent is a user data event held back until a request's response is
+// queued (or not, see Config.ReportsFirstRate).
+type heldEvent struct {
+	a     *Account
+	event []byte
+}
+
+// hold starts holding user data events; the function returned stops and
+// returns a function that sends what was held.
+func (e *Exchange) hold() func() func() {
+	e.holding, e.held = true, nil
+	return func() func() {
+		held := e.held
+		e.holding, e.held = false, nil
+		return func() {
+			for _, h := range held {
+				e.sendEvent(h.a, h.event)
+			}
+		}
+	}
+}

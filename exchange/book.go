@@ -22,38 +22,46 @@ func (s Side) String() string {
 	return "SELL"
 }
 
-// OrderType is the type of an order. Only limit orders exist here: the
-// engine never sends market orders.
+// OrderType is the type of an order.
 type OrderType uint8
 
 // The order types.
 const (
-	Limit      OrderType = iota + 1 // LIMIT
-	LimitMaker                      // LIMIT_MAKER: post-only, rejected if it would take
+	Limit       OrderType = iota + 1 // LIMIT
+	LimitMaker                       // LIMIT_MAKER: post-only, rejected if it would take
+	MarketOrder                      // MARKET: takes at any price, the rest expires
 )
 
 // String returns Binance's name of the type.
 func (t OrderType) String() string {
-	if t == LimitMaker {
+	switch t {
+	case LimitMaker:
 		return "LIMIT_MAKER"
+	case MarketOrder:
+		return "MARKET"
 	}
 	return "LIMIT"
 }
 
 // TimeInForce says what happens to the part of an order that does not
-// match at once: GTC rests it on the book, IOC expires it.
+// match at once: GTC rests it on the book, IOC expires it, FOK expires the
+// whole order unless all of it matches at once.
 type TimeInForce uint8
 
 // The times in force.
 const (
 	GTC TimeInForce = iota + 1
 	IOC
+	FOK
 )
 
 // String returns Binance's name of the time in force.
 func (t TimeInForce) String() string {
-	if t == IOC {
+	switch t {
+	case IOC:
 		return "IOC"
+	case FOK:
+		return "FOK"
 	}
 	return "GTC"
 }
@@ -99,6 +107,12 @@ type Order struct {
 	Status   Status
 	Created  int64 // ms since the epoch
 	Updated  int64 // ms since the epoch
+	// QuoteQty is a MARKET order's quoteOrderQty: the quote amount to
+	// spend or receive, 0 when the order gives a quantity. Such an order's
+	// Qty is an upper bound until it is done, then what it filled.
+	QuoteQty int64
+	// Step is the instrument's lot step, which a QuoteQty order fills in.
+	Step int64
 
 	// account is the owner, nil for the synthetic participants, and
 	// market the market the order was sent to.
@@ -131,6 +145,10 @@ type Fill struct {
 	// state at the time of the trade.
 	MakerFilled, TakerFilled int64
 	MakerQuote, TakerQuote   int64
+	// TakerCommission and TakerCommissionAsset are what an account's taker
+	// order paid for this fill, set when the exchange settles it.
+	TakerCommission      int64
+	TakerCommissionAsset string
 }
 
 // BuyerMaker reports whether the buyer was the maker, Binance's "m".
@@ -324,14 +342,32 @@ func (b *Book) Place(o *Order, now int64) ([]Fill, error) {
 		opp = Buy
 	}
 	os := b.side(opp)
-	for o.Remaining() > 0 {
+	if o.TIF == FOK && b.Available(o.Side, o.Price, o.Type == MarketOrder, o.Qty) < o.Qty {
+		o.Status = StatusExpired
+		return b.fills, nil
+	}
+	quoteDone := false
+	for o.Remaining() > 0 && !quoteDone {
 		l := os.best()
-		if l == nil || (o.Side == Buy && l.price > o.Price) || (o.Side == Sell && l.price < o.Price) {
+		if l == nil || o.Type != MarketOrder && ((o.Side == Buy && l.price > o.Price) || (o.Side == Sell && l.price < o.Price)) {
 			break
 		}
 		for len(l.orders) > 0 && o.Remaining() > 0 {
 			m := l.orders[0]
 			q := min(m.Remaining(), o.Remaining())
+			if o.QuoteQty > 0 {
+				// Fill as close to the quote amount as whole lots allow.
+				left, _ := mulDiv(o.QuoteQty-o.Quote, wireUnit, l.price)
+				if step := max(o.Step, 1); left%step != 0 {
+					left -= left % step
+				}
+				if left < q {
+					q, quoteDone = left, true
+				}
+				if q <= 0 {
+					break
+				}
+			}
 			quote := quoteOf(l.price, q)
 			m.Filled += q
 			m.Quote += quote
@@ -360,10 +396,16 @@ func (b *Book) Place(o *Order, now int64) ([]Fill, error) {
 		}
 		b.changed(opp, l)
 	}
+	if quoteDone && o.Filled > 0 {
+		o.Qty = o.Filled // a quoteOrderQty order is done once its quote is spent
+	}
 	switch {
 	case o.Remaining() == 0:
 		o.Status = StatusFilled
-	case o.TIF == IOC:
+	case o.TIF == IOC || o.TIF == FOK || o.Type == MarketOrder:
+		if o.QuoteQty > 0 {
+			o.Qty = o.Filled
+		}
 		o.Status = StatusExpired
 	default:
 		if o.Filled > 0 {
@@ -378,6 +420,57 @@ func (b *Book) Place(o *Order, now int64) ([]Fill, error) {
 		b.changed(o.Side, l)
 	}
 	return b.fills, nil
+}
+
+// Available returns how much of qty an order on side s at price (at any
+// price when market is set) would match at once, for FOK orders and market
+// order checks.
+func (b *Book) Available(s Side, price int64, market bool, qty int64) int64 {
+	opp := &b.asks
+	if s == Sell {
+		opp = &b.bids
+	}
+	var n int64
+	for i := len(opp.prices) - 1; i >= 0 && n < qty; i-- {
+		p := opp.prices[i]
+		if !market && ((s == Buy && p > price) || (s == Sell && p < price)) {
+			break
+		}
+		n += opp.levels[p].total
+	}
+	return min(n, qty)
+}
+
+// Cost returns the quote amount an order on side s for qty would trade at
+// once at any price, and the quantity it would get.
+func (b *Book) Cost(s Side, qty int64) (quote, got int64) {
+	opp := &b.asks
+	if s == Sell {
+		opp = &b.bids
+	}
+	for i := len(opp.prices) - 1; i >= 0 && got < qty; i-- {
+		l := opp.levels[opp.prices[i]]
+		q := min(l.total, qty-got)
+		got += q
+		quote += quoteOf(l.price, q)
+	}
+	return quote, got
+}
+
+// Amend lowers the quantity of the open order id to qty (which must be
+// above what it has filled and below its quantity), keeping its place in
+// the queue, as order.amend.keepPriority does.
+func (b *Book) Amend(id uint64, qty, now int64) (*Order, bool) {
+	o, ok := b.orders[id]
+	if !ok || qty <= o.Filled || qty >= o.Qty {
+		return nil, false
+	}
+	l := o.level
+	l.total -= o.Qty - qty
+	o.Qty = qty
+	o.Updated = now
+	b.changed(o.Side, l)
+	return o, true
 }
 
 // Cancel removes the open order id from the book, marks it canceled and

@@ -41,6 +41,7 @@ var (
 	errBalance         = &apiError{400, -2010, "Account has insufficient balance for requested action."}
 	errDuplicate       = &apiError{400, -2010, "Duplicate order sent."}
 	errUnknownOrder    = &apiError{400, -2011, "Unknown order sent."}
+	errNoSuchOrder     = &apiError{400, -2013, "Order does not exist."}
 	errAPIKeyFormat    = &apiError{400, -2014, "API-key format invalid."}
 	errAPIKey          = &apiError{401, -2015, "Invalid API-key, IP, or permissions for action."}
 	errReplayNoTrading = &apiError{400, -1020, "This operation is not supported: the local exchange is replaying a recording and matches no orders."}
@@ -56,6 +57,39 @@ func errMandatory(name string) *apiError {
 // errIllegal is Binance's error for a parameter with a bad value.
 func errIllegal(name string) *apiError {
 	return &apiError{400, -1100, "Illegal characters found in parameter '" + name + "'."}
+}
+
+// errPrecision is Binance's error for a decimal with more places than the
+// asset allows (-1111 BAD_PRECISION).
+func errPrecision(name string) *apiError {
+	return &apiError{400, -1111, "Parameter '" + name + "' has too much precision."}
+}
+
+// retryData is the data Binance adds to a rate limit error, in ms:
+// {"serverTime":..,"retryAfter":..}.
+type retryData struct{ serverTime, retryAfter int64 }
+
+// json returns the data as JSON, nil when there is none.
+func (d retryData) json() []byte {
+	if d.retryAfter == 0 {
+		return nil
+	}
+	b := []byte(`{"serverTime":`)
+	b = strconv.AppendInt(b, d.serverTime, 10)
+	b = append(b, `,"retryAfter":`...)
+	b = strconv.AppendInt(b, d.retryAfter, 10)
+	return append(b, '}')
+}
+
+// appendJSONData appends the error with its data (a JSON value), if any.
+func (e *apiError) appendJSONData(dst []byte, data []byte) []byte {
+	dst = e.appendJSON(dst)
+	if data == nil {
+		return dst
+	}
+	dst = append(dst[:len(dst)-1], `,"data":`...)
+	dst = append(dst, data...)
+	return append(dst, '}')
 }
 
 // errFilter is Binance's error for an order failing an instrument filter.

@@ -77,3 +77,12 @@ func (in Instrument) check(price, qty int64) *apiError {
 	}
 	return nil
 }
+
+// checkQty applies the LOT_SIZE filter alone, as for a MARKET order, whose
+// notional is checked as it fills.
+func (in Instrument) checkQty(qty int64) *apiError {
+	if qty < in.MinQty || qty > in.MaxQty || qty%in.StepSize != 0 {
+		return errFilter("LOT_SIZE")
+	}
+	return nil
+}

@@ -58,6 +58,7 @@ type depthBatch struct {
 	due      int64 // ns: the next publication
 	first    uint64
 	last     uint64
+	prev     uint64 // the last published event's u, USD-M's pu
 	bids     map[int64]int64
 	asks     map[int64]int64
 }
@@ -99,6 +100,10 @@ type Market struct {
 	emit func(stream string, payload []byte, depth bool)
 	// onFill settles a fill involving an account; nil when none trade.
 	onFill func(f *Fill)
+	// lead, if set, is the market whose reference price this one follows
+	// (see follow); fut, if set, makes the market speak USD-M's protocol.
+	lead *follower
+	fut  *futuresWire
 }
 
 // NewMarket returns a market for inst with synthetic participants seeded by
@@ -172,8 +177,12 @@ func (m *Market) Step(now int64) {
 		return
 	}
 	// The reference price walks; makers follow it.
-	step := math.Round(m.rng.NormFloat64() * m.synth.Volatility * math.Sqrt(dt))
-	m.ref += int64(step) * m.inst.TickSize
+	if m.lead != nil {
+		m.ref = m.lead.next(m, dt)
+	} else {
+		step := math.Round(m.rng.NormFloat64() * m.synth.Volatility * math.Sqrt(dt))
+		m.ref += int64(step) * m.inst.TickSize
+	}
 	m.ref = max(m.ref, m.inst.MinPrice+1000*m.inst.TickSize)
 	m.pullStale()
 	for range m.poisson(m.synth.MakerRate * dt) {
@@ -375,6 +384,7 @@ func (m *Market) flush(now int64) {
 		if b.first != 0 {
 			m.buf = m.appendDepth(m.buf[:0], b, b.due/1e6)
 			m.emit(b.stream, m.buf, true)
+			b.prev = b.last
 			b.first, b.last = 0, 0
 			clear(b.bids)
 			clear(b.asks)
@@ -385,6 +395,10 @@ func (m *Market) flush(now int64) {
 }
 
 func (m *Market) emitTrade(f *Fill) {
+	if m.fut != nil {
+		m.emitFuturesTrade(f)
+		return
+	}
 	m.buf = append(m.buf[:0], `{"e":"trade","E":`...)
 	m.buf = strconv.AppendInt(m.buf, m.nowMs(), 10)
 	m.buf = append(m.buf, `,"s":"`...)
@@ -404,6 +418,9 @@ func (m *Market) emitTrade(f *Fill) {
 }
 
 func (m *Market) appendBookTicker(dst []byte) []byte {
+	if m.fut != nil {
+		return m.appendFuturesBookTicker(dst)
+	}
 	dst = append(dst, `{"u":`...)
 	dst = strconv.AppendUint(dst, m.book.UpdateID(), 10)
 	dst = append(dst, `,"s":"`...)
@@ -416,6 +433,9 @@ func (m *Market) appendBookTicker(dst []byte) []byte {
 }
 
 func (m *Market) appendDepth(dst []byte, b *depthBatch, eventMs int64) []byte {
+	if m.fut != nil {
+		return m.appendFuturesDepth(dst, b, eventMs)
+	}
 	dst = append(dst, `{"e":"depthUpdate","E":`...)
 	dst = strconv.AppendInt(dst, eventMs, 10)
 	dst = append(dst, `,"s":"`...)
@@ -462,6 +482,9 @@ func appendLevel(dst []byte, price, qty int64) []byte {
 // AppendSnapshot appends the REST depth snapshot body of the top limit
 // levels of each side: {"lastUpdateId":..,"bids":[..],"asks":[..]}.
 func (m *Market) AppendSnapshot(dst []byte, limit int) []byte {
+	if m.fut != nil {
+		return m.appendFuturesSnapshot(dst, limit)
+	}
 	dst = append(dst, `{"lastUpdateId":`...)
 	dst = strconv.AppendUint(dst, m.book.UpdateID(), 10)
 	for _, s := range []Side{Buy, Sell} {

@@ -28,6 +28,20 @@ type replayer struct {
 	feed   *binance.Feed
 	done   bool // the recording has been served to its end
 	err    error
+	// mkt is the paper trading market that matches accounts' orders
+	// against the replayed book and trades; nil when orders are refused.
+	mkt *Market
+}
+
+// trading reports whether the replay matches orders.
+func (r *replayer) trading() bool { return r.mkt != nil }
+
+// market returns the paper trading market of sym, nil if none.
+func (r *replayer) market(sym string) *Market {
+	if r.mkt == nil || sym != r.symbol {
+		return nil
+	}
+	return r.mkt
 }
 
 // replayScan is how many records newReplayer reads looking for the symbol

@@ -38,6 +38,10 @@ type Faults struct {
 	// exchange starts, for StallFor: messages are held back, then delivered
 	// in a burst (a connection whose backlog overflows is closed).
 	StallAfter, StallFor time.Duration
+	// RateLimitRate is the fraction of WebSocket API requests answered
+	// with 429 (-1003, with retryAfter) as if the weight limit were
+	// exceeded; each one counts toward a ban like a real one.
+	RateLimitRate float64
 }
 
 // Config configures an Exchange. The zero value serves a synthetic BTCUSDT
@@ -49,6 +53,12 @@ type Config struct {
 	Seed uint64
 	// Instruments are the symbols listed; default BTCUSDT().
 	Instruments []Instrument
+	// Futures are the USD-M perpetuals whose market data is served (see
+	// futures.go); none by default.
+	Futures []FuturesInstrument
+	// Correlation is how closely the synthetic markets after the first move
+	// with it; 0 means DefaultCorrelation.
+	Correlation float64
 	// Synth sets the synthetic market's participants.
 	Synth SynthConfig
 	// TickInterval is how often the synthetic market's clock is moved to
@@ -70,6 +80,19 @@ type Config struct {
 	// Now is the wall clock that request timestamps are checked against;
 	// default time.Now.
 	Now func() time.Time
+	// Limits are the WebSocket API's rate limits; the zero value is
+	// Binance's.
+	Limits RateLimits
+	// Commission is what each fill costs; the zero value charges nothing.
+	Commission Commission
+	// StatusLag is how long after an order is placed order.status still
+	// answers -2013 "Order does not exist.", as Binance may for an order
+	// just placed; 0 answers at once.
+	StatusLag time.Duration
+	// ReportsFirstRate is the fraction of requests whose execution reports
+	// are sent before their response (drawn from the seed): Binance gives
+	// no order between the two. 0 always sends the response first.
+	ReportsFirstRate float64
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -92,6 +115,13 @@ type Exchange struct {
 	subs     map[*conn]struct{}
 	replay   *replayer
 	connSeq  uint64
+	futures  map[string]*Market // USD-M perpetuals, by symbol
+	order    []*Market          // every synthetic market, leaders first
+	limits   limiter
+	comm     commission
+	execID   int64 // the last execution id ("I") given
+	holding  bool  // user data events are held in held, see hold
+	held     []heldEvent
 
 	connMu sync.Mutex
 	conns  map[*conn]struct{}
@@ -122,14 +152,21 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 		cfg.Now = time.Now
 	}
 	f := cfg.Faults
-	if f.DropRate < 0 || f.DropRate > 1 || f.MalformedRate < 0 || f.MalformedRate > 1 {
+	if f.DropRate < 0 || f.DropRate > 1 || f.MalformedRate < 0 || f.MalformedRate > 1 ||
+		f.RateLimitRate < 0 || f.RateLimitRate > 1 || cfg.ReportsFirstRate < 0 || cfg.ReportsFirstRate > 1 {
 		return nil, fmt.Errorf("exchange: fault rates must be within [0, 1]")
 	}
 	if f.DisconnectEvery < 0 || f.Latency < 0 || f.StallAfter < 0 || f.StallFor < 0 {
 		return nil, fmt.Errorf("exchange: fault durations must not be negative")
 	}
+	comm, err := cfg.Commission.parse()
+	if err != nil {
+		return nil, fmt.Errorf("exchange: commission: %w", err)
+	}
 	e := &Exchange{
 		cfg:      cfg,
+		comm:     comm,
+		limits:   limiter{cfg: cfg.Limits.withDefaults()},
 		start:    time.Now(),
 		markets:  make(map[string]*Market),
 		accounts: make(map[string]*Account),
@@ -167,6 +204,9 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 			e.markets[sym] = m
 		}
 	}
+	if err := e.setupMarkets(now); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: listen: %w", err)
@@ -181,6 +221,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/ping", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, []byte("{}")) })
 	mux.HandleFunc("/api/v3/time", e.handleTime)
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
+	e.registerFutures(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -224,9 +265,7 @@ func (e *Exchange) tick() {
 			return
 		case now := <-t.C:
 			e.mu.Lock()
-			for _, m := range e.markets {
-				m.Step(now.UnixNano())
-			}
+			e.stepMarkets(now.UnixNano())
 			e.mu.Unlock()
 		}
 	}
@@ -291,7 +330,7 @@ type frame struct {
 func (e *Exchange) publish(stream string, payload []byte, depth bool) {
 	var f *frame
 	for c := range e.subs {
-		if !c.streams[stream] {
+		if c.futures || !c.streams[stream] {
 			continue
 		}
 		if f == nil {
@@ -305,7 +344,7 @@ func (e *Exchange) publish(stream string, payload []byte, depth bool) {
 // Called with e.mu held.
 func (e *Exchange) publishFrame(f *frame) {
 	for c := range e.subs {
-		if c.streams[f.stream] {
+		if !c.futures && c.streams[f.stream] {
 			c.send(outMsg{data: f.data(c.combined), depth: f.depth, at: f.at, market: true})
 		}
 	}
@@ -332,6 +371,7 @@ func (f *frame) data(combined bool) []byte {
 // outMsg is one message queued for a connection's writer.
 type outMsg struct {
 	data   []byte
+	close  bool // close the connection once data is written
 	depth  bool // a depth message, which DropRate may drop
 	market bool // a market data message, subject to stalls and malformed frames
 	at     time.Time
@@ -351,11 +391,21 @@ type conn struct {
 	// Market data: the streams subscribed and the frame form.
 	streams  map[string]bool
 	combined bool
+	futures  bool // USD-M market data, under /fstream
 
 	// WebSocket API: the logged-on account and the user data subscription.
 	session *Account
 	subID   int // -1 when not subscribed
 	nextSub int
+	// returnRateLimits is the connection's default for showing rateLimits;
+	// connectedSince and authorizedSince (ms) are session.status's.
+	returnRateLimits                bool
+	connectedSince, authorizedSince int64
+}
+
+// closeAfterWrite closes the connection once what is queued is written.
+func (c *conn) closeAfterWrite() {
+	c.send(outMsg{close: true, at: time.Now()})
 }
 
 var upgrader = websocket.Upgrader{
@@ -504,6 +554,11 @@ func (c *conn) writeLoop(done <-chan struct{}) {
 					return
 				}
 			}
+			if m.close {
+				c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "banned"), time.Now().Add(time.Second))
+				c.kill()
+				return
+			}
 			data := m.data
 			if m.depth && f.DropRate > 0 && c.rng.Float64() < f.DropRate {
 				continue
@@ -543,7 +598,7 @@ func (e *Exchange) streamName(s string) (string, bool) {
 
 func (e *Exchange) handleCombined(w http.ResponseWriter, r *http.Request) {
 	names := strings.Split(r.URL.Query().Get("streams"), "/")
-	e.serveMarketData(w, r, names, true)
+	e.serveMarketData(w, r, names, true, false)
 }
 
 func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
@@ -552,12 +607,12 @@ func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
 	if name != "" {
 		names = []string{name}
 	}
-	e.serveMarketData(w, r, names, false)
+	e.serveMarketData(w, r, names, false, false)
 }
 
-func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined bool) {
+func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined, futures bool) {
 	for _, n := range names {
-		if _, ok := e.streamName(n); !ok && n != "" {
+		if !e.validStream(&conn{futures: futures}, n) && n != "" {
 			writeJSON(w, 400, (&apiError{Code: -1121, Msg: "Invalid stream name: " + strconv.Quote(n)}).appendJSON(nil))
 			return
 		}
@@ -566,7 +621,7 @@ func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names
 	if c == nil {
 		return
 	}
-	c.combined = combined
+	c.combined, c.futures = combined, futures
 	e.mu.Lock()
 	for _, n := range names {
 		if n != "" {
@@ -597,7 +652,7 @@ func (c *conn) handleMarketRequest(msg []byte) {
 	switch req.Method {
 	case "SUBSCRIBE", "UNSUBSCRIBE":
 		for _, n := range req.Params {
-			if _, ok := e.streamName(n); !ok {
+			if !e.validStream(c, n) {
 				c.send(outMsg{data: []byte(`{"error":{"code":2,"msg":"Invalid request: unknown stream ` + strconv.Quote(n)[1:len(strconv.Quote(n))-1] + `"},"id":` + string(req.ID) + `}`), at: time.Now()})
 				return
 			}

@@ -92,6 +92,7 @@ type apiClient struct {
 	ed     ed25519.PrivateKey
 	id     int
 	events []map[string]any
+	last   fullResponse // the last response, whole
 }
 
 func newAPIClient(t *testing.T, e *Exchange, key, secret string) *apiClient {
@@ -142,6 +143,8 @@ func (c *apiClient) raw(msg string) response {
 		if err := json.Unmarshal(b, &r); err != nil {
 			c.t.Fatalf("response %s: %v", b, err)
 		}
+		c.last = fullResponse{}
+		json.Unmarshal(b, &c.last)
 		return r
 	}
 }
@@ -261,7 +264,7 @@ func TestOrderEntry(t *testing.T) {
 
 	// A post-only buy far below the market rests, is listed, and cancels.
 	r := alice.call("order.place", map[string]any{"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT_MAKER",
-		"price": px(bid - 1000*1_000_000), "quantity": "0.01", "newClientOrderId": "rest-1"})
+		"price": px(bid - 1000*1_000_000), "quantity": "0.01", "newClientOrderId": "rest-1", "newOrderRespType": "RESULT"})
 	res := result(t, r)
 	if res["status"] != "NEW" || res["clientOrderId"] != "rest-1" || res["executedQty"] != "0.00000000" {
 		t.Errorf("place: %v", res)
@@ -392,7 +395,11 @@ func TestOrderEntry(t *testing.T) {
 		{"side", alice, "order.place", base("side", "HOLD"), -1117, ""},
 		{"missing price", alice, "order.place", base("price", nil), -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."},
 		{"bad price", alice, "order.place", base("price", "1e400x"), -1100, ""},
-		{"market order", alice, "order.place", base("type", "MARKET"), -1020, ""},
+		{"market order with a price", alice, "order.place", base("type", "MARKET", "timeInForce", nil), -1106, "Parameter 'price' sent when not required."},
+		{"market order without a quantity", alice, "order.place", base("type", "MARKET", "timeInForce", nil, "price", nil, "quantity", nil), -1102, ""},
+		{"stop order", alice, "order.place", base("type", "STOP_LOSS"), -1020, ""},
+		{"too much precision", alice, "order.place", base("quantity", "0.000000001"), -1111, "Parameter 'quantity' has too much precision."},
+		{"status of an unknown order", alice, "order.status", map[string]any{"symbol": "BTCUSDT", "origClientOrderId": "nope"}, -2013, "Order does not exist."},
 		{"cancel unknown", alice, "order.cancel", map[string]any{"symbol": "BTCUSDT", "origClientOrderId": "nope"}, -2011, "Unknown order sent."},
 		{"cancel without id", alice, "order.cancel", map[string]any{"symbol": "BTCUSDT"}, -1102, ""},
 		{"unknown method", alice, "order.teleport", map[string]any{}, -1020, ""},

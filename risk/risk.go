@@ -29,6 +29,7 @@ import (
 	"math/bits"
 	"sync/atomic"
 
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/rs/zerolog"
 )
@@ -36,12 +37,15 @@ import (
 // Order is a new order as the strategy emits it, in the instrument's
 // fixed-point units. IDs are chosen by the engine, unique and non-zero.
 type Order struct {
-	ID       uint64
-	Side     orderbook.Side
-	Price    int64 // price units
-	Qty      int64 // quantity units
-	PostOnly bool
-	IOC      bool
+	ID   uint64
+	Side orderbook.Side
+	// Instrument is the order's instrument in the engine's table: which Checker judges
+	// it, and which venue's gateway sends it.
+	Instrument instrument.Index
+	Price      int64 // price units
+	Qty        int64 // quantity units
+	PostOnly   bool
+	IOC        bool
 }
 
 // Errors returned (wrapped with the order ID) by the lifecycle methods.
@@ -419,6 +423,17 @@ func (c *Checker) closedSide(id uint64) (orderbook.Side, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Knows reports whether id is one of this checker's working orders or one it closed
+// recently (the ids a late fill or cancel confirmation may still name). An engine with
+// several instruments asks each checker to find which one an answer from a venue is for.
+func (c *Checker) Knows(id uint64) bool {
+	if c.find(id) >= 0 {
+		return true
+	}
+	_, ok := c.closedSide(id)
+	return ok
 }
 
 // OnAck records the venue's acknowledgement of a working order. Limits count

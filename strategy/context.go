@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -17,6 +18,11 @@ type Instrument struct {
 	Symbol               string
 	PriceScale, QtyScale fixed.Scale
 	Tick, Lot            int64 // price and quantity increments, in fixed-point units
+}
+
+// InstrumentOf returns what a strategy knows of spec.
+func InstrumentOf(spec *instrument.Spec) Instrument {
+	return Instrument{Symbol: spec.ID.Symbol, PriceScale: spec.PriceScale, QtyScale: spec.QtyScale, Tick: spec.Tick, Lot: spec.Lot}
 }
 
 // MaxIntents bounds the orders and cancels a strategy may issue in one callback. It is
@@ -38,30 +44,39 @@ const (
 )
 
 // Intent is an order or cancel a strategy issued during a callback, which the engine
-// passes through risk and on to the venue after the callback returns.
+// passes through risk and on to the venue after the callback returns. Order.Instrument
+// says which instrument it is for.
 type Intent struct {
 	Kind  IntentKind
-	Order risk.Order // for IntentCancel only Order.ID is set
+	Order risk.Order // for IntentCancel only Order.ID and Order.Instrument are set
 }
 
 // Params are a strategy's parameters as the config gives them, by name.
 type Params map[string]float64
 
-// Context is a strategy's view of its instrument and its means of acting on it. The engine
-// owns it and updates it before each callback; a strategy uses it only during callbacks.
+// MarketConfig is what NewContext needs to know of one instrument.
+type MarketConfig struct {
+	Spec *instrument.Spec
+	Book *orderbook.Book
+	Risk *risk.Checker
+}
+
+// Context is a strategy's view of its instruments and its means of acting on them. The
+// engine owns it and updates it before each callback; a strategy uses it only during
+// callbacks.
+//
+// It embeds the Market of the default instrument (index 0), so that ctx.Mid(),
+// ctx.Buy(...) and the rest mean that instrument, as they did when an engine had only
+// one. A strategy trading several binds each in Init with Bind and keeps the *Market.
 type Context struct {
-	inst      Instrument
-	priceUnit float64
-	qtyUnit   float64
-	book      *orderbook.Book
-	risk      *risk.Checker
-	log       zerolog.Logger
+	*Market // the default instrument
 
-	now       int64
-	lastTrade Trade
-	hasTrade  bool
+	markets []*Market
+	table   *instrument.Table
+	event   *Market // the instrument of the event being handled
+	log     zerolog.Logger
 
-	orders  orderTable
+	now     int64
 	outbox  []Intent
 	nextID  *uint64
 	err     error // sticky: set by a misuse the strategy must be halted for
@@ -70,27 +85,113 @@ type Context struct {
 	running bool
 }
 
-// NewContext returns a Context for inst over book and the risk checker that guards it.
-// nextID is the engine's order id counter, shared by all of its instruments so that ids
-// are unique per engine.
+// Market is a strategy's view of one instrument: its book, rules, position and open
+// orders, and the means to place and cancel its orders. Its methods are valid only
+// during callbacks, like the Context it belongs to.
+type Market struct {
+	c         *Context
+	idx       instrument.Index
+	spec      *instrument.Spec
+	inst      Instrument
+	priceUnit float64
+	qtyUnit   float64
+	book      *orderbook.Book
+	risk      *risk.Checker
+
+	lastTrade Trade
+	hasTrade  bool
+	orders    orderTable
+}
+
+// NewContext returns a Context for inst over book and the risk checker that guards it:
+// one instrument, as NewMarkets with one market. nextID is the engine's order id
+// counter.
 func NewContext(inst Instrument, book *orderbook.Book, rc *risk.Checker, params Params, nextID *uint64, log zerolog.Logger) *Context {
+	spec := &instrument.Spec{ID: instrument.ID{Symbol: inst.Symbol}, PriceScale: inst.PriceScale, QtyScale: inst.QtyScale, Tick: inst.Tick, Lot: inst.Lot}
+	c := newContext(nil, params, nextID, log)
+	c.addMarket(spec, book, rc)
+	c.markets[0].inst = inst
+	return c
+}
+
+// NewMarkets returns a Context over the instruments of table, markets[i] describing
+// instrument i. nextID is the engine's order id counter, shared by all of its
+// instruments so that ids are unique per engine.
+func NewMarkets(table *instrument.Table, markets []MarketConfig, params Params, nextID *uint64, log zerolog.Logger) *Context {
+	c := newContext(table, params, nextID, log)
+	for _, m := range markets {
+		c.addMarket(m.Spec, m.Book, m.Risk)
+	}
+	return c
+}
+
+func newContext(table *instrument.Table, params Params, nextID *uint64, log zerolog.Logger) *Context {
 	return &Context{
-		inst:      inst,
-		priceUnit: float64(inst.PriceScale.Unit()),
-		qtyUnit:   float64(inst.QtyScale.Unit()),
-		book:      book,
-		risk:      rc,
-		log:       log,
-		outbox:    make([]Intent, 0, MaxIntents),
-		orders:    newOrderTable(risk.MaxOpenOrdersLimit + MaxIntents),
-		nextID:    nextID,
-		params:    params,
-		used:      make(map[string]bool),
+		table:  table,
+		log:    log,
+		outbox: make([]Intent, 0, MaxIntents),
+		nextID: nextID,
+		params: params,
+		used:   make(map[string]bool),
 	}
 }
 
-// Instrument returns the instrument the strategy trades.
-func (c *Context) Instrument() Instrument { return c.inst }
+func (c *Context) addMarket(spec *instrument.Spec, book *orderbook.Book, rc *risk.Checker) {
+	m := &Market{
+		c:         c,
+		idx:       instrument.Index(len(c.markets)),
+		spec:      spec,
+		inst:      InstrumentOf(spec),
+		priceUnit: float64(spec.PriceScale.Unit()),
+		qtyUnit:   float64(spec.QtyScale.Unit()),
+		book:      book,
+		risk:      rc,
+		orders:    newOrderTable(risk.MaxOpenOrdersLimit + MaxIntents),
+	}
+	c.markets = append(c.markets, m)
+	if c.Market == nil {
+		c.Market, c.event = m, m
+	}
+}
+
+// Instrument returns the default instrument.
+func (c *Context) Instrument() Instrument { return c.Market.inst }
+
+// Markets returns how many instruments the strategy can trade.
+func (c *Context) Markets() int { return len(c.markets) }
+
+// MarketAt returns instrument i's Market, or nil if there is none.
+func (c *Context) MarketAt(i instrument.Index) *Market {
+	if int(i) >= len(c.markets) {
+		return nil
+	}
+	return c.markets[i]
+}
+
+// Bind returns the Market of the instrument named venue:SYMBOL, which must be one the
+// engine was configured with. Strategies call it in Init and keep the result.
+func (c *Context) Bind(name string) (*Market, error) {
+	if c.table == nil {
+		id, err := instrument.ParseID(name)
+		if err != nil {
+			return nil, err
+		}
+		if c.Market.spec.ID.Symbol == id.Symbol && (c.Market.spec.ID.Venue == "" || c.Market.spec.ID.Venue == id.Venue) {
+			return c.Market, nil
+		}
+		return nil, fmt.Errorf("instrument %s is not configured (configured: %s)", id, c.Market.spec.ID)
+	}
+	i, err := c.table.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	return c.markets[i], nil
+}
+
+// Event returns the Market of the instrument whose event is being handled: the book
+// that changed, the trade's or the order's instrument. Timers are the default
+// instrument's.
+func (c *Context) Event() *Market { return c.event }
 
 // Now returns the engine's clock: the local receive time of the event being handled, in
 // Unix nanoseconds (recorded time in a backtest, wall time live).
@@ -99,114 +200,126 @@ func (c *Context) Now() int64 { return c.now }
 // Log returns the strategy's logger.
 func (c *Context) Log() *zerolog.Logger { return &c.log }
 
+// Index returns the instrument's index in the engine's table.
+func (m *Market) Index() instrument.Index { return m.idx }
+
+// Spec returns the instrument's description; read it, never write it.
+func (m *Market) Spec() *instrument.Spec { return m.spec }
+
+// Name returns the instrument's name, venue:SYMBOL.
+func (m *Market) Name() string { return m.spec.ID.String() }
+
+// Instrument returns what the strategy knows of the instrument.
+func (m *Market) Instrument() Instrument { return m.inst }
+
 // Book returns the instrument's book in fixed-point units, for Go strategies that want
 // exact numbers. Scripts use the float accessors below.
-func (c *Context) Book() *orderbook.Book { return c.book }
+func (m *Market) Book() *orderbook.Book { return m.book }
 
 // BookValid reports whether the book is in sync, not crossed and has both sides. Orders
 // priced off an invalid book are rejected by risk anyway; a strategy checks this to
 // avoid trying.
-func (c *Context) BookValid() bool { return c.book.Valid() }
+func (m *Market) BookValid() bool { return m.book.Valid() }
 
 // Price returns the price of the i-th level of side (0 is the best), or 0 if there is none.
-func (c *Context) Price(side Side, i int) float64 {
-	l, ok := c.book.Level(side, i)
+func (m *Market) Price(side Side, i int) float64 {
+	l, ok := m.book.Level(side, i)
 	if !ok {
 		return 0
 	}
-	return float64(l.Price) / c.priceUnit
+	return float64(l.Price) / m.priceUnit
 }
 
 // Qty returns the quantity of the i-th level of side, or 0 if there is none.
-func (c *Context) Qty(side Side, i int) float64 {
-	l, ok := c.book.Level(side, i)
+func (m *Market) Qty(side Side, i int) float64 {
+	l, ok := m.book.Level(side, i)
 	if !ok {
 		return 0
 	}
-	return float64(l.Qty) / c.qtyUnit
+	return float64(l.Qty) / m.qtyUnit
 }
 
 // Levels returns how many levels side has.
-func (c *Context) Levels(side Side) int { return c.book.Len(side) }
+func (m *Market) Levels(side Side) int { return m.book.Len(side) }
 
 // Mid returns the mid price, or 0 if a side is empty.
-func (c *Context) Mid() float64 {
-	bid, ok1 := c.book.Best(Buy)
-	ask, ok2 := c.book.Best(Sell)
+func (m *Market) Mid() float64 {
+	bid, ok1 := m.book.Best(Buy)
+	ask, ok2 := m.book.Best(Sell)
 	if !ok1 || !ok2 {
 		return 0
 	}
 	// Halved in float so that an odd sum of ticks keeps its half tick.
-	return (float64(bid.Price) + float64(ask.Price)) / 2 / c.priceUnit
+	return (float64(bid.Price) + float64(ask.Price)) / 2 / m.priceUnit
 }
 
 // Spread returns best ask minus best bid, or 0 if a side is empty.
-func (c *Context) Spread() float64 {
-	bid, ok1 := c.book.Best(Buy)
-	ask, ok2 := c.book.Best(Sell)
+func (m *Market) Spread() float64 {
+	bid, ok1 := m.book.Best(Buy)
+	ask, ok2 := m.book.Best(Sell)
 	if !ok1 || !ok2 {
 		return 0
 	}
-	return float64(ask.Price-bid.Price) / c.priceUnit
+	return float64(ask.Price-bid.Price) / m.priceUnit
 }
 
 // Depth returns the total quantity of the top n levels of side.
-func (c *Context) Depth(side Side, n int) float64 {
-	return float64(c.book.DepthQty(side, n)) / c.qtyUnit
+func (m *Market) Depth(side Side, n int) float64 {
+	return float64(m.book.DepthQty(side, n)) / m.qtyUnit
 }
 
-// LastTrade returns the last public trade and whether there has been one.
-func (c *Context) LastTrade() (Trade, bool) { return c.lastTrade, c.hasTrade }
+// LastTrade returns the instrument's last public trade and whether there has been one.
+func (m *Market) LastTrade() (Trade, bool) { return m.lastTrade, m.hasTrade }
 
 // Position returns the net filled position in base units (negative is short).
-func (c *Context) Position() float64 { return float64(c.risk.Position()) / c.qtyUnit }
+func (m *Market) Position() float64 { return float64(m.risk.Position()) / m.qtyUnit }
 
 // AvgEntry returns the average entry price of the open position, or 0 when flat.
-func (c *Context) AvgEntry() float64 { return float64(c.risk.AvgEntry()) / c.priceUnit }
+func (m *Market) AvgEntry() float64 { return float64(m.risk.AvgEntry()) / m.priceUnit }
 
 // RealizedPnL returns the realized profit and loss before fees, in the quote currency.
-func (c *Context) RealizedPnL() float64 {
-	r, _, _ := c.risk.PnL()
-	return float64(r) / c.priceUnit
+func (m *Market) RealizedPnL() float64 {
+	r, _, _ := m.risk.PnL()
+	return float64(r) / m.priceUnit
 }
 
 // UnrealizedPnL returns the open position's profit and loss at the last mark.
-func (c *Context) UnrealizedPnL() float64 {
-	_, _, u := c.risk.PnL()
-	return float64(u) / c.priceUnit
+func (m *Market) UnrealizedPnL() float64 {
+	_, _, u := m.risk.PnL()
+	return float64(u) / m.priceUnit
 }
 
 // Fees returns the fees paid so far (negative for net rebates).
-func (c *Context) Fees() float64 {
-	_, f, _ := c.risk.PnL()
-	return float64(f) / c.priceUnit
+func (m *Market) Fees() float64 {
+	_, f, _ := m.risk.PnL()
+	return float64(f) / m.priceUnit
 }
 
 // TickSize returns the instrument's price increment.
-func (c *Context) TickSize() float64 { return float64(c.inst.Tick) / c.priceUnit }
+func (m *Market) TickSize() float64 { return float64(m.inst.Tick) / m.priceUnit }
 
 // LotSize returns the instrument's quantity increment.
-func (c *Context) LotSize() float64 { return float64(c.inst.Lot) / c.qtyUnit }
+func (m *Market) LotSize() float64 { return float64(m.inst.Lot) / m.qtyUnit }
 
-// OpenOrders returns how many of the strategy's orders are open (placed and not yet
-// filled, cancelled or rejected).
-func (c *Context) OpenOrders() int { return c.orders.len() }
+// OpenOrders returns how many of the strategy's orders on this instrument are open
+// (placed and not yet filled, cancelled or rejected).
+func (m *Market) OpenOrders() int { return m.orders.len() }
 
 // OpenOrder returns the i-th open order, oldest first.
-func (c *Context) OpenOrder(i int) (OrderInfo, bool) {
-	if i < 0 || i >= c.orders.len() {
+func (m *Market) OpenOrder(i int) (OrderInfo, bool) {
+	if i < 0 || i >= m.orders.len() {
 		return OrderInfo{}, false
 	}
-	return c.orders.at(i), true
+	return m.orders.at(i), true
 }
 
 // Order returns the open order with id.
-func (c *Context) Order(id uint64) (OrderInfo, bool) {
-	i := c.orders.find(id)
+func (m *Market) Order(id uint64) (OrderInfo, bool) {
+	i := m.orders.find(id)
 	if i < 0 {
 		return OrderInfo{}, false
 	}
-	return c.orders.at(i), true
+	return m.orders.at(i), true
 }
 
 // Buy places a limit buy of qty at price and returns its id. The price is rounded down to
@@ -214,34 +327,36 @@ func (c *Context) Order(id uint64) (OrderInfo, bool) {
 // asked); see RoundPrice. The order goes through risk after the callback returns, and
 // its acceptance or rejection arrives in OnOrder. It returns 0 if the order could not
 // even be queued, which halts the strategy after the callback.
-func (c *Context) Buy(price, qty float64, flags Flags) uint64 {
-	return c.place(Buy, price, qty, flags)
+func (m *Market) Buy(price, qty float64, flags Flags) uint64 {
+	return m.place(Buy, price, qty, flags)
 }
 
 // Sell places a limit sell of qty at price; the price is rounded up to the tick.
-func (c *Context) Sell(price, qty float64, flags Flags) uint64 {
-	return c.place(Sell, price, qty, flags)
+func (m *Market) Sell(price, qty float64, flags Flags) uint64 {
+	return m.place(Sell, price, qty, flags)
 }
 
-func (c *Context) place(side Side, price, qty float64, flags Flags) uint64 {
+func (m *Market) place(side Side, price, qty float64, flags Flags) uint64 {
+	c := m.c
 	if !c.queueable() {
 		return 0
 	}
 	*c.nextID++
 	id := *c.nextID
 	o := risk.Order{
-		ID:       id,
-		Side:     side,
-		Price:    RoundPrice(side, price, c.inst.PriceScale, c.inst.Tick),
-		Qty:      RoundQty(qty, c.inst.QtyScale, c.inst.Lot),
-		PostOnly: flags&PostOnly != 0,
-		IOC:      flags&IOC != 0,
+		ID:         id,
+		Instrument: m.idx,
+		Side:       side,
+		Price:      RoundPrice(side, price, m.inst.PriceScale, m.inst.Tick),
+		Qty:        RoundQty(qty, m.inst.QtyScale, m.inst.Lot),
+		PostOnly:   flags&PostOnly != 0,
+		IOC:        flags&IOC != 0,
 	}
 	// The table holds every order risk may count as working plus one callback's worth of
 	// new ones, so it cannot fill up; if it ever did, losing track of an order would be
 	// worse than halting.
-	if !c.orders.add(OrderInfo{ID: id, Side: side, PriceFixed: o.Price, QtyFixed: o.Qty, Status: pendingNew,
-		Price: float64(o.Price) / c.priceUnit, Qty: float64(o.Qty) / c.qtyUnit}) {
+	if !m.orders.add(OrderInfo{ID: id, Side: side, PriceFixed: o.Price, QtyFixed: o.Qty, Status: pendingNew,
+		Price: float64(o.Price) / m.priceUnit, Qty: float64(o.Qty) / m.qtyUnit}) {
 		c.err = errors.New("order table full")
 		return 0
 	}
@@ -249,27 +364,30 @@ func (c *Context) place(side Side, price, qty float64, flags Flags) uint64 {
 	return id
 }
 
-// Cancel asks to cancel the open order id. It reports false if there is no such open
-// order (already filled, cancelled or never placed). A cancel is never refused by risk.
-func (c *Context) Cancel(id uint64) bool {
-	i := c.orders.find(id)
+// Cancel asks to cancel the open order id of this instrument. It reports false if there
+// is no such open order (already filled, cancelled or never placed). A cancel is never
+// refused by risk.
+func (m *Market) Cancel(id uint64) bool {
+	c := m.c
+	i := m.orders.find(id)
 	if i < 0 || !c.queueable() {
 		return false
 	}
-	if c.orders.cancelRequested(i) {
+	if m.orders.cancelRequested(i) {
 		return true // one request is enough; the venue answers it
 	}
-	c.orders.markCancel(i)
-	c.outbox = append(c.outbox, Intent{Kind: IntentCancel, Order: risk.Order{ID: id}})
+	m.orders.markCancel(i)
+	c.outbox = append(c.outbox, Intent{Kind: IntentCancel, Order: risk.Order{ID: id, Instrument: m.idx}})
 	return true
 }
 
-// CancelAll cancels every open order and returns how many cancels it issued.
-func (c *Context) CancelAll() int {
+// CancelAll cancels every open order of this instrument and returns how many cancels it
+// issued.
+func (m *Market) CancelAll() int {
 	n := 0
-	for i := 0; i < c.orders.len(); i++ {
-		o := c.orders.at(i)
-		if !c.orders.cancelRequested(i) && c.Cancel(o.ID) {
+	for i := 0; i < m.orders.len(); i++ {
+		o := m.orders.at(i)
+		if !m.orders.cancelRequested(i) && m.Cancel(o.ID) {
 			n++
 		}
 	}
@@ -278,16 +396,16 @@ func (c *Context) CancelAll() int {
 
 // Replace cancels order id and places a new order on the same side at price and qty,
 // returning the new order's id (0 if id is not open).
-func (c *Context) Replace(id uint64, price, qty float64, flags Flags) uint64 {
-	i := c.orders.find(id)
+func (m *Market) Replace(id uint64, price, qty float64, flags Flags) uint64 {
+	i := m.orders.find(id)
 	if i < 0 {
 		return 0
 	}
-	side := c.orders.at(i).Side
-	if !c.Cancel(id) {
+	side := m.orders.at(i).Side
+	if !m.Cancel(id) {
 		return 0
 	}
-	return c.place(side, price, qty, flags)
+	return m.place(side, price, qty, flags)
 }
 
 func (c *Context) queueable() bool {

@@ -10,10 +10,16 @@ func (c *Context) Begin(now int64) {
 	c.outbox = c.outbox[:0]
 }
 
-// SetTrade records the last public trade.
-func (c *Context) SetTrade(t *Trade) {
-	c.lastTrade = *t
-	c.hasTrade = true
+// SetEvent makes m the instrument of the event about to be handled (Event).
+func (c *Context) SetEvent(m *Market) { c.event = m }
+
+// SetTrade records the default instrument's last public trade.
+func (c *Context) SetTrade(t *Trade) { c.Market.SetTrade(t) }
+
+// SetTrade records the instrument's last public trade.
+func (m *Market) SetTrade(t *Trade) {
+	m.lastTrade = *t
+	m.hasTrade = true
 }
 
 // Intents returns the orders and cancels issued since Begin. The slice is the Context's
@@ -24,39 +30,39 @@ func (c *Context) Intents() []Intent { return c.outbox }
 func (c *Context) Err() error { return c.err }
 
 // OrderAccepted records that risk passed order id and it was handed to the venue.
-func (c *Context) OrderAccepted(id uint64) { c.setStatus(id, Accepted) }
+func (m *Market) OrderAccepted(id uint64) { m.setStatus(id, Accepted) }
 
 // OrderAcked records the venue's acknowledgement of order id.
-func (c *Context) OrderAcked(id uint64) { c.setStatus(id, Acknowledged) }
+func (m *Market) OrderAcked(id uint64) { m.setStatus(id, Acknowledged) }
 
 // OrderGone removes order id from the open orders: rejected, cancelled or filled.
-func (c *Context) OrderGone(id uint64) {
-	if i := c.orders.find(id); i >= 0 {
-		c.orders.remove(i)
+func (m *Market) OrderGone(id uint64) {
+	if i := m.orders.find(id); i >= 0 {
+		m.orders.remove(i)
 	}
 }
 
 // OrderFilled adds a fill of qty (fixed-point) to order id and returns the quantity still
 // open, removing the order once nothing is. It reports false for an order the strategy
 // no longer holds open (a fill racing a cancel).
-func (c *Context) OrderFilled(id uint64, qty int64) (remaining int64, ok bool) {
-	i := c.orders.find(id)
+func (m *Market) OrderFilled(id uint64, qty int64) (remaining int64, ok bool) {
+	i := m.orders.find(id)
 	if i < 0 {
 		return 0, false
 	}
-	r := &c.orders.rows[i]
+	r := &m.orders.rows[i]
 	r.FilledQty += qty
-	r.Filled = float64(r.FilledQty) / c.qtyUnit
+	r.Filled = float64(r.FilledQty) / m.qtyUnit
 	remaining = r.QtyFixed - r.FilledQty
 	if remaining <= 0 {
-		c.orders.remove(i)
+		m.orders.remove(i)
 		return 0, true
 	}
 	return remaining, true
 }
 
-func (c *Context) setStatus(id uint64, s OrderStatus) {
-	if i := c.orders.find(id); i >= 0 {
-		c.orders.rows[i].Status = s
+func (m *Market) setStatus(id uint64, s OrderStatus) {
+	if i := m.orders.find(id); i >= 0 {
+		m.orders.rows[i].Status = s
 	}
 }

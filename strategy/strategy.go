@@ -11,12 +11,14 @@ package strategy
 import (
 	"fmt"
 
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
 
-// Strategy reacts to market and order events of one instrument. The engine calls its
-// methods on the instrument's tick goroutine, one at a time. A returned error halts the
+// Strategy reacts to market and order events of its instruments. The engine calls its
+// methods on its tick goroutine, one at a time; ctx.Event() is the instrument the event
+// is about, and the forms of the Context without an instrument mean the default one. A returned error halts the
 // strategy: it gets no further calls and its working orders are cancelled.
 type Strategy interface {
 	// Init runs once before the first event, with the Context ready to read parameters.
@@ -83,6 +85,9 @@ type Trade struct {
 	QtyFixed   int64
 	// Aggressor is the side that took liquidity: Sell when the buyer was the maker.
 	Aggressor Side
+	// Instrument is the trade's instrument in the engine's table (0, the default, for
+	// an engine with one).
+	Instrument instrument.Index
 }
 
 // Fill is an execution of one of the strategy's orders.
@@ -97,6 +102,8 @@ type Fill struct {
 	FeeFixed   int64
 	Maker      bool
 	Time       int64 // engine time, Unix ns
+	// Instrument is the order's instrument in the engine's table.
+	Instrument instrument.Index
 }
 
 // OrderStatus is where an order stands.
@@ -137,4 +144,6 @@ type OrderUpdate struct {
 	// during the callback.
 	VenueReason string
 	Time        int64
+	// Instrument is the order's instrument in the engine's table.
+	Instrument instrument.Index
 }

@@ -49,6 +49,9 @@ var DefaultPercentiles = []float64{50, 90, 99, 99.9}
 type Latency struct {
 	max   int64
 	hists [NumStages]*hdrhistogram.Histogram
+	// sums are each stage's total of the recorded (clamped) values: a histogram can only
+	// estimate its sum by scanning every bucket, too slow to publish every second.
+	sums [NumStages]int64
 }
 
 // NewLatency returns histograms that resolve 1 ns to max at three significant figures.
@@ -73,7 +76,11 @@ func (l *Latency) Record(s Stage, ns int64) {
 		ns = l.max
 	}
 	_ = l.hists[s].RecordValue(ns) // in range by construction
+	l.sums[s] += ns
 }
+
+// Sum returns the total of stage s's measurements, in nanoseconds.
+func (l *Latency) Sum(s Stage) int64 { return l.sums[s] }
 
 // Count returns how many measurements stage s holds.
 func (l *Latency) Count(s Stage) int64 { return l.hists[s].TotalCount() }
@@ -89,18 +96,20 @@ func (l *Latency) Reset() {
 	for _, h := range l.hists {
 		h.Reset()
 	}
+	l.sums = [NumStages]int64{}
 }
 
 // Merge adds other's measurements to l, for reports that span several instruments or runs.
 func (l *Latency) Merge(other *Latency) {
 	for i, h := range l.hists {
 		h.Merge(other.hists[i])
+		l.sums[i] += other.sums[i]
 	}
 }
 
 // Snapshot returns a copy that another goroutine may read while l keeps recording.
 func (l *Latency) Snapshot() *Latency {
-	c := &Latency{max: l.max}
+	c := &Latency{max: l.max, sums: l.sums}
 	for i, h := range l.hists {
 		c.hists[i] = hdrhistogram.Import(h.Export())
 	}

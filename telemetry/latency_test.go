@@ -74,6 +74,19 @@ func TestReportAndSnapshot(t *testing.T) {
 	if m.Count(Decode) != 3 {
 		t.Errorf("merged count = %d, want 3", m.Count(Decode))
 	}
+	// Sums follow the records, the snapshot and the merge; values are clamped to [1, max].
+	if snap.Sum(Decode) != 800 || l.Sum(Decode) != 1700 || m.Sum(Decode) != 2500 || m.Sum(TickToOrder) != 3000 {
+		t.Errorf("sums: snapshot %d, live %d, merged %d/%d; want 800, 1700, 2500/3000", snap.Sum(Decode), l.Sum(Decode), m.Sum(Decode), m.Sum(TickToOrder))
+	}
+	l.Record(Risk, 0)
+	l.Record(Risk, int64(2*time.Second))
+	if l.Sum(Risk) != 1+int64(time.Second) {
+		t.Errorf("clamped sum = %d, want 1s + 1ns", l.Sum(Risk))
+	}
+	l.Reset()
+	if l.Sum(Decode) != 0 {
+		t.Errorf("sum after reset = %d", l.Sum(Decode))
+	}
 }
 
 func BenchmarkRecord(b *testing.B) {

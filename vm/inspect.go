@@ -25,6 +25,9 @@ type inspector struct {
 	currentDepth int
 	seen         []Value
 	circular     map[uint64]int
+	// showHidden adds the non-enumerable properties util.inspect's showHidden option
+	// shows (an array's [length]), for console.log's %o.
+	showHidden bool
 }
 
 // consoleLog writes the arguments as Node's console.log does.
@@ -103,7 +106,16 @@ func (m *Machine) formatLog(args []Value) string {
 					} else {
 						temp = formatNumber(jsParseFloat(str))
 					}
-				case 'j', 'o', 'O':
+				case 'j':
+					a++
+					temp = m.jsonForLog(args[a])
+				case 'o':
+					// util.inspect with showHidden and depth 4: arrays show their
+					// [length] too.
+					a++
+					in := &inspector{m: m, showHidden: true}
+					temp = in.formatValueDepth(args[a], 0, 4)
+				case 'O':
 					a++
 					temp = m.inspect(args[a])
 				case 'c':
@@ -254,7 +266,7 @@ func (in *inspector) formatRaw(v Value, recurseTimes, depth int) string {
 	braces := [2]string{"{", "}"}
 	if isArray {
 		braces = [2]string{"[", "]"}
-		if len(m.arrs[v.handle()].elems) == 0 {
+		if len(m.arrs[v.handle()].elems) == 0 && !in.showHidden {
 			return "[]"
 		}
 	} else if len(m.objs[v.handle()].fields) == 0 {
@@ -272,6 +284,9 @@ func (in *inspector) formatRaw(v Value, recurseTimes, depth int) string {
 	var output []string
 	if isArray {
 		output = in.formatArray(v, recurseTimes, depth)
+		if in.showHidden {
+			output = append(output, "[length]: "+formatNumber(float64(len(m.arrs[v.handle()].elems))))
+		}
 	} else {
 		o := &m.objs[v.handle()]
 		shape := m.prog.code.Shapes[o.shape]

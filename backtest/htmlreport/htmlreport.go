@@ -81,6 +81,7 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 		return err
 	}
 	page.Charts = charts
+	page.Causes, page.FillRows, page.FillNote = fillTables(r, t0)
 	if o.Timing {
 		page.Timing = []row{
 			{"Wall time", r.Timing.Wall.String()},
@@ -103,6 +104,69 @@ type pageData struct {
 	Axis    string
 	Charts  []chart
 	Timing  []row
+	// Causes counts the fills by cause; FillRows lists them (FillNote says when the
+	// list is cut short).
+	Causes   []causeRow
+	FillRows []fillRow
+	FillNote string
+}
+
+// causeRow is the fills of one cause.
+type causeRow struct {
+	Cause, Meaning string
+	Fills          int
+	Qty            string
+}
+
+// fillRow is one fill in the page's table.
+type fillRow struct {
+	T, Side, Price, Qty, Role, Cause, AheadPlace, AheadFill, Order string
+}
+
+// maxFillRows is how many fills the page lists; the JSON holds every one.
+const maxFillRows = 500
+
+// causeMeaning explains each fill cause in the page.
+var causeMeaning = []struct{ cause, meaning string }{
+	{"queue", "trades at our price used up the queue estimated ahead of the order and traded past its place"},
+	{"trade_through", "a trade printed through our price"},
+	{"book_crossed", "the book's other side moved to or through our price"},
+	{"taker", "the order crossed the book on arrival and took liquidity"},
+}
+
+// fillTables counts the fills by cause and lists the first maxFillRows.
+func fillTables(r *backtest.Report, t0 int64) ([]causeRow, []fillRow, string) {
+	var causes []causeRow
+	for _, c := range causeMeaning {
+		n, q := 0, decimal.Zero
+		for _, f := range r.Fills {
+			if f.Cause == c.cause {
+				n++
+				q = q.Add(f.Qty)
+			}
+		}
+		causes = append(causes, causeRow{Cause: c.cause, Meaning: c.meaning, Fills: n, Qty: q.String()})
+	}
+	var rows []fillRow
+	for i, f := range r.Fills {
+		if i == maxFillRows {
+			break
+		}
+		role := "taker"
+		if f.Maker {
+			role = "maker"
+		}
+		rows = append(rows, fillRow{
+			T: ffmt(float64(f.Time-t0)/1e9, 3), Side: f.Side, Price: f.Price.String(), Qty: f.Qty.String(), Role: role,
+			Cause: f.Cause, AheadPlace: f.QueueAheadAtPlace.String(), AheadFill: f.QueueAheadAtFill.String(),
+			Order: strconv.FormatUint(f.OrderID, 10),
+		})
+	}
+	note := ""
+	if len(r.Fills) > maxFillRows {
+		note = fmt.Sprintf("the first %d of %d fills; the JSON report holds every one", maxFillRows, len(r.Fills))
+	}
+	return causes, rows, note
 }
 
 // row is one line of the summary table.
@@ -130,7 +194,7 @@ func summary(r *backtest.Report) []row {
 		{"Final equity", dec(res.FinalEquity)},
 		{"Realized / unrealized", dec(res.Realized) + " / " + dec(res.Unrealized)},
 		{"Max drawdown", dec(res.MaxDrawdown) + " (" + ffmt(res.MaxDrawdownPct, 4) + " %)"},
-		{"Sharpe", ffmt(res.Sharpe, 4) + " (" + strconv.Itoa(res.SharpeSamples) + " samples, " + res.SharpeAnnualization + ")"},
+		{"Sharpe", sharpeText(res)},
 		{"Fills", u(ord.Fills)},
 		{"Maker / taker fills", u(ord.MakerFills) + " / " + u(ord.TakerFills)},
 		{"Volume (maker / taker)", dec(res.Volume) + " (" + dec(res.MakerVolume) + " / " + dec(res.TakerVolume) + ")"},
@@ -148,6 +212,7 @@ func summary(r *backtest.Report) []row {
 		{"Gaps (engine / exchange)", u(ev.EngineGaps) + " / " + u(ev.ExchangeGaps)},
 		{"Strategy errors", u(ev.StrategyErrors)},
 		{"Feed latency (min / mean / max)", r.Feed.LatencyMin + " / " + r.Feed.LatencyMean + " / " + r.Feed.LatencyMax},
+		{"Exchange clock", "time from " + r.Feed.ExchangeTime + ", clock offset " + r.Feed.ClockOffsetMode + " (" + time.Duration(r.Feed.ClockOffsetNs).String() + ")"},
 		{"Latency model", r.Settings.Latency},
 		{"Fees (maker / taker bps)", ffmt(r.Settings.MakerFeeBps, 4) + " / " + ffmt(r.Settings.TakerFeeBps, 4)},
 		{"Queue model", r.Settings.QueueModel},
@@ -475,6 +540,9 @@ td:first-child { color: #555; white-space: nowrap; }
 td:last-child { font-family: monospace; }
 svg { max-width: 100%; height: auto; }
 p.note { color: #777; font-style: italic; }
+table.grid td, table.grid th { padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; text-align: right; font-family: monospace; }
+table.grid td:first-child, table.grid th:first-child { text-align: left; }
+table.grid th { font-family: sans-serif; font-weight: normal; color: #555; }
 </style>
 </head>
 <body>
@@ -489,6 +557,28 @@ p.note { color: #777; font-style: italic; }
 <h2>{{.Title}}</h2>
 {{if .SVG}}{{.SVG}}{{else}}<p class="note">Not charted: {{.Note}}.</p>{{end}}
 </section>
-{{end}}</body>
+{{end}}<section id="fills">
+<h2>Why each fill happened</h2>
+<table class="grid">
+<tr><th>cause</th><th>fills</th><th>quantity</th><th>meaning</th></tr>
+{{range .Causes}}<tr><td>{{.Cause}}</td><td>{{.Fills}}</td><td>{{.Qty}}</td><td>{{.Meaning}}</td></tr>
+{{end}}</table>
+{{if .FillRows}}<details><summary>Every fill, with the queue estimate (quantity ahead) when the order joined its level and just before the event that filled it</summary>
+<table class="grid">
+<tr><th>t (s)</th><th>order</th><th>side</th><th>price</th><th>qty</th><th>role</th><th>cause</th><th>ahead at placement</th><th>ahead at fill</th></tr>
+{{range .FillRows}}<tr><td>{{.T}}</td><td>{{.Order}}</td><td>{{.Side}}</td><td>{{.Price}}</td><td>{{.Qty}}</td><td>{{.Role}}</td><td>{{.Cause}}</td><td>{{.AheadPlace}}</td><td>{{.AheadFill}}</td></tr>
+{{end}}</table>
+{{if .FillNote}}<p class="note">Listed: {{.FillNote}}.</p>{{end}}</details>
+{{else}}<p class="note">No fills.</p>
+{{end}}</section>
+</body>
 </html>
 `))
+
+// sharpeText is the Sharpe ratio with its sample size, or why it is not reported.
+func sharpeText(res *backtest.Result) string {
+	if res.Sharpe == 0 {
+		return res.SharpeNote
+	}
+	return ffmt(res.Sharpe, 4) + " (" + res.SharpeNote + ")"
+}

@@ -264,3 +264,32 @@ func TestRealReport(t *testing.T) {
 	}
 	t.Logf("%d equity samples, %d bytes of HTML", len(rep.Equity), a.Len())
 }
+
+// TestFillCausesSection checks the page counts the fills by cause and lists each fill
+// with its cause and queue estimates.
+func TestFillCausesSection(t *testing.T) {
+	r := sampleReport(20)
+	causes := []string{"queue", "trade_through", "book_crossed", "taker", "queue"}
+	for i := range r.Fills {
+		r.Fills[i].Cause = causes[i%len(causes)]
+		r.Fills[i].QueueAheadAtPlace = decimal.RequireFromString("1.25")
+		r.Fills[i].QueueAheadAtFill = decimal.RequireFromString("0.5")
+	}
+	var b bytes.Buffer
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	checkHTML(t, doc)
+	for _, want := range []string{
+		"<tr><td>queue</td><td>2</td><td>0.002</td>",
+		"<tr><td>trade_through</td><td>1</td><td>0.001</td>",
+		"<tr><td>book_crossed</td><td>1</td>",
+		"<tr><td>taker</td><td>1</td>",
+		"<td>trade_through</td><td>1.25</td><td>0.5</td></tr>",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}

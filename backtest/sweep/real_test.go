@@ -17,8 +17,8 @@ import (
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -95,7 +95,7 @@ func spotRunner(recs []record) RunFunc {
 		}
 		cfg := backtest.Config{
 			Engine: engine.Config{
-				Venue: binance.Spot,
+				Venue: instrument.VenueBinanceSpot,
 				Instrument: strategy.Instrument{
 					Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
 				},

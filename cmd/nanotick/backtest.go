@@ -4,7 +4,8 @@ package main
 //
 // Replays recordings through the engine, the strategy and risk exactly as they run
 // live, against the simulated exchange of package backtest. Without --config it runs
-// the Go market maker on BTCUSDT spot with Binance's real trading rules.
+// the builtin script market_maker (examples/strategies/market_maker.js) on BTCUSDT spot
+// with Binance's real trading rules.
 
 import (
 	"errors"
@@ -30,6 +31,7 @@ import (
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/tardis"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -51,7 +53,9 @@ const backtestUsage = `usage: nanotick backtest [--config FILE] [--data FILE]...
 
 Replays recordings through the strategy, risk and engine code that runs live, against
 a simulated exchange, and prints a summary. Flags override the config's [backtest]
-table; without --config the run uses BTCUSDT spot rules and the Go market maker.`
+table; without --config the run uses BTCUSDT spot rules and the builtin script
+market_maker (examples/strategies/market_maker.js; --strategy marketmaker is the same
+strategy written in Go).`
 
 // settings is a backtest as the config and flags describe it, before it is built.
 type settings struct {
@@ -69,11 +73,12 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, backtestUsage)
 		fs.PrintDefaults()
+		helps["backtest"].writeExamples(stderr)
 	}
 	var data, params multiFlag
 	configFile := fs.String("config", "", "config file")
 	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
-	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file")
+	stratName := fs.String("strategy", "", "a [[strategy]] name of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file (default: the config's first [[strategy]]; without --config, the builtin script market_maker)")
 	fs.Var(&params, "param", "strategy parameter name=number (repeatable)")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
@@ -87,10 +92,14 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	interval := fs.Duration("equity-interval", config.DefaultEquityInterval, "equity sampling interval, in data time")
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
+	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
+	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
+	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when the run did not test the strategy (book never valid, nothing sent because of gaps)")
 	var tBook, tTrades multiFlag
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
@@ -194,13 +203,33 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("--max-feed-latency must be positive")
 	}
 	s.bt.MaxFeedLatency = *maxFeed
+	if code := setClockOptions(&s.bt, *exTime, *clockOffset, fail); code != 0 {
+		return code
+	}
+	if set["max-time-jump"] {
+		if *maxJump <= 0 {
+			return fail("--max-time-jump must be positive")
+		}
+		s.bt.MaxTimeJump = *maxJump
+	}
 	s.bt.Prefetch = *prefetch
+	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
 		return fail("give --data or --tardis-book/--tardis-trades, not both")
 	}
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
+	}
+	if !tardisRun {
+		files, err := detectData(s.bt.Data)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+			return 1
+		}
+		if code := s.applyData(files, c != nil, set["strategy"], stderr); code != 0 {
+			return code
+		}
 	}
 	var err error
 	if s.latencyFile != "" {
@@ -221,7 +250,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if tardisRun {
 		in := s.bt.Engine.Instrument
 		src, err := tardis.Open(tardis.Options{
-			Venue:      s.bt.Engine.Venue,
+			Venue:      binanceVenue(s.bt.Engine.Venue),
 			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
 			Book:       tBook, Trades: tTrades,
 		})
@@ -257,6 +286,17 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 1
 		}
+	}
+	if rep.Halted != "" {
+		// The first line of the error names the script's file:line:col; the rest (hint,
+		// stack) is in the summary above.
+		first, _, _ := strings.Cut(rep.Halted, "\n")
+		fmt.Fprintf(stderr, "nanotick backtest: the strategy halted at %s (data time): %s\n", rep.HaltedAt, first)
+		return 1
+	}
+	if len(rep.Problems) > 0 && !*allowProblems {
+		fmt.Fprintf(stderr, "nanotick backtest: the run did not test the strategy: %s (--allow-problems accepts such a run)\n", strings.Join(rep.Problems, "; "))
+		return 1
 	}
 	return 0
 }
@@ -335,13 +375,13 @@ func spotRules() (strategy.Instrument, risk.Instrument) {
 		}
 }
 
-// defaultSettings is the run without a config: the Go market maker on BTCUSDT spot,
+// defaultSettings is the run without a config: the builtin market_maker script on BTCUSDT spot,
 // with the risk limits of examples/backtest.toml and the [backtest] defaults.
 func defaultSettings() settings {
 	inst, rules := spotRules()
 	return settings{bt: backtest.Config{
 		Engine: engine.Config{
-			Venue: binance.Spot, Instrument: inst, Rules: rules,
+			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules,
 			Risk: risk.Config{
 				MaxOrderQty:      decimal.RequireFromString("0.01"),
 				MaxOrderNotional: decimal.RequireFromString("1000"),
@@ -417,6 +457,7 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if b.EquityInterval > 0 {
 			s.bt.EquityInterval = b.EquityInterval
 		}
+		s.bt.MaxTimeJump = b.MaxTimeJump
 	}
 	return s, nil
 }

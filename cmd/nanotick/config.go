@@ -16,6 +16,10 @@ const configUsage = "usage: nanotick config check FILE"
 // either "FILE: ok" with a summary and any warnings (exit 0), or every error as
 // file:line:col: message, one per line (exit 1). A bad command line exits 2.
 func runConfig(args []string, stdout, stderr io.Writer) int {
+	if asksHelp(args) || len(args) > 1 && args[0] == "check" && asksHelp(args[1:]) {
+		helps["config"].write(stderr, nil)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprintln(stderr, configUsage)
 		return 2

@@ -5,26 +5,33 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/nanotick/nanotick/strategy/script"
 
 	"github.com/nanotick/nanotick/vm"
 )
 
-// runEval compiles a script and runs its top level, printing what console.log prints.
+// runEval compiles a script and runs its top level, printing what console.log prints. A
+// strategy script runs with its params at their defaults (see script.RunTopLevel).
 func runEval(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: nanotick eval FILE.js")
+	if asksHelp(args) {
+		helps["eval"].write(stderr, nil)
+		return 0
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		helps["eval"].write(stderr, nil)
 		return 2
 	}
-	prog, ok := compileFile(args[0], stderr)
-	if !ok {
+	src, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick: %v\n", err)
 		return 1
 	}
-	m := prog.NewMachine()
-	m.SetOutput(stdout)
-	if err := m.Run(); err != nil {
-		fmt.Fprintln(stderr, err)
+	// A strategy script's top level declares its params and indicators: eval runs it
+	// with the strategy API declared and every param at its default.
+	if err := script.RunTopLevel(args[0], src, stdout, stderr); err != nil {
+		printErrors(stderr, err)
 		return 1
 	}
 	return 0
@@ -34,8 +41,12 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 // function where the script allocates at run time, since that costs latency on every
 // tick.
 func runVet(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: nanotick vet FILE.js")
+	if asksHelp(args) {
+		helps["vet"].write(stderr, nil)
+		return 0
+	}
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		helps["vet"].write(stderr, nil)
 		return 2
 	}
 	prog, ok := compileFile(args[0], stderr)
@@ -59,15 +70,20 @@ func compileFile(path string, stderr io.Writer) (*vm.Program, bool) {
 	// declared; a plain script that uses none of it vets the same.
 	prog, err := vm.Compile(path, src, script.NewHost())
 	if err != nil {
-		var list vm.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stderr, e)
-			}
-		} else {
-			fmt.Fprintln(stderr, err)
-		}
+		printErrors(stderr, err)
 		return nil, false
 	}
 	return prog, true
+}
+
+// printErrors prints a compile error list one error a line, or any other error.
+func printErrors(stderr io.Writer, err error) {
+	var list vm.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(stderr, e)
+		}
+		return
+	}
+	fmt.Fprintln(stderr, err)
 }

@@ -12,7 +12,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +26,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	detectpkg "github.com/nanotick/nanotick/feeds/detect"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -66,17 +66,17 @@ type setup struct {
 // book sync counters, malformed frames, feed latency and throughput.
 func runInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "inspect", stderr)
 	venue := fs.String("venue", "", "spot or usdm (default: detected from the streams)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return helpOr2(err)
 	}
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "usage: nanotick inspect FILE... [--venue spot|usdm]")
+		fs.Usage()
 		return 2
 	}
-	su, err := detect(files, *venue)
+	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
 		return 1
@@ -280,19 +280,19 @@ func stamp(ns int64) string {
 // runBook prints the book after every applied depth event.
 func runBook(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("book", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "book", stderr)
 	depth := fs.Int("depth", 5, "levels per side")
 	format := fs.String("format", "csv", "csv or jsonl")
 	venue := fs.String("venue", "", "spot or usdm (default: detected from the streams)")
 	files, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return helpOr2(err)
 	}
 	if len(files) == 0 || *depth < 1 || (*format != "csv" && *format != "jsonl") {
-		fmt.Fprintln(stderr, "usage: nanotick book FILE... [--depth N] [--format csv|jsonl]")
+		fs.Usage()
 		return 2
 	}
-	su, err := detect(files, *venue)
+	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick book: %v\n", err)
 		return 1
@@ -444,102 +444,20 @@ func replay(files []string, fn func(recording.Record) bool, bad func(error)) err
 	}
 }
 
-// probeRecords is how far into the first file detect looks.
-const probeRecords = 20000
-
-// detect decides venue, symbol and scales. The venue comes from the flag or
-// from the depth stream (futures depth events carry "pu"; "@depth@0ms" exists
-// only on futures); the symbol from the first stream name; the scales from
-// the most decimals seen in the snapshot's (else the first depth event's)
-// prices and quantities, else per-venue defaults.
-func detect(files []string, venueFlag string) (setup, error) {
-	su := setup{inst: binance.Instrument{PriceScale: 8, QtyScale: 8}}
-	switch venueFlag {
-	case "spot":
-		su.venue = binance.Spot
-	case "usdm":
-		su.venue = binance.USDM
-		su.inst.PriceScale, su.inst.QtyScale = 2, 3
-	case "":
-	default:
-		return su, fmt.Errorf("unknown venue %q (want spot or usdm)", venueFlag)
+// detectSetup decides venue, symbol and scales from the first file (package detect), or
+// takes the venue from the flag.
+func detectSetup(files []string, venueFlag string) (setup, error) {
+	v, err := detectpkg.ParseVenue(venueFlag)
+	if err != nil {
+		return setup{}, err
 	}
-	var depth, snap []byte
-	n := 0
-	err := replay(files[:1], func(rec recording.Record) bool {
-		n++
-		frame := rec.Frame
-		switch {
-		case snap == nil && bytes.HasPrefix(frame, []byte(`{"lastUpdateId"`)):
-			snap = bytes.Clone(frame)
-		case depth == nil && bytes.Contains(frame, []byte(`"depthUpdate"`)):
-			depth = bytes.Clone(frame)
-		}
-		if su.inst.Symbol == "" {
-			if _, rest, ok := bytes.Cut(frame, []byte(`"stream":"`)); ok {
-				if sym, _, ok := bytes.Cut(rest, []byte("@")); ok {
-					su.inst.Symbol = strings.ToUpper(string(sym))
-				}
-			}
-		}
-		return n < probeRecords && (depth == nil || snap == nil)
-	}, func(error) {})
-	if err != nil && n == 0 {
-		// A damaged file is reported by the replay itself, after
-		// whatever records it has; only an unreadable one stops here.
-		return su, err
+	res, err := detectpkg.File(files[0], v)
+	if err != nil {
+		return setup{}, err
 	}
-	how := "venue from --venue"
-	if su.venue == 0 {
-		switch {
-		case depth == nil:
-			su.venue, how = binance.Spot, "no depth stream seen: venue spot by default"
-		case bytes.Contains(depth, []byte(`"pu":`)) || bytes.Contains(depth, []byte("@depth@0ms")):
-			su.venue, how = binance.USDM, `venue from the depth stream's "pu"`
-			su.inst.PriceScale, su.inst.QtyScale = 2, 3
-		default:
-			su.venue, how = binance.Spot, `venue from the depth stream (no "pu")`
-		}
+	how := res.How
+	if venueFlag != "" {
+		how = strings.Replace(how, "venue given", "venue from --venue", 1)
 	}
-	src, from := snap, "snapshot"
-	if src == nil {
-		src, from = depth, "first depth event"
-	}
-	if ps, qs, ok := levelDecimals(src); ok {
-		su.inst.PriceScale, su.inst.QtyScale = fixed.Scale(ps), fixed.Scale(qs)
-		how += ", scales from the " + from
-	} else {
-		how += ", scales by venue default"
-	}
-	su.how = how
-	return su, nil
-}
-
-// levelDecimals returns the most decimals among the ["price","qty"] pairs
-// of a frame.
-func levelDecimals(frame []byte) (ps, qs int, ok bool) {
-	for {
-		i := bytes.Index(frame, []byte(`["`))
-		if i < 0 {
-			return ps, qs, ok
-		}
-		frame = frame[i+2:]
-		p, rest, found := bytes.Cut(frame, []byte(`","`))
-		if !found {
-			return ps, qs, ok
-		}
-		q, _, found := bytes.Cut(rest, []byte(`"`))
-		if !found {
-			return ps, qs, ok
-		}
-		ps, qs, ok = max(ps, decimals(p)), max(qs, decimals(q)), true
-		frame = rest
-	}
-}
-
-func decimals(num []byte) int {
-	if i := bytes.IndexByte(num, '.'); i >= 0 {
-		return min(len(num)-i-1, int(fixed.MaxScale))
-	}
-	return 0
+	return setup{venue: res.Venue, inst: res.Instrument, how: how}, nil
 }

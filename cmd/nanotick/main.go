@@ -44,6 +44,11 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
+	if len(args) == 2 && args[0] == "help" { // "nanotick help COMMAND" is "nanotick COMMAND --help"
+		if c, ok := cmds[args[1]]; ok {
+			return c.run([]string{"--help"}, stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stderr, cmds)
 		if len(args) == 0 {
@@ -71,4 +76,5 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %s\n", cmds[n].usage)
 	}
+	fmt.Fprintln(w, "\nnanotick COMMAND --help (or nanotick help COMMAND) prints a command's full help, with examples.")
 }

@@ -39,7 +39,7 @@ const flushEvery = time.Second
 
 func runRecord(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "record", stderr)
 	wsURL := fs.String("url", "wss://stream.binance.com:9443", "websocket base URL of the venue's streams")
 	restURL := fs.String("rest", "https://api.binance.com", "REST base URL for depth snapshots")
 	symbol := fs.String("symbol", "BTCUSDT", "symbol to record")

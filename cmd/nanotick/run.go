@@ -27,6 +27,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/telemetry"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // runRun is "nanotick run": with no arguments it starts the local exchange in-process and
@@ -34,17 +35,22 @@ import (
 // runs the configured strategy on its venue (a "sim" venue is the local exchange).
 func runRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	setHelp(fs, "run", stderr)
 	cfgFile := fs.String("config", "", "config file (default: the embedded default, a local exchange)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until Ctrl-C)")
 	seed := fs.Uint64("seed", 1, "seed of the local exchange's synthetic market")
 	quiet := fs.Bool("quiet", false, "no live status line")
 	adminAddr := fs.String("admin", "", "serve pprof, /metrics and POST /halt on this address (default: the config's [admin], off unless enabled)")
+	adminTokenFile := fs.String("admin-token-file", "", "file (chmod 600) holding the admin server's bearer token (default: $"+admin.TokenEnv+", else one is generated and written to a private file)")
 	traceDir := fs.String("trace-dir", "", "with [latency] slow_tick_threshold set, write slow-tick execution traces here (default: a temporary directory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
 	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
+	jsonFile := fs.String("json", "", "write the end-of-run summary to FILE as JSON, in the backtest report's shape")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {
@@ -110,6 +116,13 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		if addr == "" {
 			addr = c.Admin.Listen
 		}
+		tok, err := admin.LoadToken(*adminTokenFile)
+		if err != nil {
+			sess.shutdown()
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 2
+		}
+		sess.adminToken = tok
 		srv, err := sess.startAdmin(ctx, addr, opts.flight)
 		if err != nil {
 			sess.shutdown()
@@ -117,6 +130,17 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "admin on http://%s (pprof at /debug/pprof/, metrics at /metrics, POST /halt)\n", srv.Addr())
+		if tok == "" {
+			path, err := admin.WriteTokenFile("", srv.Token())
+			if err != nil {
+				sess.shutdown()
+				fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+				return 1
+			}
+			fmt.Fprintf(stdout, "admin token %s generated, in %s (send \"Authorization: Bearer <token>\")\n", admin.MaskToken(srv.Token()), path)
+		} else {
+			fmt.Fprintf(stdout, "admin token %s (send \"Authorization: Bearer <token>\")\n", admin.MaskToken(tok))
+		}
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -128,7 +152,14 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	runErr := sess.run(ctx)
 	sess.shutdown()
+	ended := time.Now()
 	sess.summary(stdout, c.Latency.ReportPercentiles)
+	if *jsonFile != "" {
+		if err := sess.writeRunJSON(*jsonFile, ended); err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 1
+		}
+	}
 	if *memProfile != "" {
 		if err := writeHeapProfile(*memProfile); err != nil {
 			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
@@ -160,6 +191,12 @@ type session struct {
 	keepWarm bool // run the engine's Warm in every idle pass of a polling feed
 	// simSecret is the local exchange account's secret, which must never be logged.
 	simSecret string
+	// adminToken is the admin server's bearer token; empty makes it generate one.
+	adminToken string
+	// strategyName and venue name the run in its report; tally counts its fills' volume.
+	strategyName string
+	venue        config.Venue
+	tally        fillTally
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -186,6 +223,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if err != nil {
 		return nil, err
 	}
+	ecfg.NewFeed = venues.NewFeed
 	if opts.flight != nil {
 		ecfg.TickObserver = opts.flight
 	}
@@ -195,6 +233,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	}
 
 	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
+		strategyName: st.Name, venue: st.Venue,
 		keepWarm: c.Latency.BusyPoll && c.Latency.KeepWarm}
 	var mdURL, restURL, apiURL string
 	var creds gwbinance.Credentials
@@ -232,6 +271,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	// The gateway is built before the feed client whose Wake it calls, so the client is
 	// reached through a pointer set once it exists.
 	var client atomic.Pointer[live.Client]
+	var halt atomic.Pointer[engine.Engine] // the engine a venue ban (418) halts
 	base, quote := splitSymbol(s.symbol)
 	s.gw, err = gwbinance.New(gwbinance.Config{
 		URL: apiURL, Symbol: s.symbol, BaseAsset: base, QuoteAsset: quote,
@@ -240,6 +280,11 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		Wake: func() {
 			if cl := client.Load(); cl != nil {
 				cl.Wake()
+			}
+		},
+		OnBan: func(string) {
+			if e := halt.Load(); e != nil {
+				e.Halt()
 			}
 		},
 		Logger: log,
@@ -262,6 +307,8 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.closeExchange()
 		return nil, err
 	}
+	s.tally.Engine = s.eng
+	halt.Store(s.eng)
 	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
 	if err != nil {
 		s.gw.Close()
@@ -307,7 +354,7 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
-	s.gw.Drain(s.eng, now)
+	s.gw.Drain(&s.tally, now)
 	s.eng.OnClock(now)
 	if s.keepWarm {
 		s.eng.Warm() // after the venue's answers, which must not wait for it
@@ -357,7 +404,7 @@ func micros(ns int64) string { return fmt.Sprintf("%.1fus", float64(ns)/1e3) }
 func (s *session) startAdmin(ctx context.Context, addr string, fr *admin.FlightRecorder) (*admin.Server, error) {
 	feed := s.feed
 	srv, err := admin.New(admin.Config{
-		Addr: addr, Stats: s.stats, Risk: s.eng.Risk(), Halt: s.eng.Halt, Flight: fr, Logger: s.log,
+		Addr: addr, Stats: s.stats, Risk: s.eng.Risk(), Halt: s.eng.Halt, Flight: fr, Logger: s.log, Token: s.adminToken,
 		Feeds: []admin.Feed{{Name: "binance", Counters: func() admin.FeedCounters {
 			c := feed.Counters()
 			return admin.FeedCounters{Frames: c.Frames, Reconnects: c.Reconnects, Resyncs: c.Resyncs}

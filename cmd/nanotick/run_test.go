@@ -259,13 +259,20 @@ func TestAdminEndpoints(t *testing.T) {
 		}
 		defer srv.Shutdown(context.Background())
 		time.Sleep(4 * time.Second)
-		body := httpGet(t, "http://"+srv.Addr()+"/metrics")
+		if resp, err := http.Post("http://"+srv.Addr()+"/halt", "application/json", nil); err != nil {
+			t.Error(err)
+		} else if resp.Body.Close(); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("POST /halt without the token: %s", resp.Status)
+		}
+		body := httpGetAuth(t, "http://"+srv.Addr()+"/metrics", srv.Token())
 		for _, want := range []string{"nanotick_orders_sent_total", `nanotick_latency_seconds{stage="tick-to-order"`, `nanotick_feed_frames_total{source="binance"}`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
-		resp, err := http.Post("http://"+srv.Addr()+"/halt", "application/json", nil)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.Addr()+"/halt", nil)
+		req.Header.Set("Authorization", "Bearer "+srv.Token())
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Error(err)
 			return
@@ -280,6 +287,22 @@ func TestAdminEndpoints(t *testing.T) {
 	if haltedBy != risk.Halted.String() {
 		t.Errorf("risk state after POST /halt: %s", haltedBy)
 	}
+}
+
+func httpGetAuth(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func httpGet(t *testing.T, url string) string {

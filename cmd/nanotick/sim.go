@@ -23,7 +23,19 @@ until interrupted (Ctrl-C) or for --duration.
 
 Without --api-key, one account is opened with the api key "nanotick" and the
 HMAC secret "nanotick-secret": the exchange listens on loopback only and holds
-nothing but play money.`
+nothing but play money. The key and secret print masked unless
+--show-credentials is given.
+
+With --replay, orders are matched against the replayed book and trades
+(paper trading): a resting order fills when recorded trades at its price have
+used up the quantity queued ahead of it, as the backtester's queue model does.
+
+examples:
+  nanotick sim --duration 1m
+  nanotick sim --replay ../shared/data/binance-spot-btcusdt-20240808.gz --speed 10
+  nanotick sim --drop-rate 0.01 --disconnect-every 30s
+
+flags:`
 
 // Default credentials of the local exchange's one account: known values, so
 // that a newcomer can trade against it without configuring anything.
@@ -55,6 +67,17 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	secretFile := fs.String("api-secret-file", "", "file holding the account's HMAC secret (required with --api-key)")
 	balances := fs.String("balances", "USDT=100000,BTC=1", "the account's starting balances, ASSET=AMOUNT,...")
 	duration := fs.Duration("duration", 0, "stop after this long (default: run until interrupted)")
+	showCreds := fs.Bool("show-credentials", false, "print the api key and secret in full")
+	makerFee := fs.String("maker-fee", "", "maker commission rate, e.g. 0.001 (default none)")
+	takerFee := fs.String("taker-fee", "", "taker commission rate, e.g. 0.001 (default none)")
+	feeAsset := fs.String("fee-asset", "", `commission asset: "" for the received asset, or BNB`)
+	bnbPrice := fs.String("bnb-price", "", "price of 1 BNB in the quote asset, to charge commission in BNB")
+	weightLimit := fs.Int("weight-limit", 0, "request weight per minute (default Binance's 6000)")
+	rateLimitRate := fs.Float64("rate-limit-rate", 0, "fraction of WebSocket API requests answered 429 (fault injection)")
+	statusLag := fs.Duration("status-lag", 0, "order.status answers -2013 for this long after an order is placed")
+	reportsFirst := fs.Float64("reports-first", 0, "fraction of requests whose execution reports precede the response")
+	symbols := fs.String("symbols", "BTCUSDT", "spot symbols to list, comma-separated ("+strings.Join(simSpotNames(), ", ")+"); the ones after the first move with it")
+	perps := fs.String("perps", "", "USD-M perpetuals whose market data to serve under /fstream and /fapi, comma-separated ("+strings.Join(simPerpNames(), ", ")+")")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -99,6 +122,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		bal[strings.ToUpper(asset)] = amount
 	}
 
+	spot, fut, err := simMarkets(*symbols, *perps)
+	if err != nil {
+		return fail("%v", err)
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *duration > 0 {
@@ -107,6 +135,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	ex, err := exchange.Start(ctx, exchange.Config{
+		Instruments: spot, Futures: fut,
 		Listen: *listen,
 		Seed:   *seed,
 		Replay: *replay,
@@ -114,8 +143,13 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		Faults: exchange.Faults{
 			DropRate: *dropRate, DisconnectEvery: *disconnect, Latency: *latency,
 			MalformedRate: *malformed, StallAfter: *stallAfter, StallFor: *stallFor,
+			RateLimitRate: *rateLimitRate,
 		},
-		Accounts: []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
+		Commission:       exchange.Commission{Maker: *makerFee, Taker: *takerFee, Asset: *feeAsset, BNBPrice: *bnbPrice},
+		Limits:           exchange.RateLimits{WeightPerMinute: *weightLimit},
+		StatusLag:        *statusLag,
+		ReportsFirstRate: *reportsFirst,
+		Accounts:         []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick sim: %v\n", err)
@@ -124,23 +158,38 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	defer ex.Close()
 
 	if *replay != "" {
-		fmt.Fprintf(stdout, "nanotick sim: replaying %s at %gx (orders are refused)\n", *replay, *speed)
+		fmt.Fprintf(stdout, "nanotick sim: replaying %s at %gx (paper trading: orders match the replayed book and trades)\n", *replay, *speed)
 	} else {
-		fmt.Fprintf(stdout, "nanotick sim: synthetic BTCUSDT market, seed %d\n", *seed)
+		fmt.Fprintf(stdout, "nanotick sim: synthetic %s market, seed %d\n", strings.Join(simListed(spot, fut), ", "), *seed)
 	}
-	fmt.Fprintf(stdout, "market data  %s/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@bookTicker\n", ex.MarketDataURL())
-	fmt.Fprintf(stdout, "REST         %s/api/v3/depth?symbol=BTCUSDT&limit=1000\n", ex.RESTURL())
+	printSimURLs(stdout, ex, spot, fut)
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
+	shownKey, shownSecret := mask(key), "****"
+	if *showCreds {
+		shownKey, shownSecret = key, secret
+	}
 	if key == simDefaultKey {
-		fmt.Fprintf(stdout, "account      api key %q, HMAC secret %q, balances %s\n", key, secret, *balances)
+		fmt.Fprintf(stdout, "account      api key %q, HMAC secret %q, balances %s\n", shownKey, shownSecret, *balances)
 	} else {
-		fmt.Fprintf(stdout, "account      api key %q (secret from %s), balances %s\n", key, *secretFile, *balances)
+		fmt.Fprintf(stdout, "account      api key %q (secret from %s), balances %s\n", shownKey, *secretFile, *balances)
+	}
+	if !*showCreds {
+		fmt.Fprintf(stdout, "             (credentials masked: --show-credentials prints them)\n")
 	}
 	<-ctx.Done()
 	ex.Close()
 	if v, ok := ex.Account(key); ok {
 		fmt.Fprintf(stdout, "nanotick sim: stopped; account %q: %d open orders, position %v, PnL %v\n",
-			key, len(v.OpenOrders), v.Position["BTCUSDT"], v.PnL["BTCUSDT"])
+			shownKey, len(v.OpenOrders), v.Position["BTCUSDT"], v.PnL["BTCUSDT"])
 	}
 	return 0
+}
+
+// mask shows the first four characters of a key and hides the rest, as the
+// gateway's credentials print.
+func mask(s string) string {
+	if len(s) <= 4 {
+		return "****"
+	}
+	return s[:4] + "****"
 }

@@ -20,10 +20,17 @@ func TestSimDuration(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"market data  ws://127.0.0.1:", "/stream?streams=btcusdt@depth@100ms", "REST         http://127.0.0.1:", "ws-api       ws://127.0.0.1:", "/ws-api/v3", `api key "nanotick"`, "stopped"} {
+	for _, want := range []string{"market data  ws://127.0.0.1:", "/stream?streams=btcusdt@depth@100ms", "REST         http://127.0.0.1:", "ws-api       ws://127.0.0.1:", "/ws-api/v3", `api key "nano****"`, `HMAC secret "****"`, "stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "nanotick-secret") || strings.Contains(out, `"nanotick"`) {
+		t.Errorf("credentials printed in full without --show-credentials:\n%s", out)
+	}
+	stdout.Reset()
+	if code := runSim([]string{"--duration", "10ms", "--show-credentials"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), `HMAC secret "nanotick-secret"`) {
+		t.Errorf("--show-credentials: exit %d:\n%s", code, stdout.String())
 	}
 }
 

@@ -3,7 +3,7 @@ package main
 // nanotick sweep run --data FILE... --param name=v1,v2,... [--shard i/n] [--out FILE] [--sort METRIC]
 // nanotick sweep merge FILES... [--sort METRIC]
 //
-// Runs a grid of backtests of the Go market maker (the backtest command's defaults),
+// Runs a grid of backtests of the builtin market_maker script (the backtest command's defaults),
 // one engine per run, on every core; or one shard of the grid, writing JSON lines for
 // a later merge (Kubernetes Indexed Jobs: --shards N takes the index from
 // JOB_COMPLETION_INDEX).
@@ -30,7 +30,7 @@ const sweepUsage = `usage: nanotick sweep run [--config FILE [--strategy NAME]] 
        nanotick sweep run ... --tardis-book FILE [--tardis-trades FILE] ...
        nanotick sweep merge FILE... [--sort METRIC] [--out FILE]
 
-run backtests the config's strategy (without --config, the Go market maker with the
+run backtests the config's strategy (without --config, the builtin script market_maker with the
 defaults of "nanotick backtest") over recordings, or over Tardis.dev CSV files, at every
 point of the grid, the cartesian product of the --param lists, on all cores, and prints the
 results ranked by METRIC (pnl, return, sharpe, fills: largest first; drawdown: smallest
@@ -39,7 +39,12 @@ as JSON lines to --out (default sweep-shard-I-of-N.jsonl); --shard /N or --shard
 takes I from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it.
 
 merge joins shard files into one ranked table, failing on files of different grids,
-duplicate points or missing points.`
+duplicate points or missing points.
+
+examples:
+  nanotick sweep run --data ../shared/data/binance-spot-btcusdt-20240808.gz --param halfSpreadBps=1,2,3 --param size=0.001,0.002
+  nanotick sweep run --data DATA --param halfSpreadBps=1,2,3 --shard 0/2 --out shard0.jsonl
+  nanotick sweep merge shard0.jsonl shard1.jsonl`
 
 // runSweep implements "nanotick sweep". Exit status: 0 done, 1 a run or the merge
 // failed, 2 a bad command line.
@@ -85,7 +90,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fs.PrintDefaults()
 	}
 	var data, params, tBook, tTrades multiFlag
-	configFile := fs.String("config", "", "config file: its strategy, instrument, risk and [backtest] table (default: the Go market maker on BTCUSDT spot)")
+	configFile := fs.String("config", "", "config file: its strategy, instrument, risk and [backtest] table (default: the builtin script market_maker on BTCUSDT spot)")
 	stratName := fs.String("strategy", "", "the [[strategy]] of the config to run (default: the first)")
 	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
@@ -219,7 +224,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		in := s.bt.Engine.Instrument
 		src, err := tardis.Open(tardis.Options{
-			Venue:      s.bt.Engine.Venue,
+			Venue:      binanceVenue(s.bt.Engine.Venue),
 			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
 			Book:       tBook, Trades: tTrades,
 		})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -62,19 +63,9 @@ func (s SyncState) String() string {
 	return "SyncState(" + strconv.Itoa(int(s)) + ")"
 }
 
-// Counters are what a Sync (and a Feed, for Malformed) has seen.
-type Counters struct {
-	Applied        uint64 // depth events applied to the book
-	Dropped        uint64 // depth events already covered by the snapshot or the book
-	Buffered       uint64 // depth events buffered while waiting for a snapshot
-	Gaps           uint64 // breaks in the update id sequence while live
-	StaleSnapshots uint64 // snapshots older than the buffered events
-	Overflows      uint64 // times the pending buffer overflowed and was discarded
-	Resyncs        uint64 // new snapshots requested after the first: gaps + stale snapshots
-	Snapshots      uint64 // snapshots loaded
-	Crossed        uint64 // applied events that left the book crossed
-	Malformed      uint64 // frames that failed to decode (counted by Feed)
-}
+// Counters are what a Sync (and a Feed, for Malformed) has seen: the venue-neutral
+// md.Counters, whose fields Binance fills in all of.
+type Counters = md.Counters
 
 // SyncConfig bounds the pending buffer and hooks into every applied event.
 type SyncConfig struct {

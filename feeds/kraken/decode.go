@@ -21,6 +21,11 @@ var (
 	errQty         = errors.New("qty must not be negative")
 	errTimestamp   = errors.New("invalid RFC 3339 timestamp")
 	errDepth       = errors.New("invalid depth")
+	errTradeFields = errors.New(`trade needs "symbol", "side", "price", "qty", "trade_id" and "timestamp"`)
+	errSide        = errors.New(`side is neither "buy" nor "sell"`)
+	errOrdType     = errors.New(`ord_type is neither "limit" nor "market"`)
+	errTradeSymbol = errors.New("trades of more than one symbol in one message")
+	errTooMany     = errors.New("more trades than Kraken sends in one message")
 )
 
 // SyntaxError reports a malformed message: what was wrong, in which field,
@@ -29,6 +34,9 @@ type SyntaxError struct {
 	Offset int    // byte offset in the message
 	Field  string // the JSON field being read, "" at the top level
 	Err    error  // what was wrong: a scanner error or one of package fixed's
+	// Trade is true when the message was a trade message: its error
+	// says nothing about the book.
+	Trade bool
 }
 
 // Error returns the message, lowercase, offset and field first.
@@ -83,8 +91,9 @@ func (d Decoder) Decode(b []byte, m *Message) error {
 		}
 	}
 	if err != nil {
+		trade := m.Kind == KindTrade
 		m.reset()
-		return &SyntaxError{Offset: s.pos, Field: field, Err: err}
+		return &SyntaxError{Offset: s.pos, Field: field, Err: err, Trade: trade}
 	}
 	return nil
 }
@@ -125,6 +134,9 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 			// come after data, remember where it is and read it then.
 			if string(channel) == "book" && (string(typ) == "snapshot" || string(typ) == "update") {
 				err = d.bookData(s, m)
+			} else if string(channel) == "trade" {
+				m.Kind = KindTrade // so that an error is known to be a trade's
+				err = d.tradeData(s, m)
 			} else {
 				dataAt = s.pos
 				err = s.skip()
@@ -167,6 +179,20 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 				end := s.pos
 				s.pos = dataAt
 				if err := d.bookData(s, m); err != nil {
+					return "data", err
+				}
+				s.pos = end
+			}
+		case "trade":
+			m.Kind = KindTrade
+			m.TradeSnapshot = string(typ) == "snapshot"
+			if seen&fData == 0 {
+				return "data", errNoData
+			}
+			if dataAt >= 0 {
+				end := s.pos
+				s.pos = dataAt
+				if err := d.tradeData(s, m); err != nil {
 					return "data", err
 				}
 				s.pos = end
@@ -407,4 +433,138 @@ func ackResult(s *scanner, m *Message) error {
 			return err
 		}
 	}
+}
+
+// tradeData reads the "data" array of a trade message: trade objects of one
+// symbol, {"symbol":"MATIC/USD","side":"buy","price":0.5147,"qty":6423.46326,
+// "ord_type":"limit","trade_id":4665846,"timestamp":"2023-09-25T07:48:36.925533Z"}
+// (https://docs.kraken.com/api/docs/websocket-v2/trade).
+func (d Decoder) tradeData(s *scanner, m *Message) error {
+	if s.peek() != '[' {
+		return s.eofOr(errArray)
+	}
+	s.pos++
+	for n := 0; ; {
+		ok, err := s.element(&n)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if len(m.Trades) == maxTrades {
+			return errTooMany
+		}
+		var t Trade
+		sym, err := d.trade(s, &t)
+		if err != nil {
+			return err
+		}
+		if m.Symbol == nil {
+			m.Symbol = sym
+		} else if string(m.Symbol) != string(sym) {
+			return errTradeSymbol
+		}
+		m.Trades = append(m.Trades, t)
+	}
+}
+
+// trade field flags.
+const (
+	tSymbol = 1 << iota
+	tSide
+	tPrice
+	tQty
+	tOrdType
+	tID
+	tTime
+)
+
+// trade reads one trade object and returns its symbol.
+func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
+	if s.peek() != '{' {
+		return nil, s.eofOr(errObject)
+	}
+	s.pos++
+	var sym []byte
+	seen := 0
+	for n := 0; ; {
+		key, ok, err := s.member(&n)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		var flag int
+		var v []byte
+		switch string(key) {
+		case "symbol":
+			flag = tSymbol
+			sym, err = s.str()
+		case "side":
+			flag = tSide
+			if v, err = s.str(); err == nil {
+				switch string(v) {
+				case "buy":
+				case "sell":
+					t.Sell = true
+				default:
+					err = errSide
+				}
+			}
+		case "price":
+			flag = tPrice
+			if t.Price, err = d.num(s, d.PriceScale); err == nil && t.Price <= 0 {
+				err = errPrice
+			}
+		case "qty":
+			flag = tQty
+			if t.Qty, err = d.num(s, d.QtyScale); err == nil && t.Qty <= 0 {
+				err = errQty
+			}
+		case "ord_type":
+			flag = tOrdType
+			if v, err = s.str(); err == nil {
+				switch string(v) {
+				case "limit":
+				case "market":
+					t.Market = true
+				default:
+					err = errOrdType
+				}
+			}
+		case "trade_id":
+			flag = tID
+			var text []byte
+			if text, err = s.number(); err == nil {
+				var id int64
+				if id, err = fixed.Scale(0).Parse(text); err == nil && id < 0 {
+					err = errInteger
+				}
+				t.ID = uint64(id)
+			}
+		case "timestamp":
+			flag = tTime
+			if v, err = s.str(); err == nil {
+				var ok bool
+				if t.Time, ok = parseTime(v); !ok {
+					err = errTimestamp
+				}
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if seen&flag != 0 {
+			return nil, errDuplicate
+		}
+		seen |= flag
+	}
+	if seen&(tSymbol|tSide|tPrice|tQty|tID|tTime) != tSymbol|tSide|tPrice|tQty|tID|tTime {
+		return nil, errTradeFields
+	}
+	return sym, nil
 }

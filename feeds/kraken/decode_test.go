@@ -97,7 +97,7 @@ func TestDecode(t *testing.T) {
 		},
 		{
 			name: "other channel",
-			in:   `{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","price":"not ours"}]}`,
+			in:   `{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD","price":"not ours"}]}`,
 			want: Message{Kind: KindOther},
 		},
 	}

@@ -1,11 +1,13 @@
-// Package kraken owns nanotick's Kraken Spot WebSocket v2 "book" channel: it
-// decodes the channel's messages, keeps one orderbook.Book per subscription
-// exactly in sync with the exchange, and proves it after every message with
-// Kraken's CRC32 checksum.
+// Package kraken owns nanotick's Kraken Spot WebSocket v2 "book" and "trade"
+// channels: it decodes their messages, keeps one orderbook.Book per
+// subscription exactly in sync with the exchange, proves it after every
+// message with Kraken's CRC32 checksum, and hands over the symbol's live
+// trades (the trade channel's snapshot of past trades is passed over).
 //
 // It must never trade on a book it cannot prove: a checksum mismatch or a
 // malformed message marks the book invalid and asks the engine to
-// resubscribe; nothing but a new verified snapshot makes it valid again. It
+// resubscribe (a malformed trade message is counted and skipped: it says
+// nothing about the book); nothing but a new verified snapshot makes it valid again. It
 // must never allocate on the per-message path (decode, apply, checksum), never
 // read a price through float64, and never open a connection itself: the
 // engine owns the websocket and hands Feed.Handle each text message.

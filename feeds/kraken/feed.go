@@ -55,9 +55,11 @@ const (
 	// unsubscribe and subscribe again (AppendUnsubscribe, AppendSubscribe)
 	// and then call Resubscribing.
 	EventResubscribe
+	// EventTrade: live trades of the feed's symbol, in Message().Trades.
+	EventTrade
 )
 
-var eventNames = [...]string{"none", "snapshot", "update", "resubscribe"}
+var eventNames = [...]string{"none", "snapshot", "update", "resubscribe", "trade"}
 
 // String returns the event's name.
 func (e Event) String() string {
@@ -76,6 +78,8 @@ type Stats struct {
 	ChecksumMismatches uint64 // snapshots or updates whose checksum did not match
 	Resubscribes       uint64 // transitions to NeedResubscribe
 	Malformed          uint64 // messages that failed to decode
+	Trades             uint64 // live trades of the symbol (not messages)
+	TradeSnapshots     uint64 // trade snapshots passed over: history, not news
 }
 
 // Valid subscription depths (https://docs.kraken.com/api/docs/websocket-v2/book).
@@ -151,6 +155,7 @@ func NewFeed(cfg Config, book *orderbook.Book) (*Feed, error) {
 	// than a few, but size for the snapshot so that neither grows.
 	f.msg.Bids = make([]orderbook.Level, 0, cfg.Depth)
 	f.msg.Asks = make([]orderbook.Level, 0, cfg.Depth)
+	f.msg.Trades = make([]Trade, 0, 64)
 	return f, nil
 }
 
@@ -170,6 +175,10 @@ func validSymbol(s string) bool {
 
 // Config returns the feed's configuration.
 func (f *Feed) Config() Config { return f.cfg }
+
+// Message returns the last decoded message: after EventTrade, its Trades.
+// It aliases the message passed to Handle and is valid until the next call.
+func (f *Feed) Message() *Message { return &f.msg }
 
 // Book returns the book the feed writes.
 func (f *Feed) Book() *orderbook.Book { return f.book }
@@ -203,9 +212,23 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 	m := &f.msg
 	if err := f.dec.Decode(b, m); err != nil {
 		f.stats.Malformed++
+		if se, ok := err.(*SyntaxError); ok && se.Trade {
+			// A trade message says nothing about the book: skip it.
+			return EventNone, fmt.Errorf("kraken %s: %w", f.cfg.Symbol, err)
+		}
 		return f.fail(), fmt.Errorf("kraken %s: %w", f.cfg.Symbol, err)
 	}
 	switch m.Kind {
+	case KindTrade:
+		if string(m.Symbol) != f.cfg.Symbol {
+			return EventNone, nil
+		}
+		if m.TradeSnapshot {
+			f.stats.TradeSnapshots++
+			return EventNone, nil
+		}
+		f.stats.Trades += uint64(len(m.Trades))
+		return EventTrade, nil
 	case KindSnapshot, KindUpdate:
 		if string(m.Symbol) != f.cfg.Symbol {
 			return EventNone, nil

@@ -8,13 +8,16 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nanotick/nanotick/orderbook"
 )
 
 // FuzzDecode feeds arbitrary bytes to the decoder and to a live feed. The
 // decoder must never panic; what it accepts must be valid JSON; a book
-// message it accepts must agree with encoding/json read independently; and
+// message it accepts must agree with encoding/json read independently (where
+// it is valid UTF-8: encoding/json replaces invalid bytes, the decoder keeps
+// them, and a symbol with them matches no subscription); and
 // the feed must end every message either Live with a book that matches the
 // checksum it was sent, or not synced.
 func FuzzDecode(f *testing.F) {
@@ -23,6 +26,10 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(guide)
+	f.Add(btcTrades)
+	if doc, err := os.ReadFile("testdata/doc_trade.json"); err == nil {
+		f.Add(doc)
+	}
 	_, msgs := benchFeed(f, 10)
 	for _, m := range msgs {
 		f.Add(m)
@@ -45,7 +52,7 @@ func FuzzDecode(f *testing.F) {
 			if !json.Valid(b) {
 				t.Fatalf("Decode accepted invalid JSON %q", b)
 			}
-			if (m.Kind == KindSnapshot || m.Kind == KindUpdate) && !bytes.Contains(b, []byte{'\\'}) {
+			if (m.Kind == KindSnapshot || m.Kind == KindUpdate) && !bytes.Contains(b, []byte{'\\'}) && utf8.Valid(b) {
 				compareWithStdlib(t, b, &m)
 			}
 		}
@@ -62,6 +69,11 @@ func FuzzDecode(f *testing.F) {
 		switch {
 		case errors.Is(err, ErrSubscribe):
 			// A rejected subscription changes nothing by itself.
+		case isTradeError(err):
+			// A malformed trade message is skipped; the book stays.
+			if !bk.Synced() || feed.State() != Live {
+				t.Fatalf("trade error %v left the feed %v, synced %v", err, feed.State(), bk.Synced())
+			}
 		case err != nil:
 			if bk.Synced() || feed.State() != NeedResubscribe {
 				t.Fatalf("error %v left the feed %v, synced %v", err, feed.State(), bk.Synced())
@@ -123,4 +135,9 @@ func lastSum(m *Message, book uint32) uint32 {
 		return m.Checksum
 	}
 	return book
+}
+
+func isTradeError(err error) bool {
+	var se *SyntaxError
+	return errors.As(err, &se) && se.Trade
 }

@@ -31,3 +31,16 @@ func (f *Feed) appendParams(dst []byte, reqID uint64, snapshot bool) []byte {
 	dst = strconv.AppendUint(dst, reqID, 10)
 	return append(dst, '}')
 }
+
+// AppendSubscribeTrades appends the v2 request that subscribes to the feed
+// symbol's trade channel without its snapshot of past trades, as in
+// https://docs.kraken.com/api/docs/websocket-v2/trade:
+//
+//	{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"],"snapshot":false},"req_id":2}
+func (f *Feed) AppendSubscribeTrades(dst []byte, reqID uint64) []byte {
+	dst = append(dst, `{"method":"subscribe","params":{"channel":"trade","symbol":["`...)
+	dst = append(dst, f.cfg.Symbol...)
+	dst = append(dst, `"],"snapshot":false},"req_id":`...)
+	dst = strconv.AppendUint(dst, reqID, 10)
+	return append(dst, '}')
+}

@@ -1,7 +1,10 @@
 // Package tardis owns the reading of Tardis.dev downloadable CSV datasets,
-// incremental_book_L2 and trades, and their replay as Binance frames, so that data
-// bought from Tardis runs through the same decoder, book sync, engine, strategy and
-// simulated exchange as nanotick's own recordings.
+// incremental_book_L2, book_snapshot_N (book_snapshot_25, book_snapshot_5) and trades,
+// of any exchange Tardis carries (Binance, Bybit, OKX, Coinbase, Kraken, Deribit...),
+// and their replay as Binance frames, so that data bought from Tardis runs through the
+// same decoder, book sync, engine, strategy and simulated exchange as nanotick's own
+// recordings. Probe tells a file's dataset, exchange and symbol from its first rows,
+// and VenueName maps Tardis's exchange ids to nanotick's venue names.
 //
 // # Datasets
 //
@@ -34,6 +37,10 @@
 // missing file, a wrong header or an I/O error always ends the stream with an error.
 // Rows of another symbol than the instrument's (when it names one) are skipped and
 // counted.
+//
+// book_snapshot_N rows are each a whole top of book (see snapshot.go); each replays as
+// a REST depth snapshot followed by an empty depthUpdate that bridges it, so that the
+// book is valid from every row on.
 //
 // # Replay as Binance frames
 //

@@ -19,8 +19,9 @@ type Options struct {
 	// Instrument names the symbol (required: it goes into every frame, and rows of
 	// other symbols are skipped) and the scales of prices and amounts.
 	Instrument binance.Instrument
-	// Book are incremental_book_L2 files and Trades trades files, each list in time
-	// order. Either may be empty, not both.
+	// Book are incremental_book_L2 files, or book_snapshot_N files (told apart by
+	// the first file's header), and Trades trades files, each list in time order.
+	// Either may be empty, not both.
 	Book, Trades []string
 	// Strict makes a malformed row an error instead of a counted skip.
 	Strict bool
@@ -44,6 +45,7 @@ type Source struct {
 	venue  binance.Venue
 	inst   binance.Instrument
 	book   *BookReader
+	snaps  *SnapshotReader // instead of book, for book_snapshot_N files
 	trades *TradeReader
 	sym    string // as it goes into "s"
 	depthS string // stream names
@@ -57,6 +59,8 @@ type Source struct {
 	msg      []byte // the next book frame, built ahead
 	msgLocal int64
 	haveMsg  bool
+	bridge   bool  // a book_snapshot row's snapshot frame went out: its bridging update is next
+	bridgeT  int64 // that row's exchange time
 
 	trade     TradeRow
 	haveTrade bool
@@ -82,8 +86,9 @@ func Open(opt Options) (*Source, error) {
 		return nil, errors.New("tardis: the instrument needs a symbol")
 	}
 	for _, c := range []byte(sym) {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return nil, fmt.Errorf("tardis: symbol %q: only letters, digits, '-', '_' and '.'", sym)
+		// '/' for Kraken's "XBT/USD", ':' for the "BTC/USD:BTC" some venues use.
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/' || c == ':') {
+			return nil, fmt.Errorf("tardis: symbol %q: only letters, digits, '-', '_', '.', '/' and ':'", sym)
 		}
 	}
 	if len(opt.Book) == 0 && len(opt.Trades) == 0 {
@@ -101,10 +106,19 @@ func Open(opt Options) (*Source, error) {
 	}
 	var err error
 	if len(opt.Book) > 0 {
-		if s.book, err = openBook(opt.Instrument, opt.open, opt.Book); err != nil {
-			return nil, err
+		// A first file that cannot be probed is left to the incremental
+		// reader, which reports what is wrong with it at the first Next.
+		if snap, _ := isSnapshotFile(opt.open, opt.Book[0]); snap {
+			if s.snaps, err = openSnapshots(opt.Instrument, opt.open, opt.Book); err != nil {
+				return nil, err
+			}
+			s.snaps.SetStrict(opt.Strict)
+		} else {
+			if s.book, err = openBook(opt.Instrument, opt.open, opt.Book); err != nil {
+				return nil, err
+			}
+			s.book.SetStrict(opt.Strict)
 		}
-		s.book.SetStrict(opt.Strict)
 	}
 	if len(opt.Trades) > 0 {
 		if s.trades, err = openTrades(opt.Instrument, opt.open, opt.Trades); err != nil {
@@ -121,6 +135,9 @@ func (s *Source) Counters() SourceCounters {
 	if s.book != nil {
 		c.Book = s.book.Counters()
 	}
+	if s.snaps != nil {
+		c.Book = s.snaps.Counters()
+	}
 	if s.trades != nil {
 		c.Trades = s.trades.Counters()
 	}
@@ -134,6 +151,9 @@ func (s *Source) Errors() []error {
 	if s.book != nil {
 		errs = append(errs, s.book.Errors()...)
 	}
+	if s.snaps != nil {
+		errs = append(errs, s.snaps.Errors()...)
+	}
 	if s.trades != nil {
 		errs = append(errs, s.trades.Errors()...)
 	}
@@ -145,6 +165,9 @@ func (s *Source) Close() error {
 	var err error
 	if s.book != nil {
 		err = s.book.Close()
+	}
+	if s.snaps != nil {
+		err = s.snaps.Close()
 	}
 	if s.trades != nil {
 		err = errors.Join(err, s.trades.Close())
@@ -216,6 +239,9 @@ func (s *Source) nextRow() (bool, error) {
 
 // buildBook builds the next book frame into msg, or sets bookDone.
 func (s *Source) buildBook() error {
+	if s.snaps != nil {
+		return s.buildFromSnapshots()
+	}
 	for {
 		ok, err := s.nextRow()
 		if err != nil || !ok {
@@ -235,6 +261,32 @@ func (s *Source) buildBook() error {
 		}
 		return s.buildDepth()
 	}
+}
+
+// buildFromSnapshots builds, from each book_snapshot_N row, a REST snapshot body and
+// then an empty depthUpdate at the same local time: Binance's sync loads a snapshot
+// but calls the book valid only once an update bridges it, and a row is all the
+// update there is.
+func (s *Source) buildFromSnapshots() error {
+	if s.bridge {
+		s.bridge = false
+		s.bids, s.asks = s.bids[:0], s.asks[:0]
+		s.appendDepth(s.msgLocal, s.bridgeT)
+		return nil
+	}
+	row, err := s.snaps.Next()
+	if err == io.EOF {
+		s.bookDone = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.bids = append(s.bids[:0], row.Bids...)
+	s.asks = append(s.asks[:0], row.Asks...)
+	s.msgLocal, s.bridgeT, s.bridge = row.Local, row.Time, true
+	s.appendSnapshot(row.Time)
+	return nil
 }
 
 // buildSnapshot gathers a block of snapshot rows into a REST snapshot body.
@@ -263,6 +315,13 @@ func (s *Source) buildSnapshot() error {
 		s.havePeek = false
 	}
 	s.awaiting = false
+	s.appendSnapshot(t)
+	return nil
+}
+
+// appendSnapshot builds the snapshot body of s.bids and s.asks, exchange time t, into
+// msg.
+func (s *Source) appendSnapshot(t int64) {
 	s.id++
 	b := append(s.msg[:0], `{"lastUpdateId":`...)
 	b = strconv.AppendUint(b, s.id, 10)
@@ -279,7 +338,6 @@ func (s *Source) buildSnapshot() error {
 	b = append(b, '}')
 	s.msg, s.haveMsg = b, true
 	s.c.Snapshots++
-	return nil
 }
 
 // buildDepth gathers the update rows of one local timestamp into a depthUpdate.
@@ -306,6 +364,13 @@ func (s *Source) buildDepth() error {
 		}
 		s.havePeek = false
 	}
+	s.appendDepth(local, t)
+	return nil
+}
+
+// appendDepth builds the depthUpdate of s.bids and s.asks, received at local with
+// exchange time t, into msg.
+func (s *Source) appendDepth(local, t int64) {
 	prev := s.id
 	s.id++
 	ms := t / 1e6
@@ -339,7 +404,6 @@ func (s *Source) buildDepth() error {
 	b = append(b, "}}"...)
 	s.msg, s.msgLocal, s.haveMsg = b, local, true
 	s.c.Depth++
-	return nil
 }
 
 // appendLevels appends [["price","qty"],...] at the instrument's scales.

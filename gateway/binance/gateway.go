@@ -25,6 +25,11 @@ var (
 	ErrNotConnected  = errors.New("gateway: not connected to the venue")
 	ErrTooManyOrders = errors.New("gateway: order table full")
 	ErrClosed        = errors.New("gateway: closed")
+	// ErrRateLimited is a request the rate limit budget held back: the venue's weight
+	// or order count would be exceeded, or the venue asked to pause (429).
+	ErrRateLimited = errors.New("gateway: rate limit budget exhausted or venue asked to pause")
+	// ErrBanned is any new order after the venue banned this IP (418): trading halts.
+	ErrBanned = errors.New("gateway: banned by the venue (418): trading halted")
 )
 
 // Config is what a Gateway needs.
@@ -60,7 +65,22 @@ type Config struct {
 	Wake func()
 	// BackoffMin and BackoffMax bound the reconnect delay; 0 means 100ms and 10s.
 	BackoffMin, BackoffMax time.Duration
-	Logger                 zerolog.Logger
+	// RetryMin and RetryMax bound the capped exponential backoff (with jitter) between
+	// repeated status queries and cancels of one order; 0 means 200ms and 5s.
+	RetryMin, RetryMax time.Duration
+	// MaxAttempts limits the status queries, and separately the cancels, sent about
+	// one order; 0 means 12. An order whose queries run out is written off as lost.
+	MaxAttempts int
+	// LostAfter is how long the venue must keep answering -2013 (no such order) to
+	// status queries, three answers at least, before the order is written off as lost:
+	// the engine is told it was rejected ("lost: ..."), which frees its risk slots.
+	// 0 means 10s.
+	LostAfter time.Duration
+	// OnBan, if set, is called once, from the reader goroutine, when the venue answers
+	// 418 (IP banned): the owner halts trading (engine.Halt). The gateway itself
+	// refuses every new order from then on.
+	OnBan  func(reason string)
+	Logger zerolog.Logger
 }
 
 // Balance is one asset's balance at the venue.
@@ -91,6 +111,14 @@ type Counters struct {
 	WriteFailures, RingWaits uint64
 	Malformed                uint64 // venue messages that could not be decoded
 	Dropped                  uint64 // answers about orders not in the table (late duplicates, foreign ids)
+	// Lost are orders written off: the venue kept denying them (-2013) or never
+	// answered their status queries.
+	Lost uint64
+	// RateLimited counts 429 answers, Banned 418 answers; Denied the requests the
+	// weight budget held back. WeightUsed and WeightLimit are the budget's current
+	// minute.
+	RateLimited, Banned, Denied uint64
+	WeightUsed, WeightLimit     int64
 }
 
 // Gateway is the Binance WebSocket API order gateway of one symbol. Place, Cancel and
@@ -124,6 +152,10 @@ type Gateway struct {
 
 	placed, cancels, queries, answers, reconnects atomic.Uint64
 	writeFailures, ringWaits, malformed, dropped  atomic.Uint64
+	rateLimited, banned                           atomic.Uint64
+
+	limits  *budget
+	banOnce sync.Once
 }
 
 type reply struct {
@@ -167,6 +199,12 @@ func New(cfg Config) (*Gateway, error) {
 	def(&cfg.WriteTimeout, 200*time.Millisecond)
 	def(&cfg.BackoffMin, 100*time.Millisecond)
 	def(&cfg.BackoffMax, 10*time.Second)
+	def(&cfg.RetryMin, 200*time.Millisecond)
+	def(&cfg.RetryMax, 5*time.Second)
+	def(&cfg.LostAfter, 10*time.Second)
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
 	if cfg.MaxOrders <= 0 {
 		cfg.MaxOrders = 1024
 	}
@@ -181,8 +219,11 @@ func New(cfg Config) (*Gateway, error) {
 		log: cfg.Logger.With().Str("component", "gateway").Str("symbol", cfg.Symbol).Logger(),
 		enc: NewEncoder(cfg.Symbol, cfg.PriceScale, cfg.QtyScale, cfg.Prefix),
 		hot: NewSigner(cfg.Credentials), ctl: NewSigner(cfg.Credentials),
-		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout))}
+		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout)), limits: newBudget()}
+	g.table.retry = retryPolicy{min: int64(cfg.RetryMin), max: int64(cfg.RetryMax), maxAttempts: cfg.MaxAttempts,
+		lostAfter: int64(cfg.LostAfter), minMissing: 3}
 	g.table.query = g.query
+	g.table.cancel = g.sendCancel
 	g.table.log = func(id uint64, msg string) {
 		g.log.Warn().Uint64("order", id).Msg(msg)
 	}
@@ -194,10 +235,13 @@ func (g *Gateway) Prefix() string { return g.cfg.Prefix }
 
 // Counters returns the counters so far.
 func (g *Gateway) Counters() Counters {
+	used, limit, _, _, denied := g.limits.state(time.Now().UnixMilli())
 	return Counters{Placed: g.placed.Load(), Cancels: g.cancels.Load(), Queries: g.queries.Load(),
 		Answers: g.answers.Load(), Unknown: g.table.unknowns.Load(), Reconnects: g.reconnects.Load(),
 		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(),
-		Malformed: g.malformed.Load(), Dropped: g.dropped.Load()}
+		Malformed: g.malformed.Load(), Dropped: g.dropped.Load(), Lost: g.table.lost.Load(),
+		RateLimited: g.rateLimited.Load(), Banned: g.banned.Load(), Denied: denied,
+		WeightUsed: used, WeightLimit: limit}
 }
 
 // Start connects, subscribes to the account's execution reports, and reconciles with the
@@ -232,6 +276,9 @@ func (g *Gateway) Start(ctx context.Context) (*Account, error) {
 // connect dials, starts the connection's reader and subscribes to the user data stream.
 // done is closed when the reader has ended.
 func (g *Gateway) connect(ctx context.Context) (*live.Conn, chan struct{}, error) {
+	if !g.limits.allow(time.Now().UnixMilli(), weightConnect, prioRescue, false) {
+		return nil, nil, fmt.Errorf("gateway: connect: %w", ErrRateLimited)
+	}
 	c, err := live.Dial(ctx, g.cfg.URL, g.cfg.RequestTimeout, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("gateway: connect: %w", err)
@@ -399,6 +446,9 @@ func (g *Gateway) request(ctx context.Context, c *live.Conn, method, tag string,
 	if c == nil {
 		return nil, ErrNotConnected
 	}
+	if !g.limits.allow(time.Now().UnixMilli(), controlWeight(method), prioRescue, false) {
+		return nil, fmt.Errorf("%s: %w", method, ErrRateLimited)
+	}
 	id := "x" + tag + strconv.FormatUint(g.reqN.Add(1), 10)
 	ch := make(chan reply, 1)
 	g.waitMu.Lock()
@@ -433,6 +483,21 @@ func (g *Gateway) request(ctx context.Context, c *live.Conn, method, tag string,
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s: %w", method, ctx.Err())
 	}
+}
+
+// controlWeight is the request weight of a control request.
+func controlWeight(method string) int64 {
+	switch method {
+	case "account.status":
+		return weightAccount
+	case "openOrders.status":
+		return weightOpenOrders
+	case "openOrders.cancelAll":
+		return weightCancelAll
+	case "userDataStream.subscribe.signature":
+		return weightSubscribe
+	}
+	return 1
 }
 
 // supervise reconnects whenever the connection's reader ends, until Close.
@@ -495,34 +560,57 @@ func (g *Gateway) Place(o *risk.Order, now int64) error {
 		}
 		return ErrNotConnected
 	}
-	if !g.table.add(o.ID, o.Price, o.Qty, now) {
+	if g.banned.Load() > 0 {
+		return ErrBanned
+	}
+	wall := time.Now().UnixMilli()
+	if len(g.table.free) == 0 {
 		return ErrTooManyOrders
 	}
-	g.wbuf = g.enc.AppendSignedPlace(g.wbuf[:0], o, time.Now().UnixMilli(), g.hot)
+	if !g.limits.allow(wall, weightPlace, prioOrder, true) {
+		return ErrRateLimited
+	}
+	g.table.add(o.ID, o.Price, o.Qty, now)
+	g.wbuf = g.enc.AppendSignedPlace(g.wbuf[:0], o, wall, g.hot)
 	g.placed.Add(1)
 	g.write(c, o.ID)
 	return nil
 }
 
-// Cancel asks the venue to cancel order id; a final or unknown id, or a cancel already
-// on its way, is not sent again.
+// Cancel asks the venue to cancel order id. The wish stands until the order is final:
+// a cancel already on its way is not sent again, and one the venue refused, or the
+// rate limit budget held back, is resent by Drain's sweep with backoff, up to
+// MaxAttempts. A final or unknown id is ignored.
 func (g *Gateway) Cancel(id uint64, now int64) error {
 	o, ok := g.table.get(id)
-	if !ok || o.cancel {
+	if !ok {
 		return nil
 	}
-	c := g.conn.Load()
-	if c == nil {
+	if g.conn.Load() == nil {
+		o.wantCancel = true // sent once connected
 		if g.closed.Load() {
 			return ErrClosed
 		}
 		return ErrNotConnected
 	}
-	g.wbuf = g.enc.AppendSignedCancel(g.wbuf[:0], id, time.Now().UnixMilli(), g.hot)
-	o.cancel, o.waiting, o.sentAt = true, true, now
-	g.cancels.Add(1)
-	g.write(c, id)
+	g.table.requestCancel(o, now)
 	return nil
+}
+
+// sendCancel writes order.cancel for id if connected and the budget allows; the
+// state machine calls it.
+func (g *Gateway) sendCancel(id uint64, now int64) bool {
+	c := g.conn.Load()
+	if c == nil {
+		return false
+	}
+	wall := time.Now().UnixMilli()
+	if !g.limits.allow(wall, weightCancel, prioRescue, false) {
+		return false
+	}
+	g.wbuf = g.enc.AppendSignedCancel(g.wbuf[:0], id, wall, g.hot)
+	g.cancels.Add(1)
+	return g.write(c, id)
 }
 
 // query sends order.status for id; the state machine calls it for unknown orders.
@@ -531,7 +619,11 @@ func (g *Gateway) query(id uint64, now int64) bool {
 	if c == nil {
 		return false
 	}
-	g.wbuf = g.enc.AppendSignedStatus(g.wbuf[:0], id, time.Now().UnixMilli(), g.hot)
+	wall := time.Now().UnixMilli()
+	if !g.limits.allow(wall, weightStatus, prioRescue, false) {
+		return false
+	}
+	g.wbuf = g.enc.AppendSignedStatus(g.wbuf[:0], id, wall, g.hot)
 	g.queries.Add(1)
 	return g.write(c, id)
 }
@@ -565,7 +657,7 @@ func (g *Gateway) Drain(sink Sink, now int64) {
 	}
 	if now-g.swept >= int64(time.Millisecond) {
 		g.swept = now
-		g.table.sweep(now)
+		g.table.sweep(now, sink)
 	}
 }
 
@@ -636,11 +728,13 @@ type wireMsg struct {
 	Status int             `json:"status"`
 	Result json.RawMessage `json:"result"`
 	Error  *struct {
-		Code int    `json:"code"`
-		Msg  string `json:"msg"`
+		Code int             `json:"code"`
+		Msg  string          `json:"msg"`
+		Data json.RawMessage `json:"data"`
 	} `json:"error"`
 	SubscriptionID *int            `json:"subscriptionId"`
 	Event          json.RawMessage `json:"event"`
+	RateLimits     []rateLimit     `json:"rateLimits"`
 }
 
 // handle decodes one venue message. It runs on the reader goroutine, off the tick path,
@@ -660,9 +754,14 @@ func (g *Gateway) handle(msg []byte) error {
 	if id == "" {
 		return errors.New("empty id")
 	}
+	now := time.Now().UnixMilli()
+	if len(m.RateLimits) > 0 {
+		g.limits.observe(now, m.RateLimits)
+	}
 	r := reply{status: m.Status, result: m.Result}
 	if m.Error != nil {
 		r.code, r.msg = m.Error.Code, m.Error.Msg
+		g.rateLimit(m.Status, r.code, r.msg, m.Error.Data, now)
 	}
 	if id[0] == idOther {
 		if strings.HasPrefix(id, "xsub") && m.Status == 200 {
@@ -713,6 +812,30 @@ func (g *Gateway) handle(msg []byte) error {
 	}
 	g.push(a)
 	return nil
+}
+
+// rateLimit acts on a rate limit answer: a 429 (-1003 weight, -1015 orders) pauses
+// every request until its retryAfter; a 418 (IP ban) pauses them until the ban's end
+// and halts trading: new orders are refused for good and OnBan is called.
+func (g *Gateway) rateLimit(status, code int, msg string, data json.RawMessage, now int64) {
+	switch {
+	case status == 418:
+		until := retryAfter(data, now)
+		g.limits.pause(until, true)
+		g.banned.Add(1)
+		g.banOnce.Do(func() {
+			g.log.Error().Int("code", code).Str("msg", msg).Int64("until_ms", until).Msg("banned by the venue (418): trading halted")
+			if g.cfg.OnBan != nil {
+				g.cfg.OnBan("venue ban (418): " + msg)
+			}
+		})
+	case status == 429 || code == codeTooMany || code == codeTooManyOrder:
+		until := retryAfter(data, now)
+		g.limits.pause(until, false)
+		if n := g.rateLimited.Add(1); n <= 10 || n%100 == 0 {
+			g.log.Warn().Int("code", code).Str("msg", msg).Int64("pause_ms", until-now).Uint64("count", n).Msg("rate limited by the venue: pausing requests")
+		}
+	}
 }
 
 func pick(ok bool, yes, no answerKind) answerKind {

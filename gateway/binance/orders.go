@@ -1,6 +1,10 @@
 package binance
 
-import "sync/atomic"
+import (
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+)
 
 // OrderState is where an order stands between nanotick and the venue.
 type OrderState uint8
@@ -113,6 +117,8 @@ type answer struct {
 // Binance error codes the state machine tells apart.
 const (
 	codeUnknownSend  = -1007 // "Timeout waiting for response from backend server. Send status unknown"
+	codeTooMany      = -1003 // TOO_MANY_REQUESTS: weight limit (429) or IP ban (418)
+	codeTooManyOrder = -1015 // TOO_MANY_ORDERS: order count limit (429)
 	codeCancelReject = -2011 // cancel of an order the venue does not have open
 	codeNoSuchOrder  = -2013 // order does not exist
 )
@@ -129,6 +135,15 @@ type order struct {
 	cancel  bool  // a cancel was sent
 	acked   bool  // the engine was told of the ack
 	queries int   // status queries sent
+	// wantCancel is the engine's standing request to cancel: the sweep resends the
+	// cancel (with backoff) until the order is final or the attempts run out.
+	wantCancel bool
+	cancels    int   // cancel requests sent
+	nextQuery  int64 // no status query before this (ns): the backoff
+	nextCancel int64 // no cancel resent before this (ns)
+	// missingSince is when the venue first answered -2013 (no such order) in the
+	// current run of such answers, 0 when it has not or knew the order since.
+	missingSince int64
 }
 
 // orders is the gateway's order table and state machine. It belongs to the engine's
@@ -138,15 +153,48 @@ type orders struct {
 	live    map[uint64]*order
 	free    []*order
 	timeout int64 // ns without an answer before an order becomes unknown
+	retry   retryPolicy
 	query   func(id uint64, now int64) bool
+	cancel  func(id uint64, now int64) bool
 	log     func(id uint64, msg string)
-	// unknowns counts transitions into StateUnknown; read from other goroutines.
-	unknowns atomic.Uint64
+	// unknowns counts transitions into StateUnknown, lost the orders written off
+	// after the venue denied knowing them for RetryPolicy.LostAfter or the attempts
+	// ran out; both are read from other goroutines.
+	unknowns, lost atomic.Uint64
+}
+
+// retryPolicy bounds every repeated request about an order: status queries and
+// cancels are spaced by capped exponential backoff with jitter, and limited in number.
+type retryPolicy struct {
+	min, max    int64 // ns: the first delay and the cap
+	maxAttempts int   // status queries (and, separately, cancels) per order
+	// lostAfter is how long (ns) the venue must keep answering -2013 to status
+	// queries, over at least minMissing answers, before the order is written off:
+	// Binance answers -2013 for a moment about an order just placed, and a venue that
+	// restarted forgets its orders.
+	lostAfter  int64
+	minMissing int
+}
+
+// defaultRetry is the policy of a table built by newOrders.
+var defaultRetry = retryPolicy{min: int64(200e6), max: int64(5e9), maxAttempts: 12, lostAfter: int64(10e9), minMissing: 3}
+
+// delay returns the wait before attempt n+1 after n attempts: min doubling up to max,
+// with full jitter in its upper half, so that many orders resolved at once (after a
+// reconnect) do not query in lockstep.
+func (p *retryPolicy) delay(n int) int64 {
+	d := p.min
+	for i := 1; i < n && d < p.max; i++ {
+		d *= 2
+	}
+	d = min(d, p.max)
+	return d/2 + rand.Int64N(d/2+1)
 }
 
 func newOrders(capacity int, timeout int64) *orders {
-	t := &orders{live: make(map[uint64]*order, capacity), timeout: timeout,
-		query: func(uint64, int64) bool { return false }, log: func(uint64, string) {}}
+	t := &orders{live: make(map[uint64]*order, capacity), timeout: timeout, retry: defaultRetry,
+		query: func(uint64, int64) bool { return false }, cancel: func(uint64, int64) bool { return false },
+		log: func(uint64, string) {}}
 	pool := make([]order, capacity)
 	for i := range pool {
 		t.free = append(t.free, &pool[i])
@@ -235,7 +283,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 	case ansDisconnected:
 		for _, o := range t.live {
 			t.toUnknown(o)
-			o.waiting = false
+			o.waiting, o.cancel = false, false
 		}
 		return
 	}
@@ -262,16 +310,32 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		t.finish(o, StateCancelled, "", s, now)
 	case ansCancelErr:
 		o.waiting, o.cancel = false, false
-		// Unknown order: filled or cancelled meanwhile, or never placed. Ask.
-		t.toUnknown(o)
+		o.nextCancel = now + t.retry.delay(o.cancels)
+		if a.code == codeCancelReject || a.code == codeNoSuchOrder {
+			// Not open at the venue: filled or cancelled meanwhile, or never placed, or
+			// forgotten. Ask (when the query backoff allows): the answer decides
+			// whether to cancel again.
+			t.toUnknown(o)
+		}
 		t.log(o.id, "cancel refused: "+a.reason)
 	case ansStatusErr:
 		o.waiting = false
-		if a.code == codeNoSuchOrder && o.filled == 0 {
-			t.finish(o, StateRejected, "unknown to the venue: "+a.reason, s, now)
+		t.toUnknown(o)
+		if a.code != codeNoSuchOrder {
+			return // a rate limit or another failure: asked again after the backoff
+		}
+		// Never written off on one -2013: Binance answers it for a moment about an
+		// order just placed. Only a venue that keeps denying it for lostAfter, over
+		// several answers, has lost it.
+		if o.missingSince == 0 {
+			o.missingSince = now
+		}
+		if now-o.missingSince >= t.retry.lostAfter && o.queries >= t.retry.minMissing {
+			t.lose(o, "unknown to the venue (-2013) for "+strconv.FormatInt((now-o.missingSince)/1e6, 10)+"ms: "+a.reason, s, now)
 		}
 	case ansStatus:
 		o.waiting = false
+		o.missingSince = 0
 		if a.cum > o.filled {
 			// Fills whose reports were lost: the venue gives only the total, so the
 			// order's limit price stands in for the fill price.
@@ -283,7 +347,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		}
 		switch a.status {
 		case vsNew, vsPartial, vsPendingCancel:
-			t.ack(o, s, now)
+			t.ack(o, s, now) // still open: a wanted cancel is resent after its backoff
 		case vsFilled:
 			// Filled with no fill seen and no quantity: nothing more to learn.
 			if o.filled < o.qty {
@@ -317,22 +381,65 @@ func (t *orders) toUnknown(o *order) {
 	}
 }
 
-// sweep turns orders unanswered past the timeout into unknown ones and queries unknown
-// orders that have no query outstanding, at most one query per order per timeout.
-func (t *orders) sweep(now int64) {
+// lose writes off an order the venue does not know: the engine is told it is gone
+// (rejected, with the reason), which frees its risk slots, and it is counted.
+func (t *orders) lose(o *order, reason string, s Sink, now int64) {
+	t.lost.Add(1)
+	t.log(o.id, "order lost: "+reason)
+	t.finish(o, StateRejected, "lost: "+reason, s, now)
+}
+
+// requestCancel records the engine's wish to cancel o and sends the cancel unless one
+// is on its way or the backoff holds it; the sweep sends it later otherwise.
+func (t *orders) requestCancel(o *order, now int64) {
+	o.wantCancel = true
+	t.sendCancel(o, now)
+}
+
+func (t *orders) sendCancel(o *order, now int64) {
+	if o.cancel || now < o.nextCancel || o.cancels >= t.retry.maxAttempts {
+		return
+	}
+	if t.cancel(o.id, now) {
+		o.cancel, o.waiting, o.sentAt = true, true, now
+		o.cancels++
+		o.nextCancel = now + t.retry.delay(o.cancels)
+	}
+}
+
+// sweep turns orders unanswered past the timeout into unknown ones, queries unknown
+// orders and resends wanted cancels, each no sooner than its backoff allows, and
+// writes off orders whose queries ran out.
+func (t *orders) sweep(now int64, s Sink) {
 	for _, o := range t.live {
+		if o.wantCancel && !o.cancel && o.state != StateUnknown {
+			t.sendCancel(o, now)
+		}
 		if o.waiting && now-o.sentAt < t.timeout {
 			continue
 		}
-		if o.waiting || o.state == StateUnknown {
-			if o.state != StateUnknown {
-				t.log(o.id, "no answer in time: order state unknown, querying")
-			}
-			t.toUnknown(o)
-			if t.query(o.id, now) {
-				o.waiting, o.sentAt = true, now
-				o.queries++
-			}
+		if !o.waiting && o.state != StateUnknown {
+			continue
+		}
+		if o.state != StateUnknown {
+			t.log(o.id, "no answer in time: order state unknown, querying")
+		}
+		t.toUnknown(o)
+		if o.waiting {
+			// The request went unanswered: whatever it was, a cancel may be resent.
+			o.waiting, o.cancel = false, false
+		}
+		if now < o.nextQuery {
+			continue
+		}
+		if o.queries >= t.retry.maxAttempts {
+			t.lose(o, "no answer to "+strconv.Itoa(o.queries)+" status queries", s, now)
+			continue
+		}
+		if t.query(o.id, now) {
+			o.waiting, o.sentAt = true, now
+			o.queries++
+			o.nextQuery = now + t.retry.delay(o.queries)
 		}
 	}
 }

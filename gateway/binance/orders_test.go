@@ -55,7 +55,7 @@ func TestOrderStateMachine(t *testing.T) {
 		{"no query before timeout", []step{{sweep: 1}}, "", StateNew, 0},
 		{"unknown resolved as resting", []step{{sweep: 5}, status(vsNew, 0)}, "ack 1", StateAcked, 1},
 		{"unknown resolved as filled with lost reports", []step{{sweep: 5}, status(vsFilled, 10)}, "ack 1; fill 1 10@50 fee 0 maker true", StateFilled, 1},
-		{"unknown that never arrived", []step{{sweep: 5}, ans(ansStatusErr, codeNoSuchOrder)}, "rejected 1 unknown to the venue: nope", StateRejected, 1},
+		{"one -2013 writes nothing off", []step{{sweep: 5}, ans(ansStatusErr, codeNoSuchOrder)}, "", StateUnknown, 1},
 		{"venue send status unknown", []step{ans(ansPlaceErr, codeUnknownSend)}, "", StateUnknown, 0},
 		{"venue send status unknown, then queried", []step{ans(ansPlaceErr, codeUnknownSend), {sweep: 1}}, "", StateUnknown, 1},
 		{"query unanswered is repeated", []step{{sweep: 5}, {sweep: 6}, {sweep: 10}}, "", StateUnknown, 2},
@@ -69,13 +69,14 @@ func TestOrderStateMachine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tab := newOrders(4, 4)
+			tab.retry = retryPolicy{min: 0, max: 0, maxAttempts: 100, lostAfter: 1000, minMissing: 3}
 			queries := 0
 			tab.query = func(uint64, int64) bool { queries++; return true }
 			tab.add(id, 50, 10, 0)
 			s := &recSink{}
 			for _, st := range tt.steps {
 				if st.sweep != 0 {
-					tab.sweep(st.sweep)
+					tab.sweep(st.sweep, s)
 					continue
 				}
 				a := st.a
@@ -118,5 +119,113 @@ func TestOrderTableFullAndReused(t *testing.T) {
 		tab.apply(&answer{kind: ansPlaceErr, id: 9}, s, 0)
 	}); a > 0 {
 		t.Logf("add+reject: %v allocs (recording sink)", a)
+	}
+}
+
+// TestOrderLostOnlyAfterPersistentNoSuchOrder: an order the venue denies (-2013) is
+// queried again with growing delays, and written off (rejected "lost: ...", counted)
+// only once the denials span lostAfter over at least three answers; a status that
+// knows the order in between starts the count again.
+func TestOrderLostOnlyAfterPersistentNoSuchOrder(t *testing.T) {
+	const ms = int64(1e6)
+	tab := newOrders(4, 100*ms)
+	tab.retry = retryPolicy{min: 10 * ms, max: 80 * ms, maxAttempts: 50, lostAfter: 500 * ms, minMissing: 3}
+	var sent []int64
+	tab.query = func(_ uint64, now int64) bool { sent = append(sent, now); return true }
+	s := &recSink{}
+	tab.add(1, 50, 10, 0)
+	// Every millisecond for 2 s: sweep, and answer each query with -2013 at once.
+	var lostAt int64
+	for now := int64(0); now <= 2000*ms; now += ms {
+		n := len(sent)
+		tab.sweep(now, s)
+		if len(sent) > n {
+			tab.apply(&answer{kind: ansStatusErr, id: 1, code: codeNoSuchOrder, reason: "Order does not exist."}, s, now)
+		}
+		if _, live := tab.get(1); !live && lostAt == 0 {
+			lostAt = now
+		}
+	}
+	if lostAt < 500*ms || lostAt > 700*ms {
+		t.Errorf("lost at %dms, want soon after 500ms", lostAt/ms)
+	}
+	if len(s.got) != 1 || !strings.HasPrefix(s.got[0], "rejected 1 lost: unknown to the venue (-2013)") || tab.lost.Load() != 1 {
+		t.Errorf("callbacks %q lost %d", s.got, tab.lost.Load())
+	}
+	// The queries were spaced by the backoff: never two within the minimum, and the
+	// gaps grew to the cap.
+	for i := 1; i < len(sent); i++ {
+		if gap := sent[i] - sent[i-1]; gap < 5*ms || gap > 80*ms+ms {
+			t.Errorf("gap %d: %dms", i, gap/ms)
+		}
+	}
+	if len(sent) > 20 {
+		t.Errorf("%d queries in %dms: a storm", len(sent), lostAt/ms)
+	}
+
+	// Denied, then known, then denied again: the clock restarts.
+	tab2 := newOrders(4, 100*ms)
+	tab2.retry = tab.retry
+	s2 := &recSink{}
+	tab2.add(2, 50, 10, 0)
+	tab2.apply(&answer{kind: ansStatusErr, id: 2, code: codeNoSuchOrder}, s2, 0)
+	tab2.apply(&answer{kind: ansStatus, id: 2, status: vsNew}, s2, 400*ms)
+	tab2.apply(&answer{kind: ansStatusErr, id: 2, code: codeNoSuchOrder}, s2, 600*ms)
+	if _, live := tab2.get(2); !live {
+		t.Errorf("written off though the venue knew it 200ms earlier: %q", s2.got)
+	}
+}
+
+// TestOrderQueriesRunOut: an order whose status queries go unanswered is queried at
+// most maxAttempts times, then written off as lost.
+func TestOrderQueriesRunOut(t *testing.T) {
+	const ms = int64(1e6)
+	tab := newOrders(4, 20*ms)
+	tab.retry = retryPolicy{min: 10 * ms, max: 40 * ms, maxAttempts: 5, lostAfter: 1e12, minMissing: 3}
+	queries := 0
+	tab.query = func(uint64, int64) bool { queries++; return true }
+	s := &recSink{}
+	tab.add(1, 50, 10, 0)
+	for now := int64(0); now <= 5000*ms; now += ms {
+		tab.sweep(now, s)
+	}
+	if queries != 5 || tab.lost.Load() != 1 || len(s.got) != 1 || !strings.Contains(s.got[0], "lost: no answer to 5 status queries") {
+		t.Errorf("queries %d lost %d callbacks %q", queries, tab.lost.Load(), s.got)
+	}
+}
+
+// TestCancelResentWithBackoff: a refused cancel (-2011) leads to a status query; an
+// order still open is cancelled again, no sooner than the backoff, and never more than
+// maxAttempts times however often the engine asks.
+func TestCancelResentWithBackoff(t *testing.T) {
+	const ms = int64(1e6)
+	tab := newOrders(4, 50*ms)
+	tab.retry = retryPolicy{min: 20 * ms, max: 100 * ms, maxAttempts: 4, lostAfter: 1e12, minMissing: 3}
+	var cancels, queries []int64
+	tab.cancel = func(_ uint64, now int64) bool { cancels = append(cancels, now); return true }
+	tab.query = func(_ uint64, now int64) bool { queries = append(queries, now); return true }
+	s := &recSink{}
+	tab.add(1, 50, 10, 0)
+	tab.apply(&answer{kind: ansPlaceOK, id: 1}, s, 0)
+	for now := int64(0); now <= 3000*ms; now += ms {
+		nc, nq := len(cancels), len(queries)
+		if o, ok := tab.get(1); ok {
+			tab.requestCancel(o, now) // the engine asks on every tick
+		}
+		tab.sweep(now, s)
+		if len(cancels) > nc {
+			tab.apply(&answer{kind: ansCancelErr, id: 1, code: codeCancelReject, reason: "Unknown order sent."}, s, now)
+		}
+		if len(queries) > nq {
+			tab.apply(&answer{kind: ansStatus, id: 1, status: vsNew}, s, now)
+		}
+	}
+	if len(cancels) != 4 {
+		t.Errorf("%d cancels sent, want the limit 4: %v", len(cancels), cancels)
+	}
+	for i := 1; i < len(cancels); i++ {
+		if cancels[i]-cancels[i-1] < 10*ms {
+			t.Errorf("cancels %d and %d only %dms apart", i-1, i, (cancels[i]-cancels[i-1])/ms)
+		}
 	}
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
 	gw "github.com/nanotick/nanotick/gateway/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // SpotFile is the recorded Binance Spot BTCUSDT day in ../shared/data.
@@ -28,7 +29,8 @@ const SpotFile = "binance-spot-btcusdt-20240808.gz"
 // enough for the example market maker to trade all day.
 func SpotConfig() engine.Config {
 	return engine.Config{
-		Venue: binance.Spot,
+		Venue:   instrument.VenueBinanceSpot,
+		NewFeed: venues.NewFeed,
 		Instrument: strategy.Instrument{
 			Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8,
 			Tick: 1_000_000, Lot: 1_000, // 0.01 and 0.00001
@@ -56,6 +58,57 @@ func SpotConfig() engine.Config {
 	}
 }
 
+// USDMFile is the recorded Binance USD-M BTCUSDT perpetual, the same minutes as SpotFile.
+const USDMFile = "binance-usdm-btcusdt-20240808.gz"
+
+// USDMConfig is SpotConfig for BTCUSDT on Binance USD-M, with the perpetual's rules.
+func USDMConfig() engine.Config {
+	c := SpotConfig()
+	spec := instrument.BinanceUSDMBTCUSDT()
+	c.Venue = spec.ID.Venue
+	c.Instrument = strategy.InstrumentOf(&spec)
+	c.Rules = risk.Instrument{PriceScale: spec.PriceScale, QtyScale: spec.QtyScale, Tick: spec.Tick, Lot: spec.Lot,
+		MinQty: spec.MinQty, MaxQty: spec.MaxQty, MinNotional: spec.MinNotional}
+	return c
+}
+
+// PairConfig is SpotConfig's limits over two instruments: Binance Spot BTCUSDT (index
+// 0, the default) and the USD-M BTCUSDT perpetual (index 1).
+func PairConfig() engine.Config {
+	c := SpotConfig()
+	c.Instruments = instrument.MustTable(instrument.BinanceSpotBTCUSDT(), instrument.BinanceUSDMBTCUSDT())
+	return c
+}
+
+// Tagged is a recorded frame with the index of the instrument it belongs to.
+type Tagged struct {
+	Frame
+	Instrument instrument.Index
+}
+
+// Merge merges the frames of several instruments (lists[i] is instrument i's, each in
+// local time order) into one stream in local receive time order, as frames from several
+// connections reach one engine. Ties go to the lower index.
+func Merge(lists ...[]Frame) []Tagged {
+	n := 0
+	for _, l := range lists {
+		n += len(l)
+	}
+	out := make([]Tagged, 0, n)
+	pos := make([]int, len(lists))
+	for len(out) < n {
+		best := -1
+		for i, l := range lists {
+			if pos[i] < len(l) && (best < 0 || l[pos[i]].Local < lists[best][pos[best]].Local) {
+				best = i
+			}
+		}
+		out = append(out, Tagged{lists[best][pos[best]], instrument.Index(best)})
+		pos[best]++
+	}
+	return out
+}
+
 // Venue is the smallest honest exchange for engine tests: it encodes every request as the
 // Binance WebSocket API would carry it, counts orders that leave from an invalid book,
 // and answers every order with an ack and every cancel with a confirmation, delivered by
@@ -73,6 +126,8 @@ type Venue struct {
 	Log func(req []byte)
 
 	Placed, Cancelled, BadBook int
+	// ByInstrument counts the orders placed per instrument index.
+	ByInstrument []int
 }
 
 // NewVenue returns a venue; set its E before use, or use NewEngine.
@@ -84,9 +139,13 @@ func NewVenue() *Venue {
 
 // Place implements engine.Gateway.
 func (v *Venue) Place(o *risk.Order, now int64) error {
-	if !v.E.Book().Valid() {
+	if !v.E.BookAt(o.Instrument).Valid() {
 		v.BadBook++
 	}
+	if int(o.Instrument) >= len(v.ByInstrument) {
+		v.ByInstrument = append(v.ByInstrument, make([]int, int(o.Instrument)+1-len(v.ByInstrument))...)
+	}
+	v.ByInstrument[o.Instrument]++
 	v.buf = v.enc.AppendPlace(v.buf[:0], o, now/int64(time.Millisecond))
 	if v.Log != nil {
 		v.Log(v.buf)
@@ -127,8 +186,13 @@ func (v *Venue) Answer(now int64) {
 
 // NewEngine returns an engine on SpotConfig running strat against a new Venue.
 func NewEngine(t testing.TB, strat strategy.Strategy) (*engine.Engine, *Venue) {
+	return NewEngineWith(t, SpotConfig(), strat)
+}
+
+// NewEngineWith returns an engine on cfg running strat against a new Venue.
+func NewEngineWith(t testing.TB, cfg engine.Config, strat strategy.Strategy) (*engine.Engine, *Venue) {
 	v := NewVenue()
-	e, err := engine.New(SpotConfig(), strat, v)
+	e, err := engine.New(cfg, strat, v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,18 @@
+package backtest
+
+import "fmt"
+
+// problems lists what made a run fail to test its strategy: a book that was never
+// valid (the strategy saw no market: wrong venue or symbol, or no snapshot in the
+// data), or no order sent while the book had gaps (the strategy was kept out of the
+// market by the gaps).
+func problems(everValid bool, sent, gaps uint64) []string {
+	var out []string
+	if !everValid {
+		out = append(out, "the order book was never valid: the strategy never saw the market (does the data hold the instrument's depth stream and a snapshot?)")
+	}
+	if sent == 0 && gaps > 0 {
+		out = append(out, fmt.Sprintf("no order was sent, and the book had %d gap(s) in the data: the strategy was kept out of the market", gaps))
+	}
+	return out
+}

@@ -1,0 +1,401 @@
+package backtest
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Tearsheet is what a quant reads after the headline: round trips, markouts, where the
+// PnL came from, how the orders fared, how long the strategy quoted at the touch, the
+// order path's latencies and the PnL by hour. It is computed from the Report alone
+// (fills with their mids, the order log, the quoting clock, the equity curve), so a
+// saved JSON report gives the same tearsheet (ComputeTearsheet), and it is as
+// deterministic as the Report.
+//
+// Figures are per instrument, keyed by the instrument's name, and in total. A report of
+// one instrument has one entry, equal to the total.
+type Tearsheet struct {
+	Instruments []InstrumentSheet `json:"instruments"`
+	Total       InstrumentSheet   `json:"total"`
+	// PnLByHour is the change of equity within each UTC hour of data time.
+	PnLByHour []HourPnL `json:"pnl_by_hour"`
+}
+
+// InstrumentSheet is the tearsheet of one instrument, or of all of them (Name "total").
+type InstrumentSheet struct {
+	Name       string     `json:"name"`
+	RoundTrips RoundTrips `json:"round_trips"`
+	// Markouts are the mean markouts after the fills at each of the report's
+	// markout horizons, by side and role.
+	Markouts []MarkoutRow `json:"markouts"`
+	PnL      PnLSplit     `json:"pnl_split"`
+	Orders   OrderStats   `json:"orders"`
+	// Quoting is the share of the time the exchange's book was valid that the
+	// strategy had an order resting on each side, and at the touch.
+	Quoting QuotingShare `json:"quoting"`
+	// OrderToAck is the time from the engine sending an order to its ack reaching the
+	// strategy (from the order log: empty without it); OrderToFill from sending it to
+	// each of its fills reaching the strategy.
+	OrderToAck  Distribution `json:"order_to_ack"`
+	OrderToFill Distribution `json:"order_to_fill"`
+}
+
+// RoundTrips are the position's trips from flat back to flat (a fill that flips the
+// position closes one trip and opens the next, its quantity and fee split pro rata).
+// PnL is the cash a trip made, fees included: exact, since it ends flat.
+type RoundTrips struct {
+	Count    int             `json:"count"`
+	Wins     int             `json:"wins"` // trips with PnL > 0
+	WinRate  float64         `json:"win_rate"`
+	TotalPnL decimal.Decimal `json:"total_pnl"`
+	MeanPnL  decimal.Decimal `json:"mean_pnl"`
+	// Holding times of the closed trips, in ns: from the fill that opened the trip to
+	// the one that closed it.
+	MeanHoldingNs   int64 `json:"mean_holding_ns"`
+	MedianHoldingNs int64 `json:"median_holding_ns"`
+	MaxHoldingNs    int64 `json:"max_holding_ns"`
+	// OpenAtEnd is true when the position was not flat at the end: that trip is not
+	// counted.
+	OpenAtEnd bool `json:"open_at_end"`
+}
+
+// MarkoutRow is the markouts of the fills of one side and role ("all" for either).
+// A fill's markout at a horizon is sign × (mid then − fill price) / fill price, in
+// basis points, with sign +1 for a buy and −1 for a sell: positive when the market
+// moved our way after the fill, negative when we were picked off (adverse selection).
+// AtFill is the same against the mid at the fill: the spread captured.
+type MarkoutRow struct {
+	Side  string `json:"side"` // buy, sell or all
+	Role  string `json:"role"` // maker, taker or all
+	Fills int    `json:"fills"`
+	// AtFillBps is the mean markout against the mid at the fill, and Bps the mean at
+	// each horizon, over the N fills that had a mid then (null when none had).
+	AtFillBps *float64   `json:"at_fill_bps"`
+	Bps       []*float64 `json:"bps"`
+	N         []int      `json:"n"`
+}
+
+// PnLSplit splits the PnL into the spread captured at the fills, the inventory's
+// gains and losses from the mid's moves while it was held, and the fees:
+//
+//	spread    = Σ sign × qty × (mid at fill − price)
+//	inventory = Σ sign × qty × (mark − mid at fill)
+//	pnl       = spread + inventory − fees
+//
+// exactly, in decimal, with mark the report's end mark. A fill without a mid counts
+// as at the mid.
+type PnLSplit struct {
+	SpreadCapture decimal.Decimal `json:"spread_capture"`
+	Inventory     decimal.Decimal `json:"inventory"`
+	Fees          decimal.Decimal `json:"fees"`
+	PnL           decimal.Decimal `json:"pnl"`
+}
+
+// OrderStats are ratios of the order path. FillRatio is the share of the orders that
+// reached the exchange that filled at all; QtyFillRatio the share of their quantity
+// that filled (both need the order log: 0, with FromOrderLog false, without it).
+// OrderToTrade is (orders sent + cancels sent) per fill, the ratio venues cap; 0 when
+// there were no fills.
+type OrderStats struct {
+	FromOrderLog bool    `json:"from_order_log"`
+	Sent         int     `json:"sent"`
+	Arrived      int     `json:"arrived"`
+	Filled       int     `json:"filled"` // orders with any fill
+	FillRatio    float64 `json:"fill_ratio"`
+	QtyFillRatio float64 `json:"qty_fill_ratio"`
+	CancelsSent  uint64  `json:"cancels_sent"`
+	Fills        int     `json:"fills"`
+	OrderToTrade float64 `json:"order_to_trade"`
+}
+
+// QuotingShare is, per side, the share of the time the exchange's book was valid that
+// the strategy had an order resting, and that one was at the touch.
+type QuotingShare struct {
+	BookValidNs int64   `json:"book_valid_ns"`
+	BidResting  float64 `json:"bid_resting"`
+	BidAtTouch  float64 `json:"bid_at_touch"`
+	AskResting  float64 `json:"ask_resting"`
+	AskAtTouch  float64 `json:"ask_at_touch"`
+}
+
+// Distribution is a latency distribution in ns, from every sample (nearest-rank
+// percentiles). Samples holds them sorted, for a histogram; it is not in the JSON.
+type Distribution struct {
+	Count   int     `json:"count"`
+	MinNs   int64   `json:"min_ns"`
+	P50Ns   int64   `json:"p50_ns"`
+	P90Ns   int64   `json:"p90_ns"`
+	P99Ns   int64   `json:"p99_ns"`
+	MaxNs   int64   `json:"max_ns"`
+	MeanNs  int64   `json:"mean_ns"`
+	Samples []int64 `json:"-"`
+}
+
+// HourPnL is the equity change within one UTC hour of data time: from the last
+// sample before the hour (or the initial balance) to the last sample in it.
+type HourPnL struct {
+	Hour  string          `json:"hour"` // 2006-01-02T15Z
+	PnL   decimal.Decimal `json:"pnl"`
+	Fills int             `json:"fills"`
+}
+
+// ComputeTearsheet computes the tearsheet of r. It never changes r.
+func ComputeTearsheet(r *Report) *Tearsheet {
+	name := r.Symbol
+	if name == "" {
+		name = "instrument"
+	}
+	one := sheetOf(name, r, r.Fills, r.OrderLog)
+	total := one
+	total.Name = "total"
+	return &Tearsheet{
+		Instruments: []InstrumentSheet{one},
+		Total:       total,
+		PnLByHour:   pnlByHour(r),
+	}
+}
+
+func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord) InstrumentSheet {
+	s := InstrumentSheet{Name: name}
+	s.RoundTrips = roundTrips(fills, r.Result.Position.IsZero())
+	s.Markouts = markouts(fills, len(r.MarkoutHorizons))
+	s.PnL = pnlSplit(fills, r.Result.Mark)
+	s.Orders = orderStats(orders, len(fills), r.Orders.Sent, r.Orders.CancelsSent)
+	q := r.Quoting
+	s.Quoting = QuotingShare{
+		BookValidNs: q.BookValidNs,
+		BidResting:  share(q.BidRestingNs, q.BookValidNs), BidAtTouch: share(q.BidAtTouchNs, q.BookValidNs),
+		AskResting: share(q.AskRestingNs, q.BookValidNs), AskAtTouch: share(q.AskAtTouchNs, q.BookValidNs),
+	}
+	var acks, toFill []int64
+	for _, o := range orders {
+		if o.Acked > 0 {
+			acks = append(acks, o.Acked-o.Sent)
+		}
+	}
+	for _, f := range fills {
+		if f.Received > 0 && f.Sent > 0 {
+			toFill = append(toFill, f.Received-f.Sent)
+		}
+	}
+	s.OrderToAck, s.OrderToFill = distribution(acks), distribution(toFill)
+	return s
+}
+
+func share(part, whole int64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return float64(part) / float64(whole)
+}
+
+func sign(side string) decimal.Decimal {
+	if side == "sell" {
+		return decimal.NewFromInt(-1)
+	}
+	return decimal.NewFromInt(1)
+}
+
+// roundTrips splits the fills into trips from flat to flat.
+func roundTrips(fills []FillRecord, flatAtEnd bool) RoundTrips {
+	var rt RoundTrips
+	var pos, cash decimal.Decimal
+	var opened int64
+	var holds []int64
+	closeTrip := func(t int64) {
+		rt.Count++
+		if cash.Sign() > 0 {
+			rt.Wins++
+		}
+		rt.TotalPnL = rt.TotalPnL.Add(cash)
+		holds = append(holds, t-opened)
+		cash = decimal.Zero
+	}
+	for _, f := range fills {
+		sg := sign(f.Side)
+		q := f.Qty.Mul(sg)
+		if pos.IsZero() {
+			opened = f.Time
+		}
+		next := pos.Add(q)
+		if !pos.IsZero() && next.Sign() != 0 && next.Sign() != pos.Sign() {
+			// A flip: the part that flattens closes this trip, the rest opens the next.
+			closing := pos.Abs()
+			part := closing.Div(f.Qty)
+			cash = cash.Sub(sg.Mul(closing).Mul(f.Price)).Sub(f.Fee.Mul(part))
+			closeTrip(f.Time)
+			opened = f.Time
+			rest := f.Qty.Sub(closing)
+			cash = cash.Sub(sg.Mul(rest).Mul(f.Price)).Sub(f.Fee.Sub(f.Fee.Mul(part)))
+			pos = next
+			continue
+		}
+		cash = cash.Sub(q.Mul(f.Price)).Sub(f.Fee)
+		pos = next
+		if pos.IsZero() {
+			closeTrip(f.Time)
+		}
+	}
+	rt.OpenAtEnd = !pos.IsZero() || !flatAtEnd
+	if rt.Count == 0 {
+		return rt
+	}
+	rt.WinRate = float64(rt.Wins) / float64(rt.Count)
+	rt.MeanPnL = rt.TotalPnL.DivRound(decimal.NewFromInt(int64(rt.Count)), 8)
+	var sum int64
+	for _, h := range holds {
+		sum += h
+		rt.MaxHoldingNs = max(rt.MaxHoldingNs, h)
+	}
+	rt.MeanHoldingNs = sum / int64(len(holds))
+	slices.Sort(holds)
+	rt.MedianHoldingNs = holds[(len(holds)-1)/2]
+	return rt
+}
+
+// markouts averages the fills' markouts by side and role, then in total.
+func markouts(fills []FillRecord, horizons int) []MarkoutRow {
+	var rows []MarkoutRow
+	for _, k := range []struct{ side, role string }{
+		{"buy", "maker"}, {"sell", "maker"}, {"buy", "taker"}, {"sell", "taker"}, {"all", "maker"}, {"all", "taker"}, {"all", "all"},
+	} {
+		row := MarkoutRow{Side: k.side, Role: k.role, Bps: make([]*float64, horizons), N: make([]int, horizons)}
+		var at float64
+		var atN int
+		sums := make([]float64, horizons)
+		for _, f := range fills {
+			role := "taker"
+			if f.Maker {
+				role = "maker"
+			}
+			if (k.side != "all" && f.Side != k.side) || (k.role != "all" && role != k.role) {
+				continue
+			}
+			row.Fills++
+			if f.Mid.Valid {
+				at += markoutBps(f, f.Mid.Decimal)
+				atN++
+			}
+			for h := 0; h < horizons && h < len(f.MidAfter); h++ {
+				if f.MidAfter[h].Valid {
+					sums[h] += markoutBps(f, f.MidAfter[h].Decimal)
+					row.N[h]++
+				}
+			}
+		}
+		if row.Fills == 0 {
+			continue
+		}
+		if atN > 0 {
+			v := at / float64(atN)
+			row.AtFillBps = &v
+		}
+		for h := range sums {
+			if row.N[h] > 0 {
+				v := sums[h] / float64(row.N[h])
+				row.Bps[h] = &v
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func markoutBps(f FillRecord, mid decimal.Decimal) float64 {
+	if f.Price.Sign() <= 0 {
+		return 0
+	}
+	return sign(f.Side).Mul(mid.Sub(f.Price)).Div(f.Price).Shift(4).InexactFloat64()
+}
+
+// pnlSplit splits the fills' PnL at mark into spread capture, inventory and fees.
+func pnlSplit(fills []FillRecord, mark decimal.Decimal) PnLSplit {
+	var p PnLSplit
+	for _, f := range fills {
+		mid := f.Price
+		if f.Mid.Valid {
+			mid = f.Mid.Decimal
+		}
+		sq := sign(f.Side).Mul(f.Qty)
+		p.SpreadCapture = p.SpreadCapture.Add(sq.Mul(mid.Sub(f.Price)))
+		p.Inventory = p.Inventory.Add(sq.Mul(mark.Sub(mid)))
+		p.Fees = p.Fees.Add(f.Fee)
+	}
+	p.PnL = p.SpreadCapture.Add(p.Inventory).Sub(p.Fees)
+	return p
+}
+
+func orderStats(orders []OrderRecord, fills int, sent, cancels uint64) OrderStats {
+	s := OrderStats{Sent: int(sent), CancelsSent: cancels, Fills: fills, FromOrderLog: orders != nil}
+	var qty, filled decimal.Decimal
+	for _, o := range orders {
+		if o.Arrived == 0 {
+			continue
+		}
+		s.Arrived++
+		qty = qty.Add(o.Qty)
+		filled = filled.Add(o.Filled)
+		if o.Filled.Sign() > 0 {
+			s.Filled++
+		}
+	}
+	if s.Arrived > 0 {
+		s.FillRatio = float64(s.Filled) / float64(s.Arrived)
+	}
+	if qty.Sign() > 0 {
+		s.QtyFillRatio = filled.Div(qty).InexactFloat64()
+	}
+	if fills > 0 {
+		s.OrderToTrade = float64(uint64(s.Sent)+cancels) / float64(fills)
+	}
+	return s
+}
+
+// distribution summarizes the samples with nearest-rank percentiles.
+func distribution(ns []int64) Distribution {
+	d := Distribution{Count: len(ns)}
+	if len(ns) == 0 {
+		return d
+	}
+	s := slices.Clone(ns)
+	slices.Sort(s)
+	rank := func(p float64) int64 {
+		i := int(math.Ceil(p/100*float64(len(s)))) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	var sum int64
+	for _, v := range s {
+		sum += v
+	}
+	d.MinNs, d.MaxNs, d.MeanNs = s[0], s[len(s)-1], sum/int64(len(s))
+	d.P50Ns, d.P90Ns, d.P99Ns = rank(50), rank(90), rank(99)
+	d.Samples = s
+	return d
+}
+
+// pnlByHour is the equity change within each UTC hour of the curve.
+func pnlByHour(r *Report) []HourPnL {
+	var out []HourPnL
+	prev := r.Settings.InitialBalance
+	hourOf := func(t int64) int64 { return t - ((t%int64(time.Hour))+int64(time.Hour))%int64(time.Hour) }
+	for i := 0; i < len(r.Equity); {
+		h := hourOf(r.Equity[i].Time)
+		j := i
+		for j+1 < len(r.Equity) && hourOf(r.Equity[j+1].Time) == h {
+			j++
+		}
+		last := r.Equity[j].Equity
+		fills := 0
+		for _, f := range r.Fills {
+			if hourOf(f.Time) == h {
+				fills++
+			}
+		}
+		out = append(out, HourPnL{Hour: time.Unix(0, h).UTC().Format("2006-01-02T15Z"), PnL: last.Sub(prev), Fills: fills})
+		prev, i = last, j+1
+	}
+	return out
+}
