@@ -25,6 +25,8 @@ type Config struct {
 	// Engine is the engine's configuration, exactly as live (venue, instrument, rules,
 	// risk, params, timer).
 	Engine engine.Config
+	// Funding says how a perpetual pays funding (see Funding); spot pays none.
+	Funding Funding
 	// Strategy is the strategy under test, and StrategyName its name for the report.
 	Strategy     strategy.Strategy
 	StrategyName string
@@ -261,6 +263,7 @@ type replay struct {
 	eng  *engine.Engine
 	ex   *Exchange
 	acct *Account
+	fund *funder
 
 	clock *clockGuard // over src: what the replay reads
 
@@ -385,6 +388,7 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
 	}
+	r.fund = newFunder(cfg.Funding, eng.Instruments().At(0).Kind == instrument.Perpetual, acct, r.mark)
 	wall := time.Now()
 	if err := r.run(); err != nil {
 		return nil, err
@@ -607,10 +611,12 @@ func (r *replay) run() error {
 		if !r.started {
 			r.started, r.startTime = true, t
 			r.nextSample = t
+			r.fund.start(t)
 			if err := r.eng.Start(r.slotAt(0).local); err != nil {
 				return fmt.Errorf("backtest: %w", err)
 			}
 		}
+		r.fund.due(t, r.eng.Context().MarketAt(0).PerpMarkRef())
 		r.sample(t)
 		r.now = t
 		r.steps++
@@ -735,6 +741,7 @@ func (r *replay) report() *Report {
 			Realized:       a.Realized(),
 			Unrealized:     a.Unrealized(mark),
 			Fees:           a.Fees(),
+			Funding:        a.FundingTotal(),
 			Position:       a.Position(),
 			AvgEntry:       a.AvgEntry(),
 			Mark:           mark,
@@ -772,6 +779,7 @@ func (r *replay) report() *Report {
 			ExchangeMalformed: ec2.Malformed,
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
+		Funding: r.fund.report(),
 		Feed: Feed{
 			ExchangeTime:    cfg.ExchangeTime.String(),
 			ClockOffsetMode: cfg.ClockOffset.String(),

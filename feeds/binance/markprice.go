@@ -46,10 +46,11 @@ func (d *Decoder) markPrice(b []byte, i int) (int, error) {
 			ev.Index, i, err = decimal(b, i, md.MarkPriceScale)
 			seen |= mi
 		case "r":
-			if i+1 < len(b) && b[i] == '"' && b[i+1] == '"' {
-				ev.FundingRate, i = 0, i+2
-			} else {
-				ev.FundingRate, i, err = decimal(b, i, md.RateScale)
+			// A rate may be negative, which prices never are: read it with the
+			// signed parser. Delivery contracts send "".
+			var raw []byte
+			if raw, i, err = str(b, i); err == nil && len(raw) > 0 {
+				ev.FundingRate, err = md.RateScale.Parse(raw)
 			}
 			seen |= mr
 		case "T":

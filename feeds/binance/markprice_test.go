@@ -36,6 +36,11 @@ func TestDecodeMarkPrice(t *testing.T) {
 			}
 		})
 	}
+	// Rates may be negative.
+	d0, _ := NewDecoder(usdmBTC)
+	if ev, err := d0.Decode([]byte(`{"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1.5","i":"1.5","P":"1.5","r":"-0.00012500","T":2}`)); err != nil || ev.Mark.FundingRate != -1250000 {
+		t.Fatalf("negative rate: %+v, %v", ev.Mark, err)
+	}
 	// A delivery contract sends an empty funding rate and T 0.
 	d, _ := NewDecoder(Instrument{PriceScale: 1, QtyScale: 3})
 	ev, err := d.Decode([]byte(`{"e":"markPriceUpdate","E":1,"s":"BTCUSDT_240927","p":"60000.1","i":"60000.2","P":"0","r":"","T":0}`))
