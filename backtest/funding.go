@@ -2,6 +2,8 @@ package backtest
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -49,11 +51,14 @@ type FundingReport struct {
 
 // FundingEvent is one funding payment.
 type FundingEvent struct {
-	Time     string          `json:"time"`
-	Position decimal.Decimal `json:"position"`
-	Mark     decimal.Decimal `json:"mark"`
-	Rate     decimal.Decimal `json:"rate"`
-	Amount   decimal.Decimal `json:"amount"`
+	Time       string          `json:"time"`
+	Instrument string          `json:"instrument"`
+	Position   decimal.Decimal `json:"position"`
+	Mark       decimal.Decimal `json:"mark"`
+	Rate       decimal.Decimal `json:"rate"`
+	Amount     decimal.Decimal `json:"amount"`
+
+	at int64 // Time, Unix ns, for ordering
 }
 
 // maxFundingEvents bounds the payments listed in the report: three a day for a year.
@@ -80,6 +85,7 @@ type funder struct {
 	rep      FundingReport
 	marks    bool                   // a mark price frame was seen
 	mid      func() decimal.Decimal // the book's mid, read only when a payment needs it
+	name     string                 // the instrument, venue:SYMBOL
 }
 
 // newFunder returns the funding model of a run; perpetual says whether the instrument
@@ -160,7 +166,7 @@ func (f *funder) pay(at int64, mark, rate decimal.Decimal) {
 	f.rep.Payments++
 	f.rep.Total = f.rep.Total.Add(amount)
 	if len(f.rep.Events) < maxFundingEvents {
-		f.rep.Events = append(f.rep.Events, FundingEvent{Time: stamp(at), Position: pos, Mark: mark, Rate: rate, Amount: amount})
+		f.rep.Events = append(f.rep.Events, FundingEvent{at: at, Time: stamp(at), Instrument: f.name, Position: pos, Mark: mark, Rate: rate, Amount: amount})
 	}
 }
 
@@ -175,4 +181,35 @@ func (f *funder) report() FundingReport {
 		}
 	}
 	return r
+}
+
+// funding is the run's funding over its instruments: the perpetuals' sources (the
+// first's note where none paid), payments and total in the first instrument's quote
+// currency, and the payments in time order.
+func (r *replay) funding() FundingReport {
+	var out FundingReport
+	var sources []string
+	for _, l := range r.lanes {
+		f := l.fund.report()
+		if f.Source == "none" && f.Note == "" {
+			continue // a spot instrument
+		}
+		src := f.Source
+		if len(r.lanes) > 1 {
+			src = l.name + ": " + src
+		}
+		sources = append(sources, src)
+		if out.Note == "" {
+			out.Note = f.Note
+		}
+		out.Payments += f.Payments
+		out.Total = out.Total.Add(f.Total.Mul(r.rate(l)))
+		out.Events = append(out.Events, f.Events...)
+	}
+	out.Source = "none"
+	if len(sources) > 0 {
+		out.Source = strings.Join(sources, "; ")
+	}
+	sort.SliceStable(out.Events, func(i, j int) bool { return out.Events[i].at < out.Events[j].at })
+	return out
 }

@@ -210,3 +210,30 @@ func TestFundingNone(t *testing.T) {
 		t.Errorf("summary does not say why there was no funding:\n%s", sum.String())
 	}
 }
+
+// TestFundingSpotPerp: in a run of spot and perpetual, only the perpetual pays funding,
+// its payments name it, and the totals include them.
+func TestFundingSpotPerp(t *testing.T) {
+	cfg := spotPerpBacktest(t)
+	cfg.Funding = Funding{Constant: decimal.RequireFromString("0.0005"), HasConstant: true, Schedule: perp.Schedule{Interval: time.Minute}}
+	rep, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Funding.Payments == 0 || !strings.HasPrefix(rep.Funding.Source, "binance-usdm:BTCUSDT: constant") {
+		t.Fatalf("funding %+v", rep.Funding)
+	}
+	for _, e := range rep.Funding.Events {
+		if e.Instrument != "binance-usdm:BTCUSDT" {
+			t.Errorf("payment for %q", e.Instrument)
+		}
+	}
+	spot, perpRes := rep.Instruments[0], rep.Instruments[1]
+	if !spot.Funding.IsZero() || !perpRes.Funding.Equal(rep.Funding.Total) || !rep.Result.Funding.Equal(rep.Funding.Total) {
+		t.Errorf("spot funding %s, perp %s, total %s, result %s", spot.Funding, perpRes.Funding, rep.Funding.Total, rep.Result.Funding)
+	}
+	if want := perpRes.Realized.Add(perpRes.Unrealized).Sub(perpRes.Fees).Add(perpRes.Funding); !perpRes.PnL.Equal(want) {
+		t.Errorf("perp PnL %s, want realized + unrealized − fees + funding = %s", perpRes.PnL, want)
+	}
+	checkFunding(t, rep)
+}

@@ -21,7 +21,8 @@ type InstrumentResult struct {
 	Realized   decimal.Decimal `json:"realized"` // before fees
 	Unrealized decimal.Decimal `json:"unrealized"`
 	Fees       decimal.Decimal `json:"fees"`
-	PnL        decimal.Decimal `json:"pnl"` // realized + unrealized − fees
+	Funding    decimal.Decimal `json:"funding"` // a perpetual's funding received (negative: paid)
+	PnL        decimal.Decimal `json:"pnl"`     // realized + unrealized − fees + funding
 }
 
 // instrumentName is the engine's instrument as venue:SYMBOL.
@@ -54,4 +55,11 @@ func (r *Report) writeInstruments(b *strings.Builder) {
 			"instrument", in.Name, in.PnL.StringFixed(4), in.Realized.StringFixed(4), in.Unrealized.StringFixed(4), in.Fees.StringFixed(4),
 			in.Position.String(), in.Fills, in.Volume.String())
 	}
+}
+
+// InstrumentData is one instrument's recordings, consecutive segments of its stream in
+// order, and its venue's order-path latency (nil: Config.Latency).
+type InstrumentData struct {
+	Data    []string
+	Latency *Latency
 }

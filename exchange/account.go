@@ -324,7 +324,11 @@ func (e *Exchange) Account(apiKey string) (AccountView, bool) {
 		b := a.bal(asset)
 		return b.free + b.locked - a.initial[asset]
 	}
-	for sym, m := range e.markets {
+	markets := e.markets
+	if e.replay != nil && e.replay.mkt != nil {
+		markets = map[string]*Market{e.replay.symbol: e.replay.mkt}
+	}
+	for sym, m := range markets {
 		pos := total(m.inst.Base)
 		v.Position[sym] = wireScale.Decimal(pos)
 		bp, _, okb := m.book.Best(Buy)

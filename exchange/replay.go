@@ -28,9 +28,10 @@ type replayer struct {
 	feed   *binance.Feed
 	done   bool // the recording has been served to its end
 	err    error
-	// mkt is the paper trading market that matches accounts' orders
+	// mkt is the paper trading market whose accounts' orders paper matches
 	// against the replayed book and trades; nil when orders are refused.
-	mkt *Market
+	mkt   *Market
+	paper *paper
 }
 
 // trading reports whether the replay matches orders.
@@ -145,6 +146,9 @@ func (r *replayer) serve(e *Exchange, rec recording.Record) {
 	// The feed tracks the book; a frame it cannot decode is still served,
 	// exactly as recorded.
 	r.feed.Handle(rec.Frame, rec.Local)
+	if r.paper != nil {
+		r.paper.market(rec.Frame, time.Now().UnixNano())
+	}
 	const prefix = `{"stream":"`
 	f := rec.Frame
 	if !bytes.HasPrefix(f, []byte(prefix)) {

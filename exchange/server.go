@@ -190,6 +190,9 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 			return nil, fmt.Errorf("exchange: replay: %w", err)
 		}
 		e.replay = r
+		if err := e.startPaper(now); err != nil {
+			return nil, fmt.Errorf("exchange: replay: paper trading: %w", err)
+		}
 	} else {
 		for i, inst := range cfg.Instruments {
 			sym := inst.Symbol
@@ -732,10 +735,7 @@ func (e *Exchange) handleExchangeInfo(w http.ResponseWriter, r *http.Request) {
 	b := []byte(`{"timezone":"UTC","serverTime":`)
 	b = strconv.AppendInt(b, e.cfg.Now().UnixMilli(), 10)
 	b = append(b, `,"rateLimits":[],"exchangeFilters":[],"symbols":[`...)
-	for i, in := range e.cfg.Instruments {
-		if e.replay != nil {
-			break
-		}
+	for i, in := range e.listed() {
 		if i > 0 {
 			b = append(b, ',')
 		}

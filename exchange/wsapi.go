@@ -731,7 +731,8 @@ func (e *Exchange) place(a *Account, m *Market, p params, _ string) ([]byte, fun
 		a.clientN++
 		o.ClientID = "nanotick-sim-" + strconv.FormatUint(a.clientN, 10)
 	}
-	if o.Type == MarketOrder {
+	pp := e.paperFor(m)
+	if o.Type == MarketOrder && pp == nil {
 		if _, got := m.book.Cost(o.Side, 1); got == 0 {
 			return nil, nil, &apiError{400, -2010, "Market is closed."}
 		}
@@ -739,9 +740,18 @@ func (e *Exchange) place(a *Account, m *Market, p params, _ string) ([]byte, fun
 	if err := a.lockFor(m, o); err != nil {
 		return nil, nil, err
 	}
-	fills, berr := m.book.Place(o, m.nowMs())
+	var fills []Fill
+	var berr error
+	if pp != nil {
+		fills, berr = pp.place(o, m.nowMs())
+	} else {
+		fills, berr = m.book.Place(o, m.nowMs())
+	}
 	if berr != nil {
 		a.release(m.inst, o)
+		if errors.Is(berr, errNoMarket) {
+			return nil, nil, &apiError{400, -1020, "This operation is not supported: the replay has no market yet."}
+		}
 		return nil, nil, errWouldTake
 	}
 	a.orders[o.ID] = o
@@ -985,6 +995,9 @@ func (e *Exchange) amend(a *Account, m *Market, p params) ([]byte, func(), *apiE
 	} else if !clientIDPattern.MatchString(newID) {
 		return nil, nil, errIllegal("newClientOrderId")
 	}
+	if e.paperFor(m) != nil {
+		return nil, nil, errUnsupported // the backtester's queue model has no amend
+	}
 	if _, ok := m.book.Amend(o.ID, qty, m.nowMs()); !ok {
 		return nil, nil, &apiError{400, -2038, "Order amend rejected."}
 	}
@@ -1026,7 +1039,11 @@ func (e *Exchange) amend(a *Account, m *Market, p params) ([]byte, func(), *apiE
 // cancelOrder cancels an open order and returns the order.cancel result.
 func (e *Exchange) cancelOrder(a *Account, o *Order, cancelID string) ([]byte, func()) {
 	m := o.market
-	m.book.Cancel(o.ID, m.nowMs())
+	if pp := e.paperFor(m); pp != nil {
+		pp.cancel(o, m.nowMs())
+	} else {
+		m.book.Cancel(o.ID, m.nowMs())
+	}
 	a.release(m.inst, o)
 	w := &jw{}
 	w.open()
