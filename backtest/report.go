@@ -280,8 +280,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p(" (power %g)", r.Settings.QueuePower)
 	}
 	p("; partial fills %v\n", r.Settings.PartialFills)
-	p("  PnL          %s (%s%%): realized %s, unrealized %s, fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
-	if f := &r.Funding; f.Source != "none" || f.Note != "" {
+	// Written as the sum it is: fees are paid (a net rebate is a negative fee), funding
+	// received (a perpetual's payments are negative).
+	f := &r.Funding
+	if f.Source != "none" || f.Note != "" {
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s + funding %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4), res.Funding.StringFixed(4))
 		p("  funding      %s from %s", f.Total.StringFixed(4), f.Source)
 		if f.Payments > 0 {
 			p(", %d payments", f.Payments)
@@ -290,6 +293,8 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			p(" (%s)", f.Note)
 		}
 		p("\n")
+	} else {
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
 	}
 	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
 	if res.Sharpe != 0 {

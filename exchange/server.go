@@ -225,6 +225,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/time", e.handleTime)
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
+	e.registerBybit(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
