@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -94,7 +93,9 @@ func TestClockOffsetModes(t *testing.T) {
 			cfg.wholeOffset, cfg.hasWholeOffset = off, true
 		}
 		src := &sliceSource{local: []int64{local[0] * ms, local[1] * ms, local[2] * ms}, frames: frames}
-		r := &replay{cfg: cfg, src: src, clock: newClockGuard(src, 0), ring: make([]slot, 4), maxFeed: int64(time.Second)}
+		r := testReplay(src, 4)
+		r.cfg = cfg
+		r.lanes[0].whole, r.lanes[0].hasWhole = cfg.wholeOffset, cfg.hasWholeOffset
 		for {
 			ok, err := r.read()
 			if err != nil {

@@ -55,3 +55,10 @@ func (r *Report) writeInstruments(b *strings.Builder) {
 			in.Position.String(), in.Fills, in.Volume.String())
 	}
 }
+
+// InstrumentData is one instrument's recordings, consecutive segments of its stream in
+// order, and its venue's order-path latency (nil: Config.Latency).
+type InstrumentData struct {
+	Data    []string
+	Latency *Latency
+}

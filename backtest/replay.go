@@ -13,10 +13,8 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
-	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
-	"github.com/nanotick/nanotick/venues"
 )
 
 // Config is a whole backtest: the engine as it would run live, its strategy, the
@@ -52,6 +50,14 @@ type Config struct {
 	// minus exchange time, after the clock offset is removed), and is how far ahead of
 	// the strategy the replay reads; 0 means 1s.
 	MaxFeedLatency time.Duration
+	// Instruments are, by index of the engine's instrument table (Engine.Instruments),
+	// each instrument's recordings and venue latency, for a run of several: see Run.
+	// Empty: Data are the one instrument's.
+	Instruments []InstrumentData
+	// QuoteRates convert the PnL of an instrument quoted in another currency into the
+	// first instrument's quote currency: units of it per unit of the key. Instruments
+	// quoted in different currencies without a rate are refused.
+	QuoteRates map[string]decimal.Decimal
 	// MaxTimeJump is how far a frame's receive time may leap ahead of the previous
 	// frame's before the next frame must confirm it; an unconfirmed leap is replayed at
 	// the previous time and counted (see clockGuard). 0 means DefaultMaxTimeJump.
@@ -71,6 +77,7 @@ type Config struct {
 
 	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
 	wholeOffset    int64
+	wholeOffsets   []int64 // by instrument
 	hasWholeOffset bool
 }
 
@@ -156,6 +163,9 @@ type recordingSource struct {
 // Progress reports the bytes of the recordings read so far and their total.
 func (s *recordingSource) Progress() (done, total int64) { return s.r.Progress() }
 
+// Close closes the recordings.
+func (s *recordingSource) Close() { s.r.Close() }
+
 func (s *recordingSource) Next() (int64, []byte, error) {
 	for {
 		rec, err := s.r.Next()
@@ -170,36 +180,54 @@ func (s *recordingSource) Next() (int64, []byte, error) {
 	}
 }
 
-// Run replays cfg.Data through the engine and the simulated exchange.
+// Run replays cfg.Data through the engine and the simulated exchange; with
+// cfg.Instruments, each instrument's recordings, merged by receive time.
 func Run(cfg Config) (*Report, error) {
-	if len(cfg.Data) == 0 {
-		return nil, errors.New("backtest: no data to replay")
+	sets := [][]string{cfg.Data}
+	if len(cfg.Instruments) > 0 {
+		sets = sets[:0]
+		for _, in := range cfg.Instruments {
+			sets = append(sets, in.Data)
+		}
 	}
 	if cfg.ClockOffset == OffsetWholeFile {
-		off, err := scanClockOffset(cfg.Data, cfg.ExchangeTime, cfg.MaxTimeJump)
+		for _, files := range sets {
+			off, err := scanClockOffset(files, cfg.ExchangeTime, cfg.MaxTimeJump)
+			if err != nil {
+				return nil, err
+			}
+			cfg.wholeOffsets = append(cfg.wholeOffsets, off)
+		}
+		cfg.wholeOffset, cfg.hasWholeOffset = cfg.wholeOffsets[0], true
+	}
+	var srcs []Source
+	var malformed []func() uint64
+	defer func() {
+		for _, s := range srcs {
+			s.(interface{ Close() }).Close()
+		}
+	}()
+	for i, files := range sets {
+		if len(files) == 0 {
+			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
+		}
+		r, err := recording.Open(files...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("backtest: %w", err)
 		}
-		cfg.wholeOffset, cfg.hasWholeOffset = off, true
-	}
-	r, err := recording.Open(cfg.Data...)
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
-	}
-	if !cfg.Prefetch {
-		defer r.Close()
-		src := &recordingSource{r: r}
-		rep, err := RunSource(cfg, src)
-		if rep != nil {
-			rep.Events.Malformed = src.malformed
+		if cfg.Prefetch {
+			src := newPrefetchSource(r)
+			srcs, malformed = append(srcs, src), append(malformed, src.Malformed)
+		} else {
+			src := &recordingSource{r: r}
+			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return src.malformed })
 		}
-		return rep, err
 	}
-	src := newPrefetchSource(r)
-	defer src.Close()
-	rep, err := RunSource(cfg, src)
+	rep, err := RunSources(cfg, srcs...)
 	if rep != nil {
-		rep.Events.Malformed = src.Malformed()
+		for _, m := range malformed {
+			rep.Events.Malformed += m()
+		}
 	}
 	return rep, err
 }
@@ -252,6 +280,7 @@ type slot struct {
 	exch  int64 // when the exchange sees it
 	off   int   // the frame is arena[off:end]
 	end   int
+	lane  int // the instrument's lane
 }
 
 // replay is one run's state.
@@ -259,33 +288,34 @@ type replay struct {
 	cfg  Config
 	src  Source
 	eng  *engine.Engine
-	ex   *Exchange
-	acct *Account
+	ex   *Exchange // lanes[0]'s
+	acct *Account  // lanes[0]'s
 
-	clock *clockGuard // over src: what the replay reads
+	// lanes are the instruments, by index; which says which lane the frame src
+	// returned last belongs to.
+	lanes  []*lane
+	which  func() int
+	clocks []*clockGuard // one per instrument's source: what the replay reads
+	clock  *clockGuard   // clocks[0]
 
-	ring       []slot
-	head, n    int    // strategy's next frame and frames buffered
-	arena      []byte // the buffered frames' bytes, in order, from ring[head].off
-	aTail      int    // where the next frame's bytes go
-	exOff      int    // exchange's next frame, as an offset from head
-	eof        bool
-	readAny    bool
-	lastLocal  int64
-	lastExch   int64
-	maxFeed    int64
-	offset     int64 // min(local − E) seen: the clock offset estimate
-	haveOffset bool
-	lastLat    int64 // feed latency of the last frame that carried E
+	ring      []slot
+	head, n   int    // strategy's next frame and frames buffered
+	arena     []byte // the buffered frames' bytes, in order, from ring[head].off
+	aTail     int    // where the next frame's bytes go
+	eof       bool
+	readAny   bool
+	lastLocal int64
+	maxFeed   int64
+	offset    int64 // lanes[0]'s clock offset, for the report
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
 
-	feed feedStats
+	feed feedStats // over all lanes
 	// equity samples
 	interval   int64
 	nextSample int64
-	lastMid    int64
+	lastMid    int64 // lanes[0]'s
 	curve      []EquityPoint
 	// sampledMid and sampledFills are the mark and the fill count of the last sample.
 	sampledMid   int64
@@ -293,7 +323,6 @@ type replay struct {
 	steps        uint64 // events handled: frames at both sides and order-path messages
 	frames       uint64
 	started      bool
-	everValid    bool // the engine's book was valid after some frame
 	startTime    int64
 	now          int64
 	haltedAt     int64 // data time of the event in which the strategy halted
@@ -310,6 +339,12 @@ type feedStats struct {
 // RunSource replays the frames of src; Run is RunSource over recordings. A panic in
 // the strategy or anywhere below is returned as an error, never propagated.
 func RunSource(cfg Config, src Source) (rep *Report, err error) {
+	return RunSources(cfg, src)
+}
+
+// RunSources replays several instruments' frames, srcs[i] holding instrument i's (the
+// engine's instrument table order), merged by receive time.
+func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
@@ -341,49 +376,39 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
-	ec := cfg.Engine
-	if ec.Venue == "" {
-		ec.Venue = instrument.VenueBinanceSpot
-	}
-	bvenue, ok := binance.VenueOf(ec.Venue)
-	if !ok {
-		return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", ec.Venue)
-	}
-	if ec.NewFeed == nil {
-		ec.NewFeed = venues.NewFeed
-	}
-	acct := NewAccount(cfg.InitialBalance, ec.Instrument.PriceScale, ec.Instrument.QtyScale)
-	ex, err := NewExchange(ExchangeConfig{
-		Venue:       bvenue,
-		Instrument:  bInstrument(ec),
-		Lot:         ec.Rules.Lot,
-		Latency:     lat,
-		MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
-		Queue: cfg.Queue, QueuePower: cfg.QueuePower, PartialFills: cfg.PartialFills,
-		BookCapacity: ec.BookCapacity,
-		Account:      acct,
-		OrderLog:     cfg.OrderLog,
-	})
+	lanes, err := newLanes(&cfg, lat)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := engine.New(ec, cfg.Strategy, ex)
+	if len(srcs) != len(lanes) {
+		return nil, fmt.Errorf("backtest: %d sources of data for %d instruments", len(srcs), len(lanes))
+	}
+	eng, err := newEngine(cfg, lanes)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 
 	cfg.Latency = lat
-	var progressOf func() (int64, int64)
-	if p, ok := src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
-		progressOf = p.Progress
-	}
 	r := &replay{
-		progressOf: progressOf,
-		cfg:        cfg, src: src, eng: eng, ex: ex, acct: acct,
-		clock:    newClockGuard(src, cfg.MaxTimeJump),
+		cfg: cfg, eng: eng, ex: lanes[0].ex, acct: lanes[0].acct, lanes: lanes,
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
+	}
+	guarded := make([]Source, len(srcs))
+	for i, s := range srcs {
+		g := newClockGuard(s, cfg.MaxTimeJump)
+		r.clocks = append(r.clocks, g)
+		guarded[i] = g
+	}
+	r.clock = r.clocks[0]
+	r.src, r.which = guarded[0], func() int { return 0 }
+	if len(srcs) > 1 {
+		m := Merge(guarded...)
+		r.src, r.which = m, m.Which
+	}
+	if p, ok := r.src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
+		r.progressOf = p.Progress
 	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
@@ -402,7 +427,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.clock.Next()
+	local, frame, err := r.src.Next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -417,9 +442,17 @@ func (r *replay) read() (bool, error) {
 		}
 		r.ring, r.head = nr, 0
 	}
+	ln := r.which()
+	l := r.lanes[ln]
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
+	s.lane = ln
+	for j, o := range r.lanes {
+		if o.exOff == r.n && j != ln {
+			o.exOff++ // still no frame of its own read ahead
+		}
+	}
 	r.n++
 	r.frames++
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
@@ -435,30 +468,31 @@ func (r *replay) read() (bool, error) {
 	// on the exchange's clock. The two clocks differ by an unknown offset: the
 	// smallest local − E seen so far (or over the whole data) is taken as the offset,
 	// so the fastest frame had zero feed latency and none is negative. The exchange
-	// time on the replay's (local) clock is local − latency.
-	lat := r.lastLat
+	// time on the replay's (local) clock is local − latency. Each instrument's feed has
+	// its own offset: its venue's clock and its connection's latency are its own.
+	lat := l.lastLat
 	// An event time further ahead of the receive time than the offset allows by more
 	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
 	// of the run, so the frame is taken as one without E.
 	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
-	if ok && r.haveOffset && local-e < r.offset-r.clock.bound {
+	if ok && l.haveOffset && local-e < l.offset-r.clock.bound {
 		ok = false
 		r.feed.badE++
 	}
 	if ok {
 		raw := local - e
 		switch {
-		case r.cfg.hasWholeOffset:
-			r.offset, r.haveOffset = r.cfg.wholeOffset, true
-		case !r.haveOffset || raw < r.offset:
-			r.offset, r.haveOffset = raw, true
+		case l.hasWhole:
+			l.offset, l.haveOffset = l.whole, true
+		case !l.haveOffset || raw < l.offset:
+			l.offset, l.haveOffset = raw, true
 		}
-		lat = raw - r.offset
+		lat = raw - l.offset
 		if lat > r.maxFeed {
 			r.feed.clamped++
 			lat = r.maxFeed
 		}
-		r.lastLat = lat
+		l.lastLat = lat
 		r.feed.withE++
 		r.feed.sum += lat
 		if r.feed.withE == 1 || lat < r.feed.min {
@@ -469,11 +503,13 @@ func (r *replay) read() (bool, error) {
 		r.feed.withoutE++
 	}
 	x := local - lat
-	if r.readAny && x < r.lastExch {
-		x = r.lastExch // the exchange sees the frames in the order they were sent
+	if l.readAny && x < l.lastExch {
+		x = l.lastExch // the exchange sees the frames in the order they were sent
 	}
 	s.exch = x
-	r.lastExch, r.lastLocal, r.readAny = x, local, true
+	l.lastExch, l.readAny = x, true
+	r.lastLocal, r.readAny = local, true
+	r.offset = r.lanes[0].offset
 	return true, nil
 }
 
@@ -571,19 +607,30 @@ const (
 // next picks the next event: the earliest of the exchange's next frame, the next
 // message in flight and the strategy's next frame. At equal times: the exchange's
 // frame, then an arrival at the exchange, then a response, then the strategy's frame.
-func (r *replay) next() (kind int, t int64) {
-	if r.exOff < r.n {
-		kind, t = evMarket, r.slotAt(r.exOff).exch
-	}
-	if due, ok := r.ex.NextDue(); ok && (kind == evNone || due < t) {
-		kind, t = evOrderPath, due
-	}
-	if r.exOff > 0 {
-		if l := r.slotAt(0).local; kind == evNone || l < t {
-			kind, t = evFrame, l
+//
+// With several instruments, each has its own exchange: their frames and messages are
+// ordered by time, and at equal times by instrument index within each kind.
+func (r *replay) next() (kind, lane int, t int64) {
+	for i, l := range r.lanes {
+		if l.exOff < r.n {
+			if x := r.slotAt(l.exOff).exch; kind == evNone || x < t {
+				kind, lane, t = evMarket, i, x
+			}
 		}
 	}
-	return kind, t
+	for i, l := range r.lanes {
+		if due, ok := l.ex.NextDue(); ok && (kind == evNone || due < t) {
+			kind, lane, t = evOrderPath, i, due
+		}
+	}
+	if r.n > 0 {
+		if h := r.slotAt(0); r.lanes[h.lane].exOff > 0 {
+			if l := h.local; kind == evNone || l < t {
+				kind, lane, t = evFrame, h.lane, l
+			}
+		}
+	}
+	return kind, lane, t
 }
 
 func (r *replay) run() error {
@@ -592,7 +639,7 @@ func (r *replay) run() error {
 		// frame is received no earlier than the last one read, and seen by the
 		// exchange at most MaxFeedLatency before it is received.
 		for !r.eof {
-			kind, t := r.next()
+			kind, _, t := r.next()
 			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
 				break
 			}
@@ -600,10 +647,11 @@ func (r *replay) run() error {
 				return err
 			}
 		}
-		kind, t := r.next()
+		kind, ln, t := r.next()
 		if kind == evNone {
 			break
 		}
+		l := r.lanes[ln]
 		if !r.started {
 			r.started, r.startTime = true, t
 			r.nextSample = t
@@ -616,20 +664,25 @@ func (r *replay) run() error {
 		r.steps++
 		switch kind {
 		case evMarket:
-			s := r.slotAt(r.exOff)
-			r.ex.OnMarket(r.frame(s), s.exch)
-			r.exOff++
+			s := r.slotAt(l.exOff)
+			l.ex.OnMarket(r.frame(s), s.exch)
+			l.exOff++
+			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
+				l.exOff++
+			}
 		case evOrderPath:
-			r.ex.Step(r.eng)
+			l.ex.Step(r.eng)
 		case evFrame:
 			s := r.slotAt(0)
-			_ = r.eng.OnFrame(r.frame(s), s.local) // malformed frames are counted by the engine
-			if !r.everValid {
-				r.everValid = r.eng.Book().Valid()
+			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+			if !l.everValid {
+				l.everValid = r.bookValid(ln)
 			}
 			r.head = (r.head + 1) % len(r.ring)
 			r.n--
-			r.exOff--
+			for _, o := range r.lanes {
+				o.exOff--
+			}
 		}
 		if !r.halted && r.eng.Halted() != nil {
 			r.halted, r.haltedAt = true, t
@@ -640,9 +693,7 @@ func (r *replay) run() error {
 
 // sample records the equity at every interval boundary up to t, before the event at t.
 func (r *replay) sample(t int64) {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
@@ -675,6 +726,9 @@ func (r *replay) mark() decimal.Decimal {
 // a long quiet stretch of data does not grow the curve's memory by three big numbers a
 // sample.
 func (r *replay) point(t int64) EquityPoint {
+	if len(r.lanes) > 1 {
+		return r.multiPoint(t)
+	}
 	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
 		p := r.curve[n-1]
 		p.Time = t
@@ -696,9 +750,7 @@ func (r *replay) point(t int64) EquityPoint {
 
 // report builds the report at the end of the run.
 func (r *replay) report() *Report {
-	if mid, ok := r.ex.Book().Mid(); ok && r.ex.Book().Valid() {
-		r.lastMid = mid
-	}
+	r.marks()
 	cfg := r.cfg
 	cfg.EquityInterval = time.Duration(r.interval) // doubled by each thinning of a long curve
 	ec := cfg.Engine
@@ -800,21 +852,19 @@ func (r *replay) report() *Report {
 		rep.Halted = h.Error()
 		rep.HaltedAt = stamp(r.haltedAt)
 	}
-	rep.Problems = problems(r.everValid, c.OrdersSent, rep.Events.EngineGaps)
+	rep.Problems = problems(r.neverValid(), c.OrdersSent, rep.Events.EngineGaps)
 	// The curve ends with the final equity at the last event's time.
 	curve := r.curve
 	if r.started && (len(curve) == 0 || curve[len(curve)-1].Time < r.now) {
 		curve = append(curve, r.point(r.now))
 	}
 	rep.Equity = curve
-	rep.Instruments = []InstrumentResult{{
-		Name: instrumentName(ec), Quote: quoteOf(ec.Instrument.Symbol),
-		Fills: ec2.Fills, Volume: vol, Position: rep.Result.Position,
-		Realized: rep.Result.Realized, Unrealized: rep.Result.Unrealized, Fees: rep.Result.Fees,
-		PnL: rep.Result.Realized.Add(rep.Result.Unrealized).Sub(rep.Result.Fees),
-	}}
+	rep.Instruments = r.instrumentResults()
 	rep.Fills = r.ex.fillLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
 	rep.OrderLog = r.ex.orderLog(ec.Instrument.PriceScale, ec.Instrument.QtyScale)
+	if len(r.lanes) > 1 {
+		r.totals(rep)
+	}
 	rep.Quoting = r.ex.quoting()
 	for _, h := range MarkoutHorizons {
 		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())

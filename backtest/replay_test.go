@@ -74,7 +74,7 @@ func TestReadStampsExchangeTime(t *testing.T) {
 			frame(e(4010, 1)),
 		},
 	}
-	r := &replay{src: src, clock: newClockGuard(src, 0), ring: make([]slot, 2), maxFeed: int64(time.Second)}
+	r := testReplay(src, 2)
 	for {
 		ok, err := r.read()
 		if err != nil {
@@ -112,29 +112,30 @@ func TestNextTieBreak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &replay{ex: x, ring: make([]slot, 4)}
+	l := &lane{ex: x}
+	r := &replay{ex: x, lanes: []*lane{l}, ring: make([]slot, 4)}
 	r.ring[0] = slot{local: 100, exch: 90}
 	r.ring[1] = slot{local: 120, exch: 100}
-	r.n, r.exOff = 2, 1 // the exchange has seen frame 0, the strategy has not
+	r.n, l.exOff = 2, 1 // the exchange has seen frame 0, the strategy has not
 	o := risk.Order{ID: 1, Side: orderbook.Bid, Price: 1, Qty: 1}
 	_ = x.Place(&o, 100-int64(5*time.Millisecond)) // arrives at 100
 	var rec recorder
 	var order []string
 	for i := 0; i < 6; i++ {
-		kind, at := r.next()
+		kind, _, at := r.next()
 		if kind == evNone {
 			break
 		}
 		switch kind {
 		case evMarket:
 			order = append(order, fmt.Sprintf("market@%d", at))
-			r.exOff++
+			l.exOff++
 		case evOrderPath:
 			order = append(order, fmt.Sprintf("order-path@%d", at))
 			x.Step(&rec)
 		case evFrame:
 			order = append(order, fmt.Sprintf("frame@%d", at))
-			r.head, r.n, r.exOff = r.head+1, r.n-1, r.exOff-1
+			r.head, r.n, l.exOff = r.head+1, r.n-1, l.exOff-1
 		}
 	}
 	// Frame 1 at the exchange (100) before the order's arrival (100); the arrival
@@ -176,7 +177,7 @@ func TestFrameArena(t *testing.T) {
 			frames = append(frames, strings.Repeat(string(rune('a'+i%26)), size))
 		}
 		src := &sliceSource{local: make([]int64, len(frames)), frames: frames}
-		r := &replay{src: src, clock: newClockGuard(src, 0), ring: make([]slot, 2), maxFeed: int64(time.Second)}
+		r := testReplay(src, 2)
 		next := 0
 		for !r.eof || r.n > 0 {
 			if !r.eof && (r.n == 0 || rapid.Bool().Draw(rt, "read")) {

@@ -179,6 +179,9 @@ type EquityPoint struct {
 // FillRecord is one fill as the exchange made it, at exchange time (Unix ns; the
 // strategy learns of it at Received, a response latency later). Fee is the exact fee.
 type FillRecord struct {
+	// Instrument is the fill's instrument, venue:SYMBOL, in a run of several.
+	Instrument string `json:"instrument,omitempty"`
+
 	Time    int64           `json:"t"`
 	OrderID uint64          `json:"order"`
 	Side    string          `json:"side"` // buy or sell

@@ -239,11 +239,23 @@ type Admin struct {
 
 // Load reads and parses the config file at path.
 func Load(path string) (*Config, error) {
+	return LoadWith(path, Options{})
+}
+
+// Options relax what Parse checks, for a command line that replaces part of the file.
+type Options struct {
+	// DataGiven says that the command line gives the recordings to replay, replacing
+	// [backtest] data: those files are resolved but not required to exist.
+	DataGiven bool
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, o Options) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, o)
 }
 
 //go:embed default.toml
@@ -282,6 +294,11 @@ const MaxFileSize = 256 << 10
 // string usefully, while the walk reports unknown keys, wrong types and invalid values
 // together, each with the line recovered from go-toml's AST (see positions.go).
 func Parse(filename string, data []byte) (*Config, error) {
+	return ParseWith(filename, data, Options{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(filename string, data []byte, o Options) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, ErrorList{{File: filename, Msg: fmt.Sprintf(
 			"config is %d bytes, more than the %d a config can be; is this the right file?", len(data), MaxFileSize)}}
@@ -290,7 +307,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	if err := toml.Unmarshal(data, &raw); err != nil {
 		return nil, syntaxError(filename, err)
 	}
-	d := &decoder{file: filename, dir: filepath.Dir(filename), pos: indexPositions(data)}
+	d := &decoder{file: filename, dir: filepath.Dir(filename), pos: indexPositions(data), opts: o}
 	c := d.config(&table{d: d, m: raw})
 	c.File = filename
 	if len(d.errs) > 0 {

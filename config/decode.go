@@ -15,6 +15,7 @@ import (
 // decoder walks the generic map go-toml decoded and fills a Config, collecting every
 // error and warning instead of stopping at the first.
 type decoder struct {
+	opts  Options
 	file  string
 	dir   string // directory relative paths in the file are resolved against
 	pos   positions

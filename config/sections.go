@@ -650,6 +650,10 @@ func (d *decoder) backtest(t *table) *Backtest {
 				d.errorf(ek, "must be a file path, got %s", describe(v))
 				continue
 			}
+			if d.opts.DataGiven {
+				b.Data = append(b.Data, d.resolve(s)) // replaced by the command line's
+				continue
+			}
 			b.Data = append(b.Data, d.existingFile(ek, s))
 		}
 	}

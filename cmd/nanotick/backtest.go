@@ -29,6 +29,7 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
+	"github.com/nanotick/nanotick/examples/strategies/spotperp"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/tardis"
 	"github.com/nanotick/nanotick/instrument"
@@ -41,6 +42,7 @@ import (
 // that the binary's strategies can be read in one place.
 var goStrategies = map[string]func() strategy.Strategy{
 	"marketmaker": func() strategy.Strategy { return marketmaker.New() },
+	"spotperp":    func() strategy.Strategy { return spotperp.New() },
 }
 
 // multiFlag is a repeatable string flag.
@@ -63,6 +65,7 @@ type settings struct {
 	orderLatency    time.Duration
 	responseLatency time.Duration
 	latencyFile     string
+	venueLat        map[string]string // --venue-latency, described, by venue
 }
 
 // runBacktest implements "nanotick backtest". Exit status: 0 done, 1 the run failed,
@@ -99,6 +102,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
+	var venueLat, quoteRates multiFlag
+	fs.Var(&venueLat, "venue-latency", "order-path latency of one venue's instruments, VENUE=ENTRY[,RESPONSE] (repeatable; e.g. binance-usdm=3ms,4ms)")
+	fs.Var(&quoteRates, "quote-rate", "conversion of an instrument's quote currency into the first instrument's, ASSET=RATE (repeatable)")
 	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when the run did not test the strategy (book never valid, nothing sent because of gaps)")
 	var tBook, tTrades multiFlag
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
@@ -124,7 +130,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	var c *config.Config
 	if *configFile != "" {
 		var ok bool
-		if c, ok = loadConfig(*configFile, "nanotick backtest", stderr); !ok {
+		// --data replaces the config's data before it is checked: a config naming
+		// recordings that are not on this machine still runs on the ones given.
+		dataGiven := config.Options{DataGiven: len(data)+len(tBook)+len(tTrades) > 0}
+		if c, ok = loadConfigWith(*configFile, "nanotick backtest", stderr, dataGiven); !ok {
 			return 2
 		}
 		var err error
@@ -240,6 +249,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	if err := s.applyVenueFlags(venueLat, quoteRates); err != nil {
+		return fail("%v", err)
+	}
 
 	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 		bar := newProgressBar(f)
@@ -262,6 +274,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		rep, err = backtest.RunSource(s.bt, src)
 	} else {
 		rep, err = backtest.Run(s.bt)
+		if rep != nil && len(s.bt.Instruments) > 1 {
+			rep.Settings.Latency += s.venueLatencyNote()
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)

@@ -10,7 +10,11 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/detect"
 	"github.com/nanotick/nanotick/instrument"
@@ -100,12 +104,7 @@ func checkDataMatches(files []dataFile, venue binance.Venue, symbol string) erro
 func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, stderr io.Writer) int {
 	insts := instruments(files)
 	if len(insts) > 1 {
-		names := make([]string, len(insts))
-		for i, in := range insts {
-			names[i] = in.Name()
-		}
-		fmt.Fprintf(stderr, "nanotick backtest: the recordings hold %d instruments (%s): a backtest replays one instrument\n", len(insts), strings.Join(names, ", "))
-		return 2
+		return s.applyMulti(files, insts, haveConfig, stderr)
 	}
 	ec := &s.bt.Engine
 	if haveConfig {
@@ -128,4 +127,116 @@ func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, s
 		}
 	}
 	return 0
+}
+
+// knownSpecs are the instruments a backtest without a config knows the rules of.
+var knownSpecs = map[string]func() instrument.Spec{
+	"binance-spot:BTCUSDT": instrument.BinanceSpotBTCUSDT,
+	"binance-usdm:BTCUSDT": instrument.BinanceUSDMBTCUSDT,
+}
+
+// applyMulti sets up a backtest of several instruments: the engine's instrument table in
+// the order the data names them, each instrument's recordings its own stream.
+func (s *settings) applyMulti(files []dataFile, insts []detect.Result, haveConfig bool, stderr io.Writer) int {
+	names := make([]string, len(insts))
+	for i, in := range insts {
+		names[i] = in.Name()
+	}
+	if haveConfig {
+		fmt.Fprintf(stderr, "nanotick backtest: the recordings hold %d instruments (%s), and a config's strategy trades one: give --data without --config\n", len(insts), strings.Join(names, ", "))
+		return 2
+	}
+	specs := make([]instrument.Spec, len(insts))
+	for i, name := range names {
+		f, ok := knownSpecs[name]
+		if !ok {
+			fmt.Fprintf(stderr, "nanotick backtest: no trading rules are built in for %s (built in: %s)\n", name, strings.Join(sortedKeys(knownSpecs), ", "))
+			return 2
+		}
+		specs[i] = f()
+	}
+	table, err := instrument.NewTable(specs...)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+		return 2
+	}
+	ec := &s.bt.Engine
+	ec.Instruments = table
+	ec.Venue, ec.Instrument.Symbol = specs[0].ID.Venue, specs[0].ID.Symbol
+	ec.Instrument.PriceScale, ec.Instrument.QtyScale = specs[0].PriceScale, specs[0].QtyScale
+	s.bt.Instruments = make([]backtest.InstrumentData, len(insts))
+	for _, f := range files {
+		for i, name := range names {
+			if f.det.Name() == name {
+				s.bt.Instruments[i].Data = append(s.bt.Instruments[i].Data, f.path)
+			}
+		}
+	}
+	return 0
+}
+
+// applyVenueFlags reads --venue-latency and --quote-rate into the settings.
+func (s *settings) applyVenueFlags(venueLat, quoteRates []string) error {
+	for _, v := range venueLat {
+		venue, spec, ok := strings.Cut(v, "=")
+		if !ok || venue == "" {
+			return fmt.Errorf("--venue-latency %q: want VENUE=ENTRY[,RESPONSE]", v)
+		}
+		es, rs, _ := strings.Cut(spec, ",")
+		entry, err := time.ParseDuration(es)
+		if err != nil {
+			return fmt.Errorf("--venue-latency %q: %v", v, err)
+		}
+		resp := entry
+		if rs != "" {
+			if resp, err = time.ParseDuration(rs); err != nil {
+				return fmt.Errorf("--venue-latency %q: %v", v, err)
+			}
+		}
+		lat, err := backtest.ConstantLatency(entry, resp)
+		if err != nil {
+			return fmt.Errorf("--venue-latency %q: %v", v, err)
+		}
+		found := false
+		if t := s.bt.Engine.Instruments; t != nil {
+			for i := range s.bt.Instruments {
+				if t.At(instrument.Index(i)).ID.Venue == venue {
+					s.bt.Instruments[i].Latency, found = lat, true
+				}
+			}
+		} else if s.bt.Engine.Venue == venue {
+			s.bt.Latency, found = lat, true
+		}
+		if !found {
+			return fmt.Errorf("--venue-latency %q: no instrument of the data is on %s", v, venue)
+		}
+		if s.venueLat == nil {
+			s.venueLat = map[string]string{}
+		}
+		s.venueLat[venue] = lat.Describe()
+	}
+	for _, q := range quoteRates {
+		asset, rate, ok := strings.Cut(q, "=")
+		d, err := decimal.NewFromString(strings.TrimSpace(rate))
+		if !ok || asset == "" || err != nil || d.Sign() <= 0 {
+			return fmt.Errorf("--quote-rate %q: want ASSET=RATE, a positive number", q)
+		}
+		if s.bt.QuoteRates == nil {
+			s.bt.QuoteRates = map[string]decimal.Decimal{}
+		}
+		s.bt.QuoteRates[strings.ToUpper(asset)] = d
+	}
+	return nil
+}
+
+// venueLatencyNote says which venues ran at their own latency, for the report.
+func (s *settings) venueLatencyNote() string {
+	var parts []string
+	for _, v := range sortedKeys(s.venueLat) {
+		parts = append(parts, v+": "+s.venueLat[v])
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
 }

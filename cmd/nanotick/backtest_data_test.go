@@ -121,3 +121,47 @@ func TestBacktestDataMismatch(t *testing.T) {
 		t.Errorf("interleaved segments: exit %d: %s", code, stderr)
 	}
 }
+
+// TestBacktestTwoInstruments is issue 11 items 7 and 8 from the command line: two
+// recordings of two venues, detected and merged, a strategy trading both.
+func TestBacktestTwoInstruments(t *testing.T) {
+	spot := testdata.SharedData(t, spotFile)
+	usdm := testdata.SharedData(t, usdmFile)
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runBT(t, "--data", spot, "--data", usdm, "--strategy", "spotperp", "--venue-latency", "binance-usdm=3ms,4ms", "--json", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Settings struct {
+			Latency string `json:"latency"`
+		} `json:"settings"`
+		Instruments []struct {
+			Name  string `json:"name"`
+			Fills uint64 `json:"fills"`
+		} `json:"instruments"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Instruments) != 2 || r.Instruments[0].Name != "binance-spot:BTCUSDT" || r.Instruments[1].Name != "binance-usdm:BTCUSDT" ||
+		r.Instruments[0].Fills == 0 || r.Instruments[1].Fills == 0 {
+		t.Errorf("instruments %+v\n%s", r.Instruments, stdout)
+	}
+	if !strings.Contains(r.Settings.Latency, "binance-usdm: constant entry 3ms, response 4ms") {
+		t.Errorf("settings.latency %q", r.Settings.Latency)
+	}
+	for _, bad := range [][]string{
+		{"--data", spot, "--venue-latency", "kraken=1ms"},
+		{"--data", spot, "--venue-latency", "binance-spot=fast"},
+		{"--data", spot, "--quote-rate", "USD=-1"},
+	} {
+		if code, _, stderr := runBT(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d: %s", bad, code, stderr)
+		}
+	}
+}

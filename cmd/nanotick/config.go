@@ -80,7 +80,13 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 // loadConfig loads a config file for a command, printing every error one per line
 // (file:line:col: key: message) to stderr, or the one error prefixed with cmd.
 func loadConfig(file, cmd string, stderr io.Writer) (*config.Config, bool) {
-	c, err := config.Load(file)
+	return loadConfigWith(file, cmd, stderr, config.Options{})
+}
+
+// loadConfigWith is loadConfig with options, for a command line that replaces part of
+// the file (--data).
+func loadConfigWith(file, cmd string, stderr io.Writer, o config.Options) (*config.Config, bool) {
+	c, err := config.LoadWith(file, o)
 	if err == nil {
 		return c, true
 	}

@@ -25,6 +25,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/feeds/binance"
 	detectpkg "github.com/nanotick/nanotick/feeds/detect"
 	"github.com/nanotick/nanotick/feeds/recording"
@@ -92,6 +93,8 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		st.records++
 		if st.records == 1 {
 			st.first = rec.Local
+		} else {
+			st.clock(rec, st.last)
 		}
 		st.last = rec.Local
 		ev, err := feed.Handle(rec.Frame, rec.Local)
@@ -125,6 +128,32 @@ type stats struct {
 	badLines    int                           // lines that are not records, as the recording reader reports them
 	errors      []string
 	latency     *latency
+
+	// Receive times that went backwards, or leapt more than maxLeap ahead, from the
+	// previous record's, with where the first one of each is.
+	backwards, leaps         int
+	firstBackward, firstLeap string
+}
+
+// maxLeap is how far ahead of the previous record's a receive time must be for inspect
+// to report it: the default of backtest's --max-time-jump.
+const maxLeap = config.DefaultMaxTimeJump
+
+// clock checks rec's receive time against prev, the previous record's.
+func (s *stats) clock(rec recording.Record, prev int64) {
+	at := func() string {
+		return fmt.Sprintf("%s:%d (%s after %s)", filepath.Base(rec.File), rec.Line, stamp(rec.Local), stamp(prev))
+	}
+	switch d := rec.Local - prev; {
+	case d < 0:
+		if s.backwards++; s.backwards == 1 {
+			s.firstBackward = at()
+		}
+	case d > int64(maxLeap):
+		if s.leaps++; s.leaps == 1 {
+			s.firstLeap = at()
+		}
+	}
 }
 
 func newStats() *stats {
@@ -244,6 +273,15 @@ func (s *stats) report(w io.Writer, files []string, su setup, feed *binance.Feed
 	}
 	if s.records > 0 {
 		row("time span", "%s .. %s (%v)", stamp(s.first), stamp(s.last), time.Duration(s.last-s.first).Round(time.Millisecond))
+	}
+	if s.backwards+s.leaps == 0 {
+		row("clock", "receive times in order, none more than %v after the previous", maxLeap)
+	}
+	if s.backwards > 0 {
+		row("clock", "%d receive times went BACKWARDS; first at %s", s.backwards, s.firstBackward)
+	}
+	if s.leaps > 0 {
+		row("clock", "%d receive times leapt more than %v ahead; first at %s", s.leaps, maxLeap, s.firstLeap)
 	}
 	row("book sync", "state %s, applied %d, dropped %d, buffered %d", feed.Sync().State(), c.Applied, c.Dropped, c.Buffered)
 	row("", "gaps %d, resyncs %d (stale snapshots %d), buffer overflows %d, snapshots %d, crossed %d",

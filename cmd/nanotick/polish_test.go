@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -100,4 +101,81 @@ func TestBacktestHelpNamesTheDefaultStrategy(t *testing.T) {
 	if help := e.String(); !strings.Contains(help, "builtin script\nmarket_maker") || strings.Contains(help, "and the Go market maker") {
 		t.Errorf("help does not name the builtin script market_maker as the default:\n%s", help)
 	}
+}
+
+// TestInspectReportsClockGoingBackwards writes a recording whose receive times go
+// backwards twice and leap a day ahead once, and checks that inspect reports each with
+// the first file and line.
+func TestInspectReportsClockGoingBackwards(t *testing.T) {
+	const t0 = int64(1723161253937085768)
+	frame := func(u int) string {
+		return `{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":` + strings.Repeat("1", u) + `,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}`
+	}
+	times := []int64{t0, t0 + 1e6, t0 + 5e5, t0 + 2e6, t0 + 86400e9, t0 + 3e6, t0 + 1e6}
+	var b strings.Builder
+	for i, ts := range times {
+		b.WriteString(strconv.FormatInt(ts, 10) + " " + frame(i+1) + "\n")
+	}
+	// A zero price and a level with a third field are malformed frames.
+	b.WriteString(strconv.FormatInt(t0+4e6, 10) + " " + strings.Replace(frame(8), `"p":"61837.63000000"`, `"p":"0.00000000"`, 1) + "\n")
+	b.WriteString(strconv.FormatInt(t0+5e6, 10) + ` {"lastUpdateId":1,"bids":[["1.00000000","2.00000000",[]]],"asks":[]}` + "\n")
+	path := filepath.Join(t.TempDir(), "clock.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var o, e strings.Builder
+	if code := runInspect([]string{"--venue", "spot", path}, &o, &e); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	for _, want := range []string{
+		// line 3 goes back from line 2; line 6 from the leap at line 5; line 7 from line 6
+		"3 receive times went BACKWARDS; first at clock.txt:3 (2024-08-08T23:54:13.937Z after 2024-08-08T23:54:13.938Z)",
+		"1 receive times leapt more than 1m0s ahead; first at clock.txt:5 (2024-08-09T23:54:13.937Z after",
+		"records          9 (2 malformed, skipped)",
+		"clock.txt:8: binance: trade: field \"p\": offset 107: zero price",
+		"clock.txt:9: binance: snapshot: field \"bids\"",
+	} {
+		if !strings.Contains(o.String(), want) {
+			t.Errorf("inspect does not report %q:\n%s", want, o.String())
+		}
+	}
+}
+
+// TestBacktestDataOverridesConfigBeforeValidation runs the example backtest config with
+// its data pointing at a file that does not exist: --data replaces it before the config
+// is checked, so the run goes ahead on the recording given. Without --data the missing
+// file is still an error, and the example as shipped checks clean where the data is.
+func TestBacktestDataOverridesConfigBeforeValidation(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	text, err := os.ReadFile("../../examples/backtest.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := regexp.MustCompile(`(?m)^data = \[.*\]$`).ReplaceAllString(string(text), `data = ["nowhere/missing.gz"]`)
+	cfg = strings.ReplaceAll(cfg, `"strategies/market_maker.js"`, `"`+filepath.Join(mustAbs(t, "../../examples"), "strategies/market_maker.js")+`"`)
+	path := filepath.Join(dir, "backtest.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runBT(t, "--config", path); code != 2 || !strings.Contains(stderr, `backtest.data[0]: file "nowhere/missing.gz" not found`) {
+		t.Errorf("without --data: exit %d, want 2 naming the missing file; stderr:\n%s", code, stderr)
+	}
+	code, stdout, stderr := runBT(t, "--config", path, "--data", data)
+	if code != 0 || !strings.Contains(stdout, "backtest mm_btc on spot BTCUSDT") {
+		t.Errorf("with --data: exit %d; stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	var o, e strings.Builder
+	if code := run([]string{"config", "check", "../../examples/backtest.toml"}, &o, &e); code != 0 {
+		t.Errorf("config check examples/backtest.toml: exit %d\n%s", code, e.String())
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -122,7 +122,8 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	var c *config.Config
 	if *configFile != "" {
 		var ok bool
-		if c, ok = loadConfig(*configFile, "nanotick sweep run", stderr); !ok {
+		dataGiven := config.Options{DataGiven: len(data)+len(tBook)+len(tTrades) > 0}
+		if c, ok = loadConfigWith(*configFile, "nanotick sweep run", stderr, dataGiven); !ok {
 			return 2
 		}
 	} else if *stratName != "" {

@@ -128,7 +128,7 @@ func TestSweepTardis(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := strings.Replace(string(toml), `file = "strategies/market_maker.js"`, "language = \"go\"\ngo_name = \"marketmaker\"", 1)
-	cfg = strings.Replace(cfg, `data = ["recordings/binance-spot-btcusdt-20240808.gz"]`, `data = ["book.csv"]`, 1)
+	cfg = strings.Replace(cfg, `data = ["../../shared/data/binance-spot-btcusdt-20240808.gz"]`, `data = ["book.csv"]`, 1)
 	cfg = strings.Replace(cfg, "spread_bps = 8\norder_qty = 0.001\n", "", 1)
 	cf := filepath.Join(dir, "backtest.toml")
 	os.WriteFile(cf, []byte(cfg), 0o644)

@@ -88,8 +88,9 @@ func lower(c byte) byte {
 	return c
 }
 
-// levels reads [[price, qty], ...] into dst[:0]. Extra elements after the
-// quantity (old Binance frames sent an ignored third one) are skipped.
+// levels reads [[price, qty], ...] into dst[:0]. A level with a third
+// element, or a zero price, is malformed: Binance's documented level is
+// exactly [price, quantity], and no price level is at zero.
 func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, error) {
 	dst = dst[:0]
 	if i >= len(b) {
@@ -145,10 +146,25 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 		}
 		more, err := false, error(nil)
 		if i, more, err = next(b, j, ']'); err != nil || !more {
+			if err == nil {
+				err = zeroPrice(dst)
+			}
 			return dst, i, err
 		}
 		i = skipWS(b, i)
 	}
+}
+
+// zeroPrice returns errZeroPrice if a level of ls has a zero price. The
+// check is one pass over levels just read, still in cache, rather than a
+// branch in each of levels' three ways of reading one.
+func zeroPrice(ls []orderbook.Level) error {
+	for _, l := range ls {
+		if l.Price == 0 {
+			return errZeroPrice
+		}
+	}
+	return nil
 }
 
 // paddedLevel reads the level at b[i] if it is spelled as Binance spot
@@ -204,15 +220,11 @@ func level(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, error) {
 	if l.Qty, i, err = decimal(b, skipWS(b, i), qs); err != nil {
 		return l, i, err
 	}
-	for {
-		more := false
-		if i, more, err = next(b, i, ']'); err != nil || !more {
-			return l, i, err
-		}
-		if i, err = skipValue(b, i); err != nil {
-			return l, i, err
-		}
+	more := false
+	if i, more, err = next(b, i, ']'); err == nil && more {
+		err = errLevelLong
 	}
+	return l, i, err
 }
 
 // Required-field bits of a depth event, in the order of depthFields.
@@ -372,6 +384,9 @@ func (d *Decoder) trade(kind EventKind, b []byte, i int) (int, error) {
 			ev.LastID, i, err = uintValue(b, i)
 		case "p":
 			ev.Price, i, err = decimal(b, i, d.inst.PriceScale)
+			if err == nil && ev.Price == 0 {
+				err = errZeroPrice
+			}
 			seen |= tp
 		case "q":
 			ev.Qty, i, err = decimal(b, i, d.inst.QtyScale)

@@ -56,8 +56,8 @@ func checkEvent(t *testing.T, e *Event) {
 	t.Helper()
 	nonNeg := func(ls []orderbook.Level) {
 		for _, l := range ls {
-			if l.Price < 0 || l.Qty < 0 {
-				t.Fatalf("negative level %+v", l)
+			if l.Price <= 0 || l.Qty < 0 {
+				t.Fatalf("level %+v: want a positive price and a quantity not negative", l)
 			}
 		}
 	}
@@ -72,8 +72,8 @@ func checkEvent(t *testing.T, e *Event) {
 		nonNeg(e.Snapshot.Bids)
 		nonNeg(e.Snapshot.Asks)
 	case KindTrade, KindAggTrade:
-		if e.Trade.Price < 0 || e.Trade.Qty < 0 {
-			t.Fatalf("negative trade %+v", e.Trade)
+		if e.Trade.Price <= 0 || e.Trade.Qty < 0 {
+			t.Fatalf("trade %+v: want a positive price and a quantity not negative", e.Trade)
 		}
 	case KindBookTicker:
 		tk := e.Ticker

@@ -27,6 +27,8 @@ var (
 	errUnknown   = errors.New("unknown event type")
 	errSymbol    = errors.New("symbol does not match the instrument")
 	errLevel     = errors.New("expected a [price, quantity] level")
+	errLevelLong = errors.New("level has more than a price and a quantity")
+	errZeroPrice = errors.New("zero price")
 	errNotObject = errors.New("expected an object")
 	errMissing   = errors.New("missing field")
 	errNoData    = errors.New(`combined-stream frame has no "data" object`)
