@@ -268,6 +268,11 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		return nil, fmt.Errorf("credentials: %w", err)
 	}
 
+	if err := checkVenueRules(ctx, ecfg, st.Venue, restURL); err != nil {
+		s.closeExchange()
+		return nil, err
+	}
+
 	// The gateway is built before the feed client whose Wake it calls, so the client is
 	// reached through a pointer set once it exists.
 	var client atomic.Pointer[live.Client]

@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/nanotick/nanotick/config"
 )
 
 // TestRunJSON is issue 11 item 10: a live run's summary as JSON in the backtest
@@ -62,5 +65,24 @@ func TestRunJSON(t *testing.T) {
 	// A file that cannot be written fails the run.
 	if code := runRun([]string{"--duration", "1s", "--quiet", "--json", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, &out, &errOut); code != 1 {
 		t.Errorf("unwritable --json: exit %d", code)
+	}
+}
+
+// TestRunRefusesWrongRules: the instrument's rules are checked against the venue's
+// exchangeInfo before anything is sent; a config whose tick differs from the local
+// exchange's refuses to start.
+func TestRunRefusesWrongRules(t *testing.T) {
+	text := strings.Replace(string(config.DefaultTOML()), `tick_size = "0.01"`, `tick_size = "0.1"`, 1)
+	if text == string(config.DefaultTOML()) {
+		t.Fatal("the default config has no tick_size = \"0.01\" to change")
+	}
+	path := filepath.Join(t.TempDir(), "wrong.toml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := runRun([]string{"--config", path, "--duration", "1s", "--quiet"}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "sim:BTCUSDT: tick: configured 0.1, venue 0.01") || !strings.Contains(errOut.String(), "refusing to trade") {
+		t.Errorf("exit %d\nstderr %s", code, errOut.String())
 	}
 }
