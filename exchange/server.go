@@ -735,14 +735,19 @@ func (e *Exchange) handleExchangeInfo(w http.ResponseWriter, r *http.Request) {
 	b := []byte(`{"timezone":"UTC","serverTime":`)
 	b = strconv.AppendInt(b, e.cfg.Now().UnixMilli(), 10)
 	b = append(b, `,"rateLimits":[],"exchangeFilters":[],"symbols":[`...)
-	for i, in := range e.cfg.Instruments {
-		if e.replay != nil {
-			break
+	instruments := e.cfg.Instruments
+	if e.replay != nil {
+		// A replay lists the recording's symbol, which it paper trades.
+		instruments = nil
+		if e.replay.mkt != nil {
+			instruments = []Instrument{e.replay.mkt.inst}
 		}
+	}
+	for i, in := range instruments {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"symbol":"`+in.Symbol+`","status":"TRADING","baseAsset":"`+in.Base+`","baseAssetPrecision":8,"quoteAsset":"`+in.Quote+`","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER"],"isSpotTradingAllowed":true,"filters":[`...)
+		b = append(b, `{"symbol":"`+in.Symbol+`","status":"TRADING","baseAsset":"`+in.Base+`","baseAssetPrecision":8,"quoteAsset":"`+in.Quote+`","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER","MARKET"],"isSpotTradingAllowed":true,"filters":[`...)
 		b = append(b, `{"filterType":"PRICE_FILTER","minPrice":"`...)
 		b = wireScale.AppendFixed(b, in.MinPrice)
 		b = append(b, `","maxPrice":"`...)
