@@ -491,3 +491,15 @@ func (e *Exchange) handleFuturesExchangeInfo(w http.ResponseWriter, r *http.Requ
 	b = append(b, "]}"...)
 	writeJSON(w, 200, b)
 }
+
+// listed returns the spot instruments exchangeInfo lists: the synthetic markets', or
+// in a replay the recording's symbol, which paper trading serves with BTCUSDT's rules.
+func (e *Exchange) listed() []Instrument {
+	if e.replay == nil {
+		return e.cfg.Instruments
+	}
+	if e.replay.mkt != nil {
+		return []Instrument{e.replay.mkt.inst}
+	}
+	return nil
+}

@@ -225,6 +225,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/time", e.handleTime)
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
+	e.registerBybit(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -735,15 +736,7 @@ func (e *Exchange) handleExchangeInfo(w http.ResponseWriter, r *http.Request) {
 	b := []byte(`{"timezone":"UTC","serverTime":`)
 	b = strconv.AppendInt(b, e.cfg.Now().UnixMilli(), 10)
 	b = append(b, `,"rateLimits":[],"exchangeFilters":[],"symbols":[`...)
-	instruments := e.cfg.Instruments
-	if e.replay != nil {
-		// A replay lists the recording's symbol, which it paper trades.
-		instruments = nil
-		if e.replay.mkt != nil {
-			instruments = []Instrument{e.replay.mkt.inst}
-		}
-	}
-	for i, in := range instruments {
+	for i, in := range e.listed() {
 		if i > 0 {
 			b = append(b, ',')
 		}

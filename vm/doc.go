@@ -51,7 +51,8 @@
 //
 // A Program is immutable and may be shared by goroutines; a Machine runs one at a
 // time on one goroutine. Its value stack and frame stack are allocated once. Each Run or
-// Call has an instruction budget (counted on back-edges and calls), and the machine has
+// Call has a budget charged by work (instructions, counted in bulk at calls and loop
+// back-edges, and bytes allocated; see Limits.Steps), and the machine has
 // a call depth limit, a stack size and an arena memory limit (Limits); hitting one
 // stops the script with a runtime error and leaves the machine usable.
 //

@@ -262,7 +262,7 @@ loop:
 				sp--
 			}
 		case bytecode.LOOP:
-			m.budget--
+			m.budget -= int64(in.B) // the loop's length (see Limits.Steps)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
@@ -394,7 +394,7 @@ loop:
 			}
 			callee := m.funcs[fidx]
 			nbp := sp - argc
-			m.budget--
+			m.budget -= int64(len(callee.Code))
 			fp, frames := m.fp, m.frames
 			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= 0 {
 				m.save(pc, sp)
@@ -724,7 +724,7 @@ loop:
 			}
 			nv := p.num() + consts[in.B].num()
 			*p = Value{math.Float64bits(nv)}
-			m.budget--
+			m.budget -= int64(code[pc].B) // the loop's LOOP follows (verifyCode)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
@@ -782,7 +782,7 @@ loop:
 			}
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
-			m.budget--
+			m.budget -= int64(code[pc].B) // the loop's LOOP follows (verifyCode)
 			if m.budget <= 0 {
 				m.save(pc, sp)
 				if err = m.safePoint(); err != nil {
@@ -959,7 +959,7 @@ func (m *Machine) safePoint() error {
 	if m.gcDue {
 		if m.noGC > 0 {
 			// Go code holds handles the collector cannot see: postpone the collection.
-			m.budget, m.parkedBudget = m.parkedBudget, 0
+			m.budget, m.parkedBudget = m.budget+m.parkedBudget, 0
 			m.gcDue = false
 			m.nextGC = m.bytes + minGCInterval
 		} else {

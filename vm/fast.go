@@ -258,10 +258,12 @@ func (m *Machine) runFast() (Value, error) {
 			}
 			sp--
 		case bytecode.LOOP:
-			if m.budget <= 1 {
+			// A back-edge charges the loop's length in instructions (see Limits.Steps).
+			if cost := int64(in.B); m.budget > cost {
+				m.budget -= cost
+			} else {
 				return m.slow(base, ip, sp) // the budget runs out, or a collection is due
 			}
-			m.budget--
 			ip = instrAt(base, in.A)
 
 		case bytecode.JNLT:
@@ -454,10 +456,11 @@ func (m *Machine) runFast() (Value, error) {
 			sp--
 		case bytecode.FORLTK:
 			p, lim := &stack[(bp+int(in.A))&stackMask], consts[in.B]
-			if !p.IsNumber() || m.budget <= 1 {
+			cost := int64((*bytecode.Instr)(ip).B) // the loop's LOOP follows (verifyCode)
+			if !p.IsNumber() || m.budget <= cost {
 				return m.slow(base, ip, sp)
 			}
-			m.budget--
+			m.budget -= cost
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
 			if nv < lim.num() {
@@ -467,10 +470,11 @@ func (m *Machine) runFast() (Value, error) {
 			}
 		case bytecode.FORLTL:
 			p, lim := &stack[(bp+int(in.A))&stackMask], stack[(bp+int(in.B))&stackMask]
-			if !p.IsNumber() || !lim.IsNumber() || m.budget <= 1 {
+			cost := int64((*bytecode.Instr)(ip).B) // the loop's LOOP follows (verifyCode)
+			if !p.IsNumber() || !lim.IsNumber() || m.budget <= cost {
 				return m.slow(base, ip, sp)
 			}
-			m.budget--
+			m.budget -= cost
 			nv := p.num() + 1
 			*p = Value{math.Float64bits(nv)}
 			if nv < lim.num() {
@@ -719,10 +723,11 @@ func (m *Machine) runFast() (Value, error) {
 			callee := m.funcs[fidx]
 			nbp := sp - argc
 			fp, frames := m.fp, m.frames
-			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= 1 {
+			cost := int64(len(callee.Code)) // a call charges its callee's length (see Limits.Steps)
+			if nbp+callee.NumSlots+callee.MaxStack > len(m.stack) || fp >= len(frames)-1 || fp < 1 || m.budget <= cost {
 				return m.slow(base, ip, sp) // runGeneral reports the limit, or runs the collection that is due
 			}
-			m.budget--
+			m.budget -= cost
 			for i := nbp + min(argc, callee.NumParams); i < nbp+callee.NumSlots; i++ {
 				stack[i&stackMask] = Value{undefinedBits}
 			}

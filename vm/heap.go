@@ -76,8 +76,12 @@ type heap struct {
 	gcRuns       int
 }
 
+// account records n bytes allocated in the arenas, and charges the instruction budget
+// one step per Value's worth of them: the work of making and filling what was allocated
+// (new Array(n), a string concatenation, an array copy), which no instruction count sees.
 func (m *Machine) account(n int64) {
 	m.bytes += n
+	m.budget -= n / valueSize
 	if m.bytes >= m.nextGC && !m.gcDue {
 		m.requestGC()
 	}
@@ -414,8 +418,11 @@ func (m *Machine) collect() {
 		m.nextGC = lim
 	}
 	if m.gcDue {
+		// The budget counted down from zero since the request: what was charged meanwhile
+		// comes off the parked budget.
 		m.gcDue = false
-		m.budget = m.parkedBudget
+		m.budget += m.parkedBudget
+		m.parkedBudget = 0
 	}
 	m.gcRuns++
 }

@@ -36,6 +36,9 @@ func (m *Machine) consoleLog(args []Value) error {
 	b = append(b, toValidUTF8(m.formatLog(args))...)
 	b = append(b, '\n')
 	m.outBuf = b
+	// Formatting costs far more per byte than copying (a number's digits, escapes), so
+	// the output is charged a step per byte.
+	m.budget -= int64(len(b))
 	if m.out != nil {
 		if _, err := m.out.Write(b); err != nil {
 			return errorf("console.log: %v", err)

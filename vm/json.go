@@ -34,7 +34,8 @@ func (j *jsonWriter) value(v Value) bool {
 		if f != f || f-f != 0 { // NaN and the infinities
 			j.b.WriteString("null")
 		} else {
-			j.b.Write(appendNumber(nil, f)) // -0 prints as 0
+			var nb [32]byte
+			j.b.Write(appendNumber(nb[:0], f)) // -0 prints as 0
 		}
 	case KindString:
 		j.quote(m.str(v))

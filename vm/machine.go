@@ -12,8 +12,15 @@ import (
 // Limits bound what one Run or Call may consume. A limit that is hit stops the script
 // with a runtime error; the machine stays usable.
 type Limits struct {
-	// Steps is the instruction budget of one Run or Call, counted on loop back-edges and
-	// calls (so straight-line code costs nothing to meter).
+	// Steps is the budget of one Run or Call, charged by the work done, so that any
+	// script stops within a time proportional to it: entering a function (or the top
+	// level) charges its length in instructions, every loop back-edge the loop's length
+	// (so straight-line code is paid for in bulk, at the points the interpreter checks
+	// anyway), and allocation and copying one step per 8 bytes made (new Array(n) n
+	// steps, a concatenation its length / 8); sorts and array methods charge the
+	// elements they visit, console.log the bytes it prints. The compiler's loops are
+	// nested, so the instructions a call executes are at most about twice what it is
+	// charged.
 	Steps int64
 	// CallDepth is the maximum number of nested script calls.
 	CallDepth int
@@ -245,6 +252,7 @@ func (m *Machine) Run() (err error) {
 	m.frames[0] = frame{f: main, fn: 0, pc: 0, bp: int32(b + 1), clo: -1, exit: true}
 	m.fp = 1
 	m.sp = b + 1 + main.NumSlots
+	m.budget -= int64(len(main.Code))
 	m.running++
 	_, err = m.run()
 	m.running--
@@ -325,7 +333,7 @@ func (m *Machine) Call(f Func, args ...Value) (result Value, err error) {
 	fr := &m.frames[0]
 	fr.f, fr.fn, fr.pc, fr.bp, fr.clo, fr.exit = fn, int32(fidx), 0, int32(b+1), -1, true
 	m.fp, m.sp = 1, b+1+fn.NumSlots
-	m.budget = m.limits.Steps - 1
+	m.budget = m.limits.Steps - int64(len(fn.Code))
 	m.running = 1
 	result, err = m.runFast()
 	if is(err, errSlow) {
@@ -434,7 +442,7 @@ func (m *Machine) pushFrame(fidx, clo int32, argc int) error {
 	m.sp = bp + fn.NumSlots
 	m.frames[m.fp] = frame{f: fn, fn: fidx, pc: 0, bp: int32(bp), clo: clo}
 	m.fp++
-	m.budget--
+	m.budget -= int64(len(fn.Code))
 	return nil
 }
 

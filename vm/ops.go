@@ -265,11 +265,18 @@ func (m *Machine) joinArray(b *strings.Builder, v Value, sep string, depth int) 
 	}
 	m.joinStack = append(m.joinStack, v.handle())
 	defer func() { m.joinStack = m.joinStack[:len(m.joinStack)-1] }()
-	for i, e := range m.arrs[v.handle()].elems {
+	elems := m.arrs[v.handle()].elems
+	// Every array visited is charged its elements, a few steps each for the conversion
+	// to text: an array may hold the same big array many times.
+	m.budget -= 4 * int64(len(elems))
+	var nb [32]byte
+	for i, e := range elems {
 		if i > 0 {
 			b.WriteString(sep)
 		}
 		switch {
+		case e.IsNumber():
+			b.Write(appendNumber(nb[:0], e.num())) // no string per element
 		case e.bits == undefinedBits || e.bits == nullBits || e.bits == holeBits:
 		case e.tag() == tagArray && !e.IsNumber():
 			if err := m.joinArray(b, e, ",", depth+1); err != nil {

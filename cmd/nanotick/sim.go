@@ -163,6 +163,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "nanotick sim: synthetic %s market, seed %d\n", strings.Join(simListed(spot, fut), ", "), *seed)
 	}
 	printSimURLs(stdout, ex, spot, fut)
+	if *replay == "" {
+		printBybitURLs(stdout, ex, spot, fut) // a replay is Binance frames only
+	}
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
 	shownKey, shownSecret := mask(key), "****"
 	if *showCreds {

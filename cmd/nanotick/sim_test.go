@@ -20,7 +20,7 @@ func TestSimDuration(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"market data  ws://127.0.0.1:", "/stream?streams=btcusdt@depth@100ms", "REST         http://127.0.0.1:", "ws-api       ws://127.0.0.1:", "/ws-api/v3", `api key "nano****"`, `HMAC secret "****"`, "stopped"} {
+	for _, want := range []string{"market data  ws://127.0.0.1:", "/stream?streams=btcusdt@depth@100ms", "REST         http://127.0.0.1:", "ws-api       ws://127.0.0.1:", "/ws-api/v3", "bybit spot   ws://127.0.0.1:", "/v5/public/spot", `api key "nano****"`, `HMAC secret "****"`, "stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -71,7 +71,7 @@ const (
 	JFK    // A=target: v -> v and jump if falsy, else v ->
 	JTK    // A=target: v -> v and jump if truthy, else v ->
 	JNNK   // A=target: v -> v and jump if not null/undefined, else v ->
-	LOOP   // A=target: backward jump; counts against the instruction budget
+	LOOP   // A=target, B=the loop's length (head to LOOP), charged to the budget: backward jump
 	CALL   // A=argc: f a1..an -> r
 	CALLHOST
 	// CALLHOST A=host function, B=argc: a1..an -> r

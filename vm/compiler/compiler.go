@@ -42,9 +42,12 @@ type compiler struct {
 	prog   *bytecode.Program
 	strIdx map[string]int
 	numIdx map[uint64]int
-	shapes map[string]int
-	fn     *fstate
-	errs   []ast.Error
+	// constIdx indexes the other constants by kind and string index: a linear search
+	// made compiling n distinct strings O(n²).
+	constIdx map[[2]int]int
+	shapes   map[string]int
+	fn       *fstate
+	errs     []ast.Error
 }
 
 type fstate struct {
@@ -112,16 +115,19 @@ func (c *compiler) constant(k bytecode.Const) int32 {
 			return int32(i)
 		}
 	default:
-		for i, e := range c.prog.Consts {
-			if e.Kind == k.Kind && e.Str == k.Str && e.Kind != bytecode.ConstNumber {
-				return int32(i)
-			}
+		if i, ok := c.constIdx[[2]int{int(k.Kind), k.Str}]; ok {
+			return int32(i)
 		}
 	}
 	c.prog.Consts = append(c.prog.Consts, k)
 	i := len(c.prog.Consts) - 1
 	if k.Kind == bytecode.ConstNumber {
 		c.numIdx[key] = i
+	} else {
+		if c.constIdx == nil {
+			c.constIdx = map[[2]int]int{}
+		}
+		c.constIdx[[2]int{int(k.Kind), k.Str}] = i
 	}
 	return int32(i)
 }
@@ -232,6 +238,7 @@ func (c *compiler) function(lit *ast.FuncLit, name string) int {
 	if !c.cfg.NoOptimize {
 		optimize(c.prog, f)
 	}
+	setLoopCosts(f)
 	c.fn = outer
 	return idx
 }

@@ -16,8 +16,12 @@ import (
 const maxErrors = 10
 
 // maxDepth bounds expression and statement nesting so that deeply nested input cannot
-// exhaust the Go stack.
-const maxDepth = 500
+// exhaust the Go stack. It counts the parser's recursion, which takes up to four levels
+// per level of source nesting (-(x) enters unary, postfix, primary and the
+// parenthesized expression): 5000 accepts at least 1000 levels of every kind of
+// nesting, as Node does (Node's own limit, from its stack size, is between 1000 and
+// 5000 for most kinds).
+const maxDepth = 5000
 
 type bailout struct{}
 

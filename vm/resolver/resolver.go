@@ -33,15 +33,27 @@ type resolver struct {
 	ready  map[*ast.Object]bool // initialized bindings, for use-before-declaration checks
 	caps   map[*ast.FuncLit]map[*ast.Object]int
 	labels []string
+	// stringy memoizes isStringy for sums; stringyCalls counts its calls, for the test
+	// that keeps it linear.
+	stringy      map[*ast.BinaryExpr]bool
+	stringyCalls int
 }
 
 // Resolve annotates file in place and returns every diagnostic found.
 func Resolve(file *ast.File, pre Predeclared) []ast.Error {
-	r := &resolver{
+	return newResolver(file).run(pre)
+}
+
+func newResolver(file *ast.File) *resolver {
+	return &resolver{
 		file:  file,
 		ready: map[*ast.Object]bool{},
 		caps:  map[*ast.FuncLit]map[*ast.Object]int{},
 	}
+}
+
+func (r *resolver) run(pre Predeclared) []ast.Error {
+	file := r.file
 	universe := &scope{names: map[string]*ast.Object{}}
 	for name, obj := range pre {
 		universe.names[name] = obj
@@ -426,13 +438,13 @@ func (r *resolver) expr(x ast.Expr) {
 	case *ast.UpdateExpr:
 		r.assignTarget(x.X, x.OpPos)
 	case *ast.BinaryExpr:
-		if x.Op == token.ADD && (isStringy(x.X) || isStringy(x.Y)) {
+		if x.Op == token.ADD && (r.isStringy(x.X) || r.isStringy(x.Y)) {
 			r.alloc(x.OpPos, "string concatenation")
 		}
 		r.expr(x.X)
 		r.expr(x.Y)
 	case *ast.AssignExpr:
-		if x.Op == token.ADDASSIGN && isStringy(x.Value) {
+		if x.Op == token.ADDASSIGN && r.isStringy(x.Value) {
 			r.alloc(x.OpPos, "string concatenation")
 		}
 		r.expr(x.Value)
@@ -470,13 +482,28 @@ func (r *resolver) expr(x ast.Expr) {
 	}
 }
 
-// isStringy reports whether x is statically a string.
-func isStringy(x ast.Expr) bool {
+// isStringy reports whether x is statically a string. The resolver asks it of every
+// + on its way down a chain a + b + c + ..., whose left operands are the chain's
+// prefixes: the answers for sums are memoized, so that a chain of n terms costs O(n)
+// rather than O(n²).
+func (r *resolver) isStringy(x ast.Expr) bool {
+	r.stringyCalls++
 	switch x := ast.Unparen(x).(type) {
 	case *ast.StringLit, *ast.TemplateLit:
 		return true
 	case *ast.BinaryExpr:
-		return x.Op == token.ADD && (isStringy(x.X) || isStringy(x.Y))
+		if x.Op != token.ADD {
+			return false
+		}
+		if s, ok := r.stringy[x]; ok {
+			return s
+		}
+		s := r.isStringy(x.X) || r.isStringy(x.Y)
+		if r.stringy == nil {
+			r.stringy = map[*ast.BinaryExpr]bool{}
+		}
+		r.stringy[x] = s
+		return s
 	}
 	return false
 }
