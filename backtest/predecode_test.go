@@ -38,7 +38,7 @@ func TestEveryReadingGivesTheSameReport(t *testing.T) {
 			// A fresh strategy for every run: a strategy keeps state.
 			fresh := func() Config {
 				if rec == "usdm" {
-					return usdmBacktest(t, false)
+					return usdmRun(t, false)
 				}
 				return spotBacktest(t)
 			}
@@ -123,7 +123,7 @@ func TestFromContinuesTheBook(t *testing.T) {
 		t.Run(rec, func(t *testing.T) {
 			cfg := spotBacktest(t)
 			if rec == "usdm" {
-				cfg = usdmBacktest(t, false)
+				cfg = usdmRun(t, false)
 			}
 			f, err := LoadFrames(cfg, 0)
 			if err != nil {

@@ -15,9 +15,9 @@ import (
 	"github.com/nanotick/nanotick/strategy/script"
 )
 
-// usdmBacktest is the market maker on the USD-M recording, as TestUSDMMarketMaker runs
+// usdmRun is the market maker on the USD-M recording, as TestUSDMMarketMaker runs
 // it, in JavaScript (the builtin script) or in Go.
-func usdmBacktest(t testing.TB, js bool) Config {
+func usdmRun(t testing.TB, js bool) Config {
 	cfg := spotBacktest(t)
 	cfg.Data = []string{testdata.SharedData(t, usdmFile)}
 	ec := &cfg.Engine
@@ -70,7 +70,7 @@ func BenchmarkPipeline(b *testing.B) {
 			if rec == "spot" {
 				cfg = spotBacktest(b)
 			} else {
-				cfg = usdmBacktest(b, false)
+				cfg = usdmRun(b, false)
 			}
 			path := cfg.Data[0]
 			frames, err := LoadFrames(cfg, 0)
@@ -125,7 +125,7 @@ func BenchmarkReplayFrames(b *testing.B) {
 			if rec == "spot" {
 				cfg = spotBacktest(b)
 			} else {
-				cfg = usdmBacktest(b, false)
+				cfg = usdmRun(b, false)
 			}
 			jsStrategy(b, &cfg)
 			frames, err := LoadFrames(cfg, 0)
