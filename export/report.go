@@ -117,7 +117,9 @@ func EquityRows(r *backtest.Report) []EquityRow {
 }
 
 // WriteFills, WriteOrders and WriteEquity write a report's tables in format f.
-func WriteFills(w io.Writer, f Format, r *backtest.Report) error { return writeTable(w, f, FillRows(r)) }
+func WriteFills(w io.Writer, f Format, r *backtest.Report) error {
+	return writeTable(w, f, FillRows(r))
+}
 
 // WriteOrders writes the report's order log (empty when the run kept none).
 func WriteOrders(w io.Writer, f Format, r *backtest.Report) error {
