@@ -259,6 +259,10 @@ func roundTrips(fills []FillRecord, flatAtEnd bool) RoundTrips {
 // markouts averages the fills' markouts by side and role, then in total.
 func markouts(fills []FillRecord, horizons int) []MarkoutRow {
 	var rows []MarkoutRow
+	roles := map[bool]bool{}
+	for _, f := range fills {
+		roles[f.Maker] = true
+	}
 	for _, k := range []struct{ side, role string }{
 		{"buy", "maker"}, {"sell", "maker"}, {"buy", "taker"}, {"sell", "taker"}, {"all", "maker"}, {"all", "taker"}, {"all", "all"},
 	} {
@@ -286,8 +290,8 @@ func markouts(fills []FillRecord, horizons int) []MarkoutRow {
 				}
 			}
 		}
-		if row.Fills == 0 {
-			continue
+		if row.Fills == 0 || (k.side == "all" && k.role != "all" && len(roles) < 2) {
+			continue // an "all sides" row of the only role repeats "all"
 		}
 		if atN > 0 {
 			v := at / float64(atN)

@@ -35,9 +35,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestReportRendersInBrowser opens a real backtest's HTML report in headless Chromium,
-// from a file and with the network unused, and checks the screenshot shows charts: not
-// blank, and with the colored lines and fill markers the charts draw.
+// TestReportRendersInBrowser opens a real backtest's HTML report, and a comparison of
+// it with a slower run, in headless Chromium, from a file and with the network unused,
+// and checks each screenshot shows charts: not blank, and with the colored lines and
+// fill markers the charts draw.
 func TestReportRendersInBrowser(t *testing.T) {
 	browser := chromium(t)
 	path := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
@@ -45,30 +46,56 @@ func TestReportRendersInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := backtest.Run(backtest.Config{
+	cfg := backtest.Config{
 		Engine: enginetest.SpotConfig(), Strategy: marketmaker.New(), StrategyName: "marketmaker",
 		Data: []string{path}, Latency: lat, MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
-	})
+		OrderLog: true,
+	}
+	rep, err := backtest.Run(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	page := filepath.Join(dir, "report.html")
 	var buf bytes.Buffer
 	if err := htmlreport.Write(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+	screenshot(t, browser, dir, "report", buf.Bytes(), 500)
+
+	// The comparison page, with a second run at ten times the latency.
+	lat20, err := backtest.ConstantLatency(20*time.Millisecond, 20*time.Millisecond)
+	if err != nil {
 		t.Fatal(err)
 	}
-	shot := filepath.Join(dir, "shot.png")
+	cfg.Latency = lat20
+	rep20, err := backtest.Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := htmlreport.WriteCompare(&buf, []htmlreport.Run{{Name: "2ms", Report: rep}, {Name: "20ms", Report: rep20}}, htmlreport.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, browser, dir, "compare", buf.Bytes(), 300)
+}
+
+// screenshot opens page in headless Chromium, from a file and with the network unused,
+// and checks the screenshot is not blank and shows at least minColored strongly
+// colored pixels (the charts' lines and markers).
+func screenshot(t *testing.T, browser, dir, name string, page []byte, minColored int) {
+	t.Helper()
+	file := filepath.Join(dir, name+".html")
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, name+".png")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--hide-scrollbars", "--window-size=1280,3000",
-		"--screenshot="+shot, "file://"+page)
+		"--user-data-dir="+filepath.Join(dir, "profile-"+name), "--hide-scrollbars", "--window-size=1280,3000",
+		"--screenshot="+shot, "file://"+file)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
 	}
@@ -82,12 +109,12 @@ func TestReportRendersInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	inked, colored, total := pixels(img)
-	t.Logf("screenshot %v: %.1f%% inked, %d strongly colored pixels", img.Bounds().Size(), 100*float64(inked)/float64(total), colored)
+	t.Logf("%s screenshot %v: %.1f%% inked, %d strongly colored pixels", name, img.Bounds().Size(), 100*float64(inked)/float64(total), colored)
 	if float64(inked)/float64(total) < 0.02 {
-		t.Errorf("the page looks blank: %d of %d pixels differ from white", inked, total)
+		t.Errorf("%s: the page looks blank: %d of %d pixels differ from white", name, inked, total)
 	}
-	if colored < 500 {
-		t.Errorf("only %d strongly colored pixels: the charts' lines and markers did not render", colored)
+	if colored < minColored {
+		t.Errorf("%s: only %d strongly colored pixels: the charts' lines and markers did not render", name, colored)
 	}
 }
 

@@ -48,7 +48,8 @@ type Options struct {
 	// measured on the machine's clock, so a page with them is no longer a function of
 	// the inputs alone; without them it is.
 	Timing bool
-	// Width and Height are each chart's size; 0 means 18cm × 7cm.
+	// Width and Height are each chart's size; 0 means 28cm × 8cm. The page scales
+	// every chart to its width.
 	Width, Height vg.Length
 }
 
@@ -64,10 +65,10 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 		return errors.New("htmlreport: nil report")
 	}
 	if o.Width <= 0 {
-		o.Width = 18 * vg.Centimeter
+		o.Width = 28 * vg.Centimeter
 	}
 	if o.Height <= 0 {
-		o.Height = 7 * vg.Centimeter
+		o.Height = 8 * vg.Centimeter
 	}
 	page := pageData{Title: o.Title, Report: r}
 	if page.Title == "" {
@@ -81,6 +82,20 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 		return err
 	}
 	page.Charts = charts
+	if page.Sheets, err = sheetViews(r, o); err != nil {
+		return err
+	}
+	ts := r.Tearsheet
+	if ts == nil {
+		ts = backtest.ComputeTearsheet(r)
+	}
+	page.Hours = hourTable(ts)
+	page.HourChart = chart{ID: "pnl-by-hour-chart", Title: "PnL by UTC hour", Note: "no equity samples"}
+	if hp := hourPlot(ts); hp != nil {
+		if page.HourChart.SVG, err = render(hp, o.Width, o.Height*0.8, 0, 0); err != nil {
+			return fmt.Errorf("htmlreport: pnl by hour: %w", err)
+		}
+	}
 	page.Causes, page.FillRows, page.FillNote = fillTables(r, t0)
 	if o.Timing {
 		page.Timing = []row{
@@ -109,6 +124,11 @@ type pageData struct {
 	Causes   []causeRow
 	FillRows []fillRow
 	FillNote string
+	// Sheets are the tearsheet's sections, one per instrument (and the total when
+	// there are several); Hours and HourChart the PnL by hour.
+	Sheets    []sheetView
+	Hours     table
+	HourChart chart
 }
 
 // causeRow is the fills of one cause.
@@ -275,18 +295,19 @@ var (
 // drawCharts draws every chart, in a fixed order.
 func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, error) {
 	secs := func(t int64) float64 { return float64(t-t0) / 1e9 }
-	var charts []chart
+	// The charts are drawn at the end, when every time chart is known: they share one
+	// time axis, aligned (see renderAll).
+	var pend []pending
 	add := func(id, title string, p *plot.Plot, note string) error {
-		c := chart{ID: id, Title: title, Note: note}
-		if p != nil {
-			svg, err := render(p, o.Width, o.Height)
-			if err != nil {
-				return fmt.Errorf("htmlreport: chart %s: %w", id, err)
-			}
-			c.SVG = svg
-		}
-		charts = append(charts, c)
+		pend = append(pend, pending{c: chart{ID: id, Title: title, Note: note}, p: p, timeAxis: timeCharts[id]})
 		return nil
+	}
+	span := 0.0
+	for _, e := range r.Equity {
+		span = max(span, secs(e.Time))
+	}
+	for _, f := range r.Fills {
+		span = max(span, secs(f.Time))
 	}
 
 	// Equity, drawdown, position and mid, from the report's samples.
@@ -318,6 +339,9 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 	if err := priceChart(add, mid, r.Fills, secs, axis); err != nil {
 		return nil, err
 	}
+	if err := pnlSplitChart(add, r, secs, axis); err != nil {
+		return nil, err
+	}
 
 	// Latency: wall-clock, on request only.
 	if !o.Timing {
@@ -326,14 +350,14 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 		if err := add("latency", "Latency", nil, note); err != nil {
 			return nil, err
 		}
-		return charts, nil
+		return renderAll(pend, o, span)
 	}
 	lat := r.Timing.Latency
 	if lat == nil {
 		if err := add("latency", "Latency", nil, "the report holds no latency measurements"); err != nil {
 			return nil, err
 		}
-		return charts, nil
+		return renderAll(pend, o, span)
 	}
 	for st := telemetry.Stage(0); st < telemetry.NumStages; st++ {
 		if lat.Count(st) == 0 {
@@ -344,7 +368,116 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 			return nil, err
 		}
 	}
+	return renderAll(pend, o, span)
+}
+
+// timeCharts are the charts drawn against data time.
+var timeCharts = map[string]bool{"equity": true, "drawdown": true, "position": true, "price": true, "pnl-split": true}
+
+// pending is a chart waiting to be drawn.
+type pending struct {
+	c        chart
+	p        *plot.Plot
+	timeAxis bool
+}
+
+// renderAll draws the charts. The time charts share one time axis: each spans the
+// same seconds, and its data area starts and ends at the same distance from the
+// chart's edges as every other's (the widest y-axis labels set the left margin), so
+// that one instant is at one x on every chart of the page.
+func renderAll(pend []pending, o Options, span float64) ([]chart, error) {
+	pads := alignTime(pend, o, span)
+	charts := make([]chart, 0, len(pend))
+	for i, pe := range pend {
+		c := pe.c
+		if pe.p != nil {
+			svg, err := render(pe.p, o.Width, o.Height, pads[i][0], pads[i][1])
+			if err != nil {
+				return nil, fmt.Errorf("htmlreport: chart %s: %w", c.ID, err)
+			}
+			c.SVG = svg
+		}
+		charts = append(charts, c)
+	}
 	return charts, nil
+}
+
+// alignTime sets every time chart's axis to [0, span] and returns, per chart, how much
+// to narrow it on the left and on the right so that the data areas of all the time
+// charts start and end at the same x. Other charts get no padding.
+func alignTime(pend []pending, o Options, span float64) [][2]vg.Length {
+	var left, right vg.Length
+	own := make([][2]vg.Length, len(pend))
+	for i, pe := range pend {
+		if pe.p == nil || !pe.timeAxis {
+			continue
+		}
+		pe.p.X.Min, pe.p.X.Max = 0, max(span, 1)
+		dc := pe.p.DataCanvas(draw.New(vgsvg.New(o.Width, o.Height)))
+		own[i] = [2]vg.Length{dc.Min.X, o.Width - dc.Max.X}
+		left, right = max(left, own[i][0]), max(right, own[i][1])
+	}
+	pads := make([][2]vg.Length, len(pend))
+	for i, pe := range pend {
+		if pe.p != nil && pe.timeAxis {
+			pads[i] = [2]vg.Length{left - own[i][0], right - own[i][1]}
+		}
+	}
+	return pads
+}
+
+// pnlSplitChart adds the PnL over time with its parts: spread captured at the fills,
+// inventory (the position's gains and losses from the mid's moves) and fees, at each
+// equity sample. Spread and fees come from the fills up to the sample; inventory is
+// what remains of the PnL, so the lines add up as the tearsheet's split does.
+func pnlSplitChart(add func(string, string, *plot.Plot, string) error, r *backtest.Report, secs func(int64) float64, axis string) error {
+	const id, title = "pnl-split", "PnL and its parts over time: spread capture + inventory − fees"
+	if len(r.Equity) < 2 {
+		return add(id, title, nil, "the report has fewer than two equity samples")
+	}
+	var pnl, spread, inv, fees plotter.XYs
+	var sc, fe decimal.Decimal
+	j := 0
+	for _, e := range r.Equity {
+		for ; j < len(r.Fills) && r.Fills[j].Time <= e.Time; j++ {
+			f := r.Fills[j]
+			if f.Mid.Valid {
+				d := f.Mid.Decimal.Sub(f.Price).Mul(f.Qty)
+				if f.Side == "sell" {
+					d = d.Neg()
+				}
+				sc = sc.Add(d)
+			}
+			fe = fe.Add(f.Fee)
+		}
+		x := secs(e.Time)
+		p := e.Equity.Sub(r.Settings.InitialBalance)
+		pnl = append(pnl, plotter.XY{X: x, Y: p.InexactFloat64()})
+		spread = append(spread, plotter.XY{X: x, Y: sc.InexactFloat64()})
+		fees = append(fees, plotter.XY{X: x, Y: fe.Neg().InexactFloat64()})
+		inv = append(inv, plotter.XY{X: x, Y: p.Sub(sc).Add(fe).InexactFloat64()})
+	}
+	pl := newPlot(axis, "quote")
+	for _, s := range []struct {
+		name  string
+		xys   plotter.XYs
+		c     color.Color
+		width float64
+	}{{"PnL", pnl, color.Black, 1.8}, {"spread capture", spread, green, 1}, {"inventory", inv, blue, 1}, {"− fees", fees, red, 1}} {
+		xys := clean(s.xys)
+		if len(xys) < 2 {
+			continue
+		}
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return fmt.Errorf("htmlreport: chart %s: %w", id, err)
+		}
+		l.LineStyle.Color, l.LineStyle.Width = s.c, vg.Points(s.width)
+		pl.Add(l)
+		pl.Legend.Add(s.name, l)
+	}
+	pl.Legend.Top, pl.Legend.Left = true, true
+	return add(id, title, pl, "")
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -502,14 +635,16 @@ func newPlot(x, y string) *plot.Plot {
 // render draws p as an SVG element ready to inline in HTML5: without the XML
 // declaration, the generator comment or the namespace attributes, which the HTML
 // parser supplies for <svg>.
-func render(p *plot.Plot, w, h vg.Length) (svg template.HTML, err error) {
+// padLeft and padRight narrow the plot's area inside the chart, to align its data
+// area with other charts'.
+func render(p *plot.Plot, w, h, padLeft, padRight vg.Length) (svg template.HTML, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("plot panicked: %v", v)
 		}
 	}()
 	c := vgsvg.New(w, h)
-	p.Draw(draw.New(c))
+	p.Draw(draw.Crop(draw.New(c), padLeft, -padRight, 0, 0))
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return "", err
@@ -531,18 +666,20 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-body { font-family: sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+body { font-family: sans-serif; margin: 1.5em 2.5em; color: #222; }
 h1 { font-size: 1.4em; }
 h2 { font-size: 1.1em; margin-top: 2em; }
 table { border-collapse: collapse; }
 td { padding: 0.2em 1em 0.2em 0; border-bottom: 1px solid #ddd; vertical-align: top; }
 td:first-child { color: #555; white-space: nowrap; }
 td:last-child { font-family: monospace; }
-svg { max-width: 100%; height: auto; }
+svg { width: 100%; height: auto; }
+h3 { font-size: 1em; margin: 1.2em 0 0.4em; font-weight: normal; color: #333; }
 p.note { color: #777; font-style: italic; }
 table.grid td, table.grid th { padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; text-align: right; font-family: monospace; }
 table.grid td:first-child, table.grid th:first-child { text-align: left; }
 table.grid th { font-family: sans-serif; font-weight: normal; color: #555; }
+table.grid td.text { text-align: left; font-family: sans-serif; }
 </style>
 </head>
 <body>
@@ -561,7 +698,7 @@ table.grid th { font-family: sans-serif; font-weight: normal; color: #555; }
 <h2>Why each fill happened</h2>
 <table class="grid">
 <tr><th>cause</th><th>fills</th><th>quantity</th><th>meaning</th></tr>
-{{range .Causes}}<tr><td>{{.Cause}}</td><td>{{.Fills}}</td><td>{{.Qty}}</td><td>{{.Meaning}}</td></tr>
+{{range .Causes}}<tr><td>{{.Cause}}</td><td>{{.Fills}}</td><td>{{.Qty}}</td><td class="text">{{.Meaning}}</td></tr>
 {{end}}</table>
 {{if .FillRows}}<details><summary>Every fill, with the queue estimate (quantity ahead) when the order joined its level and just before the event that filled it</summary>
 <table class="grid">
@@ -571,9 +708,24 @@ table.grid th { font-family: sans-serif; font-weight: normal; color: #555; }
 {{if .FillNote}}<p class="note">Listed: {{.FillNote}}.</p>{{end}}</details>
 {{else}}<p class="note">No fills.</p>
 {{end}}</section>
+{{range .Sheets}}<section id="{{.ID}}">
+<h2>{{.Title}}</h2>
+{{range .Tables}}{{template "table" .}}{{end}}{{range .Charts}}<h3 id="{{.ID}}">{{.Title}}</h3>
+{{if .SVG}}{{.SVG}}{{else}}<p class="note">Not charted: {{.Note}}.</p>{{end}}
+{{end}}</section>
+{{end}}<section id="pnl-by-hour">
+<h2>PnL by hour</h2>
+{{template "table" .Hours}}{{if .HourChart.SVG}}{{.HourChart.SVG}}{{end}}
+</section>
 </body>
 </html>
-`))
+{{define "table"}}<h3>{{.Title}}</h3>
+{{if .Rows}}<table class="grid">
+<tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{if .Note}}<p class="note">{{.Note}}.</p>
+{{end}}{{end}}`))
 
 // sharpeText is the Sharpe ratio with its sample size, or why it is not reported.
 func sharpeText(res *backtest.Result) string {

@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strings"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/net/html"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
@@ -256,8 +262,21 @@ func TestRealReport(t *testing.T) {
 		t.Fatal("not deterministic")
 	}
 	sections := checkHTML(t, a.String())
-	if !sections["equity"].svg || !sections["drawdown"].svg || !sections["position"].svg || !sections["price"].svg {
+	if !sections["equity"].svg || !sections["drawdown"].svg || !sections["position"].svg || !sections["price"].svg || !sections["pnl-split"].svg {
 		t.Fatalf("sections %v", sections)
+	}
+	// The tearsheet: its tables, and its charts (markouts, latency histograms).
+	for _, id := range []string{"fills", "tearsheet-btcusdt", "pnl-by-hour"} {
+		if _, ok := sections[id]; !ok {
+			t.Errorf("no section %q", id)
+		}
+	}
+	doc := a.String()
+	for _, want := range []string{"Round trips (flat to flat)", "PnL split", "order-to-trade",
+		"an order at the touch", "order → ack", `id="markouts-btcusdt"`, `id="order-to-fill-btcusdt"`, "trade_through", rep.Result.PnL.String()} {
+		if !strings.Contains(doc, html.EscapeString(want)) && !strings.Contains(doc, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 	if out := os.Getenv("HTMLREPORT_OUT"); out != "" {
 		os.WriteFile(out, a.Bytes(), 0o644)
@@ -291,5 +310,38 @@ func TestFillCausesSection(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// TestTimeChartsAligned checks that time charts with y-axis labels of very different
+// widths get one time axis: the same range, and data areas at the same x.
+func TestTimeChartsAligned(t *testing.T) {
+	o := Options{Width: 20 * vg.Centimeter, Height: 6 * vg.Centimeter}
+	mk := func(scale float64) *plot.Plot {
+		p := newPlot("t", "y")
+		l, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 30, Y: scale}})
+		p.Add(l)
+		return p
+	}
+	pend := []pending{
+		{c: chart{ID: "narrow"}, p: mk(1), timeAxis: true},
+		{c: chart{ID: "wide"}, p: mk(-123456789.5), timeAxis: true},
+		{c: chart{ID: "other"}, p: mk(5), timeAxis: false},
+	}
+	pads := alignTime(pend, o, 300)
+	var xs [][2]vg.Length
+	for i, pe := range pend[:2] {
+		if pe.p.X.Min != 0 || pe.p.X.Max != 300 {
+			t.Errorf("%s: axis [%v, %v], want [0, 300]", pe.c.ID, pe.p.X.Min, pe.p.X.Max)
+		}
+		c := draw.Crop(draw.New(vgsvg.New(o.Width, o.Height)), pads[i][0], -pads[i][1], 0, 0)
+		dc := pe.p.DataCanvas(c)
+		xs = append(xs, [2]vg.Length{dc.Min.X, dc.Max.X})
+	}
+	if math.Abs(float64(xs[0][0]-xs[1][0])) > 0.01 || math.Abs(float64(xs[0][1]-xs[1][1])) > 0.01 {
+		t.Errorf("data areas at %v and %v: not aligned", xs[0], xs[1])
+	}
+	if pads[0][0] <= 0 || pads[1][0] != 0 || pads[2] != [2]vg.Length{} {
+		t.Errorf("pads %v: want the narrow chart moved right, the wide one not, the other chart untouched", pads)
 	}
 }

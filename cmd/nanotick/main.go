@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"sim":      {runSim, "sim [flags]              serve the local exchange on 127.0.0.1 (market data and order entry)"},
 		"record":   {runRecord, "record [flags]           record a venue's feed to files in the recorded format"},
 		"sweep":    {runSweep, "sweep run|merge ...      run a parameter grid of backtests (sharded), or merge shard results"},
+		"report":   {runReport, "report html|compare REPORT.json...   render saved backtest reports as HTML, or compare several side by side"},
 		"backtest": {runBacktest, "backtest [--config FILE] [flags]   replay recordings through a strategy against a simulated exchange"},
 	}
 }

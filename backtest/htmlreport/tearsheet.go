@@ -1,0 +1,304 @@
+package htmlreport
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/nanotick/nanotick/backtest"
+)
+
+// table is a titled grid of text cells.
+type table struct {
+	Title string
+	Head  []string
+	Rows  [][]string
+	Note  string
+}
+
+// sheetView is one instrument's tearsheet (or the total) as the page shows it.
+type sheetView struct {
+	ID, Title string
+	Tables    []table
+	Charts    []chart
+}
+
+// sheetViews lays out the report's tearsheet: one section per instrument, and one for
+// the total when there are several.
+func sheetViews(r *backtest.Report, o Options) ([]sheetView, error) {
+	ts := r.Tearsheet
+	if ts == nil {
+		ts = backtest.ComputeTearsheet(r)
+	}
+	sheets := ts.Instruments
+	if len(sheets) > 1 {
+		sheets = append(sheets[:len(sheets):len(sheets)], ts.Total)
+	}
+	var out []sheetView
+	for _, s := range sheets {
+		v := sheetView{ID: "tearsheet-" + slug(s.Name), Title: "Tearsheet: " + s.Name}
+		v.Tables = sheetTables(&s, r.MarkoutHorizons)
+		id := slug(s.Name)
+		if p := markoutPlot(&s, r.MarkoutHorizons); p != nil {
+			svg, err := render(p, o.Width, o.Height, 0, 0)
+			if err != nil {
+				return nil, fmt.Errorf("htmlreport: markout chart: %w", err)
+			}
+			v.Charts = append(v.Charts, chart{ID: "markouts-" + id, Title: "Mean markout after the fill, by side and role (bps; above 0: the market moved our way)", SVG: svg})
+		} else {
+			v.Charts = append(v.Charts, chart{ID: "markouts-" + id, Title: "Markouts", Note: "no fills"})
+		}
+		for _, d := range []struct {
+			id, title string
+			dist      backtest.Distribution
+		}{
+			{"order-to-ack-" + id, "Order-to-ack latency (engine sends → ack reaches the strategy)", s.OrderToAck},
+			{"order-to-fill-" + id, "Order-to-fill latency (engine sends → each fill reaches the strategy)", s.OrderToFill},
+		} {
+			c := chart{ID: d.id, Title: d.title}
+			if d.dist.Count == 0 {
+				c.Note = "no samples (the order-to-ack latency needs the order log)"
+			} else {
+				svg, err := render(histogramPlot(d.dist.Samples), o.Width, o.Height*0.8, 0, 0)
+				if err != nil {
+					return nil, fmt.Errorf("htmlreport: chart %s: %w", d.id, err)
+				}
+				c.SVG = svg
+			}
+			v.Charts = append(v.Charts, c)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// slug makes a name safe in an HTML id.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '-' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+func pct(f float64) string { return ffmt(100*f, 2) + " %" }
+
+// dur formats ns as a duration rounded to µs.
+func dur(ns int64) string { return time.Duration(ns).Round(time.Microsecond).String() }
+
+func sheetTables(s *backtest.InstrumentSheet, horizons []string) []table {
+	rt := s.RoundTrips
+	trips := table{Title: "Round trips (flat to flat)", Head: []string{"trips", "win rate", "total PnL", "PnL per trip", "mean holding", "median holding", "max holding"}}
+	if rt.Count > 0 {
+		trips.Rows = [][]string{{strconv.Itoa(rt.Count), pct(rt.WinRate) + " (" + strconv.Itoa(rt.Wins) + ")", rt.TotalPnL.String(), rt.MeanPnL.String(), dur(rt.MeanHoldingNs), dur(rt.MedianHoldingNs), dur(rt.MaxHoldingNs)}}
+	} else {
+		trips.Note = "no closed round trip"
+	}
+	if rt.OpenAtEnd {
+		trips.Note = strings.TrimPrefix(trips.Note+"; the position was open at the end: that trip is not counted", "; ")
+	}
+
+	head := []string{"side", "role", "fills", "at fill"}
+	for _, h := range horizons {
+		head = append(head, "+"+h)
+	}
+	mk := table{Title: "Markouts, mean bps: sign × (mid − fill price) / fill price; at fill = spread captured, later = adverse selection when below it", Head: head}
+	for _, m := range s.Markouts {
+		row := []string{m.Side, m.Role, strconv.Itoa(m.Fills), bps(m.AtFillBps)}
+		for h := range m.Bps {
+			row = append(row, bps(m.Bps[h])+" (n "+strconv.Itoa(m.N[h])+")")
+		}
+		mk.Rows = append(mk.Rows, row)
+	}
+	if len(mk.Rows) == 0 {
+		mk.Note = "no fills"
+	}
+
+	p := s.PnL
+	split := table{Title: "PnL split: spread capture + inventory − fees = PnL", Head: []string{"spread capture", "inventory", "fees", "PnL"},
+		Rows: [][]string{{p.SpreadCapture.String(), p.Inventory.String(), p.Fees.String(), p.PnL.String()}}}
+
+	os := s.Orders
+	ords := table{Title: "Orders", Head: []string{"sent", "cancels sent", "fills", "order-to-trade", "orders filled", "fill ratio", "quantity fill ratio"}}
+	if os.FromOrderLog {
+		ords.Rows = [][]string{{strconv.Itoa(os.Sent), strconv.FormatUint(os.CancelsSent, 10), strconv.Itoa(os.Fills), ffmt(os.OrderToTrade, 2),
+			strconv.Itoa(os.Filled) + " of " + strconv.Itoa(os.Arrived), pct(os.FillRatio), pct(os.QtyFillRatio)}}
+	} else {
+		ords.Rows = [][]string{{strconv.Itoa(os.Sent), strconv.FormatUint(os.CancelsSent, 10), strconv.Itoa(os.Fills), ffmt(os.OrderToTrade, 2), "–", "–", "–"}}
+		ords.Note = "the fill ratios need the order log, which this run did not keep"
+	}
+
+	q := s.Quoting
+	quoting := table{Title: "Quoting, share of the " + dur(q.BookValidNs) + " the exchange's book was valid", Head: []string{"side", "an order resting", "an order at the touch"},
+		Rows: [][]string{{"bid", pct(q.BidResting), pct(q.BidAtTouch)}, {"ask", pct(q.AskResting), pct(q.AskAtTouch)}}}
+
+	lat := table{Title: "Order path latency", Head: []string{"", "samples", "min", "p50", "p90", "p99", "max", "mean"}}
+	for _, d := range []struct {
+		name string
+		d    backtest.Distribution
+	}{{"order → ack", s.OrderToAck}, {"order → fill", s.OrderToFill}} {
+		if d.d.Count == 0 {
+			lat.Rows = append(lat.Rows, []string{d.name, "0", "–", "–", "–", "–", "–", "–"})
+			continue
+		}
+		lat.Rows = append(lat.Rows, []string{d.name, strconv.Itoa(d.d.Count), dur(d.d.MinNs), dur(d.d.P50Ns), dur(d.d.P90Ns), dur(d.d.P99Ns), dur(d.d.MaxNs), dur(d.d.MeanNs)})
+	}
+	return []table{trips, mk, split, ords, quoting, lat}
+}
+
+func bps(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return ffmt(*v, 3)
+}
+
+// markoutPlot draws the mean markout of each side and role at the fill and at each
+// horizon, the horizons evenly spaced and labelled.
+func markoutPlot(s *backtest.InstrumentSheet, horizons []string) *plot.Plot {
+	if len(s.Markouts) == 0 {
+		return nil
+	}
+	labels := append([]string{"fill"}, horizons...)
+	p := newPlot("time after the fill", "mean markout (bps)")
+	var ticks []plot.Tick
+	for i, l := range labels {
+		ticks = append(ticks, plot.Tick{Value: float64(i), Label: l})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	// Room on the right for the legend, clear of the lines.
+	p.X.Min, p.X.Max = -0.2, float64(len(labels)-1)+1.3
+	i := 0
+	for _, m := range s.Markouts {
+		var xys plotter.XYs
+		if m.AtFillBps != nil {
+			xys = append(xys, plotter.XY{X: 0, Y: *m.AtFillBps})
+		}
+		for h, v := range m.Bps {
+			if v != nil {
+				xys = append(xys, plotter.XY{X: float64(h + 1), Y: *v})
+			}
+		}
+		xys = clean(xys)
+		if len(xys) == 0 {
+			continue
+		}
+		l, sc, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			continue
+		}
+		c := seriesColors[i%len(seriesColors)]
+		i++
+		l.LineStyle.Color, l.LineStyle.Width = c, vg.Points(1.2)
+		if m.Side == "all" && m.Role == "all" {
+			l.LineStyle.Width = vg.Points(2.5)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		p.Add(l, sc)
+		p.Legend.Add(m.Side+" "+m.Role+" ("+strconv.Itoa(m.Fills)+")", l, sc)
+	}
+	p.Add(plotter.NewFunction(func(float64) float64 { return 0 }))
+	p.Legend.Top = true
+	return p
+}
+
+// histogramPlot draws sorted latency samples (ns) as a histogram on a logarithmic
+// axis of microseconds, from the fastest to the slowest.
+func histogramPlot(sorted []int64) *plot.Plot {
+	const bins = 40
+	lo := math.Log10(max(float64(sorted[0]), 1) / 1e3)
+	hi := math.Log10(max(float64(sorted[len(sorted)-1]), 1) / 1e3)
+	if hi-lo < 0.1 {
+		lo, hi = lo-0.05, hi+0.05
+	}
+	hb := make([]plotter.HistogramBin, bins)
+	for k := range hb {
+		hb[k].Min = math.Pow(10, lo+(hi-lo)*float64(k)/bins)
+		hb[k].Max = math.Pow(10, lo+(hi-lo)*float64(k+1)/bins)
+	}
+	for _, ns := range sorted {
+		x := math.Log10(max(float64(ns), 1) / 1e3)
+		k := int(float64(bins) * (x - lo) / (hi - lo))
+		hb[max(0, min(k, bins-1))].Weight++
+	}
+	p := newPlot("latency (log scale)", "samples")
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = durationTicks{}
+	p.Add(&plotter.Histogram{Bins: hb, Width: hb[0].Max - hb[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle})
+	return p
+}
+
+// durationTicks marks a logarithmic axis of microseconds with durations: at 1, 2 and
+// 5 times each power of ten, labelled "500µs", "2ms", "1s".
+type durationTicks struct{}
+
+// Ticks returns the marks between min and max, always at least two labelled ones.
+func (durationTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= min && v <= max {
+				ticks = append(ticks, plot.Tick{Value: v, Label: time.Duration(math.Round(v * 1e3)).String()})
+			}
+		}
+	}
+	if len(ticks) < 2 {
+		ticks = []plot.Tick{
+			{Value: min, Label: time.Duration(math.Round(min * 1e3)).Round(time.Microsecond).String()},
+			{Value: max, Label: time.Duration(math.Round(max * 1e3)).Round(time.Microsecond).String()},
+		}
+	}
+	return ticks
+}
+
+// seriesColors tell the lines of one chart apart.
+var seriesColors = []color.Color{
+	green, red, blue, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, color.RGBA{A: 0xff},
+}
+
+// hourTable and hourPlot show the PnL by UTC hour.
+func hourTable(ts *backtest.Tearsheet) table {
+	t := table{Title: "PnL by UTC hour of data time (equity change within the hour)", Head: []string{"hour", "PnL", "fills"}}
+	for _, h := range ts.PnLByHour {
+		t.Rows = append(t.Rows, []string{h.Hour, h.PnL.String(), strconv.Itoa(h.Fills)})
+	}
+	if len(t.Rows) == 0 {
+		t.Note = "no equity samples"
+	}
+	return t
+}
+
+func hourPlot(ts *backtest.Tearsheet) *plot.Plot {
+	if len(ts.PnLByHour) == 0 {
+		return nil
+	}
+	vals := make(plotter.Values, len(ts.PnLByHour))
+	var names []string
+	for i, h := range ts.PnLByHour {
+		vals[i] = h.PnL.InexactFloat64()
+		names = append(names, strings.TrimSuffix(h.Hour[5:], "Z")+"h")
+	}
+	p := newPlot("UTC hour", "PnL (quote)")
+	bars, err := plotter.NewBarChart(vals, vg.Points(18))
+	if err != nil {
+		return nil
+	}
+	bars.Color = blue
+	p.Add(bars)
+	p.NominalX(names...)
+	return p
+}
