@@ -20,7 +20,9 @@ func (s *answers) OnAck(id uint64, now int64) { s.calls = append(s.calls, fmt.Sp
 func (s *answers) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
 	s.calls = append(s.calls, fmt.Sprintf("fill %d %d@%d maker %v", id, qty, price, maker))
 }
-func (s *answers) OnCancelled(id uint64, now int64) { s.calls = append(s.calls, fmt.Sprintf("cancelled %d", id)) }
+func (s *answers) OnCancelled(id uint64, now int64) {
+	s.calls = append(s.calls, fmt.Sprintf("cancelled %d", id))
+}
 func (s *answers) OnRejected(id uint64, reason string, now int64) {
 	s.calls = append(s.calls, fmt.Sprintf("rejected %d: %s", id, reason))
 }
