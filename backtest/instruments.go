@@ -50,7 +50,7 @@ func (r *Report) writeInstruments(b *strings.Builder) {
 		return
 	}
 	for _, in := range r.Instruments {
-		fmt.Fprintf(b, "  %-12s %s: pnl %s (realized %s, unrealized %s, fees %s), position %s, %d fills, volume %s\n",
+		fmt.Fprintf(b, "  %-12s %s: pnl %s = realized %s + unrealized %s - fees %s, position %s, %d fills, volume %s\n",
 			"instrument", in.Name, in.PnL.StringFixed(4), in.Realized.StringFixed(4), in.Unrealized.StringFixed(4), in.Fees.StringFixed(4),
 			in.Position.String(), in.Fills, in.Volume.String())
 	}

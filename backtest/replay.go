@@ -376,6 +376,9 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	if cfg.QueuePower == 0 {
 		cfg.QueuePower = 2
 	}
+	logTime := &dataTimeHook{} // pointed at the replay's clock once there is one
+	cfg.Engine.Logger = cfg.Engine.Logger.Hook(logTime)
+	cfg.Engine.Risk.Logger = cfg.Engine.Risk.Logger.Hook(logTime)
 	lanes, err := newLanes(&cfg, lat)
 	if err != nil {
 		return nil, err
@@ -395,6 +398,7 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
 	}
+	logTime.now = &r.now
 	guarded := make([]Source, len(srcs))
 	for i, s := range srcs {
 		g := newClockGuard(s, cfg.MaxTimeJump)

@@ -276,7 +276,8 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p(" (power %g)", r.Settings.QueuePower)
 	}
 	p("; partial fills %v\n", r.Settings.PartialFills)
-	p("  PnL          %s (%s%%): realized %s, unrealized %s, fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
+	// Written as the sum it is: fees are paid (a net rebate is a negative fee).
+	p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
 	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
 	if res.Sharpe != 0 {
 		p("  sharpe       %.3f over %d daily returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeNote)

@@ -1,6 +1,10 @@
 package risk
 
-import "github.com/rs/zerolog"
+import (
+	"github.com/rs/zerolog"
+
+	"github.com/nanotick/nanotick/fixed"
+)
 
 // burstLog logs rejections once per burst per reason: the first rejection of
 // a reason is logged in full, later ones are only counted until the reason
@@ -14,6 +18,11 @@ type burstLog struct {
 	open  int   // number of open bursts
 	next  int64 // earliest time an open burst may be closed
 	b     [NumReasons]burst
+
+	// ps and qs print an order's price and quantity as the decimals a person reads,
+	// not the fixed-point integers risk works in; num is their scratch buffer.
+	ps, qs fixed.Scale
+	num    [40]byte
 }
 
 // maxBurstQuiets bounds a burst's length in quiet periods.
@@ -42,7 +51,7 @@ func (l *burstLog) reject(log *zerolog.Logger, r Reason, o *Order, now int64) {
 	ev := log.Warn().Str("reason", r.String())
 	if ev != nil && o != nil {
 		ev = ev.Uint64("id", o.ID).Str("side", o.Side.String()).
-			Int64("price", o.Price).Int64("qty", o.Qty)
+			RawJSON("price", l.ps.Append(l.num[:0], o.Price)).RawJSON("qty", l.qs.Append(l.num[:0], o.Qty))
 	}
 	ev.Int64("now", now).Msg("order rejected")
 	*b = burst{open: true, first: now, last: now}

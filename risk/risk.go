@@ -153,6 +153,7 @@ func New(cfg Config, inst Instrument) (*Checker, error) {
 	c.tokenCap = lim.Burst * tokenUnit
 	c.tokens = c.tokenCap
 	c.bursts.quiet = lim.LogQuiet
+	c.bursts.ps, c.bursts.qs = inst.PriceScale, inst.QtyScale
 	c.acct.init(c.qUnit)
 	return c, nil
 }
@@ -601,7 +602,8 @@ func (c *Checker) halt(cause Reason) {
 	c.stateView.Store(uint32(Halted))
 	eq, _ := c.acct.equity()
 	c.log.Error().Str("cause", cause.String()).Int("working", len(c.work)).
-		Int64("position", c.acct.pos).Int64("equity", eq).Msg("risk halted")
+		RawJSON("position", c.inst.QtyScale.Append(c.bursts.num[:0], c.acct.pos)).           // decimals, as a person reads them,
+		RawJSON("equity", c.inst.PriceScale.Append(c.bursts.num[:0], eq)).Msg("risk halted") // in the log's scratch buffer
 }
 
 // State returns the trading state. It is safe from any goroutine; a Halt not

@@ -97,6 +97,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	maxFeed := fs.Duration("max-feed-latency", time.Second, "cap on the feed latency read from the recording")
 	exTime := fs.String("exchange-time", "E", "venue timestamp taken as the exchange's time: E (event time) or T (transaction time where the frame has one)")
 	clockOffset := fs.String("clock-offset", "running_min", "how the recorder-to-venue clock offset is estimated: running_min or whole_file")
+	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
@@ -253,10 +254,18 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 
-	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		bar := newProgressBar(f)
+	lvl, err := backtestLogLevel(*logLevel)
+	if err != nil {
+		return fail("--log-level: %v", err)
+	}
+	if lvl != zerolog.Disabled {
+		log := backtestLogger(stderr, lvl)
+		s.bt.Engine.Logger, s.bt.Engine.Risk.Logger = log, log
+	}
+	var bar *progressBar
+	if isTerminal(stderr) {
+		bar = newProgressBar(stderr)
 		s.bt.Progress = bar.update
-		defer bar.done()
 	}
 	var rep *backtest.Report
 	if tardisRun {
@@ -278,6 +287,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			rep.Settings.Latency += s.venueLatencyNote()
 		}
 	}
+	bar.done(err == nil) // before anything else is printed: the summary starts on a line of its own
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -341,12 +351,36 @@ func (p *progressBar) update(done, total int64) {
 		return
 	}
 	p.last = time.Now()
-	const width = 40
-	n := int(done * width / total)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), done*100/total)
+	p.draw(done, total)
 }
 
-func (p *progressBar) done() { fmt.Fprint(p.w, "\r\033[K") }
+func (p *progressBar) draw(done, total int64) {
+	const width = 40
+	n := int(min(done, total) * width / total)
+	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), min(done, total)*100/total)
+}
+
+// done ends the bar: drawn full and its line ended if the run completed (the last
+// update came some frames before the end, and the throttle may have skipped it), or
+// erased if it failed. It does nothing on a nil bar.
+func (p *progressBar) done(completed bool) {
+	if p == nil {
+		return
+	}
+	if completed {
+		p.draw(1, 1)
+		fmt.Fprintln(p.w)
+		return
+	}
+	fmt.Fprint(p.w, "\r\033[K")
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar may be drawn. A
+// variable so that tests can draw one into a buffer.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
 
 func writeJSONReport(rep *backtest.Report, file string, stdout io.Writer) error {
 	if file == "-" {

@@ -3,6 +3,8 @@ package main
 // Tests of issue 15's command-line items: what a new user sees in the first hour.
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/internal/testdata"
 )
 
@@ -35,8 +40,11 @@ func TestBacktestHaltedStrategyExitsNonZero(t *testing.T) {
 	if !regexp.MustCompile(`strategy halted at ` + when + `: ` + where + `: cannot read property foo of undefined\n`).MatchString(stderr) {
 		t.Errorf("stderr does not say when and where the strategy halted:\n%s", stderr)
 	}
-	if strings.Count(stderr, "\n") > 1 {
-		t.Errorf("stderr repeats the stack the summary shows:\n%s", stderr)
+	// The log lines before it (with data time) are the engine's; the verdict is last,
+	// on one line: the stack is in the summary.
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "nanotick backtest: the strategy halted at ") {
+		t.Errorf("stderr does not end with the one-line verdict:\n%s", stderr)
 	}
 }
 
@@ -178,4 +186,75 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestBacktestSummaryAddsUpAndFollowsTheBar runs a backtest with a progress bar drawn
+// into the same buffer as the summary, as a terminal shows them: the bar ends at 100%
+// on its own line, the summary starts on the next, and its PnL line adds up as written,
+// fees subtracted.
+func TestBacktestSummaryAddsUpAndFollowsTheBar(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	was := isTerminal
+	isTerminal = func(io.Writer) bool { return true }
+	defer func() { isTerminal = was }()
+	var term bytes.Buffer // stdout and stderr, interleaved as on a terminal
+	if code := runBacktest([]string{"--data", data, "--maker-fee-bps", "1", "--taker-fee-bps", "4.5"}, &term, &term); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, term.String())
+	}
+	out := term.String()
+	if !strings.Contains(out, "] 100%\nbacktest ") {
+		t.Errorf("the bar does not end at 100%% on its own line before the summary:\n%q", out[:min(len(out), 400)])
+	}
+	m := regexp.MustCompile(`PnL +(-?[0-9.]+) \(-?[0-9.]+%\) = realized (-?[0-9.]+) \+ unrealized (-?[0-9.]+) - fees (-?[0-9.]+)\n`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no PnL line written as a sum:\n%s", out)
+	}
+	n := make([]decimal.Decimal, 4)
+	for i := range n {
+		n[i] = decimal.RequireFromString(m[i+1])
+	}
+	// Each figure is rounded to 4 decimals, so the sum may be off by the roundings.
+	if diff := n[1].Add(n[2]).Sub(n[3]).Sub(n[0]).Abs(); diff.GreaterThan(decimal.RequireFromString("0.0002")) || n[3].IsZero() {
+		t.Errorf("PnL %s != %s + %s - %s (off by %s), or no fees:\n%s", n[0], n[1], n[2], n[3], diff, m[0])
+	}
+}
+
+// TestRunSummaryFeedLine checks that the run summary's feed line is words, not a Go
+// struct dump.
+func TestRunSummaryFeedLine(t *testing.T) {
+	got := feedLine(live.Counters{Connects: 2, Reconnects: 1, Frames: 1000, Malformed: 3, Snapshots: 2, Resyncs: 1, Wakes: 77})
+	want := "1000 frames (3 malformed); 2 connections (1 reconnects, 0 dial failures, 0 stale, 0 rotations); 2 snapshots (0 failed, 1 resyncs)"
+	if got != want || strings.ContainsAny(got, "{}") {
+		t.Errorf("feed line\n %s\nwant\n %s", got, want)
+	}
+}
+
+// TestBacktestPrintsStrategyLogsWithDataTime checks that log.info in a backtest prints,
+// stamped with the data time of the event (deterministic: no wall clock), and that
+// --log-level off silences it.
+func TestBacktestPrintsStrategyLogsWithDataTime(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	script := filepath.Join(t.TempDir(), "log.js")
+	src := "let n = 0;\nfunction onBook() {\n  n++;\n  if (n % 1000 === 1) log.info(\"book\", n, \"mid\", book.mid());\n}\n"
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runBT(t, "--data", data, "--strategy", script)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"INF 2024-08-08T23:54:14.206652067Z book 1 mid 61837.635 source=strategy\n",
+		"INF 2024-08-08T23:59:14.879021934Z book 3001 mid 61728.005 source=strategy\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, _, stderr := runBT(t, "--data", data, "--strategy", script, "--log-level", "off"); strings.Contains(stderr, "book 1 ") {
+		t.Errorf("--log-level off still prints the strategy's log:\n%s", stderr)
+	}
+	if code, _, stderr := runBT(t, "--data", data, "--log-level", "loud"); code != 2 || !strings.Contains(stderr, "--log-level") {
+		t.Errorf("--log-level loud: exit %d, %s", code, stderr)
+	}
 }

@@ -450,11 +450,11 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 	fc := s.feed.Counters()
 	fmt.Fprintf(w, "\nsummary after %s\n", time.Since(s.started).Round(time.Millisecond))
 	fmt.Fprintf(w, "  events    %d frames (%d malformed), %d book updates, %d trades\n", c.Frames, c.Malformed, c.BookUpdates, c.Trades)
-	fmt.Fprintf(w, "  feed      %+v\n", fc)
+	fmt.Fprintf(w, "  feed      %s\n", feedLine(fc))
 	fmt.Fprintf(w, "  orders    %d sent, %d rejected by risk, %d send failures, %d cancels, %d fills\n",
 		c.OrdersSent, c.OrdersRejected, c.SendFailures, c.CancelsSent, c.Fills)
-	fmt.Fprintf(w, "  position  %.5f at %.2f; pnl realized %.4f, unrealized %.4f, fees %.4f\n",
-		ctx.Position(), ctx.AvgEntry(), ctx.RealizedPnL(), ctx.UnrealizedPnL(), ctx.Fees())
+	fmt.Fprintf(w, "  position  %.5f at %.2f; pnl %.4f = realized %.4f + unrealized %.4f - fees %.4f\n",
+		ctx.Position(), ctx.AvgEntry(), ctx.RealizedPnL()+ctx.UnrealizedPnL()-ctx.Fees(), ctx.RealizedPnL(), ctx.UnrealizedPnL(), ctx.Fees())
 	if err := s.eng.Halted(); err != nil {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}

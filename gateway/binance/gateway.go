@@ -532,7 +532,7 @@ func (g *Gateway) supervise(ctx context.Context, c *live.Conn, done chan struct{
 			if ctx.Err() != nil {
 				return
 			}
-			g.log.Warn().Err(err).Dur("retry_in", backoff(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt)).Msg("order connection: reconnect failed")
+			g.log.Warn().Err(err).Stringer("retry_in", backoff(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt)).Msg("order connection: reconnect failed")
 		}
 		attempt = 0
 		g.reconnects.Add(1)

@@ -133,6 +133,8 @@ func TestLoopbackReadPathAllocs(t *testing.T) {
 	const warm, n = 2000, 20000
 	var seen int
 	var before, after runtime.MemStats
+	var c *Client
+	var wakes uint64 // idle passes during the measured messages
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -142,8 +144,10 @@ func TestLoopbackReadPathAllocs(t *testing.T) {
 			switch seen {
 			case warm:
 				runtime.ReadMemStats(&before)
+				wakes = c.Counters().Wakes
 			case warm + n:
 				runtime.ReadMemStats(&after)
+				wakes = c.Counters().Wakes - wakes
 				close(done)
 				cancel()
 			}
@@ -165,9 +169,11 @@ func TestLoopbackReadPathAllocs(t *testing.T) {
 	}
 	// The process is shared with the server, the runtime and what earlier tests left
 	// winding down: allow one allocation per 200 messages, far below one per message
-	// (alone, the count is 0; the benchmark reports 0 allocs/op).
-	if d := after.Mallocs - before.Mallocs; d > n/200 {
-		t.Fatalf("%d allocations over %d messages", d, n)
+	// (alone, the count is 0; the benchmark reports 0 allocs/op). An idle pass, which
+	// runs whenever the socket is momentarily empty (often, on a loaded machine), may
+	// allocate its deadline's error (TestIdleWakeAllocs): those are allowed too.
+	if d := after.Mallocs - before.Mallocs; d > n/200+3*wakes {
+		t.Fatalf("%d allocations over %d messages and %d idle passes", d, n, wakes)
 	}
 }
 

@@ -382,7 +382,7 @@ func (c *Client) Run(ctx context.Context) error {
 				c.cnt.dialFailures.Add(1)
 				d := c.backoff(attempt)
 				attempt++
-				c.log.Warn().Err(err).Dur("retry_in", d).Int("attempt", attempt).Msg("feed dial failed")
+				c.log.Warn().Err(err).Stringer("retry_in", d).Int("attempt", attempt).Msg("feed dial failed")
 				c.wait(d)
 				continue
 			}
@@ -431,10 +431,10 @@ func (c *Client) Run(ctx context.Context) error {
 		attempt++
 		if errors.Is(err, errStale) {
 			c.cnt.stale.Add(1)
-			c.log.Warn().Dur("silence", c.cfg.StaleAfter).Dur("retry_in", d).Msg("feed stale: reconnecting, book invalid until resync")
+			c.log.Warn().Stringer("silence", c.cfg.StaleAfter).Stringer("retry_in", d).Msg("feed stale: reconnecting, book invalid until resync")
 			c.state(StateStale, err, now)
 		} else {
-			c.log.Warn().Err(err).Dur("retry_in", d).Msg("feed disconnected: reconnecting, book invalid until resync")
+			c.log.Warn().Err(err).Stringer("retry_in", d).Msg("feed disconnected: reconnecting, book invalid until resync")
 			c.state(StateDisconnected, err, now)
 		}
 		c.wait(d)
