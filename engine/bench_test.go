@@ -15,7 +15,12 @@ import (
 
 // depthFrames returns the spot file's REST snapshot and its depth frames, in order.
 func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Frame) {
-	for _, f := range enginetest.LoadFrames(b, enginetest.SpotFile) {
+	return depthFramesOf(b, enginetest.SpotFile)
+}
+
+// depthFramesOf returns a recording's REST snapshot and its depth frames, in order.
+func depthFramesOf(b *testing.B, file string) (snapshot enginetest.Frame, depth []enginetest.Frame) {
+	for _, f := range enginetest.LoadFrames(b, file) {
 		switch {
 		case bytes.HasPrefix(f.Data, []byte(`{"lastUpdateId"`)):
 			snapshot = f
@@ -24,7 +29,7 @@ func depthFrames(b *testing.B) (snapshot enginetest.Frame, depth []enginetest.Fr
 		}
 	}
 	if snapshot.Data == nil || len(depth) == 0 {
-		b.Fatal("spot file lacks a snapshot or depth frames")
+		b.Fatalf("%s lacks a snapshot or depth frames", file)
 	}
 	return snapshot, depth
 }

@@ -72,6 +72,9 @@ type Config struct {
 	Gateways []Gateway
 	// Risk are the per-instrument limits, applied to each instrument.
 	Risk risk.Config
+	// Portfolio are the limits over all instruments together (gross notional, net
+	// position per base asset, total loss and drawdown); the zero value sets none.
+	Portfolio risk.PortfolioConfig
 	// StartState is the trading state risk starts in: Active, or Reducing or Halted to
 	// start an engine that may only flatten or only watch.
 	StartState risk.State
@@ -129,6 +132,7 @@ type slot struct {
 type Engine struct {
 	slots  []slot
 	table  *instrument.Table
+	port   *risk.Portfolio // nil without portfolio limits
 	strat  strategy.Strategy
 	ctx    *strategy.Context
 	lat    *telemetry.Latency
@@ -229,6 +233,17 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	for i := range e.slots {
 		e.slots[i].mkt = e.ctx.MarketAt(instrument.Index(i))
 	}
+	if cfg.Portfolio.Enabled() {
+		checkers := make([]*risk.Checker, len(e.slots))
+		for i := range e.slots {
+			checkers[i] = e.slots[i].risk
+		}
+		p, err := risk.NewPortfolio(cfg.Portfolio, table, checkers)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		e.port = p
+	}
 	return e, nil
 }
 
@@ -324,6 +339,9 @@ func (e *Engine) Risk() *risk.Checker { return e.slots[0].risk }
 
 // RiskAt returns instrument i's risk checker.
 func (e *Engine) RiskAt(i instrument.Index) *risk.Checker { return e.slots[i].risk }
+
+// Portfolio returns the portfolio risk layer, or nil when none is configured.
+func (e *Engine) Portfolio() *risk.Portfolio { return e.port }
 
 // Latency returns the stage histograms. They belong to the engine's goroutine: take a
 // Snapshot to read them elsewhere.

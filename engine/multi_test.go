@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/engine"
+	"github.com/shopspring/decimal"
+
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
+	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
 
@@ -277,4 +280,51 @@ func (b *binder) Init(ctx *strategy.Context) error {
 	return err
 }
 
-var _ = engine.ErrNoFeed
+// TestPortfolioLimits wires the portfolio layer into the engine's checkers: with a net
+// position limit of 0.002 BTC across spot and perp, spot and perp buys count together,
+// and a perp sell that hedges a spot long is allowed.
+func TestPortfolioLimits(t *testing.T) {
+	cfg := enginetest.PairConfig()
+	cfg.Portfolio = risk.PortfolioConfig{MaxNetPosition: decimal.RequireFromString("0.002"), MaxTotalLoss: decimal.RequireFromString("100")}
+	e, _ := enginetest.NewEngineWith(t, cfg, &ticker{}) // places nothing itself
+	if e.Portfolio() == nil {
+		t.Fatal("no portfolio layer")
+	}
+	if err := e.Start(1); err != nil {
+		t.Fatal(err)
+	}
+	// Books for both, a bid from the spot, a fill: the spot long plus resting bids
+	// reach the limit, and a perp sell is still fine.
+	for i := range 2 {
+		b := e.BookAt(instrument.Index(i))
+		spec := e.Instruments().At(instrument.Index(i))
+		unit := spec.PriceScale.Unit()
+		b.Set(orderbook.Bid, 60000*unit, 1_000_000)
+		b.Set(orderbook.Ask, 60000*unit+spec.Tick, 1_000_000)
+		b.SetSynced(true)
+		b.SetUpdate(1, 2, 2)
+		e.OnBookUpdatedAt(instrument.Index(i), 1, 2)
+	}
+	spot, perp := e.Context().MarketAt(0), e.Context().MarketAt(1)
+	id := uint64(100)
+	check := func(mk *strategy.Market, side strategy.Side, milli int64, want risk.Reason) uint64 {
+		t.Helper()
+		id++
+		o := risk.Order{ID: id, Instrument: mk.Index(), Side: side,
+			Price: 60000 * mk.Spec().PriceScale.Unit(), Qty: milli * mk.Spec().QtyScale.Unit() / 1000}
+		// A tenth of a second apart: outside the duplicate window, within staleness.
+		if r := e.RiskAt(mk.Index()).Check(&o, mk.Book(), 2+int64(id-100)*int64(100*time.Millisecond)); r != want {
+			t.Errorf("%s %v %d milli: %v, want %v", mk.Name(), side, milli, r, want)
+		}
+		return id
+	}
+	first := check(spot, strategy.Buy, 1, risk.ReasonOK)
+	if err := e.RiskAt(0).OnFill(first, 60000*100_000_000, 100_000, 0); err != nil {
+		t.Fatal(err)
+	}
+	check(spot, strategy.Buy, 1, risk.ReasonOK)                 // 0.002 long, worst case
+	check(spot, strategy.Buy, 1, risk.ReasonPortfolioPosition)  // 0.003
+	check(perp, strategy.Buy, 2, risk.ReasonPortfolioPosition)  // 0.004, on another instrument
+	check(perp, strategy.Sell, 2, risk.ReasonOK)                // hedges the spot long
+	check(perp, strategy.Sell, 3, risk.ReasonPortfolioPosition) // 0.005 short worst case, less the 0.001 long
+}

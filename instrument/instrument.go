@@ -27,7 +27,29 @@ const (
 	VenueBinanceUSDM = "binance-usdm"
 	VenueKraken      = "kraken"
 	VenueSim         = "sim"
+	VenueBybitSpot   = "bybit-spot"
+	VenueBybitLinear = "bybit-linear" // USDT and USDC perpetuals
 )
+
+// Venues returns the venue names nanotick knows.
+func Venues() []string {
+	return []string{VenueBinanceSpot, VenueBinanceUSDM, VenueBybitSpot, VenueBybitLinear, VenueKraken, VenueSim}
+}
+
+// CheckName parses name as ParseID does and also requires its venue to be one nanotick
+// knows (Venues), saying which those are otherwise.
+func CheckName(name string) (ID, error) {
+	id, err := ParseID(name)
+	if err != nil {
+		return ID{}, err
+	}
+	for _, v := range Venues() {
+		if id.Venue == v {
+			return id, nil
+		}
+	}
+	return ID{}, fmt.Errorf("instrument %s: unknown venue %q (venues: %s)", id, id.Venue, strings.Join(Venues(), ", "))
+}
 
 // ID names an instrument: the venue and the symbol as that venue spells it
 // ("BTCUSDT" on Binance, "BTC/USD" on Kraken). Its text form is venue:SYMBOL.

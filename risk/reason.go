@@ -62,6 +62,20 @@ const (
 	ReasonSelfTrade
 	// ReasonDuplicateID: an order with this ID is already working.
 	ReasonDuplicateID
+	// ReasonPortfolioNotional: the gross notional of every instrument's
+	// position and working orders, with this order, would exceed the
+	// portfolio's MaxGrossNotional.
+	ReasonPortfolioNotional
+	// ReasonPortfolioPosition: the net position in the order's base asset
+	// across instruments (spot and perpetual), with every working order on the
+	// order's side filled, would exceed the portfolio's MaxNetPosition.
+	ReasonPortfolioPosition
+	// ReasonPortfolioLoss: halted because the loss over all instruments
+	// exceeded the portfolio's MaxTotalLoss.
+	ReasonPortfolioLoss
+	// ReasonPortfolioDrawdown: halted because the drawdown over all
+	// instruments exceeded the portfolio's MaxDrawdown.
+	ReasonPortfolioDrawdown
 
 	// NumReasons is the number of Reason values, for arrays indexed by Reason.
 	NumReasons
@@ -92,6 +106,11 @@ var reasonNames = [NumReasons]string{
 	ReasonDuplicate:        "duplicate",
 	ReasonSelfTrade:        "self_trade",
 	ReasonDuplicateID:      "duplicate_id",
+
+	ReasonPortfolioNotional: "portfolio_notional",
+	ReasonPortfolioPosition: "portfolio_position",
+	ReasonPortfolioLoss:     "portfolio_loss",
+	ReasonPortfolioDrawdown: "portfolio_drawdown",
 }
 
 // String returns the reason's snake_case name, as used in logs and metrics

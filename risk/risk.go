@@ -127,6 +127,11 @@ type Checker struct {
 
 	rejects [NumReasons]atomic.Uint64
 	bursts  burstLog
+
+	// port is the portfolio layer over this and the strategy's other instruments, if
+	// any (NewPortfolio), and portIdx this instrument's index in it.
+	port    *Portfolio
+	portIdx instrument.Index
 }
 
 // tokenUnit is one order in the token bucket's units: 1e9 ns × 1e3 milli.
@@ -181,6 +186,9 @@ func (c *Checker) Check(o *Order, book *orderbook.Book, now int64) Reason {
 	// notion of time is simply the latest clock Check has seen.
 	c.refill(now)
 	r := c.check(o, book, now)
+	if r == ReasonOK && c.port != nil {
+		r = c.port.check(c.portIdx, o)
+	}
 	if r == ReasonOK {
 		c.accept(o, now)
 	} else {
@@ -516,6 +524,9 @@ func (c *Checker) OnFill(id uint64, price, qty, fee int64) error {
 		return fmt.Errorf("risk: fill of order %d: %w", id, ErrOverflow)
 	}
 	c.evaluate()
+	if c.port != nil {
+		c.port.evaluate()
+	}
 	return err
 }
 
@@ -529,6 +540,9 @@ func (c *Checker) Mark(now, mid int64) {
 	}
 	c.acct.rollDay(now)
 	c.evaluate()
+	if c.port != nil {
+		c.port.evaluate()
+	}
 	if c.bursts.open > 0 && now >= c.bursts.next {
 		c.bursts.flush(&c.log, now)
 	}
@@ -574,7 +588,7 @@ func (c *Checker) evaluate() {
 // that the tick goroutine observes on its next call.
 func (c *Checker) Halt(cause Reason) {
 	switch cause {
-	case ReasonHalted, ReasonDailyLoss, ReasonDrawdown, ReasonBookkeeping:
+	case ReasonHalted, ReasonDailyLoss, ReasonDrawdown, ReasonBookkeeping, ReasonPortfolioLoss, ReasonPortfolioDrawdown:
 	default:
 		cause = ReasonHalted
 	}

@@ -24,6 +24,84 @@ declare const IOC: number;
 declare const BUY: number;
 declare const SELL: number;
 
+/** Binds one of the engine's instruments by name, "venue:SYMBOL" ("binance-spot:BTCUSDT",
+ * "binance-usdm:BTCUSDT", "kraken:BTC/USD"), and returns its handle. Call it at the top level
+ * only: `const perp = instrument("binance-usdm:BTCUSDT");`. An instrument the engine does not
+ * trade is an error at start. Once a script binds an instrument, onBook and onTrade receive
+ * the instrument the event is about first and run for every instrument; the global
+ * namespaces (book, orders, position, instrument, lastTrade) keep meaning the default
+ * instrument, the first one configured. */
+declare function instrument(name: string): Instrument;
+
+/** An instrument handle: the same API as the global namespaces, for this instrument.
+ * `x.book.mid()` compiles to one host call with x as an argument, for any x (a const
+ * from instrument(), a callback's inst, fill.instrument). Its value is a number (the
+ * instrument's position in the engine plus one), so handles compare with ===. */
+interface Instrument {
+  readonly book: InstrumentBook;
+  readonly orders: InstrumentOrders;
+  readonly position: InstrumentPosition;
+  readonly rules: InstrumentRules;
+  readonly lastTrade: InstrumentLastTrade;
+}
+
+/** An instrument's order book: as the global book. */
+interface InstrumentBook {
+  valid(): boolean;
+  bidPrice(level?: number): number;
+  askPrice(level?: number): number;
+  bidQty(level?: number): number;
+  askQty(level?: number): number;
+  bidLevels(): number;
+  askLevels(): number;
+  mid(): number;
+  spread(): number;
+  bidDepth(n: number): number;
+  askDepth(n: number): number;
+  time(): number;
+}
+
+/** An instrument's orders: as the global orders; ids are unique across instruments. */
+interface InstrumentOrders {
+  buy(price: number, qty: number, flags?: number): number;
+  sell(price: number, qty: number, flags?: number): number;
+  cancel(id: number): boolean;
+  cancelAll(): number;
+  replace(id: number, price: number, qty: number, flags?: number): number;
+  count(): number;
+  id(i: number): number;
+  side(id: number): number;
+  price(id: number): number;
+  qty(id: number): number;
+  filled(id: number): number;
+  isOpen(id: number): boolean;
+}
+
+/** An instrument's position, in its base asset, and its PnL in its quote asset. */
+interface InstrumentPosition {
+  qty(): number;
+  avgEntry(): number;
+  realizedPnl(): number;
+  unrealizedPnl(): number;
+  fees(): number;
+}
+
+/** An instrument's rules: as the global instrument namespace. */
+interface InstrumentRules {
+  tickSize(): number;
+  lotSize(): number;
+  /** "venue:SYMBOL". */
+  name(): string;
+}
+
+/** An instrument's last public trade. */
+interface InstrumentLastTrade {
+  price(): number;
+  qty(): number;
+  side(): number;
+  time(): number;
+}
+
 /** The instrument's order book. Level 0 is the best; a missing level reads as 0. */
 declare namespace book {
   /** In sync with the exchange, not crossed, both sides present. Orders priced off an invalid book are rejected. */
@@ -46,10 +124,12 @@ declare namespace book {
   function time(): number;
 }
 
-/** The traded instrument's rules. */
+/** The default instrument's rules. */
 declare namespace instrument {
   function tickSize(): number;
   function lotSize(): number;
+  /** "venue:SYMBOL". */
+  function name(): string;
 }
 
 /** The strategy's filled position and its profit and loss, in the quote currency. */
@@ -133,6 +213,8 @@ interface Trade {
   /** BUY or SELL: the aggressor. */
   side: number;
   time: number;
+  /** The trade's instrument. */
+  instrument: Instrument;
 }
 
 /** A fill of one of the strategy's orders. The object is reused: copy what you keep. */
@@ -147,6 +229,8 @@ interface Fill {
   remaining: number;
   maker: boolean;
   time: number;
+  /** The order's instrument. */
+  instrument: Instrument;
 }
 
 type OrderStatus = "accepted" | "acknowledged" | "rejected" | "cancelled" | "filled";
@@ -158,11 +242,16 @@ interface OrderUpdate {
   /** Why risk or the venue rejected the order ("price_band", "max_position", ...); "" otherwise. */
   reason: string;
   time: number;
+  /** The order's instrument. */
+  instrument: Instrument;
 }
 
 // Callbacks a strategy may define (all optional):
 //   function onBook(): void                  after each book update, and when the book turns invalid
 //   function onTrade(trade: Trade): void     each public trade
+// (a script that binds instruments with instrument() gets them for every instrument, with it first:
+//   function onBook(inst: Instrument): void
+//   function onTrade(inst: Instrument, trade: Trade): void)
 //   function onFill(fill: Fill): void        each fill of one of our orders
 //   function onOrder(update: OrderUpdate): void  accepted, acknowledged, rejected, cancelled, filled
 //   function onTimer(): void                 every [engine] timer_interval of event time

@@ -34,8 +34,10 @@ type Host struct {
 	order   []string
 	funcs   []HostFunc
 	fnames  []string
-	arity   [][2]int // per host function: min and max argument counts, max < 0 for any
+	arity   [][2]int                   // per host function: min and max argument counts, max < 0 for any
+	argChk  map[int]func(string) error // per host function: a check of a string literal first argument
 	objects []*HostObject
+	handles map[string]*HostObject // handle namespaces, by name (see Handle)
 	consts  []hostConst
 	shapes  [][]string
 	errs    []string
@@ -167,7 +169,91 @@ func (h *Host) ConstString(name, s string) *Host {
 	return h
 }
 
+// Call makes the object callable as name(...) besides its methods, as a JavaScript
+// function with properties is: nanotick's instrument("venue:SYMBOL") beside
+// instrument.tickSize().
+func (o *HostObject) Call(fn HostFunc) *HostObject {
+	if fn == nil {
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host function %q is nil", o.name))
+		return o
+	}
+	if _, dup := o.methods[""]; dup {
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host object %q is already callable", o.name))
+		return o
+	}
+	o.methods[""] = o.h.addFunc(o.name, fn)
+	return o
+}
+
+// CallSig is Call with the argument counts declared, as FuncSig.
+func (o *HostObject) CallSig(min, max int, fn HostFunc) *HostObject {
+	n := len(o.h.funcs)
+	o.Call(fn)
+	if len(o.h.funcs) > n {
+		o.h.arity[n] = [2]int{min, max}
+	}
+	return o
+}
+
+// CheckStringArg makes the compiler check the first argument of calls of the object's
+// call function (Call) when the script passes a string literal: an error from check is
+// a compile error at the literal, which nanotick vet reports too.
+func (o *HostObject) CheckStringArg(check func(string) error) *HostObject {
+	i, ok := o.methods[""]
+	if !ok || check == nil {
+		o.h.errs = append(o.h.errs, fmt.Sprintf("host object %q: CheckStringArg needs Call first", o.name))
+		return o
+	}
+	if o.h.argChk == nil {
+		o.h.argChk = map[int]func(string) error{}
+	}
+	o.h.argChk[i] = check
+	return o
+}
+
+func (h *Host) hostStringArg(idx int, arg string) error {
+	if chk, ok := h.argChk[idx]; ok {
+		return chk(arg)
+	}
+	return nil
+}
+
+// Handle registers (or returns) the handle namespace name: a method m added to it is
+// called from scripts as x.name.m(args) for any expression x that is not itself a
+// host object or builtin, and the host function receives x's value as its first
+// argument, before args. It is how a value handed out by the host (an instrument
+// handle) gets methods without being an object: the call costs the same instructions
+// as name.m(args) on a global namespace plus the one that loads x. display names the
+// receiver in the functions' names ("Instrument" gives "Instrument.book.mid"). A
+// script's own object with a property called name whose method has a registered name
+// is taken for a handle: the host function then rejects the value.
+func (h *Host) Handle(display, name string) *HostObject {
+	if o, ok := h.handles[name]; ok {
+		return o
+	}
+	if !isIdentifier(name) || !isIdentifier(display) {
+		h.errs = append(h.errs, fmt.Sprintf("handle namespace %q.%q is not a valid identifier", display, name))
+	}
+	if h.handles == nil {
+		h.handles = map[string]*HostObject{}
+	}
+	o := &HostObject{h: h, name: display + "." + name, methods: map[string]int{}}
+	h.handles[name] = o
+	return o
+}
+
+// hostMethod returns the host function of obj.method; obj "" with method "" is the
+// call of a callable object, and an obj starting with '.' names a handle namespace
+// (".book" for x.book.method(...)).
 func (h *Host) hostMethod(obj, method string) (int, bool) {
+	if len(obj) > 1 && obj[0] == '.' {
+		o, ok := h.handles[obj[1:]]
+		if !ok {
+			return 0, false
+		}
+		i, ok := o.methods[method]
+		return i, ok
+	}
 	n, ok := h.names[obj]
 	if !ok || n.kind != hostObjectName {
 		return 0, false

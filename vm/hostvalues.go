@@ -109,7 +109,16 @@ func (h *Host) Names() []string {
 			continue
 		}
 		for method := range h.objects[n.index].methods {
+			if method == "" {
+				out = append(out, name) // callable: name(...)
+				continue
+			}
 			out = append(out, name+"."+method)
+		}
+	}
+	for _, o := range h.handles {
+		for method := range o.methods {
+			out = append(out, o.name+"."+method)
 		}
 	}
 	sort.Strings(out)

@@ -81,7 +81,7 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 	if errs := resolver.Resolve(file, pre); len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}
-	code, errs := compiler.Compile(file, compiler.Config{HostMethod: host.hostMethod, HostConst: host.hostConst, HostArity: host.hostArity, HostName: func(i int) string { return host.fnames[i] }})
+	code, errs := compiler.Compile(file, compiler.Config{HostMethod: host.hostMethod, HostConst: host.hostConst, HostArity: host.hostArity, HostName: func(i int) string { return host.fnames[i] }, HostStringArg: host.hostStringArg})
 	if len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}

@@ -25,7 +25,13 @@ func declarations(t *testing.T) (names []string, fields map[string][]string) {
 		member    = regexp.MustCompile(`^\s+function (\w+)\(`)
 		iface     = regexp.MustCompile(`^interface (\w+) \{`)
 		field     = regexp.MustCompile(`^\s+(\w+): `)
+		handleNS  = regexp.MustCompile(`^\s+readonly (\w+): (Instrument\w+);`)
+		method    = regexp.MustCompile(`^\s+(\w+)\(`)
 	)
+	// The handle namespaces: Instrument's fields name them, and each's interface lists
+	// its methods, registered as "Instrument.ns.method".
+	nsOf := map[string]string{}
+	methods := map[string][]string{}
 	fields = map[string][]string{}
 	var ns, in string
 	for _, line := range strings.Split(string(src), "\n") {
@@ -42,8 +48,18 @@ func declarations(t *testing.T) (names []string, fields map[string][]string) {
 			in = iface.FindStringSubmatch(line)[1]
 		case ns != "" && member.MatchString(line):
 			names = append(names, ns+"."+member.FindStringSubmatch(line)[1])
+		case in == "Instrument" && handleNS.MatchString(line):
+			m := handleNS.FindStringSubmatch(line)
+			nsOf[m[2]] = m[1]
 		case in != "" && field.MatchString(line):
 			fields[in] = append(fields[in], field.FindStringSubmatch(line)[1])
+		case in != "" && method.MatchString(line):
+			methods[in] = append(methods[in], method.FindStringSubmatch(line)[1])
+		}
+	}
+	for iface, ns := range nsOf {
+		for _, m := range methods[iface] {
+			names = append(names, "Instrument."+ns+"."+m)
 		}
 	}
 	sort.Strings(names)

@@ -18,7 +18,7 @@ import (
 // with an error that says so, and no callback is called. Plain scripts that use none of
 // the API run the same.
 func RunTopLevel(filename string, src []byte, stdout, stderr io.Writer) error {
-	s := &Strategy{}
+	s := &Strategy{noEngine: true}
 	host := vm.NewHost()
 	s.register(host)
 	host.Wrap(func(name string, fn vm.HostFunc) vm.HostFunc {
@@ -38,6 +38,7 @@ func RunTopLevel(filename string, src []byte, stdout, stderr io.Writer) error {
 	s.m.SetOutput(stdout)
 	log := zerolog.New(stderr).With().Str("script", filename).Logger()
 	s.ctx = strategy.NewContext(strategy.Instrument{}, nil, nil, nil, new(uint64), log)
+	s.def = s.ctx.Market
 	s.inInit = true
 	defer func() { s.inInit = false }()
 	return s.m.Run()
@@ -46,5 +47,5 @@ func RunTopLevel(filename string, src []byte, stdout, stderr io.Writer) error {
 // worksWithoutEngine reports whether the script API function name needs nothing the
 // engine provides.
 func worksWithoutEngine(name string) bool {
-	return name == "param" || name == "now" || strings.HasPrefix(name, "ta.") || strings.HasPrefix(name, "log.")
+	return name == "param" || name == "now" || name == "instrument" || strings.HasPrefix(name, "ta.") || strings.HasPrefix(name, "log.")
 }

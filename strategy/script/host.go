@@ -1,9 +1,11 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/strategy/indicator"
 	"github.com/nanotick/nanotick/vm"
@@ -15,6 +17,7 @@ const (
 	tradeQty
 	tradeSide
 	tradeTime
+	tradeInstrument
 )
 
 const (
@@ -26,6 +29,7 @@ const (
 	fillRemaining
 	fillMaker
 	fillTime
+	fillInstrument
 )
 
 const (
@@ -33,15 +37,16 @@ const (
 	updateStatus
 	updateReason
 	updateTime
+	updateInstrument
 )
 
 type shapes struct{ trade, fill, update vm.Shape }
 
 // The keys of the callback argument objects, in field order (the constants above).
 var (
-	tradeKeys  = []string{"price", "qty", "side", "time"}
-	fillKeys   = []string{"orderId", "side", "price", "qty", "fee", "remaining", "maker", "time"}
-	updateKeys = []string{"orderId", "status", "reason", "time"}
+	tradeKeys  = []string{"price", "qty", "side", "time", "instrument"}
+	fillKeys   = []string{"orderId", "side", "price", "qty", "fee", "remaining", "maker", "time", "instrument"}
+	updateKeys = []string{"orderId", "status", "reason", "time", "instrument"}
 )
 
 // API describes the registered script API, for checking its documentation: every host
@@ -86,112 +91,21 @@ func (s *Strategy) register(h *vm.Host) {
 		return vm.Number(millis(s.ctx.Now())), nil
 	})
 
-	book := h.Object("book")
-	book.Method("valid", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Bool(s.ctx.BookValid()), nil })
-	book.Method("bidPrice", s.level(strategy.Buy, true))
-	book.Method("askPrice", s.level(strategy.Sell, true))
-	book.Method("bidQty", s.level(strategy.Buy, false))
-	book.Method("askQty", s.level(strategy.Sell, false))
-	book.Method("bidLevels", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.Levels(strategy.Buy))), nil
-	})
-	book.Method("askLevels", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.Levels(strategy.Sell))), nil
-	})
-	book.Method("mid", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Mid()), nil })
-	book.Method("spread", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Spread()), nil })
-	book.Method("bidDepth", s.depth(strategy.Buy))
-	book.Method("askDepth", s.depth(strategy.Sell))
-	book.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(millis(s.ctx.Book().LocalTime())), nil
-	})
-
-	inst := h.Object("instrument")
-	inst.Method("tickSize", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.TickSize()), nil })
-	inst.Method("lotSize", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.LotSize()), nil })
-
-	pos := h.Object("position")
-	pos.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Position()), nil })
-	pos.Method("avgEntry", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.AvgEntry()), nil })
-	pos.Method("realizedPnl", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.RealizedPnL()), nil })
-	pos.Method("unrealizedPnl", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.UnrealizedPnL()), nil })
-	pos.Method("fees", func(*vm.Machine, []vm.Value) (vm.Value, error) { return vm.Number(s.ctx.Fees()), nil })
-
-	lt := h.Object("lastTrade")
-	lt.Method("price", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(t.Price), nil
-	})
-	lt.Method("qty", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(t.Qty), nil
-	})
-	lt.Method("side", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, ok := s.ctx.LastTrade()
-		if !ok {
-			return vm.Number(0), nil
+	// The instrument API is registered twice from one table: on the global namespaces
+	// (book, orders, position, instrument, lastTrade), which mean the default
+	// instrument, and on the handle namespaces an instrument handle has (spot.book,
+	// spot.orders, spot.position, spot.rules, spot.lastTrade).
+	for _, ns := range s.marketAPI() {
+		global := h.Object(ns.global)
+		handle := h.Handle("Instrument", ns.handle)
+		for _, mf := range ns.methods {
+			global.Method(mf.name, mf.fn(false))
+			handle.Method(mf.name, mf.fn(true))
 		}
-		return sideValue(t.Aggressor), nil
-	})
-	lt.Method("time", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		t, _ := s.ctx.LastTrade()
-		return vm.Number(millis(t.Time)), nil
-	})
-
-	ord := h.Object("orders")
-	ord.Method("buy", s.place(strategy.Buy))
-	ord.Method("sell", s.place(strategy.Sell))
-	ord.Method("cancel", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		return vm.Bool(s.ctx.Cancel(id)), nil
-	})
-	ord.Method("cancelAll", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.CancelAll())), nil
-	})
-	ord.Method("replace", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		price, qty, flags, err := orderArgs(args, 1)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		return vm.Number(float64(s.ctx.Replace(id, price, qty, flags))), nil
-	})
-	ord.Method("count", func(*vm.Machine, []vm.Value) (vm.Value, error) {
-		return vm.Number(float64(s.ctx.OpenOrders())), nil
-	})
-	ord.Method("id", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		i, err := vm.NumberArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		o, ok := s.ctx.OpenOrder(int(i))
-		if !ok || i != float64(int(i)) {
-			return vm.Number(0), nil
-		}
-		return vm.Number(float64(o.ID)), nil
-	})
-	ord.Method("side", s.orderField(func(o strategy.OrderInfo) float64 {
-		if o.Side == strategy.Buy {
-			return 1
-		}
-		return -1
-	}))
-	ord.Method("price", s.orderField(func(o strategy.OrderInfo) float64 { return o.Price }))
-	ord.Method("qty", s.orderField(func(o strategy.OrderInfo) float64 { return o.Qty }))
-	ord.Method("filled", s.orderField(func(o strategy.OrderInfo) float64 { return o.Filled }))
-	ord.Method("isOpen", func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
-		}
-		_, ok := s.ctx.Order(id)
-		return vm.Bool(ok), nil
+	}
+	h.Object("instrument").CallSig(1, 1, s.bindInstrument).CheckStringArg(func(name string) error {
+		_, err := instrument.CheckName(name)
+		return err
 	})
 
 	ta := h.Object("ta")
@@ -238,50 +152,77 @@ func argOr(args []vm.Value, i int) vm.Value {
 	return vm.Undefined
 }
 
-// level returns book.bidPrice-style accessors: an optional level index, 0 by default.
-func (s *Strategy) level(side strategy.Side, price bool) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		i := 0
-		if len(args) > 0 {
-			f, err := vm.NumberArg(args, 0)
+// bookLevel returns book.bidPrice-style accessors: an optional level index, 0 by default.
+func (s *Strategy) bookLevel(side strategy.Side, price bool) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
 			if err != nil {
 				return vm.Undefined, err
 			}
-			if f != float64(int(f)) || f < 0 {
-				return vm.Undefined, fmt.Errorf("level must be a whole number >= 0, got %v", f)
+			i := 0
+			if len(args) > 0 {
+				f, err := vm.NumberArg(args, 0)
+				if err != nil {
+					return vm.Undefined, err
+				}
+				if f != float64(int(f)) || f < 0 {
+					return vm.Undefined, fmt.Errorf("level must be a whole number >= 0, got %v", f)
+				}
+				i = int(f)
 			}
-			i = int(f)
+			if price {
+				return vm.Number(mk.Price(side, i)), nil
+			}
+			return vm.Number(mk.Qty(side, i)), nil
 		}
-		if price {
-			return vm.Number(s.ctx.Price(side, i)), nil
-		}
-		return vm.Number(s.ctx.Qty(side, i)), nil
 	}
 }
 
-func (s *Strategy) depth(side strategy.Side) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		n, err := vm.NumberArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) depth(side strategy.Side) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			n, err := vm.NumberArg(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			if n < 0 || n != float64(int(n)) {
+				return vm.Undefined, fmt.Errorf("depth must be a whole number of levels, got %v", n)
+			}
+			return vm.Number(mk.Depth(side, int(n))), nil
 		}
-		if n < 0 || n != float64(int(n)) {
-			return vm.Undefined, fmt.Errorf("depth must be a whole number of levels, got %v", n)
-		}
-		return vm.Number(s.ctx.Depth(side, int(n))), nil
 	}
 }
 
-func (s *Strategy) place(side strategy.Side) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		price, qty, flags, err := orderArgs(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) place(side strategy.Side) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			price, qty, flags, err := orderArgs(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			if side == strategy.Buy {
+				return vm.Number(float64(mk.Buy(price, qty, flags))), nil
+			}
+			return vm.Number(float64(mk.Sell(price, qty, flags))), nil
 		}
-		if side == strategy.Buy {
-			return vm.Number(float64(s.ctx.Buy(price, qty, flags))), nil
-		}
-		return vm.Number(float64(s.ctx.Sell(price, qty, flags))), nil
 	}
 }
 
@@ -322,17 +263,26 @@ func idArg(args []vm.Value, i int) (uint64, error) {
 	return uint64(f), nil
 }
 
-func (s *Strategy) orderField(get func(strategy.OrderInfo) float64) vm.HostFunc {
-	return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
-		id, err := idArg(args, 0)
-		if err != nil {
-			return vm.Undefined, err
+func (s *Strategy) orderField(get func(strategy.OrderInfo) float64) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, args []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, args, err = handleMarket(s, args)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			id, err := idArg(args, 0)
+			if err != nil {
+				return vm.Undefined, err
+			}
+			o, ok := mk.Order(id)
+			if !ok {
+				return vm.Number(0), nil
+			}
+			return vm.Number(get(o)), nil
 		}
-		o, ok := s.ctx.Order(id)
-		if !ok {
-			return vm.Number(0), nil
-		}
-		return vm.Number(get(o)), nil
 	}
 }
 
@@ -449,4 +399,452 @@ func (s *Strategy) logAt(l level) vm.HostFunc {
 		ev.Str("source", "strategy").Msg(b.String())
 		return vm.Undefined, nil
 	}
+}
+
+// marketFunc makes a method of the instrument API: the host function for the global
+// namespace (h false: the default instrument) or for the handle namespace (h true: the
+// instrument handle is the first argument). Each is written out with its market lookup
+// (Strategy.market) inline rather than wrapping one shared function, so that a host
+// call costs one direct call into strategy.Market, as it did before instruments.
+type marketFunc func(h bool) vm.HostFunc
+
+type marketMethod struct {
+	name string
+	fn   marketFunc
+}
+
+// marketNamespace is one namespace of the instrument API: its global name, its name on
+// an instrument handle, and its methods.
+type marketNamespace struct {
+	global, handle string
+	methods        []marketMethod
+}
+
+// handleMarket returns the instrument a handle call is about, from the handle in
+// args[0], and the script's own arguments after it. Each host function of the
+// instrument API starts with the default instrument (s.def) and calls it only when
+// registered on the handle namespace (h): a global call costs a test of h more than
+// before instruments, and no call.
+//
+//go:noinline
+func handleMarket(s *Strategy, args []vm.Value) (*strategy.Market, []vm.Value, error) {
+	mk, err := s.handleArg(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mk, args[1:], nil
+}
+
+// marketAPI is the instrument API: what a strategy reads and does on one instrument.
+func (s *Strategy) marketAPI() []marketNamespace {
+	type fn = vm.HostFunc
+	type args = []vm.Value
+	fail := func(err error) (vm.Value, error) { return vm.Undefined, err }
+	return []marketNamespace{
+		{"book", "book", []marketMethod{
+			{"valid", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Bool(mk.BookValid()), nil
+				}
+			}},
+			{"bidPrice", s.bookLevel(strategy.Buy, true)},
+			{"askPrice", s.bookLevel(strategy.Sell, true)},
+			{"bidQty", s.bookLevel(strategy.Buy, false)},
+			{"askQty", s.bookLevel(strategy.Sell, false)},
+			{"bidLevels", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Levels(strategy.Buy))), nil
+				}
+			}},
+			{"askLevels", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Levels(strategy.Sell))), nil
+				}
+			}},
+			{"mid", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Mid()), nil
+				}
+			}},
+			{"spread", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Spread()), nil
+				}
+			}},
+			{"bidDepth", s.depth(strategy.Buy)},
+			{"askDepth", s.depth(strategy.Sell)},
+			{"time", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(millis(mk.Book().LocalTime())), nil
+				}
+			}},
+		}},
+		{"instrument", "rules", []marketMethod{
+			{"tickSize", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.TickSize()), nil
+				}
+			}},
+			{"lotSize", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.LotSize()), nil
+				}
+			}},
+			{"name", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return s.marketName(mk), nil
+				}
+			}},
+		}},
+		{"position", "position", []marketMethod{
+			{"qty", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Position()), nil
+				}
+			}},
+			{"avgEntry", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.AvgEntry()), nil
+				}
+			}},
+			{"realizedPnl", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.RealizedPnL()), nil
+				}
+			}},
+			{"unrealizedPnl", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.UnrealizedPnL()), nil
+				}
+			}},
+			{"fees", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(mk.Fees()), nil
+				}
+			}},
+		}},
+		{"lastTrade", "lastTrade", []marketMethod{
+			{"price", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(t.Price), nil
+				}
+			}},
+			{"qty", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(t.Qty), nil
+				}
+			}},
+			{"side", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, ok := mk.LastTrade()
+					if !ok {
+						return vm.Number(0), nil
+					}
+					return sideValue(t.Aggressor), nil
+				}
+			}},
+			{"time", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					t, _ := mk.LastTrade()
+					return vm.Number(millis(t.Time)), nil
+				}
+			}},
+		}},
+		{"orders", "orders", []marketMethod{
+			{"buy", s.place(strategy.Buy)},
+			{"sell", s.place(strategy.Sell)},
+			{"cancel", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Bool(mk.Cancel(id)), nil
+				}
+			}},
+			{"cancelAll", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.CancelAll())), nil
+				}
+			}},
+			{"replace", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					price, qty, flags, err := orderArgs(a, 1)
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.Replace(id, price, qty, flags))), nil
+				}
+			}},
+			{"count", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					return vm.Number(float64(mk.OpenOrders())), nil
+				}
+			}},
+			{"id", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					i, err := vm.NumberArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					o, ok := mk.OpenOrder(int(i))
+					if !ok || i != float64(int(i)) {
+						return vm.Number(0), nil
+					}
+					return vm.Number(float64(o.ID)), nil
+				}
+			}},
+			{"side", s.orderField(func(o strategy.OrderInfo) float64 {
+				if o.Side == strategy.Buy {
+					return 1
+				}
+				return -1
+			})},
+			{"price", s.orderField(func(o strategy.OrderInfo) float64 { return o.Price })},
+			{"qty", s.orderField(func(o strategy.OrderInfo) float64 { return o.Qty })},
+			{"filled", s.orderField(func(o strategy.OrderInfo) float64 { return o.Filled })},
+			{"isOpen", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					_, ok := mk.Order(id)
+					return vm.Bool(ok), nil
+				}
+			}},
+		}},
+	}
+}
+
+// handleValue is the script value of instrument i's handle: its index plus one, so that
+// every handle is truthy.
+func handleValue(i instrument.Index) vm.Value { return vm.Number(float64(i) + 1) }
+
+// errNotHandle reports a handle-namespace call on something that is not an instrument.
+var errNotHandle = errors.New(`is not an instrument handle: bind one at the top level with const x = instrument("venue:SYMBOL")`)
+
+// handleArg returns the Market of the instrument handle in args[0].
+func (s *Strategy) handleArg(args []vm.Value) (*strategy.Market, error) {
+	if len(args) > 0 {
+		if f, ok := args[0].Number(); ok && f >= 1 && f == float64(int(f)) {
+			if mk := s.ctx.MarketAt(instrument.Index(f - 1)); mk != nil {
+				return mk, nil
+			}
+		}
+		return nil, fmt.Errorf("%s %w", args[0].Kind(), errNotHandle)
+	}
+	return nil, fmt.Errorf("nothing %w", errNotHandle)
+}
+
+// bindInstrument is instrument("venue:SYMBOL"): at the top level, it binds one of the
+// engine's instruments and returns its handle.
+func (s *Strategy) bindInstrument(m *vm.Machine, args []vm.Value) (vm.Value, error) {
+	if !s.inInit {
+		return vm.Undefined, fmt.Errorf("instrument %w", errTopLevelOnly)
+	}
+	name, ok := m.StringOf(argOr(args, 0))
+	if !ok {
+		return vm.Undefined, fmt.Errorf(`instrument: the argument must be the instrument's name, a string like "binance-spot:BTCUSDT"`)
+	}
+	if s.noEngine {
+		// nanotick eval: there are no instruments; check the name and hand out a handle.
+		if _, err := instrument.CheckName(name); err != nil {
+			return vm.Undefined, fmt.Errorf("instrument: %w", err)
+		}
+		s.bound = true
+		return vm.Number(1), nil
+	}
+	mk, err := s.ctx.Bind(name)
+	if err != nil {
+		return vm.Undefined, fmt.Errorf("instrument: %w", err)
+	}
+	s.bound = true
+	return handleValue(mk.Index()), nil
+}
+
+// marketName is rules.name(): the instrument's venue:SYMBOL, a string made once.
+func (s *Strategy) marketName(mk *strategy.Market) vm.Value {
+	i := int(mk.Index())
+	for len(s.names) <= i {
+		s.names = append(s.names, vm.Undefined)
+	}
+	if s.names[i].IsUndefined() {
+		s.names[i] = s.keepString(mk.Name())
+	}
+	return s.names[i]
 }

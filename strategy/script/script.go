@@ -29,6 +29,7 @@ type Strategy struct {
 	prog *vm.Program
 	m    *vm.Machine
 	ctx  *strategy.Context // the context of the callback in progress
+	def  *strategy.Market  // ctx's default instrument, which the global namespaces mean
 	opts Options
 
 	onBook, onTrade, onFill, onOrder, onTimer vm.Func
@@ -44,6 +45,12 @@ type Strategy struct {
 
 	indicators []taIndicator
 	inInit     bool
+	// bound is set once the script binds an instrument: its market callbacks then get
+	// the instrument first (onBook(inst), onTrade(inst, trade)) and run for every
+	// instrument; a script that binds none keeps the one-instrument callbacks.
+	bound    bool
+	noEngine bool       // nanotick eval: no engine, no instruments
+	names    []vm.Value // rules.name() strings, by instrument index
 }
 
 const (
@@ -139,34 +146,50 @@ func (s *Strategy) keepString(str string) vm.Value {
 
 // Init runs the script's top level, where it declares its parameters and indicators.
 func (s *Strategy) Init(ctx *strategy.Context) error {
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	s.inInit = true
 	defer func() { s.inInit = false }()
 	return s.m.Run()
 }
 
-// OnBook calls the script's onBook.
+// OnBook calls the script's onBook: onBook(inst) with the instrument's handle once the
+// script has bound instruments, onBook() for the default instrument's book otherwise.
 func (s *Strategy) OnBook(ctx *strategy.Context) error {
 	if !s.has[cbBook] {
 		return nil
 	}
-	s.ctx = ctx
-	_, err := s.m.Call(s.onBook)
+	s.ctx, s.def = ctx, ctx.Market
+	var err error
+	switch ev := ctx.Event(); {
+	case s.bound:
+		_, err = s.m.Call(s.onBook, handleValue(ev.Index()))
+	case ev == ctx.Market:
+		_, err = s.m.Call(s.onBook)
+	}
 	return err
 }
 
-// OnTrade calls the script's onTrade with the reused trade object.
+// OnTrade calls the script's onTrade with the reused trade object: onTrade(inst, trade)
+// once the script has bound instruments, onTrade(trade) for the default instrument's
+// trades otherwise.
 func (s *Strategy) OnTrade(ctx *strategy.Context, t *strategy.Trade) error {
-	if !s.has[cbTrade] {
+	if !s.has[cbTrade] || !s.bound && t.Instrument != 0 {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
+	inst := handleValue(t.Instrument)
 	m.SetField(s.trade, tradePrice, vm.Number(t.Price))
 	m.SetField(s.trade, tradeQty, vm.Number(t.Qty))
 	m.SetField(s.trade, tradeSide, sideValue(t.Aggressor))
 	m.SetField(s.trade, tradeTime, vm.Number(millis(t.Time)))
-	_, err := m.Call(s.onTrade, s.trade)
+	m.SetField(s.trade, tradeInstrument, inst)
+	var err error
+	if s.bound {
+		_, err = m.Call(s.onTrade, inst, s.trade)
+	} else {
+		_, err = m.Call(s.onTrade, s.trade)
+	}
 	return err
 }
 
@@ -175,7 +198,7 @@ func (s *Strategy) OnFill(ctx *strategy.Context, f *strategy.Fill) error {
 	if !s.has[cbFill] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
 	m.SetField(s.fill, fillOrderID, vm.Number(float64(f.OrderID)))
 	m.SetField(s.fill, fillSide, sideValue(f.Side))
@@ -185,6 +208,7 @@ func (s *Strategy) OnFill(ctx *strategy.Context, f *strategy.Fill) error {
 	m.SetField(s.fill, fillRemaining, vm.Number(f.Remaining))
 	m.SetField(s.fill, fillMaker, vm.Bool(f.Maker))
 	m.SetField(s.fill, fillTime, vm.Number(millis(f.Time)))
+	m.SetField(s.fill, fillInstrument, handleValue(f.Instrument))
 	_, err := m.Call(s.onFill, s.fill)
 	return err
 }
@@ -194,7 +218,7 @@ func (s *Strategy) OnOrder(ctx *strategy.Context, u *strategy.OrderUpdate) error
 	if !s.has[cbOrder] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	m := s.m
 	m.SetField(s.update, updateOrderID, vm.Number(float64(u.OrderID)))
 	m.SetField(s.update, updateStatus, s.statuses[u.Status])
@@ -208,6 +232,7 @@ func (s *Strategy) OnOrder(ctx *strategy.Context, u *strategy.OrderUpdate) error
 	}
 	m.SetField(s.update, updateReason, reason)
 	m.SetField(s.update, updateTime, vm.Number(millis(u.Time)))
+	m.SetField(s.update, updateInstrument, handleValue(u.Instrument))
 	_, err := m.Call(s.onOrder, s.update)
 	return err
 }
@@ -217,7 +242,7 @@ func (s *Strategy) OnTimer(ctx *strategy.Context) error {
 	if !s.has[cbTimer] {
 		return nil
 	}
-	s.ctx = ctx
+	s.ctx, s.def = ctx, ctx.Market
 	_, err := s.m.Call(s.onTimer)
 	return err
 }

@@ -22,6 +22,10 @@ type Config struct {
 	HostArity func(idx int) (min, max int)
 	// HostName returns a host function's name, for messages.
 	HostName func(idx int) string
+	// HostStringArg, if set, checks a host function's first argument when the script
+	// passes a string literal, so that a bad one is a compile error at its position
+	// (instrument("BTCUSDT") lacks its venue).
+	HostStringArg func(idx int, arg string) error
 	// NoOptimize disables the peephole optimizer (for tests and benchmarks).
 	NoOptimize bool
 }

@@ -237,9 +237,19 @@ func (c *compiler) call(x *ast.CallExpr) {
 			switch fun.Obj.Kind {
 			case ast.HostFunc:
 				c.checkArity(x, fun.Obj.Slot)
+				c.checkStringArg(x, fun.Obj.Slot)
 				c.args(x.Args)
 				c.emit(x.Lparen, bytecode.CALLHOST, int32(fun.Obj.Slot), n, 0)
 				return
+			case ast.HostObj:
+				// A callable host object, such as instrument("venue:SYMBOL").
+				if h, ok := c.cfg.HostMethod(fun.Name, ""); ok {
+					c.checkArity(x, h)
+					c.checkStringArg(x, h)
+					c.args(x.Args)
+					c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
+					return
+				}
 			case ast.Builtin:
 				if b, ok := bytecode.Builtins[fun.Name]; ok {
 					c.args(x.Args)
@@ -271,6 +281,19 @@ func (c *compiler) call(x *ast.CallExpr) {
 			c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
 			return
 		}
+		// x.ns.method(args) with ns a host handle namespace: the host function gets x's
+		// value first (vm.Host.Handle).
+		if inner, ok := ast.Unparen(fun.X).(*ast.MemberExpr); ok {
+			if _, _, isNS := namespaceOf(inner.X); !isNS {
+				if h, ok := c.cfg.HostMethod("."+inner.Name, fun.Name); ok {
+					c.checkArity(x, h)
+					c.expr(inner.X)
+					c.args(x.Args)
+					c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n+1, 0)
+					return
+				}
+			}
+		}
 		c.expr(fun.X)
 		c.args(x.Args)
 		c.emit(fun.NamePos, bytecode.METHOD, int32(c.str(fun.Name)), n, 0)
@@ -279,6 +302,18 @@ func (c *compiler) call(x *ast.CallExpr) {
 	c.expr(x.Fun)
 	c.args(x.Args)
 	c.emit(x.Lparen, bytecode.CALL, n, 0, 0)
+}
+
+// checkStringArg has the host check a string literal first argument (Config.HostStringArg).
+func (c *compiler) checkStringArg(x *ast.CallExpr, idx int) {
+	if c.cfg.HostStringArg == nil || len(x.Args) == 0 {
+		return
+	}
+	if lit, ok := ast.Unparen(x.Args[0]).(*ast.StringLit); ok {
+		if err := c.cfg.HostStringArg(idx, lit.Value); err != nil {
+			c.errorf(lit.ValuePos, "", "%s: %v", c.cfg.HostName(idx), err)
+		}
+	}
 }
 
 // checkArity rejects a call of a host function with an argument count its signature
