@@ -237,6 +237,7 @@ func summary(r *backtest.Report) []row {
 		{"Fees (maker / taker bps)", ffmt(r.Settings.MakerFeeBps, 4) + " / " + ffmt(r.Settings.TakerFeeBps, 4)},
 		{"Queue model", r.Settings.QueueModel},
 	}
+	rows = append(rows, instrumentRows(r)...)
 	if r.Halted != "" {
 		rows = append(rows, row{"Halted", r.Halted})
 	}
