@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"github.com/nanotick/nanotick/vm/jsmath"
 	"math"
 	"math/bits"
 	"strings"
@@ -71,37 +72,37 @@ func (m *Machine) builtin(id bytecode.Builtin, args []Value) (Value, error) {
 	case bytecode.MathSqrt:
 		r = math.Sqrt(x)
 	case bytecode.MathCbrt:
-		r = math.Cbrt(x)
+		r = jsmath.Cbrt(x)
 	case bytecode.MathExp:
-		r = math.Exp(x)
+		r = jsmath.Exp(x)
 	case bytecode.MathExpm1:
-		r = math.Expm1(x)
+		r = jsmath.Expm1(x)
 	case bytecode.MathLog:
-		r = math.Log(x)
+		r = jsmath.Log(x)
 	case bytecode.MathLog1p:
-		r = math.Log1p(x)
+		r = jsmath.Log1p(x)
 	case bytecode.MathLog2:
-		r = math.Log2(x)
+		r = jsmath.Log2(x)
 	case bytecode.MathLog10:
-		r = jsLog10(x)
+		r = jsmath.Log10(x)
 	case bytecode.MathSin:
-		r = math.Sin(x)
+		r = jsmath.Sin(x)
 	case bytecode.MathCos:
-		r = math.Cos(x)
+		r = jsmath.Cos(x)
 	case bytecode.MathTan:
-		r = math.Tan(x)
+		r = jsmath.Tan(x)
 	case bytecode.MathAsin:
-		r = math.Asin(x)
+		r = jsmath.Asin(x)
 	case bytecode.MathAcos:
-		r = math.Acos(x)
+		r = jsmath.Acos(x)
 	case bytecode.MathAtan:
-		r = math.Atan(x)
+		r = jsmath.Atan(x)
 	case bytecode.MathSinh:
-		r = math.Sinh(x)
+		r = jsmath.Sinh(x)
 	case bytecode.MathCosh:
-		r = math.Cosh(x)
+		r = jsmath.Cosh(x)
 	case bytecode.MathTanh:
-		r = math.Tanh(x)
+		r = jsmath.Tanh(x)
 	case bytecode.MathFround:
 		r = float64(float32(x))
 	case bytecode.MathPow, bytecode.MathAtan2:
@@ -112,7 +113,7 @@ func (m *Machine) builtin(id bytecode.Builtin, args []Value) (Value, error) {
 		if id == bytecode.MathPow {
 			r = jsPow(x, y)
 		} else {
-			r = math.Atan2(x, y)
+			r = jsmath.Atan2(x, y)
 		}
 	default:
 		return Undefined, errorf("internal error: unknown builtin %d", id)
@@ -165,12 +166,17 @@ func (m *Machine) variadicMath(id bytecode.Builtin, name string, args []Value) (
 	if scale == 0 {
 		return Number(0), nil
 	}
-	sum := 0.0
+	// V8's MathHypot: Kahan summation of the squares normalized to the largest, so
+	// that the result is Node's to the last bit.
+	sum, compensation := 0.0, 0.0
 	for _, a := range args {
-		x := a.num() / scale
-		sum += x * x
+		n := math.Abs(a.num()) / scale
+		summand := float64(n*n) - compensation
+		preliminary := sum + summand
+		compensation = (preliminary - sum) - summand
+		sum = preliminary
 	}
-	return Number(scale * math.Sqrt(sum)), nil
+	return Number(math.Sqrt(sum) * scale), nil
 }
 
 // jsRound is Math.round: halves round toward +Infinity and -0 is preserved.
@@ -187,16 +193,6 @@ func jsRound(x float64) float64 {
 	r := math.Floor(x)
 	if x-r >= 0.5 {
 		r++
-	}
-	return r
-}
-
-// jsLog10 is exact for powers of ten, as V8's log10 is (Go's is not: 2.9999999999999996
-// for 1000).
-func jsLog10(x float64) float64 {
-	r := math.Log10(x)
-	if rr := math.Round(r); rr >= -300 && rr <= 300 && math.Pow(10, rr) == x {
-		return rr
 	}
 	return r
 }

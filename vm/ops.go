@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"github.com/nanotick/nanotick/vm/jsmath"
 	"math"
 	"strconv"
 	"strings"
@@ -58,16 +59,8 @@ func numOp(op bytecode.Op, a, b float64) float64 {
 	return math.NaN()
 }
 
-// jsPow is Math.pow: unlike Go's math.Pow, 1 ** NaN and (±1) ** ±Infinity are NaN.
-func jsPow(a, b float64) float64 {
-	if b != b {
-		return math.NaN()
-	}
-	if math.IsInf(b, 0) && (a == 1 || a == -1) {
-		return math.NaN()
-	}
-	return math.Pow(a, b)
-}
+// jsPow is Math.pow and **, computed as V8 computes it (jsmath.Pow).
+func jsPow(a, b float64) float64 { return jsmath.Pow(a, b) }
 
 func numCompare(op bytecode.Op, a, b float64) bool {
 	switch op {
