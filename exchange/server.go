@@ -740,7 +740,7 @@ func (e *Exchange) handleExchangeInfo(w http.ResponseWriter, r *http.Request) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"symbol":"`+in.Symbol+`","status":"TRADING","baseAsset":"`+in.Base+`","baseAssetPrecision":8,"quoteAsset":"`+in.Quote+`","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER"],"isSpotTradingAllowed":true,"filters":[`...)
+		b = append(b, `{"symbol":"`+in.Symbol+`","status":"TRADING","baseAsset":"`+in.Base+`","baseAssetPrecision":8,"quoteAsset":"`+in.Quote+`","quotePrecision":8,"quoteAssetPrecision":8,"orderTypes":["LIMIT","LIMIT_MAKER","MARKET"],"isSpotTradingAllowed":true,"filters":[`...)
 		b = append(b, `{"filterType":"PRICE_FILTER","minPrice":"`...)
 		b = wireScale.AppendFixed(b, in.MinPrice)
 		b = append(b, `","maxPrice":"`...)

@@ -76,6 +76,14 @@ type Config struct {
 	// the engine is told it was rejected ("lost: ..."), which frees its risk slots.
 	// 0 means 10s.
 	LostAfter time.Duration
+	// FeePrices are the prices, in the quote asset, of the assets commissions may be
+	// paid in besides the base and quote ("BNB": 600): a fee in BNB is valued at it.
+	FeePrices map[string]decimal.Decimal
+	// ReconcileEvery is how often the balances the gateway expects (the start's, moved
+	// by every fill net of its commission) are compared with the venue's
+	// (account.status); a difference that persists over two comparisons is flagged as
+	// drift (Counters.Drifts, an error in the log). 0 means 30s; negative never.
+	ReconcileEvery time.Duration
 	// OnBan, if set, is called once, from the reader goroutine, when the venue answers
 	// 418 (IP banned): the owner halts trading (engine.Halt). The gateway itself
 	// refuses every new order from then on.
@@ -119,6 +127,11 @@ type Counters struct {
 	// minute.
 	RateLimited, Banned, Denied uint64
 	WeightUsed, WeightLimit     int64
+	// UnpricedFees are commissions in an asset without a price in Config.FeePrices.
+	UnpricedFees uint64
+	// Reconciles are the balance comparisons made, Drifts those that found a
+	// persistent difference.
+	Reconciles, Drifts uint64
 }
 
 // Gateway is the Binance WebSocket API order gateway of one symbol. Place, Cancel and
@@ -152,7 +165,9 @@ type Gateway struct {
 
 	placed, cancels, queries, answers, reconnects atomic.Uint64
 	writeFailures, ringWaits, malformed, dropped  atomic.Uint64
-	rateLimited, banned                           atomic.Uint64
+	rateLimited, banned, unpricedFees             atomic.Uint64
+	reconciles, drifts                            atomic.Uint64
+	ledger                                        *ledger
 
 	limits  *budget
 	banOnce sync.Once
@@ -202,6 +217,9 @@ func New(cfg Config) (*Gateway, error) {
 	def(&cfg.RetryMin, 200*time.Millisecond)
 	def(&cfg.RetryMax, 5*time.Second)
 	def(&cfg.LostAfter, 10*time.Second)
+	if cfg.ReconcileEvery == 0 {
+		cfg.ReconcileEvery = 30 * time.Second
+	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 12
 	}
@@ -219,7 +237,8 @@ func New(cfg Config) (*Gateway, error) {
 		log: cfg.Logger.With().Str("component", "gateway").Str("symbol", cfg.Symbol).Logger(),
 		enc: NewEncoder(cfg.Symbol, cfg.PriceScale, cfg.QtyScale, cfg.Prefix),
 		hot: NewSigner(cfg.Credentials), ctl: NewSigner(cfg.Credentials),
-		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout)), limits: newBudget()}
+		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout)), limits: newBudget(),
+		ledger: newLedger()}
 	g.table.retry = retryPolicy{min: int64(cfg.RetryMin), max: int64(cfg.RetryMax), maxAttempts: cfg.MaxAttempts,
 		lostAfter: int64(cfg.LostAfter), minMissing: 3}
 	g.table.query = g.query
@@ -241,7 +260,8 @@ func (g *Gateway) Counters() Counters {
 		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(),
 		Malformed: g.malformed.Load(), Dropped: g.dropped.Load(), Lost: g.table.lost.Load(),
 		RateLimited: g.rateLimited.Load(), Banned: g.banned.Load(), Denied: denied,
-		WeightUsed: used, WeightLimit: limit}
+		WeightUsed: used, WeightLimit: limit, UnpricedFees: g.unpricedFees.Load(),
+		Reconciles: g.reconciles.Load(), Drifts: g.drifts.Load()}
 }
 
 // Start connects, subscribes to the account's execution reports, and reconciles with the
@@ -266,8 +286,13 @@ func (g *Gateway) Start(ctx context.Context) (*Account, error) {
 		g.shutdown()
 		return nil, err
 	}
+	g.ledger.reset(acct.Balances)
 	g.wg.Add(1)
 	go func() { defer g.wg.Done(); g.supervise(sctx, c, done) }()
+	if g.cfg.ReconcileEvery > 0 {
+		g.wg.Add(1)
+		go func() { defer g.wg.Done(); g.reconcileLoop(sctx) }()
+	}
 	g.log.Info().Object("credentials", g.cfg.Credentials).Str("prefix", g.cfg.Prefix).
 		Int("open_orders", len(acct.OpenOrders)).Str("position", acct.Position.String()).Msg("gateway started")
 	return acct, nil
@@ -925,31 +950,41 @@ func (g *Gateway) report(ev json.RawMessage) error {
 			return fmt.Errorf("executionReport z: %w", err)
 		}
 		_ = json.Unmarshal(f["m"], &a.maker)
-		a.fee = g.fee(str("n"), str("N"), str("L"))
+		a.fee, a.baseFee = g.fee(str("n"), str("N"), str("L"))
+		g.ledger.trade(str("S"), str("l"), str("Y"), str("n"), str("N"), g.cfg.BaseAsset, g.cfg.QuoteAsset)
 	}
 	g.push(a)
 	return nil
 }
 
-// fee converts a fill's commission into price units of the quote asset: as is for the
-// quote asset, times the fill price for the base asset. A commission in a third asset
-// (BNB) cannot be converted here and counts as zero, with a warning.
-func (g *Gateway) fee(amount, asset, price string) int64 {
+// fee converts a fill's commission (n, in asset N) into price units of the quote
+// asset: as is for the quote asset, times the fill price for the base asset (whose
+// quantity is also returned, in quantity units, to come off the position), at
+// Config.FeePrices for any other asset (BNB). A commission in an asset without a
+// price is counted (Counters.UnpricedFees), warned about, and valued at zero.
+func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 	n, err := decimal.NewFromString(amount)
 	if err != nil || n.IsZero() {
-		return 0
+		return 0, 0
 	}
 	switch asset {
 	case g.cfg.QuoteAsset:
 	case g.cfg.BaseAsset:
 		p, err := decimal.NewFromString(price)
 		if err != nil {
-			return 0
+			return 0, 0
 		}
+		baseQty = n.Shift(int32(g.cfg.QtyScale)).Round(0).IntPart()
 		n = n.Mul(p)
 	default:
-		g.log.Warn().Str("asset", asset).Msg("commission in a third asset not converted; counted as zero")
-		return 0
+		p, ok := g.cfg.FeePrices[asset]
+		if !ok {
+			if c := g.unpricedFees.Add(1); c <= 10 || c%1000 == 0 {
+				g.log.Warn().Str("asset", asset).Uint64("count", c).Msg("commission in an asset without a price (Config.FeePrices): valued at zero")
+			}
+			return 0, 0
+		}
+		n = n.Mul(p)
 	}
-	return n.Shift(int32(g.cfg.PriceScale)).Round(0).IntPart()
+	return n.Shift(int32(g.cfg.PriceScale)).Round(0).IntPart(), baseQty
 }

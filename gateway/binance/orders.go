@@ -110,8 +110,18 @@ type answer struct {
 	price  int64  // last fill price (report), order price (status)
 	last   int64  // last fill quantity (report)
 	cum    int64  // cumulative filled quantity (report z, status executedQty)
-	fee    int64  // fee of the last fill, price units
-	reason string // error message or reject reason
+	fee    int64  // fee of the last fill, price units (its value in the quote asset)
+	// baseFee is the part of the fill's commission taken in the base asset, quantity
+	// units: the account received that much less than the fill's quantity.
+	baseFee int64
+	reason  string // error message or reject reason
+}
+
+// CommissionSink is a Sink that takes commissions charged in the base asset out of its
+// position (*engine.Engine implements it). The gateway calls OnBaseCommission right
+// after the fill's OnFill.
+type CommissionSink interface {
+	OnBaseCommission(id uint64, qty int64, now int64)
 }
 
 // Binance error codes the state machine tells apart.
@@ -242,7 +252,7 @@ func (t *orders) ack(o *order, s Sink, now int64) {
 // fill applies a cumulative filled quantity; only the increase is new. Reports and
 // status answers may repeat or overtake each other, so the cumulative figure, not the
 // last quantity, decides what is new.
-func (t *orders) fill(o *order, cum, price, fee int64, maker bool, s Sink, now int64) {
+func (t *orders) fill(o *order, cum, price, fee, baseFee int64, maker bool, s Sink, now int64) {
 	if cum <= o.filled {
 		return
 	}
@@ -254,6 +264,11 @@ func (t *orders) fill(o *order, cum, price, fee int64, maker bool, s Sink, now i
 		o.state = StateFilled
 	}
 	s.OnFill(o.id, price, q, fee, maker, now)
+	if baseFee > 0 {
+		if cs, ok := s.(CommissionSink); ok {
+			cs.OnBaseCommission(o.id, baseFee, now)
+		}
+	}
 	if o.state == StateFilled {
 		t.remove(o)
 	}
@@ -340,7 +355,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 			// Fills whose reports were lost: the venue gives only the total, so the
 			// order's limit price stands in for the fill price.
 			t.log(o.id, "fill learnt from order.status; price taken as the limit price")
-			t.fill(o, a.cum, o.price, 0, true, s, now)
+			t.fill(o, a.cum, o.price, 0, 0, true, s, now)
 			if _, ok := t.live[a.id]; !ok {
 				return
 			}
@@ -351,7 +366,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		case vsFilled:
 			// Filled with no fill seen and no quantity: nothing more to learn.
 			if o.filled < o.qty {
-				t.fill(o, o.qty, o.price, 0, true, s, now)
+				t.fill(o, o.qty, o.price, 0, 0, true, s, now)
 			}
 		case vsCanceled, vsExpired:
 			t.ack(o, s, now)
@@ -364,7 +379,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		case exNew:
 			t.ack(o, s, now)
 		case exTrade:
-			t.fill(o, a.cum, a.price, a.fee, a.maker, s, now)
+			t.fill(o, a.cum, a.price, a.fee, a.baseFee, a.maker, s, now)
 		case exCanceled, exExpired:
 			t.ack(o, s, now)
 			t.finish(o, StateCancelled, "", s, now)
