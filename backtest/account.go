@@ -16,13 +16,14 @@ import (
 // removes the basis in proportion, and whatever rounding that division makes moves
 // between realized and unrealized PnL without changing equity. So, exactly,
 //
-//	equity(mark) = initial + realized + unrealized(mark) − fees = cash + position × mark.
+//	equity(mark) = initial + realized + unrealized(mark) − fees + funding = cash + position × mark.
 type Account struct {
 	initial                 decimal.Decimal
 	pos, basis, cash        decimal.Decimal
 	realized, fees          decimal.Decimal
 	turnover, volume        decimal.Decimal
 	makerVolume, takerVolme decimal.Decimal
+	funding                 decimal.Decimal
 	fills                   uint64
 	priceScale, qtyScale    fixed.Scale
 }
@@ -131,7 +132,17 @@ func (a *Account) Unrealized(mark decimal.Decimal) decimal.Decimal {
 	return a.pos.Mul(mark).Sub(a.basis)
 }
 
-// Equity returns initial + realized + unrealized(mark) − fees.
+// Equity returns initial + realized + unrealized(mark) − fees + funding.
 func (a *Account) Equity(mark decimal.Decimal) decimal.Decimal {
-	return a.initial.Add(a.realized).Add(a.Unrealized(mark)).Sub(a.fees)
+	return a.initial.Add(a.realized).Add(a.Unrealized(mark)).Sub(a.fees).Add(a.funding)
 }
+
+// Funding books a perpetual's funding payment: amount is added to the cash (negative:
+// paid).
+func (a *Account) Funding(amount decimal.Decimal) {
+	a.funding = a.funding.Add(amount)
+	a.cash = a.cash.Add(amount)
+}
+
+// FundingTotal returns the funding received (negative: paid) so far.
+func (a *Account) FundingTotal() decimal.Decimal { return a.funding }

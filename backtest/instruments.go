@@ -21,7 +21,8 @@ type InstrumentResult struct {
 	Realized   decimal.Decimal `json:"realized"` // before fees
 	Unrealized decimal.Decimal `json:"unrealized"`
 	Fees       decimal.Decimal `json:"fees"`
-	PnL        decimal.Decimal `json:"pnl"` // realized + unrealized − fees
+	Funding    decimal.Decimal `json:"funding"` // a perpetual's funding received (negative: paid)
+	PnL        decimal.Decimal `json:"pnl"`     // realized + unrealized − fees + funding
 }
 
 // instrumentName is the engine's instrument as venue:SYMBOL.

@@ -34,6 +34,7 @@ type lane struct {
 	lastLat    int64 // feed latency of the last frame that carried E
 	lastMid    int64 // the exchange book's last valid mid
 	everValid  bool  // the engine's book was valid after some frame
+	fund       *funder
 }
 
 // laneSpec is what a lane's exchange needs to know of its instrument.
@@ -223,7 +224,7 @@ func (r *replay) instrumentResults() []InstrumentResult {
 		vol, _, _ := a.Volume()
 		out[i] = InstrumentResult{
 			Name: l.name, Quote: l.quote, Fills: l.ex.Counters().Fills, Volume: vol, Position: a.Position(),
-			Realized: a.Realized(), Unrealized: a.Unrealized(mark), Fees: a.Fees(), PnL: l.pnl(),
+			Realized: a.Realized(), Unrealized: a.Unrealized(mark), Fees: a.Fees(), Funding: a.FundingTotal(), PnL: l.pnl(),
 		}
 	}
 	return out
@@ -232,12 +233,13 @@ func (r *replay) instrumentResults() []InstrumentResult {
 // totals makes the report's top-level figures the total over the instruments.
 func (r *replay) totals(rep *Report) {
 	res, o, ev := &rep.Result, &rep.Orders, &rep.Events
-	var pnl, realized, unrealized, fees, turnover, vol, makerVol, takerVol, pos decimal.Decimal
+	var pnl, realized, unrealized, fees, funding, turnover, vol, makerVol, takerVol, pos decimal.Decimal
 	sameBase := true
 	for i, l := range r.lanes {
 		a, mark, rate := l.acct, l.mark(), r.rate(l)
 		pnl = pnl.Add(l.pnl().Mul(rate))
 		realized, unrealized, fees = realized.Add(a.Realized().Mul(rate)), unrealized.Add(a.Unrealized(mark).Mul(rate)), fees.Add(a.Fees().Mul(rate))
+		funding = funding.Add(a.FundingTotal().Mul(rate))
 		v, mv, tv := a.Volume()
 		turnover, vol, makerVol, takerVol = turnover.Add(a.Turnover().Mul(rate)), vol.Add(v), makerVol.Add(mv), takerVol.Add(tv)
 		pos = pos.Add(a.Position())
@@ -273,7 +275,7 @@ func (r *replay) totals(rep *Report) {
 	res.PnL = pnl
 	res.FinalEquity = r.cfg.InitialBalance.Add(pnl)
 	res.ReturnPct = pnl.Mul(decimal.NewFromInt(100)).DivRound(r.cfg.InitialBalance, 6)
-	res.Realized, res.Unrealized, res.Fees = realized, unrealized, fees
+	res.Realized, res.Unrealized, res.Fees, res.Funding = realized, unrealized, fees, funding
 	res.Turnover, res.Volume, res.MakerVolume, res.TakerVolume = turnover, vol, makerVol, takerVol
 	if sameBase {
 		res.Position = pos // net over spot and perpetual of one base asset

@@ -13,6 +13,7 @@ import (
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -23,6 +24,8 @@ type Config struct {
 	// Engine is the engine's configuration, exactly as live (venue, instrument, rules,
 	// risk, params, timer).
 	Engine engine.Config
+	// Funding says how a perpetual pays funding (see Funding); spot pays none.
+	Funding Funding
 	// Strategy is the strategy under test, and StrategyName its name for the report.
 	Strategy     strategy.Strategy
 	StrategyName string
@@ -414,6 +417,10 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	if p, ok := r.src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
 		r.progressOf = p.Progress
 	}
+	for i, l := range lanes {
+		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
+		l.fund.name = l.name
+	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
 		return nil, err
@@ -659,9 +666,15 @@ func (r *replay) run() error {
 		if !r.started {
 			r.started, r.startTime = true, t
 			r.nextSample = t
+			for _, l := range r.lanes {
+				l.fund.start(t)
+			}
 			if err := r.eng.Start(r.slotAt(0).local); err != nil {
 				return fmt.Errorf("backtest: %w", err)
 			}
+		}
+		for i, l := range r.lanes {
+			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMarkRef())
 		}
 		r.sample(t)
 		r.now = t
@@ -791,6 +804,7 @@ func (r *replay) report() *Report {
 			Realized:       a.Realized(),
 			Unrealized:     a.Unrealized(mark),
 			Fees:           a.Fees(),
+			Funding:        a.FundingTotal(),
 			Position:       a.Position(),
 			AvgEntry:       a.AvgEntry(),
 			Mark:           mark,
@@ -828,6 +842,7 @@ func (r *replay) report() *Report {
 			ExchangeMalformed: ec2.Malformed,
 			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
 		},
+		Funding: r.funding(),
 		Feed: Feed{
 			ExchangeTime:    cfg.ExchangeTime.String(),
 			ClockOffsetMode: cfg.ClockOffset.String(),

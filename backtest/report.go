@@ -31,12 +31,14 @@ type Report struct {
 	// failed unless told to allow them.
 	Problems []string `json:"problems,omitempty"`
 
-	Settings Settings      `json:"settings"`
-	Result   Result        `json:"result"` // the total over the instruments
-	Orders   Orders        `json:"orders"`
-	Events   Events        `json:"events"`
-	Feed     Feed          `json:"feed"`
-	Equity   []EquityPoint `json:"equity"`
+	Settings Settings `json:"settings"`
+	Result   Result   `json:"result"` // the total over the instruments
+	Orders   Orders   `json:"orders"`
+	Events   Events   `json:"events"`
+	Feed     Feed     `json:"feed"`
+	// Funding says how a perpetual's funding was charged and what it came to.
+	Funding FundingReport `json:"funding"`
+	Equity  []EquityPoint `json:"equity"`
 
 	// Instruments are each instrument's part of Result, in the order of the data.
 	Instruments []InstrumentResult `json:"instruments"`
@@ -83,6 +85,8 @@ type Result struct {
 	Realized    decimal.Decimal `json:"realized"` // before fees
 	Unrealized  decimal.Decimal `json:"unrealized"`
 	Fees        decimal.Decimal `json:"fees"` // negative for net rebates
+	// Funding is what a perpetual's funding added (negative: paid); PnL includes it.
+	Funding     decimal.Decimal `json:"funding"`
 	Position    decimal.Decimal `json:"position"`
 	AvgEntry    decimal.Decimal `json:"avg_entry"`
 	Mark        decimal.Decimal `json:"mark"` // the exchange book's mid at the end
@@ -276,8 +280,22 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p(" (power %g)", r.Settings.QueuePower)
 	}
 	p("; partial fills %v\n", r.Settings.PartialFills)
-	// Written as the sum it is: fees are paid (a net rebate is a negative fee).
-	p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
+	// Written as the sum it is: fees are paid (a net rebate is a negative fee), funding
+	// received (a perpetual's payments are negative).
+	f := &r.Funding
+	if f.Source != "none" || f.Note != "" {
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s + funding %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4), res.Funding.StringFixed(4))
+		p("  funding      %s from %s", f.Total.StringFixed(4), f.Source)
+		if f.Payments > 0 {
+			p(", %d payments", f.Payments)
+		}
+		if f.Note != "" {
+			p(" (%s)", f.Note)
+		}
+		p("\n")
+	} else {
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
+	}
 	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
 	if res.Sharpe != 0 {
 		p("  sharpe       %.3f over %d daily returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeNote)

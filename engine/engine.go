@@ -410,6 +410,10 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 		t := &ev.Trade
 		e.trade = strategy.Trade{Time: t.Time, PriceFixed: t.Price, QtyFixed: t.Qty, Aggressor: t.Aggressor, Instrument: i}
 		e.publicTrade(sl)
+	case md.Mark:
+		// Reference prices change no book and call no callback: the strategy reads
+		// them (mark(), fundingRate()) when its book or timer next runs.
+		sl.mkt.SetMark(&ev.Mark)
 	}
 	e.afterEvent()
 	// Upkeep the book deferred while the frame was on the way to an order (see

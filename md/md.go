@@ -16,6 +16,7 @@ package md
 import (
 	"strconv"
 
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 )
@@ -41,9 +42,12 @@ const (
 	// StatusChange: only the feed's sync status changed (Status), e.g. a Kraken
 	// checksum mismatch that invalidated the book.
 	StatusChange
+	// Mark: a perpetual's reference prices from the venue (Mark): mark and index price,
+	// funding rate and next funding time. It touches no book.
+	Mark
 )
 
-var kindNames = [...]string{"none", "depth", "snapshot", "trade", "status"}
+var kindNames = [...]string{"none", "depth", "snapshot", "trade", "status", "mark"}
 
 // String returns the kind's name.
 func (k Kind) String() string {
@@ -91,6 +95,37 @@ type PublicTrade struct {
 	Time int64
 }
 
+// MarkPriceScale and RateScale are the fixed-point scales of a PerpMark's prices and
+// funding rate. They are the venue's, not the instrument's: mark and index prices come
+// with more decimals than the tick (Binance USD-M sends "11784.62659091" for a symbol
+// whose tick is 0.10), and rates are small fractions ("0.00038167"; Bybit "-0.000125").
+const (
+	MarkPriceScale fixed.Scale = 8
+	RateScale      fixed.Scale = 10
+)
+
+// The fields a PerpMark carries: a venue may send only some of them in one frame
+// (Bybit's tickers deltas hold only what changed).
+const (
+	HasMarkPrice uint8 = 1 << iota
+	HasIndexPrice
+	HasFundingRate
+	HasNextFunding
+)
+
+// PerpMark is a perpetual's reference prices as the venue publishes them.
+type PerpMark struct {
+	// Price and Index are the mark and index prices at MarkPriceScale.
+	Price, Index int64
+	// FundingRate is the rate of the coming funding, at RateScale: positive means
+	// longs pay shorts.
+	FundingRate int64
+	// NextFunding is the next funding time, Unix ns.
+	NextFunding int64
+	// Fields says which of the above the frame carried.
+	Fields uint8
+}
+
 // Event is one decoded frame of one instrument, normalized. Only the members Kind
 // names are meaningful. A Feed owns the Event it returns and reuses it, level slices
 // included: everything in it is valid until the feed's next Decode.
@@ -104,6 +139,7 @@ type Event struct {
 	// fixed-point scales.
 	Bids, Asks []orderbook.Level
 	Trade      PublicTrade
+	Mark       PerpMark
 	// Applied and Status are set by Apply: the update batches that reached the book,
 	// and the feed's status after the frame.
 	Applied int

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -101,6 +102,7 @@ type Market struct {
 	lastTrade Trade
 	hasTrade  bool
 	orders    orderTable
+	mark      md.PerpMark // a perpetual's last reference prices; zero Fields before any
 }
 
 // NewContext returns a Context for inst over book and the risk checker that guards it:

@@ -110,6 +110,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	var tBook, tTrades multiFlag
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
+	funding := addFundingFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -192,6 +193,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	}
 	if set["queue-power"] {
 		s.bt.QueuePower = *power
+	}
+	if err := funding.apply(&s.bt); err != nil {
+		return fail("%v", err)
 	}
 	if set["partial-fills"] {
 		s.bt.PartialFills = *partial

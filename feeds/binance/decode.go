@@ -226,6 +226,8 @@ func (d *Decoder) streamKind(b []byte, i int) (EventKind, error) {
 			return KindAggTrade, nil
 		case "bookTicker":
 			return KindBookTicker, nil
+		case "markPrice":
+			return KindMarkPrice, nil
 		}
 		if len(ch) > len("depth") && string(ch[:5]) == "depth" {
 			// Partial book depth ("depth5", "depth20") looks like a
@@ -279,6 +281,8 @@ func detect(b []byte, i int) (EventKind, error) {
 				return KindAggTrade, nil
 			case "bookTicker":
 				return KindBookTicker, nil
+			case "markPriceUpdate":
+				return KindMarkPrice, nil
 			}
 			return KindNone, &Error{Field: "e", Offset: i, Err: errUnknown}
 		case "lastUpdateId":
@@ -314,6 +318,8 @@ func (d *Decoder) object(kind EventKind, b []byte, i int) (int, error) {
 		i, err = d.ticker(b, i)
 	case KindSnapshot:
 		i, err = d.snapshot(b, i)
+	case KindMarkPrice:
+		i, err = d.markPrice(b, i)
 	default:
 		return i, errUnknown
 	}

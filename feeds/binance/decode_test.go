@@ -111,6 +111,8 @@ func project(e *Event) Event {
 	case KindSnapshot:
 		p.Snapshot = e.Snapshot
 		p.Snapshot.Bids, p.Snapshot.Asks = norm(e.Snapshot.Bids), norm(e.Snapshot.Asks)
+	case KindMarkPrice:
+		p.Mark = e.Mark
 	}
 	return p
 }

@@ -51,9 +51,10 @@ const (
 	KindAggTrade             // "aggTrade"
 	KindBookTicker           // "bookTicker"
 	KindSnapshot             // REST depth snapshot body
+	KindMarkPrice            // USD-M "markPriceUpdate"
 )
 
-var kindNames = [...]string{"none", "depthUpdate", "trade", "aggTrade", "bookTicker", "snapshot"}
+var kindNames = [...]string{"none", "depthUpdate", "trade", "aggTrade", "bookTicker", "snapshot", "markPriceUpdate"}
 
 // String returns the Binance name of the kind ("depthUpdate", "trade", ...).
 func (k EventKind) String() string {
@@ -112,6 +113,17 @@ type Snapshot struct {
 	Asks         []orderbook.Level
 }
 
+// MarkPrice is a USD-M mark price event (<symbol>@markPrice and @markPrice@1s): the
+// mark and index prices at md.MarkPriceScale (Binance sends 8 decimals, more than the
+// tick), the funding rate at md.RateScale, the next funding time in ms.
+type MarkPrice struct {
+	EventTime   int64 // E, ms
+	Price       int64 // p
+	Index       int64 // i
+	FundingRate int64 // r; "" (delivery contracts) reads as 0
+	NextFunding int64 // T, ms; 0 for delivery contracts
+}
+
 // Event is one decoded frame. Only the member named by Kind is meaningful.
 // A Decoder reuses one Event and its level slices: everything in it, Stream
 // included, is valid until the next call to Decode.
@@ -122,6 +134,7 @@ type Event struct {
 	Trade    Trade // KindTrade and KindAggTrade
 	Ticker   BookTicker
 	Snapshot Snapshot
+	Mark     MarkPrice
 }
 
 // EventTime returns the exchange event time E in milliseconds, and false for
@@ -137,6 +150,8 @@ func (e *Event) EventTime() (int64, bool) {
 		t = e.Ticker.EventTime
 	case KindSnapshot:
 		t = e.Snapshot.EventTime
+	case KindMarkPrice:
+		t = e.Mark.EventTime
 	}
 	return t, t != 0
 }

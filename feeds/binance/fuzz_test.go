@@ -15,7 +15,7 @@ import (
 // kind and venue.
 var realFrames = []string{
 	spotDepthFrame, spotTickerFrame, spotTradeFrame, spotSnapshotFrame,
-	usdmDepthFrame, usdmTickerFrame, usdmTradeFrame, usdmSnapshotFrame, aggTradeFrame,
+	usdmDepthFrame, usdmTickerFrame, usdmTradeFrame, usdmSnapshotFrame, aggTradeFrame, usdmMarkFrame,
 	`{"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3"}`,
 }
 
@@ -79,6 +79,10 @@ func checkEvent(t *testing.T, e *Event) {
 		tk := e.Ticker
 		if tk.BidPrice < 0 || tk.BidQty < 0 || tk.AskPrice < 0 || tk.AskQty < 0 {
 			t.Fatalf("negative ticker %+v", tk)
+		}
+	case KindMarkPrice:
+		if m := e.Mark; m.Price <= 0 || m.Index < 0 || m.NextFunding < 0 {
+			t.Fatalf("mark out of range %+v", m)
 		}
 	default:
 		t.Fatalf("decoded kind %v", e.Kind)

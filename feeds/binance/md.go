@@ -104,6 +104,14 @@ func (f *MDFeed) Decode(frame []byte) (*md.Event, error) {
 		if t.BuyerMaker {
 			ev.Trade.Aggressor = orderbook.Ask
 		}
+	case KindMarkPrice:
+		m := &bev.Mark
+		ev.Kind, ev.Exchange = md.Mark, m.EventTime*int64(time.Millisecond)
+		ev.Mark = md.PerpMark{
+			Price: m.Price, Index: m.Index, FundingRate: m.FundingRate,
+			NextFunding: m.NextFunding * int64(time.Millisecond),
+			Fields:      md.HasMarkPrice | md.HasIndexPrice | md.HasFundingRate | md.HasNextFunding,
+		}
 	}
 	return ev, nil
 }
