@@ -59,6 +59,10 @@ interface InstrumentBook {
   bidDepth(n: number): number;
   askDepth(n: number): number;
   time(): number;
+  mark(): number;
+  indexPrice(): number;
+  fundingRate(): number;
+  nextFundingTime(): number;
 }
 
 /** An instrument's orders: as the global orders; ids are unique across instruments. */
@@ -122,6 +126,14 @@ declare namespace book {
   function askDepth(n: number): number;
   /** Local receive time of the last applied update, in ms since the epoch. */
   function time(): number;
+  /** A perpetual's mark price, on which the venue values positions, margin and liquidation; 0 until the venue sent one (always 0 on spot). */
+  function mark(): number;
+  /** A perpetual's index price (the spot price its mark follows); 0 until the venue sent one. */
+  function indexPrice(): number;
+  /** The rate of the coming funding (0.0001 = 0.01%; positive: longs pay shorts); 0 until the venue sent one. */
+  function fundingRate(): number;
+  /** The next funding time, in ms since the epoch; 0 until the venue sent one. */
+  function nextFundingTime(): number;
 }
 
 /** The default instrument's rules. */

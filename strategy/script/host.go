@@ -3,6 +3,7 @@ package script
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/nanotick/nanotick/instrument"
@@ -520,6 +521,10 @@ func (s *Strategy) marketAPI() []marketNamespace {
 					return vm.Number(millis(mk.Book().LocalTime())), nil
 				}
 			}},
+			{"mark", s.reference((*strategy.Market).MarkPrice)},
+			{"indexPrice", s.reference((*strategy.Market).IndexPrice)},
+			{"fundingRate", s.reference((*strategy.Market).FundingRate)},
+			{"nextFundingTime", s.reference((*strategy.Market).NextFundingTime)},
 		}},
 		{"instrument", "rules", []marketMethod{
 			{"tickSize", func(h bool) fn {
@@ -847,4 +852,26 @@ func (s *Strategy) marketName(mk *strategy.Market) vm.Value {
 		s.names[i] = s.keepString(mk.Name())
 	}
 	return s.names[i]
+}
+
+// reference is a book method reading one of a perpetual's reference prices (mark, index,
+// funding rate, next funding time). A script reads 0 until the venue has sent it, as
+// book.mid() reads 0 while a side is empty: a NaN would travel silently into prices.
+func (s *Strategy) reference(read func(*strategy.Market) float64) marketFunc {
+	return func(h bool) vm.HostFunc {
+		return func(_ *vm.Machine, a []vm.Value) (vm.Value, error) {
+			mk, err := s.def, error(nil)
+			if h {
+				mk, _, err = handleMarket(s, a)
+			}
+			if err != nil {
+				return vm.Undefined, err
+			}
+			v := read(mk)
+			if math.IsNaN(v) {
+				v = 0
+			}
+			return vm.Number(v), nil
+		}
+	}
 }
