@@ -35,6 +35,8 @@ func commands() map[string]command {
 		"record":   {runRecord, "record [flags]           record a venue's feed to files in the recorded format"},
 		"sweep":    {runSweep, "sweep run|merge ...      run a parameter grid of backtests (sharded), or merge shard results"},
 		"report":   {runReport, "report html|compare REPORT.json...   render saved backtest reports as HTML, or compare several side by side"},
+		"export":   {runExport, "export [--format parquet|csv] FILE...   write a report's fills, orders and equity, or recordings' book tops and trades, as tables"},
+		"parity":   {runParity, "parity SESSION           backtest a recorded live session (run --record-session) and report where it diverges"},
 		"backtest": {runBacktest, "backtest [--config FILE] [flags]   replay recordings through a strategy against a simulated exchange"},
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/nanotick/nanotick/exchange"
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
+	"github.com/nanotick/nanotick/parity"
 	"github.com/nanotick/nanotick/telemetry"
 	"github.com/nanotick/nanotick/venues"
 )
@@ -47,6 +48,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at exit")
 	busyPoll := fs.Bool("busy-poll", false, "poll the market data socket instead of sleeping between frames: a core at 100% for lower tick-to-order (default: the config's [latency] busy_poll)")
 	jsonFile := fs.String("json", "", "write the end-of-run summary to FILE as JSON, in the backtest report's shape")
+	recordSession := fs.String("record-session", "", "record the session (market data as received, every order, cancel and answer) into DIR, for nanotick parity")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -90,6 +92,19 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	opts := sessionOptions{seed: *seed}
+	if *recordSession != "" {
+		rec, err := openSessionRecorder(*recordSession, c, *cfgFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+			}
+		}()
+		opts.recorder = rec
+	}
 	if th := c.Latency.SlowTickThreshold; th > 0 {
 		dir := *traceDir
 		if dir == "" {
@@ -197,6 +212,7 @@ type session struct {
 	strategyName string
 	venue        config.Venue
 	tally        fillTally
+	answers      gwbinance.Sink // the tally, or a recorder in front of it
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -209,6 +225,8 @@ type sessionOptions struct {
 	wrap func(engine.Gateway) engine.Gateway
 	// flight, if set, records an execution trace of every slow tick.
 	flight *admin.FlightRecorder
+	// recorder, if set, records the session for nanotick parity.
+	recorder *parity.Recorder
 }
 
 func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
@@ -306,6 +324,9 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if opts.wrap != nil {
 		gw = opts.wrap(s.gw)
 	}
+	if opts.recorder != nil {
+		gw = recordingGateway{next: gw, rec: opts.recorder}
+	}
 	s.eng, err = engine.New(ecfg, strat, gw)
 	if err != nil {
 		s.gw.Close()
@@ -313,6 +334,12 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		return nil, err
 	}
 	s.tally.Engine = s.eng
+	s.answers = &s.tally
+	handler := s.eng.OnFrame
+	if opts.recorder != nil {
+		s.answers = recordingSink{next: &s.tally, rec: opts.recorder}
+		handler = recordingHandler(handler, opts.recorder)
+	}
 	halt.Store(s.eng)
 	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
 	if err != nil {
@@ -322,7 +349,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	}
 	feed, err := live.New(live.Config{
 		URL: streams, RESTURL: restURL, Symbol: s.symbol, Sync: s.eng.Sync(),
-		Handler:  s.eng.OnFrame,
+		Handler:  handler,
 		OnIdle:   s.onIdle,
 		BusyPoll: c.Latency.BusyPoll,
 		OnState: func(st live.State, err error, now int64) {
@@ -359,7 +386,7 @@ func (s *session) run(ctx context.Context) error {
 // quiet: it hands the venue's answers to the engine, fires timers, and prints the
 // status line.
 func (s *session) onIdle(now int64) {
-	s.gw.Drain(&s.tally, now)
+	s.gw.Drain(s.answers, now)
 	s.eng.OnClock(now)
 	if s.keepWarm {
 		s.eng.Warm() // after the venue's answers, which must not wait for it

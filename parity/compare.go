@@ -1,0 +1,340 @@
+package parity
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/backtest"
+)
+
+// Session is a recorded session read back.
+type Session struct {
+	Dir    string
+	Meta   Meta
+	Events []Event
+}
+
+// ReadSession reads a session directory that NewRecorder wrote.
+func ReadSession(dir string) (*Session, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, fmt.Errorf("parity: %w", err)
+	}
+	s := &Session{Dir: dir}
+	if err := json.Unmarshal(b, &s.Meta); err != nil {
+		return nil, fmt.Errorf("parity: %s: %w", MetaFile, err)
+	}
+	f, err := os.Open(filepath.Join(dir, EventsFile))
+	if err != nil {
+		return nil, fmt.Errorf("parity: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			return nil, fmt.Errorf("parity: %s:%d: %w", EventsFile, line, err)
+		}
+		s.Events = append(s.Events, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("parity: %s: %w", EventsFile, err)
+	}
+	return s, nil
+}
+
+// MarketData is the session's recording, for the backtest.
+func (s *Session) MarketData() string { return filepath.Join(s.Dir, MarketFile) }
+
+// order is one order on either side, with what became of it.
+type order struct {
+	id            uint64
+	sent          int64
+	side          string
+	price, qty    int64
+	postOnly, ioc bool
+	ack           int64  // when the ack reached the strategy; 0: none
+	fills         []fill // as the strategy received them
+	rejected      string
+}
+
+type fill struct {
+	t, price, qty int64
+	maker         bool
+}
+
+func (o *order) String() string {
+	flags := ""
+	if o.postOnly {
+		flags += " post-only"
+	}
+	if o.ioc {
+		flags += " IOC"
+	}
+	return fmt.Sprintf("#%d %s %d@%d%s at %s", o.id, o.side, o.qty, o.price, flags, stamp(o.sent))
+}
+
+func stamp(ns int64) string { return time.Unix(0, ns).UTC().Format("15:04:05.000000") }
+
+// Stats summarizes differences (live − backtest), in ns.
+type Stats struct {
+	Count int   `json:"count"`
+	Min   int64 `json:"min_ns"`
+	P50   int64 `json:"p50_ns"`
+	Max   int64 `json:"max_ns"`
+	Mean  int64 `json:"mean_ns"`
+}
+
+func stats(xs []int64) Stats {
+	if len(xs) == 0 {
+		return Stats{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	var sum int64
+	for _, x := range s {
+		sum += x
+	}
+	return Stats{Count: len(s), Min: s[0], P50: s[(len(s)-1)/2], Max: s[len(s)-1], Mean: sum / int64(len(s))}
+}
+
+// Divergence is the first place the backtest's orders leave the live ones.
+type Divergence struct {
+	Index    int    `json:"index"` // the n-th order sent (from 0)
+	Live     string `json:"live"`
+	Backtest string `json:"backtest"`
+	Why      string `json:"why"`
+}
+
+// Result is what Compare found.
+type Result struct {
+	LiveOrders        int         `json:"live_orders"`
+	BacktestOrders    int         `json:"backtest_orders"`
+	Matched           int         `json:"matched"`
+	UnmatchedLive     int         `json:"unmatched_live"`
+	UnmatchedBacktest int         `json:"unmatched_backtest"`
+	FirstDivergence   *Divergence `json:"first_divergence"`
+	LiveFills         int         `json:"live_fills"`
+	BacktestFills     int         `json:"backtest_fills"`
+	// FillsMatched counts the fills of matched orders that both sides made, in order;
+	// PriceDiffs those of them at different prices. OnlyLive and OnlyBacktest count
+	// fills of matched orders that one side made and the other did not.
+	FillsMatched int `json:"fills_matched"`
+	PriceDiffs   int `json:"price_diffs"`
+	OnlyLive     int `json:"only_live"`
+	OnlyBacktest int `json:"only_backtest"`
+	// AckTime and FillTime are live − backtest times at which the strategy got the
+	// ack, and each matched fill, of matched orders.
+	AckTime  Stats `json:"ack_time"`
+	FillTime Stats `json:"fill_time"`
+	// Explanations name the models that would explain the differences.
+	Explanations []string `json:"explanations"`
+}
+
+// Tolerance is how far apart two orders' send times may be and still match.
+const Tolerance = int64(time.Millisecond)
+
+// Compare matches the backtest's orders and fills with the session's, in sending
+// order: the n-th order of each side match when they have the same side, price,
+// quantity and flags and were sent within Tolerance of each other. The first pair
+// that does not is the first divergence; the comparison goes on after it, but once
+// the strategies have seen different answers, their later orders need not match.
+func Compare(s *Session, rep *backtest.Report) *Result {
+	live := liveOrders(s.Events)
+	bt := backtestOrders(rep, s.Meta.PriceScale, s.Meta.QtyScale)
+	r := &Result{LiveOrders: len(live), BacktestOrders: len(bt)}
+	var ackD, fillD []int64
+	for i := 0; i < max(len(live), len(bt)); i++ {
+		if i >= len(live) || i >= len(bt) {
+			if r.FirstDivergence == nil {
+				d := &Divergence{Index: i, Live: "none", Backtest: "none"}
+				if i < len(live) {
+					d.Live, d.Why = live[i].String(), "the backtest sent no more orders"
+				} else {
+					d.Backtest, d.Why = bt[i].String(), "the live session sent no more orders"
+				}
+				r.FirstDivergence = d
+			}
+			continue
+		}
+		l, b := live[i], bt[i]
+		if why := differ(l, b); why != "" {
+			if r.FirstDivergence == nil {
+				r.FirstDivergence = &Divergence{Index: i, Live: l.String(), Backtest: b.String(), Why: why}
+			}
+			continue
+		}
+		r.Matched++
+		if l.ack > 0 && b.ack > 0 {
+			ackD = append(ackD, l.ack-b.ack)
+		}
+		n := min(len(l.fills), len(b.fills))
+		for k := 0; k < n; k++ {
+			r.FillsMatched++
+			fillD = append(fillD, l.fills[k].t-b.fills[k].t)
+			if l.fills[k].price != b.fills[k].price {
+				r.PriceDiffs++
+			}
+		}
+		r.OnlyLive += len(l.fills) - n
+		r.OnlyBacktest += len(b.fills) - n
+	}
+	r.UnmatchedLive, r.UnmatchedBacktest = len(live)-r.Matched, len(bt)-r.Matched
+	for _, o := range live {
+		r.LiveFills += len(o.fills)
+	}
+	for _, o := range bt {
+		r.BacktestFills += len(o.fills)
+	}
+	r.AckTime, r.FillTime = stats(ackD), stats(fillD)
+	r.Explanations = explain(r)
+	return r
+}
+
+func differ(l, b *order) string {
+	var d []string
+	if l.side != b.side {
+		d = append(d, "side")
+	}
+	if l.price != b.price {
+		d = append(d, "price")
+	}
+	if l.qty != b.qty {
+		d = append(d, "quantity")
+	}
+	if l.postOnly != b.postOnly || l.ioc != b.ioc {
+		d = append(d, "flags")
+	}
+	if dt := l.sent - b.sent; dt > Tolerance || dt < -Tolerance {
+		d = append(d, fmt.Sprintf("send time (live − backtest %v)", time.Duration(dt)))
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return "different " + strings.Join(d, ", ")
+}
+
+func liveOrders(events []Event) []*order {
+	var out []*order
+	byID := map[uint64]*order{}
+	for _, e := range events {
+		switch e.Kind {
+		case "order":
+			o := &order{id: e.ID, sent: e.T, side: e.Side, price: e.Price, qty: e.Qty, postOnly: e.PostOnly, ioc: e.IOC}
+			out = append(out, o)
+			byID[e.ID] = o
+		case "ack":
+			if o := byID[e.ID]; o != nil && o.ack == 0 {
+				o.ack = e.T
+			}
+		case "fill":
+			if o := byID[e.ID]; o != nil {
+				o.fills = append(o.fills, fill{t: e.T, price: e.Price, qty: e.Qty, maker: e.Maker})
+			}
+		case "rejected":
+			if o := byID[e.ID]; o != nil {
+				o.rejected = e.Reason
+			}
+		}
+	}
+	return out
+}
+
+func fixedOf(d decimal.Decimal, scale int) int64 { return d.Shift(int32(scale)).IntPart() }
+
+func backtestOrders(rep *backtest.Report, ps, qs int) []*order {
+	out := make([]*order, 0, len(rep.OrderLog))
+	byID := map[uint64]*order{}
+	for _, o := range rep.OrderLog {
+		b := &order{id: o.ID, sent: o.Sent, side: o.Side, price: fixedOf(o.Price, ps), qty: fixedOf(o.Qty, qs),
+			postOnly: o.PostOnly, ioc: o.IOC, ack: o.Acked, rejected: o.Reason}
+		out = append(out, b)
+		byID[o.ID] = b
+	}
+	slices.SortStableFunc(out, func(a, b *order) int {
+		if a.sent != b.sent {
+			return compareInt(a.sent, b.sent)
+		}
+		return compareInt(int64(a.id), int64(b.id))
+	})
+	for _, f := range rep.Fills {
+		if o := byID[f.OrderID]; o != nil {
+			o.fills = append(o.fills, fill{t: f.Received, price: fixedOf(f.Price, ps), qty: fixedOf(f.Qty, qs), maker: f.Maker})
+		}
+	}
+	return out
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// explain names the models that would explain what differs.
+func explain(r *Result) []string {
+	var out []string
+	if a := r.AckTime; a.Count > 0 && (a.P50 > Tolerance || a.P50 < -Tolerance) {
+		out = append(out, fmt.Sprintf("latency: live acks reached the strategy %v later than the backtest's on the median (%d acks; min %v, max %v): the backtest's order and response latency are %s than the session's; set --order-latency and --response-latency to about half of the live order-to-ack time",
+			time.Duration(a.P50), a.Count, time.Duration(a.Min), time.Duration(a.Max), map[bool]string{true: "shorter", false: "longer"}[a.P50 > 0]))
+	}
+	if f := r.FillTime; f.Count > 0 && (f.P50 > Tolerance || f.P50 < -Tolerance) {
+		out = append(out, fmt.Sprintf("latency or queue: matched fills reached the live strategy %v later on the median (%d fills)", time.Duration(f.P50), f.Count))
+	}
+	if r.OnlyLive > 0 {
+		out = append(out, fmt.Sprintf("queue: %d fills of matched orders happened live and not in the backtest: its queue model is more pessimistic than the venue (risk_averse assumes every cancel is behind us; try --queue-model power_law)", r.OnlyLive))
+	}
+	if r.OnlyBacktest > 0 {
+		out = append(out, fmt.Sprintf("queue or matching: %d fills of matched orders happened in the backtest and not live: its queue model or the L2 matching (no market impact) is optimistic", r.OnlyBacktest))
+	}
+	if r.PriceDiffs > 0 {
+		out = append(out, fmt.Sprintf("book state: %d matched fills at different prices: the exchange's book differed when the order arrived (exchange clock, feed latency)", r.PriceDiffs))
+	}
+	if d := r.FirstDivergence; d != nil {
+		out = append(out, fmt.Sprintf("decisions: the orders diverge from order %d (%s); after the strategy sees a different answer (or a timer fires at another time), its later orders need not match", d.Index, d.Why))
+	}
+	if len(out) == 0 {
+		out = append(out, "none: every order and fill matches, and acks and fills arrive within "+time.Duration(Tolerance).String())
+	}
+	return out
+}
+
+// Write prints the result for a person.
+func (r *Result) Write(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	p("orders   live %d, backtest %d: %d matched, %d live and %d backtest unmatched\n", r.LiveOrders, r.BacktestOrders, r.Matched, r.UnmatchedLive, r.UnmatchedBacktest)
+	if d := r.FirstDivergence; d != nil {
+		p("first divergence at order %d: %s\n  live     %s\n  backtest %s\n", d.Index, d.Why, d.Live, d.Backtest)
+	} else {
+		p("first divergence: none\n")
+	}
+	p("fills    live %d, backtest %d; of matched orders: %d matched (%d at another price), %d only live, %d only in the backtest\n",
+		r.LiveFills, r.BacktestFills, r.FillsMatched, r.PriceDiffs, r.OnlyLive, r.OnlyBacktest)
+	if r.AckTime.Count > 0 {
+		p("ack time live − backtest: median %v, min %v, max %v (%d acks)\n", time.Duration(r.AckTime.P50), time.Duration(r.AckTime.Min), time.Duration(r.AckTime.Max), r.AckTime.Count)
+	}
+	if r.FillTime.Count > 0 {
+		p("fill time live − backtest: median %v, min %v, max %v (%d fills)\n", time.Duration(r.FillTime.P50), time.Duration(r.FillTime.Min), time.Duration(r.FillTime.Max), r.FillTime.Count)
+	}
+	p("explained by:\n")
+	for _, e := range r.Explanations {
+		p("  - %s\n", e)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
