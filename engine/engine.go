@@ -225,11 +225,7 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		}
 		markets[i] = strategy.MarketConfig{Spec: sl.spec, Book: sl.book, Risk: rc}
 	}
-	if single {
-		e.ctx = strategy.NewContext(cfg.Instrument, e.slots[0].book, e.slots[0].risk, cfg.Params, &e.nextID, cfg.Logger)
-	} else {
-		e.ctx = strategy.NewMarkets(table, markets, cfg.Params, &e.nextID, cfg.Logger)
-	}
+	e.ctx = strategy.NewMarkets(table, markets, cfg.Params, &e.nextID, cfg.Logger)
 	for i := range e.slots {
 		e.slots[i].mkt = e.ctx.MarketAt(instrument.Index(i))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"os"
@@ -162,6 +163,50 @@ func TestBacktestTwoInstruments(t *testing.T) {
 	} {
 		if code, _, stderr := runBT(t, bad...); code != 2 {
 			t.Errorf("%v: exit %d: %s", bad, code, stderr)
+		}
+	}
+}
+
+// TestSpotPerpScriptMatchesGo is issue 11 item 8's command: the JavaScript spot market
+// maker hedged on the perp gets fills on both instruments, and its Go twin gives the
+// same report but for the strategy's name.
+func TestSpotPerpScriptMatchesGo(t *testing.T) {
+	spot := testdata.SharedData(t, spotFile)
+	usdm := testdata.SharedData(t, usdmFile)
+	dir := t.TempDir()
+	script, err := filepath.Abs("../../examples/strategies/spot_perp_mm.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := map[string]map[string]json.RawMessage{}
+	for _, strat := range []string{script, "spotperp"} {
+		out := filepath.Join(dir, filepath.Base(strat)+".json")
+		if code, _, stderr := runBT(t, "--data", spot, "--data", usdm, "--strategy", strat, "--json", out); code != 0 {
+			t.Fatalf("%s: exit %d: %s", strat, code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r map[string]json.RawMessage
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		reports[strat] = r
+	}
+	var insts []struct {
+		Name  string `json:"name"`
+		Fills uint64 `json:"fills"`
+	}
+	if err := json.Unmarshal(reports[script]["instruments"], &insts); err != nil {
+		t.Fatal(err)
+	}
+	if len(insts) != 2 || insts[0].Fills == 0 || insts[1].Fills == 0 {
+		t.Errorf("the script's fills by instrument: %+v", insts)
+	}
+	for _, key := range []string{"result", "instruments", "orders", "events", "fills", "equity"} {
+		if !bytes.Equal(reports[script][key], reports["spotperp"][key]) {
+			t.Errorf("%s differs between the script and its Go twin", key)
 		}
 	}
 }

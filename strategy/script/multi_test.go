@@ -5,11 +5,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/strategy/script"
+	"github.com/nanotick/nanotick/vm"
 )
 
 // pairJS quotes one lot on spot 20 ticks under the perp's mid whenever the perp's book
@@ -236,5 +238,33 @@ func TestInstrumentNameCompileError(t *testing.T) {
 	}
 	if _, err := script.Compile("x.js", []byte(`const a = instrument("kraken:BTC/USD"); function onBook(i) {}`), script.Options{}); err != nil {
 		t.Errorf("a good name: %v", err)
+	}
+}
+
+// On a one-instrument engine configured the old way (Venue, Instrument, Rules), the
+// instrument still has its full name and binds by it.
+func TestSingleInstrumentName(t *testing.T) {
+	src := `const me = instrument("binance-usdm:BTCUSDT"); let name = "", same = false;
+function onTimer() { name = instrument.name(); same = me.rules.name() === name; }`
+	s, err := script.Compile("n.js", []byte(src), script.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := enginetest.USDMConfig()
+	e, _ := enginetest.NewEngineWith(t, cfg, s)
+	if err := e.Start(1); err != nil {
+		t.Fatal(err)
+	}
+	e.OnClock(int64(2 * time.Second))
+	v, _ := s.Machine().Global("name")
+	name, _ := s.Machine().StringOf(v)
+	same, _ := s.Machine().Global("same")
+	if name != "binance-usdm:BTCUSDT" || same != vm.Bool(true) {
+		t.Errorf("name %q, handle's name the same: %v", name, same)
+	}
+	s2, _ := script.Compile("n.js", []byte(src), script.Options{})
+	e, _ = enginetest.NewEngineWith(t, enginetest.SpotConfig(), s2)
+	if err := e.Start(1); err == nil || !strings.Contains(err.Error(), "binance-usdm:BTCUSDT is not configured (configured: binance-spot:BTCUSDT)") {
+		t.Errorf("binding another venue's instrument: %v", err)
 	}
 }
