@@ -112,7 +112,8 @@ type OrderStats struct {
 }
 
 // QuotingShare is, per side, the share of the time the exchange's book was valid that
-// the strategy had an order resting, and that one was at the touch.
+// the strategy had an order resting, and that one was at the touch. It is measured for
+// the first instrument of a run (and the total) only: BookValidNs is 0 for the others.
 type QuotingShare struct {
 	BookValidNs int64   `json:"book_valid_ns"`
 	BidResting  float64 `json:"bid_resting"`
@@ -215,6 +216,9 @@ func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord, p
 	}
 	s.Orders = orderStats(orders, len(fills), sent, cancels)
 	q := r.Quoting
+	if len(r.Instruments) > 1 && name != "total" && name != r.Instruments[0].Name {
+		q = Quoting{} // the exchange's quoting clock is the first instrument's
+	}
 	s.Quoting = QuotingShare{
 		BookValidNs: q.BookValidNs,
 		BidResting:  share(q.BidRestingNs, q.BookValidNs), BidAtTouch: share(q.BidAtTouchNs, q.BookValidNs),

@@ -178,6 +178,9 @@ func TestTearsheetPerInstrument(t *testing.T) {
 	if tot.Name != "total" || fills != tot.Orders.Fills || orders != len(rep.OrderLog) || trips != tot.RoundTrips.Count || !tot.PnL.PnL.Equal(rep.Result.PnL) {
 		t.Errorf("total %+v vs %d fills, %d orders, %d trips, PnL %s", tot.Orders, fills, orders, trips, rep.Result.PnL)
 	}
+	if ts.Instruments[0].Quoting.BookValidNs == 0 || ts.Instruments[1].Quoting.BookValidNs != 0 {
+		t.Errorf("quoting %+v / %+v: want the first instrument's only", ts.Instruments[0].Quoting, ts.Instruments[1].Quoting)
+	}
 	for _, o := range rep.OrderLog {
 		if o.Instrument == "" {
 			t.Fatal("an order without its instrument")
