@@ -199,6 +199,7 @@ type report struct {
 // report sends an executionReport, then the outboundAccountPosition of the
 // symbol's two assets, to the account's user data subscribers.
 func (e *Exchange) report(a *Account, o *Order, r report) {
+	e.bybitReport(a, o, r)
 	if len(a.subs) == 0 {
 		return
 	}

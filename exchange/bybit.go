@@ -47,6 +47,7 @@ func (e *Exchange) BybitURL(category string) string {
 func (e *Exchange) registerBybit(mux *http.ServeMux) {
 	mux.HandleFunc("/v5/public/spot", func(w http.ResponseWriter, r *http.Request) { e.serveBybit(w, r, false) })
 	mux.HandleFunc("/v5/public/linear", func(w http.ResponseWriter, r *http.Request) { e.serveBybit(w, r, true) })
+	e.registerBybitTrade(mux)
 }
 
 // bybitBook is one subscribed orderbook topic of one connection.

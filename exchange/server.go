@@ -125,6 +125,11 @@ type Exchange struct {
 
 	connMu sync.Mutex
 	conns  map[*conn]struct{}
+
+	// bybitSubs are the authenticated Bybit /v5/private connections, bybitHeld
+	// the trades held until their order's New (bybit_trade.go).
+	bybitSubs map[*bybitPrivate]bool
+	bybitHeld []bybitHeld
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
