@@ -10,8 +10,9 @@
 # column.) Every measure runs
 # RUNS times (default 5), alternated with the others (gzip, backtest, gzip, backtest,
 # ...), so that a neighbour's burst on a shared machine falls on all of them alike; the
-# table gives medians, the ratio to gzip -dc of the medians, and `uptime` before and
-# after. DATA_DIR defaults to ../shared/data relative to the repository root.
+# table gives medians of wall time and of CPU time (user + system), the ratios to gzip
+# -dc of the medians, and `uptime` before and after. On a loaded machine the wall-clock
+# rows measure the neighbours as much as nanotick: read the load with them. DATA_DIR defaults to ../shared/data relative to the repository root.
 set -euo pipefail
 
 runs=5
@@ -76,15 +77,16 @@ TOML
 cp "$work/usdm.toml" "$work/usdm-go.toml"
 sed -i 's/^file = "builtin:market_maker"$/language = "go"\ngo_name = "marketmaker"/' "$work/usdm-go.toml"
 
-# ms CMD...: runs CMD with its output discarded and prints its wall time in ms.
+# ms CMD...: runs CMD with its output discarded and prints its wall time and its CPU
+# time (user + system, children included) in ms.
 ms() {
-	local t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>"$work/err" || { echo "$0: failed: $*" >&2; cat "$work/err" >&2; exit 1; }
-	local t1=$EPOCHREALTIME
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+	local TIMEFORMAT='%R %U %S'
+	{ time "$@" >/dev/null 2>"$work/err"; } 2>"$work/t" || { echo "$0: failed: $*" >&2; cat "$work/err" >&2; exit 1; }
+	awk '{ printf "%.1f %.1f\n", $1 * 1000, ($2 + $3) * 1000 }' "$work/t"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# median COLUMN: the median of a column of numbers on stdin.
+median() { awk -v c="$1" '{ print $c }' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 sixteen() { # sixteen FILE ARGS...: the 16 sweep points as 16 backtests
 	local f=$1; shift
@@ -100,8 +102,8 @@ sweep16() {
 load_before=$(uptime)
 out=$work/table.md
 {
-	echo "| recording | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| recording | measure | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 } >"$out"
 for name in spot usdm; do
 	if [[ $name == spot ]]; then
@@ -118,15 +120,19 @@ for name in spot usdm; do
 		ms sixteen "$f" "${js[@]}" >>"$work/b16"
 		ms sweep16 "$f" "${js[@]}" >>"$work/s16"
 	done
-	gz=$(median <"$work/gz"); jsm=$(median <"$work/js"); gom=$(median <"$work/go")
-	b16=$(median <"$work/b16"); s16=$(median <"$work/s16")
-	awk -v n="$name" -v gz="$gz" -v js="$jsm" -v go="$gom" -v b="$b16" -v s="$s16" 'BEGIN {
-		printf "| %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
-			n, gz, js, js / gz, go, go / gz, b, s, b / s }' >>"$out"
+	for col in 1 2; do
+		what=wall
+		[[ $col == 2 ]] && what="CPU (user+sys)"
+		gz=$(median $col <"$work/gz"); jsm=$(median $col <"$work/js"); gom=$(median $col <"$work/go")
+		b16=$(median $col <"$work/b16"); s16=$(median $col <"$work/s16")
+		awk -v n="$name" -v w="$what" -v gz="$gz" -v js="$jsm" -v go="$gom" -v b="$b16" -v s="$s16" 'BEGIN {
+			printf "| %s | %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
+				n, w, gz, js, js / gz, go, go / gz, b, s, b / s }' >>"$out"
+	done
 done
 {
 	echo
-	echo "Medians of $runs alternated runs, wall clock, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
+	echo "Medians of $runs alternated runs, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
 	echo "Load before: ${load_before#*load average}; after: $(uptime | sed 's/.*load average//')."
 } >>"$out"
 cat "$out"
