@@ -265,11 +265,19 @@ func (r *replay) totals(rep *Report) {
 			f.Instrument = l.name
 			rep.Fills = append(rep.Fills, f)
 		}
-		rep.OrderLog = append(rep.OrderLog, l.ex.orderLog(l.priceScale, l.qtyScale)...)
+		for _, o := range l.ex.orderLog(l.priceScale, l.qtyScale) {
+			o.Instrument = l.name
+			rep.OrderLog = append(rep.OrderLog, o)
+		}
 	}
 	for i := range rep.Fills {
 		if rep.Fills[i].Instrument == "" {
 			rep.Fills[i].Instrument = r.lanes[0].name
+		}
+	}
+	for i := range rep.OrderLog {
+		if rep.OrderLog[i].Instrument == "" {
+			rep.OrderLog[i].Instrument = r.lanes[0].name
 		}
 	}
 	res.PnL = pnl

@@ -214,6 +214,9 @@ type FillRecord struct {
 // OrderRecord is one order the engine sent, with what became of it at the exchange.
 // Times are Unix ns on the replay's clock; 0 means it did not happen.
 type OrderRecord struct {
+	// Instrument is the order's instrument, venue:SYMBOL, in a run of several.
+	Instrument string `json:"instrument,omitempty"`
+
 	ID       uint64          `json:"id"`
 	Side     string          `json:"side"`
 	Price    decimal.Decimal `json:"price"`

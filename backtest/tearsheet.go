@@ -112,7 +112,8 @@ type OrderStats struct {
 }
 
 // QuotingShare is, per side, the share of the time the exchange's book was valid that
-// the strategy had an order resting, and that one was at the touch.
+// the strategy had an order resting, and that one was at the touch. It is measured for
+// the first instrument of a run (and the total) only: BookValidNs is 0 for the others.
 type QuotingShare struct {
 	BookValidNs int64   `json:"book_valid_ns"`
 	BidResting  float64 `json:"bid_resting"`
@@ -143,28 +144,81 @@ type HourPnL struct {
 }
 
 // ComputeTearsheet computes the tearsheet of r. It never changes r.
+//
+// In a run of several instruments (Report.Instruments), each instrument's sheet is
+// made of the fills and orders that name it, with its own PnL; the total's PnL split
+// and orders are over all of them, and its round trips the sum of the instruments'
+// (a position is per instrument). The quoting clock is the first instrument's.
 func ComputeTearsheet(r *Report) *Tearsheet {
-	name := r.Symbol
-	if name == "" {
-		name = "instrument"
+	ts := &Tearsheet{PnLByHour: pnlByHour(r)}
+	if len(r.Instruments) < 2 {
+		name := r.Symbol
+		if len(r.Instruments) == 1 {
+			name = r.Instruments[0].Name
+		}
+		if name == "" {
+			name = "instrument"
+		}
+		one, _ := sheetOf(name, r, r.Fills, r.OrderLog, r.Result.PnL, r.Result.Position.IsZero())
+		ts.Instruments = []InstrumentSheet{one}
+		ts.Total = one
+		ts.Total.Name = "total"
+		return ts
 	}
-	one := sheetOf(name, r, r.Fills, r.OrderLog)
-	total := one
-	total.Name = "total"
-	return &Tearsheet{
-		Instruments: []InstrumentSheet{one},
-		Total:       total,
-		PnLByHour:   pnlByHour(r),
+	var holds []int64
+	for _, in := range r.Instruments {
+		var fills []FillRecord
+		var orders []OrderRecord
+		for _, f := range r.Fills {
+			if f.Instrument == in.Name {
+				fills = append(fills, f)
+			}
+		}
+		for _, o := range r.OrderLog {
+			if o.Instrument == in.Name {
+				orders = append(orders, o)
+			}
+		}
+		if r.OrderLog == nil {
+			orders = nil
+		}
+		s, h := sheetOf(in.Name, r, fills, orders, in.PnL, in.Position.IsZero())
+		ts.Instruments = append(ts.Instruments, s)
+		holds = append(holds, h...)
 	}
+	total, _ := sheetOf("total", r, r.Fills, r.OrderLog, r.Result.PnL, true)
+	var rt RoundTrips
+	for _, s := range ts.Instruments {
+		rt.Count += s.RoundTrips.Count
+		rt.Wins += s.RoundTrips.Wins
+		rt.TotalPnL = rt.TotalPnL.Add(s.RoundTrips.TotalPnL)
+		rt.OpenAtEnd = rt.OpenAtEnd || s.RoundTrips.OpenAtEnd
+	}
+	total.RoundTrips = finishTrips(rt, holds)
+	ts.Total = total
+	return ts
 }
 
-func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord) InstrumentSheet {
+// sheetOf computes one sheet from fills and orders, with pnl the PnL they made (the
+// split's inventory is what the spread capture and fees do not explain of it), and
+// returns it with the closed trips' holding times.
+func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord, pnl decimal.Decimal, flatAtEnd bool) (InstrumentSheet, []int64) {
 	s := InstrumentSheet{Name: name}
-	s.RoundTrips = roundTrips(fills, r.Result.Position.IsZero())
+	var holds []int64
+	s.RoundTrips, holds = roundTrips(fills, flatAtEnd)
 	s.Markouts = markouts(fills, len(r.MarkoutHorizons))
-	s.PnL = pnlSplit(fills, r.Result.Mark)
-	s.Orders = orderStats(orders, len(fills), r.Orders.Sent, r.Orders.CancelsSent)
+	s.PnL = pnlSplit(fills, pnl)
+	cancels := r.Orders.CancelsSent
+	sent := r.Orders.Sent
+	if name != "total" && len(r.Instruments) > 1 {
+		// Per instrument, only the order log knows the orders; cancels are not in it.
+		sent, cancels = uint64(len(orders)), 0
+	}
+	s.Orders = orderStats(orders, len(fills), sent, cancels)
 	q := r.Quoting
+	if len(r.Instruments) > 1 && name != "total" && name != r.Instruments[0].Name {
+		q = Quoting{} // the exchange's quoting clock is the first instrument's
+	}
 	s.Quoting = QuotingShare{
 		BookValidNs: q.BookValidNs,
 		BidResting:  share(q.BidRestingNs, q.BookValidNs), BidAtTouch: share(q.BidAtTouchNs, q.BookValidNs),
@@ -182,7 +236,7 @@ func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord) I
 		}
 	}
 	s.OrderToAck, s.OrderToFill = distribution(acks), distribution(toFill)
-	return s
+	return s, holds
 }
 
 func share(part, whole int64) float64 {
@@ -200,7 +254,7 @@ func sign(side string) decimal.Decimal {
 }
 
 // roundTrips splits the fills into trips from flat to flat.
-func roundTrips(fills []FillRecord, flatAtEnd bool) RoundTrips {
+func roundTrips(fills []FillRecord, flatAtEnd bool) (RoundTrips, []int64) {
 	var rt RoundTrips
 	var pos, cash decimal.Decimal
 	var opened int64
@@ -240,9 +294,16 @@ func roundTrips(fills []FillRecord, flatAtEnd bool) RoundTrips {
 		}
 	}
 	rt.OpenAtEnd = !pos.IsZero() || !flatAtEnd
-	if rt.Count == 0 {
+	return finishTrips(rt, holds), holds
+}
+
+// finishTrips fills in the rates and holding times of trips counted with holds.
+func finishTrips(rt RoundTrips, holds []int64) RoundTrips {
+	if rt.Count == 0 || len(holds) == 0 {
 		return rt
 	}
+	holds = slices.Clone(holds)
+	rt.MaxHoldingNs = 0
 	rt.WinRate = float64(rt.Wins) / float64(rt.Count)
 	rt.MeanPnL = rt.TotalPnL.DivRound(decimal.NewFromInt(int64(rt.Count)), 8)
 	var sum int64
@@ -315,20 +376,22 @@ func markoutBps(f FillRecord, mid decimal.Decimal) float64 {
 	return sign(f.Side).Mul(mid.Sub(f.Price)).Div(f.Price).Shift(4).InexactFloat64()
 }
 
-// pnlSplit splits the fills' PnL at mark into spread capture, inventory and fees.
-func pnlSplit(fills []FillRecord, mark decimal.Decimal) PnLSplit {
+// pnlSplit splits pnl, the PnL the fills made, into the spread they captured, their
+// fees, and inventory: the rest, which is Σ sign × qty × (mark − mid at fill), the
+// position's gains and losses from the mid's moves (pnl = Σ sign × qty × (mark −
+// price) − fees).
+func pnlSplit(fills []FillRecord, pnl decimal.Decimal) PnLSplit {
 	var p PnLSplit
 	for _, f := range fills {
 		mid := f.Price
 		if f.Mid.Valid {
 			mid = f.Mid.Decimal
 		}
-		sq := sign(f.Side).Mul(f.Qty)
-		p.SpreadCapture = p.SpreadCapture.Add(sq.Mul(mid.Sub(f.Price)))
-		p.Inventory = p.Inventory.Add(sq.Mul(mark.Sub(mid)))
+		p.SpreadCapture = p.SpreadCapture.Add(sign(f.Side).Mul(f.Qty).Mul(mid.Sub(f.Price)))
 		p.Fees = p.Fees.Add(f.Fee)
 	}
-	p.PnL = p.SpreadCapture.Add(p.Inventory).Sub(p.Fees)
+	p.PnL = pnl
+	p.Inventory = pnl.Add(p.Fees).Sub(p.SpreadCapture)
 	return p
 }
 

@@ -35,14 +35,14 @@ func TestRoundTrips(t *testing.T) {
 		fillAt(50, "buy", "101", "3", "0.3", ""),  // closes 1 (−1 − 0.1): trip 2 −1.1; opens long 2 at 101 with 0.2 fee
 		fillAt(90, "sell", "100.5", "2", "0", ""), // trip 3: −1 − 0.2 = −1.2
 	}
-	rt := roundTrips(fills, true)
+	rt, _ := roundTrips(fills, true)
 	got := fmt.Sprintf("%d trips, %d wins, total %s, mean %s, holding mean %ds median %ds max %ds, open %v",
 		rt.Count, rt.Wins, rt.TotalPnL, rt.MeanPnL, rt.MeanHoldingNs/1e9, rt.MedianHoldingNs/1e9, rt.MaxHoldingNs/1e9, rt.OpenAtEnd)
 	want := "3 trips, 1 wins, total 0.3, mean 0.1, holding mean 26s median 20s max 40s, open false"
 	if got != want {
 		t.Errorf("%s\nwant %s", got, want)
 	}
-	if rt := roundTrips(fills[:4], false); rt.Count != 1 || !rt.OpenAtEnd {
+	if rt, _ := roundTrips(fills[:4], false); rt.Count != 1 || !rt.OpenAtEnd {
 		t.Errorf("open position: %+v", rt)
 	}
 }
@@ -54,7 +54,8 @@ func TestPnLSplitAndMarkouts(t *testing.T) {
 		fillAt(0, "buy", "99.9", "1", "-0.01", "100", "99.8", "99.7", ""),
 		fillAt(5, "sell", "100.1", "1", "-0.01", "100", "100", "100.2", "100.3"),
 	}
-	p := pnlSplit(fills, dec("100.05"))
+	// At a mark of 100.05: PnL = (100.05 − 99.9) − (100.05 − 100.1) + 0.02 = 0.22.
+	p := pnlSplit(fills, dec("0.22"))
 	if p.SpreadCapture.String() != "0.2" || p.Inventory.String() != "0" || p.Fees.String() != "-0.02" || p.PnL.String() != "0.22" {
 		t.Errorf("split %+v", p)
 	}
@@ -107,7 +108,7 @@ func TestTearsheetOfRealRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := rep.Tearsheet
-	if ts == nil || len(ts.Instruments) != 1 || ts.Instruments[0].Name != rep.Symbol || ts.Total.Name != "total" {
+	if ts == nil || len(ts.Instruments) != 1 || ts.Instruments[0].Name != "binance-spot:BTCUSDT" || ts.Total.Name != "total" {
 		t.Fatalf("tearsheet %+v", ts)
 	}
 	s := ts.Total
@@ -144,4 +145,45 @@ func TestTearsheetOfRealRun(t *testing.T) {
 		t.Errorf("without the order log: %d orders logged, stats %+v, %d ack latencies, %d fill latencies", len(rep2.OrderLog), s2.Orders, s2.OrderToAck.Count, s2.OrderToFill.Count)
 	}
 	t.Logf("trips %+v\nsplit %+v\norders %+v\nquoting %+v\nack %+v\nfill %+v", s.RoundTrips, s.PnL, s.Orders, s.Quoting, s.OrderToAck.P50Ns, s.OrderToFill.P50Ns)
+}
+
+// TestTearsheetPerInstrument checks the tearsheet of a spot and perpetual run: one
+// sheet per instrument, keyed by its name, each of its own fills and orders and adding
+// up to its PnL; the total adds up to the run's.
+func TestTearsheetPerInstrument(t *testing.T) {
+	cfg := spotPerpBacktest(t)
+	cfg.OrderLog = true
+	rep, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := rep.Tearsheet
+	if len(ts.Instruments) != 2 || len(rep.Instruments) != 2 {
+		t.Fatalf("%d sheets for %d instruments", len(ts.Instruments), len(rep.Instruments))
+	}
+	fills, orders, trips := 0, 0, 0
+	for i, s := range ts.Instruments {
+		in := rep.Instruments[i]
+		if s.Name != in.Name || s.Orders.Fills != int(in.Fills) {
+			t.Errorf("sheet %q with %d fills, instrument %q with %d", s.Name, s.Orders.Fills, in.Name, in.Fills)
+		}
+		if !s.PnL.PnL.Equal(in.PnL) || !s.PnL.SpreadCapture.Add(s.PnL.Inventory).Sub(s.PnL.Fees).Equal(in.PnL) {
+			t.Errorf("%s: split %+v, PnL %s", s.Name, s.PnL, in.PnL)
+		}
+		fills += s.Orders.Fills
+		orders += s.Orders.Sent
+		trips += s.RoundTrips.Count
+	}
+	tot := ts.Total
+	if tot.Name != "total" || fills != tot.Orders.Fills || orders != len(rep.OrderLog) || trips != tot.RoundTrips.Count || !tot.PnL.PnL.Equal(rep.Result.PnL) {
+		t.Errorf("total %+v vs %d fills, %d orders, %d trips, PnL %s", tot.Orders, fills, orders, trips, rep.Result.PnL)
+	}
+	if ts.Instruments[0].Quoting.BookValidNs == 0 || ts.Instruments[1].Quoting.BookValidNs != 0 {
+		t.Errorf("quoting %+v / %+v: want the first instrument's only", ts.Instruments[0].Quoting, ts.Instruments[1].Quoting)
+	}
+	for _, o := range rep.OrderLog {
+		if o.Instrument == "" {
+			t.Fatal("an order without its instrument")
+		}
+	}
 }

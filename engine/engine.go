@@ -72,6 +72,9 @@ type Config struct {
 	Gateways []Gateway
 	// Risk are the per-instrument limits, applied to each instrument.
 	Risk risk.Config
+	// InstrumentRisk optionally gives an instrument its own limits, by index (an ETH
+	// book wants other sizes than a BTC one); missing and nil entries use Risk.
+	InstrumentRisk []*risk.Config
 	// Portfolio are the limits over all instruments together (gross notional, net
 	// position per base asset, total loss and drawdown); the zero value sets none.
 	Portfolio risk.PortfolioConfig
@@ -199,7 +202,11 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		if single {
 			rules = cfg.Rules
 		}
-		rc, err := risk.New(cfg.Risk, rules)
+		rcfg := cfg.Risk
+		if i < len(cfg.InstrumentRisk) && cfg.InstrumentRisk[i] != nil {
+			rcfg = *cfg.InstrumentRisk[i]
+		}
+		rc, err := risk.New(rcfg, rules)
 		if err != nil {
 			return nil, fmt.Errorf("engine: %s: risk: %w", sl.spec.ID, err)
 		}

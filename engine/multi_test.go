@@ -328,3 +328,19 @@ func TestPortfolioLimits(t *testing.T) {
 	check(perp, strategy.Sell, 2, risk.ReasonOK)                // hedges the spot long
 	check(perp, strategy.Sell, 3, risk.ReasonPortfolioPosition) // 0.005 short worst case, less the 0.001 long
 }
+
+// TestInstrumentRisk gives the perp its own limits: its checker has them, the spot's
+// keeps the shared ones.
+func TestInstrumentRisk(t *testing.T) {
+	cfg := enginetest.PairConfig()
+	perpRisk := cfg.Risk
+	perpRisk.MaxOrderQty = decimal.RequireFromString("0.5")
+	cfg.InstrumentRisk = []*risk.Config{nil, &perpRisk}
+	e, _ := enginetest.NewEngineWith(t, cfg, &ticker{})
+	if got := e.RiskAt(1).Limits().MaxOrderQty; got != 500 { // 0.5 at the perp's 3 decimals
+		t.Errorf("perp max order qty %d, want 500", got)
+	}
+	if got := e.RiskAt(0).Limits().MaxOrderQty; got != 1_000_000 { // 0.01 at spot's 8
+		t.Errorf("spot max order qty %d, want 1000000", got)
+	}
+}

@@ -266,14 +266,14 @@ func TestRealReport(t *testing.T) {
 		t.Fatalf("sections %v", sections)
 	}
 	// The tearsheet: its tables, and its charts (markouts, latency histograms).
-	for _, id := range []string{"fills", "tearsheet-btcusdt", "pnl-by-hour"} {
+	for _, id := range []string{"fills", "tearsheet-binance-spot-btcusdt", "pnl-by-hour"} {
 		if _, ok := sections[id]; !ok {
 			t.Errorf("no section %q", id)
 		}
 	}
 	doc := a.String()
 	for _, want := range []string{"Round trips (flat to flat)", "PnL split", "order-to-trade",
-		"an order at the touch", "order → ack", `id="markouts-btcusdt"`, `id="order-to-fill-btcusdt"`, "trade_through", rep.Result.PnL.String()} {
+		"an order at the touch", "order → ack", `id="markouts-binance-spot-btcusdt"`, `id="order-to-fill-binance-spot-btcusdt"`, "trade_through", rep.Result.PnL.String()} {
 		if !strings.Contains(doc, html.EscapeString(want)) && !strings.Contains(doc, want) {
 			t.Errorf("page lacks %q", want)
 		}

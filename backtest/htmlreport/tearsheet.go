@@ -143,6 +143,9 @@ func sheetTables(s *backtest.InstrumentSheet, horizons []string) []table {
 	q := s.Quoting
 	quoting := table{Title: "Quoting, share of the " + dur(q.BookValidNs) + " the exchange's book was valid", Head: []string{"side", "an order resting", "an order at the touch"},
 		Rows: [][]string{{"bid", pct(q.BidResting), pct(q.BidAtTouch)}, {"ask", pct(q.AskResting), pct(q.AskAtTouch)}}}
+	if q.BookValidNs == 0 {
+		quoting = table{Title: "Quoting", Note: "not measured: the quoting clock is kept for the first instrument of a run only"}
+	}
 
 	lat := table{Title: "Order path latency", Head: []string{"", "samples", "min", "p50", "p90", "p99", "max", "mean"}}
 	for _, d := range []struct {

@@ -40,10 +40,11 @@ const flushEvery = time.Second
 func runRecord(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	setHelp(fs, "record", stderr)
-	wsURL := fs.String("url", "wss://stream.binance.com:9443", "websocket base URL of the venue's streams")
-	restURL := fs.String("rest", "https://api.binance.com", "REST base URL for depth snapshots")
+	venueName := fs.String("venue", "binance-spot", "binance-spot or binance-usdm: sets the defaults of --url, --rest and --streams and the book sync rules")
+	wsURL := fs.String("url", "", "websocket base URL of the venue's streams (default: binance-spot wss://stream.binance.com:9443, binance-usdm wss://fstream.binance.com)")
+	restURL := fs.String("rest", "", "REST base URL for depth snapshots (default: binance-spot https://api.binance.com, binance-usdm https://fapi.binance.com)")
 	symbol := fs.String("symbol", "BTCUSDT", "symbol to record")
-	streams := fs.String("streams", "depth@100ms,trade,bookTicker", "comma-separated streams, without the symbol")
+	streams := fs.String("streams", "", "comma-separated streams, without the symbol (default: binance-spot depth@100ms,trade,bookTicker; binance-usdm depth@0ms,trade,bookTicker,markPrice@1s)")
 	out := fs.String("out", "", "directory to write the files to (required)")
 	rotateSize := fs.String("rotate-size", "100MB", "start a new file after this many compressed bytes (0: never)")
 	rotateEvery := fs.Duration("rotate-every", time.Hour, "start a new file after this long (0: never)")
@@ -62,6 +63,22 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		fmt.Fprintln(stderr, "nanotick record: --out DIR is required")
 		return 2
+	}
+	rv, ok := recordVenues[*venueName]
+	if !ok {
+		fmt.Fprintf(stderr, "nanotick record: --venue %q: want binance-spot or binance-usdm\n", *venueName)
+		return 2
+	}
+	if *wsURL == "" {
+		*wsURL = rv.url
+	}
+	if *restURL == "" {
+		*restURL = rv.rest
+	}
+	streamsSet := false
+	fs.Visit(func(f *flag.Flag) { streamsSet = streamsSet || f.Name == "streams" })
+	if *streams == "" && !streamsSet {
+		*streams = rv.streams
 	}
 	maxSize, err := parseSize(*rotateSize)
 	if err != nil {
@@ -100,7 +117,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	r := &recorder{dir: *out, symbol: strings.ToUpper(*symbol), maxSize: maxSize, every: *rotateEvery, log: log}
+	r := &recorder{dir: *out, symbol: strings.ToUpper(*symbol), maxSize: maxSize, every: *rotateEvery, log: log, venue: rv}
 	if err := r.run(ctx, u, *restURL); err != nil {
 		fmt.Fprintf(stderr, "nanotick record: %v\n", err)
 		return 1
@@ -117,6 +134,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 // recorder writes the frames the client hands it into rotating files. Every method runs
 // on the client's reading goroutine, or after Run has returned.
 type recorder struct {
+	venue       recordVenue
 	dir, symbol string
 	maxSize     int64
 	every       time.Duration
@@ -142,13 +160,13 @@ func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
 	r.cancel = cancel
 	// Spot pads prices and quantities to 8 decimals; the feed is only there to know
 	// when the stream has lost its sequence and a snapshot is due.
-	feed, err := binance.NewFeed(binance.Spot, binance.Instrument{Symbol: r.symbol, PriceScale: 8, QtyScale: 8},
+	feed, err := binance.NewFeed(r.venue.venue, binance.Instrument{Symbol: r.symbol, PriceScale: 8, QtyScale: 8},
 		orderbook.New(4096), binance.SyncConfig{})
 	if err != nil {
 		return err
 	}
 	r.feed = feed
-	c, err := live.New(live.Config{URL: wsURL, RESTURL: restURL, Symbol: r.symbol, Sync: feed.Sync(),
+	c, err := live.New(live.Config{URL: wsURL, RESTURL: restURL, SnapshotPath: r.venue.snapshot, Symbol: r.symbol, Sync: feed.Sync(),
 		Handler: r.handle, OnIdle: r.idle, Logger: r.log, Seed: uint64(time.Now().UnixNano())})
 	if err != nil {
 		return err
@@ -268,4 +286,18 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("bad size %q: want e.g. 100MB", s)
 	}
 	return n * mult, nil
+}
+
+// recordVenue is what record needs to know of a Binance venue.
+type recordVenue struct {
+	venue              binance.Venue
+	url, rest, streams string
+	snapshot           string // the REST path of the depth snapshot
+}
+
+// recordVenues are the venues record speaks: Binance Spot, and USD-M futures with their
+// mark price stream, so that a backtest can charge funding from the venue's own rates.
+var recordVenues = map[string]recordVenue{
+	"binance-spot": {binance.Spot, "wss://stream.binance.com:9443", "https://api.binance.com", "depth@100ms,trade,bookTicker", "/api/v3/depth"},
+	"binance-usdm": {binance.USDM, "wss://fstream.binance.com", "https://fapi.binance.com", "depth@0ms,trade,bookTicker,markPrice@1s", "/fapi/v1/depth"},
 }

@@ -275,6 +275,7 @@ func TestRecordFlagErrors(t *testing.T) {
 		{"--out", t.TempDir(), "--rotate-size", "lots"},
 		{"--out", t.TempDir(), "--url", "http://x"},
 		{"--out", t.TempDir(), "--streams", ""},
+		{"--out", t.TempDir(), "--venue", "bitmex"},
 		{"--out", t.TempDir(), "extra"},
 	} {
 		var errb bytes.Buffer
@@ -332,5 +333,48 @@ func TestRecordInspectBacktest(t *testing.T) {
 	}
 	if r.Events.Frames < 20 || r.Events.BookUpdates == 0 || r.Events.EngineGaps != 0 || r.Events.EngineMalformed != 0 {
 		t.Errorf("backtest of the recording: %+v", r.Events)
+	}
+}
+
+// TestRecordUSDMFromLocalExchange records the local exchange's USD-M perpetual with
+// --venue binance-usdm (its snapshot path and sync rules): the files replay without a
+// gap, and backtest detects the perpetual from them.
+func TestRecordUSDMFromLocalExchange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ex, err := exchange.Start(ctx, exchange.Config{Seed: 5, Futures: []exchange.FuturesInstrument{exchange.BTCUSDTPerp()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ex.Close()
+	out, files := record(t, "--venue", "binance-usdm", "--url", ex.FuturesMarketDataURL(), "--rest", ex.RESTURL(),
+		"--streams", "depth@0ms,trade", "--out", t.TempDir(), "--duration", "3s")
+	if len(files) != 1 {
+		t.Fatalf("files %v\n%s", files, out)
+	}
+	if !strings.Contains(out, "snapshots 1") || !strings.Contains(out, "malformed 0") {
+		t.Errorf("recording: %s", out)
+	}
+	report := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runBT(t, "--data", files[0], "--json", report)
+	if code != 0 {
+		t.Fatalf("backtest: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Venue  string `json:"venue"`
+		Events struct {
+			BookUpdates uint64 `json:"book_updates"`
+			EngineGaps  uint64 `json:"engine_gaps"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Venue != "usdm" || r.Events.BookUpdates == 0 || r.Events.EngineGaps != 0 {
+		t.Errorf("backtest of the USD-M recording: venue %q, %+v", r.Venue, r.Events)
 	}
 }

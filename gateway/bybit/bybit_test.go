@@ -170,6 +170,9 @@ func (s *sink) OnRejected(id uint64, reason string, now int64) {
 	s.calls = append(s.calls, fmt.Sprintf("rejected %d: %s", id, reason))
 }
 
+// errCancelRefused marks the case whose error is a refusal text, not a sentinel.
+var errCancelRefused = errors.New("cancel refused")
+
 // TestReader: answers and stream messages in Bybit's documented shapes become the
 // engine's answers; other orders, other symbols and pongs become nothing.
 func TestReader(t *testing.T) {
@@ -185,7 +188,7 @@ func TestReader(t *testing.T) {
 		{"create refused", `{"reqId":"c8.2","retCode":10001,"retMsg":"position idx not match position mode","op":"order.create","data":{},"retExtInfo":{},"header":{},"connId":"x"}`,
 			[]string{"rejected 8: 10001: position idx not match position mode"}, nil},
 		{"cancel refused", `{"reqId":"x7.5","retCode":110001,"retMsg":"order not exists or too late to cancel","op":"order.cancel","data":{}}`,
-			nil, nil},
+			nil, errCancelRefused},
 		{"order rejected", `{"id":"1","topic":"order","creationTime":1,"data":[{"category":"linear","symbol":"BTCUSDT","orderLinkId":"nt-9","orderStatus":"Rejected","rejectReason":"EC_PostOnlyWillTakeLiquidity","cancelType":"UNKNOWN"}]}`,
 			[]string{"rejected 9: EC_PostOnlyWillTakeLiquidity"}, nil},
 		{"orders cancelled, filled, foreign", `{"topic":"order.linear","data":[` +
@@ -210,7 +213,11 @@ func TestReader(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s sink
 			err := r.Handle([]byte(tt.msg), 1, &s)
-			if tt.err != nil && !errors.Is(err, tt.err) || tt.err == nil && err != nil && tt.name != "cancel refused" {
+			if tt.err == errCancelRefused {
+				if err == nil || !strings.Contains(err.Error(), "order.cancel of order 7 refused: 110001") {
+					t.Fatalf("err %v, want the refusal with its code", err)
+				}
+			} else if tt.err != nil && !errors.Is(err, tt.err) || tt.err == nil && err != nil {
 				t.Fatalf("err %v, want %v", err, tt.err)
 			}
 			if !reflect.DeepEqual(s.calls, tt.want) {

@@ -74,6 +74,9 @@ type Config struct {
 	Symbol  string
 	// SnapshotLimit is the depth asked for; 0 means 1000.
 	SnapshotLimit int
+	// SnapshotPath is the REST path of the depth snapshot: "/api/v3/depth" (Spot, the
+	// default) or "/fapi/v1/depth" (USD-M futures).
+	SnapshotPath string
 	// Sync is the book sync the frames feed; the client resets it on every new or
 	// lost connection and fetches a snapshot whenever it needs one.
 	Sync Syncer
@@ -244,6 +247,9 @@ func New(cfg Config) (*Client, error) {
 	def(&cfg.SnapshotTimeout, 5*time.Second)
 	if cfg.BackoffMax < cfg.BackoffMin {
 		cfg.BackoffMax = cfg.BackoffMin
+	}
+	if cfg.SnapshotPath == "" {
+		cfg.SnapshotPath = "/api/v3/depth"
 	}
 	if cfg.SnapshotLimit == 0 {
 		cfg.SnapshotLimit = 1000
@@ -811,7 +817,7 @@ func (c *Client) fetcher(ctx context.Context) {
 
 // fetch gets one snapshot body, trying up to SnapshotRetries times.
 func (c *Client) fetch(ctx context.Context) ([]byte, error) {
-	u := strings.TrimRight(c.cfg.RESTURL, "/") + "/api/v3/depth?symbol=" + url.QueryEscape(c.cfg.Symbol) +
+	u := strings.TrimRight(c.cfg.RESTURL, "/") + c.cfg.SnapshotPath + "?symbol=" + url.QueryEscape(c.cfg.Symbol) +
 		"&limit=" + fmt.Sprint(c.cfg.SnapshotLimit)
 	var err error
 	for i := 0; i < c.cfg.SnapshotRetries; i++ {
