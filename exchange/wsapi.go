@@ -976,10 +976,13 @@ func (e *Exchange) amend(a *Account, m *Market, p params) ([]byte, func(), *apiE
 	if !ok {
 		return nil, nil, errMandatory("newQty")
 	}
-	if !o.Status.Open() {
-		return nil, nil, &apiError{400, -2038, "Order amend (quantity increase) rejected: order is not open."}
-	}
-	if qty <= 0 || qty >= o.Qty {
+	// The messages of errors.md, "Messages for ... -2038 ORDER_AMEND_REJECTED".
+	switch {
+	case !o.Status.Open():
+		return nil, nil, &apiError{400, -2038, "Unknown order sent."}
+	case qty == o.Qty:
+		return nil, nil, &apiError{400, -2038, "The requested action would change no state; rejecting"}
+	case qty <= 0 || qty > o.Qty:
 		return nil, nil, &apiError{400, -2038, "Order amend (quantity increase) is not supported."}
 	}
 	if err := m.inst.check(o.Price, qty); err != nil {

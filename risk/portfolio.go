@@ -3,6 +3,7 @@ package risk
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/shopspring/decimal"
 
@@ -47,6 +48,7 @@ func (c PortfolioConfig) Enabled() bool {
 type Portfolio struct {
 	legs           []leg
 	maxGross       int64 // at the common price scale; 0 = none
+	grossLimit     wide  // maxGross × the common quantity unit, for the exact sum
 	maxNet         int64 // at the common quantity scale; 0 = none
 	maxLoss, maxDD int64 // at the common price scale; 0 = none
 	peak           int64
@@ -113,6 +115,7 @@ func NewPortfolio(cfg PortfolioConfig, table *instrument.Table, checkers []*Chec
 		return v
 	}
 	p.maxGross = conv("max gross notional", cfg.MaxGrossNotional, pScale)
+	p.grossLimit.hi, p.grossLimit.lo = bits.Mul64(uint64(p.maxGross), uint64(qScale.Unit()))
 	p.maxNet = conv("max net position", cfg.MaxNetPosition, qScale)
 	p.maxLoss = conv("max total loss", cfg.MaxTotalLoss, pScale)
 	p.maxDD = conv("max drawdown", cfg.MaxDrawdown, pScale)
@@ -177,7 +180,11 @@ func (p *Portfolio) check(i instrument.Index, o *Order) Reason {
 		}
 	}
 	if p.maxGross > 0 {
-		var gross int64
+		// Summed exactly, in price units at the common price scale times quantity
+		// units at the common quantity scale (128 bits): a notional truncated to the
+		// price scale of each term would let the total past the limit by a unit a term
+		// (seen: a perp at 2 decimals beside spot at 8, 0.002 over).
+		var gross wide
 		for k := range p.legs {
 			l := &p.legs[k]
 			c := l.c
@@ -189,29 +196,17 @@ func (p *Portfolio) check(i instrument.Index, o *Order) Reason {
 				if !c.acct.marked {
 					return ReasonPortfolioNotional // a position with no price: fail closed
 				}
-				v, ok := fixed.MulDiv(c.acct.mark, pos, c.qUnit)
-				if !ok {
-					return ReasonPortfolioNotional
-				}
-				if gross, ok = addScaled(gross, v, l.pMul); !ok {
+				if !gross.addNotional(c.acct.mark, pos, l) {
 					return ReasonPortfolioNotional
 				}
 			}
 			for w := range c.work {
-				v, ok := fixed.MulDiv(c.work[w].price, c.work[w].rem, c.qUnit)
-				if !ok {
-					return ReasonPortfolioNotional
-				}
-				if gross, ok = addScaled(gross, v, l.pMul); !ok {
+				if !gross.addNotional(c.work[w].price, c.work[w].rem, l) {
 					return ReasonPortfolioNotional
 				}
 			}
 		}
-		v, ok := fixed.MulDiv(o.Price, o.Qty, me.c.qUnit)
-		if !ok {
-			return ReasonPortfolioNotional
-		}
-		if gross, ok = addScaled(gross, v, me.pMul); !ok || gross > p.maxGross {
+		if !gross.addNotional(o.Price, o.Qty, me) || gross.greater(p.grossLimit) {
 			return ReasonPortfolioNotional
 		}
 	}
@@ -273,3 +268,33 @@ func mul64(a, b int64) (int64, bool) {
 	}
 	return c, true
 }
+
+// wide is an unsigned 128-bit sum of notionals.
+type wide struct{ hi, lo uint64 }
+
+// addNotional adds |price × qty| of leg l, both converted to the common scales, and
+// reports false on overflow (or a negative price, which no notional has).
+func (w *wide) addNotional(price, qty int64, l *leg) bool {
+	if price < 0 {
+		return false
+	}
+	if qty < 0 {
+		qty = -qty
+	}
+	pc, ok := mul64(price, l.pMul)
+	if !ok {
+		return false
+	}
+	qc, ok := mul64(qty, l.qMul)
+	if !ok {
+		return false
+	}
+	hi, lo := bits.Mul64(uint64(pc), uint64(qc))
+	var carry uint64
+	w.lo, carry = bits.Add64(w.lo, lo, 0)
+	w.hi, carry = bits.Add64(w.hi, hi, carry)
+	return carry == 0
+}
+
+// greater reports whether w > v.
+func (w wide) greater(v wide) bool { return w.hi > v.hi || w.hi == v.hi && w.lo > v.lo }
