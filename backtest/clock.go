@@ -39,8 +39,11 @@ type clockGuard struct {
 	peekLocal int64
 	peekFrame []byte
 	peekErr   error
-	jumps     uint64 // outliers passed on at the last good time
-	gaps      uint64 // leaps the next frame confirmed
+	// heldOut tells that the frame last returned is the held copy, not the frame the
+	// source returned last (see direct).
+	heldOut bool
+	jumps   uint64 // outliers passed on at the last good time
+	gaps    uint64 // leaps the next frame confirmed
 }
 
 func newClockGuard(src Source, bound time.Duration) *clockGuard {
@@ -67,6 +70,7 @@ func (g *clockGuard) Next() (int64, []byte, error) {
 }
 
 func (g *clockGuard) admit(local int64, frame []byte) (int64, []byte, error) {
+	g.heldOut = false
 	if !g.started {
 		g.started, g.last = true, local
 		return local, frame, nil
@@ -76,6 +80,7 @@ func (g *clockGuard) admit(local int64, frame []byte) (int64, []byte, error) {
 		return local, frame, nil
 	}
 	g.held = append(g.held[:0], frame...)
+	g.heldOut = true
 	nl, nf, err := g.src.Next()
 	g.peeked, g.peekLocal, g.peekFrame, g.peekErr = true, nl, nf, err
 	if err == nil && within(nl, local, g.bound) {
@@ -86,6 +91,11 @@ func (g *clockGuard) admit(local int64, frame []byte) (int64, []byte, error) {
 	g.jumps++
 	return g.last, g.held, nil
 }
+
+// direct reports whether the frame Next returned last is the one the source returned
+// last, so that what the source says about its last frame (its decoding ahead) is
+// about this one.
+func (g *clockGuard) direct() bool { return !g.heldOut }
 
 // within reports whether a and b are at most bound apart, without overflowing.
 func within(a, b, bound int64) bool {

@@ -298,11 +298,10 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if cfg.Latency == nil {
 		return nil, errors.New("backtest: exchange needs a latency model")
 	}
-	dec, err := binance.NewDecoder(cfg.Instrument)
+	dec, err := exchangeDecoder(cfg.Instrument)
 	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
+		return nil, err
 	}
-	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
 	maker, err := feeE6(cfg.MakerFeeBps)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: maker fee: %w", err)
@@ -470,19 +469,52 @@ func (x *Exchange) reject(id uint64, why rejectReason, log int) {
 // OnMarket applies one recorded frame to the exchange's book at exchange time t and
 // matches the resting orders against what it shows.
 func (x *Exchange) OnMarket(frame []byte, t int64) {
+	if bookTicker(frame) {
+		x.onEvent(nil, frameTicker, t) // the exchange's book is kept from depth; its ticker adds nothing
+		return
+	}
+	ev, err := x.dec.Decode(frame)
+	st := frameDecoded
+	if err != nil {
+		st = frameMalformed
+	}
+	x.onEvent(ev, st, t)
+}
+
+// frameState says what became of a frame before the exchange sees its event.
+type frameState uint8
+
+const (
+	frameDecoded   frameState = iota
+	frameMalformed            // the decoder refused it
+	frameTicker               // a combined-stream bookTicker, skipped unparsed
+)
+
+// exchangeDecoder returns a decoder set up as the exchange's own: a frame decoded by it
+// ahead of the replay (see predecoder) is what OnMarket would have decoded.
+func exchangeDecoder(inst binance.Instrument) (*binance.Decoder, error) {
+	dec, err := binance.NewDecoder(inst)
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
+	return dec, nil
+}
+
+// onEvent is OnMarket after decoding: ev is the frame's event when st is frameDecoded.
+func (x *Exchange) onEvent(ev *binance.Event, st frameState, t int64) {
 	x.advance(t)
 	x.counters.Frames++
-	if bookTicker(frame) {
-		return // the exchange's book is kept from depth; its ticker adds nothing
+	if st == frameTicker {
+		return
 	}
-	x.applyMarket(frame)
+	x.applyEvent(ev, st == frameMalformed)
 	x.touchUpdate()
 }
 
-// applyMarket decodes frame, applies it to the exchange's book and matches.
-func (x *Exchange) applyMarket(frame []byte) {
-	ev, err := x.dec.Decode(frame)
-	if err != nil {
+// applyEvent applies a decoded frame to the exchange's book and matches.
+func (x *Exchange) applyEvent(ev *binance.Event, malformed bool) {
+	if malformed {
 		x.counters.Malformed++
 		return
 	}

@@ -90,6 +90,7 @@ func TestRSSChild(t *testing.T) {
 	}
 	cfg := spotBacktest(t)
 	cfg.Data = []string{file}
+	cfg.Prefetch = true // as nanotick backtest runs: read and decoded ahead on a second goroutine
 	rep, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +107,8 @@ func TestRSSChild(t *testing.T) {
 }
 
 // TestMemoryFlat checks that a backtest streams its data: the peak RSS of one over the spot
-// day repeated 20 times stays within 1.5 times that of one over the day once.
+// day repeated 20 times stays within 1.5 times that of one over the day once, and under
+// maxRSS.
 func TestMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two backtests in child processes")
@@ -120,10 +122,17 @@ func TestMemoryFlat(t *testing.T) {
 	if framesTwenty != 20*framesOnce {
 		t.Fatalf("the repeated file replayed %d frames, want %d", framesTwenty, 20*framesOnce)
 	}
+	if twenty > maxRSS {
+		t.Errorf("peak RSS %d KiB over 20x the data, want under %d KiB", twenty, maxRSS)
+	}
 	if float64(twenty) > 1.5*float64(once) {
 		t.Errorf("peak RSS grew %.2fx with 20x the data, want at most 1.5x", float64(twenty)/float64(once))
 	}
 }
+
+// maxRSS bounds the peak resident set of a backtest over the spot recording repeated 20
+// times, in KiB (issue 16: 64 MB).
+const maxRSS = 64 << 10
 
 func childRSS(t *testing.T, file string) (kib, frames int64) {
 	t.Helper()

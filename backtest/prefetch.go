@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 // Prefetching: decompressing a recording is a third of a backtest's CPU time, and it
@@ -26,11 +27,17 @@ type batch struct {
 	end   []int // end offset of each frame in data
 	data  []byte
 	err   error // after the last record of the batch: the reader's final error (io.EOF at the end)
+	// With a predecoder: each frame decoded for the exchange, and its levels, which
+	// end at lvEnd in lv.
+	dec   []decoded
+	lv    []orderbook.Level
+	lvEnd []int
 }
 
 // prefetchSource is a Source fed by a reader goroutine.
 type prefetchSource struct {
 	r          *recording.Reader
+	pre        *predecoder // nil: frames only
 	full, free chan *batch
 	done       chan struct{}
 	cur        *batch
@@ -40,19 +47,28 @@ type prefetchSource struct {
 	err        error
 }
 
-func newPrefetchSource(r *recording.Reader) *prefetchSource {
+// newPrefetchSource starts reading r ahead. With a predecoder, it also decodes each
+// frame for the exchange (see predecodedSource).
+func newPrefetchSource(r *recording.Reader, pre *predecoder) *prefetchSource {
 	p := &prefetchSource{
 		r:    r,
+		pre:  pre,
 		full: make(chan *batch, prefetchBatches),
 		free: make(chan *batch, prefetchBatches),
 		done: make(chan struct{}),
 	}
 	for i := 0; i < prefetchBatches; i++ {
-		p.free <- &batch{
+		b := &batch{
 			local: make([]int64, 0, batchRecords),
 			end:   make([]int, 0, batchRecords),
 			data:  make([]byte, 0, batchBytes+4096),
 		}
+		if pre != nil {
+			b.dec = make([]decoded, 0, batchRecords)
+			b.lvEnd = make([]int, 0, batchRecords)
+			b.lv = make([]orderbook.Level, 0, 8192)
+		}
+		p.free <- b
 	}
 	go p.produce(r)
 	return p
@@ -87,6 +103,7 @@ func (p *prefetchSource) produce(r *recording.Reader) {
 			return
 		}
 		b.local, b.end, b.data, b.err = b.local[:0], b.end[:0], b.data[:0], nil
+		b.dec, b.lv, b.lvEnd = b.dec[:0], b.lv[:0], b.lvEnd[:0]
 		for len(b.local) < batchRecords && len(b.data) < batchBytes {
 			rec, err := r.Next()
 			if errors.Is(err, recording.ErrMalformed) {
@@ -100,6 +117,11 @@ func (p *prefetchSource) produce(r *recording.Reader) {
 			b.local = append(b.local, rec.Local)
 			b.data = append(b.data, rec.Frame...)
 			b.end = append(b.end, len(b.data))
+			if p.pre != nil {
+				b.dec = append(b.dec, decoded{})
+				b.lv = p.pre.decode(rec.Frame, &b.dec[len(b.dec)-1], b.lv)
+				b.lvEnd = append(b.lvEnd, len(b.lv))
+			}
 		}
 		if b.err != nil {
 			// The count travels with the last batch, so that reading it is ordered
@@ -141,6 +163,18 @@ func (p *prefetchSource) Next() (int64, []byte, error) {
 		}
 		p.cur, p.i = <-p.full, 0
 	}
+}
+
+func (p *prefetchSource) decodes() bool { return p.pre != nil }
+
+// lastDecoded returns the exchange's event of the frame Next last returned.
+func (p *prefetchSource) lastDecoded() (*decoded, []orderbook.Level) {
+	b, i := p.cur, p.i-1
+	start := 0
+	if i > 0 {
+		start = b.lvEnd[i-1]
+	}
+	return &b.dec[i], b.lv[start:b.lvEnd[i]]
 }
 
 // Close stops the reader goroutine. It is safe to call more than once.

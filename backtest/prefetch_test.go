@@ -43,7 +43,7 @@ func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPrefetchSource(pr)
+	p := newPrefetchSource(pr, nil)
 	defer p.Close()
 	n := 0
 	for {

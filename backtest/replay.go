@@ -14,6 +14,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -219,7 +220,15 @@ func Run(cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("backtest: %w", err)
 		}
 		if cfg.Prefetch {
-			src := newPrefetchSource(r)
+			// A single instrument's exchange decoding is done ahead with the reading.
+			var pre *predecoder
+			if len(sets) == 1 {
+				if pre, err = newPredecoder(bInstrument(cfg.Engine)); err != nil {
+					r.Close()
+					return nil, err
+				}
+			}
+			src := newPrefetchSource(r, pre)
 			srcs, malformed = append(srcs, src), append(malformed, src.Malformed)
 		} else {
 			src := &recordingSource{r: r}
@@ -284,6 +293,11 @@ type slot struct {
 	off   int   // the frame is arena[off:end]
 	end   int
 	lane  int // the instrument's lane
+	// With a predecoding source, the exchange's event for the frame (hasDec), and
+	// where its levels start in the levels arena.
+	d      decoded
+	lvOff  int
+	hasDec bool
 }
 
 // replay is one run's state.
@@ -310,6 +324,14 @@ type replay struct {
 	lastLocal int64
 	maxFeed   int64
 	offset    int64 // lanes[0]'s clock offset, for the report
+
+	// pre is the source's decoding for the exchange, if it decodes; lv and lvTail the
+	// levels arena of the frames read ahead (see storeLevels), evBuf the event handed
+	// to the exchange.
+	pre    predecodedSource
+	lv     []orderbook.Level
+	lvTail int
+	evBuf  binance.Event
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
@@ -421,6 +443,12 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
 		l.fund.name = l.name
 	}
+	// The exchange's decoding done ahead is used for a single instrument's source.
+	if len(srcs) == 1 {
+		if p, ok := srcs[0].(predecodedSource); ok && p.decodes() {
+			r.pre = p
+		}
+	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
 		return nil, err
@@ -463,6 +491,14 @@ func (r *replay) read() (bool, error) {
 		if o.exOff == r.n && j != ln {
 			o.exOff++ // still no frame of its own read ahead
 		}
+	}
+	// A frame the clock guard held while it read the next one is no longer the
+	// source's last: the exchange decodes it itself.
+	s.hasDec = r.pre != nil && r.clock.direct()
+	if s.hasDec {
+		d, lv := r.pre.lastDecoded()
+		s.d = *d
+		s.lvOff = r.storeLevels(lv)
 	}
 	r.n++
 	r.frames++
@@ -682,7 +718,11 @@ func (r *replay) run() error {
 		switch kind {
 		case evMarket:
 			s := r.slotAt(l.exOff)
-			l.ex.OnMarket(r.frame(s), s.exch)
+			if s.hasDec {
+				l.ex.onEvent(s.d.event(&r.evBuf, r.lv[s.lvOff:]), s.d.state, s.exch)
+			} else {
+				l.ex.OnMarket(r.frame(s), s.exch)
+			}
 			l.exOff++
 			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 				l.exOff++

@@ -62,6 +62,42 @@ type Result struct {
 	Params   map[string]float64 `json:"params"`
 	Metrics
 	Err string `json:"error,omitempty"` // why the run failed; the metrics are then zero
+	Provenance
+}
+
+// Provenance is what every point of one sweep shares and a merge must find equal in
+// every shard: the settings the points ran with, and hashes of the data and of the
+// strategy. Shards that differ in any of them answer different questions, and merging
+// them would rank apples against oranges.
+type Provenance struct {
+	// Settings is the canonical JSON of everything but the swept parameters that decides
+	// a run's result: venue, instrument and rules, risk limits, the strategy's fixed
+	// parameters, fees, latency, queue model, balance, sampling (see cmd/nanotick).
+	Settings json.RawMessage `json:"settings,omitempty"`
+	// DataHash is "sha256:" and the hex SHA-256 of the data files' bytes, in order;
+	// StrategyHash the same of the strategy's source (a Go strategy: of its name).
+	DataHash     string `json:"data_hash,omitempty"`
+	StrategyHash string `json:"strategy_hash,omitempty"`
+}
+
+// differs names the first field in which p and q differ, or returns "".
+func (p *Provenance) differs(q *Provenance) string {
+	switch {
+	case !bytes.Equal(p.Settings, q.Settings):
+		return fmt.Sprintf("settings (%s vs %s)", p.Settings, q.Settings)
+	case p.DataHash != q.DataHash:
+		return fmt.Sprintf("data (%s vs %s)", orNone(p.DataHash), orNone(q.DataHash))
+	case p.StrategyHash != q.StrategyHash:
+		return fmt.Sprintf("strategy (%s vs %s)", orNone(p.StrategyHash), orNone(q.StrategyHash))
+	}
+	return ""
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none given"
+	}
+	return s
 }
 
 // WriteResults writes rs as JSON lines, one per result, in the order given. The bytes
@@ -119,12 +155,14 @@ type Input struct {
 }
 
 // Merge reads shard files and returns their results in grid order with the grid they
-// came from. It fails, naming file and line, if the files mix grids, if a result's
-// params are not its grid point's, if a point appears twice, or if points are
-// missing (listing them).
+// came from. It fails, naming file and line, if the files mix grids, settings, data or
+// strategies (Provenance), if a result's params are not its grid point's, if a point
+// appears twice, or if points are missing (listing them).
 func Merge(inputs []Input) (*Grid, []Result, error) {
 	var g *Grid
 	var spec string
+	var prov *Provenance
+	var provAt string
 	var rs []Result
 	where := map[int]string{}
 	for _, in := range inputs {
@@ -145,6 +183,11 @@ func Merge(inputs []Input) (*Grid, []Result, error) {
 			}
 			if res.Grid != spec || res.GridSize != g.Len() {
 				return nil, nil, fmt.Errorf("sweep: %s: grid %q differs from %q of the first result", at, res.Grid, spec)
+			}
+			if prov == nil {
+				prov, provAt = &got[k].Provenance, at
+			} else if d := prov.differs(&res.Provenance); d != "" {
+				return nil, nil, fmt.Errorf("sweep: refusing to merge shards of different runs: %s and %s differ in %s", provAt, at, d)
 			}
 			want := g.Point(res.Index)
 			if !equalParams(want, res.Params) {

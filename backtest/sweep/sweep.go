@@ -239,7 +239,10 @@ type RunFunc func(params map[string]float64) (*backtest.Report, error)
 // runtime.GOMAXPROCS) and returns their results in grid order. A run that fails or
 // panics gives a Result with Err set; the others carry on.
 func Run(g *Grid, s Shard, workers int, fn RunFunc) []Result {
-	idx := s.Indices(g)
+	return run(g, s.Indices(g), workers, fn)
+}
+
+func run(g *Grid, idx []int, workers int, fn RunFunc) []Result {
 	out := make([]Result, len(idx))
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)

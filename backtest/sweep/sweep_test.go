@@ -222,6 +222,23 @@ func TestMerge(t *testing.T) {
 	var otherFile bytes.Buffer
 	WriteResults(&otherFile, Run(other, Shard{0, 4}, 1, fakeRun))
 	tamper := strings.Replace(files[1], `"a":1`, `"a":2`, 1)
+	// Shards of one run carry the same provenance; shards of another run differ in one
+	// of its parts.
+	prov := func(f, settings, data, strat string) string {
+		var out []string
+		for _, line := range strings.SplitAfter(f, "\n") {
+			if line == "" {
+				continue
+			}
+			out = append(out, strings.Replace(line, "}\n", `,"settings":`+settings+`,"data_hash":"`+data+`","strategy_hash":"`+strat+`"}`+"\n", 1))
+		}
+		return strings.Join(out, "")
+	}
+	same := func(f string) string { return prov(f, `{"fees":1}`, "sha256:aa", "sha256:bb") }
+	withProv := []string{same(files[0]), same(files[1]), same(files[2]), same(files[3])}
+	otherFees := prov(files[3], `{"fees":2}`, "sha256:aa", "sha256:bb")
+	otherData := prov(files[3], `{"fees":1}`, "sha256:ab", "sha256:bb")
+	otherStrat := prov(files[3], `{"fees":1}`, "sha256:aa", "sha256:bc")
 
 	tests := []struct {
 		name    string
@@ -229,6 +246,11 @@ func TestMerge(t *testing.T) {
 		wantErr string
 	}{
 		{name: "all", files: files},
+		{name: "same provenance", files: withProv},
+		{name: "other settings", files: append(slices.Clone(withProv[:3]), otherFees), wantErr: `shard0.jsonl:1 and shard3.jsonl:1 differ in settings ({"fees":1} vs {"fees":2})`},
+		{name: "other data", files: append(slices.Clone(withProv[:3]), otherData), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in data (sha256:aa vs sha256:ab)"},
+		{name: "other strategy", files: append(slices.Clone(withProv[:3]), otherStrat), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in strategy (sha256:bb vs sha256:bc)"},
+		{name: "provenance missing", files: append(slices.Clone(withProv[:3]), files[3]), wantErr: "differ in settings"},
 		{name: "reordered", files: []string{files[3], files[1], files[0], files[2]}},
 		{name: "missing", files: files[:3], wantErr: "2 of 9 grid points missing: 3 (a=2 b=10), 7 (a=3 b=20)"},
 		{name: "duplicate", files: append(slices.Clone(files), files[2]), wantErr: "shard4.jsonl:1: duplicate grid point 2 (a=1 b=30), also at shard2.jsonl:1"},
@@ -253,6 +275,12 @@ func TestMerge(t *testing.T) {
 			}
 			if mg.String() != g.String() {
 				t.Fatalf("grid %q", mg)
+			}
+			if tt.name == "same provenance" {
+				if string(rs[0].Settings) != `{"fees":1}` || rs[0].DataHash != "sha256:aa" {
+					t.Fatalf("provenance lost: %+v", rs[0].Provenance)
+				}
+				return
 			}
 			// JSON round trip: compare through the encoding.
 			var a, b bytes.Buffer
@@ -308,5 +336,74 @@ func TestSortAndTable(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(a.String()), "\n")
 	if len(lines) != 10 || !strings.Contains(lines[0], "pnl") || !strings.Contains(lines[1], "20.0000") || !strings.Contains(lines[9], "kaboom") {
 		t.Fatalf("table:\n%s", a.String())
+	}
+}
+
+func TestSample(t *testing.T) {
+	g, err := ParseGrid([]string{"a=1,2,3,4,5,6,7,8", "b=1,2,3,4,5,6,7,8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := Sample(g, 10, 7), Sample(g, 10, 7), Sample(g, 10, 8)
+	if !slices.Equal(a, b) {
+		t.Fatalf("same seed, different samples: %v %v", a, b)
+	}
+	if slices.Equal(a, c) {
+		t.Fatalf("different seeds, same sample %v", a)
+	}
+	if len(a) != 10 || !slices.IsSorted(a) || len(slices.Compact(slices.Clone(a))) != 10 || a[9] >= 64 {
+		t.Fatalf("sample %v: want 10 distinct ascending indices below 64", a)
+	}
+	if all := Sample(g, 100, 1); len(all) != 64 {
+		t.Fatalf("n beyond the grid: %d points", len(all))
+	}
+}
+
+func TestHalving(t *testing.T) {
+	g, err := ParseGrid([]string{"a=1,2,3,4", "b=1,2,3,4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []float64
+	rounds := Halving(g, g.all(), 2, ByPnL, func(frac float64) RunFunc {
+		calls = append(calls, frac)
+		return func(p map[string]float64) (*backtest.Report, error) {
+			// The best points on a prefix are not the best on all the data: a + b on
+			// prefixes, b - a on the whole.
+			v := p["a"] + p["b"]
+			if frac == 1 {
+				v = p["b"] - p["a"]
+			}
+			return &backtest.Report{Result: backtest.Result{PnL: decimal.NewFromFloat(v)}}, nil
+		}
+	})
+	if !slices.Equal(calls, []float64{0.125, 0.25, 0.5, 1}) {
+		t.Fatalf("fractions %v", calls)
+	}
+	sizes := []int{}
+	for _, r := range rounds {
+		sizes = append(sizes, len(r.Results))
+	}
+	if !slices.Equal(sizes, []int{16, 8, 4, 2}) {
+		t.Fatalf("round sizes %v", sizes)
+	}
+	// The last round holds the two best of the prefixes (a=4 b=4, then a=3 b=4 before
+	// a=4 b=3: ties go to grid order), ranked by the whole data.
+	last := rounds[len(rounds)-1].Results
+	if last[0].Params["a"] != 3 || last[0].Params["b"] != 4 || last[1].Params["a"] != 4 || last[1].Params["b"] != 4 {
+		t.Fatalf("last round %v, %v", last[0].Params, last[1].Params)
+	}
+}
+
+func TestParseSplit(t *testing.T) {
+	for in, want := range map[string]float64{"60%": 0.6, "40": 0.4, " 12.5% ": 0.125} {
+		if got, err := ParseSplit(in); err != nil || got != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"0%", "100%", "x", "-5%", ""} {
+		if _, err := ParseSplit(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
 	}
 }

@@ -100,6 +100,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
+	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
 	htmlTiming := fs.Bool("html-timing", false, "include the wall-clock latency histograms in the HTML page (it is then no longer byte-identical across runs)")
@@ -266,11 +267,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		log := backtestLogger(stderr, lvl)
 		s.bt.Engine.Logger, s.bt.Engine.Risk.Logger = log, log
 	}
-	var bar *progressBar
-	if isTerminal(stderr) {
-		bar = newProgressBar(stderr)
-		s.bt.Progress = bar.update
-	}
+	prog := newProgress(stderr, "nanotick backtest", "MB", 1e6)
+	prog.interval = *progEvery
+	s.bt.Progress = prog.bytes
 	var rep *backtest.Report
 	if tardisRun {
 		in := s.bt.Engine.Instrument
@@ -291,7 +290,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			rep.Settings.Latency += s.venueLatencyNote()
 		}
 	}
-	bar.done(err == nil) // before anything else is printed: the summary starts on a line of its own
+	prog.finish(err == nil) // before anything else is printed: the summary starts on a line of its own
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
@@ -340,43 +339,6 @@ func writeHTMLReport(rep *backtest.Report, file string, timing bool) error {
 		return fmt.Errorf("html report: %w", err)
 	}
 	return f.Close()
-}
-
-// progressBar draws the backtest's progress on a terminal, at most ten times a second.
-type progressBar struct {
-	w    io.Writer
-	last time.Time
-}
-
-func newProgressBar(w io.Writer) *progressBar { return &progressBar{w: w} }
-
-func (p *progressBar) update(done, total int64) {
-	if total <= 0 || time.Since(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = time.Now()
-	p.draw(done, total)
-}
-
-func (p *progressBar) draw(done, total int64) {
-	const width = 40
-	n := int(min(done, total) * width / total)
-	fmt.Fprintf(p.w, "\r[%s%s] %3d%%", strings.Repeat("=", n), strings.Repeat(" ", width-n), min(done, total)*100/total)
-}
-
-// done ends the bar: drawn full and its line ended if the run completed (the last
-// update came some frames before the end, and the throttle may have skipped it), or
-// erased if it failed. It does nothing on a nil bar.
-func (p *progressBar) done(completed bool) {
-	if p == nil {
-		return
-	}
-	if completed {
-		p.draw(1, 1)
-		fmt.Fprintln(p.w)
-		return
-	}
-	fmt.Fprint(p.w, "\r\033[K")
 }
 
 // isTerminal reports whether w is a terminal, where a progress bar may be drawn. A

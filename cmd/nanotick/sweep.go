@@ -1,12 +1,12 @@
 package main
 
-// nanotick sweep run --data FILE... --param name=v1,v2,... [--shard i/n] [--out FILE] [--sort METRIC]
+// nanotick sweep run --data FILE... --param name=v1,v2,... [--search ...] [--shard i/n] [--out FILE] [--sort METRIC]
 // nanotick sweep merge FILES... [--sort METRIC]
 //
-// Runs a grid of backtests of the builtin market_maker script (the backtest command's defaults),
-// one engine per run, on every core; or one shard of the grid, writing JSON lines for
-// a later merge (Kubernetes Indexed Jobs: --shards N takes the index from
-// JOB_COMPLETION_INDEX).
+// Runs the points of a grid (all, a random sample, or successive halving; optionally
+// walk-forward) of backtests, one engine per run, on every core, over data read and
+// decoded once into memory; or one shard of the grid, writing JSON lines for a later
+// merge (Kubernetes Indexed Jobs: --shards N takes the index from JOB_COMPLETION_INDEX).
 
 import (
 	"errors"
@@ -16,30 +16,55 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/backtest/sweep"
 	"github.com/nanotick/nanotick/config"
+	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/tardis"
 	"github.com/nanotick/nanotick/strategy"
 )
 
-const sweepUsage = `usage: nanotick sweep run [--config FILE [--strategy NAME]] --data FILE --param NAME=V1,V2,... [--param ...] [--shard I/N | --shards N] [--out FILE] [--sort METRIC]
+const sweepUsage = `usage: nanotick sweep run [--config FILE] [--strategy NAME|FILE.js] --data FILE --param NAME=V1,V2,... [--param ...] [flags]
+       nanotick sweep run ... --search random --points N [--seed S]
+       nanotick sweep run ... --search halving
+       nanotick sweep run ... --train 60% --test 40% [--top K]
+       nanotick sweep run ... [--shard I/N | --shards N] [--out FILE]
        nanotick sweep run ... --tardis-book FILE [--tardis-trades FILE] ...
        nanotick sweep merge FILE... [--sort METRIC] [--out FILE]
 
-run backtests the config's strategy (without --config, the builtin script market_maker with the
-defaults of "nanotick backtest") over recordings, or over Tardis.dev CSV files, at every
-point of the grid, the cartesian product of the --param lists, on all cores, and prints the
-results ranked by METRIC (pnl, return, sharpe, fills: largest first; drawdown: smallest
-first). With --shard I/N it runs only the points whose index mod N is I and writes them
-as JSON lines to --out (default sweep-shard-I-of-N.jsonl); --shard /N or --shards N
-takes I from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it.
+run backtests a strategy over recordings (or Tardis.dev CSV files) at the points of the
+grid, the cartesian product of the --param lists (the last varying fastest), on all
+cores, and prints the results ranked by METRIC (pnl, the default, return, sharpe and
+fills largest first; drawdown smallest first). The strategy is the config's (--config,
+--strategy naming one of its [[strategy]] tables), a builtin script, a Go strategy or a
+.js file (--strategy), and without either the JavaScript market maker with the defaults
+of "nanotick backtest"; --queue-model, --latency-file, --seed, --initial-balance and the
+fee and latency flags override the config as they do for backtest.
+
+The recordings are read, inflated and decoded for the exchange once, into memory
+(up to --memory-limit), and every point replays them from there.
+
+--search random --points N runs N points of the grid drawn with --seed. --search halving
+runs the points on the first eighth of the data, keeps the better half by METRIC, runs
+those on a quarter, and so on until the last two or more run on all of it. --train P%
+--test Q% is walk-forward: the search runs on the first P% of the data's time, and the
+--top K points it ranks best run again on the last Q% (which starts from the book as the
+data left it) and are reported there.
+
+With --shard I/N (grid search only) it runs the points whose index mod N is I and writes
+them as JSON lines to --out (default sweep-shard-I-of-N.jsonl); --shard /N or --shards N
+takes I from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it (see
+deploy/kubernetes). Every line carries the run's settings and the SHA-256 of its data
+and strategy.
 
 merge joins shard files into one ranked table, failing on files of different grids,
-duplicate points or missing points.
+settings, data or strategies (naming the files), duplicate points or missing points.
 
 examples:
   nanotick sweep run --data ../shared/data/binance-spot-btcusdt-20240808.gz --param halfSpreadBps=1,2,3 --param size=0.001,0.002
@@ -90,21 +115,34 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fs.PrintDefaults()
 	}
 	var data, params, tBook, tTrades multiFlag
-	configFile := fs.String("config", "", "config file: its strategy, instrument, risk and [backtest] table (default: the builtin script market_maker on BTCUSDT spot)")
-	stratName := fs.String("strategy", "", "the [[strategy]] of the config to run (default: the first)")
+	configFile := fs.String("config", "", "config file: its strategy, instrument, risk and [backtest] table (default: the JavaScript market maker on BTCUSDT spot)")
+	stratName := fs.String("strategy", "", "a [[strategy]] of the config, a builtin script ("+strings.Join(strategies.Names(), ", ")+"), a Go strategy ("+strings.Join(goNames(), ", ")+") or a .js file")
 	fs.Var(&data, "data", "recording to replay (repeatable; replaces the config's data)")
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
 	fs.Var(&params, "param", "swept strategy parameter NAME=V1,V2,... (repeatable)")
+	search := fs.String("search", string(sweep.GridSearch), "how to choose the points: grid | random | halving")
+	points := fs.Int("points", 0, "points to draw with --search random")
+	train := fs.String("train", "", "walk-forward: search on the first P% of the data's time")
+	test := fs.String("test", "", "walk-forward: report the best points on the last Q% of the data's time")
+	top := fs.Int("top", 3, "walk-forward: how many of the best training points to test")
 	shardSpec := fs.String("shard", "", "run shard I/N of the grid (/N: I from "+sweep.JobIndexEnv+")")
 	shards := fs.Int("shards", 0, "run shard "+sweep.JobIndexEnv+" of N (same as --shard /N)")
 	out := fs.String("out", "", "write the results as JSON lines to FILE")
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
+	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
+	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
+	latFile := fs.String("latency-file", "", "file of measured latencies to draw from instead (see docs/backtesting.md)")
+	seed := fs.Uint64("seed", 1, "seed of the latency draws and of --search random")
 	makerFee := fs.Float64("maker-fee-bps", 0, "maker fee in basis points (negative: rebate)")
 	takerFee := fs.Float64("taker-fee-bps", 0, "taker fee in basis points")
+	queue := fs.String("queue-model", string(config.QueueRiskAverse), "queue position model: risk_averse | power_law")
+	power := fs.Float64("queue-power", config.DefaultQueuePower, "exponent of the power_law queue model")
+	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
+	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -119,6 +157,8 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if len(pos) > 0 {
 		return fail("unexpected argument %q (recordings are given with --data)", pos[0])
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var c *config.Config
 	if *configFile != "" {
 		var ok bool
@@ -126,18 +166,85 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		if c, ok = loadConfigWith(*configFile, "nanotick sweep run", stderr, dataGiven); !ok {
 			return 2
 		}
-	} else if *stratName != "" {
-		return fail("--strategy needs --config")
+	}
+	// The overrides of the command line, checked once.
+	var queueModel backtest.QueueModel
+	if set["queue-model"] {
+		if queueModel, err = backtest.ParseQueueModel(*queue); err != nil {
+			return fail("%v", err)
+		}
+	}
+	var initial decimal.Decimal
+	if set["initial-balance"] {
+		initial, err = decimal.NewFromString(*balance)
+		if err != nil || initial.Sign() <= 0 {
+			return fail("--initial-balance %q: want a positive decimal", *balance)
+		}
+	}
+	if *workers < 0 || *orderLat < 0 || *respLat < 0 {
+		return fail("--workers and latencies must not be negative")
 	}
 	// newSettings builds a run's settings afresh, strategy included, so that concurrent
-	// runs share nothing.
+	// runs share nothing mutable.
+	inConfig := c != nil && (*stratName == "" || hasStrategy(c, *stratName))
 	newSettings := func() (settings, error) {
-		if c == nil {
-			return defaultSettings(), nil
+		var s settings
+		if c != nil {
+			var err error
+			if s, err = fromConfig(c, *stratName); err != nil {
+				return s, err
+			}
+		} else {
+			s = defaultSettings()
 		}
-		return fromConfig(c, *stratName)
+		if *stratName != "" && !inConfig {
+			strat, err := namedStrategy(*stratName, 0)
+			if err != nil {
+				return s, err
+			}
+			s.bt.Strategy, s.bt.StrategyName, s.bt.Engine.Params = strat, *stratName, strategy.Params{}
+		}
+		if set["maker-fee-bps"] {
+			s.bt.MakerFeeBps = *makerFee
+		}
+		if set["taker-fee-bps"] {
+			s.bt.TakerFeeBps = *takerFee
+		}
+		if set["order-latency"] {
+			s.orderLatency = *orderLat
+		}
+		if set["response-latency"] {
+			s.responseLatency = *respLat
+		}
+		if set["latency-file"] {
+			s.latencyFile = *latFile
+		}
+		if set["queue-model"] {
+			s.bt.Queue = queueModel
+		}
+		if set["queue-power"] {
+			s.bt.QueuePower = *power
+		}
+		if set["partial-fills"] {
+			s.bt.PartialFills = *partial
+		}
+		if set["initial-balance"] {
+			s.bt.InitialBalance = initial
+		}
+		s.bt.MaxFeedLatency = time.Second
+		return s, nil
 	}
 	base, err := newSettings()
+	if err != nil {
+		return fail("%v", err)
+	}
+	// One latency model for all the points: each run draws from its seed afresh.
+	var lat *backtest.Latency
+	if base.latencyFile != "" && !set["order-latency"] && !set["response-latency"] {
+		lat, err = backtest.LoadLatencyFile(base.latencyFile, *seed)
+	} else {
+		lat, err = backtest.ConstantLatency(base.orderLatency, base.responseLatency)
+	}
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -151,7 +258,8 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	case !tardisRun && len(data) == 0:
 		return fail("no recordings: give --data FILE (or --tardis-book FILE)")
 	}
-	for _, f := range append(append(slices.Clone(data), tBook...), tTrades...) {
+	inputs := append(append(slices.Clone([]string(data)), tBook...), tTrades...)
+	for _, f := range inputs {
 		if _, err := os.Stat(f); err != nil {
 			return fail("%v", err)
 		}
@@ -164,6 +272,32 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if err != nil {
 		return fail("--param: %v", err)
 	}
+	how, err := sweep.ParseSearch(*search)
+	if err != nil {
+		return fail("--search: %v", err)
+	}
+	switch {
+	case how == sweep.RandomSearch && *points < 1:
+		return fail("--search random needs --points N (at least 1)")
+	case how != sweep.RandomSearch && set["points"]:
+		return fail("--points goes with --search random")
+	}
+	var trainFrac, testFrac float64
+	walk := set["train"] || set["test"]
+	if walk {
+		if trainFrac, err = sweep.ParseSplit(*train); err != nil {
+			return fail("--train: %v", err)
+		}
+		if testFrac, err = sweep.ParseSplit(*test); err != nil {
+			return fail("--test: %v", err)
+		}
+		if trainFrac+testFrac > 1.0000001 {
+			return fail("--train %s and --test %s overlap: they must add up to 100%% at most", *train, *test)
+		}
+		if *top < 1 {
+			return fail("--top must be at least 1")
+		}
+	}
 	shard := sweep.All
 	switch {
 	case *shardSpec != "" && *shards != 0:
@@ -175,68 +309,148 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		if shard, err = sweep.ParseShard(*shardSpec, getenv); err != nil {
 			return fail("%v", err)
 		}
+		if how != sweep.GridSearch || walk {
+			return fail("--shard splits a grid search; random, halving and walk-forward runs are not sharded")
+		}
 		if *out == "" {
 			*out = fmt.Sprintf("sweep-shard-%d-of-%d.jsonl", shard.I, shard.N)
 		}
 	}
-	if *workers < 0 || *orderLat < 0 || *respLat < 0 {
-		return fail("--workers and latencies must not be negative")
+	if tardisRun && (how == sweep.HalvingSearch || walk) {
+		return fail("--search halving and --train/--test need recordings (--data), not Tardis files")
 	}
 
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	run := func(p map[string]float64) (*backtest.Report, error) {
-		s, err := newSettings()
-		if err != nil {
-			return nil, err
-		}
-		s.bt.Data = data
-		params := strategy.Params{}
-		for k, v := range s.bt.Engine.Params {
-			params[k] = v
-		}
-		for k, v := range p {
-			params[k] = v
-		}
-		s.bt.Engine.Params = params
-		if set["maker-fee-bps"] {
-			s.bt.MakerFeeBps = *makerFee
-		}
-		if set["taker-fee-bps"] {
-			s.bt.TakerFeeBps = *takerFee
-		}
-		if set["order-latency"] {
-			s.orderLatency = *orderLat
-		}
-		if set["response-latency"] {
-			s.responseLatency = *respLat
-		}
-		s.bt.MaxFeedLatency = time.Second
-		if s.latencyFile != "" && !set["order-latency"] && !set["response-latency"] {
-			s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, 1)
-		} else {
-			s.bt.Latency, err = backtest.ConstantLatency(s.orderLatency, s.responseLatency)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !tardisRun {
-			return backtest.Run(s.bt)
-		}
-		in := s.bt.Engine.Instrument
-		src, err := tardis.Open(tardis.Options{
-			Venue:      binanceVenue(s.bt.Engine.Venue),
-			Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
-			Book:       tBook, Trades: tTrades,
-		})
-		if err != nil {
-			return nil, err
-		}
-		defer src.Close()
-		s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
-		return backtest.RunSource(s.bt, src)
+	prov, err := provenance(base, lat, inputs, c, *stratName, inConfig)
+	if err != nil {
+		return fail("%v", err)
 	}
-	results := sweep.Run(grid, shard, *workers, run)
+	// The data, read once for every point, unless too large.
+	var frames *backtest.Frames
+	if !tardisRun {
+		cfg := base.bt
+		cfg.Data = data
+		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		switch {
+		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):
+			return fail("--search halving and --train/--test hold the data in memory: %v; raise --memory-limit", err)
+		case errors.Is(err, backtest.ErrTooLarge):
+			fmt.Fprintf(stderr, "nanotick sweep run: %v: every point reads the files itself\n", err)
+			frames = nil
+		case err != nil:
+			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+			return 1
+		}
+	}
+
+	idx := shard.Indices(grid)
+	if how == sweep.RandomSearch {
+		idx = sweep.Sample(grid, *points, *seed)
+	}
+	// Progress counts the points, and the frames every run replays.
+	totalPoints := len(idx)
+	if how == sweep.HalvingSearch {
+		totalPoints = 0
+		for _, n := range sweep.HalvingSizes(len(idx)) {
+			totalPoints += n
+		}
+	}
+	if walk {
+		totalPoints += min(*top, len(idx))
+	}
+	prog := newProgress(stderr, "nanotick sweep run", "points", 1)
+	prog.interval = *progEvery
+	defer prog.finish(false)
+	var pointsDone atomic.Int64
+
+	// runOn returns the RunFunc over frames f (nil: the files themselves).
+	runOn := func(f *backtest.Frames) sweep.RunFunc {
+		return func(p map[string]float64) (*backtest.Report, error) {
+			defer func() { prog.units(int(pointsDone.Add(1)), totalPoints) }()
+			s, err := newSettings()
+			if err != nil {
+				return nil, err
+			}
+			s.bt.Progress = func(int64, int64) { prog.frames(backtest.ProgressEvery) }
+			s.bt.Data = data
+			params := strategy.Params{}
+			for k, v := range s.bt.Engine.Params {
+				params[k] = v
+			}
+			for k, v := range p {
+				params[k] = v
+			}
+			s.bt.Engine.Params = params
+			s.bt.Latency = lat
+			switch {
+			case f != nil:
+				return backtest.RunFrames(s.bt, f)
+			case !tardisRun:
+				s.bt.Prefetch = true
+				return backtest.Run(s.bt)
+			}
+			in := s.bt.Engine.Instrument
+			src, err := tardis.Open(tardis.Options{
+				Venue:      binanceVenue(s.bt.Engine.Venue),
+				Instrument: binance.Instrument{Symbol: in.Symbol, PriceScale: in.PriceScale, QtyScale: in.QtyScale},
+				Book:       tBook, Trades: tTrades,
+			})
+			if err != nil {
+				return nil, err
+			}
+			defer src.Close()
+			s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
+			return backtest.RunSource(s.bt, src)
+		}
+	}
+	trainFrames, testFrames := frames, (*backtest.Frames)(nil)
+	if walk {
+		first, last := frames.Span()
+		span := float64(last - first)
+		trainEnd := frames.IndexAt(first + int64(span*trainFrac))
+		testStart := frames.IndexAt(last - int64(span*testFrac))
+		trainFrames = frames.Prefix(trainEnd)
+		if testFrames, err = frames.From(testStart); err != nil {
+			fmt.Fprintf(stderr, "nanotick sweep run: --test: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "walk-forward: train on the first %s of the data (%d records), test on the last %s (%d records)\n", *train, trainFrames.Len(), *test, testFrames.Len()-1)
+	}
+	var results []sweep.Result
+	if how == sweep.HalvingSearch {
+		rounds := sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
+			if frac >= 1 {
+				return runOn(trainFrames)
+			}
+			first, last := trainFrames.Span()
+			return runOn(trainFrames.Prefix(trainFrames.IndexAt(first + int64(float64(last-first)*frac))))
+		})
+		for i, r := range rounds {
+			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of the data\n", i+1, len(r.Results), 100*r.Fraction)
+		}
+		results = rounds[len(rounds)-1].Results
+	} else {
+		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
+	}
+	for i := range results {
+		results[i].Provenance = prov
+	}
+	sweep.Sort(results, metric)
+	// Walk-forward: the best training points run again on the test part.
+	var tested []sweep.Result
+	if walk {
+		var chosen []int
+		for _, r := range results[:min(*top, len(results))] {
+			if r.Err == "" {
+				chosen = append(chosen, r.Index)
+			}
+		}
+		tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
+		for i := range tested {
+			tested[i].Provenance = prov
+		}
+	}
+	prog.finish(true) // before anything is printed
+
 	status := 0
 	for _, r := range results {
 		if r.Err != "" {
@@ -244,19 +458,41 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			status = 1
 		}
 	}
+	for _, r := range tested {
+		if r.Err != "" {
+			fmt.Fprintf(stderr, "nanotick sweep run: test of point %d: %s\n", r.Index, r.Err)
+			status = 1
+		}
+	}
 	if *out != "" {
-		if err := writeResultsFile(*out, results); err != nil {
+		// The shard file is in grid order, whatever the ranking; walk-forward writes
+		// the tested points, in their training rank.
+		lines := slices.Clone(results)
+		slices.SortFunc(lines, func(a, b sweep.Result) int { return a.Index - b.Index })
+		if walk {
+			lines = tested
+		}
+		if err := writeResultsFile(*out, lines); err != nil {
 			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
 			return 1
 		}
 	}
-	sweep.Sort(results, metric)
 	if shard != sweep.All {
 		fmt.Fprintf(stdout, "shard %s: %d of %d points of %s\n", shard, len(results), grid.Len(), grid)
+	}
+	if walk {
+		fmt.Fprintln(stdout, "training part:")
 	}
 	if err := sweep.WriteTable(stdout, grid.Names(), results); err != nil {
 		fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
 		return 1
+	}
+	if walk {
+		fmt.Fprintf(stdout, "test part: the %d best training points, in their training rank:\n", len(tested))
+		if err := sweep.WriteTable(stdout, grid.Names(), tested); err != nil {
+			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+			return 1
+		}
 	}
 	return status
 }

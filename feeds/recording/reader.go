@@ -17,14 +17,17 @@ package recording
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
+	stdflate "compress/flate"
+	stdgzip "compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Record is one line of a recording.
@@ -89,12 +92,17 @@ type Reader struct {
 	paths []string
 	next  int // index in paths of the next file to open
 
-	file  *os.File
-	name  string        // path of the open file
-	fbuf  *bufio.Reader // over file: detects gzip and feeds the decompressor
-	gz    *gzip.Reader  // reused for every gzip file
-	lines *bufio.Reader // over the decompressed or plain text
-	line  int           // number of the last line read in the open file
+	file *os.File
+	name string        // path of the open file
+	fbuf *bufio.Reader // over file: detects gzip and feeds the decompressor
+	gz   *gzip.Reader  // reused for every gzip file
+	// isGzip tells that the open file is gzip; salvaged, that its broken stream is
+	// being read again by compress/gzip (see salvage).
+	isGzip, salvaged bool
+	std              *stdgzip.Reader
+	fileBase         int64         // progress before the open file
+	lines            *bufio.Reader // over the decompressed or plain text
+	line             int           // number of the last line read in the open file
 
 	long      []byte // a line longer than the lines buffer, assembled
 	malformed int
@@ -178,6 +186,9 @@ func (r *Reader) Next() (Record, error) {
 			r.malformed++
 			return Record{}, &Error{File: r.name, Line: r.line, Err: err}
 		default:
+			if r.salvage() {
+				continue
+			}
 			r.fail(err)
 			continue
 		}
@@ -213,6 +224,7 @@ func (r *Reader) openNext() error {
 	r.file = f
 	r.counted.f = f
 	r.fbuf.Reset(&r.counted)
+	r.isGzip, r.salvaged, r.fileBase = false, false, r.read.Load()
 	// The first byte of gzip's magic, 0x1f, is a control character that
 	// never starts a text line: even alone, as in a file cut after one
 	// byte, it means gzip.
@@ -225,11 +237,56 @@ func (r *Reader) openNext() error {
 		if err != nil {
 			return gzipError(err)
 		}
+		r.isGzip = true
 		r.lines.Reset(r.gz)
 	} else {
 		r.lines.Reset(r.fbuf)
 	}
 	return nil
+}
+
+// salvage is called when the decompressor fails: on a truncated or corrupt stream,
+// klauspost's inflater (used for its speed) stops up to a few hundred bytes before
+// the point where compress/gzip stops, so a record that compress/gzip delivers whole
+// would be lost. The file is read again from its start by compress/gzip, the lines
+// already delivered are skipped, and reading goes on from there: every complete
+// record that compress/gzip can recover is delivered, and the error reported is
+// compress/gzip's. Only a broken file pays for the second pass. It reports false when
+// there is nothing to salvage (a plain file, or a second failure).
+func (r *Reader) salvage() bool {
+	if !r.isGzip || r.salvaged || r.file == nil {
+		return false
+	}
+	r.salvaged = true
+	if _, err := r.file.Seek(0, io.SeekStart); err != nil {
+		return false
+	}
+	r.read.Store(r.fileBase)
+	r.fbuf.Reset(&r.counted)
+	var err error
+	if r.std == nil {
+		r.std, err = stdgzip.NewReader(r.fbuf)
+	} else {
+		err = r.std.Reset(r.fbuf)
+	}
+	if err != nil {
+		return false
+	}
+	r.lines.Reset(r.std)
+	for skipped := 0; skipped < r.line; {
+		_, err := r.lines.ReadSlice('\n')
+		switch {
+		case err == nil:
+			skipped++
+		case err == bufio.ErrBufferFull:
+		default:
+			// compress/gzip fails before the point klauspost reached: report its error
+			// at the line where reading stopped.
+			r.fail(gzipError(err))
+			return true
+		}
+	}
+	return true
 }
 
 // fail makes err, which happened at the line being read, final.
@@ -300,10 +357,12 @@ func (r *Reader) readLongLine(first []byte) ([]byte, error) {
 // under it.
 func gzipError(err error) error {
 	var corrupt flate.CorruptInputError
+	var stdCorrupt stdflate.CorruptInputError
 	switch {
 	case err == io.ErrUnexpectedEOF:
 		return fmt.Errorf("truncated gzip stream: %w", err)
-	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.As(err, &corrupt):
+	case errors.Is(err, gzip.ErrChecksum), errors.Is(err, gzip.ErrHeader), errors.As(err, &corrupt),
+		errors.Is(err, stdgzip.ErrChecksum), errors.Is(err, stdgzip.ErrHeader), errors.As(err, &stdCorrupt):
 		return fmt.Errorf("corrupt gzip stream: %w", err)
 	}
 	return err

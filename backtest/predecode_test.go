@@ -1,0 +1,175 @@
+package backtest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+func reportJSON(t *testing.T, rep *Report, err error) []byte {
+	t.Helper()
+	return mustJSON(t, rep, err)
+}
+
+func mustJSON(t *testing.T, rep *Report, err error) []byte {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestEveryReadingGivesTheSameReport runs the market maker over both recordings read
+// in every way the replay can read them, and wants byte-identical JSON reports: the
+// files on one goroutine (the exchange decoding each frame itself), prefetched (the
+// exchange's decoding done ahead on the reading goroutine), and from Frames in memory,
+// decoded once (as sweeps do), or not used because the instrument differs.
+func TestEveryReadingGivesTheSameReport(t *testing.T) {
+	for _, rec := range []string{"spot", "usdm"} {
+		t.Run(rec, func(t *testing.T) {
+			// A fresh strategy for every run: a strategy keeps state.
+			fresh := func() Config {
+				if rec == "usdm" {
+					return usdmRun(t, false)
+				}
+				return spotBacktest(t)
+			}
+			cfg := fresh()
+			cfg.Prefetch = false
+			want := runJSON(t, Run)(cfg)
+			cfg = fresh()
+			cfg.Prefetch = true
+			if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
+				t.Error("prefetched and decoded ahead: the report differs")
+			}
+			frames, err := LoadFrames(fresh(), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := framesJSON(t, fresh(), frames); !bytes.Equal(got, want) {
+				t.Error("from frames in memory: the report differs")
+			}
+			cfg = fresh()
+			src := frames.Source(bInstrument(cfg.Engine))
+			src.decoded = false
+			rep, err := RunSource(cfg, src)
+			if rep != nil {
+				rep.Events.Malformed = src.Malformed()
+			}
+			if got := reportJSON(t, rep, err); !bytes.Equal(got, want) {
+				t.Error("from frames in memory, not decoded ahead: the report differs")
+			}
+		})
+	}
+}
+
+// TestFramesKeepTheReadingError checks that frames loaded from a truncated recording
+// replay every complete record and then the reader's error, as Run over the file does.
+func TestFramesKeepTheReadingError(t *testing.T) {
+	cfg := spotBacktest(t)
+	orig, err := os.ReadFile(cfg.Data[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.gz")
+	if err := os.WriteFile(cut, orig[:len(orig)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data = []string{cut}
+	_, runErr := Run(cfg)
+	frames, err := LoadFrames(cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, framesErr := RunFrames(cfg, frames)
+	if runErr == nil || framesErr == nil || runErr.Error() != framesErr.Error() {
+		t.Fatalf("Run: %v; RunFrames: %v; want the same error", runErr, framesErr)
+	}
+}
+
+func TestLoadFramesLimit(t *testing.T) {
+	cfg := spotBacktest(t)
+	if _, err := LoadFrames(cfg, 1<<20); err == nil {
+		t.Fatal("1 MiB limit: loaded an 11 MB recording")
+	}
+}
+
+func runJSON(t *testing.T, run func(Config) (*Report, error)) func(Config) []byte {
+	return func(cfg Config) []byte {
+		rep, err := run(cfg)
+		return mustJSON(t, rep, err)
+	}
+}
+
+func framesJSON(t *testing.T, cfg Config, f *Frames) []byte {
+	rep, err := RunFrames(cfg, f)
+	return mustJSON(t, rep, err)
+}
+
+// TestFromContinuesTheBook splits each recording at 60% of its time and checks that the
+// later part, started from its synthetic snapshot, builds exactly the book the whole
+// recording builds: after every depth event of the later part, the tops of the two
+// books agree, and the later part's sync never sees a gap.
+func TestFromContinuesTheBook(t *testing.T) {
+	for _, rec := range []string{"spot", "usdm"} {
+		t.Run(rec, func(t *testing.T) {
+			cfg := spotBacktest(t)
+			if rec == "usdm" {
+				cfg = usdmRun(t, false)
+			}
+			f, err := LoadFrames(cfg, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, last := f.Span()
+			i := f.IndexAt(first + (last-first)*6/10)
+			later, err := f.From(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if later.Len() != f.Len()-i+1 {
+				t.Fatalf("later part has %d records, want %d", later.Len(), f.Len()-i+1)
+			}
+			whole := orderbook.New(8192)
+			wf, _ := binance.NewFeed(f.venue, f.inst, whole, binance.SyncConfig{})
+			part := orderbook.New(8192)
+			pf, _ := binance.NewFeed(f.venue, f.inst, part, binance.SyncConfig{})
+			for k := 0; k < i; k++ {
+				_, _ = wf.Handle(f.frame(k), f.local[k])
+			}
+			_, _ = pf.Handle(later.frame(0), later.local[0])
+			compared := 0
+			for k := i; k < f.Len(); k++ {
+				_, _ = wf.Handle(f.frame(k), f.local[k])
+				_, _ = pf.Handle(later.frame(k-i+1), later.local[k-i+1])
+				if f.dec[k].ev.Kind != binance.KindDepth {
+					continue
+				}
+				compared++
+				if !part.Valid() {
+					t.Fatalf("record %d: the later part's book is not valid", k)
+				}
+				for side := range []orderbook.Side{orderbook.Bid, orderbook.Ask} {
+					for lvl := range 20 {
+						a, aok := whole.Level(orderbook.Side(side), lvl)
+						b, bok := part.Level(orderbook.Side(side), lvl)
+						if a != b || aok != bok {
+							t.Fatalf("record %d, side %d level %d: whole %v, later part %v", k, side, lvl, a, b)
+						}
+					}
+				}
+			}
+			if c := pf.Counters(); c.Gaps != 0 || compared == 0 {
+				t.Fatalf("later part: %d gaps, %d depth events compared", c.Gaps, compared)
+			}
+		})
+	}
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# bench-backtest.sh: the performance table of docs/backtesting.md.
+#
+#   scripts/bench-backtest.sh [-n RUNS] [-o TABLE.md] [DATA_DIR]
+#
+# For each shared recording it times, in wall-clock milliseconds, `gzip -dc FILE`, a
+# backtest reading the gz (the default strategy, the JavaScript market maker, and the Go
+# market maker), and a 16-point sweep against the same 16 points run as 16 separate
+# `nanotick backtest` processes. (The event cache of issue 16 is not built yet: it has no
+# column.) Every measure runs
+# RUNS times (default 5), alternated with the others (gzip, backtest, gzip, backtest,
+# ...), so that a neighbour's burst on a shared machine falls on all of them alike; the
+# table gives medians, the ratio to gzip -dc of the medians, and `uptime` before and
+# after. DATA_DIR defaults to ../shared/data relative to the repository root.
+set -euo pipefail
+
+runs=5
+table=""
+while getopts "n:o:" opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	o) table=$OPTARG ;;
+	*) echo "usage: $0 [-n RUNS] [-o TABLE.md] [DATA_DIR]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+root=$(cd "$(dirname "$0")/.." && pwd)
+data=${1:-$root/../shared/data}
+spot=$data/binance-spot-btcusdt-20240808.gz
+usdm=$data/binance-usdm-btcusdt-20240808.gz
+for f in "$spot" "$usdm"; do
+	[[ -r $f ]] || { echo "$0: $f: not readable (give the data directory)" >&2; exit 1; }
+done
+command -v gzip >/dev/null || { echo "$0: no gzip command" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bin=$work/nanotick
+(cd "$root" && go build -o "$bin" ./cmd/nanotick)
+
+# The USD-M perpetual's rules: tick 0.1, step 0.001, min notional 100 (so the market
+# maker quotes 0.002 BTC).
+cat >"$work/usdm.toml" <<'TOML'
+[[instrument]]
+symbol = "BTCUSDT"
+venue = "binance-usdm"
+tick_size = "0.1"
+lot_size = "0.001"
+max_qty = "1000"
+min_notional = "100"
+price_decimals = 2
+qty_decimals = 3
+
+[[strategy]]
+name = "market_maker"
+file = "builtin:market_maker"
+instrument = "BTCUSDT"
+[strategy.params]
+size = 0.002
+
+[risk]
+max_order_qty = "0.01"
+max_order_notional = "1000"
+price_band_bps = 50
+max_position = "0.05"
+max_open_orders = 6
+order_rate = 5
+order_burst = 10
+duplicate_window = "500ms"
+max_daily_loss = "200"
+max_drawdown = "300"
+
+[backtest]
+initial_balance = "10000"
+TOML
+cp "$work/usdm.toml" "$work/usdm-go.toml"
+sed -i 's/^file = "builtin:market_maker"$/language = "go"\ngo_name = "marketmaker"/' "$work/usdm-go.toml"
+
+# ms CMD...: runs CMD with its output discarded and prints its wall time in ms.
+ms() {
+	local t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>"$work/err" || { echo "$0: failed: $*" >&2; cat "$work/err" >&2; exit 1; }
+	local t1=$EPOCHREALTIME
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+sixteen() { # sixteen FILE ARGS...: the 16 sweep points as 16 backtests
+	local f=$1; shift
+	for h in 1 1.5 2 3; do for s in 0.002 0.003 0.004 0.005; do
+		"$bin" backtest --data "$f" "$@" --param halfSpreadBps=$h --param size=$s
+	done; done
+}
+sweep16() {
+	local f=$1; shift
+	"$bin" sweep run --data "$f" "$@" --param halfSpreadBps=1,1.5,2,3 --param size=0.002,0.003,0.004,0.005
+}
+
+load_before=$(uptime)
+out=$work/table.md
+{
+	echo "| recording | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+} >"$out"
+for name in spot usdm; do
+	if [[ $name == spot ]]; then
+		f=$spot; js=(); gos=(--strategy marketmaker)
+	else
+		f=$usdm; js=(--config "$work/usdm.toml"); gos=(--config "$work/usdm-go.toml")
+	fi
+	: >"$work/gz"; : >"$work/js"; : >"$work/go"; : >"$work/b16"; : >"$work/s16"
+	for ((i = 0; i < runs; i++)); do
+		ms gzip -dc "$f" >>"$work/gz"
+		ms "$bin" backtest --data "$f" "${js[@]}" >>"$work/js"
+		ms gzip -dc "$f" >>"$work/gz"
+		ms "$bin" backtest --data "$f" "${gos[@]}" >>"$work/go"
+		ms sixteen "$f" "${js[@]}" >>"$work/b16"
+		ms sweep16 "$f" "${js[@]}" >>"$work/s16"
+	done
+	gz=$(median <"$work/gz"); jsm=$(median <"$work/js"); gom=$(median <"$work/go")
+	b16=$(median <"$work/b16"); s16=$(median <"$work/s16")
+	awk -v n="$name" -v gz="$gz" -v js="$jsm" -v go="$gom" -v b="$b16" -v s="$s16" 'BEGIN {
+		printf "| %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
+			n, gz, js, js / gz, go, go / gz, b, s, b / s }' >>"$out"
+done
+{
+	echo
+	echo "Medians of $runs alternated runs, wall clock, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
+	echo "Load before: ${load_before#*load average}; after: $(uptime | sed 's/.*load average//')."
+} >>"$out"
+cat "$out"
+[[ -z $table ]] || cp "$out" "$table"
