@@ -167,6 +167,13 @@ func (e *Exchange) settle(f *Fill) {
 		if !maker {
 			f.TakerCommission, f.TakerCommissionAsset = comm, commAsset
 		}
+		if filled == f.Qty { // the order's first fill
+			credit := 1
+			if maker {
+				credit = e.limits.cfg.MakerFillCredit
+			}
+			a.oc.firstFill(credit)
+		}
 		status := StatusPartiallyFilled
 		if filled == o.Qty {
 			status = StatusFilled

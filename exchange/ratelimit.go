@@ -23,6 +23,11 @@ type RateLimits struct {
 	BanAfter int
 	// BanFor is how long a ban lasts; default 2 minutes, Binance's shortest.
 	BanFor time.Duration
+	// MakerFillCredit is how much an order's first fill in the maker phase takes off
+	// the unfilled order count (a first fill as taker takes 1). Binance: "the unfilled
+	// order count may be decremented by more than one order" for orders that first
+	// fill as makers; its example uses 5. Default 1.
+	MakerFillCredit int
 }
 
 func (r RateLimits) withDefaults() RateLimits {
@@ -40,6 +45,9 @@ func (r RateLimits) withDefaults() RateLimits {
 	}
 	if r.BanFor <= 0 {
 		r.BanFor = 2 * time.Minute
+	}
+	if r.MakerFillCredit <= 0 {
+		r.MakerFillCredit = 1
 	}
 	return r
 }
@@ -78,6 +86,7 @@ type limiter struct {
 // orderCount is an account's unfilled order count windows.
 type orderCount struct {
 	tenSec, day window
+	credit      int // first fills not yet taken off the windows (see firstFill)
 }
 
 // methodWeight is each method's request weight (web-socket-api.md, the
@@ -141,6 +150,7 @@ func (l *limiter) admitWeight(now int64, weight int) verdict {
 
 // admitOrders checks that an account may place n more orders now.
 func (l *limiter) admitOrders(now int64, oc *orderCount, n int) verdict {
+	oc.settle(now)
 	ts, d := oc.tenSec.at(now, tenSecMs), oc.day.at(now, dayMs)
 	switch {
 	case ts.count+n > l.cfg.OrdersPer10s:
@@ -171,6 +181,26 @@ func (l *limiter) reject(now, retry int64, e *apiError) verdict {
 func (oc *orderCount) add(now int64, n int) {
 	oc.tenSec.at(now, tenSecMs).count += n
 	oc.day.at(now, dayMs).count += n
+	oc.settle(now)
+}
+
+// firstFill notes an order's first fill, to be taken off the unfilled order count of
+// every interval (faqs/order_count_decrement.md: "When an order is filled for the first
+// time (partially or fully), your unfilled order count is decremented ... for all
+// intervals of the ORDERS rate limit"). It is applied by settle on the limiter's clock,
+// after the placing request has been counted, never below zero ("You do not get credit
+// for order fills").
+func (oc *orderCount) firstFill(n int) { oc.credit += n }
+
+// settle applies the noted first fills to the current intervals at now (ms).
+func (oc *orderCount) settle(now int64) {
+	if oc.credit == 0 {
+		return
+	}
+	for _, w := range []*window{oc.tenSec.at(now, tenSecMs), oc.day.at(now, dayMs)} {
+		w.count = max(w.count-oc.credit, 0)
+	}
+	oc.credit = 0
 }
 
 func banned(until, now int64) verdict {
@@ -183,6 +213,7 @@ func banned(until, now int64) verdict {
 func (l *limiter) appendRateLimits(dst []byte, now int64, oc *orderCount, orders bool) []byte {
 	dst = append(dst, '[')
 	if orders && oc != nil {
+		oc.settle(now)
 		dst = appendRateLimit(dst, "ORDERS", "SECOND", 10, l.cfg.OrdersPer10s, oc.tenSec.at(now, tenSecMs).count)
 		dst = append(dst, ',')
 		dst = appendRateLimit(dst, "ORDERS", "DAY", 1, l.cfg.OrdersPerDay, oc.day.at(now, dayMs).count)

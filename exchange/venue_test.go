@@ -428,3 +428,47 @@ func TestReportOrderAndStatusLag(t *testing.T) {
 }
 
 var _ = websocket.TextMessage
+
+// TestFilledOrdersLeaveTheUnfilledCount: an order's first fill takes it off the
+// unfilled order count (faqs/order_count_decrement.md, "How do filled orders affect the
+// unfilled order count?"), so a trader whose orders trade keeps trading; cancelled
+// orders keep counting.
+func TestFilledOrdersLeaveTheUnfilledCount(t *testing.T) {
+	clock := alignedClock()
+	e := startExchange(t, Config{Seed: 5, Now: clock,
+		Limits:   RateLimits{WeightPerMinute: 1000, OrdersPer10s: 3, OrdersPerDay: 1000},
+		Accounts: []AccountConfig{{APIKey: "alice", Secret: "s", Balances: map[string]string{"USDT": "100000", "BTC": "1"}}}})
+	c := newAPIClient(t, e, "alice", "s")
+	var bid int64
+	e.With(func() { bid, _, _ = e.Market("BTCUSDT").Book().Best(Buy) })
+	resting := func(id string) map[string]any {
+		return map[string]any{"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT_MAKER", "price": wireScale.String(bid / 2 / 1_000_000 * 1_000_000), // far from the market: never filled
+			"quantity": "0.001", "newClientOrderId": id}
+	}
+	count := func(r fullResponse) int {
+		for _, rl := range r.RateLimits {
+			if rl.RateLimitType == "ORDERS" && rl.Interval == "SECOND" {
+				return rl.Count
+			}
+		}
+		return -1
+	}
+	c.callFull(clock, "order.place", resting("a"))
+	if r := c.callFull(clock, "order.cancel", map[string]any{"symbol": "BTCUSDT", "origClientOrderId": "a"}); r.Status != 200 {
+		t.Fatalf("cancel: %+v", r)
+	}
+	c.callFull(clock, "order.place", resting("b"))
+	// A market order fills at once: counted, then taken off by its first fill.
+	r := c.callFull(clock, "order.place", map[string]any{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.001", "newClientOrderId": "m"})
+	if r.Status != 200 {
+		t.Fatalf("market order: %+v %+v", r, r.Error)
+	}
+	// The cancelled and the resting order count, the filled one not: a third resting
+	// order still fits in the limit of 3, and a fourth does not.
+	if r := c.callFull(clock, "order.place", resting("c")); r.Status != 200 || count(r) != 3 {
+		t.Fatalf("third unfilled order: %+v %+v, count %d (want 3)", r, r.Error, count(r))
+	}
+	if r := c.callFull(clock, "order.place", resting("d")); r.Status != 429 || r.Error.Code != -1015 {
+		t.Fatalf("fourth unfilled order: %+v", r)
+	}
+}
