@@ -23,6 +23,9 @@ type InstrumentResult struct {
 	Fees       decimal.Decimal `json:"fees"`
 	Funding    decimal.Decimal `json:"funding"` // a perpetual's funding received (negative: paid)
 	PnL        decimal.Decimal `json:"pnl"`     // realized + unrealized − fees + funding
+	// Quoting is this instrument's quoting clock, kept by its own exchange, which knows
+	// its book and the strategy's orders resting on it.
+	Quoting Quoting `json:"quoting"`
 }
 
 // instrumentName is the engine's instrument as venue:SYMBOL.

@@ -225,6 +225,7 @@ func (r *replay) instrumentResults() []InstrumentResult {
 		out[i] = InstrumentResult{
 			Name: l.name, Quote: l.quote, Fills: l.ex.Counters().Fills, Volume: vol, Position: a.Position(),
 			Realized: a.Realized(), Unrealized: a.Unrealized(mark), Fees: a.Fees(), Funding: a.FundingTotal(), PnL: l.pnl(),
+			Quoting: l.ex.quoting(),
 		}
 	}
 	return out

@@ -51,7 +51,8 @@ type Report struct {
 	// OrderLog is every order the engine sent, in the order it sent them, when
 	// Config.OrderLog asked for it (null otherwise).
 	OrderLog []OrderRecord `json:"order_log"`
-	// Quoting is how long the strategy had orders resting, and at the touch.
+	// Quoting is how long the strategy had orders resting, and at the touch: the first
+	// instrument's (each instrument's is in Instruments).
 	Quoting Quoting `json:"quoting"`
 	// Tearsheet is computed from the fields above (ComputeTearsheet).
 	Tearsheet *Tearsheet `json:"tearsheet"`

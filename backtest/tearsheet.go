@@ -216,8 +216,15 @@ func sheetOf(name string, r *Report, fills []FillRecord, orders []OrderRecord, p
 	}
 	s.Orders = orderStats(orders, len(fills), sent, cancels)
 	q := r.Quoting
-	if len(r.Instruments) > 1 && name != "total" && name != r.Instruments[0].Name {
-		q = Quoting{} // the exchange's quoting clock is the first instrument's
+	if len(r.Instruments) > 1 && name != "total" {
+		// Each instrument's exchange keeps its own quoting clock. A report written before
+		// it did has none there: zero, which the sheet shows as not measured.
+		q = Quoting{}
+		for _, in := range r.Instruments {
+			if in.Name == name {
+				q = in.Quoting
+			}
+		}
 	}
 	s.Quoting = QuotingShare{
 		BookValidNs: q.BookValidNs,

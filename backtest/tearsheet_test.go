@@ -178,8 +178,25 @@ func TestTearsheetPerInstrument(t *testing.T) {
 	if tot.Name != "total" || fills != tot.Orders.Fills || orders != len(rep.OrderLog) || trips != tot.RoundTrips.Count || !tot.PnL.PnL.Equal(rep.Result.PnL) {
 		t.Errorf("total %+v vs %d fills, %d orders, %d trips, PnL %s", tot.Orders, fills, orders, trips, rep.Result.PnL)
 	}
-	if ts.Instruments[0].Quoting.BookValidNs == 0 || ts.Instruments[1].Quoting.BookValidNs != 0 {
-		t.Errorf("quoting %+v / %+v: want the first instrument's only", ts.Instruments[0].Quoting, ts.Instruments[1].Quoting)
+	// Each instrument's quoting clock is its own exchange's: both measured, each from
+	// its own book (the perp's book is valid for a different span than the spot's). The
+	// spot quotes; spotperp only hedges on the perp with orders that take, so none rests.
+	for i, s := range ts.Instruments {
+		q, raw := s.Quoting, rep.Instruments[i].Quoting
+		if q.BookValidNs == 0 || q.BookValidNs != raw.BookValidNs || (i == 0) != (raw.BidRestingNs+raw.AskRestingNs > 0) {
+			t.Errorf("%s: quoting %+v from %+v: want it measured, orders resting on the spot only", s.Name, q, raw)
+		}
+		for _, v := range []float64{q.BidResting, q.BidAtTouch, q.AskResting, q.AskAtTouch} {
+			if v < 0 || v > 1 {
+				t.Errorf("%s: quoting share %v out of [0, 1]: %+v", s.Name, v, q)
+			}
+		}
+		if q.BidAtTouch > q.BidResting || q.AskAtTouch > q.AskResting {
+			t.Errorf("%s: more time at the touch than resting: %+v", s.Name, q)
+		}
+	}
+	if rep.Instruments[0].Quoting != rep.Quoting || rep.Instruments[1].Quoting == rep.Quoting {
+		t.Errorf("quoting spot %+v perp %+v run %+v: want the run's to be the first instrument's and the perp's its own", rep.Instruments[0].Quoting, rep.Instruments[1].Quoting, rep.Quoting)
 	}
 	for _, o := range rep.OrderLog {
 		if o.Instrument == "" {

@@ -71,6 +71,7 @@ type order struct {
 type fill struct {
 	t, price, qty int64
 	maker         bool
+	fee           decimal.Decimal // in the quote asset; a rebate is negative
 }
 
 func (o *order) String() string {
@@ -137,6 +138,15 @@ type Result struct {
 	// ack, and each matched fill, of matched orders.
 	AckTime  Stats `json:"ack_time"`
 	FillTime Stats `json:"fill_time"`
+	// FeeDiffs counts the matched fills whose fees differ by more than FeeRounding;
+	// LiveFees and BacktestFees are the fees of all matched fills, in the quote asset.
+	// LiveMakerBps and LiveTakerBps are the rates the live fills of those differing
+	// were charged, in basis points of their notional (0 when there were none).
+	FeeDiffs     int             `json:"fee_diffs"`
+	LiveFees     decimal.Decimal `json:"live_fees"`
+	BacktestFees decimal.Decimal `json:"backtest_fees"`
+	LiveMakerBps float64         `json:"live_maker_bps,omitempty"`
+	LiveTakerBps float64         `json:"live_taker_bps,omitempty"`
 	// Explanations name the models that would explain the differences.
 	Explanations []string `json:"explanations"`
 }
@@ -144,16 +154,23 @@ type Result struct {
 // Tolerance is how far apart two orders' send times may be and still match.
 const Tolerance = int64(time.Millisecond)
 
+// FeeRounding is, in price units (the smallest step of the session's price scale), how
+// far a matched fill's live and backtest fees may differ and still count as equal: the
+// live fee reaches the strategy rounded to a price unit, the backtest's is exact.
+const FeeRounding = 1
+
 // Compare matches the backtest's orders and fills with the session's, in sending
 // order: the n-th order of each side match when they have the same side, price,
 // quantity and flags and were sent within Tolerance of each other. The first pair
 // that does not is the first divergence; the comparison goes on after it, but once
 // the strategies have seen different answers, their later orders need not match.
 func Compare(s *Session, rep *backtest.Report) *Result {
-	live := liveOrders(s.Events)
+	live := liveOrders(s.Events, s.Meta.PriceScale)
 	bt := backtestOrders(rep, s.Meta.PriceScale, s.Meta.QtyScale)
 	r := &Result{LiveOrders: len(live), BacktestOrders: len(bt)}
 	var ackD, fillD []int64
+	feeTol := decimal.New(FeeRounding, -int32(s.Meta.PriceScale))
+	var feeRate [2]struct{ fee, notional decimal.Decimal } // taker, maker: of live fills whose fee differs
 	for i := 0; i < max(len(live), len(bt)); i++ {
 		if i >= len(live) || i >= len(bt) {
 			if r.FirstDivergence == nil {
@@ -185,6 +202,14 @@ func Compare(s *Session, rep *backtest.Report) *Result {
 			if l.fills[k].price != b.fills[k].price {
 				r.PriceDiffs++
 			}
+			lf, bf := l.fills[k].fee, b.fills[k].fee
+			r.LiveFees, r.BacktestFees = r.LiveFees.Add(lf), r.BacktestFees.Add(bf)
+			if lf.Sub(bf).Abs().GreaterThan(feeTol) {
+				r.FeeDiffs++
+				fr := &feeRate[b2i(l.fills[k].maker)]
+				fr.fee = fr.fee.Add(lf)
+				fr.notional = fr.notional.Add(decimal.New(l.fills[k].price, -int32(s.Meta.PriceScale)).Mul(decimal.New(l.fills[k].qty, -int32(s.Meta.QtyScale))))
+			}
 		}
 		r.OnlyLive += len(l.fills) - n
 		r.OnlyBacktest += len(b.fills) - n
@@ -197,8 +222,24 @@ func Compare(s *Session, rep *backtest.Report) *Result {
 		r.BacktestFills += len(o.fills)
 	}
 	r.AckTime, r.FillTime = stats(ackD), stats(fillD)
+	r.LiveTakerBps, r.LiveMakerBps = bps(feeRate[0].fee, feeRate[0].notional), bps(feeRate[1].fee, feeRate[1].notional)
 	r.Explanations = explain(r)
 	return r
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// bps is fee over notional in basis points, to 4 decimals; 0 without notional.
+func bps(fee, notional decimal.Decimal) float64 {
+	if notional.IsZero() {
+		return 0
+	}
+	return fee.Shift(4).DivRound(notional, 4).InexactFloat64()
 }
 
 func differ(l, b *order) string {
@@ -224,7 +265,7 @@ func differ(l, b *order) string {
 	return "different " + strings.Join(d, ", ")
 }
 
-func liveOrders(events []Event) []*order {
+func liveOrders(events []Event, ps int) []*order {
 	var out []*order
 	byID := map[uint64]*order{}
 	for _, e := range events {
@@ -239,7 +280,7 @@ func liveOrders(events []Event) []*order {
 			}
 		case "fill":
 			if o := byID[e.ID]; o != nil {
-				o.fills = append(o.fills, fill{t: e.T, price: e.Price, qty: e.Qty, maker: e.Maker})
+				o.fills = append(o.fills, fill{t: e.T, price: e.Price, qty: e.Qty, maker: e.Maker, fee: decimal.New(e.Fee, -int32(ps))})
 			}
 		case "rejected":
 			if o := byID[e.ID]; o != nil {
@@ -269,7 +310,7 @@ func backtestOrders(rep *backtest.Report, ps, qs int) []*order {
 	})
 	for _, f := range rep.Fills {
 		if o := byID[f.OrderID]; o != nil {
-			o.fills = append(o.fills, fill{t: f.Received, price: fixedOf(f.Price, ps), qty: fixedOf(f.Qty, qs), maker: f.Maker})
+			o.fills = append(o.fills, fill{t: f.Received, price: fixedOf(f.Price, ps), qty: fixedOf(f.Qty, qs), maker: f.Maker, fee: f.Fee})
 		}
 	}
 	return out
@@ -301,6 +342,17 @@ func explain(r *Result) []string {
 	if r.OnlyBacktest > 0 {
 		out = append(out, fmt.Sprintf("queue or matching: %d fills of matched orders happened in the backtest and not live: its queue model or the L2 matching (no market impact) is optimistic", r.OnlyBacktest))
 	}
+	if r.FeeDiffs > 0 {
+		rates := ""
+		if r.LiveMakerBps != 0 {
+			rates += fmt.Sprintf(", maker %g bps", r.LiveMakerBps)
+		}
+		if r.LiveTakerBps != 0 {
+			rates += fmt.Sprintf(", taker %g bps", r.LiveTakerBps)
+		}
+		out = append(out, fmt.Sprintf("fees: %d of %d matched fills were charged another fee live (matched fills' fees live %s, backtest %s): the backtest's fee model is not the venue's; the live fills that differ were charged%s of their notional: set --maker-fee-bps and --taker-fee-bps (or [backtest] maker_fee_bps, taker_fee_bps) to the venue's rates",
+			r.FeeDiffs, r.FillsMatched, r.LiveFees.String(), r.BacktestFees.String(), rates))
+	}
 	if r.PriceDiffs > 0 {
 		out = append(out, fmt.Sprintf("book state: %d matched fills at different prices: the exchange's book differed when the order arrived (exchange clock, feed latency)", r.PriceDiffs))
 	}
@@ -327,6 +379,9 @@ func (r *Result) Write(w io.Writer) error {
 		r.LiveFills, r.BacktestFills, r.FillsMatched, r.PriceDiffs, r.OnlyLive, r.OnlyBacktest)
 	if r.AckTime.Count > 0 {
 		p("ack time live − backtest: median %v, min %v, max %v (%d acks)\n", time.Duration(r.AckTime.P50), time.Duration(r.AckTime.Min), time.Duration(r.AckTime.Max), r.AckTime.Count)
+	}
+	if r.FillsMatched > 0 {
+		p("fees of matched fills: live %s, backtest %s; %d fills differ by more than rounding\n", r.LiveFees.String(), r.BacktestFees.String(), r.FeeDiffs)
 	}
 	if r.FillTime.Count > 0 {
 		p("fill time live − backtest: median %v, min %v, max %v (%d fills)\n", time.Duration(r.FillTime.P50), time.Duration(r.FillTime.Min), time.Duration(r.FillTime.Max), r.FillTime.Count)

@@ -49,3 +49,58 @@ func TestCompare(t *testing.T) {
 		t.Errorf("text:\n%s", b.String())
 	}
 }
+
+// TestCompareFees: matched fills whose live fee differs from the backtest's by more than
+// a price unit are counted and the fee model is named; a difference within rounding is
+// not. The live side was charged 10 bps taker and 2 bps maker, the backtest nothing.
+func TestCompareFees(t *testing.T) {
+	d := decimal.RequireFromString
+	for _, tc := range []struct {
+		name               string
+		liveFee1, liveFee2 int64           // price units (scale 2)
+		btFee1, btFee2     decimal.Decimal // quote
+		wantDiffs          int
+		wantNamed          bool
+	}{
+		{"venue charges, backtest not told", 10, 2, d("0"), d("0"), 2, true},
+		{"equal within rounding", 10, 2, d("0.1004"), d("0.0196"), 0, false},
+		{"one differs", 10, 2, d("0.1"), d("0.05"), 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Session{Meta: Meta{PriceScale: 2, QtyScale: 3}, Events: []Event{
+				{T: 0, Kind: "order", ID: 1, Side: "buy", Price: 10000, Qty: 1000},
+				{T: 10 * ms, Kind: "fill", ID: 1, Price: 10000, Qty: 1000, Fee: tc.liveFee1},
+				{T: 20 * ms, Kind: "order", ID: 2, Side: "sell", Price: 10000, Qty: 1000, PostOnly: true},
+				{T: 30 * ms, Kind: "fill", ID: 2, Price: 10000, Qty: 1000, Fee: tc.liveFee2, Maker: true},
+			}}
+			rep := &backtest.Report{
+				OrderLog: []backtest.OrderRecord{
+					{ID: 1, Side: "buy", Price: d("100"), Qty: d("1"), Sent: 0},
+					{ID: 2, Side: "sell", Price: d("100"), Qty: d("1"), PostOnly: true, Sent: 20 * ms},
+				},
+				Fills: []backtest.FillRecord{
+					{OrderID: 1, Received: 10 * ms, Price: d("100"), Qty: d("1"), Fee: tc.btFee1},
+					{OrderID: 2, Received: 30 * ms, Price: d("100"), Qty: d("1"), Fee: tc.btFee2, Maker: true},
+				},
+			}
+			r := Compare(s, rep)
+			if r.FillsMatched != 2 || r.FeeDiffs != tc.wantDiffs {
+				t.Fatalf("%d fills matched, %d fee diffs; want 2, %d", r.FillsMatched, r.FeeDiffs, tc.wantDiffs)
+			}
+			if !r.LiveFees.Equal(decimal.New(tc.liveFee1+tc.liveFee2, -2)) || !r.BacktestFees.Equal(tc.btFee1.Add(tc.btFee2)) {
+				t.Errorf("fees live %s backtest %s", r.LiveFees, r.BacktestFees)
+			}
+			ex := strings.Join(r.Explanations, "\n")
+			if got := strings.Contains(ex, "fees: "); got != tc.wantNamed {
+				t.Errorf("fees named %v, want %v:\n%s", got, tc.wantNamed, ex)
+			}
+			if tc.wantDiffs == 2 && (r.LiveTakerBps != 10 || r.LiveMakerBps != 2 || !strings.Contains(ex, "maker 2 bps, taker 10 bps")) {
+				t.Errorf("live rates maker %v taker %v bps:\n%s", r.LiveMakerBps, r.LiveTakerBps, ex)
+			}
+			var b strings.Builder
+			if err := r.Write(&b); err != nil || !strings.Contains(b.String(), "fees of matched fills: live") {
+				t.Errorf("text:\n%s", b.String())
+			}
+		})
+	}
+}

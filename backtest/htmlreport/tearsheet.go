@@ -144,7 +144,7 @@ func sheetTables(s *backtest.InstrumentSheet, horizons []string) []table {
 	quoting := table{Title: "Quoting, share of the " + dur(q.BookValidNs) + " the exchange's book was valid", Head: []string{"side", "an order resting", "an order at the touch"},
 		Rows: [][]string{{"bid", pct(q.BidResting), pct(q.BidAtTouch)}, {"ask", pct(q.AskResting), pct(q.AskAtTouch)}}}
 	if q.BookValidNs == 0 {
-		quoting = table{Title: "Quoting", Note: "not measured: the quoting clock is kept for the first instrument of a run only"}
+		quoting = table{Title: "Quoting", Note: "not measured: this report has no quoting clock for this instrument (the exchange's book was never valid, or the report predates per-instrument clocks)"}
 	}
 
 	lat := table{Title: "Order path latency", Head: []string{"", "samples", "min", "p50", "p90", "p99", "max", "mean"}}
