@@ -140,18 +140,19 @@ type recorder struct {
 	every       time.Duration
 	log         zerolog.Logger
 
-	client  *live.Client
-	feed    *binance.Feed
-	file    *os.File
-	count   *countingWriter
-	w       *recording.Writer
-	opened  time.Time
-	flushed int64
-	files   []string
-	records uint64
-	seq     int
-	err     error // the first write error: it stops the recording
-	cancel  context.CancelFunc
+	client      *live.Client
+	feed        *binance.Feed
+	file        *os.File
+	count       *countingWriter
+	w           *recording.Writer
+	opened      time.Time
+	flushed     int64
+	files       []string
+	records     uint64
+	fileRecords uint64 // records in the current file
+	seq         int
+	err         error // the first write error: it stops the recording
+	cancel      context.CancelFunc
 }
 
 func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
@@ -178,6 +179,14 @@ func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
 	r.log.Info().Str("url", wsURL).Str("dir", r.dir).Msg("recording")
 	runErr := c.Run(ctx)
 	closeErr := r.close()
+	if closeErr == nil && r.fileRecords == 0 && len(r.files) > 1 {
+		// The run stopped right after a rotation: the last file holds nothing, and
+		// an empty file would only stand in the way of whoever replays the set.
+		last := r.files[len(r.files)-1]
+		if err := os.Remove(last); err == nil {
+			r.files = r.files[:len(r.files)-1]
+		}
+	}
 	return errors.Join(runErr, r.err, closeErr)
 }
 
@@ -191,6 +200,7 @@ func (r *recorder) handle(frame []byte, local int64) error {
 		return nil
 	}
 	r.records++
+	r.fileRecords++
 	_, err := r.feed.Handle(frame, local)
 	return err
 }
@@ -234,7 +244,7 @@ func (r *recorder) open(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", name, err)
 	}
-	r.file, r.count, r.opened = f, &countingWriter{w: f}, now
+	r.file, r.count, r.opened, r.fileRecords = f, &countingWriter{w: f}, now, 0
 	r.w = recording.NewWriter(r.count)
 	r.files = append(r.files, name)
 	r.log.Info().Str("file", name).Msg("recording to a new file")

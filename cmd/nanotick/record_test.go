@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -211,31 +210,37 @@ func TestRecordFlushesWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	done := make(chan int, 1)
 	go func() {
-		done <- runRecord([]string{"--url", rs.wsURL(), "--rest", rs.srv.URL, "--out", dir, "--duration", "2500ms"}, io.Discard, io.Discard)
+		done <- runRecord([]string{"--url", rs.wsURL(), "--rest", rs.srv.URL, "--out", dir, "--duration", "8s"}, io.Discard, io.Discard)
 	}()
-	time.Sleep(1700 * time.Millisecond)
-	files, _ := filepath.Glob(filepath.Join(dir, "*.gz"))
-	if len(files) != 1 {
-		t.Fatalf("files %v", files)
-	}
-	r, err := recording.Open(files[0])
-	if err != nil {
-		t.Fatal(err)
+	// Read the file while the recorder writes it, until it holds 300 records: they
+	// must reach the disk while the recorder runs (it flushes every second), however
+	// slowly a loaded machine lets it go. Only the recorder's exit ends the wait.
+	onDisk := func() int {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.gz"))
+		if len(files) != 1 {
+			return 0
+		}
+		r, err := recording.Open(files[0])
+		if err != nil {
+			return 0
+		}
+		defer r.Close()
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				return n
+			}
+			n++
+		}
 	}
 	n := 0
-	for {
-		_, err := r.Next()
-		if err != nil {
-			if err != io.EOF && !errors.Is(err, recording.ErrTruncated) && !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Logf("reading a file being written: %v", err)
-			}
-			break
+	for n < 300 {
+		select {
+		case code := <-done:
+			t.Fatalf("the recorder exited (%d) before 300 records were on disk: %d", code, onDisk())
+		case <-time.After(100 * time.Millisecond):
 		}
-		n++
-	}
-	r.Close()
-	if n < 300 {
-		t.Fatalf("only %d records on disk after 1.7s of recording", n)
+		n = onDisk()
 	}
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)
