@@ -227,6 +227,8 @@ type sessionOptions struct {
 	flight *admin.FlightRecorder
 	// recorder, if set, records the session for nanotick parity.
 	recorder *parity.Recorder
+	// commission is what the local exchange charges each fill (zero: nothing).
+	commission exchange.Commission
 }
 
 func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
@@ -262,9 +264,10 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		// The exchange outlives the run's context: at shutdown the session still cancels
 		// its orders there before closing it.
 		s.ex, err = exchange.Start(context.Background(), exchange.Config{
-			Seed:     opts.seed,
-			Faults:   opts.faults,
-			Accounts: []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: map[string]string{"USDT": "100000", "BTC": "1"}}},
+			Seed:       opts.seed,
+			Faults:     opts.faults,
+			Commission: opts.commission,
+			Accounts:   []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: map[string]string{"USDT": "100000", "BTC": "1"}}},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("local exchange: %w", err)
