@@ -39,6 +39,25 @@ func depthFramesOf(b *testing.B, file string) (snapshot enginetest.Frame, depth 
 func primedEngine(b *testing.B, strat strategy.Strategy) (snapshot enginetest.Frame, depth []enginetest.Frame, e *engine.Engine, v *enginetest.Venue) {
 	snapshot, depth = depthFrames(b)
 	e, v = enginetest.NewEngine(b, strat)
+	return primeEngine(b, snapshot, depth, e, v)
+}
+
+// primedUSDMEngine is primedEngine on the USD-M recording's depth@0ms frames, its orders
+// encoded as USD-M's WebSocket API takes them.
+func primedUSDMEngine(b *testing.B, strat strategy.Strategy) (snapshot enginetest.Frame, depth []enginetest.Frame, e *engine.Engine, v *enginetest.Venue) {
+	snapshot, depth = depthFramesOf(b, enginetest.USDMFile)
+	v = enginetest.NewFuturesVenue()
+	cfg := enginetest.USDMConfig()
+	cfg.Params = strategy.Params{"size": 0.002} // 0.001 is under USD-M's 100 USDT minimum notional
+	e, err := engine.New(cfg, strat, v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v.E = e
+	return primeEngine(b, snapshot, depth, e, v)
+}
+
+func primeEngine(b *testing.B, snapshot enginetest.Frame, depth []enginetest.Frame, e *engine.Engine, v *enginetest.Venue) (enginetest.Frame, []enginetest.Frame, *engine.Engine, *enginetest.Venue) {
 	if err := e.Start(snapshot.Local); err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +77,12 @@ func primedEngine(b *testing.B, strat strategy.Strategy) (snapshot enginetest.Fr
 // from a frame's arrival to its first order's encoded request, over the frames that sent
 // one (the frames that move the price, which are the big ones).
 func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
-	snapshot, depth, e, v := primedEngine(b, strat)
+	benchTickToOrderOn(b, primedEngine, strat)
+}
+
+// benchTickToOrderOn is benchTickToOrder on the engine prime makes.
+func benchTickToOrderOn(b *testing.B, prime func(*testing.B, strategy.Strategy) (enginetest.Frame, []enginetest.Frame, *engine.Engine, *enginetest.Venue), strat strategy.Strategy) {
+	snapshot, depth, e, v := prime(b, strat)
 	e.Latency().Reset()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -104,9 +128,15 @@ func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 }
 
 // BenchmarkTickToOrder runs the example market maker in Go and in JavaScript on the same
-// frames: the ratio of the two is what the script VM costs.
+// frames: the ratio of the two is what the script VM costs. usdm runs the Go market maker
+// on the USD-M recording's depth@0ms frames, its orders encoded for USD-M (post-only as
+// GTX): the perpetual's tick path beside spot's in the same run.
 func BenchmarkTickToOrder(b *testing.B) {
 	b.Run("go", func(b *testing.B) { benchTickToOrder(b, marketmaker.New()) })
+	b.Run("usdm", func(b *testing.B) {
+		mm := marketmaker.New()
+		benchTickToOrderOn(b, primedUSDMEngine, mm)
+	})
 	b.Run("js", func(b *testing.B) {
 		s, err := script.Load("../examples/strategies/market_maker.js", script.Options{})
 		if err != nil {

@@ -27,6 +27,7 @@ type Encoder struct {
 	qtyScale   fixed.Scale
 	prefix     string // client order id prefix: distinguishes sessions and engines
 	requests   uint64 // request id counter
+	futures    bool   // USD-M futures' order.place (see NewFuturesEncoder)
 }
 
 // NewEncoder returns an encoder for symbol with the instrument's scales. Client order ids
@@ -35,9 +36,20 @@ func NewEncoder(symbol string, priceScale, qtyScale fixed.Scale, prefix string) 
 	return &Encoder{symbol: symbol, priceScale: priceScale, qtyScale: qtyScale, prefix: prefix}
 }
 
+// NewFuturesEncoder returns an encoder of USD-M futures' WebSocket API
+// (ws-fapi.binance.com/ws-fapi/v1) order.place and order.cancel for symbol. USD-M has no
+// LIMIT_MAKER type: a post-only order is a LIMIT with timeInForce GTX ("Good Till
+// Crossing (Post Only)"), as the derivatives API's New Order (TRADE) documents; the
+// position side is left to its default, BOTH, the one-way mode nanotick trades.
+func NewFuturesEncoder(symbol string, priceScale, qtyScale fixed.Scale, prefix string) *Encoder {
+	e := NewEncoder(symbol, priceScale, qtyScale, prefix)
+	e.futures = true
+	return e
+}
+
 // AppendPlace appends an order.place request for o, stamped with timestamp (Unix ms), and
-// returns the extended buffer. A post-only order is a LIMIT_MAKER; an IOC order a LIMIT
-// with timeInForce IOC; any other a LIMIT GTC.
+// returns the extended buffer. A post-only order is a LIMIT_MAKER on spot and a LIMIT GTX
+// on USD-M futures; an IOC order a LIMIT with timeInForce IOC; any other a LIMIT GTC.
 func (e *Encoder) AppendPlace(dst []byte, o *risk.Order, timestamp int64) []byte {
 	e.requests++
 	dst = append(dst, `{"id":"`...)
@@ -50,6 +62,8 @@ func (e *Encoder) AppendPlace(dst []byte, o *risk.Order, timestamp int64) []byte
 		dst = append(dst, `","side":"SELL"`...)
 	}
 	switch {
+	case o.PostOnly && e.futures:
+		dst = append(dst, `,"type":"LIMIT","timeInForce":"GTX"`...)
 	case o.PostOnly:
 		dst = append(dst, `,"type":"LIMIT_MAKER"`...)
 	case o.IOC:

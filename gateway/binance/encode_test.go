@@ -59,3 +59,22 @@ func BenchmarkAppendPlace(b *testing.B) {
 		buf = e.AppendPlace(buf[:0], &o, 1723161254206)
 	}
 }
+
+// TestAppendPlaceFutures: USD-M has no LIMIT_MAKER; post-only is timeInForce GTX, and
+// prices and quantities print at the perpetual's precision.
+func TestAppendPlaceFutures(t *testing.T) {
+	e := NewFuturesEncoder("BTCUSDT", 2, 3, "nt1-")
+	for _, tt := range []struct {
+		o    risk.Order
+		want string
+	}{
+		{risk.Order{ID: 8, Side: orderbook.Ask, Price: 6183760, Qty: 2, PostOnly: true},
+			`{"id":"1","method":"order.place","params":{"symbol":"BTCUSDT","side":"SELL","type":"LIMIT","timeInForce":"GTX","price":"61837.6","quantity":"0.002","newClientOrderId":"nt1-8","timestamp":1723161254206}}`},
+		{risk.Order{ID: 9, Side: orderbook.Bid, Price: 6100000, Qty: 1000, IOC: true},
+			`{"id":"2","method":"order.place","params":{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"IOC","price":"61000","quantity":"1","newClientOrderId":"nt1-9","timestamp":1723161254206}}`},
+	} {
+		if got := string(e.AppendPlace(nil, &tt.o, 1723161254206)); got != tt.want {
+			t.Errorf("AppendPlace(%+v)\n got %s\nwant %s", tt.o, got, tt.want)
+		}
+	}
+}

@@ -137,6 +137,14 @@ func NewVenue() *Venue {
 		ackBuf: make([]uint64, 0, 64), cancelBuf: make([]uint64, 0, 64)}
 }
 
+// NewFuturesVenue returns a venue that encodes USD-M futures' requests for the BTCUSDT
+// perpetual (2 and 3 decimals; post-only as GTX).
+func NewFuturesVenue() *Venue {
+	v := NewVenue()
+	v.enc = gw.NewFuturesEncoder("BTCUSDT", 2, 3, "nt-")
+	return v
+}
+
 // Place implements engine.Gateway.
 func (v *Venue) Place(o *risk.Order, now int64) error {
 	if !v.E.BookAt(o.Instrument).Valid() {
