@@ -959,8 +959,8 @@ func (g *Gateway) report(ev json.RawMessage) error {
 
 // fee converts a fill's commission (n, in asset N) into price units of the quote
 // asset: as is for the quote asset, times the fill price for the base asset (whose
-// quantity is also returned, in quantity units, to come off the position), at
-// Config.FeePrices for any other asset (BNB). A commission in an asset without a
+// quantity is also returned, in baseFine units below the quantity unit, to come off the
+// position), at Config.FeePrices for any other asset (BNB). A commission in an asset without a
 // price is counted (Counters.UnpricedFees), warned about, and valued at zero.
 func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 	n, err := decimal.NewFromString(amount)
@@ -974,7 +974,7 @@ func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 		if err != nil {
 			return 0, 0
 		}
-		baseQty = n.Shift(int32(g.cfg.QtyScale)).Round(0).IntPart()
+		baseQty = n.Shift(int32(g.cfg.QtyScale) + baseFineDigits).Round(0).IntPart()
 		n = n.Mul(p)
 	default:
 		p, ok := g.cfg.FeePrices[asset]

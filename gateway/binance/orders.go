@@ -111,8 +111,10 @@ type answer struct {
 	last   int64  // last fill quantity (report)
 	cum    int64  // cumulative filled quantity (report z, status executedQty)
 	fee    int64  // fee of the last fill, price units (its value in the quote asset)
-	// baseFee is the part of the fill's commission taken in the base asset, quantity
-	// units: the account received that much less than the fill's quantity.
+	// baseFee is the part of the fill's commission taken in the base asset, in units of
+	// baseFine below the quantity unit: the account received that much less than the
+	// fill's quantity. It is finer than the quantity scale so that what each fill rounds
+	// away is carried to the next (see orders.fill).
 	baseFee int64
 	reason  string // error message or reject reason
 }
@@ -154,7 +156,19 @@ type order struct {
 	// missingSince is when the venue first answered -2013 (no such order) in the
 	// current run of such answers, 0 when it has not or knew the order since.
 	missingSince int64
+	// baseFine is the base-asset commission of its fills so far, in baseFine units;
+	// baseSent is what of it the engine was told, in quantity units.
+	baseFine, baseSent int64
 }
+
+// baseFineDigits is how many decimals below the quantity scale a base-asset commission
+// is kept in: Binance's commissions carry 8 decimals, more than a symbol's quantity
+// scale, and rounding each fill's would lose up to half a unit per fill (a buy filled
+// in three pieces at 0.1% took 9 units off the position instead of 10).
+const baseFineDigits = 6
+
+// baseFineUnit is one quantity unit in baseFine units.
+const baseFineUnit = 1_000_000
 
 // orders is the gateway's order table and state machine. It belongs to the engine's
 // goroutine; the transitions are pure functions of the answers, so they are table-tested
@@ -265,8 +279,15 @@ func (t *orders) fill(o *order, cum, price, fee, baseFee int64, maker bool, s Si
 	}
 	s.OnFill(o.id, price, q, fee, maker, now)
 	if baseFee > 0 {
-		if cs, ok := s.(CommissionSink); ok {
-			cs.OnBaseCommission(o.id, baseFee, now)
+		// The engine is told the rounded total so far less what it was told: the
+		// order's base commission adds up exactly, whatever the pieces.
+		o.baseFine += baseFee
+		total := (o.baseFine + baseFineUnit/2) / baseFineUnit
+		if d := total - o.baseSent; d > 0 {
+			o.baseSent = total
+			if cs, ok := s.(CommissionSink); ok {
+				cs.OnBaseCommission(o.id, d, now)
+			}
 		}
 	}
 	if o.state == StateFilled {

@@ -229,3 +229,28 @@ func TestCancelResentWithBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestBaseCommissionAddsUpOverFills: a buy filled in three pieces whose base-asset
+// commissions are 1.45, 7.202 and 1.348 quantity units takes exactly 10 units off the
+// position, not 1 + 7 + 1 (regression: rounding each fill's commission on its own, seen
+// under load when the local exchange's book split an IOC buy into three fills).
+func TestBaseCommissionAddsUpOverFills(t *testing.T) {
+	tab := newOrders(2, 4)
+	tab.add(1, 100, 10000, 0)
+	s := &commSink{}
+	cum := int64(0)
+	for _, f := range []struct{ qty, fine int64 }{{1450, 1_450_000}, {7202, 7_202_000}, {1348, 1_348_000}} {
+		cum += f.qty
+		tab.apply(&answer{kind: ansReport, exec: exTrade, status: vsPartial, id: 1, price: 100, last: f.qty, cum: cum, baseFee: f.fine}, s, 0)
+	}
+	var base int64
+	for _, c := range s.got {
+		var id, q int64
+		if n, _ := fmt.Sscanf(c, "basefee %d %d", &id, &q); n == 2 {
+			base += q
+		}
+	}
+	if base != 10 {
+		t.Fatalf("base commissions %d units, want 10: %q", base, s.got)
+	}
+}
