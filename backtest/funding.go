@@ -123,7 +123,7 @@ func (f *funder) start(t int64) {
 // event at t is handled: the position is the one held when the funding time passed.
 // mark is the venue's reference prices. It runs for every event and allocates only when
 // it pays.
-func (f *funder) due(t int64, mark *md.PerpMark) {
+func (f *funder) due(t int64, mark md.PerpMark) {
 	switch f.src {
 	case fundConstant:
 		for f.next <= t {

@@ -710,7 +710,7 @@ func (r *replay) run() error {
 			}
 		}
 		for i, l := range r.lanes {
-			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMarkRef())
+			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
 		}
 		r.sample(t)
 		r.now = t

@@ -174,12 +174,3 @@ func LiquidationPrice(l Liquidation, brackets Brackets, position, entry decimal.
 func FundingPayment(position, mark, rate decimal.Decimal) decimal.Decimal {
 	return position.Mul(mark).Mul(rate).Neg()
 }
-
-// DistanceToLiquidation returns how far mark is from the liquidation price as a fraction
-// of mark (0.05 is 5%), and false when the position has no liquidation price.
-func DistanceToLiquidation(mark, liq decimal.Decimal, ok bool) (decimal.Decimal, bool) {
-	if !ok || mark.Sign() <= 0 {
-		return decimal.Zero, false
-	}
-	return mark.Sub(liq).Abs().DivRound(mark, 8), true
-}

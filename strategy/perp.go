@@ -68,7 +68,3 @@ func (m *Market) NextFundingTime() float64 {
 
 // PerpMark returns the reference prices as the venue sent them, in fixed point.
 func (m *Market) PerpMark() md.PerpMark { return m.mark }
-
-// PerpMarkRef returns the market's reference prices without copying them, for readers
-// on the event path (the backtest's funding). The result must not be changed.
-func (m *Market) PerpMarkRef() *md.PerpMark { return &m.mark }
