@@ -93,6 +93,8 @@ type Config struct {
 	// are sent before their response (drawn from the seed): Binance gives
 	// no order between the two. 0 always sends the response first.
 	ReportsFirstRate float64
+	// USDM configures trading the Futures perpetuals (usdm.go).
+	USDM USDMConfig
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -130,6 +132,9 @@ type Exchange struct {
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
 	bybitHeld []bybitHeld
+
+	// usdm is the USD-M trading venue (usdm.go).
+	usdm *usdm
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -231,6 +236,11 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
 	e.registerBybit(mux)
+	if err := e.startUSDM(mux); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
