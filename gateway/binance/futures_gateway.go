@@ -180,12 +180,12 @@ type FuturesGateway struct {
 	started bool
 
 	placed, cancels, queries, modifies, answers, reconnects atomic.Uint64
-	writeFailures, ringWaits, malformed, dropped           atomic.Uint64
-	rateLimited, banned, unpricedFees                      atomic.Uint64
-	rejects                                                [rejectKinds]atomic.Uint64
-	liquidations, adls, marginCalls, settlements           atomic.Uint64
-	fundings, fundingMismatches                            atomic.Uint64
-	renewals, keepAlives, resyncs                          atomic.Uint64
+	writeFailures, ringWaits, malformed, dropped            atomic.Uint64
+	rateLimited, banned, unpricedFees                       atomic.Uint64
+	rejects                                                 [rejectKinds]atomic.Uint64
+	liquidations, adls, marginCalls, settlements            atomic.Uint64
+	fundings, fundingMismatches                             atomic.Uint64
+	renewals, keepAlives, resyncs                           atomic.Uint64
 
 	// Reader side: the venue's position as the events give it, and the funding checks.
 	posMu     sync.Mutex
