@@ -133,6 +133,11 @@ type Exchange struct {
 	bybitSubs map[*bybitPrivate]bool
 	bybitHeld []bybitHeld
 
+	// krakenPublic are the Kraken public connections, krakenState the tokens, nonces
+	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
+	krakenPublic map[*krakenSession]bool
+	krakenState  *krakenState
+
 	// usdm is the USD-M trading venue (usdm.go).
 	usdm *usdm
 }
@@ -236,6 +241,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
 	e.registerBybit(mux)
+	e.registerKraken(mux)
 	if err := e.startUSDM(mux); err != nil {
 		e.cancel()
 		ln.Close()
@@ -347,6 +353,7 @@ type frame struct {
 // publish sends a payload to every subscriber of stream. Called with e.mu
 // held, so that all subscribers see one order.
 func (e *Exchange) publish(stream string, payload []byte, depth bool) {
+	e.krakenTrade(stream, payload)
 	var f *frame
 	for c := range e.subs {
 		if c.futures || !c.streams[stream] {
