@@ -50,6 +50,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nanotick/nanotick/perp"
@@ -117,6 +118,9 @@ type usdm struct {
 	cfg      USDMConfig
 	accounts map[*Account]*fAccount
 	keys     map[string]*listenKey // live listen keys
+	// keysMu guards keys for listenKeyValid, which the stream handlers call without
+	// the exchange's lock; writers hold both.
+	keysMu sync.RWMutex
 	marks    map[string]*markState // by symbol
 	rng      *rand.Rand            // listen keys
 	limits   usdmLimiter
@@ -169,6 +173,7 @@ type fOrder struct {
 	gtx        bool
 	origType   string // LIMIT, MARKET, LIQUIDATION
 	modified   int
+	modifyID   string // the last order.modify's modifyId, echoed as given
 	realized   decimal.Decimal
 	er         string // expiry reason of the last EXPIRED event
 }

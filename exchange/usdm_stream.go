@@ -47,7 +47,9 @@ func (e *Exchange) newListenKey(fa *fAccount, now int64) *listenKey {
 		b.WriteByte(chars[u.rng.IntN(len(chars))])
 	}
 	k := &listenKey{key: b.String(), fa: fa, expires: now + int64(u.cfg.ListenKeyLifetime)}
+	u.keysMu.Lock()
 	u.keys[k.key] = k
+	u.keysMu.Unlock()
 	fa.key = k
 	return k
 }
@@ -68,7 +70,9 @@ func (e *Exchange) closeKey(fa *fAccount) bool {
 	if k == nil || e.usdm.keys[k.key] != k {
 		return false
 	}
+	e.usdm.keysMu.Lock()
 	delete(e.usdm.keys, k.key)
+	e.usdm.keysMu.Unlock()
 	fa.key = nil
 	return true
 }
@@ -86,7 +90,9 @@ func (e *Exchange) expireKeys(now int64) {
 		b = strconv.AppendQuote(b, s)
 		b = append(b, '}')
 		e.publishFutures(s, b, false)
+		e.usdm.keysMu.Lock()
 		delete(e.usdm.keys, s)
+		e.usdm.keysMu.Unlock()
 		if k.fa.key == k {
 			k.fa.key = nil
 		}
@@ -99,6 +105,8 @@ func (e *Exchange) listenKeyValid(s string) bool {
 	if e.usdm == nil {
 		return false
 	}
+	e.usdm.keysMu.RLock()
+	defer e.usdm.keysMu.RUnlock()
 	_, ok := e.usdm.keys[s]
 	return ok
 }
@@ -145,6 +153,9 @@ func (e *Exchange) orderUpdate(fa *fAccount, fo *fOrder, ev fEvent, now int64) {
 	w.str("s", m.inst.Symbol).str("c", o.ClientID).str("S", o.Side.String()).str("o", fo.typ()).str("f", fo.tif())
 	w.raw("q", m.fqty(o.Qty)).raw("p", m.fprice(o.Price)).str("ap", avgPrice(o, cum)).str("sp", "0")
 	w.str("x", ev.exec).str("X", statusName(ev.status)).uint("i", o.ID)
+	if ev.exec == "AMENDMENT" && fo.modifyID != "" {
+		w.str("M", fo.modifyID) // "only pushed for AMENDMENT events when a modifyId was provided"
+	}
 	w.raw("l", m.fqty(ev.lastQty)).raw("z", m.fqty(cum)).raw("L", m.fprice(ev.lastPrice))
 	if ev.charged {
 		w.str("N", usdmMarginAsset).str("n", ev.commission.String())
@@ -318,6 +329,11 @@ func (e *Exchange) appendFOrder(dst []byte, fo *fOrder, kind string, accepted bo
 	w.uint("orderId", o.ID).str("symbol", m.inst.Symbol)
 	if kind == "modify" {
 		w.str("pair", m.inst.Symbol)
+		id := fo.modifyID
+		if id == "" {
+			id = "0"
+		}
+		w.raw("modifyId", []byte(id))
 	}
 	w.str("status", status).str("clientOrderId", o.ClientID).raw("price", m.fprice(o.Price)).str("avgPrice", avg)
 	w.raw("origQty", m.fqty(o.Qty)).raw("executedQty", m.fqty(filled))

@@ -442,6 +442,13 @@ func (e *Exchange) usdmModify(fa *fAccount, m *Market, p params) ([]byte, *apiEr
 	if pm := p["priceMatch"]; pm != "" && pm != "NONE" {
 		return nil, errUnsupported
 	}
+	// modifyId: "User-defined modification identifier, returned as-is in the response."
+	modifyID := p["modifyId"]
+	if modifyID != "" {
+		if _, err := strconv.ParseInt(modifyID, 10, 64); err != nil {
+			return nil, errIllegal("modifyId")
+		}
+	}
 	switch {
 	case !hasQty:
 		return nil, errMandatory("quantity")
@@ -496,6 +503,7 @@ func (e *Exchange) usdmModify(fa *fAccount, m *Market, p params) ([]byte, *apiEr
 		}
 	}
 	fo.modified++
+	fo.modifyID = modifyID
 	fills := slices.Clone(m.book.reenter(o, price, qty, now))
 	e.orderUpdate(fa, fo, fEvent{exec: "AMENDMENT", status: o.Status}, now)
 	m.fills(fills)
