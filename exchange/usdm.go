@@ -474,7 +474,7 @@ func (p *fPosition) applyFill(s Side, price, qty int64) decimal.Decimal {
 	default:
 		closed := min(qty, abs64(p.amt))
 		sign := decimal.NewFromInt(int64(sgn(p.amt)))
-		realized = qtyDec(closed).Mul(px.Sub(p.entry)).Mul(sign)
+		realized = qtyDec(closed).Mul(px.Sub(p.entry)).Mul(sign).Round(8)
 		p.amt += dq
 		switch {
 		case p.amt == 0:
