@@ -121,9 +121,9 @@ type usdm struct {
 	// keysMu guards keys for listenKeyValid, which the stream handlers call without
 	// the exchange's lock; writers hold both.
 	keysMu sync.RWMutex
-	marks    map[string]*markState // by symbol
-	rng      *rand.Rand            // listen keys
-	limits   usdmLimiter
+	marks  map[string]*markState // by symbol
+	rng    *rand.Rand            // listen keys
+	limits usdmLimiter
 	// nextFunding is the next funding time (Unix ns); lastTick the last mark tick.
 	nextFunding int64
 	lastMark    int64
