@@ -124,7 +124,8 @@ type fEvent struct {
 	status     Status
 	lastQty    int64
 	lastPrice  int64
-	cumQty     int64 // for TRADE: the order's filled quantity right after the trade
+	cumQty     int64 // TRADE, CALCULATED: the order's filled quantity right after the trade
+	cumQuote   int64 // and its quote amount
 	tradeID    int64
 	maker      bool
 	commission decimal.Decimal
@@ -142,16 +143,21 @@ func (e *Exchange) orderUpdate(fa *fAccount, fo *fOrder, ev fEvent, now int64) {
 		return
 	}
 	o, m := fo.o, fo.m
-	cum := o.Filled
-	if ev.exec == "TRADE" {
-		cum = ev.cumQty
+	// The order as it stood at the event: nothing filled at NEW, the trade's running
+	// totals at a TRADE (the book has moved on by the time a later fill settles).
+	cum, cumQuote := o.Filled, o.Quote
+	switch ev.exec {
+	case "NEW":
+		cum, cumQuote = 0, 0
+	case "TRADE", "CALCULATED":
+		cum, cumQuote = ev.cumQty, ev.cumQuote
 	}
 	w := &jw{}
 	w.open()
 	w.str("e", "ORDER_TRADE_UPDATE").int("E", now).int("T", now)
 	w.obj("o")
 	w.str("s", m.inst.Symbol).str("c", o.ClientID).str("S", o.Side.String()).str("o", fo.typ()).str("f", fo.tif())
-	w.raw("q", m.fqty(o.Qty)).raw("p", m.fprice(o.Price)).str("ap", avgPrice(o, cum)).str("sp", "0")
+	w.raw("q", m.fqty(o.Qty)).raw("p", m.fprice(o.Price)).str("ap", avgPrice(cum, cumQuote)).str("sp", "0")
 	w.str("x", ev.exec).str("X", statusName(ev.status)).uint("i", o.ID)
 	if ev.exec == "AMENDMENT" && fo.modifyID != "" {
 		w.str("M", fo.modifyID) // "only pushed for AMENDMENT events when a modifyId was provided"
@@ -175,17 +181,13 @@ func (e *Exchange) orderUpdate(fa *fAccount, fo *fOrder, ev fEvent, now int64) {
 	e.userEvent(fa, w.b)
 }
 
-// avgPrice is an order's average fill price after cum of it filled, "0" before any.
-func avgPrice(o *Order, cum int64) string {
-	if cum == 0 || o.Filled == 0 {
+// avgPrice is an average fill price: the quote amount over the quantity, "0" before
+// any fill.
+func avgPrice(qty, quote int64) string {
+	if qty == 0 {
 		return "0"
 	}
-	// o.Quote is the whole order's; scale to cum when a TRADE reports an earlier state.
-	quote := wireScale.Decimal(o.Quote)
-	if cum != o.Filled {
-		quote = quote.Mul(qtyDec(cum)).Div(qtyDec(o.Filled))
-	}
-	return quote.DivRound(qtyDec(cum), 8).String()
+	return wireScale.Decimal(quote).DivRound(qtyDec(qty), 8).String()
 }
 
 // sideNotional returns the notional of the account's open orders on sym, bids and
@@ -320,10 +322,7 @@ func (e *Exchange) appendFOrder(dst []byte, fo *fOrder, kind string, accepted bo
 	if accepted {
 		filled, quote, status = 0, 0, "NEW"
 	}
-	avg := "0"
-	if filled > 0 {
-		avg = wireScale.Decimal(quote).DivRound(qtyDec(filled), 8).String()
-	}
+	avg := avgPrice(filled, quote)
 	w := &jw{b: dst}
 	w.open()
 	w.uint("orderId", o.ID).str("symbol", m.inst.Symbol)

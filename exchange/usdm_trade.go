@@ -549,16 +549,16 @@ func (e *Exchange) settleUSDM(f *Fill) {
 		fo.realized = fo.realized.Add(realized)
 		now := m.nowMs()
 		p.updated, fa.updated = now, now
-		filled := f.TakerFilled
+		filled, cumQuote := f.TakerFilled, f.TakerQuote
 		status := StatusPartiallyFilled
 		if maker {
-			filled = f.MakerFilled
+			filled, cumQuote = f.MakerFilled, f.MakerQuote
 		}
 		if filled == o.Qty {
 			status = StatusFilled
 		}
 		e.orderUpdate(fa, fo, fEvent{exec: "TRADE", status: status, lastQty: f.Qty, lastPrice: f.Price,
-			cumQty: filled, tradeID: int64(f.TradeID), maker: maker, commission: comm, charged: true, realized: realized}, now)
+			cumQty: filled, cumQuote: cumQuote, tradeID: int64(f.TradeID), maker: maker, commission: comm, charged: true, realized: realized}, now)
 		e.accountUpdate(fa, "ORDER", sym, decimal.Zero, now)
 		e.knockOut(fa, sym, fo)
 	}
