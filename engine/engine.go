@@ -56,12 +56,13 @@ type Gateway interface {
 // asks each gateway for it once, in New; a gateway without it keeps working, and a
 // strategy that modifies orders on its instruments is refused when it is bound.
 type Modifier interface {
-	// Modify sends the modify of working order o.ID, which risk has accepted: o.Side is
-	// the order's side, o.Price its new price and o.Qty its new total quantity (filled
-	// part included). The venue's answer comes back through Engine.OnModified or
-	// Engine.OnModifyRejected (or OnCancelled, when the venue cancels the order instead,
-	// as USD-M does for a quantity at or below what has filled).
-	Modify(o *risk.Order, now int64) error
+	// Modify sends the modify of working order id, which risk has accepted: side is the
+	// order's side, price its new price and qty its new total quantity (filled part
+	// included), in the instrument's fixed-point units. The venue's answer comes back
+	// through Engine.OnModified or Engine.OnModifyRejected (or OnCancelled, when the
+	// venue cancels the order instead, as USD-M does for a quantity at or below what
+	// has filled). gateway/binance.FuturesGateway is one.
+	Modify(id uint64, side orderbook.Side, price, qty, now int64) error
 }
 
 // Config is what an Engine needs besides its strategy and gateway.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/telemetry"
@@ -29,7 +30,7 @@ func (e *Engine) sendModify(sl *slot, in *risk.Order) {
 		e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.ModifyRejected, Reason: reason, Time: e.now, Instrument: o.Instrument})
 		return
 	}
-	err := sl.mod.Modify(o, e.now)
+	err := sl.mod.Modify(o.ID, o.Side, o.Price, o.Qty, e.now)
 	e.lat.Record(telemetry.Encode, telemetry.Nanotime()-t1)
 	if err != nil {
 		e.counters.SendFailures++
@@ -42,11 +43,18 @@ func (e *Engine) sendModify(sl *slot, in *risk.Order) {
 	e.counters.ModifiesSent++
 }
 
-// OnModified handles the venue's confirmation that order id now works at the price and
-// quantity of its pending modify.
-func (e *Engine) OnModified(id uint64, now int64) {
+// OnModified handles the venue's confirmation that order id now works at price and total
+// quantity qty, the terms of its pending modify. (The engine keeps the terms it sent,
+// which risk checked; a venue answering other terms is logged.)
+func (e *Engine) OnModified(id uint64, price, qty int64, now int64) {
 	e.advance(now)
 	sl := e.slotOf(id)
+	if o, ok := sl.mkt.Order(id); ok && o.Modifying() {
+		if p, q := o.ModifyTerms(); p != price || q != qty {
+			e.log.Warn().Uint64("order", id).Int64("price", price).Int64("qty", qty).Int64("sent_price", p).Int64("sent_qty", q).
+				Msg("venue confirmed a modify at other terms than sent")
+		}
+	}
 	if err := sl.risk.OnModified(id); err != nil {
 		e.log.Warn().Err(err).Uint64("order", id).Msg("modify confirmation for an order risk does not track")
 	}
@@ -73,11 +81,11 @@ func (e *Engine) OnModifyRejected(id uint64, reason string, now int64) {
 	e.afterEvent()
 }
 
-// OnFunding books a perpetual's funding payment on order-book instrument i: amount in
-// price units, positive received, negative paid. Risk counts it toward its funding
-// limit and equity (risk.Checker.OnFunding).
-func (e *Engine) OnFunding(i int, amount int64, now int64) {
-	if i < 0 || i >= len(e.slots) {
+// OnFunding books a perpetual's funding payment on instrument i: amount in the
+// instrument's price units, positive received, negative paid. Risk counts it toward its
+// funding limit and equity (risk.Checker.OnFunding), which may move it to Reducing.
+func (e *Engine) OnFunding(i instrument.Index, amount int64, now int64) {
+	if int(i) >= len(e.slots) {
 		return
 	}
 	e.advance(now)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/orderbook"
@@ -27,8 +28,8 @@ func (v *modVenue) Cancel(id uint64, now int64) error {
 	v.cancelled = append(v.cancelled, id)
 	return nil
 }
-func (v *modVenue) Modify(o *risk.Order, now int64) error {
-	v.modified = append(v.modified, *o)
+func (v *modVenue) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
+	v.modified = append(v.modified, risk.Order{ID: id, Side: side, Price: price, Qty: qty})
 	return nil
 }
 
@@ -119,7 +120,7 @@ func TestModifyThroughRiskToGateway(t *testing.T) {
 	if buys, _ := e.Risk().Pending(); buys != 8 {
 		t.Fatalf("pending buys %d during the modify, want 8", buys)
 	}
-	e.OnModified(id, t0+4)
+	e.OnModified(id, 5_999_500, 8, t0+4)
 	o, _ := e.Context().Order(id)
 	if o.PriceFixed != 5_999_500 || o.QtyFixed != 8 || o.Modifying() {
 		t.Fatalf("after the modify the order is %+v", o)
@@ -254,7 +255,9 @@ func TestOrderKindsAllocateNothing(t *testing.T) {
 			now += 1_000_000_000
 			book(e, 6_000_000, 6_000_010, now)
 			if modify {
-				e.OnModified(s.id, now)
+				o, _ := e.Context().Order(s.id)
+				p, q := o.ModifyTerms()
+				e.OnModified(s.id, p, q, now)
 			} else {
 				e.OnCancelled(s.id, now)
 			}
@@ -267,3 +270,6 @@ func TestOrderKindsAllocateNothing(t *testing.T) {
 		}
 	}
 }
+
+// The USD-M gateway is a Modifier as it is.
+var _ engine.Modifier = (*binance.FuturesGateway)(nil)

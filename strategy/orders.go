@@ -19,6 +19,9 @@ type OrderInfo struct {
 // Modifying reports whether a modify of the order is waiting for the venue's answer.
 func (o OrderInfo) Modifying() bool { return o.modReq }
 
+// ModifyTerms returns the price and total quantity of the pending modify, fixed point.
+func (o OrderInfo) ModifyTerms() (price, qty int64) { return o.modPrice, o.modQty }
+
 // pendingNew marks an order placed during the current callback, not yet through risk.
 const pendingNew OrderStatus = 0
 

@@ -66,8 +66,8 @@ type modifyingVenue struct {
 	modified []risk.Order
 }
 
-func (v *modifyingVenue) Modify(o *risk.Order, now int64) error {
-	v.modified = append(v.modified, *o)
+func (v *modifyingVenue) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
+	v.modified = append(v.modified, risk.Order{ID: id, Side: side, Price: price, Qty: qty})
 	return nil
 }
 
@@ -206,7 +206,7 @@ function onBook(i) {
 		setBook(e, 1, 6_000_000, 6_000_010, 1000, now)
 		v.Answer(now)
 		for _, o := range v.modified {
-			e.OnModified(o.ID, now)
+			e.OnModified(o.ID, o.Price, o.Qty, now)
 		}
 		v.modified = v.modified[:0]
 	}
