@@ -35,7 +35,6 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/md"
-	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/perp"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/rs/zerolog"
@@ -861,14 +860,15 @@ func (g *FuturesGateway) Cancel(id uint64, now int64) error {
 	return nil
 }
 
-// Modify asks the venue to change live order id's price and quantity in place
-// (order.modify; the order keeps its id). side must be the order's. The outcome reaches
-// a ModifySink; a modify the venue refuses leaves the order as it was. An order not in
-// the table (final, or unknown) is an error.
-func (g *FuturesGateway) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
-	o, ok := g.table.get(id)
-	if !ok || o.state == StateUnknown {
-		return fmt.Errorf("futures gateway: modify %d: order not live", id)
+// Modify asks the venue to change working order o.ID's price and total quantity in place
+// (order.modify; the order keeps its id): o.Side is the order's side, o.Price and o.Qty
+// its new terms (engine.Modifier). The outcome reaches a ModifySink; a modify the venue
+// refuses leaves the order as it was. An order not in the table (final) or unknown is an
+// error.
+func (g *FuturesGateway) Modify(o *risk.Order, now int64) error {
+	w, ok := g.table.get(o.ID)
+	if !ok || w.state == StateUnknown {
+		return fmt.Errorf("futures gateway: modify %d: %w", o.ID, ErrNotLive)
 	}
 	c := g.conn.Load()
 	if c == nil {
@@ -878,11 +878,14 @@ func (g *FuturesGateway) Modify(id uint64, side orderbook.Side, price, qty, now 
 	if !g.limits.allow(wall, futWeightModify, prioOrder, true) {
 		return ErrRateLimited
 	}
-	g.wbuf = g.enc.AppendSignedModify(g.wbuf[:0], id, side, price, qty, wall, g.hot)
+	g.wbuf = g.enc.AppendSignedModify(g.wbuf[:0], o.ID, o.Side, o.Price, o.Qty, wall, g.hot)
 	g.modifies.Add(1)
-	g.write(c, id)
+	g.write(c, o.ID)
 	return nil
 }
+
+// ErrNotLive is a modify of an order that is final or whose state is unknown.
+var ErrNotLive = errors.New("order not live")
 
 func (g *FuturesGateway) sendCancel(id uint64, now int64) bool {
 	c := g.conn.Load()
