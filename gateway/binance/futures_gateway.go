@@ -314,12 +314,15 @@ func newFuturesBudget() *budget {
 		orders: []counter{{length: 10_000, limit: 300}, {length: 60_000, limit: 1200}}}
 }
 
-// Request weights on USD-M's WebSocket API and REST ("Weight" of each method).
+// Request weights on USD-M's WebSocket API ("Weight(IP)" of each method): order.place 0
+// and order.modify 0 on the IP limit (each counts one against the order-count limits),
+// order.cancel 1, order.status 1, v2/account.position 5; connecting is charged 2 as on
+// spot, to stay on the safe side.
 const (
-	futWeightPlace    = 1 // order.place: counted against ORDERS too
+	futWeightPlace    = 0
 	futWeightCancel   = 1
 	futWeightStatus   = 1
-	futWeightModify   = 1
+	futWeightModify   = 0
 	futWeightPosition = 5
 	futWeightConnect  = 2
 )
