@@ -34,7 +34,9 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/perp"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/rs/zerolog"
@@ -86,6 +88,8 @@ type FuturesConfig struct {
 	// must stop: a ban (418), a liquidation, an ADL, a margin call. The owner halts the
 	// engine; the gateway itself cancels every open order of the symbol.
 	OnHalt func(reason string)
+	// Instrument is the symbol's index in the engine's table, for FundingSink.
+	Instrument instrument.Index
 	// MarkSource, if set, returns the last mark price message the engine has for the
 	// symbol; Drain samples it (on the engine's goroutine) for the funding check.
 	MarkSource func() md.PerpMark
@@ -224,6 +228,12 @@ const (
 
 // fundingScale is the fixed-point scale a funding amount crosses the ring at.
 const fundingScale fixed.Scale = 8
+
+// FundingSink is a Sink that books funding payments (*engine.Engine implements it):
+// amount in price units of the instrument, positive received, negative paid.
+type FundingSink interface {
+	OnFunding(i instrument.Index, amount int64, now int64)
+}
 
 // ModifySink is a Sink that learns the outcome of Modify; the gateway calls it on the
 // engine's goroutine when the venue answers.
@@ -863,15 +873,14 @@ func (g *FuturesGateway) Cancel(id uint64, now int64) error {
 	return nil
 }
 
-// Modify asks the venue to change working order o.ID's price and total quantity in place
-// (order.modify; the order keeps its id): o.Side is the order's side, o.Price and o.Qty
-// its new terms (engine.Modifier). The outcome reaches a ModifySink; a modify the venue
-// refuses leaves the order as it was. An order not in the table (final) or unknown is an
-// error.
-func (g *FuturesGateway) Modify(o *risk.Order, now int64) error {
-	w, ok := g.table.get(o.ID)
+// Modify asks the venue to change working order id's price and total quantity in place
+// (order.modify; the order keeps its id): side is the order's side (engine.Modifier).
+// The outcome reaches a ModifySink; a modify the venue refuses leaves the order as it
+// was. An order not in the table (final) or unknown is an error.
+func (g *FuturesGateway) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
+	w, ok := g.table.get(id)
 	if !ok || w.state == StateUnknown {
-		return fmt.Errorf("futures gateway: modify %d: %w", o.ID, ErrNotLive)
+		return fmt.Errorf("futures gateway: modify %d: %w", id, ErrNotLive)
 	}
 	c := g.conn.Load()
 	if c == nil {
@@ -881,9 +890,9 @@ func (g *FuturesGateway) Modify(o *risk.Order, now int64) error {
 	if !g.limits.allow(wall, futWeightModify, prioOrder, true) {
 		return ErrRateLimited
 	}
-	g.wbuf = g.enc.AppendSignedModify(g.wbuf[:0], o.ID, o.Side, o.Price, o.Qty, wall, g.hot)
+	g.wbuf = g.enc.AppendSignedModify(g.wbuf[:0], id, side, price, qty, wall, g.hot)
 	g.modifies.Add(1)
-	g.write(c, o.ID)
+	g.write(c, id)
 	return nil
 }
 
@@ -942,6 +951,11 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 		switch a.kind {
 		case ansFunding:
 			g.checkFunding(&a)
+			if fs, ok := sink.(FundingSink); ok {
+				// The venue's amount is what the wallet got: it is what is booked.
+				amt := decimal.New(a.price, -int32(fundingScale)).Shift(int32(g.cfg.PriceScale)).Round(0).IntPart()
+				fs.OnFunding(g.cfg.Instrument, amt, now)
+			}
 			continue
 		case ansConnected, ansDisconnected:
 			g.table.apply(&a, sink, now)

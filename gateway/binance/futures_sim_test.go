@@ -144,7 +144,7 @@ func TestFuturesOnLocalExchange(t *testing.T) {
 	}
 	drainFut(t, g, s, "ack 1", func() bool { return s.has("ack 1") })
 	o.Price -= 100
-	if err := g.Modify(&o, now()); err != nil {
+	if err := g.Modify(o.ID, o.Side, o.Price, o.Qty, now()); err != nil {
 		t.Fatal(err)
 	}
 	drainFut(t, g, s, "modified 1", func() bool { return s.has("modified 1 2@") })
@@ -176,8 +176,30 @@ func TestFuturesOnLocalExchange(t *testing.T) {
 	drainFut(t, g, s, "IOC fill", func() bool { return s.has("fill 3") })
 	drainFut(t, g, s, "position 0.002", func() bool { return g.Position().Amount.Equal(decimal.RequireFromString("0.002")) })
 
+	// A reduce-only buy would grow the long: -2022. A FOK larger than the book's depth
+	// near the touch cannot fill whole: -5021 or expired, never a partial fill.
+	bid, ask = touch(t, ex)
+	o4 := risk.Order{ID: 4, Side: orderbook.Bid, Price: ask + 5000, Qty: 2, IOC: true, ReduceOnly: true}
+	if err := g.Place(&o4, now()); err != nil {
+		t.Fatal(err)
+	}
+	drainFut(t, g, s, "reduce-only refused", func() bool { return s.has("rejected 4") || s.has("cancelled 4") })
+	o5 := risk.Order{ID: 5, Side: orderbook.Bid, Price: bid - 5000, Qty: 2, FOK: true}
+	if err := g.Place(&o5, now()); err != nil {
+		t.Fatal(err)
+	}
+	drainFut(t, g, s, "FOK killed", func() bool { return s.has("rejected 5") || s.has("cancelled 5") })
+	// An order far beyond the account's margin: -2019.
+	o6 := risk.Order{ID: 6, Side: orderbook.Bid, Price: bid - 5000, Qty: 90000}
+	if err := g.Place(&o6, now()); err != nil {
+		t.Fatal(err)
+	}
+	drainFut(t, g, s, "margin refusal", func() bool { return s.has("rejected 6 venue error -2019") })
+	if s.has("fill 4") || s.has("fill 5") {
+		t.Fatalf("reduce-only or FOK filled: %v", s.got)
+	}
 	c := g.Counters()
-	if c.Placed != 3 || c.Modifies != 1 || c.Malformed != 0 {
+	if c.Placed != 6 || c.RejectMargin != 1 || c.Modifies != 1 || c.Malformed != 0 || c.RejectPostOnly+c.RejectReduceOnly+c.RejectFOK == 0 {
 		t.Errorf("counters %+v", c)
 	}
 	t.Logf("sink %v", s.got)
@@ -292,7 +314,7 @@ func TestFuturesFundingOnLocalExchange(t *testing.T) {
 	})
 	f := g.Fundings()[0]
 	if f.Venue.IsZero() || !f.Position.Equal(decimal.RequireFromString("0.003")) {
-		t.Fatalf("funding %+v", f)
+		t.Fatalf("funding %+v; all %+v; sink %v", f, g.Fundings(), s.got)
 	}
 	if f.Checked && f.Ours.Sub(f.Venue).Abs().GreaterThan(decimal.New(1, -2)) {
 		t.Errorf("ours %s, venue %s", f.Ours, f.Venue)
