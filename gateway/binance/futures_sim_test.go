@@ -55,7 +55,9 @@ func (s *syncSink) OnCancelled(id uint64, now int64) { s.add("cancelled %d", id)
 func (s *syncSink) OnRejected(id uint64, reason string, now int64) {
 	s.add("rejected %d %s", id, reason)
 }
-func (s *syncSink) OnModified(id uint64, price, qty, now int64) { s.add("modified %d %d@%d", id, qty, price) }
+func (s *syncSink) OnModified(id uint64, price, qty, now int64) {
+	s.add("modified %d %d@%d", id, qty, price)
+}
 func (s *syncSink) OnModifyRejected(id uint64, reason string, now int64) {
 	s.add("modify-rejected %d %s", id, reason)
 }
