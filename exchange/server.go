@@ -93,6 +93,8 @@ type Config struct {
 	// are sent before their response (drawn from the seed): Binance gives
 	// no order between the two. 0 always sends the response first.
 	ReportsFirstRate float64
+	// USDM configures trading the Futures perpetuals (usdm.go).
+	USDM USDMConfig
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -135,6 +137,9 @@ type Exchange struct {
 	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
 	krakenPublic map[*krakenSession]bool
 	krakenState  *krakenState
+
+	// usdm is the USD-M trading venue (usdm.go).
+	usdm *usdm
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -237,6 +242,11 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	e.registerFutures(mux)
 	e.registerBybit(mux)
 	e.registerKraken(mux)
+	if err := e.startUSDM(mux); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})

@@ -79,6 +79,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	symbols := fs.String("symbols", "BTCUSDT", "spot symbols to list, comma-separated ("+strings.Join(simSpotNames(), ", ")+"); the ones after the first move with it")
 	venue := fs.String("venue", "", `"kraken" lists BTCUSD (Kraken's BTC/USD) with USD balances and a base64 secret, for Kraken's v2 protocol`)
 	perps := fs.String("perps", "", "USD-M perpetuals whose market data to serve under /fstream and /fapi, comma-separated ("+strings.Join(simPerpNames(), ", ")+")")
+	usdmFlags := addSimUSDMFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -133,6 +134,10 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	usdmCfg, err := usdmFlags.config()
+	if err != nil {
+		return fail("%v", err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -157,6 +162,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		StatusLag:        *statusLag,
 		ReportsFirstRate: *reportsFirst,
 		Accounts:         []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
+		USDM:             usdmCfg,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick sim: %v\n", err)
@@ -175,6 +181,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		printKrakenURLs(stdout, ex, spot)
 	}
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
+	printUSDMURLs(stdout, ex, fut, usdmFlags)
 	shownKey, shownSecret := mask(key), "****"
 	if *showCreds {
 		shownKey, shownSecret = key, secret
