@@ -93,6 +93,9 @@ type Config struct {
 	// are sent before their response (drawn from the seed): Binance gives
 	// no order between the two. 0 always sends the response first.
 	ReportsFirstRate float64
+	// BybitLinear configures the Bybit perpetuals' funding and leverage
+	// (bybit_linear.go).
+	BybitLinear BybitLinear
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -130,6 +133,8 @@ type Exchange struct {
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
 	bybitHeld []bybitHeld
+	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
+	linear *linearState
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -215,6 +220,9 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	if err := e.setupMarkets(now); err != nil {
 		return nil, err
 	}
+	if err := e.setupBybitLinear(); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: listen: %w", err)
@@ -275,6 +283,7 @@ func (e *Exchange) tick() {
 		case now := <-t.C:
 			e.mu.Lock()
 			e.stepMarkets(now.UnixNano())
+			e.fundLinear(now.UnixNano())
 			e.mu.Unlock()
 		}
 	}
@@ -410,6 +419,9 @@ type conn struct {
 	// connectedSince and authorizedSince (ms) are session.status's.
 	returnRateLimits                bool
 	connectedSince, authorizedSince int64
+	// bybitTrade marks a Bybit /v5/trade or /v5/private connection
+	// (BybitDropConnections).
+	bybitTrade bool
 }
 
 // closeAfterWrite closes the connection once what is queued is written.
