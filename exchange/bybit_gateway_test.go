@@ -8,10 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/rs/zerolog"
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/feeds/bybit"
 	gw "github.com/nanotick/nanotick/gateway/bybit"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -265,5 +269,83 @@ func TestBybitLinearFunding(t *testing.T) {
 	per := a.FundingPaid.Div(decimal.NewFromInt(int64(c.FundingPayments)))
 	if per.LessThan(decimal.RequireFromString("0.3")) || per.GreaterThan(decimal.RequireFromString("1.2")) {
 		t.Fatalf("%s paid in %d payments", a.FundingPaid, c.FundingPayments)
+	}
+}
+
+// TestBybitLinearTickers: the perpetual's tickers topic, read by feeds/bybit's md.Feed,
+// gives the mark price (the book's mid), the index price (spot's mid), the configured
+// funding rate and the next funding time on the configured grid.
+func TestBybitLinearTickers(t *testing.T) {
+	e := startExchange(t, Config{Seed: 4, Futures: []FuturesInstrument{BTCUSDTPerp()},
+		BybitLinear: BybitLinear{FundingInterval: time.Hour, FundingRate: "0.00025"}})
+	ws := dial(t, e.BybitURL("linear"))
+	spec := instrument.Spec{ID: instrument.ID{Venue: bybit.VenueLinear, Symbol: "BTCUSDT"}, PriceScale: 2, QtyScale: 3}
+	f, err := bybit.NewMDFeed(&spec, orderbook.New(64), md.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.WriteMessage(websocket.TextMessage, bybit.AppendSubscribe(nil, 1, "tickers.BTCUSDT")); err != nil {
+		t.Fatal(err)
+	}
+	var mark md.PerpMark
+	deadline := time.Now().Add(10 * time.Second)
+	for mark.Fields != md.HasMarkPrice|md.HasIndexPrice|md.HasFundingRate|md.HasNextFunding {
+		ws.SetReadDeadline(deadline)
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("mark so far %+v: %v", mark, err)
+		}
+		ev, err := f.Decode(msg)
+		if err != nil {
+			t.Fatalf("%s: %v", msg, err)
+		}
+		if ev.Kind == md.Mark {
+			mark.Fields |= ev.Mark.Fields
+			if ev.Mark.Fields&md.HasFundingRate != 0 {
+				mark.FundingRate = ev.Mark.FundingRate
+			}
+			if ev.Mark.Fields&md.HasNextFunding != 0 {
+				mark.NextFunding = ev.Mark.NextFunding
+			}
+			if ev.Mark.Fields&md.HasMarkPrice != 0 {
+				mark.Price = ev.Mark.Price
+			}
+		}
+	}
+	if mark.FundingRate != 2_500_000 || mark.NextFunding%int64(time.Hour) != 0 || mark.NextFunding <= time.Now().UnixNano() ||
+		mark.Price < 40_000e8 || mark.Price > 80_000e8 {
+		t.Fatalf("mark %+v", mark)
+	}
+}
+
+// TestBybitLinearAmend: order.amend moves a resting order's price (it keeps its id and
+// rests at the new price) and lowers its quantity.
+func TestBybitLinearAmend(t *testing.T) {
+	e, g := linearGateway(t, BybitLinear{}, Commission{})
+	var got syncAnswers
+	bid, _ := best(e)
+	now := func() int64 { return time.Now().UnixNano() }
+	if err := g.Place(&risk.Order{ID: 1, Side: orderbook.Bid, Price: bid - 1000, Qty: 50, PostOnly: true}, now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, g, &got, "ack", func() bool { return got.has("ack 1") })
+	resting := func() (price, qty int64, n int) {
+		for _, o := range e.BybitLinearOrders("bybit-key") {
+			if o.ClientID == g.Prefix()+"1" {
+				n++
+				price, qty = o.Price.Shift(2).IntPart(), o.Qty.Shift(3).IntPart()
+			}
+		}
+		return price, qty, n
+	}
+	if err := g.Amend(1, bid-500, 0, now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Amend(1, 0, 20, now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, g, &got, "amended order", func() bool { p, q, n := resting(); return p == bid-500 && q == 20 && n == 1 })
+	if c := g.Counters(); c.Amends != 2 || c.RejectCodes[10001] != 0 {
+		t.Fatalf("counters %+v", c)
 	}
 }

@@ -35,6 +35,7 @@ package exchange
 // and published, nothing is liquidated), and Market orders are refused (10001).
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -868,4 +869,18 @@ func (e *Exchange) BybitLoseStreams(on bool) {
 	e.mu.Lock()
 	e.linear.lose = on
 	e.mu.Unlock()
+}
+
+// BybitLinearOrders returns the open perpetual orders of the account with apiKey,
+// oldest first, for tests that compare them with what a client believes.
+func (e *Exchange) BybitLinearOrders(apiKey string) []OrderView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.accounts[apiKey]
+	var out []OrderView
+	for _, lo := range e.linear.open[a] {
+		out = append(out, orderView(lo.o))
+	}
+	slices.SortFunc(out, func(x, y OrderView) int { return cmp.Compare(x.OrderID, y.OrderID) })
+	return out
 }
