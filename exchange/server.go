@@ -135,6 +135,11 @@ type Exchange struct {
 	bybitHeld []bybitHeld
 	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
 	linear *linearState
+
+	// krakenPublic are the Kraken public connections, krakenState the tokens, nonces
+	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
+	krakenPublic map[*krakenSession]bool
+	krakenState  *krakenState
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -239,6 +244,7 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
 	e.registerBybit(mux)
+	e.registerKraken(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -346,6 +352,7 @@ type frame struct {
 // publish sends a payload to every subscriber of stream. Called with e.mu
 // held, so that all subscribers see one order.
 func (e *Exchange) publish(stream string, payload []byte, depth bool) {
+	e.krakenTrade(stream, payload)
 	var f *frame
 	for c := range e.subs {
 		if c.futures || !c.streams[stream] {
