@@ -76,7 +76,9 @@ type linearState struct {
 	nextFund  int64 // ns: the next funding time
 	positions map[*Account]map[string]*linPos
 	open      map[*Account]map[string]*linOrder // open orders by orderLinkId
-	byID      map[uint64]*linOrder
+	// orders are every Bybit perpetual order, by the matching engine's order (ids
+	// are per market, so two perpetuals may reuse one).
+	orders map[*Order]*linOrder
 	holding   bool
 	held      []func()
 	orderN    uint64
@@ -111,7 +113,7 @@ func newLinearState(c BybitLinear, now int64) (*linearState, error) {
 		interval: int64(8 * time.Hour), rate: 10_000, leverage: 10,
 		positions: map[*Account]map[string]*linPos{},
 		open:      map[*Account]map[string]*linOrder{},
-		byID:      map[uint64]*linOrder{},
+		orders:    map[*Order]*linOrder{},
 	}
 	if c.FundingInterval < 0 || c.FundingInterval > 0 && c.FundingInterval < time.Second {
 		return nil, fmt.Errorf("bybit linear: funding interval %s: want at least a second", c.FundingInterval)
@@ -136,7 +138,9 @@ func newLinearState(c BybitLinear, now int64) (*linearState, error) {
 	return s, nil
 }
 
-// setupBybitLinear readies the perpetuals for trading: their fills settle positions.
+// setupBybitLinear readies the perpetuals for trading over Bybit's protocol: a fill
+// of a Bybit order settles its position here, and a fill with a side placed through
+// another protocol (USD-M's, on the same books) goes on to that protocol's settlement.
 func (e *Exchange) setupBybitLinear() error {
 	s, err := newLinearState(e.cfg.BybitLinear, e.start.UnixNano())
 	if err != nil {
@@ -144,7 +148,19 @@ func (e *Exchange) setupBybitLinear() error {
 	}
 	e.linear = s
 	for _, m := range e.futures {
-		m.onFill = e.settleLinear
+		other := m.onFill
+		m.onFill = func(f *Fill) {
+			e.settleLinear(f)
+			if other == nil {
+				return
+			}
+			for _, o := range []*Order{f.Maker, f.Taker} {
+				if o.account != nil && s.orders[o] == nil {
+					other(f)
+					return
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -288,7 +304,7 @@ func (p *bybitPrivate) linearCreate(req bybitRequest, args linArgs) {
 		}
 		fills = slices.Clone(fills)
 	}
-	s.byID[o.ID] = lo
+	s.orders[o] = lo
 	if o.Status.Open() {
 		if s.open[p.acct] == nil {
 			s.open[p.acct] = map[string]*linOrder{}
@@ -317,13 +333,6 @@ func linOrderIDs(o *Order) []byte {
 	return []byte(`{"orderId":"` + strconv.FormatUint(o.ID, 10) + `","orderLinkId":` + strconv.Quote(o.ClientID) + `}`)
 }
 
-func abs64(v int64) int64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}
-
 // available is the account's balance free for new orders' margin: the wallet's free
 // USDT less the initial margin of its positions and open orders.
 func (s *linearState) available(e *Exchange, a *Account) int64 {
@@ -342,14 +351,17 @@ func (s *linearState) available(e *Exchange, a *Account) int64 {
 	return free
 }
 
-// findLinear returns the open order of args (orderLinkId or orderId), or nil.
+// findLinear returns the open order of args (orderLinkId or orderId, and symbol), or
+// nil.
 func (s *linearState) findLinear(a *Account, args linArgs) *linOrder {
 	if link := args.str("orderLinkId"); link != "" {
 		return s.open[a][link]
 	}
 	if id, err := strconv.ParseUint(args.str("orderId"), 10, 64); err == nil {
-		if lo := s.byID[id]; lo != nil && lo.a == a && lo.o.Status.Open() {
-			return lo
+		for _, lo := range s.open[a] {
+			if lo.o.ID == id && lo.o.market.inst.Symbol == args.str("symbol") {
+				return lo
+			}
 		}
 	}
 	return nil
@@ -460,7 +472,7 @@ func (e *Exchange) settleLinear(f *Fill) {
 		if a == nil {
 			continue
 		}
-		lo := s.byID[o.ID]
+		lo := s.orders[o]
 		if lo == nil {
 			continue
 		}

@@ -107,8 +107,10 @@ func (e *Exchange) bybitOrders(a *Account, q func(string) string, w *jw) (int, s
 		switch {
 		case oid != "":
 			id, _ := strconv.ParseUint(oid, 10, 64)
-			if lo := s.byID[id]; lo != nil && lo.a == a {
-				list = append(list, lo)
+			for o, lo := range s.orders {
+				if o.ID == id && lo.a == a && o.market.inst.Symbol == sym {
+					list = append(list, lo)
+				}
 			}
 		case link != "":
 			if lo := s.byLinkAll(a, link); lo != nil {
@@ -164,7 +166,7 @@ func (s *linearState) byLinkAll(a *Account, link string) *linOrder {
 		return lo
 	}
 	var best *linOrder
-	for _, lo := range s.byID {
+	for _, lo := range s.orders {
 		if lo.a == a && lo.link == link && (best == nil || lo.o.ID > best.o.ID) {
 			best = lo
 		}

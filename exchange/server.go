@@ -96,6 +96,8 @@ type Config struct {
 	// BybitLinear configures the Bybit perpetuals' funding and leverage
 	// (bybit_linear.go).
 	BybitLinear BybitLinear
+	// USDM configures trading the Futures perpetuals (usdm.go).
+	USDM USDMConfig
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -140,6 +142,9 @@ type Exchange struct {
 	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
 	krakenPublic map[*krakenSession]bool
 	krakenState  *krakenState
+
+	// usdm is the USD-M trading venue (usdm.go).
+	usdm *usdm
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -225,9 +230,6 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	if err := e.setupMarkets(now); err != nil {
 		return nil, err
 	}
-	if err := e.setupBybitLinear(); err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: listen: %w", err)
@@ -245,6 +247,16 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	e.registerFutures(mux)
 	e.registerBybit(mux)
 	e.registerKraken(mux)
+	if err := e.startUSDM(mux); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
+	if err := e.setupBybitLinear(); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
