@@ -75,6 +75,9 @@ type Instrument struct {
 	// every decimal above is exactly representable at its scale.
 	PriceDecimals fixed.Scale
 	QtyDecimals   fixed.Scale
+	// Risk is the instrument's own limits when it has an [instrument.risk] table: [risk]
+	// with that table's keys in its place. nil: [risk] applies as it is.
+	Risk *Risk
 }
 
 // Language is what a strategy is written in.
@@ -99,9 +102,12 @@ type Strategy struct {
 	// Instrument is the Symbol of the declared instrument the strategy trades.
 	Instrument string
 	// Venue is the venue of that instrument, so the pair identifies it uniquely.
-	Venue    Venue
-	Language Language
-	GoName   string // registered Go strategy, for Language "go"
+	Venue Venue
+	// Instruments are all the instruments the strategy trades, the default one
+	// (Instrument, Venue) first: [[strategy]] instruments, or the one instrument.
+	Instruments []InstrumentRef
+	Language    Language
+	GoName      string // registered Go strategy, for Language "go"
 	// Params are the [strategy.params] values sorted by name.
 	Params []Param
 }
@@ -171,6 +177,9 @@ type Risk struct {
 	MaxDailyLoss     decimal.Decimal // quote units
 	MaxDrawdown      decimal.Decimal // quote units
 	StartState       StartState
+	// Portfolio is [risk.portfolio]: limits over all of a strategy's instruments
+	// together; zero values set none.
+	Portfolio Portfolio
 }
 
 // Latency is the [latency] table.
@@ -190,6 +199,10 @@ type Latency struct {
 // Venues holds the live venue tables; a nil entry means the venue is not configured.
 type Venues struct {
 	Binance *Binance
+	// Sim holds the names of the [venue.<name>] tables that set sim = true: their
+	// venues' instruments trade against the local exchange, which the session starts
+	// in-process, instead of the venue.
+	Sim map[string]bool
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the

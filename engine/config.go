@@ -68,25 +68,24 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	case config.StateHalted:
 		start = risk.Halted
 	}
-	return Config{
+	ec := Config{
 		StartState: start,
 		Venue:      venue,
 		Instrument: strategy.Instrument{
 			Symbol: in.Symbol, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
 			Tick: rules.Tick, Lot: rules.Lot,
 		},
-		Rules: rules,
-		Risk: risk.Config{
-			MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
-			StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
-			OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
-			MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown, Logger: log,
-		},
+		Rules:         rules,
+		Risk:          riskConfig(c, &r, log),
 		Params:        params,
 		TimerInterval: c.Engine.TimerInterval,
 		LatencyMax:    c.Latency.HistogramMax,
 		Logger:        log,
-	}, nil
+	}
+	if err := multiFromConfig(c, s, &ec); err != nil {
+		return Config{}, err
+	}
+	return ec, nil
 }
 
 func instrumentOf(c *config.Config, s *config.Strategy) (*config.Instrument, error) {
