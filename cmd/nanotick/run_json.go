@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -25,13 +26,13 @@ import (
 // update per fill to the engine's goroutine and allocates nothing.
 type fillTally struct {
 	*engine.Engine
-	volume []int64  // quantity units, by instrument
-	fills  []uint64 // by instrument
+	volume []int64         // quantity units, by instrument
+	fills  []atomic.Uint64 // by instrument; read from any goroutine
 }
 
 func (t *fillTally) init(e *engine.Engine) {
 	n := e.Instruments().Len()
-	t.Engine, t.volume, t.fills = e, make([]int64, n), make([]uint64, n)
+	t.Engine, t.volume, t.fills = e, make([]int64, n), make([]atomic.Uint64, n)
 }
 
 // OnFill counts the fill and hands it to the engine.
@@ -46,7 +47,7 @@ func (t *fillTally) OnFill(id uint64, price, qty, fee int64, maker bool, now int
 		}
 	}
 	t.volume[i] += qty
-	t.fills[i]++
+	t.fills[i].Add(1)
 	t.Engine.OnFill(id, price, qty, fee, maker, now)
 }
 
@@ -63,7 +64,13 @@ func (s *session) report(ended time.Time) *backtest.Report {
 		mark = ps.Decimal(mid)
 	}
 	var rejections [risk.NumReasons]uint64
-	rc.RejectionCounts(&rejections)
+	for i := 0; i < s.eng.Instruments().Len(); i++ {
+		var n [risk.NumReasons]uint64
+		s.eng.RiskAt(instrument.Index(i)).RejectionCounts(&n)
+		for k := range n {
+			rejections[k] += n[k]
+		}
+	}
 	rep := &backtest.Report{
 		Strategy: s.strategyName,
 		Symbol:   s.symbol,
@@ -152,7 +159,7 @@ func (s *session) reportInstruments(rep *backtest.Report) {
 		ps, qs := sp.PriceScale, sp.QtyScale
 		realized, fees, unrealized := rc.PnL()
 		ir := backtest.InstrumentResult{
-			Name: sp.ID.String(), Quote: sp.Quote, Fills: s.tally.fills[i], Volume: qs.Decimal(s.tally.volume[i]),
+			Name: sp.ID.String(), Quote: sp.Quote, Fills: s.tally.fills[i].Load(), Volume: qs.Decimal(s.tally.volume[i]),
 			Position: qs.Decimal(rc.Position()), Realized: ps.Decimal(realized), Unrealized: ps.Decimal(unrealized),
 			Fees: ps.Decimal(fees), PnL: ps.Decimal(realized + unrealized - fees),
 		}
