@@ -203,6 +203,8 @@ type Venues struct {
 	// venues' instruments trade against the local exchange, which the session starts
 	// in-process, instead of the venue.
 	Sim map[string]bool
+	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
+	BinanceUSDM *BinanceUSDM
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the

@@ -168,7 +168,8 @@ func VenueTable(venue Venue) string { return venueTableNames[venue] }
 // table has. A venue's own file (venue_<name>.go) adds its row; a table without a row
 // has no key but sim.
 var venueDecoders = map[string]func(d *decoder, t *table, v *Venues){
-	"binance": func(d *decoder, t *table, v *Venues) { v.Binance = d.binance(t) },
+	"binance":      func(d *decoder, t *table, v *Venues) { v.Binance = d.binance(t) },
+	"binance-usdm": func(d *decoder, t *table, v *Venues) { v.BinanceUSDM = d.binanceUSDM(t) },
 }
 
 // IsSim reports whether instruments of venue trade against the local exchange: the sim
