@@ -459,8 +459,13 @@ func micros(ns int64) string { return fmt.Sprintf("%.1fus", float64(ns)/1e3) }
 // startAdmin serves pprof, metrics and the kill switch for the session.
 func (s *session) startAdmin(ctx context.Context, addr string, fr *admin.FlightRecorder) (*admin.Server, error) {
 	var feeds []admin.Feed
-	for _, md := range s.live.MarketData() {
-		feeds = append(feeds, admin.Feed{Name: md.Name(), Counters: func() admin.FeedCounters {
+	mds := s.live.MarketData()
+	for _, md := range mds {
+		name := md.Name()
+		if len(mds) == 1 && (name == instrument.VenueBinanceSpot || name == instrument.VenueSim) {
+			name = "binance" // the source a Binance Spot session has always been published as
+		}
+		feeds = append(feeds, admin.Feed{Name: name, Counters: func() admin.FeedCounters {
 			c := md.Counters()
 			return admin.FeedCounters{Frames: c.Frames, Reconnects: c.Reconnects, Resyncs: c.Resyncs}
 		}})
