@@ -180,6 +180,13 @@ type Risk struct {
 	// Portfolio is [risk.portfolio]: limits over all of a strategy's instruments
 	// together; zero values set none.
 	Portfolio Portfolio
+	// The perpetual limits are optional and apply to perpetual instruments
+	// (binance-usdm) only; setting any requires Collateral. Zero means unset.
+	Collateral                decimal.Decimal // quote units: the wallet balance the position trades on
+	MaxLeverage               decimal.Decimal // position notional / equity, at most 3 decimals
+	MinLiquidationDistanceBps decimal.Decimal // mark to liquidation price, bps, at most 2 decimals, < 10000
+	MaxFundingPaid            decimal.Decimal // quote units, net
+	MaintMarginRatio          decimal.Decimal // maintenance margin rate of the symbol's first bracket, in (0, 1)
 }
 
 // Latency is the [latency] table.

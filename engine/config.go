@@ -8,6 +8,7 @@ import (
 
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/perp"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -68,6 +69,10 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	case config.StateHalted:
 		start = risk.Halted
 	}
+	rc := riskConfig(c, &r, log)
+	if in.Venue == config.VenueBinanceUSDM {
+		rc.Perp = perpRisk(&r)
+	}
 	ec := Config{
 		StartState: start,
 		Venue:      venue,
@@ -76,7 +81,7 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 			Tick: rules.Tick, Lot: rules.Lot,
 		},
 		Rules:         rules,
-		Risk:          riskConfig(c, &r, log),
+		Risk:          rc,
 		Params:        params,
 		TimerInterval: c.Engine.TimerInterval,
 		LatencyMax:    c.Latency.HistogramMax,
@@ -86,6 +91,21 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 		return Config{}, err
 	}
 	return ec, nil
+}
+
+// perpRisk returns the perpetual limits of [risk]. The maintenance margin rate is the
+// symbol's first bracket's, taken for every notional: the live gateway, which reads the
+// whole leverage bracket table from the venue, can give risk the real tiers.
+func perpRisk(r *config.Risk) risk.PerpConfig {
+	p := risk.PerpConfig{
+		Collateral: r.Collateral, MaxLeverage: r.MaxLeverage,
+		MinLiquidationDistanceBps: r.MinLiquidationDistanceBps, MaxFundingPaid: r.MaxFundingPaid,
+	}
+	if r.MaintMarginRatio.IsPositive() {
+		p.Brackets = perp.Brackets{{NotionalFloor: decimal.Zero, NotionalCap: decimal.New(1, 18),
+			MaintMarginRatio: r.MaintMarginRatio, InitialLeverage: 125}}
+	}
+	return p
 }
 
 func instrumentOf(c *config.Config, s *config.Strategy) (*config.Instrument, error) {

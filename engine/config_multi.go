@@ -50,15 +50,20 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 		return fmt.Errorf("strategy %q: %w", s.Name, err)
 	}
 	ec.Instruments = table
-	if own {
-		ec.InstrumentRisk = make([]*risk.Config, len(ins))
-		for k, in := range ins {
-			if in.Risk == nil {
-				continue
-			}
-			rc := riskConfig(c, in.Risk, ec.Risk.Logger)
-			ec.InstrumentRisk[k] = &rc
+	// Every instrument gets its limits spelled out: its own or [risk]'s, with the
+	// perpetual limits on perpetuals only (ec.Risk has them when the default
+	// instrument is one).
+	ec.InstrumentRisk = make([]*risk.Config, len(ins))
+	for k, in := range ins {
+		r := &c.Risk
+		if in.Risk != nil {
+			r = in.Risk
 		}
+		rc := riskConfig(c, r, ec.Risk.Logger)
+		if in.Venue == config.VenueBinanceUSDM {
+			rc.Perp = perpRisk(&c.Risk)
+		}
+		ec.InstrumentRisk[k] = &rc
 	}
 	p := c.Risk.Portfolio
 	ec.Portfolio = risk.PortfolioConfig{MaxGrossNotional: p.MaxGrossNotional, MaxNetPosition: p.MaxNetPosition,
