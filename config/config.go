@@ -78,6 +78,13 @@ type Instrument struct {
 	// Risk is the instrument's own limits when it has an [instrument.risk] table: [risk]
 	// with that table's keys in its place. nil: [risk] applies as it is.
 	Risk *Risk
+	// Kind is KindSpot or KindPerpetual (a linear perpetual); Base and Quote are the
+	// assets; ContractSize is the base quantity of one contract for a venue whose data
+	// counts contracts (OKX swaps), zero otherwise. A venue with a connector defaults
+	// them; a venue known only from its data must give what its symbol cannot tell.
+	Kind         string
+	Base, Quote  string
+	ContractSize decimal.Decimal
 }
 
 // Language is what a strategy is written in.
@@ -212,6 +219,8 @@ type Venues struct {
 	Sim map[string]bool
 	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
 	BinanceUSDM *BinanceUSDM
+	// Kraken is [venue.kraken] (venue_kraken.go).
+	Kraken *Kraken
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the
@@ -269,6 +278,9 @@ type Options struct {
 	// DataGiven says that the command line gives the recordings to replay, replacing
 	// [backtest] data: those files are resolved but not required to exist.
 	DataGiven bool
+	// Live says the config is for trading (nanotick run): an instrument on a venue
+	// without a live connector is an error.
+	Live bool
 }
 
 // LoadWith is Load with options.

@@ -170,6 +170,7 @@ func VenueTable(venue Venue) string { return venueTableNames[venue] }
 var venueDecoders = map[string]func(d *decoder, t *table, v *Venues){
 	"binance":      func(d *decoder, t *table, v *Venues) { v.Binance = d.binance(t) },
 	"binance-usdm": func(d *decoder, t *table, v *Venues) { v.BinanceUSDM = d.binanceUSDM(t) },
+	"kraken":       func(d *decoder, t *table, v *Venues) { v.Kraken = d.kraken(t) },
 }
 
 // IsSim reports whether instruments of venue trade against the local exchange: the sim
