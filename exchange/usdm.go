@@ -221,7 +221,10 @@ func (e *Exchange) startUSDM(mux *http.ServeMux) error {
 	}
 	for sym, m := range e.futures {
 		m.onFill = e.settleUSDM
-		u.marks[sym] = newMarkState(e, u, m)
+		ms := newMarkState(e, u, m)
+		// A first sample, so that mark, index and rate are known from the start.
+		ms.update(now)
+		u.marks[sym] = ms
 	}
 	e.usdm = u
 	e.registerUSDM(mux)
