@@ -25,6 +25,7 @@ import (
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/backtest/htmlreport"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies"
@@ -35,6 +36,7 @@ import (
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // goStrategies are the strategies written in Go that a config (language = "go",
@@ -395,8 +397,9 @@ func spotRules() (strategy.Instrument, risk.Instrument) {
 func defaultSettings() settings {
 	inst, rules := spotRules()
 	return settings{bt: backtest.Config{
+		Open: recorded.Open,
 		Engine: engine.Config{
-			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules,
+			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules, NewFeed: recorded.NewFeed,
 			Risk: risk.Config{
 				MaxOrderQty:      decimal.RequireFromString("0.01"),
 				MaxOrderNotional: decimal.RequireFromString("1000"),
@@ -436,18 +439,20 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 			st = &c.Strategies[i]
 		}
 	}
-	if st.Venue != config.VenueBinanceSpot && st.Venue != config.VenueBinanceUSDM {
-		return settings{}, fmt.Errorf("strategy %q: venue %q: backtests replay Binance recordings (binance-spot, binance-usdm)", st.Name, st.Venue)
+	if !venues.Known(string(st.Venue)) {
+		return settings{}, fmt.Errorf("strategy %q: venue %q: backtests replay the recordings of %s", st.Name, st.Venue, strings.Join(venues.Names(), ", "))
 	}
 	ecfg, err := engine.FromConfig(c, st, zerolog.Nop())
 	if err != nil {
 		return settings{}, err
 	}
+	ecfg.NewFeed = recorded.NewFeed
 	strat, err := loadStrategy(st, c.Engine.InstructionBudget)
 	if err != nil {
 		return settings{}, fmt.Errorf("strategy %q: %w", st.Name, err)
 	}
 	s := settings{bt: backtest.Config{
+		Open:           recorded.Open,
 		Engine:         ecfg,
 		Strategy:       strat,
 		StrategyName:   st.Name,
