@@ -1,102 +1,233 @@
 package backtest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
 	"slices"
-	"unsafe"
+	"sort"
 
+	"github.com/nanotick/nanotick/backtest/eventcache"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
-// Frames is a recording read, inflated, decoded and synced once and held in memory as
-// applied events, so that many runs (the points of a sweep) replay it without reading,
+// Frames is a recording read, inflated, decoded and synced once and held as applied
+// events in the event cache's compact encoding (package eventcache): in memory
+// (LoadFrames), or memory-mapped from a cache file (LoadFrames with Config.Cache). Many
+// runs (the points of a sweep, every later backtest) replay it without reading,
 // inflating or decoding the files again: the exchange and the engine both take the
 // events (the engine through engine.OnEventAt). It is read-only once loaded: any
-// number of runs may replay it at once, each through its own source. Its memory is
-// about 200 bytes a record and 16 bytes a level, bounded by the limit given to
-// LoadFrames.
+// number of runs may replay it at once, each through its own source.
 type Frames struct {
 	data      []string
-	local     []int64
+	spec      instrument.Spec
+	body      []byte // the records, back to back
+	index     []byte // record i starts at index[8i:] (little-endian), relative to body
+	n         int
 	malformed uint64
 	err       error // the reader's final error after the last record: io.EOF, or why it stopped
-
-	// spec is the instrument the frames were decoded for: dec[i] is record i's
-	// applied event, its levels end at lvEnd[i] in lv.
-	spec  instrument.Spec
-	dec   []decoded
-	lv    []orderbook.Level
-	lvEnd []int
+	file      *eventcache.File
 }
 
 // ErrTooLarge reports data larger than the limit given to LoadFrames.
 var ErrTooLarge = errors.New("backtest: data larger than the memory limit")
 
-// LoadFrames reads the recordings of cfg.Data into memory, decoded as applied events
-// of cfg's (one) instrument by its venue's feed (cfg.Engine.NewFeed). It stops with an
-// error wrapping ErrTooLarge as soon as the events pass limit bytes (0 means no limit),
-// so that a caller can fall back to streaming. A reading error that a streaming run
-// would meet (a truncated file) is not returned here: the Frames keep every record
-// before it and replay the error after them, exactly as Run over the files would.
+// eventsVersion is the version of the decoding of frames into applied events; a
+// change to it (or to nanotick's build) makes every event cache stale.
+const eventsVersion = 1
+
+// cacheSettings are the settings that decide how frames decode into events, for the
+// event cache's key: the instrument as the feed sees it, and the code that decodes.
+func cacheSettings(spec *instrument.Spec) string {
+	build := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				build += " " + s.Key + "=" + s.Value
+			}
+		}
+	}
+	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d%s", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, build)
+}
+
+// LoadFrames reads the recordings of cfg.Data, decoded as applied events of cfg's
+// (one) instrument by its venue's feed (cfg.Engine.NewFeed). Without cfg.Cache they
+// are held in memory, and it stops with an error wrapping ErrTooLarge as soon as they
+// pass limit bytes (0 means no limit), so that a caller can fall back to streaming.
+// With cfg.Cache they come memory-mapped from the directory's cache file of the data,
+// which is built first if it is missing, stale or damaged. A reading error that a
+// streaming run would meet (a truncated file) is not returned here: the Frames keep
+// every record before it and replay the error after them, exactly as Run over the
+// files would.
 func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 	if len(cfg.Data) == 0 {
 		return nil, errors.New("backtest: no data to replay")
-	}
-	if cfg.Open == nil {
-		return nil, errNoOpen
 	}
 	table, err := cfg.Engine.InstrumentTable()
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	spec := table.At(0)
+	if cfg.Cache != "" {
+		f, _, err := cachedFrames(&cfg, table.At(0), cfg.Data)
+		return f, err
+	}
+	return loadFrames(&cfg, table.At(0), cfg.Data, limit, nil)
+}
+
+// loadFrames reads and decodes files, keeping the events in memory, and also in the
+// cache file w is writing when w is not nil.
+func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64, w *eventcache.Writer) (*Frames, error) {
+	if cfg.Open == nil {
+		return nil, errNoOpen
+	}
 	dec, err := newEventDecoder(cfg.Engine.NewFeed, spec, cfg.Engine.BookCapacity)
 	if err != nil {
 		return nil, err
 	}
-	r, err := cfg.Open(cfg.Data...)
+	r, err := cfg.Open(files...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
-	f := &Frames{data: slices.Clone(cfg.Data), spec: *spec}
+	f := &Frames{data: slices.Clone(files), spec: *spec}
 	var d decoded
 	var lv []orderbook.Level
+	var rec eventcache.Record
 	for {
 		local, frame, err := r.Next()
 		if err != nil {
 			f.err = err
 			break
 		}
-		if limit > 0 && f.memory() > limit {
+		if limit > 0 && f.Size() > limit {
 			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 		}
 		lv = dec.decode(frame, local, &d, lv[:0])
-		f.add(local, &d, lv)
+		d.record(&rec, local, lv)
+		f.add(&rec)
+		if w != nil {
+			w.Add(&rec)
+		}
 	}
 	f.malformed = r.Malformed()
 	return f, nil
 }
 
-// add appends a record's event.
-func (f *Frames) add(local int64, d *decoded, lv []orderbook.Level) {
-	f.local = append(f.local, local)
-	f.dec = append(f.dec, *d)
-	f.lv = append(f.lv, lv...)
-	f.lvEnd = append(f.lvEnd, len(f.lv))
+// cachedFrames returns the events of files from cfg.Cache, memory-mapped, building the
+// cache file first when it is missing, stale or damaged; built says it was.
+func cachedFrames(cfg *Config, spec *instrument.Spec, files []string) (f *Frames, built bool, err error) {
+	key, err := eventcache.HashFiles(cacheSettings(spec), files...)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: %w", err)
+	}
+	path := filepath.Join(cfg.Cache, key.Name())
+	if f, err := openFrames(path, key, spec, files); err == nil {
+		return f, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, eventcache.ErrStale) && !errors.Is(err, eventcache.ErrCorrupt) {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	w, err := eventcache.Create(path, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	mem, err := loadFrames(cfg, spec, files, 0, w)
+	if err != nil {
+		w.Abort()
+		return nil, false, err
+	}
+	readErr := ""
+	if mem.err != io.EOF {
+		readErr = mem.err.Error()
+	}
+	if err := w.Finish(mem.malformed, readErr); err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	f, err = openFrames(path, key, spec, files)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache just written: %w", err)
+	}
+	return f, true, nil
+}
+
+// openFrames opens the cache file path, checked against key.
+func openFrames(path string, key eventcache.Key, spec *instrument.Spec, files []string) (*Frames, error) {
+	cf, err := eventcache.Open(path, key)
+	if err != nil {
+		return nil, err
+	}
+	f := &Frames{
+		data: slices.Clone(files), spec: *spec, body: cf.Body, n: cf.Len(),
+		malformed: cf.Malformed, err: io.EOF, file: cf,
+	}
+	f.index = cf.Index()
+	if cf.ReadErr != "" {
+		f.err = errors.New(cf.ReadErr)
+	}
+	return f, nil
+}
+
+// Close releases a memory-mapped cache file. Nothing replays the Frames after it.
+func (f *Frames) Close() error {
+	if f.file != nil {
+		return f.file.Close()
+	}
+	return nil
+}
+
+// record turns d, received at local with levels lv, into the cache's record.
+func (d *decoded) record(rec *eventcache.Record, local int64, lv []orderbook.Level) {
+	*rec = eventcache.Record{
+		Local: local, Flags: d.flags &^ (decHasE | decHasT),
+		E: d.e, T: d.t, HasE: d.flags&decHasE != 0, HasT: d.flags&decHasT != 0,
+	}
+	d.event(&rec.Event, lv)
+}
+
+// fromRecord sets d from the cache's record; its levels stay where rec has them.
+func (d *decoded) fromRecord(rec *eventcache.Record) {
+	*d = decoded{ev: rec.Event, nb: int32(len(rec.Event.Bids)), na: int32(len(rec.Event.Asks)), flags: rec.Flags, e: rec.E, t: rec.T}
+	d.ev.Bids, d.ev.Asks = nil, nil
+	if rec.HasE {
+		d.flags |= decHasE
+	}
+	if rec.HasT {
+		d.flags |= decHasT
+	}
+}
+
+// add appends a record, encoded.
+func (f *Frames) add(rec *eventcache.Record) {
+	f.index = binary.LittleEndian.AppendUint64(f.index, uint64(len(f.body)))
+	f.body = eventcache.AppendRecord(f.body, rec)
+	f.n++
+}
+
+// offset returns where record i starts in the body; offset(n) is the body's end.
+func (f *Frames) offset(i int) int {
+	if i >= f.n {
+		return len(f.body) // the body holds exactly the records
+	}
+	return int(binary.LittleEndian.Uint64(f.index[8*i:]))
+}
+
+// local returns record i's receive time.
+func (f *Frames) local(i int) int64 {
+	return int64(binary.LittleEndian.Uint64(f.body[f.offset(i):]))
 }
 
 // Prefix returns the first n records as Frames that share f's memory, ending cleanly
 // after them (successive halving replays prefixes of the data).
 func (f *Frames) Prefix(n int) *Frames {
-	n = max(0, min(n, len(f.local)))
+	n = max(0, min(n, f.n))
 	p := *f
-	p.local, p.dec, p.lvEnd = f.local[:n], f.dec[:n], f.lvEnd[:n]
-	if n < len(f.local) {
+	p.body, p.index, p.n = f.body[:f.offset(n)], f.index[:8*n], n
+	if n < f.n {
 		p.err = io.EOF
 	}
 	return &p
@@ -104,91 +235,102 @@ func (f *Frames) Prefix(n int) *Frames {
 
 // Span returns the local times of the first and the last record.
 func (f *Frames) Span() (first, last int64) {
-	if len(f.local) == 0 {
+	if f.n == 0 {
 		return 0, 0
 	}
-	return f.local[0], f.local[len(f.local)-1]
+	return f.local(0), f.local(f.n - 1)
 }
 
 // IndexAt returns the index of the first record received at or after t.
 func (f *Frames) IndexAt(t int64) int {
-	i, _ := slices.BinarySearch(f.local, t)
-	return i
+	return sort.Search(f.n, func(i int) bool { return f.local(i) >= t })
 }
 
-// From returns the records from index i on as new Frames that start with a snapshot
-// of the book the records before i built, received with record i: a replay of the
-// later part of a recording (walk-forward testing) starts from the book as it was,
+// From returns the records from index i on as new Frames, in memory, that start with a
+// snapshot of the book the records before i built, received with record i: a replay of
+// the later part of a recording (walk-forward testing) starts from the book as it was,
 // not from a book that waits for a snapshot the recording took only at its start. It
 // fails if the book is not valid at i (not yet synced, or lost to a gap).
 func (f *Frames) From(i int) (*Frames, error) {
-	if i <= 0 || i >= len(f.local) {
-		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, len(f.local))
+	if i <= 0 || i >= f.n {
+		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, f.n)
 	}
 	book := orderbook.New(eventBookCapacity)
-	var ev md.Event
-	for k := 0; k < i; k++ {
-		md.Replay(book, f.dec[k].event(&ev, f.levels(k)), f.local[k])
+	src := &framesSource{f: f.Prefix(i)}
+	for {
+		local, _, d, lv, err := src.next()
+		if err != nil {
+			break
+		}
+		var ev md.Event
+		md.Replay(book, d.event(&ev, lv), local)
 	}
+	at := f.local(i)
 	if !book.Valid() {
-		return nil, fmt.Errorf("backtest: split at record %d (%s): the book is not valid there (not synced, or a gap)", i, stamp(f.local[i]))
+		return nil, fmt.Errorf("backtest: split at record %d (%s): the book is not valid there (not synced, or a gap)", i, stamp(at))
 	}
 	lv := book.AppendLevels(nil, orderbook.Bid, book.Len(orderbook.Bid))
 	nb := len(lv)
 	lv = book.AppendLevels(lv, orderbook.Ask, book.Len(orderbook.Ask))
-	snap := decoded{ev: md.Event{Kind: md.Snapshot, Applied: 1, Status: md.Valid}, nb: int32(nb), na: int32(len(lv) - nb)}
-	out := &Frames{data: f.data, spec: f.spec, err: f.err}
-	out.add(f.local[i], &snap, lv)
-	for k := i; k < len(f.local); k++ {
-		out.add(f.local[k], &f.dec[k], f.levels(k))
+	snap := eventcache.Record{Local: at, Event: md.Event{Kind: md.Snapshot, Applied: 1, Status: md.Valid, Bids: lv[:nb], Asks: lv[nb:]}}
+	out := &Frames{data: f.data, spec: f.spec, err: f.err, malformed: f.malformed}
+	out.add(&snap)
+	base := f.offset(i)
+	shift := len(out.body) - base
+	for k := i; k < f.n; k++ {
+		out.index = binary.LittleEndian.AppendUint64(out.index, uint64(f.offset(k)+shift))
 	}
+	out.body = append(out.body, f.body[base:]...)
+	out.n += f.n - i
 	return out, nil
 }
 
-// levels returns record i's levels.
-func (f *Frames) levels(i int) []orderbook.Level {
-	start := 0
-	if i > 0 {
-		start = f.lvEnd[i-1]
-	}
-	return f.lv[start:f.lvEnd[i]]
-}
-
-// memory is about the bytes the frames hold.
-func (f *Frames) memory() int64 {
-	return int64(len(f.local))*int64(16+unsafe.Sizeof(decoded{})) + int64(len(f.lv))*int64(unsafe.Sizeof(orderbook.Level{}))
-}
-
 // Len returns the number of records.
-func (f *Frames) Len() int { return len(f.local) }
+func (f *Frames) Len() int { return f.n }
 
-// Size returns the bytes the frames hold in memory.
-func (f *Frames) Size() int64 { return f.memory() }
+// Size returns the bytes of the encoded events.
+func (f *Frames) Size() int64 { return int64(len(f.body) + len(f.index)) }
 
 // framesSource replays Frames: an eventSource of events without frame bytes.
 type framesSource struct {
-	f *Frames
-	i int
+	f   *Frames
+	i   int
+	pos int
+	rec eventcache.Record
+	d   decoded
+	lv  []orderbook.Level
+	err error
 }
 
 func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	f := s.f
-	if s.i == len(f.local) {
+	if s.err != nil {
+		return 0, nil, nil, nil, s.err
+	}
+	if s.i == f.n {
 		return 0, nil, nil, nil, f.err
 	}
-	i := s.i
+	n, lv, err := eventcache.DecodeRecord(f.body[s.pos:], &s.rec, s.lv)
+	s.lv = lv
+	if err != nil {
+		// The cache's checksum makes this unreachable for a file; say where, not panic.
+		s.err = fmt.Errorf("record %d: %w", s.i, err)
+		return 0, nil, nil, nil, s.err
+	}
 	s.i++
-	return f.local[i], nil, &f.dec[i], f.levels(i), nil
+	s.pos += n
+	s.d.fromRecord(&s.rec)
+	return s.rec.Local, nil, &s.d, lv, nil
 }
 
-// Progress reports the records replayed and their total.
+// Progress reports the bytes of events replayed and their total.
 func (s *framesSource) Progress() (done, total int64) {
-	return int64(s.i), int64(len(s.f.local))
+	return int64(s.pos), int64(len(s.f.body))
 }
 
-// RunFrames is Run over frames already in memory: the same report as Run over the
-// files they were loaded from, which replace cfg.Data. The frames must have been
-// loaded for cfg's instrument.
+// RunFrames is Run over frames already loaded: the same report as Run over the files
+// they were loaded from, which replace cfg.Data. The frames must have been loaded for
+// cfg's instrument.
 func RunFrames(cfg Config, f *Frames) (*Report, error) {
 	cfg.Data = f.data
 	table, err := cfg.Engine.InstrumentTable()
@@ -210,8 +352,6 @@ func RunFrames(cfg Config, f *Frames) (*Report, error) {
 func sameDecoding(a, b *instrument.Spec) bool {
 	return a.ID == b.ID && a.PriceScale == b.PriceScale && a.QtyScale == b.QtyScale
 }
-
-var _ = io.EOF
 
 // ProgressEvery is how many frames pass between calls of Config.Progress, so that a
 // progress display can count the events replayed.

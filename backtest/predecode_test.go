@@ -142,16 +142,34 @@ func TestFromContinuesTheBook(t *testing.T) {
 				t.Fatalf("later part has %d records, want %d", later.Len(), f.Len()-i+1)
 			}
 			whole, part := orderbook.New(8192), orderbook.New(8192)
+			ws, ps := &framesSource{f: f}, &framesSource{f: later}
 			var ev md.Event
 			for k := 0; k < i; k++ {
-				md.Replay(whole, f.dec[k].event(&ev, f.levels(k)), f.local[k])
+				local, _, d, lv, err := ws.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(whole, d.event(&ev, lv), local)
 			}
-			md.Replay(part, later.dec[0].event(&ev, later.levels(0)), later.local[0])
+			local, _, d, lv, err := ps.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			md.Replay(part, d.event(&ev, lv), local)
 			compared := 0
 			for k := i; k < f.Len(); k++ {
-				md.Replay(whole, f.dec[k].event(&ev, f.levels(k)), f.local[k])
-				md.Replay(part, later.dec[k-i+1].event(&ev, later.levels(k-i+1)), later.local[k-i+1])
-				if f.dec[k].ev.Kind != md.Depth {
+				local, _, d, lv, err := ws.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(whole, d.event(&ev, lv), local)
+				depth := d.ev.Kind == md.Depth
+				local, _, d, lv, err = ps.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(part, d.event(&ev, lv), local)
+				if !depth {
 					continue
 				}
 				compared++

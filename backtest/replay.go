@@ -28,6 +28,11 @@ type Config struct {
 	// Open opens the recordings of Data (backtest/recorded.Open): the backtester knows
 	// no file format either. Run needs it; RunSource does not.
 	Open OpenFunc
+	// Cache, if set, is the directory of the event cache: Run replays each
+	// instrument's recordings from its cache file there, memory-mapped, without
+	// decoding them again, and builds the file first when it is missing, stale or
+	// damaged (see package eventcache). The report is the same either way.
+	Cache string
 	// Funding says how a perpetual pays funding (see Funding); spot pays none.
 	Funding Funding
 	// Strategy is the strategy under test, and StrategyName its name for the report.
@@ -202,6 +207,14 @@ func Run(cfg Config) (*Report, error) {
 	for i, files := range sets {
 		if len(files) == 0 {
 			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
+		}
+		if cfg.Cache != "" {
+			f, _, err := cachedFrames(&cfg, table.At(instrument.Index(i)), files)
+			if err != nil {
+				return nil, err
+			}
+			srcs, malformed, closers = append(srcs, &framesSource{f: f}), append(malformed, func() uint64 { return f.malformed }), append(closers, func() { f.Close() })
+			continue
 		}
 		dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(instrument.Index(i)), cfg.Engine.BookCapacity)
 		if err != nil {
