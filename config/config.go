@@ -190,6 +190,8 @@ type Latency struct {
 // Venues holds the live venue tables; a nil entry means the venue is not configured.
 type Venues struct {
 	Binance *Binance
+	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
+	BinanceUSDM *BinanceUSDM
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the

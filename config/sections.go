@@ -565,6 +565,9 @@ func (d *decoder) venues(t *table) Venues {
 	if b := t.table("binance"); b != nil {
 		v.Binance = d.binance(b)
 	}
+	if b := t.table("binance-usdm"); b != nil {
+		v.BinanceUSDM = d.binanceUSDM(b)
+	}
 	return v
 }
 

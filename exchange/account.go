@@ -207,6 +207,7 @@ type report struct {
 // symbol's two assets, to the account's user data subscribers.
 func (e *Exchange) report(a *Account, o *Order, r report) {
 	e.bybitReport(a, o, r)
+	e.krakenReport(a, o, r)
 	if len(a.subs) == 0 {
 		return
 	}

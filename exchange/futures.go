@@ -390,7 +390,7 @@ func (e *Exchange) futuresStreamName(s string) (string, bool) {
 		return "", false
 	}
 	switch kind {
-	case "depth@0ms", "depth@100ms", "depth", "depth@500ms", "trade", "bookTicker":
+	case "depth@0ms", "depth@100ms", "depth", "depth@500ms", "trade", "bookTicker", "markPrice", "markPrice@1s":
 		return s, true
 	}
 	return "", false
@@ -400,7 +400,7 @@ func (e *Exchange) futuresStreamName(s string) (string, bool) {
 func (e *Exchange) validStream(c *conn, s string) bool {
 	if c.futures {
 		_, ok := e.futuresStreamName(s)
-		return ok
+		return ok || e.listenKeyValid(s) // a listen key is a user data stream (usdm_stream.go)
 	}
 	_, ok := e.streamName(s)
 	return ok

@@ -93,6 +93,8 @@ type Config struct {
 	// are sent before their response (drawn from the seed): Binance gives
 	// no order between the two. 0 always sends the response first.
 	ReportsFirstRate float64
+	// USDM configures trading the Futures perpetuals (usdm.go).
+	USDM USDMConfig
 }
 
 // Exchange is a running local exchange. Everything it starts stops with
@@ -130,6 +132,14 @@ type Exchange struct {
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
 	bybitHeld []bybitHeld
+
+	// krakenPublic are the Kraken public connections, krakenState the tokens, nonces
+	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
+	krakenPublic map[*krakenSession]bool
+	krakenState  *krakenState
+
+	// usdm is the USD-M trading venue (usdm.go).
+	usdm *usdm
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -231,6 +241,12 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 	mux.HandleFunc("/api/v3/exchangeInfo", e.handleExchangeInfo)
 	e.registerFutures(mux)
 	e.registerBybit(mux)
+	e.registerKraken(mux)
+	if err := e.startUSDM(mux); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -337,6 +353,7 @@ type frame struct {
 // publish sends a payload to every subscriber of stream. Called with e.mu
 // held, so that all subscribers see one order.
 func (e *Exchange) publish(stream string, payload []byte, depth bool) {
+	e.krakenTrade(stream, payload)
 	var f *frame
 	for c := range e.subs {
 		if c.futures || !c.streams[stream] {

@@ -125,6 +125,11 @@ type Spec struct {
 	MinQty               int64 // smallest order quantity; 0 means Lot
 	MaxQty               int64 // largest order quantity; 0 means no limit
 	MinNotional          int64 // smallest price x quantity, in price units; 0 means none
+	// ContractSize is the base quantity of one contract, in QtyScale units, for a
+	// venue whose data counts contracts (OKX swaps: 0.01 BTC); 0 means its quantities
+	// are base quantities. A feed reading such data converts amounts with it, so that
+	// everything past the feed (book, orders, positions, Lot) counts base.
+	ContractSize int64
 }
 
 // Validate reports what makes s unusable, or nil.
@@ -144,6 +149,9 @@ func (s *Spec) Validate() error {
 	}
 	if s.Tick <= 0 || s.Lot <= 0 {
 		errs = append(errs, fmt.Errorf("tick %d and lot %d must be positive", s.Tick, s.Lot))
+	}
+	if s.ContractSize < 0 {
+		errs = append(errs, fmt.Errorf("contract size %d must not be negative", s.ContractSize))
 	}
 	if s.MinQty < 0 || s.MaxQty < 0 || s.MinNotional < 0 || (s.MaxQty > 0 && s.MaxQty < s.MinQty) {
 		errs = append(errs, fmt.Errorf("limits min qty %d, max qty %d, min notional %d", s.MinQty, s.MaxQty, s.MinNotional))

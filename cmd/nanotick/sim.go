@@ -78,6 +78,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	reportsFirst := fs.Float64("reports-first", 0, "fraction of requests whose execution reports precede the response")
 	symbols := fs.String("symbols", "BTCUSDT", "spot symbols to list, comma-separated ("+strings.Join(simSpotNames(), ", ")+"); the ones after the first move with it")
 	perps := fs.String("perps", "", "USD-M perpetuals whose market data to serve under /fstream and /fapi, comma-separated ("+strings.Join(simPerpNames(), ", ")+")")
+	usdmFlags := addSimUSDMFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -126,6 +127,10 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	usdmCfg, err := usdmFlags.config()
+	if err != nil {
+		return fail("%v", err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -150,6 +155,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		StatusLag:        *statusLag,
 		ReportsFirstRate: *reportsFirst,
 		Accounts:         []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: bal}},
+		USDM:             usdmCfg,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick sim: %v\n", err)
@@ -167,6 +173,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		printBybitURLs(stdout, ex, spot, fut) // a replay is Binance frames only
 	}
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
+	printUSDMURLs(stdout, ex, fut, usdmFlags)
 	shownKey, shownSecret := mask(key), "****"
 	if *showCreds {
 		shownKey, shownSecret = key, secret

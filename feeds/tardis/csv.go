@@ -70,10 +70,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"os"
 	"strings"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -91,6 +94,11 @@ const (
 
 // ErrMalformed is wrapped by the error of every malformed row.
 var ErrMalformed = errors.New("malformed row")
+
+// ErrTruncated is the error of a file that ends inside a row (a line without its line
+// feed, or a gzip stream cut short): the rows before it were delivered, and the stream
+// ends there.
+var ErrTruncated = errors.New("truncated file: it ends inside this line")
 
 // Error is an error at a line of a file.
 type Error struct {
@@ -217,7 +225,12 @@ func (l *lines) read() ([]byte, error) {
 		if len(b) == 0 && err == io.EOF {
 			return nil, io.EOF
 		}
-		if err != nil && err != io.EOF {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			// Every row Tardis writes ends with a line feed: a last line without
+			// one was cut short, and its numbers may be too.
+			return nil, &Error{File: l.name, Line: l.line + 1, Err: ErrTruncated}
+		}
+		if err != nil {
 			return nil, &Error{File: l.name, Line: l.line + 1, Err: err}
 		}
 		l.line++
@@ -313,10 +326,12 @@ func micros(b []byte) (int64, bool) {
 type common struct {
 	l      *lines
 	inst   binance.Instrument
+	cs     int64 // contract size in quantity units; 0: amounts are base quantities
 	strict bool
 	c      Counters
 	kept   []error
 	fields [8][]byte
+	line   []byte // the last row's text, valid until the next read
 }
 
 // SetStrict makes a malformed row end the stream with its error instead of being
@@ -364,6 +379,7 @@ func (c *common) row() (ts, local int64, fileStart bool, err error) {
 			}
 			return 0, 0, fileStart, err
 		}
+		c.line = b
 		f := c.fields[:]
 		var perr error
 		switch {
@@ -434,32 +450,10 @@ func (r *BookReader) Next() (*BookRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := r.fields[:]
 		row := BookRow{Time: ts, Local: local, FileStart: start}
 		var perr error
-		switch string(f[4]) {
-		case "true":
-			row.Snapshot = true
-		case "false":
-		default:
-			perr = r.bad("is_snapshot", f[4])
-		}
-		if perr == nil {
-			switch string(f[5]) {
-			case "bid":
-				row.Side = orderbook.Bid
-			case "ask":
-				row.Side = orderbook.Ask
-			default:
-				perr = r.bad("side", f[5])
-			}
-		}
-		if perr == nil {
-			if row.Price, err = r.inst.PriceScale.Parse(f[6]); err != nil || row.Price <= 0 {
-				perr = r.bad("price", f[6])
-			} else if row.Amount, err = r.inst.QtyScale.Parse(f[7]); err != nil || row.Amount < 0 {
-				perr = r.bad("amount", f[7])
-			}
+		if what, v := parseBook(r.fields[:], r.scales(), &row); what != "" {
+			perr = r.bad(what, v)
 		}
 		if perr != nil {
 			if err := r.malformed(perr); err != nil {
@@ -478,12 +472,15 @@ func (r *BookReader) Where() (string, int) { return r.l.name, r.l.line }
 
 // TradeRow is one row of trades.
 type TradeRow struct {
-	Time   int64  // exchange time, Unix ns
-	Local  int64  // arrival time, Unix ns
-	ID     uint64 // the trade id if it is a decimal integer, else 0
-	Sell   bool   // the taker sold (side "sell"); "buy" and "unknown" are false
-	Price  int64
-	Amount int64
+	Time  int64  // exchange time, Unix ns
+	Local int64  // arrival time, Unix ns
+	ID    uint64 // the trade id if it is a decimal integer, else 0
+	Sell  bool   // the taker sold (side "sell"); "buy" and "unknown" are false
+	// Unknown says the exchange did not tell the taker's side ("unknown"): Sell is
+	// then false, and the trade counts as a buy.
+	Unknown bool
+	Price   int64
+	Amount  int64
 }
 
 // TradeReader streams trades rows.
@@ -516,22 +513,10 @@ func (r *TradeReader) Next() (*TradeRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := r.fields[:]
-		row := TradeRow{Time: ts, Local: local, ID: tradeID(f[4])}
+		row := TradeRow{Time: ts, Local: local}
 		var perr error
-		switch string(f[5]) {
-		case "buy", "unknown":
-		case "sell":
-			row.Sell = true
-		default:
-			perr = r.bad("side", f[5])
-		}
-		if perr == nil {
-			if row.Price, err = r.inst.PriceScale.Parse(f[6]); err != nil || row.Price <= 0 {
-				perr = r.bad("price", f[6])
-			} else if row.Amount, err = r.inst.QtyScale.Parse(f[7]); err != nil || row.Amount <= 0 {
-				perr = r.bad("amount", f[7])
-			}
+		if what, v := parseTrade(r.fields[:], r.scales(), &row); what != "" {
+			perr = r.bad(what, v)
 		}
 		if perr != nil {
 			if err := r.malformed(perr); err != nil {
@@ -558,4 +543,102 @@ func tradeID(b []byte) uint64 {
 		v = v*10 + uint64(c-'0')
 	}
 	return v
+}
+
+// scales are what a row's numbers are read at: the instrument's price and quantity
+// scales, and the contract size amounts are multiplied by (0: none).
+type scales struct {
+	price, qty fixed.Scale
+	cs         int64
+}
+
+func (c *common) scales() scales { return scales{c.inst.PriceScale, c.inst.QtyScale, c.cs} }
+
+// parseBook reads the book columns (is_snapshot, side, price, amount) of the fields of
+// an incremental_book_L2 row into row. It returns the name and text of the first bad
+// column, or "" when the row is good.
+func parseBook(f [][]byte, sc scales, row *BookRow) (what string, v []byte) {
+	switch string(f[4]) {
+	case "true":
+		row.Snapshot = true
+	case "false":
+		row.Snapshot = false
+	default:
+		return "is_snapshot", f[4]
+	}
+	switch string(f[5]) {
+	case "bid":
+		row.Side = orderbook.Bid
+	case "ask":
+		row.Side = orderbook.Ask
+	default:
+		return "side", f[5]
+	}
+	var err error
+	if row.Price, err = sc.price.Parse(f[6]); err != nil || row.Price <= 0 {
+		return "price", f[6]
+	}
+	var ok bool
+	if row.Amount, ok = sc.amount(f[7]); !ok || row.Amount < 0 {
+		return "amount", f[7]
+	}
+	return "", nil
+}
+
+// parseTrade reads the trade columns (id, side, price, amount) of the fields of a
+// trades row into row, like parseBook.
+func parseTrade(f [][]byte, sc scales, row *TradeRow) (what string, v []byte) {
+	row.ID = tradeID(f[4])
+	switch string(f[5]) {
+	case "buy":
+		row.Sell, row.Unknown = false, false
+	case "unknown":
+		row.Sell, row.Unknown = false, true
+	case "sell":
+		row.Sell, row.Unknown = true, false
+	default:
+		return "side", f[5]
+	}
+	var err error
+	if row.Price, err = sc.price.Parse(f[6]); err != nil || row.Price <= 0 {
+		return "price", f[6]
+	}
+	var ok bool
+	if row.Amount, ok = sc.amount(f[7]); !ok || row.Amount <= 0 {
+		return "amount", f[7]
+	}
+	return "", nil
+}
+
+// amount reads an amount at the quantity scale and, for a venue that counts in
+// contracts, turns it into base quantity: amount × contract size, exactly. It reports
+// false for bad text, or a product that needs more decimals than the scale has or
+// does not fit.
+func (sc scales) amount(b []byte) (int64, bool) {
+	a, err := sc.qty.Parse(b)
+	if err != nil {
+		return 0, false
+	}
+	if sc.cs == 0 {
+		return a, true
+	}
+	return contracts(a, sc.cs, sc.qty)
+}
+
+// contracts returns a × cs / 10^q, reporting false unless it is exact and fits: a
+// and cs are at scale q, so their product is at 2q.
+func contracts(a, cs int64, q fixed.Scale) (int64, bool) {
+	if a < 0 || cs <= 0 {
+		return 0, false
+	}
+	hi, lo := bits.Mul64(uint64(a), uint64(cs))
+	unit := uint64(q.Unit())
+	if hi >= unit {
+		return 0, false
+	}
+	quo, rem := bits.Div64(hi, lo, unit)
+	if rem != 0 || quo > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(quo), true
 }

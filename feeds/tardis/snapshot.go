@@ -115,6 +115,7 @@ func (r *SnapshotReader) Next() (*SnapshotRow, error) {
 			}
 			return nil, err
 		}
+		r.line = b
 		perr := r.parse(b)
 		if perr == errOtherSymbol {
 			r.c.OtherSymbol++
@@ -161,8 +162,8 @@ func (r *SnapshotReader) parse(b []byte) error {
 			if err != nil || p <= 0 {
 				return r.bad("price", pq[0])
 			}
-			q, err := r.inst.QtyScale.Parse(pq[1])
-			if err != nil || q <= 0 {
+			q, ok := r.scales().amount(pq[1])
+			if !ok || q <= 0 {
 				return r.bad("amount", pq[1])
 			}
 			l := orderbook.Level{Price: p, Qty: q}
@@ -259,23 +260,6 @@ func firstLines(open openFile, path string) (header, row []byte, err error) {
 		}
 	}
 	return header, nil, nil
-}
-
-// VenueName maps a Tardis exchange id to nanotick's venue name: the name of a venue
-// nanotick has a connector for where there is one ("binance" is binance-spot,
-// "binance-futures" binance-usdm, "bybit-spot" bybit-spot, "bybit" Bybit's
-// derivatives, bybit-linear), and Tardis's own id for the rest ("okex-swap",
-// "coinbase", "deribit"), whose instruments take their rules from the config.
-func VenueName(exchange string) string {
-	switch exchange {
-	case "binance":
-		return "binance-spot"
-	case "binance-futures":
-		return "binance-usdm"
-	case "bybit":
-		return "bybit-linear"
-	}
-	return exchange
 }
 
 // isSnapshotFile reports whether path is a book_snapshot_N file rather than an

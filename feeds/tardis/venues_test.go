@@ -138,7 +138,7 @@ func TestProbe(t *testing.T) {
 func TestVenueName(t *testing.T) {
 	for in, want := range map[string]string{
 		"binance": "binance-spot", "binance-futures": "binance-usdm", "bybit": "bybit-linear",
-		"bybit-spot": "bybit-spot", "kraken": "kraken", "okex-swap": "okex-swap", "deribit": "deribit", "coinbase": "coinbase",
+		"bybit-spot": "bybit-spot", "kraken": "kraken", "okex-swap": "okx-swap", "okex": "okx-spot", "deribit": "deribit", "coinbase": "coinbase",
 	} {
 		if got := VenueName(in); got != want {
 			t.Errorf("%s: %s, want %s", in, got, want)

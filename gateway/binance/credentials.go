@@ -3,6 +3,7 @@ package binance
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -11,12 +12,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Credentials are an API key and its HMAC secret. They print masked in every format
-// (fmt's %v, %+v, %#v and %s, JSON, zerolog), so that no log line can carry them; the
-// secret is reachable only by the Signer.
+// Credentials are an API key and its HMAC secret, or its Ed25519 private key
+// (NewEd25519Credentials). They print masked in every format (fmt's %v, %+v, %#v and
+// %s, JSON, zerolog), so that no log line can carry them; the secret is reachable only
+// by the Signer.
 type Credentials struct {
 	apiKey string
 	secret []byte
+	ed     ed25519.PrivateKey // set for an Ed25519 key: requests are signed with it
 }
 
 // NewCredentials returns credentials for apiKey and secret, which must both be set.

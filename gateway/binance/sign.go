@@ -1,8 +1,10 @@
 package binance
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"hash"
 	"slices"
@@ -15,24 +17,35 @@ import (
 // Signer signs WebSocket API requests with an HMAC-SHA256 key as Binance documents it:
 // the payload is every parameter but signature, apiKey included, sorted by name and
 // joined as name=value with '&'; the signature is the hex HMAC-SHA256 of the payload.
-// It reuses one keyed hash and its buffers, so signing allocates nothing. A Signer is
-// not safe for concurrent use.
+// With an Ed25519 key the signature is the base64 Ed25519 signature of the same payload
+// (spot and USD-M "SIGNED request example (Ed25519)"). It reuses one keyed hash and its
+// buffers, so signing allocates nothing. A Signer is not safe for concurrent use.
 type Signer struct {
 	creds   Credentials
 	mac     hash.Hash
 	sum     [sha256.Size]byte
 	hex     [2 * sha256.Size]byte
+	b64     [88]byte // base64 of a 64-byte Ed25519 signature
 	payload []byte
 }
 
 // NewSigner returns a signer for creds.
 func NewSigner(creds Credentials) *Signer {
-	return &Signer{creds: creds, mac: hmac.New(sha256.New, creds.secret), payload: make([]byte, 0, 512)}
+	s := &Signer{creds: creds, payload: make([]byte, 0, 512)}
+	if creds.ed == nil {
+		s.mac = hmac.New(sha256.New, creds.secret)
+	}
+	return s
 }
 
-// Sign returns the hex signature of payload. The result is the Signer's and valid until
-// the next call.
+// Sign returns the signature of payload: hex HMAC-SHA256, or base64 Ed25519 for an
+// Ed25519 key. The result is the Signer's and valid until the next call.
 func (s *Signer) Sign(payload []byte) []byte {
+	if s.creds.ed != nil {
+		sig := ed25519.Sign(s.creds.ed, payload)
+		base64.StdEncoding.Encode(s.b64[:], sig)
+		return s.b64[:]
+	}
 	s.mac.Reset()
 	s.mac.Write(payload)
 	hex.Encode(s.hex[:], s.mac.Sum(s.sum[:0]))
@@ -52,6 +65,9 @@ const (
 // (Unix ms). The parameters are those of AppendPlace plus apiKey and signature; the
 // request id is "p" and the order id.
 func (e *Encoder) AppendSignedPlace(dst []byte, o *risk.Order, timestamp int64, s *Signer) []byte {
+	if e.futures {
+		return e.appendSignedFuturesPlace(dst, o, timestamp, s)
+	}
 	side, typ, tif := "SELL", "LIMIT", "GTC"
 	if o.Side == orderbook.Bid {
 		side = "BUY"
