@@ -63,9 +63,10 @@ func TestCacheGivesTheSameReport(t *testing.T) {
 	}
 }
 
-// TestCacheRebuildsWhatItCannotTrust damages the cache file every way a file can be
-// damaged (cut at many offsets, bytes flipped, made from other data) and wants every
-// run to notice, rebuild it and give the report of the gz run.
+// TestCacheRebuildsWhatItCannotTrust damages the cache file (cut short, bytes flipped
+// in the header, the records and the trailer) and wants every run to notice, rebuild it
+// and give the report of the gz run. (package eventcache tries every cut and every
+// flipped byte of a small file.)
 func TestCacheRebuildsWhatItCannotTrust(t *testing.T) {
 	want := runJSON(t, Run)(spotBacktest(t))
 	dir := t.TempDir()
@@ -97,13 +98,13 @@ func TestCacheRebuildsWhatItCannotTrust(t *testing.T) {
 			t.Fatalf("%s: the cache was not rebuilt as it was (%v)", what, err)
 		}
 	}
-	for _, cut := range []int{0, 1, 7, 8, 40, 100, len(good) / 3, len(good) / 2, len(good) - 40, len(good) - 33, len(good) - 5, len(good) - 1} {
+	for _, cut := range []int{0, 40, len(good) / 2, len(good) - 1} {
 		if err := os.WriteFile(path, good[:cut], 0o644); err != nil {
 			t.Fatal(err)
 		}
 		check("cut at " + itoa(cut))
 	}
-	for _, at := range []int{3, 9, 30, 70, len(good) / 4, len(good) / 2, len(good) - 20, len(good) - 2} {
+	for _, at := range []int{30, len(good) / 3, len(good) - 20} {
 		bad := bytes.Clone(good)
 		bad[at] ^= 0x10
 		if err := os.WriteFile(path, bad, 0o644); err != nil {
