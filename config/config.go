@@ -75,6 +75,13 @@ type Instrument struct {
 	// every decimal above is exactly representable at its scale.
 	PriceDecimals fixed.Scale
 	QtyDecimals   fixed.Scale
+	// Kind is KindSpot or KindPerpetual (a linear perpetual); Base and Quote are the
+	// assets; ContractSize is the base quantity of one contract for a venue whose data
+	// counts contracts (OKX swaps), zero otherwise. A venue with a connector defaults
+	// them; a venue known only from its data must give what its symbol cannot tell.
+	Kind         string
+	Base, Quote  string
+	ContractSize decimal.Decimal
 }
 
 // Language is what a strategy is written in.
@@ -171,6 +178,13 @@ type Risk struct {
 	MaxDailyLoss     decimal.Decimal // quote units
 	MaxDrawdown      decimal.Decimal // quote units
 	StartState       StartState
+	// The perpetual limits are optional and apply to perpetual instruments
+	// (binance-usdm) only; setting any requires Collateral. Zero means unset.
+	Collateral                decimal.Decimal // quote units: the wallet balance the position trades on
+	MaxLeverage               decimal.Decimal // position notional / equity, at most 3 decimals
+	MinLiquidationDistanceBps decimal.Decimal // mark to liquidation price, bps, at most 2 decimals, < 10000
+	MaxFundingPaid            decimal.Decimal // quote units, net
+	MaintMarginRatio          decimal.Decimal // maintenance margin rate of the symbol's first bracket, in (0, 1)
 }
 
 // Latency is the [latency] table.
@@ -249,6 +263,9 @@ type Options struct {
 	// DataGiven says that the command line gives the recordings to replay, replacing
 	// [backtest] data: those files are resolved but not required to exist.
 	DataGiven bool
+	// Live says the config is for trading (nanotick run): an instrument on a venue
+	// without a live connector is an error.
+	Live bool
 }
 
 // LoadWith is Load with options.

@@ -129,9 +129,8 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	} else {
 		ok = false
 	}
-	venues := []string{string(VenueBinanceSpot), string(VenueBinanceUSDM), string(VenueKraken), string(VenueSim)}
 	if t.required("venue", "") {
-		in.Venue = Venue(t.enum("venue", "", venues...))
+		in.Venue = d.venue(t)
 		if in.Venue == "" {
 			ok = false
 		}
@@ -140,8 +139,9 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	}
 	scales := venueDecimals[in.Venue]
 	var priceOK, qtyOK bool
-	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], in.Venue != "")
-	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], in.Venue != "")
+	known := in.Venue != "" && (in.Venue.HasConnector() || d.requireDecimals(t, in.Venue))
+	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], known)
+	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], known)
 	if !priceOK || !qtyOK {
 		if d.badScale == nil {
 			d.badScale = map[string]bool{}
@@ -212,6 +212,7 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	} else {
 		t.known = append(t.known, "min_notional")
 	}
+	d.instrumentKind(t, &in, qtyOK)
 	return in, ok
 }
 
@@ -512,7 +513,57 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 	r.MaxDrawdown = amount("max_drawdown", false)
 	r.StartState = StartState(t.enum("start_state", string(StateActive),
 		string(StateActive), string(StateReducing), string(StateHalted)))
+	d.perpRisk(t, &r, instruments, exact)
 	return r
+}
+
+// perpRisk decodes the optional limits of a perpetual position in [risk]: leverage,
+// distance to liquidation and funding paid, measured against collateral.
+func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact func(string, int32, decimal.Decimal) decimal.Decimal) {
+	keys := []string{"collateral", "max_leverage", "min_liquidation_distance_bps", "max_funding_paid", "maint_margin_ratio"}
+	t.known = append(t.known, keys...) // known whether set or not, so a misspelling gets a suggestion
+	var set []string
+	for _, k := range keys {
+		if t.has(k) {
+			set = append(set, k)
+		}
+	}
+	if len(set) == 0 {
+		return
+	}
+	perpetual := false
+	for _, in := range instruments {
+		perpetual = perpetual || in.Venue == VenueBinanceUSDM
+	}
+	if !perpetual {
+		d.errorf(t.child(set[0]), "applies to perpetual instruments only (venue %q), and none is declared", VenueBinanceUSDM)
+		return
+	}
+	optional := func(key string, places int32, limit decimal.Decimal) decimal.Decimal {
+		if !t.has(key) {
+			return decimal.Decimal{}
+		}
+		return exact(key, places, limit)
+	}
+	huge := decimal.New(1, 15)
+	r.Collateral = optional("collateral", 8, huge)
+	r.MaxLeverage = optional("max_leverage", 3, decimal.NewFromInt(1000))
+	r.MinLiquidationDistanceBps = optional("min_liquidation_distance_bps", 2, decimal.NewFromInt(10_000))
+	if r.MinLiquidationDistanceBps.Equal(decimal.NewFromInt(10_000)) {
+		d.errorf(t.child("min_liquidation_distance_bps"), "must be below 10000 (100%%), got %s", r.MinLiquidationDistanceBps)
+	}
+	r.MaxFundingPaid = optional("max_funding_paid", 8, huge)
+	r.MaintMarginRatio = optional("maint_margin_ratio", 6, decimal.NewFromInt(1))
+	if r.MaintMarginRatio.Equal(decimal.NewFromInt(1)) {
+		d.errorf(t.child("maint_margin_ratio"), "must be below 1, got %s", r.MaintMarginRatio)
+	}
+	limits := r.MaxLeverage.IsPositive() || r.MinLiquidationDistanceBps.IsPositive() || r.MaxFundingPaid.IsPositive()
+	switch {
+	case limits && !t.has("collateral"):
+		d.errorf(t.child(set[0]), "needs risk.collateral: the perpetual limits are measured against the wallet balance the position trades on")
+	case r.MinLiquidationDistanceBps.IsPositive() && !t.has("maint_margin_ratio"):
+		d.errorf(t.child("min_liquidation_distance_bps"), "needs risk.maint_margin_ratio (the symbol's maintenance margin rate, e.g. 0.004 for BTCUSDT's first bracket) to compute the liquidation price")
+	}
 }
 
 func (d *decoder) latency(t *table) Latency {

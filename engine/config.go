@@ -8,6 +8,7 @@ import (
 
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/perp"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 )
@@ -21,13 +22,9 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	if err != nil {
 		return Config{}, err
 	}
-	var venue string
-	switch in.Venue {
-	case config.VenueBinanceSpot, config.VenueSim, config.VenueBinanceUSDM:
-		venue = string(in.Venue)
-	default:
-		return Config{}, fmt.Errorf("strategy %q: venue %q is not supported by the engine yet", s.Name, in.Venue)
-	}
+	// Any venue: whoever builds the feeds and the gateway refuses what it cannot serve
+	// (venues.NewFeed names the venues with a feed; run, those with a connector).
+	venue := string(in.Venue)
 	conv := func(key string, scale fixed.Scale, d decimal.Decimal) (int64, error) {
 		v, err := scale.FromDecimal(d)
 		if err != nil {
@@ -68,6 +65,15 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	case config.StateHalted:
 		start = risk.Halted
 	}
+	rc := risk.Config{
+		MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
+		StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
+		OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
+		MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown, Logger: log,
+	}
+	if in.Venue == config.VenueBinanceUSDM {
+		rc.Perp = perpRisk(&r)
+	}
 	return Config{
 		StartState: start,
 		Venue:      venue,
@@ -75,18 +81,28 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 			Symbol: in.Symbol, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
 			Tick: rules.Tick, Lot: rules.Lot,
 		},
-		Rules: rules,
-		Risk: risk.Config{
-			MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
-			StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
-			OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
-			MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown, Logger: log,
-		},
+		Rules:         rules,
+		Risk:          rc,
 		Params:        params,
 		TimerInterval: c.Engine.TimerInterval,
 		LatencyMax:    c.Latency.HistogramMax,
 		Logger:        log,
 	}, nil
+}
+
+// perpRisk returns the perpetual limits of [risk]. The maintenance margin rate is the
+// symbol's first bracket's, taken for every notional: the live gateway, which reads the
+// whole leverage bracket table from the venue, can give risk the real tiers.
+func perpRisk(r *config.Risk) risk.PerpConfig {
+	p := risk.PerpConfig{
+		Collateral: r.Collateral, MaxLeverage: r.MaxLeverage,
+		MinLiquidationDistanceBps: r.MinLiquidationDistanceBps, MaxFundingPaid: r.MaxFundingPaid,
+	}
+	if r.MaintMarginRatio.IsPositive() {
+		p.Brackets = perp.Brackets{{NotionalFloor: decimal.Zero, NotionalCap: decimal.New(1, 18),
+			MaintMarginRatio: r.MaintMarginRatio, InitialLeverage: 125}}
+	}
+	return p
 }
 
 func instrumentOf(c *config.Config, s *config.Strategy) (*config.Instrument, error) {

@@ -51,6 +51,20 @@ type Gateway interface {
 	Cancel(id uint64, now int64) error
 }
 
+// Modifier is the optional part of a Gateway that changes a working order's price and
+// quantity in place, keeping its id (USD-M order.modify, Bybit order.amend). The engine
+// asks each gateway for it once, in New; a gateway without it keeps working, and a
+// strategy that modifies orders on its instruments is refused when it is bound.
+type Modifier interface {
+	// Modify sends the modify of working order id, which risk has accepted: side is the
+	// order's side, price its new price and qty its new total quantity (filled part
+	// included), in the instrument's fixed-point units. The venue's answer comes back
+	// through Engine.OnModified or Engine.OnModifyRejected (or OnCancelled, when the
+	// venue cancels the order instead, as USD-M does for a quantity at or below what
+	// has filled). gateway/binance.FuturesGateway is one.
+	Modify(id uint64, side orderbook.Side, price, qty, now int64) error
+}
+
 // Config is what an Engine needs besides its strategy and gateway.
 type Config struct {
 	// Instruments are the instruments the engine trades, by index; the first is the
@@ -106,6 +120,7 @@ type Counters struct {
 	OrdersRejected uint64 // orders risk rejected
 	SendFailures   uint64 // orders the gateway failed to send
 	CancelsSent    uint64
+	ModifiesSent   uint64 // modifies risk accepted and the gateway took
 	Fills          uint64
 	StrategyErrors uint64 // callbacks that returned an error (each halts the strategy)
 	Timers         uint64 // OnTimer calls made
@@ -128,7 +143,8 @@ type slot struct {
 	risk      *risk.Checker
 	mkt       *strategy.Market
 	gw        Gateway
-	bookValid bool // validity the strategy last saw
+	mod       Modifier // gw's, or nil when it cannot modify
+	bookValid bool     // validity the strategy last saw
 }
 
 // Engine runs one strategy on its instruments.
@@ -230,7 +246,8 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		if i < len(cfg.Gateways) && cfg.Gateways[i] != nil {
 			sl.gw = cfg.Gateways[i]
 		}
-		markets[i] = strategy.MarketConfig{Spec: sl.spec, Book: sl.book, Risk: rc}
+		sl.mod, _ = sl.gw.(Modifier)
+		markets[i] = strategy.MarketConfig{Spec: sl.spec, Book: sl.book, Risk: rc, NoModify: sl.mod == nil}
 	}
 	e.ctx = strategy.NewMarkets(table, markets, cfg.Params, &e.nextID, cfg.Logger)
 	for i := range e.slots {
@@ -475,6 +492,9 @@ func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t
 		// Reference prices change no book and call no callback: the strategy reads
 		// them (mark(), fundingRate()) when its book or timer next runs.
 		sl.mkt.SetMark(&ev.Mark)
+		if ev.Mark.Fields&md.HasMarkPrice != 0 {
+			sl.risk.OnMarkPrice(rescale(ev.Mark.Price, md.MarkPriceScale, sl.spec.PriceScale))
+		}
 	}
 	e.afterEvent()
 	// Upkeep the book deferred while the frame was on the way to an order (see
@@ -835,6 +855,8 @@ func (e *Engine) sendIntents() {
 			if err := sl.gw.Cancel(in.Order.ID, e.now); err != nil {
 				e.log.Error().Err(err).Uint64("order", in.Order.ID).Msg("cancel failed to send")
 			}
+		case strategy.IntentModify:
+			e.sendModify(sl, &in.Order)
 		case strategy.IntentPlace:
 			// The order lives in the engine, not on the stack: a pointer handed to the
 			// Gateway interface would otherwise escape and allocate on every order.

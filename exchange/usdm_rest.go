@@ -52,6 +52,7 @@ func (e *Exchange) registerUSDM(mux *http.ServeMux) {
 	e.usdmREST(mux, "/fapi/v3/account", func(r *restReq) ([]byte, *apiError) { return e.restAccount(r, false) })
 	e.usdmREST(mux, "/fapi/v2/balance", e.restBalance)
 	e.usdmREST(mux, "/fapi/v1/openOrders", e.restOpenOrders)
+	e.usdmREST(mux, "/fapi/v1/allOpenOrders", e.restCancelAllOpen)
 	e.usdmREST(mux, "/fapi/v1/order", e.restOrder)
 	e.usdmREST(mux, "/fapi/v1/premiumIndex", e.restPremiumIndex)
 	e.usdmREST(mux, "/fapi/v1/fundingRate", e.restFundingRate)

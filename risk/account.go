@@ -20,6 +20,7 @@ type account struct {
 	basis    int64 // entry notional of the open position, ≥ 0
 	realized int64 // realized PnL before fees
 	fees     int64 // fees paid (rebates negative)
+	funding  int64 // a perpetual's funding received (negative: paid)
 
 	mark   int64
 	marked bool
@@ -115,7 +116,7 @@ func (a *account) unrealized() (int64, bool) {
 	return sub(a.basis, v)
 }
 
-// equity returns realized − fees + unrealized.
+// equity returns realized − fees + funding + unrealized.
 func (a *account) equity() (int64, bool) {
 	u, ok := a.unrealized()
 	if !ok {
@@ -123,6 +124,9 @@ func (a *account) equity() (int64, bool) {
 	}
 	e, ok := sub(a.realized, a.fees)
 	if !ok {
+		return 0, false
+	}
+	if e, ok = add(e, a.funding); !ok {
 		return 0, false
 	}
 	return add(e, u)

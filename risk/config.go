@@ -70,6 +70,9 @@ type Config struct {
 	// LogQuiet is how long a rejection reason must stay quiet before its
 	// burst is closed with a "suppressed N" summary. Zero means one second.
 	LogQuiet time.Duration
+	// Perp are the limits of a perpetual futures position (leverage, distance to
+	// liquidation, funding paid); the zero value sets none.
+	Perp PerpConfig
 	// Logger receives the rejection bursts and state changes. The zero
 	// Logger discards everything, like zerolog.Nop().
 	Logger zerolog.Logger

@@ -137,7 +137,7 @@ func TestPropertyPortfolio(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	for r := ReasonPortfolioNotional; r < NumReasons; r++ {
+	for r := ReasonPortfolioNotional; r <= ReasonPortfolioDrawdown; r++ {
 		if reasons[r] == 0 {
 			t.Errorf("no rejection for %v in the whole run", r)
 		}

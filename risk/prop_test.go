@@ -53,12 +53,22 @@ type model struct {
 	cancelsMaybe     bool
 
 	accepts []acceptRec
+	tokens  []int64 // the clock's high-water mark at each order and modify accepted
 	stats   *propStats
 }
 
 type modelOrder struct {
 	side       orderbook.Side
-	price, rem int64
+	price, rem int64 // rem counts the larger remainder while a modify is pending
+	filled     int64
+	reduceOnly bool
+	mod        *modelMod
+}
+
+// modelMod is a modify sent and not answered: the order may fill at either terms.
+type modelMod struct {
+	price          int64
+	newRem, oldRem int64
 }
 
 type acceptRec struct {
@@ -78,6 +88,7 @@ const (
 
 type propStats struct {
 	steps, accepts, fills, halts int
+	modifies, reduceOnly         int // accepted modifies and reduce-only orders
 	reasons                      [NumReasons]int
 }
 
@@ -108,15 +119,18 @@ func TestPropertyLimitsHold(t *testing.T) {
 		}
 		return
 	}
-	if stats.accepts == 0 || stats.fills == 0 || stats.halts == 0 {
+	if stats.accepts == 0 || stats.fills == 0 || stats.halts == 0 || stats.modifies == 0 || stats.reduceOnly == 0 {
 		t.Errorf("generator too narrow: %+v", *stats)
 	}
 	for r := ReasonHalted; r < NumReasons; r++ {
 		if r == ReasonBookkeeping {
 			continue // needs a fill risk cannot attribute; unit-tested
 		}
-		if r >= ReasonPortfolioNotional {
+		if r >= ReasonPortfolioNotional && r <= ReasonPortfolioDrawdown {
 			continue // one instrument has no portfolio: TestPropertyPortfolio's
+		}
+		if r >= ReasonMaxLeverage {
+			continue // perpetual limits: TestPerp* (the model has no collateral)
 		}
 		if stats.reasons[r] == 0 {
 			t.Errorf("no rejection for %v in the whole run", r)
@@ -193,6 +207,12 @@ func runProperty(rt *rapid.T, stats *propStats) {
 			qty := o.rem
 			if rapid.Bool().Draw(rt, "partial") && o.rem > inst.Lot {
 				qty = inst.Lot * ri(1, o.rem/inst.Lot).Draw(rt, "lots")
+			}
+			if o.mod != nil && rapid.Bool().Draw(rt, "fillAtSmaller") {
+				// A fill at the terms in force: it may be the smaller remainder.
+				if small := min(o.mod.oldRem, o.mod.newRem); small > 0 {
+					qty = small
+				}
 			}
 			price := o.price + ri(-20, 20).Draw(rt, "improve")
 			if price <= 0 {
@@ -281,6 +301,35 @@ func runProperty(rt *rapid.T, stats *propStats) {
 			m.peak.Set(m.equity())
 			m.evaluate()
 		},
+		"modify": func(rt *rapid.T) { m.modify(rt, c, book) },
+		"modifyAnswer": func(rt *rapid.T) {
+			var ids []uint64
+			for _, id := range m.workingIDs() {
+				if m.working[id].mod != nil {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) == 0 {
+				return
+			}
+			id := rapid.SampledFrom(ids).Draw(rt, "modified")
+			o := m.working[id]
+			if rapid.IntRange(0, 3).Draw(rt, "venueRefuses") == 0 {
+				if err := c.OnModifyRejected(id); err != nil {
+					rt.Fatalf("OnModifyRejected(%d): %v", id, err)
+				}
+				o.rem = o.mod.oldRem
+			} else {
+				if err := c.OnModified(id); err != nil {
+					rt.Fatalf("OnModified(%d): %v", id, err)
+				}
+				o.rem, o.price = o.mod.newRem, o.mod.price
+			}
+			o.mod = nil
+			if o.rem == 0 {
+				delete(m.working, id)
+			}
+		},
 		"cancels": func(rt *rapid.T) {
 			ids := c.Cancels(cancelBuf[:0])
 			if m.cancelsDue && len(ids) != len(m.working) {
@@ -299,6 +348,7 @@ func runProperty(rt *rapid.T, stats *propStats) {
 	weights := map[string]int{
 		"order": 16, "fill": 5, "cancel": 2, "venueReject": 1, "book": 5,
 		"noBook": 1, "advance": 6, "kill": 1, "reducing": 1, "resume": 5, "cancels": 2,
+		"modify": 6, "modifyAnswer": 4,
 	}
 	var deck []string
 	for _, name := range slices.Sorted(maps.Keys(weights)) {
@@ -445,7 +495,14 @@ func (m *model) applyFill(o *modelOrder, id uint64, price, qty, fee int64) {
 		m.pos -= qty
 	}
 	m.cash.Sub(m.cash, new(big.Rat).SetInt64(fee))
-	o.rem -= qty
+	o.filled += qty
+	if o.mod != nil {
+		o.mod.oldRem = max(o.mod.oldRem-qty, 0)
+		o.mod.newRem = max(o.mod.newRem-qty, 0)
+		o.rem = max(o.mod.oldRem, o.mod.newRem)
+	} else {
+		o.rem -= qty
+	}
 	if o.rem == 0 {
 		delete(m.working, id)
 	}
@@ -500,6 +557,25 @@ func (m *model) order(rt *rapid.T, c *Checker, b *orderbook.Book) {
 		Price: ref - ref%m.inst.Tick + m.inst.Tick*ri(-30, 30).Draw(rt, "ticks"),
 		Qty:   m.inst.Lot * (1 + ri(0, 39).Draw(rt, "lots")),
 	}
+	switch rapid.IntRange(0, 9).Draw(rt, "kind") {
+	case 0, 1:
+		o.ReduceOnly = true
+		if m.pos != 0 && rapid.Bool().Draw(rt, "closing") {
+			// Aim at the position, so that some reduce-only orders are good.
+			o.Side = orderbook.Bid
+			if m.pos > 0 {
+				o.Side = orderbook.Ask
+			}
+			o.Qty = max(min(abs64(m.pos)-m.pending(o.Side), o.Qty), m.inst.Lot)
+			o.Qty -= o.Qty % m.inst.Lot
+		}
+	case 2:
+		o.IOC = true
+	case 3:
+		o.FOK = true
+	case 4:
+		o.PostOnly = true
+	}
 	switch rapid.IntRange(0, 19).Draw(rt, "mutation") {
 	case 19:
 		o.Price += ri(1, m.inst.Tick+1).Draw(rt, "offTick")
@@ -539,9 +615,13 @@ func (m *model) order(rt *rapid.T, c *Checker, b *orderbook.Book) {
 		return
 	}
 	m.stats.accepts++
+	if o.ReduceOnly {
+		m.stats.reduceOnly++
+	}
 	m.accepted(rt, o)
-	m.working[o.ID] = &modelOrder{side: o.Side, price: o.Price, rem: o.Qty}
+	m.working[o.ID] = &modelOrder{side: o.Side, price: o.Price, rem: o.Qty, reduceOnly: o.ReduceOnly}
 	m.accepts = append(m.accepts, acceptRec{at: m.now, hw: m.hw, side: o.Side, price: o.Price, qty: o.Qty})
+	m.tokens = append(m.tokens, m.hw)
 }
 
 // accepted fails the test if an accepted order breaks any rule.
@@ -553,11 +633,11 @@ func (m *model) accepted(rt *rapid.T, o *Order) {
 	if m.loss == lossMaybe {
 		m.loss = lossNo // it was within the limit after all
 	}
-	if m.reducing {
-		if o.Side == orderbook.Bid && !(m.pos < 0 && m.pos+m.pending(orderbook.Bid)+o.Qty <= 0) ||
-			o.Side == orderbook.Ask && !(m.pos > 0 && m.pos-m.pending(orderbook.Ask)-o.Qty >= 0) {
-			fail("reducing only")
-		}
+	if m.reducing && !m.reduces(o.Side, o.Qty, 0) {
+		fail("reducing only")
+	}
+	if o.ReduceOnly && !m.reduces(o.Side, o.Qty, 0) {
+		fail("reduce only")
 	}
 	in := &m.inst
 	if o.ID == 0 || o.Side > orderbook.Ask || o.Price <= 0 || o.Qty <= 0 {
@@ -598,15 +678,8 @@ func (m *model) accepted(rt *rapid.T, o *Order) {
 	if _, dup := m.working[o.ID]; dup {
 		fail("unique id")
 	}
-	// Token bucket: over any interval [a.at, now], at most
-	// burst + rate × length orders.
+	m.checkRate(func() { fail("order rate") })
 	for i, a := range m.accepts {
-		count := int64(len(m.accepts) - i + 1)
-		// Time that goes backwards earns nothing: only the high-water
-		// mark's progress refills.
-		if (count-m.burst)*tokenUnit > m.rateMilli*(m.hw-a.hw) {
-			fail("order rate")
-		}
 		// The duplicate check remembers the last dupRing accepts (its
 		// documented capacity); within the window, including a clock
 		// that went back, none of them may repeat.
@@ -616,11 +689,41 @@ func (m *model) accepted(rt *rapid.T, o *Order) {
 		}
 	}
 	for _, w := range m.working {
-		if w.side != o.Side && (o.Side == orderbook.Bid && o.Price >= w.price ||
-			o.Side == orderbook.Ask && o.Price <= w.price) {
+		if w.side != o.Side && w.crossedBy(o.Side, o.Price) {
 			fail("self-trade")
 		}
 	}
+}
+
+// checkRate is the token bucket's property: over any interval [a, now], at most burst +
+// rate × length orders and modifies. Time that goes backwards earns nothing: only the
+// high-water mark's progress refills.
+func (m *model) checkRate(fail func()) {
+	for i, hw := range m.tokens {
+		count := int64(len(m.tokens) - i + 1)
+		if (count-m.burst)*tokenUnit > m.rateMilli*(m.hw-hw) {
+			fail()
+		}
+	}
+}
+
+// crossedBy reports whether an order on side at price would trade against w, at its
+// price or at a pending modify's.
+func (w *modelOrder) crossedBy(side orderbook.Side, price int64) bool {
+	x := func(wp int64) bool {
+		return side == orderbook.Bid && price >= wp || side == orderbook.Ask && price <= wp
+	}
+	return x(w.price) || w.mod != nil && x(w.mod.price)
+}
+
+// reduces is the reducing rule: qty on side, with every working order on that side
+// (less already, a modified order's counted remainder) filled too, shrinks the
+// position without flipping it.
+func (m *model) reduces(side orderbook.Side, qty, already int64) bool {
+	if side == orderbook.Bid {
+		return m.pos < 0 && m.pos+m.pending(orderbook.Bid)-already+qty <= 0
+	}
+	return m.pos > 0 && m.pos-(m.pending(orderbook.Ask)-already)-qty >= 0
 }
 
 func qtyIf(o *Order, side orderbook.Side) int64 {
@@ -649,6 +752,10 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 		m.loss = lossYes
 	case ReasonReducingOnly:
 		if !m.reducing {
+			bad()
+		}
+	case ReasonReduceOnly:
+		if !o.ReduceOnly || m.reduces(o.Side, o.Qty, 0) {
 			bad()
 		}
 	case ReasonInvalidOrder:
@@ -705,7 +812,7 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 	case ReasonRateLimit:
 		// The bucket starts full, and is full again once the clock has
 		// advanced burst / rate past the last accept: then it has a token.
-		if len(m.accepts) == 0 || m.fullBucket() {
+		if len(m.tokens) == 0 || m.fullBucket() {
 			bad()
 		}
 	case ReasonDuplicate:
@@ -719,8 +826,7 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 	case ReasonSelfTrade:
 		found := false
 		for _, w := range m.working {
-			found = found || w.side != o.Side && (o.Side == orderbook.Bid && o.Price >= w.price ||
-				o.Side == orderbook.Ask && o.Price <= w.price)
+			found = found || w.side != o.Side && w.crossedBy(o.Side, o.Price)
 		}
 		if !found {
 			bad()
@@ -737,7 +843,7 @@ func (m *model) justify(rt *rapid.T, o *Order, r Reason) {
 // fullBucket reports whether the clock's high-water mark has advanced
 // enough since the last accept for any bucket to be full again.
 func (m *model) fullBucket() bool {
-	last := m.accepts[len(m.accepts)-1].hw
+	last := m.tokens[len(m.tokens)-1]
 	earned := new(big.Int).Mul(big.NewInt(m.hw-last), big.NewInt(m.rateMilli))
 	return earned.Cmp(big.NewInt(m.burst*tokenUnit)) >= 0
 }

@@ -76,6 +76,25 @@ const (
 	// ReasonPortfolioDrawdown: halted because the drawdown over all
 	// instruments exceeded the portfolio's MaxDrawdown.
 	ReasonPortfolioDrawdown
+	// ReasonReduceOnly: a reduce-only order (or the modify of one) that, with
+	// every working order on its side filled too, would not shrink the position.
+	ReasonReduceOnly
+	// ReasonNotWorking: a modify of an order risk is not tracking as working
+	// (filled, cancelled, rejected, or never accepted).
+	ReasonNotWorking
+	// ReasonModifyPending: a modify of an order whose previous modify the venue
+	// has not answered yet.
+	ReasonModifyPending
+	// ReasonMaxLeverage: a perpetual's position notional, with every working
+	// order on the order's side filled, over the equity would exceed MaxLeverage.
+	ReasonMaxLeverage
+	// ReasonLiquidationDistance: a perpetual's mark is closer to the
+	// position's liquidation price than MinLiquidationDistanceBps (the state
+	// goes to Reducing), or the order would bring it closer than that.
+	ReasonLiquidationDistance
+	// ReasonFundingPaid: the funding a perpetual's position paid, net of what
+	// it received, exceeded MaxFundingPaid (the state goes to Reducing).
+	ReasonFundingPaid
 
 	// NumReasons is the number of Reason values, for arrays indexed by Reason.
 	NumReasons
@@ -111,6 +130,13 @@ var reasonNames = [NumReasons]string{
 	ReasonPortfolioPosition: "portfolio_position",
 	ReasonPortfolioLoss:     "portfolio_loss",
 	ReasonPortfolioDrawdown: "portfolio_drawdown",
+
+	ReasonReduceOnly:          "reduce_only",
+	ReasonNotWorking:          "not_working",
+	ReasonModifyPending:       "modify_pending",
+	ReasonMaxLeverage:         "max_leverage",
+	ReasonLiquidationDistance: "liquidation_distance",
+	ReasonFundingPaid:         "funding_paid",
 }
 
 // String returns the reason's snake_case name, as used in logs and metrics

@@ -46,6 +46,11 @@ type Order struct {
 	Qty        int64 // quantity units
 	PostOnly   bool
 	IOC        bool
+	// FOK (fill or kill) orders fill completely on arrival or not at all.
+	FOK bool
+	// ReduceOnly orders may only shrink the position: Check refuses one that, with every
+	// working order on its side filled too, would not (see reduces).
+	ReduceOnly bool
 }
 
 // Errors returned (wrapped with the order ID) by the lifecycle methods.
@@ -67,6 +72,13 @@ type working struct {
 	acked bool
 	price int64
 	rem   int64 // remaining quantity
+	// filled is the quantity filled so far: a modify names the order's new total
+	// quantity, of which filled is already done.
+	filled     int64
+	reduceOnly bool
+	// mod is a modify sent and not yet answered (see CheckModify): until the venue
+	// confirms or refuses it, the order may fill at either its old or its new terms.
+	mod pendingModify
 }
 
 // closedRing remembers the side of recently finished orders, so that a fill
@@ -128,6 +140,9 @@ type Checker struct {
 	rejects [NumReasons]atomic.Uint64
 	bursts  burstLog
 
+	// perp are the perpetual's limits (PerpConfig), off for spot.
+	perp perpLimits
+
 	// port is the portfolio layer over this and the strategy's other instruments, if
 	// any (NewPortfolio), and portIdx this instrument's index in it.
 	port    *Portfolio
@@ -148,7 +163,12 @@ func New(cfg Config, inst Instrument) (*Checker, error) {
 	if err != nil {
 		return nil, err
 	}
+	pl, err := cfg.Perp.limits(inst)
+	if err != nil {
+		return nil, err
+	}
 	c := &Checker{
+		perp:  pl,
 		lim:   lim,
 		inst:  inst,
 		qUnit: inst.QtyScale.Unit(),
@@ -219,65 +239,19 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	if o == nil || o.ID == 0 || o.Side > orderbook.Ask || o.Price <= 0 || o.Qty <= 0 {
 		return ReasonInvalidOrder
 	}
-	in := &c.inst
-	if o.Price%in.Tick != 0 {
-		return ReasonTick
+	if o.ReduceOnly && !c.reduces(o) {
+		return ReasonReduceOnly
 	}
-	if o.Qty%in.Lot != 0 {
-		return ReasonLot
-	}
-	if o.Qty < in.MinQty {
-		return ReasonMinQty
-	}
-	if o.Qty > in.MaxQty {
-		return ReasonMaxQty
-	}
-	// price × qty ≥ MinNotional × unit, exact in 128 bits: a truncated
-	// notional could let through an order just under the exchange minimum.
-	if cmpMul(o.Price, o.Qty, in.MinNotional, c.qUnit) < 0 {
-		return ReasonMinNotional
-	}
-	// 3. Per-order size.
-	if o.Qty > c.lim.MaxOrderQty {
-		return ReasonMaxOrderQty
-	}
-	if cmpMul(o.Price, o.Qty, c.lim.MaxOrderNotional, c.qUnit) > 0 {
-		return ReasonMaxOrderNotional
+	if r := c.checkRules(o); r != ReasonOK {
+		return r
 	}
 	// 4. Price band around the mid; fails closed without a fresh valid book.
-	if book == nil {
-		return ReasonNoBook
-	}
-	if !book.Valid() {
-		return ReasonInvalidBook
-	}
-	if lt := book.LocalTime(); now-lt > c.lim.StaleAfter || lt <= 0 {
-		return ReasonStaleBook
-	}
-	mid, ok := book.Mid()
-	if !ok || mid <= 0 {
-		return ReasonInvalidBook
-	}
-	dev := o.Price - mid
-	if dev < 0 {
-		dev = -dev
-	}
-	// |price − mid| × 1e6 ≤ band × mid, exact.
-	if cmpMul(dev, 1_000_000, c.lim.PriceBandMicro, mid) > 0 {
-		return ReasonPriceBand
+	if r := c.checkBand(o, book, now); r != ReasonOK {
+		return r
 	}
 	// 5. Net position, worst case: every working order on this side fills.
-	pos := c.acct.pos
-	if o.Side == orderbook.Bid {
-		worst, ok := add3(pos, c.pendBuy, o.Qty)
-		if !ok || worst > c.lim.MaxPosition {
-			return ReasonMaxPosition
-		}
-	} else {
-		worst, ok := add3(-pos, c.pendSell, o.Qty)
-		if !ok || worst > c.lim.MaxPosition {
-			return ReasonMaxPosition
-		}
+	if r := c.checkPosition(o, 0); r != ReasonOK {
+		return r
 	}
 	// 6. Open orders.
 	if len(c.work) >= c.lim.MaxOpenOrders {
@@ -303,20 +277,107 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 		if w.id == o.ID {
 			return ReasonDuplicateID
 		}
-		if w.side != o.Side {
-			if o.Side == orderbook.Bid && o.Price >= w.price ||
-				o.Side == orderbook.Ask && o.Price <= w.price {
-				return ReasonSelfTrade
-			}
+		if w.side != o.Side && crosses(o.Side, o.Price, w) {
+			return ReasonSelfTrade
 		}
 	}
 	return ReasonOK
 }
 
+// checkRules runs the checks of an order's terms against the exchange's rules and
+// the per-order limits (checks 2 and 3).
+func (c *Checker) checkRules(o *Order) Reason {
+	in := &c.inst
+	if o.Price%in.Tick != 0 {
+		return ReasonTick
+	}
+	if o.Qty%in.Lot != 0 {
+		return ReasonLot
+	}
+	if o.Qty < in.MinQty {
+		return ReasonMinQty
+	}
+	if o.Qty > in.MaxQty {
+		return ReasonMaxQty
+	}
+	// price × qty ≥ MinNotional × unit, exact in 128 bits: a truncated
+	// notional could let through an order just under the exchange minimum.
+	if cmpMul(o.Price, o.Qty, in.MinNotional, c.qUnit) < 0 {
+		return ReasonMinNotional
+	}
+	// 3. Per-order size.
+	if o.Qty > c.lim.MaxOrderQty {
+		return ReasonMaxOrderQty
+	}
+	if cmpMul(o.Price, o.Qty, c.lim.MaxOrderNotional, c.qUnit) > 0 {
+		return ReasonMaxOrderNotional
+	}
+	return ReasonOK
+}
+
+// checkBand checks the price against the band around a fresh, valid book's mid.
+func (c *Checker) checkBand(o *Order, book *orderbook.Book, now int64) Reason {
+	if book == nil {
+		return ReasonNoBook
+	}
+	if !book.Valid() {
+		return ReasonInvalidBook
+	}
+	if lt := book.LocalTime(); now-lt > c.lim.StaleAfter || lt <= 0 {
+		return ReasonStaleBook
+	}
+	mid, ok := book.Mid()
+	if !ok || mid <= 0 {
+		return ReasonInvalidBook
+	}
+	dev := o.Price - mid
+	if dev < 0 {
+		dev = -dev
+	}
+	// |price − mid| × 1e6 ≤ band × mid, exact.
+	if cmpMul(dev, 1_000_000, c.lim.PriceBandMicro, mid) > 0 {
+		return ReasonPriceBand
+	}
+	return ReasonOK
+}
+
+// checkPosition checks the net position in the worst case, every working order on
+// o's side filling, with o's quantity counted on top and already counted shrinking
+// that side's pending total (a modify's old remainder, which o replaces).
+func (c *Checker) checkPosition(o *Order, already int64) Reason {
+	pos := c.acct.pos
+	if o.Side == orderbook.Bid {
+		worst, ok := add3(pos, c.pendBuy-already, o.Qty)
+		if !ok || worst > c.lim.MaxPosition {
+			return ReasonMaxPosition
+		}
+	} else {
+		worst, ok := add3(-pos, c.pendSell-already, o.Qty)
+		if !ok || worst > c.lim.MaxPosition {
+			return ReasonMaxPosition
+		}
+	}
+	return c.checkLeverage(o, already)
+}
+
+// crosses reports whether a new order on side at price would trade against working
+// order w of the other side, at its price or, while a modify of it is pending, at
+// the modify's price.
+func crosses(side orderbook.Side, price int64, w *working) bool {
+	x := func(wp int64) bool {
+		return side == orderbook.Bid && price >= wp || side == orderbook.Ask && price <= wp
+	}
+	return x(w.price) || w.mod.sent && x(w.mod.price)
+}
+
 // reduces reports whether o strictly shrinks the position even if every
 // working order on its side fills too: a buy only against a short, a sell
 // only against a long, and never through zero.
-func (c *Checker) reduces(o *Order) bool {
+func (c *Checker) reduces(o *Order) bool { return c.reducesWith(o, 0) }
+
+// reducesWith is reduces with already of the side's pending quantity not counted (a
+// modify's old remainder, which the modified order replaces).
+func (c *Checker) reducesWith(o *Order, already int64) bool {
 	if o.Qty <= 0 {
 		return false
 	}
@@ -326,13 +387,13 @@ func (c *Checker) reduces(o *Order) bool {
 		if pos >= 0 {
 			return false
 		}
-		s, ok := add3(-pos, -c.pendBuy, -o.Qty) // short left after all buys
+		s, ok := add3(-pos, -(c.pendBuy - already), -o.Qty) // short left after all buys
 		return ok && s >= 0
 	case orderbook.Ask:
 		if pos <= 0 {
 			return false
 		}
-		s, ok := add3(pos, -c.pendSell, -o.Qty)
+		s, ok := add3(pos, -(c.pendSell - already), -o.Qty)
 		return ok && s >= 0
 	}
 	return false
@@ -343,7 +404,7 @@ func (c *Checker) accept(o *Order, now int64) {
 	c.tokens -= tokenUnit
 	c.dup[c.dupNext] = recent{at: now, price: o.Price, qty: o.Qty, side: o.Side, used: true}
 	c.dupNext = (c.dupNext + 1) % dupRing
-	c.work = append(c.work, working{id: o.ID, side: o.Side, price: o.Price, rem: o.Qty})
+	c.work = append(c.work, working{id: o.ID, side: o.Side, price: o.Price, rem: o.Qty, reduceOnly: o.ReduceOnly})
 	if o.Side == orderbook.Bid {
 		c.pendBuy += o.Qty
 	} else {
@@ -500,14 +561,21 @@ func (c *Checker) OnFill(id uint64, price, qty, fee int64) error {
 	if i := c.find(id); i >= 0 {
 		w := &c.work[i]
 		side = w.side
-		take := min(qty, w.rem)
-		w.rem -= take
-		if side == orderbook.Bid {
-			c.pendBuy -= take
+		var over bool
+		if w.mod.sent {
+			over = c.fillModifying(w, qty)
 		} else {
-			c.pendSell -= take
+			take := min(qty, w.rem)
+			w.rem -= take
+			w.filled += take
+			if side == orderbook.Bid {
+				c.pendBuy -= take
+			} else {
+				c.pendSell -= take
+			}
+			over = qty > take
 		}
-		if qty > take {
+		if over {
 			err = fmt.Errorf("risk: fill of order %d: %w", id, ErrOverfill)
 		}
 		if w.rem == 0 {
@@ -523,6 +591,7 @@ func (c *Checker) OnFill(id uint64, price, qty, fee int64) error {
 		c.halt(ReasonBookkeeping)
 		return fmt.Errorf("risk: fill of order %d: %w", id, ErrOverflow)
 	}
+	c.evaluatePerp()
 	c.evaluate()
 	if c.port != nil {
 		c.port.evaluate()
@@ -539,6 +608,7 @@ func (c *Checker) Mark(now, mid int64) {
 		c.acct.mark, c.acct.marked = mid, true
 	}
 	c.acct.rollDay(now)
+	c.evaluatePerp()
 	c.evaluate()
 	if c.port != nil {
 		c.port.evaluate()

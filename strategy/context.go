@@ -42,6 +42,9 @@ type IntentKind uint8
 const (
 	IntentPlace IntentKind = iota + 1
 	IntentCancel
+	// IntentModify changes a working order's price and quantity in place: Order.ID is
+	// the order, Order.Price its new price and Order.Qty its new total quantity.
+	IntentModify
 )
 
 // Intent is an order or cancel a strategy issued during a callback, which the engine
@@ -60,6 +63,10 @@ type MarketConfig struct {
 	Spec *instrument.Spec
 	Book *orderbook.Book
 	Risk *risk.Checker
+	// NoModify says the instrument's gateway cannot modify orders (it does not
+	// implement engine.Modifier), even if the venue can: Modify is then refused when
+	// the strategy is bound, as on a venue without it.
+	NoModify bool
 }
 
 // Context is a strategy's view of its instruments and its means of acting on them. The
@@ -102,7 +109,11 @@ type Market struct {
 	lastTrade Trade
 	hasTrade  bool
 	orders    orderTable
-	mark      md.PerpMark // a perpetual's last reference prices; zero Fields before any
+	// opts are the order options the venue offers (instrument.Capabilities); all of
+	// them for an instrument without a venue (NewContext), which nothing can check.
+	opts     instrument.Option
+	noModify bool        // the venue modifies, the gateway cannot
+	mark     md.PerpMark // a perpetual's last reference prices; zero Fields before any
 }
 
 // NewContext returns a Context for inst over book and the risk checker that guards it:
@@ -123,6 +134,11 @@ func NewMarkets(table *instrument.Table, markets []MarketConfig, params Params, 
 	c := newContext(table, params, nextID, log)
 	for _, m := range markets {
 		c.addMarket(m.Spec, m.Book, m.Risk)
+		if m.NoModify {
+			mk := c.markets[len(c.markets)-1]
+			mk.noModify = mk.opts&instrument.OptModify != 0
+			mk.opts &^= instrument.OptModify
+		}
 	}
 	return c
 }
@@ -149,6 +165,10 @@ func (c *Context) addMarket(spec *instrument.Spec, book *orderbook.Book, rc *ris
 		book:      book,
 		risk:      rc,
 		orders:    newOrderTable(risk.MaxOpenOrdersLimit + MaxIntents),
+		opts:      spec.Capabilities().Options,
+	}
+	if spec.ID.Venue == "" {
+		m.opts = instrument.Option(AllFlags) | instrument.OptModify
 	}
 	c.markets = append(c.markets, m)
 	if c.Market == nil {
@@ -340,7 +360,7 @@ func (m *Market) Sell(price, qty float64, flags Flags) uint64 {
 
 func (m *Market) place(side Side, price, qty float64, flags Flags) uint64 {
 	c := m.c
-	if !c.queueable() {
+	if !m.flagsOK(flags) || !c.queueable() {
 		return 0
 	}
 	*c.nextID++
@@ -353,6 +373,8 @@ func (m *Market) place(side Side, price, qty float64, flags Flags) uint64 {
 		Qty:        RoundQty(qty, m.inst.QtyScale, m.inst.Lot),
 		PostOnly:   flags&PostOnly != 0,
 		IOC:        flags&IOC != 0,
+		FOK:        flags&FOK != 0,
+		ReduceOnly: flags&ReduceOnly != 0,
 	}
 	// The table holds every order risk may count as working plus one callback's worth of
 	// new ones, so it cannot fill up; if it ever did, losing track of an order would be

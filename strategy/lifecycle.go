@@ -54,6 +54,10 @@ func (m *Market) OrderFilled(id uint64, qty int64) (remaining int64, ok bool) {
 	r.FilledQty += qty
 	r.Filled = float64(r.FilledQty) / m.qtyUnit
 	remaining = r.QtyFixed - r.FilledQty
+	if r.modReq {
+		// Until the venue answers a modify, the order may fill up to either quantity.
+		remaining = max(r.QtyFixed, r.modQty) - r.FilledQty
+	}
 	if remaining <= 0 {
 		m.orders.remove(i)
 		return 0, true

@@ -16,10 +16,17 @@ declare function param(name: string, defaultValue: number): number;
 /** The engine's clock: the local receive time of the current event, in ms since the epoch. */
 declare function now(): number;
 
-/** Order option: rejected by the venue rather than taking liquidity (a LIMIT_MAKER on Binance). */
+/** Order option: rejected or expired by the venue rather than taking liquidity (LIMIT_MAKER
+ * on Binance Spot, GTX on USD-M, PostOnly on Bybit, post_only on Kraken). Options combine
+ * with |; at most one of POST_ONLY, IOC and FOK. An option the instrument's venue does not
+ * offer is an error when the script is compiled or bound, never a venue reject. */
 declare const POST_ONLY: number;
 /** Order option: immediate or cancel; what does not fill at once is cancelled. */
 declare const IOC: number;
+/** Order option: fill or kill; the whole quantity fills at once or nothing does (not on Kraken). */
+declare const FOK: number;
+/** Order option: may only shrink the position, never grow or flip it (USD-M, Bybit linear). */
+declare const REDUCE_ONLY: number;
 /** Side of an order or a trade's aggressor. */
 declare const BUY: number;
 declare const SELL: number;
@@ -72,6 +79,7 @@ interface InstrumentOrders {
   cancel(id: number): boolean;
   cancelAll(): number;
   replace(id: number, price: number, qty: number, flags?: number): number;
+  modify(id: number, price: number, qty: number): boolean;
   count(): number;
   id(i: number): number;
   side(id: number): number;
@@ -177,6 +185,13 @@ declare namespace orders {
   function cancelAll(): number;
   /** Cancels id and places a new order on the same side; returns the new id (0 if id is not open). */
   function replace(id: number, price: number, qty: number, flags?: number): number;
+  /** Changes an open order's price and total quantity (filled part included) in place,
+   * keeping its id; checked by risk like a new order. onOrder reports "modified", or
+   * "modify_rejected" with the order working on unchanged. False if id is not open, is
+   * being cancelled or modified, or qty is no more than has filled. Venues with it:
+   * binance-usdm (the order is requeued), bybit-*, kraken (a lower quantity keeps the
+   * order's place); not binance-spot, where it is an error when the script is bound. */
+  function modify(id: number, price: number, qty: number): boolean;
   /** Number of open orders (placed and not yet filled, cancelled or rejected). */
   function count(): number;
   /** Id of the i-th open order, oldest first; 0 if out of range. */
@@ -245,7 +260,7 @@ interface Fill {
   instrument: Instrument;
 }
 
-type OrderStatus = "accepted" | "acknowledged" | "rejected" | "cancelled" | "filled";
+type OrderStatus = "accepted" | "acknowledged" | "rejected" | "cancelled" | "filled" | "modified" | "modify_rejected";
 
 /** A change of an order's status. The object is reused: copy what you keep. */
 interface OrderUpdate {

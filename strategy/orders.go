@@ -11,7 +11,16 @@ type OrderInfo struct {
 	FilledQty  int64 // fixed-point filled quantity
 	Status     OrderStatus
 	cancelReq  bool
+	// A modify sent and not answered: the new price and total quantity, fixed point.
+	modReq           bool
+	modPrice, modQty int64
 }
+
+// Modifying reports whether a modify of the order is waiting for the venue's answer.
+func (o OrderInfo) Modifying() bool { return o.modReq }
+
+// ModifyTerms returns the price and total quantity of the pending modify, fixed point.
+func (o OrderInfo) ModifyTerms() (price, qty int64) { return o.modPrice, o.modQty }
 
 // pendingNew marks an order placed during the current callback, not yet through risk.
 const pendingNew OrderStatus = 0

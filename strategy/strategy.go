@@ -66,16 +66,25 @@ const (
 	Sell Side = orderbook.Ask
 )
 
-// Flags are order options.
+// Flags are order options. Their bits are instrument.Option's, so that the options a
+// venue offers (instrument.Capabilities) check them with one AND.
 type Flags uint8
 
-// The order options.
+// The order options. PostOnly, IOC and FOK are each a time in force: at most one of them.
 const (
-	// PostOnly orders are rejected by the venue rather than taking liquidity.
-	PostOnly Flags = 1 << iota
+	// PostOnly orders are rejected or expired by the venue rather than taking liquidity
+	// (Binance Spot LIMIT_MAKER, USD-M GTX, Bybit PostOnly, Kraken post_only).
+	PostOnly Flags = Flags(instrument.OptPostOnly)
 	// IOC (immediate or cancel) orders take what they can and cancel the rest.
-	IOC
+	IOC Flags = Flags(instrument.OptIOC)
+	// FOK (fill or kill) orders fill completely on arrival or are cancelled whole.
+	FOK Flags = Flags(instrument.OptFOK)
+	// ReduceOnly orders may only shrink the position (USD-M, Bybit linear).
+	ReduceOnly Flags = Flags(instrument.OptReduceOnly)
 )
+
+// AllFlags are every order flag.
+const AllFlags = PostOnly | IOC | FOK | ReduceOnly
 
 // Trade is a public trade, in float64 for strategy arithmetic and fixed-point for exactness.
 type Trade struct {
@@ -121,9 +130,18 @@ const (
 	Cancelled
 	// Filled: the order is completely filled.
 	Filled
+	// Modified: the venue confirmed a modify (Market.Modify); the order works at its new
+	// price and quantity, with the same id.
+	Modified
+	// ModifyRejected: risk or the venue refused a modify; the order works on at its old
+	// terms. Reason (risk's) or VenueReason says why.
+	ModifyRejected
+
+	// NumStatuses is the number of OrderStatus values, for arrays indexed by status.
+	NumStatuses
 )
 
-var statusNames = [...]string{"", "accepted", "acknowledged", "rejected", "cancelled", "filled"}
+var statusNames = [NumStatuses]string{"", "accepted", "acknowledged", "rejected", "cancelled", "filled", "modified", "modify_rejected"}
 
 // String returns the status's name as scripts see it.
 func (s OrderStatus) String() string {

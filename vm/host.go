@@ -36,6 +36,7 @@ type Host struct {
 	fnames  []string
 	arity   [][2]int                   // per host function: min and max argument counts, max < 0 for any
 	argChk  map[int]func(string) error // per host function: a check of a string literal first argument
+	callChk map[int]CallCheck          // per host function: a check of its call sites (CheckCall)
 	objects []*HostObject
 	handles map[string]*HostObject // handle namespaces, by name (see Handle)
 	consts  []hostConst

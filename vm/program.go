@@ -25,6 +25,8 @@ type Program struct {
 	allocs    []ast.AllocSite
 	// hostShapes maps the Host's shapes to program shape indices.
 	hostShapes []int32
+	// sites are the calls of checked host functions (Host.CheckCall).
+	sites []CallSite
 }
 
 var predeclared = []string{"Math", "console", "Number", "NaN", "Infinity", "undefined", "isFinite", "isNaN", "Array"}
@@ -81,7 +83,14 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 	if errs := resolver.Resolve(file, pre); len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}
-	code, errs := compiler.Compile(file, compiler.Config{HostMethod: host.hostMethod, HostConst: host.hostConst, HostArity: host.hostArity, HostName: func(i int) string { return host.fnames[i] }, HostStringArg: host.hostStringArg})
+	var sites []CallSite
+	callCheck := func(site *CallSite) (int, error) {
+		sites = append(sites, *site)
+		return host.callChk[site.Func](site)
+	}
+	code, errs := compiler.Compile(file, compiler.Config{HostMethod: host.hostMethod, HostConst: host.hostConst, HostArity: host.hostArity,
+		HostName: func(i int) string { return host.fnames[i] }, HostStringArg: host.hostStringArg,
+		HostChecked: host.hostChecked, HostCallCheck: callCheck})
 	if len(errs) > 0 {
 		return nil, toErrorList(filename, errs)
 	}
@@ -92,7 +101,7 @@ func Compile(filename string, src []byte, host *Host) (prog *Program, err error)
 		return nil, ErrorList{{File: filename, Line: 1, Col: 1, Msg: fmt.Sprintf("too many top-level variables and functions (%d, at most %d)", len(code.Globals), MaxGlobals),
 			Hint: "keep related values in an array or an object"}}
 	}
-	p := &Program{code: code, hostFns: host.funcs, hostNms: host.fnames, globalIdx: map[string]int{}, allocs: file.Allocs}
+	p := &Program{code: code, hostFns: host.funcs, hostNms: host.fnames, globalIdx: map[string]int{}, allocs: file.Allocs, sites: sites}
 	p.hostShapes = internHostShapes(&code.Strings, &code.Shapes, host.shapes)
 	for i, name := range code.Globals {
 		p.globalIdx[name] = i

@@ -36,7 +36,6 @@ import (
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
-	"github.com/nanotick/nanotick/venues"
 )
 
 // goStrategies are the strategies written in Go that a config (language = "go",
@@ -68,6 +67,7 @@ type settings struct {
 	responseLatency time.Duration
 	latencyFile     string
 	venueLat        map[string]string // --venue-latency, described, by venue
+	tardis          []tardisInput     // --data of Tardis.dev CSV files, by instrument
 }
 
 // runBacktest implements "nanotick backtest". Exit status: 0 done, 1 the run failed,
@@ -240,7 +240,17 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
-	if !tardisRun {
+	csvIns, csvData, err := tardisInputs(s.bt.Data)
+	if err != nil && !tardisRun {
+		fmt.Fprintf(stderr, "nanotick backtest: --data %v\n", err)
+		return 1
+	}
+	if csvData && !tardisRun {
+		if code := s.applyTardis(csvIns, c, set["strategy"], stderr); code != 0 {
+			return code
+		}
+	}
+	if !tardisRun && !csvData {
 		files, err := detectData(s.bt.Data)
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
@@ -250,7 +260,6 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	var err error
 	if s.latencyFile != "" {
 		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
 	} else {
@@ -288,6 +297,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		defer src.Close()
 		s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
 		rep, err = backtest.RunSource(s.bt, src)
+	} else if s.tardis != nil {
+		rep, err = s.runTardis(stderr)
 	} else {
 		rep, err = backtest.Run(s.bt)
 		if rep != nil && len(s.bt.Instruments) > 1 {
@@ -440,9 +451,6 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if c.Strategies[i].Name == name {
 			st = &c.Strategies[i]
 		}
-	}
-	if !venues.Known(string(st.Venue)) {
-		return settings{}, fmt.Errorf("strategy %q: venue %q: backtests replay the recordings of %s", st.Name, st.Venue, strings.Join(venues.Names(), ", "))
 	}
 	ecfg, err := engine.FromConfig(c, st, zerolog.Nop())
 	if err != nil {

@@ -77,6 +77,13 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if ins, ok, err := tardisInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
+			return 1
+		}
+		return inspectTardis(ins, stdout, stderr)
+	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
@@ -329,6 +336,13 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 || *depth < 1 || (*format != "csv" && *format != "jsonl") {
 		fs.Usage()
 		return 2
+	}
+	if ins, ok, err := tardisInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
+			return 1
+		}
+		return bookTardis(ins, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {

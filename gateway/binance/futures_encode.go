@@ -30,11 +30,13 @@ const idModify = 'm'
 func futuresTIF(o *risk.Order) (tif string, reduceOnly bool) {
 	switch {
 	case o.PostOnly:
-		return "GTX", false
+		return "GTX", o.ReduceOnly
 	case o.IOC:
-		return "IOC", false
+		return "IOC", o.ReduceOnly
+	case o.FOK:
+		return "FOK", o.ReduceOnly
 	}
-	return "GTC", false
+	return "GTC", o.ReduceOnly
 }
 
 // appendSignedFuturesPlace appends a signed USD-M order.place for o; the request id is

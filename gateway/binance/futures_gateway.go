@@ -34,6 +34,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/perp"
@@ -87,6 +88,8 @@ type FuturesConfig struct {
 	// must stop: a ban (418), a liquidation, an ADL, a margin call. The owner halts the
 	// engine; the gateway itself cancels every open order of the symbol.
 	OnHalt func(reason string)
+	// Instrument is the symbol's index in the engine's table, for FundingSink.
+	Instrument instrument.Index
 	// MarkSource, if set, returns the last mark price message the engine has for the
 	// symbol; Drain samples it (on the engine's goroutine) for the funding check.
 	MarkSource func() md.PerpMark
@@ -226,6 +229,12 @@ const (
 // fundingScale is the fixed-point scale a funding amount crosses the ring at.
 const fundingScale fixed.Scale = 8
 
+// FundingSink is a Sink that books funding payments (*engine.Engine implements it):
+// amount in price units of the instrument, positive received, negative paid.
+type FundingSink interface {
+	OnFunding(i instrument.Index, amount int64, now int64)
+}
+
 // ModifySink is a Sink that learns the outcome of Modify; the gateway calls it on the
 // engine's goroutine when the venue answers.
 type ModifySink interface {
@@ -315,12 +324,15 @@ func newFuturesBudget() *budget {
 		orders: []counter{{length: 10_000, limit: 300}, {length: 60_000, limit: 1200}}}
 }
 
-// Request weights on USD-M's WebSocket API and REST ("Weight" of each method).
+// Request weights on USD-M's WebSocket API ("Weight(IP)" of each method): order.place 0
+// and order.modify 0 on the IP limit (each counts one against the order-count limits),
+// order.cancel 1, order.status 1, v2/account.position 5; connecting is charged 2 as on
+// spot, to stay on the safe side.
 const (
-	futWeightPlace    = 1 // order.place: counted against ORDERS too
+	futWeightPlace    = 0
 	futWeightCancel   = 1
 	futWeightStatus   = 1
-	futWeightModify   = 1
+	futWeightModify   = 0
 	futWeightPosition = 5
 	futWeightConnect  = 2
 )
@@ -861,14 +873,14 @@ func (g *FuturesGateway) Cancel(id uint64, now int64) error {
 	return nil
 }
 
-// Modify asks the venue to change live order id's price and quantity in place
-// (order.modify; the order keeps its id). side must be the order's. The outcome reaches
-// a ModifySink; a modify the venue refuses leaves the order as it was. An order not in
-// the table (final, or unknown) is an error.
+// Modify asks the venue to change working order id's price and total quantity in place
+// (order.modify; the order keeps its id): side is the order's side (engine.Modifier).
+// The outcome reaches a ModifySink; a modify the venue refuses leaves the order as it
+// was. An order not in the table (final) or unknown is an error.
 func (g *FuturesGateway) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
-	o, ok := g.table.get(id)
-	if !ok || o.state == StateUnknown {
-		return fmt.Errorf("futures gateway: modify %d: order not live", id)
+	w, ok := g.table.get(id)
+	if !ok || w.state == StateUnknown {
+		return fmt.Errorf("futures gateway: modify %d: %w", id, ErrNotLive)
 	}
 	c := g.conn.Load()
 	if c == nil {
@@ -883,6 +895,9 @@ func (g *FuturesGateway) Modify(id uint64, side orderbook.Side, price, qty, now 
 	g.write(c, id)
 	return nil
 }
+
+// ErrNotLive is a modify of an order that is final or whose state is unknown.
+var ErrNotLive = errors.New("order not live")
 
 func (g *FuturesGateway) sendCancel(id uint64, now int64) bool {
 	c := g.conn.Load()
@@ -936,6 +951,11 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 		switch a.kind {
 		case ansFunding:
 			g.checkFunding(&a)
+			if fs, ok := sink.(FundingSink); ok {
+				// The venue's amount is what the wallet got: it is what is booked.
+				amt := decimal.New(a.price, -int32(fundingScale)).Shift(int32(g.cfg.PriceScale)).Round(0).IntPart()
+				fs.OnFunding(g.cfg.Instrument, amt, now)
+			}
 			continue
 		case ansConnected, ansDisconnected:
 			g.table.apply(&a, sink, now)

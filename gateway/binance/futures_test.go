@@ -140,6 +140,9 @@ func TestFuturesSignedRequests(t *testing.T) {
 		{risk.Order{ID: 7, Side: orderbook.Bid, Price: 6183760, Qty: 2}, "GTC"},
 		{risk.Order{ID: 8, Side: orderbook.Ask, Price: 6183770, Qty: 3, PostOnly: true}, "GTX"},
 		{risk.Order{ID: 9, Side: orderbook.Ask, Price: 6100000, Qty: 100, IOC: true}, "IOC"},
+		{risk.Order{ID: 10, Side: orderbook.Ask, Price: 6100000, Qty: 100, FOK: true}, "FOK"},
+		{risk.Order{ID: 11, Side: orderbook.Ask, Price: 6100000, Qty: 100, IOC: true, ReduceOnly: true}, "IOC"},
+		{risk.Order{ID: 12, Side: orderbook.Bid, Price: 6100000, Qty: 100, PostOnly: true, ReduceOnly: true}, "GTX"},
 	} {
 		req := e.AppendSignedPlace(nil, &tc.o, 1723161254206, s)
 		p := checkSigned(t, req)
@@ -147,6 +150,9 @@ func TestFuturesSignedRequests(t *testing.T) {
 			"newClientOrderId": fmt.Sprint("nt1-", tc.o.ID), "apiKey": docKey, "timestamp": "1723161254206",
 			"price": decimal.New(tc.o.Price, -2).String(), "quantity": decimal.New(tc.o.Qty, -3).String()}
 		want["side"] = map[orderbook.Side]string{orderbook.Bid: "BUY", orderbook.Ask: "SELL"}[tc.o.Side]
+		if tc.o.ReduceOnly {
+			want["reduceOnly"] = "true"
+		}
 		if fmt.Sprint(p) != fmt.Sprint(want) {
 			t.Errorf("params\n got %v\nwant %v", p, want)
 		}

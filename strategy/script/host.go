@@ -85,6 +85,8 @@ func (s *Strategy) register(h *vm.Host) {
 
 	h.Const("POST_ONLY", vm.Number(float64(strategy.PostOnly)))
 	h.Const("IOC", vm.Number(float64(strategy.IOC)))
+	h.Const("FOK", vm.Number(float64(strategy.FOK)))
+	h.Const("REDUCE_ONLY", vm.Number(float64(strategy.ReduceOnly)))
 	h.Const("BUY", vm.Number(1))
 	h.Const("SELL", vm.Number(-1))
 	h.Func("param", s.param)
@@ -104,6 +106,8 @@ func (s *Strategy) register(h *vm.Host) {
 			handle.Method(mf.name, mf.fn(true))
 		}
 	}
+	orderChecks(h.Object("orders"))
+	orderChecks(h.Handle("Instrument", "orders"))
 	h.Object("instrument").CallSig(1, 1, s.bindInstrument).CheckStringArg(func(name string) error {
 		_, err := instrument.CheckName(name)
 		return err
@@ -219,10 +223,20 @@ func (s *Strategy) place(side strategy.Side) marketFunc {
 			if err != nil {
 				return vm.Undefined, err
 			}
+			var id uint64
 			if side == strategy.Buy {
-				return vm.Number(float64(mk.Buy(price, qty, flags))), nil
+				id = mk.Buy(price, qty, flags)
+			} else {
+				id = mk.Sell(price, qty, flags)
 			}
-			return vm.Number(float64(mk.Sell(price, qty, flags))), nil
+			if id == 0 {
+				// Refused before it was queued (a flag the venue lacks, too many orders in
+				// one callback): the error is the script's, at this call.
+				if err := s.ctx.Err(); err != nil {
+					return vm.Undefined, err
+				}
+			}
+			return vm.Number(float64(id)), nil
 		}
 	}
 }
@@ -245,8 +259,8 @@ func orderArgs(args []vm.Value, i int) (price, qty float64, flags strategy.Flags
 		if err != nil {
 			return 0, 0, 0, fmt.Errorf("flags: %w", err)
 		}
-		if f != float64(int(f)) || int(f)&^int(strategy.PostOnly|strategy.IOC) != 0 {
-			return 0, 0, 0, fmt.Errorf("flags must be POST_ONLY, IOC or 0, got %v", f)
+		if f != float64(int(f)) || f < 0 || int(f)&^int(strategy.AllFlags) != 0 {
+			return 0, 0, 0, fmt.Errorf("flags must be 0 or POST_ONLY, IOC, FOK and REDUCE_ONLY combined with |, got %v", f)
 		}
 		flags = strategy.Flags(f)
 	}
@@ -731,7 +745,39 @@ func (s *Strategy) marketAPI() []marketNamespace {
 					if err != nil {
 						return fail(err)
 					}
-					return vm.Number(float64(mk.Replace(id, price, qty, flags))), nil
+					nid := mk.Replace(id, price, qty, flags)
+					if nid == 0 {
+						if err := s.ctx.Err(); err != nil {
+							return fail(err)
+						}
+					}
+					return vm.Number(float64(nid)), nil
+				}
+			}},
+			{"modify", func(h bool) fn {
+				return func(_ *vm.Machine, a args) (vm.Value, error) {
+					mk, err := s.def, error(nil)
+					if h {
+						mk, a, err = handleMarket(s, a)
+					}
+					if err != nil {
+						return fail(err)
+					}
+					id, err := idArg(a, 0)
+					if err != nil {
+						return fail(err)
+					}
+					price, qty, _, err := orderArgs(a, 1)
+					if err != nil {
+						return fail(err)
+					}
+					ok := mk.Modify(id, price, qty)
+					if !ok {
+						if err := s.ctx.Err(); err != nil {
+							return fail(err)
+						}
+					}
+					return vm.Bool(ok), nil
 				}
 			}},
 			{"count", func(h bool) fn {

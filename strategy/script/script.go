@@ -27,6 +27,7 @@ type Options struct {
 // Strategy is a compiled script adapted to strategy.Strategy.
 type Strategy struct {
 	prog *vm.Program
+	file string // the script's name in errors
 	m    *vm.Machine
 	ctx  *strategy.Context // the context of the callback in progress
 	def  *strategy.Market  // ctx's default instrument, which the global namespaces mean
@@ -39,9 +40,9 @@ type Strategy struct {
 	trade     vm.Value // the reused argument objects
 	fill      vm.Value
 	update    vm.Value
-	statuses  [6]vm.Value               // status strings, by strategy.OrderStatus
-	reasons   [risk.NumReasons]vm.Value // reason strings, by risk.Reason
-	venueText vm.Value                  // the reason of a venue reject
+	statuses  [strategy.NumStatuses]vm.Value // status strings, by strategy.OrderStatus
+	reasons   [risk.NumReasons]vm.Value      // reason strings, by risk.Reason
+	venueText vm.Value                       // the reason of a venue reject
 
 	indicators []taIndicator
 	inInit     bool
@@ -76,7 +77,7 @@ func Load(path string, opts Options) (*Strategy, error) {
 // Compile compiles src (named filename in errors) into a strategy. Compile errors carry
 // file:line:col and a hint (see vm.Error).
 func Compile(filename string, src []byte, opts Options) (*Strategy, error) {
-	s := &Strategy{opts: opts}
+	s := &Strategy{opts: opts, file: filename}
 	host := vm.NewHost()
 	s.register(host)
 	prog, err := vm.Compile(filename, src, host)
@@ -125,7 +126,7 @@ func (s *Strategy) makeValues() {
 	for _, v := range []vm.Value{s.trade, s.fill, s.update} {
 		s.m.Keep(v)
 	}
-	for st := strategy.Accepted; st <= strategy.Filled; st++ {
+	for st := strategy.Accepted; st < strategy.NumStatuses; st++ {
 		s.statuses[st] = s.keepString(st.String())
 	}
 	for r := risk.Reason(0); r < risk.NumReasons; r++ {
@@ -147,6 +148,11 @@ func (s *Strategy) keepString(str string) vm.Value {
 // Init runs the script's top level, where it declares its parameters and indicators.
 func (s *Strategy) Init(ctx *strategy.Context) error {
 	s.ctx, s.def = ctx, ctx.Market
+	// Order options the instruments' venues lack stop the script here, before its top
+	// level runs, with the call's position.
+	if err := s.checkBoundOrders(); err != nil {
+		return err
+	}
 	s.inInit = true
 	defer func() { s.inInit = false }()
 	return s.m.Run()

@@ -26,6 +26,11 @@ type Config struct {
 	// passes a string literal, so that a bad one is a compile error at its position
 	// (instrument("BTCUSDT") lacks its venue).
 	HostStringArg func(idx int, arg string) error
+	// HostChecked reports whether the host checks calls of function idx, and
+	// HostCallCheck checks one (see CallSite): it returns the index of the argument at
+	// fault (-1: the call) and the error, which becomes a compile error there.
+	HostChecked   func(idx int) bool
+	HostCallCheck func(site *CallSite) (arg int, err error)
 	// NoOptimize disables the peephole optimizer (for tests and benchmarks).
 	NoOptimize bool
 }

@@ -276,6 +276,7 @@ func (c *compiler) call(x *ast.CallExpr) {
 			}
 			if ok {
 				c.checkArity(x, h)
+				c.checkCall(x, h, nil)
 			}
 			c.args(x.Args)
 			c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n, 0)
@@ -287,6 +288,7 @@ func (c *compiler) call(x *ast.CallExpr) {
 			if _, _, isNS := namespaceOf(inner.X); !isNS {
 				if h, ok := c.cfg.HostMethod("."+inner.Name, fun.Name); ok {
 					c.checkArity(x, h)
+					c.checkCall(x, h, inner.X)
 					c.expr(inner.X)
 					c.args(x.Args)
 					c.emit(x.Lparen, bytecode.CALLHOST, int32(h), n+1, 0)

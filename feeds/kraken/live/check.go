@@ -1,0 +1,83 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	binlive "github.com/nanotick/nanotick/feeds/binance/live"
+	fk "github.com/nanotick/nanotick/feeds/kraken"
+	"github.com/nanotick/nanotick/instrument"
+)
+
+// CheckInstruments compares the table's Kraken instruments with Kraken's instrument
+// channel, read once from the public WebSocket at wsURL, before anything is traded: a
+// pair Kraken does not list or lists differently (scales other than its precisions,
+// other rules, not online) is an error naming every difference. It reads at most 50
+// messages and waits at most 10 s for the snapshot.
+func CheckInstruments(ctx context.Context, wsURL string, table *instrument.Table) error {
+	var want []*instrument.Spec
+	for i := 0; i < table.Len(); i++ {
+		if sp := table.At(instrument.Index(i)); sp.ID.Venue == instrument.VenueKraken {
+			want = append(want, sp)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cn, err := binlive.Dial(ctx, wsURL, 10*time.Second, 0)
+	if err != nil {
+		return fmt.Errorf("kraken instrument check: %w", err)
+	}
+	done := make(chan struct{})
+	defer func() { cancel(); cn.Close(); <-done }()
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		cn.Close() // ends a read the deadline would otherwise wait out
+	}()
+	if err := cn.WriteText([]byte(`{"method":"subscribe","params":{"channel":"instrument","snapshot":true},"req_id":1}`), time.Now().Add(5*time.Second)); err != nil {
+		return fmt.Errorf("kraken instrument check: %w", err)
+	}
+	var pairs map[string]fk.Pair
+	for n := 0; pairs == nil; n++ {
+		if n == 50 {
+			return fmt.Errorf("kraken instrument check: no instrument snapshot in %d messages", n)
+		}
+		_, msg, err := cn.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("kraken instrument check: no instrument snapshot: %w", ctx.Err())
+			}
+			return fmt.Errorf("kraken instrument check: %w", err)
+		}
+		if bytes.Contains(msg, []byte(`"success":false`)) {
+			return fmt.Errorf("kraken instrument check: subscription refused: %.300s", msg)
+		}
+		if !bytes.Contains(msg, []byte(`"channel":"instrument"`)) || !bytes.Contains(msg, []byte(`"type":"snapshot"`)) {
+			continue
+		}
+		if pairs, err = fk.ParsePairs(msg); err != nil {
+			return fmt.Errorf("kraken instrument check: %w", err)
+		}
+	}
+	var errs []string
+	for _, sp := range want {
+		p, ok := pairs[sp.ID.Symbol]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("instrument %s: Kraken does not list it", sp.ID))
+			continue
+		}
+		for _, d := range fk.CheckPair(sp, p) {
+			errs = append(errs, fmt.Sprintf("instrument %s: %s", sp.ID, d))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("the configured instruments differ from Kraken's instrument channel:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
+}
