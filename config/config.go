@@ -206,6 +206,8 @@ type Venues struct {
 	Binance *Binance
 	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
 	BinanceUSDM *BinanceUSDM
+	// Kraken is [venue.kraken] (venue_kraken.go).
+	Kraken *Kraken
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the

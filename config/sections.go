@@ -142,6 +142,9 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	known := in.Venue != "" && (in.Venue.HasConnector() || d.requireDecimals(t, in.Venue))
 	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], known)
 	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], known)
+	if in.Venue == VenueKraken {
+		d.krakenInstrument(t, &in)
+	}
 	if !priceOK || !qtyOK {
 		if d.badScale == nil {
 			d.badScale = map[string]bool{}
@@ -618,6 +621,9 @@ func (d *decoder) venues(t *table) Venues {
 	}
 	if b := t.table("binance-usdm"); b != nil {
 		v.BinanceUSDM = d.binanceUSDM(b)
+	}
+	if k := t.table("kraken"); k != nil {
+		v.Kraken = d.kraken(k)
 	}
 	return v
 }

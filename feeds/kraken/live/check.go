@@ -3,6 +3,7 @@ package live
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -27,43 +28,13 @@ func CheckInstruments(ctx context.Context, wsURL string, table *instrument.Table
 	if len(want) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cn, err := binlive.Dial(ctx, wsURL, 10*time.Second, 0)
+	msg, err := InstrumentSnapshot(ctx, wsURL)
 	if err != nil {
 		return fmt.Errorf("kraken instrument check: %w", err)
 	}
-	done := make(chan struct{})
-	defer func() { cancel(); cn.Close(); <-done }()
-	go func() {
-		defer close(done)
-		<-ctx.Done()
-		cn.Close() // ends a read the deadline would otherwise wait out
-	}()
-	if err := cn.WriteText([]byte(`{"method":"subscribe","params":{"channel":"instrument","snapshot":true},"req_id":1}`), time.Now().Add(5*time.Second)); err != nil {
+	pairs, err := fk.ParsePairs(msg)
+	if err != nil {
 		return fmt.Errorf("kraken instrument check: %w", err)
-	}
-	var pairs map[string]fk.Pair
-	for n := 0; pairs == nil; n++ {
-		if n == 50 {
-			return fmt.Errorf("kraken instrument check: no instrument snapshot in %d messages", n)
-		}
-		_, msg, err := cn.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("kraken instrument check: no instrument snapshot: %w", ctx.Err())
-			}
-			return fmt.Errorf("kraken instrument check: %w", err)
-		}
-		if bytes.Contains(msg, []byte(`"success":false`)) {
-			return fmt.Errorf("kraken instrument check: subscription refused: %.300s", msg)
-		}
-		if !bytes.Contains(msg, []byte(`"channel":"instrument"`)) || !bytes.Contains(msg, []byte(`"type":"snapshot"`)) {
-			continue
-		}
-		if pairs, err = fk.ParsePairs(msg); err != nil {
-			return fmt.Errorf("kraken instrument check: %w", err)
-		}
 	}
 	var errs []string
 	for _, sp := range want {
@@ -80,4 +51,41 @@ func CheckInstruments(ctx context.Context, wsURL string, table *instrument.Table
 		return fmt.Errorf("the configured instruments differ from Kraken's instrument channel:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return nil
+}
+
+// InstrumentSnapshot subscribes to the instrument channel at wsURL and returns its
+// snapshot message. It reads at most 50 messages and waits at most 10 s.
+func InstrumentSnapshot(ctx context.Context, wsURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cn, err := binlive.Dial(ctx, wsURL, 10*time.Second, 0)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	defer func() { cancel(); cn.Close(); <-done }()
+	go func() {
+		defer close(done)
+		<-ctx.Done()
+		cn.Close() // ends a read the deadline would otherwise wait out
+	}()
+	if err := cn.WriteText([]byte(`{"method":"subscribe","params":{"channel":"instrument","snapshot":true},"req_id":1}`), time.Now().Add(5*time.Second)); err != nil {
+		return nil, err
+	}
+	for n := 0; n < 50; n++ {
+		_, msg, err := cn.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("no instrument snapshot: %w", ctx.Err())
+			}
+			return nil, err
+		}
+		if bytes.Contains(msg, []byte(`"success":false`)) {
+			return nil, fmt.Errorf("instrument subscription refused: %.300s", msg)
+		}
+		if bytes.Contains(msg, []byte(`"channel":"instrument"`)) && bytes.Contains(msg, []byte(`"type":"snapshot"`)) {
+			return bytes.Clone(msg), nil
+		}
+	}
+	return nil, errors.New("no instrument snapshot in 50 messages")
 }
