@@ -50,6 +50,7 @@ func (d *decoder) config(top *table) *Config {
 	c.Strategies = d.strategies(top, c.Instruments)
 	c.Latency = d.latency(top.table("latency"))
 	c.Venues = d.venues(top.table("venue"))
+	d.bybitCategories(c)
 	if bt := top.table("backtest"); bt != nil {
 		c.Backtest = d.backtest(bt)
 	}
@@ -624,6 +625,9 @@ func (d *decoder) venues(t *table) Venues {
 	}
 	if k := t.table("kraken"); k != nil {
 		v.Kraken = d.kraken(k)
+	}
+	if b := t.table("bybit"); b != nil {
+		v.Bybit = d.bybit(b)
 	}
 	return v
 }
