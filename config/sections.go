@@ -673,9 +673,6 @@ func (d *decoder) venues(t *table) Venues {
 			vt.done()
 		}
 	}
-	if b := t.table("bybit"); b != nil {
-		v.Bybit = d.bybit(b)
-	}
 	return v
 }
 
