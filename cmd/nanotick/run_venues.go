@@ -40,11 +40,13 @@ type venueWiring struct {
 	cfg   *config.Config
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
-	// simCreds are the local exchange account's credentials.
-	simCreds gwbinance.Credentials
-	waker    *livesession.Waker
-	halt     func() // the kill switch, for a venue's ban
-	log      zerolog.Logger
+	// simCreds are the local exchange account's credentials; simKey and simSecret the
+	// same, for venues that sign otherwise (Bybit).
+	simCreds          gwbinance.Credentials
+	simKey, simSecret string
+	waker             *livesession.Waker
+	halt              func() // the kill switch, for a venue's ban
+	log               zerolog.Logger
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
@@ -69,6 +71,8 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceSpot: buildBinanceSpot,
 	instrument.VenueSim:         buildBinanceSpot,
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
+	instrument.VenueBybitSpot:   buildBybitSpot,
+	instrument.VenueBybitLinear: buildBybitLinear,
 }
 
 // groupByVenue returns the session's venue groups in the order of their first
@@ -101,12 +105,14 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 		}
 		for _, i := range g.Instruments {
 			sym := table.At(i).ID.Symbol
-			if g.Venue == instrument.VenueBinanceUSDM {
+			if g.Venue == instrument.VenueBinanceUSDM || g.Venue == instrument.VenueBybitLinear {
 				f, ok := simPerps[sym]
 				if !ok {
 					return nil, nil, fmt.Errorf("the local exchange lists no perpetual %s (it lists %v)", sym, simPerpNames())
 				}
-				fut = append(fut, f())
+				if !hasFutures(fut, sym) { // USD-M and Bybit share the local exchange's perpetual books
+					fut = append(fut, f())
+				}
 				continue
 			}
 			f, ok := simSpot[sym]
