@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -41,7 +42,8 @@ type venueWiring struct {
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
 	// simCreds are the local exchange account's credentials; simKey and simSecret the
-	// same, for venues that sign otherwise (Bybit).
+	// same, for venues whose credentials take them in another form (Kraken's secret:
+	// base64; Bybit's HMAC key and secret).
 	simCreds          gwbinance.Credentials
 	simKey, simSecret string
 	waker             *livesession.Waker
@@ -73,6 +75,7 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
 	instrument.VenueBybitSpot:   buildBybitSpot,
 	instrument.VenueBybitLinear: buildBybitLinear,
+	instrument.VenueKraken:      buildKraken,
 }
 
 // groupByVenue returns the session's venue groups in the order of their first
@@ -115,6 +118,9 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 				}
 				continue
 			}
+			if g.Venue == instrument.VenueKraken {
+				sym = strings.ReplaceAll(sym, "/", "") // kraken:BTC/USD is the local exchange's BTCUSD
+			}
 			f, ok := simSpot[sym]
 			if !ok {
 				return nil, nil, fmt.Errorf("the local exchange lists no spot market %s (it lists %v)", sym, simSpotNames())
@@ -149,6 +155,9 @@ func simBalances(groups []venueGroup, table *instrument.Table) map[string]string
 		for _, i := range g.Instruments {
 			if base := table.At(i).Base; base != "" && b[base] == "" {
 				b[base] = "10"
+			}
+			if quote := table.At(i).Quote; quote != "" && b[quote] == "" {
+				b[quote] = "100000"
 			}
 		}
 	}
