@@ -442,6 +442,7 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	for i, l := range lanes {
 		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
 		l.fund.name = l.name
+		l.fund.paid = riskFunding(eng, instrument.Index(i))
 	}
 	// The exchange's decoding done ahead is used for a single instrument's source.
 	if len(srcs) == 1 {
