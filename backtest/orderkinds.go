@@ -4,7 +4,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
@@ -38,13 +37,12 @@ const (
 )
 
 // modifyRule returns the queue rule of a modify at this exchange, and false when its
-// venue has no in-place modify (Binance Spot).
+// venue has no in-place modify (Binance Spot): the venue's capabilities say.
 func (x *Exchange) modifyRule() (instrument.ModifyPriority, bool) {
 	if x.cfg.ModifyRule != 0 {
 		return x.cfg.ModifyRule, true
 	}
-	if x.cfg.Venue == binance.USDM {
-		c, _ := instrument.VenueCapabilities(instrument.VenueBinanceUSDM)
+	if c := x.cfg.Instrument.Capabilities(); c.Options&instrument.OptModify != 0 {
 		return c.Modify, true
 	}
 	return 0, false

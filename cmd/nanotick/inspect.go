@@ -84,6 +84,13 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		}
 		return inspectTardis(ins, stdout, stderr)
 	}
+	if sp, ok, err := krakenInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
+			return 1
+		}
+		return inspectKraken(files, sp, stdout, stderr)
+	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
@@ -343,6 +350,13 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return bookTardis(ins, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
+	}
+	if sp, ok, err := krakenInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
+			return 1
+		}
+		return bookKraken(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {

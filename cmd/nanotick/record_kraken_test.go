@@ -66,4 +66,23 @@ func TestRecordKrakenFromLocalExchange(t *testing.T) {
 			t.Fatalf("%s: %d records, %+v", f, n, st)
 		}
 	}
+
+	// inspect and book read the recording (feeds/detect finds Kraken and its scales).
+	var stdout, stderr bytes.Buffer
+	if code := runInspect(files, &stdout, &stderr); code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"instrument       kraken:BTC/USD, price scale 1, qty scale 8", "mismatches 0", "at the end: valid true"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("inspect lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	stdout.Reset()
+	if code := runBook(append([]string{"--depth", "2"}, files[0]), &stdout, &stderr); code != 0 {
+		t.Fatalf("book: exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) < 10 || lines[0] != "local_ns,update_id,valid,bid_px_1,bid_qty_1,bid_px_2,bid_qty_2,ask_px_1,ask_qty_1,ask_px_2,ask_qty_2" {
+		t.Fatalf("book: %d lines, first %q", len(lines), lines[0])
+	}
 }

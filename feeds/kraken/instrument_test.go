@@ -62,3 +62,21 @@ func TestParsePairs(t *testing.T) {
 		t.Fatal("a bad qty_min was taken")
 	}
 }
+
+// FuzzParsePairs: no instrument message makes ParsePairs panic or return a pair whose
+// numbers are not at its own scales' range.
+func FuzzParsePairs(f *testing.F) {
+	f.Add([]byte(`{"channel":"instrument","type":"snapshot","data":{"pairs":[{"symbol":"BTC/USD","base":"BTC","quote":"USD","status":"online","qty_precision":8,"qty_increment":1e-08,"price_precision":1,"price_increment":0.1,"qty_min":0.00005,"cost_min":0.5}]}}`))
+	f.Add([]byte(`{"channel":"instrument","data":{"pairs":[{"symbol":"X","price_precision":-1,"qty_precision":99}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pairs, err := ParsePairs(b)
+		if err != nil {
+			return
+		}
+		for _, p := range pairs {
+			if !p.Spec.PriceScale.Valid() || !p.Spec.QtyScale.Valid() {
+				t.Fatalf("%+v from %q", p, b)
+			}
+		}
+	})
+}
