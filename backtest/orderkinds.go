@@ -1,7 +1,9 @@
 package backtest
 
 import (
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
@@ -35,13 +37,12 @@ const (
 )
 
 // modifyRule returns the queue rule of a modify at this exchange, and false when its
-// venue has no in-place modify (Binance Spot).
+// venue has no in-place modify (Binance Spot): the venue's capabilities say.
 func (x *Exchange) modifyRule() (instrument.ModifyPriority, bool) {
 	if x.cfg.ModifyRule != 0 {
 		return x.cfg.ModifyRule, true
 	}
-	if x.cfg.Venue == binance.USDM {
-		c, _ := instrument.VenueCapabilities(instrument.VenueBinanceUSDM)
+	if c := x.cfg.Instrument.Capabilities(); c.Options&instrument.OptModify != 0 {
 		return c.Modify, true
 	}
 	return 0, false
@@ -236,5 +237,20 @@ func (x *Exchange) expireReduceOnly() {
 			continue
 		}
 		i++
+	}
+}
+
+// riskFunding returns what tells the engine's risk of instrument i each funding payment
+// (in the quote currency, positive received), at the instrument's price scale, so that
+// a perpetual's MaxFundingPaid holds in a backtest as it does live.
+func riskFunding(eng *engine.Engine, i instrument.Index) func(decimal.Decimal) {
+	ps := eng.Instruments().At(i).PriceScale
+	return func(amount decimal.Decimal) {
+		v, err := ps.FromDecimal(amount.Round(int32(ps)))
+		if err != nil {
+			eng.Halt() // beyond int64 at the price scale: risk cannot count it, so fail closed
+			return
+		}
+		eng.OnFunding(i, v)
 	}
 }
