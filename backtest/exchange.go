@@ -11,6 +11,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -32,6 +33,7 @@ const (
 	RejectCapacity  = "too many resting orders in the simulator"
 	RejectInvalid   = "invalid order"
 	RejectDuplicate = "duplicate order id"
+	// RejectReduceOnly and the modify reasons are in orderkinds.go.
 )
 
 type rejectReason uint8
@@ -42,10 +44,11 @@ const (
 	rejCapacity
 	rejInvalid
 	rejDuplicate
+	rejReduceOnly
 	numRejects
 )
 
-var rejectText = [numRejects]string{RejectPostOnly, RejectNoMarket, RejectCapacity, RejectInvalid, RejectDuplicate}
+var rejectText = [numRejects]string{RejectPostOnly, RejectNoMarket, RejectCapacity, RejectInvalid, RejectDuplicate, RejectReduceOnly}
 
 // ExchangeConfig is what the simulated exchange needs.
 type ExchangeConfig struct {
@@ -69,6 +72,9 @@ type ExchangeConfig struct {
 	// OrderLog keeps a record of every order sent (Report.OrderLog): it grows with the
 	// orders, about 100 bytes each during the run and 200 in the report.
 	OrderLog bool
+	// ModifyRule is the queue rule of an in-place modify (orderkinds.go); zero means the
+	// venue's: USD-M requeues every modified order, Spot has no modify.
+	ModifyRule instrument.ModifyPriority
 }
 
 // ExchangeCounters are what the simulated exchange has seen and done.
@@ -84,7 +90,10 @@ type ExchangeCounters struct {
 	Cancelled      uint64 // orders cancelled on request
 	Expired        uint64 // IOC remainders cancelled by the exchange
 	CancelsTooLate uint64 // cancels for orders already filled or gone
-	Rejected       [numRejects]uint64
+	// Modifies reached the exchange; ModifiesApplied changed an order in place,
+	// ModifiesRejected found none to change (or the venue has no modify).
+	Modifies, ModifiesApplied, ModifiesRejected uint64
+	Rejected                                    [numRejects]uint64
 }
 
 // RejectCounts returns the exchange's rejections by reason, in a fixed order,
@@ -156,6 +165,10 @@ type restingOrder struct {
 	// remainder: the recorded book still shows the liquidity it took, so the crossing
 	// rule waits until the recorded market has left its price once.
 	armed bool
+	// filled is what has filled so far (a modify names a new total quantity);
+	// postOnly and reduceOnly are the order's options, which a modify keeps.
+	filled               int64
+	postOnly, reduceOnly bool
 }
 
 // Exchange is the simulated venue. It implements engine.Gateway: the engine's orders
@@ -192,6 +205,10 @@ type Exchange struct {
 	// horizon is still to be read, in time order.
 	markouts [numMarkouts]intQueue
 	touch    touchClock
+	pos      int64 // the exchange's position from its fills, for reduce-only
+	// closed is set when a fill closed or flipped the position: the resting
+	// reduce-only orders that can no longer reduce it expire (expireReduceOnly).
+	closed bool
 }
 
 // Markouts are read at these delays after each fill, on the exchange's clock.
@@ -224,6 +241,8 @@ type orderEntry struct {
 	id                          uint64
 	side                        orderbook.Side
 	postOnly, ioc               bool
+	fok, reduceOnly             bool
+	modified                    int // modifies that reached the order
 	status                      OrderStatus
 	reason                      rejectReason
 	price, qty, filled          int64
@@ -381,7 +400,8 @@ func (x *Exchange) Place(o *risk.Order, now int64) error {
 	x.lastEntry = max(now+x.lat.Entry(), x.lastEntry)
 	log := -1
 	if x.cfg.OrderLog {
-		x.olog = append(x.olog, orderEntry{id: o.ID, side: o.Side, postOnly: o.PostOnly, ioc: o.IOC, price: o.Price, qty: o.Qty, sent: now})
+		x.olog = append(x.olog, orderEntry{id: o.ID, side: o.Side, postOnly: o.PostOnly, ioc: o.IOC, fok: o.FOK, reduceOnly: o.ReduceOnly,
+			price: o.Price, qty: o.Qty, sent: now})
 		log = len(x.olog) - 1
 	}
 	x.entry.push(message{due: x.lastEntry, kind: msgPlace, order: *o, log: log, sent: now})
@@ -416,11 +436,15 @@ func (x *Exchange) Step(r Receiver) bool {
 	if useEntry {
 		m := x.entry.pop()
 		x.advance(m.due)
-		if m.kind == msgPlace {
+		switch m.kind {
+		case msgPlace:
 			x.arrive(&m.order, m.log, m.sent)
-		} else {
+		case msgModify:
+			x.arriveModify(&m.order)
+		default:
 			x.arriveCancel(m.order.ID)
 		}
+		x.expireReduceOnly()
 		x.touchUpdate()
 		return true
 	}
@@ -437,6 +461,8 @@ func (x *Exchange) Step(r Receiver) bool {
 		r.OnCancelled(m.order.ID, m.due)
 	case msgRejected:
 		r.OnRejected(m.order.ID, m.reason, m.due)
+	case msgModified, msgModifyRejected:
+		deliverModify(r, &m)
 	}
 	return true
 }
@@ -509,6 +535,7 @@ func (x *Exchange) onEvent(ev *binance.Event, st frameState, t int64) {
 		return
 	}
 	x.applyEvent(ev, st == frameMalformed)
+	x.expireReduceOnly()
 	x.touchUpdate()
 }
 
@@ -755,8 +782,16 @@ func (x *Exchange) trade(t *binance.Trade) {
 // the order finished and was removed.
 func (x *Exchange) fillResting(i int, qty int64, cause FillCause, ahead float64) bool {
 	o := &x.orders[i]
+	if o.reduceOnly {
+		// Never more than closes the position; closed, the order has nothing to do.
+		if qty = min(qty, x.reducible(o.side)); qty == 0 {
+			x.cancelResting(i, StatusExpired)
+			return true
+		}
+	}
 	x.fill(o.id, o.side, o.price, qty, true, cause, o.log, o.sent, o.ahead0, aheadQty(ahead))
 	o.qty -= qty
+	o.filled += qty
 	if o.qty > 0 {
 		return false
 	}
@@ -794,6 +829,13 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 		x.counters.TakerFills++
 	}
 	x.counters.Fills++
+	before := x.pos
+	if side == orderbook.Bid {
+		x.pos += qty
+	} else {
+		x.pos -= qty
+	}
+	x.closed = x.closed || before != 0 && (x.pos == 0 || (x.pos > 0) != (before > 0))
 	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
 	if a := x.cfg.Account; a != nil {
 		a.Fill(side, price, qty, bps, maker)
@@ -855,8 +897,8 @@ func (x *Exchange) orderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
 	for i, o := range x.olog {
 		out[i] = OrderRecord{
 			ID: o.id, Side: sideName(o.side), Price: prices.get(o.price), Qty: qtys.get(o.qty),
-			Filled: qtys.get(o.filled), PostOnly: o.postOnly, IOC: o.ioc,
-			Sent: o.sent, Arrived: o.arrived, Acked: o.acked, Ended: o.ended,
+			Filled: qtys.get(o.filled), PostOnly: o.postOnly, IOC: o.ioc, FOK: o.fok, ReduceOnly: o.reduceOnly,
+			Modified: o.modified, Sent: o.sent, Arrived: o.arrived, Acked: o.acked, Ended: o.ended,
 			Status: o.status.String(), QueueAheadAtPlace: qtys.get(o.aheadPlace),
 		}
 		if o.status == StatusRejected {
@@ -941,7 +983,12 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 		x.reject(o.ID, rejPostOnly, log)
 		return
 	}
-	if !o.IOC && len(x.orders) == cap(x.orders) {
+	if o.ReduceOnly && x.reducible(o.Side) == 0 {
+		x.reject(o.ID, rejReduceOnly, log)
+		return
+	}
+	immediate := o.IOC || o.FOK // never rests
+	if !immediate && len(x.orders) == cap(x.orders) {
 		x.reject(o.ID, rejCapacity, log)
 		return
 	}
@@ -949,28 +996,29 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 	x.respond(message{kind: msgAck, order: risk.Order{ID: o.ID}})
 	x.entryOf(log).acked = x.lastResp
 	left := o.Qty
+	// Fill or kill: all of it against the levels the order crosses, or none of it (a
+	// reduce-only FOK also needs the position to take all of it).
+	if o.FOK && (!crosses || !x.fokFills(o.Side, o.Price, o.Qty) || o.ReduceOnly && x.reducible(o.Side) < o.Qty) {
+		crosses = false
+	}
 	if crosses {
-		// Take the levels the order crosses, at their prices, up to its quantity. The
-		// recorded book does not know about this order: the levels it took are still
-		// there for the next order (no market impact is modelled).
-		for i := 0; left > 0; i++ {
-			lv, ok := x.book.Level(opp, i)
-			if !ok || (o.Side == orderbook.Bid && lv.Price > o.Price) || (o.Side == orderbook.Ask && lv.Price < o.Price) {
-				break
-			}
-			take := min(left, lv.Qty)
-			if take <= 0 {
-				continue
-			}
-			x.fill(o.ID, o.Side, lv.Price, take, false, CauseTaker, log, sent, 0, 0)
-			left -= take
+		// Take the levels the order crosses, at their prices, up to its quantity (a
+		// reduce-only order up to the position). The recorded book does not know about
+		// this order: the levels it took are still there for the next order (no market
+		// impact is modelled).
+		want := left
+		if o.ReduceOnly {
+			want = min(want, x.reducible(o.Side))
 		}
+		left -= want - x.take(o.ID, o.Side, o.Price, want, log, sent)
 	}
 	if left == 0 {
 		x.entryOf(log).status, x.entryOf(log).ended = StatusFilled, x.now
 		return
 	}
-	if o.IOC {
+	if immediate || o.ReduceOnly && x.reducible(o.Side) == 0 {
+		// IOC and FOK never rest; a reduce-only order whose position is closed has
+		// nothing left to do.
 		x.counters.Expired++
 		x.entryOf(log).status, x.entryOf(log).ended = StatusExpired, x.now
 		x.respond(message{kind: msgCancelled, order: risk.Order{ID: o.ID}})
@@ -986,6 +1034,7 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 		q:      queuePos{front: float64(ahead), level: ahead},
 		armed:  !crosses,
 		ahead0: ahead, log: log, sent: sent,
+		filled: o.Qty - left, postOnly: o.PostOnly, reduceOnly: o.ReduceOnly,
 	})
 }
 

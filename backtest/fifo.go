@@ -11,6 +11,9 @@ const (
 	msgFill
 	msgCancelled
 	msgRejected
+	msgModify         // a modify on its way to the exchange: order carries the new terms
+	msgModified       // a modify applied: price and qty are the order's new terms
+	msgModifyRejected // a modify refused: reason says why
 )
 
 // message is an order, a cancel or a response in flight. Messages are values in

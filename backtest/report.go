@@ -225,10 +225,16 @@ type OrderRecord struct {
 	Filled   decimal.Decimal `json:"filled"`
 	PostOnly bool            `json:"post_only,omitempty"`
 	IOC      bool            `json:"ioc,omitempty"`
-	Sent     int64           `json:"sent"`    // the engine sent it
-	Arrived  int64           `json:"arrived"` // it reached the exchange
-	Acked    int64           `json:"acked"`   // the ack reached the strategy
-	Ended    int64           `json:"ended"`   // it filled, was cancelled, expired or was rejected
+	FOK      bool            `json:"fok,omitempty"`
+	// ReduceOnly orders may only shrink the position.
+	ReduceOnly bool `json:"reduce_only,omitempty"`
+	// Modified counts the modifies that reached the order; Price and Qty are then its
+	// last terms.
+	Modified int   `json:"modified,omitempty"`
+	Sent     int64 `json:"sent"`    // the engine sent it
+	Arrived  int64 `json:"arrived"` // it reached the exchange
+	Acked    int64 `json:"acked"`   // the ack reached the strategy
+	Ended    int64 `json:"ended"`   // it filled, was cancelled, expired or was rejected
 	// Status is in_flight, resting, filled, cancelled, expired or rejected, and Reason
 	// the exchange's reason for a rejection.
 	Status            string          `json:"status"`

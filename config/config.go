@@ -75,6 +75,13 @@ type Instrument struct {
 	// every decimal above is exactly representable at its scale.
 	PriceDecimals fixed.Scale
 	QtyDecimals   fixed.Scale
+	// Kind is KindSpot or KindPerpetual (a linear perpetual); Base and Quote are the
+	// assets; ContractSize is the base quantity of one contract for a venue whose data
+	// counts contracts (OKX swaps), zero otherwise. A venue with a connector defaults
+	// them; a venue known only from its data must give what its symbol cannot tell.
+	Kind         string
+	Base, Quote  string
+	ContractSize decimal.Decimal
 }
 
 // Language is what a strategy is written in.
@@ -199,6 +206,8 @@ type Venues struct {
 	Binance *Binance
 	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
 	BinanceUSDM *BinanceUSDM
+	// Kraken is [venue.kraken] (venue_kraken.go).
+	Kraken *Kraken
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the
@@ -256,6 +265,9 @@ type Options struct {
 	// DataGiven says that the command line gives the recordings to replay, replacing
 	// [backtest] data: those files are resolved but not required to exist.
 	DataGiven bool
+	// Live says the config is for trading (nanotick run): an instrument on a venue
+	// without a live connector is an error.
+	Live bool
 }
 
 // LoadWith is Load with options.

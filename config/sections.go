@@ -129,9 +129,8 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	} else {
 		ok = false
 	}
-	venues := []string{string(VenueBinanceSpot), string(VenueBinanceUSDM), string(VenueKraken), string(VenueSim)}
 	if t.required("venue", "") {
-		in.Venue = Venue(t.enum("venue", "", venues...))
+		in.Venue = d.venue(t)
 		if in.Venue == "" {
 			ok = false
 		}
@@ -140,8 +139,12 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	}
 	scales := venueDecimals[in.Venue]
 	var priceOK, qtyOK bool
-	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], in.Venue != "")
-	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], in.Venue != "")
+	known := in.Venue != "" && (in.Venue.HasConnector() || d.requireDecimals(t, in.Venue))
+	in.PriceDecimals, priceOK = d.decimals(t, "price_decimals", scales[0], known)
+	in.QtyDecimals, qtyOK = d.decimals(t, "qty_decimals", scales[1], known)
+	if in.Venue == VenueKraken {
+		d.krakenInstrument(t, &in)
+	}
 	if !priceOK || !qtyOK {
 		if d.badScale == nil {
 			d.badScale = map[string]bool{}
@@ -212,6 +215,7 @@ func (d *decoder) instrument(t *table) (Instrument, bool) {
 	} else {
 		t.known = append(t.known, "min_notional")
 	}
+	d.instrumentKind(t, &in, qtyOK)
 	return in, ok
 }
 
@@ -617,6 +621,9 @@ func (d *decoder) venues(t *table) Venues {
 	}
 	if b := t.table("binance-usdm"); b != nil {
 		v.BinanceUSDM = d.binanceUSDM(b)
+	}
+	if k := t.table("kraken"); k != nil {
+		v.Kraken = d.kraken(k)
 	}
 	return v
 }

@@ -22,13 +22,9 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	if err != nil {
 		return Config{}, err
 	}
-	var venue string
-	switch in.Venue {
-	case config.VenueBinanceSpot, config.VenueSim, config.VenueBinanceUSDM:
-		venue = string(in.Venue)
-	default:
-		return Config{}, fmt.Errorf("strategy %q: venue %q is not supported by the engine yet", s.Name, in.Venue)
-	}
+	// Any venue: whoever builds the feeds and the gateway refuses what it cannot serve
+	// (venues.NewFeed names the venues with a feed; run, those with a connector).
+	venue := string(in.Venue)
 	conv := func(key string, scale fixed.Scale, d decimal.Decimal) (int64, error) {
 		v, err := scale.FromDecimal(d)
 		if err != nil {

@@ -18,8 +18,9 @@ package exchange
 //     top changes;
 //   - prices and sizes are strings at the symbol's tick and step decimals.
 //
-// publicTrade and tickers are not served: a subscription to them is refused with
-// success false, so that a client knows rather than waits. The faults of Config.Faults
+// tickers.SYMBOL is served on linear (bybit_ticker.go). publicTrade, and tickers on
+// spot, are not served: a subscription to them is refused with success false, so that
+// a client knows rather than waits. The faults of Config.Faults
 // apply as to Binance's depth streams: a dropped delta leaves a gap in u.
 
 import (
@@ -48,6 +49,7 @@ func (e *Exchange) registerBybit(mux *http.ServeMux) {
 	mux.HandleFunc("/v5/public/spot", func(w http.ResponseWriter, r *http.Request) { e.serveBybit(w, r, false) })
 	mux.HandleFunc("/v5/public/linear", func(w http.ResponseWriter, r *http.Request) { e.serveBybit(w, r, true) })
 	e.registerBybitTrade(mux)
+	e.registerBybitREST(mux)
 }
 
 // bybitBook is one subscribed orderbook topic of one connection.
@@ -70,6 +72,8 @@ type bybitSession struct {
 	id     string
 	mu     sync.Mutex
 	books  map[string]*bybitBook
+	// tickers are the subscribed tickers topics (linear only).
+	tickers map[string]*bybitTicker
 }
 
 func (e *Exchange) serveBybit(w http.ResponseWriter, r *http.Request, linear bool) {
@@ -77,7 +81,7 @@ func (e *Exchange) serveBybit(w http.ResponseWriter, r *http.Request, linear boo
 	if c == nil {
 		return
 	}
-	s := &bybitSession{e: e, c: c, linear: linear, books: map[string]*bybitBook{}}
+	s := &bybitSession{e: e, c: c, linear: linear, books: map[string]*bybitBook{}, tickers: map[string]*bybitTicker{}}
 	e.mu.Lock()
 	s.id = "local-" + strconv.FormatUint(e.connSeq, 10)
 	e.mu.Unlock()
@@ -112,6 +116,18 @@ func (s *bybitSession) handle(msg []byte) {
 			if req.Op == "unsubscribe" {
 				s.mu.Lock()
 				delete(s.books, topic)
+				delete(s.tickers, topic)
+				s.mu.Unlock()
+				continue
+			}
+			if strings.HasPrefix(topic, "tickers.") && s.linear {
+				t, why := s.ticker(topic)
+				if t == nil {
+					s.answer(false, why, req.ReqID, req.Op)
+					return
+				}
+				s.mu.Lock()
+				s.tickers[topic] = t
 				s.mu.Unlock()
 				continue
 			}
@@ -201,6 +217,11 @@ func (s *bybitSession) push(stop <-chan struct{}) {
 				// fault injection: a dropped delta leaves the gap in u a
 				// client must see.
 				s.c.send(outMsg{data: msg, depth: b.u > 1, market: true, at: time.Now()})
+			}
+		}
+		for _, t := range s.tickers {
+			if msg := t.next(time.Now()); msg != nil {
+				s.c.send(outMsg{data: msg, market: true, at: time.Now()})
 			}
 		}
 		s.e.mu.Unlock()

@@ -21,7 +21,8 @@ package exchange
 //     PartiallyFilledCanceled) and its executions (execType Trade, execPrice, execQty,
 //     execFee, feeCurrency, isMaker).
 //
-// Linear order entry, amend, position and wallet topics are not served.
+// Linear perpetuals (order entry with amend, position and wallet topics, funding) are
+// in bybit_linear.go.
 
 import (
 	"crypto/hmac"
@@ -50,8 +51,15 @@ type bybitPrivate struct {
 	private bool
 	id      string
 	acct    *Account
-	order   bool // subscribed to "order"
-	exec    bool // subscribed to "execution"
+	// topics are the private topics subscribed: "order", "execution", "position",
+	// "wallet", or a category's ("order.spot", "position.linear").
+	topics map[string]bool
+}
+
+// wants reports whether the connection subscribed to topic for category's messages,
+// by the all-in-one topic or the category's own.
+func (p *bybitPrivate) wants(topic, category string) bool {
+	return p.topics[topic] || p.topics[topic+"."+category]
 }
 
 func (e *Exchange) serveBybitTrade(w http.ResponseWriter, r *http.Request, private bool) {
@@ -61,6 +69,7 @@ func (e *Exchange) serveBybitTrade(w http.ResponseWriter, r *http.Request, priva
 	}
 	e.mu.Lock()
 	p := &bybitPrivate{c: c, private: private, id: "local-" + strconv.FormatUint(e.connSeq, 10)}
+	c.bybitTrade = true
 	e.mu.Unlock()
 	c.serve(p.handle)
 	e.mu.Lock()
@@ -108,26 +117,46 @@ func (p *bybitPrivate) handle(msg []byte) {
 		}
 		for _, t := range topics {
 			switch t {
-			case "order", "order.spot":
-				p.order = true
-			case "execution", "execution.spot":
-				p.exec = true
+			case "order", "order.spot", "order.linear", "execution", "execution.spot", "execution.linear",
+				"position", "position.linear", "wallet":
 			default:
 				p.answer(req, 10001, "topic "+strconv.Quote(t)+" is not served by the local exchange", nil)
 				return
 			}
+		}
+		if p.topics == nil {
+			p.topics = map[string]bool{}
+		}
+		for _, t := range topics {
+			p.topics[t] = true
 		}
 		if e.bybitSubs == nil {
 			e.bybitSubs = map[*bybitPrivate]bool{}
 		}
 		e.bybitSubs[p] = true
 		p.answer(req, 0, "", nil)
-	case "order.create", "order.cancel":
+	case "order.create", "order.cancel", "order.amend":
 		if p.private || p.acct == nil {
 			p.answer(req, 10001, req.Op+" needs an authenticated /v5/trade connection", nil)
 			return
 		}
-		p.order1(req)
+		var args []linArgs
+		if err := json.Unmarshal(req.Args, &args); err != nil || len(args) != 1 {
+			p.answer(req, 10001, "args must hold one order", nil)
+			return
+		}
+		switch cat := args[0].str("category"); {
+		case cat == "linear" && req.Op == "order.create":
+			p.linearCreate(req, args[0])
+		case cat == "linear" && req.Op == "order.amend":
+			p.linearAmend(req, args[0])
+		case cat == "linear":
+			p.linearCancel(req, args[0])
+		case cat == "spot" && req.Op != "order.amend":
+			p.order1(req)
+		default:
+			p.answer(req, 10404, "category "+strconv.Quote(cat)+" is not served by the local exchange for "+req.Op+" (spot create/cancel, linear create/amend/cancel)", nil)
+		}
 	default:
 		p.answer(req, 10404, "op type is not found", nil)
 	}
@@ -176,10 +205,6 @@ func (p *bybitPrivate) order1(req bybitRequest) {
 	}
 	a := args[0]
 	str := func(k string) string { s, _ := a[k].(string); return s }
-	if str("category") != "spot" {
-		p.answer(req, 10404, "category "+strconv.Quote(str("category"))+" is not served by the local exchange (spot only)", nil)
-		return
-	}
 	bp := params{"symbol": str("symbol")}
 	link := str("orderLinkId")
 	method := "order.cancel"
@@ -261,7 +286,7 @@ func (p *bybitPrivate) answer(req bybitRequest, code int, msg string, data []byt
 		if data != nil {
 			w.raw("data", data)
 		}
-		if req.Op == "order.create" || req.Op == "order.cancel" {
+		if req.Op == "order.create" || req.Op == "order.cancel" || req.Op == "order.amend" {
 			w.raw("retExtInfo", []byte("{}"))
 			w.obj("header").str("Timenow", strconv.FormatInt(time.Now().UnixMilli(), 10)).close()
 		}
@@ -301,6 +326,9 @@ func (e *Exchange) bybitReport(a *Account, o *Order, r report) {
 
 // bybitSend sends one report to the account's subscribers.
 func (e *Exchange) bybitSend(a *Account, o *Order, r report) {
+	if e.linear != nil && e.linear.lose {
+		return
+	}
 	for p := range e.bybitSubs {
 		if p.acct != a {
 			continue
@@ -314,7 +342,7 @@ func (e *Exchange) bybitSend(a *Account, o *Order, r report) {
 			side = "Sell"
 		}
 		now := m.nowMs()
-		if p.order {
+		if p.wants("order", "spot") {
 			status := map[Status]string{StatusNew: "New", StatusPartiallyFilled: "PartiallyFilled", StatusFilled: "Filled"}[r.status]
 			if r.status == StatusCanceled || r.status == StatusExpired {
 				status = "Cancelled"
@@ -341,7 +369,7 @@ func (e *Exchange) bybitSend(a *Account, o *Order, r report) {
 			w.close()
 			p.c.send(outMsg{data: w.b, at: time.Now()})
 		}
-		if p.exec && r.exec == "TRADE" {
+		if p.wants("execution", "spot") && r.exec == "TRADE" {
 			w := &jw{}
 			w.open().str("topic", "execution").str("id", strconv.FormatInt(r.tradeID, 10)).int("creationTime", now)
 			w.arr("data")

@@ -93,6 +93,9 @@ type Config struct {
 	// are sent before their response (drawn from the seed): Binance gives
 	// no order between the two. 0 always sends the response first.
 	ReportsFirstRate float64
+	// BybitLinear configures the Bybit perpetuals' funding and leverage
+	// (bybit_linear.go).
+	BybitLinear BybitLinear
 	// USDM configures trading the Futures perpetuals (usdm.go).
 	USDM USDMConfig
 }
@@ -132,6 +135,8 @@ type Exchange struct {
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
 	bybitHeld []bybitHeld
+	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
+	linear *linearState
 
 	// krakenPublic are the Kraken public connections, krakenState the tokens, nonces
 	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).
@@ -247,6 +252,11 @@ func Start(ctx context.Context, cfg Config) (*Exchange, error) {
 		ln.Close()
 		return nil, err
 	}
+	if err := e.setupBybitLinear(); err != nil {
+		e.cancel()
+		ln.Close()
+		return nil, err
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, (&apiError{Code: -1020, Msg: "Unknown endpoint."}).appendJSON(nil))
 	})
@@ -291,6 +301,7 @@ func (e *Exchange) tick() {
 		case now := <-t.C:
 			e.mu.Lock()
 			e.stepMarkets(now.UnixNano())
+			e.fundLinear(now.UnixNano())
 			e.mu.Unlock()
 		}
 	}
@@ -427,6 +438,9 @@ type conn struct {
 	// connectedSince and authorizedSince (ms) are session.status's.
 	returnRateLimits                bool
 	connectedSince, authorizedSince int64
+	// bybitTrade marks a Bybit /v5/trade or /v5/private connection
+	// (BybitDropConnections).
+	bybitTrade bool
 }
 
 // closeAfterWrite closes the connection once what is queued is written.

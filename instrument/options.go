@@ -90,9 +90,25 @@ type Capabilities struct {
 //   - Kraken spot v2 (add_order, amend_order): time_in_force gtc, gtd, ioc (no FOK);
 //     post_only; reduce_only applies to margin positions only, which nanotick does not
 //     trade; amend_order keeps the id.
+//   - Venues nanotick backtests from Tardis.dev files only (no connector; their orders
+//     exist only in the simulated exchange, which is checked against what the venue
+//     would accept). None is given modify: its queue rule is not documented clearly
+//     enough to simulate, so orders.replace cancels and places anew.
+//     OKX (v5 Place order, ordType post_only, fok, ioc; reduceOnly only for MARGIN and
+//     FUTURES/SWAP orders in net mode): okx-spot, okx-swap, okx-futures.
+//     Coinbase Exchange (Create a new order: time_in_force GTC, GTT, IOC, FOK; post_only
+//     with GTC and GTT; a spot venue, no reduce-only).
+//     Deribit (private/buy and private/sell: time_in_force good_til_cancelled,
+//     good_til_day, fill_or_kill, immediate_or_cancel; post_only with reject_post_only
+//     rejects instead of repricing; reduce_only).
 //
 // The local exchange (sim) speaks Binance Spot's protocol and has its options.
 var venueCaps = map[string]Capabilities{
+	"okx-spot":       {Options: OptPostOnly | OptIOC | OptFOK, PostOnly: "post_only", Note: "OKX's reduceOnly applies to margin and derivatives orders only"},
+	"okx-swap":       {Options: OptPostOnly | OptIOC | OptFOK | OptReduceOnly, PostOnly: "post_only"},
+	"okx-futures":    {Options: OptPostOnly | OptIOC | OptFOK | OptReduceOnly, PostOnly: "post_only"},
+	"coinbase":       {Options: OptPostOnly | OptIOC | OptFOK, PostOnly: "post_only", Note: "Coinbase is a spot venue: no reduce-only"},
+	"deribit":        {Options: OptPostOnly | OptIOC | OptFOK | OptReduceOnly, PostOnly: "post_only with reject_post_only"},
 	VenueBinanceSpot: binanceSpotCaps,
 	VenueSim:         binanceSpotCaps,
 	VenueBinanceUSDM: {Options: OptPostOnly | OptIOC | OptFOK | OptReduceOnly | OptModify, Modify: RequeueAlways, PostOnly: "GTX"},

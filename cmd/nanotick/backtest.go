@@ -66,6 +66,7 @@ type settings struct {
 	responseLatency time.Duration
 	latencyFile     string
 	venueLat        map[string]string // --venue-latency, described, by venue
+	tardis          []tardisInput     // --data of Tardis.dev CSV files, by instrument
 }
 
 // runBacktest implements "nanotick backtest". Exit status: 0 done, 1 the run failed,
@@ -236,7 +237,17 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
-	if !tardisRun {
+	csvIns, csvData, err := tardisInputs(s.bt.Data)
+	if err != nil && !tardisRun {
+		fmt.Fprintf(stderr, "nanotick backtest: --data %v\n", err)
+		return 1
+	}
+	if csvData && !tardisRun {
+		if code := s.applyTardis(csvIns, c, set["strategy"], stderr); code != 0 {
+			return code
+		}
+	}
+	if !tardisRun && !csvData {
 		files, err := detectData(s.bt.Data)
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
@@ -246,7 +257,6 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	var err error
 	if s.latencyFile != "" {
 		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
 	} else {
@@ -284,6 +294,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		defer src.Close()
 		s.bt.Data = append(slices.Clone([]string(tBook)), tTrades...)
 		rep, err = backtest.RunSource(s.bt, src)
+	} else if s.tardis != nil {
+		rep, err = s.runTardis(stderr)
 	} else {
 		rep, err = backtest.Run(s.bt)
 		if rep != nil && len(s.bt.Instruments) > 1 {
@@ -435,9 +447,6 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 		if c.Strategies[i].Name == name {
 			st = &c.Strategies[i]
 		}
-	}
-	if st.Venue != config.VenueBinanceSpot && st.Venue != config.VenueBinanceUSDM {
-		return settings{}, fmt.Errorf("strategy %q: venue %q: backtests replay Binance recordings (binance-spot, binance-usdm)", st.Name, st.Venue)
 	}
 	ecfg, err := engine.FromConfig(c, st, zerolog.Nop())
 	if err != nil {

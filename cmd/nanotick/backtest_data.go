@@ -108,6 +108,11 @@ func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, s
 	}
 	ec := &s.bt.Engine
 	if haveConfig {
+		if _, ok := binance.VenueOf(ec.Venue); !ok {
+			fmt.Fprintf(stderr, "nanotick backtest: the strategy trades %s:%s, and --data holds Binance recordings (%s): a venue without a recorder is backtested from Tardis.dev CSV files\n",
+				ec.Venue, ec.Instrument.Symbol, insts[0].Name())
+			return 2
+		}
 		if err := checkDataMatches(files, binanceVenue(ec.Venue), ec.Instrument.Symbol); err != nil {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 2

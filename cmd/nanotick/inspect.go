@@ -77,6 +77,20 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if ins, ok, err := tardisInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
+			return 1
+		}
+		return inspectTardis(ins, stdout, stderr)
+	}
+	if sp, ok, err := krakenInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
+			return 1
+		}
+		return inspectKraken(files, sp, stdout, stderr)
+	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
@@ -329,6 +343,20 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 || *depth < 1 || (*format != "csv" && *format != "jsonl") {
 		fs.Usage()
 		return 2
+	}
+	if ins, ok, err := tardisInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
+			return 1
+		}
+		return bookTardis(ins, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
+	}
+	if sp, ok, err := krakenInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
+			return 1
+		}
+		return bookKraken(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {

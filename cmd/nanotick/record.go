@@ -40,7 +40,8 @@ const flushEvery = time.Second
 func runRecord(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	setHelp(fs, "record", stderr)
-	venueName := fs.String("venue", "binance-spot", "binance-spot or binance-usdm: sets the defaults of --url, --rest and --streams and the book sync rules")
+	venueName := fs.String("venue", "binance-spot", "binance-spot, binance-usdm or kraken: sets the defaults of --url, --rest and --streams and the book sync rules")
+	depth := fs.Int("depth", 10, "kraken: the book depth subscribed (10, 25, 100, 500, 1000)")
 	wsURL := fs.String("url", "", "websocket base URL of the venue's streams (default: binance-spot wss://stream.binance.com:9443, binance-usdm wss://fstream.binance.com)")
 	restURL := fs.String("rest", "", "REST base URL for depth snapshots (default: binance-spot https://api.binance.com, binance-usdm https://fapi.binance.com)")
 	symbol := fs.String("symbol", "BTCUSDT", "symbol to record")
@@ -64,9 +65,22 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "nanotick record: --out DIR is required")
 		return 2
 	}
+	if *venueName == "kraken" {
+		maxSize, err := parseSize(*rotateSize)
+		if err != nil || *rotateEvery < 0 || *duration < 0 {
+			fmt.Fprintf(stderr, "nanotick record: bad --rotate-size %q, --rotate-every or --duration\n", *rotateSize)
+			return 2
+		}
+		sym := *symbol
+		if sym == "BTCUSDT" { // the flag's Binance default
+			sym = "BTC/USD"
+		}
+		return recordKraken(recordKrakenOptions{url: *wsURL, symbol: sym, out: *out, depth: *depth, maxSize: maxSize,
+			every: *rotateEvery, duration: *duration, verbose: *verbose}, stdout, stderr)
+	}
 	rv, ok := recordVenues[*venueName]
 	if !ok {
-		fmt.Fprintf(stderr, "nanotick record: --venue %q: want binance-spot or binance-usdm\n", *venueName)
+		fmt.Fprintf(stderr, "nanotick record: --venue %q: want binance-spot, binance-usdm or kraken\n", *venueName)
 		return 2
 	}
 	if *wsURL == "" {

@@ -62,7 +62,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	c := config.Default()
 	if *cfgFile != "" {
 		var ok bool
-		if c, ok = loadConfig(*cfgFile, "nanotick run", stderr); !ok {
+		if c, ok = loadConfigWith(*cfgFile, "nanotick run", stderr, config.Options{Live: true}); !ok {
 			return 2
 		}
 	}

@@ -77,6 +77,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	statusLag := fs.Duration("status-lag", 0, "order.status answers -2013 for this long after an order is placed")
 	reportsFirst := fs.Float64("reports-first", 0, "fraction of requests whose execution reports precede the response")
 	symbols := fs.String("symbols", "BTCUSDT", "spot symbols to list, comma-separated ("+strings.Join(simSpotNames(), ", ")+"); the ones after the first move with it")
+	venue := fs.String("venue", "", `"kraken" lists BTCUSD (Kraken's BTC/USD) with USD balances and a base64 secret, for Kraken's v2 protocol`)
 	perps := fs.String("perps", "", "USD-M perpetuals whose market data to serve under /fstream and /fapi, comma-separated ("+strings.Join(simPerpNames(), ", ")+")")
 	usdmFlags := addSimUSDMFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -96,6 +97,12 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		return fail("--duration must not be negative and --speed must be positive")
 	}
 	key, secret := simDefaultKey, simDefaultSecret
+	if *venue != "" {
+		var err error
+		if secret, err = simVenueDefaults(fs, *venue, symbols, balances); err != nil {
+			return fail("%v", err)
+		}
+	}
 	switch {
 	case *apiKey != "" && *secretFile == "":
 		return fail("--api-key needs --api-secret-file")
@@ -171,6 +178,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	printSimURLs(stdout, ex, spot, fut)
 	if *replay == "" {
 		printBybitURLs(stdout, ex, spot, fut) // a replay is Binance frames only
+		printKrakenURLs(stdout, ex, spot)
 	}
 	fmt.Fprintf(stdout, "ws-api       %s\n", ex.WSAPIURL())
 	printUSDMURLs(stdout, ex, fut, usdmFlags)

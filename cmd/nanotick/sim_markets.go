@@ -11,7 +11,7 @@ import (
 
 // simSpot and simPerps are the instruments the local exchange can list, by symbol.
 var (
-	simSpot  = map[string]func() exchange.Instrument{"BTCUSDT": exchange.BTCUSDT, "ETHUSDT": exchange.ETHUSDT}
+	simSpot  = map[string]func() exchange.Instrument{"BTCUSDT": exchange.BTCUSDT, "ETHUSDT": exchange.ETHUSDT, "BTCUSD": exchange.KrakenBTCUSD}
 	simPerps = map[string]func() exchange.FuturesInstrument{"BTCUSDT": exchange.BTCUSDTPerp}
 )
 

@@ -102,6 +102,15 @@ func (m *MDFeed) Decode(frame []byte) (*md.Event, error) {
 		if msg.Kind == KindDelta && len(m.warm) == 0 && len(frame) <= cap(m.warm) {
 			m.warm = append(m.warm, frame...) // once: into preallocated room
 		}
+	case clsTicker:
+		// A perpetual's reference prices reach the strategy as md.Mark: only the
+		// fields this message carried (a linear delta holds what changed). A spot
+		// ticker has none of them and is nothing for the engine.
+		m.mark(ev, &msg.Ticker)
+		if ev.Mark.Fields != 0 {
+			ev.Kind = md.Mark
+			ev.Exchange = msg.Time * 1e6
+		}
 	case clsTrade:
 		if n := len(msg.Trades); n > 0 {
 			t := &msg.Trades[n-1]
@@ -114,6 +123,30 @@ func (m *MDFeed) Decode(frame []byte) (*md.Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// mark fills ev.Mark from a ticker message's own fields: prices from the
+// instrument's scale to md.MarkPriceScale, the rate already at md.RateScale, the next
+// funding time from ms to ns.
+func (m *MDFeed) mark(ev *md.Event, t *Ticker) {
+	ev.Mark = md.PerpMark{}
+	ps := m.f.cfg.PriceScale
+	if ps > md.MarkPriceScale {
+		return // no Bybit price has more decimals than a mark price holds
+	}
+	mul := (md.MarkPriceScale - ps).Unit()
+	if t.Has&HasMarkPrice != 0 {
+		ev.Mark.Price, ev.Mark.Fields = t.MarkPrice*mul, ev.Mark.Fields|md.HasMarkPrice
+	}
+	if t.Has&HasIndexPrice != 0 {
+		ev.Mark.Index, ev.Mark.Fields = t.IndexPrice*mul, ev.Mark.Fields|md.HasIndexPrice
+	}
+	if t.Has&HasFundingRate != 0 {
+		ev.Mark.FundingRate, ev.Mark.Fields = t.FundingRate, ev.Mark.Fields|md.HasFundingRate
+	}
+	if t.Has&HasNextFundingTime != 0 {
+		ev.Mark.NextFunding, ev.Mark.Fields = t.NextFundingTime*1e6, ev.Mark.Fields|md.HasNextFunding
+	}
 }
 
 // Apply implements md.Feed: a book message goes through the sync rules. A delta out of

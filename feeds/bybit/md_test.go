@@ -48,8 +48,14 @@ func TestMDFeed(t *testing.T) {
 	if err != nil || ev.Kind != md.Trade || ev.Trade.Price != 1657850 || ev.Trade.Qty != 1 || ev.Trade.Aggressor != orderbook.Bid || ev.Trade.Time != 1672304486865e6 {
 		t.Fatalf("trade %+v %v", ev, err)
 	}
-	if ev, err := f.Decode(readTestdata(t, "doc_ticker_linear.json")); err != nil || ev.Kind != md.None {
-		t.Fatalf("ticker %+v %v", ev, err)
+	// The documented linear ticker (v5/websocket/public/ticker): markPrice 66666.60,
+	// indexPrice 115418.19, fundingRate -0.005, nextFundingTime 1760342400000, at
+	// md's scales.
+	ev, err = f.Decode(readTestdata(t, "doc_ticker_linear.json"))
+	want := md.PerpMark{Price: 6666660000000, Index: 11541819000000, FundingRate: -50000000, NextFunding: 1760342400000e6,
+		Fields: md.HasMarkPrice | md.HasIndexPrice | md.HasFundingRate | md.HasNextFunding}
+	if err != nil || ev.Kind != md.Mark || ev.Mark != want || ev.Exchange != 1760325052630e6 {
+		t.Fatalf("ticker %+v %v, want mark %+v", ev, err, want)
 	}
 	mk.delta() // lost
 	step(mk.delta(), 4, md.Depth, md.Gap, 0)

@@ -131,6 +131,21 @@ type lines struct {
 	f      io.Closer
 	br     *bufio.Reader
 	over   bool // the last line was too long and is being discarded
+	// done and total are the bytes of the files read so far and their sizes (total
+	// is 0 when the files are not on the file system), for a progress display.
+	done, total int64
+}
+
+// counting counts the bytes read from a file into *n.
+type counting struct {
+	r io.Reader
+	n *int64
+}
+
+func (c counting) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
 }
 
 // openFile is how files are opened: os.Open, or an in-memory table in tests.
@@ -142,15 +157,18 @@ func newLines(header string, paths []string, open openFile) (*lines, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("tardis: no files")
 	}
+	var total int64
 	if open == nil {
 		open = osOpen
 		for _, p := range paths {
-			if _, err := os.Stat(p); err != nil {
+			fi, err := os.Stat(p)
+			if err != nil {
 				return nil, fmt.Errorf("tardis: %w", err)
 			}
+			total += fi.Size()
 		}
 	}
-	return &lines{openFn: open, paths: paths, header: header}, nil
+	return &lines{openFn: open, paths: paths, header: header, total: total}, nil
 }
 
 // open opens the next file and checks its header.
@@ -163,7 +181,7 @@ func (l *lines) open() error {
 		return fmt.Errorf("tardis: %w", err)
 	}
 	l.f, l.name, l.line = f, p, 0
-	br := bufio.NewReaderSize(f, 64<<10)
+	br := bufio.NewReaderSize(counting{f, &l.done}, 64<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {

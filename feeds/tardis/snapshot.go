@@ -197,6 +197,10 @@ type Info struct {
 	Exchange, Symbol string
 }
 
+// ErrNotTardis is wrapped by Probe's error for a file whose header is none of the
+// datasets': not a Tardis CSV file.
+var ErrNotTardis = errors.New("not a Tardis CSV file")
+
 // Probe reads a file's header and first data row: which dataset it is, and the
 // exchange and symbol its rows are of. A file whose header is none of the datasets'
 // is an error.
@@ -213,7 +217,7 @@ func Probe(path string) (Info, error) {
 		info.Dataset = Trades
 	default:
 		if info.Levels = snapshotLevels(h); info.Levels == 0 {
-			return Info{}, &Error{File: path, Line: 1, Err: fmt.Errorf("header %q is not incremental_book_L2, trades or book_snapshot_N", truncate(h))}
+			return Info{}, &Error{File: path, Line: 1, Err: fmt.Errorf("%w: header %q is not incremental_book_L2, trades or book_snapshot_N", ErrNotTardis, truncate(h))}
 		}
 		info.Dataset = BookSnapshot
 	}

@@ -176,6 +176,28 @@ func (s *Stream) Errors() []error {
 	return errs
 }
 
+// Malformed returns the malformed rows skipped so far, of every file.
+func (s *Stream) Malformed() uint64 {
+	c := s.Counters()
+	return c.Book.Malformed + c.Trades.Malformed
+}
+
+// Progress returns the bytes of the files read so far (compressed, for gzip files)
+// and their total size.
+func (s *Stream) Progress() (done, total int64) {
+	add := func(l *lines) { done, total = done+l.done, total+l.total }
+	if s.book != nil {
+		add(s.book.l)
+	}
+	if s.snaps != nil {
+		add(s.snaps.l)
+	}
+	if s.trades != nil {
+		add(s.trades.l)
+	}
+	return done, total
+}
+
 // Close closes the open files.
 func (s *Stream) Close() error {
 	var err error

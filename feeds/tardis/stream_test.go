@@ -271,6 +271,9 @@ func TestVenueFiles(t *testing.T) {
 			if wt := modelTrades(t, trades, cs); !slices.Equal(gotTrades, wt) || len(wt) < 10 {
 				t.Fatalf("trades:\n got %v\nwant %v", gotTrades, wt)
 			}
+			if done, total := s.Progress(); done != total || total == 0 || s.Malformed() != 0 {
+				t.Fatalf("progress %d of %d, %d malformed", done, total, s.Malformed())
+			}
 			c := s.Counters()
 			if c.SkippedBeforeSnapshot != 2 || c.Snapshots != 1 || c.Book.Malformed+c.Trades.Malformed != 0 || c.TradeFrames != uint64(len(gotTrades)) {
 				t.Fatalf("counters %+v", c)

@@ -30,6 +30,7 @@ var (
 // calls. It decodes with encoding/json: answers arrive on the connection's reader
 // goroutine, off the tick path. It is not safe for concurrent use.
 type Reader struct {
+	category    Category
 	symbol      string
 	base, quote string
 	ps, qs      fixed.Scale
@@ -37,12 +38,20 @@ type Reader struct {
 	// Foreign counts order and execution messages of other symbols or of orders
 	// this session did not send; they are passed over.
 	Foreign uint64
+	// Hooks, each optional, for what the private streams say beyond the engine's
+	// answers: an execution's leavesQty (called right before its OnFill, so that a
+	// fill already learnt another way is recognised), the position and wallet
+	// streams, and funding executions. They are called on the reading goroutine.
+	OnLeaves   func(id uint64, leaves int64)
+	OnPosition func(p *PositionUpdate)
+	OnWallet   func(w *WalletUpdate)
+	OnFunding  func(f *FundingUpdate)
 }
 
 // NewReader returns a reader for the orders of e's instrument, whose base and quote
 // assets are needed to count a fee charged in the base asset (spot buys).
 func NewReader(e *Encoder, base, quote string) *Reader {
-	return &Reader{symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, prefix: e.prefix}
+	return &Reader{category: e.category, symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, prefix: e.prefix}
 }
 
 // message is every shape Reader reads; encoding/json fills what is there.
@@ -59,6 +68,7 @@ type message struct {
 }
 
 type orderData struct {
+	Category     string `json:"category"`
 	Symbol       string `json:"symbol"`
 	OrderLinkID  string `json:"orderLinkId"`
 	OrderStatus  string `json:"orderStatus"`
@@ -67,7 +77,12 @@ type orderData struct {
 }
 
 type execData struct {
+	Category    string `json:"category"`
 	Symbol      string `json:"symbol"`
+	LeavesQty   string `json:"leavesQty"`
+	Side        string `json:"side"`
+	FeeRate     string `json:"feeRate"`
+	ExecValue   string `json:"execValue"`
 	OrderLinkID string `json:"orderLinkId"`
 	ExecType    string `json:"execType"`
 	ExecPrice   string `json:"execPrice"`
@@ -153,7 +168,7 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 		}
 		for i := range ds {
 			d := &ds[i]
-			id, ok := r.ours(d.Symbol, d.OrderLinkID)
+			id, ok := r.ours(d.Category, d.Symbol, d.OrderLinkID)
 			if !ok {
 				continue
 			}
@@ -161,6 +176,13 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 			case "Rejected":
 				sink.OnRejected(id, d.RejectReason, now)
 			case "Cancelled", "PartiallyFilledCanceled", "Deactivated":
+				if d.RejectReason == RejectPostOnly {
+					// Accepted by the trade API, then refused by the
+					// matching engine: "your post only order would have
+					// executed as a taker, and so was rejected" (v5/enum).
+					sink.OnRejected(id, d.RejectReason, now)
+					continue
+				}
 				sink.OnCancelled(id, now)
 			}
 		}
@@ -172,7 +194,13 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 		var errs []error
 		for i := range ds {
 			d := &ds[i]
-			id, ok := r.ours(d.Symbol, d.OrderLinkID)
+			if d.ExecType == "Funding" && d.Symbol == r.symbol && (d.Category == "" || d.Category == string(r.category)) {
+				if err := r.funding(d); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			id, ok := r.ours(d.Category, d.Symbol, d.OrderLinkID)
 			if !ok || d.ExecType != "Trade" {
 				continue
 			}
@@ -187,17 +215,26 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 				// The fill happened: deliver it, fee uncounted, and say so.
 				errs = append(errs, fmt.Errorf("bybit: execution of order %d: %w", id, err))
 			}
+			if r.OnLeaves != nil && d.LeavesQty != "" {
+				if leaves, err := r.qs.ParseString(d.LeavesQty); err == nil && leaves >= 0 {
+					r.OnLeaves(id, leaves)
+				}
+			}
 			sink.OnFill(id, price, qty, fee, d.IsMaker, now)
 		}
 		return errors.Join(errs...)
+	case m.Topic == "position" || strings.HasPrefix(m.Topic, "position."):
+		return r.positions(m.Data)
+	case m.Topic == "wallet":
+		return r.wallets(m.Data)
 	}
 	return nil
 }
 
 // ours returns the engine's order id of a message about symbol and orderLinkId, and
 // false for another symbol's or another session's orders.
-func (r *Reader) ours(symbol, link string) (uint64, bool) {
-	if symbol != r.symbol || !strings.HasPrefix(link, r.prefix) {
+func (r *Reader) ours(category, symbol, link string) (uint64, bool) {
+	if symbol != r.symbol || category != "" && category != string(r.category) || !strings.HasPrefix(link, r.prefix) {
 		r.Foreign++
 		return 0, false
 	}

@@ -11,9 +11,16 @@
 // cannot read into a fill or a cancel: an unreadable answer is an error, the order's
 // state unchanged.
 //
-// What it does not do yet: own the connections (dial, auth, ping every 20 s, reconnect
-// with capped backoff, reconcile open orders after a reconnect), which the engine's
-// live wiring needs before a Bybit instrument can trade; see docs/venues/bybit.md.
+// Gateway owns the connections of one instrument: the trade API and the private
+// streams (order, execution, and on linear position and wallet), logged in, pinged with
+// {"op":"ping"} every 20 s, dropped when silent for three heartbeats, reconnected
+// together with capped exponential backoff and jitter up to a limit (then it refuses
+// every order and calls OnFatal), and reconciled at start and after every reconnect
+// through the signed REST queries /v5/order/realtime (each order in flight, by
+// orderLinkId), /v5/position/list and /v5/account/wallet-balance. A refused request is
+// never sent again: its retCode reaches the strategy as the reject reason and is
+// counted. Funding payments (execType Funding) are summed and checked against package
+// perp's FundingPayment.
 //
 // # The protocol (github.com/bybit-exchange/docs at 072c197)
 //

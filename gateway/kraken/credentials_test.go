@@ -2,6 +2,7 @@ package kraken
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -81,4 +82,18 @@ func TestNonces(t *testing.T) {
 	if !(a == 100 && b == 101 && c == 102) {
 		t.Fatal(a, b, c)
 	}
+}
+
+// FuzzParseToken: no answer makes ParseToken panic or return a token that would need
+// escaping in a request.
+func FuzzParseToken(f *testing.F) {
+	f.Add(200, []byte(`{"error":[],"result":{"token":"1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw","expires":900}}`))
+	f.Add(200, []byte(`{"error":["EAPI:Invalid key"]}`))
+	f.Add(500, []byte(`<html>`))
+	f.Fuzz(func(t *testing.T, status int, b []byte) {
+		tok, err := ParseToken(status, b)
+		if err == nil && (tok.Token == "" || strings.ContainsAny(tok.Token, "\"\\\n\r\x00")) {
+			t.Fatalf("token %q from %q", tok.Token, b)
+		}
+	})
 }

@@ -1,0 +1,130 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/instrument"
+)
+
+// connectorVenues are the venues nanotick can trade live (nanotick run). Any other
+// venue name ("okx-swap", "coinbase", "deribit": venues known only from their data,
+// such as Tardis.dev files) is accepted for backtests, with the instrument's rules all
+// from its [[instrument]] table.
+var connectorVenues = []Venue{VenueBinanceSpot, VenueBinanceUSDM, VenueKraken, VenueSim}
+
+// HasConnector reports whether nanotick has a live connector for v.
+func (v Venue) HasConnector() bool {
+	for _, c := range connectorVenues {
+		if v == c {
+			return true
+		}
+	}
+	return false
+}
+
+func connectorNames() string {
+	names := make([]string, len(connectorVenues))
+	for i, v := range connectorVenues {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Instrument kinds of an [[instrument]] table's kind key.
+const (
+	KindSpot      = "spot"
+	KindPerpetual = "perpetual"
+)
+
+// venue decodes an [[instrument]]'s venue: a venue with a connector, or any name of
+// lower-case letters, digits and '-' for a venue known only from its data. With
+// Options.Live, such a venue is refused: nothing can trade it.
+func (d *decoder) venue(t *table) Venue {
+	s, ok := t.text("venue")
+	if !ok {
+		return ""
+	}
+	v := Venue(s)
+	if v.HasConnector() {
+		return v
+	}
+	if _, err := instrument.ParseID(s + ":X"); err != nil {
+		d.errorf(t.child("venue"), "must be a venue with a connector (%s) or the name of one known from its data (lower-case letters, digits and '-', such as okx-swap), got %q", connectorNames(), truncate(s))
+		return ""
+	}
+	if d.opts.Live {
+		d.errorf(t.child("venue"), "venue %q has no live connector (venues with one: %s): it can only be backtested from its data (nanotick backtest --data FILE)", s, connectorNames())
+	}
+	return v
+}
+
+// requireDecimals reports whether a venue without a connector's instrument gives its
+// price_decimals and qty_decimals, which no connector can default; each missing one is
+// an error.
+func (d *decoder) requireDecimals(t *table, v Venue) bool {
+	why := "no connector gives the decimals of " + string(v) + "'s numbers"
+	p := t.required("price_decimals", why)
+	q := t.required("qty_decimals", why)
+	return p && q
+}
+
+// instrumentKind decodes what an [[instrument]] is beyond its trading rules: kind,
+// base and quote assets, and contract size. A venue with a connector defaults them
+// (binance-usdm is perpetual, the rest spot; the assets split from the symbol); a
+// venue without one must give what cannot be told, and the error names the key.
+func (d *decoder) instrumentKind(t *table, in *Instrument, qtyOK bool) {
+	def := ""
+	if in.Venue.HasConnector() {
+		def = KindSpot
+		if in.Venue == VenueBinanceUSDM {
+			def = KindPerpetual
+		}
+	} else if in.Venue != "" {
+		t.required("kind", "spot or perpetual: no connector tells it for venue "+string(in.Venue))
+	}
+	in.Kind = t.enum("kind", def, KindSpot, KindPerpetual)
+	base, quote, split := instrument.SplitSymbol(in.Symbol)
+	// "BTC-USD" splits by its suffix as "BTC-" and "USD": an asset is letters and
+	// digits, and a symbol that splits otherwise does not tell its assets.
+	split = split && alnum(base) && alnum(quote)
+	for _, a := range []struct {
+		key  string
+		dst  *string
+		def  string
+		what string
+	}{{"base", &in.Base, base, "base asset"}, {"quote", &in.Quote, quote, "quote asset"}} {
+		if t.has(a.key) {
+			if s, ok := t.text(a.key); ok {
+				*a.dst = strings.ToUpper(s)
+			}
+			continue
+		}
+		t.known = append(t.known, a.key)
+		if !split && in.Venue != "" && in.Symbol != "" {
+			d.errorf(t.child(a.key), "required (the %s: symbol %q does not tell it)", a.what, truncate(in.Symbol))
+		}
+		*a.dst = a.def
+	}
+	if t.has("contract_size") {
+		if x, ok := t.positiveDec("contract_size"); ok {
+			in.ContractSize = x
+			if qtyOK {
+				d.representable(t.child("contract_size"), x, in.QtyDecimals, "qty_decimals")
+			}
+		}
+	} else {
+		t.known = append(t.known, "contract_size")
+		in.ContractSize = decimal.Zero
+	}
+}
+
+func alnum(s string) bool {
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
