@@ -75,6 +75,9 @@ type Instrument struct {
 	// every decimal above is exactly representable at its scale.
 	PriceDecimals fixed.Scale
 	QtyDecimals   fixed.Scale
+	// Risk is the instrument's own limits when it has an [instrument.risk] table: [risk]
+	// with that table's keys in its place. nil: [risk] applies as it is.
+	Risk *Risk
 	// Kind is KindSpot or KindPerpetual (a linear perpetual); Base and Quote are the
 	// assets; ContractSize is the base quantity of one contract for a venue whose data
 	// counts contracts (OKX swaps), zero otherwise. A venue with a connector defaults
@@ -106,9 +109,12 @@ type Strategy struct {
 	// Instrument is the Symbol of the declared instrument the strategy trades.
 	Instrument string
 	// Venue is the venue of that instrument, so the pair identifies it uniquely.
-	Venue    Venue
-	Language Language
-	GoName   string // registered Go strategy, for Language "go"
+	Venue Venue
+	// Instruments are all the instruments the strategy trades, the default one
+	// (Instrument, Venue) first: [[strategy]] instruments, or the one instrument.
+	Instruments []InstrumentRef
+	Language    Language
+	GoName      string // registered Go strategy, for Language "go"
 	// Params are the [strategy.params] values sorted by name.
 	Params []Param
 }
@@ -178,6 +184,9 @@ type Risk struct {
 	MaxDailyLoss     decimal.Decimal // quote units
 	MaxDrawdown      decimal.Decimal // quote units
 	StartState       StartState
+	// Portfolio is [risk.portfolio]: limits over all of a strategy's instruments
+	// together; zero values set none.
+	Portfolio Portfolio
 	// The perpetual limits are optional and apply to perpetual instruments
 	// (binance-usdm) only; setting any requires Collateral. Zero means unset.
 	Collateral                decimal.Decimal // quote units: the wallet balance the position trades on
@@ -204,6 +213,10 @@ type Latency struct {
 // Venues holds the live venue tables; a nil entry means the venue is not configured.
 type Venues struct {
 	Binance *Binance
+	// Sim holds the names of the [venue.<name>] tables that set sim = true: their
+	// venues' instruments trade against the local exchange, which the session starts
+	// in-process, instead of the venue.
+	Sim map[string]bool
 	// BinanceUSDM is [venue.binance-usdm] (venue_usdm.go).
 	BinanceUSDM *BinanceUSDM
 	// Kraken is [venue.kraken] (venue_kraken.go).

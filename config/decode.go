@@ -27,6 +27,8 @@ type decoder struct {
 	// brokenInstrument is set when an instrument was too broken to be declared, so that
 	// strategies referring to it are not reported as referring to nothing.
 	brokenInstrument bool
+	// instRisk are the [instrument.risk] tables, decoded after [risk].
+	instRisk []pendingRisk
 }
 
 // at returns the position of path, or of its nearest ancestor that has one, so that an

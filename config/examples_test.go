@@ -12,6 +12,7 @@ import (
 // are stubbed, so that the examples are checked for everything but the files' presence.
 var exampleFiles = []string{
 	"strategies/market_maker.js",
+	"strategies/pair_mm.js",
 	"recordings/binance-spot-btcusdt-20240808.gz",
 }
 
@@ -43,7 +44,7 @@ func stageExample(t *testing.T, name string) string {
 }
 
 func TestExamples(t *testing.T) {
-	for _, name := range []string{"nanotick.toml", "backtest.toml"} {
+	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml"} {
 		t.Run(name, func(t *testing.T) {
 			c, err := Load(stageExample(t, name))
 			if err != nil {
@@ -74,7 +75,7 @@ func TestExamplesInRepo(t *testing.T) {
 		}
 		t.Skipf("the shared data examples/backtest.toml names is absent: %v", err)
 	}
-	for _, name := range []string{"nanotick.toml", "backtest.toml"} {
+	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml"} {
 		if _, err := Load(filepath.Join("..", "examples", name)); err != nil {
 			t.Errorf("examples/%s:\n%v", name, err)
 		}

@@ -47,6 +47,7 @@ func (d *decoder) config(top *table) *Config {
 	c.Engine = d.engine(top.table("engine"))
 	c.Instruments = d.instruments(top)
 	c.Risk = d.risk(top, c.Instruments)
+	d.instrumentRisks(c)
 	c.Strategies = d.strategies(top, c.Instruments)
 	c.Latency = d.latency(top.table("latency"))
 	c.Venues = d.venues(top.table("venue"))
@@ -98,6 +99,7 @@ func (d *decoder) instruments(top *table) []Instrument {
 	seen := map[string]string{} // venue:symbol -> path of first declaration
 	for _, t := range top.tables("instrument") {
 		in, ok := d.instrument(t)
+		rt := t.table("risk") // decoded once [risk] is, which it refines
 		t.done()
 		if !ok {
 			d.brokenInstrument = true
@@ -109,6 +111,9 @@ func (d *decoder) instruments(top *table) []Instrument {
 			continue
 		}
 		seen[id] = t.path
+		if rt != nil {
+			d.instRisk = append(d.instRisk, pendingRisk{at: len(out), t: rt})
+		}
 		out = append(out, in)
 	}
 	return out
@@ -298,9 +303,21 @@ func (d *decoder) strategy(t *table, instruments []Instrument) Strategy {
 			s.GoName, _ = t.text("go_name")
 		}
 	}
-	if t.required("instrument", "the symbol of a declared [[instrument]]") {
+	if t.has("instruments") {
+		s.Instruments = d.strategyInstruments(t, instruments)
+		if t.has("instrument") {
+			t.known = append(t.known, "instrument")
+			d.errorf(t.child("instrument"), "give instrument or instruments, not both")
+		}
+		if len(s.Instruments) > 0 {
+			s.Instrument, s.Venue = s.Instruments[0].Symbol, s.Instruments[0].Venue
+		}
+	} else if t.required("instrument", "the symbol of a declared [[instrument]]") {
 		if ref, ok := t.text("instrument"); ok {
 			s.Instrument, s.Venue = d.resolveInstrument(t.child("instrument"), ref, instruments)
+			if s.Instrument != "" {
+				s.Instruments = []InstrumentRef{{Symbol: s.Instrument, Venue: s.Venue}}
+			}
 		}
 	}
 	s.Params = d.params(t)
@@ -429,8 +446,7 @@ const (
 	maxBurst           = 1_000_000
 )
 
-func (d *decoder) risk(top *table, instruments []Instrument) Risk {
-	r := Risk{}
+func (d *decoder) risk(top *table, instruments []Instrument) (r Risk) {
 	t := top.table("risk")
 	if t == nil {
 		if !top.has("risk") {
@@ -439,11 +455,34 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 		return r
 	}
 	defer t.done()
+	r, _ = d.riskLimits(t, instruments, false)
+	r.StartState = StartState(t.enum("start_state", string(StateActive),
+		string(StateActive), string(StateReducing), string(StateHalted)))
+	r.Portfolio = d.portfolio(t.table("portfolio"), instruments)
+	return r
+}
+
+// riskLimits decodes the limits of a [risk] table, or with optional set those of an
+// [instrument.risk] table, where each key present replaces [risk]'s for the instrument
+// and set names the keys present. Amounts must be exact at the scales of instruments.
+func (d *decoder) riskLimits(t *table, instruments []Instrument, optional bool) (r Risk, set map[string]bool) {
+	set = map[string]bool{}
 	const why = "fail closed: there is no implicit unlimited"
+	present := func(key string) bool {
+		if optional {
+			if !t.has(key) {
+				t.known = append(t.known, key)
+				return false
+			}
+			set[key] = true
+			return true
+		}
+		return t.required(key, why)
+	}
 	// amount decodes a positive decimal limit that must be exact at every instrument's
 	// price or quantity scale.
 	amount := func(key string, qty bool) decimal.Decimal {
-		if !t.required(key, why) {
+		if !present(key) {
 			return decimal.Decimal{}
 		}
 		x, ok := t.positiveDec(key)
@@ -467,7 +506,7 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 	}
 	// exact decodes a positive number with at most places decimals and at most limit.
 	exact := func(key string, places int32, limit decimal.Decimal) decimal.Decimal {
-		if !t.required(key, why) {
+		if !present(key) {
 			return decimal.Decimal{}
 		}
 		x, ok := t.exactNumber(key)
@@ -483,7 +522,7 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 		return x
 	}
 	count := func(key string, limit int64) int {
-		if !t.required(key, why) {
+		if !present(key) {
 			return 0
 		}
 		x := t.integer(key, math.MinInt64)
@@ -506,7 +545,7 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 	r.MaxOpenOrders = count("max_open_orders", maxOpenOrdersLimit)
 	r.OrdersPerSecond = exact("order_rate", 3, decimal.NewFromInt(maxOrdersPerSecond))
 	r.OrderBurst = count("order_burst", maxBurst)
-	if t.required("duplicate_window", why) {
+	if present("duplicate_window") {
 		r.DuplicateWindow = t.duration("duplicate_window", -1)
 		if r.DuplicateWindow == 0 {
 			d.errorf(t.child("duplicate_window"), "must be positive, got \"0s\"")
@@ -514,10 +553,10 @@ func (d *decoder) risk(top *table, instruments []Instrument) Risk {
 	}
 	r.MaxDailyLoss = amount("max_daily_loss", false)
 	r.MaxDrawdown = amount("max_drawdown", false)
-	r.StartState = StartState(t.enum("start_state", string(StateActive),
-		string(StateActive), string(StateReducing), string(StateHalted)))
-	d.perpRisk(t, &r, instruments, exact)
-	return r
+	if !optional {
+		d.perpRisk(t, &r, instruments, exact)
+	}
+	return r, set
 }
 
 // perpRisk decodes the optional limits of a perpetual position in [risk]: leverage,
@@ -616,14 +655,22 @@ func (d *decoder) venues(t *table) Venues {
 		return v
 	}
 	defer t.done()
-	if b := t.table("binance"); b != nil {
-		v.Binance = d.binance(b)
-	}
-	if b := t.table("binance-usdm"); b != nil {
-		v.BinanceUSDM = d.binanceUSDM(b)
-	}
-	if k := t.table("kraken"); k != nil {
-		v.Kraken = d.kraken(k)
+	for _, name := range VenueTables() {
+		vt := t.table(name)
+		if vt == nil {
+			continue
+		}
+		if vt.boolean("sim", false) {
+			if v.Sim == nil {
+				v.Sim = map[string]bool{}
+			}
+			v.Sim[name] = true
+		}
+		if dec := venueDecoders[name]; dec != nil {
+			dec(d, vt, &v)
+		} else {
+			vt.done()
+		}
 	}
 	return v
 }

@@ -65,16 +65,11 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 	case config.StateHalted:
 		start = risk.Halted
 	}
-	rc := risk.Config{
-		MaxOrderQty: r.MaxOrderQty, MaxOrderNotional: r.MaxOrderNotional, PriceBandBps: r.PriceBandBps,
-		StaleAfter: c.Engine.StaleBookAfter, MaxPosition: r.MaxPosition, MaxOpenOrders: r.MaxOpenOrders,
-		OrdersPerSecond: r.OrdersPerSecond, OrderBurst: r.OrderBurst, DuplicateWindow: r.DuplicateWindow,
-		MaxDailyLoss: r.MaxDailyLoss, MaxDrawdown: r.MaxDrawdown, Logger: log,
-	}
+	rc := riskConfig(c, &r, log)
 	if in.Venue == config.VenueBinanceUSDM {
 		rc.Perp = perpRisk(&r)
 	}
-	return Config{
+	ec := Config{
 		StartState: start,
 		Venue:      venue,
 		Instrument: strategy.Instrument{
@@ -87,7 +82,11 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 		TimerInterval: c.Engine.TimerInterval,
 		LatencyMax:    c.Latency.HistogramMax,
 		Logger:        log,
-	}, nil
+	}
+	if err := multiFromConfig(c, s, &ec); err != nil {
+		return Config{}, err
+	}
+	return ec, nil
 }
 
 // perpRisk returns the perpetual limits of [risk]. The maintenance margin rate is the

@@ -14,8 +14,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/internal/testdata"
+	livesession "github.com/nanotick/nanotick/session"
 )
 
 // TestBacktestHaltedStrategyExitsNonZero checks that a backtest whose strategy halted on
@@ -222,7 +222,7 @@ func TestBacktestSummaryAddsUpAndFollowsTheBar(t *testing.T) {
 // TestRunSummaryFeedLine checks that the run summary's feed line is words, not a Go
 // struct dump.
 func TestRunSummaryFeedLine(t *testing.T) {
-	got := feedLine(live.Counters{Connects: 2, Reconnects: 1, Frames: 1000, Malformed: 3, Snapshots: 2, Resyncs: 1, Wakes: 77})
+	got := feedLine(livesession.Counters{Connects: 2, Reconnects: 1, Frames: 1000, Malformed: 3, Snapshots: 2, Resyncs: 1})
 	want := "1000 frames (3 malformed); 2 connections (1 reconnects, 0 dial failures, 0 stale, 0 rotations); 2 snapshots (0 failed, 1 resyncs)"
 	if got != want || strings.ContainsAny(got, "{}") {
 		t.Errorf("feed line\n %s\nwant\n %s", got, want)

@@ -24,9 +24,10 @@ import (
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/exchange"
-	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/parity"
+	livesession "github.com/nanotick/nanotick/session"
 	"github.com/nanotick/nanotick/telemetry"
 	"github.com/nanotick/nanotick/venues"
 )
@@ -187,11 +188,15 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// session is one running strategy: its engine, the feed client whose goroutine runs the
-// engine, the order gateway, and the local exchange when the venue is "sim".
+// session is one running strategy: its engine, the live session that runs it over its
+// market-data connections and order gateways, and the local exchange when a venue is a
+// sim one.
 type session struct {
-	eng      *engine.Engine
-	feed     *live.Client
+	eng  *engine.Engine
+	live *livesession.Session
+	// feed is the engine's own market-data connection (its default instrument's).
+	feed livesession.MarketData
+	// gw is the default instrument's Binance gateway, when it has one.
 	gw       *gwbinance.Gateway
 	ex       *exchange.Exchange
 	log      zerolog.Logger
@@ -203,7 +208,6 @@ type session struct {
 	numGC    uint32           // GC count when trading began, for the summary
 	warmGC   uint32           // GC count after warm-up
 	warm     bool
-	keepWarm bool // run the engine's Warm in every idle pass of a polling feed
 	// simSecret is the local exchange account's secret, which must never be logged.
 	simSecret string
 	// adminToken is the admin server's bearer token; empty makes it generate one.
@@ -212,7 +216,6 @@ type session struct {
 	strategyName string
 	venue        config.Venue
 	tally        fillTally
-	answers      gwbinance.Sink // the tally, or a recorder in front of it
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -251,149 +254,167 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 	if err != nil {
 		return nil, err
 	}
+	table, err := sessionTable(ecfg, st.Venue)
+	if err != nil {
+		return nil, err
+	}
+	if table.Len() > 1 && opts.recorder != nil {
+		return nil, errors.New("--record-session records one instrument; this strategy trades several")
+	}
+	groups := groupByVenue(c, table)
+	for _, g := range groups {
+		if liveVenues[g.Venue] == nil {
+			return nil, fmt.Errorf("strategy %q: venue %q cannot be traded live yet (live venues: %v)", st.Name, g.Venue, venueNames())
+		}
+	}
 
 	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
-		strategyName: st.Name, venue: st.Venue,
-		keepWarm: c.Latency.BusyPoll && c.Latency.KeepWarm}
-	var mdURL, restURL, apiURL string
-	var creds gwbinance.Credentials
-	switch st.Venue {
-	case config.VenueSim:
-		key, secret := simAPIKey, randomSecret()
-		s.simSecret = secret
-		// The exchange outlives the run's context: at shutdown the session still cancels
-		// its orders there before closing it.
-		s.ex, err = exchange.Start(context.Background(), exchange.Config{
-			Seed:       opts.seed,
-			Faults:     opts.faults,
-			Commission: opts.commission,
-			Accounts:   []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: map[string]string{"USDT": "100000", "BTC": "1"}}},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("local exchange: %w", err)
-		}
-		mdURL, restURL, apiURL = s.ex.MarketDataURL(), s.ex.RESTURL(), s.ex.WSAPIURL()
-		creds, err = gwbinance.NewCredentials(key, secret)
-	case config.VenueBinanceSpot:
-		b := c.Venues.Binance
-		if b == nil {
-			return nil, errors.New("venue binance-spot needs a [venue.binance] table with its URLs and credentials")
-		}
-		mdURL, restURL, apiURL = b.WSURL, b.RESTURL, b.WSAPIURL
-		creds, err = binanceCredentials(b)
-	default:
-		return nil, fmt.Errorf("strategy %q: venue %q cannot be traded live yet", st.Name, st.Venue)
-	}
-	if err != nil {
-		s.closeExchange()
-		return nil, fmt.Errorf("credentials: %w", err)
-	}
-
-	if err := checkVenueRules(ctx, ecfg, st.Venue, restURL); err != nil {
-		s.closeExchange()
-		return nil, err
-	}
-
-	// The gateway is built before the feed client whose Wake it calls, so the client is
-	// reached through a pointer set once it exists.
-	var client atomic.Pointer[live.Client]
+		strategyName: st.Name, venue: st.Venue}
+	w := &venueWiring{ctx: ctx, cfg: c, table: table, waker: &livesession.Waker{}, log: log}
 	var halt atomic.Pointer[engine.Engine] // the engine a venue ban (418) halts
-	base, quote := splitSymbol(s.symbol)
-	s.gw, err = gwbinance.New(gwbinance.Config{
-		URL: apiURL, Symbol: s.symbol, BaseAsset: base, QuoteAsset: quote,
-		PriceScale: ecfg.Instrument.PriceScale, QtyScale: ecfg.Instrument.QtyScale,
-		Credentials: creds,
-		Wake: func() {
-			if cl := client.Load(); cl != nil {
-				cl.Wake()
+	w.halt = func() {
+		if e := halt.Load(); e != nil {
+			e.Halt()
+		}
+	}
+	for _, g := range groups {
+		if g.Sim && s.ex == nil {
+			if err := s.startExchange(groups, table, opts, w); err != nil {
+				return nil, err
 			}
-		},
-		OnBan: func(string) {
-			if e := halt.Load(); e != nil {
-				e.Halt()
+		}
+	}
+	var parts []venueParts
+	fail := func(err error) (*session, error) {
+		for _, p := range parts {
+			for _, gw := range p.unique {
+				gw.Close()
 			}
-		},
-		Logger: log,
-	})
-	if err != nil {
+		}
 		s.closeExchange()
 		return nil, err
 	}
-	if _, err := s.gw.Start(context.WithoutCancel(ctx)); err != nil {
-		s.closeExchange()
-		return nil, fmt.Errorf("gateway: %w (refusing to trade)", err)
+	for _, g := range groups {
+		p, err := liveVenues[g.Venue](w, g)
+		if err != nil {
+			return fail(err)
+		}
+		parts = append(parts, p)
 	}
-	var gw engine.Gateway = s.gw
-	if opts.wrap != nil {
-		gw = opts.wrap(s.gw)
+	gws := make([]engine.Gateway, table.Len())
+	var mds []livesession.MarketData
+	var unique []livesession.Gateway
+	for _, p := range parts {
+		for i, gw := range p.gateways {
+			if opts.wrap != nil {
+				gw = opts.wrap(gw)
+			}
+			if opts.recorder != nil {
+				gw = recordingGateway{next: gw, rec: opts.recorder}
+			}
+			gws[i] = gw
+		}
+		mds = append(mds, p.md)
+		unique = append(unique, p.unique...)
 	}
-	if opts.recorder != nil {
-		gw = recordingGateway{next: gw, rec: opts.recorder}
+	s.gw, s.feed = parts[0].gw, parts[0].md
+	if ecfg.Instruments != nil {
+		ecfg.Gateways = gws
 	}
-	s.eng, err = engine.New(ecfg, strat, gw)
+	s.eng, err = engine.New(ecfg, strat, gws[0])
 	if err != nil {
-		s.gw.Close()
-		s.closeExchange()
-		return nil, err
+		return fail(err)
 	}
-	s.tally.Engine = s.eng
-	s.answers = &s.tally
-	handler := s.eng.OnFrame
+	s.tally.init(s.eng)
+	var answers livesession.Answers = &s.tally
+	var frame func(instrument.Index, []byte, int64) error
 	if opts.recorder != nil {
-		s.answers = recordingSink{next: &s.tally, rec: opts.recorder}
-		handler = recordingHandler(handler, opts.recorder)
+		answers = recordingSink{next: &s.tally, rec: opts.recorder}
+		rec, eng := opts.recorder, s.eng
+		frame = func(i instrument.Index, p []byte, local int64) error {
+			rec.Frame(local, p)
+			return eng.OnFrameAt(i, p, local)
+		}
 	}
 	halt.Store(s.eng)
-	streams, err := live.StreamURL(mdURL, s.symbol, "depth@100ms", "trade")
-	if err != nil {
-		s.gw.Close()
-		s.closeExchange()
-		return nil, err
-	}
-	feed, err := live.New(live.Config{
-		URL: streams, RESTURL: restURL, Symbol: s.symbol, Sync: s.eng.Sync(),
-		Handler:  handler,
-		OnIdle:   s.onIdle,
-		BusyPoll: c.Latency.BusyPoll,
-		OnState: func(st live.State, err error, now int64) {
-			s.eng.OnClock(now) // the book may have turned invalid: let risk and the strategy see it
-		},
+	s.live, err = livesession.New(livesession.Config{
+		Engine: s.eng, MarketData: mds, Gateways: unique, Waker: w.waker,
+		Answers: answers, Frame: frame, OnIdle: s.onIdle,
+		BusyPoll: c.Latency.BusyPoll, KeepWarm: c.Latency.KeepWarm,
 		Logger: log,
 	})
 	if err != nil {
-		s.gw.Close()
-		s.closeExchange()
+		s.closeExchange() // New closed the gateways
 		return nil, err
 	}
-	s.feed = feed
-	client.Store(feed)
 	return s, nil
 }
 
-// run starts the engine and runs the feed client, and with it the engine, on this
-// goroutine until ctx ends.
-func (s *session) run(ctx context.Context) error {
-	s.started = time.Now()
-	if err := s.eng.Start(s.started.UnixNano()); err != nil {
-		return err
+// sessionTable returns the session's instruments: the engine's table, or for an engine
+// of one instrument configured the old way, a table of that one.
+func sessionTable(ecfg engine.Config, venue config.Venue) (*instrument.Table, error) {
+	if ecfg.Instruments != nil {
+		return ecfg.Instruments, nil
 	}
-	s.numGC = gcCount()
-	err := s.feed.Run(ctx)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		err = nil
+	in, rules := ecfg.Instrument, ecfg.Rules
+	kind := instrument.Spot
+	if venue == config.VenueBinanceUSDM {
+		kind = instrument.Perpetual
 	}
-	return err
+	base, quote, _ := instrument.SplitSymbol(in.Symbol)
+	t, err := instrument.NewTable(instrument.Spec{
+		ID: instrument.ID{Venue: string(venue), Symbol: in.Symbol}, Kind: kind, Base: base, Quote: quote,
+		PriceScale: in.PriceScale, QtyScale: in.QtyScale, Tick: in.Tick, Lot: in.Lot,
+		MinQty: rules.MinQty, MaxQty: rules.MaxQty, MinNotional: rules.MinNotional,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("instrument: %w", err)
+	}
+	return t, nil
 }
 
-// onIdle runs on the engine's goroutine after every frame and whenever the feed is
-// quiet: it hands the venue's answers to the engine, fires timers, and prints the
-// status line.
-func (s *session) onIdle(now int64) {
-	s.gw.Drain(s.answers, now)
-	s.eng.OnClock(now)
-	if s.keepWarm {
-		s.eng.Warm() // after the venue's answers, which must not wait for it
+// startExchange starts the local exchange in-process for the sim venues, listing their
+// markets, with an account whose secret is drawn afresh.
+func (s *session) startExchange(groups []venueGroup, table *instrument.Table, opts sessionOptions, w *venueWiring) error {
+	spot, fut, err := simMarketsOf(groups, table)
+	if err != nil {
+		return err
 	}
+	key, secret := simAPIKey, randomSecret()
+	s.simSecret = secret
+	// The exchange outlives the run's context: at shutdown the session still cancels
+	// its orders there before closing it.
+	s.ex, err = exchange.Start(context.Background(), exchange.Config{
+		Seed:        opts.seed,
+		Faults:      opts.faults,
+		Commission:  opts.commission,
+		Instruments: spot,
+		Futures:     fut,
+		Accounts:    []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: simBalances(groups, table)}},
+	})
+	if err != nil {
+		return fmt.Errorf("local exchange: %w", err)
+	}
+	w.ex = s.ex
+	if w.simCreds, err = gwbinance.NewCredentials(key, secret); err != nil {
+		s.closeExchange()
+		return fmt.Errorf("credentials: %w", err)
+	}
+	return nil
+}
+
+// run starts the engine and runs the session, and with it the engine, on this goroutine
+// until ctx ends.
+func (s *session) run(ctx context.Context) error {
+	s.started = time.Now()
+	s.numGC = gcCount()
+	return s.live.Run(ctx)
+}
+
+// onIdle runs on the engine's goroutine at the end of every idle pass (after the other
+// connections' frames, the venues' answers and the timers): it publishes metrics and
+// prints the status line.
+func (s *session) onIdle(now int64) {
 	if s.stats.Due(telemetry.Nanotime()) {
 		s.stats.PublishEngine(s.eng)
 	}
@@ -437,13 +458,21 @@ func micros(ns int64) string { return fmt.Sprintf("%.1fus", float64(ns)/1e3) }
 
 // startAdmin serves pprof, metrics and the kill switch for the session.
 func (s *session) startAdmin(ctx context.Context, addr string, fr *admin.FlightRecorder) (*admin.Server, error) {
-	feed := s.feed
+	var feeds []admin.Feed
+	mds := s.live.MarketData()
+	for _, md := range mds {
+		name := md.Name()
+		if len(mds) == 1 && (name == instrument.VenueBinanceSpot || name == instrument.VenueSim) {
+			name = "binance" // the source a Binance Spot session has always been published as
+		}
+		feeds = append(feeds, admin.Feed{Name: name, Counters: func() admin.FeedCounters {
+			c := md.Counters()
+			return admin.FeedCounters{Frames: c.Frames, Reconnects: c.Reconnects, Resyncs: c.Resyncs}
+		}})
+	}
 	srv, err := admin.New(admin.Config{
 		Addr: addr, Stats: s.stats, Risk: s.eng.Risk(), Halt: s.eng.Halt, Flight: fr, Logger: s.log, Token: s.adminToken,
-		Feeds: []admin.Feed{{Name: "binance", Counters: func() admin.FeedCounters {
-			c := feed.Counters()
-			return admin.FeedCounters{Frames: c.Frames, Reconnects: c.Reconnects, Resyncs: c.Resyncs}
-		}}},
+		Feeds: feeds,
 	})
 	if err != nil {
 		return nil, err
@@ -454,16 +483,10 @@ func (s *session) startAdmin(ctx context.Context, addr string, fr *admin.FlightR
 	return srv, nil
 }
 
-// shutdown halts trading, cancels every working order at the venue and closes the
+// shutdown halts trading, cancels every working order at every venue and closes the
 // connections. The engine's goroutine has returned, so its state may be read here.
 func (s *session) shutdown() {
-	s.eng.Halt()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.gw.CancelAll(ctx); err != nil {
-		s.log.Error().Err(err).Msg("cancel all at shutdown")
-	}
-	s.gw.Close()
+	s.live.Shutdown()
 	s.closeExchange()
 }
 
@@ -477,14 +500,33 @@ func (s *session) closeExchange() {
 func (s *session) summary(w io.Writer, percentiles []float64) {
 	c := s.eng.Counters()
 	ctx := s.eng.Context()
-	fc := s.feed.Counters()
 	fmt.Fprintf(w, "\nsummary after %s\n", time.Since(s.started).Round(time.Millisecond))
 	fmt.Fprintf(w, "  events    %d frames (%d malformed), %d book updates, %d trades\n", c.Frames, c.Malformed, c.BookUpdates, c.Trades)
-	fmt.Fprintf(w, "  feed      %s\n", feedLine(fc))
+	mds := s.live.MarketData()
+	for _, md := range mds {
+		if len(mds) == 1 {
+			fmt.Fprintf(w, "  feed      %s\n", feedLine(md.Counters()))
+		} else {
+			fmt.Fprintf(w, "  feed      %s: %s\n", md.Name(), feedLine(md.Counters()))
+		}
+	}
 	fmt.Fprintf(w, "  orders    %d sent, %d rejected by risk, %d send failures, %d cancels, %d fills\n",
 		c.OrdersSent, c.OrdersRejected, c.SendFailures, c.CancelsSent, c.Fills)
-	fmt.Fprintf(w, "  position  %.5f at %.2f; pnl %.4f = realized %.4f + unrealized %.4f - fees %.4f\n",
-		ctx.Position(), ctx.AvgEntry(), ctx.RealizedPnL()+ctx.UnrealizedPnL()-ctx.Fees(), ctx.RealizedPnL(), ctx.UnrealizedPnL(), ctx.Fees())
+	t := s.eng.Instruments()
+	if t.Len() == 1 {
+		fmt.Fprintf(w, "  position  %.5f at %.2f; pnl %.4f = realized %.4f + unrealized %.4f - fees %.4f\n",
+			ctx.Position(), ctx.AvgEntry(), ctx.RealizedPnL()+ctx.UnrealizedPnL()-ctx.Fees(), ctx.RealizedPnL(), ctx.UnrealizedPnL(), ctx.Fees())
+	} else {
+		for i := 0; i < t.Len(); i++ {
+			sp := t.At(instrument.Index(i))
+			rc := s.eng.RiskAt(instrument.Index(i))
+			realized, fees, unrealized := rc.PnL()
+			ps := sp.PriceScale
+			fmt.Fprintf(w, "  position  %s %s at %s; pnl %s = realized %s + unrealized %s - fees %s\n", sp.ID,
+				sp.QtyScale.Decimal(rc.Position()), ps.Decimal(rc.AvgEntry()), ps.Decimal(realized+unrealized-fees),
+				ps.Decimal(realized), ps.Decimal(unrealized), ps.Decimal(fees))
+		}
+	}
 	if err := s.eng.Halted(); err != nil {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}

@@ -9,26 +9,45 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/engine"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 )
 
-// fillTally passes the venue's answers to the engine and counts the quantity filled,
-// which the engine does not keep. It adds one field update per fill to the engine's
-// goroutine and allocates nothing.
+// fillTally passes the venue's answers to the engine and counts the quantity filled
+// per instrument, which the engine does not keep. It adds a few field reads and one
+// update per fill to the engine's goroutine and allocates nothing.
 type fillTally struct {
 	*engine.Engine
-	volume int64 // quantity units
+	volume []int64         // quantity units, by instrument
+	fills  []atomic.Uint64 // by instrument; read from any goroutine
+}
+
+func (t *fillTally) init(e *engine.Engine) {
+	n := e.Instruments().Len()
+	t.Engine, t.volume, t.fills = e, make([]int64, n), make([]atomic.Uint64, n)
 }
 
 // OnFill counts the fill and hands it to the engine.
 func (t *fillTally) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
-	t.volume += qty
+	i := 0
+	if len(t.volume) > 1 {
+		for k := range t.volume {
+			if t.Engine.RiskAt(instrument.Index(k)).Knows(id) {
+				i = k
+				break
+			}
+		}
+	}
+	t.volume[i] += qty
+	t.fills[i].Add(1)
 	t.Engine.OnFill(id, price, qty, fee, maker, now)
 }
 
@@ -45,7 +64,13 @@ func (s *session) report(ended time.Time) *backtest.Report {
 		mark = ps.Decimal(mid)
 	}
 	var rejections [risk.NumReasons]uint64
-	rc.RejectionCounts(&rejections)
+	for i := 0; i < s.eng.Instruments().Len(); i++ {
+		var n [risk.NumReasons]uint64
+		s.eng.RiskAt(instrument.Index(i)).RejectionCounts(&n)
+		for k := range n {
+			rejections[k] += n[k]
+		}
+	}
 	rep := &backtest.Report{
 		Strategy: s.strategyName,
 		Symbol:   s.symbol,
@@ -62,7 +87,7 @@ func (s *session) report(ended time.Time) *backtest.Report {
 			Position:       qs.Decimal(rc.Position()),
 			AvgEntry:       ps.Decimal(rc.AvgEntry()),
 			Mark:           mark,
-			Volume:         qs.Decimal(s.tally.volume),
+			Volume:         qs.Decimal(s.tally.volume[0]),
 			EnginePosition: qs.Decimal(rc.Position()),
 			EngineFees:     ps.Decimal(fees),
 		},
@@ -92,6 +117,10 @@ func (s *session) report(ended time.Time) *backtest.Report {
 	if h := s.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	}
+	if s.eng.Instruments().Len() > 1 {
+		s.reportInstruments(rep)
+		return rep
+	}
 	_, quote := splitSymbol(s.symbol)
 	rep.Instruments = []backtest.InstrumentResult{{
 		Name: string(s.venue) + ":" + s.symbol, Quote: quote,
@@ -116,4 +145,36 @@ func (s *session) writeRunJSON(file string, ended time.Time) error {
 		return fmt.Errorf("--json: %w", err)
 	}
 	return nil
+}
+
+// reportInstruments fills in a report of several instruments: each instrument's figures,
+// and their sums as the top-level ones (positions and volumes are per instrument only:
+// they are in different assets). The quote assets must agree, as in a backtest.
+func (s *session) reportInstruments(rep *backtest.Report) {
+	t := s.eng.Instruments()
+	var res backtest.Result
+	for i := 0; i < t.Len(); i++ {
+		sp := t.At(instrument.Index(i))
+		rc := s.eng.RiskAt(instrument.Index(i))
+		ps, qs := sp.PriceScale, sp.QtyScale
+		realized, fees, unrealized := rc.PnL()
+		ir := backtest.InstrumentResult{
+			Name: sp.ID.String(), Quote: sp.Quote, Fills: s.tally.fills[i].Load(), Volume: qs.Decimal(s.tally.volume[i]),
+			Position: qs.Decimal(rc.Position()), Realized: ps.Decimal(realized), Unrealized: ps.Decimal(unrealized),
+			Fees: ps.Decimal(fees), PnL: ps.Decimal(realized + unrealized - fees),
+		}
+		rep.Instruments = append(rep.Instruments, ir)
+		res.Realized = res.Realized.Add(ir.Realized)
+		res.Unrealized = res.Unrealized.Add(ir.Unrealized)
+		res.Fees = res.Fees.Add(ir.Fees)
+		res.PnL = res.PnL.Add(ir.PnL)
+		res.EngineFees = res.EngineFees.Add(ir.Fees)
+	}
+	rep.Result = res
+	rep.Symbol = ""
+	var names []string
+	for _, ir := range rep.Instruments {
+		names = append(names, ir.Name)
+	}
+	rep.Symbol = strings.Join(names, ",")
 }

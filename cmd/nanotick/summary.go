@@ -7,11 +7,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/nanotick/nanotick/backtest"
-	"github.com/nanotick/nanotick/feeds/binance/live"
+	livesession "github.com/nanotick/nanotick/session"
 )
 
 // feedLine describes a live feed's counters in words, for the run summary.
-func feedLine(c live.Counters) string {
+func feedLine(c livesession.Counters) string {
 	return fmt.Sprintf("%d frames (%d malformed); %d connections (%d reconnects, %d dial failures, %d stale, %d rotations); %d snapshots (%d failed, %d resyncs)",
 		c.Frames, c.Malformed, c.Connects, c.Reconnects, c.DialFailures, c.Stale, c.Rotations, c.Snapshots, c.SnapshotFailures, c.Resyncs)
 }

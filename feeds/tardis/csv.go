@@ -299,6 +299,9 @@ func (l *lines) closeFile() error {
 // split splits b at commas into exactly len(dst) fields, reporting false for another
 // count or a quoted field (Tardis never quotes).
 func split(b []byte, dst [][]byte) bool {
+	if bytes.IndexByte(b, '"') >= 0 {
+		return false
+	}
 	n := 0
 	for {
 		i := bytes.IndexByte(b, ',')
@@ -314,15 +317,27 @@ func split(b []byte, dst [][]byte) bool {
 		n++
 		b = b[i+1:]
 	}
-	if n != len(dst) {
-		return false
+	return n == len(dst)
+}
+
+// splitAll splits b at commas into dst, returning the number of fields, or -1 when
+// there are more than len(dst) or a field is quoted (Tardis never quotes).
+func splitAll(b []byte, dst [][]byte) int {
+	if bytes.IndexByte(b, '"') >= 0 {
+		return -1
 	}
-	for _, f := range dst {
-		if bytes.IndexByte(f, '"') >= 0 {
-			return false
+	n := 0
+	for n < len(dst) {
+		i := bytes.IndexByte(b, ',')
+		if i < 0 {
+			dst[n] = b
+			return n + 1
 		}
+		dst[n] = b[:i]
+		n++
+		b = b[i+1:]
 	}
-	return true
+	return -1
 }
 
 // micros parses a non-negative decimal count of microseconds and returns nanoseconds.

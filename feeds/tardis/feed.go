@@ -100,14 +100,11 @@ func (f *MDFeed) decode(frame []byte) error {
 // row decodes the n-th row of a frame into the event.
 func (f *MDFeed) row(line []byte, n int) error {
 	ev := &f.ev
-	cols := bytes.Count(line, []byte(",")) + 1
-	if cols < 8 || cols > len(f.fields) {
-		return fmt.Errorf("%w: %d columns", errFrame, cols)
+	cols := splitAll(line, f.fields)
+	if cols < 8 {
+		return fmt.Errorf("%w: %d columns (or quoted ones): %q", errFrame, cols, truncate(line))
 	}
 	fs := f.fields[:cols]
-	if !split(line, fs) {
-		return fmt.Errorf("%w: quoted columns", errFrame)
-	}
 	if !bytes.EqualFold(fs[1], f.symbol) {
 		return fmt.Errorf("%w: symbol %q, want %q", errFrame, truncate(fs[1]), f.symbol)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
@@ -617,4 +618,110 @@ func FuzzStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStreamDays reads two days' files of one instrument in order: each day's file
+// opens with its own snapshot, which replaces the book, and the buffered updates before
+// it are skipped, as Tardis documents for every file.
+func TestStreamDays(t *testing.T) {
+	day2 := BookHeader + `
+okex-swap,BTC-USDT-SWAP,9000,9050,false,bid,100.4,9
+okex-swap,BTC-USDT-SWAP,9000,9100,true,bid,98,2
+okex-swap,BTC-USDT-SWAP,9000,9100,true,ask,98.5,3
+okex-swap,BTC-USDT-SWAP,9500,9600,false,bid,98.1,1
+`
+	files := memFiles{"d1": []byte(okxBook), "d2": []byte(day2)}
+	s, err := OpenStream(StreamOptions{Spec: okxSpec, Book: []string{"d1", "d2"}, Strict: true, open: files.open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, _, err := run(t, s, okxSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(states); n != 7 || states[5] != "98:0.02 |98.5:0.03 " || states[6] != "98.1:0.01 98:0.02 |98.5:0.03 " {
+		t.Fatalf("states %q", states)
+	}
+	if c := s.Counters(); c.SkippedBeforeSnapshot != 1 || c.Snapshots != 3 {
+		t.Fatalf("counters %+v", c)
+	}
+}
+
+// BenchmarkTardisReplay reads the same Tardis files (the first 3,000 records of the
+// real spot recording, toTardis) to a book two ways, side by side: md, the Stream cut
+// into frames of rows and decoded and applied by MDFeed; binance-frames, the older
+// Source that re-encodes rows as Binance JSON for the Binance feed. ns/row is the
+// figure to compare; the allocations per op are the files' opening (readers, gzip),
+// none per row (TestStreamAllocs).
+func BenchmarkTardisReplay(b *testing.B) {
+	path := testdata.SharedData(b, "binance-spot-btcusdt-20240808.gz")
+	bookFile, tradeFile, _, _ := toTardis(b, path, 3000, b.TempDir())
+	sp := &instrument.Spec{ID: instrument.ID{Venue: "binance-spot", Symbol: "BTCUSDT"}, PriceScale: 8, QtyScale: 8}
+	b.Run("md", func(b *testing.B) {
+		var rows uint64
+		b.ReportAllocs()
+		cpu := testdata.StartCPUTimer()
+		for b.Loop() {
+			s, err := OpenStream(StreamOptions{Spec: sp, Book: []string{bookFile}, Trades: []string{tradeFile}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			feed, _ := NewMDFeed(sp, orderbook.New(8192), md.Config{})
+			for {
+				local, frame, err := s.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := feed.Decode(frame); err != nil {
+					b.Fatal(err)
+				}
+				feed.Apply(local)
+			}
+			c := s.Counters()
+			rows = c.Book.Rows + c.Trades.Rows
+			s.Close()
+		}
+		reportRows(b, cpu, rows)
+	})
+	b.Run("binance-frames", func(b *testing.B) {
+		var rows uint64
+		b.ReportAllocs()
+		cpu := testdata.StartCPUTimer()
+		for b.Loop() {
+			src, err := Open(Options{Instrument: spot, Book: []string{bookFile}, Trades: []string{tradeFile}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			feed, _ := binance.NewFeed(binance.Spot, spot, orderbook.New(8192), binance.SyncConfig{})
+			for {
+				local, frame, err := src.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := feed.Handle(frame, local); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c := src.Counters()
+			rows = c.Book.Rows + c.Trades.Rows
+			src.Close()
+		}
+		reportRows(b, cpu, rows)
+	})
+}
+
+// reportRows reports the wall and CPU time per row of a benchmark that read rows rows
+// per op.
+func reportRows(b *testing.B, cpu testdata.CPUTimer, rows uint64) {
+	n := float64(b.N) * float64(rows)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/row")
+	if d, ok := cpu.Stop(); ok {
+		b.ReportMetric(float64(d.Nanoseconds())/n, "cpu-ns/row")
+	}
 }

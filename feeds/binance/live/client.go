@@ -123,6 +123,18 @@ type Config struct {
 	HTTPClient *http.Client
 	// MaxMessage is the largest message accepted; 0 means 16 MiB.
 	MaxMessage int
+	// Instruments, when set, makes the connection serve several instruments, as a
+	// combined stream of several symbols does: each has its own symbol, Sync and depth
+	// snapshots. Symbol, Sync and Handler are then unused: Route says which instrument
+	// a data frame belongs to, Frame receives it with that instrument's position in
+	// Instruments, and Snapshot receives each instrument's snapshot bodies. A frame
+	// Route places nowhere (a subscription answer, a symbol not asked for) counts as
+	// malformed. A reconnect resets every instrument's Sync: all of the connection's
+	// books turn invalid together, and no other connection's.
+	Instruments []Instrument
+	Route       func(frame []byte) (int, bool)
+	Frame       func(i int, frame []byte, local int64) error
+	Snapshot    func(i int, body []byte, local int64) error
 	// BusyPoll makes the reading goroutine poll the socket without ever blocking,
 	// running the idle work between polls, instead of sleeping until data comes. It
 	// takes a whole core, and saves every frame the wake-up of a sleeping goroutine (and
@@ -132,6 +144,14 @@ type Config struct {
 	// URL's host name: for a venue or proxy with a private certificate authority.
 	TLSConfig *tls.Config
 	Logger    zerolog.Logger
+}
+
+// Instrument is one instrument of a connection that serves several (Config.Instruments).
+type Instrument struct {
+	// Symbol is the symbol its depth snapshots are asked for.
+	Symbol string
+	// Sync is its book's sync; nil: no snapshots for it.
+	Sync Syncer
 }
 
 // Counters are what a Client has done. They are read atomically, from any goroutine.
@@ -176,8 +196,7 @@ type Client struct {
 	woken   atomic.Bool
 	cur     atomic.Pointer[wakeConn] // the connection being read, for Wake
 	next    atomic.Pointer[conn]     // a rotation's fresh connection, ready to switch to
-	snap    atomic.Pointer[snapResult]
-	snapReq chan uint64 // connection generation wanting a snapshot; capacity 1
+	snapReq chan snapRequest         // snapshots wanted; capacity: one per instrument
 	streak  atomic.Uint64
 
 	cnt counters
@@ -185,15 +204,14 @@ type Client struct {
 	start time.Time // Client.mono's origin
 
 	// Owned by the reading goroutine.
-	fr           *frameReader
-	gen          uint64 // connection generation: snapshots of an older one are dropped
-	nextIdle     int64  // when the idle work is due, on the mono clock
-	lastMsg      int64  // local time of the last data message
-	lastLocal    int64
-	gotFrame     bool // the current connection has delivered a data message
-	snapInflight bool
-	hadSnapshot  bool // the current connection has had a snapshot
-	malLogged    uint64
+	fr        *frameReader
+	gen       uint64 // connection generation: snapshots of an older one are dropped
+	nextIdle  int64  // when the idle work is due, on the mono clock
+	lastMsg   int64  // local time of the last data message
+	lastLocal int64
+	gotFrame  bool // the current connection has delivered a data message
+	insts     []inst
+	malLogged uint64
 
 	// Start/Close.
 	mu     sync.Mutex
@@ -205,6 +223,21 @@ type conn struct {
 	ws     *websocket.Conn
 	wc     *wakeConn
 	dialed time.Time
+}
+
+// inst is the client's state of one of its instruments.
+type inst struct {
+	symbol       string
+	sync         Syncer
+	snap         atomic.Pointer[snapResult]
+	snapInflight bool
+	hadSnapshot  bool // the current connection has had a snapshot of it
+	gotFrame     bool // the current connection has delivered a message of it
+}
+
+type snapRequest struct {
+	gen uint64 // connection generation wanting it
+	i   int    // instrument
 }
 
 type snapResult struct {
@@ -226,11 +259,22 @@ func New(cfg Config) (*Client, error) {
 	if u.Scheme != "ws" && u.Scheme != "wss" {
 		return nil, fmt.Errorf("live: config: url scheme %q: want ws or wss", u.Scheme)
 	}
-	if cfg.Handler == nil {
-		return nil, errors.New("live: config: Handler is required")
-	}
-	if cfg.RESTURL != "" && cfg.Symbol == "" {
-		return nil, errors.New("live: config: Symbol is required for snapshots")
+	if len(cfg.Instruments) > 0 {
+		if cfg.Route == nil || cfg.Frame == nil || cfg.Snapshot == nil {
+			return nil, errors.New("live: config: Route, Frame and Snapshot are required with Instruments")
+		}
+		for i, in := range cfg.Instruments {
+			if cfg.RESTURL != "" && in.Sync != nil && in.Symbol == "" {
+				return nil, fmt.Errorf("live: config: instrument %d: Symbol is required for snapshots", i)
+			}
+		}
+	} else {
+		if cfg.Handler == nil {
+			return nil, errors.New("live: config: Handler is required")
+		}
+		if cfg.RESTURL != "" && cfg.Symbol == "" {
+			return nil, errors.New("live: config: Symbol is required for snapshots")
+		}
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
@@ -264,8 +308,17 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("live: config: busy polling needs unix sockets")
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger.With().Str("component", "live").Logger(),
-		idleEvery: cfg.IdleInterval, snapReq: make(chan uint64, 1), http: cfg.HTTPClient, start: time.Now(),
+		idleEvery: cfg.IdleInterval, http: cfg.HTTPClient, start: time.Now(),
 		fr: newFrameReader(nil, 64<<10, cfg.MaxMessage)}
+	if len(cfg.Instruments) > 0 {
+		c.insts = make([]inst, len(cfg.Instruments))
+		for i, in := range cfg.Instruments {
+			c.insts[i].symbol, c.insts[i].sync = in.Symbol, in.Sync
+		}
+	} else {
+		c.insts = []inst{{symbol: cfg.Symbol, sync: cfg.Sync}}
+	}
+	c.snapReq = make(chan snapRequest, len(c.insts))
 	if c.cfg.BusyPoll && runtime.GOMAXPROCS(0) < 2 {
 		// The poll loop would hold the only processor: the order gateway's reader, on
 		// another goroutine, would run only when the scheduler preempts it, every 10 ms.
@@ -310,10 +363,35 @@ func (c *Client) Wake() {
 // is not counted or logged as a resync. Only the reading goroutine (the handler or
 // OnIdle) may call it.
 func (c *Client) RequestSnapshot() {
-	if c.cfg.Sync != nil {
-		c.cfg.Sync.Reset()
+	for i := range c.insts {
+		in := &c.insts[i]
+		if in.sync != nil {
+			in.sync.Reset()
+		}
+		in.hadSnapshot = false
 	}
-	c.hadSnapshot = false
+}
+
+// resetSyncs resets every instrument's Sync: the connection's books turn invalid.
+func (c *Client) resetSyncs() {
+	for i := range c.insts {
+		if s := c.insts[i].sync; s != nil {
+			s.Reset()
+		}
+	}
+}
+
+// snapshotting reports whether the client fetches snapshots at all.
+func (c *Client) snapshotting() bool {
+	if c.cfg.RESTURL == "" {
+		return false
+	}
+	for i := range c.insts {
+		if c.insts[i].sync != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Start runs the client on a goroutine of its own until Close or until ctx is done.
@@ -366,7 +444,7 @@ func (c *Client) Run(ctx context.Context) error {
 			nc.ws.Close()
 		}
 	}()
-	if c.cfg.RESTURL != "" && c.cfg.Sync != nil {
+	if c.snapshotting() {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.fetcher(ctx) }()
 	}
@@ -428,10 +506,11 @@ func (c *Client) Run(ctx context.Context) error {
 			attempt = 0
 		}
 		c.gotFrame = false // no snapshot requests until the next connection delivers
-		// The book must stop looking valid at once, not when the next connection is up.
-		if c.cfg.Sync != nil {
-			c.cfg.Sync.Reset()
+		for i := range c.insts {
+			c.insts[i].gotFrame = false
 		}
+		// The books must stop looking valid at once, not when the next connection is up.
+		c.resetSyncs()
 		c.cnt.reconnects.Add(1)
 		d := c.backoff(attempt)
 		attempt++
@@ -455,10 +534,12 @@ func (c *Client) serve(cn *conn, fresh bool) error {
 	c.cur.Store(cn.wc)
 	if fresh {
 		c.gen++
-		c.gotFrame, c.snapInflight, c.hadSnapshot = false, false, false
-		if c.cfg.Sync != nil {
-			c.cfg.Sync.Reset()
+		c.gotFrame = false
+		for i := range c.insts {
+			in := &c.insts[i]
+			in.snapInflight, in.hadSnapshot, in.gotFrame = false, false, false
 		}
+		c.resetSyncs()
 		c.log.Info().Uint64("connection", c.gen).Msg("feed connected")
 		c.state(StateConnected, nil, now)
 	}
@@ -476,7 +557,7 @@ func (c *Client) serve(cn *conn, fresh bool) error {
 			}
 			c.lastLocal = now
 			c.cnt.frames.Add(1)
-			if err := c.cfg.Handler(p, now); err != nil {
+			if err := c.handle(p, now); err != nil {
 				c.malformed(err)
 			}
 			c.idle(now)
@@ -505,6 +586,23 @@ func (c *Client) serve(cn *conn, fresh bool) error {
 	}
 }
 
+// errUnrouted is the error of a data frame of none of a connection's instruments.
+var errUnrouted = errors.New("live: frame of no instrument of this connection")
+
+// handle hands a data frame to the owner: to Handler, or to Frame with its instrument.
+func (c *Client) handle(p []byte, now int64) error {
+	if len(c.cfg.Instruments) == 0 {
+		c.insts[0].gotFrame = true
+		return c.cfg.Handler(p, now)
+	}
+	i, ok := c.cfg.Route(p)
+	if !ok || i < 0 || i >= len(c.insts) {
+		return errUnrouted
+	}
+	c.insts[i].gotFrame = true
+	return c.cfg.Frame(i, p, now)
+}
+
 // check reports why reading must stop: the client stops, the feed went stale, or a
 // rotation is ready. It runs before every blocking read, so it stays cheap: atomics and
 // one comparison.
@@ -530,8 +628,12 @@ func (c *Client) idle(now int64) {
 	c.cnt.wakes.Add(1)
 	c.woken.Store(false)
 	c.nextIdle = c.mono() + int64(c.idleEvery)
-	if c.cfg.Sync != nil && c.cfg.RESTURL != "" {
-		c.snapshots(now)
+	if c.cfg.RESTURL != "" {
+		for i := range c.insts {
+			if c.insts[i].sync != nil {
+				c.snapshots(i, now)
+			}
+		}
 	}
 	if c.cfg.OnIdle != nil {
 		c.cfg.OnIdle(now)
@@ -540,10 +642,11 @@ func (c *Client) idle(now int64) {
 
 // snapshots hands a fetched snapshot to the handler and asks for one when the Sync
 // needs it. Only the reading goroutine calls it.
-func (c *Client) snapshots(now int64) {
-	if r := c.snap.Swap(nil); r != nil {
+func (c *Client) snapshots(i int, now int64) {
+	in := &c.insts[i]
+	if r := in.snap.Swap(nil); r != nil {
 		if r.gen == c.gen {
-			c.snapInflight = false
+			in.snapInflight = false
 		}
 		switch {
 		case r.gen != c.gen:
@@ -553,35 +656,42 @@ func (c *Client) snapshots(now int64) {
 		case r.err != nil:
 			c.cnt.snapshotFailures.Add(1)
 			c.streak.Add(1)
-			c.log.Warn().Err(r.err).Msg("depth snapshot failed; will retry after backoff")
+			c.log.Warn().Err(r.err).Str("symbol", in.symbol).Msg("depth snapshot failed; will retry after backoff")
 		default:
 			local := max(r.at, c.lastLocal)
 			c.lastLocal = local
 			c.cnt.snapshots.Add(1)
-			c.hadSnapshot = true
-			if err := c.cfg.Handler(r.body, local); err != nil {
+			in.hadSnapshot = true
+			var err error
+			if len(c.cfg.Instruments) > 0 {
+				err = c.cfg.Snapshot(i, r.body, local)
+			} else {
+				err = c.cfg.Handler(r.body, local)
+			}
+			if err != nil {
 				c.malformed(err)
 			}
-			if c.cfg.Sync.NeedSnapshot() {
+			if in.sync.NeedSnapshot() {
 				c.streak.Add(1)
-				c.log.Warn().Msg("depth snapshot did not bridge the stream; fetching another")
+				c.log.Warn().Str("symbol", in.symbol).Msg("depth snapshot did not bridge the stream; fetching another")
 			} else {
 				c.streak.Store(0)
-				c.log.Info().Msg("book in sync")
+				c.log.Info().Str("symbol", in.symbol).Msg("book in sync")
 			}
 		}
 	}
-	if c.snapInflight || !c.gotFrame || !c.cfg.Sync.NeedSnapshot() {
+	if in.snapInflight || !in.gotFrame || !in.sync.NeedSnapshot() {
 		return
 	}
 	// Binance's procedure: open the stream, buffer its events, then fetch the snapshot;
-	// so nothing is asked for before the connection has delivered a message.
+	// so nothing is asked for before the connection has delivered a message of the
+	// instrument.
 	select {
-	case c.snapReq <- c.gen:
-		c.snapInflight = true
-		if c.hadSnapshot {
+	case c.snapReq <- snapRequest{gen: c.gen, i: i}:
+		in.snapInflight = true
+		if in.hadSnapshot {
 			c.cnt.resyncs.Add(1)
-			c.log.Warn().Msg("depth sequence lost: resyncing with a new snapshot")
+			c.log.Warn().Str("symbol", in.symbol).Msg("depth sequence lost: resyncing with a new snapshot")
 		}
 	default:
 	}
@@ -790,11 +900,11 @@ func (c *Client) rotateLater(ctx context.Context, after time.Duration) {
 // failing or keep failing to bridge the stream.
 func (c *Client) fetcher(ctx context.Context) {
 	for {
-		var gen uint64
+		var req snapRequest
 		select {
 		case <-ctx.Done():
 			return
-		case gen = <-c.snapReq:
+		case req = <-c.snapReq:
 		}
 		if s := c.streak.Load(); s > 0 {
 			d := c.backoff(int(s - 1))
@@ -806,18 +916,18 @@ func (c *Client) fetcher(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-		body, err := c.fetch(ctx)
+		body, err := c.fetch(ctx, c.insts[req.i].symbol)
 		if ctx.Err() != nil {
 			return
 		}
-		c.snap.Store(&snapResult{gen: gen, body: body, at: time.Now().UnixNano(), err: err})
+		c.insts[req.i].snap.Store(&snapResult{gen: req.gen, body: body, at: time.Now().UnixNano(), err: err})
 		c.Wake()
 	}
 }
 
 // fetch gets one snapshot body, trying up to SnapshotRetries times.
-func (c *Client) fetch(ctx context.Context) ([]byte, error) {
-	u := strings.TrimRight(c.cfg.RESTURL, "/") + c.cfg.SnapshotPath + "?symbol=" + url.QueryEscape(c.cfg.Symbol) +
+func (c *Client) fetch(ctx context.Context, symbol string) ([]byte, error) {
+	u := strings.TrimRight(c.cfg.RESTURL, "/") + c.cfg.SnapshotPath + "?symbol=" + url.QueryEscape(symbol) +
 		"&limit=" + fmt.Sprint(c.cfg.SnapshotLimit)
 	var err error
 	for i := 0; i < c.cfg.SnapshotRetries; i++ {
