@@ -31,7 +31,9 @@ type tardisInput struct {
 	snapshot bool // the book files are book_snapshot_N
 }
 
-func (in *tardisInput) files() []string { return append(append([]string(nil), in.book...), in.trades...) }
+func (in *tardisInput) files() []string {
+	return append(append([]string(nil), in.book...), in.trades...)
+}
 
 // tardisInputs probes the --data files. ok is false when none is a Tardis CSV file;
 // files of one kind only are accepted, and a Tardis file without rows, or mixing
