@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/feeds/binance"
-	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // nopReceiver counts answers without keeping them.
@@ -32,7 +32,7 @@ func TestExchangeEventPathAllocatesNothing(t *testing.T) {
 	for _, q := range []QueueModel{RiskAverse, PowerLaw} {
 		t.Run(q.String(), func(t *testing.T) {
 			x, err := NewExchange(ExchangeConfig{
-				Venue: binance.Spot, Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs},
+				Instrument: testSpec("TEST", ps, qs), NewFeed: venues.NewFeed,
 				Lot: lot, Latency: lat, Queue: q, PartialFills: true, MakerFeeBps: -1, TakerFeeBps: 5,
 			})
 			if err != nil {
@@ -118,12 +118,12 @@ func (m *memSource) Next() (int64, []byte, error) {
 func TestReplayAllocatesPerFillNotPerFrame(t *testing.T) {
 	cfg := spotBacktest(t)
 	cfg.EquityInterval = time.Hour // one sample: what remains is fills and frames
-	r, err := recording.Open(cfg.Data...)
+	r, err := recorded.Open(cfg.Data...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	src := &memSource{Source: &recordingSource{r: r}, mark: 20000}
+	src := &memSource{Source: recordsSource{r}, mark: 20000}
 	rep, err := RunSource(cfg, src)
 	if err != nil {
 		t.Fatal(err)

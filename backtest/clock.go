@@ -1,6 +1,10 @@
 package backtest
 
-import "time"
+import (
+	"time"
+
+	"github.com/nanotick/nanotick/orderbook"
+)
 
 // DefaultMaxTimeJump is the default of Config.MaxTimeJump.
 const DefaultMaxTimeJump = time.Minute
@@ -10,7 +14,7 @@ const DefaultMaxTimeJump = time.Minute
 // depend on neither the span of the data nor its length.
 const maxCurvePoints = 1 << 16
 
-// clockGuard passes a Source's frames on, guarding the replay's clock against receive
+// clockGuard passes an eventSource's frames on, guarding the replay's clock against receive
 // times that leap forward: a single garbage timestamp (a line at 9e18 ns, a corrupt
 // gzip stream decoding to digits, a line a day ahead) would otherwise move the replay's
 // clock to it, freeze it there for every later frame and stretch the equity sampling
@@ -26,76 +30,78 @@ const maxCurvePoints = 1 << 16
 // It owns only receive times: it never looks inside a frame. After the held frame's
 // buffer has grown to the longest outlier it allocates nothing.
 type clockGuard struct {
-	src   Source
+	src   eventSource
 	bound int64
 
 	started bool
 	last    int64 // the latest time passed on
 
-	held []byte // the frame of a leap, copied: reading its successor invalidates it
+	// The frame of a leap, its event and levels, copied: reading its successor
+	// invalidates them. heldNil says the source had no frame bytes.
+	held    []byte
+	heldNil bool
+	heldDec decoded
+	heldLv  []orderbook.Level
 
-	// The frame read to judge a leap, handed on by the next call to Next.
+	// The frame read to judge a leap, handed on by the next call to next.
 	peeked    bool
 	peekLocal int64
 	peekFrame []byte
+	peekDec   *decoded
+	peekLv    []orderbook.Level
 	peekErr   error
-	// heldOut tells that the frame last returned is the held copy, not the frame the
-	// source returned last (see direct).
-	heldOut bool
-	jumps   uint64 // outliers passed on at the last good time
-	gaps    uint64 // leaps the next frame confirmed
+	jumps     uint64 // outliers passed on at the last good time
+	gaps      uint64 // leaps the next frame confirmed
 }
 
-func newClockGuard(src Source, bound time.Duration) *clockGuard {
+func newClockGuard(src eventSource, bound time.Duration) *clockGuard {
 	if bound <= 0 {
 		bound = DefaultMaxTimeJump
 	}
 	return &clockGuard{src: src, bound: int64(bound)}
 }
 
-// Next returns the next frame with its guarded receive time.
-func (g *clockGuard) Next() (int64, []byte, error) {
+// next returns the next frame with its guarded receive time.
+func (g *clockGuard) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	if g.peeked {
 		g.peeked = false
 		if g.peekErr != nil {
-			return 0, nil, g.peekErr
+			return 0, nil, nil, nil, g.peekErr
 		}
-		return g.admit(g.peekLocal, g.peekFrame)
+		return g.admit(g.peekLocal, g.peekFrame, g.peekDec, g.peekLv)
 	}
-	local, frame, err := g.src.Next()
+	local, frame, d, lv, err := g.src.next()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, nil, err
 	}
-	return g.admit(local, frame)
+	return g.admit(local, frame, d, lv)
 }
 
-func (g *clockGuard) admit(local int64, frame []byte) (int64, []byte, error) {
-	g.heldOut = false
+func (g *clockGuard) admit(local int64, frame []byte, d *decoded, lv []orderbook.Level) (int64, []byte, *decoded, []orderbook.Level, error) {
 	if !g.started {
 		g.started, g.last = true, local
-		return local, frame, nil
+		return local, frame, d, lv, nil
 	}
-	if d := local - g.last; local <= g.last || d >= 0 && d <= g.bound { // d < 0: overflowed, a leap
+	if step := local - g.last; local <= g.last || step >= 0 && step <= g.bound { // step < 0: overflowed, a leap
 		g.last = max(g.last, local)
-		return local, frame, nil
+		return local, frame, d, lv, nil
 	}
-	g.held = append(g.held[:0], frame...)
-	g.heldOut = true
-	nl, nf, err := g.src.Next()
-	g.peeked, g.peekLocal, g.peekFrame, g.peekErr = true, nl, nf, err
+	g.held, g.heldNil = append(g.held[:0], frame...), frame == nil
+	g.heldDec, g.heldLv = *d, append(g.heldLv[:0], lv...)
+	nl, nf, nd, nlv, err := g.src.next()
+	g.peeked, g.peekLocal, g.peekFrame, g.peekDec, g.peekLv, g.peekErr = true, nl, nf, nd, nlv, err
+	held := g.held
+	if g.heldNil {
+		held = nil
+	}
 	if err == nil && within(nl, local, g.bound) {
 		g.gaps++
 		g.last = local
-		return local, g.held, nil
+		return local, held, &g.heldDec, g.heldLv, nil
 	}
 	g.jumps++
-	return g.last, g.held, nil
+	return g.last, held, &g.heldDec, g.heldLv, nil
 }
-
-// direct reports whether the frame Next returned last is the one the source returned
-// last, so that what the source says about its last frame (its decoding ahead) is
-// about this one.
-func (g *clockGuard) direct() bool { return !g.heldOut }
 
 // within reports whether a and b are at most bound apart, without overflowing.
 func within(a, b, bound int64) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/internal/enginetest"
@@ -112,6 +113,7 @@ func TestTimestampLeaps(t *testing.T) {
 				Strategy:       marketmaker.New(),
 				StrategyName:   "marketmaker",
 				Data:           []string{path},
+				Open:           recorded.Open,
 				InitialBalance: decimal.RequireFromString("10000"),
 			}
 			runtime.GC()
@@ -177,6 +179,7 @@ func TestClockGuardBadEventTime(t *testing.T) {
 		Strategy:       marketmaker.New(),
 		StrategyName:   "marketmaker",
 		Data:           []string{writeLines(t, lines)},
+		Open:           recorded.Open,
 		InitialBalance: decimal.RequireFromString("10000"),
 	}
 	rep, err := Run(cfg)

@@ -1,7 +1,6 @@
 package backtest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -9,9 +8,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -52,8 +51,12 @@ var rejectText = [numRejects]string{RejectPostOnly, RejectNoMarket, RejectCapaci
 
 // ExchangeConfig is what the simulated exchange needs.
 type ExchangeConfig struct {
-	Venue      binance.Venue
-	Instrument binance.Instrument
+	// Instrument is the instrument the exchange trades: its quantity scale prices
+	// the fees, and its venue's feed decodes the frames OnMarket is given.
+	Instrument instrument.Spec
+	// NewFeed builds the feed that decodes OnMarket's frames (venues.NewFeed). The
+	// backtester's replay hands the exchange applied events instead and needs none.
+	NewFeed md.NewFeed
 	// Lot is the quantity increment; a queue fill is a whole number of lots.
 	Lot     int64
 	Latency *Latency
@@ -81,6 +84,7 @@ type ExchangeConfig struct {
 type ExchangeCounters struct {
 	Frames         uint64 // market frames seen at exchange time
 	Malformed      uint64 // market frames that failed to decode
+	Gaps           uint64 // breaks in the venue's sequence the feed found
 	Orders         uint64 // orders that reached the exchange
 	Cancels        uint64 // cancels that reached the exchange
 	Acks           uint64
@@ -175,16 +179,19 @@ type restingOrder struct {
 // and cancels enter a queue and reach the exchange after the entry latency; the
 // exchange's answers leave through another queue and reach the strategy after the
 // response latency. Between the two, the exchange keeps its own book from the same
-// recorded frames, seen at exchange time, decoded and synced by the same code the
-// engine uses, and matches the orders against it.
+// recorded frames, seen at exchange time, decoded and synced by the same venue feed
+// the engine uses (their applied events, see md.Replay), and matches the orders
+// against it.
 //
 // Nothing in Place, Cancel, OnMarket or Step allocates in steady state except the
 // accounting of a fill (decimal arithmetic, once per fill).
 type Exchange struct {
 	cfg    ExchangeConfig
 	lat    *Latency
-	dec    *binance.Decoder
-	sync   *binance.Sync
+	dec    *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
+	d      decoded
+	lv     []orderbook.Level
+	ev     md.Event
 	book   *orderbook.Book
 	orders []restingOrder
 	entry  fifo // orders and cancels on their way in
@@ -317,9 +324,12 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if cfg.Latency == nil {
 		return nil, errors.New("backtest: exchange needs a latency model")
 	}
-	dec, err := exchangeDecoder(cfg.Instrument)
-	if err != nil {
-		return nil, err
+	var dec *eventDecoder
+	if cfg.NewFeed != nil {
+		var err error
+		if dec, err = newEventDecoder(cfg.NewFeed, &cfg.Instrument, cfg.BookCapacity); err != nil {
+			return nil, err
+		}
 	}
 	maker, err := feeE6(cfg.MakerFeeBps)
 	if err != nil {
@@ -359,7 +369,6 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		lat:      cfg.Latency,
 		dec:      dec,
 		book:     book,
-		sync:     binance.NewSync(cfg.Venue, book, binance.SyncConfig{}),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
 		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
@@ -383,8 +392,8 @@ func feeE6(bps float64) (int64, error) {
 // Book returns the exchange's own book.
 func (x *Exchange) Book() *orderbook.Book { return x.book }
 
-// Sync returns the exchange book's sync machine.
-func (x *Exchange) Sync() *binance.Sync { return x.sync }
+// Gaps returns the breaks in the venue's sequence seen in the market data.
+func (x *Exchange) Gaps() uint64 { return x.counters.Gaps }
 
 // Counters returns the exchange's counters.
 func (x *Exchange) Counters() ExchangeCounters { return x.counters }
@@ -493,76 +502,58 @@ func (x *Exchange) reject(id uint64, why rejectReason, log int) {
 }
 
 // OnMarket applies one recorded frame to the exchange's book at exchange time t and
-// matches the resting orders against what it shows.
+// matches the resting orders against what it shows. It needs ExchangeConfig.NewFeed;
+// without it every frame counts as malformed.
 func (x *Exchange) OnMarket(frame []byte, t int64) {
-	if bookTicker(frame) {
-		x.onEvent(nil, frameTicker, t) // the exchange's book is kept from depth; its ticker adds nothing
+	if x.dec == nil {
+		x.d = decoded{flags: decMalformed}
+		x.onEvent(&x.d, nil, t)
 		return
 	}
-	ev, err := x.dec.Decode(frame)
-	st := frameDecoded
-	if err != nil {
-		st = frameMalformed
-	}
-	x.onEvent(ev, st, t)
+	x.lv = x.dec.decode(frame, t, &x.d, x.lv[:0])
+	x.onEvent(&x.d, x.lv, t)
 }
 
-// frameState says what became of a frame before the exchange sees its event.
-type frameState uint8
-
-const (
-	frameDecoded   frameState = iota
-	frameMalformed            // the decoder refused it
-	frameTicker               // a combined-stream bookTicker, skipped unparsed
-)
-
-// exchangeDecoder returns a decoder set up as the exchange's own: a frame decoded by it
-// ahead of the replay (see predecoder) is what OnMarket would have decoded.
-func exchangeDecoder(inst binance.Instrument) (*binance.Decoder, error) {
-	dec, err := binance.NewDecoder(inst)
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
-	}
-	dec.Ignore(binance.KindBookTicker) // the exchange matches against depth and trades only
-	return dec, nil
-}
-
-// onEvent is OnMarket after decoding: ev is the frame's event when st is frameDecoded.
-func (x *Exchange) onEvent(ev *binance.Event, st frameState, t int64) {
+// onEvent applies one frame's applied event d, with its levels lv, at exchange time t.
+func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 	x.advance(t)
 	x.counters.Frames++
-	if st == frameTicker {
+	if d.malformed() {
+		x.counters.Malformed++
 		return
 	}
-	x.applyEvent(ev, st == frameMalformed)
+	if d.ev.Kind == md.None {
+		return
+	}
+	x.applyEvent(d.event(&x.ev, lv), d.gap())
 	x.expireReduceOnly()
 	x.touchUpdate()
 }
 
-// applyEvent applies a decoded frame to the exchange's book and matches.
-func (x *Exchange) applyEvent(ev *binance.Event, malformed bool) {
-	if malformed {
-		x.counters.Malformed++
-		return
+// applyEvent applies an applied event to the exchange's book and matches.
+func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
+	if gap {
+		x.counters.Gaps++
 	}
 	switch ev.Kind {
-	case binance.KindDepth:
-		before := x.sync.Counters().Applied
-		_ = x.sync.OnDepth(&ev.Depth, x.now) // a gap shows as an invalid book
-		switch x.sync.Counters().Applied - before {
+	case md.Depth:
+		md.Replay(x.book, ev, x.now)
+		switch ev.Applied {
 		case 0:
 			return
 		case 1:
-			x.depthApplied(&ev.Depth)
+			x.depthApplied(ev.Bids, ev.Asks)
 		default:
 			x.refreshLevels()
 		}
 		x.crossed()
-	case binance.KindSnapshot:
-		x.sync.OnSnapshot(&ev.Snapshot, x.now)
+	case md.Snapshot:
+		md.Replay(x.book, ev, x.now)
 		x.refreshLevels()
 		x.crossed()
-	case binance.KindTrade, binance.KindAggTrade:
+	case md.StatusChange:
+		md.Replay(x.book, ev, x.now)
+	case md.Trade:
 		x.trade(&ev.Trade)
 	}
 }
@@ -652,18 +643,6 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 	return x.touch.bookNs, x.touch.restingNs, x.touch.atTouchNs
 }
 
-// bookTicker reports whether frame is a combined-stream bookTicker message, without
-// decoding it. (A bare bookTicker frame is decoded and ignored.)
-func bookTicker(frame []byte) bool {
-	const prefix = `{"stream":"`
-	if !bytes.HasPrefix(frame, []byte(prefix)) {
-		return false
-	}
-	name := frame[len(prefix):min(len(frame), len(prefix)+64)]
-	end := bytes.IndexByte(name, '"')
-	return end > 0 && bytes.HasSuffix(name[:end], []byte("@bookTicker"))
-}
-
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
 	for i := 0; ; i++ {
@@ -681,12 +660,12 @@ func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
 }
 
 // depthApplied updates the queue estimate of each order whose level the event changed.
-func (x *Exchange) depthApplied(d *binance.DepthUpdate) {
+func (x *Exchange) depthApplied(bids, asks []orderbook.Level) {
 	for i := range x.orders {
 		o := &x.orders[i]
-		levels := d.Bids
+		levels := bids
 		if o.side == orderbook.Ask {
-			levels = d.Asks
+			levels = asks
 		}
 		found, qty := false, int64(0)
 		for _, lv := range levels {
@@ -741,12 +720,9 @@ func (x *Exchange) crossed() {
 }
 
 // trade matches a public trade against the resting orders on the side it hit.
-func (x *Exchange) trade(t *binance.Trade) {
-	// The aggressor sold into the bids when the buyer was the maker.
-	hit := orderbook.Ask
-	if t.BuyerMaker {
-		hit = orderbook.Bid
-	}
+func (x *Exchange) trade(t *md.PublicTrade) {
+	// A buyer taking liquidity hits the asks, a seller the bids.
+	hit := t.Aggressor.Opposite()
 	for i := 0; i < len(x.orders); {
 		o := &x.orders[i]
 		if o.side != hit {

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // The hand-built market of these tests: prices at 2 decimals, quantities at 3, lot
@@ -98,9 +98,8 @@ func newHarness(t *testing.T, o opts) *harness {
 		t.Fatal(err)
 	}
 	x, err := NewExchange(ExchangeConfig{
-		Venue:      binance.Spot,
-		Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs},
-		Lot:        lot, Latency: lat,
+		Instrument: testSpec("TEST", ps, qs), NewFeed: venues.NewFeed,
+		Lot: lot, Latency: lat,
 		MakerFeeBps: o.maker, TakerFeeBps: o.taker,
 		Queue: o.queue, QueuePower: o.power, PartialFills: o.partial,
 		BookCapacity: 64, OrderLog: true,
@@ -474,7 +473,7 @@ func TestResponsesKeepTheirOrderWithDrawnLatencies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := NewExchange(ExchangeConfig{Venue: binance.Spot, Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs}, Lot: lot, Latency: lat})
+	x, err := NewExchange(ExchangeConfig{Instrument: testSpec("TEST", ps, qs), NewFeed: venues.NewFeed, Lot: lot, Latency: lat})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nanotick/nanotick/backtest/recorded"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/shopspring/decimal"
 )
 
@@ -84,9 +87,10 @@ func TestClockOffsetModes(t *testing.T) {
 		{TimeEvent, OffsetWholeFile, []int64{996, 1002, 1020}},
 		{TimeTransaction, OffsetWholeFile, []int64{996, 1002, 1020}},
 	} {
-		cfg := Config{ExchangeTime: tt.et, ClockOffset: tt.co}
+		cfg := Config{ExchangeTime: tt.et, ClockOffset: tt.co, Open: recorded.Open, Engine: enginetest.SpotConfig()}
 		if tt.co == OffsetWholeFile {
-			off, err := scanClockOffset([]string{path}, tt.et, 0)
+			spec := instrument.BinanceSpotBTCUSDT()
+			off, err := scanClockOffset(&cfg, &spec, []string{path})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,114 +1,233 @@
 package backtest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
 	"slices"
-	"strconv"
-	"unsafe"
+	"sort"
 
-	"github.com/nanotick/nanotick/feeds/binance"
-	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/backtest/eventcache"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
-// Frames is a recording decompressed and framed once and held in memory, so that many
-// runs (the points of a sweep) replay it without reading, inflating and splitting the
-// files again, and decoded once for the exchange's side. It is read-only once loaded:
-// any number of runs may replay it at once, each through its own Source. Its memory is
-// the decompressed size of the data, a few hundred bytes a record and 16 bytes a
-// level, bounded by the limit given to LoadFrames.
+// Frames is a recording read, inflated, decoded and synced once and held as applied
+// events in the event cache's compact encoding (package eventcache): in memory
+// (LoadFrames), or memory-mapped from a cache file (LoadFrames with Config.Cache). Many
+// runs (the points of a sweep, every later backtest) replay it without reading,
+// inflating or decoding the files again: the exchange and the engine both take the
+// events (the engine through engine.OnEventAt). It is read-only once loaded: any
+// number of runs may replay it at once, each through its own source.
 type Frames struct {
 	data      []string
-	local     []int64
-	end       []int // end offset of each frame in buf
-	buf       []byte
+	spec      instrument.Spec
+	body      []byte // the records, back to back
+	index     []byte // record i starts at index[8i:] (little-endian), relative to body
+	n         int
 	malformed uint64
 	err       error // the reader's final error after the last record: io.EOF, or why it stopped
-
-	// inst is the instrument the frames were decoded for, for the exchange: dec[i] is
-	// frame i's event, its levels end at lvEnd[i] in lv.
-	inst  binance.Instrument
-	venue binance.Venue
-	dec   []decoded
-	lv    []orderbook.Level
-	lvEnd []int
+	file      *eventcache.File
 }
 
 // ErrTooLarge reports data larger than the limit given to LoadFrames.
 var ErrTooLarge = errors.New("backtest: data larger than the memory limit")
 
-// LoadFrames reads the recordings of cfg.Data into memory, and decodes each frame once
-// for the exchange of cfg's instrument, so that the runs that replay them decode only
-// on the engine's side. It stops with an error wrapping ErrTooLarge as soon as the
-// frames and their levels pass limit bytes (0 means no limit), so that a caller can fall
-// back to streaming. A reading error that a streaming run would meet (a truncated
-// file) is not returned here: the Frames keep every record before it and replay the
-// error after them, exactly as Run over the files would.
+// eventsVersion is the version of the decoding of frames into applied events; a
+// change to it (or to nanotick's build) makes every event cache stale.
+const eventsVersion = 1
+
+// cacheSettings are the settings that decide how frames decode into events, for the
+// event cache's key: the instrument as the feed sees it, and the code that decodes.
+func cacheSettings(spec *instrument.Spec) string {
+	build := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				build += " " + s.Key + "=" + s.Value
+			}
+		}
+	}
+	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d%s", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, build)
+}
+
+// LoadFrames reads the recordings of cfg.Data, decoded as applied events of cfg's
+// (one) instrument by its venue's feed (cfg.Engine.NewFeed). Without cfg.Cache they
+// are held in memory, and it stops with an error wrapping ErrTooLarge as soon as they
+// pass limit bytes (0 means no limit), so that a caller can fall back to streaming.
+// With cfg.Cache they come memory-mapped from the directory's cache file of the data,
+// which is built first if it is missing, stale or damaged. A reading error that a
+// streaming run would meet (a truncated file) is not returned here: the Frames keep
+// every record before it and replay the error after them, exactly as Run over the
+// files would.
 func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 	if len(cfg.Data) == 0 {
 		return nil, errors.New("backtest: no data to replay")
 	}
-	inst := bInstrument(cfg.Engine)
-	venue := binance.Spot // an engine without a venue name is on Spot, as RunSource assumes
-	if cfg.Engine.Venue != "" {
-		v, ok := binance.VenueOf(cfg.Engine.Venue)
-		if !ok {
-			return nil, fmt.Errorf("backtest: venue %q: only Binance recordings replay", cfg.Engine.Venue)
-		}
-		venue = v
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	pre, err := newPredecoder(inst)
+	if cfg.Cache != "" {
+		f, _, err := cachedFrames(&cfg, table.At(0), cfg.Data)
+		return f, err
+	}
+	return loadFrames(&cfg, table.At(0), cfg.Data, limit, nil)
+}
+
+// loadFrames reads and decodes files, keeping the events in memory, and also in the
+// cache file w is writing when w is not nil.
+func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64, w *eventcache.Writer) (*Frames, error) {
+	if cfg.Open == nil {
+		return nil, errNoOpen
+	}
+	dec, err := newEventDecoder(cfg.Engine.NewFeed, spec, cfg.Engine.BookCapacity)
 	if err != nil {
 		return nil, err
 	}
-	r, err := recording.Open(cfg.Data...)
+	r, err := cfg.Open(files...)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
-	_, total := r.Progress()
-	f := &Frames{data: slices.Clone(cfg.Data), inst: inst, venue: venue}
-	// A gz recording inflates about eight times: start near the size, grow as needed.
-	if guess := 8 * total; limit <= 0 || guess <= limit {
-		f.buf = make([]byte, 0, guess)
-	}
+	f := &Frames{data: slices.Clone(files), spec: *spec}
+	var d decoded
+	var lv []orderbook.Level
+	var rec eventcache.Record
 	for {
-		rec, err := r.Next()
-		if errors.Is(err, recording.ErrMalformed) {
-			f.malformed++
-			continue
-		}
+		local, frame, err := r.Next()
 		if err != nil {
 			f.err = err
 			break
 		}
-		if limit > 0 && f.memory() > limit {
+		if limit > 0 && f.Size() > limit {
 			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)
 		}
-		f.add(pre, rec.Local, rec.Frame)
+		lv = dec.decode(frame, local, &d, lv[:0])
+		d.record(&rec, local, lv)
+		f.add(&rec)
+		if w != nil {
+			w.Add(&rec)
+		}
+	}
+	f.malformed = r.Malformed()
+	return f, nil
+}
+
+// cachedFrames returns the events of files from cfg.Cache, memory-mapped, building the
+// cache file first when it is missing, stale or damaged; built says it was.
+func cachedFrames(cfg *Config, spec *instrument.Spec, files []string) (f *Frames, built bool, err error) {
+	key, err := eventcache.HashFiles(cacheSettings(spec), files...)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: %w", err)
+	}
+	path := filepath.Join(cfg.Cache, key.Name())
+	if f, err := openFrames(path, key, spec, files); err == nil {
+		return f, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, eventcache.ErrStale) && !errors.Is(err, eventcache.ErrCorrupt) {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	w, err := eventcache.Create(path, key)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	mem, err := loadFrames(cfg, spec, files, 0, w)
+	if err != nil {
+		w.Abort()
+		return nil, false, err
+	}
+	readErr := ""
+	if mem.err != io.EOF {
+		readErr = mem.err.Error()
+	}
+	if err := w.Finish(mem.malformed, readErr); err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
+	}
+	f, err = openFrames(path, key, spec, files)
+	if err != nil {
+		return nil, false, fmt.Errorf("backtest: event cache just written: %w", err)
+	}
+	return f, true, nil
+}
+
+// openFrames opens the cache file path, checked against key.
+func openFrames(path string, key eventcache.Key, spec *instrument.Spec, files []string) (*Frames, error) {
+	cf, err := eventcache.Open(path, key)
+	if err != nil {
+		return nil, err
+	}
+	f := &Frames{
+		data: slices.Clone(files), spec: *spec, body: cf.Body, n: cf.Len(),
+		malformed: cf.Malformed, err: io.EOF, file: cf,
+	}
+	f.index = cf.Index()
+	if cf.ReadErr != "" {
+		f.err = errors.New(cf.ReadErr)
 	}
 	return f, nil
 }
 
-// add appends a record, decoded for the exchange by pre.
-func (f *Frames) add(pre *predecoder, local int64, frame []byte) {
-	f.local = append(f.local, local)
-	f.buf = append(f.buf, frame...)
-	f.end = append(f.end, len(f.buf))
-	f.dec = append(f.dec, decoded{})
-	f.lv = pre.decode(frame, &f.dec[len(f.dec)-1], f.lv)
-	f.lvEnd = append(f.lvEnd, len(f.lv))
+// Close releases a memory-mapped cache file. Nothing replays the Frames after it.
+func (f *Frames) Close() error {
+	if f.file != nil {
+		return f.file.Close()
+	}
+	return nil
+}
+
+// record turns d, received at local with levels lv, into the cache's record.
+func (d *decoded) record(rec *eventcache.Record, local int64, lv []orderbook.Level) {
+	*rec = eventcache.Record{
+		Local: local, Flags: d.flags &^ (decHasE | decHasT),
+		E: d.e, T: d.t, HasE: d.flags&decHasE != 0, HasT: d.flags&decHasT != 0,
+	}
+	d.event(&rec.Event, lv)
+}
+
+// fromRecord sets d from the cache's record; its levels stay where rec has them.
+func (d *decoded) fromRecord(rec *eventcache.Record) {
+	*d = decoded{ev: rec.Event, nb: int32(len(rec.Event.Bids)), na: int32(len(rec.Event.Asks)), flags: rec.Flags, e: rec.E, t: rec.T}
+	d.ev.Bids, d.ev.Asks = nil, nil
+	if rec.HasE {
+		d.flags |= decHasE
+	}
+	if rec.HasT {
+		d.flags |= decHasT
+	}
+}
+
+// add appends a record, encoded.
+func (f *Frames) add(rec *eventcache.Record) {
+	f.index = binary.LittleEndian.AppendUint64(f.index, uint64(len(f.body)))
+	f.body = eventcache.AppendRecord(f.body, rec)
+	f.n++
+}
+
+// offset returns where record i starts in the body; offset(n) is the body's end.
+func (f *Frames) offset(i int) int {
+	if i >= f.n {
+		return len(f.body) // the body holds exactly the records
+	}
+	return int(binary.LittleEndian.Uint64(f.index[8*i:]))
+}
+
+// local returns record i's receive time.
+func (f *Frames) local(i int) int64 {
+	return int64(binary.LittleEndian.Uint64(f.body[f.offset(i):]))
 }
 
 // Prefix returns the first n records as Frames that share f's memory, ending cleanly
 // after them (successive halving replays prefixes of the data).
 func (f *Frames) Prefix(n int) *Frames {
-	n = max(0, min(n, len(f.local)))
+	n = max(0, min(n, f.n))
 	p := *f
-	p.local, p.end, p.dec, p.lvEnd = f.local[:n], f.end[:n], f.dec[:n], f.lvEnd[:n]
-	if n < len(f.local) {
+	p.body, p.index, p.n = f.body[:f.offset(n)], f.index[:8*n], n
+	if n < f.n {
 		p.err = io.EOF
 	}
 	return &p
@@ -116,173 +235,123 @@ func (f *Frames) Prefix(n int) *Frames {
 
 // Span returns the local times of the first and the last record.
 func (f *Frames) Span() (first, last int64) {
-	if len(f.local) == 0 {
+	if f.n == 0 {
 		return 0, 0
 	}
-	return f.local[0], f.local[len(f.local)-1]
+	return f.local(0), f.local(f.n - 1)
 }
 
 // IndexAt returns the index of the first record received at or after t.
 func (f *Frames) IndexAt(t int64) int {
-	i, _ := slices.BinarySearch(f.local, t)
-	return i
+	return sort.Search(f.n, func(i int) bool { return f.local(i) >= t })
 }
 
-// From returns the records from index i on as new Frames that start with a synthetic
-// REST depth snapshot of the book the records before i built, received with record i:
-// a replay of the later part of a recording (walk-forward testing) starts from the
-// book as it was, not from a book that waits for a snapshot the recording took only at
-// its start. The snapshot's lastUpdateId bridges to the next depth event by the
-// venue's own rule, so the sync applies it as it would after a real snapshot. It fails
-// if the book is not valid at i (not yet synced, or lost to a gap).
+// From returns the records from index i on as new Frames, in memory, that start with a
+// snapshot of the book the records before i built, received with record i: a replay of
+// the later part of a recording (walk-forward testing) starts from the book as it was,
+// not from a book that waits for a snapshot the recording took only at its start. It
+// fails if the book is not valid at i (not yet synced, or lost to a gap).
 func (f *Frames) From(i int) (*Frames, error) {
-	venue := f.venue
-	if i <= 0 || i >= len(f.local) {
-		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, len(f.local))
+	if i <= 0 || i >= f.n {
+		return nil, fmt.Errorf("backtest: split at record %d of %d: nothing before or after it", i, f.n)
 	}
-	book := orderbook.New(8192)
-	feed, err := binance.NewFeed(venue, f.inst, book, binance.SyncConfig{})
-	if err != nil {
-		return nil, fmt.Errorf("backtest: %w", err)
-	}
-	for k := 0; k < i; k++ {
-		_, _ = feed.Handle(f.frame(k), f.local[k])
-	}
-	if !book.Valid() {
-		return nil, fmt.Errorf("backtest: split at record %d (%s): the book is not valid there (not synced, or a gap)", i, stamp(f.local[i]))
-	}
-	// The next depth event's first update id decides lastUpdateId: spot applies an
-	// event with U <= lastUpdateId+1 <= u, futures one with U <= lastUpdateId <= u.
-	last := book.UpdateID()
-	for k := i; k < len(f.local); k++ {
-		if d := &f.dec[k]; d.state == frameDecoded && d.ev.Kind == binance.KindDepth {
-			last = d.ev.Depth.First - 1
-			if venue == binance.USDM {
-				last = d.ev.Depth.First
-			}
+	book := orderbook.New(eventBookCapacity)
+	src := &framesSource{f: f.Prefix(i)}
+	for {
+		local, _, d, lv, err := src.next()
+		if err != nil {
 			break
 		}
+		var ev md.Event
+		md.Replay(book, d.event(&ev, lv), local)
 	}
-	snap := []byte(`{"lastUpdateId":` + strconv.FormatUint(last, 10))
-	for _, side := range []orderbook.Side{orderbook.Bid, orderbook.Ask} {
-		if side == orderbook.Bid {
-			snap = append(snap, `,"bids":[`...)
-		} else {
-			snap = append(snap, `],"asks":[`...)
-		}
-		for k := 0; ; k++ {
-			lv, ok := book.Level(side, k)
-			if !ok {
-				break
-			}
-			if k > 0 {
-				snap = append(snap, ',')
-			}
-			snap = append(snap, `["`...)
-			snap = f.inst.PriceScale.Append(snap, lv.Price)
-			snap = append(snap, `","`...)
-			snap = f.inst.QtyScale.Append(snap, lv.Qty)
-			snap = append(snap, `"]`...)
-		}
+	at := f.local(i)
+	if !book.Valid() {
+		return nil, fmt.Errorf("backtest: split at record %d (%s): the book is not valid there (not synced, or a gap)", i, stamp(at))
 	}
-	snap = append(snap, "]}"...)
-
-	pre, err := newPredecoder(f.inst)
-	if err != nil {
-		return nil, err
+	lv := book.AppendLevels(nil, orderbook.Bid, book.Len(orderbook.Bid))
+	nb := len(lv)
+	lv = book.AppendLevels(lv, orderbook.Ask, book.Len(orderbook.Ask))
+	snap := eventcache.Record{Local: at, Event: md.Event{Kind: md.Snapshot, Applied: 1, Status: md.Valid, Bids: lv[:nb], Asks: lv[nb:]}}
+	out := &Frames{data: f.data, spec: f.spec, err: f.err, malformed: f.malformed}
+	out.add(&snap)
+	base := f.offset(i)
+	shift := len(out.body) - base
+	for k := i; k < f.n; k++ {
+		out.index = binary.LittleEndian.AppendUint64(out.index, uint64(f.offset(k)+shift))
 	}
-	out := &Frames{data: f.data, inst: f.inst, venue: f.venue, err: f.err}
-	out.add(pre, f.local[i], snap)
-	for k := i; k < len(f.local); k++ {
-		out.add(pre, f.local[k], f.frame(k))
-	}
+	out.body = append(out.body, f.body[base:]...)
+	out.n += f.n - i
 	return out, nil
 }
 
-func (f *Frames) frame(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = f.end[i-1]
-	}
-	return f.buf[start:f.end[i]]
-}
-
-// memory is about the bytes the frames hold.
-func (f *Frames) memory() int64 {
-	return int64(len(f.buf)) + int64(len(f.local))*int64(24+unsafe.Sizeof(decoded{})) + int64(len(f.lv))*int64(unsafe.Sizeof(orderbook.Level{}))
-}
-
 // Len returns the number of records.
-func (f *Frames) Len() int { return len(f.local) }
+func (f *Frames) Len() int { return f.n }
 
-// Size returns the bytes of the frames.
-func (f *Frames) Size() int64 { return int64(len(f.buf)) }
+// Size returns the bytes of the encoded events.
+func (f *Frames) Size() int64 { return int64(len(f.body) + len(f.index)) }
 
-// Source returns a new Source over the frames, from the first. It hands the exchange
-// the frames' decoded events if inst is the instrument they were decoded for.
-func (f *Frames) Source(inst binance.Instrument) *FramesSource {
-	return &FramesSource{f: f, decoded: inst == f.inst}
+// framesSource replays Frames: an eventSource of events without frame bytes.
+type framesSource struct {
+	f   *Frames
+	i   int
+	pos int
+	rec eventcache.Record
+	d   decoded
+	lv  []orderbook.Level
+	err error
 }
 
-// FramesSource replays Frames. It is a Source, with the Progress and Malformed of the
-// others.
-type FramesSource struct {
-	f       *Frames
-	i       int
-	decoded bool
-}
-
-func (s *FramesSource) decodes() bool { return s.decoded }
-
-func (s *FramesSource) lastDecoded() (*decoded, []orderbook.Level) {
-	i, start := s.i-1, 0
-	if i > 0 {
-		start = s.f.lvEnd[i-1]
-	}
-	return &s.f.dec[i], s.f.lv[start:s.f.lvEnd[i]]
-}
-
-// Next returns the next record; the frame is a view of the shared memory and must not
-// be modified.
-func (s *FramesSource) Next() (int64, []byte, error) {
+func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	f := s.f
-	if s.i == len(f.local) {
-		return 0, nil, f.err
+	if s.err != nil {
+		return 0, nil, nil, nil, s.err
 	}
-	i := s.i
+	if s.i == f.n {
+		return 0, nil, nil, nil, f.err
+	}
+	n, lv, err := eventcache.DecodeRecord(f.body[s.pos:], &s.rec, s.lv)
+	s.lv = lv
+	if err != nil {
+		// The cache's checksum makes this unreachable for a file; say where, not panic.
+		s.err = fmt.Errorf("record %d: %w", s.i, err)
+		return 0, nil, nil, nil, s.err
+	}
 	s.i++
-	start := 0
-	if i > 0 {
-		start = f.end[i-1]
-	}
-	return f.local[i], f.buf[start:f.end[i]:f.end[i]], nil
+	s.pos += n
+	s.d.fromRecord(&s.rec)
+	return s.rec.Local, nil, &s.d, lv, nil
 }
 
-// Progress reports the bytes of frames replayed and their total.
-func (s *FramesSource) Progress() (done, total int64) {
-	if s.i == 0 {
-		return 0, int64(len(s.f.buf))
-	}
-	return int64(s.f.end[s.i-1]), int64(len(s.f.buf))
+// Progress reports the bytes of events replayed and their total.
+func (s *framesSource) Progress() (done, total int64) {
+	return int64(s.pos), int64(len(s.f.body))
 }
 
-// Malformed returns the malformed lines the loading skipped.
-func (s *FramesSource) Malformed() uint64 { return s.f.malformed }
-
-// RunFrames is Run over frames already in memory: the same report as Run over the
-// files they were loaded from, which replace cfg.Data.
+// RunFrames is Run over frames already loaded: the same report as Run over the files
+// they were loaded from, which replace cfg.Data. The frames must have been loaded for
+// cfg's instrument.
 func RunFrames(cfg Config, f *Frames) (*Report, error) {
 	cfg.Data = f.data
-	src := f.Source(bInstrument(cfg.Engine))
-	rep, err := RunSource(cfg, src)
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	if table.Len() != 1 || !sameDecoding(table.At(0), &f.spec) {
+		return nil, fmt.Errorf("backtest: the frames were decoded for %s, not for this run's instruments", f.spec.ID)
+	}
+	rep, err := runEvents(cfg, &framesSource{f: f})
 	if rep != nil {
-		rep.Events.Malformed = src.Malformed()
+		rep.Events.Malformed = f.malformed
 	}
 	return rep, err
 }
 
-var _ Source = (*FramesSource)(nil)
-var _ = io.EOF
+// sameDecoding reports whether a feed decodes the frames of a and b alike: the same
+// venue, symbol and scales.
+func sameDecoding(a, b *instrument.Spec) bool {
+	return a.ID == b.ID && a.PriceScale == b.PriceScale && a.QtyScale == b.QtyScale
+}
 
 // ProgressEvery is how many frames pass between calls of Config.Progress, so that a
 // progress display can count the events replayed.

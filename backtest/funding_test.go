@@ -9,7 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/perp"
@@ -125,7 +125,7 @@ func markFrame(e, next time.Time, mark, rate string) string {
 // rate and mark of the last mark frame before the funding time it announced.
 func TestFundingRecorded(t *testing.T) {
 	cfg := usdmBacktest(t)
-	r, err := recording.Open(cfg.Data...)
+	r, err := recorded.Open(cfg.Data...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestFundingRecorded(t *testing.T) {
 	// 23:57:00, then at 23:59:00, then at 00:00:00 (after the end: never charged).
 	day := time.Date(2024, 8, 8, 0, 0, 0, 0, time.UTC)
 	f1, f2, f3 := day.Add(23*time.Hour+57*time.Minute), day.Add(23*time.Hour+59*time.Minute), day.Add(24*time.Hour)
-	src := &markSource{Source: &recordingSource{r: r}, at: []int{20000, 30000, 60000, 90000}, frames: []string{
+	src := &markSource{Source: recordsSource{r}, at: []int{20000, 30000, 60000, 90000}, frames: []string{
 		markFrame(f1.Add(-2*time.Minute), f1, "61500.5", "0.00010000"),
 		markFrame(f1.Add(-time.Minute), f1, "61600.12345678", "0.00020000"), // the one that counts for f1
 		markFrame(f2.Add(-time.Minute), f2, "61700", "-0.00030000"),

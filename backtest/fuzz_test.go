@@ -3,9 +3,9 @@ package backtest
 import (
 	"testing"
 
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // FuzzExchangeFrame feeds arbitrary frames to an exchange holding resting orders: it
@@ -24,7 +24,7 @@ func FuzzExchangeFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		lat, _ := ConstantLatency(0, 0)
 		x, err := NewExchange(ExchangeConfig{
-			Venue: binance.Spot, Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs},
+			Instrument: testSpec("TEST", ps, qs), NewFeed: venues.NewFeed,
 			Lot: lot, Latency: lat, Queue: PowerLaw, PartialFills: true, BookCapacity: 16,
 		})
 		if err != nil {
@@ -39,7 +39,6 @@ func FuzzExchangeFrame(f *testing.F) {
 		var r nopReceiver
 		x.RunUntil(base, &r)
 		_, _ = eventTime(frame)
-		_ = bookTicker(frame)
 		x.OnMarket(frame, base+1)
 		x.OnMarket(frame, base+2)
 		x.RunUntil(base+2, &r)

@@ -7,10 +7,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
-	"github.com/nanotick/nanotick/venues"
 )
 
 // lane is one instrument of a replay: its simulated exchange and account, and where
@@ -88,20 +86,19 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 	if err := checkQuotes(specs, cfg.QuoteRates); err != nil {
 		return nil, err
 	}
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
 	lanes := make([]*lane, len(specs))
 	for i, sp := range specs {
-		bv, ok := binance.VenueOf(sp.venue)
-		if !ok {
-			return nil, fmt.Errorf("backtest: %s: venue %q: only Binance recordings replay", sp.name, sp.venue)
-		}
 		l := lat
 		if sp.latency != nil {
 			l = sp.latency.fresh()
 		}
 		acct := NewAccount(cfg.InitialBalance, sp.priceScale, sp.qtyScale)
 		ex, err := NewExchange(ExchangeConfig{
-			Venue:       bv,
-			Instrument:  binance.Instrument{Symbol: sp.symbol, PriceScale: sp.priceScale, QtyScale: sp.qtyScale},
+			Instrument:  *table.At(instrument.Index(i)),
 			Lot:         sp.lot,
 			Latency:     l,
 			MakerFeeBps: cfg.MakerFeeBps, TakerFeeBps: cfg.TakerFeeBps,
@@ -147,9 +144,6 @@ func checkQuotes(specs []laneSpec, rates map[string]decimal.Decimal) error {
 // newEngine builds the engine, each instrument sending to its lane's exchange.
 func newEngine(cfg Config, lanes []*lane) (*engine.Engine, error) {
 	ec := cfg.Engine
-	if ec.NewFeed == nil {
-		ec.NewFeed = venues.NewFeed
-	}
 	if len(lanes) > 1 {
 		ec.Gateways = make([]engine.Gateway, len(lanes))
 		for i, l := range lanes {
@@ -261,7 +255,7 @@ func (r *replay) totals(rep *Report) {
 		o.RestingAtEnd += l.ex.Resting()
 		o.VenueRejections = mergeReasons(o.VenueRejections, c.RejectCounts())
 		ev.ExchangeMalformed += c.Malformed
-		ev.ExchangeGaps += l.ex.Sync().Counters().Gaps
+		ev.ExchangeGaps += l.ex.Gaps()
 		for _, f := range l.ex.fillLog(l.priceScale, l.qtyScale) {
 			f.Instrument = l.name
 			rep.Fills = append(rep.Fills, f)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 // Several instruments: each instrument's recordings are one Source (its files are
@@ -23,19 +25,38 @@ type MergedSource struct {
 }
 
 type mergeInput struct {
-	src   Source
+	src   eventSource
 	local int64
 	frame []byte
+	d     *decoded
+	lv    []orderbook.Level
 }
 
 // Merge returns a MergedSource over srcs. At equal receive times the source given first
 // comes first, so a merge is deterministic.
 func Merge(srcs ...Source) *MergedSource {
+	es := make([]eventSource, len(srcs))
+	for i, s := range srcs {
+		es[i] = framesOnly{s}
+	}
+	return mergeEvents(es...)
+}
+
+// mergeEvents is Merge over event sources.
+func mergeEvents(srcs ...eventSource) *MergedSource {
 	m := &MergedSource{in: make([]mergeInput, len(srcs)), last: -1}
 	for i, s := range srcs {
 		m.in[i].src = s
 	}
 	return m
+}
+
+// framesOnly is an eventSource of a Source's frames without events.
+type framesOnly struct{ Source }
+
+func (s framesOnly) next() (int64, []byte, *decoded, []orderbook.Level, error) {
+	local, frame, err := s.Next()
+	return local, frame, nil, nil, err
 }
 
 // Which returns the index, in Merge's arguments, of the source of the last frame Next
@@ -45,8 +66,13 @@ func (m *MergedSource) Which() int { return m.last }
 // Next returns the earliest pending frame of all the sources. The frame is valid until
 // the next call. An error of any source ends the merge, naming the source.
 func (m *MergedSource) Next() (int64, []byte, error) {
+	local, frame, _, _, err := m.next()
+	return local, frame, err
+}
+
+func (m *MergedSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	if m.err != nil {
-		return 0, nil, m.err
+		return 0, nil, nil, nil, m.err
 	}
 	switch {
 	case m.last < 0 && m.heap == nil:
@@ -54,24 +80,25 @@ func (m *MergedSource) Next() (int64, []byte, error) {
 		m.heap = make([]int, 0, len(m.in))
 		for i := range m.in {
 			if err := m.advance(i); err != nil {
-				return 0, nil, m.fail(err)
+				return 0, nil, nil, nil, m.fail(err)
 			}
 		}
 	case m.last >= 0:
 		// The frame returned last is consumed: its source moves on, and the heap's
 		// root (that source) goes down or out.
 		if err := m.advance(m.last); err != nil {
-			return 0, nil, m.fail(err)
+			return 0, nil, nil, nil, m.fail(err)
 		}
 	}
 	if len(m.heap) == 0 {
 		m.last = -1
 		m.err = io.EOF
-		return 0, nil, io.EOF
+		return 0, nil, nil, nil, io.EOF
 	}
 	i := m.heap[0]
 	m.last = i
-	return m.in[i].local, m.in[i].frame, nil
+	in := &m.in[i]
+	return in.local, in.frame, in.d, in.lv, nil
 }
 
 func (m *MergedSource) fail(err error) error {
@@ -83,7 +110,7 @@ func (m *MergedSource) fail(err error) error {
 // read) or at the root (it was the minimum).
 func (m *MergedSource) advance(i int) error {
 	in := &m.in[i]
-	local, frame, err := in.src.Next()
+	local, frame, d, lv, err := in.src.next()
 	atRoot := len(m.heap) > 0 && m.heap[0] == i && m.last == i
 	if errors.Is(err, io.EOF) {
 		if atRoot {
@@ -97,7 +124,7 @@ func (m *MergedSource) advance(i int) error {
 	if err != nil {
 		return fmt.Errorf("source %d: %w", i+1, err)
 	}
-	in.local, in.frame = local, frame
+	in.local, in.frame, in.d, in.lv = local, frame, d, lv
 	if atRoot {
 		m.down(0)
 		return nil

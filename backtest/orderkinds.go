@@ -1,7 +1,6 @@
 package backtest
 
 import (
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
@@ -35,13 +34,12 @@ const (
 )
 
 // modifyRule returns the queue rule of a modify at this exchange, and false when its
-// venue has no in-place modify (Binance Spot).
+// venue has no in-place modify (Binance Spot): the venue's capabilities say.
 func (x *Exchange) modifyRule() (instrument.ModifyPriority, bool) {
 	if x.cfg.ModifyRule != 0 {
 		return x.cfg.ModifyRule, true
 	}
-	if x.cfg.Venue == binance.USDM {
-		c, _ := instrument.VenueCapabilities(instrument.VenueBinanceUSDM)
+	if c := x.cfg.Instrument.Capabilities(); c.Options&instrument.OptModify != 0 {
 		return c.Modify, true
 	}
 	return 0, false

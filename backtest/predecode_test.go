@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -29,9 +29,9 @@ func mustJSON(t *testing.T, rep *Report, err error) []byte {
 
 // TestEveryReadingGivesTheSameReport runs the market maker over both recordings read
 // in every way the replay can read them, and wants byte-identical JSON reports: the
-// files on one goroutine (the exchange decoding each frame itself), prefetched (the
-// exchange's decoding done ahead on the reading goroutine), and from Frames in memory,
-// decoded once (as sweeps do), or not used because the instrument differs.
+// files on one goroutine (decoded inline), prefetched (decoded ahead on the reading
+// goroutine), as a Source of frames (RunSource), and from Frames in memory, where the
+// engine replays the applied events instead of decoding frames (as sweeps do).
 func TestEveryReadingGivesTheSameReport(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
@@ -58,14 +58,17 @@ func TestEveryReadingGivesTheSameReport(t *testing.T) {
 				t.Error("from frames in memory: the report differs")
 			}
 			cfg = fresh()
-			src := frames.Source(bInstrument(cfg.Engine))
-			src.decoded = false
-			rep, err := RunSource(cfg, src)
+			r, err := cfg.Open(cfg.Data...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rep, err := RunSource(cfg, recordsSource{r})
 			if rep != nil {
-				rep.Events.Malformed = src.Malformed()
+				rep.Events.Malformed = r.Malformed()
 			}
 			if got := reportJSON(t, rep, err); !bytes.Equal(got, want) {
-				t.Error("from frames in memory, not decoded ahead: the report differs")
+				t.Error("RunSource over the records: the report differs")
 			}
 		})
 	}
@@ -115,9 +118,9 @@ func framesJSON(t *testing.T, cfg Config, f *Frames) []byte {
 }
 
 // TestFromContinuesTheBook splits each recording at 60% of its time and checks that the
-// later part, started from its synthetic snapshot, builds exactly the book the whole
-// recording builds: after every depth event of the later part, the tops of the two
-// books agree, and the later part's sync never sees a gap.
+// later part, started from its snapshot, builds exactly the book the whole recording
+// builds: after every depth event of the later part, the tops of the two books agree
+// and the later part's book is valid.
 func TestFromContinuesTheBook(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
@@ -138,19 +141,35 @@ func TestFromContinuesTheBook(t *testing.T) {
 			if later.Len() != f.Len()-i+1 {
 				t.Fatalf("later part has %d records, want %d", later.Len(), f.Len()-i+1)
 			}
-			whole := orderbook.New(8192)
-			wf, _ := binance.NewFeed(f.venue, f.inst, whole, binance.SyncConfig{})
-			part := orderbook.New(8192)
-			pf, _ := binance.NewFeed(f.venue, f.inst, part, binance.SyncConfig{})
+			whole, part := orderbook.New(8192), orderbook.New(8192)
+			ws, ps := &framesSource{f: f}, &framesSource{f: later}
+			var ev md.Event
 			for k := 0; k < i; k++ {
-				_, _ = wf.Handle(f.frame(k), f.local[k])
+				local, _, d, lv, err := ws.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(whole, d.event(&ev, lv), local)
 			}
-			_, _ = pf.Handle(later.frame(0), later.local[0])
+			local, _, d, lv, err := ps.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			md.Replay(part, d.event(&ev, lv), local)
 			compared := 0
 			for k := i; k < f.Len(); k++ {
-				_, _ = wf.Handle(f.frame(k), f.local[k])
-				_, _ = pf.Handle(later.frame(k-i+1), later.local[k-i+1])
-				if f.dec[k].ev.Kind != binance.KindDepth {
+				local, _, d, lv, err := ws.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(whole, d.event(&ev, lv), local)
+				depth := d.ev.Kind == md.Depth
+				local, _, d, lv, err = ps.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				md.Replay(part, d.event(&ev, lv), local)
+				if !depth {
 					continue
 				}
 				compared++
@@ -167,8 +186,8 @@ func TestFromContinuesTheBook(t *testing.T) {
 					}
 				}
 			}
-			if c := pf.Counters(); c.Gaps != 0 || compared == 0 {
-				t.Fatalf("later part: %d gaps, %d depth events compared", c.Gaps, compared)
+			if compared == 0 {
+				t.Fatal("no depth event compared")
 			}
 		})
 	}

@@ -1,11 +1,9 @@
 package backtest
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -27,17 +25,16 @@ type batch struct {
 	end   []int // end offset of each frame in data
 	data  []byte
 	err   error // after the last record of the batch: the reader's final error (io.EOF at the end)
-	// With a predecoder: each frame decoded for the exchange, and its levels, which
-	// end at lvEnd in lv.
+	// Each frame's applied event, and its levels, which end at lvEnd in lv.
 	dec   []decoded
 	lv    []orderbook.Level
 	lvEnd []int
 }
 
-// prefetchSource is a Source fed by a reader goroutine.
+// prefetchSource is an eventSource fed by a reader goroutine, which also decodes.
 type prefetchSource struct {
-	r          *recording.Reader
-	pre        *predecoder // nil: frames only
+	r          Records
+	dec        *eventDecoder
 	full, free chan *batch
 	done       chan struct{}
 	cur        *batch
@@ -47,28 +44,24 @@ type prefetchSource struct {
 	err        error
 }
 
-// newPrefetchSource starts reading r ahead. With a predecoder, it also decodes each
-// frame for the exchange (see predecodedSource).
-func newPrefetchSource(r *recording.Reader, pre *predecoder) *prefetchSource {
+// newPrefetchSource starts reading r ahead, decoding each frame with dec.
+func newPrefetchSource(r Records, dec *eventDecoder) *prefetchSource {
 	p := &prefetchSource{
 		r:    r,
-		pre:  pre,
+		dec:  dec,
 		full: make(chan *batch, prefetchBatches),
 		free: make(chan *batch, prefetchBatches),
 		done: make(chan struct{}),
 	}
 	for i := 0; i < prefetchBatches; i++ {
-		b := &batch{
+		p.free <- &batch{
 			local: make([]int64, 0, batchRecords),
 			end:   make([]int, 0, batchRecords),
 			data:  make([]byte, 0, batchBytes+4096),
+			dec:   make([]decoded, 0, batchRecords),
+			lvEnd: make([]int, 0, batchRecords),
+			lv:    make([]orderbook.Level, 0, 8192),
 		}
-		if pre != nil {
-			b.dec = make([]decoded, 0, batchRecords)
-			b.lvEnd = make([]int, 0, batchRecords)
-			b.lv = make([]orderbook.Level, 0, 8192)
-		}
-		p.free <- b
 	}
 	go p.produce(r)
 	return p
@@ -80,9 +73,8 @@ func (p *prefetchSource) Progress() (done, total int64) { return p.r.Progress() 
 
 // produce reads records into batches until the reader ends or Close is called. It
 // owns r and closes it.
-func (p *prefetchSource) produce(r *recording.Reader) {
+func (p *prefetchSource) produce(r Records) {
 	defer r.Close()
-	var malformed uint64
 	defer func() {
 		if v := recover(); v != nil {
 			// The reader must not panic; if it does, the replay gets an error.
@@ -105,28 +97,22 @@ func (p *prefetchSource) produce(r *recording.Reader) {
 		b.local, b.end, b.data, b.err = b.local[:0], b.end[:0], b.data[:0], nil
 		b.dec, b.lv, b.lvEnd = b.dec[:0], b.lv[:0], b.lvEnd[:0]
 		for len(b.local) < batchRecords && len(b.data) < batchBytes {
-			rec, err := r.Next()
-			if errors.Is(err, recording.ErrMalformed) {
-				malformed++
-				continue
-			}
+			local, frame, err := r.Next()
 			if err != nil {
 				b.err = err
 				break
 			}
-			b.local = append(b.local, rec.Local)
-			b.data = append(b.data, rec.Frame...)
+			b.local = append(b.local, local)
+			b.data = append(b.data, frame...)
 			b.end = append(b.end, len(b.data))
-			if p.pre != nil {
-				b.dec = append(b.dec, decoded{})
-				b.lv = p.pre.decode(rec.Frame, &b.dec[len(b.dec)-1], b.lv)
-				b.lvEnd = append(b.lvEnd, len(b.lv))
-			}
+			b.dec = append(b.dec, decoded{})
+			b.lv = p.dec.decode(frame, local, &b.dec[len(b.dec)-1], b.lv)
+			b.lvEnd = append(b.lvEnd, len(b.lv))
 		}
 		if b.err != nil {
 			// The count travels with the last batch, so that reading it is ordered
 			// after the reader's goroutine wrote it.
-			p.malformed = malformed
+			p.malformed = r.Malformed()
 		}
 		select {
 		case p.full <- b:
@@ -139,20 +125,20 @@ func (p *prefetchSource) produce(r *recording.Reader) {
 	}
 }
 
-// Next returns the next record, or the reader's final error (io.EOF at the end).
-func (p *prefetchSource) Next() (int64, []byte, error) {
+// next returns the next record, or the reader's final error (io.EOF at the end).
+func (p *prefetchSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	for {
 		if p.finished {
-			return 0, nil, p.err
+			return 0, nil, nil, nil, p.err
 		}
 		if p.cur != nil && p.i < len(p.cur.local) {
 			b, i := p.cur, p.i
 			p.i++
-			start := 0
+			start, lvStart := 0, 0
 			if i > 0 {
-				start = b.end[i-1]
+				start, lvStart = b.end[i-1], b.lvEnd[i-1]
 			}
-			return b.local[i], b.data[start:b.end[i]], nil
+			return b.local[i], b.data[start:b.end[i]], &b.dec[i], b.lv[lvStart:b.lvEnd[i]], nil
 		}
 		if p.cur != nil {
 			if p.cur.err != nil {
@@ -163,18 +149,6 @@ func (p *prefetchSource) Next() (int64, []byte, error) {
 		}
 		p.cur, p.i = <-p.full, 0
 	}
-}
-
-func (p *prefetchSource) decodes() bool { return p.pre != nil }
-
-// lastDecoded returns the exchange's event of the frame Next last returned.
-func (p *prefetchSource) lastDecoded() (*decoded, []orderbook.Level) {
-	b, i := p.cur, p.i-1
-	start := 0
-	if i > 0 {
-		start = b.lvEnd[i-1]
-	}
-	return &b.dec[i], b.lv[start:b.lvEnd[i]]
 }
 
 // Close stops the reader goroutine. It is safe to call more than once.
@@ -194,5 +168,5 @@ func (p *prefetchSource) Malformed() uint64 {
 	return p.malformed
 }
 
-var _ Source = (*prefetchSource)(nil)
+var _ eventSource = (*prefetchSource)(nil)
 var _ = io.EOF

@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 func TestPrefetchGivesTheSameReport(t *testing.T) {
@@ -39,16 +42,21 @@ func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seq.Close()
-	pr, err := recording.Open(path)
+	pr, err := recorded.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPrefetchSource(pr, nil)
+	spec := instrument.BinanceSpotBTCUSDT()
+	dec, err := newEventDecoder(venues.NewFeed, &spec, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPrefetchSource(pr, dec)
 	defer p.Close()
 	n := 0
 	for {
 		want, werr := seq.Next()
-		local, frame, err := p.Next()
+		local, frame, _, _, err := p.next()
 		if werr != nil || err != nil {
 			if !errors.Is(werr, err) && !(werr != nil && err != nil && werr.Error() == err.Error()) {
 				t.Fatalf("record %d: errors %v and %v", n, werr, err)
@@ -63,7 +71,7 @@ func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
 	if n != 41249 {
 		t.Errorf("%d records, want 41249", n)
 	}
-	if _, _, err := p.Next(); err == nil {
+	if _, _, _, _, err := p.next(); err == nil {
 		t.Error("Next after the end returned no error")
 	}
 }

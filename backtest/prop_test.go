@@ -9,9 +9,9 @@ import (
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/venues"
 )
 
 // orderState is the property test's own view of one order, from the answers alone.
@@ -127,7 +127,7 @@ func TestExchangeProperties(t *testing.T) {
 		acct := NewAccount(decimal.NewFromInt(1000), ps, qs)
 		queue := rapid.SampledFrom([]QueueModel{RiskAverse, PowerLaw}).Draw(rt, "queue")
 		x, err := NewExchange(ExchangeConfig{
-			Venue: binance.Spot, Instrument: binance.Instrument{Symbol: "TEST", PriceScale: ps, QtyScale: qs},
+			Instrument: testSpec("TEST", ps, qs), NewFeed: venues.NewFeed,
 			Lot: lot, Latency: lat, Queue: queue, QueuePower: rapid.Float64Range(0, 4).Draw(rt, "power"),
 			PartialFills: rapid.Bool().Draw(rt, "partial"), MakerFeeBps: 1, TakerFeeBps: 2, Account: acct,
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/instrument"
@@ -33,6 +34,7 @@ func spotBacktest(t testing.TB) Config {
 		Strategy:       marketmaker.New(),
 		StrategyName:   "marketmaker",
 		Data:           []string{testdata.SharedData(t, spotFile)},
+		Open:           recorded.Open,
 		Latency:        lat,
 		MakerFeeBps:    -0.5,
 		TakerFeeBps:    4.5,

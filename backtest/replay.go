@@ -11,9 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/engine"
-	"github.com/nanotick/nanotick/feeds/binance"
-	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -23,8 +22,17 @@ import (
 // recordings to replay and the models of what the recordings cannot show.
 type Config struct {
 	// Engine is the engine's configuration, exactly as live (venue, instrument, rules,
-	// risk, params, timer).
+	// risk, params, timer). Its NewFeed (venues.NewFeed) builds every instrument's
+	// market-data feed: the backtester itself knows no venue.
 	Engine engine.Config
+	// Open opens the recordings of Data (backtest/recorded.Open): the backtester knows
+	// no file format either. Run needs it; RunSource does not.
+	Open OpenFunc
+	// Cache, if set, is the directory of the event cache: Run replays each
+	// instrument's recordings from its cache file there, memory-mapped, without
+	// decoding them again, and builds the file first when it is missing, stale or
+	// damaged (see package eventcache). The report is the same either way.
+	Cache string
 	// Funding says how a perpetual pays funding (see Funding); spot pays none.
 	Funding Funding
 	// Strategy is the strategy under test, and StrategyName its name for the report.
@@ -158,32 +166,6 @@ type Source interface {
 	Next() (local int64, frame []byte, err error)
 }
 
-// recordingSource adapts a recording.Reader, counting and skipping malformed lines.
-type recordingSource struct {
-	r         *recording.Reader
-	malformed uint64
-}
-
-// Progress reports the bytes of the recordings read so far and their total.
-func (s *recordingSource) Progress() (done, total int64) { return s.r.Progress() }
-
-// Close closes the recordings.
-func (s *recordingSource) Close() { s.r.Close() }
-
-func (s *recordingSource) Next() (int64, []byte, error) {
-	for {
-		rec, err := s.r.Next()
-		if err == nil {
-			return rec.Local, rec.Frame, nil
-		}
-		if errors.Is(err, recording.ErrMalformed) {
-			s.malformed++
-			continue
-		}
-		return 0, nil, err
-	}
-}
-
 // Run replays cfg.Data through the engine and the simulated exchange; with
 // cfg.Instruments, each instrument's recordings, merged by receive time.
 func Run(cfg Config) (*Report, error) {
@@ -194,9 +176,19 @@ func Run(cfg Config) (*Report, error) {
 			sets = append(sets, in.Data)
 		}
 	}
+	if cfg.Open == nil {
+		return nil, errNoOpen
+	}
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	if len(sets) != table.Len() {
+		return nil, fmt.Errorf("backtest: %d sets of data for %d instruments", len(sets), table.Len())
+	}
 	if cfg.ClockOffset == OffsetWholeFile {
-		for _, files := range sets {
-			off, err := scanClockOffset(files, cfg.ExchangeTime, cfg.MaxTimeJump)
+		for i, files := range sets {
+			off, err := scanClockOffset(&cfg, table.At(instrument.Index(i)), files)
 			if err != nil {
 				return nil, err
 			}
@@ -204,38 +196,44 @@ func Run(cfg Config) (*Report, error) {
 		}
 		cfg.wholeOffset, cfg.hasWholeOffset = cfg.wholeOffsets[0], true
 	}
-	var srcs []Source
+	var srcs []eventSource
 	var malformed []func() uint64
+	var closers []func()
 	defer func() {
-		for _, s := range srcs {
-			s.(interface{ Close() }).Close()
+		for _, c := range closers {
+			c()
 		}
 	}()
 	for i, files := range sets {
 		if len(files) == 0 {
 			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
 		}
-		r, err := recording.Open(files...)
+		if cfg.Cache != "" {
+			f, _, err := cachedFrames(&cfg, table.At(instrument.Index(i)), files)
+			if err != nil {
+				return nil, err
+			}
+			srcs, malformed, closers = append(srcs, &framesSource{f: f}), append(malformed, func() uint64 { return f.malformed }), append(closers, func() { f.Close() })
+			continue
+		}
+		dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(instrument.Index(i)), cfg.Engine.BookCapacity)
+		if err != nil {
+			return nil, err
+		}
+		r, err := cfg.Open(files...)
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %w", err)
 		}
 		if cfg.Prefetch {
-			// A single instrument's exchange decoding is done ahead with the reading.
-			var pre *predecoder
-			if len(sets) == 1 {
-				if pre, err = newPredecoder(bInstrument(cfg.Engine)); err != nil {
-					r.Close()
-					return nil, err
-				}
-			}
-			src := newPrefetchSource(r, pre)
-			srcs, malformed = append(srcs, src), append(malformed, src.Malformed)
+			// The reading, inflating and decoding run ahead on another goroutine.
+			src := newPrefetchSource(r, dec)
+			srcs, malformed, closers = append(srcs, src), append(malformed, src.Malformed), append(closers, src.Close)
 		} else {
-			src := &recordingSource{r: r}
-			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return src.malformed })
+			srcs = append(srcs, &inlineEvents{src: recordsSource{r}, dec: dec})
+			malformed, closers = append(malformed, r.Malformed), append(closers, func() { r.Close() })
 		}
 	}
-	rep, err := RunSources(cfg, srcs...)
+	rep, err := runEvents(cfg, srcs...)
 	if rep != nil {
 		for _, m := range malformed {
 			rep.Events.Malformed += m()
@@ -247,17 +245,26 @@ func Run(cfg Config) (*Report, error) {
 // scanClockOffset reads the recordings once and returns the smallest local −
 // exchange time over every frame that carries one, with receive times guarded and
 // clamped, and garbage event times ignored, as the replay does them.
-func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (int64, error) {
-	r, err := recording.Open(files...)
+func scanClockOffset(cfg *Config, spec *instrument.Spec, files []string) (int64, error) {
+	dec, err := newEventDecoder(cfg.Engine.NewFeed, spec, cfg.Engine.BookCapacity)
+	if err != nil {
+		return 0, err
+	}
+	r, err := cfg.Open(files...)
 	if err != nil {
 		return 0, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
-	g := newClockGuard(&recordingSource{r: r}, maxJump)
+	return offsetOf(newClockGuard(&inlineEvents{src: recordsSource{r}, dec: dec}, cfg.MaxTimeJump), cfg.ExchangeTime)
+}
+
+// offsetOf reads a guarded source to its end and returns the smallest local −
+// exchange time, as scanClockOffset.
+func offsetOf(g *clockGuard, et ExchangeTime) (int64, error) {
 	var off, last int64
 	found, any := false, false
 	for {
-		local, frame, err := g.Next()
+		local, _, d, _, err := g.next()
 		if err == io.EOF {
 			break
 		}
@@ -268,7 +275,7 @@ func scanClockOffset(files []string, et ExchangeTime, maxJump time.Duration) (in
 			local = last
 		}
 		last, any = local, true
-		e, ok := exchangeTime(frame, et)
+		e, ok := d.exchTime(et)
 		if !ok {
 			continue
 		}
@@ -293,17 +300,17 @@ type slot struct {
 	off   int   // the frame is arena[off:end]
 	end   int
 	lane  int // the instrument's lane
-	// With a predecoding source, the exchange's event for the frame (hasDec), and
-	// where its levels start in the levels arena.
-	d      decoded
-	lvOff  int
-	hasDec bool
+	// d is the frame's applied event, its levels at lvOff in the levels arena; noFrame
+	// says the source had only the event (the engine then replays it).
+	d       decoded
+	lvOff   int
+	noFrame bool
 }
 
 // replay is one run's state.
 type replay struct {
 	cfg  Config
-	src  Source
+	src  eventSource
 	eng  *engine.Engine
 	ex   *Exchange // lanes[0]'s
 	acct *Account  // lanes[0]'s
@@ -325,13 +332,14 @@ type replay struct {
 	maxFeed   int64
 	offset    int64 // lanes[0]'s clock offset, for the report
 
-	// pre is the source's decoding for the exchange, if it decodes; lv and lvTail the
-	// levels arena of the frames read ahead (see storeLevels), evBuf the event handed
-	// to the exchange.
-	pre    predecodedSource
+	// lv and lvTail are the levels arena of the frames read ahead (see storeLevels),
+	// evBuf the event handed to the engine.
 	lv     []orderbook.Level
 	lvTail int
-	evBuf  binance.Event
+	evBuf  md.Event
+	// replayedGaps counts the gaps of the first instrument's events the engine
+	// replayed rather than decoded (its feed counts the others).
+	replayedGaps uint64
 
 	// progressOf reports the source's progress for cfg.Progress, if both are there.
 	progressOf func() (done, total int64)
@@ -368,8 +376,33 @@ func RunSource(cfg Config, src Source) (rep *Report, err error) {
 }
 
 // RunSources replays several instruments' frames, srcs[i] holding instrument i's (the
-// engine's instrument table order), merged by receive time.
-func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
+// engine's instrument table order), merged by receive time. The frames are decoded on
+// the replay's goroutine.
+func RunSources(cfg Config, srcs ...Source) (*Report, error) {
+	if cfg.ClockOffset == OffsetWholeFile && !cfg.hasWholeOffset {
+		return nil, errors.New("backtest: the whole_file clock offset needs recordings read by Run, not a Source")
+	}
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	if len(srcs) != table.Len() {
+		return nil, fmt.Errorf("backtest: %d sources of data for %d instruments", len(srcs), table.Len())
+	}
+	es := make([]eventSource, len(srcs))
+	for i, s := range srcs {
+		dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(instrument.Index(i)), cfg.Engine.BookCapacity)
+		if err != nil {
+			return nil, err
+		}
+		es[i] = &inlineEvents{src: s, dec: dec}
+	}
+	return runEvents(cfg, es...)
+}
+
+// runEvents replays several instruments' frames and events, srcs[i] holding
+// instrument i's, merged by receive time.
+func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
@@ -424,7 +457,7 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 		interval: int64(cfg.EquityInterval),
 	}
 	logTime.now = &r.now
-	guarded := make([]Source, len(srcs))
+	guarded := make([]eventSource, len(srcs))
 	for i, s := range srcs {
 		g := newClockGuard(s, cfg.MaxTimeJump)
 		r.clocks = append(r.clocks, g)
@@ -433,7 +466,7 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	r.clock = r.clocks[0]
 	r.src, r.which = guarded[0], func() int { return 0 }
 	if len(srcs) > 1 {
-		m := Merge(guarded...)
+		m := mergeEvents(guarded...)
 		r.src, r.which = m, m.Which
 	}
 	if p, ok := r.src.(interface{ Progress() (done, total int64) }); ok && cfg.Progress != nil {
@@ -442,12 +475,6 @@ func RunSources(cfg Config, srcs ...Source) (rep *Report, err error) {
 	for i, l := range lanes {
 		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
 		l.fund.name = l.name
-	}
-	// The exchange's decoding done ahead is used for a single instrument's source.
-	if len(srcs) == 1 {
-		if p, ok := srcs[0].(predecodedSource); ok && p.decodes() {
-			r.pre = p
-		}
 	}
 	wall := time.Now()
 	if err := r.run(); err != nil {
@@ -466,7 +493,7 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	local, frame, err := r.src.Next()
+	local, frame, d, lv, err := r.src.next()
 	if err == io.EOF {
 		r.eof = true
 		return false, nil
@@ -492,14 +519,8 @@ func (r *replay) read() (bool, error) {
 			o.exOff++ // still no frame of its own read ahead
 		}
 	}
-	// A frame the clock guard held while it read the next one is no longer the
-	// source's last: the exchange decodes it itself.
-	s.hasDec = r.pre != nil && r.clock.direct()
-	if s.hasDec {
-		d, lv := r.pre.lastDecoded()
-		s.d = *d
-		s.lvOff = r.storeLevels(lv)
-	}
+	s.d, s.noFrame = *d, frame == nil
+	s.lvOff = r.storeLevels(lv)
 	r.n++
 	r.frames++
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
@@ -521,7 +542,7 @@ func (r *replay) read() (bool, error) {
 	// An event time further ahead of the receive time than the offset allows by more
 	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
 	// of the run, so the frame is taken as one without E.
-	e, ok := exchangeTime(frame, r.cfg.ExchangeTime)
+	e, ok := d.exchTime(r.cfg.ExchangeTime)
 	if ok && l.haveOffset && local-e < l.offset-r.clock.bound {
 		ok = false
 		r.feed.badE++
@@ -591,6 +612,11 @@ func (r *replay) store(frame []byte) int {
 }
 
 func (r *replay) frame(s *slot) []byte { return r.arena[s.off:s.end] }
+
+// levels returns the levels of slot s's event.
+func (r *replay) levels(s *slot) []orderbook.Level {
+	return r.lv[s.lvOff : s.lvOff+int(s.d.nb+s.d.na)]
+}
 
 // exchangeTime returns the frame's exchange time as et says: its transaction time T
 // where it has one and et asks for it, otherwise its event time E.
@@ -718,11 +744,7 @@ func (r *replay) run() error {
 		switch kind {
 		case evMarket:
 			s := r.slotAt(l.exOff)
-			if s.hasDec {
-				l.ex.onEvent(s.d.event(&r.evBuf, r.lv[s.lvOff:]), s.d.state, s.exch)
-			} else {
-				l.ex.OnMarket(r.frame(s), s.exch)
-			}
+			l.ex.onEvent(&s.d, r.levels(s), s.exch)
 			l.exOff++
 			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 				l.exOff++
@@ -731,7 +753,14 @@ func (r *replay) run() error {
 			l.ex.Step(r.eng)
 		case evFrame:
 			s := r.slotAt(0)
-			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+			if s.noFrame {
+				if s.d.gap() && ln == 0 {
+					r.replayedGaps++
+				}
+				_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, r.levels(s)), s.d.malformed(), s.local)
+			} else {
+				_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+			}
 			if !l.everValid {
 				l.everValid = r.bookValid(ln)
 			}
@@ -823,7 +852,7 @@ func (r *replay) report() *Report {
 		priceScale: ec.Instrument.PriceScale,
 		Strategy:   cfg.StrategyName,
 		Symbol:     ec.Instrument.Symbol,
-		Venue:      r.ex.cfg.Venue.String(),
+		Venue:      reportVenue(r.ex.cfg.Instrument.ID.Venue),
 		Data:       append([]string{}, cfg.Data...),
 		Settings: Settings{
 			Latency:        cfg.Latency.Describe(),
@@ -878,9 +907,9 @@ func (r *replay) report() *Report {
 			BookUpdates:       c.BookUpdates,
 			Trades:            c.Trades,
 			StrategyErrors:    c.StrategyErrors,
-			EngineGaps:        r.eng.Sync().Counters().Gaps,
+			EngineGaps:        r.engineGaps(),
 			ExchangeMalformed: ec2.Malformed,
-			ExchangeGaps:      r.ex.Sync().Counters().Gaps,
+			ExchangeGaps:      r.ex.Gaps(),
 		},
 		Funding: r.funding(),
 		Feed: Feed{
@@ -935,8 +964,27 @@ func (r *replay) report() *Report {
 	return rep
 }
 
-func bInstrument(ec engine.Config) binance.Instrument {
-	return binance.Instrument{Symbol: ec.Instrument.Symbol, PriceScale: ec.Instrument.PriceScale, QtyScale: ec.Instrument.QtyScale}
+// engineGaps returns the gaps in the first instrument's sequence the engine met: those
+// its feed found in the frames it decoded, and those of the events it replayed.
+func (r *replay) engineGaps() uint64 {
+	n := r.replayedGaps
+	if f := r.eng.Sync(); f != nil {
+		n += f.Counters().Gaps
+	}
+	return n
+}
+
+// reportVenue is the report's name of an instrument venue: Binance's venues by their
+// market ("spot", "usdm"; nanotick's local exchange speaks Binance Spot), any other
+// by its name.
+func reportVenue(venue string) string {
+	switch venue {
+	case instrument.VenueBinanceSpot, instrument.VenueSim, "":
+		return "spot"
+	case instrument.VenueBinanceUSDM:
+		return "usdm"
+	}
+	return venue
 }
 
 func engineFees(rc *risk.Checker) int64 {

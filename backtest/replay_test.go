@@ -9,10 +9,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
+	"github.com/nanotick/nanotick/venues"
 )
 
 type (
@@ -108,7 +108,7 @@ func TestReadStampsExchangeTime(t *testing.T) {
 // then an arrival at the exchange, then a response, then the strategy's frame.
 func TestNextTieBreak(t *testing.T) {
 	lat, _ := ConstantLatency(5*time.Millisecond, 0)
-	x, err := NewExchange(ExchangeConfig{Venue: binance.Spot, Instrument: binance.Instrument{PriceScale: ps, QtyScale: qs}, Latency: lat})
+	x, err := NewExchange(ExchangeConfig{Instrument: testSpec("", ps, qs), NewFeed: venues.NewFeed, Latency: lat})
 	if err != nil {
 		t.Fatal(err)
 	}

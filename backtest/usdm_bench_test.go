@@ -1,18 +1,18 @@
 package backtest
 
 import (
-	"errors"
 	"os/exec"
 	"syscall"
 	"testing"
 
 	"github.com/nanotick/nanotick/examples/strategies"
-	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/strategy/script"
+	"time"
 )
 
 // usdmRun is the market maker on the USD-M recording, as TestUSDMMarketMaker runs
@@ -52,13 +52,18 @@ func childCPU() int64 {
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
-// BenchmarkPipeline weighs the two stages of a prefetched backtest against `gzip -dc`
-// of the same file, in CPU time, alternated in one run: read is the prefetching
-// goroutine's work (inflate and split into records), replay the replay's (decode, two
-// books, the exchange, the JavaScript strategy) over frames already in memory. With a
-// second core free, a backtest's wall time is about the larger of the two: each must
-// stay under gzip -dc (x-gzip-read, x-gzip-replay) for a backtest to run at the speed
-// of decompression.
+// BenchmarkPipeline weighs a backtest's stages against `gzip -dc` of the same file, in
+// CPU time (user + system) and wall time, alternated in one run, the JavaScript market
+// maker on each recording:
+//   - gz: a prefetched backtest over the gz file (x-gzip-gz is its CPU time over gzip's);
+//   - read: the prefetching goroutine's work alone: inflate, split, decode and sync
+//     through the venue's feed (x-gzip-read);
+//   - cache: a backtest replaying the event cache, memory-mapped (x-gzip-cache);
+//   - events: reading the cache's events alone, decoded into md events
+//     (x-gzip-events).
+//
+// With a second core free, a gz backtest's wall time is about the larger of read and
+// the replay (gz minus read).
 func BenchmarkPipeline(b *testing.B) {
 	gzipPath, err := exec.LookPath("gzip")
 	if err != nil {
@@ -66,54 +71,106 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	for _, rec := range []string{"spot", "usdm"} {
 		b.Run(rec, func(b *testing.B) {
-			var cfg Config
-			if rec == "spot" {
-				cfg = spotBacktest(b)
-			} else {
-				cfg = usdmRun(b, false)
+			fresh := func() Config {
+				cfg := spotBacktest(b)
+				if rec == "usdm" {
+					cfg = usdmRun(b, false)
+				}
+				jsStrategy(b, &cfg)
+				cfg.Prefetch = true
+				return cfg
 			}
+			cfg := fresh()
 			path := cfg.Data[0]
-			frames, err := LoadFrames(cfg, 0)
-			if err != nil {
+			cfg.Cache = b.TempDir()
+			if _, err := Run(cfg); err != nil { // builds the cache
 				b.Fatal(err)
 			}
-			var gz, rd, rp int64
+			spec := specOfB(b, cfg)
+			var gz, gzRun, rd, cache, evs, gzW, gzRunW, cacheW int64
 			for b.Loop() {
-				c0 := childCPU()
+				w0, c0 := time.Now(), childCPU()
 				if err := exec.Command(gzipPath, "-dc", path).Run(); err != nil {
 					b.Fatal(err)
 				}
 				gz += childCPU() - c0
+				gzW += int64(time.Since(w0))
 
-				t0 := cpuClock()
-				r, err := recording.Open(path)
+				w0, t0 := time.Now(), cpuClock()
+				if _, err := Run(fresh()); err != nil {
+					b.Fatal(err)
+				}
+				gzRun += cpuClock() - t0
+				gzRunW += int64(time.Since(w0))
+
+				t0 = cpuClock()
+				dec, err := newEventDecoder(cfg.Engine.NewFeed, spec, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
+				r, err := cfg.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var d decoded
+				var lv []orderbook.Level
 				for {
-					if _, err := r.Next(); err != nil && !errors.Is(err, recording.ErrMalformed) {
+					local, frame, err := r.Next()
+					if err != nil {
+						break
+					}
+					lv = dec.decode(frame, local, &d, lv[:0])
+				}
+				r.Close()
+				rd += cpuClock() - t0
+
+				c := fresh()
+				c.Cache = cfg.Cache
+				w0, t0 = time.Now(), cpuClock()
+				if _, err := Run(c); err != nil {
+					b.Fatal(err)
+				}
+				cache += cpuClock() - t0
+				cacheW += int64(time.Since(w0))
+
+				t0 = cpuClock()
+				f, _, err := cachedFrames(&c, spec, c.Data)
+				if err != nil {
+					b.Fatal(err)
+				}
+				src := &framesSource{f: f}
+				for {
+					if _, _, _, _, err := src.next(); err != nil {
 						break
 					}
 				}
-				r.Close()
-				t1 := cpuClock()
-				rd += t1 - t0
-
-				c := cfg
-				jsStrategy(b, &c)
-				if _, err := RunFrames(c, frames); err != nil {
-					b.Fatal(err)
-				}
-				rp += cpuClock() - t1
+				f.Close()
+				evs += cpuClock() - t0
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(gz)/n/1e6, "gzip-cpu-ms")
+			b.ReportMetric(float64(gzW)/n/1e6, "gzip-wall-ms")
+			b.ReportMetric(float64(gzRun)/n/1e6, "gz-cpu-ms")
+			b.ReportMetric(float64(gzRunW)/n/1e6, "gz-wall-ms")
 			b.ReportMetric(float64(rd)/n/1e6, "read-cpu-ms")
-			b.ReportMetric(float64(rp)/n/1e6, "replay-cpu-ms")
+			b.ReportMetric(float64(cache)/n/1e6, "cache-cpu-ms")
+			b.ReportMetric(float64(cacheW)/n/1e6, "cache-wall-ms")
+			b.ReportMetric(float64(evs)/n/1e6, "events-cpu-ms")
+			b.ReportMetric(float64(gzRun)/float64(gz), "x-gzip-gz")
 			b.ReportMetric(float64(rd)/float64(gz), "x-gzip-read")
-			b.ReportMetric(float64(rp)/float64(gz), "x-gzip-replay")
+			b.ReportMetric(float64(cache)/float64(gz), "x-gzip-cache")
+			b.ReportMetric(float64(evs)/float64(gz), "x-gzip-events")
 		})
 	}
+}
+
+// specOfB returns the instrument cfg's engine trades.
+func specOfB(b *testing.B, cfg Config) *instrument.Spec {
+	table, err := cfg.Engine.InstrumentTable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return table.At(0)
 }
 
 // BenchmarkReplayFrames is the replay's side alone: the JavaScript market maker over

@@ -59,6 +59,9 @@ var venueDecimals = map[Venue][2]fixed.Scale{
 	VenueBinanceSpot: {8, 8},
 	VenueBinanceUSDM: {2, 3},
 	VenueKraken:      {8, 8},
+	// Bybit prints at most 8 decimals in any market: every price and size is exact.
+	VenueBybitSpot:   {8, 8},
+	VenueBybitLinear: {8, 8},
 	VenueSim:         {8, 8},
 }
 
@@ -221,6 +224,8 @@ type Venues struct {
 	BinanceUSDM *BinanceUSDM
 	// Kraken is [venue.kraken] (venue_kraken.go).
 	Kraken *Kraken
+	// Bybit is [venue.bybit] (venue_bybit.go), for bybit-spot and bybit-linear.
+	Bybit *Bybit
 }
 
 // Binance is the [venue.binance] table. It names where the credentials are, never the

@@ -171,6 +171,7 @@ var venueDecoders = map[string]func(d *decoder, t *table, v *Venues){
 	"binance":      func(d *decoder, t *table, v *Venues) { v.Binance = d.binance(t) },
 	"binance-usdm": func(d *decoder, t *table, v *Venues) { v.BinanceUSDM = d.binanceUSDM(t) },
 	"kraken":       func(d *decoder, t *table, v *Venues) { v.Kraken = d.kraken(t) },
+	"bybit":        func(d *decoder, t *table, v *Venues) { v.Bybit = d.bybit(t) },
 }
 
 // IsSim reports whether instruments of venue trade against the local exchange: the sim

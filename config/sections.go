@@ -51,6 +51,7 @@ func (d *decoder) config(top *table) *Config {
 	c.Strategies = d.strategies(top, c.Instruments)
 	c.Latency = d.latency(top.table("latency"))
 	c.Venues = d.venues(top.table("venue"))
+	d.bybitCategories(c)
 	if bt := top.table("backtest"); bt != nil {
 		c.Backtest = d.backtest(bt)
 	}

@@ -12,7 +12,7 @@ import (
 // venue name ("okx-swap", "coinbase", "deribit": venues known only from their data,
 // such as Tardis.dev files) is accepted for backtests, with the instrument's rules all
 // from its [[instrument]] table.
-var connectorVenues = []Venue{VenueBinanceSpot, VenueBinanceUSDM, VenueKraken, VenueSim}
+var connectorVenues = []Venue{VenueBinanceSpot, VenueBinanceUSDM, VenueBybitSpot, VenueBybitLinear, VenueKraken, VenueSim}
 
 // HasConnector reports whether nanotick has a live connector for v.
 func (v Venue) HasConnector() bool {

@@ -267,6 +267,19 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	return e, nil
 }
 
+// InstrumentTable returns the instruments an engine built from cfg trades: Instruments,
+// or the table of the one instrument Venue, Instrument and Rules describe.
+func (cfg *Config) InstrumentTable() (*instrument.Table, error) {
+	if cfg.Instruments != nil {
+		return cfg.Instruments, nil
+	}
+	t, err := instrument.NewTable(legacySpec(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return t, nil
+}
+
 // legacySpec describes the one instrument of a Config without Instruments.
 func legacySpec(cfg *Config) instrument.Spec {
 	in := cfg.Instrument
@@ -419,10 +432,55 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 		// A frame that failed and still changed the book's status (a Kraken checksum
 		// mismatch): the strategy must see its book turn invalid.
 	}
+	err := e.handle(sl, i, ev, local, t0, t1, false)
+	if err = errors.Join(derr, err); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return nil
+}
+
+// OnEventAt is OnFrameAt for a frame that a feed of instrument i decoded and applied
+// elsewhere, before the run: ev is the frame's applied event (see md.Replay), received
+// at local, and malformed says that the feed failed to decode the frame. The engine
+// brings its book to the state the feed's book reached (md.Replay) instead of decoding
+// and syncing, and from there runs exactly OnFrameAt's path: risk, the strategy, its
+// orders, the timers. A backtest replaying its event cache calls it; live trading
+// never does. ev is not retained.
+func (e *Engine) OnEventAt(i instrument.Index, ev *md.Event, malformed bool, local int64) error {
+	if int(i) >= len(e.slots) {
+		return fmt.Errorf("engine: instrument index %d out of range (%d instruments)", i, len(e.slots))
+	}
+	sl := &e.slots[i]
+	e.timers(local)
+	t0 := telemetry.Nanotime()
+	e.tickStart, e.tickTimed = t0, false
+	e.counters.Frames++
+	e.now = local
+	if malformed {
+		e.counters.Malformed++
+		if ev.Kind == md.None {
+			e.tickStart = 0
+			return nil
+		}
+	}
+	if err := e.handle(sl, i, ev, local, t0, t0, true); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return nil
+}
+
+// handle is the part of a tick after decoding, shared by OnFrameAt and OnEventAt: the
+// event reaches the book (through the feed's sync, or replayed), then risk and the
+// strategy; t0 is when the tick started and t1 when decoding ended.
+func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t1 int64, replayed bool) error {
 	var err error
 	switch ev.Kind {
 	case md.Depth, md.Snapshot, md.StatusChange:
-		err = sl.feed.Apply(local)
+		if replayed {
+			md.Replay(sl.book, ev, local)
+		} else {
+			err = sl.feed.Apply(local)
+		}
 		t2 := telemetry.Nanotime()
 		e.lat.Record(telemetry.Book, t2-t1)
 		e.bookChanged(sl, uint64(ev.Applied))
@@ -448,10 +506,7 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 		e.obs.Observe(tick)
 	}
 	e.tickStart = 0
-	if err = errors.Join(derr, err); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	return nil
+	return err
 }
 
 // Warm runs what of the tick path has no effect, so that its code and data are in the

@@ -64,6 +64,7 @@ func (e *Exchange) KrakenRESTURL() string { return "http://" + e.Addr() }
 func (e *Exchange) registerKraken(mux *http.ServeMux) {
 	mux.HandleFunc("/kraken/v2", e.serveKraken)
 	e.registerKrakenTrade(mux)
+	e.registerKrakenREST(mux)
 }
 
 // krakenMarket returns the market of a Kraken symbol BASE/QUOTE. Called with the

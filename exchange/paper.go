@@ -7,6 +7,7 @@ import (
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -42,8 +43,8 @@ func newPaper(symbol string, m *Market) (*paper, error) {
 		return nil, err
 	}
 	x, err := backtest.NewExchange(backtest.ExchangeConfig{
-		Venue:      binance.Spot,
-		Instrument: binance.Instrument{Symbol: symbol, PriceScale: wireScale, QtyScale: wireScale},
+		Instrument: instrument.Spec{ID: instrument.ID{Venue: instrument.VenueBinanceSpot, Symbol: symbol}, PriceScale: wireScale, QtyScale: wireScale},
+		NewFeed:    binance.NewMDFeed,
 		Lot:        m.inst.StepSize,
 		Latency:    lat,
 	})

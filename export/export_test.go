@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/internal/enginetest"
@@ -27,7 +28,7 @@ func spotReport(t *testing.T) *backtest.Report {
 	}
 	rep, err := backtest.Run(backtest.Config{
 		Engine: enginetest.SpotConfig(), Strategy: marketmaker.New(), StrategyName: "marketmaker",
-		Data: []string{testdata.SharedData(t, spotFile)}, Latency: lat, MakerFeeBps: -0.5, TakerFeeBps: 4.5,
+		Data: []string{testdata.SharedData(t, spotFile)}, Open: recorded.Open, Latency: lat, MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"), OrderLog: true,
 	})
 	if err != nil {

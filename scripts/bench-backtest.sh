@@ -5,9 +5,9 @@
 #
 # For each shared recording it times, in wall-clock milliseconds, `gzip -dc FILE`, a
 # backtest reading the gz (the default strategy, the JavaScript market maker, and the Go
-# market maker), and a 16-point sweep against the same 16 points run as 16 separate
-# `nanotick backtest` processes. (The event cache of issue 16 is not built yet: it has no
-# column.) Every measure runs
+# market maker), a backtest replaying the event cache (`--cache DIR`, built once before
+# the measures), and a 16-point sweep against the same 16 points run as 16 separate
+# `nanotick backtest` processes. Every measure runs
 # RUNS times (default 5), alternated with the others (gzip, backtest, gzip, backtest,
 # ...), so that a neighbour's burst on a shared machine falls on all of them alike; the
 # table gives medians of wall time and of CPU time (user + system), the ratios to gzip
@@ -102,8 +102,8 @@ sweep16() {
 load_before=$(uptime)
 out=$work/table.md
 {
-	echo "| recording | measure | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| recording | measure | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | from the cache, JS | x gzip | from the cache, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$out"
 for name in spot usdm; do
 	if [[ $name == spot ]]; then
@@ -111,12 +111,17 @@ for name in spot usdm; do
 	else
 		f=$usdm; js=(--config "$work/usdm.toml"); gos=(--config "$work/usdm-go.toml")
 	fi
-	: >"$work/gz"; : >"$work/js"; : >"$work/go"; : >"$work/b16"; : >"$work/s16"
+	: >"$work/gz"; : >"$work/js"; : >"$work/go"; : >"$work/cjs"; : >"$work/cgo"; : >"$work/b16"; : >"$work/s16"
+	ms "$bin" backtest --data "$f" "${js[@]}" --cache "$work/cache" >/dev/null # builds the cache
 	for ((i = 0; i < runs; i++)); do
 		ms gzip -dc "$f" >>"$work/gz"
 		ms "$bin" backtest --data "$f" "${js[@]}" >>"$work/js"
 		ms gzip -dc "$f" >>"$work/gz"
 		ms "$bin" backtest --data "$f" "${gos[@]}" >>"$work/go"
+		ms gzip -dc "$f" >>"$work/gz"
+		ms "$bin" backtest --data "$f" "${js[@]}" --cache "$work/cache" >>"$work/cjs"
+		ms gzip -dc "$f" >>"$work/gz"
+		ms "$bin" backtest --data "$f" "${gos[@]}" --cache "$work/cache" >>"$work/cgo"
 		ms sixteen "$f" "${js[@]}" >>"$work/b16"
 		ms sweep16 "$f" "${js[@]}" >>"$work/s16"
 	done
@@ -124,10 +129,11 @@ for name in spot usdm; do
 		what=wall
 		[[ $col == 2 ]] && what="CPU (user+sys)"
 		gz=$(median $col <"$work/gz"); jsm=$(median $col <"$work/js"); gom=$(median $col <"$work/go")
+		cjs=$(median $col <"$work/cjs"); cgo=$(median $col <"$work/cgo")
 		b16=$(median $col <"$work/b16"); s16=$(median $col <"$work/s16")
-		awk -v n="$name" -v w="$what" -v gz="$gz" -v js="$jsm" -v go="$gom" -v b="$b16" -v s="$s16" 'BEGIN {
-			printf "| %s | %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
-				n, w, gz, js, js / gz, go, go / gz, b, s, b / s }' >>"$out"
+		awk -v n="$name" -v w="$what" -v gz="$gz" -v js="$jsm" -v go="$gom" -v cjs="$cjs" -v cgo="$cgo" -v b="$b16" -v s="$s16" 'BEGIN {
+			printf "| %s | %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
+				n, w, gz, js, js / gz, go, go / gz, cjs, cjs / gz, cgo, cgo / gz, b, s, b / s }' >>"$out"
 	done
 done
 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/backtest/htmlreport"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
@@ -48,7 +49,7 @@ func TestReportRendersInBrowser(t *testing.T) {
 	}
 	cfg := backtest.Config{
 		Engine: enginetest.SpotConfig(), Strategy: marketmaker.New(), StrategyName: "marketmaker",
-		Data: []string{path}, Latency: lat, MakerFeeBps: -0.5, TakerFeeBps: 4.5,
+		Data: []string{path}, Open: recorded.Open, Latency: lat, MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
 		OrderLog: true,
 	}

@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/internal/testdata"
@@ -239,7 +240,7 @@ func TestRealReport(t *testing.T) {
 	}
 	cfg := backtest.Config{
 		Engine:   enginetest.SpotConfig(),
-		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Latency: lat,
+		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Open: recorded.Open, Latency: lat,
 		MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
 	}

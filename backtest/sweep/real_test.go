@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/recording"
@@ -95,7 +96,7 @@ func spotRunner(recs []record) RunFunc {
 		}
 		cfg := backtest.Config{
 			Engine: engine.Config{
-				Venue: instrument.VenueBinanceSpot,
+				Venue: instrument.VenueBinanceSpot, NewFeed: recorded.NewFeed,
 				Instrument: strategy.Instrument{
 					Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8, Tick: 1_000_000, Lot: 1_000,
 				},

@@ -25,6 +25,7 @@ import (
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/backtest/htmlreport"
+	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies"
@@ -101,6 +102,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
+	cacheDir := fs.String("cache", "", "event cache directory: replay each recording's decoded events from its cache file there, memory-mapped, building it on the first run (same results; see docs/backtesting.md)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
@@ -229,6 +231,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
+	s.bt.Cache = *cacheDir
 	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {
@@ -407,8 +410,9 @@ func spotRules() (strategy.Instrument, risk.Instrument) {
 func defaultSettings() settings {
 	inst, rules := spotRules()
 	return settings{bt: backtest.Config{
+		Open: recorded.Open,
 		Engine: engine.Config{
-			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules,
+			Venue: instrument.VenueBinanceSpot, Instrument: inst, Rules: rules, NewFeed: recorded.NewFeed,
 			Risk: risk.Config{
 				MaxOrderQty:      decimal.RequireFromString("0.01"),
 				MaxOrderNotional: decimal.RequireFromString("1000"),
@@ -452,11 +456,13 @@ func fromConfig(c *config.Config, name string) (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
+	ecfg.NewFeed = recorded.NewFeed
 	strat, err := loadStrategy(st, c.Engine.InstructionBudget)
 	if err != nil {
 		return settings{}, fmt.Errorf("strategy %q: %w", st.Name, err)
 	}
 	s := settings{bt: backtest.Config{
+		Open:           recorded.Open,
 		Engine:         ecfg,
 		Strategy:       strat,
 		StrategyName:   st.Name,

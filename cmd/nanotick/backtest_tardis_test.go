@@ -80,7 +80,7 @@ func TestBacktestTardisRefusals(t *testing.T) {
 func TestRunRefusesTardisVenue(t *testing.T) {
 	var o, e bytes.Buffer
 	code := runRun([]string{"--config", "../../examples/tardis_okx_swap.toml", "--duration", "1s"}, &o, &e)
-	want := `tardis_okx_swap.toml:15:1: instrument[0].venue: venue "okx-swap" has no live connector (venues with one: binance-spot, binance-usdm, kraken, sim): it can only be backtested from its data (nanotick backtest --data FILE)`
+	want := `tardis_okx_swap.toml:15:1: instrument[0].venue: venue "okx-swap" has no live connector (venues with one: binance-spot, binance-usdm, bybit-spot, bybit-linear, kraken, sim): it can only be backtested from its data (nanotick backtest --data FILE)`
 	if code != 2 || !strings.Contains(e.String(), want) {
 		t.Fatalf("exit %d:\n%s", code, e.String())
 	}

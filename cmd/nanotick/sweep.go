@@ -47,8 +47,9 @@ fills largest first; drawdown smallest first). The strategy is the config's (--c
 of "nanotick backtest"; --queue-model, --latency-file, --seed, --initial-balance and the
 fee and latency flags override the config as they do for backtest.
 
-The recordings are read, inflated and decoded for the exchange once, into memory
-(up to --memory-limit), and every point replays them from there.
+The recordings are read, inflated and decoded once, into memory (up to --memory-limit)
+or, with --cache DIR, into the event cache file of the data there (memory-mapped, and
+kept for later runs), and every point replays the decoded events from there.
 
 --search random --points N runs N points of the grid drawn with --seed. --search halving
 runs the points on the first eighth of the data, keeps the better half by METRIC, runs
@@ -133,6 +134,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
+	cacheDir := fs.String("cache", "", "event cache directory: the points replay the data's decoded events from its cache file there, memory-mapped, built first if missing")
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
 	latFile := fs.String("latency-file", "", "file of measured latencies to draw from instead (see docs/backtesting.md)")
@@ -329,6 +331,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if !tardisRun {
 		cfg := base.bt
 		cfg.Data = data
+		cfg.Cache = *cacheDir
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):

@@ -1,12 +1,15 @@
 package kraken_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/kraken"
+	gwkraken "github.com/nanotick/nanotick/gateway/kraken"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/risk"
@@ -34,6 +37,7 @@ type replayer struct {
 	shift int64
 	span  int64
 	i     int
+	last  []byte // the last request encoded
 }
 
 func newReplayer(t testing.TB) *replayer {
@@ -45,6 +49,22 @@ func newReplayer(t testing.TB) *replayer {
 	}
 	r.span = r.steps[len(r.steps)-1].Local - t0 + int64(time.Second)
 	r.e, r.v = enginetest.NewEngineWith(t, krakenConfig(), marketmaker.New())
+	// Orders are encoded as Kraken's add_order and cancel_order, by the gateway's
+	// encoder, with a token of a real token's length.
+	enc, err := gwkraken.NewEncoder("BTC/USD", 1, 8, "nt5x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw"
+	r.v.EncodePlace = func(dst []byte, o *risk.Order, now int64) []byte {
+		b, err := enc.AppendAdd(dst, o, gwkraken.TIFOf(o), token, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	r.v.EncodeCancel = func(dst []byte, id uint64, now int64) []byte { return enc.AppendCancel(dst, id, token) }
+	r.v.Log = func(req []byte) { r.last = req }
 	if err := r.e.Start(t0); err != nil {
 		t.Fatal(err)
 	}
@@ -84,12 +104,14 @@ func TestEngineKraken(t *testing.T) {
 	if a := testing.AllocsPerRun(3000, func() { r.next(t) }); a != 0 {
 		t.Fatalf("%v allocs per frame", a)
 	}
+	if !json.Valid(r.last) || !bytes.Contains(r.last, []byte(`"method":"add_order"`)) && !bytes.Contains(r.last, []byte(`"method":"cancel_order"`)) {
+		t.Fatalf("last request %s", r.last)
+	}
 }
 
 // BenchmarkTickToOrder is engine's BenchmarkTickToOrder on a Kraken book: decode,
-// apply, CRC32 checksum (this package), the Go market maker, risk, and an order's
-// encoding (the test venue's, Binance's WebSocket API: Kraken's order encoder is not
-// written yet). One op is one book update.
+// apply, CRC32 checksum (this package), the Go market maker, risk, and the order's
+// encoding as Kraken's add_order (gateway/kraken's encoder). One op is one book update.
 func BenchmarkTickToOrder(b *testing.B) {
 	b.Run("kraken", func(b *testing.B) {
 		r := newReplayer(b)

@@ -2,6 +2,7 @@ package tardis
 
 import (
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -165,7 +166,7 @@ func FuzzSnapshotReader(f *testing.F) {
 		}
 		for {
 			local, frame, err := src.Next()
-			if err == io.EOF {
+			if err == io.EOF || errors.Is(err, ErrTruncated) {
 				break
 			}
 			if err != nil {

@@ -124,6 +124,11 @@ type Venue struct {
 	cancelBuf []uint64
 	// Log, if set, receives every encoded request.
 	Log func(req []byte)
+	// EncodePlace and EncodeCancel, if set, encode the requests instead of the Binance
+	// WebSocket API: another venue's own order encoder (Kraken's add_order), so that a
+	// venue's BenchmarkTickToOrder times its real order encoding.
+	EncodePlace  func(dst []byte, o *risk.Order, now int64) []byte
+	EncodeCancel func(dst []byte, id uint64, now int64) []byte
 
 	Placed, Cancelled, BadBook int
 	// ByInstrument counts the orders placed per instrument index.
@@ -154,7 +159,11 @@ func (v *Venue) Place(o *risk.Order, now int64) error {
 		v.ByInstrument = append(v.ByInstrument, make([]int, int(o.Instrument)+1-len(v.ByInstrument))...)
 	}
 	v.ByInstrument[o.Instrument]++
-	v.buf = v.enc.AppendPlace(v.buf[:0], o, now/int64(time.Millisecond))
+	if v.EncodePlace != nil {
+		v.buf = v.EncodePlace(v.buf[:0], o, now)
+	} else {
+		v.buf = v.enc.AppendPlace(v.buf[:0], o, now/int64(time.Millisecond))
+	}
 	if v.Log != nil {
 		v.Log(v.buf)
 	}
@@ -168,7 +177,11 @@ func (v *Venue) Place(o *risk.Order, now int64) error {
 
 // Cancel implements engine.Gateway.
 func (v *Venue) Cancel(id uint64, now int64) error {
-	v.buf = v.enc.AppendCancel(v.buf[:0], id, now/int64(time.Millisecond))
+	if v.EncodeCancel != nil {
+		v.buf = v.EncodeCancel(v.buf[:0], id, now)
+	} else {
+		v.buf = v.enc.AppendCancel(v.buf[:0], id, now/int64(time.Millisecond))
+	}
 	if v.Log != nil {
 		v.Log(v.buf)
 	}

@@ -80,6 +80,12 @@ type Sink interface {
 	Idle(now int64)
 }
 
+// StateSink is a Sink that also hears of the connection's changes: up after a connect
+// and subscribe, down (with why) after a loss. Every instrument has been reset then.
+type StateSink interface {
+	ConnState(up bool, err error, now int64)
+}
+
 // Counters are what a Conn has done; each only grows.
 type Counters struct {
 	Connects, Reconnects, DialFailures, Stale uint64
@@ -240,6 +246,9 @@ func (c *Conn) dispatch(sink Sink) {
 			for k := range c.cfg.Instruments {
 				sink.Reset(c.cfg.Instruments[k].Index)
 				c.resubAt[k] = s.local // the fresh subscription brings the snapshot
+			}
+			if st, ok := sink.(StateSink); ok {
+				st.ConnState(s.kind == evConnected, s.err, s.local)
 			}
 		default:
 			c.route(sink, s.b, s.local)

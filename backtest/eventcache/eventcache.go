@@ -1,0 +1,412 @@
+// Package eventcache owns the event cache's file format: a compact binary file of one
+// recording's decoded, venue-neutral events (md applied events, see md.Replay), written
+// once by a first backtest and read memory-mapped by every later run and sweep, so
+// that they never decode JSON again.
+//
+// A file is a header, the records, an index of the records' offsets, and a trailer.
+// The header names the format version and what the events were decoded from (the
+// sources' content hash and size) and how (the settings that affect decoding); the
+// trailer holds the record count, what the reading of the sources ended with, and a
+// CRC-32C of everything before it. Open checks all of it: a file that is truncated,
+// altered or made from other sources or settings is refused with an error wrapping
+// ErrStale or ErrCorrupt, never trusted; the caller rebuilds it.
+//
+// Records are self-contained (the receive time is absolute, the other times relative
+// to it, prices delta-coded within a side, everything else varints), so that any
+// suffix or prefix of the records is again a valid sequence.
+//
+// It does no decoding of market data and knows no venue.
+package eventcache
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/nanotick/nanotick/md"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// Version is the format version. A file of another version is stale.
+const Version = 1
+
+var magic = [8]byte{'n', 't', 'e', 'v', 'c', 'a', 'c', 'h'}
+
+// Errors wrapped by Open.
+var (
+	// ErrStale reports a cache file made from other sources, with other settings, or
+	// by another format version: rebuild it.
+	ErrStale = errors.New("eventcache: stale")
+	// ErrCorrupt reports a cache file that is truncated or altered: rebuild it.
+	ErrCorrupt = errors.New("eventcache: corrupt")
+)
+
+// Key is what a cache file's events were made from: the sources' content hash and
+// total size, and the settings that affect decoding (the instrument, its scales, the
+// decoder's version), as the caller spells them.
+type Key struct {
+	Source   [sha256.Size]byte
+	Size     int64
+	Settings string
+}
+
+// HashFiles returns the Key of files (their content, in order) with settings.
+func HashFiles(settings string, files ...string) (Key, error) {
+	h := sha256.New()
+	var size int64
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return Key{}, fmt.Errorf("eventcache: %w", err)
+		}
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return Key{}, fmt.Errorf("eventcache: %s: %w", name, err)
+		}
+		// The boundaries between files are part of the content.
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(n))
+		h.Write(b[:])
+		size += n
+	}
+	k := Key{Size: size, Settings: settings}
+	h.Sum(k.Source[:0])
+	return k, nil
+}
+
+// Name returns the file name of the cache of k: the sources' hash and a hash of the
+// settings, so that a cache directory holds one file per recording and settings.
+func (k Key) Name() string {
+	s := sha256.Sum256([]byte(k.Settings))
+	return fmt.Sprintf("%x-%x.ntev", k.Source[:16], s[:8])
+}
+
+// Record is one frame's event as the cache keeps it.
+type Record struct {
+	// Local is the frame's receive time, Unix ns.
+	Local int64
+	// Flags are the caller's, kept as they are.
+	Flags uint8
+	// E and T are the frame's exchange event and transaction times, when HasE and
+	// HasT.
+	E, T       int64
+	HasE, HasT bool
+	// Event is the frame's applied event. Its Instrument is not kept (a cache file
+	// holds one instrument's events).
+	Event md.Event
+}
+
+const (
+	fHasE = 1 << iota
+	fHasT
+	fHasExchange
+	fHasTradeTime
+)
+
+// header: magic, version, settings length, key size, source hash, settings.
+const fixedHeader = 8 + 4 + 4 + 8 + sha256.Size
+
+// trailer: records, malformed, error length, index offset, body CRC, then the error
+// text before it; trailerSize is the fixed part at the end.
+const trailerSize = 8 + 8 + 4 + 8 + 4
+
+// Writer writes a cache file: Add every record, then Finish. Until Finish the file is
+// a temporary one beside its final path, so that no reader ever sees half a file.
+type Writer struct {
+	path  string
+	tmp   *os.File
+	w     *bytes.Buffer // records and index, flushed in chunks
+	crc   uint32
+	off   uint64 // offset of the next record from the start of the body
+	index []uint64
+	buf   []byte
+	err   error
+}
+
+// flushAt is the buffered size at which the writer writes to the file.
+const flushAt = 1 << 20
+
+// Create starts the cache file path for k.
+func Create(path string, k Key) (*Writer, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("eventcache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("eventcache: %w", err)
+	}
+	w := &Writer{path: path, tmp: tmp, w: bytes.NewBuffer(make([]byte, 0, flushAt+64<<10))}
+	h := make([]byte, 0, fixedHeader+len(k.Settings))
+	h = append(h, magic[:]...)
+	h = binary.LittleEndian.AppendUint32(h, Version)
+	h = binary.LittleEndian.AppendUint32(h, uint32(len(k.Settings)))
+	h = binary.LittleEndian.AppendUint64(h, uint64(k.Size))
+	h = append(h, k.Source[:]...)
+	h = append(h, k.Settings...)
+	w.write(h)
+	w.off = 0
+	return w, nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func (w *Writer) write(b []byte) {
+	w.crc = crc32.Update(w.crc, castagnoli, b)
+	w.w.Write(b)
+	if w.w.Len() >= flushAt {
+		w.flush()
+	}
+}
+
+func (w *Writer) flush() {
+	if w.err == nil {
+		_, w.err = w.tmp.Write(w.w.Bytes())
+	}
+	w.w.Reset()
+}
+
+// Add appends a record.
+func (w *Writer) Add(r *Record) {
+	w.index = append(w.index, w.off)
+	w.buf = AppendRecord(w.buf[:0], r)
+	w.off += uint64(len(w.buf))
+	w.write(w.buf)
+}
+
+// Finish writes the index and the trailer, with the sources' malformed lines and the
+// error their reading ended with ("" for a clean end), and moves the file into place.
+func (w *Writer) Finish(malformed uint64, readErr string) error {
+	defer func() {
+		if w.tmp != nil {
+			w.tmp.Close()
+			os.Remove(w.tmp.Name())
+		}
+	}()
+	indexAt := w.off
+	b := w.buf[:0]
+	for _, o := range w.index {
+		b = binary.LittleEndian.AppendUint64(b, o)
+		if len(b) >= 64<<10 {
+			w.write(b)
+			b = b[:0]
+		}
+	}
+	b = append(b, readErr...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(w.index)))
+	b = binary.LittleEndian.AppendUint64(b, malformed)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(readErr)))
+	b = binary.LittleEndian.AppendUint64(b, indexAt)
+	w.write(b)
+	w.w.Write(binary.LittleEndian.AppendUint32(nil, w.crc))
+	w.flush()
+	if w.err == nil {
+		w.err = w.tmp.Close()
+	}
+	if w.err != nil {
+		return fmt.Errorf("eventcache: writing %s: %w", w.path, w.err)
+	}
+	if err := os.Rename(w.tmp.Name(), w.path); err != nil {
+		return fmt.Errorf("eventcache: %w", err)
+	}
+	w.tmp = nil
+	return nil
+}
+
+// Abort discards the file being written.
+func (w *Writer) Abort() {
+	if w.tmp != nil {
+		w.tmp.Close()
+		os.Remove(w.tmp.Name())
+		w.tmp = nil
+	}
+}
+
+// AppendRecord appends r's encoding to b.
+func AppendRecord(b []byte, r *Record) []byte {
+	ev := &r.Event
+	var f uint8
+	if r.HasE {
+		f |= fHasE
+	}
+	if r.HasT {
+		f |= fHasT
+	}
+	if ev.Exchange != 0 {
+		f |= fHasExchange
+	}
+	if ev.Kind == md.Trade && ev.Trade.Time != 0 {
+		f |= fHasTradeTime
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(r.Local))
+	b = append(b, byte(ev.Kind), byte(ev.Status), f, r.Flags)
+	if r.HasE {
+		b = binary.AppendVarint(b, r.Local-r.E)
+	}
+	if r.HasT {
+		b = binary.AppendVarint(b, r.Local-r.T)
+	}
+	if f&fHasExchange != 0 {
+		b = binary.AppendVarint(b, r.Local-ev.Exchange)
+	}
+	switch ev.Kind {
+	case md.Depth, md.Snapshot, md.StatusChange:
+		b = binary.AppendUvarint(b, uint64(ev.Applied))
+		b = appendLevels(b, ev.Bids)
+		b = appendLevels(b, ev.Asks)
+	case md.Trade:
+		t := &ev.Trade
+		b = binary.AppendVarint(b, t.Price)
+		b = binary.AppendVarint(b, t.Qty)
+		b = append(b, byte(t.Aggressor))
+		if f&fHasTradeTime != 0 {
+			b = binary.AppendVarint(b, r.Local-t.Time)
+		}
+	case md.Mark:
+		m := &ev.Mark
+		b = binary.AppendVarint(b, m.Price)
+		b = binary.AppendVarint(b, m.Index)
+		b = binary.AppendVarint(b, m.FundingRate)
+		b = binary.AppendVarint(b, m.NextFunding)
+		b = append(b, m.Fields)
+	}
+	return b
+}
+
+func appendLevels(b []byte, lv []orderbook.Level) []byte {
+	b = binary.AppendUvarint(b, uint64(len(lv)))
+	var prev int64
+	for _, l := range lv {
+		b = binary.AppendVarint(b, l.Price-prev)
+		b = binary.AppendVarint(b, l.Qty)
+		prev = l.Price
+	}
+	return b
+}
+
+// errShort is a record that ends before its fields do.
+var errShort = fmt.Errorf("%w: a record runs past the end of the data", ErrCorrupt)
+
+// DecodeRecord decodes the record at the start of b into r, with its levels appended
+// to lv[:0] (r.Event.Bids and Asks are views of the result), and returns the record's
+// length and the levels. A malformed record is an error wrapping ErrCorrupt; nothing
+// in b can make it panic or allocate more than the levels b holds.
+func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.Level, error) {
+	d := decoder{b: b}
+	local := int64(d.u64())
+	kind, status, f, flags := d.byte(), d.byte(), d.byte(), d.byte()
+	*r = Record{Local: local, Flags: flags}
+	ev := &r.Event
+	ev.Kind, ev.Status = md.Kind(kind), md.Status(status)
+	if f&fHasE != 0 {
+		r.E, r.HasE = local-d.varint(), true
+	}
+	if f&fHasT != 0 {
+		r.T, r.HasT = local-d.varint(), true
+	}
+	if f&fHasExchange != 0 {
+		ev.Exchange = local - d.varint()
+	}
+	lv = lv[:0]
+	switch ev.Kind {
+	case md.None:
+	case md.Depth, md.Snapshot, md.StatusChange:
+		ev.Applied = int(d.uvarint())
+		lv = d.levels(lv)
+		nb := len(lv)
+		lv = d.levels(lv)
+		ev.Bids, ev.Asks = lv[:nb:nb], lv[nb:]
+	case md.Trade:
+		t := &ev.Trade
+		t.Price, t.Qty, t.Aggressor = d.varint(), d.varint(), orderbook.Side(d.byte())
+		if f&fHasTradeTime != 0 {
+			t.Time = local - d.varint()
+		}
+	case md.Mark:
+		m := &ev.Mark
+		m.Price, m.Index, m.FundingRate, m.NextFunding = d.varint(), d.varint(), d.varint(), d.varint()
+		m.Fields = d.byte()
+	default:
+		return 0, lv, fmt.Errorf("%w: event kind %d", ErrCorrupt, kind)
+	}
+	if d.bad {
+		return 0, lv, errShort
+	}
+	return d.i, lv, nil
+}
+
+// decoder reads a record's fields; a read past the end sets bad and returns zero.
+type decoder struct {
+	b   []byte
+	i   int
+	bad bool
+}
+
+func (d *decoder) byte() byte {
+	if d.i >= len(d.b) {
+		d.bad = true
+		return 0
+	}
+	c := d.b[d.i]
+	d.i++
+	return c
+}
+
+func (d *decoder) u64() uint64 {
+	if len(d.b)-d.i < 8 {
+		d.bad = true
+		d.i = len(d.b)
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b[d.i:])
+	d.i += 8
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b[min(d.i, len(d.b)):])
+	if n <= 0 {
+		d.bad = true
+		d.i = len(d.b)
+		return 0
+	}
+	d.i += n
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b[min(d.i, len(d.b)):])
+	if n <= 0 {
+		d.bad = true
+		d.i = len(d.b)
+		return 0
+	}
+	d.i += n
+	return v
+}
+
+func (d *decoder) levels(lv []orderbook.Level) []orderbook.Level {
+	n := d.uvarint()
+	// Each level takes at least two bytes: a count beyond that is corrupt, and must
+	// not make the decoder allocate for it.
+	if n > uint64(len(d.b)-d.i)/2 {
+		d.bad = true
+		return lv
+	}
+	var price int64
+	for range n {
+		price += d.varint()
+		qty := d.varint()
+		if d.bad {
+			return lv
+		}
+		lv = append(lv, orderbook.Level{Price: price, Qty: qty})
+	}
+	return lv
+}

@@ -1,0 +1,164 @@
+package eventcache
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/nanotick/nanotick/md"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// records are one of every kind of event, with and without times.
+func records() []Record {
+	lv := []orderbook.Level{{Price: 6_000_000_000_000, Qty: 5}, {Price: 5_999_999_000_000, Qty: 0}, {Price: 1, Qty: -3}}
+	const t = int64(1723161253937085768)
+	return []Record{
+		{Local: t, Event: md.Event{Kind: md.None}},
+		{Local: t + 1, Flags: 1, Event: md.Event{Kind: md.None}},
+		{Local: t + 2, E: t - 5_000_000, HasE: true, T: t - 6_000_000, HasT: true, Event: md.Event{Kind: md.Depth, Exchange: t - 5_000_000, Applied: 1, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]}},
+		{Local: t + 3, Event: md.Event{Kind: md.Snapshot, Applied: 3, Status: md.Resyncing, Bids: lv, Asks: lv[:1]}},
+		{Local: t + 4, Flags: 2, Event: md.Event{Kind: md.Depth, Status: md.Gap}},
+		{Local: t + 5, Event: md.Event{Kind: md.StatusChange, Status: md.Gap}},
+		{Local: t + 6, E: t + 9, HasE: true, Event: md.Event{Kind: md.Trade, Exchange: t + 9, Trade: md.PublicTrade{Price: 6_100_000_000_000, Qty: 1234, Aggressor: orderbook.Ask, Time: t - 1}}},
+		{Local: -7, Event: md.Event{Kind: md.Mark, Mark: md.PerpMark{Price: 1, Index: -2, FundingRate: 3, NextFunding: 4, Fields: md.HasMarkPrice | md.HasNextFunding}}},
+	}
+}
+
+// norm makes a decoded record comparable with the original: empty level lists are nil.
+func norm(r Record) Record {
+	if len(r.Event.Bids) == 0 {
+		r.Event.Bids = nil
+	}
+	if len(r.Event.Asks) == 0 {
+		r.Event.Asks = nil
+	}
+	return r
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	var b []byte
+	for _, r := range records() {
+		b = AppendRecord(b, &r)
+	}
+	var got Record
+	var lv []orderbook.Level
+	for i, want := range records() {
+		n, l, err := DecodeRecord(b, &got, lv)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		lv = l
+		if g := norm(got); !reflect.DeepEqual(g, norm(want)) {
+			t.Fatalf("record %d:\n got %+v\nwant %+v", i, g, want)
+		}
+		b = b[n:]
+	}
+	if len(b) != 0 {
+		t.Fatalf("%d bytes left", len(b))
+	}
+}
+
+func writeFile(t *testing.T, path string, k Key, recs []Record, malformed uint64, readErr string) {
+	t.Helper()
+	w, err := Create(path, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		w.Add(&recs[i])
+	}
+	if err := w.Finish(malformed, readErr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, []byte("some recording"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k, err := HashFiles("settings a", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, k.Name())
+	writeFile(t, path, k, records(), 7, "unexpected EOF")
+	f, err := Open(path, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Mapped() {
+		t.Error("not memory-mapped")
+	}
+	if f.Len() != len(records()) || f.Malformed != 7 || f.ReadErr != "unexpected EOF" {
+		t.Fatalf("len %d malformed %d err %q", f.Len(), f.Malformed, f.ReadErr)
+	}
+	var r Record
+	for i, want := range records() {
+		_, _, err := DecodeRecord(f.Body[f.Offset(i):], &r, nil)
+		if err != nil || !reflect.DeepEqual(norm(r), norm(want)) {
+			t.Fatalf("record %d: %+v %v", i, r, err)
+		}
+	}
+	f.Close()
+
+	// Other settings, other data, another version: stale.
+	k2 := k
+	k2.Settings = "settings b"
+	if _, err := Open(path, k2); !errors.Is(err, ErrStale) {
+		t.Errorf("other settings: %v", err)
+	}
+	k3, _ := HashFiles("settings a", src, src)
+	if _, err := Open(path, k3); !errors.Is(err, ErrStale) {
+		t.Errorf("other data: %v", err)
+	}
+	good, _ := os.ReadFile(path)
+	bad := bytes.Clone(good)
+	bad[8]++
+	os.WriteFile(path, bad, 0o644)
+	if _, err := Open(path, k); !errors.Is(err, ErrStale) {
+		t.Errorf("other version: %v", err)
+	}
+	// Cut anywhere, or a byte flipped anywhere: corrupt (or stale, where the flip hits
+	// the key), never trusted.
+	for cut := 0; cut < len(good); cut++ {
+		os.WriteFile(path, good[:cut], 0o644)
+		if _, err := Open(path, k); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("cut at %d of %d: %v", cut, len(good), err)
+		}
+	}
+	for at := 0; at < len(good); at++ {
+		bad := bytes.Clone(good)
+		bad[at] ^= 0x01
+		os.WriteFile(path, bad, 0o644)
+		if _, err := Open(path, k); !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrStale) {
+			t.Fatalf("byte %d flipped: %v", at, err)
+		}
+	}
+	if _, err := Open(filepath.Join(dir, "none"), k); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("no file: %v", err)
+	}
+}
+
+// FuzzDecodeRecord feeds arbitrary bytes to the record decoder: it must return an error
+// or a record, never panic, and never read levels that the bytes cannot hold.
+func FuzzDecodeRecord(f *testing.F) {
+	for _, r := range records() {
+		f.Add(AppendRecord(nil, &r))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r Record
+		n, lv, err := DecodeRecord(b, &r, nil)
+		if err == nil && (n <= 0 || n > len(b)) {
+			t.Fatalf("decoded %d of %d bytes", n, len(b))
+		}
+		if len(lv) > len(b) {
+			t.Fatalf("%d levels from %d bytes", len(lv), len(b))
+		}
+	})
+}

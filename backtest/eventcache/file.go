@@ -1,0 +1,142 @@
+package eventcache
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"os"
+)
+
+// File is a cache file opened for reading: its records, memory-mapped where the system
+// can map files, else read into memory. It is read-only: any number of goroutines may
+// read it at once, until Close.
+type File struct {
+	data   []byte // the whole file
+	mapped bool
+	// Body holds the records back to back; Len records, record i from Offset(i).
+	Body  []byte
+	index []byte
+	n     int
+	// Malformed is the sources' malformed lines, and ReadErr the error their reading
+	// ended with ("" for a clean end).
+	Malformed uint64
+	ReadErr   string
+}
+
+// Open opens the cache file path and checks it against k. A file that is not there
+// is an error wrapping os.ErrNotExist; one made from other sources or settings, or by
+// another format version, wraps ErrStale; a truncated or altered one wraps
+// ErrCorrupt.
+func Open(path string, k Key) (*File, error) {
+	data, mapped, err := load(path)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{data: data, mapped: mapped}
+	if err := f.check(k); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+func (f *File) check(k Key) error {
+	d := f.data
+	if len(d) < fixedHeader+trailerSize || !bytes.Equal(d[:8], magic[:]) {
+		return fmt.Errorf("%w: not an event cache file, or cut short", ErrCorrupt)
+	}
+	if v := binary.LittleEndian.Uint32(d[8:]); v != Version {
+		return fmt.Errorf("%w: format version %d, want %d", ErrStale, v, Version)
+	}
+	sl := int(binary.LittleEndian.Uint32(d[12:]))
+	if sl > len(d)-fixedHeader-trailerSize {
+		return fmt.Errorf("%w: header longer than the file", ErrCorrupt)
+	}
+	head := fixedHeader + sl
+	size := int64(binary.LittleEndian.Uint64(d[16:]))
+	var src [32]byte
+	copy(src[:], d[24:56])
+	if src != k.Source || size != k.Size || string(d[fixedHeader:head]) != k.Settings {
+		return fmt.Errorf("%w: made from other data or settings", ErrStale)
+	}
+	t := d[len(d)-trailerSize:]
+	n := binary.LittleEndian.Uint64(t)
+	malformed := binary.LittleEndian.Uint64(t[8:])
+	errLen := uint64(binary.LittleEndian.Uint32(t[16:]))
+	indexAt := binary.LittleEndian.Uint64(t[20:])
+	want := binary.LittleEndian.Uint32(t[28:])
+	room := uint64(len(d) - head - trailerSize)
+	if n > room/8 || errLen > room || indexAt > room || indexAt+8*n+errLen != room {
+		return fmt.Errorf("%w: its parts do not add up to its size (truncated?)", ErrCorrupt)
+	}
+	if got := crc32.Checksum(d[:len(d)-4], castagnoli); got != want {
+		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	body := d[head : head+int(indexAt)]
+	index := d[head+int(indexAt) : head+int(indexAt)+int(8*n)]
+	// The offsets must rise from 0 within the body: a record is never empty.
+	prev := int64(-1)
+	for i := 0; i < int(n); i++ {
+		o := int64(binary.LittleEndian.Uint64(index[8*i:]))
+		if o <= prev || o >= int64(len(body)) || (i == 0) != (o == 0) {
+			return fmt.Errorf("%w: record %d's offset %d out of order", ErrCorrupt, i, o)
+		}
+		prev = o
+	}
+	f.Body, f.index, f.n = body, index, int(n)
+	f.Malformed = malformed
+	f.ReadErr = string(d[head+int(indexAt)+int(8*n) : head+int(indexAt)+int(8*n)+int(errLen)])
+	return nil
+}
+
+// Len returns the number of records.
+func (f *File) Len() int { return f.n }
+
+// Offset returns the offset of record i in Body; Offset(Len()) is len(Body).
+func (f *File) Offset(i int) int {
+	if i >= f.n {
+		return len(f.Body)
+	}
+	return int(binary.LittleEndian.Uint64(f.index[8*i:]))
+}
+
+// Index returns the records' offsets in Body: record i's at Index()[8i:], a
+// little-endian uint64.
+func (f *File) Index() []byte { return f.index }
+
+// Mapped reports whether the file is memory-mapped (else read into memory).
+func (f *File) Mapped() bool { return f.mapped }
+
+// Close releases the file's memory. Nothing read from it may be used after.
+func (f *File) Close() error {
+	data := f.data
+	f.data, f.Body, f.index = nil, nil, nil
+	if f.mapped && data != nil {
+		return unmap(data)
+	}
+	return nil
+}
+
+// load maps path into memory, or reads it where it cannot be mapped.
+func load(path string) ([]byte, bool, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("eventcache: %w", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, false, fmt.Errorf("eventcache: %w", err)
+	}
+	if st.Size() > 0 && st.Size() == int64(int(st.Size())) {
+		if data, err := mmap(fh, int(st.Size())); err == nil {
+			return data, true, nil
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("eventcache: %w", err)
+	}
+	return data, false, nil
+}

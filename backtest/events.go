@@ -1,0 +1,233 @@
+package backtest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nanotick/nanotick/backtest/records"
+	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
+	"github.com/nanotick/nanotick/orderbook"
+)
+
+// Applied events: the backtester names no venue. Each instrument's frames are decoded
+// and synced once, by the venue's own md.Feed (built by Config.Engine.NewFeed), into
+// applied events (see md.Replay): what each frame did to the book, a trade, a mark.
+// The simulated exchange keeps its book from those events, with no venue code. The
+// decoding depends on the frames alone, not on anything the replay does, so it runs
+// ahead: on the prefetching goroutine (another core), once for all the points of a
+// sweep (Frames), or once for every later run (the event cache). The engine decodes
+// every frame itself, inside its tick, as it does live, when the frames are there;
+// a run from decoded events alone (Frames, the cache) hands it the events
+// (engine.OnEventAt), which is the same path after the decoding.
+
+// decoded is one frame's applied event with its level slices taken out: its levels
+// (bids, then asks) are kept beside it by whoever holds it.
+type decoded struct {
+	ev     md.Event // Bids and Asks are nil
+	nb, na int32
+	flags  uint8
+	// e and t are the frame's exchange event time and transaction time (Unix ns),
+	// when flags has hasE and hasT.
+	e, t int64
+}
+
+const (
+	decMalformed uint8 = 1 << iota // the feed failed to decode the frame
+	decGap                         // the feed counted a gap in the venue's sequence
+	decHasE
+	decHasT
+)
+
+func (d *decoded) malformed() bool { return d.flags&decMalformed != 0 }
+func (d *decoded) gap() bool       { return d.flags&decGap != 0 }
+
+// exchTime returns the frame's exchange time as et says: its transaction time where
+// it has one and et asks for it, else its event time.
+func (d *decoded) exchTime(et ExchangeTime) (int64, bool) {
+	if et == TimeTransaction && d.flags&decHasT != 0 {
+		return d.t, true
+	}
+	return d.e, d.flags&decHasE != 0
+}
+
+// event rebuilds d's event into ev over its levels, lv[:nb+na].
+func (d *decoded) event(ev *md.Event, lv []orderbook.Level) *md.Event {
+	*ev = d.ev
+	nb, n := int(d.nb), int(d.nb+d.na)
+	ev.Bids, ev.Asks = lv[:nb:nb], lv[nb:n:n]
+	return ev
+}
+
+// eventDecoder turns one instrument's frames into applied events through the venue's
+// feed, on a book of its own. It checks every event against a replica book brought
+// along by md.Replay alone: where a venue's feed did more to its book than the event
+// says (it trimmed the book to a depth, it released buffered updates), the event is
+// recorded as a snapshot of the whole book instead, so that replaying the events
+// always builds the feed's book.
+type eventDecoder struct {
+	feed    md.Feed
+	book    *orderbook.Book
+	replica *orderbook.Book
+	gaps    uint64
+	whole   []orderbook.Level
+	// Fixes counts the events recorded as whole-book snapshots because replaying them
+	// did not build the feed's book.
+	fixes uint64
+}
+
+// eventBookCapacity is the levels per side of an event decoder's books, as the engine's.
+const eventBookCapacity = 8192
+
+// newEventDecoder returns a decoder of spec's frames through nf.
+func newEventDecoder(nf md.NewFeed, spec *instrument.Spec, capacity int) (*eventDecoder, error) {
+	if nf == nil {
+		return nil, errors.New("backtest: no market-data feed constructor (Config.Engine.NewFeed, e.g. venues.NewFeed)")
+	}
+	if capacity <= 0 {
+		capacity = eventBookCapacity
+	}
+	book := orderbook.New(capacity)
+	f, err := nf(spec, book, md.Config{IgnoreTickers: true})
+	if err != nil {
+		return nil, fmt.Errorf("backtest: %w", err)
+	}
+	return &eventDecoder{feed: f, book: book, replica: orderbook.New(capacity)}, nil
+}
+
+// decode decodes frame, received at local, into d, appending its levels to lv.
+func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderbook.Level) []orderbook.Level {
+	*d = decoded{}
+	if e, ok := exchangeTime(frame, TimeEvent); ok {
+		d.e, d.flags = e, d.flags|decHasE
+	}
+	if t, ok := exchangeTime(frame, TimeTransaction); ok {
+		d.t, d.flags = t, d.flags|decHasT
+	}
+	ev, err := x.feed.Decode(frame)
+	if err != nil {
+		d.flags |= decMalformed
+	}
+	if ev.Kind == md.None {
+		return lv
+	}
+	// Frames whose times are not where Binance puts them ("E", "T") carry them in the
+	// venue's own fields, which the feed read.
+	if d.flags&decHasE == 0 && ev.Exchange != 0 {
+		d.e, d.flags = ev.Exchange, d.flags|decHasE
+	}
+	if d.flags&decHasT == 0 && ev.Kind == md.Trade && ev.Trade.Time != 0 {
+		d.t, d.flags = ev.Trade.Time, d.flags|decHasT
+	}
+	switch ev.Kind {
+	case md.Depth, md.Snapshot, md.StatusChange:
+		_ = x.feed.Apply(local) // an event the feed could not apply changed nothing
+		if g := x.feed.Counters().Gaps; g != x.gaps {
+			x.gaps = g
+			d.flags |= decGap
+		}
+	}
+	d.ev = *ev
+	d.ev.Bids, d.ev.Asks = nil, nil
+	// Only a depth batch that reached the book, or the whole book after a snapshot,
+	// carries levels (a feed leaves the last batch's slices in its Event).
+	var bids, asks []orderbook.Level
+	switch {
+	case ev.Kind == md.Snapshot || ev.Kind == md.Depth && ev.Applied > 1:
+		bids, asks = x.wholeBook()
+		d.ev.Kind = md.Snapshot
+	case ev.Kind == md.Depth && ev.Applied == 1:
+		bids, asks = ev.Bids, ev.Asks
+	}
+	rep := d.event(&md.Event{}, nil)
+	rep.Bids, rep.Asks = bids, asks
+	md.Replay(x.replica, rep, local)
+	if rep.Kind == md.Depth && rep.Applied == 1 && !sameTop(x.replica, x.book) {
+		x.fixes++
+		bids, asks = x.wholeBook()
+		d.ev.Kind = md.Snapshot
+		rep.Kind, rep.Bids, rep.Asks = md.Snapshot, bids, asks
+		md.Replay(x.replica, rep, local)
+	}
+	d.nb, d.na = int32(len(bids)), int32(len(asks))
+	lv = append(lv, bids...)
+	return append(lv, asks...)
+}
+
+// wholeBook returns the feed's whole book, bids then asks, in a buffer reused by the
+// next call.
+func (x *eventDecoder) wholeBook() (bids, asks []orderbook.Level) {
+	w := x.book.AppendLevels(x.whole[:0], orderbook.Bid, x.book.Len(orderbook.Bid))
+	nb := len(w)
+	w = x.book.AppendLevels(w, orderbook.Ask, x.book.Len(orderbook.Ask))
+	x.whole = w
+	return w[:nb:nb], w[nb:]
+}
+
+// sameTop reports whether two books agree on their depth and best levels: what a
+// replayed event that missed part of the feed's work would get wrong.
+func sameTop(a, b *orderbook.Book) bool {
+	for s := orderbook.Bid; s <= orderbook.Ask; s++ {
+		if a.Len(s) != b.Len(s) {
+			return false
+		}
+		la, oka := a.Best(s)
+		lb, okb := b.Best(s)
+		if la != lb || oka != okb {
+			return false
+		}
+	}
+	return a.Synced() == b.Synced()
+}
+
+// eventSource is a stream of frames with their applied events, in local receive
+// order. next returns io.EOF after the last; what it returns is valid until the next
+// call. frame is nil when the source holds decoded events only (Frames, the cache):
+// the engine then takes the event instead of decoding the frame.
+type eventSource interface {
+	next() (local int64, frame []byte, d *decoded, lv []orderbook.Level, err error)
+}
+
+// inlineEvents decodes a Source's frames on the replay's goroutine.
+type inlineEvents struct {
+	src Source
+	dec *eventDecoder
+	d   decoded
+	lv  []orderbook.Level
+}
+
+func (s *inlineEvents) next() (int64, []byte, *decoded, []orderbook.Level, error) {
+	local, frame, err := s.src.Next()
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	s.lv = s.dec.decode(frame, local, &s.d, s.lv[:0])
+	return local, frame, &s.d, s.lv, nil
+}
+
+// Progress passes on the source's progress, if it reports any.
+func (s *inlineEvents) Progress() (done, total int64) {
+	if p, ok := s.src.(interface{ Progress() (done, total int64) }); ok {
+		return p.Progress()
+	}
+	return 0, 0
+}
+
+// Records is recordings opened for reading (see records.Reader).
+type Records = records.Reader
+
+// OpenFunc opens recordings, read in order as one stream (see records.Open).
+type OpenFunc = records.Open
+
+var errNoOpen = errors.New("backtest: no way to open recordings (Config.Open, e.g. backtest/recorded.Open)")
+
+// recordsSource is a Source over Records.
+type recordsSource struct{ r Records }
+
+func (s recordsSource) Next() (int64, []byte, error) { return s.r.Next() }
+func (s recordsSource) Progress() (done, total int64) {
+	return s.r.Progress()
+}
+
+var _ = io.EOF
