@@ -41,16 +41,17 @@ type venueWiring struct {
 	cfg   *config.Config
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
-	// simCreds are the local exchange account's credentials; simSecret its secret, for
-	// venues whose credentials take it in another form (Kraken's: base64).
-	simCreds  gwbinance.Credentials
-	simSecret string
-	waker     *livesession.Waker
-	halt      func() // the kill switch, for a venue's ban
+	// simCreds are the local exchange account's credentials; simKey and simSecret the
+	// same, for venues whose credentials take them in another form (Kraken's secret:
+	// base64; Bybit's HMAC key and secret).
+	simCreds          gwbinance.Credentials
+	simKey, simSecret string
+	waker             *livesession.Waker
+	halt              func() // the kill switch, for a venue's ban
+	log               zerolog.Logger
 	// mark returns instrument i's last mark price message as the engine holds it (the
 	// USD-M gateway's funding check); empty before the engine exists.
 	mark func(i instrument.Index) md.PerpMark
-	log  zerolog.Logger
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
@@ -77,6 +78,8 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceSpot: buildBinanceSpot,
 	instrument.VenueSim:         buildBinanceSpot,
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
+	instrument.VenueBybitSpot:   buildBybitSpot,
+	instrument.VenueBybitLinear: buildBybitLinear,
 	instrument.VenueKraken:      buildKraken,
 }
 
@@ -110,12 +113,14 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 		}
 		for _, i := range g.Instruments {
 			sym := table.At(i).ID.Symbol
-			if g.Venue == instrument.VenueBinanceUSDM {
+			if g.Venue == instrument.VenueBinanceUSDM || g.Venue == instrument.VenueBybitLinear {
 				f, ok := simPerps[sym]
 				if !ok {
 					return nil, nil, fmt.Errorf("the local exchange lists no perpetual %s (it lists %v)", sym, simPerpNames())
 				}
-				fut = append(fut, f())
+				if !hasFutures(fut, sym) { // USD-M and Bybit share the local exchange's perpetual books
+					fut = append(fut, f())
+				}
 				continue
 			}
 			if g.Venue == instrument.VenueKraken {
