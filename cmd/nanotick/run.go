@@ -358,7 +358,7 @@ func sessionTable(ecfg engine.Config, venue config.Venue) (*instrument.Table, er
 	}
 	in, rules := ecfg.Instrument, ecfg.Rules
 	kind := instrument.Spot
-	if venue == config.VenueBinanceUSDM {
+	if venue == config.VenueBinanceUSDM || venue == config.VenueBybitLinear {
 		kind = instrument.Perpetual
 	}
 	base, quote, _ := instrument.SplitSymbol(in.Symbol)
@@ -395,7 +395,7 @@ func (s *session) startExchange(groups []venueGroup, table *instrument.Table, op
 	if err != nil {
 		return fmt.Errorf("local exchange: %w", err)
 	}
-	w.ex, w.simSecret = s.ex, secret
+	w.ex, w.simKey, w.simSecret = s.ex, key, secret
 	if w.simCreds, err = gwbinance.NewCredentials(key, secret); err != nil {
 		s.closeExchange()
 		return fmt.Errorf("credentials: %w", err)

@@ -41,13 +41,14 @@ type venueWiring struct {
 	cfg   *config.Config
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
-	// simCreds are the local exchange account's credentials; simSecret its secret, for
-	// venues whose credentials take it in another form (Kraken's: base64).
-	simCreds  gwbinance.Credentials
-	simSecret string
-	waker     *livesession.Waker
-	halt      func() // the kill switch, for a venue's ban
-	log       zerolog.Logger
+	// simCreds are the local exchange account's credentials; simKey and simSecret the
+	// same, for venues whose credentials take them in another form (Kraken's secret:
+	// base64; Bybit's HMAC key and secret).
+	simCreds          gwbinance.Credentials
+	simKey, simSecret string
+	waker             *livesession.Waker
+	halt              func() // the kill switch, for a venue's ban
+	log               zerolog.Logger
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
@@ -72,6 +73,8 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceSpot: buildBinanceSpot,
 	instrument.VenueSim:         buildBinanceSpot,
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
+	instrument.VenueBybitSpot:   buildBybitSpot,
+	instrument.VenueBybitLinear: buildBybitLinear,
 	instrument.VenueKraken:      buildKraken,
 }
 
@@ -105,12 +108,14 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 		}
 		for _, i := range g.Instruments {
 			sym := table.At(i).ID.Symbol
-			if g.Venue == instrument.VenueBinanceUSDM {
+			if g.Venue == instrument.VenueBinanceUSDM || g.Venue == instrument.VenueBybitLinear {
 				f, ok := simPerps[sym]
 				if !ok {
 					return nil, nil, fmt.Errorf("the local exchange lists no perpetual %s (it lists %v)", sym, simPerpNames())
 				}
-				fut = append(fut, f())
+				if !hasFutures(fut, sym) { // USD-M and Bybit share the local exchange's perpetual books
+					fut = append(fut, f())
+				}
 				continue
 			}
 			if g.Venue == instrument.VenueKraken {
