@@ -53,7 +53,7 @@ func cacheSettings(spec *instrument.Spec) string {
 			}
 		}
 	}
-	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d%s", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, build)
+	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d contract_size=%d%s", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, spec.ContractSize, build)
 }
 
 // LoadFrames reads the recordings of cfg.Data, decoded as applied events of cfg's

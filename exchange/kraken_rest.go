@@ -86,4 +86,3 @@ func (e *Exchange) handleKrakenAssets(w http.ResponseWriter, r *http.Request) {
 	j.close().close()
 	writeJSON(w, http.StatusOK, j.b)
 }
-

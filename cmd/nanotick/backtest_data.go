@@ -102,6 +102,9 @@ func checkDataMatches(files []dataFile, venue binance.Venue, symbol string) erro
 // data that does not hold the configured instrument is refused. It returns an exit
 // status, 0 to go on.
 func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, stderr io.Writer) int {
+	if code, ok := s.applyKrakenData(files, haveConfig, stderr); ok {
+		return code
+	}
 	insts := instruments(files)
 	if len(insts) > 1 {
 		return s.applyMulti(files, insts, haveConfig, stderr)

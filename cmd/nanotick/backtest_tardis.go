@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/records"
 	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/feeds/tardis"
 	"github.com/nanotick/nanotick/fixed"
@@ -238,27 +240,33 @@ func (s *settings) applyTardis(ins []tardisInput, c *config.Config, strategyGive
 	return 0
 }
 
-// runTardis replays the Tardis files of the settings, one stream per instrument.
+// runTardis replays the Tardis files of the settings, one stream per instrument,
+// through backtest.Run: the files are opened by a records.Open that makes each
+// instrument's files a tardis.Stream, so that the event cache (--cache), the prefetch
+// and the whole-file clock offset work as for recordings.
 func (s *settings) runTardis(stderr io.Writer) (*backtest.Report, error) {
 	table := s.bt.Engine.Instruments
-	srcs := make([]backtest.Source, len(s.tardis))
-	streams := make([]*tardis.Stream, len(s.tardis))
-	for i := range s.tardis {
-		in := &s.tardis[i]
-		st, err := tardis.OpenStream(tardis.StreamOptions{Spec: table.At(instrument.Index(i)), Book: in.book, Trades: in.trades})
-		if err != nil {
-			return nil, err
+	var opened []*tardis.Stream
+	s.bt.Open = func(files ...string) (records.Reader, error) {
+		for i := range s.tardis {
+			in := &s.tardis[i]
+			if slices.Equal(files, in.files()) {
+				st, err := tardis.OpenStream(tardis.StreamOptions{Spec: table.At(instrument.Index(i)), Book: in.book, Trades: in.trades})
+				if err != nil {
+					return nil, err
+				}
+				opened = append(opened, st)
+				return st, nil
+			}
 		}
-		defer st.Close()
-		srcs[i], streams[i] = st, st
+		return nil, fmt.Errorf("tardis: no instrument has the files %s", strings.Join(files, ", "))
 	}
-	rep, err := backtest.RunSources(s.bt, srcs...)
-	for _, st := range streams {
-		if errs := st.Errors(); len(errs) > 0 {
+	rep, err := backtest.Run(s.bt)
+	reported := map[*tardis.Stream]bool{}
+	for _, st := range opened {
+		if errs := st.Errors(); len(errs) > 0 && !reported[st] {
+			reported[st] = true
 			fmt.Fprintf(stderr, "nanotick backtest: %d malformed rows skipped, the first: %v\n", st.Malformed(), errs[0])
-		}
-		if rep != nil {
-			rep.Events.Malformed += st.Malformed()
 		}
 	}
 	return rep, err

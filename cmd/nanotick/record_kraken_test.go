@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +88,54 @@ func TestRecordKrakenFromLocalExchange(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	if len(lines) < 10 || lines[0] != "local_ns,update_id,valid,bid_px_1,bid_qty_1,bid_px_2,bid_qty_2,ask_px_1,ask_qty_1,ask_px_2,ask_qty_2" {
 		t.Fatalf("book: %d lines, first %q", len(lines), lines[0])
+	}
+
+	// backtest replays the recording, with the example's config and without a config
+	// (the rules from the recorded instrument snapshot), byte-identical run to run.
+	dir := t.TempDir()
+	var reports [3][]byte
+	for k, args := range [][]string{
+		{"--config", "../../examples/kraken_sim.toml", "--queue-model", "power_law"},
+		{"--config", "../../examples/kraken_sim.toml", "--queue-model", "power_law"},
+		{},
+	} {
+		file := filepath.Join(dir, fmt.Sprintf("r%d.json", k))
+		args = append(args, "--json", file)
+		for _, f := range files {
+			args = append(args, "--data", f)
+		}
+		code, _, stderr := runBT(t, args...)
+		if code != 0 {
+			t.Fatalf("backtest %v: exit %d: %s", args, code, stderr)
+		}
+		if reports[k], err = os.ReadFile(file); err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Venue  string `json:"venue"`
+			Symbol string `json:"symbol"`
+			Events struct {
+				BookUpdates uint64 `json:"book_updates"`
+				Trades      uint64 `json:"trades"`
+				EngineGaps  uint64 `json:"engine_gaps"`
+				Malformed   uint64 `json:"malformed"`
+			} `json:"events"`
+			Orders struct {
+				Sent uint64 `json:"sent"`
+			} `json:"orders"`
+		}
+		if err := json.Unmarshal(reports[k], &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Venue != "kraken" || r.Symbol != "BTC/USD" || r.Events.BookUpdates < 20 || r.Events.Trades == 0 ||
+			r.Events.EngineGaps != 0 || r.Events.Malformed != 0 || r.Orders.Sent == 0 {
+			t.Errorf("backtest %v: %+v", args, r)
+		}
+	}
+	if !bytes.Equal(reports[0], reports[1]) {
+		t.Error("two backtests of the same recording and config differ")
+	}
+	if code, _, stderr := runBT(t, "--config", "../../examples/nanotick.toml", "--data", files[0]); code == 0 || !strings.Contains(stderr, "holds kraken:BTC/USD, but the strategy trades") {
+		t.Errorf("a Binance config over a Kraken recording: exit %d, %s", code, stderr)
 	}
 }

@@ -395,7 +395,7 @@ func (s *session) startExchange(groups []venueGroup, table *instrument.Table, op
 	if err != nil {
 		return fmt.Errorf("local exchange: %w", err)
 	}
-	w.ex = s.ex
+	w.ex, w.simSecret = s.ex, secret
 	if w.simCreds, err = gwbinance.NewCredentials(key, secret); err != nil {
 		s.closeExchange()
 		return fmt.Errorf("credentials: %w", err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -40,11 +41,13 @@ type venueWiring struct {
 	cfg   *config.Config
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
-	// simCreds are the local exchange account's credentials.
-	simCreds gwbinance.Credentials
-	waker    *livesession.Waker
-	halt     func() // the kill switch, for a venue's ban
-	log      zerolog.Logger
+	// simCreds are the local exchange account's credentials; simSecret its secret, for
+	// venues whose credentials take it in another form (Kraken's: base64).
+	simCreds  gwbinance.Credentials
+	simSecret string
+	waker     *livesession.Waker
+	halt      func() // the kill switch, for a venue's ban
+	log       zerolog.Logger
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
@@ -69,6 +72,7 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceSpot: buildBinanceSpot,
 	instrument.VenueSim:         buildBinanceSpot,
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
+	instrument.VenueKraken:      buildKraken,
 }
 
 // groupByVenue returns the session's venue groups in the order of their first
@@ -109,6 +113,9 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 				fut = append(fut, f())
 				continue
 			}
+			if g.Venue == instrument.VenueKraken {
+				sym = strings.ReplaceAll(sym, "/", "") // kraken:BTC/USD is the local exchange's BTCUSD
+			}
 			f, ok := simSpot[sym]
 			if !ok {
 				return nil, nil, fmt.Errorf("the local exchange lists no spot market %s (it lists %v)", sym, simSpotNames())
@@ -143,6 +150,9 @@ func simBalances(groups []venueGroup, table *instrument.Table) map[string]string
 		for _, i := range g.Instruments {
 			if base := table.At(i).Base; base != "" && b[base] == "" {
 				b[base] = "10"
+			}
+			if quote := table.At(i).Quote; quote != "" && b[quote] == "" {
+				b[quote] = "100000"
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package bybit
 import (
 	"bytes"
 	"errors"
+	"github.com/nanotick/nanotick/internal/jsonscan"
 	"strconv"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -99,24 +100,24 @@ func topicFamily(t []byte) int {
 // (v5/websocket/public/orderbook).
 func (d Decoder) Decode(b []byte, m *Message) error {
 	m.reset()
-	s := scanner{b: b}
+	s := scanner{B: b}
 	field, err := d.message(&s, m)
 	if err == nil {
-		s.ws()
-		if s.pos != len(b) {
+		s.Space()
+		if s.Pos != len(b) {
 			field, err = "", errTrailing
 		}
 	}
 	if err != nil {
 		m.reset()
-		return &SyntaxError{Offset: s.pos, Field: field, Err: err}
+		return &SyntaxError{Offset: s.Pos, Field: field, Err: err}
 	}
 	return nil
 }
 
 // message reads the top-level object. It returns the field it failed in.
 func (d Decoder) message(s *scanner, m *Message) (string, error) {
-	if err := s.expect('{'); err != nil {
+	if err := s.Expect('{'); err != nil {
 		return "", errObject
 	}
 	var (
@@ -126,7 +127,7 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 		dataAt = -1 // offset of "data" seen before the topic
 	)
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return "", err
 		}
@@ -137,38 +138,38 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 		switch string(key) {
 		case "topic":
 			flag = fTopic
-			m.Topic, err = s.str()
+			m.Topic, err = s.Str()
 			family = topicFamily(m.Topic)
 		case "type":
 			flag = fType
-			typ, err = s.str()
+			typ, err = s.Str()
 		case "ts":
 			flag = fTs
-			m.Time, err = s.uintOrString()
+			m.Time, err = s.UintOrString()
 		case "cts":
 			flag = fCts
-			m.MatchTime, err = s.uintOrString()
+			m.MatchTime, err = s.UintOrString()
 		case "cs":
-			m.Seq, err = s.uint()
+			m.Seq, err = s.Uint()
 		case "data":
 			flag = fData
 			if family >= 0 {
 				err = d.data(s, m, family)
 			} else {
-				dataAt = s.pos
-				err = s.skip()
+				dataAt = s.Pos
+				err = s.Skip()
 			}
 		case "op":
 			flag = fOp
-			m.Op, err = s.str()
+			m.Op, err = s.Str()
 		case "success":
-			m.Success, err = s.boolean()
+			m.Success, err = s.Bool()
 		case "ret_msg":
-			m.RetMsg, err = s.strOrNull()
+			m.RetMsg, err = s.StrOrNull()
 		case "req_id":
-			m.ReqID, err = s.strOrNull()
+			m.ReqID, err = s.StrOrNull()
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return string(key), err
@@ -193,12 +194,12 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 		return "data", errNoData
 	}
 	if dataAt >= 0 {
-		end := s.pos
-		s.pos = dataAt
+		end := s.Pos
+		s.Pos = dataAt
 		if err := d.data(s, m, family); err != nil {
 			return "data", err
 		}
-		s.pos = end
+		s.Pos = end
 	}
 	switch string(typ) {
 	case "snapshot":
@@ -235,18 +236,18 @@ func (d Decoder) data(s *scanner, m *Message, family int) error {
 	case topicTicker:
 		return d.ticker(s, m)
 	}
-	return s.skip()
+	return s.Skip()
 }
 
 // book reads {"s":..,"b":[..],"a":[..],"u":..,"seq":..}.
 func (d Decoder) book(s *scanner, m *Message) error {
-	if s.peek() != '{' {
-		return s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	seen := 0
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return err
 		}
@@ -257,7 +258,7 @@ func (d Decoder) book(s *scanner, m *Message) error {
 		switch string(key) {
 		case "s":
 			flag = fSymbol
-			m.Symbol, err = s.str()
+			m.Symbol, err = s.Str()
 		case "b":
 			flag = fBids
 			m.Bids, err = d.levels(s, m.Bids)
@@ -266,12 +267,12 @@ func (d Decoder) book(s *scanner, m *Message) error {
 			m.Asks, err = d.levels(s, m.Asks)
 		case "u":
 			flag = fU
-			m.UpdateID, err = s.uint()
+			m.UpdateID, err = s.Uint()
 		case "seq":
 			flag = fSeq
-			m.Seq, err = s.uint()
+			m.Seq, err = s.Uint()
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return err
@@ -292,13 +293,13 @@ func (d Decoder) book(s *scanner, m *Message) error {
 
 // levels reads an array of ["price","size"] and appends it to dst.
 func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, error) {
-	if s.peek() != '[' {
-		return dst, s.eofOr(errArray)
+	if s.Peek() != '[' {
+		return dst, s.EOFOr(errArray)
 	}
-	s.pos++
+	s.Pos++
 	start := len(dst)
 	for n := 0; ; {
-		ok, err := s.element(&n)
+		ok, err := s.Element(&n)
 		if err != nil {
 			return dst, err
 		}
@@ -319,10 +320,10 @@ func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, e
 // level reads one ["price","size"].
 func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 	var l orderbook.Level
-	if err := s.expect('['); err != nil {
-		return l, s.eofOr(errLevel)
+	if err := s.Expect('['); err != nil {
+		return l, s.EOFOr(errLevel)
 	}
-	s.ws()
+	s.Space()
 	p, err := d.dec(s, d.PriceScale)
 	if err != nil {
 		return l, err
@@ -330,10 +331,10 @@ func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 	if p <= 0 {
 		return l, errPrice
 	}
-	if err := s.expect(','); err != nil {
-		return l, s.eofOr(errLevel)
+	if err := s.Expect(','); err != nil {
+		return l, s.EOFOr(errLevel)
 	}
-	s.ws()
+	s.Space()
 	q, err := d.dec(s, d.QtyScale)
 	if err != nil {
 		return l, err
@@ -341,8 +342,8 @@ func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 	if q < 0 {
 		return l, errQty
 	}
-	if err := s.expect(']'); err != nil {
-		return l, s.eofOr(errLevel)
+	if err := s.Expect(']'); err != nil {
+		return l, s.EOFOr(errLevel)
 	}
 	return orderbook.Level{Price: p, Qty: q}, nil
 }
@@ -355,24 +356,24 @@ func (d Decoder) dec(s *scanner, sc fixed.Scale) (int64, error) {
 	if v, ok := quickDec(s, sc); ok {
 		return v, nil
 	}
-	start := s.pos
+	start := s.Pos
 	var text []byte
 	var err error
-	if s.pos < len(s.b) && s.b[s.pos] == '"' {
-		text, err = s.str()
+	if s.Pos < len(s.B) && s.B[s.Pos] == '"' {
+		text, err = s.Str()
 		if err == nil && !decimalText(text) {
 			err = errNumber
 		}
 	} else {
-		text, err = s.number()
+		text, err = s.Number()
 	}
 	if err != nil {
-		s.pos = start
+		s.Pos = start
 		return 0, err
 	}
 	v, err := sc.Parse(text)
 	if err != nil {
-		s.pos = start // report the offset of the number, not past it
+		s.Pos = start // report the offset of the number, not past it
 		return 0, err
 	}
 	return v, nil
@@ -387,7 +388,7 @@ var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // (a minus, more decimals, an escape, a bare number) returns false with the
 // scanner unmoved, for the general path to read or reject exactly.
 func quickDec(s *scanner, sc fixed.Scale) (int64, bool) {
-	b, i := s.b, s.pos
+	b, i := s.B, s.Pos
 	if i >= len(b) || b[i] != '"' {
 		return 0, false
 	}
@@ -410,14 +411,14 @@ func quickDec(s *scanner, sc fixed.Scale) (int64, bool) {
 				return 0, false
 			}
 			// Leading zeros are fine in a string ("0.006") but not "00".
-			if n-frac > 1 && b[s.pos+1] == '0' {
+			if n-frac > 1 && b[s.Pos+1] == '0' {
 				return 0, false
 			}
 			m := pow10[int(sc)-frac]
 			if v > (1<<63-1)/m {
 				return 0, false
 			}
-			s.pos = i + 1
+			s.Pos = i + 1
 			return v * m, true
 		default:
 			return 0, false
@@ -435,7 +436,7 @@ func decimalText(t []byte) bool {
 		i++
 	}
 	d := 0
-	for ; i < len(t) && isDigit(t[i]); i++ {
+	for ; i < len(t) && jsonscan.IsDigit(t[i]); i++ {
 		d++
 	}
 	if d == 0 {
@@ -444,7 +445,7 @@ func decimalText(t []byte) bool {
 	if i < len(t) && t[i] == '.' {
 		i++
 		f := 0
-		for ; i < len(t) && isDigit(t[i]); i++ {
+		for ; i < len(t) && jsonscan.IsDigit(t[i]); i++ {
 			f++
 		}
 		if f == 0 {
@@ -456,12 +457,12 @@ func decimalText(t []byte) bool {
 
 // trades reads publicTrade's data: an array of trade objects.
 func (d Decoder) trades(s *scanner, m *Message) error {
-	if s.peek() != '[' {
-		return s.eofOr(errArray)
+	if s.Peek() != '[' {
+		return s.EOFOr(errArray)
 	}
-	s.pos++
+	s.Pos++
 	for n := 0; ; {
-		ok, err := s.element(&n)
+		ok, err := s.Element(&n)
 		if err != nil {
 			return err
 		}
@@ -505,14 +506,14 @@ const (
 // trade reads {"T":..,"s":..,"S":..,"v":..,"p":..,"L":..,"i":..,"BT":..,"RPI":..,"seq":..}
 // and returns its symbol.
 func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
-	if s.peek() != '{' {
-		return nil, s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return nil, s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	var sym []byte
 	seen := 0
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return nil, err
 		}
@@ -523,14 +524,14 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 		switch string(key) {
 		case "T":
 			flag = tTime
-			t.Time, err = s.uintOrString()
+			t.Time, err = s.UintOrString()
 		case "s":
 			flag = tSymbol
-			sym, err = s.str()
+			sym, err = s.Str()
 		case "S":
 			flag = tSide
 			var side []byte
-			if side, err = s.str(); err == nil {
+			if side, err = s.Str(); err == nil {
 				switch string(side) {
 				case "Buy":
 				case "Sell":
@@ -551,18 +552,18 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 			}
 		case "i":
 			flag = tID
-			t.ID, err = s.str()
+			t.ID, err = s.Str()
 		case "seq":
 			flag = tSeq
-			t.Seq, err = s.uint()
+			t.Seq, err = s.Uint()
 		case "BT":
 			flag = tBlock
-			t.Block, err = s.boolean()
+			t.Block, err = s.Bool()
 		case "RPI":
 			flag = tRPI
-			t.RPI, err = s.boolean()
+			t.RPI, err = s.Bool()
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return nil, err
@@ -585,13 +586,13 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 // are skipped. Bybit's table calls data an array, its every example an
 // object; the object is what is sent.
 func (d Decoder) ticker(s *scanner, m *Message) error {
-	if s.peek() != '{' {
-		return s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	t := &m.Ticker
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return err
 		}
@@ -605,7 +606,7 @@ func (d Decoder) ticker(s *scanner, m *Message) error {
 			if m.Symbol != nil {
 				return errDuplicate
 			}
-			m.Symbol, err = s.str()
+			m.Symbol, err = s.Str()
 		case "lastPrice":
 			v, flag, err = d.tickerDec(s, d.PriceScale, HasLastPrice)
 			t.LastPrice = v
@@ -619,11 +620,11 @@ func (d Decoder) ticker(s *scanner, m *Message) error {
 			v, flag, err = d.tickerDec(s, RateScale, HasFundingRate)
 			t.FundingRate = v
 		case "nextFundingTime":
-			if s.peek() == '"' && s.pos+1 < len(s.b) && s.b[s.pos+1] == '"' {
-				s.pos += 2 // "": no funding (a dated future)
+			if s.Peek() == '"' && s.Pos+1 < len(s.B) && s.B[s.Pos+1] == '"' {
+				s.Pos += 2 // "": no funding (a dated future)
 				break
 			}
-			t.NextFundingTime, err = s.uintOrString()
+			t.NextFundingTime, err = s.UintOrString()
 			flag = HasNextFundingTime
 		case "bid1Price":
 			v, flag, err = d.tickerDec(s, d.PriceScale, HasBid1Price)
@@ -638,7 +639,7 @@ func (d Decoder) ticker(s *scanner, m *Message) error {
 			v, flag, err = d.tickerDec(s, d.QtyScale, HasAsk1Size)
 			t.Ask1Size = v
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return err
@@ -657,8 +658,8 @@ func (d Decoder) ticker(s *scanner, m *Message) error {
 // tickerDec reads a ticker decimal; "" means the field has no value and
 // returns no flag.
 func (d Decoder) tickerDec(s *scanner, sc fixed.Scale, flag TickerField) (int64, TickerField, error) {
-	if s.pos+1 < len(s.b) && s.b[s.pos] == '"' && s.b[s.pos+1] == '"' {
-		s.pos += 2
+	if s.Pos+1 < len(s.B) && s.B[s.Pos] == '"' && s.B[s.Pos+1] == '"' {
+		s.Pos += 2
 		return 0, 0, nil
 	}
 	v, err := d.dec(s, sc)

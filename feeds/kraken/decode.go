@@ -82,25 +82,25 @@ const (
 // allocates on success.
 func (d Decoder) Decode(b []byte, m *Message) error {
 	m.reset()
-	s := scanner{b: b}
+	s := scanner{B: b}
 	field, err := d.message(&s, m)
 	if err == nil {
-		s.ws()
-		if s.pos != len(b) {
+		s.Space()
+		if s.Pos != len(b) {
 			field, err = "", errTrailing
 		}
 	}
 	if err != nil {
 		trade := m.Kind == KindTrade
 		m.reset()
-		return &SyntaxError{Offset: s.pos, Field: field, Err: err, Trade: trade}
+		return &SyntaxError{Offset: s.Pos, Field: field, Err: err, Trade: trade}
 	}
 	return nil
 }
 
 // message reads the top-level object. It returns the field it failed in.
 func (d Decoder) message(s *scanner, m *Message) (string, error) {
-	if err := s.expect('{'); err != nil {
+	if err := s.Expect('{'); err != nil {
 		return "", errObject
 	}
 	var (
@@ -110,7 +110,7 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 		dataAt               = -1 // offset of "data" seen before the channel and type
 	)
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return "", err
 		}
@@ -121,13 +121,13 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 		switch string(key) {
 		case "channel":
 			flag = fChannel
-			channel, err = s.str()
+			channel, err = s.Str()
 		case "type":
 			flag = fType
-			typ, err = s.str()
+			typ, err = s.Str()
 		case "method":
 			flag = fMethod
-			method, err = s.str()
+			method, err = s.Str()
 		case "data":
 			flag = fData
 			// Kraken sends channel and type first; should they ever
@@ -138,19 +138,19 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 				m.Kind = KindTrade // so that an error is known to be a trade's
 				err = d.tradeData(s, m)
 			} else {
-				dataAt = s.pos
-				err = s.skip()
+				dataAt = s.Pos
+				err = s.Skip()
 			}
 		case "result":
 			err = ackResult(s, m)
 		case "success":
-			m.Success, err = s.boolean()
+			m.Success, err = s.Bool()
 		case "error":
-			m.Error, err = s.str()
+			m.Error, err = s.Str()
 		case "symbol":
-			symbol, err = s.str()
+			symbol, err = s.Str()
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return string(key), err
@@ -176,12 +176,12 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 				return "data", errNoData
 			}
 			if dataAt >= 0 {
-				end := s.pos
-				s.pos = dataAt
+				end := s.Pos
+				s.Pos = dataAt
 				if err := d.bookData(s, m); err != nil {
 					return "data", err
 				}
-				s.pos = end
+				s.Pos = end
 			}
 		case "trade":
 			m.Kind = KindTrade
@@ -190,12 +190,12 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 				return "data", errNoData
 			}
 			if dataAt >= 0 {
-				end := s.pos
-				s.pos = dataAt
+				end := s.Pos
+				s.Pos = dataAt
 				if err := d.tradeData(s, m); err != nil {
 					return "data", err
 				}
-				s.pos = end
+				s.Pos = end
 			}
 		case "heartbeat":
 			m.Kind = KindHeartbeat
@@ -225,13 +225,13 @@ func (d Decoder) message(s *scanner, m *Message) (string, error) {
 // book item ("The book element is always the first and only item in the data
 // payload", https://docs.kraken.com/api/docs/websocket-v2/book).
 func (d Decoder) bookData(s *scanner, m *Message) error {
-	if s.peek() != '[' {
-		return s.eofOr(errArray)
+	if s.Peek() != '[' {
+		return s.EOFOr(errArray)
 	}
-	s.pos++
+	s.Pos++
 	items := 0
 	for n := 0; ; {
-		ok, err := s.element(&n)
+		ok, err := s.Element(&n)
 		if err != nil {
 			return err
 		}
@@ -253,13 +253,13 @@ func (d Decoder) bookData(s *scanner, m *Message) error {
 
 // bookItem reads {"symbol":..,"bids":[..],"asks":[..],"checksum":..,"timestamp":..}.
 func (d Decoder) bookItem(s *scanner, m *Message) error {
-	if s.peek() != '{' {
-		return s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	seen := 0
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (d Decoder) bookItem(s *scanner, m *Message) error {
 		switch string(key) {
 		case "symbol":
 			flag = fSymbol
-			m.Symbol, err = s.str()
+			m.Symbol, err = s.Str()
 		case "bids":
 			flag = fBids
 			m.Bids, err = d.levels(s, m.Bids)
@@ -279,18 +279,18 @@ func (d Decoder) bookItem(s *scanner, m *Message) error {
 			m.Asks, err = d.levels(s, m.Asks)
 		case "checksum":
 			flag = fChecksum
-			m.Checksum, err = s.uint32()
+			m.Checksum, err = s.Uint32()
 		case "timestamp":
 			flag = fTimestamp
 			var ts []byte
-			if ts, err = s.str(); err == nil {
+			if ts, err = s.Str(); err == nil {
 				var ok bool
 				if m.Time, ok = parseTime(ts); !ok {
 					err = errTimestamp
 				}
 			}
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return err
@@ -311,12 +311,12 @@ func (d Decoder) bookItem(s *scanner, m *Message) error {
 
 // levels reads an array of {"price":..,"qty":..} and appends it to dst.
 func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, error) {
-	if s.peek() != '[' {
-		return dst, s.eofOr(errArray)
+	if s.Peek() != '[' {
+		return dst, s.EOFOr(errArray)
 	}
-	s.pos++
+	s.Pos++
 	for n := 0; ; {
-		ok, err := s.element(&n)
+		ok, err := s.Element(&n)
 		if err != nil {
 			return dst, err
 		}
@@ -337,13 +337,13 @@ func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, e
 // has more decimals than the instrument's precision.
 func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 	var l orderbook.Level
-	if s.peek() != '{' {
-		return l, s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return l, s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	seen := 0
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return l, err
 		}
@@ -365,7 +365,7 @@ func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 				err = errQty
 			}
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return l, err
@@ -383,14 +383,14 @@ func (d Decoder) level(s *scanner) (orderbook.Level, error) {
 
 // num reads a JSON number at scale sc.
 func (d Decoder) num(s *scanner, sc fixed.Scale) (int64, error) {
-	start := s.pos
-	text, err := s.number()
+	start := s.Pos
+	text, err := s.Number()
 	if err != nil {
 		return 0, err
 	}
 	v, err := sc.Parse(text)
 	if err != nil {
-		s.pos = start // report the offset of the number, not past it
+		s.Pos = start // report the offset of the number, not past it
 		return 0, err
 	}
 	return v, nil
@@ -400,12 +400,12 @@ func (d Decoder) num(s *scanner, sc fixed.Scale) (int64, error) {
 // acknowledgement it is {"channel":"book","depth":10,"snapshot":true,
 // "symbol":"BTC/USD"}; other methods' results are skipped field by field.
 func ackResult(s *scanner, m *Message) error {
-	if s.peek() != '{' {
-		return s.skip()
+	if s.Peek() != '{' {
+		return s.Skip()
 	}
-	s.pos++
+	s.Pos++
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return err
 		}
@@ -414,12 +414,12 @@ func ackResult(s *scanner, m *Message) error {
 		}
 		switch string(key) {
 		case "channel":
-			m.Channel, err = s.str()
+			m.Channel, err = s.Str()
 		case "symbol":
-			m.Symbol, err = s.str()
+			m.Symbol, err = s.Str()
 		case "depth":
 			var text []byte
-			if text, err = s.number(); err == nil {
+			if text, err = s.Number(); err == nil {
 				var v int64
 				if v, err = fixed.Scale(0).Parse(text); err != nil || v < 0 || v > 1<<20 {
 					err = errDepth
@@ -427,7 +427,7 @@ func ackResult(s *scanner, m *Message) error {
 				m.Depth = int(v)
 			}
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return err
@@ -440,12 +440,12 @@ func ackResult(s *scanner, m *Message) error {
 // "ord_type":"limit","trade_id":4665846,"timestamp":"2023-09-25T07:48:36.925533Z"}
 // (https://docs.kraken.com/api/docs/websocket-v2/trade).
 func (d Decoder) tradeData(s *scanner, m *Message) error {
-	if s.peek() != '[' {
-		return s.eofOr(errArray)
+	if s.Peek() != '[' {
+		return s.EOFOr(errArray)
 	}
-	s.pos++
+	s.Pos++
 	for n := 0; ; {
-		ok, err := s.element(&n)
+		ok, err := s.Element(&n)
 		if err != nil {
 			return err
 		}
@@ -482,14 +482,14 @@ const (
 
 // trade reads one trade object and returns its symbol.
 func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
-	if s.peek() != '{' {
-		return nil, s.eofOr(errObject)
+	if s.Peek() != '{' {
+		return nil, s.EOFOr(errObject)
 	}
-	s.pos++
+	s.Pos++
 	var sym []byte
 	seen := 0
 	for n := 0; ; {
-		key, ok, err := s.member(&n)
+		key, ok, err := s.Member(&n)
 		if err != nil {
 			return nil, err
 		}
@@ -501,10 +501,10 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 		switch string(key) {
 		case "symbol":
 			flag = tSymbol
-			sym, err = s.str()
+			sym, err = s.Str()
 		case "side":
 			flag = tSide
-			if v, err = s.str(); err == nil {
+			if v, err = s.Str(); err == nil {
 				switch string(v) {
 				case "buy":
 				case "sell":
@@ -525,7 +525,7 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 			}
 		case "ord_type":
 			flag = tOrdType
-			if v, err = s.str(); err == nil {
+			if v, err = s.Str(); err == nil {
 				switch string(v) {
 				case "limit":
 				case "market":
@@ -537,7 +537,7 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 		case "trade_id":
 			flag = tID
 			var text []byte
-			if text, err = s.number(); err == nil {
+			if text, err = s.Number(); err == nil {
 				var id int64
 				if id, err = fixed.Scale(0).Parse(text); err == nil && id < 0 {
 					err = errInteger
@@ -546,14 +546,14 @@ func (d Decoder) trade(s *scanner, t *Trade) ([]byte, error) {
 			}
 		case "timestamp":
 			flag = tTime
-			if v, err = s.str(); err == nil {
+			if v, err = s.Str(); err == nil {
 				var ok bool
 				if t.Time, ok = parseTime(v); !ok {
 					err = errTimestamp
 				}
 			}
 		default:
-			err = s.skip()
+			err = s.Skip()
 		}
 		if err != nil {
 			return nil, err
