@@ -86,6 +86,8 @@ type funder struct {
 	marks    bool                   // a mark price frame was seen
 	mid      func() decimal.Decimal // the book's mid, read only when a payment needs it
 	name     string                 // the instrument, venue:SYMBOL
+	// paid, if set, is told each payment (the engine's risk counts funding paid).
+	paid func(amount decimal.Decimal)
 }
 
 // newFunder returns the funding model of a run; perpetual says whether the instrument
@@ -163,6 +165,9 @@ func (f *funder) pay(at int64, mark, rate decimal.Decimal) {
 	}
 	amount := perp.FundingPayment(pos, mark, rate)
 	f.acct.Funding(amount)
+	if f.paid != nil {
+		f.paid(amount)
+	}
 	f.rep.Payments++
 	f.rep.Total = f.rep.Total.Add(amount)
 	if len(f.rep.Events) < maxFundingEvents {

@@ -1,6 +1,9 @@
 package backtest
 
 import (
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
@@ -234,5 +237,20 @@ func (x *Exchange) expireReduceOnly() {
 			continue
 		}
 		i++
+	}
+}
+
+// riskFunding returns what tells the engine's risk of instrument i each funding payment
+// (in the quote currency, positive received), at the instrument's price scale, so that
+// a perpetual's MaxFundingPaid holds in a backtest as it does live.
+func riskFunding(eng *engine.Engine, i instrument.Index) func(decimal.Decimal) {
+	ps := eng.Instruments().At(i).PriceScale
+	return func(amount decimal.Decimal) {
+		v, err := ps.FromDecimal(amount.Round(int32(ps)))
+		if err != nil {
+			eng.Halt() // beyond int64 at the price scale: risk cannot count it, so fail closed
+			return
+		}
+		eng.OnFunding(i, v)
 	}
 }

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/perp"
+	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy/script"
 )
 
@@ -79,4 +84,42 @@ func TestUSDMModifyBacktest(t *testing.T) {
 		t.Errorf("position %s: reduce-only sells opened a short", rep.Result.Position)
 	}
 	checkEngineAgrees(t, rep)
+}
+
+// TestFundingPaidLimitInBacktest: a backtest's funding payments reach the engine's risk,
+// so a perpetual's max_funding_paid moves it to Reducing as it would live: after the
+// limit, only orders that shrink the position pass (reducing_only rejections appear),
+// and without the limit the same run has none.
+func TestFundingPaidLimitInBacktest(t *testing.T) {
+	run := func(limit bool) *Report {
+		cfg := usdmRun(t, false)
+		cfg.Funding = Funding{HasConstant: true, Constant: decimal.RequireFromString("0.001"),
+			Schedule: perp.Schedule{Interval: 30 * time.Second}}
+		if limit {
+			cfg.Engine.Risk.Perp = risk.PerpConfig{Collateral: decimal.RequireFromString("10000"),
+				MaxFundingPaid: decimal.RequireFromString("0.05")}
+		}
+		rep, err := Run(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	reducing := func(rep *Report) uint64 {
+		for _, r := range rep.Orders.RiskRejections {
+			if r.Reason == risk.ReasonReducingOnly.String() {
+				return r.Count
+			}
+		}
+		return 0
+	}
+	with, without := run(true), run(false)
+	t.Logf("funding %s in %d payments; reducing_only rejections: %d with the limit, %d without",
+		with.Funding.Total, with.Funding.Payments, reducing(with), reducing(without))
+	if with.Funding.Payments == 0 || !with.Funding.Total.IsNegative() {
+		t.Fatalf("funding report %+v: the run paid nothing", with.Funding)
+	}
+	if reducing(with) == 0 || reducing(without) != 0 {
+		t.Fatalf("reducing_only rejections: %d with the limit, %d without", reducing(with), reducing(without))
+	}
 }

@@ -489,6 +489,7 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	for i, l := range lanes {
 		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
 		l.fund.name = l.name
+		l.fund.paid = riskFunding(eng, instrument.Index(i))
 	}
 	wall := time.Now()
 	if err := r.run(); err != nil {

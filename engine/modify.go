@@ -83,12 +83,13 @@ func (e *Engine) OnModifyRejected(id uint64, reason string, now int64) {
 
 // OnFunding books a perpetual's funding payment on instrument i: amount in the
 // instrument's price units, positive received, negative paid. Risk counts it toward its
-// funding limit and equity (risk.Checker.OnFunding), which may move it to Reducing.
-func (e *Engine) OnFunding(i instrument.Index, amount int64, now int64) {
+// funding limit and equity (risk.Checker.OnFunding), which may move it to Reducing. It
+// calls no strategy callback and leaves the clock and the timers alone: a funding time
+// is not a market event.
+func (e *Engine) OnFunding(i instrument.Index, amount int64) {
 	if int(i) >= len(e.slots) {
 		return
 	}
-	e.advance(now)
 	if err := e.slots[i].risk.OnFunding(amount); err != nil {
 		e.log.Error().Err(err).Msg("funding risk could not apply")
 	}

@@ -11,7 +11,7 @@ import (
 // reached it) or at its new ones, so risk counts the larger remainder on the order's
 // side and checks self-trade against both prices.
 type pendingModify struct {
-	sent   bool
+	id     uint64
 	price  int64 // the new price
 	newRem int64 // remaining at the new terms: new quantity − filled
 	oldRem int64 // remaining at the old terms
@@ -44,9 +44,9 @@ func (c *Checker) CheckModify(m *Order, book *orderbook.Book, now int64) Reason 
 		// The portfolio counts w at its old terms already; what the modify can add on
 		// top is the rest of the new remainder, or all of it at a new price.
 		extra := *m
-		extra.Qty = max(m.Qty-w.filled-w.rem, 0)
+		extra.Qty = max(m.Qty-c.filled[i]-w.rem, 0)
 		if m.Price != w.price {
-			extra.Qty = m.Qty - w.filled
+			extra.Qty = m.Qty - c.filled[i]
 		}
 		r = c.port.check(c.portIdx, &extra)
 	}
@@ -56,14 +56,15 @@ func (c *Checker) CheckModify(m *Order, book *orderbook.Book, now int64) Reason 
 	}
 	c.tokens -= tokenUnit
 	w := &c.work[i]
-	newRem := m.Qty - w.filled
+	newRem := m.Qty - c.filled[i]
 	counted := max(w.rem, newRem)
 	if w.side == orderbook.Bid {
 		c.pendBuy += counted - w.rem
 	} else {
 		c.pendSell += counted - w.rem
 	}
-	w.mod = pendingModify{sent: true, price: m.Price, newRem: newRem, oldRem: w.rem}
+	c.mods = append(c.mods, pendingModify{id: w.id, price: m.Price, newRem: newRem, oldRem: w.rem})
+	w.modding = true
 	w.rem = counted
 	return ReasonOK
 }
@@ -82,13 +83,13 @@ func (c *Checker) checkModify(m *Order, book *orderbook.Book, now int64) (int, R
 		return -1, ReasonNotWorking
 	}
 	w := &c.work[i]
-	if w.mod.sent {
+	if w.modding {
 		return i, ReasonModifyPending
 	}
 	if m.Side != w.side {
 		return i, ReasonInvalidOrder
 	}
-	newRem := m.Qty - w.filled
+	newRem := m.Qty - c.filled[i]
 	if newRem <= 0 {
 		// The venues cancel an order modified to no more than it has filled; that is a
 		// cancel, which the strategy asks for as one.
@@ -118,7 +119,7 @@ func (c *Checker) checkModify(m *Order, book *orderbook.Book, now int64) (int, R
 	}
 	for k := range c.work {
 		o := &c.work[k]
-		if k != i && o.side != m.Side && crosses(m.Side, m.Price, o) {
+		if k != i && o.side != m.Side && c.crosses(m.Side, m.Price, o) {
 			return i, ReasonSelfTrade
 		}
 	}
@@ -133,11 +134,11 @@ func (c *Checker) OnModified(id uint64) error {
 	if i < 0 {
 		return fmt.Errorf("risk: modify confirmation of order %d: %w", id, ErrUnknownOrder)
 	}
-	w := &c.work[i]
-	if !w.mod.sent {
+	if !c.work[i].modding {
 		return fmt.Errorf("risk: modify confirmation of order %d: no modify pending", id)
 	}
-	c.settleModify(i, w.mod.newRem, w.mod.price)
+	m := c.modOf(id)
+	c.settleModify(i, m.newRem, m.price)
 	return nil
 }
 
@@ -149,10 +150,10 @@ func (c *Checker) OnModifyRejected(id uint64) error {
 		return fmt.Errorf("risk: modify rejection of order %d: %w", id, ErrUnknownOrder)
 	}
 	w := &c.work[i]
-	if !w.mod.sent {
+	if !w.modding {
 		return fmt.Errorf("risk: modify rejection of order %d: no modify pending", id)
 	}
-	c.settleModify(i, w.mod.oldRem, w.price)
+	c.settleModify(i, c.modOf(id).oldRem, w.price)
 	return nil
 }
 
@@ -165,21 +166,24 @@ func (c *Checker) settleModify(i int, rem, price int64) {
 	} else {
 		c.pendSell -= w.rem - rem
 	}
-	w.rem, w.price, w.mod = rem, price, pendingModify{}
+	c.dropMod(w.id)
+	w.rem, w.price, w.modding = rem, price, false
 	if rem == 0 {
 		c.remove(i)
 	}
 }
 
-// fillModifying applies a fill of qty to w while a modify of it is pending: the fill
+// fillModifying applies a fill of qty to working order i while a modify of it is pending: the fill
 // happened at whichever terms were in force, and shrinks both remainders. It reports
 // an overfill (more than the larger remainder).
-func (c *Checker) fillModifying(w *working, qty int64) bool {
+func (c *Checker) fillModifying(i int, qty int64) bool {
+	w := &c.work[i]
 	over := qty > w.rem
-	w.filled += qty
-	w.mod.oldRem = max(w.mod.oldRem-qty, 0)
-	w.mod.newRem = max(w.mod.newRem-qty, 0)
-	counted := max(w.mod.oldRem, w.mod.newRem)
+	c.filled[i] += qty
+	m := c.modOf(w.id)
+	m.oldRem = max(m.oldRem-qty, 0)
+	m.newRem = max(m.newRem-qty, 0)
+	counted := max(m.oldRem, m.newRem)
 	if w.side == orderbook.Bid {
 		c.pendBuy -= w.rem - counted
 	} else {
@@ -187,4 +191,29 @@ func (c *Checker) fillModifying(w *working, qty int64) bool {
 	}
 	w.rem = counted
 	return over
+}
+
+// modOf returns the pending modify of working order id, which must have one.
+func (c *Checker) modOf(id uint64) *pendingModify {
+	for i := range c.mods {
+		if c.mods[i].id == id {
+			return &c.mods[i]
+		}
+	}
+	// Unreachable while working.modding and mods agree; a zero entry keeps a broken
+	// invariant from panicking on the tick path.
+	c.mods = append(c.mods, pendingModify{id: id})
+	return &c.mods[len(c.mods)-1]
+}
+
+// dropMod forgets order id's pending modify.
+func (c *Checker) dropMod(id uint64) {
+	for i := range c.mods {
+		if c.mods[i].id == id {
+			last := len(c.mods) - 1
+			c.mods[i] = c.mods[last]
+			c.mods = c.mods[:last]
+			return
+		}
+	}
 }

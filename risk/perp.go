@@ -122,8 +122,15 @@ func (cfg *PerpConfig) limits(in Instrument) (perpLimits, error) {
 // the liquidation price than MinLiquidationDistanceBps. It is a no-op for an
 // instrument without perpetual limits.
 func (c *Checker) checkLeverage(o *Order, already int64) Reason {
+	if !c.perp.on {
+		return ReasonOK // small enough to inline: spot pays a test, not a call
+	}
+	return c.checkPerpOrder(o, already)
+}
+
+func (c *Checker) checkPerpOrder(o *Order, already int64) Reason {
 	p := &c.perp
-	if !p.on || p.levMilli == 0 && p.liqMicro == 0 {
+	if p.levMilli == 0 && p.liqMicro == 0 {
 		return ReasonOK
 	}
 	// The worst case on the order's side: the position after every order on that side
@@ -250,10 +257,13 @@ func (c *Checker) LiquidationPrice() (float64, bool) {
 // the liquidation price than MinLiquidationDistanceBps or the funding paid exceeds
 // MaxFundingPaid. It runs after each fill, mark and funding payment.
 func (c *Checker) evaluatePerp() {
-	p := &c.perp
-	if !p.on || c.state != Active {
-		return
+	if c.perp.on && c.state == Active {
+		c.evaluatePerpLimits() // inlined test, so that spot pays no call
 	}
+}
+
+func (c *Checker) evaluatePerpLimits() {
+	p := &c.perp
 	if p.maxFunding > 0 && p.fundingPaid > p.maxFunding {
 		c.setState(Reducing, ReasonFundingPaid)
 		c.log.Error().Str("cause", ReasonFundingPaid.String()).Msg("risk reducing: funding paid over the limit")

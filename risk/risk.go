@@ -72,13 +72,13 @@ type working struct {
 	acked bool
 	price int64
 	rem   int64 // remaining quantity
-	// filled is the quantity filled so far: a modify names the order's new total
-	// quantity, of which filled is already done.
-	filled     int64
+	// The order's filled quantity is in Checker.filled, at the same index: the table
+	// is scanned on every Check, and 32 bytes an entry index with a shift.
 	reduceOnly bool
-	// mod is a modify sent and not yet answered (see CheckModify): until the venue
-	// confirms or refuses it, the order may fill at either its old or its new terms.
-	mod pendingModify
+	// modding is set while a modify is sent and not yet answered (see CheckModify):
+	// its terms are in Checker.mods, kept out of this table so that the scans of the
+	// working orders on every Check stay at 40 bytes an order.
+	modding bool
 }
 
 // closedRing remembers the side of recently finished orders, so that a fill
@@ -120,6 +120,8 @@ type Checker struct {
 	// Working orders, dense (swap-remove), cap MaxOpenOrders, and the
 	// total remaining quantity on each side.
 	work     []working
+	filled   []int64         // work[i]'s filled quantity (a modify names a new total)
+	mods     []pendingModify // the pending modifies, dense, cap MaxOpenOrders
 	pendBuy  int64
 	pendSell int64
 	closed   [closedRing]closedOrder
@@ -168,12 +170,14 @@ func New(cfg Config, inst Instrument) (*Checker, error) {
 		return nil, err
 	}
 	c := &Checker{
-		perp:  pl,
-		lim:   lim,
-		inst:  inst,
-		qUnit: inst.QtyScale.Unit(),
-		log:   cfg.Logger,
-		work:  make([]working, 0, lim.MaxOpenOrders),
+		perp:   pl,
+		lim:    lim,
+		inst:   inst,
+		qUnit:  inst.QtyScale.Unit(),
+		log:    cfg.Logger,
+		work:   make([]working, 0, lim.MaxOpenOrders),
+		mods:   make([]pendingModify, 0, lim.MaxOpenOrders),
+		filled: make([]int64, 0, lim.MaxOpenOrders),
 	}
 	c.tokenCap = lim.Burst * tokenUnit
 	c.tokens = c.tokenCap
@@ -272,13 +276,27 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	}
 	// 9. Self-trade against our own working orders, and duplicate IDs, in
 	// one pass over the working table.
+	// The loop makes no call, so that the table's bounds stay in registers; the
+	// rare orders with a modify pending are checked at their new price after it.
+	modding := false
 	for i := range c.work {
 		w := &c.work[i]
 		if w.id == o.ID {
 			return ReasonDuplicateID
 		}
-		if w.side != o.Side && crosses(o.Side, o.Price, w) {
-			return ReasonSelfTrade
+		if w.side != o.Side {
+			if o.Side == orderbook.Bid && o.Price >= w.price || o.Side == orderbook.Ask && o.Price <= w.price {
+				return ReasonSelfTrade
+			}
+			modding = modding || w.modding
+		}
+	}
+	if modding {
+		for i := range c.mods {
+			if m := &c.mods[i]; c.find(m.id) >= 0 && c.work[c.find(m.id)].side != o.Side &&
+				(o.Side == orderbook.Bid && o.Price >= m.price || o.Side == orderbook.Ask && o.Price <= m.price) {
+				return ReasonSelfTrade
+			}
 		}
 	}
 	return ReasonOK
@@ -363,11 +381,17 @@ func (c *Checker) checkPosition(o *Order, already int64) Reason {
 // crosses reports whether a new order on side at price would trade against working
 // order w of the other side, at its price or, while a modify of it is pending, at
 // the modify's price.
-func crosses(side orderbook.Side, price int64, w *working) bool {
-	x := func(wp int64) bool {
-		return side == orderbook.Bid && price >= wp || side == orderbook.Ask && price <= wp
+func (c *Checker) crosses(side orderbook.Side, price int64, w *working) bool {
+	if side == orderbook.Bid && price >= w.price || side == orderbook.Ask && price <= w.price {
+		return true
 	}
-	return x(w.price) || w.mod.sent && x(w.mod.price)
+	return w.modding && c.crossesModified(side, price, w.id)
+}
+
+// crossesModified is crosses at the price of working order id's pending modify.
+func (c *Checker) crossesModified(side orderbook.Side, price int64, id uint64) bool {
+	mp := c.modOf(id).price
+	return side == orderbook.Bid && price >= mp || side == orderbook.Ask && price <= mp
 }
 
 // reduces reports whether o strictly shrinks the position even if every
@@ -405,6 +429,7 @@ func (c *Checker) accept(o *Order, now int64) {
 	c.dup[c.dupNext] = recent{at: now, price: o.Price, qty: o.Qty, side: o.Side, used: true}
 	c.dupNext = (c.dupNext + 1) % dupRing
 	c.work = append(c.work, working{id: o.ID, side: o.Side, price: o.Price, rem: o.Qty, reduceOnly: o.ReduceOnly})
+	c.filled = append(c.filled, 0)
 	if o.Side == orderbook.Bid {
 		c.pendBuy += o.Qty
 	} else {
@@ -478,11 +503,16 @@ func (c *Checker) remove(i int) {
 	} else {
 		c.pendSell -= w.rem
 	}
+	if w.modding {
+		c.dropMod(w.id)
+	}
 	c.closed[c.closedN%closedRing] = closedOrder{id: w.id, side: w.side}
 	c.closedN++
 	last := len(c.work) - 1
 	c.work[i] = c.work[last]
 	c.work = c.work[:last]
+	c.filled[i] = c.filled[last]
+	c.filled = c.filled[:last]
 }
 
 // closedSide returns the side of a recently finished order.
@@ -562,12 +592,12 @@ func (c *Checker) OnFill(id uint64, price, qty, fee int64) error {
 		w := &c.work[i]
 		side = w.side
 		var over bool
-		if w.mod.sent {
-			over = c.fillModifying(w, qty)
+		if w.modding {
+			over = c.fillModifying(i, qty)
 		} else {
 			take := min(qty, w.rem)
 			w.rem -= take
-			w.filled += take
+			c.filled[i] += take
 			if side == orderbook.Bid {
 				c.pendBuy -= take
 			} else {
