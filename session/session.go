@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -290,13 +291,13 @@ func (s *Session) Run(ctx context.Context) error {
 	for k, m := range s.cfg.MarketData[1:] {
 		r := s.rings[k]
 		wg.Add(1)
-		go func() {
+		go func(opt RunOptions) {
 			defer wg.Done()
 			if err := m.Run(ctx, &ringSink{r: r, s: s}, opt); err != nil {
 				errs[k+1] = fmt.Errorf("%s: %w", m.Name(), err)
 				cancel() // one connection that cannot run stops the session: fail closed
 			}
-		}()
+		}(opt)
 	}
 	opt.BusyPoll = s.cfg.BusyPoll
 	err := s.cfg.MarketData[0].Run(ctx, direct{s}, opt)
@@ -350,6 +351,12 @@ func (s *Session) idle(now int64) {
 	}
 	if s.cfg.OnIdle != nil {
 		s.cfg.OnIdle(now)
+	}
+	if s.cfg.BusyPoll && len(s.rings) > 0 {
+		// The poll loop holds its processor; the other connections' readers need one to
+		// run on. Yielding at every idle pass bounds how long they wait for it when
+		// every other processor is busy.
+		runtime.Gosched()
 	}
 }
 

@@ -245,29 +245,50 @@ func (s *settings) applyTardis(ins []tardisInput, c *config.Config, strategyGive
 // instrument's files a tardis.Stream, so that the event cache (--cache), the prefetch
 // and the whole-file clock offset work as for recordings.
 func (s *settings) runTardis(stderr io.Writer) (*backtest.Report, error) {
-	table := s.bt.Engine.Instruments
 	var opened []*tardis.Stream
-	s.bt.Open = func(files ...string) (records.Reader, error) {
-		for i := range s.tardis {
-			in := &s.tardis[i]
-			if slices.Equal(files, in.files()) {
-				st, err := tardis.OpenStream(tardis.StreamOptions{Spec: table.At(instrument.Index(i)), Book: in.book, Trades: in.trades})
-				if err != nil {
-					return nil, err
-				}
-				opened = append(opened, st)
-				return st, nil
-			}
-		}
-		return nil, fmt.Errorf("tardis: no instrument has the files %s", strings.Join(files, ", "))
-	}
+	s.bt.Open = s.tardisOpen(&opened)
 	rep, err := backtest.Run(s.bt)
-	reported := map[*tardis.Stream]bool{}
 	for _, st := range opened {
-		if errs := st.Errors(); len(errs) > 0 && !reported[st] {
-			reported[st] = true
+		if errs := st.Errors(); len(errs) > 0 {
 			fmt.Fprintf(stderr, "nanotick backtest: %d malformed rows skipped, the first: %v\n", st.Malformed(), errs[0])
 		}
 	}
 	return rep, err
+}
+
+// tardisOpen returns the records.Open of the settings' Tardis files: the files of one
+// instrument, in any order, become that instrument's tardis.Stream. Each stream opened
+// is appended to *opened when it is not nil.
+func (s *settings) tardisOpen(opened *[]*tardis.Stream) records.Open {
+	table := s.bt.Engine.Instruments
+	ins := s.tardis
+	return func(files ...string) (records.Reader, error) {
+		for i := range ins {
+			in := &ins[i]
+			all := in.files()
+			if len(files) != len(all) || !slices.ContainsFunc(all, func(f string) bool { return f == files[0] }) {
+				continue
+			}
+			st, err := tardis.OpenStream(tardis.StreamOptions{Spec: table.At(instrument.Index(i)), Book: in.book, Trades: in.trades})
+			if err != nil {
+				return nil, err
+			}
+			if opened != nil {
+				*opened = append(*opened, st)
+			}
+			return st, nil
+		}
+		return nil, fmt.Errorf("tardis: no instrument has the files %s", strings.Join(files, ", "))
+	}
+}
+
+// applyTardisErr is applyTardis for a caller that wants the refusal as an error
+// (nanotick sweep), with a fresh copy of ins, since applyTardis orders it.
+func (s *settings) applyTardisErr(ins []tardisInput, c *config.Config, strategyGiven bool) error {
+	var msg strings.Builder
+	if code := s.applyTardis(slices.Clone(ins), c, strategyGiven, &msg); code != 0 {
+		return errors.New(strings.TrimPrefix(strings.TrimSpace(msg.String()), "nanotick backtest: "))
+	}
+	s.bt.Open = s.tardisOpen(nil)
+	return nil
 }

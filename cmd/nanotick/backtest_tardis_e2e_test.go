@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -122,5 +124,36 @@ qty_decimals = 4
 		"--data", okxBook, "--data", okxTrades)
 	if code != 0 || !strings.Contains(stdout, "backtest mm_okx on deribit BTC_USDC-PERPETUAL") || strings.Contains(stdout, "deribit:BTC_USDC-PERPETUAL: pnl 0.0000 = realized 0.0000 + unrealized 0.0000 - fees 0.0000, position 0, 0 fills") {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+}
+
+// TestSweepTardisData sweeps the market maker over the OKX fixtures given with --data
+// (in any order): the point with the config's halfSpreadBps is the backtest's run,
+// fill for fill.
+func TestSweepTardisData(t *testing.T) {
+	var o, e bytes.Buffer
+	code := runSweep([]string{"run", "--config", "../../examples/tardis_okx_swap.toml", "--data", okxTrades, "--data", okxBook,
+		"--param", "halfSpreadBps=0.5,1"}, &o, &e)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	if code, _, stderr := runBT(t, "--config", "../../examples/tardis_okx_swap.toml", "--data", okxBook, "--data", okxTrades,
+		"--json", out, "--log-level", "off"); code != 0 {
+		t.Fatalf("backtest exit %d: %s", code, stderr)
+	}
+	r, _ := readReport(t, out)
+	found := false
+	for _, line := range strings.Split(o.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 8 && f[2] == "1" {
+			found = true
+			if f[8] != strconv.FormatUint(r.Orders.Fills, 10) || r.Orders.Fills == 0 {
+				t.Fatalf("sweep point %q, backtest fills %d", line, r.Orders.Fills)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no halfSpreadBps=1 point:\n%s", o.String())
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,11 @@ func runMulti(t *testing.T, file string, wrap func(engine.Gateway) engine.Gatewa
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runMultiConfig(t, c, wrap, until)
+}
+
+func runMultiConfig(t *testing.T, c *config.Config, wrap func(engine.Gateway) engine.Gateway, until func(s *session) bool) *session {
+	t.Helper()
 	logs := &lockedBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -238,5 +244,35 @@ func TestRunTwoVenues(t *testing.T) {
 		if !s.eng.BookAt(instrument.Index(i)).Valid() {
 			t.Errorf("book %d not valid at the end", i)
 		}
+	}
+}
+
+// TestRunTwoVenuesBusyPoll is TestRunTwoVenues' market data with busy polling: the
+// engine's connection polls and drains the other connection's ring between polls; both
+// books sync and both instruments' frames reach the engine.
+func TestRunTwoVenuesBusyPoll(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("busy polling needs unix sockets and two processors")
+	}
+	c, err := config.Load("testdata/two_venues.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Latency.BusyPoll = true
+	s := runMultiConfig(t, c, nil, func(s *session) bool {
+		for _, md := range s.live.MarketData() {
+			if c := md.Counters(); c.Snapshots == 0 || c.Frames < 20 {
+				return false
+			}
+		}
+		return true
+	})
+	for _, md := range s.live.MarketData() {
+		if c := md.Counters(); c.Frames < 20 || c.Snapshots == 0 {
+			t.Errorf("%s: %+v", md.Name(), c)
+		}
+	}
+	if c := s.eng.Counters(); c.Frames < 40 || c.Malformed != 0 {
+		t.Errorf("engine %+v", c)
 	}
 }

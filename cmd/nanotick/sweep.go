@@ -189,6 +189,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	// newSettings builds a run's settings afresh, strategy included, so that concurrent
 	// runs share nothing mutable.
 	inConfig := c != nil && (*stratName == "" || hasStrategy(c, *stratName))
+	var csvIns []tardisInput // --data of Tardis.dev CSV files, once known
 	newSettings := func() (settings, error) {
 		var s settings
 		if c != nil {
@@ -234,6 +235,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			s.bt.InitialBalance = initial
 		}
 		s.bt.MaxFeedLatency = time.Second
+		if csvIns != nil {
+			if err := s.applyTardisErr(csvIns, c, *stratName != "" && !inConfig); err != nil {
+				return s, err
+			}
+		}
 		return s, nil
 	}
 	base, err := newSettings()
@@ -259,6 +265,21 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("give --data or --tardis-book/--tardis-trades, not both")
 	case !tardisRun && len(data) == 0:
 		return fail("no recordings: give --data FILE (or --tardis-book FILE)")
+	}
+	if !tardisRun {
+		ins, ok, err := tardisInputs(data)
+		switch {
+		case err != nil:
+			return fail("--data %v", err)
+		case ok && len(ins) != 1:
+			return fail("--data: the Tardis files hold %d instruments: a sweep runs one instrument's files", len(ins))
+		case ok:
+			csvIns = ins
+			if base, err = newSettings(); err != nil {
+				return fail("%v", err)
+			}
+			data = base.bt.Data
+		}
 	}
 	inputs := append(append(slices.Clone([]string(data)), tBook...), tTrades...)
 	for _, f := range inputs {
