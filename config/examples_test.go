@@ -13,6 +13,7 @@ import (
 var exampleFiles = []string{
 	"strategies/market_maker.js",
 	"strategies/pair_mm.js",
+	"strategies/spot_perp_mm.js",
 	"recordings/binance-spot-btcusdt-20240808.gz",
 }
 
@@ -44,7 +45,7 @@ func stageExample(t *testing.T, name string) string {
 }
 
 func TestExamples(t *testing.T) {
-	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml"} {
+	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml", "spot_perp_sim.toml"} {
 		t.Run(name, func(t *testing.T) {
 			c, err := Load(stageExample(t, name))
 			if err != nil {
@@ -75,7 +76,7 @@ func TestExamplesInRepo(t *testing.T) {
 		}
 		t.Skipf("the shared data examples/backtest.toml names is absent: %v", err)
 	}
-	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml"} {
+	for _, name := range []string{"nanotick.toml", "backtest.toml", "pair_sim.toml", "spot_perp_sim.toml"} {
 		if _, err := Load(filepath.Join("..", "examples", name)); err != nil {
 			t.Errorf("examples/%s:\n%v", name, err)
 		}

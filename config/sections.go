@@ -576,7 +576,7 @@ func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact fu
 	}
 	perpetual := false
 	for _, in := range instruments {
-		perpetual = perpetual || in.Venue == VenueBinanceUSDM
+		perpetual = perpetual || in.Kind == KindPerpetual
 	}
 	if !perpetual {
 		d.errorf(t.child(set[0]), "applies to perpetual instruments only (venue %q), and none is declared", VenueBinanceUSDM)

@@ -78,7 +78,7 @@ func (d *decoder) instrumentKind(t *table, in *Instrument, qtyOK bool) {
 	def := ""
 	if in.Venue.HasConnector() {
 		def = KindSpot
-		if in.Venue == VenueBinanceUSDM {
+		if in.Venue == VenueBinanceUSDM || in.Venue == VenueBybitLinear {
 			def = KindPerpetual
 		}
 	} else if in.Venue != "" {

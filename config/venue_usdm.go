@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -41,6 +42,10 @@ type BinanceUSDM struct {
 	// per symbol ([venue.binance-usdm.symbol.BTCUSDT]).
 	Account USDMAccount
 	Symbols map[string]USDMAccount
+	// FundingInterval is the local exchange's funding interval when the venue is
+	// simulated (sim = true): a short one (10s) lets a short run see funding. 0: the
+	// exchange's default (8h, Binance's).
+	FundingInterval time.Duration
 }
 
 // USDMAccount is how one perpetual's account is set up and what it must hold at start.
@@ -86,7 +91,16 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 	if b.APISecretFile != "" && b.PrivateKeyFile != "" {
 		d.errorf(t.child("private_key_file"), "set api_secret_file (an HMAC key) or private_key_file (an Ed25519 key), not both")
 	}
-	b.Account = d.usdmAccount(t, nil)
+	sim, _ := t.m["sim"].(bool)
+	b.Account = d.usdmAccount(t, nil, sim)
+	if t.has("funding_interval") {
+		b.FundingInterval = t.duration("funding_interval", 0)
+		if !sim {
+			d.errorf(t.child("funding_interval"), "only the local exchange's funding interval can be set: it needs sim = true (Binance funds every 8 hours)")
+		} else if b.FundingInterval < time.Second {
+			d.errorf(t.child("funding_interval"), "must be at least 1s, got %v", b.FundingInterval)
+		}
+	}
 	if st := t.table("symbol"); st != nil {
 		b.Symbols = map[string]USDMAccount{}
 		names := make([]string, 0, len(st.m))
@@ -101,7 +115,7 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 				continue
 			}
 			if s := st.table(sym); s != nil {
-				b.Symbols[sym] = d.usdmAccount(s, &b.Account)
+				b.Symbols[sym] = d.usdmAccount(s, &b.Account, sim)
 				s.done()
 			}
 		}
@@ -112,13 +126,14 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 
 // usdmAccount decodes leverage, margin_mode and expected_position; with a parent (a
 // symbol's table) absent keys take the parent's values, without one leverage and
-// margin_mode are required: nanotick never trades at a leverage nobody chose.
-func (d *decoder) usdmAccount(t *table, parent *USDMAccount) USDMAccount {
+// margin_mode are required: nanotick never trades Binance at a leverage nobody chose.
+// Against the local exchange (sim) they may be left out: the exchange's own apply.
+func (d *decoder) usdmAccount(t *table, parent *USDMAccount, sim bool) USDMAccount {
 	var a USDMAccount
 	if parent != nil {
 		a = *parent
 	}
-	if parent == nil {
+	if parent == nil && !sim {
 		t.required("leverage", "the initial leverage set on each perpetual at start, 1 to 125")
 	}
 	if t.has("leverage") {
@@ -129,7 +144,7 @@ func (d *decoder) usdmAccount(t *table, parent *USDMAccount) USDMAccount {
 			a.Leverage = int(l)
 		}
 	}
-	if parent == nil {
+	if parent == nil && !sim {
 		t.required("margin_mode", `"cross" or "isolated"`)
 	}
 	if t.has("margin_mode") {

@@ -60,7 +60,7 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 			r = in.Risk
 		}
 		rc := riskConfig(c, r, ec.Risk.Logger)
-		if in.Venue == config.VenueBinanceUSDM {
+		if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
 			rc.Perp = perpRisk(&c.Risk)
 		}
 		ec.InstrumentRisk[k] = &rc
@@ -76,7 +76,7 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 // rules at its scales.
 func SpecOf(in *config.Instrument) (instrument.Spec, error) {
 	kind := instrument.Spot
-	if in.Venue == config.VenueBinanceUSDM {
+	if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
 		kind = instrument.Perpetual
 	}
 	base, quote, ok := instrument.SplitSymbol(in.Symbol)

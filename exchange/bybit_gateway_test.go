@@ -23,8 +23,16 @@ import (
 // syncAnswers records the engine's answers from Drain; the test goroutine plays the
 // engine's.
 type syncAnswers struct {
-	mu    sync.Mutex
-	calls []string
+	mu      sync.Mutex
+	calls   []string
+	funding int64 // OnFunding's amounts, summed
+}
+
+// OnFunding makes syncAnswers a gateway/bybit FundingSink, as the engine is.
+func (s *syncAnswers) OnFunding(i instrument.Index, amount int64, now int64) {
+	s.mu.Lock()
+	s.funding += amount
+	s.mu.Unlock()
 }
 
 func (s *syncAnswers) add(f string, a ...any) {
@@ -265,6 +273,14 @@ func TestBybitLinearFunding(t *testing.T) {
 	if c.FundingMismatches != 0 || !a.FundingPaid.IsPositive() {
 		t.Fatalf("funding: counters %+v paid %s", c, a.FundingPaid)
 	}
+	// The engine is told each payment, at the venue's amount in price units (a
+	// payment may land between two reads: the condition is polled).
+	waitFor(t, g, &got, "funding booked at the venue's amount", func() bool {
+		got.mu.Lock()
+		booked := got.funding
+		got.mu.Unlock()
+		return booked < 0 && booked == -g.Account().FundingPaid.Shift(2).IntPart()
+	})
 	// 0.1 BTC at about 60000 at 0.01%: about 0.6 USDT a payment.
 	per := a.FundingPaid.Div(decimal.NewFromInt(int64(c.FundingPayments)))
 	if per.LessThan(decimal.RequireFromString("0.3")) || per.GreaterThan(decimal.RequireFromString("1.2")) {

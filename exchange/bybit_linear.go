@@ -37,12 +37,14 @@ package exchange
 import (
 	"cmp"
 	"fmt"
-
-	"github.com/nanotick/nanotick/fixed"
 	"maps"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/nanotick/nanotick/fixed"
 )
 
 // BybitLinear configures the Bybit perpetuals of the local exchange.
@@ -895,4 +897,16 @@ func (e *Exchange) BybitLinearOrders(apiKey string) []OrderView {
 	}
 	slices.SortFunc(out, func(x, y OrderView) int { return cmp.Compare(x.OrderID, y.OrderID) })
 	return out
+}
+
+// BybitLinearPosition returns the signed position of the account with apiKey in the
+// perpetual symbol (Bybit's protocol), for tests that compare it with a client's.
+func (e *Exchange) BybitLinearPosition(apiKey, symbol string) decimal.Decimal {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.accounts[apiKey]
+	if a == nil || e.linear == nil {
+		return decimal.Zero
+	}
+	return wireScale.Decimal(e.linear.pos(a, symbol).size)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/nanotick/nanotick/exchange"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/parity"
 	livesession "github.com/nanotick/nanotick/session"
 	"github.com/nanotick/nanotick/telemetry"
@@ -216,6 +217,8 @@ type session struct {
 	strategyName string
 	venue        config.Venue
 	tally        fillTally
+	// futures are the session's USD-M gateways (run_usdm.go).
+	futures []usdmGateway
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -277,6 +280,12 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 			e.Halt()
 		}
 	}
+	w.mark = func(i instrument.Index) md.PerpMark { // the engine's goroutine only
+		if e := halt.Load(); e != nil {
+			return e.Context().MarketAt(i).PerpMark()
+		}
+		return md.PerpMark{}
+	}
 	for _, g := range groups {
 		if g.Sim && s.ex == nil {
 			if err := s.startExchange(groups, table, opts, w); err != nil {
@@ -316,6 +325,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		}
 		mds = append(mds, p.md)
 		unique = append(unique, p.unique...)
+		s.futures = append(s.futures, p.futures...)
 	}
 	s.gw, s.feed = parts[0].gw, parts[0].md
 	if ecfg.Instruments != nil {
@@ -358,7 +368,7 @@ func sessionTable(ecfg engine.Config, venue config.Venue) (*instrument.Table, er
 	}
 	in, rules := ecfg.Instrument, ecfg.Rules
 	kind := instrument.Spot
-	if venue == config.VenueBinanceUSDM {
+	if venue == config.VenueBinanceUSDM || venue == config.VenueBybitLinear {
 		kind = instrument.Perpetual
 	}
 	base, quote, _ := instrument.SplitSymbol(in.Symbol)
@@ -390,12 +400,13 @@ func (s *session) startExchange(groups []venueGroup, table *instrument.Table, op
 		Commission:  opts.commission,
 		Instruments: spot,
 		Futures:     fut,
+		USDM:        exchange.USDMConfig{FundingInterval: usdmFundingInterval(w.cfg)},
 		Accounts:    []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: simBalances(groups, table)}},
 	})
 	if err != nil {
 		return fmt.Errorf("local exchange: %w", err)
 	}
-	w.ex, w.simSecret = s.ex, secret
+	w.ex, w.simKey, w.simSecret = s.ex, key, secret
 	if w.simCreds, err = gwbinance.NewCredentials(key, secret); err != nil {
 		s.closeExchange()
 		return fmt.Errorf("credentials: %w", err)
@@ -527,6 +538,7 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 				ps.Decimal(realized), ps.Decimal(unrealized), ps.Decimal(fees))
 		}
 	}
+	s.summaryUSDM(w)
 	if err := s.eng.Halted(); err != nil {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}

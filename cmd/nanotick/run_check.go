@@ -17,7 +17,7 @@ func checkVenueRules(ctx context.Context, ecfg engine.Config, venue config.Venue
 	if table == nil {
 		in, rules := ecfg.Instrument, ecfg.Rules
 		kind := instrument.Spot
-		if venue == config.VenueBinanceUSDM {
+		if venue == config.VenueBinanceUSDM || venue == config.VenueBybitLinear {
 			kind = instrument.Perpetual
 		}
 		base, quote, _ := instrument.SplitSymbol(in.Symbol)

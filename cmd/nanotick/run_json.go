@@ -133,6 +133,7 @@ func (s *session) report(ended time.Time) *backtest.Report {
 // writeRunJSON writes the session's report to file.
 func (s *session) writeRunJSON(file string, ended time.Time) error {
 	rep := s.report(ended)
+	s.reportUSDM(rep)
 	f, err := os.Create(file)
 	if err != nil {
 		return fmt.Errorf("--json: %w", err)

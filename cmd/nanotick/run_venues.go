@@ -19,7 +19,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/instrument"
-	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/md"
 	livesession "github.com/nanotick/nanotick/session"
 )
 
@@ -41,13 +41,17 @@ type venueWiring struct {
 	cfg   *config.Config
 	table *instrument.Table
 	ex    *exchange.Exchange // the local exchange, for a sim group
-	// simCreds are the local exchange account's credentials; simSecret its secret, for
-	// venues whose credentials take it in another form (Kraken's: base64).
-	simCreds  gwbinance.Credentials
-	simSecret string
-	waker     *livesession.Waker
-	halt      func() // the kill switch, for a venue's ban
-	log       zerolog.Logger
+	// simCreds are the local exchange account's credentials; simKey and simSecret the
+	// same, for venues whose credentials take them in another form (Kraken's secret:
+	// base64; Bybit's HMAC key and secret).
+	simCreds          gwbinance.Credentials
+	simKey, simSecret string
+	waker             *livesession.Waker
+	halt              func() // the kill switch, for a venue's ban
+	log               zerolog.Logger
+	// mark returns instrument i's last mark price message as the engine holds it (the
+	// USD-M gateway's funding check); empty before the engine exists.
+	mark func(i instrument.Index) md.PerpMark
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
@@ -60,6 +64,8 @@ type venueParts struct {
 	// gw is the group's Binance Spot gateway of its first instrument, for the
 	// session's counters and tests; nil for other venues.
 	gw *gwbinance.Gateway
+	// futures are the group's USD-M gateways, for the summary and the report.
+	futures []usdmGateway
 }
 
 // venueBuilder builds a venue group's connections; every connection it returns is
@@ -72,6 +78,8 @@ var liveVenues = map[string]venueBuilder{
 	instrument.VenueBinanceSpot: buildBinanceSpot,
 	instrument.VenueSim:         buildBinanceSpot,
 	instrument.VenueBinanceUSDM: buildBinanceUSDM,
+	instrument.VenueBybitSpot:   buildBybitSpot,
+	instrument.VenueBybitLinear: buildBybitLinear,
 	instrument.VenueKraken:      buildKraken,
 }
 
@@ -105,12 +113,14 @@ func simMarketsOf(groups []venueGroup, table *instrument.Table) ([]exchange.Inst
 		}
 		for _, i := range g.Instruments {
 			sym := table.At(i).ID.Symbol
-			if g.Venue == instrument.VenueBinanceUSDM {
+			if g.Venue == instrument.VenueBinanceUSDM || g.Venue == instrument.VenueBybitLinear {
 				f, ok := simPerps[sym]
 				if !ok {
 					return nil, nil, fmt.Errorf("the local exchange lists no perpetual %s (it lists %v)", sym, simPerpNames())
 				}
-				fut = append(fut, f())
+				if !hasFutures(fut, sym) { // USD-M and Bybit share the local exchange's perpetual books
+					fut = append(fut, f())
+				}
 				continue
 			}
 			if g.Venue == instrument.VenueKraken {
@@ -230,42 +240,13 @@ func buildBinanceSpot(w *venueWiring, g venueGroup) (venueParts, error) {
 	return parts, nil
 }
 
-// buildBinanceUSDM builds a Binance USD-M group's market data (the local exchange's
-// when sim): one combined stream of depth@100ms and trades per perpetual, snapshots from
-// /fapi/v1/depth. Its orders are refused until USD-M order entry exists (issue 12):
-// the instruments can be read, not traded.
+// buildBinanceUSDM builds a Binance USD-M group (or the local exchange's USD-M venue
+// when sim): one combined stream of depth@100ms, trades and markPrice@1s for every
+// perpetual, snapshots from /fapi/v1/depth, and one USD-M gateway per perpetual
+// (gateway/binance.FuturesGateway, run_usdm.go).
 func buildBinanceUSDM(w *venueWiring, g venueGroup) (venueParts, error) {
-	if !g.Sim {
-		return venueParts{}, errors.New("venue binance-usdm cannot be traded live yet; set sim = true in [venue.binance-usdm] to trade it against the local exchange")
-	}
-	mdURL, restURL := w.ex.FuturesMarketDataURL(), w.ex.RESTURL()
-	if err := checkRules(w.ctx, w.table, g.Venue, restURL); err != nil {
-		return venueParts{}, err
-	}
-	parts := venueParts{gateways: map[instrument.Index]engine.Gateway{}}
-	var mdi []live.MarketDataInstrument
-	for _, i := range g.Instruments {
-		mdi = append(mdi, live.MarketDataInstrument{Index: i, Symbol: w.table.At(i).ID.Symbol})
-		parts.gateways[i] = noOrders{venue: g.Venue}
-	}
-	w.log.Warn().Str("venue", g.Venue).Msg("market data only: orders on this venue are refused until its order gateway exists")
-	md, err := live.NewMarketData(live.MarketDataConfig{Name: g.Venue, URL: mdURL, RESTURL: restURL,
-		SnapshotPath: "/fapi/v1/depth", Instruments: mdi, Logger: w.log})
-	if err != nil {
-		return venueParts{}, err
-	}
-	parts.md = md
-	return parts, nil
+	return buildUSDM(w, g)
 }
-
-// noOrders is the gateway of a venue whose orders cannot be sent yet: every order fails
-// (the engine counts a send failure and tells the strategy), fail closed.
-type noOrders struct{ venue string }
-
-var errNoOrders = errors.New("no order gateway for this venue yet")
-
-func (g noOrders) Place(*risk.Order, int64) error { return errNoOrders }
-func (g noOrders) Cancel(uint64, int64) error     { return errNoOrders }
 
 // checkRules compares the table's instruments of venue with the venue's exchangeInfo
 // before anything is sent; a difference refuses the start.

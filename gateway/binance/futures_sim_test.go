@@ -307,21 +307,62 @@ func TestFuturesFundingOnLocalExchange(t *testing.T) {
 	}
 	drainFut(t, g, s, "position", func() bool { return !g.Position().Amount.IsZero() })
 	last := time.Time{}
-	drainFut(t, g, s, "a funding payment", func() bool {
+	var f FundingCheck
+	drainFut(t, g, s, "a checked funding payment on the position", func() bool {
 		if time.Since(last) > 50*time.Millisecond {
 			last = time.Now()
 			mark = premiumIndex(t, ex)
 		}
-		return len(g.Fundings()) > 0
+		for _, x := range g.Fundings() {
+			if x.Checked && !x.Position.IsZero() {
+				f = x
+				return true
+			}
+		}
+		return false
 	})
-	f := g.Fundings()[0]
 	if f.Venue.IsZero() || !f.Position.Equal(decimal.RequireFromString("0.003")) {
 		t.Fatalf("funding %+v; all %+v; sink %v", f, g.Fundings(), s.got)
 	}
-	if f.Checked && f.Ours.Sub(f.Venue).Abs().GreaterThan(decimal.New(1, -2)) {
+	// Ours is perp.FundingPayment on what the engine saw; the venue's is the same
+	// formula on the rate and mark it charged at that time (GET /fapi/v1/fundingRate).
+	if !f.Ours.Equal(perp.FundingPayment(f.Position, f.Mark, f.Rate)) {
+		t.Errorf("ours %s is not perp.FundingPayment(%s, %s, %s)", f.Ours, f.Position, f.Mark, f.Rate)
+	}
+	rate, markT := fundingAt(t, ex, f.Time)
+	if want := perp.FundingPayment(f.Position, markT, rate).Round(8); !f.Venue.Equal(want) {
+		t.Errorf("venue paid %s, its own rate %s and mark %s make %s", f.Venue, rate, markT, want)
+	}
+	// The mark stream announced the rate the venue charged: the two agree to the cent
+	// (the marks differ by the last second's move).
+	if f.Rate.Equal(rate) && f.Ours.Sub(f.Venue).Abs().GreaterThan(decimal.New(1, -2)) {
 		t.Errorf("ours %s, venue %s", f.Ours, f.Venue)
 	}
 	t.Logf("funding %+v checked=%v", f, f.Checked)
+}
+
+// fundingAt returns the rate and mark the exchange charged at funding time ms.
+func fundingAt(t *testing.T, ex *exchange.Exchange, ms int64) (rate, mark decimal.Decimal) {
+	resp, err := http.Get(ex.RESTURL() + "/fapi/v1/fundingRate?symbol=BTCUSDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var hist []struct {
+		FundingTime int64           `json:"fundingTime"`
+		FundingRate decimal.Decimal `json:"fundingRate"`
+		MarkPrice   decimal.Decimal `json:"markPrice"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&hist); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hist {
+		if h.FundingTime == ms {
+			return h.FundingRate, h.MarkPrice
+		}
+	}
+	t.Fatalf("no funding at %d in %+v", ms, hist)
+	return
 }
 
 func premiumIndex(t *testing.T, ex *exchange.Exchange) md.PerpMark {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 )
 
@@ -41,8 +42,10 @@ type Config struct {
 	// private streams (wss://stream.bybit.com/v5/private) and RESTURL the REST API
 	// (https://api.bybit.com) that reconciliation queries.
 	TradeURL, PrivateURL, RESTURL string
-	// Category, Symbol and the instrument's assets and scales.
+	// Category, Symbol and the instrument's assets and scales; Instrument is its index
+	// in the engine's table, for the funding payments it books (FundingSink).
 	Category                      Category
+	Instrument                    instrument.Index
 	Symbol, BaseAsset, QuoteAsset string
 	PriceScale, QtyScale          fixed.Scale
 	// Credentials sign the logins and REST queries.
@@ -165,7 +168,16 @@ const (
 	// quantity and value.
 	ansStatus
 	ansLost
+	// ansFunding is a funding payment of the position: price holds what it added to
+	// the account, in price units (negative: paid).
+	ansFunding
 )
+
+// FundingSink is a Sink that books funding payments (*engine.Engine implements it):
+// amount in price units of the instrument, positive received, negative paid.
+type FundingSink interface {
+	OnFunding(i instrument.Index, amount int64, now int64)
+}
 
 type answer struct {
 	kind        answerKind
@@ -564,6 +576,9 @@ func (g *Gateway) hook(rd *Reader) {
 		g.accMu.Lock()
 		g.acct.FundingPaid = g.acct.FundingPaid.Add(f.Fee)
 		g.accMu.Unlock()
+		// Booked at the venue's amount, truncated toward zero to the price unit.
+		amount := f.Fee.Neg().Shift(int32(g.cfg.PriceScale)).IntPart()
+		g.queue = append(g.queue, answer{kind: ansFunding, price: amount, now: time.Now().UnixNano()})
 	}
 }
 
@@ -725,6 +740,12 @@ func (g *Gateway) Drain(sink Sink, now int64) {
 	g.qmu.Unlock()
 	for i := range q {
 		a := &q[i]
+		if a.kind == ansFunding {
+			if fs, ok := sink.(FundingSink); ok {
+				fs.OnFunding(g.cfg.Instrument, a.price, a.now)
+			}
+			continue
+		}
 		o := g.table[a.id]
 		if o == nil {
 			continue // an order of a past session, or already final

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// bybitReport is what the Bybit tests read of a run's JSON summary.
+type bybitReport struct {
+	Instruments []struct {
+		Name     string
+		Fills    uint64
+		Volume   decimal.Decimal
+		Position decimal.Decimal
+		PnL      decimal.Decimal `json:"pnl"`
+	} `json:"instruments"`
+}
+
+func readBybitReport(t *testing.T, file string) bybitReport {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r bybitReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestRunBybitSim is examples/bybit_sim.toml: one strategy makes markets on Bybit spot
+// BTCUSDT and the BTCUSDT perpetual against the local exchange's Bybit v5 front end,
+// one public connection per category and one gateway (trade API plus private streams)
+// per instrument. Both get fills; the JSON summary lists both; the engine's position in
+// each equals the exchange's (spot balances, the perpetual's position).
+func TestRunBybitSim(t *testing.T) {
+	s := runMulti(t, "../../examples/bybit_sim.toml", nil, func(s *session) bool {
+		return s.tally.fills[0].Load() > 0 && s.tally.fills[1].Load() > 0
+	})
+	file := filepath.Join(t.TempDir(), "s.json")
+	if err := s.writeRunJSON(file, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := readBybitReport(t, file)
+	if len(r.Instruments) != 2 || r.Instruments[0].Name != "bybit-spot:BTCUSDT" || r.Instruments[1].Name != "bybit-linear:BTCUSDT" {
+		t.Fatalf("instruments %+v", r.Instruments)
+	}
+	for _, in := range r.Instruments {
+		if in.Fills == 0 || !in.Volume.IsPositive() {
+			t.Errorf("%s: %d fills, volume %s", in.Name, in.Fills, in.Volume)
+		}
+	}
+	view, ok := s.ex.Account(simAPIKey)
+	if !ok {
+		t.Fatal("no account at the exchange")
+	}
+	if got, want := r.Instruments[0].Position, view.Position["BTCUSDT"]; !got.Equal(want) {
+		t.Errorf("spot: engine position %s, exchange position %s", got, want)
+	}
+	if got, want := r.Instruments[1].Position, s.ex.BybitLinearPosition(simAPIKey, "BTCUSDT"); !got.Equal(want) {
+		t.Errorf("perpetual: engine position %s, exchange position %s", got, want)
+	}
+	mds := s.live.MarketData()
+	if len(mds) != 2 || mds[0].Name() != "bybit-spot" || mds[1].Name() != "bybit-linear" {
+		t.Fatalf("market-data connections %d, want one per category", len(mds))
+	}
+	for _, md := range mds {
+		if c := md.Counters(); c.Frames == 0 || c.Malformed != 0 {
+			t.Errorf("%s: counters %+v", md.Name(), c)
+		}
+	}
+}
+
+// TestRunBybitSimCommand runs examples/bybit_sim.toml as the command line does, briefly:
+// it exits 0, its JSON summary has both instruments, and its summary prints both
+// positions.
+func TestRunBybitSimCommand(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s.json")
+	var out, errOut bytes.Buffer
+	if code := runRun([]string{"--config", "../../examples/bybit_sim.toml", "--duration", "3s", "--quiet", "--json", file}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out.String(), errOut.String())
+	}
+	if r := readBybitReport(t, file); len(r.Instruments) != 2 {
+		t.Errorf("instruments %+v", r.Instruments)
+	}
+	for _, want := range []string{"position  bybit-spot:BTCUSDT", "position  bybit-linear:BTCUSDT"} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}
