@@ -56,7 +56,15 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 		if s.Language == config.LanguageGo {
 			what = "go:" + s.GoName
 		}
-		fmt.Fprintf(w, "  %s: %s on %s (%s), %d params\n", s.Name, what, s.Instrument, s.Venue, len(s.Params))
+		if len(s.Instruments) > 1 {
+			names := make([]string, len(s.Instruments))
+			for i, in := range s.Instruments {
+				names[i] = in.String()
+			}
+			fmt.Fprintf(w, "  %s: %s on %s, %d params\n", s.Name, what, strings.Join(names, ", "), len(s.Params))
+		} else {
+			fmt.Fprintf(w, "  %s: %s on %s (%s), %d params\n", s.Name, what, s.Instrument, s.Venue, len(s.Params))
+		}
 	}
 	r := c.Risk
 	fmt.Fprintf(w, "risk: start %s\n", r.StartState)
@@ -65,8 +73,27 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 	fmt.Fprintf(w, "  position <= %s, open orders <= %d, %s orders/s (burst %d), duplicates within %s\n",
 		r.MaxPosition, r.MaxOpenOrders, r.OrdersPerSecond, r.OrderBurst, r.DuplicateWindow)
 	fmt.Fprintf(w, "  halt at daily loss %s or drawdown %s\n", r.MaxDailyLoss, r.MaxDrawdown)
+	for _, in := range c.Instruments {
+		if o := in.Risk; o != nil {
+			fmt.Fprintf(w, "  %s:%s own limits: qty <= %s, notional <= %s, position <= %s, open orders <= %d, daily loss %s, drawdown %s\n",
+				in.Venue, in.Symbol, o.MaxOrderQty, o.MaxOrderNotional, o.MaxPosition, o.MaxOpenOrders, o.MaxDailyLoss, o.MaxDrawdown)
+		}
+	}
+	if p := r.Portfolio; p.Enabled() {
+		fmt.Fprintf(w, "  portfolio: gross notional <= %s, net position per base asset <= %s, total loss %s, drawdown %s (0: none)\n",
+			p.MaxGrossNotional, p.MaxNetPosition, p.MaxTotalLoss, p.MaxDrawdown)
+	}
 	if b := c.Venues.Binance; b != nil {
-		fmt.Fprintf(w, "venue binance: %s, key from $%s\n", b.WSURL, b.APIKeyEnv)
+		if c.Venues.Sim["binance"] {
+			fmt.Fprintf(w, "venue binance: the local exchange (sim = true)\n")
+		} else {
+			fmt.Fprintf(w, "venue binance: %s, key from $%s\n", b.WSURL, b.APIKeyEnv)
+		}
+	}
+	for _, name := range config.VenueTables() {
+		if name != "binance" && c.Venues.Sim[name] {
+			fmt.Fprintf(w, "venue %s: the local exchange (sim = true)\n", name)
+		}
 	}
 	if b := c.Backtest; b != nil {
 		fmt.Fprintf(w, "backtest: %d data files, initial balance %s, queue model %s\n",

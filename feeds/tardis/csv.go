@@ -1,10 +1,17 @@
 // Package tardis owns the reading of Tardis.dev downloadable CSV datasets,
 // incremental_book_L2, book_snapshot_N (book_snapshot_25, book_snapshot_5) and trades,
-// of any exchange Tardis carries (Binance, Bybit, OKX, Coinbase, Kraken, Deribit...),
-// and their replay as Binance frames, so that data bought from Tardis runs through the
-// same decoder, book sync, engine, strategy and simulated exchange as nanotick's own
-// recordings. Probe tells a file's dataset, exchange and symbol from its first rows,
-// and VenueName maps Tardis's exchange ids to nanotick's venue names.
+// of any exchange Tardis carries (Binance, Bybit, OKX, Coinbase, Kraken, Deribit...).
+// Stream cuts one instrument's files into frames of rows, one exchange message each,
+// and MDFeed, an md.Feed, decodes them into venue-neutral md events and keeps the book
+// (stream.go, feed.go): data bought from Tardis runs through the same decode-and-apply
+// seam, engine, strategy and simulated exchange as nanotick's own recordings, whatever
+// the venue. Probe tells a file's dataset, exchange and symbol from its first rows,
+// VenueName maps Tardis's exchange ids to nanotick's venue names, and Decimals guesses
+// scales for data nobody described. Source, the older path, re-encodes rows as Binance
+// frames for the Binance feed (Binance data only).
+//
+// It never panics on any input, never lets memory grow with a file's length, and never
+// trades: it reads.
 //
 // # Datasets
 //
@@ -42,7 +49,7 @@
 // a REST depth snapshot followed by an empty depthUpdate that bridges it, so that the
 // book is valid from every row on.
 //
-// # Replay as Binance frames
+// # Replay as Binance frames (Source)
 //
 // Source implements backtest.Source by synthesizing, in local time order, the frames
 // a Binance recording would hold: each snapshot block becomes a REST depth snapshot

@@ -303,6 +303,9 @@ func (s *Source) buildSnapshot() error {
 			break
 		}
 		r := &s.peek
+		if len(s.bids)+len(s.asks) >= DefaultMaxRows {
+			return s.tooLong()
+		}
 		first = false
 		s.msgLocal, t = r.Local, max(t, r.Time)
 		if r.Amount > 0 {
@@ -355,6 +358,9 @@ func (s *Source) buildDepth() error {
 			break
 		}
 		r := &s.peek
+		if len(s.bids)+len(s.asks) >= DefaultMaxRows {
+			return s.tooLong()
+		}
 		first = false
 		t = max(t, r.Time)
 		if r.Side == orderbook.Bid {
@@ -442,4 +448,11 @@ func (s *Source) appendTrade(b []byte, t *TradeRow) []byte {
 	b = append(b, `,"m":`...)
 	b = strconv.AppendBool(b, t.Sell)
 	return append(b, `,"M":true}}`...)
+}
+
+// tooLong is the error of a snapshot block or update group of more than DefaultMaxRows
+// rows, which would otherwise be held whole.
+func (s *Source) tooLong() error {
+	file, line := s.book.Where()
+	return &Error{File: file, Line: line, Err: fmt.Errorf("a snapshot block or update group longer than %d rows", DefaultMaxRows)}
 }

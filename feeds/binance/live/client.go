@@ -458,7 +458,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		if cn == nil {
 			var err error
-			cn, err = c.dial(ctx)
+			cn, err = c.dialIdle(ctx)
 			if err != nil {
 				if c.stop.Load() {
 					return nil
@@ -734,6 +734,30 @@ func (c *Client) wait(d time.Duration) {
 		}
 		time.Sleep(min(left, c.idleEvery))
 		c.idle(time.Now().UnixNano())
+	}
+}
+
+// dialIdle dials on a goroutine of its own and runs the idle work meanwhile, every idle
+// interval, so that what the owner does there (a session's other connections' frames,
+// the order gateway's answers, timers) never waits for a handshake, which may take
+// DialTimeout.
+func (c *Client) dialIdle(ctx context.Context) (*conn, error) {
+	type result struct {
+		cn  *conn
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		cn, err := c.dial(ctx)
+		ch <- result{cn, err}
+	}()
+	for {
+		select {
+		case r := <-ch:
+			return r.cn, r.err
+		case <-time.After(c.idleEvery):
+			c.idle(time.Now().UnixNano())
+		}
 	}
 }
 

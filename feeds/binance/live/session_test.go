@@ -25,6 +25,7 @@ import (
 type proxy struct {
 	ln     net.Listener
 	target string
+	hold   atomic.Bool // accept connections but forward nothing: a handshake that hangs
 	mu     sync.Mutex
 	conns  []net.Conn
 	wg     sync.WaitGroup
@@ -52,6 +53,12 @@ func (p *proxy) accept() {
 		c, err := p.ln.Accept()
 		if err != nil {
 			return
+		}
+		if p.hold.Load() {
+			p.mu.Lock()
+			p.conns = append(p.conns, c)
+			p.mu.Unlock()
+			continue
 		}
 		u, err := net.Dial("tcp", p.target)
 		if err != nil {
@@ -84,7 +91,7 @@ func (p *proxy) addr() string { return p.ln.Addr().String() }
 // connection, optionally through a proxy).
 type twoVenues struct {
 	ex     *exchange.Exchange
-	px     *proxy // between the second connection and the exchange, if asked for
+	px     *proxy // between a connection and the exchange, if asked for
 	s      *session.Session
 	e      *engine.Engine
 	md     [2]*live.MarketData
@@ -95,7 +102,9 @@ type twoVenues struct {
 	count1 atomic.Int64
 }
 
-func startTwoVenues(t testing.TB, viaProxy, busyPoll bool, strat strategy.Strategy) *twoVenues {
+// startTwoVenues starts the session; proxied names the connection (0 or 1) that goes
+// through a proxy, -1 none.
+func startTwoVenues(t testing.TB, proxied int, busyPoll bool, strat strategy.Strategy) *twoVenues {
 	ex, err := exchange.Start(context.Background(), exchange.Config{Seed: 3,
 		Instruments: []exchange.Instrument{exchange.BTCUSDT()}, Futures: []exchange.FuturesInstrument{exchange.BTCUSDTPerp()}})
 	if err != nil {
@@ -103,14 +112,20 @@ func startTwoVenues(t testing.TB, viaProxy, busyPoll bool, strat strategy.Strate
 	}
 	t.Cleanup(func() { ex.Close() })
 	tv := &twoVenues{ex: ex}
-	futURL := ex.FuturesMarketDataURL()
-	if viaProxy {
+	spotURL, futURL := ex.MarketDataURL(), ex.FuturesMarketDataURL()
+	if proxied >= 0 {
 		tv.px = newProxy(t, ex.Addr())
+	}
+	switch proxied {
+	case 0:
+		spotURL = "ws://" + tv.px.addr()
+	case 1:
 		futURL = "ws://" + tv.px.addr() + "/fstream"
 	}
 	tv.e, _ = enginetest.NewEngineWith(t, enginetest.PairConfig(), strat)
-	fast := live.Config{BackoffMin: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
-	tv.md[0], err = live.NewMarketData(live.MarketDataConfig{Name: "binance-spot", URL: ex.MarketDataURL(), RESTURL: ex.RESTURL(),
+	// Fast reconnects; and a handshake that hangs hangs past every test deadline.
+	fast := live.Config{BackoffMin: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond, DialTimeout: 10 * time.Minute}
+	tv.md[0], err = live.NewMarketData(live.MarketDataConfig{Name: "binance-spot", URL: spotURL, RESTURL: ex.RESTURL(),
 		Instruments: []live.MarketDataInstrument{{Index: 0, Symbol: "BTCUSDT"}}, Client: fast})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +197,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // closed), the connection comes back by itself, resyncs that book from a new snapshot,
 // and the first connection never notices.
 func TestReconnectOneConnection(t *testing.T) {
-	tv := startTwoVenues(t, true, false, strategy.Base{})
+	tv := startTwoVenues(t, 1, false, strategy.Base{})
 	stop := tv.run(t)
 	waitFor(t, "both books valid", func() bool { return tv.valid[0].Load() && tv.valid[1].Load() })
 	before := tv.md[1].Counters()
@@ -200,6 +215,28 @@ func TestReconnectOneConnection(t *testing.T) {
 	}
 }
 
+// TestOtherConnectionWhileEngineConnectionDials: while the engine's own connection is
+// down and its new handshake hangs, the engine goroutine keeps handling the other
+// connection's frames (the client dials on a goroutine of its own and runs the idle work
+// meanwhile); the spot book is invalid meanwhile, the perpetual's stays valid.
+func TestOtherConnectionWhileEngineConnectionDials(t *testing.T) {
+	tv := startTwoVenues(t, 0, false, strategy.Base{})
+	stop := tv.run(t)
+	defer stop()
+	waitFor(t, "both books valid", func() bool { return tv.valid[0].Load() && tv.valid[1].Load() })
+	tv.px.hold.Store(true)
+	tv.px.drop()
+	waitFor(t, "the spot book invalid after its connection was cut", func() bool { return !tv.valid[0].Load() })
+	from := tv.count1.Load()
+	waitFor(t, "perpetual frames reaching the engine during the spot handshake", func() bool { return tv.count1.Load() >= from+10 })
+	if tv.valid[0].Load() || !tv.valid[1].Load() {
+		t.Errorf("books valid: spot %v (its handshake hangs) perp %v", tv.valid[0].Load(), tv.valid[1].Load())
+	}
+	tv.px.hold.Store(false)
+	tv.px.drop() // the hung handshake fails; the next dial gets through
+	waitFor(t, "the spot book resynced", func() bool { return tv.valid[0].Load() })
+}
+
 // BenchmarkSessionHop measures, over loopback websockets from the local exchange, how
 // long a frame takes from its read (its local receive time) to the start of the engine's
 // handling of it: on the engine's own connection (first) and on a second one, whose
@@ -213,7 +250,7 @@ func BenchmarkSessionHop(b *testing.B) {
 			name = "busy"
 		}
 		b.Run(name, func(b *testing.B) {
-			tv := startTwoVenues(b, false, busy, strategy.Base{})
+			tv := startTwoVenues(b, -1, busy, strategy.Base{})
 			stop := tv.run(b)
 			waitFor(b, "both books valid", func() bool { return tv.valid[0].Load() && tv.valid[1].Load() })
 			start := tv.count1.Load()
