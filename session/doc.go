@@ -22,6 +22,9 @@
 // With busy polling (RunOptions.BusyPoll) only the first connection polls: its loop
 // drains the rings between polls, so a frame of another connection is picked up within
 // one poll, while the other connections' readers sleep in the kernel and spend no core.
+// They need a processor to wake up on, so the engine's goroutine yields its own at every
+// idle pass; on a machine without a spare core their frames still wait for one
+// (docs/live.md has the figures).
 //
 // # The contract a venue implements
 //
