@@ -167,3 +167,22 @@ func specOf(t *testing.T, cfg Config) *instrument.Spec {
 	}
 	return table.At(0)
 }
+
+// TestCacheWholeFileOffset: the whole-file clock offset and transaction times read from
+// the cache give the gz run's report.
+func TestCacheWholeFileOffset(t *testing.T) {
+	fresh := func() Config {
+		cfg := spotBacktest(t)
+		cfg.ClockOffset, cfg.ExchangeTime = OffsetWholeFile, TimeTransaction
+		return cfg
+	}
+	want := runJSON(t, Run)(fresh())
+	dir := t.TempDir()
+	for run := range 2 {
+		cfg := fresh()
+		cfg.Cache = dir
+		if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
+			t.Fatalf("run %d from the event cache: the report differs from the gz run's", run+1)
+		}
+	}
+}
