@@ -105,6 +105,9 @@ func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, s
 	if code, ok := s.applyKrakenData(files, haveConfig, stderr); ok {
 		return code
 	}
+	if code, ok := s.applyBybitData(files, haveConfig, stderr); ok {
+		return code
+	}
 	insts := instruments(files)
 	if len(insts) > 1 {
 		return s.applyMulti(files, insts, haveConfig, stderr)

@@ -91,6 +91,13 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		}
 		return inspectKraken(files, sp, stdout, stderr)
 	}
+	if sp, ok, err := bybitInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
+			return 1
+		}
+		return inspectBybit(files, sp, stdout, stderr)
+	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
@@ -357,6 +364,13 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return bookKraken(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
+	}
+	if sp, ok, err := bybitInputs(files); err != nil || ok {
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
+			return 1
+		}
+		return bookBybit(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
 	su, err := detectSetup(files, *venue)
 	if err != nil {

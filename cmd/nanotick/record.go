@@ -40,7 +40,7 @@ const flushEvery = time.Second
 func runRecord(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	setHelp(fs, "record", stderr)
-	venueName := fs.String("venue", "binance-spot", "binance-spot, binance-usdm or kraken: sets the defaults of --url, --rest and --streams and the book sync rules")
+	venueName := fs.String("venue", "binance-spot", "binance-spot, binance-usdm, kraken, bybit-spot or bybit-linear: sets the defaults of --url, --rest and --streams and the book sync rules")
 	depth := fs.Int("depth", 10, "kraken: the book depth subscribed (10, 25, 100, 500, 1000)")
 	wsURL := fs.String("url", "", "websocket base URL of the venue's streams (default: binance-spot wss://stream.binance.com:9443, binance-usdm wss://fstream.binance.com)")
 	restURL := fs.String("rest", "", "REST base URL for depth snapshots (default: binance-spot https://api.binance.com, binance-usdm https://fapi.binance.com)")
@@ -78,9 +78,19 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		return recordKraken(recordKrakenOptions{url: *wsURL, symbol: sym, out: *out, depth: *depth, maxSize: maxSize,
 			every: *rotateEvery, duration: *duration, verbose: *verbose}, stdout, stderr)
 	}
+	if *venueName == "bybit-spot" || *venueName == "bybit-linear" {
+		maxSize, err := parseSize(*rotateSize)
+		if err != nil || *rotateEvery < 0 || *duration < 0 {
+			fmt.Fprintf(stderr, "nanotick record: bad --rotate-size %q, --rotate-every or --duration\n", *rotateSize)
+			return 2
+		}
+		return recordBybit(recordBybitOptions{venue: *venueName, url: *wsURL, symbol: strings.ToUpper(*symbol), out: *out,
+			noTrades: *streams != "" && !strings.Contains(*streams, "publicTrade"), maxSize: maxSize,
+			every: *rotateEvery, duration: *duration, verbose: *verbose}, stdout, stderr)
+	}
 	rv, ok := recordVenues[*venueName]
 	if !ok {
-		fmt.Fprintf(stderr, "nanotick record: --venue %q: want binance-spot, binance-usdm or kraken\n", *venueName)
+		fmt.Fprintf(stderr, "nanotick record: --venue %q: want binance-spot, binance-usdm, kraken, bybit-spot or bybit-linear\n", *venueName)
 		return 2
 	}
 	if *wsURL == "" {

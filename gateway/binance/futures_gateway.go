@@ -1181,10 +1181,12 @@ func (g *FuturesGateway) countReject(status, code int) {
 		k = rejFOK
 	case status == 429 || status == 418 || code == codeTooMany || code == codeTooManyOrder:
 		k = rejRateLimit
-	case code == -1013 || code == -1111 || code == -4003 || code == -4004 || code == -4005 || code == -4013 ||
-		code == -4014 || code == -4015 || code == -4016 || code == -4023 || code == -4024 || code == -4164:
-		// INVALID_MESSAGE (a filter failure), BAD_PRECISION, quantity and price below
-		// minimum, above maximum, not a multiple of the tick or step, percent price,
+	case code == -1013 || code == -1111 || code == -4002 || code == -4003 || code == -4004 || code == -4005 ||
+		code == -4013 || code == -4014 || code == -4016 || code == -4023 || code == -4024 || code == -4131 || code == -4164:
+		// USD-M "Error Codes": INVALID_MESSAGE (a filter failure), BAD_PRECISION, price
+		// above max, quantity below zero, below min, above max, price below min, not a
+		// multiple of the tick, above or below the mark price multiplier (PERCENT_PRICE),
+		// quantity not a multiple of the step, MARKET_ORDER_REJECT (PERCENT_PRICE),
 		// MIN_NOTIONAL.
 		k = rejFilter
 	}

@@ -1,12 +1,15 @@
 package binance
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -479,4 +482,40 @@ func FuzzFuturesHandle(f *testing.F) {
 		_ = g.Counters()
 		_ = g.Fundings()
 	})
+}
+
+// TestFuturesRefusesHedgeMode: an account in hedge mode (GET /fapi/v1/positionSide/dual
+// answers dualSidePosition true, Binance's documented shape) refuses the start before
+// anything else is sent. The local exchange trades one-way mode only and cannot be put
+// in hedge mode, so this one answer comes from a loopback HTTP server of the test's, which
+// also checks that the request is signed.
+func TestFuturesRefusesHedgeMode(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.Method+" "+r.URL.Path)
+		q := r.URL.Query()
+		if r.Header.Get("X-MBX-APIKEY") != docKey || q.Get("timestamp") == "" ||
+			q.Get("signature") != exchange.SignHMAC(docSecret, "timestamp="+q.Get("timestamp")) {
+			w.WriteHeader(401)
+			_, _ = w.Write([]byte(`{"code":-1022,"msg":"Signature for this request is not valid."}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"dualSidePosition":true}`))
+	}))
+	defer srv.Close()
+	creds, _ := NewCredentials(docKey, docSecret)
+	g, err := NewFutures(FuturesConfig{APIURL: "ws://127.0.0.1:1/ws-fapi/v1", RESTURL: srv.URL, StreamURL: "ws://127.0.0.1:1",
+		Symbol: "BTCUSDT", MarginAsset: "USDT", PriceScale: 2, QtyScale: 3, Credentials: creds, Leverage: 3,
+		MarginMode: perp.Cross, SetMargin: true, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "hedge mode (dualSidePosition true): nanotick trades one-way mode only") {
+		t.Fatalf("start: %v", err)
+	}
+	if len(paths) != 1 || paths[0] != "GET /fapi/v1/positionSide/dual" {
+		t.Errorf("requests %v: nothing but the position mode may be asked", paths)
+	}
+	g.Close()
 }
