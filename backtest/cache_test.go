@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/nanotick/nanotick/backtest/eventcache"
 	"github.com/nanotick/nanotick/instrument"
@@ -166,4 +167,62 @@ func specOf(t *testing.T, cfg Config) *instrument.Spec {
 		t.Fatal(err)
 	}
 	return table.At(0)
+}
+
+// TestCacheWholeFileOffset: the whole-file clock offset and transaction times read from
+// the cache give the gz run's report.
+func TestCacheWholeFileOffset(t *testing.T) {
+	fresh := func() Config {
+		cfg := spotBacktest(t)
+		cfg.ClockOffset, cfg.ExchangeTime = OffsetWholeFile, TimeTransaction
+		return cfg
+	}
+	want := runJSON(t, Run)(fresh())
+	dir := t.TempDir()
+	for run := range 2 {
+		cfg := fresh()
+		cfg.Cache = dir
+		if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
+			t.Fatalf("run %d from the event cache: the report differs from the gz run's", run+1)
+		}
+	}
+}
+
+// TestCacheKeepsTheClockGuard replays crafted recordings whose receive times leap (an
+// outlier, a run of garbage, a real gap) from the gz and from the event cache: the
+// clock guard holds a cached event as it holds a frame, and the reports are equal.
+func TestCacheKeepsTheClockGuard(t *testing.T) {
+	const start = int64(1723161253937085768)
+	const day = int64(24 * time.Hour)
+	for _, edit := range []func([]clockLine) []clockLine{
+		func(l []clockLine) []clockLine { l[500].local += day; return l },
+		func(l []clockLine) []clockLine {
+			for i, v := range []int64{9e18, 4e18, 1, 6e18} {
+				l[300+i].local = v
+			}
+			return l
+		},
+		func(l []clockLine) []clockLine {
+			for i := 700; i < len(l); i++ {
+				l[i].local += 3 * day
+			}
+			return l
+		},
+	} {
+		path := writeLines(t, edit(craftedSpot(start, 1000)))
+		fresh := func() Config {
+			cfg := spotBacktest(t)
+			cfg.Data = []string{path}
+			return cfg
+		}
+		want := runJSON(t, Run)(fresh())
+		dir := t.TempDir()
+		for run := range 2 {
+			cfg := fresh() // a fresh strategy: a strategy keeps state
+			cfg.Cache = dir
+			if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
+				t.Fatalf("run %d from the cache: the report differs", run+1)
+			}
+		}
+	}
 }

@@ -186,16 +186,6 @@ func Run(cfg Config) (*Report, error) {
 	if len(sets) != table.Len() {
 		return nil, fmt.Errorf("backtest: %d sets of data for %d instruments", len(sets), table.Len())
 	}
-	if cfg.ClockOffset == OffsetWholeFile {
-		for i, files := range sets {
-			off, err := scanClockOffset(&cfg, table.At(instrument.Index(i)), files)
-			if err != nil {
-				return nil, err
-			}
-			cfg.wholeOffsets = append(cfg.wholeOffsets, off)
-		}
-		cfg.wholeOffset, cfg.hasWholeOffset = cfg.wholeOffsets[0], true
-	}
 	var srcs []eventSource
 	var malformed []func() uint64
 	var closers []func()
@@ -204,6 +194,8 @@ func Run(cfg Config) (*Report, error) {
 			c()
 		}
 	}()
+	// With an event cache, each instrument's events, from its cache file.
+	var cached []*Frames
 	for i, files := range sets {
 		if len(files) == 0 {
 			return nil, fmt.Errorf("backtest: no data to replay for instrument %d", i+1)
@@ -213,7 +205,29 @@ func Run(cfg Config) (*Report, error) {
 			if err != nil {
 				return nil, err
 			}
-			srcs, malformed, closers = append(srcs, &framesSource{f: f}), append(malformed, func() uint64 { return f.malformed }), append(closers, func() { f.Close() })
+			cached, closers = append(cached, f), append(closers, func() { f.Close() })
+		}
+	}
+	if cfg.ClockOffset == OffsetWholeFile {
+		for i, files := range sets {
+			var off int64
+			var err error
+			if cached != nil {
+				off, err = offsetOf(newClockGuard(&framesSource{f: cached[i]}, cfg.MaxTimeJump), cfg.ExchangeTime)
+			} else {
+				off, err = scanClockOffset(&cfg, table.At(instrument.Index(i)), files)
+			}
+			if err != nil {
+				return nil, err
+			}
+			cfg.wholeOffsets = append(cfg.wholeOffsets, off)
+		}
+		cfg.wholeOffset, cfg.hasWholeOffset = cfg.wholeOffsets[0], true
+	}
+	for i, files := range sets {
+		if cached != nil {
+			f := cached[i]
+			srcs, malformed = append(srcs, &framesSource{f: f}), append(malformed, func() uint64 { return f.malformed })
 			continue
 		}
 		dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(instrument.Index(i)), cfg.Engine.BookCapacity)

@@ -112,6 +112,13 @@ func (s *krakenSink) OnRejected(id uint64, reason string, now int64) {
 	s.add(fmt.Sprintf("rejected %d: %s", id, reason))
 }
 
+func (s *krakenSink) OnModified(id uint64, price, qty int64, now int64) {
+	s.add(fmt.Sprintf("modified %d %d@%d", id, qty, price))
+}
+func (s *krakenSink) OnModifyRejected(id uint64, reason string, now int64) {
+	s.add(fmt.Sprintf("modify rejected %d: %s", id, reason))
+}
+
 // has reports whether a call starting with prefix was made.
 func (s *krakenSink) has(prefix string) bool {
 	s.mu.Lock()
@@ -219,6 +226,24 @@ func TestKrakenTrading(t *testing.T) {
 	if s.fees <= 0 {
 		t.Fatalf("fill without its fee: %q", s.calls)
 	}
+
+	// amend_order through engine.Modifier's Modify: a smaller quantity at the same price
+	// is "amended" (the local exchange amends quantities only), another price refused
+	// with the exchange's reason.
+	place(risk.Order{ID: 5, Side: orderbook.Bid, Price: bid - 100, Qty: 200_000, PostOnly: true})
+	drainUntil(t, g, &s, "ack 5")
+	if err := g.Modify(5, orderbook.Bid, bid-100, 150_000, now); err != nil {
+		t.Fatal(err)
+	}
+	drainUntil(t, g, &s, fmt.Sprintf("modified 5 150000@%d", bid-100))
+	if err := g.Modify(5, orderbook.Bid, bid-101, 150_000, now); err != nil {
+		t.Fatal(err)
+	}
+	drainUntil(t, g, &s, "modify rejected 5: EGeneral:Invalid arguments:the local exchange amends order_qty only")
+	if err := g.Cancel(5, now); err != nil {
+		t.Fatal(err)
+	}
+	drainUntil(t, g, &s, "cancelled 5")
 
 	place(risk.Order{ID: 4, Side: orderbook.Bid, Price: bid - 100, Qty: 1_000 * 100_000_000})
 	drainUntil(t, g, &s, "rejected 4: EOrder:Insufficient funds")

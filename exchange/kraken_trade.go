@@ -518,6 +518,11 @@ func (p *krakenPrivate) amend(req *krakenOrderReq, in time.Time) {
 		return
 	}
 	bp["newQty"] = req.Params.OrderQty.String()
+	// Kraken keeps an order's cl_ord_id across amends; the matching engine would give it
+	// a new client id unless told to keep this one.
+	if o, ferr := p.acct.find(m, params{"orderId": bp["orderId"]}); ferr == nil && o.ClientID != "" {
+		bp["newClientOrderId"] = o.ClientID
+	}
 	_, after, aerr, _ := p.c.e.trade(p.acct, "order.amend.keepPriority", bp)
 	if aerr != nil {
 		refuse(krakenErrorText(aerr))

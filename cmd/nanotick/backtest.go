@@ -102,7 +102,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "print the strategy's log.debug/info/warn/error and the engine's and risk's log lines at this level and above to stderr, stamped with data time: debug | info | warn | error | off")
 	maxJump := fs.Duration("max-time-jump", config.DefaultMaxTimeJump, "a receive time leaping further ahead than this must be confirmed by the next line's, or is replayed at the previous time and counted")
 	prefetch := fs.Bool("prefetch", true, "decompress the recordings on a second goroutine (same results)")
-	cacheDir := fs.String("cache", "", "event cache directory: replay each recording's decoded events from its cache file there, memory-mapped, building it on the first run (same results; see docs/backtesting.md)")
+	cacheFlag := fs.String("cache", "", cacheFlagHelp)
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	jsonFile := fs.String("json", "", "also write the report as JSON to FILE (- for stdout; the summary then goes to stderr)")
 	htmlFile := fs.String("html", "", "also write the report as a self-contained HTML page with charts to FILE")
@@ -231,7 +231,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
-	s.bt.Cache = *cacheDir
+	cache, err := cacheDir(*cacheFlag)
+	if err != nil {
+		return fail("%v", err)
+	}
+	s.bt.Cache = cache
 	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {

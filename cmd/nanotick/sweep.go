@@ -134,7 +134,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
-	cacheDir := fs.String("cache", "", "event cache directory: the points replay the data's decoded events from its cache file there, memory-mapped, built first if missing")
+	cacheFlag := fs.String("cache", "", cacheFlagHelp)
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
 	latFile := fs.String("latency-file", "", "file of measured latencies to draw from instead (see docs/backtesting.md)")
@@ -352,7 +352,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if !tardisRun {
 		cfg := base.bt
 		cfg.Data = data
-		cfg.Cache = *cacheDir
+		if cfg.Cache, err = cacheDir(*cacheFlag); err != nil {
+			return fail("%v", err)
+		}
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):

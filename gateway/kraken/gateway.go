@@ -13,6 +13,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/rs/zerolog"
 )
@@ -648,6 +649,29 @@ func (g *Gateway) Amend(id uint64, price, qty int64, now int64) error {
 	return nil
 }
 
+// ModifySink is a Sink that learns the outcome of Modify (the engine's OnModified and
+// OnModifyRejected); Drain calls it when the answer comes.
+type ModifySink interface {
+	OnModified(id uint64, price, qty int64, now int64)
+	OnModifyRejected(id uint64, reason string, now int64)
+}
+
+// Modify implements engine.Modifier with amend_order: qty is the order's new total
+// quantity (filled part included, as Kraken's order_qty is) and price its new price.
+// Kraken's "amended" execution is OnModified, a refused amend_order OnModifyRejected with
+// Kraken's error string; both reach the engine through a Sink that is a ModifySink.
+func (g *Gateway) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
+	o := g.table.get(id)
+	if o == nil {
+		return ErrUnknownOrder
+	}
+	if err := g.Amend(id, price, qty, now); err != nil {
+		return err
+	}
+	o.modifying = true
+	return nil
+}
+
 // Cancel asks Kraken to cancel order id. The wish stands until the order is final: a
 // cancel already on its way is not sent again, and one Kraken refused is sent again by
 // Drain after a capped backoff, up to MaxAttempts. A final or unknown id is ignored.
@@ -738,6 +762,12 @@ func (g *Gateway) apply(a *answer, sink Sink, now int64) {
 	case ansAmendErr:
 		g.amendRejects.Add(1)
 		g.log.Warn().Uint64("order", o.id).Str("error", a.reason).Msg("kraken refused an amend: the order is unchanged")
+		if o.modifying {
+			o.modifying = false
+			if ms, ok := sink.(ModifySink); ok {
+				ms.OnModifyRejected(o.id, a.reason, now)
+			}
+		}
 	case ansCancelErr:
 		g.cancelRejects.Add(1)
 		o.cancelling = false
@@ -820,6 +850,13 @@ func (g *Gateway) exec(o *order, a *answer, sink Sink, now int64) {
 		if o.filled >= o.qty {
 			g.table.remove(o)
 			sink.OnCancelled(id, now)
+			return
+		}
+		if a.exec == exAmended && o.modifying {
+			o.modifying = false
+			if ms, ok := sink.(ModifySink); ok {
+				ms.OnModified(id, o.price, o.qty, now)
+			}
 		}
 	}
 }

@@ -29,6 +29,7 @@ type order struct {
 	feeCarry   int64 // fee not yet passed on, in millionths of a price unit
 	postOnly   bool
 	rested     bool   // Kraken said "new": the order was live in the book
+	modifying  bool   // a Modify awaits Kraken's answer
 	sentAt     int64  // engine time of the add
 	gen        uint64 // connection generation it was last confirmed on
 	seen       bool   // listed open by the snapshot being read

@@ -3,6 +3,7 @@ package kraken
 import (
 	"context"
 
+	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/session"
 )
 
@@ -21,3 +22,5 @@ func (g SessionGateway) CancelAll(ctx context.Context) error { return g.Gateway.
 func (g SessionGateway) Close() error { return g.Gateway.Close() }
 
 var _ session.Gateway = SessionGateway{}
+
+var _ engine.Modifier = SessionGateway{}
