@@ -21,7 +21,7 @@ func TestScript(t *testing.T) {
 	if _, _, err := Script("nope"); err == nil {
 		t.Error("Script(nope) succeeded")
 	}
-	if !slices.Equal(Names(), []string{"imbalance_taker", "market_maker", "pair_mm", "spot_perp_mm"}) {
+	if !slices.Equal(Names(), []string{"bybit_mm", "cross_venue_mm", "imbalance_taker", "market_maker", "pair_mm", "spot_perp_mm"}) {
 		t.Errorf("Names() = %v", Names())
 	}
 }
