@@ -226,3 +226,20 @@ func TestCacheKeepsTheClockGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheSeveralInstruments: a spot and perpetual run from the event cache (one file
+// per instrument) gives the gz run's report.
+func TestCacheSeveralInstruments(t *testing.T) {
+	want := runJSON(t, Run)(spotPerpBacktest(t))
+	dir := t.TempDir()
+	for run := range 2 {
+		cfg := spotPerpBacktest(t)
+		cfg.Cache = dir
+		if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
+			t.Fatalf("run %d from the event cache: the report differs", run+1)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*.ntev")); len(m) != 2 {
+		t.Fatalf("cache files: %v, want one per instrument", m)
+	}
+}

@@ -80,11 +80,11 @@ type linearState struct {
 	open      map[*Account]map[string]*linOrder // open orders by orderLinkId
 	// orders are every Bybit perpetual order, by the matching engine's order (ids
 	// are per market, so two perpetuals may reuse one).
-	orders map[*Order]*linOrder
-	holding   bool
-	held      []func()
-	orderN    uint64
-	lose      bool // private stream messages are lost (BybitLoseStreams)
+	orders  map[*Order]*linOrder
+	holding bool
+	held    []func()
+	orderN  uint64
+	lose    bool // private stream messages are lost (BybitLoseStreams)
 }
 
 // linOrder is an order on a perpetual's book and what Bybit says of it.

@@ -349,3 +349,31 @@ func sign64(v int64) int64 {
 	}
 	return 1
 }
+
+// SetPerpAccount gives a perpetual's limits the venue's own figures, as the live gateway
+// learns them at start and after each reconnect: collateral, the wallet balance the
+// position trades on (price units), and the symbol's leverage brackets (GET
+// /fapi/v1/leverageBracket). It replaces Collateral and Brackets from the config. It
+// converts the brackets once, so it allocates: call it on reconciliation, never per
+// tick. It is an error on a checker without perpetual limits.
+func (c *Checker) SetPerpAccount(collateral int64, brackets perp.Brackets) error {
+	if !c.perp.on {
+		return fmt.Errorf("risk: perpetual account on an instrument without perpetual limits")
+	}
+	if collateral <= 0 {
+		return fmt.Errorf("risk: perpetual collateral %d: %w", collateral, errNotPositive)
+	}
+	if err := brackets.Validate(); err != nil {
+		return fmt.Errorf("risk: perpetual brackets: %w", err)
+	}
+	fb := make([]floatBracket, 0, len(brackets))
+	for _, b := range brackets {
+		cp, _ := b.NotionalCap.Float64()
+		m, _ := b.MaintMarginRatio.Float64()
+		k, _ := b.Cum.Float64()
+		fb = append(fb, floatBracket{cap: cp, mmr: m, cum: k})
+	}
+	c.perp.collateral, c.perp.brackets = collateral, fb
+	c.evaluatePerp()
+	return nil
+}

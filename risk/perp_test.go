@@ -201,3 +201,31 @@ func TestPerpChecksAllocateNothing(t *testing.T) {
 		t.Fatalf("%v allocations per mark and check", n)
 	}
 }
+
+// TestSetPerpAccount: the venue's collateral and brackets replace the config's, and the
+// liquidation price follows them.
+func TestSetPerpAccount(t *testing.T) {
+	d := decimal.RequireFromString
+	c := perpChecker(t, PerpConfig{Collateral: d("3000"), MinLiquidationDistanceBps: d("100"),
+		Brackets: perp.Brackets{{NotionalFloor: d("0"), NotionalCap: d("1e12"), MaintMarginRatio: d("0.01"), InitialLeverage: 50}}})
+	fillAt(t, c, buy(1, "60000", "0.5"), newBook("59999.99", "60000.01", t0), t0)
+	before, _ := c.LiquidationPrice()
+	if err := c.SetPerpAccount(v("5000"), usdmBrackets()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.LiquidationPrice()
+	want, _ := perp.LiquidationPrice(perp.Liquidation{Mode: perp.Isolated, WalletBalance: d("5000")}, usdmBrackets(), d("0.5"), d("60000"))
+	if w, _ := want.Float64(); math.Abs(got-w) > 1e-6*w || got == before {
+		t.Fatalf("liquidation %v (before %v), want %s", got, before, want)
+	}
+	if err := c.SetPerpAccount(0, usdmBrackets()); err == nil {
+		t.Error("zero collateral accepted")
+	}
+	if err := c.SetPerpAccount(v("1"), nil); err == nil {
+		t.Error("no brackets accepted")
+	}
+	spot := newChecker(t, nil)
+	if err := spot.SetPerpAccount(v("1"), usdmBrackets()); err == nil {
+		t.Error("a spot checker took a perpetual account")
+	}
+}

@@ -188,4 +188,3 @@ func (r *bybitRecorder) Idle(now int64) {
 		r.resub = true
 	}
 }
-

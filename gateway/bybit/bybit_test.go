@@ -232,6 +232,9 @@ func FuzzReader(f *testing.F) {
 	f.Add(`{"topic":"execution","data":[{"symbol":"BTCUSDT","execFee":"0.0001","execPrice":"60000","execQty":"0.1","execType":"Trade","orderLinkId":"nt-14","feeCurrency":"BTC"}]}`)
 	f.Add(`{"reqId":"c7.1","retCode":0,"op":"order.create"}`)
 	f.Add(`{"topic":"order","data":[{"symbol":"BTCUSDT","orderLinkId":"nt-9","orderStatus":"Rejected"}]}`)
+	f.Add(`{"topic":"position","data":[{"category":"linear","symbol":"BTCUSDT","side":"Buy","size":"0.01","positionIdx":0,"entryPrice":"60000","markPrice":"60001","liqPrice":"","unrealisedPnl":"0.01","seq":8327597863}]}`)
+	f.Add(`{"topic":"wallet","data":[{"totalEquity":"100","totalAvailableBalance":"90","coin":[{"coin":"USDT","walletBalance":"100","equity":"100","unrealisedPnl":"0"}]}]}`)
+	f.Add(`{"topic":"execution","data":[{"category":"linear","symbol":"BTCUSDT","execType":"Funding","execFee":"0.6","feeRate":"0.0001","execPrice":"60000","execQty":"0.1","side":"Buy"}]}`)
 	e := linearEncoder(f)
 	r := NewReader(e, "BTC", "USDT")
 	f.Fuzz(func(t *testing.T, msg string) {
