@@ -330,10 +330,50 @@ func (s *Session) Shutdown() {
 				s.log.Error().Err(err).Msg("cancel all at shutdown")
 			}
 		}
+		s.settle(ctx)
 		for _, g := range s.cfg.Gateways {
 			g.Close()
 		}
 	})
+}
+
+// settleQuiet is how long the venues must stay silent, once no order is working, before
+// the engine's account is taken as final: a fill may reach the engine on the venue's
+// user-data connection after the cancel's answer on the order connection.
+const settleQuiet = 250 * time.Millisecond
+
+// settle hands the venues' last answers (fills that crossed the cancels, the cancels'
+// confirmations) to the engine until no order is working and the venues have been
+// quiet for settleQuiet, or ctx ends, so that the engine's final position and PnL are
+// the venues'. Run's goroutine has ended, so this goroutine now owns the engine.
+func (s *Session) settle(ctx context.Context) {
+	quietSince := time.Now()
+	for ctx.Err() == nil {
+		fills, working := s.eng.Counters().Fills, s.working()
+		now := time.Now()
+		for _, g := range s.cfg.Gateways {
+			g.Drain(s.answers, now.UnixNano())
+		}
+		if s.eng.Counters().Fills != fills || s.working() != working {
+			quietSince = now
+		}
+		if s.working() == 0 && now.Sub(quietSince) >= settleQuiet {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := s.working(); n > 0 {
+		s.log.Error().Int("working", n).Msg("orders still working at the venue after shutdown's cancels: check the venue")
+	}
+}
+
+// working returns how many orders risk still counts as working on every instrument.
+func (s *Session) working() int {
+	n := 0
+	for i := range s.eng.Instruments().Len() {
+		n += s.eng.RiskAt(instrument.Index(i)).Working()
+	}
+	return n
 }
 
 // idle is the engine goroutine's idle work: the other connections' frames, the venues'
