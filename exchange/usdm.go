@@ -50,6 +50,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nanotick/nanotick/perp"
@@ -117,9 +118,12 @@ type usdm struct {
 	cfg      USDMConfig
 	accounts map[*Account]*fAccount
 	keys     map[string]*listenKey // live listen keys
-	marks    map[string]*markState // by symbol
-	rng      *rand.Rand            // listen keys
-	limits   usdmLimiter
+	// keysMu guards keys for listenKeyValid, which the stream handlers call without
+	// the exchange's lock; writers hold both.
+	keysMu sync.RWMutex
+	marks  map[string]*markState // by symbol
+	rng    *rand.Rand            // listen keys
+	limits usdmLimiter
 	// nextFunding is the next funding time (Unix ns); lastTick the last mark tick.
 	nextFunding int64
 	lastMark    int64
@@ -169,6 +173,7 @@ type fOrder struct {
 	gtx        bool
 	origType   string // LIMIT, MARKET, LIQUIDATION
 	modified   int
+	modifyID   string // the last order.modify's modifyId, echoed as given
 	realized   decimal.Decimal
 	er         string // expiry reason of the last EXPIRED event
 }
@@ -216,7 +221,10 @@ func (e *Exchange) startUSDM(mux *http.ServeMux) error {
 	}
 	for sym, m := range e.futures {
 		m.onFill = e.settleUSDM
-		u.marks[sym] = newMarkState(e, u, m)
+		ms := newMarkState(e, u, m)
+		// A first sample, so that mark, index and rate are known from the start.
+		ms.update(now)
+		u.marks[sym] = ms
 	}
 	e.usdm = u
 	e.registerUSDM(mux)
@@ -469,7 +477,7 @@ func (p *fPosition) applyFill(s Side, price, qty int64) decimal.Decimal {
 	default:
 		closed := min(qty, abs64(p.amt))
 		sign := decimal.NewFromInt(int64(sgn(p.amt)))
-		realized = qtyDec(closed).Mul(px.Sub(p.entry)).Mul(sign)
+		realized = qtyDec(closed).Mul(px.Sub(p.entry)).Mul(sign).Round(8)
 		p.amt += dq
 		switch {
 		case p.amt == 0:

@@ -118,7 +118,7 @@ func (e *Exchange) liquidate(fa *fAccount, ps []*fPosition, ms int64) {
 		p.updated, fa.updated = ms, ms
 		e.track(fa, fo)
 		e.orderUpdate(fa, fo, fEvent{exec: "CALCULATED", status: StatusFilled, lastQty: qty, lastPrice: price,
-			cumQty: qty, tradeID: int64(m.book.tradeID), realized: realized}, ms)
+			cumQty: qty, cumQuote: o.Quote, tradeID: int64(m.book.tradeID), realized: realized}, ms)
 		e.accountUpdate(fa, "ORDER", p.sym, decimal.Zero, ms)
 		p.called = false
 	}

@@ -502,8 +502,15 @@ func (e *Exchange) restFundingRate(r *restReq) ([]byte, *apiError) {
 			sel = append(sel, f)
 		}
 	}
+	// "If startTime and endTime are not sent, the most recent 200 records are
+	// returned"; "if the number of data between startTime and endTime is larger than
+	// limit, return as startTime + limit".
+	ranged := r.params["startTime"] != "" || r.params["endTime"] != ""
+	if !ranged && r.params["limit"] == "" {
+		limit = 200
+	}
 	if len(sel) > limit {
-		if r.params["startTime"] != "" {
+		if ranged {
 			sel = sel[:limit]
 		} else {
 			sel = sel[len(sel)-limit:]
@@ -516,7 +523,7 @@ func (e *Exchange) restFundingRate(r *restReq) ([]byte, *apiError) {
 		}
 		w := &jw{b: b}
 		w.open()
-		w.str("symbol", f.symbol).dec("fundingRate", f.rate).int("fundingTime", f.time).dec("markPrice", f.mark)
+		w.str("symbol", f.symbol).dec("fundingRate", f.rate).int("fundingTime", f.time).dec("markPrice", f.mark).str("rateType", "Regular")
 		w.close()
 		b = w.b
 	}

@@ -47,7 +47,9 @@ func (e *Exchange) newListenKey(fa *fAccount, now int64) *listenKey {
 		b.WriteByte(chars[u.rng.IntN(len(chars))])
 	}
 	k := &listenKey{key: b.String(), fa: fa, expires: now + int64(u.cfg.ListenKeyLifetime)}
+	u.keysMu.Lock()
 	u.keys[k.key] = k
+	u.keysMu.Unlock()
 	fa.key = k
 	return k
 }
@@ -68,7 +70,9 @@ func (e *Exchange) closeKey(fa *fAccount) bool {
 	if k == nil || e.usdm.keys[k.key] != k {
 		return false
 	}
+	e.usdm.keysMu.Lock()
 	delete(e.usdm.keys, k.key)
+	e.usdm.keysMu.Unlock()
 	fa.key = nil
 	return true
 }
@@ -86,7 +90,9 @@ func (e *Exchange) expireKeys(now int64) {
 		b = strconv.AppendQuote(b, s)
 		b = append(b, '}')
 		e.publishFutures(s, b, false)
+		e.usdm.keysMu.Lock()
 		delete(e.usdm.keys, s)
+		e.usdm.keysMu.Unlock()
 		if k.fa.key == k {
 			k.fa.key = nil
 		}
@@ -99,6 +105,8 @@ func (e *Exchange) listenKeyValid(s string) bool {
 	if e.usdm == nil {
 		return false
 	}
+	e.usdm.keysMu.RLock()
+	defer e.usdm.keysMu.RUnlock()
 	_, ok := e.usdm.keys[s]
 	return ok
 }
@@ -116,7 +124,8 @@ type fEvent struct {
 	status     Status
 	lastQty    int64
 	lastPrice  int64
-	cumQty     int64 // for TRADE: the order's filled quantity right after the trade
+	cumQty     int64 // TRADE, CALCULATED: the order's filled quantity right after the trade
+	cumQuote   int64 // and its quote amount
 	tradeID    int64
 	maker      bool
 	commission decimal.Decimal
@@ -134,17 +143,25 @@ func (e *Exchange) orderUpdate(fa *fAccount, fo *fOrder, ev fEvent, now int64) {
 		return
 	}
 	o, m := fo.o, fo.m
-	cum := o.Filled
-	if ev.exec == "TRADE" {
-		cum = ev.cumQty
+	// The order as it stood at the event: nothing filled at NEW, the trade's running
+	// totals at a TRADE (the book has moved on by the time a later fill settles).
+	cum, cumQuote := o.Filled, o.Quote
+	switch ev.exec {
+	case "NEW":
+		cum, cumQuote = 0, 0
+	case "TRADE", "CALCULATED":
+		cum, cumQuote = ev.cumQty, ev.cumQuote
 	}
 	w := &jw{}
 	w.open()
 	w.str("e", "ORDER_TRADE_UPDATE").int("E", now).int("T", now)
 	w.obj("o")
 	w.str("s", m.inst.Symbol).str("c", o.ClientID).str("S", o.Side.String()).str("o", fo.typ()).str("f", fo.tif())
-	w.raw("q", m.fqty(o.Qty)).raw("p", m.fprice(o.Price)).str("ap", avgPrice(o, cum)).str("sp", "0")
+	w.raw("q", m.fqty(o.Qty)).raw("p", m.fprice(o.Price)).str("ap", avgPrice(cum, cumQuote)).str("sp", "0")
 	w.str("x", ev.exec).str("X", statusName(ev.status)).uint("i", o.ID)
+	if ev.exec == "AMENDMENT" && fo.modifyID != "" {
+		w.str("M", fo.modifyID) // "only pushed for AMENDMENT events when a modifyId was provided"
+	}
 	w.raw("l", m.fqty(ev.lastQty)).raw("z", m.fqty(cum)).raw("L", m.fprice(ev.lastPrice))
 	if ev.charged {
 		w.str("N", usdmMarginAsset).str("n", ev.commission.String())
@@ -164,17 +181,13 @@ func (e *Exchange) orderUpdate(fa *fAccount, fo *fOrder, ev fEvent, now int64) {
 	e.userEvent(fa, w.b)
 }
 
-// avgPrice is an order's average fill price after cum of it filled, "0" before any.
-func avgPrice(o *Order, cum int64) string {
-	if cum == 0 || o.Filled == 0 {
+// avgPrice is an average fill price: the quote amount over the quantity, "0" before
+// any fill.
+func avgPrice(qty, quote int64) string {
+	if qty == 0 {
 		return "0"
 	}
-	// o.Quote is the whole order's; scale to cum when a TRADE reports an earlier state.
-	quote := wireScale.Decimal(o.Quote)
-	if cum != o.Filled {
-		quote = quote.Mul(qtyDec(cum)).Div(qtyDec(o.Filled))
-	}
-	return quote.DivRound(qtyDec(cum), 8).String()
+	return wireScale.Decimal(quote).DivRound(qtyDec(qty), 8).String()
 }
 
 // sideNotional returns the notional of the account's open orders on sym, bids and
@@ -309,15 +322,17 @@ func (e *Exchange) appendFOrder(dst []byte, fo *fOrder, kind string, accepted bo
 	if accepted {
 		filled, quote, status = 0, 0, "NEW"
 	}
-	avg := "0"
-	if filled > 0 {
-		avg = wireScale.Decimal(quote).DivRound(qtyDec(filled), 8).String()
-	}
+	avg := avgPrice(filled, quote)
 	w := &jw{b: dst}
 	w.open()
 	w.uint("orderId", o.ID).str("symbol", m.inst.Symbol)
 	if kind == "modify" {
 		w.str("pair", m.inst.Symbol)
+		id := fo.modifyID
+		if id == "" {
+			id = "0"
+		}
+		w.raw("modifyId", []byte(id))
 	}
 	w.str("status", status).str("clientOrderId", o.ClientID).raw("price", m.fprice(o.Price)).str("avgPrice", avg)
 	w.raw("origQty", m.fqty(o.Qty)).raw("executedQty", m.fqty(filled))

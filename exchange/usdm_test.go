@@ -35,7 +35,8 @@ type usdmClient struct {
 	user   *websocket.Conn
 	key    string
 	n      int
-	events []map[string]any
+	ch     chan map[string]any // the user data stream's events
+	events []map[string]any    // the events read from ch so far
 }
 
 func newUSDMClient(t *testing.T, e *Exchange) *usdmClient {
@@ -51,7 +52,44 @@ func newUSDMClient(t *testing.T, e *Exchange) *usdmClient {
 	}
 	c.key = lk.ListenKey
 	c.user = dial(t, e.FuturesMarketDataURL()+"/ws/"+c.key)
+	waitSubscribed(t, e, c.key)
+	// The stream is read by one goroutine, which ends when the test closes it.
+	c.ch = make(chan map[string]any, 10000)
+	go func(ws *websocket.Conn, ch chan<- map[string]any) {
+		defer close(ch)
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			var ev map[string]any
+			if json.Unmarshal(b, &ev) == nil {
+				ch <- ev
+			}
+		}
+	}(c.user, c.ch)
 	return c
+}
+
+// waitSubscribed waits until some connection of the exchange is subscribed to
+// stream: a subscription takes effect a moment after the handshake, as on Binance.
+func waitSubscribed(t *testing.T, e *Exchange, stream string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		found := false
+		e.With(func() {
+			for c := range e.subs {
+				found = found || c.streams[stream]
+			}
+		})
+		if found {
+			return
+		}
+		if i > 2000 {
+			t.Fatalf("nothing subscribed to %s", stream)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // rest sends a REST request, signed when signed is set, with params in the query.
@@ -138,20 +176,37 @@ func (c *usdmClient) waitEvent(what string, pred func(map[string]any) bool) map[
 			return ev
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
 	for {
-		c.user.SetReadDeadline(deadline)
-		_, b, err := c.user.ReadMessage()
-		if err != nil {
-			c.t.Fatalf("waiting for %s: %v (events so far: %v)", what, err, c.events)
+		select {
+		case ev, ok := <-c.ch:
+			if !ok {
+				c.t.Fatalf("waiting for %s: the stream closed (events so far: %v)", what, c.events)
+			}
+			c.events = append(c.events, ev)
+			if pred(ev) {
+				return ev
+			}
+		case <-timeout.C:
+			c.t.Fatalf("waiting for %s: nothing in 20s (events so far: %v)", what, c.events)
 		}
-		var ev map[string]any
-		if err := json.Unmarshal(b, &ev); err != nil {
-			c.t.Fatalf("event %s: %v", b, err)
-		}
-		c.events = append(c.events, ev)
-		if pred(ev) {
-			return ev
+	}
+}
+
+// drain returns what the user data stream has delivered by now, without waiting.
+func (c *usdmClient) drain() []map[string]any {
+	var got []map[string]any
+	for {
+		select {
+		case ev, ok := <-c.ch:
+			if !ok {
+				return got
+			}
+			c.events = append(c.events, ev)
+			got = append(got, ev)
+		default:
+			return got
 		}
 	}
 }

@@ -442,6 +442,13 @@ func (e *Exchange) usdmModify(fa *fAccount, m *Market, p params) ([]byte, *apiEr
 	if pm := p["priceMatch"]; pm != "" && pm != "NONE" {
 		return nil, errUnsupported
 	}
+	// modifyId: "User-defined modification identifier, returned as-is in the response."
+	modifyID := p["modifyId"]
+	if modifyID != "" {
+		if _, err := strconv.ParseInt(modifyID, 10, 64); err != nil {
+			return nil, errIllegal("modifyId")
+		}
+	}
 	switch {
 	case !hasQty:
 		return nil, errMandatory("quantity")
@@ -496,6 +503,7 @@ func (e *Exchange) usdmModify(fa *fAccount, m *Market, p params) ([]byte, *apiEr
 		}
 	}
 	fo.modified++
+	fo.modifyID = modifyID
 	fills := slices.Clone(m.book.reenter(o, price, qty, now))
 	e.orderUpdate(fa, fo, fEvent{exec: "AMENDMENT", status: o.Status}, now)
 	m.fills(fills)
@@ -541,16 +549,16 @@ func (e *Exchange) settleUSDM(f *Fill) {
 		fo.realized = fo.realized.Add(realized)
 		now := m.nowMs()
 		p.updated, fa.updated = now, now
-		filled := f.TakerFilled
+		filled, cumQuote := f.TakerFilled, f.TakerQuote
 		status := StatusPartiallyFilled
 		if maker {
-			filled = f.MakerFilled
+			filled, cumQuote = f.MakerFilled, f.MakerQuote
 		}
 		if filled == o.Qty {
 			status = StatusFilled
 		}
 		e.orderUpdate(fa, fo, fEvent{exec: "TRADE", status: status, lastQty: f.Qty, lastPrice: f.Price,
-			cumQty: filled, tradeID: int64(f.TradeID), maker: maker, commission: comm, charged: true, realized: realized}, now)
+			cumQty: filled, cumQuote: cumQuote, tradeID: int64(f.TradeID), maker: maker, commission: comm, charged: true, realized: realized}, now)
 		e.accountUpdate(fa, "ORDER", sym, decimal.Zero, now)
 		e.knockOut(fa, sym, fo)
 	}

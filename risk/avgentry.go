@@ -2,8 +2,8 @@ package risk
 
 import "github.com/nanotick/nanotick/fixed"
 
-// AvgEntry returns the average entry price of the open position in price units, truncated
-// toward zero, or 0 when flat. Strategies read it; risk itself works from the basis.
+// AvgEntry returns the average entry price of the open position in price units, rounded
+// to the nearest unit, or 0 when flat. Strategies read it; risk itself works from the basis.
 // Like the other accessors, it belongs to the tick goroutine.
 func (c *Checker) AvgEntry() int64 {
 	a := &c.acct
@@ -14,8 +14,10 @@ func (c *Checker) AvgEntry() int64 {
 	if pos < 0 {
 		pos = -pos
 	}
-	// basis is the entry notional in price units: basis × qUnit / |pos| is the price.
-	p, ok := fixed.MulDiv(a.basis, a.qUnit, pos)
+	// basis is the entry notional in fine units: basis × div / |pos| is the price,
+	// rounded to the nearest unit (each fill's notional was truncated by less than a
+	// fine unit, so truncating here would show 60000.0 for fills all at 60000.1).
+	p, ok := fixed.MulDiv(2*a.basis+pos/a.div, a.div, 2*pos)
 	if !ok {
 		return 0
 	}

@@ -22,7 +22,7 @@ func TestOnBaseCommission(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a := &Checker{}
-		a.acct.init(100)
+		a.acct.init(100, 2)
 		if tt.start > 0 {
 			a.acct.fill(orderbook.Bid, 100_00, tt.start, 0)
 		} else if tt.start < 0 {

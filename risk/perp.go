@@ -171,7 +171,7 @@ func (c *Checker) checkPerpOrder(o *Order, already int64) Reason {
 		}
 		// The entry after the fills, valuing every added unit at the order's price.
 		added := float64(abs64(worst)-max(abs64(pos), 0)) / p.qtyUnit
-		basis := float64(c.acct.basis) / p.priceUnit
+		basis := float64(c.acct.basis) / float64(c.acct.sub) / p.priceUnit
 		if (worst > 0) != (pos > 0) || pos == 0 {
 			basis, added = 0, float64(abs64(worst))/p.qtyUnit
 		}
@@ -189,7 +189,7 @@ func (c *Checker) checkPerpOrder(o *Order, already int64) Reason {
 // walletEquity returns Collateral + realized − fees + funding, plus the unrealized PnL
 // at the mark when withUnrealized.
 func (c *Checker) walletEquity(withUnrealized bool) (int64, bool) {
-	e, ok := sub(c.acct.realized, c.acct.fees)
+	e, ok := sub(c.acct.realizedPrice(), c.acct.fees)
 	if !ok {
 		return 0, false
 	}
@@ -245,7 +245,7 @@ func (c *Checker) LiquidationPrice() (float64, bool) {
 		return 0, false
 	}
 	size := float64(abs64(pos)) / p.qtyUnit
-	entry := float64(c.acct.basis) / p.priceUnit / size
+	entry := float64(c.acct.basis) / float64(c.acct.sub) / p.priceUnit / size
 	wb, ok := c.walletEquity(false)
 	if !ok {
 		return 0, false

@@ -183,7 +183,7 @@ func New(cfg Config, inst Instrument) (*Checker, error) {
 	c.tokens = c.tokenCap
 	c.bursts.quiet = lim.LogQuiet
 	c.bursts.ps, c.bursts.qs = inst.PriceScale, inst.QtyScale
-	c.acct.init(c.qUnit)
+	c.acct.init(c.qUnit, inst.PriceScale)
 	return c, nil
 }
 
@@ -814,7 +814,7 @@ func (c *Checker) Position() int64 { return c.acct.pos }
 // the last mark, in price units.
 func (c *Checker) PnL() (realized, fees, unrealized int64) {
 	u, _ := c.acct.unrealized()
-	return c.acct.realized, c.acct.fees, u
+	return c.acct.realizedPrice(), c.acct.fees, u
 }
 
 // cmpMul compares a×b with c×d for non-negative operands, exactly: −1, 0 or
