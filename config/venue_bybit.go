@@ -51,6 +51,9 @@ type Bybit struct {
 	// RecvWindow is X-BAPI-RECV-WINDOW: how long after its timestamp Bybit still takes
 	// a request.
 	RecvWindow time.Duration
+	// FundingInterval is the local exchange's funding grid for the perpetuals (sim =
+	// true only; Bybit's own is the symbol's, 8 hours for BTCUSDT); 0 means 8 hours.
+	FundingInterval time.Duration
 }
 
 // PublicURL returns the public stream endpoint of category ("spot", "linear").
@@ -86,6 +89,14 @@ func (d *decoder) bybit(t *table) *Bybit {
 	// clock; it documents 5000 ms as the default and recommends a small window.
 	if t.has("recv_window") && (b.RecvWindow < 100*time.Millisecond || b.RecvWindow > time.Minute) {
 		d.errorf(t.child("recv_window"), "must be between 100ms and 1m, got %q", b.RecvWindow)
+	}
+	if t.has("funding_interval") {
+		b.FundingInterval = t.duration("funding_interval", 0)
+		if sim, _ := t.m["sim"].(bool); !sim {
+			d.errorf(t.child("funding_interval"), "only the local exchange's funding interval can be set: it needs sim = true (Bybit sets each symbol's)")
+		} else if b.FundingInterval < time.Second {
+			d.errorf(t.child("funding_interval"), "must be at least 1s, got %v", b.FundingInterval)
+		}
 	}
 	if f := t.str("api_secret_file", ""); f != "" {
 		b.APISecretFile = d.resolve(f)

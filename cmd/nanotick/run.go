@@ -401,6 +401,7 @@ func (s *session) startExchange(groups []venueGroup, table *instrument.Table, op
 		Instruments: spot,
 		Futures:     fut,
 		USDM:        exchange.USDMConfig{FundingInterval: usdmFundingInterval(w.cfg)},
+		BybitLinear: bybitSimLinear(w.cfg),
 		Accounts:    []exchange.AccountConfig{{APIKey: key, Secret: secret, Balances: simBalances(groups, table)}},
 	})
 	if err != nil {

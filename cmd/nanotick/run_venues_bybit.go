@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nanotick/nanotick/config"
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/exchange"
 	bylive "github.com/nanotick/nanotick/feeds/bybit/live"
@@ -146,4 +147,13 @@ func hasFutures(list []exchange.FuturesInstrument, sym string) bool {
 		}
 	}
 	return false
+}
+
+// bybitSimLinear is the local exchange's Bybit perpetuals setting from [venue.bybit]:
+// its funding interval, when sim = true sets one.
+func bybitSimLinear(c *config.Config) exchange.BybitLinear {
+	if b := c.Venues.Bybit; b != nil {
+		return exchange.BybitLinear{FundingInterval: b.FundingInterval}
+	}
+	return exchange.BybitLinear{}
 }
