@@ -173,6 +173,8 @@ type FuturesGateway struct {
 
 	restMu sync.Mutex
 	rest   *rest
+	// perpAcct is the account the last reconciliation read, until Drain hands it over.
+	perpAcct atomic.Pointer[perpAccount]
 
 	conn    atomic.Pointer[live.Conn] // WebSocket API
 	ustream atomic.Pointer[live.Conn] // user data stream
@@ -518,6 +520,21 @@ func (g *FuturesGateway) reconcile(ctx context.Context, first bool) (*FuturesAcc
 	}
 	g.position = pos
 	g.posMu.Unlock()
+
+	// The venue's wallet balance and brackets, for risk's perpetual limits: at start
+	// they must be readable (fail closed); after a reconnect the last ones stay.
+	pa, err := g.readPerpAccount(ctx)
+	switch {
+	case err != nil && first:
+		return nil, err
+	case err != nil:
+		g.log.Error().Err(err).Msg("reconcile: the venue's wallet balance and brackets could not be read: risk keeps the last ones")
+	default:
+		g.perpAcct.Store(pa)
+		if g.cfg.Wake != nil {
+			g.cfg.Wake()
+		}
+	}
 
 	g.restMu.Lock()
 	open, err := g.rest.openOrders(ctx, g.cfg.Symbol)
@@ -943,6 +960,7 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 	if g.cfg.MarkSource != nil {
 		g.marks.observe(g.cfg.MarkSource())
 	}
+	g.deliverPerpAccount(sink)
 	for {
 		a, ok := g.ring.Pop()
 		if !ok {
