@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -364,4 +365,68 @@ func TestBybitLinearAmend(t *testing.T) {
 	if c := g.Counters(); c.Amends != 2 || c.RejectCodes[10001] != 0 {
 		t.Fatalf("counters %+v", c)
 	}
+}
+
+// OnModified and OnModifyRejected make syncAnswers a gateway/bybit ModifySink, as the
+// engine is.
+func (s *syncAnswers) OnModified(id uint64, price, qty int64, now int64) {
+	s.add("modified %d %d@%d", id, qty, price)
+}
+func (s *syncAnswers) OnModifyRejected(id uint64, reason string, now int64) {
+	s.add("modify rejected %d: %s", id, reason)
+}
+
+// TestBybitLinearModify: the gateway's engine.Modifier over the local exchange's
+// order.amend. An accepted amend is OnModified with the new terms, and the order rests
+// at them; a refused one (a PostOnly moved to a price that would take) is
+// OnModifyRejected with Bybit's retCode and retMsg, and the order keeps its terms; a
+// Modify of an order not open, or while one is awaiting its answer, sends nothing.
+func TestBybitLinearModify(t *testing.T) {
+	e, g := linearGateway(t, BybitLinear{}, Commission{})
+	var got syncAnswers
+	bid, ask := best(e)
+	now := func() int64 { return time.Now().UnixNano() }
+	if err := g.Place(&risk.Order{ID: 1, Side: orderbook.Bid, Price: bid - 1000, Qty: 50, PostOnly: true}, now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, g, &got, "ack", func() bool { return got.has("ack 1") })
+	resting := func() (price, qty int64, n int) {
+		for _, o := range e.BybitLinearOrders("bybit-key") {
+			if o.ClientID == g.Prefix()+"1" {
+				n++
+				price, qty = o.Price.Shift(2).IntPart(), o.Qty.Shift(3).IntPart()
+			}
+		}
+		return price, qty, n
+	}
+	if err := g.Modify(1, orderbook.Bid, bid-500, 20, now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Modify(1, orderbook.Bid, bid-400, 20, now()); !errors.Is(err, gw.ErrModifyPending) {
+		t.Fatalf("second modify in flight: %v", err)
+	}
+	want := fmt.Sprintf("modified 1 20@%d", bid-500)
+	waitFor(t, g, &got, want, func() bool { return got.has(want) })
+	if p, q, n := resting(); p != bid-500 || q != 20 || n != 1 {
+		t.Fatalf("resting %d@%d (%d orders)", q, p, n)
+	}
+	if err := g.Modify(1, orderbook.Bid, ask+1000, 20, now()); err != nil {
+		t.Fatal(err)
+	}
+	want = "modify rejected 1: 10001: params error: the amended PostOnly order would take liquidity"
+	waitFor(t, g, &got, want, func() bool { return got.has(want) })
+	if p, q, n := resting(); p != bid-500 || q != 20 || n != 1 {
+		t.Fatalf("after the refused modify: resting %d@%d (%d orders)", q, p, n)
+	}
+	if err := g.Modify(99, orderbook.Bid, bid, 10, now()); !errors.Is(err, gw.ErrUnknownOrder) {
+		t.Fatalf("modify of an unknown order: %v", err)
+	}
+	if c := g.Counters(); c.Amends != 2 {
+		t.Fatalf("counters %+v (want 2 amends sent)", c)
+	}
+	// The order is still the gateway's to cancel, at its modified terms.
+	if err := g.Cancel(1, now()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, g, &got, "cancel", func() bool { return got.has("cancelled 1") })
 }

@@ -20,6 +20,13 @@ type Sink interface {
 	OnRejected(id uint64, reason string, now int64)
 }
 
+// amendSink is a Sink that learns the outcome of an order.amend: retCode 0, or the
+// refusal as "retCode: retMsg".
+type amendSink interface {
+	onAmended(id uint64, now int64)
+	onAmendRejected(id uint64, reason string, now int64)
+}
+
 // Errors of the reader. An answer it returns one for changed no order's state.
 var (
 	ErrMalformed = errors.New("bybit: malformed answer")
@@ -143,6 +150,17 @@ func (r *Reader) answer(m *message, now int64, sink Sink) error {
 	}
 	ok := *m.RetCode == 0
 	switch m.Op {
+	case "order.amend":
+		// The amend's outcome goes to a sink that takes it (the gateway's queue, for
+		// Modify's answer); otherwise a refused amend is only the caller's to log.
+		if as, isAmend := sink.(amendSink); isAmend {
+			if ok {
+				as.onAmended(id, now)
+			} else {
+				as.onAmendRejected(id, answerText(m), now)
+			}
+			return nil
+		}
 	case "order.create":
 		if ok {
 			sink.OnAck(id, now)

@@ -24,6 +24,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
 
@@ -31,6 +32,9 @@ import (
 var (
 	ErrNotConnected = errors.New("bybit gateway: not connected to the venue")
 	ErrClosed       = errors.New("bybit gateway: closed")
+	// ErrUnknownOrder and ErrModifyPending refuse a Modify before anything is sent.
+	ErrUnknownOrder  = errors.New("order not open at the gateway")
+	ErrModifyPending = errors.New("a modify of the order is awaiting its answer")
 	// ErrGaveUp is the gateway's state after Config.MaxReconnects reconnects in a row
 	// failed: it refuses every order from then on (fail closed).
 	ErrGaveUp = errors.New("bybit gateway: reconnect attempts exhausted: trading stopped")
@@ -173,7 +177,18 @@ const (
 	// ansFunding is a funding payment of the position: price holds what it added to
 	// the account, in price units (negative: paid).
 	ansFunding
+	// ansAmended and ansAmendRejected are an order.amend's answer (reason: Bybit's
+	// "retCode: retMsg").
+	ansAmended
+	ansAmendRejected
 )
+
+// ModifySink is a Sink that learns the outcome of Modify (the engine's OnModified and
+// OnModifyRejected); Drain calls it when the order.amend answer comes.
+type ModifySink interface {
+	OnModified(id uint64, price, qty int64, now int64)
+	OnModifyRejected(id uint64, reason string, now int64)
+}
 
 // FundingSink is a Sink that books funding payments (*engine.Engine implements it):
 // amount in price units of the instrument, positive received, negative paid.
@@ -200,6 +215,10 @@ type gwOrder struct {
 	id          uint64
 	qty, filled int64
 	acked       bool
+	// A Modify awaiting its answer: the terms sent, and the quantity to go back to
+	// if Bybit refuses them.
+	modifying              bool
+	modPrice, modQty, oldQ int64
 }
 
 // New returns a gateway for cfg; it does not connect until Start.
@@ -607,6 +626,12 @@ type queueSink struct{ g *Gateway }
 func (s queueSink) push(a answer) {
 	s.g.queue = append(s.g.queue, a)
 }
+func (s queueSink) onAmended(id uint64, now int64) {
+	s.push(answer{kind: ansAmended, id: id, now: now})
+}
+func (s queueSink) onAmendRejected(id uint64, reason string, now int64) {
+	s.push(answer{kind: ansAmendRejected, id: id, reason: reason, now: now})
+}
 func (s queueSink) OnAck(id uint64, now int64) { s.push(answer{kind: ansAck, id: id, now: now}) }
 func (s queueSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
 	leaves, ok := s.g.leaves[id]
@@ -723,6 +748,27 @@ func (g *Gateway) Amend(id uint64, price, qty int64, now int64) error {
 	return nil
 }
 
+// Modify is engine.Modifier: order.amend to price and qty, the new total quantity
+// (the filled part included, as Bybit's qty is). The answer reaches the sink in Drain,
+// if it is a ModifySink: OnModified with the terms sent when retCode is 0, else
+// OnModifyRejected with Bybit's "retCode: retMsg". An order the gateway does not know,
+// or one with a Modify in flight, is refused here and nothing is sent.
+func (g *Gateway) Modify(id uint64, side orderbook.Side, price, qty, now int64) error {
+	o := g.table[id]
+	switch {
+	case o == nil:
+		return fmt.Errorf("bybit gateway: modify of order %d: %w", id, ErrUnknownOrder)
+	case o.modifying:
+		return fmt.Errorf("bybit gateway: modify of order %d: %w", id, ErrModifyPending)
+	}
+	old := o.qty
+	if err := g.Amend(id, price, qty, now); err != nil {
+		return err
+	}
+	o.modifying, o.modPrice, o.modQty, o.oldQ = true, price, qty, old
+	return nil
+}
+
 func (g *Gateway) usable() error {
 	switch {
 	case g.closed.Load():
@@ -785,6 +831,20 @@ func (g *Gateway) Drain(sink Sink, now int64) {
 			sink.OnFill(a.id, a.price, a.qty, a.fee, a.maker, a.now)
 			if o.filled >= o.qty {
 				g.done(o)
+			}
+		case ansAmended, ansAmendRejected:
+			if !o.modifying {
+				continue // an Amend's answer, not a Modify's
+			}
+			o.modifying = false
+			ms, ok := sink.(ModifySink)
+			if a.kind == ansAmendRejected {
+				o.qty = o.oldQ
+				if ok {
+					ms.OnModifyRejected(a.id, a.reason, a.now)
+				}
+			} else if ok {
+				ms.OnModified(a.id, o.modPrice, o.modQty, a.now)
 			}
 		case ansCancelled:
 			sink.OnCancelled(a.id, a.now)
