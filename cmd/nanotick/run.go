@@ -219,6 +219,8 @@ type session struct {
 	tally        fillTally
 	// futures are the session's USD-M gateways (run_usdm.go).
 	futures []usdmGateway
+	// bybitPerps are the session's Bybit linear gateways (run_bybit_report.go).
+	bybitPerps []bybitPerp
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -326,6 +328,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		mds = append(mds, p.md)
 		unique = append(unique, p.unique...)
 		s.futures = append(s.futures, p.futures...)
+		s.bybitPerps = append(s.bybitPerps, p.bybitPerps...)
 	}
 	s.gw, s.feed = parts[0].gw, parts[0].md
 	if ecfg.Instruments != nil {

@@ -145,6 +145,7 @@ func (s *session) report(ended time.Time) *backtest.Report {
 func (s *session) writeRunJSON(file string, ended time.Time) error {
 	rep := s.report(ended)
 	s.reportUSDM(rep)
+	s.reportBybit(rep)
 	f, err := os.Create(file)
 	if err != nil {
 		return fmt.Errorf("--json: %w", err)

@@ -66,6 +66,8 @@ type venueParts struct {
 	gw *gwbinance.Gateway
 	// futures are the group's USD-M gateways, for the summary and the report.
 	futures []usdmGateway
+	// bybitPerps are the group's Bybit linear gateways, for the report's funding.
+	bybitPerps []bybitPerp
 }
 
 // venueBuilder builds a venue group's connections; every connection it returns is

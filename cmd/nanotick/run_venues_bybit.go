@@ -126,6 +126,9 @@ func buildBybit(w *venueWiring, g venueGroup, category gwbybit.Category) (venueP
 		}
 		parts.gateways[i] = gw
 		parts.unique = append(parts.unique, gwbybit.SessionGateway{Gateway: gw})
+		if category == gwbybit.Linear {
+			parts.bybitPerps = append(parts.bybitPerps, bybitPerp{gw: gw, name: sp.ID.String()})
+		}
 	}
 	conn, err := bylive.New(bylive.Config{Name: g.Venue, URL: ep.public, Instruments: mdi,
 		NoTrades: g.Sim, NoTickers: category == gwbybit.Spot, Logger: w.log})

@@ -3,6 +3,7 @@ package bybit
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 
@@ -49,9 +50,11 @@ type WalletUpdate struct {
 // execType Funding: Fee is what the account paid (negative: received), Rate the
 // funding rate, Mark the mark price it was valued at and Size the position (execQty,
 // signed by side). Expected is perp.FundingPayment(Size, Mark, Rate): the payment the
-// accounting rules of package perp give for it, for comparison.
+// accounting rules of package perp give for it, for comparison. Time is the
+// execution's execTime (Unix ms; 0 when the venue gave none).
 type FundingUpdate struct {
 	Fee, Rate, Mark, Size, Expected decimal.Decimal
+	Time                            int64
 }
 
 type positionData struct {
@@ -223,6 +226,11 @@ func (r *Reader) funding(d *execData) error {
 	}
 	if d.Side == "Sell" {
 		f.Size = f.Size.Neg()
+	}
+	if d.ExecTime != "" {
+		if f.Time, err = strconv.ParseInt(d.ExecTime, 10, 64); err != nil {
+			return fmt.Errorf("execTime %q: %w", d.ExecTime, err)
+		}
 	}
 	// perp.FundingPayment is what the position receives; the fee is what it pays.
 	f.Expected = perp.FundingPayment(f.Size, f.Mark, f.Rate).Neg()

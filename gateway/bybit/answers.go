@@ -90,6 +90,7 @@ type execData struct {
 	ExecFee     string `json:"execFee"`
 	FeeCurrency string `json:"feeCurrency"`
 	IsMaker     bool   `json:"isMaker"`
+	ExecTime    string `json:"execTime"`
 }
 
 // Handle reads one message received at now (Unix ns) and calls sink for each order

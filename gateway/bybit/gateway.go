@@ -149,6 +149,8 @@ type Gateway struct {
 
 	accMu sync.Mutex
 	acct  Account
+	// fundLog lists the funding payments, oldest first, at most maxFundingLog.
+	fundLog []FundingUpdate
 
 	placed, cancels, amends, answers, rejects, reconnects atomic.Uint64
 	reconciled, recovered, lost, malformed, writeFails    atomic.Uint64
@@ -295,6 +297,17 @@ func (g *Gateway) Account() Account {
 	g.accMu.Lock()
 	defer g.accMu.Unlock()
 	return g.acct
+}
+
+// maxFundingLog bounds the payments Fundings lists: three a day for a year (the
+// counters and Account's FundingPaid keep counting past it).
+const maxFundingLog = 1100
+
+// Fundings returns a copy of the funding payments received so far, oldest first.
+func (g *Gateway) Fundings() []FundingUpdate {
+	g.accMu.Lock()
+	defer g.accMu.Unlock()
+	return append([]FundingUpdate(nil), g.fundLog...)
 }
 
 // Counters returns what the gateway has done.
@@ -575,6 +588,12 @@ func (g *Gateway) hook(rd *Reader) {
 		}
 		g.accMu.Lock()
 		g.acct.FundingPaid = g.acct.FundingPaid.Add(f.Fee)
+		if f.Time == 0 {
+			f.Time = time.Now().UnixMilli() // no execTime: when it arrived
+		}
+		if len(g.fundLog) < maxFundingLog {
+			g.fundLog = append(g.fundLog, *f)
+		}
 		g.accMu.Unlock()
 		// Booked at the venue's amount, truncated toward zero to the price unit.
 		amount := f.Fee.Neg().Shift(int32(g.cfg.PriceScale)).IntPart()
