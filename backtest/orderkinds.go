@@ -251,6 +251,6 @@ func riskFunding(eng *engine.Engine, i instrument.Index) func(decimal.Decimal) {
 			eng.Halt() // beyond int64 at the price scale: risk cannot count it, so fail closed
 			return
 		}
-		eng.OnFunding(i, v)
+		eng.OnFunding(i, v, 0)
 	}
 }

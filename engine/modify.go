@@ -85,8 +85,9 @@ func (e *Engine) OnModifyRejected(id uint64, reason string, now int64) {
 // instrument's price units, positive received, negative paid. Risk counts it toward its
 // funding limit and equity (risk.Checker.OnFunding), which may move it to Reducing. It
 // calls no strategy callback and leaves the clock and the timers alone: a funding time
-// is not a market event.
-func (e *Engine) OnFunding(i instrument.Index, amount int64) {
+// is not a market event, and now (when the venue's payment arrived, or the backtest's
+// funding time) is only the shape the live gateways' FundingSink calls it with.
+func (e *Engine) OnFunding(i instrument.Index, amount, now int64) {
 	if int(i) >= len(e.slots) {
 		return
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/engine"
+	gwbinance "github.com/nanotick/nanotick/gateway/binance"
+	gwbybit "github.com/nanotick/nanotick/gateway/bybit"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -29,6 +31,15 @@ type fillTally struct {
 	volume []int64         // quantity units, by instrument
 	fills  []atomic.Uint64 // by instrument; read from any goroutine
 }
+
+// The live gateways hand funding payments to the engine through their FundingSink
+// interfaces, found by a type assertion on the session's answers: the tally must stay
+// one, or funding would silently never reach risk (regression: the engine's OnFunding
+// lacked the now argument, so live USD-M and Bybit funding never reached it).
+var (
+	_ gwbinance.FundingSink = (*fillTally)(nil)
+	_ gwbybit.FundingSink   = (*fillTally)(nil)
+)
 
 func (t *fillTally) init(e *engine.Engine) {
 	n := e.Instruments().Len()

@@ -104,6 +104,12 @@ func TestRunSpotPerpSim(t *testing.T) {
 	if ours == 0 || !strings.Contains(f.Note, "ours (perp.FundingPayment") {
 		t.Errorf("our computation is missing: %+v, note %s", s.futures[0].gw.Fundings(), f.Note)
 	}
+	// The venue's payments reached risk, which counts them toward max_funding_paid and
+	// the equity (regression: the engine's OnFunding did not match the gateway's
+	// FundingSink, so live funding never reached it).
+	if risk := s.eng.RiskAt(1); risk.FundingPaid() == 0 {
+		t.Errorf("risk saw no funding; the venue paid %s in %d payments", f.Total, f.Payments)
+	}
 	// The engine's perp position is the venue's, as the events left it.
 	gw := s.futures[0].gw
 	perp := s.eng.Instruments().At(instrument.Index(1))
