@@ -348,22 +348,22 @@ const settleQuiet = 250 * time.Millisecond
 // the venues'. Run's goroutine has ended, so this goroutine now owns the engine.
 func (s *Session) settle(ctx context.Context) {
 	quietSince := time.Now()
+	fills, working := s.eng.Counters().Fills, s.working()
 	for ctx.Err() == nil {
-		fills, working := s.eng.Counters().Fills, s.working()
 		now := time.Now()
 		for _, g := range s.cfg.Gateways {
 			g.Drain(s.answers, now.UnixNano())
 		}
-		if s.eng.Counters().Fills != fills || s.working() != working {
-			quietSince = now
+		if f, w := s.eng.Counters().Fills, s.working(); f != fills || w != working {
+			fills, working, quietSince = f, w, now
 		}
-		if s.working() == 0 && now.Sub(quietSince) >= settleQuiet {
+		if working == 0 && now.Sub(quietSince) >= settleQuiet {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := s.working(); n > 0 {
-		s.log.Error().Int("working", n).Msg("orders still working at the venue after shutdown's cancels: check the venue")
+	if working > 0 {
+		s.log.Error().Int("working", working).Msg("orders still working at the venue after shutdown's cancels: check the venue")
 	}
 }
 
