@@ -80,8 +80,10 @@ func LoadFrames(cfg Config, limit int64) (*Frames, error) {
 	return loadFrames(&cfg, table.At(0), cfg.Data, limit, nil)
 }
 
-// loadFrames reads and decodes files, keeping the events in memory, and also in the
-// cache file w is writing when w is not nil.
+// loadFrames reads and decodes files, keeping the events in memory; or, when w is not
+// nil, writing them to the cache file w is writing instead, so that building the cache
+// of a long recording does not hold its events (the Frames returned then hold none,
+// only how the reading ended).
 func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64, w *eventcache.Writer) (*Frames, error) {
 	if cfg.Open == nil {
 		return nil, errNoOpen
@@ -110,9 +112,10 @@ func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64,
 		}
 		lv = dec.decode(frame, local, &d, lv[:0])
 		d.record(&rec, local, lv)
-		f.add(&rec)
 		if w != nil {
 			w.Add(&rec)
+		} else {
+			f.add(&rec)
 		}
 	}
 	f.malformed = r.Malformed()
@@ -300,7 +303,17 @@ type framesSource struct {
 	d   decoded
 	lv  []orderbook.Level
 	err error
+	// release says this source is the mapped file's only reader (one backtest, not
+	// a sweep's points): it releases the pages behind it every releaseEvery bytes
+	// (eventcache.File.Release), so that a replay keeps a few MB of a long cache file
+	// resident, not all of it. released is where the next release starts.
+	release  bool
+	released int
 }
+
+// releaseEvery is how many bytes of records a releasing framesSource reads between
+// releases.
+const releaseEvery = 4 << 20
 
 func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	f := s.f
@@ -319,6 +332,11 @@ func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error
 	}
 	s.i++
 	s.pos += n
+	if s.release && s.pos-s.released >= releaseEvery && f.file != nil {
+		// Nothing keeps the records read: they were decoded into s.rec and s.lv.
+		f.file.Release(s.released, s.pos)
+		s.released = s.pos
+	}
 	s.d.fromRecord(&s.rec)
 	return s.rec.Local, nil, &s.d, lv, nil
 }

@@ -104,7 +104,8 @@ func flatIndices(all [][]int) []int {
 }
 
 // TestRSSChild is the child process of TestMemoryFlat: it backtests the file in
-// NT_RSS_FILE and prints its peak resident set size.
+// NT_RSS_FILE, through the event cache in NT_RSS_CACHE if set, and prints its peak
+// resident set size.
 func TestRSSChild(t *testing.T) {
 	file := os.Getenv("NT_RSS_FILE")
 	if file == "" {
@@ -113,6 +114,7 @@ func TestRSSChild(t *testing.T) {
 	cfg := spotBacktest(t)
 	cfg.Data = []string{file}
 	cfg.Prefetch = true // as nanotick backtest runs: read and decoded ahead on a second goroutine
+	cfg.Cache = os.Getenv("NT_RSS_CACHE")
 	rep, err := Run(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +132,9 @@ func TestRSSChild(t *testing.T) {
 
 // TestMemoryFlat checks that a backtest streams its data: the peak RSS of one over the spot
 // day repeated 20 times stays within 1.5 times that of one over the day once, and under
-// maxRSS.
+// maxRSS. So does one that builds the event cache of the 20 days, and one that replays
+// it (its file, memory-mapped, is 20 times the spot day's 2 MB: the replay releases the
+// pages it has read).
 func TestMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two backtests in child processes")
@@ -138,8 +142,8 @@ func TestMemoryFlat(t *testing.T) {
 	src := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
 	long := filepath.Join(t.TempDir(), "spot-x20.gz")
 	writeRepeated(t, src, long, 20)
-	once, framesOnce := childRSS(t, src)
-	twenty, framesTwenty := childRSS(t, long)
+	once, framesOnce := childRSS(t, src, "")
+	twenty, framesTwenty := childRSS(t, long, "")
 	t.Logf("peak RSS: %d KiB over %d frames, %d KiB over %d frames (%.2fx)", once, framesOnce, twenty, framesTwenty, float64(twenty)/float64(once))
 	if framesTwenty != 20*framesOnce {
 		t.Fatalf("the repeated file replayed %d frames, want %d", framesTwenty, 20*framesOnce)
@@ -150,16 +154,40 @@ func TestMemoryFlat(t *testing.T) {
 	if float64(twenty) > 1.5*float64(once) {
 		t.Errorf("peak RSS grew %.2fx with 20x the data, want at most 1.5x", float64(twenty)/float64(once))
 	}
+	cache := t.TempDir()
+	var built os.FileInfo
+	for _, run := range []string{"building the event cache", "from the event cache"} {
+		kib, frames := childRSS(t, long, cache)
+		m, _ := filepath.Glob(filepath.Join(cache, "*.ntev"))
+		if len(m) != 1 {
+			t.Fatalf("%s: cache files %v, want one", run, m)
+		}
+		st, err := os.Stat(m[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if built != nil && !st.ModTime().Equal(built.ModTime()) {
+			t.Fatalf("%s: the cache file was written again", run)
+		}
+		built = st
+		t.Logf("%s: peak RSS %d KiB over %d frames", run, kib, frames)
+		if frames != framesTwenty {
+			t.Fatalf("%s: %d frames, want %d", run, frames, framesTwenty)
+		}
+		if kib > maxRSS {
+			t.Errorf("%s: peak RSS %d KiB over 20x the data, want under %d KiB", run, kib, maxRSS)
+		}
+	}
 }
 
 // maxRSS bounds the peak resident set of a backtest over the spot recording repeated 20
 // times, in KiB (issue 16: 64 MB).
 const maxRSS = 64 << 10
 
-func childRSS(t *testing.T, file string) (kib, frames int64) {
+func childRSS(t *testing.T, file, cache string) (kib, frames int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRSSChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "NT_RSS_FILE="+file)
+	cmd.Env = append(os.Environ(), "NT_RSS_FILE="+file, "NT_RSS_CACHE="+cache)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)

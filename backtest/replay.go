@@ -196,8 +196,10 @@ func Run(cfg Config) (*Report, error) {
 	var malformed []func() uint64
 	var closers []func()
 	defer func() {
-		for _, c := range closers {
-			c()
+		// Last opened, first closed: a goroutine reading ahead stops before the
+		// cache file it reads is unmapped.
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
 		}
 	}()
 	// With an event cache, each instrument's events, from its cache file.
@@ -233,7 +235,13 @@ func Run(cfg Config) (*Report, error) {
 	for i, files := range sets {
 		if cached != nil {
 			f := cached[i]
-			srcs, malformed = append(srcs, &framesSource{f: f}), append(malformed, func() uint64 { return f.malformed })
+			var src eventSource = &framesSource{f: f, release: true}
+			if cfg.Prefetch {
+				// The records are decoded on another goroutine, ahead of the replay.
+				p := newFramesPrefetch(src.(*framesSource))
+				src, closers = p, append(closers, p.Close)
+			}
+			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return f.malformed })
 			continue
 		}
 		dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(instrument.Index(i)), cfg.Engine.BookCapacity)

@@ -41,6 +41,59 @@ func Open(path string, k Key) (*File, error) {
 	return f, nil
 }
 
+// checksum returns the CRC-32C of b, the start of the mapping. A large file's pages
+// are released as soon as they are summed: the check reads all of them, a replay
+// reads them again in order, and neither needs the whole file resident.
+func (f *File) checksum(b []byte) uint32 {
+	if len(f.data) <= keepResident {
+		return crc32.Checksum(b, castagnoli)
+	}
+	var crc uint32
+	for len(b) > 0 {
+		n := min(len(b), checkChunk)
+		crc = crc32.Update(crc, castagnoli, b[:n])
+		f.release(b[:n])
+		b = b[n:]
+	}
+	return crc
+}
+
+// checkChunk is how many bytes checksum sums between releases, a whole number of
+// pages.
+const checkChunk = 4 << 20
+
+// keepResident is the size up to which Open leaves a checked file's pages resident:
+// releasing them would only make its replay read them back.
+const keepResident = 8 << 20
+
+// Release tells the system that the records in Body[from:to] will not be read again
+// soon, so that the pages of a mapped file that hold them leave the process's resident
+// memory: a long replay then keeps only the pages it is reading resident, not the
+// whole file. Reading them again later is still correct (they come back from the
+// file). It does nothing for a file read into memory.
+func (f *File) Release(from, to int) {
+	if from < 0 || to > len(f.Body) || from >= to {
+		return
+	}
+	f.release(f.Body[from:to])
+}
+
+// release drops the whole pages of b, a part of the mapping, from resident memory.
+func (f *File) release(b []byte) {
+	if !f.mapped || len(b) == 0 {
+		return
+	}
+	// b is f.data[off:off+len(b)], and a subslice keeps the capacity to the end of
+	// the mapping, which starts on a page: only whole pages within b are released.
+	off := cap(f.data) - cap(b)
+	ps := os.Getpagesize()
+	lo := (off + ps - 1) / ps * ps
+	hi := (off + len(b)) / ps * ps
+	if lo < hi {
+		dontNeed(f.data[lo:hi])
+	}
+}
+
 func (f *File) check(k Key) error {
 	d := f.data
 	if len(d) < fixedHeader+trailerSize || !bytes.Equal(d[:8], magic[:]) {
@@ -70,7 +123,7 @@ func (f *File) check(k Key) error {
 	if n > room/8 || errLen > room || indexAt > room || indexAt+8*n+errLen != room {
 		return fmt.Errorf("%w: its parts do not add up to its size (truncated?)", ErrCorrupt)
 	}
-	if got := crc32.Checksum(d[:len(d)-4], castagnoli); got != want {
+	if got := f.checksum(d[:len(d)-4]); got != want {
 		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	body := d[head : head+int(indexAt)]
@@ -83,6 +136,9 @@ func (f *File) check(k Key) error {
 			return fmt.Errorf("%w: record %d's offset %d out of order", ErrCorrupt, i, o)
 		}
 		prev = o
+	}
+	if len(d) > keepResident {
+		f.release(index) // a replay reads the records in order, not the index
 	}
 	f.Body, f.index, f.n = body, index, int(n)
 	f.Malformed = malformed

@@ -14,3 +14,7 @@ func mmap(f *os.File, size int) ([]byte, error) {
 }
 
 func unmap(b []byte) error { return unix.Munmap(b) }
+
+// dontNeed drops the pages of b, a page-aligned part of a read-only file mapping, from
+// resident memory; touching them again reads them back from the file.
+func dontNeed(b []byte) { _ = unix.Madvise(b, unix.MADV_DONTNEED) }
