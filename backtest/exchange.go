@@ -193,6 +193,13 @@ type Exchange struct {
 	lv     []orderbook.Level
 	ev     md.Event
 	book   *orderbook.Book
+	// shared, if set, is the set of books book belongs to, shared with other runs'
+	// exchanges that replay the same events in lockstep; seq is the number of the
+	// event onEvent is applying, and before says advance must read the book's mid as
+	// it was before that event (see onEvent).
+	shared *sharedBooks
+	seq    uint64
+	before bool
 	orders []restingOrder
 	entry  fifo // orders and cancels on their way in
 	resp   fifo // answers on their way out
@@ -516,7 +523,19 @@ func (x *Exchange) OnMarket(frame []byte, t int64) {
 
 // onEvent applies one frame's applied event d, with its levels lv, at exchange time t.
 func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
+	if s := x.shared; s != nil {
+		if s.exSeq == x.seq && x.seq != 0 {
+			// Another run's exchange applied this event to the shared book already:
+			// what reads the book before the event reads it as it was.
+			x.before = true
+		} else {
+			s.mid2Before = x.mid2()
+			mid, ok := x.book.Mid()
+			s.mid, s.midOK = mid, ok && x.book.Valid()
+		}
+	}
 	x.advance(t)
+	x.before = false
 	x.counters.Frames++
 	if d.malformed() {
 		x.counters.Malformed++
@@ -537,7 +556,7 @@ func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
 	}
 	switch ev.Kind {
 	case md.Depth:
-		md.Replay(x.book, ev, x.now)
+		x.replay(ev)
 		switch ev.Applied {
 		case 0:
 			return
@@ -548,14 +567,26 @@ func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
 		}
 		x.crossed()
 	case md.Snapshot:
-		md.Replay(x.book, ev, x.now)
+		x.replay(ev)
 		x.refreshLevels()
 		x.crossed()
 	case md.StatusChange:
-		md.Replay(x.book, ev, x.now)
+		x.replay(ev)
 	case md.Trade:
 		x.trade(&ev.Trade)
 	}
+}
+
+// replay applies ev to the exchange's book, unless the book is shared with other runs'
+// exchanges and one of them applied it already.
+func (x *Exchange) replay(ev *md.Event) {
+	if s := x.shared; s != nil {
+		if s.exSeq == x.seq && x.seq != 0 {
+			return
+		}
+		s.exSeq = x.seq
+	}
+	md.Replay(x.book, ev, x.now)
 }
 
 // advance moves the exchange's clock to t. Before it does, the markouts due by t read
@@ -602,6 +633,9 @@ func (x *Exchange) advance(t int64) {
 
 // mid2 returns twice the exchange book's mid (bid + ask), or 0 when it has none.
 func (x *Exchange) mid2() int64 {
+	if x.before {
+		return x.shared.mid2Before
+	}
 	if !x.book.Valid() {
 		return 0
 	}

@@ -164,6 +164,12 @@ func (r *replay) bookValid(ln int) bool { return r.eng.BookAt(instrument.Index(l
 
 // marks reads each lane's exchange book's mid, when valid.
 func (r *replay) marks() {
+	if r.marksBefore { // one lane, whose shared book is a step ahead: see step
+		if r.shared.midOK {
+			r.lanes[0].lastMid = r.shared.mid
+		}
+		return
+	}
 	for _, l := range r.lanes {
 		if mid, ok := l.ex.Book().Mid(); ok && l.ex.Book().Valid() {
 			l.lastMid = mid

@@ -333,6 +333,7 @@ type slot struct {
 	d       decoded
 	lvOff   int
 	noFrame bool
+	seq     uint64 // the frame's number in the data, from 1
 }
 
 // replay is one run's state.
@@ -349,6 +350,11 @@ type replay struct {
 	which  func() int
 	clocks []*clockGuard // one per instrument's source: what the replay reads
 	clock  *clockGuard   // clocks[0]
+	// shared, if set, holds the books this run shares with others replaying the same
+	// events in lockstep (see runLockstep); marksBefore says the current step must
+	// read the exchange book's mid as it was before the event another run applied.
+	shared      *sharedBooks
+	marksBefore bool
 
 	ring      []slot
 	head, n   int    // strategy's next frame and frames buffered
@@ -436,6 +442,31 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 			rep, err = nil, fmt.Errorf("backtest: panic: %v", p)
 		}
 	}()
+	r, err := newReplay(cfg, nil, srcs...)
+	if err != nil {
+		return nil, err
+	}
+	wall := time.Now()
+	if err := r.run(); err != nil {
+		return nil, err
+	}
+	return r.finish(wall), nil
+}
+
+// finish builds the report at the end of a run that started at wall.
+func (r *replay) finish(wall time.Time) *Report {
+	rep := r.report()
+	rep.Timing.Wall = time.Since(wall)
+	if s := rep.Timing.Wall.Seconds(); s > 0 {
+		rep.Timing.EventsPerSecond = float64(r.frames) / s
+	}
+	return rep
+}
+
+// newReplay builds a run of cfg over srcs: its exchanges, accounts and engine. With
+// shared, the run's (one) exchange and engine keep their books in shared's, which
+// other runs over the same events share (see runLockstep).
+func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, error) {
 	if cfg.Strategy == nil {
 		return nil, errors.New("backtest: no strategy")
 	}
@@ -472,6 +503,13 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	if len(srcs) != len(lanes) {
 		return nil, fmt.Errorf("backtest: %d sources of data for %d instruments", len(srcs), len(lanes))
 	}
+	if shared != nil {
+		if len(lanes) != 1 {
+			return nil, errors.New("backtest: only runs of one instrument share books")
+		}
+		lanes[0].ex.book, lanes[0].ex.shared = shared.ex, shared
+		cfg.Engine.Book = shared.eng
+	}
 	eng, err := newEngine(cfg, lanes)
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
@@ -479,7 +517,7 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 
 	cfg.Latency = lat
 	r := &replay{
-		cfg: cfg, eng: eng, ex: lanes[0].ex, acct: lanes[0].acct, lanes: lanes,
+		cfg: cfg, eng: eng, ex: lanes[0].ex, acct: lanes[0].acct, lanes: lanes, shared: shared,
 		ring:     make([]slot, 256),
 		maxFeed:  int64(cfg.MaxFeedLatency),
 		interval: int64(cfg.EquityInterval),
@@ -505,16 +543,7 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 		l.fund.name = l.name
 		l.fund.paid = riskFunding(eng, instrument.Index(i))
 	}
-	wall := time.Now()
-	if err := r.run(); err != nil {
-		return nil, err
-	}
-	rep = r.report()
-	rep.Timing.Wall = time.Since(wall)
-	if s := rep.Timing.Wall.Seconds(); s > 0 {
-		rep.Timing.EventsPerSecond = float64(r.frames) / s
-	}
-	return rep, nil
+	return r, nil
 }
 
 func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)] }
@@ -552,6 +581,7 @@ func (r *replay) read() (bool, error) {
 	s.lvOff = r.storeLevels(lv)
 	r.n++
 	r.frames++
+	s.seq = r.frames
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
 		r.cfg.Progress(r.progressOf())
 	}
@@ -737,71 +767,100 @@ func (r *replay) next() (kind, lane int, t int64) {
 
 func (r *replay) run() error {
 	for {
-		// Read ahead until no unread frame can be due before the next event: an unread
-		// frame is received no earlier than the last one read, and seen by the
-		// exchange at most MaxFeedLatency before it is received.
-		for !r.eof {
-			kind, _, t := r.next()
-			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
-				break
-			}
-			if _, err := r.read(); err != nil {
-				return err
-			}
+		kind, ln, t, err := r.peek()
+		if err != nil {
+			return err
 		}
-		kind, ln, t := r.next()
 		if kind == evNone {
+			return nil
+		}
+		if err := r.step(kind, ln, t); err != nil {
+			return err
+		}
+	}
+}
+
+// peek reads ahead until no unread frame can be due before the next event, and
+// returns the next event (evNone at the end): an unread frame is received no earlier
+// than the last one read, and seen by the exchange at most MaxFeedLatency before it is
+// received.
+func (r *replay) peek() (kind, lane int, t int64, err error) {
+	for !r.eof {
+		kind, _, t := r.next()
+		if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
 			break
 		}
-		l := r.lanes[ln]
-		if !r.started {
-			r.started, r.startTime = true, t
-			r.nextSample = t
-			for _, l := range r.lanes {
-				l.fund.start(t)
-			}
-			if err := r.eng.Start(r.slotAt(0).local); err != nil {
-				return fmt.Errorf("backtest: %w", err)
-			}
+		if _, err := r.read(); err != nil {
+			return evNone, 0, 0, err
 		}
-		for i, l := range r.lanes {
-			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+	}
+	kind, lane, t = r.next()
+	return kind, lane, t, nil
+}
+
+// step handles the event peek returned: lane ln's kind of event at t.
+func (r *replay) step(kind, ln int, t int64) error {
+	l := r.lanes[ln]
+	if !r.started {
+		r.started, r.startTime = true, t
+		r.nextSample = t
+		for _, l := range r.lanes {
+			l.fund.start(t)
 		}
-		r.sample(t)
-		r.now = t
-		r.steps++
-		switch kind {
-		case evMarket:
-			s := r.slotAt(l.exOff)
-			l.ex.onEvent(&s.d, r.levels(s), s.exch)
+		if err := r.eng.Start(r.slotAt(0).local); err != nil {
+			return fmt.Errorf("backtest: %w", err)
+		}
+	}
+	for i, l := range r.lanes {
+		l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+	}
+	// A run sharing its exchange's book reads, before another run's exchange applied
+	// this very event to it, the mid as it was.
+	r.marksBefore = r.shared != nil && kind == evMarket && r.shared.exSeq == r.slotAt(l.exOff).seq
+	r.sample(t)
+	r.marksBefore = false
+	r.now = t
+	r.steps++
+	switch kind {
+	case evMarket:
+		s := r.slotAt(l.exOff)
+		l.ex.seq = s.seq
+		l.ex.onEvent(&s.d, r.levels(s), s.exch)
+		l.exOff++
+		for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 			l.exOff++
-			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
-				l.exOff++
-			}
-		case evOrderPath:
-			l.ex.Step(r.eng)
-		case evFrame:
-			s := r.slotAt(0)
-			if s.noFrame {
-				if s.d.gap() && ln == 0 {
-					r.replayedGaps++
-				}
-				_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, r.levels(s)), s.d.malformed(), s.local)
-			} else {
-				_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
-			}
-			if !l.everValid {
-				l.everValid = r.bookValid(ln)
-			}
-			r.head = (r.head + 1) % len(r.ring)
-			r.n--
-			for _, o := range r.lanes {
-				o.exOff--
-			}
 		}
-		if !r.halted && r.eng.Halted() != nil {
-			r.halted, r.haltedAt = true, t
+	case evOrderPath:
+		l.ex.Step(r.eng)
+	case evFrame:
+		s := r.slotAt(0)
+		if s.noFrame && s.d.gap() && ln == 0 {
+			r.replayedGaps++
 		}
+		switch {
+		case s.noFrame && r.shared != nil:
+			ev := s.d.event(&r.evBuf, r.levels(s))
+			if r.shared.engSeq != s.seq { // the first run here brings the shared book along
+				md.Replay(r.shared.eng, ev, s.local)
+				r.shared.engSeq = s.seq
+			}
+			_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
+		case s.noFrame:
+			_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, r.levels(s)), s.d.malformed(), s.local)
+		default:
+			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+		}
+		if !l.everValid {
+			l.everValid = r.bookValid(ln)
+		}
+		r.head = (r.head + 1) % len(r.ring)
+		r.n--
+		for _, o := range r.lanes {
+			o.exOff--
+		}
+	}
+	if !r.halted && r.eng.Halted() != nil {
+		r.halted, r.haltedAt = true, t
 	}
 	return nil
 }

@@ -114,7 +114,12 @@ type Config struct {
 	// strategy, leaves it off unless asked (Config.StageTiming in package backtest).
 	// Live trading keeps it on.
 	NoStageTiming bool
-	Logger        zerolog.Logger
+	// Book, if set, is the (one) instrument's book, instead of one of the engine's
+	// own: the engines of a sweep's points replaying the same events in lockstep share
+	// one, which their caller brings along once per event (md.Replay) before handing
+	// the event to each engine with OnReplayedEventAt. The engine reads it as its own.
+	Book   *orderbook.Book
+	Logger zerolog.Logger
 }
 
 // Counters are what an Engine has seen and done.
@@ -245,7 +250,10 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 			}
 		}
 		sl.risk = rc
-		sl.book = orderbook.New(capacity)
+		sl.book = cfg.Book
+		if sl.book == nil || table.Len() > 1 {
+			sl.book = orderbook.New(capacity)
+		}
 		// A frame's orders must not wait for the book's upkeep: OnFrame tidies after them.
 		sl.book.DeferUpkeep(true)
 		if cfg.NewFeed != nil {
@@ -462,7 +470,7 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 		// A frame that failed and still changed the book's status (a Kraken checksum
 		// mismatch): the strategy must see its book turn invalid.
 	}
-	err := e.handle(sl, i, ev, local, t0, t1, false)
+	err := e.handle(sl, i, ev, local, t0, t1, applyFeed)
 	if err = errors.Join(derr, err); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -477,6 +485,11 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 // orders, the timers. A backtest replaying its event cache calls it; live trading
 // never does. ev is not retained.
 func (e *Engine) OnEventAt(i instrument.Index, ev *md.Event, malformed bool, local int64) error {
+	return e.onEvent(i, ev, malformed, local, true)
+}
+
+// onEvent is OnEventAt, replaying ev on the book if replay says so.
+func (e *Engine) onEvent(i instrument.Index, ev *md.Event, malformed bool, local int64, replay bool) error {
 	if int(i) >= len(e.slots) {
 		return fmt.Errorf("engine: instrument index %d out of range (%d instruments)", i, len(e.slots))
 	}
@@ -493,23 +506,36 @@ func (e *Engine) OnEventAt(i instrument.Index, ev *md.Event, malformed bool, loc
 			return nil
 		}
 	}
-	if err := e.handle(sl, i, ev, local, t0, t0, true); err != nil {
+	mode := replayBook
+	if !replay {
+		mode = bookReplayed
+	}
+	if err := e.handle(sl, i, ev, local, t0, t0, mode); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	return nil
 }
 
+// OnReplayedEventAt is OnEventAt for an engine whose book its caller has already
+// brought to the state ev leaves it in (Config.Book, shared by several engines): it
+// runs OnEventAt's path without replaying ev on the book. The timers due by local must
+// have fired before the book changed (OnClock(local) first), as OnEventAt fires them.
+func (e *Engine) OnReplayedEventAt(i instrument.Index, ev *md.Event, malformed bool, local int64) error {
+	return e.onEvent(i, ev, malformed, local, false)
+}
+
 // handle is the part of a tick after decoding, shared by OnFrameAt and OnEventAt: the
 // event reaches the book (through the feed's sync, or replayed), then risk and the
 // strategy; t0 is when the tick started and t1 when decoding ended.
-func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t1 int64, replayed bool) error {
+func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t1 int64, mode bookMode) error {
 	var err error
 	switch ev.Kind {
 	case md.Depth, md.Snapshot, md.StatusChange:
-		if replayed {
-			md.Replay(sl.book, ev, local)
-		} else {
+		switch mode {
+		case applyFeed:
 			err = sl.feed.Apply(local)
+		case replayBook:
+			md.Replay(sl.book, ev, local)
 		}
 		t2 := e.clock()
 		e.record(telemetry.Book, t2-t1)
@@ -538,6 +564,15 @@ func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t
 	e.tickStart = 0
 	return err
 }
+
+// bookMode is how an event reaches the book in handle.
+type bookMode uint8
+
+const (
+	applyFeed    bookMode = iota // the feed applies the frame it decoded (OnFrameAt)
+	replayBook                   // the applied event is replayed (OnEventAt)
+	bookReplayed                 // the caller replayed it already (OnReplayedEventAt)
+)
 
 // Warm runs what of the tick path has no effect, so that its code and data are in the
 // caches when the next frame comes: each feed decodes again a copy of a depth frame it
