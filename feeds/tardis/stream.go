@@ -124,7 +124,7 @@ func OpenStream(opt StreamOptions) (*Stream, error) {
 	s := &Stream{
 		awaiting: true, bookDone: len(opt.Book) == 0, tradeDone: len(opt.Trades) == 0,
 		tickDone: len(opt.Ticker) == 0,
-		maxRows: opt.MaxRows,
+		maxRows:  opt.MaxRows,
 	}
 	if s.maxRows <= 0 {
 		s.maxRows = DefaultMaxRows

@@ -155,9 +155,9 @@ func TestParseRef(t *testing.T) {
 		{"-0.000125", 10, -1_250_000, true},
 		{"6.4e-7", 10, 6400, true},
 		{"1.5E-7", 10, 1500, true},
-		{"1e-11", 10, 0, true},        // below the scale: 0
-		{"5e-11", 10, 1, true},        // half rounds away from zero
-		{"-5e-11", 10, -1, true},      // on both sides
+		{"1e-11", 10, 0, true},   // below the scale: 0
+		{"5e-11", 10, 1, true},   // half rounds away from zero
+		{"-5e-11", 10, -1, true}, // on both sides
 		{"0.00000000004999", 10, 0, true},
 		{"0.000071843219", 10, 718432, true}, // more decimals than the scale: rounded
 		{"56517.13687135", 8, 5651713687135, true},
