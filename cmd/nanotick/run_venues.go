@@ -48,6 +48,9 @@ type venueWiring struct {
 	simKey, simSecret string
 	waker             *livesession.Waker
 	halt              func() // the kill switch, for a venue's ban
+	// noteHalt records why a venue halted the strategy (a liquidation, an ADL, a margin
+	// call), for the summary, the report and the exit status.
+	noteHalt func(reason string)
 	log               zerolog.Logger
 	// mark returns instrument i's last mark price message as the engine holds it (the
 	// USD-M gateway's funding check); empty before the engine exists.
