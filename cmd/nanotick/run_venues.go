@@ -48,13 +48,13 @@ type venueWiring struct {
 	simKey, simSecret string
 	waker             *livesession.Waker
 	halt              func() // the kill switch, for a venue's ban
-	// noteHalt records why a venue halted the strategy (a liquidation, an ADL, a margin
-	// call), for the summary, the report and the exit status.
-	noteHalt func(reason string)
 	log               zerolog.Logger
 	// mark returns instrument i's last mark price message as the engine holds it (the
 	// USD-M gateway's funding check); empty before the engine exists.
 	mark func(i instrument.Index) md.PerpMark
+	// noteHalt records why a venue halted the strategy (a liquidation, an ADL, a margin
+	// call), for the summary, the report and the exit status.
+	noteHalt func(reason string)
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,
