@@ -86,6 +86,12 @@ type Config struct {
 	// estimated: the running minimum of local − exchange time (the default) or its
 	// minimum over the whole data (Run reads the data once more, first).
 	ClockOffset ClockOffset
+	// StageTiming times the engine's stages on the wall clock, as live, into the
+	// report's Timing.Latency (an HTML report's latency charts). Off, the engine reads
+	// no clock on its tick path (engine.Config.NoStageTiming), which is a good part of
+	// a replayed tick's cost, and Timing.Latency is nil. The rest of the report is the
+	// same either way.
+	StageTiming bool
 
 	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
 	wholeOffset    int64
@@ -972,7 +978,9 @@ func (r *replay) report() *Report {
 	for _, h := range MarkoutHorizons {
 		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
 	}
-	rep.Timing.Latency = r.eng.Latency().Snapshot()
+	if lat := r.eng.Latency(); lat != nil {
+		rep.Timing.Latency = lat.Snapshot()
+	}
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	rep.Tearsheet = ComputeTearsheet(rep)
