@@ -252,8 +252,10 @@ func Run(cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %w", err)
 		}
+		dec.onlyFor(cfg.ExchangeTime)
 		if cfg.Prefetch {
-			// The reading, inflating and decoding run ahead on another goroutine.
+			// The reading and inflating, and the decoding, run ahead on goroutines of
+			// their own.
 			src := newPrefetchSource(r, dec)
 			srcs, malformed, closers = append(srcs, src), append(malformed, src.Malformed), append(closers, src.Close)
 		} else {
@@ -283,7 +285,7 @@ func scanClockOffset(cfg *Config, spec *instrument.Spec, files []string) (int64,
 		return 0, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
-	return offsetOf(newClockGuard(&inlineEvents{src: recordsSource{r}, dec: dec}, cfg.MaxTimeJump), cfg.ExchangeTime)
+	return offsetOf(newClockGuard(&inlineEvents{src: recordsSource{r}, dec: dec.onlyFor(cfg.ExchangeTime)}, cfg.MaxTimeJump), cfg.ExchangeTime)
 }
 
 // offsetOf reads a guarded source to its end and returns the smallest local −
@@ -429,7 +431,7 @@ func RunSources(cfg Config, srcs ...Source) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		es[i] = &inlineEvents{src: s, dec: dec}
+		es[i] = &inlineEvents{src: s, dec: dec.onlyFor(cfg.ExchangeTime)}
 	}
 	return runEvents(cfg, es...)
 }

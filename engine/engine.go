@@ -134,6 +134,7 @@ type Counters struct {
 	CancelsSent    uint64
 	ModifiesSent   uint64 // modifies risk accepted and the gateway took
 	Fills          uint64
+	ForcedFills    uint64 // fills the venue forced (liquidation, ADL): OnForcedFill
 	StrategyErrors uint64 // callbacks that returned an error (each halts the strategy)
 	Timers         uint64 // OnTimer calls made
 	TimersSkipped  uint64 // grid points skipped after a stall (see MaxTimerCatchUp)
