@@ -193,13 +193,6 @@ type Exchange struct {
 	lv     []orderbook.Level
 	ev     md.Event
 	book   *orderbook.Book
-	// shared, if set, is the set of books book belongs to, shared with other runs'
-	// exchanges that replay the same events in lockstep; seq is the number of the
-	// event onEvent is applying, and before says advance must read the book's mid as
-	// it was before that event (see onEvent).
-	shared *sharedBooks
-	seq    uint64
-	before bool
 	orders []restingOrder
 	entry  fifo // orders and cancels on their way in
 	resp   fifo // answers on their way out
@@ -223,6 +216,14 @@ type Exchange struct {
 	// closed is set when a fill closed or flipped the position: the resting
 	// reduce-only orders that can no longer reduce it expire (expireReduceOnly).
 	closed bool
+
+	// shared, if set, is the set of books book belongs to, shared with other runs'
+	// exchanges that replay the same events in lockstep; seq is the number of the
+	// event onEvent is applying, and before says advance must read the book's mid as
+	// it was before that event (see onEvent).
+	shared *sharedBooks
+	seq    uint64
+	before bool
 }
 
 // Markouts are read at these delays after each fill, on the exchange's clock.

@@ -55,15 +55,7 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 		capacity = eventBookCapacity
 	}
 	shared := &sharedBooks{ex: orderbook.New(capacity), eng: orderbook.New(capacity)}
-	type run struct { // one of the runs, and its next event
-		i    int
-		r    *replay
-		kind int
-		lane int
-		t    int64
-		seq  uint64
-	}
-	var runs []*run
+	var runs []*lockRun
 	for i, cfg := range cfgs {
 		cfg.Data = f.data
 		table, err := cfg.Engine.InstrumentTable()
@@ -80,56 +72,31 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 			errs[i] = err
 			continue
 		}
-		runs = append(runs, &run{i: i, r: r})
+		runs = append(runs, &lockRun{i: i, r: r})
 	}
 	wall := time.Now()
-	// try runs one run's part of a step; a panic or an error ends that run alone.
-	var finished []*run
-	drop := func(ru *run) {
-		for k, o := range runs {
-			if o == ru {
-				runs = append(runs[:k], runs[k+1:]...)
-				return
-			}
-		}
-	}
-	try := func(ru *run, part func() error) (ok bool) {
-		defer func() {
-			if p := recover(); p != nil {
-				errs[ru.i], ok = fmt.Errorf("backtest: panic: %v", p), false
-				drop(ru)
-			}
-		}()
-		if err := part(); err != nil {
-			errs[ru.i] = err
-			drop(ru)
-			return false
-		}
-		return true
-	}
-	// peek finds a run's next event and its number; a run at its end is finished.
-	peek := func(ru *run) {
-		try(ru, func() error {
-			kind, lane, t, err := ru.r.peek()
-			if err != nil {
-				return err
-			}
-			ru.kind, ru.lane, ru.t, ru.seq = kind, lane, t, 0
-			switch kind {
-			case evNone:
+	var finished []*lockRun
+	// settle takes the runs that failed or ended out of runs.
+	settle := func() {
+		n := 0
+		for _, ru := range runs {
+			switch {
+			case ru.err != nil:
+				errs[ru.i] = ru.err
+			case ru.kind == evNone:
 				finished = append(finished, ru)
-				drop(ru)
-			case evMarket:
-				ru.seq = ru.r.slotAt(ru.r.lanes[lane].exOff).seq
-			case evFrame:
-				ru.seq = ru.r.slotAt(0).seq
+			default:
+				runs[n] = ru
+				n++
 			}
-			return nil
-		})
+		}
+		clear(runs[n:])
+		runs = runs[:n]
 	}
-	for _, ru := range append([]*run(nil), runs...) {
-		peek(ru)
+	for _, ru := range runs {
+		ru.peek()
 	}
+	settle()
 	for len(runs) > 0 {
 		next := runs[0]
 		for _, ru := range runs[1:] {
@@ -138,8 +105,11 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 			}
 		}
 		if next.kind != evFrame {
-			if try(next, func() error { return next.r.step(next.kind, next.lane, next.t) }) {
-				peek(next)
+			if next.step(); next.err == nil {
+				next.peek()
+			}
+			if next.err != nil || next.kind == evNone {
+				settle()
 			}
 			continue
 		}
@@ -148,25 +118,22 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 		// then fire in every run before the engine book takes the frame, as within
 		// OnEventAt; then each run handles the frame, the first bringing the shared
 		// book along.
-		group := append([]*run(nil), runs...)
-		for _, ru := range group {
+		for _, ru := range runs {
 			if ru.kind != evFrame || ru.seq != next.seq || ru.t != next.t {
-				try(ru, func() error { return fmt.Errorf("backtest: lockstep lost: run at %d/%d/%d, frame %d/%d", ru.t, ru.kind, ru.seq, next.t, next.seq) })
+				ru.err = fmt.Errorf("backtest: lockstep lost: a run at %d (kind %d, event %d), the frame %d at %d", ru.t, ru.kind, ru.seq, next.seq, next.t)
 				continue
 			}
-			try(ru, func() error {
-				if at, ok := ru.r.eng.NextTimer(); ok && at <= next.t {
-					ru.r.now = next.t
-					ru.r.eng.OnClock(next.t)
-				}
-				return nil
-			})
+			ru.timers(next.t)
 		}
-		for _, ru := range append([]*run(nil), runs...) {
-			if try(ru, func() error { return ru.r.step(ru.kind, ru.lane, ru.t) }) {
-				peek(ru)
+		for _, ru := range runs {
+			if ru.err == nil {
+				ru.step()
+			}
+			if ru.err == nil {
+				ru.peek()
 			}
 		}
+		settle()
 	}
 	for _, ru := range finished {
 		func() {
@@ -190,4 +157,57 @@ func safeNewReplay(cfg Config, shared *sharedBooks, src eventSource) (r *replay,
 		}
 	}()
 	return newReplay(cfg, shared, src)
+}
+
+// lockRun is one run of a lockstep group: its replay, its next event (peek's, with
+// the event's number for market and strategy frames) and what ended it.
+type lockRun struct {
+	i    int // its index in the group's configs
+	r    *replay
+	kind int
+	lane int
+	t    int64
+	seq  uint64
+	err  error
+}
+
+// peek finds the run's next event; a panic or an error ends the run.
+func (ru *lockRun) peek() {
+	defer ru.catch()
+	kind, lane, t, err := ru.r.peek()
+	if err != nil {
+		ru.err = err
+		return
+	}
+	ru.kind, ru.lane, ru.t, ru.seq = kind, lane, t, 0
+	switch kind {
+	case evMarket:
+		ru.seq = ru.r.slotAt(ru.r.lanes[lane].exOff).seq
+	case evFrame:
+		ru.seq = ru.r.slotAt(0).seq
+	}
+}
+
+// step takes the run's next event.
+func (ru *lockRun) step() {
+	defer ru.catch()
+	if err := ru.r.step(ru.kind, ru.lane, ru.t); err != nil {
+		ru.err = err
+	}
+}
+
+// timers fires the run's timers due by t, as OnEventAt would at a frame at t.
+func (ru *lockRun) timers(t int64) {
+	defer ru.catch()
+	if at, ok := ru.r.eng.NextTimer(); ok && at <= t {
+		ru.r.now = t // the data time of the log lines
+		ru.r.eng.OnClock(t)
+	}
+}
+
+// catch turns a panic of the run's step into its error.
+func (ru *lockRun) catch() {
+	if p := recover(); p != nil {
+		ru.err = fmt.Errorf("backtest: panic: %v", p)
+	}
 }

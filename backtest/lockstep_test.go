@@ -126,3 +126,46 @@ func firstDiff(a, b []byte) string {
 	lo := max(0, n-200)
 	return "lockstep: ..." + string(a[lo:min(len(a), n+200)]) + "\nalone: ..." + string(b[lo:min(len(b), n+200)])
 }
+
+// BenchmarkLockstep weighs 8 points of the JavaScript market maker over the spot day
+// replayed in lockstep (one goroutine, shared books) against the same 8 points run one
+// after another alone (RunFrames), alternated, in CPU time: x-alone is the lockstep's
+// cost over the points' alone.
+func BenchmarkLockstep(b *testing.B) {
+	f, err := LoadFrames(spotBacktest(b), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	points := func() []Config {
+		var cfgs []Config
+		for _, h := range []float64{1, 1.5, 2, 3} {
+			for _, s := range []float64{0.002, 0.004} {
+				cfg := spotBacktest(b)
+				jsStrategy(b, &cfg)
+				cfg.Engine.Params = strategy.Params{"halfSpreadBps": h, "size": s}
+				cfgs = append(cfgs, cfg)
+			}
+		}
+		return cfgs
+	}
+	var lock, alone int64
+	for b.Loop() {
+		cfgs := points()
+		t0 := cpuClock()
+		if _, errs := RunFramesLockstep(cfgs, f); errs[0] != nil {
+			b.Fatal(errs[0])
+		}
+		t1 := cpuClock()
+		for _, cfg := range points() {
+			if _, err := RunFrames(cfg, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		lock += t1 - t0
+		alone += cpuClock() - t1
+	}
+	n := float64(b.N) * 8
+	b.ReportMetric(float64(lock)/n/1e6, "lockstep-cpu-ms/point")
+	b.ReportMetric(float64(alone)/n/1e6, "alone-cpu-ms/point")
+	b.ReportMetric(float64(lock)/float64(alone), "x-alone")
+}

@@ -244,10 +244,7 @@ func Run(g *Grid, s Shard, workers int, fn RunFunc) []Result {
 
 func run(g *Grid, idx []int, workers int, fn RunFunc) []Result {
 	out := make([]Result, len(idx))
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(idx))
+	workers = min(resolveWorkers(workers), len(idx))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -263,6 +260,14 @@ func run(g *Grid, idx []int, workers int, fn RunFunc) []Result {
 	close(next)
 	wg.Wait()
 	return out
+}
+
+// resolveWorkers returns workers, or runtime.GOMAXPROCS for 0 or less.
+func resolveWorkers(workers int) int {
+	if workers <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return workers
 }
 
 // runOne runs point i, turning a panic into an error.

@@ -132,6 +132,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	out := fs.String("out", "", "write the results as JSON lines to FILE")
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
+	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books (same results, less work per point; see docs/backtesting.md)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
 	cacheFlag := fs.String("cache", "", cacheFlagHelp)
@@ -388,25 +389,56 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	defer prog.finish(false)
 	var pointsDone atomic.Int64
 
+	// pointSettings returns the settings of the point with parameters p.
+	pointSettings := func(p map[string]float64) (settings, error) {
+		s, err := newSettings()
+		if err != nil {
+			return s, err
+		}
+		s.bt.Progress = func(int64, int64) { prog.frames(backtest.ProgressEvery) }
+		s.bt.Data = data
+		params := strategy.Params{}
+		for k, v := range s.bt.Engine.Params {
+			params[k] = v
+		}
+		for k, v := range p {
+			params[k] = v
+		}
+		s.bt.Engine.Params = params
+		s.bt.Latency = lat
+		return s, nil
+	}
+	// lockstepOn returns the BatchFunc over frames f: a group of points replayed in
+	// lockstep, sharing their books (backtest.RunFramesLockstep).
+	lockstepOn := func(f *backtest.Frames) sweep.BatchFunc {
+		return func(ps []map[string]float64) ([]*backtest.Report, []error) {
+			reps, errs := make([]*backtest.Report, len(ps)), make([]error, len(ps))
+			var cfgs []backtest.Config
+			var at []int
+			for i, p := range ps {
+				s, err := pointSettings(p)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				cfgs, at = append(cfgs, s.bt), append(at, i)
+			}
+			r, e := backtest.RunFramesLockstep(cfgs, f)
+			for j, i := range at {
+				reps[i], errs[i] = r[j], e[j]
+			}
+			prog.units(int(pointsDone.Add(int64(len(ps)))), totalPoints)
+			return reps, errs
+		}
+	}
 	// runOn returns the RunFunc over frames f (nil: the files themselves).
 	runOn := func(f *backtest.Frames) sweep.RunFunc {
 		return func(p map[string]float64) (*backtest.Report, error) {
 			defer func() { prog.units(int(pointsDone.Add(1)), totalPoints) }()
-			s, err := newSettings()
+			s, err := pointSettings(p)
 			if err != nil {
 				return nil, err
 			}
-			s.bt.Progress = func(int64, int64) { prog.frames(backtest.ProgressEvery) }
-			s.bt.Data = data
-			params := strategy.Params{}
-			for k, v := range s.bt.Engine.Params {
-				params[k] = v
-			}
-			for k, v := range p {
-				params[k] = v
-			}
-			s.bt.Engine.Params = params
-			s.bt.Latency = lat
 			switch {
 			case f != nil:
 				return backtest.RunFrames(s.bt, f)
@@ -454,6 +486,8 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of the data\n", i+1, len(r.Results), 100*r.Fraction)
 		}
 		results = rounds[len(rounds)-1].Results
+	} else if trainFrames != nil && *lockstep {
+		results = sweep.RunBatched(grid, idx, *workers, lockstepOn(trainFrames))
 	} else {
 		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
 	}
@@ -470,7 +504,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 				chosen = append(chosen, r.Index)
 			}
 		}
-		tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
+		if *lockstep {
+			tested = sweep.RunBatched(grid, chosen, *workers, lockstepOn(testFrames))
+		} else {
+			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
+		}
 		for i := range tested {
 			tested[i].Provenance = prov
 		}
