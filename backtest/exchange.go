@@ -531,8 +531,6 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 			x.before = true
 		} else {
 			s.mid2Before = x.mid2()
-			mid, ok := x.book.Mid()
-			s.mid, s.midOK = mid, ok && x.book.Valid()
 		}
 	}
 	x.advance(t)

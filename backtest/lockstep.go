@@ -22,10 +22,9 @@ import (
 //
 // What a run reads of a shared book is what it would read of its own at that step,
 // because every run's steps before an event in that order are done before the event
-// is applied, and those after it come after. The two reads that come at the event
-// itself, before the run handles it, are kept from before the first run applied it:
-// the exchange book's mid for the markouts (advance) and the equity samples (marks).
-// And the timers due at a strategy frame fire in every run before the engine book
+// is applied, and those after it come after. The one read that comes at the event
+// itself, before the run handles it, is kept from before the first run applied it:
+// the exchange book's mid for the markouts (advance). And the timers due at a strategy frame fire in every run before the engine book
 // takes that frame, as within OnEventAt.
 
 // sharedBooks are the books of runs replaying the same events in lockstep.
@@ -34,10 +33,8 @@ type sharedBooks struct {
 	eng *orderbook.Book // the engines'
 	// exSeq and engSeq are the numbers of the last events applied to each book.
 	exSeq, engSeq uint64
-	// mid2Before, mid and midOK are what the exchange book showed before event exSeq:
-	// twice its mid (0 without one), its mid and whether that was valid.
-	mid2Before, mid int64
-	midOK           bool
+	// mid2Before is twice the exchange book's mid before event exSeq (0 without one).
+	mid2Before int64
 }
 
 // RunFramesLockstep is RunFrames for each of cfgs, over the same frames, replayed in

@@ -353,10 +353,8 @@ type replay struct {
 	clocks []*clockGuard // one per instrument's source: what the replay reads
 	clock  *clockGuard   // clocks[0]
 	// shared, if set, holds the books this run shares with others replaying the same
-	// events in lockstep (see runLockstep); marksBefore says the current step must
-	// read the exchange book's mid as it was before the event another run applied.
-	shared      *sharedBooks
-	marksBefore bool
+	// events in lockstep (see RunFramesLockstep).
+	shared *sharedBooks
 
 	ring      []slot
 	head, n   int    // strategy's next frame and frames buffered
@@ -548,7 +546,9 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 	return r, nil
 }
 
-func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)] }
+// slotAt returns the slot off frames after the head. The ring's length is a power of
+// two (256, doubled when full), so the index wraps with a mask, not a division.
+func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)&(len(r.ring)-1)] }
 
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
@@ -816,11 +816,7 @@ func (r *replay) step(kind, ln int, t int64) error {
 	for i, l := range r.lanes {
 		l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
 	}
-	// A run sharing its exchange's book reads, before another run's exchange applied
-	// this very event to it, the mid as it was.
-	r.marksBefore = r.shared != nil && kind == evMarket && r.shared.exSeq == r.slotAt(l.exOff).seq
 	r.sample(t)
-	r.marksBefore = false
 	r.now = t
 	r.steps++
 	switch kind {
@@ -828,6 +824,7 @@ func (r *replay) step(kind, ln int, t int64) error {
 		s := r.slotAt(l.exOff)
 		l.ex.seq = s.seq
 		l.ex.onEvent(&s.d, r.levels(s), s.exch)
+		r.markLane(l) // only a market event moves the exchange's book, and so the mark
 		l.exOff++
 		for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 			l.exOff++
@@ -855,7 +852,7 @@ func (r *replay) step(kind, ln int, t int64) error {
 		if !l.everValid {
 			l.everValid = r.bookValid(ln)
 		}
-		r.head = (r.head + 1) % len(r.ring)
+		r.head = (r.head + 1) & (len(r.ring) - 1)
 		r.n--
 		for _, o := range r.lanes {
 			o.exOff--
@@ -867,9 +864,9 @@ func (r *replay) step(kind, ln int, t int64) error {
 	return nil
 }
 
-// sample records the equity at every interval boundary up to t, before the event at t.
+// sample records the equity at every interval boundary up to t, before the event at t,
+// at the marks the exchanges' books gave after the last market event (markLane).
 func (r *replay) sample(t int64) {
-	r.marks()
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval
