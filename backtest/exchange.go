@@ -78,6 +78,10 @@ type ExchangeConfig struct {
 	// ModifyRule is the queue rule of an in-place modify (orderkinds.go); zero means the
 	// venue's: USD-M requeues every modified order, Spot has no modify.
 	ModifyRule instrument.ModifyPriority
+
+	// book, if set, is the book to keep instead of a new one: a lockstep run's
+	// shared book (see RunFramesLockstep), which spares it allocating one of its own.
+	book *orderbook.Book
 }
 
 // ExchangeCounters are what the simulated exchange has seen and done.
@@ -371,7 +375,10 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if lot <= 0 {
 		lot = 1
 	}
-	book := orderbook.New(cfg.BookCapacity)
+	book := cfg.book
+	if book == nil {
+		book = orderbook.New(cfg.BookCapacity)
+	}
 	return &Exchange{
 		cfg:      cfg,
 		lat:      cfg.Latency,

@@ -106,6 +106,7 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 			BookCapacity: cfg.Engine.BookCapacity,
 			Account:      acct,
 			OrderLog:     cfg.OrderLog,
+			book:         cfg.exBook,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %s: %w", sp.name, err)

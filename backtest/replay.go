@@ -93,6 +93,9 @@ type Config struct {
 	// same either way.
 	StageTiming bool
 
+	// exBook is the exchange's book of a lockstep run, shared (see newReplay).
+	exBook *orderbook.Book
+
 	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
 	wholeOffset    int64
 	wholeOffsets   []int64 // by instrument
@@ -496,6 +499,9 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 	logTime := &dataTimeHook{} // pointed at the replay's clock once there is one
 	cfg.Engine.Logger = cfg.Engine.Logger.Hook(logTime)
 	cfg.Engine.Risk.Logger = cfg.Engine.Risk.Logger.Hook(logTime)
+	if shared != nil {
+		cfg.exBook = shared.ex
+	}
 	lanes, err := newLanes(&cfg, lat)
 	if err != nil {
 		return nil, err
