@@ -182,11 +182,14 @@ func TestKrakenTrading(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bid, ask int64
-	e.With(func() {
-		b := e.Market("BTCUSD").book.Levels(nil, Buy, 1)
-		a := e.Market("BTCUSD").book.Levels(nil, Sell, 1)
-		bid, ask = b[0][0]/10_000_000, a[0][0]/10_000_000 // at price_precision 1
-	})
+	top := func() {
+		e.With(func() {
+			b := e.Market("BTCUSD").book.Levels(nil, Buy, 1)
+			a := e.Market("BTCUSD").book.Levels(nil, Sell, 1)
+			bid, ask = b[0][0]/10_000_000, a[0][0]/10_000_000 // at price_precision 1
+		})
+	}
+	top()
 	var s krakenSink
 	now := time.Now().UnixNano()
 	place := func(o risk.Order) {
@@ -228,26 +231,75 @@ func TestKrakenTrading(t *testing.T) {
 	}
 
 	// amend_order through engine.Modifier's Modify: a smaller quantity at the same price
-	// is "amended" (the local exchange amends quantities only), another price refused
-	// with the exchange's reason.
+	// is "amended" in place; a post-only order moved to a price that would take is
+	// refused with Kraken's "EOrder:Post only order" and keeps its terms.
+	top() // the IOC took the best ask
 	place(risk.Order{ID: 5, Side: orderbook.Bid, Price: bid - 100, Qty: 200_000, PostOnly: true})
 	drainUntil(t, g, &s, "ack 5")
 	if err := g.Modify(5, orderbook.Bid, bid-100, 150_000, now); err != nil {
 		t.Fatal(err)
 	}
 	drainUntil(t, g, &s, fmt.Sprintf("modified 5 150000@%d", bid-100))
-	if err := g.Modify(5, orderbook.Bid, bid-101, 150_000, now); err != nil {
+	if err := g.Modify(5, orderbook.Bid, ask, 150_000, now); err != nil {
 		t.Fatal(err)
 	}
-	drainUntil(t, g, &s, "modify rejected 5: EGeneral:Invalid arguments:the local exchange amends order_qty only")
+	drainUntil(t, g, &s, "modify rejected 5: EOrder:Post only order")
+	if v, _ := e.Account("kraken-key"); len(v.OpenOrders) != 1 || v.OpenOrders[0].Price.String() != fmt.Sprintf("%d.%d", (bid-100)/10, (bid-100)%10) {
+		t.Errorf("after a refused amend the order moved: %+v", v.OpenOrders)
+	}
 	if err := g.Cancel(5, now); err != nil {
 		t.Fatal(err)
 	}
 	drainUntil(t, g, &s, "cancelled 5")
 
+	// A price amend moves a resting order: amended to the best ask, it trades there at
+	// once, at its new price.
+	place(risk.Order{ID: 6, Side: orderbook.Bid, Price: bid - 100, Qty: 20_000})
+	drainUntil(t, g, &s, "ack 6")
+	if err := g.Modify(6, orderbook.Bid, ask, 20_000, now); err != nil {
+		t.Fatal(err)
+	}
+	drainUntil(t, g, &s, fmt.Sprintf("modified 6 20000@%d", ask))
+	drainUntil(t, g, &s, "fill 6 ")
+	deadline = time.Now().Add(20 * time.Second)
+	for g.Live() != 0 && time.Now().Before(deadline) {
+		g.Drain(&s, time.Now().UnixNano())
+		time.Sleep(2 * time.Millisecond)
+	}
+	var filled6 int64
+	for _, c := range s.calls {
+		var q, p int64
+		var maker bool
+		if n, _ := fmt.Sscanf(c, "fill 6 %d@%d maker=%t", &q, &p, &maker); n == 3 {
+			if p != ask || maker {
+				t.Errorf("amended order filled at %d maker=%v, want %d as taker: %q", p, maker, ask, c)
+			}
+			filled6 += q
+		}
+	}
+	if filled6 != 20_000 {
+		t.Fatalf("amended order filled %d, want 20000: %q", filled6, s.calls)
+	}
+
+	// A GTD order rests until its expire_time, then Kraken expires it and the engine
+	// hears it cancelled.
+	g.Encoder().GTDFor = 700 * time.Millisecond
+	o7 := risk.Order{ID: 7, Side: orderbook.Bid, Price: bid - 100, Qty: 100_000, PostOnly: true}
+	if err := g.PlaceTIF(&o7, gk.GTD, now); err != nil {
+		t.Fatal(err)
+	}
+	drainUntil(t, g, &s, "ack 7")
+	if v, _ := e.Account("kraken-key"); len(v.OpenOrders) != 1 {
+		t.Errorf("the GTD order is not resting: %+v", v.OpenOrders)
+	}
+	drainUntil(t, g, &s, "cancelled 7")
+	if v, _ := e.Account("kraken-key"); len(v.OpenOrders) != 0 || v.Balances["USD"].Locked.Sign() != 0 {
+		t.Errorf("the GTD order did not expire: %+v", v)
+	}
+
 	place(risk.Order{ID: 4, Side: orderbook.Bid, Price: bid - 100, Qty: 1_000 * 100_000_000})
 	drainUntil(t, g, &s, "rejected 4: EOrder:Insufficient funds")
-	if c := g.Counters(); c.Rejects != 2 || c.Fills < 1 || c.Malformed != 0 {
+	if c := g.Counters(); c.Rejects != 2 || c.AmendRejects != 1 || c.Fills < 2 || c.Malformed != 0 {
 		t.Fatalf("counters %+v", c)
 	}
 	if g.Live() != 0 {
