@@ -66,9 +66,21 @@ func (d *decoder) instrumentRisks(c *Config) {
 			"duplicate_window":   func() { r.DuplicateWindow = own.DuplicateWindow },
 			"max_daily_loss":     func() { r.MaxDailyLoss = own.MaxDailyLoss },
 			"max_drawdown":       func() { r.MaxDrawdown = own.MaxDrawdown },
+			// The perpetual limits (perpRisk); set only on a perpetual instrument.
+			"collateral":                   func() { r.Collateral = own.Collateral },
+			"max_leverage":                 func() { r.MaxLeverage = own.MaxLeverage },
+			"min_liquidation_distance_bps": func() { r.MinLiquidationDistanceBps = own.MinLiquidationDistanceBps },
+			"max_funding_paid":             func() { r.MaxFundingPaid = own.MaxFundingPaid },
+			"maint_margin_ratio":           func() { r.MaintMarginRatio = own.MaintMarginRatio },
 		} {
 			if set[key] {
 				dst()
+			}
+		}
+		for _, k := range perpKeys {
+			if set[k] {
+				d.perpNeeds(p.t, r, k, func(key string) string { return "risk." + key + " or " + p.t.child(key) })
+				break
 			}
 		}
 		in.Risk = &r

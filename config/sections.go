@@ -554,19 +554,22 @@ func (d *decoder) riskLimits(t *table, instruments []Instrument, optional bool) 
 	}
 	r.MaxDailyLoss = amount("max_daily_loss", false)
 	r.MaxDrawdown = amount("max_drawdown", false)
-	if !optional {
-		d.perpRisk(t, &r, instruments, exact)
-	}
+	d.perpRisk(t, &r, instruments, exact, optional, set)
 	return r, set
 }
 
+// perpKeys are the optional limits of a perpetual position, in [risk] or an
+// [instrument.risk] of a perpetual instrument.
+var perpKeys = []string{"collateral", "max_leverage", "min_liquidation_distance_bps", "max_funding_paid", "maint_margin_ratio"}
+
 // perpRisk decodes the optional limits of a perpetual position in [risk]: leverage,
-// distance to liquidation and funding paid, measured against collateral.
-func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact func(string, int32, decimal.Decimal) decimal.Decimal) {
-	keys := []string{"collateral", "max_leverage", "min_liquidation_distance_bps", "max_funding_paid", "maint_margin_ratio"}
-	t.known = append(t.known, keys...) // known whether set or not, so a misspelling gets a suggestion
+// distance to liquidation and funding paid, measured against collateral. With
+// optional, t is an [instrument.risk] table of instruments[0]: the keys present are
+// added to set, and the checks that need [risk] too wait for instrumentPerpRisk.
+func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact func(string, int32, decimal.Decimal) decimal.Decimal, optional bool, own map[string]bool) {
+	t.known = append(t.known, perpKeys...) // known whether set or not, so a misspelling gets a suggestion
 	var set []string
-	for _, k := range keys {
+	for _, k := range perpKeys {
 		if t.has(k) {
 			set = append(set, k)
 		}
@@ -578,34 +581,54 @@ func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact fu
 	for _, in := range instruments {
 		perpetual = perpetual || in.Kind == KindPerpetual
 	}
-	if !perpetual {
+	switch {
+	case optional && !perpetual:
+		d.errorf(t.child(set[0]), "applies to perpetual instruments only (venue %q), and instrument %s is on venue %q",
+			VenueBinanceUSDM, instruments[0].Symbol, instruments[0].Venue)
+		return
+	case !perpetual:
 		d.errorf(t.child(set[0]), "applies to perpetual instruments only (venue %q), and none is declared", VenueBinanceUSDM)
 		return
 	}
-	optional := func(key string, places int32, limit decimal.Decimal) decimal.Decimal {
+	if optional {
+		for _, k := range set {
+			own[k] = true
+		}
+	}
+	value := func(key string, places int32, limit decimal.Decimal) decimal.Decimal {
 		if !t.has(key) {
 			return decimal.Decimal{}
 		}
 		return exact(key, places, limit)
 	}
 	huge := decimal.New(1, 15)
-	r.Collateral = optional("collateral", 8, huge)
-	r.MaxLeverage = optional("max_leverage", 3, decimal.NewFromInt(1000))
-	r.MinLiquidationDistanceBps = optional("min_liquidation_distance_bps", 2, decimal.NewFromInt(10_000))
+	r.Collateral = value("collateral", 8, huge)
+	r.MaxLeverage = value("max_leverage", 3, decimal.NewFromInt(1000))
+	r.MinLiquidationDistanceBps = value("min_liquidation_distance_bps", 2, decimal.NewFromInt(10_000))
 	if r.MinLiquidationDistanceBps.Equal(decimal.NewFromInt(10_000)) {
 		d.errorf(t.child("min_liquidation_distance_bps"), "must be below 10000 (100%%), got %s", r.MinLiquidationDistanceBps)
 	}
-	r.MaxFundingPaid = optional("max_funding_paid", 8, huge)
-	r.MaintMarginRatio = optional("maint_margin_ratio", 6, decimal.NewFromInt(1))
+	r.MaxFundingPaid = value("max_funding_paid", 8, huge)
+	r.MaintMarginRatio = value("maint_margin_ratio", 6, decimal.NewFromInt(1))
 	if r.MaintMarginRatio.Equal(decimal.NewFromInt(1)) {
 		d.errorf(t.child("maint_margin_ratio"), "must be below 1, got %s", r.MaintMarginRatio)
 	}
+	if !optional {
+		d.perpNeeds(t, *r, set[0], func(key string) string { return "risk." + key })
+	}
+}
+
+// perpNeeds checks that the perpetual limits of r have what they are measured with:
+// collateral, and the maintenance margin rate for the distance to liquidation. first is
+// the first perpetual key of t, where a missing collateral is reported; where names
+// where a missing key may be given.
+func (d *decoder) perpNeeds(t *table, r Risk, first string, where func(key string) string) {
 	limits := r.MaxLeverage.IsPositive() || r.MinLiquidationDistanceBps.IsPositive() || r.MaxFundingPaid.IsPositive()
 	switch {
-	case limits && !t.has("collateral"):
-		d.errorf(t.child(set[0]), "needs risk.collateral: the perpetual limits are measured against the wallet balance the position trades on")
-	case r.MinLiquidationDistanceBps.IsPositive() && !t.has("maint_margin_ratio"):
-		d.errorf(t.child("min_liquidation_distance_bps"), "needs risk.maint_margin_ratio (the symbol's maintenance margin rate, e.g. 0.004 for BTCUSDT's first bracket) to compute the liquidation price")
+	case limits && !r.Collateral.IsPositive():
+		d.errorf(t.child(first), "needs %s: the perpetual limits are measured against the wallet balance the position trades on", where("collateral"))
+	case r.MinLiquidationDistanceBps.IsPositive() && !r.MaintMarginRatio.IsPositive():
+		d.errorf(t.child("min_liquidation_distance_bps"), "needs %s (the symbol's maintenance margin rate, e.g. 0.004 for BTCUSDT's first bracket) to compute the liquidation price", where("maint_margin_ratio"))
 	}
 }
 

@@ -61,7 +61,7 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 		}
 		rc := riskConfig(c, r, ec.Risk.Logger)
 		if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
-			rc.Perp = perpRisk(&c.Risk)
+			rc.Perp = perpRisk(r)
 		}
 		ec.InstrumentRisk[k] = &rc
 	}

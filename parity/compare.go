@@ -160,10 +160,13 @@ const Tolerance = int64(time.Millisecond)
 const FeeRounding = 1
 
 // Compare matches the backtest's orders and fills with the session's, in sending
-// order: the n-th order of each side match when they have the same side, price,
-// quantity and flags and were sent within Tolerance of each other. The first pair
-// that does not is the first divergence; the comparison goes on after it, but once
-// the strategies have seen different answers, their later orders need not match.
+// order: two orders match when they have the same side, price, quantity and flags and
+// were sent within Tolerance of each other. The first pair that does not is the first
+// divergence. The comparison then realigns, as a diff does: an order with no
+// counterpart at its place is skipped when the other side's order matches one sent a
+// little later (within Tolerance), so one extra or missing order, or a requote at
+// another time, does not leave every later order unmatched. A strategy that saw a
+// different answer need not send the same orders after it; those stay unmatched.
 func Compare(s *Session, rep *backtest.Report) *Result {
 	live := liveOrders(s.Events, s.Meta.PriceScale)
 	bt := backtestOrders(rep, s.Meta.PriceScale, s.Meta.QtyScale)
@@ -171,26 +174,26 @@ func Compare(s *Session, rep *backtest.Report) *Result {
 	var ackD, fillD []int64
 	feeTol := decimal.New(FeeRounding, -int32(s.Meta.PriceScale))
 	var feeRate [2]struct{ fee, notional decimal.Decimal } // taker, maker: of live fills whose fee differs
-	for i := 0; i < max(len(live), len(bt)); i++ {
-		if i >= len(live) || i >= len(bt) {
-			if r.FirstDivergence == nil {
-				d := &Divergence{Index: i, Live: "none", Backtest: "none"}
-				if i < len(live) {
-					d.Live, d.Why = live[i].String(), "the backtest sent no more orders"
-				} else {
-					d.Backtest, d.Why = bt[i].String(), "the live session sent no more orders"
-				}
-				r.FirstDivergence = d
-			}
-			continue
-		}
-		l, b := live[i], bt[i]
+	i, j := 0, 0
+	for i < len(live) && j < len(bt) {
+		l, b := live[i], bt[j]
 		if why := differ(l, b); why != "" {
 			if r.FirstDivergence == nil {
 				r.FirstDivergence = &Divergence{Index: i, Live: l.String(), Backtest: b.String(), Why: why}
 			}
+			switch {
+			case matchAhead(l, bt, j+1) >= 0:
+				j = matchAhead(l, bt, j+1) // bt[j:k] have no live counterpart
+			case matchAhead(b, live, i+1) >= 0:
+				i = matchAhead(b, live, i+1)
+			case l.sent <= b.sent:
+				i++
+			default:
+				j++
+			}
 			continue
 		}
+		i, j = i+1, j+1
 		r.Matched++
 		if l.ack > 0 && b.ack > 0 {
 			ackD = append(ackD, l.ack-b.ack)
@@ -214,6 +217,15 @@ func Compare(s *Session, rep *backtest.Report) *Result {
 		r.OnlyLive += len(l.fills) - n
 		r.OnlyBacktest += len(b.fills) - n
 	}
+	if r.FirstDivergence == nil && (i < len(live) || j < len(bt)) {
+		d := &Divergence{Index: i, Live: "none", Backtest: "none"}
+		if i < len(live) {
+			d.Live, d.Why = live[i].String(), "the backtest sent no more orders"
+		} else {
+			d.Backtest, d.Why = bt[j].String(), "the live session sent no more orders"
+		}
+		r.FirstDivergence = d
+	}
 	r.UnmatchedLive, r.UnmatchedBacktest = len(live)-r.Matched, len(bt)-r.Matched
 	for _, o := range live {
 		r.LiveFills += len(o.fills)
@@ -225,6 +237,17 @@ func Compare(s *Session, rep *backtest.Report) *Result {
 	r.LiveTakerBps, r.LiveMakerBps = bps(feeRate[0].fee, feeRate[0].notional), bps(feeRate[1].fee, feeRate[1].notional)
 	r.Explanations = explain(r)
 	return r
+}
+
+// matchAhead returns the index of the first order of xs from `from` on that matches o,
+// looking no further than the orders sent within Tolerance after o; -1 when none does.
+func matchAhead(o *order, xs []*order, from int) int {
+	for k := from; k < len(xs) && xs[k].sent <= o.sent+Tolerance; k++ {
+		if differ(o, xs[k]) == "" {
+			return k
+		}
+	}
+	return -1
 }
 
 func b2i(b bool) int {

@@ -104,3 +104,55 @@ func TestCompareFees(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareRealigns: after a divergence the comparison realigns on the orders that
+// match again, instead of pairing the n-th order of each side for ever after. A
+// regression test: one requote sent at another time left every later order unmatched,
+// so a live session under load could show no matched fill at all.
+func TestCompareRealigns(t *testing.T) {
+	d := decimal.RequireFromString
+	liveOrder := func(id uint64, t int64, side string, price int64) Event {
+		return Event{T: t, Kind: "order", ID: id, Side: side, Price: price, Qty: 1000, PostOnly: true}
+	}
+	btOrder := func(id uint64, t int64, side, price string) backtest.OrderRecord {
+		return backtest.OrderRecord{ID: id, Side: side, Price: d(price), Qty: d("1"), PostOnly: true, Sent: t}
+	}
+	for _, tc := range []struct {
+		name                          string
+		live                          []Event
+		bt                            []backtest.OrderRecord
+		matched, unmatchedL, unmatchB int
+		divergence                    int
+	}{
+		{"an extra backtest order", []Event{
+			liveOrder(1, 0, "buy", 10000), liveOrder(2, 10*ms, "sell", 10100), liveOrder(3, 20*ms, "buy", 10001), liveOrder(4, 30*ms, "sell", 10101),
+		}, []backtest.OrderRecord{
+			btOrder(1, 0, "buy", "100"), btOrder(2, 5*ms, "buy", "99.5"), btOrder(3, 10*ms, "sell", "101"), btOrder(4, 20*ms, "buy", "100.01"), btOrder(5, 30*ms, "sell", "101.01"),
+		}, 4, 0, 1, 1},
+		{"an extra live order", []Event{
+			liveOrder(1, 0, "buy", 10000), liveOrder(2, 5*ms, "buy", 9950), liveOrder(3, 10*ms, "sell", 10100), liveOrder(4, 20*ms, "buy", 10001),
+		}, []backtest.OrderRecord{
+			btOrder(1, 0, "buy", "100"), btOrder(2, 10*ms, "sell", "101"), btOrder(3, 20*ms, "buy", "100.01"),
+		}, 3, 1, 0, 1},
+		{"a requote at another price, then the same orders again", []Event{
+			liveOrder(1, 0, "buy", 10000), liveOrder(2, 10*ms, "buy", 10002), liveOrder(3, 20*ms, "sell", 10100), liveOrder(4, 30*ms, "buy", 10001),
+		}, []backtest.OrderRecord{
+			btOrder(1, 0, "buy", "100"), btOrder(2, 10*ms, "buy", "100.03"), btOrder(3, 20*ms, "sell", "101"), btOrder(4, 30*ms, "buy", "100.01"),
+		}, 3, 1, 1, 1},
+		{"the same orders sent 5 ms apart never match", []Event{
+			liveOrder(1, 5*ms, "buy", 10000), liveOrder(2, 15*ms, "sell", 10100),
+		}, []backtest.OrderRecord{
+			btOrder(1, 0, "buy", "100"), btOrder(2, 10*ms, "sell", "101"),
+		}, 0, 2, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Compare(&Session{Meta: Meta{PriceScale: 2, QtyScale: 3}, Events: tc.live}, &backtest.Report{OrderLog: tc.bt})
+			if r.Matched != tc.matched || r.UnmatchedLive != tc.unmatchedL || r.UnmatchedBacktest != tc.unmatchB {
+				t.Errorf("matched %d, unmatched live %d backtest %d; want %d, %d, %d", r.Matched, r.UnmatchedLive, r.UnmatchedBacktest, tc.matched, tc.unmatchedL, tc.unmatchB)
+			}
+			if r.FirstDivergence == nil || r.FirstDivergence.Index != tc.divergence {
+				t.Errorf("first divergence %+v, want at order %d", r.FirstDivergence, tc.divergence)
+			}
+		})
+	}
+}

@@ -73,10 +73,12 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 	fmt.Fprintf(w, "  position <= %s, open orders <= %d, %s orders/s (burst %d), duplicates within %s\n",
 		r.MaxPosition, r.MaxOpenOrders, r.OrdersPerSecond, r.OrderBurst, r.DuplicateWindow)
 	fmt.Fprintf(w, "  halt at daily loss %s or drawdown %s\n", r.MaxDailyLoss, r.MaxDrawdown)
+	printPerpLimits(w, "perpetual", &r)
 	for _, in := range c.Instruments {
 		if o := in.Risk; o != nil {
 			fmt.Fprintf(w, "  %s:%s own limits: qty <= %s, notional <= %s, position <= %s, open orders <= %d, daily loss %s, drawdown %s\n",
 				in.Venue, in.Symbol, o.MaxOrderQty, o.MaxOrderNotional, o.MaxPosition, o.MaxOpenOrders, o.MaxDailyLoss, o.MaxDrawdown)
+			printPerpLimits(w, string(in.Venue)+":"+in.Symbol+" perpetual", o)
 		}
 	}
 	if p := r.Portfolio; p.Enabled() {
@@ -102,6 +104,16 @@ func printConfigSummary(w io.Writer, c *config.Config) {
 	if c.Admin.Enabled {
 		fmt.Fprintf(w, "admin: listening on %s\n", c.Admin.Listen)
 	}
+}
+
+// printPerpLimits prints the perpetual limits of r, if any is set, as name's.
+func printPerpLimits(w io.Writer, name string, r *config.Risk) {
+	if r.Collateral.IsZero() && r.MaxLeverage.IsZero() && r.MinLiquidationDistanceBps.IsZero() &&
+		r.MaxFundingPaid.IsZero() && r.MaintMarginRatio.IsZero() {
+		return
+	}
+	fmt.Fprintf(w, "  %s (0: none): collateral %s, leverage <= %s, liquidation distance >= %s bps (maint margin ratio %s), funding paid <= %s\n",
+		name, r.Collateral, r.MaxLeverage, r.MinLiquidationDistanceBps, r.MaintMarginRatio, r.MaxFundingPaid)
 }
 
 // loadConfig loads a config file for a command, printing every error one per line
