@@ -37,9 +37,9 @@
 // the snapshot lists the open orders and the last 50 fills; updates carry exec_type
 // pending_new, new, trade (last_qty, last_price, fees [{asset, qty}], liquidity_ind,
 // exec_id), filled, canceled and expired (reason), amended. Fills are passed on once
-// each (by exec_id, the last 8192 remembered across connections); a fee is in the quote asset, or in the
-// base asset valued at the fill price, and is carried per order in millionths of a
-// price unit so that many small fills add up to the right fee.
+// each (by exec_id, the last 8192 remembered across connections); a fee is in the
+// quote asset, or in the base asset valued at the fill price, and is carried per order
+// in millionths of a price unit so that many small fills add up to the right fee.
 //
 // A canceled or expired order that never rested and was not cancelled by us (a
 // post-only order that would have taken liquidity: reason "Post only order") is a
