@@ -102,7 +102,7 @@ func TestKrakenCCXTInterop(t *testing.T) {
 		amount += tr.Amount
 		fees += tr.Fee
 	}
-	if amount < 0.000999 || amount > 0.001001 || fees <= 0 {
-		t.Errorf("TradesHistory: the IOC's fills add up to %v with fees %v, want 0.001 with fees", amount, fees)
+	if amount < 0.0001999 || amount > 0.0002001 || fees <= 0 {
+		t.Errorf("TradesHistory: the IOC's fills add up to %v with fees %v, want 0.0002 with fees", amount, fees)
 	}
 }

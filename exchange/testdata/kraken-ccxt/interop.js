@@ -59,8 +59,9 @@ const [base, wsPub, wsAuth, key, secret] = process.argv.slice(2);
     }
     out.statusAfterCancel = (ex.orders || []).filter(x => x.id === o.id).map(x => x.status);
     // A taking order's fills, read back over REST: TradesHistory (fetchMyTrades), each
-    // with the order's id, its price, amount and fee.
-    const taker = await ex.createOrderWs('BTC/USD', 'limit', 'buy', 0.001, ob.asks[0][0] + 100, { timeInForce: 'IOC' });
+    // with the order's id, its price, amount and fee. Small enough to fill fewer times
+    // than one page of TradesHistory holds (50), which is all fetchMyTrades reads.
+    const taker = await ex.createOrderWs('BTC/USD', 'limit', 'buy', 0.0002, ob.asks[0][0] + 100, { timeInForce: 'IOC' });
     let mine = [];
     for (let i = 0; i < 50 && mine.length === 0; i++) {
       mine = (await ex.fetchMyTrades('BTC/USD')).filter(t => t.order === taker.id);
