@@ -32,6 +32,10 @@ type Funding struct {
 	// Schedule is the funding grid of a Constant rate; zero means USD-M's 8 hours
 	// from 00:00 UTC.
 	Schedule perp.Schedule
+	// Recorded names the recorded mark events for the report when they are not a
+	// Binance recording's mark price stream ("derivative_ticker", for Tardis files),
+	// and RecordedHint says how to give them when the data has none.
+	Recorded, RecordedHint string
 }
 
 // FundingReport says how funding was charged and what it came to.
@@ -84,6 +88,7 @@ type funder struct {
 	lastPaid int64 // the last funding time charged
 	rep      FundingReport
 	marks    bool                   // a mark price frame was seen
+	nextSeen bool                   // a mark event gave a funding time
 	mid      func() decimal.Decimal // the book's mid, read only when a payment needs it
 	name     string                 // the instrument, venue:SYMBOL
 	// paid, if set, is told each payment (the engine's risk counts funding paid).
@@ -109,6 +114,9 @@ func newFunder(cfg Funding, perpetual bool, acct *Account, mid func() decimal.De
 		f.rep.Source = fmt.Sprintf("constant %s every %s", cfg.Constant, f.cfg.Schedule.Interval)
 	default:
 		f.src, f.rep.Source = fundRecorded, "mark price stream"
+		if cfg.Recorded != "" {
+			f.rep.Source = "recorded " + cfg.Recorded
+		}
 	}
 	return f
 }
@@ -149,6 +157,9 @@ func (f *funder) due(t int64, mark md.PerpMark) {
 		if mark.Fields&md.HasMarkPrice != 0 {
 			f.marks = true
 		}
+		if mark.Fields&md.HasNextFunding != 0 {
+			f.nextSeen = true
+		}
 		const all = md.HasMarkPrice | md.HasFundingRate | md.HasNextFunding
 		if mark.Fields&all == all && mark.NextFunding > f.lastPaid && mark.NextFunding <= t {
 			f.pay(mark.NextFunding, md.MarkPriceScale.Decimal(mark.Price), md.RateScale.Decimal(mark.FundingRate))
@@ -179,9 +190,18 @@ func (f *funder) pay(at int64, mark, rate decimal.Decimal) {
 func (f *funder) report() FundingReport {
 	r := f.rep
 	if f.src == fundRecorded && r.Payments == 0 && r.Note == "" {
-		if !f.marks {
+		switch {
+		case !f.marks && f.cfg.Recorded != "":
+			r.Note = "the data has no " + f.cfg.Recorded + " with a mark price" + f.cfg.RecordedHint + ": give --funding-file or --funding-rate to charge funding"
+		case !f.marks:
 			r.Note = "the recording has no mark price stream (<symbol>@markPrice): give --funding-file or --funding-rate to charge funding"
-		} else {
+		case !f.nextSeen:
+			name := f.cfg.Recorded
+			if name == "" {
+				name = "mark price stream"
+			}
+			r.Note = "the " + name + " gives no funding time (a venue that funds continuously, such as Deribit, has none): give --funding-file or --funding-rate to charge funding"
+		default:
 			r.Note = "no funding time passed during the run"
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/perp"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -236,4 +237,34 @@ func TestFundingSpotPerp(t *testing.T) {
 		t.Errorf("perp PnL %s, want realized + unrealized − fees + funding = %s", perpRes.PnL, want)
 	}
 	checkFunding(t, rep)
+}
+
+// TestFundingRecordedNotes: a run whose recorded mark events are named (a Tardis
+// derivative_ticker) reports that name as the source, and says why nothing was charged:
+// no mark price at all, or marks without a funding time (Deribit funds continuously).
+func TestFundingRecordedNotes(t *testing.T) {
+	cfg := Funding{Recorded: "derivative_ticker", RecordedHint: " (give its file)"}
+	acct := NewAccount(decimal.NewFromInt(1000), 1, 2)
+	mid := func() decimal.Decimal { return decimal.NewFromInt(100) }
+	for _, c := range []struct {
+		name  string
+		marks []md.PerpMark
+		note  string
+	}{
+		{"none", nil, "the data has no derivative_ticker with a mark price (give its file): give --funding-file or --funding-rate"},
+		{"no funding time", []md.PerpMark{{Price: 1, FundingRate: 1, Fields: md.HasMarkPrice | md.HasFundingRate}},
+			"the derivative_ticker gives no funding time (a venue that funds continuously, such as Deribit, has none)"},
+		{"not due", []md.PerpMark{{Price: 1, FundingRate: 1, NextFunding: 1e18, Fields: md.HasMarkPrice | md.HasFundingRate | md.HasNextFunding}},
+			"no funding time passed during the run"},
+	} {
+		f := newFunder(cfg, true, acct, mid)
+		f.start(10)
+		for i, m := range c.marks {
+			f.due(int64(20+i), m)
+		}
+		r := f.report()
+		if r.Source != "recorded derivative_ticker" || r.Payments != 0 || !strings.HasPrefix(r.Note, c.note) {
+			t.Errorf("%s: %+v, want the note %q", c.name, r, c.note)
+		}
+	}
 }

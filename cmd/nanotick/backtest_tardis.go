@@ -30,11 +30,17 @@ type tardisInput struct {
 	exchange string // Tardis's id, as in the files
 	book     []string
 	trades   []string
-	snapshot bool // the book files are book_snapshot_N
+	ticker   []string // derivative_ticker: mark price and funding
+	snapshot bool     // the book files are book_snapshot_N
 }
 
 func (in *tardisInput) files() []string {
-	return append(append([]string(nil), in.book...), in.trades...)
+	return append(append(append([]string(nil), in.book...), in.trades...), in.ticker...)
+}
+
+// stream returns the options of the instrument's tardis.Stream.
+func (in *tardisInput) stream(sp *instrument.Spec) tardis.StreamOptions {
+	return tardis.StreamOptions{Spec: sp, Book: in.book, Trades: in.trades, Ticker: in.ticker}
 }
 
 // tardisInputs probes the --data files. ok is false when none is a Tardis CSV file;
@@ -85,11 +91,20 @@ func tardisInputs(paths []string) (ins []tardisInput, ok bool, err error) {
 			in.trades = append(in.trades, p)
 			continue
 		}
+		if info.Dataset == tardis.DerivativeTicker {
+			in.ticker = append(in.ticker, p)
+			continue
+		}
 		snap := info.Dataset == tardis.BookSnapshot
 		if len(in.book) > 0 && snap != in.snapshot {
 			return nil, false, fmt.Errorf("%s: %s has incremental_book_L2 and book_snapshot files: give one kind", filepath.Base(p), id)
 		}
 		in.book, in.snapshot = append(in.book, p), snap
+	}
+	for i := range ins {
+		if len(ins[i].book) == 0 && len(ins[i].trades) == 0 {
+			return nil, false, fmt.Errorf("%s: derivative_ticker files of %s replay no market: give its incremental_book_L2 (or book_snapshot_N) or trades files too", filepath.Base(ins[i].ticker[0]), ins[i].id)
+		}
 	}
 	return ins, true, nil
 }
@@ -220,6 +235,8 @@ func (s *settings) applyTardis(ins []tardisInput, c *config.Config, strategyGive
 	ec.Venue = sp.ID.Venue
 	ec.Instrument = strategy.Instrument{Symbol: sp.ID.Symbol, PriceScale: sp.PriceScale, QtyScale: sp.QtyScale, Tick: sp.Tick, Lot: sp.Lot}
 	ec.NewFeed = tardis.NewMDFeed
+	// Funding from the data is a derivative_ticker's, not a mark price stream's.
+	s.bt.Funding.Recorded, s.bt.Funding.RecordedHint = "derivative_ticker", " (give the instrument's derivative_ticker files with --data)"
 	if c == nil && !strategyGiven {
 		// The market maker's default 0.001 may be below the instrument's smallest order
 		// (an OKX swap's lot is 0.01 BTC).
@@ -269,7 +286,7 @@ func (s *settings) tardisOpen(opened *[]*tardis.Stream) records.Open {
 			if len(files) != len(all) || !slices.ContainsFunc(all, func(f string) bool { return f == files[0] }) {
 				continue
 			}
-			st, err := tardis.OpenStream(tardis.StreamOptions{Spec: table.At(instrument.Index(i)), Book: in.book, Trades: in.trades})
+			st, err := tardis.OpenStream(in.stream(table.At(instrument.Index(i))))
 			if err != nil {
 				return nil, err
 			}

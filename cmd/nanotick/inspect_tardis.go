@@ -33,7 +33,7 @@ func tardisSpec(in *tardisInput) *instrument.Spec {
 // after each frame is applied. It returns the stream (for its counters) and the error
 // that ended it, nil at the end of the files.
 func replayTardis(in *tardisInput, sp *instrument.Spec, book *orderbook.Book, fn func(local int64, ev *md.Event)) (*tardis.Stream, md.Feed, error) {
-	st, err := tardis.OpenStream(tardis.StreamOptions{Spec: sp, Book: in.book, Trades: in.trades})
+	st, err := tardis.OpenStream(in.stream(sp))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,6 +111,9 @@ func inspectTardis(ins []tardisInput, stdout, stderr io.Writer) int {
 		row("rows", "%s %d, trades %d; malformed %d, other symbols %d, updates before the first snapshot %d (skipped)",
 			dataset, c.Book.Rows, c.Trades.Rows, c.Book.Malformed+c.Trades.Malformed, c.Book.OtherSymbol+c.Trades.OtherSymbol, c.SkippedBeforeSnapshot)
 		row("frames", "%d snapshots, %d updates, %d trades (%d of unknown side, replayed as buys)", c.Snapshots, c.Depth, c.TradeFrames, c.UnknownSide)
+		if len(in.ticker) > 0 {
+			row("ticker", "derivative_ticker %d rows (mark price and funding events), malformed %d, other symbols %d", c.Ticker.Rows, c.Ticker.Malformed, c.Ticker.OtherSymbol)
+		}
 		if last > 0 {
 			row("time span", "%s .. %s (%v)", stamp(first), stamp(last), time.Duration(last-first).Round(time.Millisecond))
 		}

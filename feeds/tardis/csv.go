@@ -370,8 +370,19 @@ type common struct {
 	strict bool
 	c      Counters
 	kept   []error
-	fields [8][]byte
-	line   []byte // the last row's text, valid until the next read
+	fields [tickerColumns][]byte
+	// width is the dataset's number of columns: 8 (book, trades) when 0, 11 for
+	// derivative_ticker.
+	width int
+	line  []byte // the last row's text, valid until the next read
+}
+
+// cols returns the field slots of the dataset's columns.
+func (c *common) cols() [][]byte {
+	if c.width == 0 {
+		return c.fields[:8]
+	}
+	return c.fields[:c.width]
 }
 
 // SetStrict makes a malformed row end the stream with its error instead of being
@@ -420,11 +431,11 @@ func (c *common) row() (ts, local int64, fileStart bool, err error) {
 			return 0, 0, fileStart, err
 		}
 		c.line = b
-		f := c.fields[:]
+		f := c.cols()
 		var perr error
 		switch {
 		case !split(b, f):
-			perr = c.bad("want 8 unquoted columns, got", b)
+			perr = c.bad(fmt.Sprintf("want %d unquoted columns, got", len(f)), b)
 		default:
 			var ok bool
 			if ts, ok = micros(f[2]); !ok {
@@ -492,7 +503,7 @@ func (r *BookReader) Next() (*BookRow, error) {
 		}
 		row := BookRow{Time: ts, Local: local, FileStart: start}
 		var perr error
-		if what, v := parseBook(r.fields[:], r.scales(), &row); what != "" {
+		if what, v := parseBook(r.cols(), r.scales(), &row); what != "" {
 			perr = r.bad(what, v)
 		}
 		if perr != nil {
@@ -555,7 +566,7 @@ func (r *TradeReader) Next() (*TradeRow, error) {
 		}
 		row := TradeRow{Time: ts, Local: local}
 		var perr error
-		if what, v := parseTrade(r.fields[:], r.scales(), &row); what != "" {
+		if what, v := parseTrade(r.cols(), r.scales(), &row); what != "" {
 			perr = r.bad(what, v)
 		}
 		if perr != nil {

@@ -114,6 +114,17 @@ func (f *MDFeed) row(line []byte, n int) error {
 		return fmt.Errorf("%w: timestamps %q, %q", errFrame, truncate(fs[2]), truncate(fs[3]))
 	}
 	ev.Exchange = max(ev.Exchange, ts)
+	if cols == tickerColumns {
+		// derivative_ticker: 11 columns, which no book_snapshot_N (4+4N) has.
+		if n > 0 {
+			return fmt.Errorf("%w: a ticker frame holds one row", errFrame)
+		}
+		if what, v := parseTicker(fs, &ev.Mark); what != "" {
+			return fmt.Errorf("%w: %s %q", errFrame, what, truncate(v))
+		}
+		ev.Kind = md.Mark
+		return nil
+	}
 	side := string(fs[5])
 	if cols != 8 || side != "bid" && side != "ask" && side != "buy" && side != "sell" && side != "unknown" {
 		// book_snapshot_N: 4+4N columns, the sixth an amount (book_snapshot_1 has

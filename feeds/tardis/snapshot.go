@@ -215,9 +215,11 @@ func Probe(path string) (Info, error) {
 		info.Dataset = IncrementalBookL2
 	case string(h) == TradeHeader:
 		info.Dataset = Trades
+	case string(h) == TickerHeader:
+		info.Dataset = DerivativeTicker
 	default:
 		if info.Levels = snapshotLevels(h); info.Levels == 0 {
-			return Info{}, &Error{File: path, Line: 1, Err: fmt.Errorf("%w: header %q is not incremental_book_L2, trades or book_snapshot_N", ErrNotTardis, truncate(h))}
+			return Info{}, &Error{File: path, Line: 1, Err: fmt.Errorf("%w: header %q is not incremental_book_L2, trades, book_snapshot_N or derivative_ticker", ErrNotTardis, truncate(h))}
 		}
 		info.Dataset = BookSnapshot
 	}

@@ -27,8 +27,10 @@ import (
 //     Tardis says, and counted.
 //   - one book_snapshot_N row: the top N levels of each side, an md.Snapshot.
 //   - one trades row: an md.Trade.
+//   - one derivative_ticker row: an md.Mark (see ticker.go).
 //
-// Book frames and trades are merged by local_timestamp, the book first at equal times.
+// Book frames, ticker rows and trades are merged by local_timestamp, in that order at
+// equal times.
 // Every row in a frame ends with a line feed.
 
 // DefaultMaxRows bounds the rows of one frame (a snapshot block or an update group):
@@ -44,8 +46,9 @@ type StreamOptions struct {
 	Spec *instrument.Spec
 	// Book are incremental_book_L2 files or book_snapshot_N files (told apart by the
 	// first file's header), Trades trades files, each list consecutive in time. Either
-	// may be empty, not both.
-	Book, Trades []string
+	// may be empty, not both. Ticker are derivative_ticker files, for a derivative's
+	// mark price and funding; they may be given only with Book or Trades.
+	Book, Trades, Ticker []string
 	// Strict makes a malformed row end the stream with its error instead of being
 	// counted and skipped.
 	Strict bool
@@ -57,12 +60,13 @@ type StreamOptions struct {
 
 // StreamCounters count what a Stream read and made.
 type StreamCounters struct {
-	Book, Trades Counters
+	Book, Trades, Ticker Counters
 	// SkippedBeforeSnapshot are update rows before a file's first snapshot.
 	SkippedBeforeSnapshot uint64
 	Snapshots             uint64 // snapshot frames
 	Depth                 uint64 // update frames
 	TradeFrames           uint64
+	TickerFrames          uint64
 	// UnknownSide are trades whose taker side the exchange did not give; they are
 	// replayed as buys.
 	UnknownSide uint64
@@ -75,6 +79,7 @@ type Stream struct {
 	book    *BookReader
 	snaps   *SnapshotReader // instead of book, for book_snapshot_N files
 	trades  *TradeReader
+	ticker  *TickerReader
 	maxRows int
 
 	peek     BookRow // the book's lookahead row
@@ -93,6 +98,11 @@ type Stream struct {
 	haveTrade  bool
 	tradeDone  bool
 
+	tickLine  []byte // the next ticker row
+	tickLocal int64
+	haveTick  bool
+	tickDone  bool
+
 	frame []byte
 	c     StreamCounters
 	err   error
@@ -105,12 +115,16 @@ func OpenStream(opt StreamOptions) (*Stream, error) {
 		return nil, errors.New("tardis: the stream needs an instrument with a symbol")
 	}
 	if len(opt.Book) == 0 && len(opt.Trades) == 0 {
+		if len(opt.Ticker) > 0 {
+			return nil, errors.New("tardis: derivative_ticker files alone replay no market: give the instrument's book or trades files too")
+		}
 		return nil, errors.New("tardis: no files")
 	}
 	inst := binance.Instrument{Symbol: sp.ID.Symbol, PriceScale: sp.PriceScale, QtyScale: sp.QtyScale}
 	s := &Stream{
 		awaiting: true, bookDone: len(opt.Book) == 0, tradeDone: len(opt.Trades) == 0,
-		maxRows: opt.MaxRows,
+		tickDone: len(opt.Ticker) == 0,
+		maxRows:  opt.MaxRows,
 	}
 	if s.maxRows <= 0 {
 		s.maxRows = DefaultMaxRows
@@ -142,6 +156,12 @@ func OpenStream(opt StreamOptions) (*Stream, error) {
 		s.trades.cs = sp.ContractSize
 		s.trades.SetStrict(opt.Strict)
 	}
+	if len(opt.Ticker) > 0 {
+		if s.ticker, err = openTicker(inst, opt.open, opt.Ticker); err != nil {
+			return nil, err
+		}
+		s.ticker.SetStrict(opt.Strict)
+	}
 	return s, nil
 }
 
@@ -157,11 +177,14 @@ func (s *Stream) Counters() StreamCounters {
 	if s.trades != nil {
 		c.Trades = s.trades.Counters()
 	}
+	if s.ticker != nil {
+		c.Ticker = s.ticker.Counters()
+	}
 	return c
 }
 
 // Errors returns the first malformed-row errors of the book files, then of the trade
-// files, each naming file and line.
+// files, then of the ticker files, each naming file and line.
 func (s *Stream) Errors() []error {
 	var errs []error
 	if s.book != nil {
@@ -173,13 +196,16 @@ func (s *Stream) Errors() []error {
 	if s.trades != nil {
 		errs = append(errs, s.trades.Errors()...)
 	}
+	if s.ticker != nil {
+		errs = append(errs, s.ticker.Errors()...)
+	}
 	return errs
 }
 
 // Malformed returns the malformed rows skipped so far, of every file.
 func (s *Stream) Malformed() uint64 {
 	c := s.Counters()
-	return c.Book.Malformed + c.Trades.Malformed
+	return c.Book.Malformed + c.Trades.Malformed + c.Ticker.Malformed
 }
 
 // Progress returns the bytes of the files read so far (compressed, for gzip files)
@@ -195,6 +221,9 @@ func (s *Stream) Progress() (done, total int64) {
 	if s.trades != nil {
 		add(s.trades.l)
 	}
+	if s.ticker != nil {
+		add(s.ticker.l)
+	}
 	return done, total
 }
 
@@ -209,6 +238,9 @@ func (s *Stream) Close() error {
 	}
 	if s.trades != nil {
 		err = errors.Join(err, s.trades.Close())
+	}
+	if s.ticker != nil {
+		err = errors.Join(err, s.ticker.Close())
 	}
 	return err
 }
@@ -243,13 +275,31 @@ func (s *Stream) Next() (int64, []byte, error) {
 			}
 		}
 	}
+	if !s.haveTick && !s.tickDone {
+		row, err := s.ticker.Next()
+		switch {
+		case err == io.EOF:
+			s.tickDone = true
+		case err != nil:
+			s.err = err
+			return 0, nil, err
+		default:
+			s.tickLine = appendLine(s.tickLine[:0], s.ticker.line)
+			s.tickLocal, s.haveTick = row.Local, true
+		}
+	}
 	switch {
-	case s.haveMsg && (!s.haveTrade || s.msgLocal <= s.tradeLocal):
+	case s.haveMsg && (!s.haveTrade || s.msgLocal <= s.tradeLocal) && (!s.haveTick || s.msgLocal <= s.tickLocal):
 		// The book's frame was built ahead in msg; swap so that it stays valid while
 		// the next one is built.
 		s.frame, s.msg = s.msg, s.frame[:0]
 		s.haveMsg = false
 		return s.msgLocal, s.frame, nil
+	case s.haveTick && (!s.haveTrade || s.tickLocal <= s.tradeLocal):
+		s.haveTick = false
+		s.frame = append(s.frame[:0], s.tickLine...)
+		s.c.TickerFrames++
+		return s.tickLocal, s.frame, nil
 	case s.haveTrade:
 		s.haveTrade = false
 		s.frame = append(s.frame[:0], s.tradeLine...)

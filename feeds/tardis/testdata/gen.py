@@ -175,3 +175,65 @@ def gen(exchange, symbol, fsym, mid, tick, unit, sizes, idkind, seconds, gz):
 
 for v in VENUES:
     gen(*v)
+
+
+# derivative_ticker (exchange, symbol, timestamp, local_timestamp, funding_timestamp,
+# funding_rate, predicted_funding_rate, open_interest, last_price, index_price,
+# mark_price): Tardis's normalizer keeps each field's last value and writes every field
+# on each row, empty until the venue first gave it or always where the venue never
+# does. Binance gives no predicted rate and its open interest comes from a REST poll
+# (empty on the first rows); Bybit v5 gives no predicted rate; OKX gives one (written
+# here while it was non-empty); Deribit funds continuously, so no funding_timestamp,
+# and its current_funding is tiny enough that JavaScript writes some with an exponent.
+TICKERS = [
+    # exchange, symbol, file symbol, mid, funding time (µs), rate, predicted, oi unit, seconds, gz, first rows without oi
+    ("binance-futures", "BTCUSDT", "BTCUSDT", "56512.3", START_US + 8 * 3600_000000, "0.0001", None, "0.001", 20, True, 3),
+    ("bybit", "BTCUSDT", "BTCUSDT", "56510.5", START_US + 8 * 3600_000000, "0.0001", None, "0.001", 20, True, 0),
+    ("okex-swap", "BTC-USDT-SWAP", "BTC-USDT-SWAP", "56508.7", START_US + 8 * 3600_000000, "0.00010787", "0.00009241", "1", 120, True, 0),
+    ("deribit", "BTC_USDC-PERPETUAL", "BTC_USDC-PERPETUAL", "56505", None, "0.0000071843", None, "0.0001", 120, True, 0),
+]
+
+
+def gen_ticker(exchange, symbol, fsym, mid, funding_us, rate, predicted, oi_unit, seconds, gz, no_oi):
+    rnd = random.Random("ticker " + exchange)
+    mid, rate = Decimal(mid), Decimal(rate)
+    oi = Decimal(oi_unit) * rnd.randint(10**6, 10**7)
+    rows = []
+    t = START_US + 200_000 + rnd.randint(0, 99_999)
+    last_local = 0
+    n = 0
+    while t < START_US + seconds * 1_000_000:
+        mark = (mid + Decimal(rnd.randint(-5000, 5000)) / 1000 + Decimal(rnd.randint(0, 99999999)) / 10**8).quantize(Decimal("0.00000001"))
+        index = (mark - Decimal(rnd.randint(0, 3000)) / 100).quantize(Decimal("0.01"))
+        last = (mid + Decimal(rnd.randint(-20, 20)) / 10).quantize(Decimal("0.1"))
+        r = rate + Decimal(rnd.randint(-40, 40)) / 10**7
+        if exchange == "deribit":
+            r = Decimal(rnd.randint(1, 99)) / 10**9 * 10 if n % 3 == 1 else rate + Decimal(rnd.randint(-9, 9)) / 10**10
+        oi += Decimal(oi_unit) * rnd.randint(-500, 500)
+        local = max(t + rnd.randint(2_000, 30_000), last_local + 2)
+        last_local = local
+
+        def num(d):
+            if d is None:
+                return ""
+            if exchange == "deribit" and d != 0 and abs(d) < Decimal("0.000001"):
+                # JavaScript's String(number) below 1e-6: 5.1e-7
+                m, e = format(d.normalize(), "e").split("e")
+                return f"{m}e{int(e)}"
+            return fmt(d)
+        vals = [
+            exchange, symbol, str(t), str(local),
+            str(funding_us) if funding_us else "",
+            num(r), num(Decimal(predicted)) if predicted else "",
+            "" if n < no_oi else fmt(oi), fmt(last), fmt(index), fmt(mark),
+        ]
+        rows.append(",".join(vals))
+        n += 1
+        t += rnd.randint(700_000, 3_000_000)
+    with opener(f"{exchange}_derivative_ticker_{DATE}_{fsym}.csv", gz) as f:
+        f.write(b"exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,open_interest,last_price,index_price,mark_price\n")
+        f.write(("\n".join(rows) + "\n").encode())
+
+
+for v in TICKERS:
+    gen_ticker(*v)
