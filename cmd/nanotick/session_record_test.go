@@ -20,7 +20,7 @@ import (
 // The engine's market-data and clock methods are not answers: the recorder sees those
 // frames on their own path.
 func TestRecordingSinkForwardsAll(t *testing.T) {
-	notAnswers := map[string]bool{"OnFrame": true, "OnFrameAt": true, "OnEventAt": true, "OnBookUpdated": true,
+	notAnswers := map[string]bool{"OnFrame": true, "OnFrameAt": true, "OnEventAt": true, "OnReplayedEventAt": true, "OnBookUpdated": true,
 		"OnBookUpdatedAt": true, "OnTrade": true, "OnTradeAt": true, "OnClock": true}
 	et, rt := reflect.TypeOf((*engine.Engine)(nil)), reflect.TypeOf(recordingSink{})
 	n := 0
