@@ -58,13 +58,39 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 // level read, which no `,[` follows, and true, or the offset of the level
 // it could not read and false.
 func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, bool) {
+	// levelAs, written out with the guess's shapes and offsets in locals: the
+	// loop then costs no call per level, and reloads them only after a miss
+	// (about 7% less time per USD-M frame than a call to levelAs per level).
+	np, nq := s.np, s.nq
+	pOff, qOff := np+s.ps+6, nq+s.qs+3 // from '[' to the quantity's first digit; from it to past `"]`
+	ps, qn := &s.p[np&7], &s.q[nq&7]
 	for {
-		l, k, ok := s.levelAs(b, i, s.np, s.nq)
-		if !ok {
-			if l, k, ok = s.miss(b, i); !ok {
-				return dst, i, false
+		qs := i + pOff
+		end := qs + qOff
+		if i >= 0 && qs <= len(b)-8 && end <= len(b) {
+			pw := binary.LittleEndian.Uint64(b[i+2:])
+			qw := binary.LittleEndian.Uint64(b[qs:])
+			p, pok := eightDigits((pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad)
+			q, qok := eightDigits((qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad)
+			if pok && qok && pw&ps.dot == ps.dotVal && qw&qn.dot == qn.dotVal &&
+				binary.LittleEndian.Uint16(b[i:]) == '['|'"'<<8 &&
+				binary.LittleEndian.Uint32(b[qs-4:])&0xFFFFFF00 == '"'<<8|','<<16|'"'<<24 &&
+				binary.LittleEndian.Uint16(b[end-2:]) == '"'|']'<<8 {
+				dst = append(dst, orderbook.Level{Price: int64(p), Qty: int64(q)})
+				if end+1 >= len(b) || b[end] != ',' || b[end+1] != '[' {
+					return dst, end, true
+				}
+				i = end + 1
+				continue
 			}
 		}
+		l, k, ok := s.miss(b, i)
+		if !ok {
+			return dst, i, false
+		}
+		np, nq = s.np, s.nq
+		pOff, qOff = np+s.ps+6, nq+s.qs+3
+		ps, qn = &s.p[np&7], &s.q[nq&7]
 		dst = append(dst, l)
 		if k+1 >= len(b) || b[k] != ',' || b[k+1] != '[' {
 			return dst, k, true
@@ -75,7 +101,7 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 
 // levelAs reads the level at b[i] if its price has np integer digits and its
 // quantity nq, np and nq in 0..7, and returns it and the offset past it. It
-// reports false for anything else. Each number's digits, closed up over its
+// reports false for anything else. run does the same, written out. Each number's digits, closed up over its
 // point and shifted to the top of the word with '0's below them (leading
 // zeros), are read and checked by eightDigits, and its point is checked in
 // its place; the masks and shifts are numShape's.
