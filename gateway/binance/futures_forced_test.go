@@ -2,12 +2,16 @@ package binance
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/risk"
 )
 
 // forcedSink records the forced fills a Drain hands over.
@@ -74,5 +78,38 @@ func TestFuturesFundingOnTheEventsPosition(t *testing.T) {
 	g.Drain(&forcedSink{}, 1)
 	if f := g.Fundings(); len(f) != 1 || !f[0].Position.Equal(decimal.RequireFromString("0.003")) {
 		t.Fatalf("fundings %+v: want the payment on the event's position 0.003", f)
+	}
+}
+
+// TestFuturesADLOnLocalExchange: the local exchange auto-deleverages a long (client id
+// adl_autoclose, NEW then CALCULATED): the gateway halts once, counts one ADL, and hands
+// the engine the closing sale once, so that its position is the venue's, flat.
+func TestFuturesADLOnLocalExchange(t *testing.T) {
+	ex := startUSDMExchange(t, 0)
+	var mu sync.Mutex
+	var halts []string
+	g, _, err := startFuturesGateway(t, ex, func(c *FuturesConfig) {
+		c.OnHalt = func(r string) { mu.Lock(); halts = append(halts, r); mu.Unlock() }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bookSink{riskSink: riskSink{risk: perpRiskChecker(t)}, sides: map[uint64]orderbook.Side{1: orderbook.Bid}}
+	_, ask := touch(t, ex)
+	o := risk.Order{ID: 1, Side: orderbook.Bid, Price: ask + 5000, Qty: 3, IOC: true}
+	if err := g.Place(&o, time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	drainFut(t, g, s, "the long", func() bool { return s.has("fill 1") && !g.Position().Amount.IsZero() })
+	if err := ex.AutoDeleverage(docKey, "BTCUSDT"); err != nil {
+		t.Fatal(err)
+	}
+	drainFut(t, g, s, "the ADL's fill", func() bool { return g.Counters().ForcedFills > 0 && g.Position().Amount.IsZero() })
+	drainFut(t, g, s, "the engine flat", func() bool { return s.risk.Position() == 0 })
+	c := g.Counters()
+	mu.Lock()
+	defer mu.Unlock()
+	if c.ADLs != 1 || c.Liquidations != 0 || c.ForcedFills != 1 || len(halts) != 1 || !strings.HasPrefix(halts[0], "adl on BTCUSDT: SELL 0.003") {
+		t.Errorf("counters %+v halts %q", c, halts)
 	}
 }

@@ -26,6 +26,12 @@ func (s *bookSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int6
 		s.add("risk: %v", err)
 	}
 }
+func (s *bookSink) OnForcedFill(i instrument.Index, side orderbook.Side, price, qty, fee int64, now int64) {
+	s.syncSink.OnForcedFill(i, side, price, qty, fee, now)
+	if err := s.risk.OnForcedFill(side, price, qty, fee); err != nil {
+		s.add("risk: %v", err)
+	}
+}
 func (s *bookSink) OnFunding(i instrument.Index, amount int64, now int64) {
 	s.add("funding %d", amount)
 	if err := s.risk.OnFunding(amount); err != nil {
