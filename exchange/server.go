@@ -307,6 +307,7 @@ func (e *Exchange) tick() {
 			e.mu.Lock()
 			e.stepMarkets(now.UnixNano())
 			e.fundLinear(now.UnixNano())
+			e.expireKraken(now.UnixMilli())
 			e.mu.Unlock()
 		}
 	}
