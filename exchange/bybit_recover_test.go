@@ -44,7 +44,7 @@ func (l *ledger) OnFill(id uint64, price, qty, fee int64, maker bool, now int64)
 	l.cost = l.cost.Add(decimal.New(price, -8).Mul(decimal.New(qty, -8)))
 	l.fees = l.fees.Add(decimal.New(fee, -8))
 }
-func (l *ledger) OnCancelled(id uint64, now int64)                {}
+func (l *ledger) OnCancelled(id uint64, now int64)               {}
 func (l *ledger) OnRejected(id uint64, reason string, now int64) {}
 func (l *ledger) snapshot() (fills int, qty int64, cost, fees decimal.Decimal) {
 	l.mu.Lock()

@@ -134,13 +134,14 @@ type Exchange struct {
 	// bybitSubs are the authenticated Bybit /v5/private connections, bybitHeld
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
+	bybitHeld []bybitHeld
+	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
+	linear *linearState
+
 	// bybitExecs are each account's last executions for /v5/execution/list
 	// (bybit_executions.go), numbered by bybitExecSeq.
 	bybitExecs   map[*Account][]bybitExec
 	bybitExecSeq uint64
-	bybitHeld []bybitHeld
-	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
-	linear *linearState
 
 	// krakenPublic are the Kraken public connections, krakenState the tokens, nonces
 	// and executions subscribers of the private endpoint (kraken.go, kraken_trade.go).

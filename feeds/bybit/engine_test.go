@@ -1,12 +1,15 @@
 package bybit_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/bybit"
+	gwbybit "github.com/nanotick/nanotick/gateway/bybit"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/nanotick/nanotick/strategy"
@@ -40,6 +43,20 @@ func frames(n int) (snap enginetest.Frame, deltas []enginetest.Frame) {
 func primed(t testing.TB) (*engine.Engine, *enginetest.Venue, enginetest.Frame, []enginetest.Frame) {
 	snap, deltas := frames(2000)
 	e, v := enginetest.NewEngineWith(t, linearConfig(), marketmaker.New())
+	// Orders are encoded as Bybit's order.create and order.cancel, by the gateway's
+	// encoder (request times in ms).
+	enc, err := gwbybit.NewEncoder(gwbybit.Linear, "BTCUSDT", 2, 3, "nt5x2k9q-", 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.EncodePlace = func(dst []byte, o *risk.Order, now int64) []byte {
+		b, err := enc.AppendCreate(dst, o, gwbybit.TIFOf(o), false, now/1e6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	v.EncodeCancel = func(dst []byte, id uint64, now int64) []byte { return enc.AppendCancel(dst, id, now/1e6) }
 	if err := e.Start(snap.Local); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +81,7 @@ type replayer struct {
 	deltas      []enginetest.Frame
 	shift, span int64
 	i           int
+	last        []byte // the last request encoded
 }
 
 func (r *replayer) next(t testing.TB) {
@@ -87,11 +105,13 @@ func newReplayer(t testing.TB) *replayer {
 	e, v, snap, deltas := primed(t)
 	span := deltas[len(deltas)-1].Local - snap.Local + int64(time.Second)
 	r := &replayer{e: e, v: v, snap: snap, deltas: deltas, span: span, i: len(deltas)}
+	v.Log = func(req []byte) { r.last = req }
 	return r
 }
 
 // TestEngineBybit: the engine runs the market maker on a Bybit book, places orders
-// from a valid book only, and allocates nothing per frame once warm.
+// from a valid book only, sends them as Bybit order.create and order.cancel requests,
+// and allocates nothing per frame once warm.
 func TestEngineBybit(t *testing.T) {
 	r := newReplayer(t)
 	if r.v.Placed == 0 || r.v.BadBook != 0 || r.e.Halted() != nil || !r.e.Book().Valid() {
@@ -100,12 +120,14 @@ func TestEngineBybit(t *testing.T) {
 	if a := testing.AllocsPerRun(3000, func() { r.next(t) }); a != 0 {
 		t.Fatalf("%v allocs per frame", a)
 	}
+	if !json.Valid(r.last) || !bytes.Contains(r.last, []byte(`"op":"order.create"`)) && !bytes.Contains(r.last, []byte(`"op":"order.cancel"`)) {
+		t.Fatalf("last request %s", r.last)
+	}
 }
 
 // BenchmarkTickToOrder is engine's BenchmarkTickToOrder on a Bybit linear book: decode
-// (this package), book, the Go market maker, risk and an order's encoding (the test
-// venue's, Binance's WebSocket API: Bybit's order encoder is not written yet). One op
-// is one orderbook.50 delta.
+// (this package), book, the Go market maker, risk and the order's encoding as Bybit's
+// order.create (gateway/bybit's encoder). One op is one orderbook.50 delta.
 func BenchmarkTickToOrder(b *testing.B) {
 	b.Run("bybit", func(b *testing.B) {
 		r := newReplayer(b)

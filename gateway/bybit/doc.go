@@ -17,7 +17,10 @@
 // together with capped exponential backoff and jitter up to a limit (then it refuses
 // every order and calls OnFatal), and reconciled at start and after every reconnect
 // through the signed REST queries /v5/order/realtime (each order in flight, by
-// orderLinkId), /v5/position/list and /v5/account/wallet-balance. A refused request is
+// orderLinkId), /v5/execution/list (the executions the streams missed, each a fill with
+// its own price, quantity and fee, delivered once by execId), /v5/position/list and
+// /v5/account/wallet-balance. CheckInstruments compares the configured instruments with
+// /v5/market/instruments-info before trading; a difference refuses the start. A refused request is
 // never sent again: its retCode reaches the strategy as the reject reason and is
 // counted. Funding payments (execType Funding) are summed and checked against package
 // perp's FundingPayment.

@@ -102,10 +102,10 @@ type Counters struct {
 	// be read, or ran past its page bound): one fill at the average price, fee 0;
 	// Lost the orders the venue did not know (they never reached it).
 	Reconciled, Recovered, RecoveredNoFee, Lost uint64
-	Malformed                   uint64
-	WriteFailures               uint64
-	Duplicates                  uint64 // fills dropped as already counted
-	FundingPayments             uint64
+	Malformed                                   uint64
+	WriteFailures                               uint64
+	Duplicates                                  uint64 // fills dropped as already counted
+	FundingPayments                             uint64
 	// FundingMismatches are funding payments that differ from package perp's
 	// FundingPayment of the same position, mark and rate by more than 0.01 quote.
 	FundingMismatches uint64
@@ -206,17 +206,17 @@ type FundingSink interface {
 }
 
 type answer struct {
-	kind        answerKind
-	id          uint64
-	price, qty  int64
-	fee         int64
-	maker       bool
-	leaves      int64 // -1: unknown
-	cum         int64 // ansStatus: cumExecQty (price: the average price, cumExecValue / cumExecQty)
-	final       bool  // ansStatus: the order is done at the venue
-	cancelled   bool  // ansStatus: done by cancel (else filled, or rejected with reason)
-	reason      string
-	now         int64
+	kind       answerKind
+	id         uint64
+	price, qty int64
+	fee        int64
+	maker      bool
+	leaves     int64 // -1: unknown
+	cum        int64 // ansStatus: cumExecQty (price: the average price, cumExecValue / cumExecQty)
+	final      bool  // ansStatus: the order is done at the venue
+	cancelled  bool  // ansStatus: done by cancel (else filled, or rejected with reason)
+	reason     string
+	now        int64
 }
 
 // gwOrder is one order of the engine's table.

@@ -219,3 +219,33 @@ func TestCheckInstrumentsHTTP(t *testing.T) {
 		t.Errorf("an HTTP error: %v", err)
 	}
 }
+
+// FuzzParseInstrumentsInfo: any answer is read or refused with an error, never a panic;
+// what is read compares against a configured instrument without a panic either.
+func FuzzParseInstrumentsInfo(f *testing.F) {
+	for _, name := range []string{"instruments_linear.json", "instruments_prelaunch.json", "instruments_spot.json"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, name == "instruments_spot.json")
+	}
+	sp := &instrument.Spec{ID: instrument.ID{Venue: instrument.VenueBybitLinear, Symbol: "BTCUSDT"}, Kind: instrument.Perpetual,
+		Base: "BTC", Quote: "USDT", PriceScale: 8, QtyScale: 8, Tick: 10_000_000, Lot: 100_000, MaxQty: 1e11, MinNotional: 5e8}
+	f.Fuzz(func(t *testing.T, body []byte, spot bool) {
+		category := Linear
+		if spot {
+			category = Spot
+		}
+		list, err := ParseInstrumentsInfo(category, body)
+		if err != nil {
+			return
+		}
+		for _, in := range list {
+			if in.Symbol == "" {
+				t.Fatalf("an instrument without a symbol read from %q", body)
+			}
+			CheckInstrument(sp, category, in)
+		}
+	})
+}
