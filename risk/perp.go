@@ -100,6 +100,9 @@ func (cfg *PerpConfig) limits(in Instrument) (perpLimits, error) {
 	if l.maxFunding, err = conv("Perp.MaxFundingPaid", cfg.MaxFundingPaid, in.PriceScale, false); err != nil {
 		return l, err
 	}
+	if l.liqMicro > 0 && in.Inverse {
+		return l, fmt.Errorf("risk: config Perp.MinLiquidationDistanceBps: the liquidation price follows Binance USD-M's linear formula, which does not hold for an inverse perpetual: leave it unset")
+	}
 	if l.liqMicro > 0 {
 		if err := cfg.Brackets.Validate(); err != nil {
 			return l, fmt.Errorf("risk: config Perp.Brackets (needed by MinLiquidationDistanceBps): %w", err)
@@ -159,7 +162,7 @@ func (c *Checker) checkPerpOrder(o *Order, already int64) Reason {
 		price = c.acct.mark
 	}
 	if p.levMilli > 0 {
-		notional, ok := fixed.MulDiv(abs64(worst), price, c.qUnit)
+		notional, ok := fixed.MulDiv(abs64(worst), c.notionalPrice(price), c.qUnit)
 		if !ok || cmpMul(notional, 1000, p.levMilli, eq) > 0 {
 			return ReasonMaxLeverage
 		}
