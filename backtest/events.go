@@ -17,10 +17,12 @@ import (
 // The simulated exchange keeps its book from those events, with no venue code. The
 // decoding depends on the frames alone, not on anything the replay does, so it runs
 // ahead: on the prefetching goroutine (another core), once for all the points of a
-// sweep (Frames), or once for every later run (the event cache). The engine decodes
-// every frame itself, inside its tick, as it does live, when the frames are there;
-// a run from decoded events alone (Frames, the cache) hands it the events
-// (engine.OnEventAt), which is the same path after the decoding.
+// sweep (Frames), or once for every later run (the event cache). The engine takes the
+// events (engine.OnEventAt, which is OnFrameAt's path after the decoding: the same
+// feed decoded the frame, on another goroutine), so no frame is decoded twice. Only a
+// sequential run (Config.Prefetch off, RunSource) hands the engine the frames, to
+// decode inside its tick as it does live; TestEveryReadingGivesTheSameReport holds
+// the two paths to the same report.
 
 // decoded is one frame's applied event with its level slices taken out: its levels
 // (bids, then asks) are kept beside it by whoever holds it.
@@ -61,17 +63,25 @@ func (d *decoded) event(ev *md.Event, lv []orderbook.Level) *md.Event {
 }
 
 // eventDecoder turns one instrument's frames into applied events through the venue's
-// feed, on a book of its own. It checks every event against a replica book brought
-// along by md.Replay alone: where a venue's feed did more to its book than the event
-// says (it trimmed the book to a depth, it released buffered updates), the event is
-// recorded as a snapshot of the whole book instead, so that replaying the events
-// always builds the feed's book.
+// feed, on a book of its own. Unless the feed declares that its events meet
+// md.Replay's contract exactly (md.Exact: Binance's do), it checks every event
+// against a replica book brought along by md.Replay alone: where a venue's feed did
+// more to its book than the event says (it trimmed the book to a depth, it released
+// buffered updates), the event is recorded as a snapshot of the whole book instead,
+// so that replaying the events always builds the feed's book. The check costs a third
+// book on the reading stage's core; for exact feeds it is a test-time assertion
+// (TestExactFeedsNeedNoFix).
 type eventDecoder struct {
 	feed    md.Feed
 	book    *orderbook.Book
-	replica *orderbook.Book
+	replica *orderbook.Book // nil when the feed is exact and nothing is checked
 	gaps    uint64
 	whole   []orderbook.Level
+	cap     int // levels per side the books start with
+	// noT skips looking for each frame's transaction time "T" (a scan of its first
+	// 256 bytes): a run that takes the event time E as the exchange's never reads it.
+	// Events kept for other runs (Frames, the cache) keep it.
+	noT bool
 	// Fixes counts the events recorded as whole-book snapshots because replaying them
 	// did not build the feed's book.
 	fixes uint64
@@ -93,7 +103,25 @@ func newEventDecoder(nf md.NewFeed, spec *instrument.Spec, capacity int) (*event
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
-	return &eventDecoder{feed: f, book: book, replica: orderbook.New(capacity)}, nil
+	x := &eventDecoder{feed: f, book: book, cap: capacity}
+	if e, ok := f.(md.Exact); !ok || !e.ExactEvents() {
+		x.replica = orderbook.New(capacity)
+	}
+	return x, nil
+}
+
+// onlyFor makes x keep only the exchange times et reads.
+func (x *eventDecoder) onlyFor(et ExchangeTime) *eventDecoder {
+	x.noT = et != TimeTransaction
+	return x
+}
+
+// checkAlways makes x check every event against a replica book even when its feed
+// declares exact events: the tests' assertion that the declaration holds.
+func (x *eventDecoder) checkAlways() {
+	if x.replica == nil {
+		x.replica = orderbook.New(x.cap)
+	}
 }
 
 // decode decodes frame, received at local, into d, appending its levels to lv.
@@ -102,8 +130,10 @@ func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderb
 	if e, ok := exchangeTime(frame, TimeEvent); ok {
 		d.e, d.flags = e, d.flags|decHasE
 	}
-	if t, ok := exchangeTime(frame, TimeTransaction); ok {
-		d.t, d.flags = t, d.flags|decHasT
+	if !x.noT {
+		if t, ok := exchangeTime(frame, TimeTransaction); ok {
+			d.t, d.flags = t, d.flags|decHasT
+		}
 	}
 	ev, err := x.feed.Decode(frame)
 	if err != nil {
@@ -140,15 +170,17 @@ func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderb
 	case ev.Kind == md.Depth && ev.Applied == 1:
 		bids, asks = ev.Bids, ev.Asks
 	}
-	rep := d.event(&md.Event{}, nil)
-	rep.Bids, rep.Asks = bids, asks
-	md.Replay(x.replica, rep, local)
-	if rep.Kind == md.Depth && rep.Applied == 1 && !sameTop(x.replica, x.book) {
-		x.fixes++
-		bids, asks = x.wholeBook()
-		d.ev.Kind = md.Snapshot
-		rep.Kind, rep.Bids, rep.Asks = md.Snapshot, bids, asks
+	if x.replica != nil {
+		rep := d.event(&md.Event{}, nil)
+		rep.Bids, rep.Asks = bids, asks
 		md.Replay(x.replica, rep, local)
+		if rep.Kind == md.Depth && rep.Applied == 1 && !sameTop(x.replica, x.book) {
+			x.fixes++
+			bids, asks = x.wholeBook()
+			d.ev.Kind = md.Snapshot
+			rep.Kind, rep.Bids, rep.Asks = md.Snapshot, bids, asks
+			md.Replay(x.replica, rep, local)
+		}
 	}
 	d.nb, d.na = int32(len(bids)), int32(len(asks))
 	lv = append(lv, bids...)

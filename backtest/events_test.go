@@ -105,3 +105,72 @@ func TestEventsReplayWhatTheFeedDid(t *testing.T) {
 		t.Error("the trimming never made the decoder record a whole book")
 	}
 }
+
+// TestExactFeedsNeedNoFix is the assertion behind md.Exact: Binance's feeds declare
+// that their applied events meet md.Replay's contract, so the reading stage checks no
+// replica book for them. Here the check runs anyway over both shared recordings: it
+// must never have to record an event as a whole book, and a book brought along by the
+// events alone must equal the feed's, level for level, all along.
+func TestExactFeedsNeedNoFix(t *testing.T) {
+	for _, rec := range []string{"spot", "usdm"} {
+		t.Run(rec, func(t *testing.T) {
+			cfg := spotBacktest(t)
+			if rec == "usdm" {
+				cfg = usdmRun(t, false)
+			}
+			table, err := cfg.Engine.InstrumentTable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := newEventDecoder(cfg.Engine.NewFeed, table.At(0), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec.replica != nil {
+				t.Fatalf("%s: the feed does not declare exact events (md.Exact)", rec)
+			}
+			dec.checkAlways()
+			r, err := cfg.Open(cfg.Data...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			replayed := orderbook.New(0)
+			var d decoded
+			var lv []orderbook.Level
+			var ev md.Event
+			n := 0
+			same := func() {
+				t.Helper()
+				for s := orderbook.Bid; s <= orderbook.Ask; s++ {
+					want := dec.book.AppendLevels(nil, s, dec.book.Len(s))
+					got := replayed.AppendLevels(nil, s, replayed.Len(s))
+					if !slices.Equal(got, want) {
+						t.Fatalf("frame %d side %v: the events built another book than the feed's (%d levels, want %d)", n, s, len(got), len(want))
+					}
+				}
+				if replayed.Synced() != dec.book.Synced() {
+					t.Fatalf("frame %d: replayed book synced %v, the feed's %v", n, replayed.Synced(), dec.book.Synced())
+				}
+			}
+			for ; ; n++ {
+				local, frame, err := r.Next()
+				if err != nil {
+					break
+				}
+				lv = dec.decode(frame, local, &d, lv[:0])
+				md.Replay(replayed, d.event(&ev, lv), local)
+				if n%4096 == 0 {
+					same()
+				}
+			}
+			same()
+			if n < 40000 {
+				t.Fatalf("%d frames read", n)
+			}
+			if dec.fixes != 0 {
+				t.Errorf("%d of %d events were not what the feed did to its book", dec.fixes, n)
+			}
+		})
+	}
+}

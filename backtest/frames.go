@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 
@@ -38,22 +37,23 @@ type Frames struct {
 // ErrTooLarge reports data larger than the limit given to LoadFrames.
 var ErrTooLarge = errors.New("backtest: data larger than the memory limit")
 
-// eventsVersion is the version of the decoding of frames into applied events; a
-// change to it (or to nanotick's build) makes every event cache stale.
-const eventsVersion = 1
+// eventsVersion is the version of what the frames decode into: the feeds' decoding
+// and syncing (every venue's md.Feed that the backtester runs), the event decoder's
+// rules (which frames become snapshots, the exchange and transaction times it reads)
+// and the meaning of the applied events. It is part of every event cache's key,
+// beside the cache's format version (eventcache.Version): bump it with any change
+// that makes the same frames decode into other events, and every cache is rebuilt;
+// nothing else (another build, a change elsewhere) invalidates a cache.
+// TestEventsVersion hashes the events of the shared recordings and fails when they
+// change while eventsVersion stays.
+const eventsVersion = 2
 
 // cacheSettings are the settings that decide how frames decode into events, for the
-// event cache's key: the instrument as the feed sees it, and the code that decodes.
+// event cache's key: the instrument as the feed sees it, and the version of the
+// decoding. The build's revision is deliberately not in it: a cache survives every
+// build that decodes alike (see eventsVersion).
 func cacheSettings(spec *instrument.Spec) string {
-	build := ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				build += " " + s.Key + "=" + s.Value
-			}
-		}
-	}
-	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d contract_size=%d%s", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, spec.ContractSize, build)
+	return fmt.Sprintf("events=%d instrument=%s price_scale=%d qty_scale=%d contract_size=%d", eventsVersion, spec.ID, spec.PriceScale, spec.QtyScale, spec.ContractSize)
 }
 
 // LoadFrames reads the recordings of cfg.Data, decoded as applied events of cfg's

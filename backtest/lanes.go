@@ -149,6 +149,7 @@ func checkQuotes(specs []laneSpec, rates map[string]decimal.Decimal) error {
 // newEngine builds the engine, each instrument sending to its lane's exchange.
 func newEngine(cfg Config, lanes []*lane) (*engine.Engine, error) {
 	ec := cfg.Engine
+	ec.NoStageTiming = ec.NoStageTiming || !cfg.StageTiming
 	if len(lanes) > 1 {
 		ec.Gateways = make([]engine.Gateway, len(lanes))
 		for i, l := range lanes {

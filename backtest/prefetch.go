@@ -7,15 +7,20 @@ import (
 	"github.com/nanotick/nanotick/orderbook"
 )
 
-// Prefetching: decompressing a recording is a third of a backtest's CPU time, and it
-// does not depend on anything the replay does, so a second goroutine can do it ahead
-// of the replay on another core. Records travel in batches through a fixed pool of
-// buffers: after the first batches have grown them, nothing is allocated, and memory
-// stays bounded by the pool whatever the length of the data. The order of the records
-// is untouched, so a prefetched run is identical to a sequential one.
+// Prefetching: reading a recording (inflating, splitting lines) and decoding it through
+// the venue's feed into applied events do not depend on anything the replay does, so
+// they run ahead of the replay, each on a goroutine of its own: inflate, decode and
+// replay are three stages of about equal cost, which the Go scheduler spreads over the
+// cores there are (on two cores the whole run takes about half its CPU time). Records
+// travel in batches through a fixed pool of buffers, a few channel operations per
+// batch of hundreds of frames: after the first batches have grown them, nothing is
+// allocated, and memory stays bounded by the pool whatever the length of the data. The
+// order of the records is untouched, so a prefetched run is identical to a sequential
+// one. The replay gets the applied events only, not the frames: the engine takes them
+// (engine.OnEventAt) instead of decoding every frame a second time.
 
 const (
-	prefetchBatches = 4         // buffers in the pool
+	prefetchBatches = 6         // buffers in the pool: two for each stage
 	batchRecords    = 512       // records per batch, at most
 	batchBytes      = 256 << 10 // frame bytes per batch, about
 )
@@ -31,17 +36,19 @@ type batch struct {
 	lvEnd []int
 }
 
-// prefetchSource is an eventSource fed by a reader goroutine, which also decodes.
+// prefetchSource is an eventSource fed by two goroutines: a reader, which inflates and
+// splits the recordings into frames, and a decoder, which turns the frames into applied
+// events.
 type prefetchSource struct {
-	r          Records
-	dec        *eventDecoder
-	full, free chan *batch
-	done       chan struct{}
-	cur        *batch
-	i          int
-	malformed  uint64
-	finished   bool
-	err        error
+	r               Records
+	dec             *eventDecoder
+	free, raw, full chan *batch
+	done            chan struct{}
+	cur             *batch
+	i               int
+	malformed       uint64
+	finished        bool
+	err             error
 }
 
 // newPrefetchSource starts reading r ahead, decoding each frame with dec.
@@ -49,8 +56,9 @@ func newPrefetchSource(r Records, dec *eventDecoder) *prefetchSource {
 	p := &prefetchSource{
 		r:    r,
 		dec:  dec,
-		full: make(chan *batch, prefetchBatches),
 		free: make(chan *batch, prefetchBatches),
+		raw:  make(chan *batch, prefetchBatches),
+		full: make(chan *batch, prefetchBatches),
 		done: make(chan struct{}),
 	}
 	for i := 0; i < prefetchBatches; i++ {
@@ -63,7 +71,8 @@ func newPrefetchSource(r Records, dec *eventDecoder) *prefetchSource {
 			lv:    make([]orderbook.Level, 0, 8192),
 		}
 	}
-	go p.produce(r)
+	go p.read(r)
+	go p.decode()
 	return p
 }
 
@@ -71,31 +80,24 @@ func newPrefetchSource(r Records, dec *eventDecoder) *prefetchSource {
 // is buffered) and their total.
 func (p *prefetchSource) Progress() (done, total int64) { return p.r.Progress() }
 
-// produce reads records into batches until the reader ends or Close is called. It
-// owns r and closes it.
-func (p *prefetchSource) produce(r Records) {
+// read reads records into batches until the reader ends or Close is called, and hands
+// each batch to the decoder. It owns r and closes it.
+func (p *prefetchSource) read(r Records) {
 	defer r.Close()
+	var b *batch
 	defer func() {
 		if v := recover(); v != nil {
 			// The reader must not panic; if it does, the replay gets an error.
-			select {
-			case b := <-p.free:
-				b.local, b.end, b.data = b.local[:0], b.end[:0], b.data[:0]
-				b.err = fmt.Errorf("backtest: reading data: panic: %v", v)
-				p.full <- b
-			case <-p.done:
-			}
+			p.fail(p.raw, b, fmt.Errorf("backtest: reading data: panic: %v", v))
 		}
 	}()
 	for {
-		var b *batch
 		select {
 		case b = <-p.free:
 		case <-p.done:
 			return
 		}
 		b.local, b.end, b.data, b.err = b.local[:0], b.end[:0], b.data[:0], nil
-		b.dec, b.lv, b.lvEnd = b.dec[:0], b.lv[:0], b.lvEnd[:0]
 		for len(b.local) < batchRecords && len(b.data) < batchBytes {
 			local, frame, err := r.Next()
 			if err != nil {
@@ -105,9 +107,6 @@ func (p *prefetchSource) produce(r Records) {
 			b.local = append(b.local, local)
 			b.data = append(b.data, frame...)
 			b.end = append(b.end, len(b.data))
-			b.dec = append(b.dec, decoded{})
-			b.lv = p.dec.decode(frame, local, &b.dec[len(b.dec)-1], b.lv)
-			b.lvEnd = append(b.lvEnd, len(b.lv))
 		}
 		if b.err != nil {
 			// The count travels with the last batch, so that reading it is ordered
@@ -115,7 +114,7 @@ func (p *prefetchSource) produce(r Records) {
 			p.malformed = r.Malformed()
 		}
 		select {
-		case p.full <- b:
+		case p.raw <- b:
 		case <-p.done:
 			return
 		}
@@ -125,33 +124,82 @@ func (p *prefetchSource) produce(r Records) {
 	}
 }
 
-// next returns the next record, or the reader's final error (io.EOF at the end).
+// decode turns the frames of each batch the reader hands it into applied events, in
+// order, and hands the batch to the replay.
+func (p *prefetchSource) decode() {
+	var b *batch
+	defer func() {
+		if v := recover(); v != nil {
+			// A feed must not panic; if it does, the replay gets an error.
+			p.fail(p.full, b, fmt.Errorf("backtest: decoding data: panic: %v", v))
+		}
+	}()
+	for {
+		select {
+		case b = <-p.raw:
+		case <-p.done:
+			return
+		}
+		b.dec, b.lv, b.lvEnd = b.dec[:0], b.lv[:0], b.lvEnd[:0]
+		start := 0
+		for i, end := range b.end {
+			b.dec = append(b.dec, decoded{})
+			b.lv = p.dec.decode(b.data[start:end], b.local[i], &b.dec[i], b.lv)
+			b.lvEnd = append(b.lvEnd, len(b.lv))
+			start = end
+		}
+		last := b.err != nil // b is the replay's, and then the reader's, once handed on
+		select {
+		case p.full <- b:
+		case <-p.done:
+			return
+		}
+		if last {
+			return
+		}
+	}
+}
+
+// fail hands the next stage, on out, batch b (the one the panicking stage held),
+// emptied, ending the data with err.
+func (p *prefetchSource) fail(out chan *batch, b *batch, err error) {
+	b.local, b.end, b.data = b.local[:0], b.end[:0], b.data[:0]
+	b.dec, b.lv, b.lvEnd = b.dec[:0], b.lv[:0], b.lvEnd[:0]
+	b.err = err
+	select {
+	case out <- b:
+	case <-p.done:
+	}
+}
+
+// next returns the next record's applied event, or the reader's final error (io.EOF at
+// the end). The frame is always nil: the event is all the replay needs.
 func (p *prefetchSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
 	for {
 		if p.finished {
 			return 0, nil, nil, nil, p.err
 		}
-		if p.cur != nil && p.i < len(p.cur.local) {
+		if p.cur != nil && p.i < len(p.cur.dec) {
 			b, i := p.cur, p.i
 			p.i++
-			start, lvStart := 0, 0
+			lvStart := 0
 			if i > 0 {
-				start, lvStart = b.end[i-1], b.lvEnd[i-1]
+				lvStart = b.lvEnd[i-1]
 			}
-			return b.local[i], b.data[start:b.end[i]], &b.dec[i], b.lv[lvStart:b.lvEnd[i]], nil
+			return b.local[i], nil, &b.dec[i], b.lv[lvStart:b.lvEnd[i]], nil
 		}
 		if p.cur != nil {
 			if p.cur.err != nil {
 				p.finished, p.err = true, p.cur.err
 				continue
 			}
-			p.free <- p.cur // the frames of this batch were copied by the caller
+			p.free <- p.cur // the events of this batch were copied by the caller
 		}
 		p.cur, p.i = <-p.full, 0
 	}
 }
 
-// Close stops the reader goroutine. It is safe to call more than once.
+// Close stops the reader and decoder goroutines. It is safe to call more than once.
 func (p *prefetchSource) Close() {
 	select {
 	case <-p.done:

@@ -3,7 +3,9 @@ package backtest
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/testdata"
+	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/venues"
 )
@@ -35,6 +38,9 @@ func TestPrefetchGivesTheSameReport(t *testing.T) {
 	}
 }
 
+// TestPrefetchSourceReadsEveryRecord wants the prefetching source to give, record for
+// record, the receive time and the applied event that decoding the recording inline
+// gives, and no frame bytes (the replay takes the events).
 func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
 	path := testdata.SharedData(t, spotFile)
 	seq, err := recording.Open(path)
@@ -51,19 +57,26 @@ func TestPrefetchSourceReadsEveryRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seqDec, err := newEventDecoder(venues.NewFeed, &spec, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := newPrefetchSource(pr, dec)
 	defer p.Close()
 	n := 0
+	var want decoded
+	var wantLv []orderbook.Level
 	for {
-		want, werr := seq.Next()
-		local, frame, _, _, err := p.next()
+		rec, werr := seq.Next()
+		local, frame, d, lv, err := p.next()
 		if werr != nil || err != nil {
 			if !errors.Is(werr, err) && !(werr != nil && err != nil && werr.Error() == err.Error()) {
 				t.Fatalf("record %d: errors %v and %v", n, werr, err)
 			}
 			break
 		}
-		if local != want.Local || !bytes.Equal(frame, want.Frame) {
+		wantLv = seqDec.decode(rec.Frame, rec.Local, &want, wantLv[:0])
+		if local != rec.Local || frame != nil || !reflect.DeepEqual(*d, want) || !slices.Equal(lv, wantLv) {
 			t.Fatalf("record %d differs", n)
 		}
 		n++

@@ -86,6 +86,12 @@ type Config struct {
 	// estimated: the running minimum of local − exchange time (the default) or its
 	// minimum over the whole data (Run reads the data once more, first).
 	ClockOffset ClockOffset
+	// StageTiming times the engine's stages on the wall clock, as live, into the
+	// report's Timing.Latency (an HTML report's latency charts). Off, the engine reads
+	// no clock on its tick path (engine.Config.NoStageTiming), which is a good part of
+	// a replayed tick's cost, and Timing.Latency is nil. The rest of the report is the
+	// same either way.
+	StageTiming bool
 
 	// wholeOffset is the whole-data offset Run measured for OffsetWholeFile.
 	wholeOffset    int64
@@ -238,8 +244,10 @@ func Run(cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("backtest: %w", err)
 		}
+		dec.onlyFor(cfg.ExchangeTime)
 		if cfg.Prefetch {
-			// The reading, inflating and decoding run ahead on another goroutine.
+			// The reading and inflating, and the decoding, run ahead on goroutines of
+			// their own.
 			src := newPrefetchSource(r, dec)
 			srcs, malformed, closers = append(srcs, src), append(malformed, src.Malformed), append(closers, src.Close)
 		} else {
@@ -269,7 +277,7 @@ func scanClockOffset(cfg *Config, spec *instrument.Spec, files []string) (int64,
 		return 0, fmt.Errorf("backtest: %w", err)
 	}
 	defer r.Close()
-	return offsetOf(newClockGuard(&inlineEvents{src: recordsSource{r}, dec: dec}, cfg.MaxTimeJump), cfg.ExchangeTime)
+	return offsetOf(newClockGuard(&inlineEvents{src: recordsSource{r}, dec: dec.onlyFor(cfg.ExchangeTime)}, cfg.MaxTimeJump), cfg.ExchangeTime)
 }
 
 // offsetOf reads a guarded source to its end and returns the smallest local −
@@ -409,7 +417,7 @@ func RunSources(cfg Config, srcs ...Source) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		es[i] = &inlineEvents{src: s, dec: dec}
+		es[i] = &inlineEvents{src: s, dec: dec.onlyFor(cfg.ExchangeTime)}
 	}
 	return runEvents(cfg, es...)
 }
@@ -973,7 +981,9 @@ func (r *replay) report() *Report {
 	for _, h := range MarkoutHorizons {
 		rep.MarkoutHorizons = append(rep.MarkoutHorizons, time.Duration(h).String())
 	}
-	rep.Timing.Latency = r.eng.Latency().Snapshot()
+	if lat := r.eng.Latency(); lat != nil {
+		rep.Timing.Latency = lat.Snapshot()
+	}
 	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	rep.Tearsheet = ComputeTearsheet(rep)

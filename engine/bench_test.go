@@ -75,7 +75,9 @@ func primeEngine(b *testing.B, snapshot enginetest.Frame, depth []enginetest.Fra
 // the engine's own measurements: tick-p50, the median time to handle a depth frame from
 // its arrival to the end of its orders (whether or not it sent any), and t2o-p50/p99,
 // from a frame's arrival to its first order's encoded request, over the frames that sent
-// one (the frames that move the price, which are the big ones).
+// one (the frames that move the price, which are the big ones). decode-p50 and book-p50
+// are the medians of the tick's first two stages, the ones that grow with the levels of
+// a frame.
 func benchTickToOrder(b *testing.B, strat strategy.Strategy) {
 	benchTickToOrderOn(b, primedEngine, strat)
 }
@@ -113,6 +115,8 @@ func benchTickToOrderOn(b *testing.B, prime func(*testing.B, strategy.Strategy) 
 		b.Fatal("no order was sent: the benchmark timed no tick-to-order path")
 	}
 	b.ReportMetric(float64(lat.Percentile(telemetry.Tick, 50)), "tick-p50-ns")
+	b.ReportMetric(float64(lat.Percentile(telemetry.Decode, 50)), "decode-p50-ns")
+	b.ReportMetric(float64(lat.Percentile(telemetry.Book, 50)), "book-p50-ns")
 	b.ReportMetric(float64(lat.Percentile(telemetry.Strategy, 50)), "strategy-p50-ns")
 	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 50)), "t2o-p50-ns")
 	b.ReportMetric(float64(lat.Percentile(telemetry.TickToOrder, 99)), "t2o-p99-ns")

@@ -107,7 +107,14 @@ type Config struct {
 	// flight recorder keeps an execution trace of the slow ones. It is called on the
 	// tick path and must cost next to nothing.
 	TickObserver interface{ Observe(ns int64) }
-	Logger       zerolog.Logger
+	// NoStageTiming turns the stage clock off: no stage is timed (Latency returns nil)
+	// and TickObserver is never called. Reading the clock at every stage of every
+	// tick, and filling its histograms, is a good part of a replayed tick's cost; a
+	// backtest or a sweep, whose stage times measure the machine and not the
+	// strategy, leaves it off unless asked (Config.StageTiming in package backtest).
+	// Live trading keeps it on.
+	NoStageTiming bool
+	Logger        zerolog.Logger
 }
 
 // Counters are what an Engine has seen and done.
@@ -122,6 +129,7 @@ type Counters struct {
 	CancelsSent    uint64
 	ModifiesSent   uint64 // modifies risk accepted and the gateway took
 	Fills          uint64
+	ForcedFills    uint64 // fills the venue forced (liquidation, ADL): OnForcedFill
 	StrategyErrors uint64 // callbacks that returned an error (each halts the strategy)
 	Timers         uint64 // OnTimer calls made
 	TimersSkipped  uint64 // grid points skipped after a stall (see MaxTimerCatchUp)
@@ -149,15 +157,18 @@ type slot struct {
 
 // Engine runs one strategy on its instruments.
 type Engine struct {
-	slots  []slot
-	table  *instrument.Table
-	port   *risk.Portfolio // nil without portfolio limits
-	strat  strategy.Strategy
-	ctx    *strategy.Context
-	lat    *telemetry.Latency
-	log    zerolog.Logger
-	obs    interface{ Observe(ns int64) }
-	halted error
+	slots []slot
+	table *instrument.Table
+	port  *risk.Portfolio // nil without portfolio limits
+	strat strategy.Strategy
+	ctx   *strategy.Context
+	lat   *telemetry.Latency // nil when untimed
+	log   zerolog.Logger
+	// untimed says the stage clock is off (Config.NoStageTiming): clock reads 0 and
+	// record does nothing.
+	untimed bool
+	obs     interface{ Observe(ns int64) }
+	halted  error
 
 	now        int64
 	timerEvery int64
@@ -201,7 +212,7 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 	e := &Engine{
 		table:      table,
 		strat:      strat,
-		lat:        telemetry.NewLatency(latMax),
+		untimed:    cfg.NoStageTiming,
 		log:        cfg.Logger,
 		obs:        cfg.TickObserver,
 		timerEvery: int64(cfg.TimerInterval),
@@ -209,6 +220,9 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		updates:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 		pending:    make([]strategy.OrderUpdate, 0, 2*strategy.MaxIntents),
 		slots:      make([]slot, table.Len()),
+	}
+	if !e.untimed {
+		e.lat = telemetry.NewLatency(latMax)
 	}
 	markets := make([]strategy.MarketConfig, table.Len())
 	for i := range e.slots {
@@ -376,9 +390,26 @@ func (e *Engine) RiskAt(i instrument.Index) *risk.Checker { return e.slots[i].ri
 // Portfolio returns the portfolio risk layer, or nil when none is configured.
 func (e *Engine) Portfolio() *risk.Portfolio { return e.port }
 
-// Latency returns the stage histograms. They belong to the engine's goroutine: take a
-// Snapshot to read them elsewhere.
+// Latency returns the stage histograms, nil when the engine times no stages
+// (Config.NoStageTiming). They belong to the engine's goroutine: take a Snapshot to
+// read them elsewhere.
 func (e *Engine) Latency() *telemetry.Latency { return e.lat }
+
+// clock returns the stage clock's time (telemetry.Nanotime), or 0 when the engine
+// times no stages.
+func (e *Engine) clock() int64 {
+	if e.untimed {
+		return 0
+	}
+	return telemetry.Nanotime()
+}
+
+// record adds a measurement of stage s, unless the engine times no stages.
+func (e *Engine) record(s telemetry.Stage, ns int64) {
+	if !e.untimed {
+		e.lat.Record(s, ns)
+	}
+}
 
 // Counters returns the engine's counters.
 func (e *Engine) Counters() Counters { return e.counters }
@@ -415,14 +446,14 @@ func (e *Engine) OnFrameAt(i instrument.Index, frame []byte, local int64) error 
 	}
 	sl := &e.slots[i]
 	e.timers(local)
-	t0 := telemetry.Nanotime()
+	t0 := e.clock()
 	e.tickStart, e.tickTimed = t0, false
 	e.counters.Frames++
 	e.now = local
 
 	ev, derr := sl.feed.Decode(frame)
-	t1 := telemetry.Nanotime()
-	e.lat.Record(telemetry.Decode, t1-t0)
+	t1 := e.clock()
+	e.record(telemetry.Decode, t1-t0)
 	if derr != nil {
 		e.counters.Malformed++
 		if ev.Kind == md.None {
@@ -452,7 +483,7 @@ func (e *Engine) OnEventAt(i instrument.Index, ev *md.Event, malformed bool, loc
 	}
 	sl := &e.slots[i]
 	e.timers(local)
-	t0 := telemetry.Nanotime()
+	t0 := e.clock()
 	e.tickStart, e.tickTimed = t0, false
 	e.counters.Frames++
 	e.now = local
@@ -481,8 +512,8 @@ func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t
 		} else {
 			err = sl.feed.Apply(local)
 		}
-		t2 := telemetry.Nanotime()
-		e.lat.Record(telemetry.Book, t2-t1)
+		t2 := e.clock()
+		e.record(telemetry.Book, t2-t1)
 		e.bookChanged(sl, uint64(ev.Applied))
 	case md.Trade:
 		t := &ev.Trade
@@ -500,9 +531,9 @@ func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t
 	// Upkeep the book deferred while the frame was on the way to an order (see
 	// orderbook.Book.Tidy): part of the tick, not of its tick-to-order.
 	sl.book.Tidy()
-	tick := telemetry.Nanotime() - t0
-	e.lat.Record(telemetry.Tick, tick)
-	if e.obs != nil {
+	tick := e.clock() - t0
+	e.record(telemetry.Tick, tick)
+	if e.obs != nil && !e.untimed {
 		e.obs.Observe(tick)
 	}
 	e.tickStart = 0
@@ -569,7 +600,7 @@ func (e *Engine) OnBookUpdated(n int, local int64) { e.OnBookUpdatedAt(0, n, loc
 func (e *Engine) OnBookUpdatedAt(i instrument.Index, n int, local int64) {
 	sl := &e.slots[i]
 	e.timers(local)
-	e.tickStart, e.tickTimed = telemetry.Nanotime(), false
+	e.tickStart, e.tickTimed = e.clock(), false
 	e.counters.Frames++
 	e.now = local
 	e.bookChanged(sl, uint64(n))
@@ -775,7 +806,7 @@ func (e *Engine) call(cb callback, sl *slot) {
 	if e.halted != nil || !e.started {
 		return
 	}
-	t0 := telemetry.Nanotime()
+	t0 := e.clock()
 	e.ctx.Begin(e.now)
 	e.ctx.SetEvent(sl.mkt)
 	var err error
@@ -789,7 +820,7 @@ func (e *Engine) call(cb callback, sl *slot) {
 	case cbFill:
 		err = e.strat.OnFill(e.ctx, &e.fill)
 	}
-	e.lat.Record(telemetry.Strategy, telemetry.Nanotime()-t0)
+	e.record(telemetry.Strategy, e.clock()-t0)
 	if !e.afterCallback(err) {
 		return
 	}
@@ -818,11 +849,11 @@ func (e *Engine) deliver(sl *slot) {
 		e.pending, e.updates = e.updates, e.pending[:0]
 		for i := range e.pending {
 			u := &e.pending[i]
-			t0 := telemetry.Nanotime()
+			t0 := e.clock()
 			e.ctx.Begin(e.now)
 			e.ctx.SetEvent(e.slots[u.Instrument].mkt)
 			err := e.strat.OnOrder(e.ctx, u)
-			e.lat.Record(telemetry.Strategy, telemetry.Nanotime()-t0)
+			e.record(telemetry.Strategy, e.clock()-t0)
 			if !e.afterCallback(err) {
 				break
 			}
@@ -862,10 +893,10 @@ func (e *Engine) sendIntents() {
 			// Gateway interface would otherwise escape and allocate on every order.
 			e.order = in.Order
 			o := &e.order
-			t0 := telemetry.Nanotime()
+			t0 := e.clock()
 			reason := sl.risk.Check(o, sl.book, e.now)
-			t1 := telemetry.Nanotime()
-			e.lat.Record(telemetry.Risk, t1-t0)
+			t1 := e.clock()
+			e.record(telemetry.Risk, t1-t0)
 			if reason != risk.ReasonOK {
 				e.counters.OrdersRejected++
 				sl.mkt.OrderGone(o.ID)
@@ -873,8 +904,8 @@ func (e *Engine) sendIntents() {
 				continue
 			}
 			err := sl.gw.Place(o, e.now)
-			t2 := telemetry.Nanotime()
-			e.lat.Record(telemetry.Encode, t2-t1)
+			t2 := e.clock()
+			e.record(telemetry.Encode, t2-t1)
 			if err != nil {
 				e.counters.SendFailures++
 				_ = sl.risk.OnReject(o.ID)
@@ -886,7 +917,7 @@ func (e *Engine) sendIntents() {
 			e.counters.OrdersSent++
 			if e.tickStart != 0 && !e.tickTimed {
 				e.tickTimed = true
-				e.lat.Record(telemetry.TickToOrder, t2-e.tickStart)
+				e.record(telemetry.TickToOrder, t2-e.tickStart)
 			}
 			sl.mkt.OrderAccepted(o.ID)
 			e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.Accepted, Time: e.now, Instrument: o.Instrument})

@@ -3,11 +3,13 @@ package engine_test
 import (
 	"testing"
 
+	"github.com/nanotick/nanotick/engine"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/internal/enginetest"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/telemetry"
 	"github.com/nanotick/nanotick/venues"
 )
 
@@ -60,27 +62,35 @@ func TestOnEventIsOnFrame(t *testing.T) {
 	events := appliedEvents(t, frames)
 	a, va := enginetest.NewEngine(t, marketmaker.New())
 	b, vb := enginetest.NewEngine(t, marketmaker.New())
-	if err := a.Start(frames[0].Local); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Start(frames[0].Local); err != nil {
-		t.Fatal(err)
+	// c is b with the stage clock off, as a backtest runs it: the same engine, untimed.
+	untimed := enginetest.SpotConfig()
+	untimed.NoStageTiming = true
+	c, vc := enginetest.NewEngineWith(t, untimed, marketmaker.New())
+	for _, e := range []*engine.Engine{a, b, c} {
+		if err := e.Start(frames[0].Local); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i, f := range frames {
 		_ = a.OnFrame(f.Data, f.Local)
 		va.Answer(f.Local)
 		_ = b.OnEventAt(0, &events[i].ev, events[i].malformed, f.Local)
 		vb.Answer(f.Local)
-		if va.Placed != vb.Placed || va.Cancelled != vb.Cancelled {
-			t.Fatalf("frame %d: frames placed %d cancelled %d, events placed %d cancelled %d", i, va.Placed, va.Cancelled, vb.Placed, vb.Cancelled)
+		_ = c.OnEventAt(0, &events[i].ev, events[i].malformed, f.Local)
+		vc.Answer(f.Local)
+		if va.Placed != vb.Placed || va.Cancelled != vb.Cancelled || vc.Placed != vb.Placed || vc.Cancelled != vb.Cancelled {
+			t.Fatalf("frame %d: frames placed %d cancelled %d, events placed %d cancelled %d, untimed %d %d", i, va.Placed, va.Cancelled, vb.Placed, vb.Cancelled, vc.Placed, vc.Cancelled)
 		}
-		if a.Book().Valid() != b.Book().Valid() {
+		if a.Book().Valid() != b.Book().Valid() || c.Book().Valid() != b.Book().Valid() {
 			t.Fatalf("frame %d: book valid %v from frames, %v from events", i, a.Book().Valid(), b.Book().Valid())
 		}
 	}
 	ca, cb := a.Counters(), b.Counters()
-	if ca != cb || va.Placed == 0 {
-		t.Errorf("counters from frames %+v\nfrom events %+v", ca, cb)
+	if ca != cb || va.Placed == 0 || c.Counters() != cb {
+		t.Errorf("counters from frames %+v\nfrom events %+v\nuntimed %+v", ca, cb, c.Counters())
+	}
+	if b.Latency().Count(telemetry.TickToOrder) == 0 || c.Latency() != nil {
+		t.Errorf("the timed engine timed %d orders; the untimed one has histograms: %v", b.Latency().Count(telemetry.TickToOrder), c.Latency() != nil)
 	}
 	for s := orderbook.Bid; s <= orderbook.Ask; s++ {
 		if la, lb := a.Book().AppendLevels(nil, s, 1<<20), b.Book().AppendLevels(nil, s, 1<<20); len(la) != len(lb) || len(la) == 0 {
@@ -108,5 +118,12 @@ func TestOnEventIsOnFrame(t *testing.T) {
 		vb.Answer(now)
 	}); n != 0 {
 		t.Errorf("OnEventAt allocates %v times a call", n)
+	}
+	if n := testing.AllocsPerRun(200, func() {
+		now++
+		_ = c.OnEventAt(0, &events[last].ev, false, now)
+		vc.Answer(now)
+	}); n != 0 {
+		t.Errorf("untimed OnEventAt allocates %v times a call", n)
 	}
 }

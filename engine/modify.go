@@ -20,10 +20,10 @@ func (e *Engine) sendModify(sl *slot, in *risk.Order) {
 		e.queueUpdate(strategy.OrderUpdate{OrderID: o.ID, Status: strategy.ModifyRejected, VenueReason: "gateway cannot modify", Time: e.now, Instrument: o.Instrument})
 		return
 	}
-	t0 := telemetry.Nanotime()
+	t0 := e.clock()
 	reason := sl.risk.CheckModify(o, sl.book, e.now)
-	t1 := telemetry.Nanotime()
-	e.lat.Record(telemetry.Risk, t1-t0)
+	t1 := e.clock()
+	e.record(telemetry.Risk, t1-t0)
 	if reason != risk.ReasonOK {
 		e.counters.OrdersRejected++
 		sl.mkt.OrderModifyFailed(o.ID)
@@ -31,7 +31,7 @@ func (e *Engine) sendModify(sl *slot, in *risk.Order) {
 		return
 	}
 	err := sl.mod.Modify(o.ID, o.Side, o.Price, o.Qty, e.now)
-	e.lat.Record(telemetry.Encode, telemetry.Nanotime()-t1)
+	e.record(telemetry.Encode, e.clock()-t1)
 	if err != nil {
 		e.counters.SendFailures++
 		_ = sl.risk.OnModifyRejected(o.ID)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestBybitSDKInterop(t *testing.T) {
 	defer cancel()
 	price := func(v int64) string { return strconv.FormatFloat(float64(v)/100, 'f', 2, 64) }
 	cmd := exec.CommandContext(ctx, node, "interop.js", e.BybitURL("linear"), e.BybitTradeURL(), e.BybitPrivateURL(),
-		"sdk-key", "sdk-secret", price(bid), price(ask))
+		"sdk-key", "sdk-secret", price(bid), price(ask), e.RESTURL())
 	cmd.Dir = bybitSDKDir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -74,13 +75,35 @@ func TestBybitSDKInterop(t *testing.T) {
 		ok   bool
 		code int
 	}{
-		{"public", true, 0}, {"create", true, 0}, {"amend", true, 0}, {"cancel", true, 0},
+		{"public", true, 0}, {"instruments-linear", true, 0}, {"instruments-spot", true, 0}, {"create", true, 0}, {"amend", true, 0}, {"cancel", true, 0},
 		{"cancel-again", false, 110001}, {"ioc", true, 0}, {"reduce-only-wrong-side", false, 110017}, {"private", true, 0},
 	}
 	for _, w := range want {
 		s, ok := steps[w.step]
 		if !ok || s.OK != w.ok || s.Code != w.code {
 			t.Errorf("step %s: %+v, want ok %v code %d\nall output:\n%s", w.step, s, w.ok, w.code, out)
+		}
+	}
+	// instruments-info as the SDK's typing has it: every field it requires is there,
+	// and nothing it does not know, except what Bybit's docs list beyond it.
+	for _, c := range []struct {
+		step, tick string
+		extra      []string
+	}{
+		// The docs' linear table lists forbidUplWithdrawal; the SDK types it on spot only.
+		{"instruments-linear", "0.1", []string{"forbidUplWithdrawal"}},
+		{"instruments-spot", "0.01", nil},
+	} {
+		var d struct {
+			Missing, AbsentOptional, Extra []string
+			Category, Status, TickSize     string
+		}
+		if err := json.Unmarshal(steps[c.step].Data, &d); err != nil {
+			t.Fatalf("%s: %v", c.step, err)
+		}
+		t.Logf("%s: optional fields the SDK types and the answer leaves out: %q", c.step, d.AbsentOptional)
+		if len(d.Missing) > 0 || !slices.Equal(d.Extra, c.extra) || d.Status != "Trading" || d.TickSize != c.tick {
+			t.Errorf("%s: missing %q, extra %q (want %q), status %q, tick %q (want %q)", c.step, d.Missing, d.Extra, c.extra, d.Status, d.TickSize, c.tick)
 		}
 	}
 	var priv struct {

@@ -20,6 +20,17 @@ import "github.com/nanotick/nanotick/orderbook"
 // recorded as a Snapshot of the whole book: the producer of applied events checks
 // this (see the backtester's event decoder).
 
+// Exact is implemented by a feed whose applied events meet Replay's contract by
+// construction (Binance's: its book is exactly the venue's levels, a depth update that
+// reaches the book is exactly one batch, and a snapshot that releases buffered batches
+// is recorded whole). A producer of applied events may then skip checking each event
+// against a replica book; its tests keep that check, over real recordings. A feed that
+// trims its book, or applies more than the frame's batch, must not implement it.
+type Exact interface {
+	// ExactEvents reports whether every applied event meets Replay's contract.
+	ExactEvents() bool
+}
+
 // Replay applies to book what the applied event ev did to its feed's book, at local
 // time (the frame's receive time, which the book records as its last update's). Trades,
 // marks and frames of no kind leave the book alone. It allocates nothing once the book

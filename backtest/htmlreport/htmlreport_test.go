@@ -240,7 +240,7 @@ func TestRealReport(t *testing.T) {
 	}
 	cfg := backtest.Config{
 		Engine:   enginetest.SpotConfig(),
-		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Open: recorded.Open, Latency: lat,
+		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Open: recorded.Open, Latency: lat, StageTiming: true,
 		MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
 	}

@@ -231,6 +231,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		s.bt.MaxTimeJump = *maxJump
 	}
 	s.bt.Prefetch = *prefetch
+	s.bt.StageTiming = *htmlFile != "" && *htmlTiming // the stage clock costs a good part of a tick: only when its charts are asked for
 	cache, err := cacheDir(*cacheFlag)
 	if err != nil {
 		return fail("%v", err)

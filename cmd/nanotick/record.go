@@ -174,6 +174,7 @@ type recorder struct {
 	files       []string
 	records     uint64
 	fileRecords uint64 // records in the current file
+	fileSnap    bool   // the current file holds a snapshot, so it replays on its own
 	seq         int
 	err         error // the first write error: it stops the recording
 	cancel      context.CancelFunc
@@ -225,7 +226,10 @@ func (r *recorder) handle(frame []byte, local int64) error {
 	}
 	r.records++
 	r.fileRecords++
-	_, err := r.feed.Handle(frame, local)
+	ev, err := r.feed.Handle(frame, local)
+	if err == nil && ev != nil && ev.Kind == binance.KindSnapshot {
+		r.fileSnap = true
+	}
 	return err
 }
 
@@ -241,7 +245,7 @@ func (r *recorder) idle(now int64) {
 			return
 		}
 	}
-	if (r.maxSize > 0 && r.count.n >= r.maxSize) || (r.every > 0 && time.Since(r.opened) >= r.every) {
+	if r.rotationDue() {
 		if err := r.close(); err != nil {
 			r.fail(err)
 			return
@@ -253,6 +257,17 @@ func (r *recorder) idle(now int64) {
 		// Each file replays on its own: make the client fetch a snapshot for this one.
 		r.client.RequestSnapshot()
 	}
+}
+
+// rotationDue says whether the current file is big or old enough to close. A file is
+// only closed once it holds its snapshot: the one the last rotation asked for may still
+// be on its way (a slow REST answer or resubscription), and a file closed before it came
+// would not replay on its own. Past four times the size limit it rotates anyway, so that
+// a venue refusing snapshots cannot make one file grow without bound.
+func (r *recorder) rotationDue() bool {
+	due := (r.maxSize > 0 && r.count.n >= r.maxSize) || (r.every > 0 && time.Since(r.opened) >= r.every)
+	overdue := r.maxSize > 0 && r.count.n >= 4*r.maxSize
+	return due && (r.fileSnap || overdue)
 }
 
 func (r *recorder) fail(err error) {
@@ -268,7 +283,7 @@ func (r *recorder) open(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", name, err)
 	}
-	r.file, r.count, r.opened, r.fileRecords = f, &countingWriter{w: f}, now, 0
+	r.file, r.count, r.opened, r.fileRecords, r.fileSnap = f, &countingWriter{w: f}, now, 0, false
 	r.w = recording.NewWriter(r.count)
 	r.files = append(r.files, name)
 	r.log.Info().Str("file", name).Msg("recording to a new file")

@@ -145,8 +145,12 @@ func (r *bybitRecorder) Frame(i instrument.Index, frame []byte, local int64) err
 	}
 	r.records++
 	r.fileRecords++
-	if _, err := r.feed.Decode(frame); err != nil {
+	ev, err := r.feed.Decode(frame)
+	if err != nil {
 		return err
+	}
+	if ev != nil && ev.Kind == md.Snapshot {
+		r.fileSnap = true
 	}
 	return r.feed.Apply(local)
 }
@@ -176,7 +180,7 @@ func (r *bybitRecorder) Idle(now int64) {
 			return
 		}
 	}
-	if (r.maxSize > 0 && r.count.n >= r.maxSize) || (r.every > 0 && time.Since(r.opened) >= r.every) {
+	if r.rotationDue() {
 		if err := r.close(); err != nil {
 			r.fail(err)
 			return

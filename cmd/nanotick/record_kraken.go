@@ -166,7 +166,10 @@ func (r *krakenRecorder) Frame(i instrument.Index, frame []byte, local int64) er
 	}
 	r.records++
 	r.fileRecords++
-	_, err := r.feed.Decode(frame)
+	ev, err := r.feed.Decode(frame)
+	if err == nil && ev != nil && ev.Kind == md.Snapshot {
+		r.fileSnap = true
+	}
 	return err
 }
 
@@ -195,7 +198,7 @@ func (r *krakenRecorder) Idle(now int64) {
 			return
 		}
 	}
-	if (r.maxSize > 0 && r.count.n >= r.maxSize) || (r.every > 0 && time.Since(r.opened) >= r.every) {
+	if r.rotationDue() {
 		if err := r.close(); err != nil {
 			r.fail(err)
 			return

@@ -186,6 +186,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nanotick run: %v\n", runErr)
 		return 1
 	}
+	if err := sess.venueHalts.err(); err != nil {
+		fmt.Fprintf(stderr, "nanotick run: %v\n", err)
+		return 1
+	}
 	return 0
 }
 
@@ -221,6 +225,8 @@ type session struct {
 	futures []usdmGateway
 	// bybitPerps are the session's Bybit linear gateways (run_bybit_report.go).
 	bybitPerps []bybitPerp
+	// venueHalts are the venues' reasons for halting the strategy (run_halts.go).
+	venueHalts venueHalts
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -275,7 +281,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 
 	s := &session{log: log, symbol: ecfg.Instrument.Symbol, stats: admin.NewPublisher(0),
 		strategyName: st.Name, venue: st.Venue}
-	w := &venueWiring{ctx: ctx, cfg: c, table: table, waker: &livesession.Waker{}, log: log}
+	w := &venueWiring{ctx: ctx, cfg: c, table: table, waker: &livesession.Waker{}, log: log, noteHalt: s.venueHalts.add}
 	var halt atomic.Pointer[engine.Engine] // the engine a venue ban (418) halts
 	w.halt = func() {
 		if e := halt.Load(); e != nil {
@@ -546,6 +552,7 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 	if err := s.eng.Halted(); err != nil {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}
+	s.summaryVenueHalts(w)
 	gcs := gcCount() - s.numGC
 	if s.warm {
 		fmt.Fprintf(w, "  gc        %d cycles in all, %d after warm-up\n", gcs, gcCount()-s.warmGC)

@@ -127,6 +127,8 @@ func (s *session) report(ended time.Time) *backtest.Report {
 	}
 	if h := s.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
+	} else if err := s.venueHalts.err(); err != nil {
+		rep.Halted = err.Error()
 	}
 	if s.eng.Instruments().Len() > 1 {
 		s.reportInstruments(rep)

@@ -73,6 +73,9 @@ func buildUSDM(w *venueWiring, g venueGroup) (venueParts, error) {
 			Wake: w.waker.Wake,
 			OnHalt: func(reason string) {
 				w.log.Error().Str("instrument", sp.ID.String()).Str("reason", reason).Msg("USD-M: halting the strategy")
+				if w.noteHalt != nil {
+					w.noteHalt(sp.ID.String() + ": " + reason)
+				}
 				w.halt()
 			},
 			MarkSource: func() md.PerpMark { return w.mark(i) },
@@ -147,9 +150,9 @@ func (s *session) summaryUSDM(w io.Writer) {
 		venue, ours, checked := fundingTotals(f.gw.Fundings())
 		fmt.Fprintf(w, "  usdm      %s: venue position %s; funding %d payments, venue %s, ours %s (%d checked, %d differ)\n",
 			f.name, p.Amount, c.Fundings, venue, ours, checked, c.FundingMismatches)
-		fmt.Fprintf(w, "            rejects %d (margin %d, reduce-only %d, post-only %d, fok %d, rate limit %d, filter %d, other %d); liquidations %d, adl %d, margin calls %d; reconnects %d\n",
+		fmt.Fprintf(w, "            rejects %d (margin %d, reduce-only %d, post-only %d, fok %d, rate limit %d, filter %d, other %d); liquidations %d, adl %d, margin calls %d (forced fills %d); reconnects %d\n",
 			c.Rejects, c.RejectMargin, c.RejectReduceOnly, c.RejectPostOnly, c.RejectFOK, c.RejectRateLimit, c.RejectFilter, c.RejectOther,
-			c.Liquidations, c.ADLs, c.MarginCalls, c.Reconnects)
+			c.Liquidations, c.ADLs, c.MarginCalls, c.ForcedFills, c.Reconnects)
 	}
 }
 

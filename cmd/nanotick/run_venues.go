@@ -52,6 +52,9 @@ type venueWiring struct {
 	// mark returns instrument i's last mark price message as the engine holds it (the
 	// USD-M gateway's funding check); empty before the engine exists.
 	mark func(i instrument.Index) md.PerpMark
+	// noteHalt records why a venue halted the strategy (a liquidation, an ADL, a margin
+	// call), for the summary, the report and the exit status.
+	noteHalt func(reason string)
 }
 
 // venueParts are what a venue's builder returns: the group's market-data connection,

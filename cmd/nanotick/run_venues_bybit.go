@@ -78,8 +78,9 @@ func buildBybitLinear(w *venueWiring, g venueGroup) (venueParts, error) {
 	return buildBybit(w, g, gwbybit.Linear)
 }
 
-// buildBybit builds a Bybit group of category: a started gateway per instrument, then
-// the category's public connection. A spot ticker carries nothing the engine reads (no
+// buildBybit builds a Bybit group of category: the instruments checked against Bybit's
+// instruments-info, a started gateway per instrument, then the category's public
+// connection. A spot ticker carries nothing the engine reads (no
 // mark price), so spot subscribes none; the local exchange serves no publicTrade, so a
 // sim group leaves it out rather than be refused.
 func buildBybit(w *venueWiring, g venueGroup, category gwbybit.Category) (venueParts, error) {
@@ -88,6 +89,15 @@ func buildBybit(w *venueWiring, g venueGroup, category gwbybit.Category) (venueP
 		return venueParts{}, err
 	}
 	venue := w.cfg.Venues.Bybit
+	// The table's rules against Bybit's instruments-info, before anything connects to
+	// trade: a difference refuses the start.
+	specs := make([]*instrument.Spec, 0, len(g.Instruments))
+	for _, i := range g.Instruments {
+		specs = append(specs, w.table.At(i))
+	}
+	if err := gwbybit.CheckInstruments(w.ctx, nil, ep.rest, category, specs); err != nil {
+		return venueParts{}, fmt.Errorf("%w (refusing to trade)", err)
+	}
 	parts := venueParts{gateways: map[instrument.Index]engine.Gateway{}}
 	closeAll := func() {
 		for _, gw := range parts.unique {

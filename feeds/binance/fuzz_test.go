@@ -149,29 +149,37 @@ func FuzzLevel(f *testing.F) {
 	})
 }
 
-// FuzzSpotDepth checks spotDepth, the reader of spot's depth layout,
-// against depthMembers, which reads any: whatever the first accepts, the
-// second reads the same way, to the same end.
-func FuzzSpotDepth(f *testing.F) {
+// FuzzCompactDepth checks compactDepth, the reader of the depth layouts
+// Binance sends, against depthMembers, which reads any: whatever the first
+// accepts, the second reads the same way, to the same end, at both venues'
+// scales.
+func FuzzCompactDepth(f *testing.F) {
 	for _, fr := range []string{spotDepthFrame, usdmDepthFrame} {
 		f.Add(fr[strings.Index(fr, `"data":`)+len(`"data":`):])
 	}
 	f.Add(`{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":2,"u":2,"b":[],"a":[["1.00000000","0.00000000"]]}`)
-	d, err := NewDecoder(spotBTC)
-	if err != nil {
-		f.Fatal(err)
+	f.Add(`{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":2,"u":3,"pu":1,"b":[["1.0","0.000"]],"a":[]}`)
+	var decs []*Decoder
+	for _, inst := range []Instrument{spotBTC, usdmBTC} {
+		d, err := NewDecoder(inst)
+		if err != nil {
+			f.Fatal(err)
+		}
+		decs = append(decs, d)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		b := []byte(s)
-		end, ok := d.spotDepth(b, 0)
-		if !ok {
-			return
-		}
-		fast := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
-		wend, err := d.depthMembers(b, 0)
-		slow := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
-		if err != nil || wend != end || !reflect.DeepEqual(fast, slow) {
-			t.Fatalf("spotDepth(%q) = %+v, %d; depthMembers %+v, %d, %v", s, fast.Depth, end, slow.Depth, wend, err)
+		for _, d := range decs {
+			end, ok := d.compactDepth(b, 0)
+			if !ok {
+				continue
+			}
+			fast := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
+			wend, err := d.depthMembers(b, 0)
+			slow := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
+			if err != nil || wend != end || !reflect.DeepEqual(fast, slow) {
+				t.Fatalf("compactDepth(%q) = %+v, %d; depthMembers %+v, %d, %v", s, fast.Depth, end, slow.Depth, wend, err)
+			}
 		}
 	})
 }

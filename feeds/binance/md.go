@@ -176,7 +176,15 @@ func (f *MDFeed) Warm() {
 	}
 }
 
-var _ md.Feed = (*MDFeed)(nil)
+// ExactEvents implements md.Exact: the Sync sets on the book exactly the levels of the
+// one update it applies (OnDepth applies the frame's own batch or nothing), never trims
+// it, and a snapshot that releases buffered updates is a Snapshot event, recorded whole.
+func (f *MDFeed) ExactEvents() bool { return true }
+
+var (
+	_ md.Feed  = (*MDFeed)(nil)
+	_ md.Exact = (*MDFeed)(nil)
+)
 
 // InstrumentVenue returns the instrument venue name of v ("binance-spot",
 // "binance-usdm"), the inverse of VenueOf.

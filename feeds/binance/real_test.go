@@ -267,17 +267,15 @@ func TestRealRecordingDamaged(t *testing.T) {
 	}
 }
 
-// TestRealSpotDepth reads the data object of every depth frame of both
-// recordings with spotDepth and with depthMembers, which reads any layout,
-// and compares the two. spotDepth must take every spot depth frame, or its
-// speed is not where the benchmarks say, and no futures one, whose layout
-// differs.
-func TestRealSpotDepth(t *testing.T) {
+// TestRealCompactDepth reads the data object of every depth frame of both
+// recordings with compactDepth and with depthMembers, which reads any layout,
+// and compares the two. compactDepth must take every depth frame of both
+// venues, or its speed is not where the benchmarks say.
+func TestRealCompactDepth(t *testing.T) {
 	for _, tt := range []struct {
 		file string
 		inst Instrument
-		spot bool
-	}{{spotFile, spotBTC, true}, {usdmFile, usdmBTC, false}} {
+	}{{spotFile, spotBTC}, {usdmFile, usdmBTC}} {
 		d, err := NewDecoder(tt.inst)
 		if err != nil {
 			t.Fatal(err)
@@ -289,20 +287,17 @@ func TestRealSpotDepth(t *testing.T) {
 			}
 			n++
 			at := bytes.Index(rec.frame, []byte(`"data":`)) + len(`"data":`)
-			end, ok := d.spotDepth(rec.frame, at)
-			if ok != tt.spot {
-				t.Fatalf("%s:%d: spotDepth took it: %v", tt.file, rec.line, ok)
-			}
+			end, ok := d.compactDepth(rec.frame, at)
 			if !ok {
-				continue
+				t.Fatalf("%s:%d: compactDepth declined it", tt.file, rec.line)
 			}
 			fast := project(&Event{Kind: KindDepth, Depth: d.ev.Depth})
 			wend, err := d.depthMembers(rec.frame, at)
 			if err != nil || wend != end {
-				t.Fatalf("%s:%d: depthMembers ended at %d, %v; spotDepth at %d", tt.file, rec.line, wend, err, end)
+				t.Fatalf("%s:%d: depthMembers ended at %d, %v; compactDepth at %d", tt.file, rec.line, wend, err, end)
 			}
 			if slow := project(&Event{Kind: KindDepth, Depth: d.ev.Depth}); !reflect.DeepEqual(fast, slow) {
-				t.Fatalf("%s:%d: spotDepth read\n%+v\ndepthMembers\n%+v", tt.file, rec.line, fast.Depth, slow.Depth)
+				t.Fatalf("%s:%d: compactDepth read\n%+v\ndepthMembers\n%+v", tt.file, rec.line, fast.Depth, slow.Depth)
 			}
 		}
 		if n < 3000 {

@@ -3,11 +3,14 @@ package recording
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	// klauspost's gzip writes the same format as compress/gzip at the same level,
+	// about twice as fast: a recorder runs beside the engine, so its CPU counts.
+	"github.com/klauspost/compress/gzip"
 )
 
 // Errors of the Writer.

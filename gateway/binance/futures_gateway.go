@@ -138,6 +138,8 @@ type FuturesCounters struct {
 	// Liquidations, ADLs and MarginCalls are the forced events seen; Settlements the
 	// delisting settlements.
 	Liquidations, ADLs, MarginCalls, Settlements uint64
+	// ForcedFills are the fills of forced orders handed to the engine (ForcedFillSink).
+	ForcedFills uint64
 	// Fundings are the FUNDING_FEE events seen; FundingMismatches those whose venue
 	// amount differed from ours by more than a cent.
 	Fundings, FundingMismatches uint64
@@ -184,13 +186,13 @@ type FuturesGateway struct {
 	wg      sync.WaitGroup
 	started bool
 
-	placed, cancels, queries, modifies, answers, reconnects atomic.Uint64
-	writeFailures, ringWaits, malformed, dropped            atomic.Uint64
-	rateLimited, banned, unpricedFees                       atomic.Uint64
-	rejects                                                 [rejectKinds]atomic.Uint64
-	liquidations, adls, marginCalls, settlements            atomic.Uint64
-	fundings, fundingMismatches                             atomic.Uint64
-	renewals, keepAlives, resyncs                           atomic.Uint64
+	placed, cancels, queries, modifies, answers, reconnects   atomic.Uint64
+	writeFailures, ringWaits, malformed, dropped              atomic.Uint64
+	rateLimited, banned, unpricedFees                         atomic.Uint64
+	rejects                                                   [rejectKinds]atomic.Uint64
+	liquidations, adls, marginCalls, settlements, forcedFills atomic.Uint64
+	fundings, fundingMismatches                               atomic.Uint64
+	renewals, keepAlives, resyncs                             atomic.Uint64
 
 	// Reader side: the venue's position as the events give it, and the funding checks.
 	posMu     sync.Mutex
@@ -198,6 +200,10 @@ type FuturesGateway struct {
 	fundMu    sync.Mutex
 	fundingLg []FundingCheck
 	haltOnce  sync.Map // cause → *sync.Once
+	// forcedCum is each forced order seen, by client id, with the quantity of its fills
+	// handed over so far.
+	forcedMu  sync.Mutex
+	forcedCum map[string]int64
 
 	limits *budget
 	// pushMu serializes the ring's producers (the two readers, the supervisors): the
@@ -226,6 +232,7 @@ const (
 	ansModifyOK answerKind = iota + 100 // order.modify answered 200 (price, last = qty)
 	ansModifyErr
 	ansFunding // a FUNDING_FEE balance change (price = amount at fundingScale, cum = time ms, last = position qty)
+	ansForced  // a fill the venue forced (liquidation, ADL): maker = bought, price, last = qty, fee
 )
 
 // fundingScale is the fixed-point scale a funding amount crosses the ring at.
@@ -235,6 +242,13 @@ const fundingScale fixed.Scale = 8
 // amount in price units of the instrument, positive received, negative paid.
 type FundingSink interface {
 	OnFunding(i instrument.Index, amount int64, now int64)
+}
+
+// ForcedFillSink is a Sink that books the fills the venue forces on the account without
+// an order of ours, a liquidation or an ADL closing the position (*engine.Engine
+// implements it), so that its position stays the venue's.
+type ForcedFillSink interface {
+	OnForcedFill(i instrument.Index, side orderbook.Side, price, qty, fee int64, now int64)
 }
 
 // ModifySink is a Sink that learns the outcome of Modify; the gateway calls it on the
@@ -357,7 +371,7 @@ func (g *FuturesGateway) Counters() FuturesCounters {
 		RejectRateLimit: g.rejects[rejRateLimit].Load(), RejectFilter: g.rejects[rejFilter].Load(),
 		RejectOther:  g.rejects[rejOther].Load(),
 		Liquidations: g.liquidations.Load(), ADLs: g.adls.Load(), MarginCalls: g.marginCalls.Load(),
-		Settlements: g.settlements.Load(), Fundings: g.fundings.Load(), FundingMismatches: g.fundingMismatches.Load(),
+		Settlements: g.settlements.Load(), ForcedFills: g.forcedFills.Load(), Fundings: g.fundings.Load(), FundingMismatches: g.fundingMismatches.Load(),
 		ListenKeyRenewals: g.renewals.Load(), KeepAlives: g.keepAlives.Load(), PositionResyncs: g.resyncs.Load()}
 	for i := range g.rejects {
 		c.Rejects += g.rejects[i].Load()
@@ -975,6 +989,15 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 				fs.OnFunding(g.cfg.Instrument, amt, now)
 			}
 			continue
+		case ansForced:
+			if fs, ok := sink.(ForcedFillSink); ok {
+				side := orderbook.Ask
+				if a.maker {
+					side = orderbook.Bid
+				}
+				fs.OnForcedFill(g.cfg.Instrument, side, a.price, a.last, a.fee, now)
+			}
+			continue
 		case ansConnected, ansDisconnected:
 			g.table.apply(&a, sink, now)
 			continue
@@ -1185,6 +1208,59 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 	return nil
 }
 
+// firstForced reports whether client names a forced order no event named before, and
+// remembers it.
+func (g *FuturesGateway) firstForced(client string) bool {
+	g.forcedMu.Lock()
+	defer g.forcedMu.Unlock()
+	if _, seen := g.forcedCum[client]; seen {
+		return false
+	}
+	if g.forcedCum == nil || len(g.forcedCum) >= maxForcedOrders {
+		g.forcedCum = map[string]int64{} // forced orders are rare; an old one is finished
+	}
+	g.forcedCum[client] = 0
+	return true
+}
+
+// forcedFill hands the engine what a forced order (liquidation, ADL, settlement) has
+// filled since its last event: its cumulative quantity z grows by the fill. The docs
+// show such an order as NEW and then its executions (CALCULATED for a liquidation, or
+// TRADE); counting by z books each quantity once whichever events carry it.
+func (g *FuturesGateway) forcedFill(o *futuresOrderEvent) error {
+	if o.CumQty == "" {
+		return nil
+	}
+	cum, err := g.cfg.QtyScale.ParseString(o.CumQty)
+	if err != nil {
+		return fmt.Errorf("ORDER_TRADE_UPDATE z of a forced order: %w", err)
+	}
+	g.forcedMu.Lock()
+	defer g.forcedMu.Unlock()
+	done := g.forcedCum[o.Client]
+	if cum <= done {
+		return nil
+	}
+	px := o.LastPrice
+	if d, err := decimal.NewFromString(px); err != nil || !d.IsPositive() {
+		px = o.AvgPrice // an execution without its own last price: the average
+	}
+	price, err := g.cfg.PriceScale.ParseString(px)
+	if err != nil || price <= 0 {
+		return fmt.Errorf("ORDER_TRADE_UPDATE of forced order %s: no price (L %q, ap %q)", o.Client, o.LastPrice, o.AvgPrice)
+	}
+	if g.forcedCum == nil {
+		g.forcedCum = map[string]int64{}
+	}
+	g.forcedCum[o.Client] = cum
+	g.forcedFills.Add(1)
+	g.pushLocked(answer{kind: ansForced, maker: o.Side == "BUY", price: price, last: cum - done, fee: g.fee(o.Fee, o.FeeAsset)})
+	return nil
+}
+
+// maxForcedOrders bounds the forced orders whose filled quantity is remembered.
+const maxForcedOrders = 64
+
 // countReject counts a refused order by its reason.
 func (g *FuturesGateway) countReject(status, code int) {
 	k := rejOther
@@ -1269,24 +1345,21 @@ func (g *FuturesGateway) orderEvent(ev *futuresEvent) error {
 	}
 	if kind := forcedKind(o); kind != "" {
 		if o.Exec == "NEW" || o.Exec == "CALCULATED" || o.Exec == "TRADE" {
-			switch kind {
-			case "liquidation":
-				if o.Exec != "TRADE" {
+			if g.firstForced(o.Client) {
+				// Counted once per forced order, whichever of its events comes first.
+				switch kind {
+				case "liquidation":
 					g.liquidations.Add(1)
-				}
-			case "adl":
-				if o.Exec != "TRADE" {
+				case "adl":
 					g.adls.Add(1)
-				}
-			case "settlement":
-				if o.Exec != "TRADE" {
+				case "settlement":
 					g.settlements.Add(1)
 				}
 			}
 			g.halt(kind, fmt.Sprintf("%s on %s: %s %s at %s (client id %s, execution %s): trading halted",
 				kind, o.Symbol, o.Side, o.Qty, o.Price, o.Client, o.Exec))
 		}
-		return nil
+		return g.forcedFill(o)
 	}
 	num, ok := strings.CutPrefix(o.Client, g.cfg.Prefix)
 	if !ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nanotick/nanotick/exchange"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/perp"
@@ -60,6 +61,9 @@ func (s *syncSink) OnModified(id uint64, price, qty, now int64) {
 }
 func (s *syncSink) OnModifyRejected(id uint64, reason string, now int64) {
 	s.add("modify-rejected %d %s", id, reason)
+}
+func (s *syncSink) OnForcedFill(i instrument.Index, side orderbook.Side, price, qty, fee int64, now int64) {
+	s.add("forced %d %v %d@%d fee %d", i, side, qty, price, fee)
 }
 func (s *syncSink) has(prefix string) bool {
 	s.mu.Lock()
@@ -411,6 +415,20 @@ func TestFuturesLiquidationHalts(t *testing.T) {
 	}
 	drainFut(t, g, s, "liquidation", func() bool { return g.Counters().Liquidations > 0 })
 	drainFut(t, g, s, "flat after liquidation", func() bool { return g.Position().Amount.IsZero() })
+	// The liquidation's fill reaches the engine once, as a sale of the whole position,
+	// so that its position stays the venue's.
+	drainFut(t, g, s, "the forced fill", func() bool { return s.has("forced ") })
+	s.mu.Lock()
+	var forced []string
+	for _, e := range s.got {
+		if strings.HasPrefix(e, "forced ") {
+			forced = append(forced, e)
+		}
+	}
+	s.mu.Unlock()
+	if len(forced) != 1 || !strings.HasPrefix(forced[0], fmt.Sprintf("forced 0 %v 3@", orderbook.Ask)) || g.Counters().ForcedFills != 1 {
+		t.Errorf("forced fills %q, counted %d: want one sale of 3", forced, g.Counters().ForcedFills)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(halts) == 0 || !strings.Contains(strings.Join(halts, "\n"), "liquidation on BTCUSDT") {

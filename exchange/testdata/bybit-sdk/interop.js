@@ -1,10 +1,12 @@
 // Bybit's Node SDK (bybit-api, listed in Bybit's docs) driving nanotick's local
-// exchange: argv = publicLinearURL tradeURL privateURL apiKey apiSecret bidPrice askPrice.
+// exchange: argv = publicLinearURL tradeURL privateURL apiKey apiSecret bidPrice askPrice restURL.
 // Each step prints one JSON line {"step","ok",...}; exchange/bybit_sdk_test.go reads them.
 'use strict';
-const { WebsocketClient, WebsocketAPIClient } = require('bybit-api');
+const fs = require('fs');
+const path = require('path');
+const { WebsocketClient, WebsocketAPIClient, RestClientV5 } = require('bybit-api');
 
-const [publicURL, tradeURL, privateURL, key, secret, bidArg, askArg] = process.argv.slice(2);
+const [publicURL, tradeURL, privateURL, key, secret, bidArg, askArg, restURL] = process.argv.slice(2);
 const bid = Number(bidArg);
 const ask = Number(askArg);
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -27,8 +29,76 @@ async function publicStreams() {
   ws.closeAll(true);
 }
 
+// typedFields reads the fields of interface name from one of the SDK's type files
+// (lib/types/response/<file>), nested objects as dotted paths: [{path, optional}].
+// Types are erased at run time; this is how the test compares an answer with them.
+function typedFields(file, name) {
+  const src = fs.readFileSync(path.join(path.dirname(require.resolve('bybit-api')), 'types', 'response', file), 'utf8');
+  const start = src.indexOf('export interface ' + name + ' {');
+  if (start < 0) throw new Error('no interface ' + name + ' in ' + file);
+  const fields = [];
+  const stack = [];
+  for (const line of src.slice(start).split('\n').slice(1)) {
+    const t = line.trim();
+    if (t.startsWith('/**') || t.startsWith('*') || t === '') continue;
+    if (t.startsWith('}')) {
+      if (stack.length === 0) break; // the interface's end
+      stack.pop();
+      continue;
+    }
+    const m = /^(\w+)(\?)?:\s*(.*)$/.exec(t);
+    if (!m) continue;
+    fields.push({ path: [...stack, m[1]].join('.'), optional: m[2] === '?' || stack.some((p) => p.endsWith('?')) });
+    if (m[3].endsWith('{')) stack.push(m[1] + (m[2] || ''));
+  }
+  return fields;
+}
+
+// compareTyped lists the typed fields an object lacks (required ones: missing; optional
+// ones: absentOptional) and its fields the typing does not name (extra). The children
+// of a field that is null (preListingInfo: {...} | null) or an array are not looked for.
+function compareTyped(obj, fields) {
+  const missing = [];
+  const absentOptional = [];
+  const get = (p) => p.split('.').reduce((o, k) => (o == null ? undefined : o[k.replace('?', '')]), obj);
+  for (const f of fields) {
+    const parts = f.path.split('.');
+    const ancestors = parts.slice(1).map((_, i) => get(parts.slice(0, i + 1).join('.')));
+    if (ancestors.some((v) => v === null || Array.isArray(v))) continue;
+    if (get(f.path) === undefined) (f.optional ? absentOptional : missing).push(f.path);
+  }
+  const typed = new Set(fields.map((f) => f.path));
+  const extra = [];
+  const walk = (o, prefix) => {
+    for (const k of Object.keys(o)) {
+      const p = prefix ? prefix + '.' + k : k;
+      if (!typed.has(p)) extra.push(p);
+      else if (o[k] && typeof o[k] === 'object' && !Array.isArray(o[k])) walk(o[k], p);
+    }
+  };
+  walk(obj, '');
+  return { missing, absentOptional, extra };
+}
+
+async function restInstruments() {
+  const rest = new RestClientV5({ baseUrl: restURL });
+  for (const [category, iface] of [['linear', 'LinearInverseInstrumentInfoV5'], ['spot', 'SpotInstrumentInfoV5']]) {
+    const step = 'instruments-' + category;
+    try {
+      const r = await Promise.race([rest.getInstrumentsInfo({ category, symbol: 'BTCUSDT' }), timeout(10000, step)]);
+      const item = r.result && r.result.list && r.result.list[0];
+      if (!item) throw new Error('no instrument in ' + JSON.stringify(r));
+      out({ step, ok: r.retCode === 0, code: r.retCode, data: { ...compareTyped(item, typedFields('v5-market.d.ts', iface)),
+        category: r.result.category, status: item.status, tickSize: item.priceFilter.tickSize, lotSizeFilter: item.lotSizeFilter } });
+    } catch (e) {
+      out({ step, ok: false, code: e && e.retCode !== undefined ? e.retCode : -1, msg: String((e && (e.retMsg || e.message)) || e) });
+    }
+  }
+}
+
 async function main() {
   await publicStreams();
+  await restInstruments();
 
   const priv = new WebsocketClient({ key, secret, wsUrl: privateURL }, silent);
   const topics = {};
