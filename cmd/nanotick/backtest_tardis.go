@@ -75,7 +75,7 @@ func tardisInputs(paths []string) (ins []tardisInput, ok bool, err error) {
 	}
 	for i, p := range paths {
 		info := infos[i]
-		id := instrument.ID{Venue: tardis.VenueName(info.Exchange), Symbol: info.Symbol}
+		id := instrument.ID{Venue: tardis.VenueOf(info.Exchange, info.Symbol), Symbol: info.Symbol}
 		k := -1
 		for j := range ins {
 			if ins[j].id == id {
