@@ -35,9 +35,9 @@ func TestPerpLimitsPerInstrument(t *testing.T) {
 		t.Errorf("spot BTCUSDT has perpetual limits: %+v", p)
 	}
 	for _, tc := range []struct {
-		k                                  int
+		k                                 int
 		lev, distBps, funding, collateral string
-		brackets                           int
+		brackets                          int
 	}{
 		{1, "5", "150", "25", "5000", 1}, // its own leverage, distance, funding; [risk]'s collateral
 		{2, "2", "0", "10", "5000", 0},   // [risk]'s leverage and collateral, its own funding
