@@ -170,9 +170,15 @@ func (r *replay) bookValid(ln int) bool { return r.eng.BookAt(instrument.Index(l
 // marks reads each lane's exchange book's mid, when valid.
 func (r *replay) marks() {
 	for _, l := range r.lanes {
-		if mid, ok := l.ex.Book().Mid(); ok && l.ex.Book().Valid() {
-			l.lastMid = mid
-		}
+		r.markLane(l)
+	}
+}
+
+// markLane takes lane l's mid as its mark, when its exchange's book is valid: marks
+// for the lane whose book just changed.
+func (r *replay) markLane(l *lane) {
+	if mid, ok := l.ex.Book().Mid(); ok && l.ex.Book().Valid() {
+		l.lastMid = mid
 	}
 	r.lastMid = r.lanes[0].lastMid
 }

@@ -511,7 +511,9 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	return rep, nil
 }
 
-func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)%len(r.ring)] }
+// slotAt returns the slot off frames after the head. The ring's length is a power of
+// two (256, doubled when full), so the index wraps with a mask, not a division.
+func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)&(len(r.ring)-1)] }
 
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
@@ -768,6 +770,7 @@ func (r *replay) run() error {
 		case evMarket:
 			s := r.slotAt(l.exOff)
 			l.ex.onEvent(&s.d, r.levels(s), s.exch)
+			r.markLane(l) // only a market event moves the exchange's book, and so the mark
 			l.exOff++
 			for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 				l.exOff++
@@ -787,7 +790,7 @@ func (r *replay) run() error {
 			if !l.everValid {
 				l.everValid = r.bookValid(ln)
 			}
-			r.head = (r.head + 1) % len(r.ring)
+			r.head = (r.head + 1) & (len(r.ring) - 1)
 			r.n--
 			for _, o := range r.lanes {
 				o.exOff--
@@ -800,9 +803,9 @@ func (r *replay) run() error {
 	return nil
 }
 
-// sample records the equity at every interval boundary up to t, before the event at t.
+// sample records the equity at every interval boundary up to t, before the event at t,
+// at the marks the exchanges' books gave after the last market event (markLane).
 func (r *replay) sample(t int64) {
-	r.marks()
 	for r.nextSample <= t {
 		r.curve = append(r.curve, r.point(r.nextSample))
 		r.nextSample += r.interval

@@ -115,6 +115,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&tBook, "tardis-book", "Tardis.dev incremental_book_L2 CSV file to replay instead of recordings (repeatable)")
 	fs.Var(&tTrades, "tardis-trades", "Tardis.dev trades CSV file to replay with it (repeatable)")
 	funding := addFundingFlags(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the backtest to FILE")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -125,6 +126,16 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nanotick backtest: unexpected argument %q (recordings are given with --data)\n", fs.Arg(0))
 		return 2
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+		return 2
+	}
+	defer func() {
+		if err := stopProfile(); err != nil {
+			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
+		}
+	}()
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	fail := func(format string, a ...any) int {
