@@ -104,3 +104,23 @@ func TestInverseNotional(t *testing.T) {
 		t.Errorf("liquidation distance on an inverse instrument: %v", err)
 	}
 }
+
+// TestInverseAvgEntry: an inverse position's entry is the harmonic mean of its fills'
+// prices: 1000 USD at 50000 and 1000 at 40000 cost 0.045 BTC, entry 2000 / 0.045 =
+// 44444.44.., 44444.4 at Deribit's price unit; a short's likewise.
+func TestInverseAvgEntry(t *testing.T) {
+	for _, side := range []orderbook.Side{orderbook.Bid, orderbook.Ask} {
+		c, err := New(testConfig(), deribitBTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.acct.fill(side, 500_000, 1000, 0)
+		if e := c.AvgEntry(); e != 500_000 {
+			t.Errorf("side %v: entry %d after one fill at 50000.0", side, e)
+		}
+		c.acct.fill(side, 400_000, 1000, 0)
+		if e := c.AvgEntry(); e != 444_444 {
+			t.Errorf("side %v: entry %d, want 444444 (44444.4)", side, e)
+		}
+	}
+}
