@@ -240,12 +240,12 @@ func (p *perpLimits) liquidation(wb float64, side int64, size, entry float64) (f
 
 // LiquidationPrice returns the liquidation price of the current position at the
 // instrument's price scale as a number, and false when flat, when no brackets are
-// configured, or when the position cannot be liquidated.
+// configured, when the position cannot be liquidated, or for an inverse perpetual.
 func (c *Checker) LiquidationPrice() (float64, bool) {
 	p := &c.perp
 	pos := c.acct.pos
-	if !p.on || pos == 0 {
-		return 0, false
+	if !p.on || pos == 0 || c.inst.Inverse {
+		return 0, false // USD-M's linear formula says nothing of an inverse position
 	}
 	size := float64(abs64(pos)) / p.qtyUnit
 	entry := float64(c.acct.basis) / float64(c.acct.sub) / p.priceUnit / size
