@@ -134,6 +134,10 @@ type Exchange struct {
 	// bybitSubs are the authenticated Bybit /v5/private connections, bybitHeld
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
+	// bybitExecs are each account's last executions for /v5/execution/list
+	// (bybit_executions.go), numbered by bybitExecSeq.
+	bybitExecs   map[*Account][]bybitExec
+	bybitExecSeq uint64
 	bybitHeld []bybitHeld
 	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
 	linear *linearState
@@ -302,6 +306,7 @@ func (e *Exchange) tick() {
 			e.mu.Lock()
 			e.stepMarkets(now.UnixNano())
 			e.fundLinear(now.UnixNano())
+			e.expireKraken(now.UnixMilli())
 			e.mu.Unlock()
 		}
 	}

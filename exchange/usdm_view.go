@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -35,4 +36,16 @@ func (e *Exchange) AdjustUSDMWallet(apiKey string, delta decimal.Decimal) error 
 	fa := e.faccount(a)
 	fa.wallet = fa.wallet.Add(delta)
 	return nil
+}
+
+// USDMSaturate makes the USD-M WebSocket API answer every request 429 (-1003) for d, as
+// when other clients of the IP have used up its request weight; a client that ignores
+// more than five of those 429s within a minute is banned (418) for two minutes. It is
+// for tests of a client's backoff.
+func (e *Exchange) USDMSaturate(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.usdm != nil {
+		e.usdm.limits.busyTil = e.cfg.Now().Add(d).UnixMilli()
+	}
 }
