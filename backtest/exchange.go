@@ -853,6 +853,11 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 	}
 	x.closed = x.closed || before != 0 && (x.pos == 0 || (x.pos > 0) != (before > 0))
 	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
+	if x.cfg.Instrument.Inverse {
+		// The quantity is the notional (USD); the engine's fee is its value in price
+		// units, the account books it in the coin.
+		fee = Fee(x.cfg.Instrument.PriceScale.Unit(), qty, rate, x.cfg.Instrument.QtyScale)
+	}
 	if a := x.cfg.Account; a != nil {
 		a.Fill(side, price, qty, bps, maker)
 	}
@@ -888,7 +893,7 @@ func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 			after[h] = mid(m2)
 		}
 		out[i] = FillRecord{
-			Time: f.t, OrderID: f.id, Side: sideName(f.side), Price: p, Qty: q, Fee: p.Mul(q).Mul(bps).Shift(-4), Maker: f.maker,
+			Time: f.t, OrderID: f.id, Side: sideName(f.side), Price: p, Qty: q, Fee: x.exactFee(p, q, bps), Maker: f.maker,
 			Cause:             f.cause.String(),
 			QueueAheadAtPlace: qtyScale.Decimal(f.aheadPlace),
 			QueueAheadAtFill:  qtyScale.Decimal(f.aheadFill),
@@ -958,6 +963,16 @@ func sideName(s orderbook.Side) string {
 		return "sell"
 	}
 	return "buy"
+}
+
+// exactFee is a fill's exact fee at bps, as the account books it: of the notional, in
+// the quote, or for an inverse perpetual, whose quantity is the notional, in the coin
+// (qty / price).
+func (x *Exchange) exactFee(price, qty, bps decimal.Decimal) decimal.Decimal {
+	if x.cfg.Instrument.Inverse {
+		return qty.Mul(bps).Shift(-4).DivRound(price, coinDigits)
+	}
+	return price.Mul(qty).Mul(bps).Shift(-4)
 }
 
 // Fee returns the fee of a fill of qty at price, in price units, at rate millionths of

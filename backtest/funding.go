@@ -13,7 +13,8 @@ import (
 
 // Funding is how a backtest of a perpetual charges funding (see package perp): at each
 // funding time the position held then pays, or receives, its notional at the mark price
-// times the rate. Where the rates come from is, in order of precedence:
+// times the rate (an inverse perpetual's notional in the coin, position / mark, so it
+// pays in the coin). Where the rates come from is, in order of precedence:
 //
 //   - Rates, a funding-rate file (perp.ReadRatesCSV): each row is a funding event at its
 //     time, valued at the row's mark price, or the book's mid when the row has none;
@@ -47,7 +48,7 @@ type FundingReport struct {
 	Note     string `json:"note,omitempty"`
 	Payments uint64 `json:"payments"`
 	// Total is what funding added to the account (negative: paid), in the quote
-	// currency; it is part of the PnL.
+	// currency (the coin of an inverse perpetual); it is part of the PnL.
 	Total decimal.Decimal `json:"total"`
 	// Events are the payments, in time order.
 	Events []FundingEvent `json:"events,omitempty"`
@@ -91,7 +92,8 @@ type funder struct {
 	nextSeen bool                   // a mark event gave a funding time
 	mid      func() decimal.Decimal // the book's mid, read only when a payment needs it
 	name     string                 // the instrument, venue:SYMBOL
-	// paid, if set, is told each payment (the engine's risk counts funding paid).
+	// paid, if set, is told each payment in the quote currency (the engine's risk
+	// counts funding paid).
 	paid func(amount decimal.Decimal)
 }
 
@@ -175,9 +177,18 @@ func (f *funder) pay(at int64, mark, rate decimal.Decimal) {
 		return // no price to value the position at yet: nothing can be charged
 	}
 	amount := perp.FundingPayment(pos, mark, rate)
+	if f.acct.Inverse() {
+		// An inverse position's value is in the coin: pos / mark, and it pays that
+		// times the rate, in the coin.
+		amount = pos.Neg().Mul(rate).DivRound(mark, coinDigits)
+	}
 	f.acct.Funding(amount)
 	if f.paid != nil {
-		f.paid(amount)
+		if f.acct.Inverse() {
+			f.paid(amount.Mul(mark)) // risk counts money in the quote, valued at the mark
+		} else {
+			f.paid(amount)
+		}
 	}
 	f.rep.Payments++
 	f.rep.Total = f.rep.Total.Add(amount)

@@ -18,7 +18,8 @@ type lane struct {
 	ex                   *Exchange
 	acct                 *Account
 	latency              *Latency
-	name, quote, base    string // venue:SYMBOL, the quote and base assets
+	name, quote, base    string // venue:SYMBOL, the settlement (quote) and base assets
+	inverse              bool   // an inverse perpetual: settled in the base coin
 	priceScale, qtyScale fixed.Scale
 	// exOff is the exchange's next frame, as an offset from the ring's head: a frame of
 	// this lane, or r.n when none is read ahead.
@@ -44,6 +45,7 @@ type laneSpec struct {
 	qtyScale          fixed.Scale
 	lot               int64
 	latency           *Latency // nil: the run's
+	inverse           bool     // an inverse perpetual: quote is then its base, the coin it settles in
 }
 
 // laneSpecs lists the instruments of a run: the engine's table when it has one, else its
@@ -55,8 +57,8 @@ func laneSpecs(cfg *Config) []laneSpec {
 		for i := range out {
 			sp := t.At(instrument.Index(i))
 			out[i] = laneSpec{
-				name: sp.ID.String(), quote: sp.Quote, base: sp.Base, venue: sp.ID.Venue, symbol: sp.ID.Symbol,
-				priceScale: sp.PriceScale, qtyScale: sp.QtyScale, lot: sp.Lot,
+				name: sp.ID.String(), quote: sp.Settlement(), base: sp.Base, venue: sp.ID.Venue, symbol: sp.ID.Symbol,
+				priceScale: sp.PriceScale, qtyScale: sp.QtyScale, lot: sp.Lot, inverse: sp.Inverse,
 			}
 			if i < len(cfg.Instruments) {
 				out[i].latency = cfg.Instruments[i].Latency
@@ -97,6 +99,9 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 			l = sp.latency.fresh()
 		}
 		acct := NewAccount(cfg.InitialBalance, sp.priceScale, sp.qtyScale)
+		if sp.inverse {
+			acct = NewInverseAccount(cfg.InitialBalance, sp.priceScale, sp.qtyScale)
+		}
 		ex, err := NewExchange(ExchangeConfig{
 			Instrument:  *table.At(instrument.Index(i)),
 			Lot:         sp.lot,
@@ -112,7 +117,7 @@ func newLanes(cfg *Config, lat *Latency) ([]*lane, error) {
 			return nil, fmt.Errorf("backtest: %s: %w", sp.name, err)
 		}
 		lanes[i] = &lane{
-			ex: ex, acct: acct, name: sp.name, quote: sp.quote, base: sp.base, latency: l,
+			ex: ex, acct: acct, name: sp.name, quote: sp.quote, base: sp.base, latency: l, inverse: sp.inverse,
 			priceScale: sp.priceScale, qtyScale: sp.qtyScale,
 		}
 		if cfg.hasWholeOffset {
@@ -193,6 +198,15 @@ func (r *replay) neverValid() []string {
 	return out
 }
 
+// currency is the report's Settings.Currency: the first instrument's settlement coin
+// when it is an inverse perpetual, else "" (the quote asset, as always).
+func (r *replay) currency() string {
+	if len(r.lanes) > 0 && r.lanes[0].inverse {
+		return r.lanes[0].quote
+	}
+	return ""
+}
+
 // mark is lane l's last mid as a decimal.
 func (l *lane) mark() decimal.Decimal { return l.priceScale.Decimal(l.lastMid) }
 
@@ -246,8 +260,8 @@ func (r *replay) totals(rep *Report) {
 		v, mv, tv := a.Volume()
 		turnover, vol, makerVol, takerVol = turnover.Add(a.Turnover().Mul(rate)), vol.Add(v), makerVol.Add(mv), takerVol.Add(tv)
 		pos = pos.Add(a.Position())
-		if l.base != r.lanes[0].base {
-			sameBase = false
+		if l.base != r.lanes[0].base || l.inverse != r.lanes[0].inverse {
+			sameBase = false // an inverse position is in USD, not the base
 		}
 		if i == 0 {
 			continue

@@ -958,6 +958,7 @@ func (r *replay) report() *Report {
 			EquityInterval: cfg.EquityInterval.String(),
 			MaxFeedLatency: cfg.MaxFeedLatency.String(),
 			MaxTimeJump:    time.Duration(r.clock.bound).String(),
+			Currency:       r.currency(),
 		},
 		Result: Result{
 			FinalEquity:    equity,

@@ -76,6 +76,10 @@ type Settings struct {
 	EquityInterval string          `json:"equity_interval"`
 	MaxFeedLatency string          `json:"max_feed_latency"`
 	MaxTimeJump    string          `json:"max_time_jump"`
+	// Currency is set when the money is not in the first instrument's quote asset: an
+	// inverse perpetual settles in its base coin ("BTC"); positions, volume and
+	// turnover stay in its quote (USD).
+	Currency string `json:"currency,omitempty"`
 }
 
 // Result is the money.
@@ -293,9 +297,14 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	// Written as the sum it is: fees are paid (a net rebate is a negative fee), funding
 	// received (a perpetual's payments are negative).
 	f := &r.Funding
+	d := int32(4) // decimals of money
+	if r.Settings.Currency != "" {
+		d = 8 // a coin's amounts are small
+		p("  currency     %s: PnL, fees, funding and equity in %s; positions, volume and turnover in the contracts' quote value\n", r.Settings.Currency, r.Settings.Currency)
+	}
 	if f.Source != "none" || f.Note != "" {
-		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s + funding %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4), res.Funding.StringFixed(4))
-		p("  funding      %s from %s", f.Total.StringFixed(4), f.Source)
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s + funding %s\n", res.PnL.StringFixed(d), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(d), res.Unrealized.StringFixed(d), res.Fees.StringFixed(d), res.Funding.StringFixed(d))
+		p("  funding      %s from %s", f.Total.StringFixed(d), f.Source)
 		if f.Payments > 0 {
 			p(", %d payments", f.Payments)
 		}
@@ -304,9 +313,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		}
 		p("\n")
 	} else {
-		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(4), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(4), res.Unrealized.StringFixed(4), res.Fees.StringFixed(4))
+		p("  PnL          %s (%s%%) = realized %s + unrealized %s - fees %s\n", res.PnL.StringFixed(d), res.ReturnPct.StringFixed(4), res.Realized.StringFixed(d), res.Unrealized.StringFixed(d), res.Fees.StringFixed(d))
 	}
-	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(4), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(4), res.MaxDrawdownPct)
+	p("  equity       %s from %s; max drawdown %s (%.4f%%)\n", res.FinalEquity.StringFixed(d), r.Settings.InitialBalance.String(), res.MaxDrawdown.StringFixed(d), res.MaxDrawdownPct)
 	if res.Sharpe != 0 {
 		p("  sharpe       %.3f over %d daily returns (%s)\n", res.Sharpe, res.SharpeSamples, res.SharpeNote)
 	} else {

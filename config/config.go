@@ -81,9 +81,10 @@ type Instrument struct {
 	// Risk is the instrument's own limits when it has an [instrument.risk] table: [risk]
 	// with that table's keys in its place. nil: [risk] applies as it is.
 	Risk *Risk
-	// Kind is KindSpot or KindPerpetual (a linear perpetual); Base and Quote are the
-	// assets; ContractSize is the base quantity of one contract for a venue whose data
-	// counts contracts (OKX swaps), zero otherwise. A venue with a connector defaults
+	// Kind is KindSpot, KindPerpetual (a linear perpetual) or KindInverse; Base and
+	// Quote are the assets; ContractSize is the base quantity of one contract for a
+	// venue whose data counts contracts (OKX swaps), zero otherwise (the quote value of
+	// one contract for an inverse perpetual: OKX's BTC-USD-SWAP is 100 USD). A venue with a connector defaults
 	// them; a venue known only from its data must give what its symbol cannot tell.
 	Kind         string
 	Base, Quote  string

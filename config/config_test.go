@@ -202,7 +202,7 @@ func TestParseErrors(t *testing.T) {
 		{"name type", `name =`, `name = 1`, "x.toml:12:1: strategy[0].name: must be a string, got integer 1\n"},
 		{"symbol empty", `symbol =`, `symbol = ""`, `x.toml:5:1: instrument[0].symbol: must not be empty`},
 		{"venue bad name", `venue =`, `venue = "Bitmex"`, `x.toml:6:1: instrument[0].venue: must be a venue with a connector (binance-spot, binance-usdm, bybit-spot, bybit-linear, kraken, sim) or the name of one known from its data (lower-case letters, digits and '-', such as okx-swap), got "Bitmex"`},
-		{"venue without connector", `venue =`, `venue = "bitmex"`, `instrument[0].kind: required (spot or perpetual: no connector tells it for venue bitmex)`},
+		{"venue without connector", `venue =`, `venue = "bitmex"`, `instrument[0].kind: required (spot, perpetual or inverse_perpetual: no connector tells it for venue bitmex)`},
 		{"tick negative", `tick_size =`, `tick_size = "-0.01"`, `x.toml:7:1: instrument[0].tick_size: must be positive, got "-0.01"`},
 		{"tick zero", `tick_size =`, `tick_size = "0"`, `instrument[0].tick_size: must be positive, got "0"`},
 		{"tick float", `tick_size =`, `tick_size = 0.01`, `x.toml:7:1: instrument[0].tick_size: must be a quoted decimal string, not a float (TOML floats are binary and lose exactness): write tick_size = "0.01"`},

@@ -579,7 +579,7 @@ func (d *decoder) perpRisk(t *table, r *Risk, instruments []Instrument, exact fu
 	}
 	perpetual := false
 	for _, in := range instruments {
-		perpetual = perpetual || in.Kind == KindPerpetual
+		perpetual = perpetual || in.Kind == KindPerpetual || in.Kind == KindInverse
 	}
 	switch {
 	case optional && !perpetual:

@@ -36,7 +36,16 @@ func connectorNames() string {
 const (
 	KindSpot      = "spot"
 	KindPerpetual = "perpetual"
+	// KindInverse is an inverse (coin-margined) perpetual: quantities are the quote
+	// value of its contracts (USD), PnL, fees and funding are in the base coin. Only a
+	// backtest models it: no connector trades one.
+	KindInverse = "inverse_perpetual"
 )
+
+// Perpetual reports whether the instrument is a perpetual, linear or inverse.
+func (in *Instrument) Perpetual() bool {
+	return in.Kind == KindPerpetual || in.Kind == KindInverse || in.Venue == VenueBinanceUSDM
+}
 
 // venue decodes an [[instrument]]'s venue: a venue with a connector, or any name of
 // lower-case letters, digits and '-' for a venue known only from its data. With
@@ -82,9 +91,17 @@ func (d *decoder) instrumentKind(t *table, in *Instrument, qtyOK bool) {
 			def = KindPerpetual
 		}
 	} else if in.Venue != "" {
-		t.required("kind", "spot or perpetual: no connector tells it for venue "+string(in.Venue))
+		t.required("kind", "spot, perpetual or inverse_perpetual: no connector tells it for venue "+string(in.Venue))
 	}
-	in.Kind = t.enum("kind", def, KindSpot, KindPerpetual)
+	in.Kind = t.enum("kind", def, KindSpot, KindPerpetual, KindInverse)
+	if in.Kind == KindInverse {
+		switch {
+		case in.Venue.HasConnector():
+			d.errorf(t.child("kind"), "%q is not an inverse venue: inverse perpetuals are backtested from their data only, under a venue name of their own (deribit, bitmex, bybit-inverse, okx-swap)", in.Venue)
+		case d.opts.Live:
+			d.errorf(t.child("kind"), "inverse perpetuals can only be backtested: no live connector trades them, and live risk and accounting are linear")
+		}
+	}
 	base, quote, split := instrument.SplitSymbol(in.Symbol)
 	// "BTC-USD" splits by its suffix as "BTC-" and "USD": an asset is letters and
 	// digits, and a symbol that splits otherwise does not tell its assets.

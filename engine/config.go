@@ -66,7 +66,7 @@ func FromConfig(c *config.Config, s *config.Strategy, log zerolog.Logger) (Confi
 		start = risk.Halted
 	}
 	rc := riskConfig(c, &r, log)
-	if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
+	if in.Perpetual() {
 		rc.Perp = perpRisk(&r)
 	}
 	ec := Config{

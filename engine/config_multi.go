@@ -60,7 +60,7 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 			r = in.Risk
 		}
 		rc := riskConfig(c, r, ec.Risk.Logger)
-		if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
+		if in.Perpetual() {
 			rc.Perp = perpRisk(r)
 		}
 		ec.InstrumentRisk[k] = &rc
@@ -76,7 +76,7 @@ func multiFromConfig(c *config.Config, s *config.Strategy, ec *Config) error {
 // rules at its scales.
 func SpecOf(in *config.Instrument) (instrument.Spec, error) {
 	kind := instrument.Spot
-	if in.Kind == config.KindPerpetual || in.Venue == config.VenueBinanceUSDM {
+	if in.Perpetual() {
 		kind = instrument.Perpetual
 	}
 	base, quote, ok := instrument.SplitSymbol(in.Symbol)
@@ -84,7 +84,8 @@ func SpecOf(in *config.Instrument) (instrument.Spec, error) {
 		return instrument.Spec{}, fmt.Errorf("instrument %s: cannot tell its base and quote assets apart", in.Symbol)
 	}
 	sp := instrument.Spec{ID: instrument.ID{Venue: string(in.Venue), Symbol: in.Symbol}, Kind: kind,
-		Base: base, Quote: quote, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals}
+		Base: base, Quote: quote, PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
+		Inverse: in.Kind == config.KindInverse}
 	var err error
 	for _, f := range []struct {
 		scale fixed.Scale

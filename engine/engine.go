@@ -341,7 +341,7 @@ func legacySpec(cfg *Config) instrument.Spec {
 func rulesOf(spec *instrument.Spec) risk.Instrument {
 	return risk.Instrument{
 		PriceScale: spec.PriceScale, QtyScale: spec.QtyScale, Tick: spec.Tick, Lot: spec.Lot,
-		MinQty: spec.MinQty, MaxQty: spec.MaxQty, MinNotional: spec.MinNotional,
+		MinQty: spec.MinQty, MaxQty: spec.MaxQty, MinNotional: spec.MinNotional, Inverse: spec.Inverse,
 	}
 }
 

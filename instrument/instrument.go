@@ -110,8 +110,8 @@ func (k Kind) String() string {
 
 // Spec is the static description of one instrument. Prices are in units of PriceScale
 // (a price p means p / 10^PriceScale quote per base), quantities in units of QtyScale
-// (base asset, or contracts of ContractSize base for a perpetual), and notional values
-// in PriceScale units of the quote asset.
+// (base asset, or contracts of ContractSize base for a perpetual; the quote asset for
+// an Inverse one), and notional values in PriceScale units of the quote asset.
 type Spec struct {
 	ID    ID
 	Kind  Kind
@@ -129,7 +129,26 @@ type Spec struct {
 	// venue whose data counts contracts (OKX swaps: 0.01 BTC); 0 means its quantities
 	// are base quantities. A feed reading such data converts amounts with it, so that
 	// everything past the feed (book, orders, positions, Lot) counts base.
+	//
+	// For an Inverse perpetual it is the quote value of one contract instead (OKX's
+	// BTC-USD-SWAP: 100 USD), and quantities past the feed count quote.
 	ContractSize int64
+	// Inverse marks an inverse (coin-margined) perpetual, such as Deribit's
+	// BTC-PERPETUAL, BitMEX's XBTUSD, Bybit's BTCUSD or OKX's BTC-USD-SWAP: its
+	// quantities are the contracts' face value in the quote asset (USD), and its PnL,
+	// fees and funding are settled in the base asset (BTC). A long of Q USD from entry
+	// price E to exit price X makes Q × (1/E − 1/X) BTC; its notional in the quote is Q
+	// itself. Kind is Perpetual.
+	Inverse bool
+}
+
+// Settlement returns the asset an instrument's PnL, fees and funding are in: the base
+// asset for an inverse perpetual, the quote asset otherwise.
+func (s *Spec) Settlement() string {
+	if s.Inverse {
+		return s.Base
+	}
+	return s.Quote
 }
 
 // Validate reports what makes s unusable, or nil.
@@ -149,6 +168,9 @@ func (s *Spec) Validate() error {
 	}
 	if s.Tick <= 0 || s.Lot <= 0 {
 		errs = append(errs, fmt.Errorf("tick %d and lot %d must be positive", s.Tick, s.Lot))
+	}
+	if s.Inverse && s.Kind != Perpetual {
+		errs = append(errs, fmt.Errorf("an inverse instrument is a perpetual, not %v", s.Kind))
 	}
 	if s.ContractSize < 0 {
 		errs = append(errs, fmt.Errorf("contract size %d must not be negative", s.ContractSize))

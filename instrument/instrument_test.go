@@ -106,3 +106,20 @@ func TestSplitSymbol(t *testing.T) {
 		t.Error("SplitSymbol(XYZ) guessed")
 	}
 }
+
+// TestInverse: an inverse instrument is a perpetual, settled in its base coin.
+func TestInverse(t *testing.T) {
+	sp := Spec{ID: ID{Venue: "deribit", Symbol: "BTC-PERPETUAL"}, Kind: Perpetual, Inverse: true, Base: "BTC", Quote: "USD",
+		PriceScale: 1, QtyScale: 0, Tick: 5, Lot: 10}
+	if err := sp.Validate(); err != nil || sp.Settlement() != "BTC" {
+		t.Fatalf("inverse perpetual: %v, settled in %s", err, sp.Settlement())
+	}
+	sp.Kind = Spot
+	if err := sp.Validate(); err == nil || !strings.Contains(err.Error(), "inverse instrument is a perpetual") {
+		t.Fatalf("inverse spot: %v", err)
+	}
+	lin := Spec{Base: "BTC", Quote: "USDT"}
+	if lin.Settlement() != "USDT" {
+		t.Fatalf("linear settles in %s", lin.Settlement())
+	}
+}

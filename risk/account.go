@@ -34,6 +34,13 @@ type account struct {
 	mark   int64
 	marked bool
 
+	// inv is set for an inverse perpetual (see Instrument.Inverse): basis is then the
+	// coin value of the open position (Σ qty / price) in units of 10^-inverseCoinDigits
+	// coin, coinK turns qty / price into those units, and coin PnL is valued in fine
+	// units at the price of the fill or mark that realizes or values it.
+	inv   bool
+	coinK int64 // 10^(price scale + inverseCoinDigits − qty scale)
+
 	day      int64 // UTC day number of dayStart
 	dayInit  bool
 	dayStart int64 // equity at the day's start
@@ -55,9 +62,33 @@ func (a *account) init(qUnit int64, priceScale fixed.Scale) {
 	a.div = qUnit / a.sub
 }
 
-// notional returns price × qty in fine units.
+// inverse switches the account to an inverse perpetual's accounting (Checker.New
+// validated the scales).
+func (a *account) inverse(priceScale, qtyScale fixed.Scale) {
+	a.inv = true
+	a.coinK = fixed.Scale(int(priceScale) + inverseCoinDigits - int(qtyScale)).Unit()
+	// No price × qty product is kept, so the fine units need not divide the quantity
+	// unit: always fineDigits decimals of the quote.
+	a.sub = fixed.Scale(max(0, fineDigits-int(priceScale))).Unit()
+}
+
+// notional returns price × qty in fine units; for an inverse perpetual, the coin value
+// qty / price in units of 10^-inverseCoinDigits coin.
 func (a *account) notional(price, qty int64) (int64, bool) {
+	if a.inv {
+		if price <= 0 {
+			return 0, false
+		}
+		return fixed.MulDiv(qty, a.coinK, price)
+	}
 	return fixed.MulDiv(price, qty, a.div)
+}
+
+// coinValue values a coin amount (units of 10^-inverseCoinDigits coin) at price, in
+// fine units of the quote.
+func (a *account) coinValue(coin, price int64) (int64, bool) {
+	// coin × 10^-12 × price / 10^ps quote = coin × price × sub / 10^12 fine units.
+	return fixed.MulDiv(coin, price, fixed.Scale(inverseCoinDigits).Unit()/a.sub)
 }
 
 // toPrice turns fine units into price units, truncating toward zero.
@@ -105,6 +136,14 @@ func (a *account) fill(side orderbook.Side, price, qty, fee int64) bool {
 		if side == orderbook.Bid {
 			pnl = part - n // closing a short
 		}
+		if a.inv {
+			// In coin the signs turn: a long of Q USD gains Q/entry − Q/exit, and the
+			// coin made is valued at the price it is made at.
+			var ok bool
+			if pnl, ok = a.coinValue(-pnl, price); !ok {
+				return false
+			}
+		}
 		r, ok3 := add(a.realized, pnl)
 		if !ok3 {
 			return false
@@ -140,6 +179,20 @@ func (a *account) unrealized() (int64, bool) {
 func (a *account) unrealizedFine() (int64, bool) {
 	if a.pos == 0 || !a.marked {
 		return 0, true
+	}
+	if a.inv {
+		v, ok := a.notional(a.mark, abs64(a.pos))
+		if !ok {
+			return 0, false
+		}
+		u, ok := sub(a.basis, v) // a long's coin PnL
+		if !ok {
+			return 0, false
+		}
+		if a.pos < 0 {
+			u = -u
+		}
+		return a.coinValue(u, a.mark)
 	}
 	if a.pos > 0 {
 		v, ok := a.notional(a.mark, a.pos)

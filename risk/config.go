@@ -93,7 +93,18 @@ type Instrument struct {
 	MinQty, MaxQty int64
 	// MinNotional is the smallest price × quantity, in price units; >= 0.
 	MinNotional int64
+	// Inverse marks an inverse (coin-margined) perpetual: quantities are the quote
+	// value of its contracts, so an order's notional is its quantity, and its PnL is
+	// made in the base coin, Q × (1/entry − 1/exit) for a long. Risk's money stays in
+	// the quote currency: coin PnL is valued at the price it is realized or marked at,
+	// and the loss limits compare that. The liquidation-distance check, whose formula
+	// is USD-M's linear one, is refused for it.
+	Inverse bool
 }
+
+// inverseCoinDigits is how many decimals of the base coin risk keeps the coin value
+// of an inverse position at.
+const inverseCoinDigits = 12
 
 // Limits is Config converted to the fixed-point integers the hot path
 // compares against. New builds it; it is exposed read-only via
@@ -133,6 +144,9 @@ func (in Instrument) validate() error {
 		return fmt.Errorf("risk: instrument MinQty %d: must be within 0..MaxQty (%d)", in.MinQty, in.MaxQty)
 	case in.MinNotional < 0:
 		return fmt.Errorf("risk: instrument MinNotional %d: must not be negative", in.MinNotional)
+	case in.Inverse && (int(in.QtyScale) > int(in.PriceScale)+inverseCoinDigits || int(in.PriceScale)+inverseCoinDigits-int(in.QtyScale) > 18):
+		return fmt.Errorf("risk: inverse instrument scales %d (price) and %d (quantity): the quantity scale must be within the price scale + %d, and the price scale at most %d above it",
+			in.PriceScale, in.QtyScale, inverseCoinDigits, 18-inverseCoinDigits)
 	}
 	return nil
 }

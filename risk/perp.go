@@ -100,6 +100,9 @@ func (cfg *PerpConfig) limits(in Instrument) (perpLimits, error) {
 	if l.maxFunding, err = conv("Perp.MaxFundingPaid", cfg.MaxFundingPaid, in.PriceScale, false); err != nil {
 		return l, err
 	}
+	if l.liqMicro > 0 && in.Inverse {
+		return l, fmt.Errorf("risk: config Perp.MinLiquidationDistanceBps: the liquidation price follows Binance USD-M's linear formula, which does not hold for an inverse perpetual: leave it unset")
+	}
 	if l.liqMicro > 0 {
 		if err := cfg.Brackets.Validate(); err != nil {
 			return l, fmt.Errorf("risk: config Perp.Brackets (needed by MinLiquidationDistanceBps): %w", err)
@@ -159,7 +162,7 @@ func (c *Checker) checkPerpOrder(o *Order, already int64) Reason {
 		price = c.acct.mark
 	}
 	if p.levMilli > 0 {
-		notional, ok := fixed.MulDiv(abs64(worst), price, c.qUnit)
+		notional, ok := fixed.MulDiv(abs64(worst), c.notionalPrice(price), c.qUnit)
 		if !ok || cmpMul(notional, 1000, p.levMilli, eq) > 0 {
 			return ReasonMaxLeverage
 		}
@@ -237,12 +240,12 @@ func (p *perpLimits) liquidation(wb float64, side int64, size, entry float64) (f
 
 // LiquidationPrice returns the liquidation price of the current position at the
 // instrument's price scale as a number, and false when flat, when no brackets are
-// configured, or when the position cannot be liquidated.
+// configured, when the position cannot be liquidated, or for an inverse perpetual.
 func (c *Checker) LiquidationPrice() (float64, bool) {
 	p := &c.perp
 	pos := c.acct.pos
-	if !p.on || pos == 0 {
-		return 0, false
+	if !p.on || pos == 0 || c.inst.Inverse {
+		return 0, false // USD-M's linear formula says nothing of an inverse position
 	}
 	size := float64(abs64(pos)) / p.qtyUnit
 	entry := float64(c.acct.basis) / float64(c.acct.sub) / p.priceUnit / size

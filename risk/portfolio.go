@@ -122,6 +122,13 @@ func NewPortfolio(cfg PortfolioConfig, table *instrument.Table, checkers []*Chec
 	if err != nil {
 		return nil, err
 	}
+	for i := range checkers {
+		if s := table.At(instrument.Index(i)); s.Inverse && p.maxNet > 0 {
+			// The net position sums base quantities; an inverse perpetual's position is
+			// the quote value of its contracts.
+			return nil, fmt.Errorf("risk: portfolio: max net position: instrument %s is inverse (its position is in %s, not %s): leave the limit unset", s.ID, s.Quote, s.Base)
+		}
+	}
 	for i, c := range checkers {
 		c.port, c.portIdx = p, instrument.Index(i)
 	}
@@ -273,11 +280,13 @@ func mul64(a, b int64) (int64, bool) {
 type wide struct{ hi, lo uint64 }
 
 // addNotional adds |price × qty| of leg l, both converted to the common scales, and
-// reports false on overflow (or a negative price, which no notional has).
+// reports false on overflow (or a negative price, which no notional has). An inverse
+// leg's quantity is its notional: the price counts as one unit.
 func (w *wide) addNotional(price, qty int64, l *leg) bool {
 	if price < 0 {
 		return false
 	}
+	price = l.c.notionalPrice(price)
 	if qty < 0 {
 		qty = -qty
 	}

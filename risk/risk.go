@@ -184,7 +184,20 @@ func New(cfg Config, inst Instrument) (*Checker, error) {
 	c.bursts.quiet = lim.LogQuiet
 	c.bursts.ps, c.bursts.qs = inst.PriceScale, inst.QtyScale
 	c.acct.init(c.qUnit, inst.PriceScale)
+	if inst.Inverse {
+		c.acct.inverse(inst.PriceScale, inst.QtyScale)
+	}
 	return c, nil
+}
+
+// notionalPrice returns what an order's quantity is multiplied by for its notional in
+// price units (after division by the quantity unit): its price, or for an inverse
+// instrument, whose quantity is already the quote value, one price unit.
+func (c *Checker) notionalPrice(price int64) int64 {
+	if c.inst.Inverse {
+		return c.inst.PriceScale.Unit()
+	}
+	return price
 }
 
 // Limits returns the fixed-point limits New derived from the Config.
@@ -320,14 +333,14 @@ func (c *Checker) checkRules(o *Order) Reason {
 	}
 	// price × qty ≥ MinNotional × unit, exact in 128 bits: a truncated
 	// notional could let through an order just under the exchange minimum.
-	if cmpMul(o.Price, o.Qty, in.MinNotional, c.qUnit) < 0 {
+	if cmpMul(c.notionalPrice(o.Price), o.Qty, in.MinNotional, c.qUnit) < 0 {
 		return ReasonMinNotional
 	}
 	// 3. Per-order size.
 	if o.Qty > c.lim.MaxOrderQty {
 		return ReasonMaxOrderQty
 	}
-	if cmpMul(o.Price, o.Qty, c.lim.MaxOrderNotional, c.qUnit) > 0 {
+	if cmpMul(c.notionalPrice(o.Price), o.Qty, c.lim.MaxOrderNotional, c.qUnit) > 0 {
 		return ReasonMaxOrderNotional
 	}
 	return ReasonOK

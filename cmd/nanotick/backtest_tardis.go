@@ -75,7 +75,7 @@ func tardisInputs(paths []string) (ins []tardisInput, ok bool, err error) {
 	}
 	for i, p := range paths {
 		info := infos[i]
-		id := instrument.ID{Venue: tardis.VenueName(info.Exchange), Symbol: info.Symbol}
+		id := instrument.ID{Venue: tardis.VenueOf(info.Exchange, info.Symbol), Symbol: info.Symbol}
 		k := -1
 		for j := range ins {
 			if ins[j].id == id {
@@ -116,8 +116,8 @@ func specOfConfig(in *config.Instrument) (instrument.Spec, error) {
 		Kind: instrument.Spot, Base: in.Base, Quote: in.Quote,
 		PriceScale: in.PriceDecimals, QtyScale: in.QtyDecimals,
 	}
-	if in.Kind == config.KindPerpetual {
-		sp.Kind = instrument.Perpetual
+	if in.Perpetual() {
+		sp.Kind, sp.Inverse = instrument.Perpetual, in.Kind == config.KindInverse
 	}
 	for _, f := range []struct {
 		key   string
@@ -153,7 +153,7 @@ func missingRules(in *tardisInput, haveConfig bool) error {
   [[instrument]]
   venue = %q
   symbol = %q
-  kind = "spot"            # or "perpetual" (linear)
+  kind = "spot"            # or "perpetual" (linear), "inverse_perpetual" (coin-margined)
   base = "..."             # the base asset
   quote = "..."            # the quote asset
   tick_size = "..."
@@ -161,7 +161,8 @@ func missingRules(in *tardisInput, haveConfig bool) error {
   max_qty = "..."
   price_decimals = ...     # decimals of the file's prices
   qty_decimals = ...       # decimals of its amounts (times contract_size)
-  # contract_size = "..."  # where the venue counts contracts (OKX swaps: 0.01 BTC)
+  # contract_size = "..."  # where the venue counts contracts (OKX swaps: 0.01 BTC;
+  #                        # inverse: the contract's value in the quote, BTC-USD-SWAP 100 USD)
 
 (built in: %s)`, in.id, in.exchange, filepath.Base(in.files()[0]), where, in.id.Venue, in.id.Symbol, strings.Join(sortedKeys(knownSpecs), ", "))
 }

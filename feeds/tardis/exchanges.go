@@ -1,5 +1,7 @@
 package tardis
 
+import "strings"
+
 // exchangeVenues maps a Tardis exchange id (https://api.tardis.dev/v1/exchanges, the
 // CSV files' exchange column) to nanotick's venue name where the two differ: the
 // venues nanotick has a connector for keep their names (Binance Spot is "binance",
@@ -26,4 +28,28 @@ func VenueName(exchange string) string {
 		return v
 	}
 	return exchange
+}
+
+// VenueOf is VenueName for one instrument: Tardis's "bybit" holds Bybit's linear
+// (USDT, USDC) and inverse (coin-margined) derivatives, and an inverse one (BTCUSD, or
+// an inverse future such as BTCUSDH25: Bybit's inverse symbols are the coin and USD,
+// futures with a month code and year) is on venue bybit-inverse.
+func VenueOf(exchange, symbol string) string {
+	if exchange == "bybit" && bybitInverse(symbol) {
+		return "bybit-inverse"
+	}
+	return VenueName(exchange)
+}
+
+// bybitInverse reports whether a Bybit derivatives symbol is an inverse contract.
+func bybitInverse(symbol string) bool {
+	if strings.HasSuffix(symbol, "USD") {
+		return len(symbol) > 3
+	}
+	// An inverse future: ...USD, a month code, two digits of the year.
+	n := len(symbol)
+	if n < 7 || !strings.HasSuffix(symbol[:n-3], "USD") {
+		return false
+	}
+	return strings.IndexByte("FGHJKMNQUVXZ", symbol[n-3]) >= 0 && symbol[n-2] >= '0' && symbol[n-2] <= '9' && symbol[n-1] >= '0' && symbol[n-1] <= '9'
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/feeds/binance"
+	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -180,4 +181,56 @@ func FuzzSnapshotReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestVenueOf: Tardis's "bybit" derivatives split into Bybit's linear and inverse
+// contracts by symbol (Bybit's instruments-info: inverse BTCUSD, inverse futures
+// BTCUSDH25; linear BTCUSDT, BTCPERP, BTC-27DEC24); other exchanges as VenueName.
+func TestVenueOf(t *testing.T) {
+	for _, c := range []struct{ exchange, symbol, want string }{
+		{"bybit", "BTCUSD", "bybit-inverse"},
+		{"bybit", "ETHUSD", "bybit-inverse"},
+		{"bybit", "BTCUSDH25", "bybit-inverse"},
+		{"bybit", "BTCUSDZ24", "bybit-inverse"},
+		{"bybit", "BTCUSDT", "bybit-linear"},
+		{"bybit", "BTCUSDC", "bybit-linear"},
+		{"bybit", "BTCPERP", "bybit-linear"},
+		{"bybit", "BTC-27DEC24", "bybit-linear"},
+		{"bybit", "USD", "bybit-linear"},
+		{"bybit", "BTCUSDA25", "bybit-linear"},
+		{"deribit", "BTC-PERPETUAL", "deribit"},
+		{"bitmex", "XBTUSD", "bitmex"},
+		{"okex-swap", "BTC-USD-SWAP", "okx-swap"},
+		{"binance-futures", "BTCUSDT", "binance-usdm"},
+	} {
+		if got := VenueOf(c.exchange, c.symbol); got != c.want {
+			t.Errorf("%s %s: %s, want %s", c.exchange, c.symbol, got, c.want)
+		}
+	}
+}
+
+// TestInverseContracts: an inverse swap counted in contracts (OKX's BTC-USD-SWAP: 100
+// USD each) reads its amounts as their USD value: 3 contracts are 300 USD.
+func TestInverseContracts(t *testing.T) {
+	sp := &instrument.Spec{
+		ID: instrument.ID{Venue: "okx-swap", Symbol: "BTC-USD-SWAP"}, Kind: instrument.Perpetual, Inverse: true, Base: "BTC", Quote: "USD",
+		PriceScale: 1, QtyScale: 0, Tick: 1, Lot: 100, ContractSize: 100,
+	}
+	book := BookHeader + `
+okex-swap,BTC-USD-SWAP,1000,1100,true,bid,56500.1,3
+okex-swap,BTC-USD-SWAP,1000,1100,true,ask,56500.2,7
+`
+	trades := TradeHeader + "\nokex-swap,BTC-USD-SWAP,1500,1600,9,buy,56500.2,2\n"
+	files := memFiles{"b": []byte(book), "t": []byte(trades)}
+	s, err := OpenStream(StreamOptions{Spec: sp, Book: []string{"b"}, Trades: []string{"t"}, Strict: true, open: files.open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, tr, err := run(t, s, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 1 || states[0] != "56500.1:300 |56500.2:700 " || len(tr) != 1 || !strings.Contains(tr[0], "200") {
+		t.Fatalf("states %q, trades %q", states, tr)
+	}
 }
