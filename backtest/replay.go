@@ -736,16 +736,18 @@ func (r *replay) run() error {
 		// Read ahead until no unread frame can be due before the next event: an unread
 		// frame is received no earlier than the last one read, and seen by the
 		// exchange at most MaxFeedLatency before it is received.
-		for !r.eof {
-			kind, _, t := r.next()
-			if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
+		// The event the loop stops at is the next one: nothing changes between.
+		var kind, ln int
+		var t int64
+		for {
+			kind, ln, t = r.next()
+			if r.eof || kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
 				break
 			}
 			if _, err := r.read(); err != nil {
 				return err
 			}
 		}
-		kind, ln, t := r.next()
 		if kind == evNone {
 			break
 		}
