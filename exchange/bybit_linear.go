@@ -95,7 +95,11 @@ type linOrder struct {
 	reduceOnly bool
 	postOnly   bool
 	fee        int64 // cumulative fee
-	reject     string
+	// cum is the quantity settled so far, fill by fill: an execution's leavesQty is
+	// the order's quantity less it, as it was at that fill (the order's Filled is
+	// already the sweep's total when its fills are settled).
+	cum    int64
+	reject string
 }
 
 // linPos is one account's position in one perpetual, one-way mode.
@@ -486,6 +490,7 @@ func (e *Exchange) settleLinear(f *Fill) {
 		}
 		fee, _ := mulDiv(f.Quote, rate, wireUnit)
 		lo.fee += fee
+		lo.cum += f.Qty
 		p := s.pos(a, m.inst.Symbol)
 		q := f.Qty
 		if o.Side == Sell {
@@ -503,7 +508,9 @@ func (e *Exchange) settleLinear(f *Fill) {
 		if o.Status == StatusFilled || !o.Status.Open() {
 			delete(s.open[a], lo.link)
 		}
-		exec := linExec{price: f.Price, qty: f.Qty, fee: fee, rate: rate, maker: maker, closed: abs64(closed.qty), tradeID: f.TradeID}
+		exec := linExec{price: f.Price, qty: f.Qty, fee: fee, rate: rate, maker: maker, closed: abs64(closed.qty), tradeID: f.TradeID,
+			leaves: max(o.Qty-lo.cum, 0)}
+		e.recordLinearExec(lo, exec)
 		s.later(func() {
 			e.linearExecMsg(lo, exec)
 			if o.Status == StatusFilled || o.Status == StatusPartiallyFilled {
@@ -625,6 +632,7 @@ func (e *Exchange) indexOf(m *Market) int64 {
 // linExec is one fill of a linear order, for its execution message.
 type linExec struct {
 	price, qty, fee, rate, closed int64
+	leaves                        int64 // the order's leavesQty after this fill
 	maker                         bool
 	tradeID                       uint64
 }
@@ -718,7 +726,7 @@ func (e *Exchange) linearExecMsg(lo *linOrder, x linExec) {
 	w.str("execPrice", wireAt(pd, x.price)).str("execQty", wireAt(qd, x.qty))
 	w.str("execValue", decText(quoteOf(x.price, x.qty))).str("execFee", decText(x.fee)).str("feeRate", decText(x.rate))
 	w.str("feeCurrency", "USDT").bool("isMaker", x.maker).str("execTime", strconv.FormatInt(now, 10))
-	w.str("orderPrice", wireAt(pd, o.Price)).str("orderQty", wireAt(qd, o.Qty)).str("leavesQty", wireAt(qd, max(o.Qty-o.Filled, 0)))
+	w.str("orderPrice", wireAt(pd, o.Price)).str("orderQty", wireAt(qd, o.Qty)).str("leavesQty", wireAt(qd, x.leaves))
 	w.str("closedSize", wireAt(qd, x.closed)).str("markPrice", wireAt(pd, markOf(m)))
 	w.close().endArr()
 	w.close()
@@ -727,6 +735,7 @@ func (e *Exchange) linearExecMsg(lo *linOrder, x linExec) {
 
 // linearFundingMsg pushes a funding payment on "execution" (execType Funding).
 func (e *Exchange) linearFundingMsg(a *Account, m *Market, p *linPos, pay, mark int64) {
+	e.recordFundingExec(a, m, p.size, pay, mark)
 	now := m.nowMs()
 	pd, qd := stepDecimals(m.inst.TickSize), stepDecimals(m.inst.StepSize)
 	side := "Buy"

@@ -31,6 +31,7 @@ func (e *Exchange) registerBybitREST(mux *http.ServeMux) {
 	mux.HandleFunc("/v5/order/realtime", e.bybitREST(e.bybitOrders))
 	mux.HandleFunc("/v5/position/list", e.bybitREST(e.bybitPositions))
 	mux.HandleFunc("/v5/account/wallet-balance", e.bybitREST(e.bybitWallet))
+	mux.HandleFunc("/v5/execution/list", e.bybitREST(e.bybitExecutions))
 	mux.HandleFunc("/v5/market/instruments-info", e.handleBybitInstruments)
 }
 

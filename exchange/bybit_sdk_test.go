@@ -23,8 +23,10 @@ const bybitSDKDir = "testdata/bybit-sdk"
 // nanotick did not write, on 127.0.0.1, through the SDK's own URL override (wsUrl):
 // the public linear book and tickers; on the trade API a PostOnly create, an amend, a
 // cancel, a cancel of a cancelled order (110001), an IOC that fills, a reduce-only on the
-// wrong side (110017); and the private order, execution, position and wallet streams,
-// whose position ends long what the IOC bought.
+// wrong side (110017); the IOC's execution from the signed /v5/execution/list; and the
+// private order, execution, position and wallet streams, whose position ends long what
+// the IOC bought. The REST answers (getInstrumentsInfo, getExecutionList) are compared
+// field by field with the SDK's own typing.
 func TestBybitSDKInterop(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -76,7 +78,7 @@ func TestBybitSDKInterop(t *testing.T) {
 		code int
 	}{
 		{"public", true, 0}, {"instruments-linear", true, 0}, {"instruments-spot", true, 0}, {"create", true, 0}, {"amend", true, 0}, {"cancel", true, 0},
-		{"cancel-again", false, 110001}, {"ioc", true, 0}, {"reduce-only-wrong-side", false, 110017}, {"private", true, 0},
+		{"cancel-again", false, 110001}, {"ioc", true, 0}, {"reduce-only-wrong-side", false, 110017}, {"executions", true, 0}, {"private", true, 0},
 	}
 	for _, w := range want {
 		s, ok := steps[w.step]
@@ -105,6 +107,20 @@ func TestBybitSDKInterop(t *testing.T) {
 		if len(d.Missing) > 0 || !slices.Equal(d.Extra, c.extra) || d.Status != "Trading" || d.TickSize != c.tick {
 			t.Errorf("%s: missing %q, extra %q (want %q), status %q, tick %q (want %q)", c.step, d.Missing, d.Extra, c.extra, d.Status, d.TickSize, c.tick)
 		}
+	}
+	// /v5/execution/list as the SDK's ExecutionV5 has it (the SDK signs the query): the
+	// IOC's one execution, every typed field there; createType is in Bybit's docs
+	// table, not in the typing.
+	var ex struct {
+		Missing, Extra          []string
+		Count                   int
+		ExecQty, ExecType, Side string
+	}
+	if err := json.Unmarshal(steps["executions"].Data, &ex); err != nil {
+		t.Fatalf("executions: %v", err)
+	}
+	if len(ex.Missing) > 0 || !slices.Equal(ex.Extra, []string{"createType"}) || ex.Count != 1 || ex.ExecQty != "0.002" || ex.ExecType != "Trade" || ex.Side != "Buy" {
+		t.Errorf("executions: %+v", ex)
 	}
 	var priv struct {
 		Topics map[string]int `json:"topics"`

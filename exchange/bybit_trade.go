@@ -310,6 +310,9 @@ type bybitHeld struct {
 // after it, so that a client sees New, then the executions, then the cancel of an IOC
 // order's rest, as Bybit sends them.
 func (e *Exchange) bybitReport(a *Account, o *Order, r report) {
+	if r.exec == "TRADE" && o.market != nil && o.market.fut == nil {
+		e.recordSpotExec(a, o, r)
+	}
 	if e.holding && r.exec == "TRADE" {
 		e.bybitHeld = append(e.bybitHeld, bybitHeld{a, o, r})
 		return

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,9 +18,11 @@ const ccxtDir = "testdata/kraken-ccxt"
 
 // TestKrakenCCXTInterop drives the local exchange's Kraken protocol with ccxt, a client
 // nanotick did not write: it loads the pairs over REST, keeps a v2 book and reads trades,
-// gets a WebSocket token with its own API-Sign, places a post-only add_order, sees it open
-// and then canceled on the executions channel after cancel_order, and gets Kraken's
-// "EOrder:Insufficient funds" for an order beyond the balance.
+// gets a WebSocket token with its own API-Sign, places a post-only add_order, sees it open,
+// amends its price and quantity (amend_order) and has a taking amend refused with
+// "EOrder:Post only order", sees it canceled on the executions channel after
+// cancel_order, reads a taking order's fills back from TradesHistory with their fees, and
+// gets Kraken's "EOrder:Insufficient funds" for an order beyond the balance.
 func TestKrakenCCXTInterop(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -53,8 +56,15 @@ func TestKrakenCCXTInterop(t *testing.T) {
 		StatusAfterPlace  []string `json:"statusAfterPlace"`
 		CancelAnswered    bool     `json:"cancelAnswered"`
 		StatusAfterCancel []string `json:"statusAfterCancel"`
-		TooBig            string   `json:"tooBig"`
-		Error             string
+		EditedID          bool     `json:"editedId"`
+		EditedPrice       bool     `json:"editedPrice"`
+		EditTaking        string   `json:"editTaking"`
+		MyTrades          []struct {
+			ID, Side, FeeCurrency, TakerOrMaker string
+			Price, Amount, Fee                  float64
+		} `json:"myTrades"`
+		TooBig string `json:"tooBig"`
+		Error  string
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
@@ -73,7 +83,26 @@ func TestKrakenCCXTInterop(t *testing.T) {
 		t.Errorf("add_order: placed %v, statuses %q", got.Placed, got.StatusAfterPlace)
 	case !got.CancelAnswered || len(got.StatusAfterCancel) != 1 || got.StatusAfterCancel[0] != "canceled":
 		t.Errorf("cancel_order: answered %v, statuses %q", got.CancelAnswered, got.StatusAfterCancel)
+	case !got.EditedID || !got.EditedPrice:
+		t.Errorf("amend_order: same id %v, new price seen %v", got.EditedID, got.EditedPrice)
+	case !strings.Contains(got.EditTaking, "EOrder:Post only order"):
+		t.Errorf("post-only amend to a taking price: %q", got.EditTaking)
+	case len(got.MyTrades) == 0:
+		t.Error("TradesHistory: no fill of the taking order")
 	case got.TooBig != "ExchangeError: EOrder:Insufficient funds" && got.TooBig != "InsufficientFunds: kraken EOrder:Insufficient funds":
 		t.Errorf("order beyond the balance: %q", got.TooBig)
+	}
+	// A fill of a few satoshis pays a commission that rounds to nothing; the fills
+	// together pay one.
+	var amount, fees float64
+	for _, tr := range got.MyTrades {
+		if tr.Side != "buy" || tr.TakerOrMaker != "taker" || tr.FeeCurrency != "USD" || tr.Fee < 0 || tr.Price <= 0 || tr.Amount <= 0 || !strings.HasPrefix(tr.ID, "T") {
+			t.Errorf("TradesHistory trade as ccxt reads it: %+v", tr)
+		}
+		amount += tr.Amount
+		fees += tr.Fee
+	}
+	if amount < 0.0001999 || amount > 0.0002001 || fees <= 0 {
+		t.Errorf("TradesHistory: the IOC's fills add up to %v with fees %v, want 0.0002 with fees", amount, fees)
 	}
 }

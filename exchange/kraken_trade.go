@@ -13,30 +13,29 @@ package exchange
 //     key, signature or nonce answers Kraken's "EAPI:Invalid key", "EAPI:Invalid
 //     signature", "EAPI:Invalid nonce";
 //   - on /kraken/v2-auth every request carries params.token; add_order (order_type
-//     limit; time_in_force gtc or ioc; post_only; cl_ord_id), amend_order (order_qty
-//     lower than the order's, price unchanged), cancel_order (order_id or cl_ord_id,
-//     lists), cancel_all and subscribe executions (snap_orders, snap_trades) are served
+//     limit; time_in_force gtc, ioc or gtd with expire_time; post_only; cl_ord_id),
+//     amend_order (order_qty, limit_price, post_only: kraken_amend.go), cancel_order
+//     (order_id or cl_ord_id, lists), cancel_all and subscribe executions (snap_orders,
+//     snap_trades: the open orders and the account's last 50 fills) are served
 //     and answered {"method","req_id","result":{..},"success":true,"time_in","time_out"}
 //     or {"error":"E...","method",..,"success":false};
 //   - executions updates carry exec_type pending_new, new, trade (last_qty,
 //     last_price, fees [{asset,qty}], liquidity_ind m or t, exec_id), filled, canceled
-//     (reason), expired (an IOC's rest) and amended; a post-only order that would take
-//     liquidity is accepted and then canceled with reason "Post only order".
+//     (reason), expired (an IOC's rest, a GTD order at its expire_time) and amended;
+//     a post-only order that would take liquidity is accepted and then canceled with
+//     reason "Post only order";
+//   - every fill is kept in the account's trade history (the last krakenHistoryMax),
+//     which the executions snapshot and POST /0/private/TradesHistory
+//     (kraken_history.go) serve; the fill's exec_id is its trade id there.
 //
-// Not served, and refused with an error: other order types, gtd (the local exchange
-// has no expiry clock for orders), price amends, and the sequence numbers Kraken adds
-// to executions.
+// Not served, and refused with an error: other order types, and the sequence numbers
+// Kraken adds to executions.
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +43,7 @@ import (
 
 func (e *Exchange) registerKrakenTrade(mux *http.ServeMux) {
 	mux.HandleFunc("/0/private/GetWebSocketsToken", e.handleKrakenToken)
+	mux.HandleFunc("/0/private/TradesHistory", e.handleKrakenTradesHistory)
 	mux.HandleFunc("/kraken/v2-auth", e.serveKrakenAuth)
 }
 
@@ -53,6 +53,10 @@ type krakenState struct {
 	nonces map[*Account]uint64 // the last nonce accepted
 	subs   map[*krakenPrivate]bool
 	execN  int64
+	// gtd holds the expire_time (ms) of every open GTD order.
+	gtd map[*Order]int64
+	// history holds each account's fills, oldest first (kraken_history.go).
+	history map[*Account]*krakenHistory
 }
 
 func krakenError(w http.ResponseWriter, msg string) {
@@ -61,62 +65,24 @@ func krakenError(w http.ResponseWriter, msg string) {
 
 // handleKrakenToken serves GetWebSocketsToken, checking the signature as Kraken does.
 func (e *Exchange) handleKrakenToken(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		krakenError(w, "EGeneral:Invalid arguments")
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-	if err != nil {
-		krakenError(w, "EGeneral:Invalid arguments")
-		return
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a := e.accounts[r.Header.Get("API-Key")]
+	a, _ := e.krakenPrivateREST(w, r)
 	if a == nil {
-		krakenError(w, "EAPI:Invalid key")
 		return
 	}
-	secret, err := base64.StdEncoding.DecodeString(a.cfg.Secret)
-	if err != nil || len(secret) == 0 {
-		krakenError(w, "EAPI:Invalid key")
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		krakenError(w, "EGeneral:Invalid arguments")
-		return
-	}
-	nonce, err := strconv.ParseUint(form.Get("nonce"), 10, 64)
-	if err != nil {
-		krakenError(w, "EAPI:Invalid nonce")
-		return
-	}
-	h := sha256.Sum256([]byte(form.Get("nonce") + string(body)))
-	m := hmac.New(sha512.New, secret)
-	m.Write([]byte(r.URL.Path))
-	m.Write(h[:])
-	if !hmac.Equal([]byte(base64.StdEncoding.EncodeToString(m.Sum(nil))), []byte(r.Header.Get("API-Sign"))) {
-		krakenError(w, "EAPI:Invalid signature")
-		return
-	}
-	k := e.kraken()
-	if nonce <= k.nonces[a] {
-		krakenError(w, "EAPI:Invalid nonce")
-		return
-	}
-	k.nonces[a] = nonce
 	var raw [32]byte
 	_, _ = rand.Read(raw[:])
 	tok := base64.RawStdEncoding.EncodeToString(raw[:])
-	k.tokens[tok] = a
+	e.kraken().tokens[tok] = a
 	writeJSON(w, http.StatusOK, []byte(`{"error":[],"result":{"token":"`+tok+`","expires":900}}`))
 }
 
 // kraken returns the exchange's Kraken state. Called with the exchange locked.
 func (e *Exchange) kraken() *krakenState {
 	if e.krakenState == nil {
-		e.krakenState = &krakenState{tokens: map[string]*Account{}, nonces: map[*Account]uint64{}, subs: map[*krakenPrivate]bool{}}
+		e.krakenState = &krakenState{tokens: map[string]*Account{}, nonces: map[*Account]uint64{}, subs: map[*krakenPrivate]bool{},
+			gtd: map[*Order]int64{}, history: map[*Account]*krakenHistory{}}
 	}
 	return e.krakenState
 }
@@ -176,6 +142,7 @@ type krakenOrderReq struct {
 		LimitPrice  json.Number     `json:"limit_price"`
 		TimeInForce string          `json:"time_in_force"`
 		PostOnly    bool            `json:"post_only"`
+		ExpireTime  string          `json:"expire_time"`
 		ClOrdID     json.RawMessage `json:"cl_ord_id"` // a string, or a list on cancel_order
 		OrderID     json.RawMessage `json:"order_id"`
 		Symbol      string          `json:"symbol"`
@@ -200,6 +167,7 @@ func (p *krakenPrivate) handle(msg []byte) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.expireKraken(time.Now().UnixMilli())
 	k := e.kraken()
 	a := k.tokens[req.Params.Token]
 	if a == nil || (p.acct != nil && p.acct != a) {
@@ -216,7 +184,7 @@ func (p *krakenPrivate) handle(msg []byte) {
 		k.subs[p] = true
 		p.exec = true
 		p.send(krakenAnswer(req.Method, req.ReqID, []byte(`{"channel":"executions","maxratecount":180,"snapshot":true}`), "", in))
-		p.snapshot(req.Params.SnapOrders == nil || *req.Params.SnapOrders)
+		p.snapshot(req.Params.SnapOrders == nil || *req.Params.SnapOrders, req.Params.SnapTrades != nil && *req.Params.SnapTrades)
 	case "unsubscribe":
 		delete(k.subs, p)
 		p.exec = false
@@ -224,7 +192,7 @@ func (p *krakenPrivate) handle(msg []byte) {
 	case "add_order":
 		p.add(&req, in)
 	case "amend_order":
-		p.amend(&req, in)
+		p.amendKraken(&req, in)
 	case "cancel_order":
 		p.cancel(&req, in)
 	case "cancel_all":
@@ -268,17 +236,27 @@ func (e *Exchange) marketsOf(a *Account) []*Market {
 	return out
 }
 
-// snapshot sends the executions snapshot: the account's open orders (no past trades:
-// the local exchange keeps none). Called with the exchange locked.
-func (p *krakenPrivate) snapshot(orders bool) {
+// snapshot sends the executions snapshot: the account's last 50 fills when trades is
+// set (snap_trades), then its open orders when orders is (snap_orders). Called with
+// the exchange locked.
+func (p *krakenPrivate) snapshot(orders, trades bool) {
 	e := p.c.e
 	w := &jw{}
 	w.open().str("channel", "executions").str("type", "snapshot").arr("data")
+	if trades {
+		if h := e.kraken().history[p.acct]; h != nil {
+			for _, f := range h.last(krakenSnapTrades) {
+				w.elem()
+				f.appendExec(w)
+				w.close()
+			}
+		}
+	}
 	if orders {
 		for _, m := range e.marketsOf(p.acct) {
 			for _, o := range p.acct.openOrders(m) {
 				w.elem()
-				krakenOrderFields(w, o, "new")
+				e.krakenOrderFields(w, o, "new")
 				w.close()
 			}
 		}
@@ -287,8 +265,9 @@ func (p *krakenPrivate) snapshot(orders bool) {
 	p.send(w.b)
 }
 
-// krakenOrderFields writes the fields every executions entry of o carries.
-func krakenOrderFields(w *jw, o *Order, status string) {
+// krakenOrderFields writes the fields every executions entry of o carries. Called with
+// the exchange locked.
+func (e *Exchange) krakenOrderFields(w *jw, o *Order, status string) {
 	m := o.market
 	pd, qd := stepDecimals(m.inst.TickSize), stepDecimals(m.inst.StepSize)
 	side := "buy"
@@ -299,6 +278,10 @@ func krakenOrderFields(w *jw, o *Order, status string) {
 	if o.TIF.String() == "IOC" {
 		tif = "ioc"
 	}
+	expire, gtd := e.kraken().gtd[o]
+	if gtd {
+		tif = "gtd"
+	}
 	w.str("order_id", krakenOrderID(o.ID)).str("symbol", KrakenSymbol(m.inst))
 	if o.ClientID != "" {
 		w.str("cl_ord_id", o.ClientID)
@@ -306,7 +289,11 @@ func krakenOrderFields(w *jw, o *Order, status string) {
 	w.str("side", side).str("order_type", "limit")
 	w.raw("order_qty", qd.AppendFixed(nil, o.Qty/wireDiv(qd)))
 	w.raw("limit_price", pd.AppendFixed(nil, o.Price/wireDiv(pd)))
-	w.str("time_in_force", tif).bool("post_only", o.Type == LimitMaker)
+	w.str("time_in_force", tif)
+	if gtd {
+		w.str("expire_time", krakenTime(time.UnixMilli(expire)))
+	}
+	w.bool("post_only", o.Type == LimitMaker)
 	w.str("order_status", status)
 	w.raw("cum_qty", qd.AppendFixed(nil, o.Filled/wireDiv(qd)))
 	w.str("timestamp", krakenTime(time.UnixMilli(m.nowMs())))
@@ -377,13 +364,30 @@ func (p *krakenPrivate) add(req *krakenOrderReq, in time.Time) {
 		return
 	}
 	bp["type"] = "LIMIT"
+	var expire int64
 	switch q.TimeInForce {
 	case "", "gtc":
 		bp["timeInForce"] = "GTC"
 	case "ioc":
 		bp["timeInForce"] = "IOC"
+	case "gtd":
+		// A GTD order rests as a GTC one until its expire_time (expireKraken).
+		var ok bool
+		if expire, ok = krakenExpiry(q.ExpireTime); !ok || q.ExpireTime == "" {
+			refuse("EGeneral:Invalid arguments:expire_time " + strconv.Quote(q.ExpireTime) + ": an RFC3339 time is required with time_in_force gtd")
+			return
+		}
+		if expire <= m.nowMs() {
+			refuse("EGeneral:Invalid arguments:expire_time " + strconv.Quote(q.ExpireTime) + " is not in the future")
+			return
+		}
+		bp["timeInForce"] = "GTC"
 	default:
-		refuse("EGeneral:Invalid arguments:time_in_force " + strconv.Quote(q.TimeInForce) + " is not served by the local exchange (gtc, ioc)")
+		refuse("EGeneral:Invalid arguments:time_in_force " + strconv.Quote(q.TimeInForce) + ": want gtc, gtd or ioc")
+		return
+	}
+	if expire == 0 && q.ExpireTime != "" {
+		refuse("EGeneral:Invalid arguments:expire_time is for time_in_force gtd only")
 		return
 	}
 	if q.PostOnly {
@@ -443,6 +447,9 @@ func (p *krakenPrivate) add(req *krakenOrderReq, in time.Time) {
 		ClientOrderID string `json:"clientOrderId"`
 	}
 	_ = json.Unmarshal(res, &r)
+	if o := p.acct.orders[r.OrderID]; expire > 0 && o != nil && o.Status.Open() {
+		e.kraken().gtd[o] = expire
+	}
 	result := []byte(`{"order_id":"` + krakenOrderID(r.OrderID) + `"`)
 	if len(ids) == 1 {
 		result = append(result, `,"cl_ord_id":`+strconv.Quote(ids[0])...)
@@ -496,52 +503,20 @@ func (p *krakenPrivate) cancel(req *krakenOrderReq, in time.Time) {
 	}
 }
 
-// amend runs amend_order: a lower quantity at the same price, keeping the order's
-// priority. Called with the exchange locked.
-func (p *krakenPrivate) amend(req *krakenOrderReq, in time.Time) {
-	refuse := func(why string) { p.send(krakenAnswer(req.Method, req.ReqID, nil, why, in)) }
-	m, bp, why := p.target(req)
-	if why != "" {
-		refuse(why)
-		return
-	}
-	if req.Params.LimitPrice != "" {
-		price, err := wireScale.ParseString(req.Params.LimitPrice.String())
-		o, ferr := p.acct.find(m, params{"orderId": bp["orderId"]})
-		if err != nil || ferr != nil || price/wireDiv(stepDecimals(m.inst.TickSize)) != o.Price/wireDiv(stepDecimals(m.inst.TickSize)) {
-			refuse("EGeneral:Invalid arguments:the local exchange amends order_qty only, at the same limit_price")
-			return
-		}
-	}
-	if req.Params.OrderQty == "" {
-		refuse("EGeneral:Invalid arguments:order_qty is required")
-		return
-	}
-	bp["newQty"] = req.Params.OrderQty.String()
-	// Kraken keeps an order's cl_ord_id across amends; the matching engine would give it
-	// a new client id unless told to keep this one.
-	if o, ferr := p.acct.find(m, params{"orderId": bp["orderId"]}); ferr == nil && o.ClientID != "" {
-		bp["newClientOrderId"] = o.ClientID
-	}
-	_, after, aerr, _ := p.c.e.trade(p.acct, "order.amend.keepPriority", bp)
-	if aerr != nil {
-		refuse(krakenErrorText(aerr))
-		return
-	}
-	result := []byte(`{"amend_id":"A` + bp["orderId"] + `"`)
-	if ids := clOrdIDs(req.Params.ClOrdID); len(ids) == 1 {
-		result = append(result, `,"cl_ord_id":`+strconv.Quote(ids[0])...)
-	}
-	p.send(krakenAnswer(req.Method, req.ReqID, append(result, '}'), "", in))
-	if after != nil {
-		after()
-	}
-}
-
 // krakenReport sends an account's order event to its executions subscribers. Called
 // with the exchange locked, from report.
 func (e *Exchange) krakenReport(a *Account, o *Order, r report) {
-	if e.krakenState == nil || len(e.krakenState.subs) == 0 {
+	k := e.krakenState
+	if k == nil {
+		return
+	}
+	// A Kraken account's fills go to its trade history whether or not a connection
+	// listens: TradesHistory serves them to a client that was away.
+	var fill *krakenFill
+	if _, kraken := k.nonces[a]; kraken && r.exec == "TRADE" {
+		fill = k.record(a, o, r)
+	}
+	if len(k.subs) == 0 {
 		return
 	}
 	var exec, status string
@@ -564,15 +539,16 @@ func (e *Exchange) krakenReport(a *Account, o *Order, r report) {
 	}
 	m := o.market
 	pd, qd := stepDecimals(m.inst.TickSize), stepDecimals(m.inst.StepSize)
-	k := e.kraken()
 	entries := [][]byte{}
 	w := &jw{}
 	w.open()
-	krakenOrderFields(w, o, status)
+	e.krakenOrderFields(w, o, status)
 	w.str("exec_type", exec)
 	if exec == "trade" {
-		k.execN++
-		w.str("exec_id", "T"+strconv.FormatInt(k.execN, 10)).int("trade_id", r.tradeID)
+		if fill != nil {
+			w.str("exec_id", fill.txid)
+		}
+		w.int("trade_id", r.tradeID)
 		w.raw("last_qty", qd.AppendFixed(nil, r.lastQty/wireDiv(qd)))
 		w.raw("last_price", pd.AppendFixed(nil, r.lastPrice/wireDiv(pd)))
 		liq := "t"
@@ -594,7 +570,7 @@ func (e *Exchange) krakenReport(a *Account, o *Order, r report) {
 	if exec == "trade" && r.status == StatusFilled {
 		f := &jw{}
 		f.open()
-		krakenOrderFields(f, o, "filled")
+		e.krakenOrderFields(f, o, "filled")
 		f.str("exec_type", "filled").close()
 		entries = append(entries, f.b)
 	}

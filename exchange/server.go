@@ -134,6 +134,10 @@ type Exchange struct {
 	// bybitSubs are the authenticated Bybit /v5/private connections, bybitHeld
 	// the trades held until their order's New (bybit_trade.go).
 	bybitSubs map[*bybitPrivate]bool
+	// bybitExecs are each account's last executions for /v5/execution/list
+	// (bybit_executions.go), numbered by bybitExecSeq.
+	bybitExecs   map[*Account][]bybitExec
+	bybitExecSeq uint64
 	bybitHeld []bybitHeld
 	// linear is the Bybit perpetuals' positions and orders (bybit_linear.go).
 	linear *linearState
@@ -302,6 +306,7 @@ func (e *Exchange) tick() {
 			e.mu.Lock()
 			e.stepMarkets(now.UnixNano())
 			e.fundLinear(now.UnixNano())
+			e.expireKraken(now.UnixMilli())
 			e.mu.Unlock()
 		}
 	}
@@ -457,15 +462,31 @@ var upgrader = websocket.Upgrader{
 // accept upgrades an HTTP request and registers the connection; it returns
 // nil if the exchange is closing.
 func (e *Exchange) accept(w http.ResponseWriter, r *http.Request) *conn {
+	return e.acceptRegistered(w, r, nil)
+}
+
+// acceptRegistered is accept that, when register is set, holds e.mu from before the
+// handshake is answered until register(c) has subscribed the connection: a client that
+// has its handshake is subscribed, so that nothing published in between is lost (a
+// fill on a user data stream right after it connected).
+func (e *Exchange) acceptRegistered(w http.ResponseWriter, r *http.Request, register func(c *conn)) *conn {
+	if register != nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	}
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}
 	ws.SetReadLimit(1 << 20)
-	e.mu.Lock()
+	if register == nil {
+		e.mu.Lock()
+	}
 	e.connSeq++
 	seq := e.connSeq
-	e.mu.Unlock()
+	if register == nil {
+		e.mu.Unlock()
+	}
 	c := &conn{
 		e: e, ws: ws, out: make(chan outMsg, 8192), subID: -1,
 		rng:     rand.New(rand.NewPCG(e.cfg.Seed, seq)),
@@ -480,6 +501,9 @@ func (e *Exchange) accept(w http.ResponseWriter, r *http.Request) *conn {
 	e.conns[c] = struct{}{}
 	e.wg.Add(1)
 	e.connMu.Unlock()
+	if register != nil {
+		register(c)
+	}
 	return c
 }
 
@@ -657,19 +681,20 @@ func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names
 			return
 		}
 	}
-	c := e.accept(w, r)
+	// Subscribed before the handshake is answered: a user data stream loses no event
+	// the account has right after the client connected.
+	c := e.acceptRegistered(w, r, func(c *conn) {
+		c.combined, c.futures = combined, futures
+		for _, n := range names {
+			if n != "" {
+				c.streams[n] = true
+			}
+		}
+		e.subs[c] = struct{}{}
+	})
 	if c == nil {
 		return
 	}
-	c.combined, c.futures = combined, futures
-	e.mu.Lock()
-	for _, n := range names {
-		if n != "" {
-			c.streams[n] = true
-		}
-	}
-	e.subs[c] = struct{}{}
-	e.mu.Unlock()
 	c.serve(c.handleMarketRequest)
 }
 

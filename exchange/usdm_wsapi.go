@@ -23,7 +23,25 @@ import (
 // and the accounts' orders.
 type usdmLimiter struct {
 	weight window
+	// rejected counts the 429s of the minute: a client that ignores more than
+	// usdmBanAfter of them is banned (418) until bannedTil ("Repeatedly violating rate
+	// limits and/or failing to back off after receiving 429s will result in an
+	// automated IP ban (HTTP status 418) ... from 2 minutes to 3 days").
+	rejected  window
+	bannedTil int64
+	// busyTil (ms) is until when other clients of the IP have used up its weight
+	// (Exchange.USDMSaturate): every request is answered 429.
+	busyTil int64
+	// retry is when the last refused request may be retried, for its error's data.
+	retry retryData
 }
+
+// usdmBanAfter and usdmBanFor: how many 429s a minute a client may ignore, and the
+// shortest ban Binance gives.
+const (
+	usdmBanAfter = 5
+	usdmBanFor   = 2 * minuteMs
+)
 
 // usdmOrderCount is an account's order windows.
 type usdmOrderCount struct{ tenSec, minute window }
@@ -60,23 +78,48 @@ func usdmOrders(method string) int {
 // admit charges a request's weight and orders; it returns the 429 to answer instead
 // when a limit is exceeded.
 func (l *usdmLimiter) admit(now int64, weight int, oc *usdmOrderCount, orders int) *apiError {
+	l.retry = retryData{}
+	if l.bannedTil > now {
+		l.retry = retryData{now, l.bannedTil}
+		return &apiError{418, -1003, "Way too many requests; IP banned until " + strconv.FormatInt(l.bannedTil, 10) +
+			". Please use the websocket for live updates to avoid bans."}
+	}
 	w := l.weight.at(now, minuteMs)
+	if l.busyTil > now {
+		return l.reject(now, l.busyTil, &apiError{429, -1003, "Too many requests; current limit is " + strconv.Itoa(usdmWeightPerMinute) +
+			" requests per minute. Please use the websocket for live updates to avoid polling the API."})
+	}
 	if w.count+weight > usdmWeightPerMinute {
-		return &apiError{429, -1003, "Too many requests; current limit is " + strconv.Itoa(usdmWeightPerMinute) +
-			" requests per minute. Please use the websocket for live updates to avoid polling the API."}
+		return l.reject(now, w.start+minuteMs, &apiError{429, -1003, "Too many requests; current limit is " + strconv.Itoa(usdmWeightPerMinute) +
+			" requests per minute. Please use the websocket for live updates to avoid polling the API."})
 	}
 	if oc != nil && orders > 0 {
-		switch {
-		case oc.tenSec.at(now, tenSecMs).count+orders > usdmOrdersPer10s:
-			return &apiError{429, -1015, "Too many new orders; current limit is " + strconv.Itoa(usdmOrdersPer10s) + " orders per 10 SECOND."}
-		case oc.minute.at(now, minuteMs).count+orders > usdmOrdersPerMinute:
-			return &apiError{429, -1015, "Too many new orders; current limit is " + strconv.Itoa(usdmOrdersPerMinute) + " orders per 1 MINUTE."}
+		switch ts, m := oc.tenSec.at(now, tenSecMs), oc.minute.at(now, minuteMs); {
+		case ts.count+orders > usdmOrdersPer10s:
+			return l.reject(now, ts.start+tenSecMs, &apiError{429, -1015, "Too many new orders; current limit is " + strconv.Itoa(usdmOrdersPer10s) + " orders per 10 SECOND."})
+		case m.count+orders > usdmOrdersPerMinute:
+			return l.reject(now, m.start+minuteMs, &apiError{429, -1015, "Too many new orders; current limit is " + strconv.Itoa(usdmOrdersPerMinute) + " orders per 1 MINUTE."})
 		}
 		oc.tenSec.count += orders
 		oc.minute.count += orders
 	}
 	w.count += weight
 	return nil
+}
+
+// reject answers a request over a limit with e, retryable at retry (ms), or with a ban
+// once the client has ignored more than usdmBanAfter 429s within the minute.
+func (l *usdmLimiter) reject(now, retry int64, e *apiError) *apiError {
+	r := l.rejected.at(now, minuteMs)
+	r.count++
+	if r.count > usdmBanAfter {
+		l.bannedTil = now + usdmBanFor
+		l.retry = retryData{now, l.bannedTil}
+		return &apiError{418, -1003, "Way too many requests; IP banned until " + strconv.FormatInt(l.bannedTil, 10) +
+			". Please use the websocket for live updates to avoid bans."}
+	}
+	l.retry = retryData{now, retry}
+	return e
 }
 
 // rateLimits appends a response's rateLimits: REQUEST_WEIGHT, and the ORDERS windows
@@ -179,7 +222,11 @@ func (c *conn) handleUSDMRequest(msg []byte) {
 	default:
 		err = errUnknownMethod
 	}
-	c.respond(req.id, result, err, nil, limits(oc))
+	var data []byte
+	if err != nil && (err.Status == 429 || err.Status == 418) {
+		data = u.limits.retry.json() // when to retry, as the WebSocket API's errors say it
+	}
+	c.respond(req.id, result, err, data, limits(oc))
 }
 
 // usdmUserDataStream answers userDataStream.start, .ping and .stop, which name the

@@ -352,10 +352,14 @@ func sign64(v int64) int64 {
 
 // SetPerpAccount gives a perpetual's limits the venue's own figures, as the live gateway
 // learns them at start and after each reconnect: collateral, the wallet balance the
-// position trades on (price units), and the symbol's leverage brackets (GET
-// /fapi/v1/leverageBracket). It replaces Collateral and Brackets from the config. It
-// converts the brackets once, so it allocates: call it on reconciliation, never per
-// tick. It is an error on a checker without perpetual limits.
+// position trades on now (price units), and the symbol's leverage brackets (GET
+// /fapi/v1/leverageBracket). It replaces Collateral and Brackets from the config. The
+// venue's wallet already holds what was realized, paid in fees and received in funding
+// since start, which the checker books on top of its collateral: the collateral is set
+// to the wallet less those (Booked), so that the equity the limits see is the venue's
+// wallet once, not the session's PnL twice. It converts the brackets once, so it
+// allocates: call it on reconciliation, never per tick. It is an error on a checker
+// without perpetual limits.
 func (c *Checker) SetPerpAccount(collateral int64, brackets perp.Brackets) error {
 	if !c.perp.on {
 		return fmt.Errorf("risk: perpetual account on an instrument without perpetual limits")
@@ -373,7 +377,12 @@ func (c *Checker) SetPerpAccount(collateral int64, brackets perp.Brackets) error
 		k, _ := b.Cum.Float64()
 		fb = append(fb, floatBracket{cap: cp, mmr: m, cum: k})
 	}
-	c.perp.collateral, c.perp.brackets = collateral, fb
+	booked, ok := c.Booked()
+	base, ok2 := sub(collateral, booked)
+	if !ok || !ok2 {
+		return fmt.Errorf("risk: perpetual collateral %d less %d booked: %w", collateral, booked, ErrOverflow)
+	}
+	c.perp.collateral, c.perp.brackets = base, fb
 	c.evaluatePerp()
 	return nil
 }

@@ -106,8 +106,8 @@ func (s recordingSink) OnModifyRejected(id uint64, reason string, now int64) {
 func (s recordingSink) OnFunding(i instrument.Index, amount int64, now int64) {
 	s.next.OnFunding(i, amount, now)
 }
-func (s recordingSink) OnPerpAccount(i instrument.Index, collateral int64, brackets perp.Brackets) error {
-	return s.next.OnPerpAccount(i, collateral, brackets)
+func (s recordingSink) OnPerpAccount(i instrument.Index, wallet int64, brackets perp.Brackets) (risk.Book, error) {
+	return s.next.OnPerpAccount(i, wallet, brackets)
 }
 func (s recordingSink) OnForcedFill(i instrument.Index, side orderbook.Side, price, qty, fee int64, now int64) {
 	s.next.OnForcedFill(i, side, price, qty, fee, now)

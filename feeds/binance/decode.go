@@ -24,7 +24,8 @@ var (
 type Decoder struct {
 	inst   Instrument
 	ev     Event
-	ignore [8]bool // by EventKind: kinds recognized by stream name and not parsed
+	ignore [8]bool      // by EventKind: kinds recognized by stream name and not parsed
+	short  *shortLevels // the reader of USD-M's levels, at scales it suits; else nil
 }
 
 // Ignore makes the decoder recognize frames of the given kinds by their
@@ -47,7 +48,7 @@ func NewDecoder(inst Instrument) (*Decoder, error) {
 		return nil, fmt.Errorf("binance: instrument %q: scales %d/%d out of range 0..18",
 			inst.Symbol, inst.PriceScale, inst.QtyScale)
 	}
-	d := &Decoder{inst: inst}
+	d := &Decoder{inst: inst, short: newShortLevels(inst.PriceScale, inst.QtyScale)}
 	// Room for a typical diff depth event and a 1000-level snapshot, so that
 	// the first frames do not pay for growth.
 	d.ev.Depth.Bids = make([]orderbook.Level, 0, 256)

@@ -14,7 +14,7 @@ import (
 // strings, then fixed.Scale.Parse, the reference the decoder's own number readers are
 // fuzzed against. Every update id, time, price and quantity must be the same: the fast
 // paths (compactDepth for both venues' layouts, paddedLevel for spot's levels,
-// decimalFast for USD-M's) may change how a frame is read, never what it says.
+// shortLevels for USD-M's) may change how a frame is read, never what it says.
 func TestRealDepthExact(t *testing.T) {
 	for _, tt := range []struct {
 		file string

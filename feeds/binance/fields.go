@@ -105,14 +105,16 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	}
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
 	padded := 8 <= min(ps, qs) && max(ps, qs) <= fastScale
+	short := d.short != nil
 	for {
 		j := i // past the level at i, once it is read
 		// The compact form Binance sends, ["p","q"] followed by a bare
 		// comma, is read straight through: by paddedLevel if the scales
-		// suit spot's numbers, else, or if it declines, with the numbers
-		// in the spelling decimalFast reads. Anything else (whitespace,
-		// extra elements, other numbers, errors) is read again by level,
-		// which accepts every valid spelling and reports every error.
+		// suit spot's numbers, by shortLevels if they suit USD-M's, else,
+		// or if either declines, with the numbers in the spelling
+		// decimalFast reads. Anything else (whitespace, extra elements,
+		// other numbers, errors) is read again by level, which accepts
+		// every valid spelling and reports every error.
 		if padded {
 			if l, k, ok := paddedLevel(b, i, ps, qs); ok {
 				dst = append(dst, l)
@@ -121,6 +123,14 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 					continue
 				}
 				j = k
+			}
+		}
+		if short {
+			k, ended := 0, false
+			if dst, k, ended = d.short.run(b, i, dst); ended {
+				j = k
+			} else {
+				i, j = k, k // the level at k is still to be read
 			}
 		}
 		if j == i && i < len(b) && b[i] == '[' {

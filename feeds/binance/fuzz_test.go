@@ -184,6 +184,69 @@ func FuzzCompactDepth(f *testing.F) {
 	})
 }
 
+// FuzzShortLevels checks shortLevels, the reader of USD-M's levels, against
+// level, which reads every spelling: each level run reads, level reads the
+// same way, to the same end, from the same place, whatever the scales and
+// the guess it starts with; and where run stops, it says rightly why.
+func FuzzShortLevels(f *testing.F) {
+	for _, s := range []string{`["61829.70","2.996"],["61829.80","12.996"]]`, `["0.01","1234567.000"]]`,
+		`["12345678.00","1.000"]]`, `["1.000","1.000"]]`, `["1.0","1.000"],["1.00","1.000"]]`, `[ "1.00","1.000"]]`,
+		`["1.00","1.000","0"]]`, `["1.00","-1.000"]]`, `["1.00","1.0001"]]`, `["1.00","1.00"]]`, `["1.00","1.000" ]]`,
+		`["1a.00","1.000"]]`, `["1.0a","1.000"]]`, `["1.00'","1.000"]]`, `["1.00","1.000"}]`, `[".00","1.000"]]`,
+		`["1.00",".000"]]`, `["0000000.00","0.000"]]`, `["61829.70","2.996"],["61829.80","0.996"],["1.00","0.996"]]}}`,
+		`["61829.70","2.996"]`, `["61829.70","2.99`} {
+		f.Add(s, uint8(2), uint8(3), uint8(5), uint8(1), false)
+		f.Add(s, uint8(6), uint8(1), uint8(1), uint8(3), true)
+	}
+	f.Fuzz(func(t *testing.T, s string, ps, qs, np, nq uint8, missed bool) {
+		psc, qsc := fixed.Scale(1+ps%6), fixed.Scale(1+qs%6)
+		r := newShortLevels(psc, qsc)
+		r.np, r.nq, r.missed = int(np%8), int(nq%8), missed
+		b := []byte(s)
+		got, k, ended := r.run(b, 0, nil)
+		at := 0
+		for n, l := range got {
+			want, end, err := level(b, at, psc, qsc)
+			if err != nil || want != l {
+				t.Fatalf("run(%q, %d, %d) read %v as level %d at %d; level says %v, %d, %v", s, psc, qsc, l, n, at, want, end, err)
+			}
+			if at = end; n < len(got)-1 || !ended {
+				if at+1 >= len(b) || b[at] != ',' || b[at+1] != '[' {
+					t.Fatalf("run(%q) went on from %d, where no `,[` is", s, at)
+				}
+				at++
+			}
+		}
+		if k != at {
+			t.Fatalf("run(%q, %d, %d) = %d levels, %d, %v; they end at %d", s, psc, qsc, len(got), k, ended, at)
+		}
+		if ended && k+1 < len(b) && b[k] == ',' && b[k+1] == '[' {
+			t.Fatalf("run(%q) stopped at %d, before `,[`", s, k)
+		}
+	})
+}
+
+// FuzzUintValue checks uintValue, whose fast path reads 8 to 15 digits a word
+// at a time, against uintSlow, which reads any integer a digit at a time and
+// reports every error: the same value, end and error for any bytes, at the
+// end of the input and followed by the rest of a frame.
+func FuzzUintValue(f *testing.F) {
+	for _, s := range []string{"5123107832006", "1723161256299", "12345678", "1234567", "123456789012345",
+		"1234567890123456", "18446744073709551615", "18446744073709551616", "0123456789", "12345678.5",
+		"1234567890e3", "123456789E", "99999999999999999999", "1", "", "-12345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, b := range [][]byte{[]byte(s), []byte(s + `,"u":5123107837557,"pu":5123107831937,"b":[]}`)} {
+			v, j, err := uintValue(b, 0)
+			wv, wj, werr := uintSlow(b, 0)
+			if v != wv || j != wj || err != werr {
+				t.Fatalf("uintValue(%q) = %d, %d, %v; uintSlow says %d, %d, %v", b, v, j, err, wv, wj, werr)
+			}
+		}
+	})
+}
+
 // FuzzStreamFirst checks streamFirst, the reader of the combined-stream
 // wrapper as Binance lays it out, against combined, which reads it in any
 // order: whatever the first accepts, the second reads the same way, to the

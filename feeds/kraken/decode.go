@@ -323,6 +323,10 @@ func (d Decoder) levels(s *scanner, dst []orderbook.Level) ([]orderbook.Level, e
 		if !ok {
 			return dst, nil
 		}
+		if l, ok := d.fastLevel(s); ok {
+			dst = append(dst, l)
+			continue
+		}
 		l, err := d.level(s)
 		if err != nil {
 			return dst, err

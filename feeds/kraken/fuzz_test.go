@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/nanotick/nanotick/fixed"
+
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -140,4 +142,32 @@ func lastSum(m *Message, book uint32) uint32 {
 func isTradeError(err error) bool {
 	var se *SyntaxError
 	return errors.As(err, &se) && se.Trade
+}
+
+// FuzzFastLevel: whatever fastLevel reads, the general level reads too, to the same
+// level and the same offset; the fast path is a shortcut, never a different reading.
+func FuzzFastLevel(f *testing.F) {
+	for _, s := range []string{
+		`{"price":45283.5,"qty":0.00100000}`, `{"price":0.1,"qty":0}`, `{"price":1,"qty":10.5}`,
+		`{"price":45283.55,"qty":1}`, `{"price":01,"qty":1}`, `{"price":1e3,"qty":1}`,
+		`{"price":1.,"qty":1}`, `{"price":99999999999999999,"qty":1}`, `{"price":1,"qty":1,"x":2}`,
+	} {
+		f.Add([]byte(s), uint8(1), uint8(8))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, ps, qs uint8) {
+		d := Decoder{PriceScale: fixed.Scale(ps % 19), QtyScale: fixed.Scale(qs % 19)}
+		fs := scanner{B: b}
+		fl, ok := d.fastLevel(&fs)
+		if !ok {
+			if fs.Pos != 0 {
+				t.Fatalf("fastLevel moved to %d without reading %q", fs.Pos, b)
+			}
+			return
+		}
+		gs := scanner{B: b}
+		gl, err := d.level(&gs)
+		if err != nil || gl != fl || gs.Pos != fs.Pos {
+			t.Fatalf("%q at scales %d/%d: fast %+v at %d, general %+v at %d (%v)", b, d.PriceScale, d.QtyScale, fl, fs.Pos, gl, gs.Pos, err)
+		}
+	})
 }

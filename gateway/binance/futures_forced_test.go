@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/orderbook"
 )
@@ -57,5 +59,20 @@ func TestFuturesForcedFills(t *testing.T) {
 	}
 	if len(s.got) != 0 {
 		t.Errorf("the forced orders reached the strategy's order table: %q", s.got)
+	}
+}
+
+// TestFuturesFundingOnTheEventsPosition: an isolated position's FUNDING_FEE carries the
+// position it was charged on, which the funding check takes even when the events never
+// gave it (a fill whose events were lost: the gateway believed the position flat).
+func TestFuturesFundingOnTheEventsPosition(t *testing.T) {
+	g := newTestFutures(t, nil, nil)
+	fee := `{"e":"ACCOUNT_UPDATE","E":5,"T":4,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"99.9","cw":"0","bc":"-0.01800000"}],"P":[{"s":"BTCUSDT","pa":"0.003","ep":"60000","up":"0","mt":"isolated","iw":"35.9","ps":"BOTH"}]}}`
+	if err := g.handleEvent([]byte(fee)); err != nil {
+		t.Fatal(err)
+	}
+	g.Drain(&forcedSink{}, 1)
+	if f := g.Fundings(); len(f) != 1 || !f[0].Position.Equal(decimal.RequireFromString("0.003")) {
+		t.Fatalf("fundings %+v: want the payment on the event's position 0.003", f)
 	}
 }

@@ -140,6 +140,9 @@ type FuturesCounters struct {
 	Liquidations, ADLs, MarginCalls, Settlements uint64
 	// ForcedFills are the fills of forced orders handed to the engine (ForcedFillSink).
 	ForcedFills uint64
+	// AccountMismatches are reconciliations whose position, entry price or wallet
+	// balance differed from the engine's own accounting (compareAccount).
+	AccountMismatches uint64
 	// Fundings are the FUNDING_FEE events seen; FundingMismatches those whose venue
 	// amount differed from ours by more than a cent.
 	Fundings, FundingMismatches uint64
@@ -164,6 +167,9 @@ type FuturesGateway struct {
 	swept int64
 	ring  *live.Ring[answer]
 	marks markMemory
+	// acctBase and bookedEvents feed compareAccount (futures_perpacct.go).
+	acctBase     accountBase
+	bookedEvents uint64
 
 	// Control requests on the WebSocket API.
 	ctlMu   sync.Mutex
@@ -191,6 +197,7 @@ type FuturesGateway struct {
 	rateLimited, banned, unpricedFees                         atomic.Uint64
 	rejects                                                   [rejectKinds]atomic.Uint64
 	liquidations, adls, marginCalls, settlements, forcedFills atomic.Uint64
+	acctMismatches                                            atomic.Uint64
 	fundings, fundingMismatches                               atomic.Uint64
 	renewals, keepAlives, resyncs                             atomic.Uint64
 
@@ -371,7 +378,7 @@ func (g *FuturesGateway) Counters() FuturesCounters {
 		RejectRateLimit: g.rejects[rejRateLimit].Load(), RejectFilter: g.rejects[rejFilter].Load(),
 		RejectOther:  g.rejects[rejOther].Load(),
 		Liquidations: g.liquidations.Load(), ADLs: g.adls.Load(), MarginCalls: g.marginCalls.Load(),
-		Settlements: g.settlements.Load(), ForcedFills: g.forcedFills.Load(), Fundings: g.fundings.Load(), FundingMismatches: g.fundingMismatches.Load(),
+		Settlements: g.settlements.Load(), ForcedFills: g.forcedFills.Load(), AccountMismatches: g.acctMismatches.Load(), Fundings: g.fundings.Load(), FundingMismatches: g.fundingMismatches.Load(),
 		ListenKeyRenewals: g.renewals.Load(), KeepAlives: g.keepAlives.Load(), PositionResyncs: g.resyncs.Load()}
 	for i := range g.rejects {
 		c.Rejects += g.rejects[i].Load()
@@ -544,6 +551,14 @@ func (g *FuturesGateway) reconcile(ctx context.Context, first bool) (*FuturesAcc
 	case err != nil:
 		g.log.Error().Err(err).Msg("reconcile: the venue's wallet balance and brackets could not be read: risk keeps the last ones")
 	default:
+		pa.first = first
+		pa.positionOK = true
+		q, e1 := g.cfg.QtyScale.FromDecimal(pos.Amount)
+		ep, e2 := g.cfg.PriceScale.FromDecimal(pos.EntryPrice.Round(int32(g.cfg.PriceScale)))
+		if e1 != nil || e2 != nil {
+			pa.positionOK = false
+		}
+		pa.position, pa.entry = q, ep
 		g.perpAcct.Store(pa)
 		if g.cfg.Wake != nil {
 			g.cfg.Wake()
@@ -974,11 +989,14 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 	if g.cfg.MarkSource != nil {
 		g.marks.observe(g.cfg.MarkSource())
 	}
-	g.deliverPerpAccount(sink)
 	for {
 		a, ok := g.ring.Pop()
 		if !ok {
 			break
+		}
+		switch a.kind {
+		case ansReport, ansStatus, ansForced, ansFunding:
+			g.bookedEvents++ // may book into the wallet: the tolerance of the next comparison
 		}
 		switch a.kind {
 		case ansFunding:
@@ -1026,6 +1044,9 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 		}
 		g.table.apply(&a, sink, now)
 	}
+	// The account a reconciliation read is handed over after the answers queued before
+	// it, so that the engine's figures it is compared with include them.
+	g.deliverPerpAccount(sink)
 	if now-g.swept >= int64(time.Millisecond) {
 		g.swept = now
 		g.table.sweep(now, sink)
@@ -1466,6 +1487,12 @@ func (g *FuturesGateway) accountEvent(ev *futuresEvent) {
 		amt, err := decimal.NewFromString(p.Amount)
 		if err != nil {
 			continue
+		}
+		if ev.Reason == "FUNDING_FEE" {
+			// An isolated position's FUNDING_FEE carries the position it was charged on
+			// ("Event: Balance and Position Update"); a cross one only the balance, and
+			// the position the events gave stands in.
+			held = amt
 		}
 		g.position.Amount = amt
 		g.position.EntryPrice = decimalOrZero(p.EntryPrice)

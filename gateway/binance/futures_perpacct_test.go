@@ -21,10 +21,11 @@ type riskSink struct {
 	brackets perp.Brackets
 }
 
-func (s *riskSink) OnPerpAccount(i instrument.Index, collateral int64, b perp.Brackets) error {
+func (s *riskSink) OnPerpAccount(i instrument.Index, collateral int64, b perp.Brackets) (risk.Book, error) {
 	s.accounts++
 	s.brackets = b
-	return s.risk.SetPerpAccount(collateral, b)
+	book, _ := s.risk.Book()
+	return book, s.risk.SetPerpAccount(collateral, b)
 }
 
 func perpRiskChecker(t *testing.T) *risk.Checker {

@@ -49,7 +49,11 @@ type Reader struct {
 	// answers: an execution's leavesQty (called right before its OnFill, so that a
 	// fill already learnt another way is recognised), the position and wallet
 	// streams, and funding executions. They are called on the reading goroutine.
-	OnLeaves   func(id uint64, leaves int64)
+	OnLeaves func(id uint64, leaves int64)
+	// OnExec, if set, is asked about each execution of an order before it becomes a
+	// fill: it reports false for one already delivered (the same execId recovered
+	// over REST after a reconnect), which is then dropped.
+	OnExec     func(id uint64, execID string) bool
 	OnPosition func(p *PositionUpdate)
 	OnWallet   func(w *WalletUpdate)
 	OnFunding  func(f *FundingUpdate)
@@ -91,6 +95,7 @@ type execData struct {
 	FeeRate     string `json:"feeRate"`
 	ExecValue   string `json:"execValue"`
 	OrderLinkID string `json:"orderLinkId"`
+	ExecID      string `json:"execId"`
 	ExecType    string `json:"execType"`
 	ExecPrice   string `json:"execPrice"`
 	ExecQty     string `json:"execQty"`
@@ -227,6 +232,9 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 			qty, err2 := r.qs.ParseString(d.ExecQty)
 			if err := errors.Join(err1, err2); err != nil || price <= 0 || qty <= 0 {
 				errs = append(errs, fmt.Errorf("%w: execution of order %d: price %q qty %q", ErrMalformed, id, d.ExecPrice, d.ExecQty))
+				continue
+			}
+			if r.OnExec != nil && d.ExecID != "" && !r.OnExec(id, d.ExecID) {
 				continue
 			}
 			fee, err := r.fee(d, price)

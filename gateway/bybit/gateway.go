@@ -1,6 +1,7 @@
 package bybit
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,9 +96,12 @@ type Counters struct {
 	RejectCodes map[int]uint64
 	Reconnects  uint64
 	// Reconciled are orders whose state was read from /v5/order/realtime after a
-	// (re)connect; Recovered the fills that query found the streams had not said;
+	// reconnect; Recovered the fills the streams had not said that were read from
+	// /v5/execution/list, each with its price, quantity and fee; RecoveredNoFee the
+	// fills only the order's cumulative quantity showed (the execution list could not
+	// be read, or ran past its page bound): one fill at the average price, fee 0;
 	// Lost the orders the venue did not know (they never reached it).
-	Reconciled, Recovered, Lost uint64
+	Reconciled, Recovered, RecoveredNoFee, Lost uint64
 	Malformed                   uint64
 	WriteFailures               uint64
 	Duplicates                  uint64 // fills dropped as already counted
@@ -150,6 +155,9 @@ type Gateway struct {
 	spare   []answer
 	leaves  map[uint64]int64 // an execution's leavesQty, for the OnFill that follows it
 	liveIDs map[uint64]struct{}
+	// execs are the execIds delivered of each live order, from the stream or
+	// recovered over REST: a fill reaches the engine once, whichever way it came.
+	execs map[uint64]map[string]struct{}
 
 	accMu sync.Mutex
 	acct  Account
@@ -157,7 +165,8 @@ type Gateway struct {
 	fundLog []FundingUpdate
 
 	placed, cancels, amends, answers, rejects, reconnects atomic.Uint64
-	reconciled, recovered, lost, malformed, writeFails    atomic.Uint64
+	reconciled, recovered, recoveredNoFee, lost           atomic.Uint64
+	malformed, writeFails                                 atomic.Uint64
 	duplicates, fundings, fundMismatch                    atomic.Uint64
 	codeMu                                                sync.Mutex
 	codes                                                 map[int]uint64
@@ -203,7 +212,7 @@ type answer struct {
 	fee         int64
 	maker       bool
 	leaves      int64 // -1: unknown
-	cum, cumVal int64 // ansStatus: cumExecQty, and its value in price×qty units
+	cum         int64 // ansStatus: cumExecQty (price: the average price, cumExecValue / cumExecQty)
 	final       bool  // ansStatus: the order is done at the venue
 	cancelled   bool  // ansStatus: done by cancel (else filled, or rejected with reason)
 	reason      string
@@ -266,7 +275,8 @@ func New(cfg Config) (*Gateway, error) {
 		enc: enc, http: cfg.HTTPClient,
 		wbuf: make([]byte, 0, 1024), table: make(map[uint64]*gwOrder, 1024),
 		queue: make([]answer, 0, 1024), spare: make([]answer, 0, 1024),
-		leaves: make(map[uint64]int64, 64), liveIDs: make(map[uint64]struct{}, 1024), codes: map[int]uint64{}}
+		leaves: make(map[uint64]int64, 64), liveIDs: make(map[uint64]struct{}, 1024),
+		execs: make(map[uint64]map[string]struct{}, 64), codes: map[int]uint64{}}
 	if g.http == nil {
 		g.http = &http.Client{Timeout: cfg.RequestTimeout}
 	}
@@ -334,7 +344,7 @@ func (g *Gateway) Counters() Counters {
 	c := Counters{
 		Placed: g.placed.Load(), Cancels: g.cancels.Load(), Amends: g.amends.Load(), Answers: g.answers.Load(),
 		Rejects: g.rejects.Load(), Reconnects: g.reconnects.Load(), Reconciled: g.reconciled.Load(),
-		Recovered: g.recovered.Load(), Lost: g.lost.Load(), Malformed: g.malformed.Load(),
+		Recovered: g.recovered.Load(), RecoveredNoFee: g.recoveredNoFee.Load(), Lost: g.lost.Load(), Malformed: g.malformed.Load(),
 		WriteFailures: g.writeFails.Load(), Duplicates: g.duplicates.Load(), FundingPayments: g.fundings.Load(),
 		FundingMismatches: g.fundMismatch.Load(), RejectCodes: map[int]uint64{},
 	}
@@ -589,6 +599,13 @@ func (g *Gateway) refusal(p []byte) {
 // hook connects the reader's account hooks to the gateway. They run with qmu held.
 func (g *Gateway) hook(rd *Reader) {
 	rd.OnLeaves = func(id uint64, leaves int64) { g.leaves[id] = leaves }
+	rd.OnExec = func(id uint64, execID string) bool {
+		if g.deliverLocked(id, execID) {
+			return true
+		}
+		g.duplicates.Add(1)
+		return false
+	}
 	rd.OnPosition = func(p *PositionUpdate) {
 		g.accMu.Lock()
 		g.acct.Position, g.acct.HasPosition = *p, true
@@ -638,7 +655,7 @@ func (s queueSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int6
 	if ok {
 		delete(s.g.leaves, id)
 		if leaves == 0 {
-			delete(s.g.liveIDs, id)
+			s.g.forgetLocked(id)
 		}
 	} else {
 		leaves = -1
@@ -646,11 +663,11 @@ func (s queueSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int6
 	s.push(answer{kind: ansFill, id: id, price: price, qty: qty, fee: fee, maker: maker, leaves: leaves, now: now})
 }
 func (s queueSink) OnCancelled(id uint64, now int64) {
-	delete(s.g.liveIDs, id)
+	s.g.forgetLocked(id)
 	s.push(answer{kind: ansCancelled, id: id, now: now})
 }
 func (s queueSink) OnRejected(id uint64, reason string, now int64) {
-	delete(s.g.liveIDs, id)
+	s.g.forgetLocked(id)
 	s.g.rejects.Add(1)
 	// A refused order.create's reason is "retCode: retMsg" (Reader.answer).
 	if code, _, ok := strings.Cut(reason, ": "); ok {
@@ -854,17 +871,13 @@ func (g *Gateway) Drain(sink Sink, now int64) {
 			g.done(o)
 		case ansStatus:
 			if a.cum > o.filled {
-				// Fills the streams did not say (they happened while the
-				// private connection was down): one fill at their average
-				// price, fee unknown (0), counted as recovered.
+				// Fills neither the streams nor /v5/execution/list said
+				// (reconcile could not read the list): one fill at the order's
+				// average price, fee unknown (0), counted apart.
 				qty := a.cum - o.filled
-				var price int64
-				if v, ok := fixed.MulDiv(a.cumVal, 1, a.cum); ok {
-					price = v
-				}
-				g.recovered.Add(1)
+				g.recoveredNoFee.Add(1)
 				o.filled = a.cum
-				sink.OnFill(a.id, price, qty, 0, false, a.now)
+				sink.OnFill(a.id, a.price, qty, 0, false, a.now)
 			}
 			if !o.acked && !a.final {
 				o.acked = true
@@ -889,14 +902,43 @@ func (g *Gateway) done(o *gwOrder) {
 	delete(g.table, o.id)
 	g.pool = append(g.pool, o)
 	g.qmu.Lock()
-	delete(g.liveIDs, o.id)
+	g.forgetLocked(o.id)
 	g.qmu.Unlock()
+}
+
+// forgetLocked drops what the readers keep of an order that is no longer live. It runs
+// with qmu held.
+func (g *Gateway) forgetLocked(id uint64) {
+	delete(g.liveIDs, id)
+	delete(g.execs, id)
+}
+
+// deliverLocked records that execution execID of order id reaches the engine, and
+// reports false when it already has (it is then a duplicate). It runs with qmu held.
+func (g *Gateway) deliverLocked(id uint64, execID string) bool {
+	if _, live := g.liveIDs[id]; !live {
+		return true // not tracked: Drain drops what it no longer knows
+	}
+	seen := g.execs[id]
+	if seen == nil {
+		seen = make(map[string]struct{}, 4)
+		g.execs[id] = seen
+	}
+	if _, dup := seen[execID]; dup {
+		return false
+	}
+	seen[execID] = struct{}{}
+	return true
 }
 
 // reconcile reads, for every order the gateway believes live, its state from
 // /v5/order/realtime and queues it for Drain; an order the venue does not know never
-// reached it and is queued as rejected ("lost"). On linear it reads the position and
-// wallet again too.
+// reached it and is queued as rejected ("lost"). When an order's cumExecQty is more
+// than its executions delivered so far, the executions it lacks are read from
+// /v5/execution/list and queued first, each a fill with its own price, quantity and
+// fee, and each execId recorded so that the stream's copy, if it comes, is dropped. On
+// linear it reads the position and wallet again too. It runs before the new
+// connections' readers start, so nothing the stream says is queued in between.
 func (g *Gateway) reconcile(ctx context.Context) {
 	g.qmu.Lock()
 	ids := make([]uint64, 0, len(g.liveIDs))
@@ -916,9 +958,27 @@ func (g *Gateway) reconcile(ctx context.Context) {
 		if a.kind == ansLost {
 			g.lost.Add(1)
 		}
+		var fills []answer
+		if a.kind == ansStatus && a.cum > 0 {
+			// The executions are read whenever the order has any: which of them
+			// were delivered is known by execId only.
+			fills, err = g.missedFills(ctx, id, a.cum)
+			if err != nil {
+				// What the list did not give, the status's cumulative quantity
+				// still recovers (Drain), at the average price and without fee.
+				g.log.Error().Err(err).Uint64("order", id).Msg("reconcile: executions")
+			}
+		}
 		g.qmu.Lock()
+		for _, f := range fills {
+			if g.deliverLocked(id, f.reason) {
+				f.reason = ""
+				g.queue = append(g.queue, f)
+				g.recovered.Add(1)
+			}
+		}
 		if a.final || a.kind == ansLost {
-			delete(g.liveIDs, id)
+			g.forgetLocked(id)
 		}
 		g.queue = append(g.queue, a)
 		g.qmu.Unlock()
@@ -939,6 +999,100 @@ type restOrder struct {
 	RejectReason string `json:"rejectReason"`
 	CumExecQty   string `json:"cumExecQty"`
 	CumExecValue string `json:"cumExecValue"`
+}
+
+// maxExecPages bounds the pages of /v5/execution/list read for one order (100
+// executions a page): past it, the rest is recovered from the order's cumulative
+// quantity, without fees.
+const maxExecPages = 20
+
+// missedFills reads order id's executions from /v5/execution/list, newest first, page
+// by page until the executions listed add up to cum (the order's cumExecQty), the list
+// ends or maxExecPages, and returns those of execType Trade, oldest
+// first, as fills whose reason holds the execId (for reconcile to record; those
+// delivered already are dropped there). Past maxExecPages it returns the newest
+// executions with an error.
+func (g *Gateway) missedFills(ctx context.Context, id uint64, cum int64) ([]answer, error) {
+	link := g.cfg.Prefix + strconv.FormatUint(id, 10)
+	rd := NewReader(g.enc, g.cfg.BaseAsset, g.cfg.QuoteAsset)
+	var list []execData
+	var listed int64
+	var bound error
+	cursor := ""
+	for page := 0; ; page++ {
+		if page == maxExecPages {
+			// The newest executions are read: the missed ones are among them
+			// unless the disconnect lasted more fills than the bound.
+			bound = fmt.Errorf("order %s: more than %d pages of executions: the older ones are not read", link, maxExecPages)
+			break
+		}
+		q := url.Values{"category": {string(g.cfg.Category)}, "orderLinkId": {link}, "limit": {"100"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var res struct {
+			List           []execData `json:"list"`
+			NextPageCursor string     `json:"nextPageCursor"`
+		}
+		if err := g.get(ctx, "/v5/execution/list", q, &res); err != nil {
+			return nil, err
+		}
+		for _, d := range res.List {
+			if d.ExecType != "Trade" || d.OrderLinkID != link {
+				continue
+			}
+			qty, err := g.cfg.QtyScale.ParseString(d.ExecQty)
+			if err != nil || qty <= 0 {
+				return nil, fmt.Errorf("%w: execution %s of order %s: execQty %q", ErrMalformed, d.ExecID, link, d.ExecQty)
+			}
+			if d.ExecID == "" {
+				return nil, fmt.Errorf("%w: an execution of order %s without execId", ErrMalformed, link)
+			}
+			listed += qty
+			list = append(list, d)
+		}
+		if res.NextPageCursor == "" || listed >= cum || len(res.List) == 0 {
+			break
+		}
+		cursor = res.NextPageCursor
+	}
+	// Oldest first: by execTime, and within one time by leavesQty going down (Bybit:
+	// "Response items will have sorting issues when 'execTime' is the same").
+	type keyed struct {
+		d            *execData
+		time, leaves int64
+	}
+	ks := make([]keyed, len(list))
+	for i := range list {
+		t, _ := strconv.ParseInt(list[i].ExecTime, 10, 64)
+		l, _ := g.cfg.QtyScale.ParseString(orZero(list[i].LeavesQty))
+		ks[i] = keyed{&list[i], t, l}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if a.time != b.time {
+			return cmp.Compare(a.time, b.time)
+		}
+		return cmp.Compare(b.leaves, a.leaves)
+	})
+	now := time.Now().UnixNano()
+	out := make([]answer, 0, len(ks))
+	for _, k := range ks {
+		d := k.d
+		price, err1 := g.cfg.PriceScale.ParseString(d.ExecPrice)
+		qty, err2 := g.cfg.QtyScale.ParseString(d.ExecQty)
+		if err := errors.Join(err1, err2); err != nil || price <= 0 {
+			return nil, fmt.Errorf("%w: execution %s of order %s: price %q qty %q", ErrMalformed, d.ExecID, link, d.ExecPrice, d.ExecQty)
+		}
+		fee, err := rd.fee(d, price)
+		if err != nil {
+			// The fill happened: it is recovered, its fee uncounted, and logged.
+			g.log.Error().Err(err).Str("exec", d.ExecID).Uint64("order", id).Msg("reconcile: execution fee")
+		}
+		// leaves -1: the execId decides what is a duplicate, not the order's progress
+		// (an earlier fill the stream missed comes after a later one it said).
+		out = append(out, answer{kind: ansFill, id: id, price: price, qty: qty, fee: fee, maker: d.IsMaker, leaves: -1, reason: d.ExecID, now: now})
+	}
+	return out, bound
 }
 
 // orderStatus queries one order by its orderLinkId.
@@ -964,9 +1118,13 @@ func (g *Gateway) orderStatus(ctx context.Context, id uint64) (answer, error) {
 		if err != nil {
 			return a, fmt.Errorf("%w: cumExecValue %q", ErrMalformed, o.CumExecValue)
 		}
-		// cumVal in price units × quantity units: value × 10^(ps+qs).
 		a.cum = cum
-		a.cumVal = val.Shift(int32(g.cfg.PriceScale) + int32(g.cfg.QtyScale)).IntPart()
+		if cum > 0 {
+			// The average price in price units, truncated: exact in decimal,
+			// where value × 10^(ps+qs) would overflow int64.
+			avg := val.Div(g.cfg.QtyScale.Decimal(cum)).Shift(int32(g.cfg.PriceScale))
+			a.price = avg.IntPart()
+		}
 		switch o.OrderStatus {
 		case "New", "PartiallyFilled", "Untriggered":
 		case "Filled":

@@ -130,21 +130,21 @@ type reader struct {
 	symbol      string
 	base, quote string
 	ps, qs      fixed.Scale
-	// seen holds the exec_ids of the fills already passed on, so that a fill a
-	// snapshot repeats after a reconnect is not counted twice; order is its FIFO.
-	seen  map[string]struct{}
-	order []string
+	// rec holds the exec_ids of the fills already passed on, across connections, so
+	// that a fill a snapshot or TradesHistory repeats after a reconnect is not counted
+	// twice, and learns the Kraken order id of each of our orders.
+	rec *recovery
 	// foreign counts entries about other symbols or orders this session did not send.
 	foreign uint64
 	// unpriced counts fees in an asset other than the base or the quote.
 	unpriced uint64
 }
 
-// maxSeen bounds the exec_ids remembered: ten times a snapshot's 50 fills.
-const maxSeen = 500
-
-func newReader(e *Encoder, base, quote string) *reader {
-	return &reader{enc: e, symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, seen: map[string]struct{}{}}
+func newReader(e *Encoder, base, quote string, rec *recovery) *reader {
+	if rec == nil {
+		rec = newRecovery()
+	}
+	return &reader{enc: e, symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, rec: rec}
 }
 
 // read decodes one message and calls emit for each answer it holds. Heartbeats,
@@ -187,6 +187,14 @@ func (r *reader) read(b []byte, gen uint64, emit func(answer)) (method string, r
 	}
 	if !ok && a.reason == "" {
 		a.reason = m.Method + " refused without a reason"
+	}
+	if a.kind == ansAddOK {
+		var res struct {
+			OrderID string `json:"order_id"`
+		}
+		if json.Unmarshal(m.Result, &res) == nil {
+			r.rec.order(res.OrderID, id)
+		}
 	}
 	emit(a)
 	return m.Method, reqID, nil
@@ -233,6 +241,7 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 		r.foreign++
 		return nil
 	}
+	r.rec.order(e.OrderID, id)
 	a := answer{kind: ansExec, exec: parseExec(e.ExecType), id: id, snapshot: snap, gen: gen, reason: e.Reason}
 	switch e.OrderStatus {
 	case "pending_new", "new", "partially_filled":
@@ -246,10 +255,8 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 	}
 	switch a.exec {
 	case exTrade:
-		if e.ExecID != "" {
-			if _, dup := r.seen[e.ExecID]; dup {
-				return nil
-			}
+		if e.ExecID != "" && r.rec.seenBefore(e.ExecID) {
+			return nil
 		}
 		a.price, err = r.ps.ParseString(e.LastPrice.String())
 		if err == nil {
@@ -265,7 +272,7 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 			err = fmt.Errorf("kraken: trade of order %d: %w", id, err)
 		}
 		if e.ExecID != "" {
-			r.remember(e.ExecID)
+			r.rec.first(e.ExecID)
 		}
 		emit(a)
 		return err
@@ -283,15 +290,6 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 	}
 	emit(a)
 	return nil
-}
-
-func (r *reader) remember(execID string) {
-	if len(r.order) >= maxSeen {
-		delete(r.seen, r.order[0])
-		r.order = r.order[1:]
-	}
-	r.seen[execID] = struct{}{}
-	r.order = append(r.order, execID)
 }
 
 // feeScale reads fees exactly: Kraken writes them with more decimals than prices.

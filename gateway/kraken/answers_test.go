@@ -28,7 +28,7 @@ func readAll(t testing.TB, r *reader, msgs ...string) ([]string, error) {
 // (websocket-v2/add_order, cancel_order, executions) with our cl_ord_ids.
 func TestReaderKrakenShapes(t *testing.T) {
 	e, _ := NewEncoder("BTC/USD", 1, 8, "nt5x")
-	r := newReader(e, "BTC", "USD")
+	r := newReader(e, "BTC", "USD", nil)
 	got, err := readAll(t, r,
 		`{"method":"add_order","req_id":29,"result":{"order_id":"AA5JGQ-SBMRC-SCJ7J7","cl_ord_id":"nt5x7"},"success":true,"time_in":"2023-09-26T12:27:27.434425Z","time_out":"2023-09-26T12:27:27.438394Z"}`,
 		`{"error":"EOrder:Insufficient funds","method":"add_order","req_id":33,"success":false,"time_in":"2023-09-26T12:27:27.434425Z","time_out":"2023-09-26T12:27:27.438394Z"}`,
@@ -64,7 +64,7 @@ func TestReaderKrakenShapes(t *testing.T) {
 
 func TestReaderBaseFee(t *testing.T) {
 	e, _ := NewEncoder("BTC/USD", 1, 8, "nt5x")
-	r := newReader(e, "BTC", "USD")
+	r := newReader(e, "BTC", "USD", nil)
 	got, err := readAll(t, r, `{"channel":"executions","type":"update","data":[{"cl_ord_id":"nt5x7","symbol":"BTC/USD","exec_type":"trade","exec_id":"E1","last_qty":0.01,"last_price":60000,"fees":[{"asset":"BTC","qty":0.000026}]}]}`)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestReaderBaseFee(t *testing.T) {
 
 func TestReaderMalformed(t *testing.T) {
 	e, _ := NewEncoder("BTC/USD", 1, 8, "nt5x")
-	r := newReader(e, "BTC", "USD")
+	r := newReader(e, "BTC", "USD", nil)
 	for _, m := range []string{
 		`not json`,
 		`{}`,
@@ -113,13 +113,13 @@ func FuzzReader(f *testing.F) {
 	}
 	e, _ := NewEncoder("BTC/USD", 1, 8, "nt5x")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := newReader(e, "BTC", "USD")
+		r := newReader(e, "BTC", "USD", nil)
 		_, _, _ = r.read(b, 1, func(a answer) {
 			if a.kind == ansExec && a.exec == exTrade && (a.price <= 0 || a.qty <= 0) {
 				t.Fatalf("fill %+v from %q", a, b)
 			}
-			if len(r.seen) > maxSeen {
-				t.Fatalf("seen grew to %d", len(r.seen))
+			if len(r.rec.seen) > maxRecovery || len(r.rec.orders) > maxRecovery {
+				t.Fatalf("recovery tables grew to %d and %d", len(r.rec.seen), len(r.rec.orders))
 			}
 		})
 	})

@@ -37,9 +37,9 @@
 // the snapshot lists the open orders and the last 50 fills; updates carry exec_type
 // pending_new, new, trade (last_qty, last_price, fees [{asset, qty}], liquidity_ind,
 // exec_id), filled, canceled and expired (reason), amended. Fills are passed on once
-// each (by exec_id, the last 500 remembered); a fee is in the quote asset, or in the
-// base asset valued at the fill price, and is carried per order in millionths of a
-// price unit so that many small fills add up to the right fee.
+// each (by exec_id, the last 8192 remembered across connections); a fee is in the
+// quote asset, or in the base asset valued at the fill price, and is carried per order
+// in millionths of a price unit so that many small fills add up to the right fee.
 //
 // A canceled or expired order that never rested and was not cancelled by us (a
 // post-only order that would have taken liquidity: reason "Post only order") is a
@@ -54,7 +54,18 @@
 // row; then the gateway gives up (OnGiveUp: the owner halts). After every connect the
 // executions snapshot says what is open: an order sent earlier that it does not list
 // is cancelled to the engine if it had been acknowledged, or rejected as lost if it
-// never was. Fills made while disconnected reach the engine from the snapshot's last
-// 50 fills; more than 50 fills of ours during one disconnect would be missed (logged
-// when Kraken then reports the order filled).
+// never was.
+//
+// Fills made while disconnected: before it dials again, the gateway reads the account's
+// fills since the last message it read (less two seconds) from the private REST endpoint
+// TradesHistory (api-reference account-data "Get Trades History": 50 at a time, newest
+// first, paged with ofs, at most MaxRecoverPages pages, consolidate_taker=false so that
+// each fill keeps the id its executions entry had as exec_id), signed like the token
+// request. Each fill of one of our orders (known by the Kraken order id its add_order
+// answer or an executions entry gave) reaches the engine oldest first, with its fee
+// (TradesHistory's fee is in the quote asset); the snapshot's last 50 fills then repeat
+// some of them, and every fill is passed on once, by its trade id, across connections.
+// A request that fails fails the reconnect, retried with its backoff and limit; more
+// fills than MaxRecoverPages pages hold stop the gateway (ErrTooManyMissed, OnGiveUp):
+// the engine could no longer know its position.
 package kraken

@@ -74,6 +74,10 @@ type Config struct {
 	// MaxAttempts limits the cancels sent about one order. 0 means 200ms, 5s and 8.
 	RetryMin, RetryMax time.Duration
 	MaxAttempts        int
+	// MaxRecoverPages bounds how many pages of TradesHistory (50 fills each) a
+	// reconnect reads to recover the fills made while disconnected; more fills than
+	// that stop the gateway (ErrTooManyMissed). 0 means 20.
+	MaxRecoverPages int
 	// MaxOrders is the number of live orders the table holds; 0 means 1024.
 	MaxOrders int
 	// RingSize is the capacity of the answer ring (a power of two); 0 means 4096.
@@ -104,6 +108,9 @@ type Counters struct {
 	Lost, Closed             uint64
 	WriteFailures, RingWaits uint64
 	UnpricedFees             uint64
+	// Recovered are fills made while disconnected that TradesHistory gave back after
+	// the reconnect (the executions snapshot lists the last 50 only).
+	Recovered uint64
 }
 
 // link is one authenticated connection: its socket, its token and its generation.
@@ -134,6 +141,13 @@ type Gateway struct {
 	ring  *live.Ring[answer]
 	gen   uint64 // the generation the engine last saw connect
 
+	// pushMu makes the ring's producers one at a time: the reader goroutine, and the
+	// owner's connect and recovery.
+	pushMu sync.Mutex
+	// rec maps Kraken's order ids to ours and remembers the fills passed on, across
+	// connections, for the recovery from TradesHistory after a reconnect.
+	rec *recovery
+
 	// Owner side.
 	ctlMu   sync.Mutex
 	ctlBuf  []byte
@@ -153,7 +167,7 @@ type Gateway struct {
 	placed, amends, cancels, rejects, amendRejects, cancelRejects, fills atomic.Uint64
 	answers, malformed, foreign, dropped, reconnects, reconnectFailures  atomic.Uint64
 	ackTimeouts, silences, lost, closedN, writeFailures, ringWaits       atomic.Uint64
-	unpriced                                                             atomic.Uint64
+	unpriced, recovered                                                  atomic.Uint64
 }
 
 // New returns a gateway for cfg; it does not connect until Start.
@@ -199,6 +213,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.MaxOrders <= 0 {
 		cfg.MaxOrders = 1024
 	}
+	if cfg.MaxRecoverPages <= 0 {
+		cfg.MaxRecoverPages = 20
+	}
 	if cfg.RingSize <= 0 {
 		cfg.RingSize = 4096
 	}
@@ -210,7 +227,7 @@ func New(cfg Config) (*Gateway, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: cfg.RequestTimeout}
 	}
-	return &Gateway{cfg: cfg, enc: enc, http: hc, ring: ring, table: newTable(cfg.MaxOrders),
+	return &Gateway{cfg: cfg, enc: enc, http: hc, ring: ring, table: newTable(cfg.MaxOrders), rec: newRecovery(),
 		wbuf: make([]byte, 0, 512), waiters: map[uint64]chan wire{},
 		log: cfg.Logger.With().Str("component", "gateway").Str("venue", "kraken").Str("symbol", cfg.Symbol).Logger()}, nil
 }
@@ -228,7 +245,8 @@ func (g *Gateway) Counters() Counters {
 		Fills: g.fills.Load(), Answers: g.answers.Load(), Malformed: g.malformed.Load(), Foreign: g.foreign.Load(),
 		Dropped: g.dropped.Load(), Reconnects: g.reconnects.Load(), ReconnectFailures: g.reconnectFailures.Load(),
 		AckTimeouts: g.ackTimeouts.Load(), Silences: g.silences.Load(), Lost: g.lost.Load(), Closed: g.closedN.Load(),
-		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(), UnpricedFees: g.unpriced.Load()}
+		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(), UnpricedFees: g.unpriced.Load(),
+		Recovered: g.recovered.Load()}
 }
 
 // Start gets a token, connects, subscribes to the executions channel and reconciles
@@ -243,7 +261,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.started = true
 	sctx, cancel := context.WithCancel(context.Background())
 	g.cancel = cancel
-	l, open, err := g.connect(ctx)
+	l, open, err := g.connect(ctx, 0)
 	if err != nil {
 		g.shutdown()
 		return err
@@ -269,15 +287,28 @@ type logCreds struct{}
 
 func (logCreds) MarshalZerologObject(e *zerolog.Event) { e.Str("key", "***") }
 
-// connect gets a token, dials, starts the reader, subscribes to executions and waits
-// for the first snapshot; it returns the link, stored for Place, and the number of
-// open orders the snapshot listed.
-func (g *Gateway) connect(ctx context.Context) (*link, int, error) {
+// connect gets a token, recovers the fills made since lostAt (unix ns; 0 at start)
+// from TradesHistory, dials, starts the reader, subscribes to executions and waits for
+// the first snapshot; it returns the link, stored for Place, and the number of open
+// orders the snapshot listed. The recovered fills reach the engine before the
+// snapshot, whose last 50 fills then repeat some of them (passed on once, by trade
+// id) and whose open orders reconcile the rest.
+func (g *Gateway) connect(ctx context.Context, lostAt int64) (*link, int, error) {
 	rctx, cancel := context.WithTimeout(ctx, g.cfg.RequestTimeout)
 	defer cancel()
 	tok, err := FetchToken(rctx, g.http, g.cfg.RESTURL, g.cfg.Credentials, g.nonces.Next(time.Now().UnixMilli()))
 	if err != nil {
 		return nil, 0, fmt.Errorf("kraken gateway: connect: %w", err)
+	}
+	if lostAt > 0 {
+		n, err := g.recoverFills(ctx, lostAt)
+		if err != nil {
+			return nil, 0, fmt.Errorf("kraken gateway: recover fills: %w", err)
+		}
+		if n > 0 {
+			g.recovered.Add(uint64(n))
+			g.log.Warn().Int("fills", n).Msg("fills made while disconnected recovered from TradesHistory")
+		}
 	}
 	c, err := live.Dial(ctx, g.cfg.WSURL, g.cfg.RequestTimeout, 0)
 	if err != nil {
@@ -438,6 +469,7 @@ func (g *Gateway) supervise(ctx context.Context, l *link) {
 			return
 		}
 		g.log.Warn().Msg("order connection lost: live orders are unknown until the executions snapshot")
+		lostAt := g.lastRead.Load() // fills after the last message read may have been missed
 		var err error
 		for attempt := 0; ; attempt++ {
 			if attempt >= g.cfg.MaxReconnects {
@@ -452,7 +484,12 @@ func (g *Gateway) supervise(ctx context.Context, l *link) {
 			case <-t.C:
 			}
 			var open int
-			l, open, err = g.connect(ctx)
+			l, open, err = g.connect(ctx, lostAt)
+			if errors.Is(err, ErrTooManyMissed) {
+				// Fail closed: the engine cannot know its position.
+				g.giveUp(err.Error())
+				return
+			}
 			if err == nil {
 				if open > 0 {
 					g.log.Info().Int("open_orders", open).Msg("executions snapshot after reconnect")
@@ -492,7 +529,7 @@ func backoff(lo, hi time.Duration, attempt int) time.Duration {
 // read decodes l's messages until it fails: answers go to the ring, control replies to
 // their waiters. It is the ring's only producer while it runs.
 func (g *Gateway) read(l *link) {
-	r := newReader(g.enc, g.cfg.BaseAsset, g.cfg.QuoteAsset)
+	r := newReader(g.enc, g.cfg.BaseAsset, g.cfg.QuoteAsset, g.rec)
 	snapped := false
 	emit := func(a answer) { g.push(a) }
 	for {
@@ -568,6 +605,8 @@ func openOrders(msg []byte) int {
 // push queues an answer for the engine goroutine. A full ring is waited out, never
 // dropped: an ack or fill lost here would leave the engine wrong about its orders.
 func (g *Gateway) push(a answer) {
+	g.pushMu.Lock()
+	defer g.pushMu.Unlock()
 	for !g.ring.Push(a) {
 		g.ringWaits.Add(1)
 		if g.cfg.Wake != nil {
@@ -586,6 +625,9 @@ func (g *Gateway) push(a answer) {
 
 // usable returns the link orders may be sent on, or why there is none.
 func (g *Gateway) usable() (*link, error) {
+	if g.gaveUp.Load() {
+		return nil, ErrGaveUp
+	}
 	l := g.link.Load()
 	if l != nil {
 		return l, nil

@@ -127,6 +127,18 @@ async function main() {
   await call('ioc', () => api.submitNewOrder({ ...base, side: 'Buy', qty: '0.002', price: (ask + 50).toFixed(1), timeInForce: 'IOC', orderLinkId: 'sdk-2' }));
   await call('reduce-only-wrong-side', () => api.submitNewOrder({ ...base, side: 'Buy', qty: '0.001', price: (bid - 10).toFixed(1), timeInForce: 'GTC', reduceOnly: true, orderLinkId: 'sdk-3' }));
   await new Promise((r) => setTimeout(r, 1000)); // the streams catch up
+  try {
+    // The IOC's execution from the signed REST history, compared with the SDK's typing.
+    const rest = new RestClientV5({ key, secret, baseUrl: restURL });
+    const r = await Promise.race([rest.getExecutionList({ category: 'linear', symbol: 'BTCUSDT', limit: 10 }), timeout(10000, 'executions')]);
+    const list = (r.result && r.result.list) || [];
+    const x = list.find((e) => e.orderLinkId === 'sdk-2');
+    if (!x) throw new Error('no execution of sdk-2 in ' + JSON.stringify(r));
+    out({ step: 'executions', ok: r.retCode === 0, code: r.retCode, data: { ...compareTyped(x, typedFields('v5-position.d.ts', 'ExecutionV5')),
+      count: list.length, execQty: x.execQty, execType: x.execType, side: x.side, execFee: x.execFee, nextPageCursor: r.result.nextPageCursor } });
+  } catch (e) {
+    out({ step: 'executions', ok: false, code: e && e.retCode !== undefined ? e.retCode : -1, msg: String((e && (e.retMsg || e.message)) || e) });
+  }
   out({ step: 'private', ok: true, data: { topics, size: position && position.size, side: position && position.side } });
   priv.closeAll(true);
   api.getWSClient().closeAll(true);
