@@ -23,6 +23,9 @@ const (
 	prefetchBatches = 6         // buffers in the pool: two for each stage
 	batchRecords    = 512       // records per batch, at most
 	batchBytes      = 256 << 10 // frame bytes per batch, about
+	// firstRecords is the first batch's records, at most: the replay waits for the first
+	// batch to be inflated and decoded, so a short one starts it sooner.
+	firstRecords = 32
 )
 
 type batch struct {
@@ -91,14 +94,14 @@ func (p *prefetchSource) read(r Records) {
 			p.fail(p.raw, b, fmt.Errorf("backtest: reading data: panic: %v", v))
 		}
 	}()
-	for {
+	for limit := firstRecords; ; limit = batchRecords {
 		select {
 		case b = <-p.free:
 		case <-p.done:
 			return
 		}
 		b.local, b.end, b.data, b.err = b.local[:0], b.end[:0], b.data[:0], nil
-		for len(b.local) < batchRecords && len(b.data) < batchBytes {
+		for len(b.local) < limit && len(b.data) < batchBytes {
 			local, frame, err := r.Next()
 			if err != nil {
 				b.err = err

@@ -791,19 +791,17 @@ func (r *replay) run() error {
 // peek reads ahead until no unread frame can be due before the next event, and
 // returns the next event (evNone at the end): an unread frame is received no earlier
 // than the last one read, and seen by the exchange at most MaxFeedLatency before it is
-// received.
+// received. The event it stops at is the next one: nothing changes between.
 func (r *replay) peek() (kind, lane int, t int64, err error) {
-	for !r.eof {
-		kind, _, t := r.next()
-		if kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
-			break
+	for {
+		kind, lane, t = r.next()
+		if r.eof || kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
+			return kind, lane, t, nil
 		}
 		if _, err := r.read(); err != nil {
 			return evNone, 0, 0, err
 		}
 	}
-	kind, lane, t = r.next()
-	return kind, lane, t, nil
 }
 
 // step handles the event peek returned: lane ln's kind of event at t.
