@@ -3,6 +3,7 @@ package binance
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -62,30 +63,42 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 // each followed by `,[`. It returns dst, and either the offset past the last
 // level read, which no `,[` follows, and true, or the offset of the level
 // it could not read and false.
+//
+// It is levelAs written out, with the guess's shapes and offsets in locals:
+// the loop then costs no call per level, and reloads them only after a miss
+// (about 7% less time per USD-M frame than a call to levelAs per level).
+// Each level's bytes are read by five loads at offsets from its '[' after
+// one range check, through unsafe.Add: subslicing b for each of them cost a
+// bounds check and the masking of the slice's pointer each, and reading the
+// arrays of the USD-M recording took 0.75 of the time without them (median
+// of the ratios over chunks of 50 frames, alternated). The checks of a level
+// are or-ed into one word, tested by one branch.
 func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, bool) {
-	// levelAs, written out with the guess's shapes and offsets in locals: the
-	// loop then costs no call per level, and reloads them only after a miss
-	// (about 7% less time per USD-M frame than a call to levelAs per level).
-	np, nq := s.np, s.nq
-	pOff, qOff := np+s.ps+6, nq+s.qs+3 // from '[' to the quantity's first digit; from it to past `"]`
-	ps, qn := &s.p[np&7], &s.q[nq&7]
+	const ones = 0x0101010101010101
+	ps, qn, qsOff, endOff, need := s.guessed()
+	base := unsafe.Pointer(unsafe.SliceData(b))
 	for {
-		qs := i + pOff
-		end := qs + qOff
-		if i >= 0 && qs <= len(b)-8 && end <= len(b) {
-			pw := binary.LittleEndian.Uint64(b[i+2:])
-			qw := binary.LittleEndian.Uint64(b[qs:])
-			p, pok := eightDigits((pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad)
-			q, qok := eightDigits((qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad)
-			if pok && qok && pw&ps.dot == ps.dotVal && qw&qn.dot == qn.dotVal &&
-				binary.LittleEndian.Uint16(b[i:]) == '['|'"'<<8 &&
-				binary.LittleEndian.Uint32(b[qs-4:])&0xFFFFFF00 == '"'<<8|','<<16|'"'<<24 &&
-				binary.LittleEndian.Uint16(b[end-2:]) == '"'|']'<<8 {
-				dst = append(dst, orderbook.Level{Price: int64(p), Qty: int64(q)})
-				if end+1 >= len(b) || b[end] != ',' || b[end+1] != '[' {
-					return dst, end, true
+		if i >= 0 && i <= len(b)-need {
+			// In range: i+need <= len(b), and every load below ends by i+need.
+			at := unsafe.Add(base, i)
+			head := uint64(*(*uint16)(at))               // ["
+			pw := *(*uint64)(unsafe.Add(at, 2))          // the price from its first digit
+			sep := *(*uint32)(unsafe.Add(at, qsOff-4))   // the price's last digit and ","
+			qw := *(*uint64)(unsafe.Add(at, qsOff))      // the quantity from its first digit
+			tail := *(*uint32)(unsafe.Add(at, endOff-2)) // "] and the two bytes after
+			pd := (pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad - '0'*ones
+			qd := (qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad - '0'*ones
+			bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) | // digits (see eightDigits)
+				((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
+				(head ^ ('[' | '"'<<8)) |
+				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
+				uint64((tail&0xFFFF)^('"'|']'<<8))
+			if bad == 0 {
+				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
+				if tail>>16 != ','|'['<<8 {
+					return dst, i + endOff, true
 				}
-				i = end + 1
+				i += endOff + 1
 				continue
 			}
 		}
@@ -93,15 +106,22 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 		if !ok {
 			return dst, i, false
 		}
-		np, nq = s.np, s.nq
-		pOff, qOff = np+s.ps+6, nq+s.qs+3
-		ps, qn = &s.p[np&7], &s.q[nq&7]
+		ps, qn, qsOff, endOff, need = s.guessed()
 		dst = append(dst, l)
 		if k+1 >= len(b) || b[k] != ',' || b[k+1] != '[' {
 			return dst, k, true
 		}
 		i = k + 1
 	}
+}
+
+// guessed returns the shapes of the guess, and its offsets from a level's
+// '[': to the quantity's first digit, to past the level's `"]`, and past the
+// last byte run reads.
+func (s *shortLevels) guessed() (ps, qn *numShape, qsOff, endOff, need int) {
+	qsOff = s.np + s.ps + 6
+	endOff = qsOff + s.nq + s.qs + 3
+	return &s.p[s.np&7], &s.q[s.nq&7], qsOff, endOff, max(qsOff+8, endOff+2)
 }
 
 // levelAs reads the level at b[i] if its price has np integer digits and its
