@@ -818,7 +818,9 @@ func (r *replay) step(kind, ln int, t int64) error {
 		}
 	}
 	for i, l := range r.lanes {
-		l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+		if l.fund.src != fundNone { // spot pays no funding: no mark to read per event
+			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+		}
 	}
 	r.sample(t)
 	r.now = t
@@ -849,7 +851,7 @@ func (r *replay) step(kind, ln int, t int64) error {
 			}
 			_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
 		case s.noFrame:
-			_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, r.levels(s)), s.d.malformed(), s.local)
+			_ = r.eng.OnEventAt(instrument.Index(ln), s.d.inPlace(r.levels(s)), s.d.malformed(), s.local)
 		default:
 			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
 		}
