@@ -126,28 +126,37 @@ func (s *shortLevels) guessed() (ps, qn *numShape, qsOff, endOff, need int) {
 
 // levelAs reads the level at b[i] if its price has np integer digits and its
 // quantity nq, np and nq in 0..7, and returns it and the offset past it. It
-// reports false for anything else. run does the same, written out. Each number's digits, closed up over its
-// point and shifted to the top of the word with '0's below them (leading
-// zeros), are read and checked by eightDigits, and its point is checked in
-// its place; the masks and shifts are numShape's.
+// reports false for anything else. It reads a level as run does, after one
+// range check: each number's digits, closed up over its point and shifted to
+// the top of the word with '0's below them (leading zeros), are checked as
+// eightDigits checks them, and its point in its place; the masks and shifts
+// are numShape's.
 func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bool) {
-	qs := i + 2 + np + 1 + s.ps + 3 // the quantity's first digit, past `","`
-	end := qs + nq + 1 + s.qs + 2   // past `"]`
-	if i < 0 || qs > len(b)-8 || end > len(b) {
+	const ones = 0x0101010101010101
+	qsOff := np + s.ps + 6          // the quantity's first digit, past `","`
+	endOff := qsOff + nq + s.qs + 3 // past `"]`
+	if i < 0 || i > len(b)-max(qsOff+8, endOff) {
 		return orderbook.Level{}, i, false
 	}
-	pw := binary.LittleEndian.Uint64(b[i+2:])
-	qw := binary.LittleEndian.Uint64(b[qs:])
+	// In range: the loads below end by i+max(qsOff+8, endOff).
+	at := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), i)
 	ps, qn := &s.p[np&7], &s.q[nq&7]
-	p, pok := eightDigits((pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad)
-	q, qok := eightDigits((qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad)
-	if !pok || !qok || pw&ps.dot != ps.dotVal || qw&qn.dot != qn.dotVal ||
-		binary.LittleEndian.Uint16(b[i:]) != '['|'"'<<8 ||
-		binary.LittleEndian.Uint32(b[qs-4:])&0xFFFFFF00 != '"'<<8|','<<16|'"'<<24 ||
-		binary.LittleEndian.Uint16(b[end-2:]) != '"'|']'<<8 {
+	head := uint64(*(*uint16)(at))
+	pw := *(*uint64)(unsafe.Add(at, 2))
+	sep := *(*uint32)(unsafe.Add(at, qsOff-4))
+	qw := *(*uint64)(unsafe.Add(at, qsOff))
+	tail := uint64(*(*uint16)(unsafe.Add(at, endOff-2)))
+	pd := (pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad - '0'*ones
+	qd := (qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad - '0'*ones
+	bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) |
+		((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
+		(head ^ ('[' | '"'<<8)) |
+		uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
+		(tail ^ ('"' | ']'<<8))
+	if bad != 0 {
 		return orderbook.Level{}, i, false
 	}
-	return orderbook.Level{Price: int64(p), Qty: int64(q)}, end, true
+	return orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))}, i + endOff, true
 }
 
 // miss is levelAs after the guess was wrong: it counts the integer digits of
