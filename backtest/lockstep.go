@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nanotick/nanotick/orderbook"
@@ -41,19 +42,72 @@ type sharedBooks struct {
 // lockstep with shared books (see above): the same reports, for a fraction of the
 // cost per run. The runs must be of one instrument, that of the frames. The reports
 // and errors are by index of cfgs; a run that fails or panics has its error and no
-// report, and the others carry on.
+// report, and the others carry on. Runs that read the frames alike (the same exchange
+// time, feed latency cap, time-jump bound and clock offset mode: a sweep's points)
+// share the reading too; runs that read them differently replay in separate groups.
 func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 	reps, errs := make([]*Report, len(cfgs)), make([]error, len(cfgs))
+	var keys []readingKey
+	groups := map[readingKey][]int{}
+	for i := range cfgs {
+		k := readingKeyOf(&cfgs[i])
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		lockstepGroup(cfgs, groups[k], f, reps, errs)
+	}
+	return reps, errs
+}
+
+// readingKey is what of a run's settings its reading of the frames depends on: the
+// receive and exchange times the replay gives each frame (replay.read).
+type readingKey struct {
+	et         ExchangeTime
+	feed, jump time.Duration
+	offset     ClockOffset
+}
+
+// readingKeyOf is cfg's readingKey, with newReplay's defaults.
+func readingKeyOf(cfg *Config) readingKey {
+	k := readingKey{et: cfg.ExchangeTime, feed: cfg.MaxFeedLatency, jump: cfg.MaxTimeJump, offset: cfg.ClockOffset}
+	if k.feed <= 0 {
+		k.feed = time.Second
+	}
+	if k.jump <= 0 {
+		k.jump = DefaultMaxTimeJump
+	}
+	return k
+}
+
+// lockstepGroup runs the runs cfgs[idx] in lockstep over f, into reps and errs by
+// index of cfgs: they read f alike (one readingKey).
+//
+// One reader (a replay that only reads) reads the frames ahead, as each run would
+// read them, and orders their two sides: each frame is a market event at the exchange
+// at its exchange time, and a strategy frame at its receive time, in the order one
+// run's replay.next gives them (by time; at equal times the market event first). The
+// runs take each in turn: first every run's order-path events due before it (at
+// equal times: before a strategy frame, after a market event, as replay.next orders
+// them), on the books as they were; then, at a strategy frame, every run's timers due
+// by its time (as within OnEventAt, before the engine's book takes the frame); then
+// every run handles it, the first bringing the shared book along. So no run reads or
+// decodes a frame, and no run searches for its next event among the others': what a
+// run pays per event is its own exchange's and engine's work, and its strategy's.
+func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []error) {
 	capacity := 0
-	for _, c := range cfgs {
-		capacity = max(capacity, c.Engine.BookCapacity)
+	for _, i := range idx {
+		capacity = max(capacity, cfgs[i].Engine.BookCapacity)
 	}
 	if capacity <= 0 {
 		capacity = eventBookCapacity
 	}
 	shared := &sharedBooks{ex: orderbook.New(capacity), eng: orderbook.New(capacity)}
-	var runs []*lockRun
-	for i, cfg := range cfgs {
+	var points []*lockPoint
+	for _, i := range idx {
+		cfg := cfgs[i]
 		cfg.Data = f.data
 		table, err := cfg.Engine.InstrumentTable()
 		if err != nil {
@@ -69,81 +123,218 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 			errs[i] = err
 			continue
 		}
-		runs = append(runs, &lockRun{i: i, r: r})
+		points = append(points, &lockPoint{i: i, r: r})
 	}
+	if len(points) == 0 {
+		return
+	}
+	rd := newLockReader(points[0].r.cfg, f, points)
 	wall := time.Now()
-	var finished []*lockRun
-	// settle takes the runs that failed or ended out of runs.
+	live := points
+	// settle takes the runs that failed out of live.
 	settle := func() {
 		n := 0
-		for _, ru := range runs {
-			switch {
-			case ru.err != nil:
-				errs[ru.i] = ru.err
-			case ru.kind == evNone:
-				finished = append(finished, ru)
-			default:
-				runs[n] = ru
-				n++
-			}
-		}
-		clear(runs[n:])
-		runs = runs[:n]
-	}
-	for _, ru := range runs {
-		ru.peek()
-	}
-	settle()
-	for len(runs) > 0 {
-		next := runs[0]
-		for _, ru := range runs[1:] {
-			if ru.t < next.t || ru.t == next.t && (ru.kind < next.kind || ru.kind == next.kind && ru.seq < next.seq) {
-				next = ru
-			}
-		}
-		if next.kind != evFrame {
-			if next.step(); next.err == nil {
-				next.peek()
-			}
-			if next.err != nil || next.kind == evNone {
-				settle()
-			}
-			continue
-		}
-		// A strategy frame is every run's next event (the same frame, at the same
-		// time: anything of a run before it would come first). The timers due by
-		// then fire in every run before the engine book takes the frame, as within
-		// OnEventAt; then each run handles the frame, the first bringing the shared
-		// book along.
-		for _, ru := range runs {
-			if ru.kind != evFrame || ru.seq != next.seq || ru.t != next.t {
-				ru.err = fmt.Errorf("backtest: lockstep lost: a run at %d (kind %d, event %d), the frame %d at %d", ru.t, ru.kind, ru.seq, next.seq, next.t)
+		for _, p := range live {
+			if p.err != nil {
+				errs[p.i] = p.err
 				continue
 			}
-			ru.timers(next.t)
+			live[n] = p
+			n++
 		}
-		for _, ru := range runs {
-			if ru.err == nil {
-				ru.step()
-			}
-			if ru.err == nil {
-				ru.peek()
-			}
-		}
-		settle()
+		clear(live[n:])
+		live = live[:n]
 	}
-	for _, ru := range finished {
+	for len(live) > 0 {
+		kind, t, err := rd.next()
+		if err != nil {
+			for _, p := range live {
+				p.err = err
+			}
+			settle()
+			break
+		}
+		if kind == evNone {
+			break
+		}
+		failed := false
+		through := kind == evFrame
+		for _, p := range live {
+			failed = p.orderPath(t, through) || failed
+		}
+		var s *slot
+		if kind == evFrame {
+			s = rd.slotAt(0)
+			for _, p := range live {
+				failed = p.timers(t) || failed
+			}
+		} else {
+			s = rd.slotAt(rd.lanes[0].exOff)
+		}
+		lv, first := rd.levels(s), rd.slotAt(0)
+		for _, p := range live {
+			failed = p.take(kind, s, lv, first) || failed
+		}
+		rd.consume(kind)
+		if failed {
+			settle()
+		}
+	}
+	// The data is over: what is still in flight on each run's order path arrives.
+	for _, p := range live {
+		p.orderPath(math.MaxInt64, true)
+	}
+	settle()
+	for _, p := range live {
 		func() {
 			defer func() {
-				if p := recover(); p != nil {
-					errs[ru.i] = fmt.Errorf("backtest: panic: %v", p)
+				if v := recover(); v != nil {
+					errs[p.i] = fmt.Errorf("backtest: panic: %v", v)
 				}
 			}()
-			reps[ru.i] = ru.r.finish(wall)
-			reps[ru.i].Events.Malformed = f.malformed
+			r := p.r
+			// What the report says of the reading is the reader's.
+			r.frames, r.feed, r.offset = rd.frames, rd.feed, rd.offset
+			r.clock, r.clocks = rd.clock, rd.clocks
+			reps[p.i] = r.finish(wall)
+			reps[p.i].Events.Malformed = f.malformed
 		}()
 	}
-	return reps, errs
+}
+
+// lockReader reads frames ahead for a lockstep group, as each of its runs would
+// (replay.read, into a replay that only reads), and gives their market events and
+// strategy frames in one run's order.
+type lockReader struct {
+	*replay
+}
+
+// newLockReader returns the reader of f for runs whose settings, as newReplay
+// completed them, are like cfg's; it calls each point's Progress as the point's own
+// reading would.
+func newLockReader(cfg Config, f *Frames, points []*lockPoint) *lockReader {
+	r := &replay{
+		cfg:     cfg,
+		ring:    make([]slot, 256),
+		maxFeed: int64(cfg.MaxFeedLatency),
+		lanes:   []*lane{{}},
+	}
+	g := newClockGuard(&framesSource{f: f}, cfg.MaxTimeJump)
+	r.clocks, r.clock, r.src, r.which = []*clockGuard{g}, g, g, func() int { return 0 }
+	var progress []func(done, total int64)
+	for _, p := range points {
+		if p.r.cfg.Progress != nil {
+			progress = append(progress, p.r.cfg.Progress)
+		}
+	}
+	if len(progress) > 0 {
+		r.cfg.Progress = func(done, total int64) {
+			for _, fn := range progress {
+				fn(done, total)
+			}
+		}
+		r.progressOf = g.Progress
+	}
+	return &lockReader{r}
+}
+
+// next reads ahead until no unread frame can come before the next market event or
+// strategy frame, as replay.peek does, and returns it (evNone at the end).
+func (rd *lockReader) next() (kind int, t int64, err error) {
+	l := rd.lanes[0]
+	for {
+		kind = evNone
+		if l.exOff < rd.n {
+			kind, t = evMarket, rd.slotAt(l.exOff).exch
+		}
+		if rd.n > 0 && l.exOff > 0 {
+			if lc := rd.slotAt(0).local; kind == evNone || lc < t {
+				kind, t = evFrame, lc
+			}
+		}
+		if rd.eof || kind != evNone && rd.readAny && rd.lastLocal-rd.maxFeed > t {
+			return kind, t, nil
+		}
+		if _, err := rd.read(); err != nil {
+			return evNone, 0, err
+		}
+	}
+}
+
+// consume moves past the event next returned.
+func (rd *lockReader) consume(kind int) {
+	l := rd.lanes[0]
+	if kind == evMarket {
+		l.exOff++
+		return
+	}
+	rd.head = (rd.head + 1) & (len(rd.ring) - 1)
+	rd.n--
+	l.exOff--
+}
+
+// lockPoint is one run of a lockstep group and what ended it. Its methods report
+// whether the run failed in them; a panic in a run is its error.
+type lockPoint struct {
+	i   int // its index in the configs
+	r   *replay
+	err error
+}
+
+// orderPath takes the run's order-path events due before t (through: at t too).
+func (p *lockPoint) orderPath(t int64, through bool) (failed bool) {
+	defer p.catch(&failed)
+	r := p.r
+	for {
+		due, ok := r.ex.NextDue()
+		if !ok || due > t || due == t && !through {
+			return false
+		}
+		if err := r.step(evOrderPath, 0, due); err != nil {
+			p.err = err
+			return true
+		}
+	}
+}
+
+// timers fires the run's timers due by t, as OnEventAt would at a frame at t.
+func (p *lockPoint) timers(t int64) (failed bool) {
+	defer p.catch(&failed)
+	if at, ok := p.r.eng.NextTimer(); ok && at <= t {
+		p.r.now = t // the data time of the log lines
+		p.r.eng.OnClock(t)
+	}
+	return false
+}
+
+// take hands the run the market event or strategy frame s (its levels lv), first
+// being the first frame not yet taken as a strategy frame.
+func (p *lockPoint) take(kind int, s *slot, lv []orderbook.Level, first *slot) (failed bool) {
+	defer p.catch(&failed)
+	r := p.r
+	t := s.local
+	if kind == evMarket {
+		t = s.exch
+	}
+	if err := r.begin(t, first); err != nil {
+		p.err = err
+		return true
+	}
+	if kind == evMarket {
+		r.market(r.lanes[0], s, lv)
+	} else {
+		r.strategyFrame(0, s, lv)
+	}
+	r.end(t)
+	return false
+}
+
+// catch turns a panic of the run into its error.
+func (p *lockPoint) catch(failed *bool) {
+	if v := recover(); v != nil {
+		p.err = fmt.Errorf("backtest: panic: %v", v)
+		*failed = true
+	}
 }
 
 // safeNewReplay is newReplay with a panic returned as an error.
@@ -154,57 +345,4 @@ func safeNewReplay(cfg Config, shared *sharedBooks, src eventSource) (r *replay,
 		}
 	}()
 	return newReplay(cfg, shared, src)
-}
-
-// lockRun is one run of a lockstep group: its replay, its next event (peek's, with
-// the event's number for market and strategy frames) and what ended it.
-type lockRun struct {
-	i    int // its index in the group's configs
-	r    *replay
-	kind int
-	lane int
-	t    int64
-	seq  uint64
-	err  error
-}
-
-// peek finds the run's next event; a panic or an error ends the run.
-func (ru *lockRun) peek() {
-	defer ru.catch()
-	kind, lane, t, err := ru.r.peek()
-	if err != nil {
-		ru.err = err
-		return
-	}
-	ru.kind, ru.lane, ru.t, ru.seq = kind, lane, t, 0
-	switch kind {
-	case evMarket:
-		ru.seq = ru.r.slotAt(ru.r.lanes[lane].exOff).seq
-	case evFrame:
-		ru.seq = ru.r.slotAt(0).seq
-	}
-}
-
-// step takes the run's next event.
-func (ru *lockRun) step() {
-	defer ru.catch()
-	if err := ru.r.step(ru.kind, ru.lane, ru.t); err != nil {
-		ru.err = err
-	}
-}
-
-// timers fires the run's timers due by t, as OnEventAt would at a frame at t.
-func (ru *lockRun) timers(t int64) {
-	defer ru.catch()
-	if at, ok := ru.r.eng.NextTimer(); ok && at <= t {
-		ru.r.now = t // the data time of the log lines
-		ru.r.eng.OnClock(t)
-	}
-}
-
-// catch turns a panic of the run's step into its error.
-func (ru *lockRun) catch() {
-	if p := recover(); p != nil {
-		ru.err = fmt.Errorf("backtest: panic: %v", p)
-	}
 }

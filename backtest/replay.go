@@ -806,29 +806,14 @@ func (r *replay) peek() (kind, lane int, t int64, err error) {
 
 // step handles the event peek returned: lane ln's kind of event at t.
 func (r *replay) step(kind, ln int, t int64) error {
+	if err := r.begin(t, r.slotAt(0)); err != nil {
+		return err
+	}
 	l := r.lanes[ln]
-	if !r.started {
-		r.started, r.startTime = true, t
-		r.nextSample = t
-		for _, l := range r.lanes {
-			l.fund.start(t)
-		}
-		if err := r.eng.Start(r.slotAt(0).local); err != nil {
-			return fmt.Errorf("backtest: %w", err)
-		}
-	}
-	for i, l := range r.lanes {
-		l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
-	}
-	r.sample(t)
-	r.now = t
-	r.steps++
 	switch kind {
 	case evMarket:
 		s := r.slotAt(l.exOff)
-		l.ex.seq = s.seq
-		l.ex.onEvent(&s.d, r.levels(s), s.exch)
-		r.markLane(l) // only a market event moves the exchange's book, and so the mark
+		r.market(l, s, r.levels(s))
 		l.exOff++
 		for l.exOff < r.n && r.slotAt(l.exOff).lane != ln {
 			l.exOff++
@@ -837,35 +822,77 @@ func (r *replay) step(kind, ln int, t int64) error {
 		l.ex.Step(r.eng)
 	case evFrame:
 		s := r.slotAt(0)
-		if s.noFrame && s.d.gap() && ln == 0 {
-			r.replayedGaps++
-		}
-		switch {
-		case s.noFrame && r.shared != nil:
-			ev := s.d.event(&r.evBuf, r.levels(s))
-			if r.shared.engSeq != s.seq { // the first run here brings the shared book along
-				md.Replay(r.shared.eng, ev, s.local)
-				r.shared.engSeq = s.seq
-			}
-			_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
-		case s.noFrame:
-			_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, r.levels(s)), s.d.malformed(), s.local)
-		default:
-			_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
-		}
-		if !l.everValid {
-			l.everValid = r.bookValid(ln)
-		}
+		r.strategyFrame(ln, s, r.levels(s))
 		r.head = (r.head + 1) & (len(r.ring) - 1)
 		r.n--
 		for _, o := range r.lanes {
 			o.exOff--
 		}
 	}
+	r.end(t)
+	return nil
+}
+
+// begin opens a step at t: the run starts at its first (first is the first frame,
+// whose receive time starts the engine), funding due by t is paid and the equity
+// sampled up to t.
+func (r *replay) begin(t int64, first *slot) error {
+	if !r.started {
+		r.started, r.startTime = true, t
+		r.nextSample = t
+		for _, l := range r.lanes {
+			l.fund.start(t)
+		}
+		if err := r.eng.Start(first.local); err != nil {
+			return fmt.Errorf("backtest: %w", err)
+		}
+	}
+	for i, l := range r.lanes {
+		if l.fund.src != fundNone { // spot pays no funding: no mark to read per event
+			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+		}
+	}
+	r.sample(t)
+	r.now = t
+	r.steps++
+	return nil
+}
+
+// market hands lane l's exchange the event of frame s, whose levels are lv.
+func (r *replay) market(l *lane, s *slot, lv []orderbook.Level) {
+	l.ex.seq = s.seq
+	l.ex.onEvent(&s.d, lv, s.exch)
+	r.markLane(l) // only a market event moves the exchange's book, and so the mark
+}
+
+// strategyFrame hands the engine lane ln's frame s, whose event's levels are lv.
+func (r *replay) strategyFrame(ln int, s *slot, lv []orderbook.Level) {
+	if s.noFrame && s.d.gap() && ln == 0 {
+		r.replayedGaps++
+	}
+	switch {
+	case s.noFrame && r.shared != nil:
+		ev := s.d.event(&r.evBuf, lv)
+		if r.shared.engSeq != s.seq { // the first run here brings the shared book along
+			md.Replay(r.shared.eng, ev, s.local)
+			r.shared.engSeq = s.seq
+		}
+		_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
+	case s.noFrame:
+		_ = r.eng.OnEventAt(instrument.Index(ln), s.d.inPlace(lv), s.d.malformed(), s.local)
+	default:
+		_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
+	}
+	if l := r.lanes[ln]; !l.everValid {
+		l.everValid = r.bookValid(ln)
+	}
+}
+
+// end closes the step at t: the strategy may have halted in it.
+func (r *replay) end(t int64) {
 	if !r.halted && r.eng.Halted() != nil {
 		r.halted, r.haltedAt = true, t
 	}
-	return nil
 }
 
 // sample records the equity at every interval boundary up to t, before the event at t,

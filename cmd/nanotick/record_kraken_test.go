@@ -34,7 +34,8 @@ func TestRecordKrakenFromLocalExchange(t *testing.T) {
 	if len(files) < 2 || !strings.Contains(out, "malformed 0") {
 		t.Fatalf("files %v\n%s", files, out)
 	}
-	for _, f := range files {
+	updates := 0
+	for k, f := range files {
 		r, err := recording.Open(f)
 		if err != nil {
 			t.Fatal(err)
@@ -66,9 +67,15 @@ func TestRecordKrakenFromLocalExchange(t *testing.T) {
 			}
 		}
 		r.Close()
-		if st := feed.Stats(); st.Snapshots < 1 || st.Updates < 10 || st.ChecksumMismatches != 0 {
+		// The last file holds what was left of the 3 s, a few updates on a loaded machine.
+		st := feed.Stats()
+		if st.Snapshots < 1 || st.Updates < 10 && k < len(files)-1 || st.ChecksumMismatches != 0 {
 			t.Fatalf("%s: %d records, %+v", f, n, st)
 		}
+		updates += int(st.Updates)
+	}
+	if updates < 20 {
+		t.Fatalf("%d book updates in %d files", updates, len(files))
 	}
 
 	// inspect and book read the recording (feeds/detect finds Kraken and its scales).

@@ -143,12 +143,15 @@ func TestRecordRoundTrip(t *testing.T) {
 	rs := newReplayServer(t, 5000)
 	dir := t.TempDir()
 	out, files := record(t, "--url", rs.wsURL(), "--rest", rs.srv.URL, "--symbol", "BTCUSDT",
-		"--streams", "depth@100ms,trade,bookTicker", "--out", dir, "--duration", "1500ms")
+		"--streams", "depth@100ms,trade,bookTicker", "--out", dir, "--duration", "3s")
 	if len(files) != 1 {
 		t.Fatalf("files %v\n%s", files, out)
 	}
+	// The server sends a frame a millisecond; a loaded machine records far fewer in 3 s
+	// (the dial and the snapshot come first), so the bound is loose: the byte-for-byte
+	// comparison below is the test.
 	k, n, valid := replayFile(t, files[0])
-	if n < 300 || k.Snapshots != 1 || k.Gaps != 0 || k.Malformed != 0 || !valid {
+	if n < 100 || k.Snapshots != 1 || k.Gaps != 0 || k.Malformed != 0 || !valid {
 		t.Fatalf("%d records, counters %+v, valid %v\n%s", n, k, valid, out)
 	}
 	// The frames are the server's, byte for byte and in order.

@@ -146,6 +146,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	power := fs.Float64("queue-power", config.DefaultQueuePower, "exponent of the power_law queue model")
 	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sweep to FILE")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -153,6 +154,16 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		return 2
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+		return 2
+	}
+	defer func() {
+		if err := stopProfile(); err != nil {
+			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+		}
+	}()
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "nanotick sweep run: "+format+"\n", a...)
 		return 2
