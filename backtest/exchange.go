@@ -197,7 +197,11 @@ type Exchange struct {
 	lv     []orderbook.Level
 	ev     md.Event
 	book   *orderbook.Book
-	orders []restingOrder
+	// view, if set, stands for book, which the exchange then does not keep (see exView);
+	// inEvent says onEvent is applying an event, which the view's depth then has.
+	view    *exView
+	inEvent bool
+	orders  []restingOrder
 	entry  fifo // orders and cancels on their way in
 	resp   fifo // answers on their way out
 	// lastEntry and lastResp keep each direction in order: a connection does not
@@ -404,8 +408,12 @@ func feeE6(bps float64) (int64, error) {
 	return int64(math.Round(bps * 1e6)), nil
 }
 
-// Book returns the exchange's own book.
-func (x *Exchange) Book() *orderbook.Book { return x.book }
+// Book returns the exchange's own book. An exchange in a replay that kept none (see
+// exView) builds it then, and keeps it from then on.
+func (x *Exchange) Book() *orderbook.Book {
+	x.materialize()
+	return x.book
+}
 
 // Gaps returns the breaks in the venue's sequence seen in the market data.
 func (x *Exchange) Gaps() uint64 { return x.counters.Gaps }
@@ -550,7 +558,12 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 	if d.ev.Kind == md.None {
 		return
 	}
+	if x.view != nil && changesBook(d.ev.Kind) {
+		x.view.take(d)
+	}
+	x.inEvent = true // the view's depth then has the event
 	x.applyEvent(d.inPlace(lv), d.gap())
+	x.inEvent = false
 	x.expireReduceOnly()
 	x.touchUpdate()
 }
@@ -586,6 +599,9 @@ func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
 // replay applies ev to the exchange's book, unless the book is shared with other runs'
 // exchanges and one of them applied it already.
 func (x *Exchange) replay(ev *md.Event) {
+	if x.view != nil {
+		return // no book of its own: onEvent took the top
+	}
 	if s := x.shared; s != nil {
 		if s.exSeq == x.seq && x.seq != 0 {
 			return
@@ -642,29 +658,22 @@ func (x *Exchange) mid2() int64 {
 	if x.before {
 		return x.shared.mid2Before
 	}
-	if !x.book.Valid() {
+	valid, bid, ask := x.top()
+	if !valid {
 		return 0
 	}
-	bid, okb := x.book.Best(orderbook.Bid)
-	ask, oka := x.book.Best(orderbook.Ask)
-	if !okb || !oka {
-		return 0
-	}
-	return bid.Price + ask.Price
+	return bid + ask
 }
 
 // touchUpdate records, after an event, which sides have an order resting and which
 // have one at or better than the book's best price on its side.
 func (x *Exchange) touchUpdate() {
 	tc := &x.touch
-	tc.valid = x.book.Valid()
 	var best [2]int64
 	var ok [2]bool
+	tc.valid, best[orderbook.Bid], best[orderbook.Ask] = x.top()
 	if tc.valid {
-		for s := orderbook.Bid; s <= orderbook.Ask; s++ {
-			lv, has := x.book.Best(s)
-			best[s], ok[s] = lv.Price, has
-		}
+		ok = [2]bool{true, true} // a valid book has both sides
 	}
 	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
 	for i := range x.orders {
@@ -685,8 +694,9 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
-	for i := 0; ; i++ {
-		lv, ok := x.book.Level(side, i)
+	it := x.levels(side)
+	for {
+		lv, ok := it.next()
 		if !ok {
 			return 0
 		}
@@ -730,18 +740,17 @@ func (x *Exchange) refreshLevels() {
 // crossed fills every armed order that the other side of the book has moved through:
 // the market traded at the order's price or better, so the order was taken.
 func (x *Exchange) crossed() {
-	if !x.book.Valid() {
+	valid, bid, ask := x.top()
+	if !valid {
 		return
 	}
-	bid, _ := x.book.Best(orderbook.Bid)
-	ask, _ := x.book.Best(orderbook.Ask)
 	for i := 0; i < len(x.orders); {
 		o := &x.orders[i]
 		var through bool
 		if o.side == orderbook.Bid {
-			through = ask.Price <= o.price
+			through = ask <= o.price
 		} else {
-			through = bid.Price >= o.price
+			through = bid >= o.price
 		}
 		if !through {
 			o.armed = true
@@ -1003,13 +1012,12 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 			return
 		}
 	}
-	if !x.book.Valid() {
+	valid, bid, ask := x.top()
+	if !valid {
 		x.reject(o.ID, rejNoMarket, log)
 		return
 	}
-	opp := o.Side.Opposite()
-	best, _ := x.book.Best(opp)
-	crosses := (o.Side == orderbook.Bid && best.Price <= o.Price) || (o.Side == orderbook.Ask && best.Price >= o.Price)
+	crosses := (o.Side == orderbook.Bid && ask <= o.Price) || (o.Side == orderbook.Ask && bid >= o.Price)
 	if crosses && o.PostOnly {
 		x.reject(o.ID, rejPostOnly, log)
 		return

@@ -241,7 +241,7 @@ func Run(cfg Config) (*Report, error) {
 			var src eventSource = &framesSource{f: f, release: true}
 			if cfg.Prefetch {
 				// The records are decoded on another goroutine, ahead of the replay.
-				p := newFramesPrefetch(src.(*framesSource))
+				p := newFramesPrefetch(src.(*framesSource), cfg.Engine.BookCapacity)
 				src, closers = p, append(closers, p.Close)
 			}
 			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return f.malformed })
@@ -259,6 +259,7 @@ func Run(cfg Config) (*Report, error) {
 		if cfg.Prefetch {
 			// The reading and inflating, and the decoding, run ahead on goroutines of
 			// their own.
+			dec.tops = true // the exchange then keeps no book (exView)
 			src := newPrefetchSource(r, dec)
 			srcs, malformed, closers = append(srcs, src), append(malformed, src.Malformed), append(closers, src.Close)
 		} else {
@@ -535,6 +536,11 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		r.clocks = append(r.clocks, g)
 		guarded[i] = g
 	}
+	if shared == nil && providesTops(srcs) {
+		for i, l := range lanes {
+			l.ex.view = &exView{r: r, ln: i}
+		}
+	}
 	r.clock = r.clocks[0]
 	r.src, r.which = guarded[0], func() int { return 0 }
 	if len(srcs) > 1 {
@@ -550,6 +556,17 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		l.fund.paid = riskFunding(eng, instrument.Index(i))
 	}
 	return r, nil
+}
+
+// providesTops reports whether every source's events that change the book carry its
+// top (decoded.setTop), so that the exchanges need no books of their own (exView).
+func providesTops(srcs []eventSource) bool {
+	for _, s := range srcs {
+		if t, ok := s.(topsSource); !ok || !t.providesTops() {
+			return false
+		}
+	}
+	return len(srcs) > 0
 }
 
 // slotAt returns the slot off frames after the head. The ring's length is a power of
@@ -576,6 +593,11 @@ func (r *replay) read() (bool, error) {
 	}
 	ln := r.which()
 	l := r.lanes[ln]
+	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.ev.Kind) && (d.malformed() || d.flags&decTop == 0)) {
+		// The engine may take this frame's event differently from the exchange, or the
+		// exchange would lack its top: the exchange keeps its own book from here.
+		l.ex.materialize()
+	}
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
