@@ -368,7 +368,9 @@ type replay struct {
 	readAny   bool
 	lastLocal int64
 	maxFeed   int64
-	offset    int64 // lanes[0]'s clock offset, for the report
+	// unreadFrom is the earliest exchange time a frame not read yet can have (read).
+	unreadFrom int64
+	offset     int64 // lanes[0]'s clock offset, for the report
 
 	// lv and lvTail are the levels arena of the frames read ahead (see storeLevels),
 	// evBuf the event handed to the engine.
@@ -666,6 +668,19 @@ func (r *replay) read() (bool, error) {
 	s.exch = x
 	l.lastExch, l.readAny = x, true
 	r.lastLocal, r.readAny = local, true
+	// An unread frame is received no earlier than this one, and its exchange sees it at
+	// most MaxFeedLatency before, and no earlier than it saw its lane's last frame: the
+	// replay need read no further ahead than its next event. Usually that is a few
+	// frames (the feed latency), not MaxFeedLatency's worth, and the ring stays small.
+	from := local - r.maxFeed
+	r.unreadFrom = math.MaxInt64
+	for _, o := range r.lanes {
+		if o.readAny {
+			r.unreadFrom = min(r.unreadFrom, max(from, o.lastExch))
+		} else {
+			r.unreadFrom = min(r.unreadFrom, from)
+		}
+	}
 	r.offset = r.lanes[0].offset
 	return true, nil
 }
@@ -812,12 +827,12 @@ func (r *replay) run() error {
 
 // peek reads ahead until no unread frame can be due before the next event, and
 // returns the next event (evNone at the end): an unread frame is received no earlier
-// than the last one read, and seen by the exchange at most MaxFeedLatency before it is
-// received. The event it stops at is the next one: nothing changes between.
+// than the last one read, and seen by the exchange no earlier than unreadFrom (see
+// read). The event it stops at is the next one: nothing changes between.
 func (r *replay) peek() (kind, lane int, t int64, err error) {
 	for {
 		kind, lane, t = r.next()
-		if r.eof || kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
+		if r.eof || kind != evNone && r.readAny && r.unreadFrom > t {
 			return kind, lane, t, nil
 		}
 		if _, err := r.read(); err != nil {
