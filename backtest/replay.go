@@ -848,7 +848,9 @@ func (r *replay) begin(t int64, first *slot) error {
 		}
 	}
 	for i, l := range r.lanes {
-		l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+		if l.fund.src != fundNone { // spot pays none: no mark to read
+			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
+		}
 	}
 	r.sample(t)
 	r.now = t
