@@ -37,6 +37,8 @@ type sharedBooks struct {
 	exSeq, engSeq uint64
 	// mid2Before is twice the exchange book's mid before event exSeq (0 without one).
 	mid2Before int64
+	// top is the exchange book's top after event exSeq (see Exchange.top).
+	top bookTop
 }
 
 // RunFramesLockstep is RunFrames for each of cfgs, over the same frames, replayed in
