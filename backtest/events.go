@@ -62,6 +62,16 @@ func (d *decoded) event(ev *md.Event, lv []orderbook.Level) *md.Event {
 	return ev
 }
 
+// inPlace is event without the copy: it points d's own event at its levels, lv[:nb+na],
+// and returns it. The replay's ring slots use it (the event is read in place, twice:
+// by the exchange, then by the engine); d's event then keeps those levels until d is
+// written again.
+func (d *decoded) inPlace(lv []orderbook.Level) *md.Event {
+	nb, n := int(d.nb), int(d.nb+d.na)
+	d.ev.Bids, d.ev.Asks = lv[:nb:nb], lv[nb:n:n]
+	return &d.ev
+}
+
 // eventDecoder turns one instrument's frames into applied events through the venue's
 // feed, on a book of its own. Unless the feed declares that its events meet
 // md.Replay's contract exactly (md.Exact: Binance's do), it checks every event

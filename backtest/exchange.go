@@ -553,7 +553,7 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 	if d.ev.Kind == md.None {
 		return
 	}
-	x.applyEvent(d.event(&x.ev, lv), d.gap())
+	x.applyEvent(d.inPlace(lv), d.gap())
 	x.expireReduceOnly()
 	x.touchUpdate()
 }

@@ -848,7 +848,7 @@ func (r *replay) begin(t int64, first *slot) error {
 		}
 	}
 	for i, l := range r.lanes {
-		if l.fund.src != fundNone { // spot pays none: no mark to read
+		if l.fund.src != fundNone { // spot pays no funding: no mark to read per event
 			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
 		}
 	}
@@ -879,7 +879,7 @@ func (r *replay) strategyFrame(ln int, s *slot, lv []orderbook.Level) {
 		}
 		_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
 	case s.noFrame:
-		_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, lv), s.d.malformed(), s.local)
+		_ = r.eng.OnEventAt(instrument.Index(ln), s.d.inPlace(lv), s.d.malformed(), s.local)
 	default:
 		_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
 	}

@@ -201,7 +201,10 @@ func FuzzShortLevels(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, ps, qs, np, nq uint8, missed bool) {
 		psc, qsc := fixed.Scale(1+ps%6), fixed.Scale(1+qs%6)
 		r := newShortLevels(psc, qsc)
-		r.np, r.nq, r.missed = int(np%8), int(nq%8), missed
+		r.np, r.nq = int(np%8), int(nq%8)
+		if missed {
+			r.missEnd, r.missNP, r.missNQ = -1, int(np/8%8), int(nq/8%8) // a miss just before b
+		}
 		b := []byte(s)
 		got, k, ended := r.run(b, 0, nil)
 		at := 0

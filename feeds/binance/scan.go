@@ -571,11 +571,17 @@ func eightDigits(x uint64) (uint64, bool) {
 	if (d|(d+0x76*ones))&(0x80*ones) != 0 {
 		return 0, false
 	}
-	// The value with three multiplications instead of eight: pairs of
-	// digits, then pairs of pairs, then the two halves.
+	return digitsValue(d), true
+}
+
+// digitsValue returns the value of the eight decimal digits d, one a byte
+// with '0' subtracted, the most significant first in memory (the lowest
+// byte), as eightDigits has checked them: with three multiplications instead
+// of eight, pairs of digits, then pairs of pairs, then the two halves.
+func digitsValue(d uint64) uint64 {
 	const mask = 0x000000FF000000FF
 	const mul1 = 100 + 1000000<<32
 	const mul2 = 1 + 10000<<32
 	d = d*10 + d>>8
-	return ((d&mask)*mul1 + (d>>16&mask)*mul2) >> 32, true
+	return ((d&mask)*mul1 + (d>>16&mask)*mul2) >> 32
 }

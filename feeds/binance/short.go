@@ -2,6 +2,8 @@ package binance
 
 import (
 	"encoding/binary"
+	"math/bits"
+	"unsafe"
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -21,7 +23,7 @@ import (
 // It reads each level as if its numbers had as many integer digits as the
 // guess, and checks that they do. On the USD-M recording 98% of the prices
 // have 5 integer digits and 97% of the quantities 1, and the guess changes
-// only when two levels running have another spelling, so nearly every level
+// only when two levels running have the same other spelling, so nearly every level
 // is read at the offsets the guess gives, not at ones found in its bytes:
 // the reads of a level do not wait on the digits of the one before, and no
 // branch depends on the length of a number. Each number is then one 8-byte
@@ -34,9 +36,13 @@ import (
 // on a frame read again while it is in the cache).
 type shortLevels struct {
 	np, nq int         // the guess: integer digits of the price and of the quantity
-	missed bool        // the last level missed the guess
 	ps, qs int         // the scales: fraction digits
 	p, q   [8]numShape // by integer digits; those that cannot be read never match
+	// The last level that missed the guess: the offset past it, and its
+	// shape. A miss right after it (at missEnd+1) of the same shape becomes
+	// the guess; any other keeps it.
+	missEnd        int
+	missNP, missNQ int
 }
 
 // newShortLevels returns the reader of levels at price and quantity scales
@@ -45,7 +51,7 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 	if min(ps, qs) < 1 || max(ps, qs) > 6 {
 		return nil
 	}
-	s := &shortLevels{np: 1, nq: 1, ps: int(ps), qs: int(qs)}
+	s := &shortLevels{np: 1, nq: 1, ps: int(ps), qs: int(qs), missEnd: -2}
 	for n := range 8 {
 		s.p[n] = newNumShape(n, int(ps))
 		s.q[n] = newNumShape(n, int(qs))
@@ -57,30 +63,42 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 // each followed by `,[`. It returns dst, and either the offset past the last
 // level read, which no `,[` follows, and true, or the offset of the level
 // it could not read and false.
+//
+// It is levelAs written out, with the guess's shapes and offsets in locals:
+// the loop then costs no call per level, and reloads them only after a miss
+// (about 7% less time per USD-M frame than a call to levelAs per level).
+// Each level's bytes are read by five loads at offsets from its '[' after
+// one range check, through unsafe.Add: subslicing b for each of them cost a
+// bounds check and the masking of the slice's pointer each, and reading the
+// arrays of the USD-M recording took 0.75 of the time without them (median
+// of the ratios over chunks of 50 frames, alternated). The checks of a level
+// are or-ed into one word, tested by one branch.
 func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, bool) {
-	// levelAs, written out with the guess's shapes and offsets in locals: the
-	// loop then costs no call per level, and reloads them only after a miss
-	// (about 7% less time per USD-M frame than a call to levelAs per level).
-	np, nq := s.np, s.nq
-	pOff, qOff := np+s.ps+6, nq+s.qs+3 // from '[' to the quantity's first digit; from it to past `"]`
-	ps, qn := &s.p[np&7], &s.q[nq&7]
+	const ones = 0x0101010101010101
+	ps, qn, qsOff, endOff, need := s.guessed()
+	base := unsafe.Pointer(unsafe.SliceData(b))
 	for {
-		qs := i + pOff
-		end := qs + qOff
-		if i >= 0 && qs <= len(b)-8 && end <= len(b) {
-			pw := binary.LittleEndian.Uint64(b[i+2:])
-			qw := binary.LittleEndian.Uint64(b[qs:])
-			p, pok := eightDigits((pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad)
-			q, qok := eightDigits((qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad)
-			if pok && qok && pw&ps.dot == ps.dotVal && qw&qn.dot == qn.dotVal &&
-				binary.LittleEndian.Uint16(b[i:]) == '['|'"'<<8 &&
-				binary.LittleEndian.Uint32(b[qs-4:])&0xFFFFFF00 == '"'<<8|','<<16|'"'<<24 &&
-				binary.LittleEndian.Uint16(b[end-2:]) == '"'|']'<<8 {
-				dst = append(dst, orderbook.Level{Price: int64(p), Qty: int64(q)})
-				if end+1 >= len(b) || b[end] != ',' || b[end+1] != '[' {
-					return dst, end, true
+		if i >= 0 && i <= len(b)-need {
+			// In range: i+need <= len(b), and every load below ends by i+need.
+			at := unsafe.Add(base, i)
+			head := uint64(*(*uint16)(at))               // ["
+			pw := *(*uint64)(unsafe.Add(at, 2))          // the price from its first digit
+			sep := *(*uint32)(unsafe.Add(at, qsOff-4))   // the price's last digit and ","
+			qw := *(*uint64)(unsafe.Add(at, qsOff))      // the quantity from its first digit
+			tail := *(*uint32)(unsafe.Add(at, endOff-2)) // "] and the two bytes after
+			pd := (pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad - '0'*ones
+			qd := (qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad - '0'*ones
+			bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) | // digits (see eightDigits)
+				((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
+				(head ^ ('[' | '"'<<8)) |
+				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
+				uint64((tail&0xFFFF)^('"'|']'<<8))
+			if bad == 0 {
+				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
+				if tail>>16 != ','|'['<<8 {
+					return dst, i + endOff, true
 				}
-				i = end + 1
+				i += endOff + 1
 				continue
 			}
 		}
@@ -88,15 +106,22 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 		if !ok {
 			return dst, i, false
 		}
-		np, nq = s.np, s.nq
-		pOff, qOff = np+s.ps+6, nq+s.qs+3
-		ps, qn = &s.p[np&7], &s.q[nq&7]
+		ps, qn, qsOff, endOff, need = s.guessed()
 		dst = append(dst, l)
 		if k+1 >= len(b) || b[k] != ',' || b[k+1] != '[' {
 			return dst, k, true
 		}
 		i = k + 1
 	}
+}
+
+// guessed returns the shapes of the guess, and its offsets from a level's
+// '[': to the quantity's first digit, to past the level's `"]`, and past the
+// last byte run reads.
+func (s *shortLevels) guessed() (ps, qn *numShape, qsOff, endOff, need int) {
+	qsOff = s.np + s.ps + 6
+	endOff = qsOff + s.nq + s.qs + 3
+	return &s.p[s.np&7], &s.q[s.nq&7], qsOff, endOff, max(qsOff+8, endOff+2)
 }
 
 // levelAs reads the level at b[i] if its price has np integer digits and its
@@ -126,33 +151,54 @@ func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bo
 }
 
 // miss is levelAs after the guess was wrong: it counts the integer digits of
-// the level's numbers and reads it with them. If the level before missed
-// too, they become the guess.
+// the level's numbers and reads it with them. If the level right before it
+// missed too, with the same shape, that shape becomes the guess. A lone
+// level of another shape leaves the guess alone: on the USD-M recording
+// every bids array starts with one or two such levels (walls at 1000.00 and
+// 5000.00, often with a 3-digit quantity) before the 5-digit prices, and a
+// guess that followed any two misses running followed them, and missed the
+// next two levels as well (4.9 misses a frame against 2.9).
 //
 //go:noinline
 func (s *shortLevels) miss(b []byte, i int) (orderbook.Level, int, bool) {
 	if i < 0 || len(b)-i < 2 {
 		return orderbook.Level{}, i, false
 	}
-	_, j := intDigits(b, i+2)
-	np := j - (i + 2)
-	qs := j + 1 + s.ps + 3 // past the point, the fraction and `","`
+	np := leadDigits(b, i+2)
+	qs := i + 2 + np + 1 + s.ps + 3 // past the point, the fraction and `","`
 	if qs > len(b) || np > 7 {
 		return orderbook.Level{}, i, false
 	}
-	_, k := intDigits(b, qs)
-	nq := k - qs
+	nq := leadDigits(b, qs)
 	if nq > 7 {
 		return orderbook.Level{}, i, false
 	}
 	l, end, ok := s.levelAs(b, i, np, nq)
 	if ok {
-		if s.missed {
+		if i == s.missEnd+1 && np == s.missNP && nq == s.missNQ {
 			s.np, s.nq = np, nq
 		}
-		s.missed = !s.missed
+		s.missEnd, s.missNP, s.missNQ = end, np, nq
 	}
 	return l, end, ok
+}
+
+// leadDigits returns the number of ASCII digits at b[i:], read a word at a
+// time where 8 bytes are left (8 if they are all digits), else a byte at a
+// time.
+func leadDigits(b []byte, i int) int {
+	const ones = 0x0101010101010101
+	if i < 0 {
+		return 0
+	}
+	if len(b)-i >= 8 {
+		d := binary.LittleEndian.Uint64(b[i:]) - '0'*ones
+		// A byte's top bit is set if it is below '0' (its borrow then
+		// reaches only bytes after it) or above '9'.
+		return bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones)) / 8
+	}
+	_, j := intDigits(b, i)
+	return j - i
 }
 
 // numShape is the spelling of a number of n integer and f fraction digits
