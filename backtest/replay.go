@@ -516,7 +516,7 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		lanes[0].ex.book, lanes[0].ex.shared = shared.ex, shared
 		cfg.Engine.Book = shared.eng
 	}
-	eng, err := newEngine(cfg, lanes)
+	eng, err := newEngine(engineConfig(cfg, shared, srcs), lanes) // no feed of its own when it is handed events only
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}

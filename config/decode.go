@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -228,9 +227,25 @@ func (t *table) enum(key, def string, allowed ...string) string {
 	return s
 }
 
-// decimalRE is the only decimal syntax accepted: no exponents, no signs other than a
-// leading minus, no thousands separators; what a human would write on an order ticket.
-var decimalRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+// plainDecimal reports whether s has the only decimal syntax accepted,
+// ^-?[0-9]+(\.[0-9]+)?$: no exponents, no signs other than a leading minus, no
+// thousands separators; what a human would write on an order ticket. It is a loop, not
+// a regexp compiled at package initialisation, which every nanotick command would pay.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dot := strings.Cut(s, ".")
+	return allDigits(whole) && (!dot || allDigits(frac))
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // maxDecimalLen bounds decimal strings; nothing a venue trades needs more digits.
 const maxDecimalLen = 40
@@ -245,7 +260,7 @@ func (t *table) dec(key string) (decimal.Decimal, bool) {
 	p := t.child(key)
 	switch v := v.(type) {
 	case string:
-		if len(v) > maxDecimalLen || !decimalRE.MatchString(v) {
+		if len(v) > maxDecimalLen || !plainDecimal(v) {
 			t.d.errorf(p, "must be a decimal string like \"0.01\", got %q", truncate(v))
 			return decimal.Decimal{}, false
 		}

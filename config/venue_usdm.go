@@ -5,7 +5,6 @@ package config
 
 import (
 	"os"
-	"regexp"
 	"sort"
 	"time"
 
@@ -67,7 +66,20 @@ func (b *BinanceUSDM) For(symbol string) USDMAccount {
 	return b.Account
 }
 
-var usdmSymbolRE = regexp.MustCompile(`^[A-Z0-9]{2,30}$`)
+// validUSDMSymbol reports whether sym is 2 to 30 upper-case letters and digits
+// (^[A-Z0-9]{2,30}$). It is a loop, not a regexp compiled at package initialisation,
+// which every nanotick command would pay.
+func validUSDMSymbol(sym string) bool {
+	if len(sym) < 2 || len(sym) > 30 {
+		return false
+	}
+	for i := 0; i < len(sym); i++ {
+		if c := sym[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 	defer t.done()
@@ -109,7 +121,7 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 		}
 		sort.Strings(names)
 		for _, sym := range names {
-			if !usdmSymbolRE.MatchString(sym) {
+			if !validUSDMSymbol(sym) {
 				st.known = append(st.known, sym)
 				d.errorf(st.child(sym), "must be a symbol as Binance writes it, like \"BTCUSDT\"")
 				continue

@@ -264,7 +264,7 @@ func (p *bybitPrivate) linearCreate(req bybitRequest, args linArgs) {
 		p.answer(req, 110094, "Order does not meet minimum order value", nil)
 		return
 	}
-	if len(lo.link) > 36 || lo.link != "" && !clientIDPattern.MatchString(lo.link) {
+	if len(lo.link) > 36 || lo.link != "" && !validClientID(lo.link) {
 		p.answer(req, codeBybitParam, "params error: orderLinkId invalid", nil)
 		return
 	}

@@ -224,7 +224,7 @@ func (e *Exchange) usdmOrder(fa *fAccount, m *Market, p params) (*fOrder, string
 	}
 	o.ClientID = p["newClientOrderId"]
 	if o.ClientID != "" {
-		if !clientIDPattern.MatchString(o.ClientID) {
+		if !validClientID(o.ClientID) {
 			return nil, "", errFClientID
 		}
 		if prev := fa.byClient[m.inst.Symbol+"/"+o.ClientID]; prev != nil && prev.o.Status.Open() {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"sync"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -108,7 +109,7 @@ func WriteCompare(w io.Writer, runs []Run, o Options) error {
 	}
 	page.Charts = charts
 	var buf bytes.Buffer
-	if err := compareTemplate.Execute(&buf, page); err != nil {
+	if err := compareTemplate().Execute(&buf, page); err != nil {
 		return fmt.Errorf("htmlreport: %w", err)
 	}
 	_, err = w.Write(buf.Bytes())
@@ -264,7 +265,14 @@ func compareMarkouts(runs []Run, sheets []*backtest.InstrumentSheet) *plot.Plot 
 	return p
 }
 
-var compareTemplate = template.Must(template.New("compare").Parse(`<!DOCTYPE html>
+// compareTemplate parses the comparison page's template on first use, not at package initialisation:
+// every nanotick command links this package, and parsing costs each one some 500
+// allocations before main.
+var compareTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("compare").Parse(compareSource))
+})
+
+const compareSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -297,4 +305,4 @@ p.note { color: #777; font-style: italic; }
 </section>
 {{end}}</body>
 </html>
-`))
+`

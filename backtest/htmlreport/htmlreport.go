@@ -26,6 +26,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -104,7 +105,7 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 		}
 	}
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, page); err != nil {
+	if err := pageTemplate().Execute(&buf, page); err != nil {
 		return fmt.Errorf("htmlreport: %w", err)
 	}
 	_, err = w.Write(buf.Bytes())
@@ -661,7 +662,14 @@ func render(p *plot.Plot, w, h, padLeft, padRight vg.Length) (svg template.HTML,
 	return template.HTML(s), nil
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// pageTemplate parses the page's template on first use, not at package initialisation:
+// every nanotick command links this package, and parsing costs each one some 500
+// allocations before main.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageSource))
+})
+
+const pageSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -726,7 +734,7 @@ table.grid td.text { text-align: left; font-family: sans-serif; }
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 {{end}}{{if .Note}}<p class="note">{{.Note}}.</p>
-{{end}}{{end}}`))
+{{end}}{{end}}`
 
 // sharpeText is the Sharpe ratio with its sample size, or why it is not reported.
 func sharpeText(res *backtest.Result) string {

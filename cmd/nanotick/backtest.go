@@ -256,7 +256,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
-	csvIns, csvData, err := tardisInputs(s.bt.Data)
+	heads := newDataHeads() // each file's head read once for every probe
+	defer heads.close()
+	csvIns, csvData, err := heads.tardisInputs(s.bt.Data)
 	if err != nil && !tardisRun {
 		fmt.Fprintf(stderr, "nanotick backtest: --data %v\n", err)
 		return 1
@@ -267,15 +269,16 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if !tardisRun && !csvData {
-		files, err := detectData(s.bt.Data)
+		files, err := heads.detectData(s.bt.Data)
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 1
 		}
-		if code := s.applyData(files, c != nil, set["strategy"], stderr); code != 0 {
+		if code := s.applyData(heads, files, c != nil, set["strategy"], stderr); code != 0 {
 			return code
 		}
 	}
+	heads.close() // the probes are done: the heads' records are not the run's
 	if s.latencyFile != "" {
 		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
 	} else {

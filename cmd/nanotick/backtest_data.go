@@ -28,13 +28,14 @@ type dataFile struct {
 	det  detect.Result
 }
 
-// detectData probes every file. Files of one instrument must be consecutive: they are
-// segments of one stream, replayed in the order given.
-func detectData(files []string) ([]dataFile, error) {
+// detectData probes every file (over its head, read once for every probe). Files of
+// one instrument must be consecutive: they are segments of one stream, replayed in the
+// order given.
+func (d *dataHeads) detectData(files []string) ([]dataFile, error) {
 	out := make([]dataFile, 0, len(files))
 	seen := map[string]bool{}
 	for i, f := range files {
-		res, err := detect.File(f, 0)
+		res, err := d.binance(f, 0)
 		if err != nil {
 			return nil, fmt.Errorf("--data %s: %w", f, err)
 		}
@@ -101,11 +102,11 @@ func checkDataMatches(files []dataFile, venue binance.Venue, symbol string) erro
 // the data's (and the default market maker quotes the USD-M minimum notional); with one,
 // data that does not hold the configured instrument is refused. It returns an exit
 // status, 0 to go on.
-func (s *settings) applyData(files []dataFile, haveConfig, strategyGiven bool, stderr io.Writer) int {
-	if code, ok := s.applyKrakenData(files, haveConfig, stderr); ok {
+func (s *settings) applyData(heads *dataHeads, files []dataFile, haveConfig, strategyGiven bool, stderr io.Writer) int {
+	if code, ok := s.applyKrakenData(heads, files, haveConfig, stderr); ok {
 		return code
 	}
-	if code, ok := s.applyBybitData(files, haveConfig, stderr); ok {
+	if code, ok := s.applyBybitData(heads, files, haveConfig, stderr); ok {
 		return code
 	}
 	insts := instruments(files)

@@ -18,12 +18,12 @@ import (
 
 // applyKrakenData fits the settings to Kraken recordings. ok is false when the files are
 // not Kraken's; otherwise code is the exit status, 0 to go on.
-func (s *settings) applyKrakenData(files []dataFile, haveConfig bool, stderr io.Writer) (code int, ok bool) {
+func (s *settings) applyKrakenData(heads *dataHeads, files []dataFile, haveConfig bool, stderr io.Writer) (code int, ok bool) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.path
 	}
-	sp, ok, err := krakenInputs(paths)
+	sp, ok, err := heads.krakenInputs(paths)
 	if !ok {
 		return 0, false
 	}

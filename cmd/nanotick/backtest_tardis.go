@@ -48,9 +48,18 @@ func (in *tardisInput) stream(sp *instrument.Spec) tardis.StreamOptions {
 // incremental_book_L2 with book_snapshot_N for one instrument, is an error. Each
 // instrument's book files, and its trades files, are read in the order given.
 func tardisInputs(paths []string) (ins []tardisInput, ok bool, err error) {
+	return (*dataHeads)(nil).tardisInputs(paths)
+}
+
+// tardisInputs is the function tardisInputs, sparing the files whose head is a
+// recording's a Tardis probe of their own.
+func (d *dataHeads) tardisInputs(paths []string) (ins []tardisInput, ok bool, err error) {
 	csv := 0
 	infos := make([]tardis.Info, len(paths))
 	for i, p := range paths {
+		if d.isRecording(p) {
+			continue // as tardis.ErrNotTardis
+		}
 		info, err := tardis.Probe(p)
 		if errors.Is(err, tardis.ErrNotTardis) {
 			continue

@@ -77,28 +77,30 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if ins, ok, err := tardisInputs(files); err != nil || ok {
+	heads := newDataHeads() // each file's head read once for every probe below
+	defer heads.close()
+	if ins, ok, err := heads.tardisInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
 			return 1
 		}
 		return inspectTardis(ins, stdout, stderr)
 	}
-	if sp, ok, err := krakenInputs(files); err != nil || ok {
+	if sp, ok, err := heads.krakenInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
 			return 1
 		}
 		return inspectKraken(files, sp, stdout, stderr)
 	}
-	if sp, ok, err := bybitInputs(files); err != nil || ok {
+	if sp, ok, err := heads.bybitInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
 			return 1
 		}
 		return inspectBybit(files, sp, stdout, stderr)
 	}
-	su, err := detectSetup(files, *venue)
+	su, err := heads.detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
 		return 1
@@ -351,28 +353,30 @@ func runBook(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if ins, ok, err := tardisInputs(files); err != nil || ok {
+	heads := newDataHeads() // each file's head read once for every probe below
+	defer heads.close()
+	if ins, ok, err := heads.tardisInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
 			return 1
 		}
 		return bookTardis(ins, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
-	if sp, ok, err := krakenInputs(files); err != nil || ok {
+	if sp, ok, err := heads.krakenInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
 			return 1
 		}
 		return bookKraken(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
-	if sp, ok, err := bybitInputs(files); err != nil || ok {
+	if sp, ok, err := heads.bybitInputs(files); err != nil || ok {
 		if err != nil {
 			fmt.Fprintf(stderr, "nanotick book: %v\n", err)
 			return 1
 		}
 		return bookBybit(files, sp, &bookPrinter{w: bufio.NewWriterSize(stdout, 1<<16), n: *depth, jsonl: *format == "jsonl"}, stderr)
 	}
-	su, err := detectSetup(files, *venue)
+	su, err := heads.detectSetup(files, *venue)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick book: %v\n", err)
 		return 1
@@ -526,12 +530,12 @@ func replay(files []string, fn func(recording.Record) bool, bad func(error)) err
 
 // detectSetup decides venue, symbol and scales from the first file (package detect), or
 // takes the venue from the flag.
-func detectSetup(files []string, venueFlag string) (setup, error) {
+func (d *dataHeads) detectSetup(files []string, venueFlag string) (setup, error) {
 	v, err := detectpkg.ParseVenue(venueFlag)
 	if err != nil {
 		return setup{}, err
 	}
-	res, err := detectpkg.File(files[0], v)
+	res, err := d.binance(files[0], v)
 	if err != nil {
 		return setup{}, err
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/nanotick/nanotick/feeds/bybit"
-	detectpkg "github.com/nanotick/nanotick/feeds/detect"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
@@ -26,10 +25,10 @@ import (
 // bybitInputs reports whether files are Bybit recordings, and their instrument: every
 // file must be one, of the same instrument. A linear file among spot ones (a spot probe
 // that saw no ticker) counts as the linear instrument's.
-func bybitInputs(files []string) (*instrument.Spec, bool, error) {
+func (d *dataHeads) bybitInputs(files []string) (*instrument.Spec, bool, error) {
 	var spec *instrument.Spec
 	for _, f := range files {
-		res, ok, err := detectpkg.Bybit(f)
+		res, ok, err := d.bybit(f)
 		switch {
 		case err != nil:
 			return nil, spec != nil || ok, err
@@ -181,12 +180,12 @@ func bookBybit(files []string, sp *instrument.Spec, p *bookPrinter, stderr io.Wr
 // recorded instrument is traded with the rules of Bybit's BTCUSDT at the recording's
 // scales (tick 0.01 spot, 0.1 linear; lot 0.000001 spot, 0.001 linear): Bybit's
 // instrument rules are not in the recording, so any other symbol needs a config.
-func (s *settings) applyBybitData(files []dataFile, haveConfig bool, stderr io.Writer) (code int, ok bool) {
+func (s *settings) applyBybitData(heads *dataHeads, files []dataFile, haveConfig bool, stderr io.Writer) (code int, ok bool) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.path
 	}
-	sp, ok, err := bybitInputs(paths)
+	sp, ok, err := heads.bybitInputs(paths)
 	if !ok {
 		return 0, false
 	}

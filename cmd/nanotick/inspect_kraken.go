@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	detectpkg "github.com/nanotick/nanotick/feeds/detect"
 	"github.com/nanotick/nanotick/feeds/kraken"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
@@ -23,10 +22,10 @@ import (
 
 // krakenInputs reports whether files are Kraken recordings, and their instrument: every
 // file must be one, of the same pair at the same scales.
-func krakenInputs(files []string) (*instrument.Spec, bool, error) {
+func (d *dataHeads) krakenInputs(files []string) (*instrument.Spec, bool, error) {
 	var spec *instrument.Spec
 	for _, f := range files {
-		res, ok, err := detectpkg.Kraken(f)
+		res, ok, err := d.kraken(f)
 		switch {
 		case err != nil:
 			return nil, spec != nil || ok, err

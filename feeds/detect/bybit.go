@@ -41,11 +41,23 @@ func IsBybit(frame []byte) bool {
 // (the linear recorder subscribes to tickers, and only a derivative's ticker has them),
 // spot otherwise.
 func Bybit(path string) (res BybitResult, ok bool, err error) {
-	r, err := recording.Open(path)
+	h, err := OpenHead(path)
 	if err != nil {
 		return res, false, err
 	}
+	defer h.Close()
+	return h.Bybit()
+}
+
+// Bybit is Bybit's probe of the Head's recording.
+func (h *Head) Bybit() (res BybitResult, ok bool, err error) {
+	r := h.records()
 	defer r.Close()
+	return bybitProbe(h.path, r)
+}
+
+// bybitProbe probes the records r reads of the recording at path.
+func bybitProbe(path string, r recordReader) (res BybitResult, ok bool, err error) {
 	symbol, linear := "", false
 	for n := 0; n < ProbeRecords && !(symbol != "" && linear); n++ {
 		rec, err := r.Next()

@@ -2,8 +2,10 @@
 // the decimal scales of its prices and quantities, from a short probe of its frames.
 //
 // It owns only that guess: it reads at most ProbeRecords records of one file, never
-// decodes a frame fully, never keeps a frame past the probe and never decides trading
-// rules (tick, lot, limits): those come from the instrument table or a config.
+// decodes a frame fully, never keeps a frame past the Head that read it (the records
+// one probe read are kept for the next probes of the same file, within a budget) and
+// never decides trading rules (tick, lot, limits): those come from the instrument
+// table or a config.
 package detect
 
 import (
@@ -68,15 +70,22 @@ func ParseVenue(s string) (binance.Venue, error) {
 // A file that cannot be opened or has no readable record is an error; a damaged file
 // is otherwise left for the replay to report, with its line.
 func File(path string, venue binance.Venue) (Result, error) {
-	r, err := recording.Open(path)
+	h, err := OpenHead(path)
 	if err != nil {
 		return Result{}, err
 	}
-	defer r.Close()
-	return probe(r, venue)
+	defer h.Close()
+	return h.Binance(venue)
 }
 
-func probe(r *recording.Reader, venue binance.Venue) (Result, error) {
+// Binance is File's probe of the Head's recording.
+func (h *Head) Binance(venue binance.Venue) (Result, error) {
+	c := h.records()
+	defer c.Close()
+	return probe(c, venue)
+}
+
+func probe(r recordReader, venue binance.Venue) (Result, error) {
 	res := Result{Venue: venue, Instrument: binance.Instrument{PriceScale: 8, QtyScale: 8}}
 	if venue == binance.USDM {
 		res.Instrument.PriceScale, res.Instrument.QtyScale = 2, 3

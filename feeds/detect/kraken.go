@@ -37,11 +37,23 @@ func IsKraken(frame []byte) bool {
 // head of the file; a recording without one, or whose book is of a pair the snapshot
 // does not list, is an error: guessing them would fail every checksum.
 func Kraken(path string) (res KrakenResult, ok bool, err error) {
-	r, err := recording.Open(path)
+	h, err := OpenHead(path)
 	if err != nil {
 		return res, false, err
 	}
+	defer h.Close()
+	return h.Kraken()
+}
+
+// Kraken is Kraken's probe of the Head's recording.
+func (h *Head) Kraken() (res KrakenResult, ok bool, err error) {
+	r := h.records()
 	defer r.Close()
+	return krakenProbe(h.path, r)
+}
+
+// krakenProbe probes the records r reads of the recording at path.
+func krakenProbe(path string, r recordReader) (res KrakenResult, ok bool, err error) {
 	var pairs map[string]kraken.Pair
 	symbol := ""
 	for n := 0; n < ProbeRecords && (pairs == nil || symbol == ""); n++ {

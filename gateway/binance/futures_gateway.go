@@ -287,7 +287,7 @@ func NewFutures(cfg FuturesConfig) (*FuturesGateway, error) {
 		}
 		cfg.Prefix = string(append(b, '-'))
 	}
-	if !prefixPattern.MatchString(cfg.Prefix) {
+	if !validPrefix(cfg.Prefix) {
 		return nil, fmt.Errorf("futures gateway: config: prefix %q: want 1-16 of [.A-Za-z:/0-9_-]", cfg.Prefix)
 	}
 	def := func(d *time.Duration, v time.Duration) {
