@@ -197,6 +197,8 @@ type Exchange struct {
 	lv     []orderbook.Level
 	ev     md.Event
 	book   *orderbook.Book
+	// ownTop is the book's top, when the book is the exchange's own (see top).
+	ownTop bookTop
 	orders []restingOrder
 	entry  fifo // orders and cancels on their way in
 	resp   fifo // answers on their way out
@@ -384,6 +386,7 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		lat:      cfg.Latency,
 		dec:      dec,
 		book:     book,
+		ownTop:   topOf(book),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
 		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
@@ -593,6 +596,42 @@ func (x *Exchange) replay(ev *md.Event) {
 		s.exSeq = x.seq
 	}
 	md.Replay(x.book, ev, x.now)
+	*x.top() = topOf(x.book)
+}
+
+// bookTop is what of the exchange's book its matching reads after every event: whether
+// it is valid, and its best levels and mid. It changes only when an event is replayed
+// into the book (Exchange.replay), so it is taken there once, and for all the runs
+// sharing the book in lockstep, rather than read again from the book by each run.
+type bookTop struct {
+	valid    bool
+	bid, ask orderbook.Level // the best levels, when valid
+	mid      int64           // the book's Mid, when valid
+}
+
+// topOf reads book's top.
+func topOf(book *orderbook.Book) bookTop {
+	t := bookTop{valid: book.Valid()}
+	if t.valid {
+		t.bid, _ = book.Best(orderbook.Bid)
+		t.ask, _ = book.Best(orderbook.Ask)
+		t.mid, _ = book.Mid()
+	}
+	return t
+}
+
+// top returns the top of the exchange's book: the shared book's when it has one.
+func (x *Exchange) top() *bookTop {
+	if x.shared != nil {
+		return &x.shared.top
+	}
+	return &x.ownTop
+}
+
+// validMid returns the book's mid when the book is valid.
+func (x *Exchange) validMid() (int64, bool) {
+	t := x.top()
+	return t.mid, t.valid
 }
 
 // advance moves the exchange's clock to t. Before it does, the markouts due by t read
@@ -642,29 +681,23 @@ func (x *Exchange) mid2() int64 {
 	if x.before {
 		return x.shared.mid2Before
 	}
-	if !x.book.Valid() {
+	t := x.top()
+	if !t.valid { // a valid book has both sides
 		return 0
 	}
-	bid, okb := x.book.Best(orderbook.Bid)
-	ask, oka := x.book.Best(orderbook.Ask)
-	if !okb || !oka {
-		return 0
-	}
-	return bid.Price + ask.Price
+	return t.bid.Price + t.ask.Price
 }
 
 // touchUpdate records, after an event, which sides have an order resting and which
 // have one at or better than the book's best price on its side.
 func (x *Exchange) touchUpdate() {
 	tc := &x.touch
-	tc.valid = x.book.Valid()
+	top := x.top()
+	tc.valid = top.valid
 	var best [2]int64
 	var ok [2]bool
 	if tc.valid {
-		for s := orderbook.Bid; s <= orderbook.Ask; s++ {
-			lv, has := x.book.Best(s)
-			best[s], ok[s] = lv.Price, has
-		}
+		best, ok = [2]int64{top.bid.Price, top.ask.Price}, [2]bool{true, true}
 	}
 	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
 	for i := range x.orders {
@@ -730,11 +763,11 @@ func (x *Exchange) refreshLevels() {
 // crossed fills every armed order that the other side of the book has moved through:
 // the market traded at the order's price or better, so the order was taken.
 func (x *Exchange) crossed() {
-	if !x.book.Valid() {
+	top := x.top()
+	if !top.valid {
 		return
 	}
-	bid, _ := x.book.Best(orderbook.Bid)
-	ask, _ := x.book.Best(orderbook.Ask)
+	bid, ask := top.bid, top.ask
 	for i := 0; i < len(x.orders); {
 		o := &x.orders[i]
 		var through bool
@@ -1003,12 +1036,16 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 			return
 		}
 	}
-	if !x.book.Valid() {
+	top := x.top()
+	if !top.valid {
 		x.reject(o.ID, rejNoMarket, log)
 		return
 	}
 	opp := o.Side.Opposite()
-	best, _ := x.book.Best(opp)
+	best := top.bid
+	if opp == orderbook.Ask {
+		best = top.ask
+	}
 	crosses := (o.Side == orderbook.Bid && best.Price <= o.Price) || (o.Side == orderbook.Ask && best.Price >= o.Price)
 	if crosses && o.PostOnly {
 		x.reject(o.ID, rejPostOnly, log)
