@@ -190,20 +190,22 @@ type restingOrder struct {
 // Nothing in Place, Cancel, OnMarket or Step allocates in steady state except the
 // accounting of a fill (decimal arithmetic, once per fill).
 type Exchange struct {
-	cfg  ExchangeConfig
-	lat  *Latency
-	dec  *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
-	d    decoded
-	lv   []orderbook.Level
-	ev   md.Event
-	book *orderbook.Book
+	cfg    ExchangeConfig
+	lat    *Latency
+	dec    *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
+	d      decoded
+	lv     []orderbook.Level
+	ev     md.Event
+	book   *orderbook.Book
+	// ownTop is the book's top, when the book is the exchange's own (see top).
+	ownTop bookTop
 	// view, if set, stands for book, which the exchange then does not keep (see exView);
 	// inEvent says onEvent is applying an event, which the view's depth then has.
 	view    *exView
 	inEvent bool
-	orders  []restingOrder
-	entry   fifo // orders and cancels on their way in
-	resp    fifo // answers on their way out
+	orders []restingOrder
+	entry  fifo // orders and cancels on their way in
+	resp   fifo // answers on their way out
 	// lastEntry and lastResp keep each direction in order: a connection does not
 	// reorder messages, whatever latency each draws.
 	lastEntry, lastResp int64
@@ -388,6 +390,7 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		lat:      cfg.Latency,
 		dec:      dec,
 		book:     book,
+		ownTop:   topOf(book),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
 		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
@@ -559,7 +562,7 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 		return
 	}
 	if x.view != nil && changesBook(d.ev.Kind) {
-		x.view.take(d)
+		x.ownTop = d.top() // the top the event leaves, read off the producer's book
 	}
 	x.inEvent = true // the view's depth then has the event
 	x.applyEvent(d.inPlace(lv), d.gap())
@@ -609,6 +612,43 @@ func (x *Exchange) replay(ev *md.Event) {
 		s.exSeq = x.seq
 	}
 	md.Replay(x.book, ev, x.now)
+	*x.top() = topOf(x.book)
+}
+
+// bookTop is what of the exchange's book its matching reads after every event: whether
+// it is valid, and its best levels and mid. It changes only when an event is replayed
+// into the book (Exchange.replay), so it is taken there once, and for all the runs
+// sharing the book in lockstep, rather than read again from the book by each run.
+type bookTop struct {
+	valid    bool
+	bid, ask int64 // the best prices, when valid
+	mid      int64 // the book's Mid, when valid
+}
+
+// topOf reads book's top.
+func topOf(book *orderbook.Book) bookTop {
+	t := bookTop{valid: book.Valid()}
+	if t.valid {
+		bid, _ := book.Best(orderbook.Bid)
+		ask, _ := book.Best(orderbook.Ask)
+		t.bid, t.ask = bid.Price, ask.Price
+		t.mid, _ = book.Mid()
+	}
+	return t
+}
+
+// top returns the top of the exchange's book: the shared book's when it has one.
+func (x *Exchange) top() *bookTop {
+	if x.shared != nil {
+		return &x.shared.top
+	}
+	return &x.ownTop
+}
+
+// validMid returns the book's mid when the book is valid.
+func (x *Exchange) validMid() (int64, bool) {
+	t := x.top()
+	return t.mid, t.valid
 }
 
 // advance moves the exchange's clock to t. Before it does, the markouts due by t read
@@ -658,22 +698,23 @@ func (x *Exchange) mid2() int64 {
 	if x.before {
 		return x.shared.mid2Before
 	}
-	valid, bid, ask := x.top()
-	if !valid {
+	t := x.top()
+	if !t.valid { // a valid book has both sides
 		return 0
 	}
-	return bid + ask
+	return t.bid + t.ask
 }
 
 // touchUpdate records, after an event, which sides have an order resting and which
 // have one at or better than the book's best price on its side.
 func (x *Exchange) touchUpdate() {
 	tc := &x.touch
+	top := x.top()
+	tc.valid = top.valid
 	var best [2]int64
 	var ok [2]bool
-	tc.valid, best[orderbook.Bid], best[orderbook.Ask] = x.top()
 	if tc.valid {
-		ok = [2]bool{true, true} // a valid book has both sides
+		best, ok = [2]int64{top.bid, top.ask}, [2]bool{true, true}
 	}
 	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
 	for i := range x.orders {
@@ -740,10 +781,11 @@ func (x *Exchange) refreshLevels() {
 // crossed fills every armed order that the other side of the book has moved through:
 // the market traded at the order's price or better, so the order was taken.
 func (x *Exchange) crossed() {
-	valid, bid, ask := x.top()
-	if !valid {
+	top := x.top()
+	if !top.valid {
 		return
 	}
+	bid, ask := top.bid, top.ask
 	for i := 0; i < len(x.orders); {
 		o := &x.orders[i]
 		var through bool
@@ -1012,12 +1054,17 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 			return
 		}
 	}
-	valid, bid, ask := x.top()
-	if !valid {
+	top := x.top()
+	if !top.valid {
 		x.reject(o.ID, rejNoMarket, log)
 		return
 	}
-	crosses := (o.Side == orderbook.Bid && ask <= o.Price) || (o.Side == orderbook.Ask && bid >= o.Price)
+	opp := o.Side.Opposite()
+	best := top.bid
+	if opp == orderbook.Ask {
+		best = top.ask
+	}
+	crosses := (o.Side == orderbook.Bid && best <= o.Price) || (o.Side == orderbook.Ask && best >= o.Price)
 	if crosses && o.PostOnly {
 		x.reject(o.ID, rejPostOnly, log)
 		return

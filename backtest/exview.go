@@ -35,20 +35,12 @@ type topsSource interface {
 	providesTops() bool
 }
 
-// exView stands for an exchange's book (Exchange.view).
+// exView stands for an exchange's book (Exchange.view); the exchange's ownTop is the
+// top of the book after the last event it took (decoded.top).
 type exView struct {
-	r  *replay
-	ln int // the exchange's lane
-	// valid, bid and ask are the top of the book after the last event the exchange took
-	// (decoded.setTop).
-	valid    bool
-	bid, ask int64
-	over     []orderbook.Level // scratch of levelIter
-}
-
-// take records the top the event d leaves.
-func (v *exView) take(d *decoded) {
-	v.valid, v.bid, v.ask = d.flags&decValid != 0, d.bid, d.ask
+	r    *replay
+	ln   int               // the exchange's lane
+	over []orderbook.Level // scratch of levelIter
 }
 
 // pending gathers side's levels of the events the exchange has taken and the engine
@@ -176,42 +168,24 @@ func better(side orderbook.Side, a, b int64) bool {
 	return a < b
 }
 
-// top returns whether the exchange's book is valid and, if so, its best prices.
-func (x *Exchange) top() (valid bool, bid, ask int64) {
-	if v := x.view; v != nil {
-		return v.valid, v.bid, v.ask
+// top is the top of the book d's event leaves, as the producer recorded it (setTop):
+// the mid as orderbook.Book.Mid computes it.
+func (d *decoded) top() bookTop {
+	if d.flags&decValid == 0 {
+		return bookTop{}
 	}
-	if !x.book.Valid() {
-		return false, 0, 0
-	}
-	b, _ := x.book.Best(orderbook.Bid)
-	a, _ := x.book.Best(orderbook.Ask)
-	return true, b.Price, a.Price
-}
-
-// markMid returns the mid of the exchange's book, when it is valid, as
-// orderbook.Book.Mid computes it.
-func (x *Exchange) markMid() (int64, bool) {
-	if x.view == nil {
-		mid, ok := x.book.Mid()
-		return mid, ok && x.book.Valid()
-	}
-	valid, p, q := x.top()
-	if !valid {
-		return 0, false
-	}
+	p, q := d.bid, d.ask
 	m := p&q + (p^q)>>1
 	if m < 0 && (p^q)&1 != 0 {
 		m++
 	}
-	return m, true
+	return bookTop{valid: true, bid: p, ask: q, mid: m}
 }
 
 // materialize gives the exchange a book of its own again, built from its view, and
 // ends the view.
 func (x *Exchange) materialize() {
-	v := x.view
-	if v == nil {
+	if x.view == nil {
 		return
 	}
 	x.book.Clear()
@@ -225,6 +199,6 @@ func (x *Exchange) materialize() {
 	}
 	// The flag counts only through Valid, and every event that changes the book sets it
 	// again: a book that was not valid stays so until then, synced or not.
-	x.book.SetSynced(v.valid)
+	x.book.SetSynced(x.ownTop.valid)
 	x.view = nil
 }

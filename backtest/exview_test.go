@@ -122,7 +122,8 @@ func b2i(b bool) int {
 
 // viewTopIs compares the exchange's top with book's.
 func viewTopIs(x *Exchange, book *orderbook.Book) error {
-	valid, bid, ask := x.top()
+	top := x.top()
+	valid, bid, ask := top.valid, top.bid, top.ask
 	if valid != book.Valid() {
 		return fmt.Errorf("view valid %v, book %v", valid, book.Valid())
 	}
@@ -135,7 +136,7 @@ func viewTopIs(x *Exchange, book *orderbook.Book) error {
 		return fmt.Errorf("view top %d/%d, book %d/%d", bid, ask, b.Price, a.Price)
 	}
 	mid, _ := book.Mid()
-	if m, ok := x.markMid(); !ok || m != mid {
+	if m, ok := x.validMid(); !ok || m != mid {
 		return fmt.Errorf("view mid %d, book %d", m, mid)
 	}
 	return nil

@@ -115,8 +115,8 @@ func (x *Exchange) arriveModify(m *risk.Order) {
 		return
 	}
 	newRem := m.Qty - o.filled
-	valid, bid, ask := x.top()
-	crosses := valid && ((o.side == orderbook.Bid && ask <= m.Price) || (o.side == orderbook.Ask && bid >= m.Price))
+	top := x.top()
+	crosses := top.valid && ((o.side == orderbook.Bid && top.ask <= m.Price) || (o.side == orderbook.Ask && top.bid >= m.Price))
 	if crosses && o.postOnly {
 		// USD-M: "the order will be cancelled if the original order is GTX and the new
 		// price would cause it to be executed immediately".
