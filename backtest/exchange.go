@@ -190,22 +190,22 @@ type restingOrder struct {
 // Nothing in Place, Cancel, OnMarket or Step allocates in steady state except the
 // accounting of a fill (decimal arithmetic, once per fill).
 type Exchange struct {
-	cfg    ExchangeConfig
-	lat    *Latency
-	dec    *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
-	d      decoded
-	lv     []orderbook.Level
-	ev     md.Event
-	book   *orderbook.Book
+	cfg  ExchangeConfig
+	lat  *Latency
+	dec  *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
+	d    decoded
+	lv   []orderbook.Level
+	ev   md.Event
+	book *orderbook.Book
 	// ownTop is the book's top, when the book is the exchange's own (see top).
 	ownTop bookTop
 	// view, if set, stands for book, which the exchange then does not keep (see exView);
 	// inEvent says onEvent is applying an event, which the view's depth then has.
 	view    *exView
 	inEvent bool
-	orders []restingOrder
-	entry  fifo // orders and cancels on their way in
-	resp   fifo // answers on their way out
+	orders  []restingOrder
+	entry   fifo // orders and cancels on their way in
+	resp    fifo // answers on their way out
 	// lastEntry and lastResp keep each direction in order: a connection does not
 	// reorder messages, whatever latency each draws.
 	lastEntry, lastResp int64
