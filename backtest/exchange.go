@@ -190,16 +190,22 @@ type restingOrder struct {
 // Nothing in Place, Cancel, OnMarket or Step allocates in steady state except the
 // accounting of a fill (decimal arithmetic, once per fill).
 type Exchange struct {
-	cfg    ExchangeConfig
-	lat    *Latency
-	dec    *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
-	d      decoded
-	lv     []orderbook.Level
-	ev     md.Event
-	book   *orderbook.Book
-	orders []restingOrder
-	entry  fifo // orders and cancels on their way in
-	resp   fifo // answers on their way out
+	cfg  ExchangeConfig
+	lat  *Latency
+	dec  *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
+	d    decoded
+	lv   []orderbook.Level
+	ev   md.Event
+	book *orderbook.Book
+	// ownTop is the book's top, when the book is the exchange's own (see top).
+	ownTop bookTop
+	// view, if set, stands for book, which the exchange then does not keep (see exView);
+	// inEvent says onEvent is applying an event, which the view's depth then has.
+	view    *exView
+	inEvent bool
+	orders  []restingOrder
+	entry   fifo // orders and cancels on their way in
+	resp    fifo // answers on their way out
 	// lastEntry and lastResp keep each direction in order: a connection does not
 	// reorder messages, whatever latency each draws.
 	lastEntry, lastResp int64
@@ -384,6 +390,7 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 		lat:      cfg.Latency,
 		dec:      dec,
 		book:     book,
+		ownTop:   topOf(book),
 		orders:   make([]restingOrder, 0, cfg.MaxOrders),
 		fills:    make([]fillEntry, 0, 1024),
 		entry:    newFIFO(256),
@@ -404,8 +411,12 @@ func feeE6(bps float64) (int64, error) {
 	return int64(math.Round(bps * 1e6)), nil
 }
 
-// Book returns the exchange's own book.
-func (x *Exchange) Book() *orderbook.Book { return x.book }
+// Book returns the exchange's own book. An exchange in a replay that kept none (see
+// exView) builds it then, and keeps it from then on.
+func (x *Exchange) Book() *orderbook.Book {
+	x.materialize()
+	return x.book
+}
 
 // Gaps returns the breaks in the venue's sequence seen in the market data.
 func (x *Exchange) Gaps() uint64 { return x.counters.Gaps }
@@ -550,7 +561,12 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 	if d.ev.Kind == md.None {
 		return
 	}
+	if x.view != nil && changesBook(d.ev.Kind) {
+		x.ownTop = d.top() // the top the event leaves, read off the producer's book
+	}
+	x.inEvent = true // the view's depth then has the event
 	x.applyEvent(d.inPlace(lv), d.gap())
+	x.inEvent = false
 	x.expireReduceOnly()
 	x.touchUpdate()
 }
@@ -586,6 +602,9 @@ func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
 // replay applies ev to the exchange's book, unless the book is shared with other runs'
 // exchanges and one of them applied it already.
 func (x *Exchange) replay(ev *md.Event) {
+	if x.view != nil {
+		return // no book of its own: onEvent took the top
+	}
 	if s := x.shared; s != nil {
 		if s.exSeq == x.seq && x.seq != 0 {
 			return
@@ -593,6 +612,43 @@ func (x *Exchange) replay(ev *md.Event) {
 		s.exSeq = x.seq
 	}
 	md.Replay(x.book, ev, x.now)
+	*x.top() = topOf(x.book)
+}
+
+// bookTop is what of the exchange's book its matching reads after every event: whether
+// it is valid, and its best levels and mid. It changes only when an event is replayed
+// into the book (Exchange.replay), so it is taken there once, and for all the runs
+// sharing the book in lockstep, rather than read again from the book by each run.
+type bookTop struct {
+	valid    bool
+	bid, ask int64 // the best prices, when valid
+	mid      int64 // the book's Mid, when valid
+}
+
+// topOf reads book's top.
+func topOf(book *orderbook.Book) bookTop {
+	t := bookTop{valid: book.Valid()}
+	if t.valid {
+		bid, _ := book.Best(orderbook.Bid)
+		ask, _ := book.Best(orderbook.Ask)
+		t.bid, t.ask = bid.Price, ask.Price
+		t.mid, _ = book.Mid()
+	}
+	return t
+}
+
+// top returns the top of the exchange's book: the shared book's when it has one.
+func (x *Exchange) top() *bookTop {
+	if x.shared != nil {
+		return &x.shared.top
+	}
+	return &x.ownTop
+}
+
+// validMid returns the book's mid when the book is valid.
+func (x *Exchange) validMid() (int64, bool) {
+	t := x.top()
+	return t.mid, t.valid
 }
 
 // advance moves the exchange's clock to t. Before it does, the markouts due by t read
@@ -642,29 +698,23 @@ func (x *Exchange) mid2() int64 {
 	if x.before {
 		return x.shared.mid2Before
 	}
-	if !x.book.Valid() {
+	t := x.top()
+	if !t.valid { // a valid book has both sides
 		return 0
 	}
-	bid, okb := x.book.Best(orderbook.Bid)
-	ask, oka := x.book.Best(orderbook.Ask)
-	if !okb || !oka {
-		return 0
-	}
-	return bid.Price + ask.Price
+	return t.bid + t.ask
 }
 
 // touchUpdate records, after an event, which sides have an order resting and which
 // have one at or better than the book's best price on its side.
 func (x *Exchange) touchUpdate() {
 	tc := &x.touch
-	tc.valid = x.book.Valid()
+	top := x.top()
+	tc.valid = top.valid
 	var best [2]int64
 	var ok [2]bool
 	if tc.valid {
-		for s := orderbook.Bid; s <= orderbook.Ask; s++ {
-			lv, has := x.book.Best(s)
-			best[s], ok[s] = lv.Price, has
-		}
+		best, ok = [2]int64{top.bid, top.ask}, [2]bool{true, true}
 	}
 	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
 	for i := range x.orders {
@@ -685,8 +735,9 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
-	for i := 0; ; i++ {
-		lv, ok := x.book.Level(side, i)
+	it := x.levels(side)
+	for {
+		lv, ok := it.next()
 		if !ok {
 			return 0
 		}
@@ -730,18 +781,18 @@ func (x *Exchange) refreshLevels() {
 // crossed fills every armed order that the other side of the book has moved through:
 // the market traded at the order's price or better, so the order was taken.
 func (x *Exchange) crossed() {
-	if !x.book.Valid() {
+	top := x.top()
+	if !top.valid {
 		return
 	}
-	bid, _ := x.book.Best(orderbook.Bid)
-	ask, _ := x.book.Best(orderbook.Ask)
+	bid, ask := top.bid, top.ask
 	for i := 0; i < len(x.orders); {
 		o := &x.orders[i]
 		var through bool
 		if o.side == orderbook.Bid {
-			through = ask.Price <= o.price
+			through = ask <= o.price
 		} else {
-			through = bid.Price >= o.price
+			through = bid >= o.price
 		}
 		if !through {
 			o.armed = true
@@ -1003,13 +1054,17 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 			return
 		}
 	}
-	if !x.book.Valid() {
+	top := x.top()
+	if !top.valid {
 		x.reject(o.ID, rejNoMarket, log)
 		return
 	}
 	opp := o.Side.Opposite()
-	best, _ := x.book.Best(opp)
-	crosses := (o.Side == orderbook.Bid && best.Price <= o.Price) || (o.Side == orderbook.Ask && best.Price >= o.Price)
+	best := top.bid
+	if opp == orderbook.Ask {
+		best = top.ask
+	}
+	crosses := (o.Side == orderbook.Bid && best <= o.Price) || (o.Side == orderbook.Ask && best >= o.Price)
 	if crosses && o.PostOnly {
 		x.reject(o.ID, rejPostOnly, log)
 		return

@@ -178,7 +178,7 @@ func (r *replay) marks() {
 // markLane takes lane l's mid as its mark, when its exchange's book is valid: marks
 // for the lane whose book just changed.
 func (r *replay) markLane(l *lane) {
-	if mid, ok := l.ex.Book().Mid(); ok && l.ex.Book().Valid() {
+	if mid, ok := l.ex.validMid(); ok {
 		l.lastMid = mid
 	}
 	r.lastMid = r.lanes[0].lastMid

@@ -3,6 +3,7 @@ package backtest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/nanotick/nanotick/orderbook"
@@ -36,6 +37,8 @@ type sharedBooks struct {
 	exSeq, engSeq uint64
 	// mid2Before is twice the exchange book's mid before event exSeq (0 without one).
 	mid2Before int64
+	// top is the exchange book's top after event exSeq (see Exchange.top).
+	top bookTop
 }
 
 // RunFramesLockstep is RunFrames for each of cfgs, over the same frames, replayed in
@@ -128,71 +131,25 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []e
 	if len(points) == 0 {
 		return
 	}
-	rd := newLockReader(points[0].r.cfg, f, points)
+	g := &lockLoop{rd: newLockReader(points[0].r.cfg, f, points), live: slices.Clone(points)}
 	wall := time.Now()
-	live := points
-	// settle takes the runs that failed out of live.
-	settle := func() {
-		n := 0
-		for _, p := range live {
-			if p.err != nil {
-				errs[p.i] = p.err
-				continue
-			}
-			live[n] = p
-			n++
-		}
-		clear(live[n:])
-		live = live[:n]
+	for !g.done {
+		g.resume()
 	}
-	for len(live) > 0 {
-		kind, t, err := rd.next()
-		if err != nil {
-			for _, p := range live {
-				p.err = err
-			}
-			settle()
-			break
-		}
-		if kind == evNone {
-			break
-		}
-		failed := false
-		through := kind == evFrame
-		for _, p := range live {
-			failed = p.orderPath(t, through) || failed
-		}
-		var s *slot
-		if kind == evFrame {
-			s = rd.slotAt(0)
-			for _, p := range live {
-				failed = p.timers(t) || failed
-			}
-		} else {
-			s = rd.slotAt(rd.lanes[0].exOff)
-		}
-		lv, first := rd.levels(s), rd.slotAt(0)
-		for _, p := range live {
-			failed = p.take(kind, s, lv, first) || failed
-		}
-		rd.consume(kind)
-		if failed {
-			settle()
+	g.settle()
+	for _, p := range points {
+		if p.err != nil {
+			errs[p.i] = p.err
 		}
 	}
-	// The data is over: what is still in flight on each run's order path arrives.
-	for _, p := range live {
-		p.orderPath(math.MaxInt64, true)
-	}
-	settle()
-	for _, p := range live {
+	for _, p := range g.live {
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
 					errs[p.i] = fmt.Errorf("backtest: panic: %v", v)
 				}
 			}()
-			r := p.r
+			r, rd := p.r, g.rd
 			// What the report says of the reading is the reader's.
 			r.frames, r.feed, r.offset = rd.frames, rd.feed, rd.offset
 			r.clock, r.clocks = rd.clock, rd.clocks
@@ -200,6 +157,133 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []e
 			reps[p.i].Events.Malformed = f.malformed
 		}()
 	}
+}
+
+// lockLoop is the loop of a lockstep group, kept where it is between calls of resume:
+// a run that panics ends alone, and the loop resumes at the next run, with no deferred
+// recover per step of every run.
+type lockLoop struct {
+	rd   *lockReader
+	live []*lockPoint // the runs still running
+	done bool
+
+	// The event the runs are taking: its kind and time, its frame and levels, and
+	// the first frame not yet taken as a strategy frame.
+	kind  int
+	t     int64
+	s     *slot
+	lv    []orderbook.Level
+	first *slot
+	// phase is where the loop stands (phaseNext, phaseBefore, phaseTake, phaseDrain), and k the next run
+	// to go through it, by index of live. reading says the reader is at work.
+	phase, k int
+	reading  bool
+	failed   bool // some run failed since the last settle
+}
+
+// The phases of a lockLoop: reading the next event; each run's order path and
+// timers before it; each run taking it; and, at the end of the data, each run's
+// order path drained.
+const (
+	phaseNext = iota
+	phaseBefore
+	phaseTake
+	phaseDrain
+)
+
+// resume runs the loop from where it stands until the data and every run's order path
+// are done, or a run panics: that run fails, and resume returns, to be called again.
+// A panic while reading fails every run.
+func (g *lockLoop) resume() {
+	defer func() {
+		if v := recover(); v != nil {
+			err := fmt.Errorf("backtest: panic: %v", v)
+			if g.reading {
+				g.failAll(err)
+				return
+			}
+			g.live[g.k].err = err
+			g.k++
+			g.failed = true
+		}
+	}()
+	for g.phase != phaseDrain {
+		if g.phase == phaseNext {
+			if g.failed {
+				g.settle()
+			}
+			g.reading = true
+			kind, t, err := g.rd.next()
+			g.reading = false
+			if err != nil {
+				g.failAll(err)
+				return
+			}
+			if kind == evNone || len(g.live) == 0 {
+				g.phase, g.k = phaseDrain, 0
+				break
+			}
+			g.kind, g.t, g.phase, g.k = kind, t, phaseBefore, 0
+			g.first = g.rd.slotAt(0)
+			g.s = g.first
+			if kind == evMarket {
+				g.s = g.rd.slotAt(g.rd.lanes[0].exOff)
+			}
+			g.lv = g.rd.levels(g.s)
+		}
+		if g.phase == phaseBefore {
+			// What of each run comes before the event, on the books as they were:
+			// its order-path events and, before a strategy frame, its timers. Each
+			// reads only its own state and the shared books.
+			frame := g.kind == evFrame
+			for ; g.k < len(g.live); g.k++ {
+				if p := g.live[g.k]; p.err == nil && !p.orderPath(g.t, frame) && frame {
+					p.timers(g.t)
+				}
+			}
+			g.phase, g.k = phaseTake, 0
+		}
+		for ; g.k < len(g.live); g.k++ {
+			if p := g.live[g.k]; p.err == nil {
+				p.take(g.kind, g.s, g.lv, g.first)
+			}
+		}
+		g.reading = true
+		g.rd.consume(g.kind)
+		g.reading = false
+		g.phase = phaseNext
+	}
+	// The data is over: what is still in flight on each run's order path arrives.
+	for ; g.k < len(g.live); g.k++ {
+		if p := g.live[g.k]; p.err == nil {
+			p.orderPath(math.MaxInt64, true)
+		}
+	}
+	g.done = true
+}
+
+// failAll fails every run still running with err and ends the loop.
+func (g *lockLoop) failAll(err error) {
+	for _, p := range g.live {
+		if p.err == nil {
+			p.err = err
+		}
+	}
+	g.done = true
+}
+
+// settle takes the runs that failed out of live.
+func (g *lockLoop) settle() {
+	n := 0
+	for _, p := range g.live {
+		if p.err == nil {
+			g.live[n] = p
+			n++
+		}
+	}
+	clear(g.live[n:])
+	g.live = g.live[:n]
+	g.failed = false
 }
 
 // lockReader reads frames ahead for a lockstep group, as each of its runs would
@@ -274,7 +358,7 @@ func (rd *lockReader) consume(kind int) {
 }
 
 // lockPoint is one run of a lockstep group and what ended it. Its methods report
-// whether the run failed in them; a panic in a run is its error.
+// whether the run failed in them; a panic is left to lockLoop.resume.
 type lockPoint struct {
 	i   int // its index in the configs
 	r   *replay
@@ -283,7 +367,6 @@ type lockPoint struct {
 
 // orderPath takes the run's order-path events due before t (through: at t too).
 func (p *lockPoint) orderPath(t int64, through bool) (failed bool) {
-	defer p.catch(&failed)
 	r := p.r
 	for {
 		due, ok := r.ex.NextDue()
@@ -298,19 +381,16 @@ func (p *lockPoint) orderPath(t int64, through bool) (failed bool) {
 }
 
 // timers fires the run's timers due by t, as OnEventAt would at a frame at t.
-func (p *lockPoint) timers(t int64) (failed bool) {
-	defer p.catch(&failed)
+func (p *lockPoint) timers(t int64) {
 	if at, ok := p.r.eng.NextTimer(); ok && at <= t {
 		p.r.now = t // the data time of the log lines
 		p.r.eng.OnClock(t)
 	}
-	return false
 }
 
 // take hands the run the market event or strategy frame s (its levels lv), first
 // being the first frame not yet taken as a strategy frame.
 func (p *lockPoint) take(kind int, s *slot, lv []orderbook.Level, first *slot) (failed bool) {
-	defer p.catch(&failed)
 	r := p.r
 	t := s.local
 	if kind == evMarket {
@@ -327,14 +407,6 @@ func (p *lockPoint) take(kind int, s *slot, lv []orderbook.Level, first *slot) (
 	}
 	r.end(t)
 	return false
-}
-
-// catch turns a panic of the run into its error.
-func (p *lockPoint) catch(failed *bool) {
-	if v := recover(); v != nil {
-		p.err = fmt.Errorf("backtest: panic: %v", v)
-		*failed = true
-	}
 }
 
 // safeNewReplay is newReplay with a panic returned as an error.

@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,11 +40,25 @@ func (p *panicsLate) OnBook(ctx *strategy.Context) error {
 	return p.Strategy.OnBook(ctx)
 }
 
+// panicsOnOrder is a Go strategy that panics at its 50th order update: on the order
+// path, which a lockstep group takes before the market data.
+type panicsOnOrder struct {
+	strategy.Strategy
+	n int
+}
+
+func (p *panicsOnOrder) OnOrder(ctx *strategy.Context, u *strategy.OrderUpdate) error {
+	if p.n++; p.n == 50 {
+		panic("panics on an order")
+	}
+	return p.Strategy.OnOrder(ctx, u)
+}
+
 // TestLockstepIsAlone runs points of a sweep in lockstep, sharing their books, and
 // wants each point's report byte-identical to its report alone (RunFrames): the JS
 // and Go market makers at several parameters and latencies, a strategy quoting from
-// its timer with no latency, and on USD-M (marks, funding); and a point whose strategy
-// panics fails alone.
+// its timer with no latency, and on USD-M (marks, funding); and points whose strategy
+// panics, on a book or on the order path, fail alone.
 func TestLockstepIsAlone(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
@@ -89,6 +104,10 @@ func TestLockstepIsAlone(t *testing.T) {
 				bad := base()
 				bad.Strategy = &panicsLate{Strategy: marketmaker.New()}
 				cfgs = append(cfgs, bad)
+				// A run failing on its order path, amid the others.
+				onOrder := base()
+				onOrder.Strategy = &panicsOnOrder{Strategy: marketmaker.New()}
+				cfgs = slices.Insert(cfgs, 2, onOrder)
 				for i := range cfgs {
 					cfgs[i].OrderLog = true
 				}
@@ -98,9 +117,9 @@ func TestLockstepIsAlone(t *testing.T) {
 
 			reps, errs := RunFramesLockstep(cfgs, f)
 			for i := range cfgs {
-				if i == len(cfgs)-1 {
-					if errs[i] == nil || !strings.Contains(errs[i].Error(), "panics late") || reps[i] != nil {
-						t.Fatalf("the panicking point: %v", errs[i])
+				if want := map[int]string{2: "panics on an order", len(cfgs) - 1: "panics late"}[i]; want != "" {
+					if errs[i] == nil || !strings.Contains(errs[i].Error(), want) || reps[i] != nil {
+						t.Fatalf("the panicking point %d: %v", i, errs[i])
 					}
 					continue
 				}
