@@ -94,7 +94,8 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 				((pw & g.p.dot) ^ g.p.dotVal) | ((qw & g.q.dot) ^ g.q.dotVal) |
 				(head ^ ('[' | '"'<<8)) |
 				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
-				uint64((tail&0xFFFF)^('"'|']'<<8))
+				uint64((tail&0xFFFF)^('"'|']'<<8)) |
+				(pd-1)>>63 // a zero price, which levels reports: all digits 0, and only then, makes pd 0
 			if bad == 0 {
 				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
 				if tail>>16 != ','|'['<<8 {
@@ -160,7 +161,8 @@ func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bo
 		((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
 		(head ^ ('[' | '"'<<8)) |
 		uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
-		(tail ^ ('"' | ']'<<8))
+		(tail ^ ('"' | ']'<<8)) |
+		(pd-1)>>63 // a zero price (see run)
 	if bad != 0 {
 		return orderbook.Level{}, i, false
 	}
