@@ -355,10 +355,13 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("--search halving and --train/--test need recordings (--data), not Tardis files")
 	}
 
-	prov, err := provenance(base, lat, inputs, c, *stratName, inConfig)
+	prov, err := provenance(base, lat, c, *stratName, inConfig)
 	if err != nil {
 		return fail("%v", err)
 	}
+	// The data's hash is taken beside the loading and the points.
+	dataSum := hashData(inputs)
+	defer dataSum() // no goroutine outlives the command
 	// The data, read once for every point, unless too large.
 	var frames *backtest.Frames
 	if !tardisRun {
@@ -501,6 +504,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		results = sweep.RunBatched(grid, idx, *workers, lockstepOn(trainFrames))
 	} else {
 		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
+	}
+	if prov.DataHash, err = dataSum(); err != nil {
+		return fail("%v", err)
 	}
 	for i := range results {
 		results[i].Provenance = prov
