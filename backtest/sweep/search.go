@@ -82,11 +82,28 @@ type Round struct {
 // all of it. R is the number of halvings that leave at least two points, at most
 // MaxHalvingRounds. It returns every round; the last one's results are the answer.
 func Halving(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction float64) RunFunc) []Round {
+	return halving(idx, m, func(frac float64, idx []int) []Result {
+		return run(g, idx, workers, fnFor(frac))
+	})
+}
+
+// HalvingBatched is Halving with each round's points run in groups, as RunBatched runs
+// them (fnFor gives the BatchFunc over the round's fraction of the data): the same
+// rounds, when a group's runs give each point the report it gets alone.
+func HalvingBatched(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction float64) BatchFunc) []Round {
+	return halving(idx, m, func(frac float64, idx []int) []Result {
+		return RunBatched(g, idx, workers, fnFor(frac))
+	})
+}
+
+// halving runs the rounds of successive halving over the points idx, each round's by
+// runRound over its fraction of the data.
+func halving(idx []int, m Metric, runRound func(frac float64, idx []int) []Result) []Round {
 	rounds := len(HalvingSizes(len(idx))) - 1
 	var out []Round
 	for r := 0; r <= rounds; r++ {
 		frac := math.Ldexp(1, r-rounds)
-		res := run(g, idx, workers, fnFor(frac))
+		res := runRound(frac, idx)
 		Sort(res, m)
 		out = append(out, Round{Fraction: frac, Results: res})
 		keep := (len(res) + 1) / 2

@@ -132,7 +132,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	out := fs.String("out", "", "write the results as JSON lines to FILE")
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
-	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books (same results, less work per point; see docs/backtesting.md)")
+	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books and their reading of the data (same results, less work per point; see docs/backtesting.md)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
 	cacheFlag := fs.String("cache", "", cacheFlagHelp)
@@ -489,13 +489,24 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	var results []sweep.Result
 	if how == sweep.HalvingSearch {
-		rounds := sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
+		// prefix is the part of the training data a round runs on.
+		prefix := func(frac float64) *backtest.Frames {
 			if frac >= 1 {
-				return runOn(trainFrames)
+				return trainFrames
 			}
 			first, last := trainFrames.Span()
-			return runOn(trainFrames.Prefix(trainFrames.IndexAt(first + int64(float64(last-first)*frac))))
-		})
+			return trainFrames.Prefix(trainFrames.IndexAt(first + int64(float64(last-first)*frac)))
+		}
+		var rounds []sweep.Round
+		if *lockstep {
+			rounds = sweep.HalvingBatched(grid, idx, *workers, metric, func(frac float64) sweep.BatchFunc {
+				return lockstepOn(prefix(frac))
+			})
+		} else {
+			rounds = sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
+				return runOn(prefix(frac))
+			})
+		}
 		for i, r := range rounds {
 			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of the data\n", i+1, len(r.Results), 100*r.Fraction)
 		}
