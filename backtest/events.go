@@ -33,6 +33,10 @@ type decoded struct {
 	// e and t are the frame's exchange event time and transaction time (Unix ns),
 	// when flags has hasE and hasT.
 	e, t int64
+	// bid and ask are the best prices of the book the event leaves, when flags has
+	// decTop and decValid: the producer of the event read them off its own book (see
+	// setTop), so that the simulated exchange needs none (see exView).
+	bid, ask int64
 }
 
 const (
@@ -40,7 +44,27 @@ const (
 	decGap                         // the feed counted a gap in the venue's sequence
 	decHasE
 	decHasT
+	decTop   // the event carries the top of the book it leaves (bid, ask, decValid)
+	decValid // that book is valid (orderbook.Book.Valid); bid and ask are its best prices
 )
+
+// changesBook reports whether an event of kind k goes through md.Replay's book work.
+func changesBook(k md.Kind) bool { return k == md.Depth || k == md.Snapshot || k == md.StatusChange }
+
+// setTop records in d the top of the book d's event leaves when replayed, whose levels
+// are b's: whether it is valid and, if so, its best prices. Replayed, the book is
+// synced exactly when the event's status is Valid (md.Replay), whatever b's own flag
+// says; the rest is orderbook.Book.Valid: both sides present and not crossed.
+func (d *decoded) setTop(b *orderbook.Book) {
+	d.flags |= decTop
+	if d.ev.Status != md.Valid || b.Len(orderbook.Bid) == 0 || b.Len(orderbook.Ask) == 0 || b.Crossed() {
+		return
+	}
+	bid, _ := b.Best(orderbook.Bid)
+	ask, _ := b.Best(orderbook.Ask)
+	d.flags |= decValid
+	d.bid, d.ask = bid.Price, ask.Price
+}
 
 func (d *decoded) malformed() bool { return d.flags&decMalformed != 0 }
 func (d *decoded) gap() bool       { return d.flags&decGap != 0 }
@@ -92,6 +116,9 @@ type eventDecoder struct {
 	// 256 bytes): a run that takes the event time E as the exchange's never reads it.
 	// Events kept for other runs (Frames, the cache) keep it.
 	noT bool
+	// tops records in each event that changes the book the top of the book it leaves
+	// (decoded.setTop), for a replay whose exchange keeps no book (exView).
+	tops bool
 	// Fixes counts the events recorded as whole-book snapshots because replaying them
 	// did not build the feed's book.
 	fixes uint64
@@ -190,6 +217,13 @@ func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderb
 			d.ev.Kind = md.Snapshot
 			rep.Kind, rep.Bids, rep.Asks = md.Snapshot, bids, asks
 			md.Replay(x.replica, rep, local)
+		}
+	}
+	if x.tops && changesBook(d.ev.Kind) {
+		if x.replica != nil {
+			d.setTop(x.replica) // the replayed book, which the exchange's would be
+		} else {
+			d.setTop(x.book) // an exact feed's book is the replayed one
 		}
 	}
 	d.nb, d.na = int32(len(bids)), int32(len(asks))

@@ -190,18 +190,22 @@ type restingOrder struct {
 // Nothing in Place, Cancel, OnMarket or Step allocates in steady state except the
 // accounting of a fill (decimal arithmetic, once per fill).
 type Exchange struct {
-	cfg    ExchangeConfig
-	lat    *Latency
-	dec    *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
-	d      decoded
-	lv     []orderbook.Level
-	ev     md.Event
-	book   *orderbook.Book
+	cfg  ExchangeConfig
+	lat  *Latency
+	dec  *eventDecoder // OnMarket's; nil without ExchangeConfig.NewFeed
+	d    decoded
+	lv   []orderbook.Level
+	ev   md.Event
+	book *orderbook.Book
 	// ownTop is the book's top, when the book is the exchange's own (see top).
 	ownTop bookTop
-	orders []restingOrder
-	entry  fifo // orders and cancels on their way in
-	resp   fifo // answers on their way out
+	// view, if set, stands for book, which the exchange then does not keep (see exView);
+	// inEvent says onEvent is applying an event, which the view's depth then has.
+	view    *exView
+	inEvent bool
+	orders  []restingOrder
+	entry   fifo // orders and cancels on their way in
+	resp    fifo // answers on their way out
 	// lastEntry and lastResp keep each direction in order: a connection does not
 	// reorder messages, whatever latency each draws.
 	lastEntry, lastResp int64
@@ -407,8 +411,12 @@ func feeE6(bps float64) (int64, error) {
 	return int64(math.Round(bps * 1e6)), nil
 }
 
-// Book returns the exchange's own book.
-func (x *Exchange) Book() *orderbook.Book { return x.book }
+// Book returns the exchange's own book. An exchange in a replay that kept none (see
+// exView) builds it then, and keeps it from then on.
+func (x *Exchange) Book() *orderbook.Book {
+	x.materialize()
+	return x.book
+}
 
 // Gaps returns the breaks in the venue's sequence seen in the market data.
 func (x *Exchange) Gaps() uint64 { return x.counters.Gaps }
@@ -553,7 +561,12 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 	if d.ev.Kind == md.None {
 		return
 	}
+	if x.view != nil && changesBook(d.ev.Kind) {
+		x.ownTop = d.top() // the top the event leaves, read off the producer's book
+	}
+	x.inEvent = true // the view's depth then has the event
 	x.applyEvent(d.inPlace(lv), d.gap())
+	x.inEvent = false
 	x.expireReduceOnly()
 	x.touchUpdate()
 }
@@ -589,6 +602,9 @@ func (x *Exchange) applyEvent(ev *md.Event, gap bool) {
 // replay applies ev to the exchange's book, unless the book is shared with other runs'
 // exchanges and one of them applied it already.
 func (x *Exchange) replay(ev *md.Event) {
+	if x.view != nil {
+		return // no book of its own: onEvent took the top
+	}
 	if s := x.shared; s != nil {
 		if s.exSeq == x.seq && x.seq != 0 {
 			return
@@ -605,16 +621,17 @@ func (x *Exchange) replay(ev *md.Event) {
 // sharing the book in lockstep, rather than read again from the book by each run.
 type bookTop struct {
 	valid    bool
-	bid, ask orderbook.Level // the best levels, when valid
-	mid      int64           // the book's Mid, when valid
+	bid, ask int64 // the best prices, when valid
+	mid      int64 // the book's Mid, when valid
 }
 
 // topOf reads book's top.
 func topOf(book *orderbook.Book) bookTop {
 	t := bookTop{valid: book.Valid()}
 	if t.valid {
-		t.bid, _ = book.Best(orderbook.Bid)
-		t.ask, _ = book.Best(orderbook.Ask)
+		bid, _ := book.Best(orderbook.Bid)
+		ask, _ := book.Best(orderbook.Ask)
+		t.bid, t.ask = bid.Price, ask.Price
 		t.mid, _ = book.Mid()
 	}
 	return t
@@ -685,7 +702,7 @@ func (x *Exchange) mid2() int64 {
 	if !t.valid { // a valid book has both sides
 		return 0
 	}
-	return t.bid.Price + t.ask.Price
+	return t.bid + t.ask
 }
 
 // touchUpdate records, after an event, which sides have an order resting and which
@@ -697,7 +714,7 @@ func (x *Exchange) touchUpdate() {
 	var best [2]int64
 	var ok [2]bool
 	if tc.valid {
-		best, ok = [2]int64{top.bid.Price, top.ask.Price}, [2]bool{true, true}
+		best, ok = [2]int64{top.bid, top.ask}, [2]bool{true, true}
 	}
 	tc.resting, tc.atTouch = [2]bool{}, [2]bool{}
 	for i := range x.orders {
@@ -718,8 +735,9 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
-	for i := 0; ; i++ {
-		lv, ok := x.book.Level(side, i)
+	it := x.levels(side)
+	for {
+		lv, ok := it.next()
 		if !ok {
 			return 0
 		}
@@ -772,9 +790,9 @@ func (x *Exchange) crossed() {
 		o := &x.orders[i]
 		var through bool
 		if o.side == orderbook.Bid {
-			through = ask.Price <= o.price
+			through = ask <= o.price
 		} else {
-			through = bid.Price >= o.price
+			through = bid >= o.price
 		}
 		if !through {
 			o.armed = true
@@ -1046,7 +1064,7 @@ func (x *Exchange) arrive(o *risk.Order, log int, sent int64) {
 	if opp == orderbook.Ask {
 		best = top.ask
 	}
-	crosses := (o.Side == orderbook.Bid && best.Price <= o.Price) || (o.Side == orderbook.Ask && best.Price >= o.Price)
+	crosses := (o.Side == orderbook.Bid && best <= o.Price) || (o.Side == orderbook.Ask && best >= o.Price)
 	if crosses && o.PostOnly {
 		x.reject(o.ID, rejPostOnly, log)
 		return

@@ -2,17 +2,21 @@ package backtest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/nanotick/nanotick/md"
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 // TestFramesPrefetchIsFramesSource replays the spot day's events through a
 // framesPrefetch and a framesSource side by side and wants the same records, levels
-// and end, the error after a cut included; and a prefetch closed half-way stops its
-// goroutine.
+// and end, the error after a cut included, the prefetched events carrying the tops of
+// the book they build; and a prefetch closed half-way stops its goroutine.
 func TestFramesPrefetchIsFramesSource(t *testing.T) {
 	f, err := LoadFrames(spotBacktest(t), 0)
 	if err != nil {
@@ -27,9 +31,13 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 		want error
 	}{{"whole", f, io.EOF}, {"prefix", cut, io.EOF}, {"read error", &broken, broken.err}} {
 		t.Run(c.name, func(t *testing.T) {
-			a, b := &framesSource{f: c.f}, newFramesPrefetch(&framesSource{f: c.f})
+			a, b := &framesSource{f: c.f}, newFramesPrefetch(&framesSource{f: c.f}, 0)
 			defer b.Close()
 			n := 0
+			// The book the events build, as the exchange's would: the prefetched
+			// events that change it carry its top.
+			book := orderbook.New(0)
+			var ev md.Event
 			for {
 				la, _, da, lva, ea := a.next()
 				lb, fb, db, lvb, eb := b.next()
@@ -39,8 +47,14 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 					}
 					break
 				}
-				if la != lb || !reflect.DeepEqual(*da, *db) || !slices.Equal(lva, lvb) || fb != nil {
+				noTop := *db
+				noTop.flags &^= decTop | decValid
+				noTop.bid, noTop.ask = 0, 0
+				if la != lb || !reflect.DeepEqual(*da, noTop) || !slices.Equal(lva, lvb) || fb != nil {
 					t.Fatalf("record %d differs: %d %+v %v\nprefetched %d %+v %v", n, la, *da, lva, lb, *db, lvb)
+				}
+				if err := topIs(db, da, lva, book, &ev, la); err != nil {
+					t.Fatalf("record %d: %v", n, err)
 				}
 				n++
 			}
@@ -56,7 +70,7 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 		})
 	}
 	// Closed half-way, with the goroutine blocked on a full channel: Close returns.
-	p := newFramesPrefetch(&framesSource{f: f})
+	p := newFramesPrefetch(&framesSource{f: f}, 0)
 	for range 3 * framesBatchLen / 2 {
 		if _, _, _, _, err := p.next(); err != nil {
 			t.Fatal(err)
@@ -69,4 +83,30 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 	case <-time.After(30 * time.Second): // bounds a hang only
 		t.Fatal("Close did not return")
 	}
+}
+
+// topIs checks got's top (decoded.setTop) against book, which it first brings along
+// with the event d, whose levels are lv, as the exchange's book would take it.
+func topIs(got, d *decoded, lv []orderbook.Level, book *orderbook.Book, ev *md.Event, local int64) error {
+	if !changesBook(d.ev.Kind) || d.malformed() {
+		if got.flags&(decTop|decValid) != 0 {
+			return fmt.Errorf("an event of kind %v carries a top", d.ev.Kind)
+		}
+		return nil
+	}
+	md.Replay(book, d.event(ev, lv), local)
+	if got.flags&decTop == 0 {
+		return errors.New("no top")
+	}
+	if valid := got.flags&decValid != 0; valid != book.Valid() {
+		return fmt.Errorf("top valid %v, the book's %v", valid, book.Valid())
+	}
+	if book.Valid() {
+		bid, _ := book.Best(orderbook.Bid)
+		ask, _ := book.Best(orderbook.Ask)
+		if got.bid != bid.Price || got.ask != ask.Price {
+			return fmt.Errorf("top %d/%d, the book's %d/%d", got.bid, got.ask, bid.Price, ask.Price)
+		}
+	}
+	return nil
 }

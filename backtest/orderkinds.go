@@ -115,10 +115,8 @@ func (x *Exchange) arriveModify(m *risk.Order) {
 		return
 	}
 	newRem := m.Qty - o.filled
-	opp := o.side.Opposite()
-	best, okBest := x.book.Best(opp)
-	crosses := okBest && x.book.Valid() &&
-		((o.side == orderbook.Bid && best.Price <= m.Price) || (o.side == orderbook.Ask && best.Price >= m.Price))
+	top := x.top()
+	crosses := top.valid && ((o.side == orderbook.Bid && top.ask <= m.Price) || (o.side == orderbook.Ask && top.bid >= m.Price))
 	if crosses && o.postOnly {
 		// USD-M: "the order will be cancelled if the original order is GTX and the new
 		// price would cause it to be executed immediately".
@@ -176,9 +174,9 @@ func (x *Exchange) cancelResting(i int, status OrderStatus) {
 // take fills up to left of an order on side at limit price against the levels of the
 // book it crosses, as taker, and returns what is left.
 func (x *Exchange) take(id uint64, side orderbook.Side, price, left int64, log int, sent int64) int64 {
-	opp := side.Opposite()
-	for i := 0; left > 0; i++ {
-		lv, ok := x.book.Level(opp, i)
+	it := x.levels(side.Opposite())
+	for left > 0 {
+		lv, ok := it.next()
 		if !ok || (side == orderbook.Bid && lv.Price > price) || (side == orderbook.Ask && lv.Price < price) {
 			break
 		}
@@ -195,10 +193,10 @@ func (x *Exchange) take(id uint64, side orderbook.Side, price, left int64, log i
 // fokFills reports whether an order on side at price for qty can fill whole against
 // the book's levels it crosses.
 func (x *Exchange) fokFills(side orderbook.Side, price, qty int64) bool {
-	opp := side.Opposite()
+	it := x.levels(side.Opposite())
 	var avail int64
-	for i := 0; avail < qty; i++ {
-		lv, ok := x.book.Level(opp, i)
+	for avail < qty {
+		lv, ok := it.next()
 		if !ok || (side == orderbook.Bid && lv.Price > price) || (side == orderbook.Ask && lv.Price < price) {
 			return false
 		}

@@ -202,6 +202,10 @@ func (p *prefetchSource) next() (int64, []byte, *decoded, []orderbook.Level, err
 	}
 }
 
+// providesTops reports whether every event that changes the book carries its top
+// (eventDecoder.tops).
+func (p *prefetchSource) providesTops() bool { return p.dec.tops }
+
 // Close stops the reader and decoder goroutines. It is safe to call more than once.
 func (p *prefetchSource) Close() {
 	select {

@@ -241,7 +241,7 @@ func Run(cfg Config) (*Report, error) {
 			var src eventSource = &framesSource{f: f, release: true}
 			if cfg.Prefetch {
 				// The records are decoded on another goroutine, ahead of the replay.
-				p := newFramesPrefetch(src.(*framesSource))
+				p := newFramesPrefetch(src.(*framesSource), cfg.Engine.BookCapacity)
 				src, closers = p, append(closers, p.Close)
 			}
 			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return f.malformed })
@@ -259,6 +259,7 @@ func Run(cfg Config) (*Report, error) {
 		if cfg.Prefetch {
 			// The reading and inflating, and the decoding, run ahead on goroutines of
 			// their own.
+			dec.tops = true // the exchange then keeps no book (exView)
 			src := newPrefetchSource(r, dec)
 			srcs, malformed, closers = append(srcs, src), append(malformed, src.Malformed), append(closers, src.Close)
 		} else {
@@ -367,7 +368,9 @@ type replay struct {
 	readAny   bool
 	lastLocal int64
 	maxFeed   int64
-	offset    int64 // lanes[0]'s clock offset, for the report
+	// unreadFrom is the earliest exchange time a frame not read yet can have (read).
+	unreadFrom int64
+	offset     int64 // lanes[0]'s clock offset, for the report
 
 	// lv and lvTail are the levels arena of the frames read ahead (see storeLevels),
 	// evBuf the event handed to the engine.
@@ -535,6 +538,11 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		r.clocks = append(r.clocks, g)
 		guarded[i] = g
 	}
+	if shared == nil && providesTops(srcs) {
+		for i, l := range lanes {
+			l.ex.view = &exView{r: r, ln: i}
+		}
+	}
 	r.clock = r.clocks[0]
 	r.src, r.which = guarded[0], func() int { return 0 }
 	if len(srcs) > 1 {
@@ -550,6 +558,17 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		l.fund.paid = riskFunding(eng, instrument.Index(i))
 	}
 	return r, nil
+}
+
+// providesTops reports whether every source's events that change the book carry its
+// top (decoded.setTop), so that the exchanges need no books of their own (exView).
+func providesTops(srcs []eventSource) bool {
+	for _, s := range srcs {
+		if t, ok := s.(topsSource); !ok || !t.providesTops() {
+			return false
+		}
+	}
+	return len(srcs) > 0
 }
 
 // slotAt returns the slot off frames after the head. The ring's length is a power of
@@ -576,6 +595,11 @@ func (r *replay) read() (bool, error) {
 	}
 	ln := r.which()
 	l := r.lanes[ln]
+	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.ev.Kind) && (d.malformed() || d.flags&decTop == 0)) {
+		// The engine may take this frame's event differently from the exchange, or the
+		// exchange would lack its top: the exchange keeps its own book from here.
+		l.ex.materialize()
+	}
 	s := r.slotAt(r.n)
 	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
 	s.end = s.off + len(frame)
@@ -644,6 +668,19 @@ func (r *replay) read() (bool, error) {
 	s.exch = x
 	l.lastExch, l.readAny = x, true
 	r.lastLocal, r.readAny = local, true
+	// An unread frame is received no earlier than this one, and its exchange sees it at
+	// most MaxFeedLatency before, and no earlier than it saw its lane's last frame: the
+	// replay need read no further ahead than its next event. Usually that is a few
+	// frames (the feed latency), not MaxFeedLatency's worth, and the ring stays small.
+	from := local - r.maxFeed
+	r.unreadFrom = math.MaxInt64
+	for _, o := range r.lanes {
+		if o.readAny {
+			r.unreadFrom = min(r.unreadFrom, max(from, o.lastExch))
+		} else {
+			r.unreadFrom = min(r.unreadFrom, from)
+		}
+	}
 	r.offset = r.lanes[0].offset
 	return true, nil
 }
@@ -790,12 +827,12 @@ func (r *replay) run() error {
 
 // peek reads ahead until no unread frame can be due before the next event, and
 // returns the next event (evNone at the end): an unread frame is received no earlier
-// than the last one read, and seen by the exchange at most MaxFeedLatency before it is
-// received. The event it stops at is the next one: nothing changes between.
+// than the last one read, and seen by the exchange no earlier than unreadFrom (see
+// read). The event it stops at is the next one: nothing changes between.
 func (r *replay) peek() (kind, lane int, t int64, err error) {
 	for {
 		kind, lane, t = r.next()
-		if r.eof || kind != evNone && r.readAny && r.lastLocal-r.maxFeed > t {
+		if r.eof || kind != evNone && r.readAny && r.unreadFrom > t {
 			return kind, lane, t, nil
 		}
 		if _, err := r.read(); err != nil {
