@@ -87,13 +87,11 @@ func Halving(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction floa
 	})
 }
 
-// HalvingBatched is Halving with each round's points run in groups, as RunBatched runs
-// them (fnFor gives the BatchFunc over the round's fraction of the data): the same
-// rounds, when a group's runs give each point the report it gets alone.
-func HalvingBatched(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction float64) BatchFunc) []Round {
-	return halving(idx, m, func(frac float64, idx []int) []Result {
-		return RunBatched(g, idx, workers, fnFor(frac))
-	})
+// HalvingRounds is Halving with each round run by run, over the fraction frac of the
+// data, for the points idx (RunBatched in lockstep groups, say): the same rounds, when
+// run gives each point the result it gets alone.
+func HalvingRounds(idx []int, m Metric, run func(frac float64, idx []int) []Result) []Round {
+	return halving(idx, m, run)
 }
 
 // halving runs the rounds of successive halving over the points idx, each round's by

@@ -386,15 +386,15 @@ func TestHalving(t *testing.T) {
 		t.Fatalf("fractions %v", calls)
 	}
 	// In groups, the same rounds.
-	batched := HalvingBatched(g, g.all(), 2, ByPnL, func(frac float64) BatchFunc {
+	batched := HalvingRounds(g.all(), ByPnL, func(frac float64, idx []int) []Result {
 		run := halvingRun(frac)
-		return func(ps []map[string]float64) ([]*backtest.Report, []error) {
+		return RunBatched(g, idx, 2, func(ps []map[string]float64) ([]*backtest.Report, []error) {
 			reps, errs := make([]*backtest.Report, len(ps)), make([]error, len(ps))
 			for i, p := range ps {
 				reps[i], errs[i] = run(p)
 			}
 			return reps, errs
-		}
+		})
 	})
 	if !reflect.DeepEqual(batched, rounds) {
 		t.Fatalf("batched rounds differ:\n%v\n%v", batched, rounds)

@@ -422,9 +422,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		s.bt.Latency = lat
 		return s, nil
 	}
-	// lockstepOn returns the BatchFunc over frames f: a group of points replayed in
-	// lockstep, sharing their books (backtest.RunFramesLockstep).
-	lockstepOn := func(f *backtest.Frames) sweep.BatchFunc {
+	// lockstepOn returns the BatchFunc over the frames sr reads: a group of points
+	// replayed in lockstep, sharing their books and sr's reading of the frames
+	// (backtest.RunSharedLockstep).
+	lockstepOn := func(sr *backtest.SharedReading) sweep.BatchFunc {
 		return func(ps []map[string]float64) ([]*backtest.Report, []error) {
 			reps, errs := make([]*backtest.Report, len(ps)), make([]error, len(ps))
 			var cfgs []backtest.Config
@@ -437,13 +438,20 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 				}
 				cfgs, at = append(cfgs, s.bt), append(at, i)
 			}
-			r, e := backtest.RunFramesLockstep(cfgs, f)
+			r, e := backtest.RunSharedLockstep(cfgs, sr)
 			for j, i := range at {
 				reps[i], errs[i] = r[j], e[j]
 			}
 			prog.units(int(pointsDone.Add(int64(len(ps)))), totalPoints)
 			return reps, errs
 		}
+	}
+	// inLockstep runs the points idx over frames f in lockstep groups
+	// (sweep.RunBatched), which read the frames once for all of them.
+	inLockstep := func(f *backtest.Frames, idx []int) []sweep.Result {
+		sr := backtest.NewSharedReading(base.bt, f, sweep.Groups(*workers, len(idx)))
+		defer sr.Close()
+		return sweep.RunBatched(grid, idx, *workers, lockstepOn(sr))
 	}
 	// runOn returns the RunFunc over frames f (nil: the files themselves).
 	runOn := func(f *backtest.Frames) sweep.RunFunc {
@@ -499,8 +507,8 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		var rounds []sweep.Round
 		if *lockstep {
-			rounds = sweep.HalvingBatched(grid, idx, *workers, metric, func(frac float64) sweep.BatchFunc {
-				return lockstepOn(prefix(frac))
+			rounds = sweep.HalvingRounds(idx, metric, func(frac float64, idx []int) []sweep.Result {
+				return inLockstep(prefix(frac), idx)
 			})
 		} else {
 			rounds = sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
@@ -512,7 +520,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		results = rounds[len(rounds)-1].Results
 	} else if trainFrames != nil && *lockstep {
-		results = sweep.RunBatched(grid, idx, *workers, lockstepOn(trainFrames))
+		results = inLockstep(trainFrames, idx)
 	} else {
 		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
 	}
@@ -533,7 +541,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			}
 		}
 		if *lockstep {
-			tested = sweep.RunBatched(grid, chosen, *workers, lockstepOn(testFrames))
+			tested = inLockstep(testFrames, chosen)
 		} else {
 			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
 		}
