@@ -327,6 +327,13 @@ func offsetOf(g *clockGuard, et ExchangeTime) (int64, error) {
 // progressEvery is how many frames pass between calls of Config.Progress.
 const progressEvery = 8192
 
+// payer is a lane that pays funding: its funder, and its market in the engine, whose
+// mark the funder reads.
+type payer struct {
+	fund   *funder
+	market *strategy.Market
+}
+
 // slot is one frame read ahead, with its two times on the replay's clock.
 type slot struct {
 	local int64 // when the strategy receives it
@@ -370,6 +377,9 @@ type replay struct {
 	maxFeed   int64
 	// unreadFrom is the earliest exchange time a frame not read yet can have (read).
 	unreadFrom int64
+	// payers are the lanes that pay funding (perpetuals), whose funding is due by
+	// every event's time, at the marks of their markets.
+	payers []payer
 	offset     int64 // lanes[0]'s clock offset, for the report
 
 	// lv and lvTail are the levels arena of the frames read ahead (see storeLevels),
@@ -556,6 +566,9 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 		l.fund = newFunder(cfg.Funding, eng.Instruments().At(instrument.Index(i)).Kind == instrument.Perpetual, l.acct, l.mark)
 		l.fund.name = l.name
 		l.fund.paid = riskFunding(eng, instrument.Index(i))
+		if l.fund.src != fundNone {
+			r.payers = append(r.payers, payer{l.fund, eng.Context().MarketAt(instrument.Index(i))})
+		}
 	}
 	return r, nil
 }
@@ -788,6 +801,9 @@ const (
 // With several instruments, each has its own exchange: their frames and messages are
 // ordered by time, and at equal times by instrument index within each kind.
 func (r *replay) next() (kind, lane int, t int64) {
+	if len(r.lanes) == 1 {
+		return r.next1()
+	}
 	for i, l := range r.lanes {
 		if l.exOff < r.n {
 			if x := r.slotAt(l.exOff).exch; kind == evNone || x < t {
@@ -808,6 +824,23 @@ func (r *replay) next() (kind, lane int, t int64) {
 		}
 	}
 	return kind, lane, t
+}
+
+// next1 is next for a run of one instrument: the same choice, without the loops.
+func (r *replay) next1() (kind, lane int, t int64) {
+	l := r.lanes[0]
+	if l.exOff < r.n {
+		kind, t = evMarket, r.slotAt(l.exOff).exch
+	}
+	if due, ok := l.ex.NextDue(); ok && (kind == evNone || due < t) {
+		kind, t = evOrderPath, due
+	}
+	if r.n > 0 && l.exOff > 0 {
+		if lc := r.slotAt(0).local; kind == evNone || lc < t {
+			kind, t = evFrame, lc
+		}
+	}
+	return kind, 0, t
 }
 
 func (r *replay) run() error {
@@ -884,12 +917,10 @@ func (r *replay) begin(t int64, first *slot) error {
 			return fmt.Errorf("backtest: %w", err)
 		}
 	}
-	for i, l := range r.lanes {
-		if l.fund.src != fundNone { // spot pays no funding: no mark to read per event
-			l.fund.due(t, r.eng.Context().MarketAt(instrument.Index(i)).PerpMark())
-		}
+	for _, p := range r.payers { // spot pays no funding: no mark to read per event
+		p.fund.due(t, p.market.PerpMark())
 	}
-	if r.nextSample <= t { // most steps fall between two samples: no call
+	if r.nextSample <= t {
 		r.sample(t)
 	}
 	r.now = t

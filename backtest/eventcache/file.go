@@ -108,8 +108,8 @@ func (f *File) check(k Key) error {
 	}
 	head := fixedHeader + sl
 	size := int64(binary.LittleEndian.Uint64(d[16:]))
-	var src [32]byte
-	copy(src[:], d[24:56])
+	var src [sourceSize]byte
+	copy(src[:], d[24:24+sourceSize])
 	if src != k.Source || size != k.Size || string(d[fixedHeader:head]) != k.Settings {
 		return fmt.Errorf("%w: made from other data or settings", ErrStale)
 	}

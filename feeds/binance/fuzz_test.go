@@ -201,7 +201,7 @@ func FuzzShortLevels(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, ps, qs, np, nq uint8, missed bool) {
 		psc, qsc := fixed.Scale(1+ps%6), fixed.Scale(1+qs%6)
 		r := newShortLevels(psc, qsc)
-		r.np, r.nq = int(np%8), int(nq%8)
+		r.guess(int(np%8), int(nq%8))
 		if missed {
 			r.missEnd, r.missNP, r.missNQ = -1, int(np/8%8), int(nq/8%8) // a miss just before b
 		}

@@ -1,7 +1,6 @@
 package binance
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unsafe"
 
@@ -38,6 +37,7 @@ type shortLevels struct {
 	np, nq int         // the guess: integer digits of the price and of the quantity
 	ps, qs int         // the scales: fraction digits
 	p, q   [8]numShape // by integer digits; those that cannot be read never match
+	cur    levelShape  // the guess's shapes and offsets, as run reads them
 	// The last level that missed the guess: the offset past it, and its
 	// shape. A miss right after it (at missEnd+1) of the same shape becomes
 	// the guess; any other keeps it.
@@ -51,11 +51,12 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 	if min(ps, qs) < 1 || max(ps, qs) > 6 {
 		return nil
 	}
-	s := &shortLevels{np: 1, nq: 1, ps: int(ps), qs: int(qs), missEnd: -2}
+	s := &shortLevels{ps: int(ps), qs: int(qs), missEnd: -2}
 	for n := range 8 {
 		s.p[n] = newNumShape(n, int(ps))
 		s.q[n] = newNumShape(n, int(qs))
 	}
+	s.guess(1, 1)
 	return s
 }
 
@@ -75,24 +76,26 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 // are or-ed into one word, tested by one branch.
 func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, bool) {
 	const ones = 0x0101010101010101
-	ps, qn, qsOff, endOff, need := s.guessed()
+	g := &s.cur // one pointer, not eight locals: fewer registers to spill
 	base := unsafe.Pointer(unsafe.SliceData(b))
 	for {
-		if i >= 0 && i <= len(b)-need {
+		if i >= 0 && i <= len(b)-g.need {
 			// In range: i+need <= len(b), and every load below ends by i+need.
 			at := unsafe.Add(base, i)
+			qsOff, endOff := g.qsOff, g.endOff
 			head := uint64(*(*uint16)(at))               // ["
 			pw := *(*uint64)(unsafe.Add(at, 2))          // the price from its first digit
 			sep := *(*uint32)(unsafe.Add(at, qsOff-4))   // the price's last digit and ","
 			qw := *(*uint64)(unsafe.Add(at, qsOff))      // the quantity from its first digit
 			tail := *(*uint32)(unsafe.Add(at, endOff-2)) // "] and the two bytes after
-			pd := (pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad - '0'*ones
-			qd := (qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad - '0'*ones
+			pd := (pw&g.p.intM|pw>>8&g.p.fracM)<<(g.p.shift&63) | g.p.pad - '0'*ones
+			qd := (qw&g.q.intM|qw>>8&g.q.fracM)<<(g.q.shift&63) | g.q.pad - '0'*ones
 			bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) | // digits (see eightDigits)
-				((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
+				((pw & g.p.dot) ^ g.p.dotVal) | ((qw & g.q.dot) ^ g.q.dotVal) |
 				(head ^ ('[' | '"'<<8)) |
 				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
-				uint64((tail&0xFFFF)^('"'|']'<<8))
+				uint64((tail&0xFFFF)^('"'|']'<<8)) |
+				(pd-1)>>63 // a zero price, which levels reports: all digits 0, and only then, makes pd 0
 			if bad == 0 {
 				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
 				if tail>>16 != ','|'['<<8 {
@@ -106,7 +109,6 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 		if !ok {
 			return dst, i, false
 		}
-		ps, qn, qsOff, endOff, need = s.guessed()
 		dst = append(dst, l)
 		if k+1 >= len(b) || b[k] != ',' || b[k+1] != '[' {
 			return dst, k, true
@@ -115,39 +117,56 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 	}
 }
 
-// guessed returns the shapes of the guess, and its offsets from a level's
-// '[': to the quantity's first digit, to past the level's `"]`, and past the
-// last byte run reads.
-func (s *shortLevels) guessed() (ps, qn *numShape, qsOff, endOff, need int) {
-	qsOff = s.np + s.ps + 6
-	endOff = qsOff + s.nq + s.qs + 3
-	return &s.p[s.np&7], &s.q[s.nq&7], qsOff, endOff, max(qsOff+8, endOff+2)
+// levelShape is what run reads a level with: the shapes of its numbers, and
+// its offsets from the level's '[': to the quantity's first digit, to past
+// the level's `"]`, and past the last byte run reads.
+type levelShape struct {
+	p, q                numShape
+	qsOff, endOff, need int
+}
+
+// guess makes np and nq, both in 0..7, the guess.
+func (s *shortLevels) guess(np, nq int) {
+	s.np, s.nq = np, nq
+	qsOff := np + s.ps + 6
+	endOff := qsOff + nq + s.qs + 3
+	s.cur = levelShape{p: s.p[np&7], q: s.q[nq&7], qsOff: qsOff, endOff: endOff, need: max(qsOff+8, endOff+2)}
 }
 
 // levelAs reads the level at b[i] if its price has np integer digits and its
 // quantity nq, np and nq in 0..7, and returns it and the offset past it. It
-// reports false for anything else. run does the same, written out. Each number's digits, closed up over its
-// point and shifted to the top of the word with '0's below them (leading
-// zeros), are read and checked by eightDigits, and its point is checked in
-// its place; the masks and shifts are numShape's.
+// reports false for anything else. It reads a level as run does, after one
+// range check: each number's digits, closed up over its point and shifted to
+// the top of the word with '0's below them (leading zeros), are checked as
+// eightDigits checks them, and its point in its place; the masks and shifts
+// are numShape's.
 func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bool) {
-	qs := i + 2 + np + 1 + s.ps + 3 // the quantity's first digit, past `","`
-	end := qs + nq + 1 + s.qs + 2   // past `"]`
-	if i < 0 || qs > len(b)-8 || end > len(b) {
+	const ones = 0x0101010101010101
+	qsOff := np + s.ps + 6          // the quantity's first digit, past `","`
+	endOff := qsOff + nq + s.qs + 3 // past `"]`
+	if i < 0 || i > len(b)-max(qsOff+8, endOff) {
 		return orderbook.Level{}, i, false
 	}
-	pw := binary.LittleEndian.Uint64(b[i+2:])
-	qw := binary.LittleEndian.Uint64(b[qs:])
+	// In range: the loads below end by i+max(qsOff+8, endOff).
+	at := unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), i)
 	ps, qn := &s.p[np&7], &s.q[nq&7]
-	p, pok := eightDigits((pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad)
-	q, qok := eightDigits((qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad)
-	if !pok || !qok || pw&ps.dot != ps.dotVal || qw&qn.dot != qn.dotVal ||
-		binary.LittleEndian.Uint16(b[i:]) != '['|'"'<<8 ||
-		binary.LittleEndian.Uint32(b[qs-4:])&0xFFFFFF00 != '"'<<8|','<<16|'"'<<24 ||
-		binary.LittleEndian.Uint16(b[end-2:]) != '"'|']'<<8 {
+	head := uint64(*(*uint16)(at))
+	pw := *(*uint64)(unsafe.Add(at, 2))
+	sep := *(*uint32)(unsafe.Add(at, qsOff-4))
+	qw := *(*uint64)(unsafe.Add(at, qsOff))
+	tail := uint64(*(*uint16)(unsafe.Add(at, endOff-2)))
+	pd := (pw&ps.intM|pw>>8&ps.fracM)<<(ps.shift&63) | ps.pad - '0'*ones
+	qd := (qw&qn.intM|qw>>8&qn.fracM)<<(qn.shift&63) | qn.pad - '0'*ones
+	bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) |
+		((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
+		(head ^ ('[' | '"'<<8)) |
+		uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
+		(tail ^ ('"' | ']'<<8)) |
+		(pd-1)>>63 // a zero price (see run)
+	if bad != 0 {
 		return orderbook.Level{}, i, false
 	}
-	return orderbook.Level{Price: int64(p), Qty: int64(q)}, end, true
+	return orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))}, i + endOff, true
 }
 
 // miss is levelAs after the guess was wrong: it counts the integer digits of
@@ -164,38 +183,56 @@ func (s *shortLevels) miss(b []byte, i int) (orderbook.Level, int, bool) {
 	if i < 0 || len(b)-i < 2 {
 		return orderbook.Level{}, i, false
 	}
-	np := leadDigits(b, i+2)
+	// The digits are counted a word at a time where 8 bytes are left (read
+	// through unsafe.Add after that check, as run reads), else a byte at a
+	// time.
+	base := unsafe.Pointer(unsafe.SliceData(b))
+	np := 0
+	if len(b)-(i+2) >= 8 {
+		np = wordDigits(*(*uint64)(unsafe.Add(base, i+2)))
+	} else {
+		np = leadDigitsSlow(b, i+2)
+	}
 	qs := i + 2 + np + 1 + s.ps + 3 // past the point, the fraction and `","`
 	if qs > len(b) || np > 7 {
 		return orderbook.Level{}, i, false
 	}
-	nq := leadDigits(b, qs)
+	nq := 0
+	if len(b)-qs >= 8 {
+		nq = wordDigits(*(*uint64)(unsafe.Add(base, qs)))
+	} else {
+		nq = leadDigitsSlow(b, qs)
+	}
 	if nq > 7 {
 		return orderbook.Level{}, i, false
 	}
 	l, end, ok := s.levelAs(b, i, np, nq)
 	if ok {
 		if i == s.missEnd+1 && np == s.missNP && nq == s.missNQ {
-			s.np, s.nq = np, nq
+			s.guess(np, nq)
 		}
 		s.missEnd, s.missNP, s.missNQ = end, np, nq
 	}
 	return l, end, ok
 }
 
-// leadDigits returns the number of ASCII digits at b[i:], read a word at a
-// time where 8 bytes are left (8 if they are all digits), else a byte at a
-// time.
-func leadDigits(b []byte, i int) int {
+// wordDigits returns the number of ASCII digits that w starts with, its
+// lowest byte first: 8 if they all are.
+func wordDigits(w uint64) int {
 	const ones = 0x0101010101010101
+	d := w - '0'*ones
+	// A byte's top bit is set if it is below '0' (its borrow then reaches
+	// only bytes after it) or above '9'.
+	return bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones)) / 8
+}
+
+// leadDigitsSlow returns the number of ASCII digits at b[i:], read a byte
+// at a time.
+//
+//go:noinline
+func leadDigitsSlow(b []byte, i int) int {
 	if i < 0 {
 		return 0
-	}
-	if len(b)-i >= 8 {
-		d := binary.LittleEndian.Uint64(b[i:]) - '0'*ones
-		// A byte's top bit is set if it is below '0' (its borrow then
-		// reaches only bytes after it) or above '9'.
-		return bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones)) / 8
 	}
 	_, j := intDigits(b, i)
 	return j - i
