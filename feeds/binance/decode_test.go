@@ -300,3 +300,30 @@ func TestUintValue(t *testing.T) {
 		}
 	}
 }
+
+// TestUSDMZeroPrice checks that a zero price is reported in USD-M's spelling,
+// which shortLevels reads, wherever it stands in an array: the reader
+// declines the level, and levels reads it again and reports it.
+func TestUSDMZeroPrice(t *testing.T) {
+	const head = `{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,`
+	lv := `["61809.50","1.889"]`
+	tests := []struct{ name, frame, want string }{
+		{"first bid", head + `"b":[["0.00","1.000"],` + lv + `],"a":[]}`, `field "b"`},
+		{"middle bid", head + `"b":[` + lv + `,["0.00","1.000"],` + lv + `],"a":[]}`, `field "b"`},
+		{"last ask", head + `"b":[],"a":[` + lv + `,` + lv + `,["00000.00","1.000"]]}`, `field "a"`},
+		{"wide zero", head + `"b":[],"a":[` + lv + `,["0000000.0","1.000"]]}`, `field "a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := NewDecoder(usdmBTC)
+			_, err := d.Decode([]byte(tt.frame))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "zero price") {
+				t.Fatalf("error %v, want a zero price in %s", err, tt.want)
+			}
+		})
+	}
+	d, _ := NewDecoder(usdmBTC)
+	if _, err := d.Decode([]byte(head + `"b":[` + lv + `,["0.01","0.000"]],"a":[]}`)); err != nil {
+		t.Fatalf("a price of 0.01 with a zero quantity: %v", err)
+	}
+}

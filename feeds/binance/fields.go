@@ -90,7 +90,11 @@ func lower(c byte) byte {
 
 // levels reads [[price, qty], ...] into dst[:0]. A level with a third
 // element, or a zero price, is malformed: Binance's documented level is
-// exactly [price, quantity], and no price level is at zero.
+// exactly [price, quantity], and no price level is at zero. A zero price is
+// reported once the array has been read, as any other error of it would
+// have been first; paddedLevel and shortLevels decline such a level, so
+// only the levels read by decimalFast and level are checked for one (a pass
+// over all the levels after them had cost a tenth of reading a USD-M level).
 func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, error) {
 	dst = dst[:0]
 	if i >= len(b) {
@@ -106,6 +110,7 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 	ps, qs := d.inst.PriceScale, d.inst.QtyScale
 	padded := 8 <= min(ps, qs) && max(ps, qs) <= fastScale
 	short := d.short != nil
+	zero := false // a level read below by decimalFast or level has a zero price
 	for {
 		j := i // past the level at i, once it is read
 		// The compact form Binance sends, ["p","q"] followed by a bare
@@ -139,6 +144,7 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 				q, k, ok := decimalFast(b, k+1, qs)
 				if ok && k+2 < len(b) && b[k] == ']' {
 					dst = append(dst, orderbook.Level{Price: p, Qty: q})
+					zero = zero || p == 0
 					if b[k+1] == ',' && b[k+2] == '[' {
 						i = k + 2
 						continue
@@ -153,28 +159,17 @@ func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Le
 				return dst, end, err
 			}
 			dst, j = append(dst, l), end
+			zero = zero || l.Price == 0
 		}
 		more, err := false, error(nil)
 		if i, more, err = next(b, j, ']'); err != nil || !more {
-			if err == nil {
-				err = zeroPrice(dst)
+			if err == nil && zero {
+				err = errZeroPrice
 			}
 			return dst, i, err
 		}
 		i = skipWS(b, i)
 	}
-}
-
-// zeroPrice returns errZeroPrice if a level of ls has a zero price. The
-// check is one pass over levels just read, still in cache, rather than a
-// branch in each of levels' three ways of reading one.
-func zeroPrice(ls []orderbook.Level) error {
-	for _, l := range ls {
-		if l.Price == 0 {
-			return errZeroPrice
-		}
-	}
-	return nil
 }
 
 // paddedLevel reads the level at b[i] if it is spelled as Binance spot
@@ -205,7 +200,7 @@ func paddedLevel(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, boo
 	}
 	q := b[j : j+11] // .ffffffff"]
 	qf, qok := eightDigits(binary.LittleEndian.Uint64(q[1:9]))
-	if !pok || !qok || p[0] != '.' || string(p[9:]) != `","` || q[0] != '.' || string(q[9:]) != `"]` {
+	if !pok || !qok || pi|pf == 0 || p[0] != '.' || string(p[9:]) != `","` || q[0] != '.' || string(q[9:]) != `"]` {
 		return orderbook.Level{}, i, false
 	}
 	return orderbook.Level{

@@ -1,7 +1,6 @@
 package binance
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unsafe"
 
@@ -95,7 +94,8 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 				((pw & g.p.dot) ^ g.p.dotVal) | ((qw & g.q.dot) ^ g.q.dotVal) |
 				(head ^ ('[' | '"'<<8)) |
 				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
-				uint64((tail&0xFFFF)^('"'|']'<<8))
+				uint64((tail&0xFFFF)^('"'|']'<<8)) |
+				(pd-1)>>63 // a zero price, which levels reports: all digits 0, and only then, makes pd 0
 			if bad == 0 {
 				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
 				if tail>>16 != ','|'['<<8 {
@@ -161,7 +161,8 @@ func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bo
 		((pw & ps.dot) ^ ps.dotVal) | ((qw & qn.dot) ^ qn.dotVal) |
 		(head ^ ('[' | '"'<<8)) |
 		uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
-		(tail ^ ('"' | ']'<<8))
+		(tail ^ ('"' | ']'<<8)) |
+		(pd-1)>>63 // a zero price (see run)
 	if bad != 0 {
 		return orderbook.Level{}, i, false
 	}
@@ -182,12 +183,26 @@ func (s *shortLevels) miss(b []byte, i int) (orderbook.Level, int, bool) {
 	if i < 0 || len(b)-i < 2 {
 		return orderbook.Level{}, i, false
 	}
-	np := leadDigits(b, i+2)
+	// The digits are counted a word at a time where 8 bytes are left (read
+	// through unsafe.Add after that check, as run reads), else a byte at a
+	// time.
+	base := unsafe.Pointer(unsafe.SliceData(b))
+	np := 0
+	if len(b)-(i+2) >= 8 {
+		np = wordDigits(*(*uint64)(unsafe.Add(base, i+2)))
+	} else {
+		np = leadDigitsSlow(b, i+2)
+	}
 	qs := i + 2 + np + 1 + s.ps + 3 // past the point, the fraction and `","`
 	if qs > len(b) || np > 7 {
 		return orderbook.Level{}, i, false
 	}
-	nq := leadDigits(b, qs)
+	nq := 0
+	if len(b)-qs >= 8 {
+		nq = wordDigits(*(*uint64)(unsafe.Add(base, qs)))
+	} else {
+		nq = leadDigitsSlow(b, qs)
+	}
 	if nq > 7 {
 		return orderbook.Level{}, i, false
 	}
@@ -201,19 +216,23 @@ func (s *shortLevels) miss(b []byte, i int) (orderbook.Level, int, bool) {
 	return l, end, ok
 }
 
-// leadDigits returns the number of ASCII digits at b[i:], read a word at a
-// time where 8 bytes are left (8 if they are all digits), else a byte at a
-// time.
-func leadDigits(b []byte, i int) int {
+// wordDigits returns the number of ASCII digits that w starts with, its
+// lowest byte first: 8 if they all are.
+func wordDigits(w uint64) int {
 	const ones = 0x0101010101010101
+	d := w - '0'*ones
+	// A byte's top bit is set if it is below '0' (its borrow then reaches
+	// only bytes after it) or above '9'.
+	return bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones)) / 8
+}
+
+// leadDigitsSlow returns the number of ASCII digits at b[i:], read a byte
+// at a time.
+//
+//go:noinline
+func leadDigitsSlow(b []byte, i int) int {
 	if i < 0 {
 		return 0
-	}
-	if len(b)-i >= 8 {
-		d := binary.LittleEndian.Uint64(b[i:]) - '0'*ones
-		// A byte's top bit is set if it is below '0' (its borrow then
-		// reaches only bytes after it) or above '9'.
-		return bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones)) / 8
 	}
 	_, j := intDigits(b, i)
 	return j - i
