@@ -375,12 +375,13 @@ type replay struct {
 	readAny   bool
 	lastLocal int64
 	maxFeed   int64
+	offset    int64 // lanes[0]'s clock offset, for the report
+
 	// unreadFrom is the earliest exchange time a frame not read yet can have (read).
 	unreadFrom int64
 	// payers are the lanes that pay funding (perpetuals), whose funding is due by
 	// every event's time, at the marks of their markets.
 	payers []payer
-	offset     int64 // lanes[0]'s clock offset, for the report
 
 	// lv and lvTail are the levels arena of the frames read ahead (see storeLevels),
 	// evBuf the event handed to the engine.
