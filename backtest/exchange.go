@@ -565,7 +565,13 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 		x.ownTop = d.top() // the top the event leaves, read off the producer's book
 	}
 	x.inEvent = true // the view's depth then has the event
-	x.applyEvent(d.inPlace(lv), d.gap())
+	if x.shared != nil {
+		// Lockstep groups on other goroutines may read the same event (a
+		// SharedReading's): it is copied, not written in place.
+		x.applyEvent(d.event(&x.ev, lv), d.gap())
+	} else {
+		x.applyEvent(d.inPlace(lv), d.gap())
+	}
 	x.inEvent = false
 	x.expireReduceOnly()
 	x.touchUpdate()
@@ -735,6 +741,9 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
+	if x.view == nil {
+		return x.book.QtyAt(side, price) // one lookup, not a walk from the best
+	}
 	it := x.levels(side)
 	for {
 		lv, ok := it.next()

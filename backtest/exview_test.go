@@ -95,6 +95,15 @@ func TestExchangeViewIsTheBook(t *testing.T) {
 				if err := viewTopIs(x, shadow); err != nil {
 					t.Fatalf("step %d (%d at %d): %v", steps, kind, at, err)
 				}
+				if steps == 20000 { // warm: the depth reads allocate nothing
+					top := x.top()
+					if allocs := testing.AllocsPerRun(50, func() {
+						x.levelQty(orderbook.Bid, top.bid-100)
+						x.levelQty(orderbook.Ask, top.ask+100)
+					}); allocs != 0 {
+						t.Errorf("%v allocations per depth read", allocs)
+					}
+				}
 				if paths += b2i(kind == evOrderPath); steps%499 == 0 || kind == evOrderPath && paths%8 == 0 {
 					deep++
 					if err := viewDepthIs(x, shadow); err != nil {

@@ -32,8 +32,14 @@ type framesPrefetch struct {
 }
 
 // framesBatchLen is the records in one batch: enough that handing a batch over costs
-// nothing per record, few enough that the replay starts at once.
-const framesBatchLen = 256
+// nothing per record. The goroutine decodes faster than the replay replays, so it
+// fills the pool and waits for a batch at every batch: each wait parks it and wakes it
+// again, which costs both goroutines scheduler work, so the fewer the better.
+// framesFirstLen is the first batch's, so that the replay starts at once.
+const (
+	framesBatchLen = 1024
+	framesFirstLen = 64
+)
 
 // framesBatch is up to framesBatchLen decoded records: record i's levels are
 // lv[lvEnd[i-1]:lvEnd[i]].
@@ -70,6 +76,7 @@ func newFramesPrefetch(src *framesSource, capacity int) *framesPrefetch {
 // src ends or Close.
 func (p *framesPrefetch) decode(src *framesSource) {
 	defer close(p.exit)
+	first := true
 	for {
 		var b *framesBatch
 		select {
@@ -78,7 +85,11 @@ func (p *framesPrefetch) decode(src *framesSource) {
 			return
 		}
 		b.n, b.lv, b.err = 0, b.lv[:0], nil
-		for b.n < framesBatchLen {
+		n := framesBatchLen
+		if first {
+			n, first = framesFirstLen, false
+		}
+		for b.n < n {
 			local, _, d, lv, err := src.next()
 			if err != nil {
 				b.err = err

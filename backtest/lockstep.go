@@ -60,7 +60,7 @@ func RunFramesLockstep(cfgs []Config, f *Frames) ([]*Report, []error) {
 		groups[k] = append(groups[k], i)
 	}
 	for _, k := range keys {
-		lockstepGroup(cfgs, groups[k], f, reps, errs)
+		lockstepGroup(cfgs, groups[k], f, nil, reps, errs)
 	}
 	return reps, errs
 }
@@ -86,7 +86,8 @@ func readingKeyOf(cfg *Config) readingKey {
 }
 
 // lockstepGroup runs the runs cfgs[idx] in lockstep over f, into reps and errs by
-// index of cfgs: they read f alike (one readingKey).
+// index of cfgs: they read f alike (one readingKey). src gives them the events: nil
+// for a reader of their own (lockReader), or their group's share of a SharedReading.
 //
 // One reader (a replay that only reads) reads the frames ahead, as each run would
 // read them, and orders their two sides: each frame is a market event at the exchange
@@ -99,7 +100,7 @@ func readingKeyOf(cfg *Config) readingKey {
 // every run handles it, the first bringing the shared book along. So no run reads or
 // decodes a frame, and no run searches for its next event among the others': what a
 // run pays per event is its own exchange's and engine's work, and its strategy's.
-func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []error) {
+func lockstepGroup(cfgs []Config, idx []int, f *Frames, src entrySource, reps []*Report, errs []error) {
 	capacity := 0
 	for _, i := range idx {
 		capacity = max(capacity, cfgs[i].Engine.BookCapacity)
@@ -131,7 +132,17 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []e
 	if len(points) == 0 {
 		return
 	}
-	g := &lockLoop{rd: newLockReader(points[0].r.cfg, f, points), live: slices.Clone(points)}
+	var progress []func(done, total int64)
+	for _, p := range points {
+		if p.r.cfg.Progress != nil {
+			progress = append(progress, p.r.cfg.Progress)
+		}
+	}
+	if src == nil {
+		src = newLockReader(readingKeyOf(&points[0].r.cfg), f)
+	}
+	src.progress(progress)
+	g := &lockLoop{src: src, live: slices.Clone(points)}
 	wall := time.Now()
 	for !g.done {
 		g.resume()
@@ -149,10 +160,8 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []e
 					errs[p.i] = fmt.Errorf("backtest: panic: %v", v)
 				}
 			}()
-			r, rd := p.r, g.rd
-			// What the report says of the reading is the reader's.
-			r.frames, r.feed, r.offset = rd.frames, rd.feed, rd.offset
-			r.clock, r.clocks = rd.clock, rd.clocks
+			r := p.r
+			g.src.finish(r) // what the report says of the reading is the reader's
 			reps[p.i] = r.finish(wall)
 			reps[p.i].Events.Malformed = f.malformed
 		}()
@@ -163,7 +172,7 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, reps []*Report, errs []e
 // a run that panics ends alone, and the loop resumes at the next run, with no deferred
 // recover per step of every run.
 type lockLoop struct {
-	rd   *lockReader
+	src  entrySource
 	live []*lockPoint // the runs still running
 	done bool
 
@@ -213,8 +222,7 @@ func (g *lockLoop) resume() {
 				g.settle()
 			}
 			g.reading = true
-			kind, t, err := g.rd.next()
-			g.reading = false
+			kind, t, s, lv, err := g.src.next()
 			if err != nil {
 				g.failAll(err)
 				return
@@ -223,13 +231,9 @@ func (g *lockLoop) resume() {
 				g.phase, g.k = phaseDrain, 0
 				break
 			}
-			g.kind, g.t, g.phase, g.k = kind, t, phaseBefore, 0
-			g.first = g.rd.slotAt(0)
-			g.s = g.first
-			if kind == evMarket {
-				g.s = g.rd.slotAt(g.rd.lanes[0].exOff)
-			}
-			g.lv = g.rd.levels(g.s)
+			g.kind, g.t, g.s, g.lv, g.phase, g.k = kind, t, s, lv, phaseBefore, 0
+			g.first = g.src.first()
+			g.reading = false
 		}
 		if g.phase == phaseBefore {
 			// What of each run comes before the event, on the books as they were:
@@ -248,9 +252,6 @@ func (g *lockLoop) resume() {
 				p.take(g.kind, g.s, g.lv, g.first)
 			}
 		}
-		g.reading = true
-		g.rd.consume(g.kind)
-		g.reading = false
 		g.phase = phaseNext
 	}
 	// The data is over: what is still in flight on each run's order path arrives.
@@ -286,45 +287,84 @@ func (g *lockLoop) settle() {
 	g.failed = false
 }
 
+// entrySource gives a lockstep group its events: each frame's market event and
+// strategy frame, in the order one run takes them.
+type entrySource interface {
+	// next returns the next event (evNone at the end): its kind and time, its frame and
+	// the frame's levels, valid until the next call.
+	next() (kind int, t int64, s *slot, lv []orderbook.Level, err error)
+	// first returns the data's first frame, once next has returned an event: its
+	// receive time starts each run's engine.
+	first() *slot
+	// progress sets the functions told of the reading's progress (Config.Progress).
+	progress(fns []func(done, total int64))
+	// finish gives r what its report says of the reading, once next returned evNone.
+	finish(r *replay)
+}
+
 // lockReader reads frames ahead for a lockstep group, as each of its runs would
 // (replay.read, into a replay that only reads), and gives their market events and
 // strategy frames in one run's order.
 type lockReader struct {
 	*replay
+	taken    int  // the kind of the event next returned last, to move past at the next call
+	firstOne slot // the first frame
 }
 
-// newLockReader returns the reader of f for runs whose settings, as newReplay
-// completed them, are like cfg's; it calls each point's Progress as the point's own
-// reading would.
-func newLockReader(cfg Config, f *Frames, points []*lockPoint) *lockReader {
+// newLockReader returns the reader of f for runs that read it as k says.
+func newLockReader(k readingKey, f *Frames) *lockReader {
 	r := &replay{
-		cfg:     cfg,
+		cfg:     Config{ExchangeTime: k.et, MaxFeedLatency: k.feed, MaxTimeJump: k.jump, ClockOffset: k.offset},
 		ring:    make([]slot, 256),
-		maxFeed: int64(cfg.MaxFeedLatency),
+		maxFeed: int64(k.feed),
 		lanes:   []*lane{{}},
 	}
-	g := newClockGuard(&framesSource{f: f}, cfg.MaxTimeJump)
+	g := newClockGuard(&framesSource{f: f}, k.jump)
 	r.clocks, r.clock, r.src, r.which = []*clockGuard{g}, g, g, func() int { return 0 }
-	var progress []func(done, total int64)
-	for _, p := range points {
-		if p.r.cfg.Progress != nil {
-			progress = append(progress, p.r.cfg.Progress)
-		}
-	}
-	if len(progress) > 0 {
-		r.cfg.Progress = func(done, total int64) {
-			for _, fn := range progress {
-				fn(done, total)
-			}
-		}
-		r.progressOf = g.Progress
-	}
-	return &lockReader{r}
+	return &lockReader{replay: r}
 }
 
-// next reads ahead until no unread frame can come before the next market event or
-// strategy frame, as replay.peek does, and returns it (evNone at the end).
-func (rd *lockReader) next() (kind int, t int64, err error) {
+func (rd *lockReader) progress(fns []func(done, total int64)) {
+	if len(fns) == 0 {
+		return
+	}
+	rd.cfg.Progress = func(done, total int64) {
+		for _, fn := range fns {
+			fn(done, total)
+		}
+	}
+	rd.progressOf = rd.clock.Progress
+}
+
+func (rd *lockReader) next() (kind int, t int64, s *slot, lv []orderbook.Level, err error) {
+	if rd.taken != evNone {
+		rd.consume(rd.taken)
+		rd.taken = evNone
+	}
+	if kind, t, err = rd.peekEvent(); err != nil || kind == evNone {
+		return kind, t, nil, nil, err
+	}
+	if !rd.started {
+		rd.started, rd.firstOne = true, *rd.slotAt(0)
+	}
+	s = rd.slotAt(0)
+	if kind == evMarket {
+		s = rd.slotAt(rd.lanes[0].exOff)
+	}
+	rd.taken = kind
+	return kind, t, s, rd.levels(s), nil
+}
+
+func (rd *lockReader) first() *slot { return &rd.firstOne }
+
+func (rd *lockReader) finish(r *replay) {
+	r.frames, r.feed, r.offset = rd.frames, rd.feed, rd.offset
+	r.clock, r.clocks = rd.clock, rd.clocks
+}
+
+// peekEvent reads ahead until no unread frame can come before the next market event
+// or strategy frame, as replay.peek does, and returns it (evNone at the end).
+func (rd *lockReader) peekEvent() (kind int, t int64, err error) {
 	l := rd.lanes[0]
 	for {
 		kind = evNone
@@ -345,7 +385,7 @@ func (rd *lockReader) next() (kind int, t int64, err error) {
 	}
 }
 
-// consume moves past the event next returned.
+// consume moves past the event peekEvent returned.
 func (rd *lockReader) consume(kind int) {
 	l := rd.lanes[0]
 	if kind == evMarket {

@@ -20,7 +20,7 @@ type BatchFunc func(params []map[string]float64) ([]*backtest.Report, []error)
 // of its points that panic as its error.
 func RunBatched(g *Grid, idx []int, workers int, fn BatchFunc) []Result {
 	out := make([]Result, len(idx))
-	workers = min(resolveWorkers(workers), len(idx))
+	workers = Groups(workers, len(idx))
 	var wg sync.WaitGroup
 	for w := range workers {
 		var ks []int
@@ -32,6 +32,10 @@ func RunBatched(g *Grid, idx []int, workers int, fn BatchFunc) []Result {
 	wg.Wait()
 	return out
 }
+
+// Groups returns how many groups RunBatched deals n points to with workers: how many
+// times it calls its BatchFunc.
+func Groups(workers, n int) int { return min(resolveWorkers(workers), n) }
 
 // runGroup runs the points idx[k] for k in ks by one call of fn, into out[k].
 func runGroup(g *Grid, idx, ks []int, fn BatchFunc, out []Result) {

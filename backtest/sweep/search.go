@@ -82,11 +82,26 @@ type Round struct {
 // all of it. R is the number of halvings that leave at least two points, at most
 // MaxHalvingRounds. It returns every round; the last one's results are the answer.
 func Halving(g *Grid, idx []int, workers int, m Metric, fnFor func(fraction float64) RunFunc) []Round {
+	return halving(idx, m, func(frac float64, idx []int) []Result {
+		return run(g, idx, workers, fnFor(frac))
+	})
+}
+
+// HalvingRounds is Halving with each round run by run, over the fraction frac of the
+// data, for the points idx (RunBatched in lockstep groups, say): the same rounds, when
+// run gives each point the result it gets alone.
+func HalvingRounds(idx []int, m Metric, run func(frac float64, idx []int) []Result) []Round {
+	return halving(idx, m, run)
+}
+
+// halving runs the rounds of successive halving over the points idx, each round's by
+// runRound over its fraction of the data.
+func halving(idx []int, m Metric, runRound func(frac float64, idx []int) []Result) []Round {
 	rounds := len(HalvingSizes(len(idx))) - 1
 	var out []Round
 	for r := 0; r <= rounds; r++ {
 		frac := math.Ldexp(1, r-rounds)
-		res := run(g, idx, workers, fnFor(frac))
+		res := runRound(frac, idx)
 		Sort(res, m)
 		out = append(out, Round{Fraction: frac, Results: res})
 		keep := (len(res) + 1) / 2

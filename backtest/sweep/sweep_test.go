@@ -359,6 +359,19 @@ func TestSample(t *testing.T) {
 	}
 }
 
+// halvingRun is TestHalving's point over the fraction frac of the data: the best
+// points on a prefix are not the best on all the data (a + b on prefixes, b - a on
+// the whole).
+func halvingRun(frac float64) RunFunc {
+	return func(p map[string]float64) (*backtest.Report, error) {
+		v := p["a"] + p["b"]
+		if frac == 1 {
+			v = p["b"] - p["a"]
+		}
+		return &backtest.Report{Result: backtest.Result{PnL: decimal.NewFromFloat(v)}}, nil
+	}
+}
+
 func TestHalving(t *testing.T) {
 	g, err := ParseGrid([]string{"a=1,2,3,4", "b=1,2,3,4"})
 	if err != nil {
@@ -367,18 +380,24 @@ func TestHalving(t *testing.T) {
 	var calls []float64
 	rounds := Halving(g, g.all(), 2, ByPnL, func(frac float64) RunFunc {
 		calls = append(calls, frac)
-		return func(p map[string]float64) (*backtest.Report, error) {
-			// The best points on a prefix are not the best on all the data: a + b on
-			// prefixes, b - a on the whole.
-			v := p["a"] + p["b"]
-			if frac == 1 {
-				v = p["b"] - p["a"]
-			}
-			return &backtest.Report{Result: backtest.Result{PnL: decimal.NewFromFloat(v)}}, nil
-		}
+		return halvingRun(frac)
 	})
 	if !slices.Equal(calls, []float64{0.125, 0.25, 0.5, 1}) {
 		t.Fatalf("fractions %v", calls)
+	}
+	// In groups, the same rounds.
+	batched := HalvingRounds(g.all(), ByPnL, func(frac float64, idx []int) []Result {
+		run := halvingRun(frac)
+		return RunBatched(g, idx, 2, func(ps []map[string]float64) ([]*backtest.Report, []error) {
+			reps, errs := make([]*backtest.Report, len(ps)), make([]error, len(ps))
+			for i, p := range ps {
+				reps[i], errs[i] = run(p)
+			}
+			return reps, errs
+		})
+	})
+	if !reflect.DeepEqual(batched, rounds) {
+		t.Fatalf("batched rounds differ:\n%v\n%v", batched, rounds)
 	}
 	sizes := []int{}
 	for _, r := range rounds {

@@ -278,7 +278,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	heads.close() // the probes are done: the heads' records are not the run's
+	if s.bt.Cache == "" && s.bt.Open != nil && !tardisRun && !csvData {
+		s.bt.Open = heads.opener(s.bt.Open) // the run reads on from the heads the probes read
+	} else {
+		heads.close() // the probes are done
+	}
 	if s.latencyFile != "" {
 		s.bt.Latency, err = backtest.LoadLatencyFile(s.latencyFile, *seed)
 	} else {

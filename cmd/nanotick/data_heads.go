@@ -8,14 +8,20 @@ package main
 // (detect.Head) and hands the records read to every probe.
 
 import (
+	"errors"
+	"sync"
+
+	"github.com/nanotick/nanotick/backtest"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/detect"
+	"github.com/nanotick/nanotick/feeds/recording"
 )
 
 // dataHeads holds the heads of the files a command probes, opened on first use. A nil
 // *dataHeads is valid: each probe then reads the file on its own. Close it once the
 // probes are done: the heads keep the records read.
 type dataHeads struct {
+	mu    sync.Mutex // opener's function may be called from any goroutine
 	heads map[string]*detect.Head
 }
 
@@ -39,11 +45,55 @@ func (d *dataHeads) close() {
 	if d == nil {
 		return
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for _, h := range d.heads {
 		h.Close()
 	}
 	clear(d.heads)
 }
+
+// opener returns open, except that the first open of a single file whose head d holds
+// reads on from that head (detect.Head.Records): the run after the probes neither
+// opens nor inflates the file's head again. A head that cannot be handed over is
+// closed and the file opened by open.
+func (d *dataHeads) opener(open backtest.OpenFunc) backtest.OpenFunc {
+	return func(files ...string) (backtest.Records, error) {
+		if len(files) == 1 {
+			d.mu.Lock()
+			h, ok := d.heads[files[0]]
+			delete(d.heads, files[0])
+			d.mu.Unlock()
+			if ok {
+				if r, ok := h.Records(); ok {
+					return headRecords{r}, nil
+				}
+				h.Close()
+			}
+		}
+		return open(files...)
+	}
+}
+
+// headRecords is backtest.Records over a head handed over: like backtest/recorded's
+// reader, it skips the malformed lines, which Malformed counts.
+type headRecords struct{ r *detect.HeadRecords }
+
+func (r headRecords) Next() (int64, []byte, error) {
+	for {
+		rec, err := r.r.Next()
+		if err == nil {
+			return rec.Local, rec.Frame, nil
+		}
+		if !errors.Is(err, recording.ErrMalformed) {
+			return 0, nil, err
+		}
+	}
+}
+
+func (r headRecords) Malformed() uint64             { return uint64(r.r.Malformed()) }
+func (r headRecords) Progress() (done, total int64) { return r.r.Progress() }
+func (r headRecords) Close() error                  { return r.r.Close() }
 
 // binance is detect.File over path's head.
 func (d *dataHeads) binance(path string, venue binance.Venue) (detect.Result, error) {

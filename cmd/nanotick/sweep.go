@@ -132,7 +132,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	out := fs.String("out", "", "write the results as JSON lines to FILE")
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
-	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books (same results, less work per point; see docs/backtesting.md)")
+	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books and their reading of the data (same results, less work per point; see docs/backtesting.md)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
 	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
 	cacheFlag := fs.String("cache", "", cacheFlagHelp)
@@ -355,10 +355,13 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("--search halving and --train/--test need recordings (--data), not Tardis files")
 	}
 
-	prov, err := provenance(base, lat, inputs, c, *stratName, inConfig)
+	prov, err := provenance(base, lat, c, *stratName, inConfig)
 	if err != nil {
 		return fail("%v", err)
 	}
+	// The data's hash is taken beside the loading and the points.
+	dataSum := hashData(inputs)
+	defer dataSum() // no goroutine outlives the command
 	// The data, read once for every point, unless too large.
 	var frames *backtest.Frames
 	if !tardisRun {
@@ -417,11 +420,13 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		s.bt.Engine.Params = params
 		s.bt.Latency = lat
+		s.bt.NoTearsheet = true // the results are the metrics (sweep.MetricsOf)
 		return s, nil
 	}
-	// lockstepOn returns the BatchFunc over frames f: a group of points replayed in
-	// lockstep, sharing their books (backtest.RunFramesLockstep).
-	lockstepOn := func(f *backtest.Frames) sweep.BatchFunc {
+	// lockstepOn returns the BatchFunc over the frames sr reads: a group of points
+	// replayed in lockstep, sharing their books and sr's reading of the frames
+	// (backtest.RunSharedLockstep).
+	lockstepOn := func(sr *backtest.SharedReading) sweep.BatchFunc {
 		return func(ps []map[string]float64) ([]*backtest.Report, []error) {
 			reps, errs := make([]*backtest.Report, len(ps)), make([]error, len(ps))
 			var cfgs []backtest.Config
@@ -434,13 +439,20 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 				}
 				cfgs, at = append(cfgs, s.bt), append(at, i)
 			}
-			r, e := backtest.RunFramesLockstep(cfgs, f)
+			r, e := backtest.RunSharedLockstep(cfgs, sr)
 			for j, i := range at {
 				reps[i], errs[i] = r[j], e[j]
 			}
 			prog.units(int(pointsDone.Add(int64(len(ps)))), totalPoints)
 			return reps, errs
 		}
+	}
+	// inLockstep runs the points idx over frames f in lockstep groups
+	// (sweep.RunBatched), which read the frames once for all of them.
+	inLockstep := func(f *backtest.Frames, idx []int) []sweep.Result {
+		sr := backtest.NewSharedReading(base.bt, f, sweep.Groups(*workers, len(idx)))
+		defer sr.Close()
+		return sweep.RunBatched(grid, idx, *workers, lockstepOn(sr))
 	}
 	// runOn returns the RunFunc over frames f (nil: the files themselves).
 	runOn := func(f *backtest.Frames) sweep.RunFunc {
@@ -486,21 +498,35 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	var results []sweep.Result
 	if how == sweep.HalvingSearch {
-		rounds := sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
+		// prefix is the part of the training data a round runs on.
+		prefix := func(frac float64) *backtest.Frames {
 			if frac >= 1 {
-				return runOn(trainFrames)
+				return trainFrames
 			}
 			first, last := trainFrames.Span()
-			return runOn(trainFrames.Prefix(trainFrames.IndexAt(first + int64(float64(last-first)*frac))))
-		})
+			return trainFrames.Prefix(trainFrames.IndexAt(first + int64(float64(last-first)*frac)))
+		}
+		var rounds []sweep.Round
+		if *lockstep {
+			rounds = sweep.HalvingRounds(idx, metric, func(frac float64, idx []int) []sweep.Result {
+				return inLockstep(prefix(frac), idx)
+			})
+		} else {
+			rounds = sweep.Halving(grid, idx, *workers, metric, func(frac float64) sweep.RunFunc {
+				return runOn(prefix(frac))
+			})
+		}
 		for i, r := range rounds {
 			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of the data\n", i+1, len(r.Results), 100*r.Fraction)
 		}
 		results = rounds[len(rounds)-1].Results
 	} else if trainFrames != nil && *lockstep {
-		results = sweep.RunBatched(grid, idx, *workers, lockstepOn(trainFrames))
+		results = inLockstep(trainFrames, idx)
 	} else {
 		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
+	}
+	if prov.DataHash, err = dataSum(); err != nil {
+		return fail("%v", err)
 	}
 	for i := range results {
 		results[i].Provenance = prov
@@ -516,7 +542,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			}
 		}
 		if *lockstep {
-			tested = sweep.RunBatched(grid, chosen, *workers, lockstepOn(testFrames))
+			tested = inLockstep(testFrames, chosen)
 		} else {
 			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
 		}

@@ -40,8 +40,10 @@ type sweepSettings struct {
 	MaxFeedLatency string              `json:"max_feed_latency"`
 }
 
-// provenance returns the settings and hashes every result line of a sweep carries.
-func provenance(base settings, lat *backtest.Latency, data []string, c *config.Config, stratName string, inConfig bool) (sweep.Provenance, error) {
+// provenance returns the settings and the strategy's hash that every result line of a
+// sweep carries; the data's hash (dataHash) is set apart, since reading and hashing
+// the data takes a few ms that the sweep spends beside its points.
+func provenance(base settings, lat *backtest.Latency, c *config.Config, stratName string, inConfig bool) (sweep.Provenance, error) {
 	ec, bt := base.bt.Engine, base.bt
 	rc := ec.Risk
 	rc.Logger = zerolog.Logger{}
@@ -61,15 +63,33 @@ func provenance(base settings, lat *backtest.Latency, data []string, c *config.C
 	if err != nil {
 		return sweep.Provenance{}, fmt.Errorf("settings: %w", err)
 	}
-	dh, err := dataHash(data)
-	if err != nil {
-		return sweep.Provenance{}, err
-	}
 	sh, err := strategyHash(c, stratName, inConfig)
 	if err != nil {
 		return sweep.Provenance{}, err
 	}
-	return sweep.Provenance{Settings: s, DataHash: dh, StrategyHash: sh}, nil
+	return sweep.Provenance{Settings: s, StrategyHash: sh}, nil
+}
+
+// hashData starts dataHash of files on a goroutine and returns the function that
+// waits for it.
+func hashData(files []string) (wait func() (string, error)) {
+	type sum struct {
+		h   string
+		err error
+	}
+	c := make(chan sum, 1)
+	go func() {
+		h, err := dataHash(files)
+		c <- sum{h, err}
+	}()
+	var got *sum
+	return func() (string, error) {
+		if got == nil {
+			s := <-c
+			got = &s
+		}
+		return got.h, got.err
+	}
 }
 
 // dataHash is the SHA-256 of the files' bytes, each preceded by its length, in order.

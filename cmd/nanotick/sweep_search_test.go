@@ -113,6 +113,11 @@ func TestSweepSearches(t *testing.T) {
 			t.Fatalf("halving: %d %s, want %q in\n%s", code, e, want, out)
 		}
 	}
+	// Its rounds run in lockstep groups: the same rounds as one point at a time.
+	alone, e, code := sweepCmd(append([]string{"run", "--search", "halving", "--lockstep=false"}, grid...)...)
+	if code != 0 || alone != out {
+		t.Fatalf("halving one point at a time: %d %s\n%s\nin lockstep:\n%s", code, e, alone, out)
+	}
 
 	// walk-forward: the test table has the --top points, run on the last 40%.
 	res := filepath.Join(t.TempDir(), "wf.jsonl")

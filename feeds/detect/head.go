@@ -159,3 +159,49 @@ func (c *headCursor) Close() error {
 	}
 	return c.own.Close()
 }
+
+// Records hands the Head's file over to a reader of all its records from the first:
+// the kept ones, then on from where the probes stopped. The run that follows the
+// probes then neither opens nor inflates the file's head again. ok is false, and the
+// Head unchanged, when the Head did not keep every record it read, is closed, or was
+// handed over already. After it, the reader owns the file (close the reader, not the
+// Head) and the Head's probes read no further than what it kept.
+func (h *Head) Records() (r *HeadRecords, ok bool) {
+	if h.r == nil || len(h.items) != h.pos {
+		return nil, false
+	}
+	r = &HeadRecords{h: h, r: h.r}
+	h.r = nil
+	return r, true
+}
+
+// HeadRecords reads a recording as recording.Reader does, from a Head's kept records
+// on (see Head.Records).
+type HeadRecords struct {
+	h *Head // nil once its records are all read
+	i int   // the next kept item
+	r *recording.Reader
+}
+
+// Next returns the next record, or error, as recording.Reader.Next would.
+func (hr *HeadRecords) Next() (recording.Record, error) {
+	if hr.h != nil {
+		if hr.i < len(hr.h.items) {
+			hr.i++
+			return hr.h.kept(hr.i - 1)
+		}
+		hr.h = nil // the kept records can go
+	}
+	return hr.r.Next()
+}
+
+// Malformed counts the malformed lines of the file read so far, those the probes read
+// included: at the end of the file, the malformed lines Next returned.
+func (hr *HeadRecords) Malformed() int { return hr.r.Malformed() }
+
+// Progress is recording.Reader.Progress: the bytes of the file read, from the start
+// (the probes' reading included), and its size.
+func (hr *HeadRecords) Progress() (done, total int64) { return hr.r.Progress() }
+
+// Close closes the file.
+func (hr *HeadRecords) Close() error { return hr.r.Close() }

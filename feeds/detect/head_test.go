@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -152,5 +153,72 @@ func TestOpenHeadMissing(t *testing.T) {
 	_, ferr := File(path, 0)
 	if err == nil || errText(err) != errText(ferr) {
 		t.Errorf("OpenHead: %v; File: %v", err, ferr)
+	}
+}
+
+// readAll reads every record and error to the end as text, and the malformed count.
+func readAll(t *testing.T, next func() (recording.Record, error), malformed func() int) string {
+	t.Helper()
+	var b []byte
+	for n := 0; ; n++ {
+		if n > 200000 {
+			t.Fatal("no end")
+		}
+		rec, err := next()
+		if err != nil {
+			b = fmt.Appendf(b, "error %v\n", err)
+			if errors.Is(err, recording.ErrMalformed) {
+				continue
+			}
+			break
+		}
+		b = fmt.Appendf(b, "%s:%d %d %s\n", rec.File, rec.Line, rec.Local, rec.Frame)
+	}
+	return fmt.Sprintf("%s%d malformed\n", b, malformed())
+}
+
+// TestHeadRecordsReadAsTheFile wants a Head handed over after its probes
+// (Head.Records) to read exactly what a recording.Reader of the file reads, and the
+// same malformed count, or to refuse when it did not keep every record it read.
+func TestHeadRecordsReadAsTheFile(t *testing.T) {
+	bad := `x {"stream":"btcusdt@trade"}`
+	files := map[string]string{
+		"malformed lines": writeRecording(t, "junk", `1 {"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","U":1,"u":2,"b":[["1.0","1"]],"a":[]}}`, bad, `2 {"lastUpdateId":1,"bids":[],"asks":[]}`, bad, `3 {"stream":"btcusdt@trade"}`),
+		"empty":           writeRecording(t),
+		"truncated":       writePlain(t, "1 {}\n2 {}"),
+		"spot":            testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz"),
+	}
+	for name, path := range files {
+		r, err := recording.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := readAll(t, r.Next, r.Malformed)
+		r.Close()
+		for _, budget := range []int{headBudget, 200} {
+			t.Run(fmt.Sprintf("%s/budget %d", name, budget), func(t *testing.T) {
+				h, err := OpenHead(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer h.Close()
+				h.budget = budget
+				oneHead(t, h, "FKYB")
+				hr, ok := h.Records()
+				if !ok {
+					if len(h.items) == h.pos {
+						t.Fatal("a Head that kept every record it read refused to hand over")
+					}
+					return
+				}
+				defer hr.Close()
+				if got := readAll(t, hr.Next, hr.Malformed); got != want {
+					t.Errorf("handed over, the head reads\n%.2000s\nthe file reads\n%.2000s", got, want)
+				}
+				if _, ok := h.Records(); ok {
+					t.Error("a Head handed over twice")
+				}
+			})
+		}
 	}
 }
