@@ -741,6 +741,9 @@ func (x *Exchange) TouchTimes() (book, resting, atTouch [2]int64) {
 
 // levelQty returns the quantity the exchange's book shows at price on side.
 func (x *Exchange) levelQty(side orderbook.Side, price int64) int64 {
+	if x.view == nil {
+		return x.book.QtyAt(side, price) // one lookup, not a walk from the best
+	}
 	it := x.levels(side)
 	for {
 		lv, ok := it.next()

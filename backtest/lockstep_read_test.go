@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -48,5 +49,39 @@ func TestLockstepReadsPerSettings(t *testing.T) {
 	// The settings do change what the runs read: otherwise the groups prove nothing.
 	if a, b := mustJSON(t, reps[0], nil), mustJSON(t, reps[1], nil); bytes.Equal(a, b) {
 		t.Fatal("reading transaction times changed nothing in the report")
+	}
+}
+
+// TestNoTearsheet wants a report without its tearsheet to be the full report without
+// it, in lockstep as alone.
+func TestNoTearsheet(t *testing.T) {
+	f, err := LoadFrames(spotBacktest(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := RunFrames(spotBacktest(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Tearsheet == nil || reflect.DeepEqual(*full.Tearsheet, Tearsheet{}) {
+		t.Fatal("the full report has an empty tearsheet: the comparison proves little")
+	}
+	full.Tearsheet = nil
+	want := mustJSON(t, full, nil)
+	cfg := spotBacktest(t)
+	cfg.NoTearsheet = true
+	got := framesJSON(t, cfg, f)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("without the tearsheet, the report differs otherwise\n%s", firstDiff(got, want))
+	}
+	cfgs := []Config{spotBacktest(t), spotBacktest(t)}
+	for i := range cfgs {
+		cfgs[i].NoTearsheet = true
+	}
+	reps, errs := RunFramesLockstep(cfgs, f)
+	for i := range reps {
+		if got := mustJSON(t, reps[i], errs[i]); !bytes.Equal(got, want) {
+			t.Fatalf("in lockstep, run %d\n%s", i, firstDiff(got, want))
+		}
 	}
 }

@@ -420,6 +420,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		s.bt.Engine.Params = params
 		s.bt.Latency = lat
+		s.bt.NoTearsheet = true // the results are the metrics (sweep.MetricsOf)
 		return s, nil
 	}
 	// lockstepOn returns the BatchFunc over the frames sr reads: a group of points
