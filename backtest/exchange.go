@@ -768,9 +768,10 @@ func (x *Exchange) depthApplied(bids, asks []orderbook.Level) {
 			levels = asks
 		}
 		found, qty := false, int64(0)
-		for _, lv := range levels {
-			if lv.Price == o.price {
-				found, qty = true, lv.Qty
+		for j := len(levels) - 1; j >= 0; j-- { // the last level at the price is the one in force
+			if levels[j].Price == o.price {
+				found, qty = true, levels[j].Qty
+				break
 			}
 		}
 		if found {

@@ -359,9 +359,13 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if err != nil {
 		return fail("%v", err)
 	}
-	// The data's hash is taken beside the loading and the points.
-	dataSum := hashData(inputs)
-	defer dataSum() // no goroutine outlives the command
+	// The data's hash is taken beside the loading and the points, and only for the
+	// results file: the table does not show it.
+	dataSum := func() (string, error) { return "", nil }
+	if *out != "" {
+		dataSum = hashData(inputs)
+		defer dataSum() // no goroutine outlives the command
+	}
 	// The data, read once for every point, unless too large.
 	var frames *backtest.Frames
 	if !tardisRun {
