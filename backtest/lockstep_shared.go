@@ -137,7 +137,7 @@ func (sr *SharedReading) read() {
 	defer close(sr.done)
 	rd := newLockReader(sr.key, sr.f)
 	var b *entryBatch
-	rd.cfg.Progress = func(done, total int64) {
+	rd.cfg.Progress = func(done, total int64) { // called by rd.next, while b is being filled
 		b.marks = append(b.marks, progressMark{at: len(b.entries), done: done, total: total})
 	}
 	rd.progressOf = rd.clock.Progress
@@ -178,6 +178,7 @@ func (sr *SharedReading) read() {
 			return
 		}
 		sr.publish(b, nil)
+		b = nil // the consumers' now
 	}
 }
 

@@ -93,8 +93,9 @@ func lower(c byte) byte {
 // exactly [price, quantity], and no price level is at zero. A zero price is
 // reported once the array has been read, as any other error of it would
 // have been first; paddedLevel and shortLevels decline such a level, so
-// only the levels read by decimalFast and level are checked for one (a pass
-// over all the levels after them had cost a tenth of reading a USD-M level).
+// only the levels read by decimalFast and level are checked for one: a pass
+// over all the levels afterwards had cost 7-9% of the time to read USD-M's
+// arrays, 4-5% of spot's (medians of the ratios over chunks of 50 frames).
 func (d *Decoder) levels(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, error) {
 	dst = dst[:0]
 	if i >= len(b) {

@@ -22,22 +22,25 @@ import (
 // It reads each level as if its numbers had as many integer digits as the
 // guess, and checks that they do. On the USD-M recording 98% of the prices
 // have 5 integer digits and 97% of the quantities 1, and the guess changes
-// only when two levels running have the same other spelling, so nearly every level
-// is read at the offsets the guess gives, not at ones found in its bytes:
-// the reads of a level do not wait on the digits of the one before, and no
-// branch depends on the length of a number. Each number is then one 8-byte
-// load, read a word at a time (see levelAs); the separators are three small
-// loads. Reading the numbers a digit at a time, as decimalFast does, had
-// cost USD-M, whose frames bring twice the levels of spot's, as much per
-// level as spot's longer numbers; this reads a USD-M depth frame in about
-// four fifths of the time (median of the ratios over chunks of 50 frames of
-// the recording, alternated with the digit-at-a-time reader: 0.74, and 0.81
-// on a frame read again while it is in the cache).
+// only when two levels running have the same other spelling, so nearly
+// every level is read at the offsets the guess gives, not at ones found in
+// its bytes: the reads of a level do not wait on the digits of the one
+// before, and no branch depends on the length of a number. Each number is
+// then one 8-byte load, read a word at a time (see levelAs); the separators
+// are three small loads. Reading the numbers a digit at a time, as
+// decimalFast does, had cost USD-M, whose frames bring twice the levels of
+// spot's, as much per level as spot's longer numbers; this reads a USD-M
+// depth frame in about four fifths of the time (median of the ratios over
+// chunks of 50 frames of the recording, alternated with the digit-at-a-time
+// reader: 0.74, and 0.81 on a frame read again while it is in the cache),
+// and its arrays, since the loads without bounds checks (see run), in 0.64
+// of that.
 type shortLevels struct {
-	np, nq int         // the guess: integer digits of the price and of the quantity
 	ps, qs int         // the scales: fraction digits
 	p, q   [8]numShape // by integer digits; those that cannot be read never match
-	cur    levelShape  // the guess's shapes and offsets, as run reads them
+	// cur is the guess, the integer digits of the price and of the quantity
+	// that run expects, as the shapes and offsets it reads a level with.
+	cur levelShape
 	// The last level that missed the guess: the offset past it, and its
 	// shape. A miss right after it (at missEnd+1) of the same shape becomes
 	// the guess; any other keeps it.
@@ -65,15 +68,16 @@ func newShortLevels(ps, qs fixed.Scale) *shortLevels {
 // level read, which no `,[` follows, and true, or the offset of the level
 // it could not read and false.
 //
-// It is levelAs written out, with the guess's shapes and offsets in locals:
-// the loop then costs no call per level, and reloads them only after a miss
-// (about 7% less time per USD-M frame than a call to levelAs per level).
-// Each level's bytes are read by five loads at offsets from its '[' after
-// one range check, through unsafe.Add: subslicing b for each of them cost a
-// bounds check and the masking of the slice's pointer each, and reading the
-// arrays of the USD-M recording took 0.75 of the time without them (median
-// of the ratios over chunks of 50 frames, alternated). The checks of a level
-// are or-ed into one word, tested by one branch.
+// It is levelAs written out, without a call per level (about 7% less time
+// per USD-M frame than a call to levelAs per level), with the guess's shapes
+// and offsets read through one pointer: held in locals, they made the loop
+// spill registers. Each level's bytes are read by five loads at offsets from
+// its '[', after one range check, through unsafe.Add: subslicing b for each
+// cost a bounds check and the masking of the slice's pointer. The checks of
+// a level are or-ed into one word, tested by one branch. Reading the arrays
+// of the USD-M recording took 0.75 of the time with the unsafe loads, and
+// 0.64 with the pointer too (medians of the ratios over chunks of 50 frames,
+// alternated with the reader before them).
 func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.Level, int, bool) {
 	const ones = 0x0101010101010101
 	g := &s.cur // one pointer, not eight locals: fewer registers to spill
@@ -127,7 +131,6 @@ type levelShape struct {
 
 // guess makes np and nq, both in 0..7, the guess.
 func (s *shortLevels) guess(np, nq int) {
-	s.np, s.nq = np, nq
 	qsOff := np + s.ps + 6
 	endOff := qsOff + nq + s.qs + 3
 	s.cur = levelShape{p: s.p[np&7], q: s.q[nq&7], qsOff: qsOff, endOff: endOff, need: max(qsOff+8, endOff+2)}
