@@ -234,6 +234,10 @@ type Exchange struct {
 	shared *sharedBooks
 	seq    uint64
 	before bool
+
+	// markoutDue is when the first of the markouts' queues comes due: advance looks at
+	// them only from then (MaxInt64 when they are empty; 0 at first, before any look).
+	markoutDue int64
 }
 
 // Markouts are read at these delays after each fill, on the exchange's clock.
@@ -664,19 +668,23 @@ func (x *Exchange) advance(t int64) {
 	if t <= x.now && x.touch.started {
 		return
 	}
-	mid2 := int64(-1)
-	for h := range x.markouts {
-		q := &x.markouts[h]
-		for !q.empty() {
-			if mid2 < 0 {
-				mid2 = x.mid2()
+	if t >= x.markoutDue {
+		mid2 := int64(-1)
+		x.markoutDue = math.MaxInt64
+		for h := range x.markouts {
+			q := &x.markouts[h]
+			for !q.empty() {
+				if mid2 < 0 {
+					mid2 = x.mid2()
+				}
+				f := &x.fills[q.peek()]
+				if due := f.t + MarkoutHorizons[h]; due > t {
+					x.markoutDue = min(x.markoutDue, due)
+					break
+				}
+				f.after[h] = mid2
+				q.pop()
 			}
-			f := &x.fills[q.peek()]
-			if f.t+MarkoutHorizons[h] > t {
-				break
-			}
-			f.after[h] = mid2
-			q.pop()
 		}
 	}
 	tc := &x.touch
@@ -930,6 +938,7 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 	})
 	for h := range x.markouts {
 		x.markouts[h].push(len(x.fills) - 1)
+		x.markoutDue = min(x.markoutDue, x.now+MarkoutHorizons[h])
 	}
 }
 

@@ -31,10 +31,10 @@ type SharedReading struct {
 	cond  sync.Cond
 	queue []*entryBatch // the batches not yet recycled; queue[0] is batch number base
 	base  int
-	made  int     // batches published
-	pos   []int   // each consumer's batch, by number
-	on    []bool  // whether each consumer still reads
-	taken int     // consumers handed out
+	made  int    // batches published
+	pos   []int  // each consumer's batch, by number
+	on    []bool // whether each consumer still reads
+	taken int    // consumers handed out
 	free  []*entryBatch
 	over  bool // the last batch is published (or the reading was closed)
 	done  chan struct{}
