@@ -139,7 +139,7 @@ done
 {
 	echo
 	echo "Medians of $runs alternated runs, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores."
-	echo "Load before: ${load_before#*load average}; after: $(uptime | sed 's/.*load average//')."
+	echo "Load before: ${load_before#*load average: }; after: $(uptime | sed 's/.*load average: //')."
 } >>"$out"
 cat "$out"
 [[ -z $table ]] || cp "$out" "$table"
