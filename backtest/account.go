@@ -73,12 +73,11 @@ func (a *Account) Fill(side orderbook.Side, price, qty int64, feeBps decimal.Dec
 // FillDecimal books a fill of qty (> 0) at price on side, paying fee (negative for a
 // rebate).
 func (a *Account) FillDecimal(side orderbook.Side, price, qty, fee decimal.Decimal, maker bool) {
-	if a.inverse {
-		a.fillInverse(side, price, qty, fee, maker)
-		return
+	notional := qty // an inverse account's contracts: their USD value is the notional
+	if !a.inverse {
+		notional = price.Mul(qty)
 	}
 	a.fills++
-	notional := price.Mul(qty)
 	a.turnover = a.turnover.Add(notional)
 	a.volume = a.volume.Add(qty)
 	if maker {
@@ -92,28 +91,15 @@ func (a *Account) FillDecimal(side orderbook.Side, price, qty, fee decimal.Decim
 	if side == orderbook.Ask {
 		q = qty.Neg()
 	}
+	if a.inverse {
+		a.fillInverse(q, price)
+		return
+	}
 	a.cash = a.cash.Sub(q.Mul(price))
-	if !a.pos.IsZero() && a.pos.Sign() != q.Sign() {
-		// Reduce (and perhaps flip) the position.
-		posAbs := a.pos.Abs()
-		closeAbs := decimal.Min(qty, posAbs)
-		closeSigned := closeAbs
-		if q.Sign() < 0 {
-			closeSigned = closeAbs.Neg()
-		}
-		var removed decimal.Decimal
-		if closeAbs.Equal(posAbs) {
-			removed = a.basis
-		} else {
-			removed = a.basis.Mul(closeAbs).DivRound(posAbs, 18)
-		}
+	if closeSigned, removed, ok := a.closing(q, 18); ok {
 		a.realized = a.realized.Add(closeSigned.Neg().Mul(price)).Sub(removed)
-		a.basis = a.basis.Sub(removed)
-		a.pos = a.pos.Add(closeSigned)
+		a.reduce(closeSigned, removed)
 		q = q.Sub(closeSigned)
-		if a.pos.IsZero() {
-			a.basis = decimal.Zero
-		}
 	}
 	if !q.IsZero() {
 		a.basis = a.basis.Add(q.Mul(price))
@@ -121,53 +107,51 @@ func (a *Account) FillDecimal(side orderbook.Side, price, qty, fee decimal.Decim
 	}
 }
 
-// fillInverse is FillDecimal of an inverse account: the position is in USD, its cost
-// and everything it makes in the coin. Closing c USD of a long entered at basis b/pos
-// realizes the closed share of the basis minus c / price (for a long of Q from E sold
-// at X: Q/E − Q/X); a short the same with the signs turned.
-func (a *Account) fillInverse(side orderbook.Side, price, qty, fee decimal.Decimal, maker bool) {
-	a.fills++
-	a.turnover = a.turnover.Add(qty) // the contracts' USD value is the notional
-	a.volume = a.volume.Add(qty)
-	if maker {
-		a.makerVolume = a.makerVolume.Add(qty)
-	} else {
-		a.takerVolme = a.takerVolme.Add(qty)
-	}
-	a.fees = a.fees.Add(fee)
-	a.cash = a.cash.Sub(fee)
-	q := qty
-	if side == orderbook.Ask {
-		q = qty.Neg()
-	}
-	if !a.pos.IsZero() && a.pos.Sign() != q.Sign() {
-		posAbs := a.pos.Abs()
-		closeAbs := decimal.Min(qty, posAbs)
-		closeSigned := closeAbs
-		if q.Sign() < 0 {
-			closeSigned = closeAbs.Neg()
-		}
-		var removed decimal.Decimal
-		if closeAbs.Equal(posAbs) {
-			removed = a.basis
-		} else {
-			removed = a.basis.Mul(closeAbs).DivRound(posAbs, coinDigits)
-		}
+// fillInverse books the signed quantity q of an inverse account's fill: the position is
+// in USD, its cost and everything it makes in the coin. Closing c USD of a long entered
+// at basis b/pos realizes the closed share of the basis minus c / price (for a long of Q
+// from E sold at X: Q/E − Q/X); a short the same with the signs turned.
+func (a *Account) fillInverse(q, price decimal.Decimal) {
+	if closeSigned, removed, ok := a.closing(q, coinDigits); ok {
 		// −closeSigned is the closed position (positive for a long): its coin value
 		// at the price leaves, its basis is realized.
 		pnl := removed.Sub(closeSigned.Neg().DivRound(price, coinDigits))
 		a.realized = a.realized.Add(pnl)
 		a.cash = a.cash.Add(pnl)
-		a.basis = a.basis.Sub(removed)
-		a.pos = a.pos.Add(closeSigned)
+		a.reduce(closeSigned, removed)
 		q = q.Sub(closeSigned)
-		if a.pos.IsZero() {
-			a.basis = decimal.Zero
-		}
 	}
 	if !q.IsZero() {
 		a.basis = a.basis.Add(q.DivRound(price, coinDigits))
 		a.pos = a.pos.Add(q)
+	}
+}
+
+// closing returns the part of a fill of signed quantity q that reduces the position
+// (signed as q, at most the position) and the share of the basis it removes, rounded to
+// digits; ok is false when the fill adds to the position or it is flat.
+func (a *Account) closing(q decimal.Decimal, digits int32) (closeSigned, removed decimal.Decimal, ok bool) {
+	if a.pos.IsZero() || a.pos.Sign() == q.Sign() {
+		return decimal.Zero, decimal.Zero, false
+	}
+	posAbs := a.pos.Abs()
+	closeAbs := decimal.Min(q.Abs(), posAbs)
+	closeSigned = closeAbs
+	if q.Sign() < 0 {
+		closeSigned = closeAbs.Neg()
+	}
+	if closeAbs.Equal(posAbs) {
+		return closeSigned, a.basis, true
+	}
+	return closeSigned, a.basis.Mul(closeAbs).DivRound(posAbs, digits), true
+}
+
+// reduce takes the closed quantity and the basis it carried out of the position.
+func (a *Account) reduce(closeSigned, removed decimal.Decimal) {
+	a.basis = a.basis.Sub(removed)
+	a.pos = a.pos.Add(closeSigned)
+	if a.pos.IsZero() {
+		a.basis = decimal.Zero
 	}
 }
 
