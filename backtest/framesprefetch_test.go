@@ -15,8 +15,8 @@ import (
 
 // TestFramesPrefetchIsFramesSource replays the spot day's events through a
 // framesPrefetch and a framesSource side by side and wants the same records, levels
-// and end, the error after a cut included, the prefetched events carrying the tops of
-// the book they build; and a prefetch closed half-way stops its goroutine.
+// and end, the error after a cut included, the events carrying the tops of the book
+// they build (kept in the records); and a prefetch closed half-way stops its goroutine.
 func TestFramesPrefetchIsFramesSource(t *testing.T) {
 	f, err := LoadFrames(spotBacktest(t), 0)
 	if err != nil {
@@ -31,11 +31,11 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 		want error
 	}{{"whole", f, io.EOF}, {"prefix", cut, io.EOF}, {"read error", &broken, broken.err}} {
 		t.Run(c.name, func(t *testing.T) {
-			a, b := &framesSource{f: c.f}, newFramesPrefetch(&framesSource{f: c.f}, 0)
+			a, b := &framesSource{f: c.f}, newFramesPrefetch(&framesSource{f: c.f})
 			defer b.Close()
 			n := 0
-			// The book the events build, as the exchange's would: the prefetched
-			// events that change it carry its top.
+			// The book the events build, as the exchange's would: the events that
+			// change it carry its top.
 			book := orderbook.New(0)
 			var ev md.Event
 			for {
@@ -47,10 +47,7 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 					}
 					break
 				}
-				noTop := *db
-				noTop.flags &^= decTop | decValid
-				noTop.bid, noTop.ask = 0, 0
-				if la != lb || !reflect.DeepEqual(*da, noTop) || !slices.Equal(lva, lvb) || fb != nil {
+				if la != lb || !reflect.DeepEqual(*da, *db) || !slices.Equal(lva, lvb) || fb != nil {
 					t.Fatalf("record %d differs: %d %+v %v\nprefetched %d %+v %v", n, la, *da, lva, lb, *db, lvb)
 				}
 				if err := topIs(db, da, lva, book, &ev, la); err != nil {
@@ -70,7 +67,7 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 		})
 	}
 	// Closed half-way, with the goroutine blocked on a full channel: Close returns.
-	p := newFramesPrefetch(&framesSource{f: f}, 0)
+	p := newFramesPrefetch(&framesSource{f: f})
 	for range 3 * framesBatchLen / 2 {
 		if _, _, _, _, err := p.next(); err != nil {
 			t.Fatal(err)

@@ -36,8 +36,9 @@ import (
 )
 
 // Version is the format version. A file of another version is stale. Version 2 keys
-// the sources by their 64-bit xxHash (version 1: SHA-256).
-const Version = 2
+// the sources by their 64-bit xxHash (version 1: SHA-256); version 3 keeps with each
+// event that changes the book the top of the book it leaves (Record.Top).
+const Version = 3
 
 var magic = [8]byte{'n', 't', 'e', 'v', 'c', 'a', 'c', 'h'}
 
@@ -113,6 +114,12 @@ type Record struct {
 	// Event is the frame's applied event. Its Instrument is not kept (a cache file
 	// holds one instrument's events).
 	Event md.Event
+	// Top says the record carries the top of the book its event leaves, as the
+	// writer's replay of the events up to it has it: TopValid says that book is
+	// valid, and then Bid and Ask are its best prices (else they are zero). A reader
+	// that needs only the top (the simulated exchange's view) then keeps no book.
+	Top, TopValid bool
+	Bid, Ask      int64
 }
 
 const (
@@ -120,6 +127,8 @@ const (
 	fHasT
 	fHasExchange
 	fHasTradeTime
+	fTop
+	fTopValid
 )
 
 // header: magic, version, settings length, key size, source hash, settings.
@@ -256,6 +265,12 @@ func AppendRecord(b []byte, r *Record) []byte {
 	if ev.Kind == md.Trade && ev.Trade.Time != 0 {
 		f |= fHasTradeTime
 	}
+	if r.Top {
+		f |= fTop
+		if r.TopValid {
+			f |= fTopValid
+		}
+	}
 	b = binary.LittleEndian.AppendUint64(b, uint64(r.Local))
 	b = append(b, byte(ev.Kind), byte(ev.Status), f, r.Flags)
 	if r.HasE {
@@ -288,7 +303,26 @@ func AppendRecord(b []byte, r *Record) []byte {
 		b = binary.AppendVarint(b, m.NextFunding)
 		b = append(b, m.Fields)
 	}
+	if f&fTopValid != 0 {
+		// The best bid from the event's first level (usually near it, so a short
+		// varint; the record stays self-contained), the ask from the bid.
+		b = binary.AppendVarint(b, r.Bid-topRef(ev))
+		b = binary.AppendVarint(b, r.Ask-r.Bid)
+	}
 	return b
+}
+
+// topRef is the price a record's best bid is coded from: its event's first level's
+// (the levels it is encoded with), else 0.
+func topRef(ev *md.Event) int64 {
+	switch {
+	case ev.Kind != md.Depth && ev.Kind != md.Snapshot && ev.Kind != md.StatusChange:
+	case len(ev.Bids) > 0:
+		return ev.Bids[0].Price
+	case len(ev.Asks) > 0:
+		return ev.Asks[0].Price
+	}
+	return 0
 }
 
 func appendLevels(b []byte, lv []orderbook.Level) []byte {
@@ -346,6 +380,17 @@ func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.L
 		m.Fields = d.byte()
 	default:
 		return 0, lv, fmt.Errorf("%w: event kind %d", ErrCorrupt, kind)
+	}
+	if f&(fTop|fTopValid) == fTopValid {
+		return 0, lv, fmt.Errorf("%w: a valid top that is not there", ErrCorrupt)
+	}
+	if f&fTop != 0 {
+		r.Top = true
+		if f&fTopValid != 0 {
+			r.TopValid = true
+			r.Bid = topRef(ev) + d.varint()
+			r.Ask = r.Bid + d.varint()
+		}
 	}
 	if d.bad {
 		return 0, lv, errShort

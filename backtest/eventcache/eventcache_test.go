@@ -19,10 +19,13 @@ func records() []Record {
 	return []Record{
 		{Local: t, Event: md.Event{Kind: md.None}},
 		{Local: t + 1, Flags: 1, Event: md.Event{Kind: md.None}},
-		{Local: t + 2, E: t - 5_000_000, HasE: true, T: t - 6_000_000, HasT: true, Event: md.Event{Kind: md.Depth, Exchange: t - 5_000_000, Applied: 1, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]}},
-		{Local: t + 3, Event: md.Event{Kind: md.Snapshot, Applied: 3, Status: md.Resyncing, Bids: lv, Asks: lv[:1]}},
+		{Local: t + 2, E: t - 5_000_000, HasE: true, T: t - 6_000_000, HasT: true, Event: md.Event{Kind: md.Depth, Exchange: t - 5_000_000, Applied: 1, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]},
+			Top: true, TopValid: true, Bid: 6_000_001_000_000, Ask: 6_000_002_000_000},
+		{Local: t + 3, Event: md.Event{Kind: md.Snapshot, Applied: 3, Status: md.Resyncing, Bids: lv, Asks: lv[:1]}, Top: true},
 		{Local: t + 4, Flags: 2, Event: md.Event{Kind: md.Depth, Status: md.Gap}},
-		{Local: t + 5, Event: md.Event{Kind: md.StatusChange, Status: md.Gap}},
+		{Local: t + 5, Event: md.Event{Kind: md.StatusChange, Status: md.Gap}, Top: true},
+		{Local: t + 6, Event: md.Event{Kind: md.Depth, Applied: 1, Status: md.Valid, Asks: lv[2:]}, Top: true, TopValid: true, Bid: 5, Ask: -1},
+		{Local: t + 7, Event: md.Event{Kind: md.StatusChange, Status: md.Valid}, Top: true, TopValid: true, Bid: 1 << 62, Ask: 1<<62 + 1},
 		{Local: t + 6, E: t + 9, HasE: true, Event: md.Event{Kind: md.Trade, Exchange: t + 9, Trade: md.PublicTrade{Price: 6_100_000_000_000, Qty: 1234, Aggressor: orderbook.Ask, Time: t - 1}}},
 		{Local: -7, Event: md.Event{Kind: md.Mark, Mark: md.PerpMark{Price: 1, Index: -2, FundingRate: 3, NextFunding: 4, Fields: md.HasMarkPrice | md.HasNextFunding}}},
 	}
@@ -59,6 +62,25 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	if len(b) != 0 {
 		t.Fatalf("%d bytes left", len(b))
+	}
+}
+
+// TestRecordTopFlags wants a record that says its top is valid without saying it has
+// one refused as corrupt, and a top cut short too.
+func TestRecordTopFlags(t *testing.T) {
+	r := records()[2] // a depth with a valid top
+	b := AppendRecord(nil, &r)
+	bad := bytes.Clone(b)
+	bad[10] &^= fTop // the flags byte follows the time, the kind and the status
+	var got Record
+	if _, _, err := DecodeRecord(bad, &got, nil); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a valid top without a top: %v, want ErrCorrupt", err)
+	}
+	if _, _, err := DecodeRecord(b[:len(b)-1], &got, nil); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("the top's ask cut off: %v, want ErrCorrupt", err)
+	}
+	if n, _, err := DecodeRecord(b, &got, nil); err != nil || n != len(b) || got.Bid != r.Bid || got.Ask != r.Ask {
+		t.Errorf("decoded %d of %d bytes, top %d/%d (%v), want %d/%d", n, len(b), got.Bid, got.Ask, err, r.Bid, r.Ask)
 	}
 }
 
