@@ -235,7 +235,9 @@ func (s scale) at(v, from, to float64) (float64, bool) {
 	if !finite(v) {
 		return 0, false
 	}
-	return from + (v-lo)/(hi-lo)*(to-from), true
+	// Halved, so that a range as wide as the floats does not overflow.
+	at := from + (v/2-lo/2)/(hi/2-lo/2)*(to-from)
+	return at, finite(at)
 }
 
 // extent is the data's range on both axes.

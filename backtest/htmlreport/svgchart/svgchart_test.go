@@ -269,3 +269,28 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+// FuzzChart: any points and names give a well-formed SVG that prints no non-finite
+// number, on linear and logarithmic axes.
+func FuzzChart(f *testing.F) {
+	f.Add(0.0, 1.0, 2.0, 3.0, 1e300, -1e-300, "mid", false)
+	f.Add(math.NaN(), 1.0, math.Inf(1), 3.0, 0.0, 0.0, "<&>", true)
+	f.Add(-math.MaxFloat64, math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64, 0.0, 1.0, "", false)
+	f.Fuzz(func(t *testing.T, x0, y0, x1, y1, x2, y2 float64, name string, log bool) {
+		pts := []XY{{x0, y0}, {x1, y1}, {x2, y2}}
+		c := &Chart{Width: 400, Height: 150, Title: name, X: Axis{Label: name, Log: log}, Y: Axis{Label: name}, Series: []Series{
+			&Line{Name: name, Points: pts, Glyph: Circle},
+			&Scatter{Name: name, Points: pts, Glyph: TriangleDown},
+			&Histogram{Bins: []Bin{{Min: x0, Max: x1, Weight: y2}}},
+			&Rule{Y: y0},
+		}}
+		svg, err := c.SVG()
+		if err != nil {
+			return // a chart without room for its axes (a very long legend) is refused
+		}
+		wellFormed(t, svg)
+		if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+			t.Fatalf("non-finite number in %s", svg)
+		}
+	})
+}
