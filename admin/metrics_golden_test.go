@@ -26,7 +26,7 @@ const oddFeedName = "odd \"quoted\" \\ back\\slash\nand a new line"
 // testdata/metrics.golden was scraped from it by this package as it was when it used the
 // Prometheus client library (client_golang v1.25, main 7b2223d), so the comparison is
 // with that library's output, not with ours.
-func goldenConfig(t *testing.T) Config {
+func goldenConfig(t testing.TB) Config {
 	t.Helper()
 	pub := NewPublisher(0)
 	lat := telemetry.NewLatency(time.Second)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -387,5 +388,30 @@ func TestOpenFDsCountsTheDescriptors(t *testing.T) {
 	}
 	if after-before != 5 {
 		t.Errorf("open descriptors %v before opening 5 files, %v after", before, after)
+	}
+}
+
+func TestScrapesOverTheLimitAreRefused(t *testing.T) {
+	c, err := newCollector(nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape := func() int {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		return rec.Code
+	}
+	for range maxScrapesInFlight {
+		c.inFlight <- struct{}{} // scrapes being served
+	}
+	if code := scrape(); code != http.StatusServiceUnavailable {
+		t.Errorf("a scrape beyond %d in flight: status %d, want 503", maxScrapesInFlight, code)
+	}
+	<-c.inFlight
+	if code := scrape(); code != http.StatusOK {
+		t.Errorf("a scrape with room: status %d, want 200", code)
+	}
+	if len(c.inFlight) != maxScrapesInFlight-1 {
+		t.Errorf("%d scrapes in flight after the scrape returned, want %d", len(c.inFlight), maxScrapesInFlight-1)
 	}
 }

@@ -107,3 +107,34 @@ func topIs(got, d *decoded, lv []orderbook.Level, book *orderbook.Book, ev *md.E
 	}
 	return nil
 }
+
+// BenchmarkFramesSource decodes each recording's events from their cache encoding
+// (framesSource, as a replay from the cache reads them), in CPU time per record.
+func BenchmarkFramesSource(b *testing.B) {
+	for _, rec := range []string{"spot", "usdm"} {
+		b.Run(rec, func(b *testing.B) {
+			cfg := spotBacktest(b)
+			if rec == "usdm" {
+				cfg = usdmRun(b, false)
+			}
+			f, err := LoadFrames(cfg, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			start := cpuClock() // the process's CPU time: a loaded machine does not count
+			for b.Loop() {
+				src := &framesSource{f: f}
+				for {
+					if _, _, _, _, err := src.next(); err != nil {
+						break
+					}
+					n++
+				}
+			}
+			cpu := float64(cpuClock() - start)
+			b.ReportMetric(cpu/float64(n), "cpu-ns/record")
+			b.ReportMetric(cpu/float64(b.N)/1e6, "cpu-ms/op")
+		})
+	}
+}

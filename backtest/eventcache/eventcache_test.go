@@ -2,10 +2,12 @@ package eventcache
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 
 	"github.com/nanotick/nanotick/md"
@@ -254,4 +256,98 @@ func TestLargeFileReleased(t *testing.T) {
 	if _, err := Open(path, k); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("a flipped byte in a large file: %v, want ErrCorrupt", err)
 	}
+}
+
+// uvarintAsBinary checks the decoder's uvarint and varint at the start of b against
+// encoding/binary's: the same value and length, or both an error.
+func uvarintAsBinary(t *testing.T, b []byte) {
+	t.Helper()
+	want, n := binary.Uvarint(b)
+	d := decoder{b: b}
+	got := d.uvarint()
+	if n <= 0 {
+		if !d.bad {
+			t.Fatalf("% x: uvarint %d, encoding/binary's error (%d)", b, got, n)
+		}
+	} else if d.bad || got != want || d.i != n {
+		t.Fatalf("% x: uvarint %d of %d bytes (bad %v), encoding/binary's %d of %d", b, got, d.i, d.bad, want, n)
+	}
+	wantS, nS := binary.Varint(b)
+	d = decoder{b: b}
+	if gotS := d.varint(); nS > 0 && (d.bad || gotS != wantS || d.i != nS) || nS <= 0 && !d.bad {
+		t.Fatalf("% x: varint %d of %d bytes (bad %v), encoding/binary's %d of %d", b, gotS, d.i, d.bad, wantS, nS)
+	}
+}
+
+// TestUvarintAsBinary wants the decoder's varints (read 8 bytes at a time where it
+// can) to be encoding/binary's, at every length, with any bytes after them and any
+// number of bytes left, and malformed ones refused.
+func TestUvarintAsBinary(t *testing.T) {
+	var vals []uint64
+	for k := 0; k < 64; k++ {
+		v := uint64(1) << k
+		vals = append(vals, v-1, v, v+1, v|v>>1|v>>3)
+	}
+	vals = append(vals, ^uint64(0), ^uint64(0)>>1, 0x0123456789abcdef)
+	tails := [][]byte{nil, {0}, {0xff}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}
+	for _, v := range vals {
+		enc := binary.AppendUvarint(nil, v)
+		for _, tail := range tails {
+			for cut := 0; cut <= len(tail); cut++ {
+				uvarintAsBinary(t, append(bytes.Clone(enc), tail[:cut]...))
+			}
+		}
+		for cut := 0; cut < len(enc); cut++ { // cut short
+			uvarintAsBinary(t, append(bytes.Clone(enc[:cut]), 0x80))
+			uvarintAsBinary(t, enc[:cut])
+		}
+	}
+	// Too long, overflowing, and continuation bytes to the end.
+	for _, b := range [][]byte{
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01},
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02},
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},
+	} {
+		uvarintAsBinary(t, b)
+	}
+}
+
+// FuzzUvarint holds the decoder's varints to encoding/binary's on any bytes.
+func FuzzUvarint(f *testing.F) {
+	for _, v := range []uint64{0, 127, 128, 1 << 20, 1<<56 - 1, 1 << 56, ^uint64(0)} {
+		f.Add(binary.AppendUvarint(nil, v))
+		f.Add(append(binary.AppendUvarint(nil, v), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { uvarintAsBinary(t, b) })
+}
+
+// BenchmarkDecodeRecord decodes a depth record of 40 levels, prices a few ticks apart
+// and quantities of 3 to 4 bytes, as the recordings' are.
+func BenchmarkDecodeRecord(b *testing.B) {
+	lv := make([]orderbook.Level, 40)
+	for i := range lv {
+		lv[i] = orderbook.Level{Price: 6_000_000_000_000 - int64(i*i%7+1)*1_000_000*int64(i), Qty: int64(i*7919%5000+1) * 10_000}
+	}
+	r := Record{Local: 1723161253937085768, E: 1723161253936000000, HasE: true, Event: md.Event{Kind: md.Depth, Applied: 1, Status: md.Valid, Bids: lv[:20], Asks: lv[20:]}}
+	enc := AppendRecord(nil, &r)
+	enc = append(enc, make([]byte, 64)...) // as in a file: more records after it
+	var got Record
+	out := make([]orderbook.Level, 0, 64)
+	start := cpuTime() // a loaded machine's waits do not count
+	for b.Loop() {
+		if _, l, err := DecodeRecord(enc, &got, out); err != nil || len(l) != 40 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/40, "cpu-ns/level")
+}
+
+// cpuTime returns the process's CPU time, user and system, in ns.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
