@@ -1,5 +1,5 @@
 // Package admin owns nanotick's operator surface: the admin HTTP server (pprof, Prometheus
-// metrics, health and the kill switch), the lock-free publication of engine statistics that
+// metrics in the text exposition format, health and the kill switch), the lock-free publication of engine statistics that
 // feeds it, and the flight recorder that keeps an execution trace of slow ticks.
 //
 // The engine's state belongs to the engine's goroutine. This package never reads it from
@@ -11,13 +11,16 @@
 // What this package must never do:
 //
 //   - bind a non-loopback address unless the caller configured one explicitly, and then it
-//     logs a warning, because the admin server can halt trading and has no authentication;
+//     logs a warning, because the admin server can halt trading, behind a bearer token only;
 //   - block, lock or allocate on the engine's tick path: FlightRecorder.Observe is one
 //     compare on a fast tick, and Publisher.Publish never waits for a reader (it skips the
 //     publication instead) and never allocates;
-//   - serve http.DefaultServeMux or use the Prometheus default registry: the server has its
-//     own mux and its own registry. (Importing net/http/pprof registers its handlers on
-//     DefaultServeMux; nothing here serves that mux.)
+//   - serve http.DefaultServeMux: the server has its own mux. (Importing net/http/pprof
+//     registers its handlers on DefaultServeMux; nothing here serves that mux.)
+//   - import the Prometheus client library: every nanotick process, backtests included,
+//     would pay its package initialisation at start-up. /metrics is written by hand in
+//     the Prometheus text format (textformat.go), with the Go runtime's and the process's
+//     metrics under the names that library gave them (gometrics.go, procmetrics.go).
 //
 // Wiring, in outline:
 //

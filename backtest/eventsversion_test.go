@@ -70,7 +70,8 @@ func TestEventsVersion(t *testing.T) {
 }
 
 // eventsHash decodes cfg's recordings as the event cache does and returns the SHA-256
-// of every record's meaning: its times, flags and applied event with its levels.
+// of every record's meaning: its times, flags, applied event with its levels, and the top
+// of the book it leaves.
 func eventsHash(t *testing.T, cfg Config) string {
 	t.Helper()
 	table, err := cfg.Engine.InstrumentTable()
@@ -98,7 +99,7 @@ func eventsHash(t *testing.T, cfg Config) string {
 		}
 		e := d.event(&ev, lv)
 		b = b[:0]
-		put(local, int64(d.flags), d.e, d.t)
+		put(local, int64(d.flags), d.e, d.t, d.bid, d.ask)
 		put(int64(e.Kind), e.Exchange, int64(e.Applied), int64(e.Status))
 		put(e.Trade.Price, e.Trade.Qty, int64(e.Trade.Aggressor), e.Trade.Time)
 		put(e.Mark.Price, e.Mark.Index, e.Mark.FundingRate, e.Mark.NextFunding, int64(e.Mark.Fields))

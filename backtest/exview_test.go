@@ -41,7 +41,7 @@ func TestExchangeViewIsTheBook(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				p := newFramesPrefetch(&framesSource{f: frames}, 0)
+				p := newFramesPrefetch(&framesSource{f: frames})
 				defer p.Close()
 				src = p
 			} else { // the gz read and decoded ahead, the tops off the feed's book
@@ -213,7 +213,7 @@ func TestExchangeViewEndsOnAMalformedEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(tops bool) ([]byte, *replay) {
-		src := newFramesPrefetch(&framesSource{f: frames}, 0)
+		src := newFramesPrefetch(&framesSource{f: frames})
 		defer src.Close()
 		r, err := newReplay(viewConfig(t, "spot"), nil, &tamperedEvents{src: src, n: 1500, tops: tops})
 		if err != nil {

@@ -45,8 +45,10 @@ var ErrTooLarge = errors.New("backtest: data larger than the memory limit")
 // that makes the same frames decode into other events, and every cache is rebuilt;
 // nothing else (another build, a change elsewhere) invalidates a cache.
 // TestEventsVersion hashes the events of the shared recordings and fails when they
-// change while eventsVersion stays.
-const eventsVersion = 2
+// change while eventsVersion stays. The tops the events carry (decoded.setTop) are
+// part of them: a change in how a book's top is read (orderbook) changes them too.
+// Version 3 added the tops.
+const eventsVersion = 3
 
 // cacheSettings are the settings that decide how frames decode into events, for the
 // event cache's key: the instrument as the feed sees it, and the version of the
@@ -96,6 +98,10 @@ func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64,
 	if err != nil {
 		return nil, fmt.Errorf("backtest: %w", err)
 	}
+	// Each event that changes the book keeps the top of the book it leaves, so that
+	// the replays of these events need no exchange's book (exView), and the cache's
+	// reader no book of its own (framesPrefetch).
+	dec.tops = true
 	// Inflating and decoding run ahead on goroutines of their own, as in a prefetching
 	// run (which owns r from here and closes it): a sweep waits for the loading before
 	// its points start, and on two cores it takes about half as long.
@@ -184,11 +190,13 @@ func (f *Frames) Close() error {
 	return nil
 }
 
-// record turns d, received at local with levels lv, into the cache's record.
+// record turns d, received at local with levels lv, into the cache's record, with
+// the top of the book it leaves when d carries it.
 func (d *decoded) record(rec *eventcache.Record, local int64, lv []orderbook.Level) {
 	*rec = eventcache.Record{
-		Local: local, Flags: d.flags &^ (decHasE | decHasT),
+		Local: local, Flags: d.flags &^ (decHasE | decHasT | decTop | decValid),
 		E: d.e, T: d.t, HasE: d.flags&decHasE != 0, HasT: d.flags&decHasT != 0,
+		Top: d.flags&decTop != 0, TopValid: d.flags&decValid != 0, Bid: d.bid, Ask: d.ask,
 	}
 	d.event(&rec.Event, lv)
 }
@@ -202,6 +210,13 @@ func (d *decoded) fromRecord(rec *eventcache.Record) {
 	}
 	if rec.HasT {
 		d.flags |= decHasT
+	}
+	if rec.Top {
+		d.flags |= decTop
+		if rec.TopValid {
+			d.flags |= decValid
+			d.bid, d.ask = rec.Bid, rec.Ask
+		}
 	}
 }
 
@@ -277,6 +292,10 @@ func (f *Frames) From(i int) (*Frames, error) {
 	nb := len(lv)
 	lv = book.AppendLevels(lv, orderbook.Ask, book.Len(orderbook.Ask))
 	snap := eventcache.Record{Local: at, Event: md.Event{Kind: md.Snapshot, Applied: 1, Status: md.Valid, Bids: lv[:nb], Asks: lv[nb:]}}
+	var top decoded // the snapshot's top, as every other record's
+	top.ev.Status = md.Valid
+	top.setTop(book)
+	snap.Top, snap.TopValid, snap.Bid, snap.Ask = true, top.flags&decValid != 0, top.bid, top.ask
 	out := &Frames{data: f.data, spec: f.spec, err: f.err, malformed: f.malformed}
 	out.add(&snap)
 	base := f.offset(i)
@@ -341,6 +360,11 @@ func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error
 	s.d.fromRecord(&s.rec)
 	return s.rec.Local, nil, &s.d, lv, nil
 }
+
+// providesTops reports that every event that changes the book carries its top: the
+// Frames keep it (LoadFrames, Frames.From); an event without it would only make the
+// replay's exchange keep a book of its own from there (exView).
+func (s *framesSource) providesTops() bool { return true }
 
 // Progress reports the bytes of events replayed and their total.
 func (s *framesSource) Progress() (done, total int64) {

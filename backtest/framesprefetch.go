@@ -1,7 +1,6 @@
 package backtest
 
 import (
-	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -24,11 +23,6 @@ type framesPrefetch struct {
 	// total is the bytes of records, for Progress; cur.pos is how far the batches
 	// replayed so far reach.
 	total int64
-	// book is the goroutine's replay of the events, as the simulated exchange's book
-	// would be: each event that changes it carries its top (decoded.setTop), and the
-	// exchange keeps no book of its own (exView). ev is its scratch event.
-	book *orderbook.Book
-	ev   md.Event
 }
 
 // framesBatchLen is the records in one batch: enough that handing a batch over costs
@@ -53,17 +47,12 @@ type framesBatch struct {
 	pos   int64 // bytes of records read up to the batch's last
 }
 
-// newFramesPrefetch starts decoding src's records ahead, and replaying them on a book
-// of capacity levels a side (0: the default) for their tops. Close must be called.
-func newFramesPrefetch(src *framesSource, capacity int) *framesPrefetch {
+// newFramesPrefetch starts decoding src's records ahead. Close must be called.
+func newFramesPrefetch(src *framesSource) *framesPrefetch {
 	const batches = 4
-	if capacity <= 0 {
-		capacity = eventBookCapacity
-	}
 	p := &framesPrefetch{
 		full: make(chan *framesBatch, batches), free: make(chan *framesBatch, batches),
 		done: make(chan struct{}), exit: make(chan struct{}), total: int64(len(src.f.body)),
-		book: orderbook.New(capacity),
 	}
 	for range batches {
 		p.free <- &framesBatch{}
@@ -96,10 +85,6 @@ func (p *framesPrefetch) decode(src *framesSource) {
 				break
 			}
 			b.local[b.n], b.d[b.n] = local, *d
-			if dd := &b.d[b.n]; changesBook(d.ev.Kind) && !d.malformed() { // as the exchange's book takes it
-				md.Replay(p.book, dd.event(&p.ev, lv), local)
-				dd.setTop(p.book)
-			}
 			b.lv = append(b.lv, lv...)
 			b.lvEnd[b.n] = int32(len(b.lv))
 			b.n++
@@ -116,7 +101,8 @@ func (p *framesPrefetch) decode(src *framesSource) {
 	}
 }
 
-// providesTops reports that every event that changes the book carries its top.
+// providesTops reports that every event that changes the book carries its top, as
+// the records keep it (framesSource).
 func (p *framesPrefetch) providesTops() bool { return true }
 
 func (p *framesPrefetch) next() (int64, []byte, *decoded, []orderbook.Level, error) {

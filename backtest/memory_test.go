@@ -111,6 +111,7 @@ func TestRSSChild(t *testing.T) {
 	if file == "" {
 		t.Skip("run by TestMemoryFlat")
 	}
+	defer TuneGC()() // as nanotick backtest runs
 	cfg := spotBacktest(t)
 	cfg.Data = []string{file}
 	cfg.Prefetch = true // as nanotick backtest runs: read and decoded ahead on a second goroutine

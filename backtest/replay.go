@@ -245,7 +245,7 @@ func Run(cfg Config) (*Report, error) {
 			var src eventSource = &framesSource{f: f, release: true}
 			if cfg.Prefetch {
 				// The records are decoded on another goroutine, ahead of the replay.
-				p := newFramesPrefetch(src.(*framesSource), cfg.Engine.BookCapacity)
+				p := newFramesPrefetch(src.(*framesSource))
 				src, closers = p, append(closers, p.Close)
 			}
 			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return f.malformed })

@@ -2,10 +2,12 @@ package eventcache
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
 
 	"github.com/nanotick/nanotick/md"
@@ -19,10 +21,13 @@ func records() []Record {
 	return []Record{
 		{Local: t, Event: md.Event{Kind: md.None}},
 		{Local: t + 1, Flags: 1, Event: md.Event{Kind: md.None}},
-		{Local: t + 2, E: t - 5_000_000, HasE: true, T: t - 6_000_000, HasT: true, Event: md.Event{Kind: md.Depth, Exchange: t - 5_000_000, Applied: 1, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]}},
-		{Local: t + 3, Event: md.Event{Kind: md.Snapshot, Applied: 3, Status: md.Resyncing, Bids: lv, Asks: lv[:1]}},
+		{Local: t + 2, E: t - 5_000_000, HasE: true, T: t - 6_000_000, HasT: true, Event: md.Event{Kind: md.Depth, Exchange: t - 5_000_000, Applied: 1, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]},
+			Top: true, TopValid: true, Bid: 6_000_001_000_000, Ask: 6_000_002_000_000},
+		{Local: t + 3, Event: md.Event{Kind: md.Snapshot, Applied: 3, Status: md.Resyncing, Bids: lv, Asks: lv[:1]}, Top: true},
 		{Local: t + 4, Flags: 2, Event: md.Event{Kind: md.Depth, Status: md.Gap}},
-		{Local: t + 5, Event: md.Event{Kind: md.StatusChange, Status: md.Gap}},
+		{Local: t + 5, Event: md.Event{Kind: md.StatusChange, Status: md.Gap}, Top: true},
+		{Local: t + 6, Event: md.Event{Kind: md.Depth, Applied: 1, Status: md.Valid, Asks: lv[2:]}, Top: true, TopValid: true, Bid: 5, Ask: -1},
+		{Local: t + 7, Event: md.Event{Kind: md.StatusChange, Status: md.Valid}, Top: true, TopValid: true, Bid: 1 << 62, Ask: 1<<62 + 1},
 		{Local: t + 6, E: t + 9, HasE: true, Event: md.Event{Kind: md.Trade, Exchange: t + 9, Trade: md.PublicTrade{Price: 6_100_000_000_000, Qty: 1234, Aggressor: orderbook.Ask, Time: t - 1}}},
 		{Local: -7, Event: md.Event{Kind: md.Mark, Mark: md.PerpMark{Price: 1, Index: -2, FundingRate: 3, NextFunding: 4, Fields: md.HasMarkPrice | md.HasNextFunding}}},
 	}
@@ -59,6 +64,25 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 	if len(b) != 0 {
 		t.Fatalf("%d bytes left", len(b))
+	}
+}
+
+// TestRecordTopFlags wants a record that says its top is valid without saying it has
+// one refused as corrupt, and a top cut short too.
+func TestRecordTopFlags(t *testing.T) {
+	r := records()[2] // a depth with a valid top
+	b := AppendRecord(nil, &r)
+	bad := bytes.Clone(b)
+	bad[10] &^= fTop // the flags byte follows the time, the kind and the status
+	var got Record
+	if _, _, err := DecodeRecord(bad, &got, nil); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a valid top without a top: %v, want ErrCorrupt", err)
+	}
+	if _, _, err := DecodeRecord(b[:len(b)-1], &got, nil); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("the top's ask cut off: %v, want ErrCorrupt", err)
+	}
+	if n, _, err := DecodeRecord(b, &got, nil); err != nil || n != len(b) || got.Bid != r.Bid || got.Ask != r.Ask {
+		t.Errorf("decoded %d of %d bytes, top %d/%d (%v), want %d/%d", n, len(b), got.Bid, got.Ask, err, r.Bid, r.Ask)
 	}
 }
 
@@ -232,4 +256,98 @@ func TestLargeFileReleased(t *testing.T) {
 	if _, err := Open(path, k); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("a flipped byte in a large file: %v, want ErrCorrupt", err)
 	}
+}
+
+// uvarintAsBinary checks the decoder's uvarint and varint at the start of b against
+// encoding/binary's: the same value and length, or both an error.
+func uvarintAsBinary(t *testing.T, b []byte) {
+	t.Helper()
+	want, n := binary.Uvarint(b)
+	d := decoder{b: b}
+	got := d.uvarint()
+	if n <= 0 {
+		if !d.bad {
+			t.Fatalf("% x: uvarint %d, encoding/binary's error (%d)", b, got, n)
+		}
+	} else if d.bad || got != want || d.i != n {
+		t.Fatalf("% x: uvarint %d of %d bytes (bad %v), encoding/binary's %d of %d", b, got, d.i, d.bad, want, n)
+	}
+	wantS, nS := binary.Varint(b)
+	d = decoder{b: b}
+	if gotS := d.varint(); nS > 0 && (d.bad || gotS != wantS || d.i != nS) || nS <= 0 && !d.bad {
+		t.Fatalf("% x: varint %d of %d bytes (bad %v), encoding/binary's %d of %d", b, gotS, d.i, d.bad, wantS, nS)
+	}
+}
+
+// TestUvarintAsBinary wants the decoder's varints (read 8 bytes at a time where it
+// can) to be encoding/binary's, at every length, with any bytes after them and any
+// number of bytes left, and malformed ones refused.
+func TestUvarintAsBinary(t *testing.T) {
+	var vals []uint64
+	for k := 0; k < 64; k++ {
+		v := uint64(1) << k
+		vals = append(vals, v-1, v, v+1, v|v>>1|v>>3)
+	}
+	vals = append(vals, ^uint64(0), ^uint64(0)>>1, 0x0123456789abcdef)
+	tails := [][]byte{nil, {0}, {0xff}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}
+	for _, v := range vals {
+		enc := binary.AppendUvarint(nil, v)
+		for _, tail := range tails {
+			for cut := 0; cut <= len(tail); cut++ {
+				uvarintAsBinary(t, append(bytes.Clone(enc), tail[:cut]...))
+			}
+		}
+		for cut := 0; cut < len(enc); cut++ { // cut short
+			uvarintAsBinary(t, append(bytes.Clone(enc[:cut]), 0x80))
+			uvarintAsBinary(t, enc[:cut])
+		}
+	}
+	// Too long, overflowing, and continuation bytes to the end.
+	for _, b := range [][]byte{
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01},
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02},
+		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00},
+	} {
+		uvarintAsBinary(t, b)
+	}
+}
+
+// FuzzUvarint holds the decoder's varints to encoding/binary's on any bytes.
+func FuzzUvarint(f *testing.F) {
+	for _, v := range []uint64{0, 127, 128, 1 << 20, 1<<56 - 1, 1 << 56, ^uint64(0)} {
+		f.Add(binary.AppendUvarint(nil, v))
+		f.Add(append(binary.AppendUvarint(nil, v), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { uvarintAsBinary(t, b) })
+}
+
+// BenchmarkDecodeRecord decodes a depth record of 40 levels, prices a few ticks apart
+// and quantities of 3 to 4 bytes, as the recordings' are.
+func BenchmarkDecodeRecord(b *testing.B) {
+	lv := make([]orderbook.Level, 40)
+	for i := range lv {
+		lv[i] = orderbook.Level{Price: 6_000_000_000_000 - int64(i*i%7+1)*1_000_000*int64(i), Qty: int64(i*7919%5000+1) * 10_000}
+	}
+	r := Record{Local: 1723161253937085768, E: 1723161253936000000, HasE: true, Event: md.Event{Kind: md.Depth, Applied: 1, Status: md.Valid, Bids: lv[:20], Asks: lv[20:]}}
+	enc := AppendRecord(nil, &r)
+	enc = append(enc, make([]byte, 64)...) // as in a file: more records after it
+	var got Record
+	out := make([]orderbook.Level, 0, 64)
+	start := cpuTime() // a loaded machine's waits do not count
+	for b.Loop() {
+		if _, l, err := DecodeRecord(enc, &got, out); err != nil || len(l) != 40 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/40, "cpu-ns/level")
+}
+
+// cpuTime returns the process's CPU time, user and system, in ns.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

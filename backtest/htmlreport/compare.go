@@ -9,11 +9,8 @@ import (
 	"strconv"
 	"sync"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/htmlreport/svgchart"
 )
 
 // Run is one backtest in a comparison: its report and the name it goes by (a file
@@ -32,12 +29,7 @@ func WriteCompare(w io.Writer, runs []Run, o Options) error {
 	if len(runs) < 2 {
 		return errors.New("htmlreport: a comparison needs at least two runs")
 	}
-	if o.Width <= 0 {
-		o.Width = 28 * vg.Centimeter
-	}
-	if o.Height <= 0 {
-		o.Height = 8 * vg.Centimeter
-	}
+	o = o.withDefaults()
 	page := comparePage{Title: o.Title}
 	if page.Title == "" {
 		page.Title = "nanotick: " + strconv.Itoa(len(runs)) + " backtests compared"
@@ -77,22 +69,19 @@ func WriteCompare(w io.Writer, runs []Run, o Options) error {
 			if len(eq) < 2 {
 				continue
 			}
-			xys := make(plotter.XYs, 0, len(eq))
+			xys := make([]svgchart.XY, 0, len(eq))
 			for _, e := range eq {
 				x := float64(e.Time-eq[0].Time) / 1e9
 				span = max(span, x)
-				xys = append(xys, plotter.XY{X: x, Y: series.val(e, r.Report)})
+				xys = append(xys, svgchart.XY{X: x, Y: series.val(e, r.Report)})
 			}
-			l, err := plotter.NewLine(clean(xys))
-			if err != nil {
-				return fmt.Errorf("htmlreport: chart %s: %w", series.id, err)
+			if xys = clean(xys); len(xys) < 2 {
+				continue
 			}
-			l.LineStyle.Color, l.LineStyle.Width = seriesColors[i%len(seriesColors)], vg.Points(1.2)
-			p.Add(l)
-			p.Legend.Add(r.Name, l)
+			p.Series = append(p.Series, &svgchart.Line{Name: r.Name, Points: xys, Color: seriesColors[i%len(seriesColors)], Width: 1.2})
 			n++
 		}
-		p.Legend.Top, p.Legend.Left = true, true
+		p.LegendLeft = true
 		c := pending{c: chart{ID: series.id, Title: series.title}, timeAxis: true}
 		if n > 0 {
 			c.p = p
@@ -218,50 +207,40 @@ func horizonName(runs []Run, h int) string {
 
 // compareMarkouts draws each run's mean markout of all its fills at the fill and at
 // each horizon.
-func compareMarkouts(runs []Run, sheets []*backtest.InstrumentSheet) *plot.Plot {
+func compareMarkouts(runs []Run, sheets []*backtest.InstrumentSheet) *svgchart.Chart {
 	n := maxHorizons(runs)
 	p := newPlot("time after the fill", "mean markout (bps)")
-	ticks := []plot.Tick{{Value: 0, Label: "fill"}}
+	labels := []string{"fill"}
 	for h := range n {
-		ticks = append(ticks, plot.Tick{Value: float64(h + 1), Label: horizonName(runs, h)})
+		labels = append(labels, horizonName(runs, h))
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.X.Min, p.X.Max = -0.2, float64(n)+1.3
-	lines := 0
+	p.X.Ticks = labelTicks(labels)
+	p.X.Min, p.X.Max = -0.2, float64(n)+0.2
 	for i, s := range sheets {
 		for _, m := range s.Markouts {
 			if m.Side != "all" || m.Role != "all" {
 				continue
 			}
-			var xys plotter.XYs
+			var xys []svgchart.XY
 			if m.AtFillBps != nil {
-				xys = append(xys, plotter.XY{X: 0, Y: *m.AtFillBps})
+				xys = append(xys, svgchart.XY{X: 0, Y: *m.AtFillBps})
 			}
 			for h, v := range m.Bps {
 				if v != nil {
-					xys = append(xys, plotter.XY{X: float64(h + 1), Y: *v})
+					xys = append(xys, svgchart.XY{X: float64(h + 1), Y: *v})
 				}
 			}
 			if xys = clean(xys); len(xys) == 0 {
 				continue
 			}
-			l, sc, err := plotter.NewLinePoints(xys)
-			if err != nil {
-				continue
-			}
-			c := seriesColors[i%len(seriesColors)]
-			l.LineStyle.Color, l.LineStyle.Width = c, vg.Points(1.5)
-			sc.GlyphStyle.Color = c
-			p.Add(l, sc)
-			p.Legend.Add(runs[i].Name, l, sc)
-			lines++
+			p.Series = append(p.Series, &svgchart.Line{Name: runs[i].Name, Points: xys, Color: seriesColors[i%len(seriesColors)],
+				Width: 1.5, Glyph: svgchart.Ring, Radius: 2.5})
 		}
 	}
-	if lines == 0 {
+	if len(p.Series) == 0 {
 		return nil
 	}
-	p.Add(plotter.NewFunction(func(float64) float64 { return 0 }))
-	p.Legend.Top = true
+	p.Series = append(p.Series, &svgchart.Rule{Y: 0, Color: svgchart.Black})
 	return p
 }
 

@@ -1,6 +1,6 @@
 // Package htmlreport owns the HTML rendering of a backtest.Report: one self-contained
 // page with the summary table and the charts (equity, drawdown, position, price with
-// the strategy's fills, latency histograms), drawn with gonum.org/v1/plot as SVG and
+// the strategy's fills, latency histograms), drawn as SVG by package svgchart and
 // inlined.
 //
 // The page must never need the network to be viewed: no external scripts, styles,
@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"image/color"
 	"io"
 	"math"
 	"strconv"
@@ -30,13 +29,9 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/htmlreport/svgchart"
 	"github.com/nanotick/nanotick/telemetry"
 )
 
@@ -49,10 +44,16 @@ type Options struct {
 	// measured on the machine's clock, so a page with them is no longer a function of
 	// the inputs alone; without them it is.
 	Timing bool
-	// Width and Height are each chart's size; 0 means 28cm × 8cm. The page scales
-	// every chart to its width.
-	Width, Height vg.Length
+	// Width and Height are each chart's size in points (1/72 in); 0 means 28 cm × 8
+	// cm. The page scales every chart to its width.
+	Width, Height float64
 }
+
+// The default size of a chart, in points: 28 cm × 8 cm.
+const (
+	defaultWidth  = 28 / 2.54 * 72
+	defaultHeight = 8 / 2.54 * 72
+)
 
 // Write writes r as a self-contained HTML page with the default options.
 func Write(w io.Writer, r *backtest.Report) error {
@@ -65,12 +66,7 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 	if r == nil {
 		return errors.New("htmlreport: nil report")
 	}
-	if o.Width <= 0 {
-		o.Width = 28 * vg.Centimeter
-	}
-	if o.Height <= 0 {
-		o.Height = 8 * vg.Centimeter
-	}
+	o = o.withDefaults()
 	page := pageData{Title: o.Title, Report: r}
 	if page.Title == "" {
 		page.Title = strings.TrimSpace("nanotick backtest: " + r.Strategy + " " + r.Symbol)
@@ -93,7 +89,8 @@ func WriteWith(w io.Writer, r *backtest.Report, o Options) error {
 	page.Hours = hourTable(ts)
 	page.HourChart = chart{ID: "pnl-by-hour-chart", Title: "PnL by UTC hour", Note: "no equity samples"}
 	if hp := hourPlot(ts); hp != nil {
-		if page.HourChart.SVG, err = render(hp, o.Width, o.Height*0.8, 0, 0); err != nil {
+		hp.Title, hp.Width, hp.Height = page.HourChart.Title, o.Width, o.Height*0.8
+		if page.HourChart.SVG, err = render(hp); err != nil {
 			return fmt.Errorf("htmlreport: pnl by hour: %w", err)
 		}
 	}
@@ -286,12 +283,23 @@ func startTime(r *backtest.Report) int64 {
 	return 0
 }
 
+// withDefaults fills in the default chart size.
+func (o Options) withDefaults() Options {
+	if !(o.Width > 0) {
+		o.Width = defaultWidth
+	}
+	if !(o.Height > 0) {
+		o.Height = defaultHeight
+	}
+	return o
+}
+
 // Colours of the charts.
 var (
-	blue  = color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
-	red   = color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
-	green = color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
-	grey  = color.RGBA{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}
+	blue  = svgchart.Color{R: 0x1f, G: 0x77, B: 0xb4}
+	red   = svgchart.Color{R: 0xd6, G: 0x27, B: 0x28}
+	green = svgchart.Color{R: 0x2c, G: 0xa0, B: 0x2c}
+	grey  = svgchart.Color{R: 0x7f, G: 0x7f, B: 0x7f}
 )
 
 // drawCharts draws every chart, in a fixed order.
@@ -300,9 +308,8 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 	// The charts are drawn at the end, when every time chart is known: they share one
 	// time axis, aligned (see renderAll).
 	var pend []pending
-	add := func(id, title string, p *plot.Plot, note string) error {
+	add := func(id, title string, p *svgchart.Chart, note string) {
 		pend = append(pend, pending{c: chart{ID: id, Title: title, Note: note}, p: p, timeAxis: timeCharts[id]})
-		return nil
 	}
 	span := 0.0
 	for _, e := range r.Equity {
@@ -314,51 +321,37 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 
 	// Equity, drawdown, position and mid, from the report's samples.
 	n := len(r.Equity)
-	eq, dd, pos, mid := make(plotter.XYs, 0, n), make(plotter.XYs, 0, n), make(plotter.XYs, 0, n), make(plotter.XYs, 0, n)
+	eq, dd, pos, mid := make([]svgchart.XY, 0, n), make([]svgchart.XY, 0, n), make([]svgchart.XY, 0, n), make([]svgchart.XY, 0, n)
 	var peak decimal.Decimal
 	for i, e := range r.Equity {
 		if i == 0 || e.Equity.GreaterThan(peak) {
 			peak = e.Equity
 		}
 		x := secs(e.Time)
-		eq = append(eq, plotter.XY{X: x, Y: e.Equity.InexactFloat64()})
-		dd = append(dd, plotter.XY{X: x, Y: e.Equity.Sub(peak).InexactFloat64()})
-		pos = append(pos, plotter.XY{X: x, Y: e.Position.InexactFloat64()})
+		eq = append(eq, svgchart.XY{X: x, Y: e.Equity.InexactFloat64()})
+		dd = append(dd, svgchart.XY{X: x, Y: e.Equity.Sub(peak).InexactFloat64()})
+		pos = append(pos, svgchart.XY{X: x, Y: e.Position.InexactFloat64()})
 		if e.Mid.Sign() > 0 {
-			mid = append(mid, plotter.XY{X: x, Y: e.Mid.InexactFloat64()})
+			mid = append(mid, svgchart.XY{X: x, Y: e.Mid.InexactFloat64()})
 		}
 	}
 	const few = "the report has fewer than two equity samples"
-	if err := lineChart(add, "equity", "Equity", axis, "equity (quote)", eq, blue, few); err != nil {
-		return nil, err
-	}
-	if err := lineChart(add, "drawdown", "Drawdown from the running peak", axis, "drawdown (quote)", dd, red, few); err != nil {
-		return nil, err
-	}
-	if err := lineChart(add, "position", "Position", axis, "position (base)", pos, blue, few); err != nil {
-		return nil, err
-	}
-	if err := priceChart(add, mid, r.Fills, secs, axis); err != nil {
-		return nil, err
-	}
-	if err := pnlSplitChart(add, r, secs, axis); err != nil {
-		return nil, err
-	}
+	lineChart(add, "equity", "Equity", axis, "equity (quote)", eq, blue, few)
+	lineChart(add, "drawdown", "Drawdown from the running peak", axis, "drawdown (quote)", dd, red, few)
+	lineChart(add, "position", "Position", axis, "position (base)", pos, blue, few)
+	priceChart(add, mid, r.Fills, secs, axis)
+	pnlSplitChart(add, r, secs, axis)
 
 	// Latency: wall-clock, on request only.
 	if !o.Timing {
 		note := "the engine's stage latencies are wall-clock measurements, left out so that the page depends only on the inputs (Options.Timing adds them); feed latency min / mean / max from the recording: " +
 			r.Feed.LatencyMin + " / " + r.Feed.LatencyMean + " / " + r.Feed.LatencyMax
-		if err := add("latency", "Latency", nil, note); err != nil {
-			return nil, err
-		}
+		add("latency", "Latency", nil, note)
 		return renderAll(pend, o, span)
 	}
 	lat := r.Timing.Latency
 	if lat == nil {
-		if err := add("latency", "Latency", nil, "the report holds no latency measurements"); err != nil {
-			return nil, err
-		}
+		add("latency", "Latency", nil, "the report holds no latency measurements")
 		return renderAll(pend, o, span)
 	}
 	for st := telemetry.Stage(0); st < telemetry.NumStages; st++ {
@@ -366,9 +359,7 @@ func drawCharts(r *backtest.Report, o Options, t0 int64, axis string) ([]chart, 
 			continue
 		}
 		p, title := latencyPlot(lat, st)
-		if err := add("latency-"+st.String(), title, p, ""); err != nil {
-			return nil, err
-		}
+		add("latency-"+st.String(), title, p, "")
 	}
 	return renderAll(pend, o, span)
 }
@@ -379,21 +370,28 @@ var timeCharts = map[string]bool{"equity": true, "drawdown": true, "position": t
 // pending is a chart waiting to be drawn.
 type pending struct {
 	c        chart
-	p        *plot.Plot
+	p        *svgchart.Chart
 	timeAxis bool
 }
 
-// renderAll draws the charts. The time charts share one time axis: each spans the
-// same seconds, and its data area starts and ends at the same distance from the
-// chart's edges as every other's (the widest y-axis labels set the left margin), so
-// that one instant is at one x on every chart of the page.
+// renderAll draws the charts at the size of o. The time charts share one time axis:
+// each spans the same seconds, and its data area starts and ends at the same distance
+// from the chart's edges as every other's (the widest y-axis labels set the left
+// margin), so that one instant is at one x on every chart of the page.
 func renderAll(pend []pending, o Options, span float64) ([]chart, error) {
-	pads := alignTime(pend, o, span)
+	for _, pe := range pend {
+		if pe.p != nil {
+			pe.p.Title, pe.p.Width, pe.p.Height = pe.c.Title, o.Width, o.Height
+		}
+	}
+	if err := alignTime(pend, span); err != nil {
+		return nil, err
+	}
 	charts := make([]chart, 0, len(pend))
-	for i, pe := range pend {
+	for _, pe := range pend {
 		c := pe.c
 		if pe.p != nil {
-			svg, err := render(pe.p, o.Width, o.Height, pads[i][0], pads[i][1])
+			svg, err := render(pe.p)
 			if err != nil {
 				return nil, fmt.Errorf("htmlreport: chart %s: %w", c.ID, err)
 			}
@@ -404,40 +402,41 @@ func renderAll(pend []pending, o Options, span float64) ([]chart, error) {
 	return charts, nil
 }
 
-// alignTime sets every time chart's axis to [0, span] and returns, per chart, how much
-// to narrow it on the left and on the right so that the data areas of all the time
-// charts start and end at the same x. Other charts get no padding.
-func alignTime(pend []pending, o Options, span float64) [][2]vg.Length {
-	var left, right vg.Length
-	own := make([][2]vg.Length, len(pend))
-	for i, pe := range pend {
+// alignTime sets every time chart's axis to [0, span] and its margins to the widest of
+// them all, so that the data areas of all the time charts start and end at the same x.
+// Other charts keep their own.
+func alignTime(pend []pending, span float64) error {
+	var left, right float64
+	for _, pe := range pend {
 		if pe.p == nil || !pe.timeAxis {
 			continue
 		}
 		pe.p.X.Min, pe.p.X.Max = 0, max(span, 1)
-		dc := pe.p.DataCanvas(draw.New(vgsvg.New(o.Width, o.Height)))
-		own[i] = [2]vg.Length{dc.Min.X, o.Width - dc.Max.X}
-		left, right = max(left, own[i][0]), max(right, own[i][1])
+		l, r, err := pe.p.Margins()
+		if err != nil {
+			return fmt.Errorf("htmlreport: chart %s: %w", pe.c.ID, err)
+		}
+		left, right = max(left, l), max(right, r)
 	}
-	pads := make([][2]vg.Length, len(pend))
-	for i, pe := range pend {
+	for _, pe := range pend {
 		if pe.p != nil && pe.timeAxis {
-			pads[i] = [2]vg.Length{left - own[i][0], right - own[i][1]}
+			pe.p.MinLeft, pe.p.MinRight = left, right
 		}
 	}
-	return pads
+	return nil
 }
 
 // pnlSplitChart adds the PnL over time with its parts: spread captured at the fills,
 // inventory (the position's gains and losses from the mid's moves) and fees, at each
 // equity sample. Spread and fees come from the fills up to the sample; inventory is
 // what remains of the PnL, so the lines add up as the tearsheet's split does.
-func pnlSplitChart(add func(string, string, *plot.Plot, string) error, r *backtest.Report, secs func(int64) float64, axis string) error {
+func pnlSplitChart(add func(string, string, *svgchart.Chart, string), r *backtest.Report, secs func(int64) float64, axis string) {
 	const id, title = "pnl-split", "PnL and its parts over time: spread capture + inventory − fees"
 	if len(r.Equity) < 2 {
-		return add(id, title, nil, "the report has fewer than two equity samples")
+		add(id, title, nil, "the report has fewer than two equity samples")
+		return
 	}
-	var pnl, spread, inv, fees plotter.XYs
+	var pnl, spread, inv, fees []svgchart.XY
 	var sc, fe decimal.Decimal
 	j := 0
 	for _, e := range r.Equity {
@@ -454,38 +453,33 @@ func pnlSplitChart(add func(string, string, *plot.Plot, string) error, r *backte
 		}
 		x := secs(e.Time)
 		p := e.Equity.Sub(r.Settings.InitialBalance)
-		pnl = append(pnl, plotter.XY{X: x, Y: p.InexactFloat64()})
-		spread = append(spread, plotter.XY{X: x, Y: sc.InexactFloat64()})
-		fees = append(fees, plotter.XY{X: x, Y: fe.Neg().InexactFloat64()})
-		inv = append(inv, plotter.XY{X: x, Y: p.Sub(sc).Add(fe).InexactFloat64()})
+		pnl = append(pnl, svgchart.XY{X: x, Y: p.InexactFloat64()})
+		spread = append(spread, svgchart.XY{X: x, Y: sc.InexactFloat64()})
+		fees = append(fees, svgchart.XY{X: x, Y: fe.Neg().InexactFloat64()})
+		inv = append(inv, svgchart.XY{X: x, Y: p.Sub(sc).Add(fe).InexactFloat64()})
 	}
 	pl := newPlot(axis, "quote")
 	for _, s := range []struct {
 		name  string
-		xys   plotter.XYs
-		c     color.Color
+		xys   []svgchart.XY
+		c     svgchart.Color
 		width float64
-	}{{"PnL", pnl, color.Black, 1.8}, {"spread capture", spread, green, 1}, {"inventory", inv, blue, 1}, {"− fees", fees, red, 1}} {
+	}{{"PnL", pnl, svgchart.Black, 1.8}, {"spread capture", spread, green, 1}, {"inventory", inv, blue, 1}, {"− fees", fees, red, 1}} {
 		xys := clean(s.xys)
 		if len(xys) < 2 {
 			continue
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			return fmt.Errorf("htmlreport: chart %s: %w", id, err)
-		}
-		l.LineStyle.Color, l.LineStyle.Width = s.c, vg.Points(s.width)
-		pl.Add(l)
-		pl.Legend.Add(s.name, l)
+		pl.Series = append(pl.Series, &svgchart.Line{Name: s.name, Points: xys, Color: s.c, Width: s.width})
 	}
-	pl.Legend.Top, pl.Legend.Left = true, true
-	return add(id, title, pl, "")
+	pl.LegendLeft = true
+	add(id, title, pl, "")
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// clean drops the points that are not finite, which a plot cannot place.
-func clean(xys plotter.XYs) plotter.XYs {
+// clean drops the points that are not finite, which a chart cannot place (it would
+// skip them too, but a chart is only drawn with two points it can place).
+func clean(xys []svgchart.XY) []svgchart.XY {
 	out := xys[:0:0]
 	for _, xy := range xys {
 		if finite(xy.X) && finite(xy.Y) {
@@ -496,27 +490,22 @@ func clean(xys plotter.XYs) plotter.XYs {
 }
 
 // lineChart adds a line chart of xys, or note when there are fewer than two points.
-func lineChart(add func(string, string, *plot.Plot, string) error, id, title, xLabel, yLabel string, xys plotter.XYs, c color.Color, note string) error {
+func lineChart(add func(string, string, *svgchart.Chart, string), id, title, xLabel, yLabel string, xys []svgchart.XY, c svgchart.Color, note string) {
 	xys = clean(xys)
 	if len(xys) < 2 {
-		return add(id, title, nil, note)
+		add(id, title, nil, note)
+		return
 	}
 	p := newPlot(xLabel, yLabel)
-	l, err := plotter.NewLine(xys)
-	if err != nil {
-		return fmt.Errorf("htmlreport: chart %s: %w", id, err)
-	}
-	l.LineStyle.Color = c
-	l.LineStyle.Width = vg.Points(1)
-	p.Add(l)
-	return add(id, title, p, "")
+	p.Series = append(p.Series, &svgchart.Line{Points: xys, Color: c, Width: 1})
+	add(id, title, p, "")
 }
 
 // priceChart adds the mid price with our buys and sells marked.
-func priceChart(add func(string, string, *plot.Plot, string) error, mid plotter.XYs, fills []backtest.FillRecord, secs func(int64) float64, axis string) error {
-	var buys, sells plotter.XYs
+func priceChart(add func(string, string, *svgchart.Chart, string), mid []svgchart.XY, fills []backtest.FillRecord, secs func(int64) float64, axis string) {
+	var buys, sells []svgchart.XY
 	for _, f := range fills {
-		xy := plotter.XY{X: secs(f.Time), Y: f.Price.InexactFloat64()}
+		xy := svgchart.XY{X: secs(f.Time), Y: f.Price.InexactFloat64()}
 		if f.Side == "buy" {
 			buys = append(buys, xy)
 		} else {
@@ -525,56 +514,28 @@ func priceChart(add func(string, string, *plot.Plot, string) error, mid plotter.
 	}
 	mid, buys, sells = clean(mid), clean(buys), clean(sells)
 	if len(mid) < 2 && len(buys)+len(sells) == 0 {
-		return add("price", "Mid price and fills", nil, "the report has no prices and no fills")
+		add("price", "Mid price and fills", nil, "the report has no prices and no fills")
+		return
 	}
 	p := newPlot(axis, "price (quote)")
 	if len(mid) >= 2 {
-		l, err := plotter.NewLine(mid)
-		if err != nil {
-			return fmt.Errorf("htmlreport: chart price: %w", err)
-		}
-		l.LineStyle.Color = grey
-		l.LineStyle.Width = vg.Points(0.75)
-		p.Add(l)
-		p.Legend.Add("mid", l)
+		p.Series = append(p.Series, &svgchart.Line{Name: "mid", Points: mid, Color: grey, Width: 0.75})
 	}
 	for _, m := range []struct {
 		name  string
-		xys   plotter.XYs
-		c     color.Color
-		glyph draw.GlyphDrawer
+		xys   []svgchart.XY
+		c     svgchart.Color
+		glyph svgchart.Glyph
 	}{
-		{"buy", buys, green, draw.PyramidGlyph{}},
-		{"sell", sells, red, invertedPyramid{}},
+		{"buy", buys, green, svgchart.TriangleUp},
+		{"sell", sells, red, svgchart.TriangleDown},
 	} {
 		if len(m.xys) == 0 {
 			continue
 		}
-		sc, err := plotter.NewScatter(m.xys)
-		if err != nil {
-			return fmt.Errorf("htmlreport: chart price: %w", err)
-		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: m.c, Radius: vg.Points(3), Shape: m.glyph}
-		p.Add(sc)
-		p.Legend.Add(m.name, sc)
+		p.Series = append(p.Series, &svgchart.Scatter{Name: m.name, Points: m.xys, Color: m.c, Glyph: m.glyph, Radius: 3})
 	}
-	p.Legend.Top = true
-	return add("price", "Mid price and our fills (buys ▲ green, sells ▼ red)", p, "")
-}
-
-// invertedPyramid is a filled triangle pointing down, the glyph of a sell.
-type invertedPyramid struct{}
-
-// DrawGlyph draws the glyph at pt.
-func (invertedPyramid) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
-	c.SetColor(sty.Color)
-	r := sty.Radius + (sty.Radius-sty.Radius*vg.Length(math.Sin(math.Pi/6)))/2
-	var p vg.Path
-	p.Move(vg.Point{X: pt.X, Y: pt.Y - r})
-	p.Line(vg.Point{X: pt.X - r*vg.Length(math.Cos(math.Pi/6)), Y: pt.Y + r*vg.Length(math.Sin(math.Pi/6))})
-	p.Line(vg.Point{X: pt.X + r*vg.Length(math.Cos(math.Pi/6)), Y: pt.Y + r*vg.Length(math.Sin(math.Pi/6))})
-	p.Close()
-	c.Fill(p)
+	add("price", "Mid price and our fills (buys ▲ green, sells ▼ red)", p, "")
 }
 
 // latencyBins is the number of bins of a latency histogram.
@@ -584,7 +545,7 @@ const latencyBins = 40
 // of microseconds, from the fastest sample to the 99.9th percentile. The telemetry
 // histograms expose percentiles, not buckets, so each bin's count is read from the
 // distribution function, found by bisecting the percentiles.
-func latencyPlot(lat *telemetry.Latency, st telemetry.Stage) (*plot.Plot, string) {
+func latencyPlot(lat *telemetry.Latency, st telemetry.Stage) (*svgchart.Chart, string) {
 	count := float64(lat.Count(st))
 	title := fmt.Sprintf("Latency: %s (%d samples; p50 %s, p99 %s, max %s)", st, lat.Count(st),
 		us(lat.Percentile(st, 50)), us(lat.Percentile(st, 99)), us(lat.Max(st)))
@@ -607,58 +568,36 @@ func latencyPlot(lat *telemetry.Latency, st telemetry.Stage) (*plot.Plot, string
 	if to-from < 0.1 {
 		from, to = from-0.05, to+0.05
 	}
-	var bins []plotter.HistogramBin
+	var bins []svgchart.Bin
 	below := 0.0
 	for k := 1; k <= latencyBins; k++ {
 		lo := math.Pow(10, from+(to-from)*float64(k-1)/latencyBins)
 		hi := math.Pow(10, from+(to-from)*float64(k)/latencyBins)
 		at := cdf(hi)
-		bins = append(bins, plotter.HistogramBin{Min: lo / 1e3, Max: hi / 1e3, Weight: math.Round(count * (at - below))})
+		bins = append(bins, svgchart.Bin{Min: lo / 1e3, Max: hi / 1e3, Weight: math.Round(count * (at - below))})
 		below = at
 	}
 	p := newPlot("latency (µs, log scale), fastest to the 99.9th percentile", "samples")
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Add(&plotter.Histogram{Bins: bins, Width: bins[0].Max - bins[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle})
+	p.X.Log = true
+	p.Series = append(p.Series, &svgchart.Histogram{Bins: bins, Color: blue})
 	return p, title
 }
 
 // us formats ns as microseconds with two decimals.
 func us(ns int64) string { return strconv.FormatFloat(float64(ns)/1e3, 'f', 2, 64) + "µs" }
 
-func newPlot(x, y string) *plot.Plot {
-	p := plot.New()
-	p.X.Label.Text = x
-	p.Y.Label.Text = y
-	p.Add(plotter.NewGrid())
-	return p
+// newPlot is a chart with its axes' labels; renderAll sizes it.
+func newPlot(x, y string) *svgchart.Chart {
+	return &svgchart.Chart{X: svgchart.Axis{Label: x}, Y: svgchart.Axis{Label: y}}
 }
 
-// render draws p as an SVG element ready to inline in HTML5: without the XML
-// declaration, the generator comment or the namespace attributes, which the HTML
-// parser supplies for <svg>.
-// padLeft and padRight narrow the plot's area inside the chart, to align its data
-// area with other charts'.
-func render(p *plot.Plot, w, h, padLeft, padRight vg.Length) (svg template.HTML, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("plot panicked: %v", v)
-		}
-	}()
-	c := vgsvg.New(w, h)
-	p.Draw(draw.Crop(draw.New(c), padLeft, -padRight, 0, 0))
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
+// render draws c as an SVG element ready to inline in HTML5.
+func render(c *svgchart.Chart) (template.HTML, error) {
+	s, err := c.SVG()
+	if err != nil {
 		return "", err
 	}
-	s := b.String()
-	i := strings.Index(s, "<svg")
-	if i < 0 {
-		return "", errors.New("no <svg> element in the plot's output")
-	}
-	s = s[i:]
-	s = strings.Replace(s, "\n\txmlns=\"http://www.w3.org/2000/svg\"", "", 1)
-	s = strings.Replace(s, "\n\txmlns:xlink=\"http://www.w3.org/1999/xlink\"", "", 1)
+	// The chart package escapes every text it writes.
 	return template.HTML(s), nil
 }
 

@@ -2,8 +2,8 @@ package htmlreport
 
 import (
 	"bytes"
+	"fmt"
 	"io"
-	"math"
 	"os"
 	"regexp"
 	"strings"
@@ -12,13 +12,9 @@ import (
 
 	"github.com/shopspring/decimal"
 	"golang.org/x/net/html"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/htmlreport/svgchart"
 	"github.com/nanotick/nanotick/backtest/recorded"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/internal/enginetest"
@@ -243,6 +239,7 @@ func TestRealReport(t *testing.T) {
 		Strategy: marketmaker.New(), StrategyName: "marketmaker", Data: []string{path}, Open: recorded.Open, Latency: lat, StageTiming: true,
 		MakerFeeBps: -0.5, TakerFeeBps: 4.5,
 		Queue: backtest.RiskAverse, PartialFills: true, InitialBalance: decimal.RequireFromString("10000"),
+		OrderLog: true, // for the order-to-ack histogram
 	}
 	rep, err := backtest.Run(cfg)
 	if err != nil {
@@ -279,6 +276,7 @@ func TestRealReport(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
+	checkRealCharts(t, doc)
 	if out := os.Getenv("HTMLREPORT_OUT"); out != "" {
 		os.WriteFile(out, a.Bytes(), 0o644)
 	}
@@ -317,11 +315,10 @@ func TestFillCausesSection(t *testing.T) {
 // TestTimeChartsAligned checks that time charts with y-axis labels of very different
 // widths get one time axis: the same range, and data areas at the same x.
 func TestTimeChartsAligned(t *testing.T) {
-	o := Options{Width: 20 * vg.Centimeter, Height: 6 * vg.Centimeter}
-	mk := func(scale float64) *plot.Plot {
+	mk := func(scale float64) *svgchart.Chart {
 		p := newPlot("t", "y")
-		l, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 30, Y: scale}})
-		p.Add(l)
+		p.Width, p.Height = 567, 170
+		p.Series = append(p.Series, &svgchart.Line{Points: []svgchart.XY{{X: 0, Y: 0}, {X: 30, Y: scale}}})
 		return p
 	}
 	pend := []pending{
@@ -329,20 +326,100 @@ func TestTimeChartsAligned(t *testing.T) {
 		{c: chart{ID: "wide"}, p: mk(-123456789.5), timeAxis: true},
 		{c: chart{ID: "other"}, p: mk(5), timeAxis: false},
 	}
-	pads := alignTime(pend, o, 300)
-	var xs [][2]vg.Length
-	for i, pe := range pend[:2] {
+	own := make([][2]float64, len(pend))
+	for i, pe := range pend {
+		l, r, err := pe.p.Margins()
+		if err != nil {
+			t.Fatal(err)
+		}
+		own[i] = [2]float64{l, r}
+	}
+	if own[1][0] <= own[0][0] {
+		t.Fatalf("margins %v: want the wide labels to need the wider left margin", own)
+	}
+	if err := alignTime(pend, 300); err != nil {
+		t.Fatal(err)
+	}
+	var got [][2]float64
+	for _, pe := range pend {
+		l, r, err := pe.p.Margins()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, [2]float64{l, r})
+	}
+	for _, pe := range pend[:2] {
 		if pe.p.X.Min != 0 || pe.p.X.Max != 300 {
 			t.Errorf("%s: axis [%v, %v], want [0, 300]", pe.c.ID, pe.p.X.Min, pe.p.X.Max)
 		}
-		c := draw.Crop(draw.New(vgsvg.New(o.Width, o.Height)), pads[i][0], -pads[i][1], 0, 0)
-		dc := pe.p.DataCanvas(c)
-		xs = append(xs, [2]vg.Length{dc.Min.X, dc.Max.X})
 	}
-	if math.Abs(float64(xs[0][0]-xs[1][0])) > 0.01 || math.Abs(float64(xs[0][1]-xs[1][1])) > 0.01 {
-		t.Errorf("data areas at %v and %v: not aligned", xs[0], xs[1])
+	if got[0] != got[1] {
+		t.Errorf("data areas at margins %v and %v: not aligned", got[0], got[1])
 	}
-	if pads[0][0] <= 0 || pads[1][0] != 0 || pads[2] != [2]vg.Length{} {
-		t.Errorf("pads %v: want the narrow chart moved right, the wide one not, the other chart untouched", pads)
+	if got[0][0] != own[1][0] || got[2] != own[2] || pend[2].p.X.Min != 0 || pend[2].p.X.Max != 0 {
+		t.Errorf("margins %v (own %v): want the narrow chart moved to the wide one's, the other chart untouched", got, own)
+	}
+	// The drawn SVGs: both time charts' axis lines start at the same x.
+	var starts []string
+	for _, pe := range pend[:2] {
+		svg, err := pe.p.SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`<path d="M([0-9.]+) [0-9.]+H([0-9.]+)M`).FindStringSubmatch(svg)
+		if m == nil {
+			t.Fatalf("%s: no axis line in %s", pe.c.ID, svg)
+		}
+		starts = append(starts, m[1]+"-"+m[2])
+	}
+	if starts[0] != starts[1] {
+		t.Errorf("x axes span %s and %s: not aligned", starts[0], starts[1])
+	}
+}
+
+// checkRealCharts wants every chart of a real spot report drawn, each with its series
+// in their colors: an SVG path stroked or filled in each.
+func checkRealCharts(t *testing.T, doc string) {
+	t.Helper()
+	const (
+		line = `fill="none" stroke="%s"`
+		fill = `fill="%s"`
+	)
+	charts := []struct {
+		id     string
+		series []string // the markup each series draws
+	}{
+		{`section id="equity"`, []string{fmt.Sprintf(line, blue)}},
+		{`section id="drawdown"`, []string{fmt.Sprintf(line, red)}},
+		{`section id="position"`, []string{fmt.Sprintf(line, blue)}},
+		{`section id="price"`, []string{fmt.Sprintf(line, grey), fmt.Sprintf(fill, green), fmt.Sprintf(fill, red), ">mid<", ">buy<", ">sell<"}},
+		{`section id="pnl-split"`, []string{fmt.Sprintf(line, svgchart.Black), fmt.Sprintf(line, green), fmt.Sprintf(line, blue), fmt.Sprintf(line, red), ">spread capture<", ">inventory<", ">− fees<"}},
+		{`h3 id="markouts-binance-spot-btcusdt"`, []string{fmt.Sprintf(line, green), fmt.Sprintf(line, red), ">all all ("}},
+		{`h3 id="order-to-ack-binance-spot-btcusdt"`, []string{fmt.Sprintf(fill, blue) + ` stroke="#000"`}},
+		{`h3 id="order-to-fill-binance-spot-btcusdt"`, []string{fmt.Sprintf(fill, blue) + ` stroke="#000"`}},
+		{`section id="pnl-by-hour"`, []string{fmt.Sprintf(fill, blue) + ` stroke="#000"`, ">UTC hour<"}},
+	}
+	if n := strings.Count(doc, "<svg "); n != len(charts) {
+		t.Errorf("%d charts on the page, want %d", n, len(charts))
+	}
+	for _, c := range charts {
+		i := strings.Index(doc, "<"+c.id)
+		if i < 0 {
+			t.Errorf("no %s", c.id)
+			continue
+		}
+		start := strings.Index(doc[i:], "<svg ")
+		end := strings.Index(doc[i:], "</svg>")
+		between := doc[i+1 : i+max(start, 1)]
+		if start < 0 || end < start || strings.Contains(between, "<section") || (strings.HasPrefix(c.id, "h3") && strings.Contains(between, "<h3")) {
+			t.Errorf("%s: no chart", c.id)
+			continue
+		}
+		svg := doc[i+start : i+end]
+		for _, s := range c.series {
+			if !strings.Contains(svg, s) {
+				t.Errorf("%s: the chart lacks %q", c.id, s)
+			}
+		}
 	}
 }

@@ -2,18 +2,13 @@ package htmlreport
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-
 	"github.com/nanotick/nanotick/backtest"
+	"github.com/nanotick/nanotick/backtest/htmlreport/svgchart"
 )
 
 // table is a titled grid of text cells.
@@ -48,11 +43,13 @@ func sheetViews(r *backtest.Report, o Options) ([]sheetView, error) {
 		v.Tables = sheetTables(&s, r.MarkoutHorizons)
 		id := slug(s.Name)
 		if p := markoutPlot(&s, r.MarkoutHorizons); p != nil {
-			svg, err := render(p, o.Width, o.Height, 0, 0)
+			const title = "Mean markout after the fill, by side and role (bps; above 0: the market moved our way)"
+			p.Title, p.Width, p.Height = title, o.Width, o.Height
+			svg, err := render(p)
 			if err != nil {
 				return nil, fmt.Errorf("htmlreport: markout chart: %w", err)
 			}
-			v.Charts = append(v.Charts, chart{ID: "markouts-" + id, Title: "Mean markout after the fill, by side and role (bps; above 0: the market moved our way)", SVG: svg})
+			v.Charts = append(v.Charts, chart{ID: "markouts-" + id, Title: title, SVG: svg})
 		} else {
 			v.Charts = append(v.Charts, chart{ID: "markouts-" + id, Title: "Markouts", Note: "no fills"})
 		}
@@ -67,7 +64,9 @@ func sheetViews(r *backtest.Report, o Options) ([]sheetView, error) {
 			if d.dist.Count == 0 {
 				c.Note = "no samples (the order-to-ack latency needs the order log)"
 			} else {
-				svg, err := render(histogramPlot(d.dist.Samples), o.Width, o.Height*0.8, 0, 0)
+				p := histogramPlot(d.dist.Samples)
+				p.Title, p.Width, p.Height = d.title, o.Width, o.Height*0.8
+				svg, err := render(p)
 				if err != nil {
 					return nil, fmt.Errorf("htmlreport: chart %s: %w", d.id, err)
 				}
@@ -170,63 +169,64 @@ func bps(v *float64) string {
 
 // markoutPlot draws the mean markout of each side and role at the fill and at each
 // horizon, the horizons evenly spaced and labelled.
-func markoutPlot(s *backtest.InstrumentSheet, horizons []string) *plot.Plot {
+func markoutPlot(s *backtest.InstrumentSheet, horizons []string) *svgchart.Chart {
 	if len(s.Markouts) == 0 {
 		return nil
 	}
 	labels := append([]string{"fill"}, horizons...)
 	p := newPlot("time after the fill", "mean markout (bps)")
-	var ticks []plot.Tick
-	for i, l := range labels {
-		ticks = append(ticks, plot.Tick{Value: float64(i), Label: l})
-	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	// Room on the right for the legend, clear of the lines.
-	p.X.Min, p.X.Max = -0.2, float64(len(labels)-1)+1.3
+	p.X.Ticks = labelTicks(labels)
+	// A margin at both ends for the points' glyphs and labels (the legend is above).
+	p.X.Min, p.X.Max = -0.2, float64(len(labels)-1)+0.2
 	i := 0
 	for _, m := range s.Markouts {
-		var xys plotter.XYs
+		var xys []svgchart.XY
 		if m.AtFillBps != nil {
-			xys = append(xys, plotter.XY{X: 0, Y: *m.AtFillBps})
+			xys = append(xys, svgchart.XY{X: 0, Y: *m.AtFillBps})
 		}
 		for h, v := range m.Bps {
 			if v != nil {
-				xys = append(xys, plotter.XY{X: float64(h + 1), Y: *v})
+				xys = append(xys, svgchart.XY{X: float64(h + 1), Y: *v})
 			}
 		}
 		xys = clean(xys)
 		if len(xys) == 0 {
 			continue
 		}
-		l, sc, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			continue
-		}
 		c := seriesColors[i%len(seriesColors)]
 		i++
-		l.LineStyle.Color, l.LineStyle.Width = c, vg.Points(1.2)
+		width := 1.2
 		if m.Side == "all" && m.Role == "all" {
-			l.LineStyle.Width = vg.Points(2.5)
+			width = 2.5
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
-		p.Add(l, sc)
-		p.Legend.Add(m.Side+" "+m.Role+" ("+strconv.Itoa(m.Fills)+")", l, sc)
+		p.Series = append(p.Series, &svgchart.Line{Name: m.Side + " " + m.Role + " (" + strconv.Itoa(m.Fills) + ")",
+			Points: xys, Color: c, Width: width, Glyph: svgchart.Circle, Radius: 2.5})
 	}
-	p.Add(plotter.NewFunction(func(float64) float64 { return 0 }))
-	p.Legend.Top = true
+	p.Series = append(p.Series, &svgchart.Rule{Y: 0, Color: svgchart.Black})
 	return p
+}
+
+// labelTicks marks the axis at 0, 1, 2, ... with labels.
+func labelTicks(labels []string) func(min, max float64) []svgchart.Tick {
+	return func(float64, float64) []svgchart.Tick {
+		ticks := make([]svgchart.Tick, len(labels))
+		for i, l := range labels {
+			ticks[i] = svgchart.Tick{Value: float64(i), Label: l}
+		}
+		return ticks
+	}
 }
 
 // histogramPlot draws sorted latency samples (ns) as a histogram on a logarithmic
 // axis of microseconds, from the fastest to the slowest.
-func histogramPlot(sorted []int64) *plot.Plot {
+func histogramPlot(sorted []int64) *svgchart.Chart {
 	const bins = 40
 	lo := math.Log10(max(float64(sorted[0]), 1) / 1e3)
 	hi := math.Log10(max(float64(sorted[len(sorted)-1]), 1) / 1e3)
 	if hi-lo < 0.1 {
 		lo, hi = lo-0.05, hi+0.05
 	}
-	hb := make([]plotter.HistogramBin, bins)
+	hb := make([]svgchart.Bin, bins)
 	for k := range hb {
 		hb[k].Min = math.Pow(10, lo+(hi-lo)*float64(k)/bins)
 		hb[k].Max = math.Pow(10, lo+(hi-lo)*float64(k+1)/bins)
@@ -237,40 +237,55 @@ func histogramPlot(sorted []int64) *plot.Plot {
 		hb[max(0, min(k, bins-1))].Weight++
 	}
 	p := newPlot("latency (log scale)", "samples")
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = durationTicks{}
-	p.Add(&plotter.Histogram{Bins: hb, Width: hb[0].Max - hb[0].Min, FillColor: blue, LineStyle: plotter.DefaultLineStyle})
+	p.X.Log = true
+	p.X.Ticks = durationTicks
+	p.Series = append(p.Series, &svgchart.Histogram{Bins: hb, Color: blue})
 	return p
 }
 
 // durationTicks marks a logarithmic axis of microseconds with durations: at 1, 2 and
-// 5 times each power of ten, labelled "500µs", "2ms", "1s".
-type durationTicks struct{}
-
-// Ticks returns the marks between min and max, always at least two labelled ones.
-func (durationTicks) Ticks(min, max float64) []plot.Tick {
-	var ticks []plot.Tick
+// 5 times each power of ten, labelled "500µs", "2ms", "1s". Where fewer than two of
+// them fall between min and max, it also labels both ends, to three significant
+// digits ("8.91ms"), unless that repeats a label.
+func durationTicks(min, max float64) []svgchart.Tick {
+	var ticks []svgchart.Tick
+	seen := map[string]bool{}
 	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
 		for _, m := range []float64{1, 2, 5} {
 			v := m * math.Pow(10, e)
 			if v >= min && v <= max {
-				ticks = append(ticks, plot.Tick{Value: v, Label: time.Duration(math.Round(v * 1e3)).String()})
+				l := time.Duration(math.Round(v * 1e3)).String()
+				ticks = append(ticks, svgchart.Tick{Value: v, Label: l})
+				seen[l] = true
 			}
 		}
 	}
 	if len(ticks) < 2 {
-		ticks = []plot.Tick{
-			{Value: min, Label: time.Duration(math.Round(min * 1e3)).Round(time.Microsecond).String()},
-			{Value: max, Label: time.Duration(math.Round(max * 1e3)).Round(time.Microsecond).String()},
+		for _, v := range []float64{min, max} {
+			l := durationLabel(v)
+			if seen[l] {
+				l = ""
+			}
+			ticks = append(ticks, svgchart.Tick{Value: v, Label: l})
+			seen[l] = true
 		}
 	}
 	return ticks
 }
 
+// durationLabel is us microseconds as a duration rounded to three significant digits.
+func durationLabel(us float64) string {
+	ns := math.Round(us * 1e3)
+	if ns < 1 {
+		return time.Duration(ns).String()
+	}
+	unit := math.Pow(10, max(0, math.Floor(math.Log10(ns))-2))
+	return time.Duration(math.Round(ns/unit) * unit).String()
+}
+
 // seriesColors tell the lines of one chart apart.
-var seriesColors = []color.Color{
-	green, red, blue, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, color.RGBA{A: 0xff},
+var seriesColors = []svgchart.Color{
+	green, red, blue, {R: 0xff, G: 0x7f, B: 0x0e}, {R: 0x94, G: 0x67, B: 0xbd}, {R: 0x8c, G: 0x56, B: 0x4b}, svgchart.Black,
 }
 
 // hourTable and hourPlot show the PnL by UTC hour.
@@ -285,23 +300,18 @@ func hourTable(ts *backtest.Tearsheet) table {
 	return t
 }
 
-func hourPlot(ts *backtest.Tearsheet) *plot.Plot {
+func hourPlot(ts *backtest.Tearsheet) *svgchart.Chart {
 	if len(ts.PnLByHour) == 0 {
 		return nil
 	}
-	vals := make(plotter.Values, len(ts.PnLByHour))
+	vals := make([]float64, len(ts.PnLByHour))
 	var names []string
 	for i, h := range ts.PnLByHour {
 		vals[i] = h.PnL.InexactFloat64()
 		names = append(names, strings.TrimSuffix(h.Hour[5:], "Z")+"h")
 	}
 	p := newPlot("UTC hour", "PnL (quote)")
-	bars, err := plotter.NewBarChart(vals, vg.Points(18))
-	if err != nil {
-		return nil
-	}
-	bars.Color = blue
-	p.Add(bars)
-	p.NominalX(names...)
+	p.X.Ticks = labelTicks(names)
+	p.Series = append(p.Series, &svgchart.Bars{Values: vals, Width: 18, Color: blue})
 	return p
 }

@@ -42,6 +42,7 @@ func commands() map[string]command {
 }
 
 func main() {
+	tuneGC(os.Args[1:])
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
