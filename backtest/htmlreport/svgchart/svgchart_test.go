@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -293,4 +294,63 @@ func FuzzChart(f *testing.F) {
 			t.Fatalf("non-finite number in %s", svg)
 		}
 	})
+}
+
+// TestThinLongLine: a line of many more points than the chart has columns is drawn
+// through a few per column, its extremes kept: the path reaches the top and the bottom
+// of the data area, and ends where the data ends.
+func TestThinLongLine(t *testing.T) {
+	const n = 100000
+	pts := make([]XY, n)
+	for i := range pts {
+		pts[i] = XY{X: float64(i), Y: math.Sin(float64(i)*0.37) * float64(i%1000)}
+	}
+	pts[54321].Y, pts[12345].Y = 5000, -5000 // one extreme each way
+	c := &Chart{Width: 400, Height: 150, Series: []Series{&Line{Points: pts, Color: blue}}}
+	svg, err := c.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := c.layout()
+	m := regexp.MustCompile(`<path d="(M[^"]*)" fill="none" stroke="#1f77b4"`).FindStringSubmatch(svg)
+	if m == nil {
+		t.Fatal("no line")
+	}
+	vertices := strings.Count(m[1], "L") + 1
+	if limit := 4 * int((f.right-f.left)/column+2); vertices > limit {
+		t.Errorf("%d vertices for %d points, want at most %d (four per column)", vertices, n, limit)
+	}
+	if vertices < 1000 {
+		t.Errorf("only %d vertices: the line lost its shape", vertices)
+	}
+	for _, want := range []string{" " + num(f.top) + "L", " " + num(f.bottom) + "L"} {
+		if !strings.Contains(m[1], want) {
+			t.Errorf("the path never reaches y %q: an extreme was dropped", want)
+		}
+	}
+	if !strings.HasSuffix(m[1], num(f.right)+" "+num(mustY(t, f, pts[n-1].Y))) {
+		t.Errorf("the path does not end at the last point: ...%s", m[1][len(m[1])-30:])
+	}
+}
+
+func mustY(t *testing.T, f *frame, v float64) float64 {
+	y, ok := f.py(v)
+	if !ok {
+		t.Fatalf("%v off the axis", v)
+	}
+	return y
+}
+
+func TestThin(t *testing.T) {
+	// Four points in one column: all kept (first, lowest, highest, last), in order;
+	// five: the one between goes.
+	in := [][2]float64{{0, 5}, {0.1, 1}, {0.2, 3}, {0.3, 9}, {0.4, 4}, {1, 2}}
+	got := thin(in)
+	want := [][2]float64{{0, 5}, {0.1, 1}, {0.3, 9}, {0.4, 4}, {1, 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("thin %v = %v, want %v", in, got, want)
+	}
+	if got := thin(nil); len(got) != 0 {
+		t.Errorf("thin(nil) = %v", got)
+	}
 }
