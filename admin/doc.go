@@ -11,7 +11,7 @@
 // What this package must never do:
 //
 //   - bind a non-loopback address unless the caller configured one explicitly, and then it
-//     logs a warning, because the admin server can halt trading and has no authentication;
+//     logs a warning, because the admin server can halt trading, behind a bearer token only;
 //   - block, lock or allocate on the engine's tick path: FlightRecorder.Observe is one
 //     compare on a fast tick, and Publisher.Publish never waits for a reader (it skips the
 //     publication instead) and never allocates;
