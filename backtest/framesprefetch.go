@@ -33,6 +33,9 @@ type framesPrefetch struct {
 const (
 	framesBatchLen = 1024
 	framesFirstLen = 64
+	// framesBatchLevels is the levels a batch has room for before it grows: USD-M's
+	// records carry 4.7 levels on average, their depth updates about 70.
+	framesBatchLevels = 16 << 10
 )
 
 // framesBatch is up to framesBatchLen decoded records: record i's levels are
@@ -55,7 +58,11 @@ func newFramesPrefetch(src *framesSource) *framesPrefetch {
 		done: make(chan struct{}), exit: make(chan struct{}), total: int64(len(src.f.body)),
 	}
 	for range batches {
-		p.free <- &framesBatch{}
+		// Room for the levels of most batches at once: grown by appending, a batch's
+		// levels would leave a trail of outgrown arrays, each page of them written
+		// once (a page fault) and dropped. Pages of the room never used are never
+		// touched.
+		p.free <- &framesBatch{lv: make([]orderbook.Level, 0, framesBatchLevels)}
 	}
 	go p.decode(src)
 	return p

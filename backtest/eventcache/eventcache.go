@@ -29,6 +29,7 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -487,9 +488,12 @@ func (d *decoder) levels(lv []orderbook.Level) []orderbook.Level {
 		d.bad = true
 		return lv
 	}
+	start := len(lv)
+	lv = slices.Grow(lv, int(n))[:start+int(n)]
+	out := lv[start:]
 	var price int64
 	b, i := d.b, d.i
-	for range n {
+	for k := range out {
 		// Most levels are two short varints with 16 bytes or more after them: read
 		// each as 8 bytes at once (uvarint's fast path, written out here: a call per
 		// varint is a good part of a replay's decoding).
@@ -502,7 +506,7 @@ func (d *decoder) levels(lv []orderbook.Level) []orderbook.Level {
 					ny := uint(bits.TrailingZeros64(stop)) + 1
 					i += int(nx/8 + ny/8)
 					price += unzigzag(gather(x, nx))
-					lv = append(lv, orderbook.Level{Price: price, Qty: unzigzag(gather(y, ny))})
+					out[k] = orderbook.Level{Price: price, Qty: unzigzag(gather(y, ny))}
 					continue
 				}
 			}
@@ -511,10 +515,10 @@ func (d *decoder) levels(lv []orderbook.Level) []orderbook.Level {
 		price += d.varint()
 		qty := d.varint()
 		if d.bad {
-			return lv
+			return lv[:start+k]
 		}
 		i = d.i
-		lv = append(lv, orderbook.Level{Price: price, Qty: qty})
+		out[k] = orderbook.Level{Price: price, Qty: qty}
 	}
 	d.i = i
 	return lv

@@ -1,8 +1,10 @@
 package htmlreport
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -269,6 +271,7 @@ func durationTicks(min, max float64) []svgchart.Tick {
 			ticks = append(ticks, svgchart.Tick{Value: v, Label: l})
 			seen[l] = true
 		}
+		slices.SortFunc(ticks, func(a, b svgchart.Tick) int { return cmp.Compare(a.Value, b.Value) })
 	}
 	return ticks
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -79,9 +80,10 @@ type Series interface {
 	// the data area keeps clear of the axes.
 	reach() float64
 	draw(w *writer, f *frame)
-	// legend is the series' name in the legend ("" for none) and draws its key
-	// centred at (x, y).
-	legend(w *writer, x, y float64) string
+	// label is the series' name in the legend, "" for none.
+	label() string
+	// key draws the series' sample in the legend, centred at (x, y).
+	key(w *writer, x, y float64)
 }
 
 // Line joins its points in order, optionally marking each with a glyph.
@@ -235,7 +237,9 @@ func (s scale) at(v, from, to float64) (float64, bool) {
 	if !finite(v) {
 		return 0, false
 	}
-	return from + (v-lo)/(hi-lo)*(to-from), true
+	// Halved, so that a range as wide as the floats does not overflow.
+	at := from + (v/2-lo/2)/(hi/2-lo/2)*(to-from)
+	return at, finite(at)
 }
 
 // extent is the data's range on both axes.
@@ -467,7 +471,7 @@ func (c *Chart) legendRows() [][]legendItem {
 	var rows [][]legendItem
 	used := 0.0
 	for _, s := range c.Series {
-		name := s.legend(nil, 0, 0)
+		name := s.label()
 		if name == "" {
 			continue
 		}
@@ -499,7 +503,7 @@ func (c *Chart) drawLegend(w *writer, f *frame) {
 		}
 		y := edge + legendRow*(float64(i)+0.5)
 		for _, it := range row {
-			it.s.legend(w, x+keyWidth/2, y)
+			it.s.key(w, x+keyWidth/2, y)
 			w.printf(`<text x="%s" y="%s">%s</text>`, num(x+keyWidth+gap), num(y+legendFont*0.35), esc(it.name))
 			x += it.width + legendSpace
 		}
@@ -523,15 +527,17 @@ func (l *Line) reach() float64 {
 }
 
 func (l *Line) draw(w *writer, f *frame) {
+	var pts [][2]float64
+	for _, p := range l.Points {
+		if x, y, ok := f.pt(p); ok { // not finite, or not on a log axis: joined past
+			pts = append(pts, [2]float64{x, y})
+		}
+	}
 	var d strings.Builder
 	var lastX, lastY string
 	n := 0
-	for _, p := range l.Points {
-		x, y, ok := f.pt(p)
-		if !ok {
-			continue // not finite, or not on a log axis: joined past
-		}
-		sx, sy := num(x), num(y)
+	for _, p := range thin(pts) {
+		sx, sy := num(p[0]), num(p[1])
 		if n > 0 && sx == lastX && sy == lastY {
 			continue
 		}
@@ -552,14 +558,46 @@ func (l *Line) draw(w *writer, f *frame) {
 	}
 }
 
-func (l *Line) legend(w *writer, x, y float64) string {
-	if w != nil {
-		w.printf(`<path d="M%s %sh%s" stroke="%s" stroke-width="%s"/>`, num(x-keyWidth/2), num(y), num(keyWidth), l.Color, num(or(l.Width, 1)))
-		if l.Glyph != NoGlyph {
-			w.printf(`<path d="%s"%s/>`, glyphPath(l.Glyph, x, y, or(l.Radius, 2.5)), glyphPaint(l.Glyph, l.Color))
+// column is the width, in points, within which thin keeps a line's extremes only.
+const column = 0.5
+
+// thin keeps, of each run of consecutive points within one column of half a point, the
+// first, the lowest, the highest and the last, in their order: the line through them
+// covers what the line through all of them covers, to the column (the "M4" reduction
+// of a time series), and a day of one-second samples becomes a few thousand vertices
+// instead of 86,400.
+func thin(pts [][2]float64) [][2]float64 {
+	var out [][2]float64
+	for i := 0; i < len(pts); {
+		col := math.Floor(pts[i][0] / column)
+		j, lo, hi := i, i, i
+		for ; j < len(pts) && math.Floor(pts[j][0]/column) == col; j++ {
+			if pts[j][1] < pts[lo][1] {
+				lo = j
+			}
+			if pts[j][1] > pts[hi][1] {
+				hi = j
+			}
 		}
+		keep := [4]int{i, lo, hi, j - 1}
+		slices.Sort(keep[:])
+		for k, idx := range keep {
+			if k == 0 || idx != keep[k-1] {
+				out = append(out, pts[idx])
+			}
+		}
+		i = j
 	}
-	return l.Name
+	return out
+}
+
+func (l *Line) label() string { return l.Name }
+
+func (l *Line) key(w *writer, x, y float64) {
+	w.printf(`<path d="M%s %sh%s" stroke="%s" stroke-width="%s"/>`, num(x-keyWidth/2), num(y), num(keyWidth), l.Color, num(or(l.Width, 1)))
+	if l.Glyph != NoGlyph {
+		w.printf(`<path d="%s"%s/>`, glyphPath(l.Glyph, x, y, or(l.Radius, 2.5)), glyphPaint(l.Glyph, l.Color))
+	}
 }
 
 func (s *Scatter) glyph() Glyph {
@@ -581,11 +619,10 @@ func (s *Scatter) draw(w *writer, f *frame) {
 	drawGlyphs(w, f, s.Points, s.glyph(), or(s.Radius, 2.5), s.Color)
 }
 
-func (s *Scatter) legend(w *writer, x, y float64) string {
-	if w != nil {
-		w.printf(`<path d="%s"%s/>`, glyphPath(s.glyph(), x, y, or(s.Radius, 2.5)), glyphPaint(s.glyph(), s.Color))
-	}
-	return s.Name
+func (s *Scatter) label() string { return s.Name }
+
+func (s *Scatter) key(w *writer, x, y float64) {
+	w.printf(`<path d="%s"%s/>`, glyphPath(s.glyph(), x, y, or(s.Radius, 2.5)), glyphPaint(s.glyph(), s.Color))
 }
 
 func (h *Histogram) extent(e *extent) {
@@ -621,12 +658,9 @@ func (h *Histogram) draw(w *writer, f *frame) {
 	}
 }
 
-func (h *Histogram) legend(w *writer, x, y float64) string {
-	if w != nil {
-		w.printf(`<rect x="%s" y="%s" width="8" height="8" fill="%s" stroke="#000" stroke-width="0.5"/>`, num(x-4), num(y-4), h.Color)
-	}
-	return h.Name
-}
+func (h *Histogram) label() string { return h.Name }
+
+func (h *Histogram) key(w *writer, x, y float64) { swatch(w, x, y, h.Color) }
 
 func (b *Bars) extent(e *extent) {
 	for i, v := range b.Values {
@@ -661,11 +695,13 @@ func (b *Bars) draw(w *writer, f *frame) {
 	}
 }
 
-func (b *Bars) legend(w *writer, x, y float64) string {
-	if w != nil {
-		w.printf(`<rect x="%s" y="%s" width="8" height="8" fill="%s" stroke="#000" stroke-width="0.5"/>`, num(x-4), num(y-4), b.Color)
-	}
-	return b.Name
+func (b *Bars) label() string { return b.Name }
+
+func (b *Bars) key(w *writer, x, y float64) { swatch(w, x, y, b.Color) }
+
+// swatch is the legend's key of bars: a small outlined square of their color.
+func swatch(w *writer, x, y float64, c Color) {
+	w.printf(`<rect x="%s" y="%s" width="8" height="8" fill="%s" stroke="#000" stroke-width="0.5"/>`, num(x-4), num(y-4), c)
 }
 
 func (r *Rule) extent(*extent) {}
@@ -680,7 +716,9 @@ func (r *Rule) draw(w *writer, f *frame) {
 	w.printf(`<path d="M%s %sH%s" stroke="%s" stroke-width="%s"/>`+"\n", num(f.plotLeft()), num(y), num(f.plotRight()), r.Color, num(or(r.Width, 1)))
 }
 
-func (r *Rule) legend(*writer, float64, float64) string { return "" }
+func (r *Rule) label() string { return "" }
+
+func (r *Rule) key(*writer, float64, float64) {}
 
 // Glyphs.
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -267,5 +268,89 @@ func TestNum(t *testing.T) {
 		if got := num(v); got != want {
 			t.Errorf("num(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// FuzzChart: any points and names give a well-formed SVG that prints no non-finite
+// number, on linear and logarithmic axes.
+func FuzzChart(f *testing.F) {
+	f.Add(0.0, 1.0, 2.0, 3.0, 1e300, -1e-300, "mid", false)
+	f.Add(math.NaN(), 1.0, math.Inf(1), 3.0, 0.0, 0.0, "<&>", true)
+	f.Add(-math.MaxFloat64, math.MaxFloat64, math.MaxFloat64, -math.MaxFloat64, 0.0, 1.0, "", false)
+	f.Fuzz(func(t *testing.T, x0, y0, x1, y1, x2, y2 float64, name string, log bool) {
+		pts := []XY{{x0, y0}, {x1, y1}, {x2, y2}}
+		c := &Chart{Width: 400, Height: 150, Title: name, X: Axis{Label: name, Log: log}, Y: Axis{Label: name}, Series: []Series{
+			&Line{Name: name, Points: pts, Glyph: Circle},
+			&Scatter{Name: name, Points: pts, Glyph: TriangleDown},
+			&Histogram{Bins: []Bin{{Min: x0, Max: x1, Weight: y2}}},
+			&Rule{Y: y0},
+		}}
+		svg, err := c.SVG()
+		if err != nil {
+			return // a chart without room for its axes (a very long legend) is refused
+		}
+		wellFormed(t, svg)
+		if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+			t.Fatalf("non-finite number in %s", svg)
+		}
+	})
+}
+
+// TestThinLongLine: a line of many more points than the chart has columns is drawn
+// through a few per column, its extremes kept: the path reaches the top and the bottom
+// of the data area, and ends where the data ends.
+func TestThinLongLine(t *testing.T) {
+	const n = 100000
+	pts := make([]XY, n)
+	for i := range pts {
+		pts[i] = XY{X: float64(i), Y: math.Sin(float64(i)*0.37) * float64(i%1000)}
+	}
+	pts[54321].Y, pts[12345].Y = 5000, -5000 // one extreme each way
+	c := &Chart{Width: 400, Height: 150, Series: []Series{&Line{Points: pts, Color: blue}}}
+	svg, err := c.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := c.layout()
+	m := regexp.MustCompile(`<path d="(M[^"]*)" fill="none" stroke="#1f77b4"`).FindStringSubmatch(svg)
+	if m == nil {
+		t.Fatal("no line")
+	}
+	vertices := strings.Count(m[1], "L") + 1
+	if limit := 4 * int((f.right-f.left)/column+2); vertices > limit {
+		t.Errorf("%d vertices for %d points, want at most %d (four per column)", vertices, n, limit)
+	}
+	if vertices < 1000 {
+		t.Errorf("only %d vertices: the line lost its shape", vertices)
+	}
+	for _, want := range []string{" " + num(f.top) + "L", " " + num(f.bottom) + "L"} {
+		if !strings.Contains(m[1], want) {
+			t.Errorf("the path never reaches y %q: an extreme was dropped", want)
+		}
+	}
+	if !strings.HasSuffix(m[1], num(f.right)+" "+num(mustY(t, f, pts[n-1].Y))) {
+		t.Errorf("the path does not end at the last point: ...%s", m[1][len(m[1])-30:])
+	}
+}
+
+func mustY(t *testing.T, f *frame, v float64) float64 {
+	y, ok := f.py(v)
+	if !ok {
+		t.Fatalf("%v off the axis", v)
+	}
+	return y
+}
+
+func TestThin(t *testing.T) {
+	// Four points in one column: all kept (first, lowest, highest, last), in order;
+	// five: the one between goes.
+	in := [][2]float64{{0, 5}, {0.1, 1}, {0.2, 3}, {0.3, 9}, {0.4, 4}, {1, 2}}
+	got := thin(in)
+	want := [][2]float64{{0, 5}, {0.1, 1}, {0.3, 9}, {0.4, 4}, {1, 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("thin %v = %v, want %v", in, got, want)
+	}
+	if got := thin(nil); len(got) != 0 {
+		t.Errorf("thin(nil) = %v", got)
 	}
 }

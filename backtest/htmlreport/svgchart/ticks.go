@@ -49,10 +49,12 @@ func NiceTicks(min, max float64, n int) []Tick {
 		sub = 4
 	}
 	var ticks []Tick
+	slack := (max - min) * 1e-9
 	for i := range int(last-first) + 2 {
 		k := first - 1 + float64(i)
 		v := value(k*float64(m), e)
-		if k >= first {
+		// (Near the floats' resolution k × step can round off the range.)
+		if k >= first && v >= min-slack && v <= max+slack {
 			ticks = append(ticks, Tick{Value: v, Label: formatTick(v, m, e)})
 		}
 		for j := 1; j < sub; j++ {

@@ -106,3 +106,28 @@ func TestLogTicks(t *testing.T) {
 		t.Errorf("LogTicks over 600 decades: %d ticks", len(ts))
 	}
 }
+
+// FuzzTicks: any range gets a bounded number of ticks, all on it, at least one of them
+// labelled when the range is finite and in order; the same on a log axis.
+func FuzzTicks(f *testing.F) {
+	f.Add(0.0, 1.0, 5)
+	f.Add(-0.57, 0.0, 4)
+	f.Add(1e17, 1e17+64, 5)
+	f.Add(1.0, math.Nextafter(1, 2), 20)
+	f.Fuzz(func(t *testing.T, min, max float64, n int) {
+		for _, ts := range [][]Tick{NiceTicks(min, max, n), LogTicks(min, max)} {
+			if len(ts) > 5*maxTicks {
+				t.Fatalf("%v, %v: %d ticks", min, max, len(ts))
+			}
+			slack := 1e-9 * math.Abs(max-min)
+			for _, tk := range ts {
+				if !(tk.Value >= min-slack && tk.Value <= max+slack) {
+					t.Fatalf("%v, %v: tick %v outside", min, max, tk)
+				}
+			}
+		}
+		if major, _ := labels(NiceTicks(min, max, n)); finite(min) && finite(max) && min <= max && len(major) == 0 {
+			t.Fatalf("%v, %v: no label", min, max)
+		}
+	})
+}
