@@ -336,29 +336,40 @@ type framesSource struct {
 const releaseEvery = 4 << 20
 
 func (s *framesSource) next() (int64, []byte, *decoded, []orderbook.Level, error) {
+	local, lv, err := s.nextInto(&s.d, s.lv[:0])
+	s.lv = lv
+	if err != nil {
+		return 0, nil, nil, nil, err
+	}
+	return local, nil, &s.d, lv, nil
+}
+
+// nextInto decodes the next record into d, its levels appended to lv (d's are the
+// new ones at its end), and returns its receive time and lv. The framesPrefetch's
+// goroutine decodes into its batches so, with no copy of the event or its levels.
+func (s *framesSource) nextInto(d *decoded, lv []orderbook.Level) (int64, []orderbook.Level, error) {
 	f := s.f
 	if s.err != nil {
-		return 0, nil, nil, nil, s.err
+		return 0, lv, s.err
 	}
 	if s.i == f.n {
-		return 0, nil, nil, nil, f.err
+		return 0, lv, f.err
 	}
-	n, lv, err := eventcache.DecodeRecord(f.body[s.pos:], &s.rec, s.lv)
-	s.lv = lv
+	n, lv, err := eventcache.DecodeRecordAppend(f.body[s.pos:], &s.rec, lv)
 	if err != nil {
 		// The cache's checksum makes this unreachable for a file; say where, not panic.
 		s.err = fmt.Errorf("record %d: %w", s.i, err)
-		return 0, nil, nil, nil, s.err
+		return 0, lv, s.err
 	}
 	s.i++
 	s.pos += n
 	if s.release && s.pos-s.released >= releaseEvery && f.file != nil {
-		// Nothing keeps the records read: they were decoded into s.rec and s.lv.
+		// Nothing keeps the records read: they were decoded into s.rec and lv.
 		f.file.Release(s.released, s.pos)
 		s.released = s.pos
 	}
-	s.d.fromRecord(&s.rec)
-	return s.rec.Local, nil, &s.d, lv, nil
+	d.fromRecord(&s.rec)
+	return s.rec.Local, lv, nil
 }
 
 // providesTops reports that every event that changes the book carries its top: the

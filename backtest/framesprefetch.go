@@ -86,13 +86,13 @@ func (p *framesPrefetch) decode(src *framesSource) {
 			n, first = framesFirstLen, false
 		}
 		for b.n < n {
-			local, _, d, lv, err := src.next()
+			local, lv, err := src.nextInto(&b.d[b.n], b.lv)
+			b.lv = lv
 			if err != nil {
 				b.err = err
 				break
 			}
-			b.local[b.n], b.d[b.n] = local, *d
-			b.lv = append(b.lv, lv...)
+			b.local[b.n] = local
 			b.lvEnd[b.n] = int32(len(b.lv))
 			b.n++
 		}

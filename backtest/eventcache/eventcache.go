@@ -346,6 +346,13 @@ var errShort = fmt.Errorf("%w: a record runs past the end of the data", ErrCorru
 // length and the levels. A malformed record is an error wrapping ErrCorrupt; nothing
 // in b can make it panic or allocate more than the levels b holds.
 func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.Level, error) {
+	return DecodeRecordAppend(b, r, lv[:0])
+}
+
+// DecodeRecordAppend is DecodeRecord with the record's levels appended to lv as it is,
+// so that a reader can gather many records' levels in one buffer without copying them
+// again. After an error it returns lv as it was.
+func DecodeRecordAppend(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.Level, error) {
 	d := decoder{b: b}
 	local := int64(d.u64())
 	kind, status, f, flags := d.byte(), d.byte(), d.byte(), d.byte()
@@ -361,7 +368,7 @@ func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.L
 	if f&fHasExchange != 0 {
 		ev.Exchange = local - d.varint()
 	}
-	lv = lv[:0]
+	start := len(lv)
 	switch ev.Kind {
 	case md.None:
 	case md.Depth, md.Snapshot, md.StatusChange:
@@ -369,7 +376,7 @@ func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.L
 		lv = d.levels(lv)
 		nb := len(lv)
 		lv = d.levels(lv)
-		ev.Bids, ev.Asks = lv[:nb:nb], lv[nb:]
+		ev.Bids, ev.Asks = lv[start:nb:nb], lv[nb:]
 	case md.Trade:
 		t := &ev.Trade
 		t.Price, t.Qty, t.Aggressor = d.varint(), d.varint(), orderbook.Side(d.byte())
@@ -381,10 +388,10 @@ func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.L
 		m.Price, m.Index, m.FundingRate, m.NextFunding = d.varint(), d.varint(), d.varint(), d.varint()
 		m.Fields = d.byte()
 	default:
-		return 0, lv, fmt.Errorf("%w: event kind %d", ErrCorrupt, kind)
+		return 0, lv[:start], fmt.Errorf("%w: event kind %d", ErrCorrupt, kind)
 	}
 	if f&(fTop|fTopValid) == fTopValid {
-		return 0, lv, fmt.Errorf("%w: a valid top that is not there", ErrCorrupt)
+		return 0, lv[:start], fmt.Errorf("%w: a valid top that is not there", ErrCorrupt)
 	}
 	if f&fTop != 0 {
 		r.Top = true
@@ -395,7 +402,7 @@ func DecodeRecord(b []byte, r *Record, lv []orderbook.Level) (int, []orderbook.L
 		}
 	}
 	if d.bad {
-		return 0, lv, errShort
+		return 0, lv[:start], errShort
 	}
 	return d.i, lv, nil
 }

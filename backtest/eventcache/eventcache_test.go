@@ -67,6 +67,44 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDecodeRecordAppend decodes every record into one buffer of levels, appended, and
+// wants each record's levels back as written, the earlier ones untouched by the later
+// ones, and a record that fails to decode to leave the buffer as it was.
+func TestDecodeRecordAppend(t *testing.T) {
+	var b []byte
+	for _, r := range records() {
+		b = AppendRecord(b, &r)
+	}
+	lv := []orderbook.Level{{Price: 42, Qty: 7}} // levels of records before these
+	var got []Record
+	for i := range records() {
+		var r Record
+		n, l, err := DecodeRecordAppend(b, &r, lv)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if len(l) != len(lv)+len(r.Event.Bids)+len(r.Event.Asks) {
+			t.Fatalf("record %d: %d levels after %d, want %d more", i, len(l), len(lv), len(r.Event.Bids)+len(r.Event.Asks))
+		}
+		lv, b = l, b[n:]
+		got = append(got, r)
+	}
+	for i, want := range records() {
+		if g := norm(got[i]); !reflect.DeepEqual(g, norm(want)) {
+			t.Fatalf("record %d after the others:\n got %+v\nwant %+v", i, g, want)
+		}
+	}
+	if lv[0] != (orderbook.Level{Price: 42, Qty: 7}) {
+		t.Fatalf("the levels before were changed: %v", lv[0])
+	}
+	r := records()[3] // a snapshot: cut in its levels
+	bad := AppendRecord(nil, &r)
+	n := len(lv)
+	if _, l, err := DecodeRecordAppend(bad[:len(bad)-2], &Record{}, lv); !errors.Is(err, ErrCorrupt) || len(l) != n {
+		t.Fatalf("a cut record: %v, %d levels after, want ErrCorrupt and %d", err, len(l), n)
+	}
+}
+
 // TestRecordTopFlags wants a record that says its top is valid without saying it has
 // one refused as corrupt, and a top cut short too.
 func TestRecordTopFlags(t *testing.T) {
