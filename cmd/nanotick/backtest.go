@@ -158,7 +158,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 	} else {
-		s = defaultSettings()
+		s = defaultSettingsWithout()
+		if !set["strategy"] { // else --strategy replaces it below: compiling it would be lost time
+			s.bt.Strategy = defaultStrategy()
+		}
 	}
 
 	// The command line overrides the file.
@@ -431,6 +434,14 @@ func spotRules() (strategy.Instrument, risk.Instrument) {
 // defaultSettings is the run without a config: the builtin market_maker script on BTCUSDT spot,
 // with the risk limits of examples/backtest.toml and the [backtest] defaults.
 func defaultSettings() settings {
+	s := defaultSettingsWithout()
+	s.bt.Strategy = defaultStrategy()
+	return s
+}
+
+// defaultSettingsWithout is defaultSettings without its strategy, for a run that names
+// its own: compiling the default script is about 1 ms.
+func defaultSettingsWithout() settings {
 	inst, rules := spotRules()
 	return settings{bt: backtest.Config{
 		Open: recorded.Open,
@@ -452,7 +463,6 @@ func defaultSettings() settings {
 			Params:        strategy.Params{},
 			TimerInterval: config.DefaultTimerInterval,
 		},
-		Strategy:       defaultStrategy(),
 		StrategyName:   "market_maker",
 		Queue:          backtest.RiskAverse,
 		QueuePower:     config.DefaultQueuePower,

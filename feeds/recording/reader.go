@@ -19,6 +19,7 @@ import (
 	"bytes"
 	stdflate "compress/flate"
 	stdgzip "compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -391,8 +392,28 @@ func parseInt(b []byte) (int64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
+	// The first 18 digits cannot overflow (10^18 < 2^63): they are read without the
+	// bound's check, eight at a time where there are eight. It is every record's
+	// timestamp (19 digits today): the digit-by-digit loop with the check was 3% of a
+	// backtest's instructions.
+	head := b[:min(len(b), 18)]
 	var u uint64
-	for _, c := range b {
+	for len(head) >= 8 {
+		v, ok := eightDigits(head)
+		if !ok {
+			return 0, false
+		}
+		u = u*1e8 + v
+		head = head[8:]
+	}
+	for _, c := range head {
+		d := c - '0'
+		if d > 9 {
+			return 0, false
+		}
+		u = u*10 + uint64(d)
+	}
+	for _, c := range b[min(len(b), 18):] {
 		if c < '0' || c > '9' || u > (1<<63)/10 {
 			return 0, false
 		}
@@ -405,6 +426,22 @@ func parseInt(b []byte) (int64, bool) {
 		return int64(u), true
 	}
 	return 0, false
+}
+
+// eightDigits returns the value of the eight decimal digits b[0:8], and false if any of
+// them is not a digit. It reads them as one little-endian word and combines them in
+// three multiplications (digit pairs, then quads, then the eight).
+func eightDigits(b []byte) (uint64, bool) {
+	w := binary.LittleEndian.Uint64(b)
+	// Every byte is 0x30..0x39 when its high nibble is 3 and adding 6 leaves it 3
+	// (simdjson's is_made_of_eight_digits_fast).
+	if w&0xf0f0f0f0f0f0f0f0|(w+0x0606060606060606)&0xf0f0f0f0f0f0f0f0>>4 != 0x3333333333333333 {
+		return 0, false
+	}
+	d := w - 0x3030303030303030                 // each byte its digit's value, no borrow
+	d = (d*10 + d>>8) & 0x00ff00ff00ff00ff      // pairs: byte 0 of each 16 bits holds 10*a+b
+	d = (d*100 + d>>16) & 0x0000ffff0000ffff    // quads in each 32 bits
+	return (d*10000 + d>>32) & 0xffffffff, true // the eight
 }
 
 // excerpt shortens b for an error message.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -560,5 +561,41 @@ func TestProgress(t *testing.T) {
 	done, total := r.Progress()
 	if mid <= 0 || mid >= total || done != total {
 		t.Errorf("progress halfway %d, at the end %d, of %d", mid, done, total)
+	}
+}
+
+// TestParseIntIsStrconv compares parseInt with strconv.ParseInt on edge cases around the
+// eight-digit words and the 18-digit bound, and on random strings of digits and bytes
+// next to them ('/', ':', '0'-1, '9'+1, high bytes).
+func TestParseIntIsStrconv(t *testing.T) {
+	cases := []string{"", "-", "--1", "12345678", "1234567/", "1234567:", "/2345678", ":2345678",
+		"99999999", "00000000", "123456781234567812", "999999999999999999", "1000000000000000000",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"99999999999999999999", "1234567\xb0", "\xb0" + "2345678", "12345678\x00", "1234567890123456789x"}
+	alphabet := []byte("0123456789/:-\xb0\x00 a")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 200000; i++ {
+		n := rng.IntN(23)
+		b := make([]byte, n)
+		for j := range b {
+			if rng.IntN(40) == 0 {
+				b[j] = alphabet[10+rng.IntN(len(alphabet)-10)]
+			} else {
+				b[j] = alphabet[rng.IntN(10)]
+			}
+		}
+		if n > 0 && rng.IntN(4) == 0 {
+			b[0] = '-'
+		}
+		cases = append(cases, string(b))
+	}
+	for _, c := range cases {
+		got, ok := parseInt([]byte(c))
+		want, err := strconv.ParseInt(c, 10, 64)
+		// strconv accepts a leading '+' and underscores only with base 0: neither here.
+		wantOK := err == nil && (len(c) == 0 || c[0] != '+')
+		if ok != wantOK || (ok && got != want) {
+			t.Fatalf("parseInt(%q) = %d, %v; strconv.ParseInt = %d, %v", c, got, ok, want, err)
+		}
 	}
 }
