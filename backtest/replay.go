@@ -38,6 +38,10 @@ type Config struct {
 	// Strategy is the strategy under test, and StrategyName its name for the report.
 	Strategy     strategy.Strategy
 	StrategyName string
+	// NewStrategy, when Strategy is nil, builds it once the data is being read ahead:
+	// compiling a script (about 1 ms) then overlaps the inflating and decoding of the
+	// first frames on the other cores, which the replay waits for anyway.
+	NewStrategy func() (strategy.Strategy, error)
 	// Data are the recordings, replayed in order as one stream.
 	Data []string
 	// Latency is the order-path latency model; nil means zero latency.
@@ -488,6 +492,13 @@ func (r *replay) finish(wall time.Time) *Report {
 // shared, the run's (one) exchange and engine keep their books in shared's, which
 // other runs over the same events share (see runLockstep).
 func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, error) {
+	if cfg.Strategy == nil && cfg.NewStrategy != nil {
+		s, err := cfg.NewStrategy()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Strategy = s
+	}
 	if cfg.Strategy == nil {
 		return nil, errors.New("backtest: no strategy")
 	}

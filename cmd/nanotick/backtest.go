@@ -160,7 +160,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	} else {
 		s = defaultSettingsWithout()
 		if !set["strategy"] { // else --strategy replaces it below: compiling it would be lost time
-			s.bt.Strategy = defaultStrategy()
+			// Compiled by the run once its data is being read ahead (overlapped).
+			s.bt.NewStrategy = func() (strategy.Strategy, error) { return defaultStrategy(), nil }
 		}
 	}
 
