@@ -235,10 +235,15 @@ func (r *Reader) openNext() error {
 		} else {
 			err = r.gz.Reset(r.fbuf)
 		}
+		r.isGzip = true
 		if err != nil {
+			// A header klauspost refuses may be one compress/gzip reads (the fuzzer
+			// found one): read it as salvage does, from the start.
+			if r.salvage() {
+				return nil
+			}
 			return gzipError(err)
 		}
-		r.isGzip = true
 		r.lines.Reset(r.gz)
 	} else {
 		r.lines.Reset(r.fbuf)
