@@ -95,7 +95,7 @@ const (
 )
 
 // ladderSize is the number of buckets in a side's ladder, a power of two
-// (256 KiB of slots, of which only those near levels are ever touched). A
+// (128 KiB of 8-byte slots, of which only those near levels are ever touched). A
 // bucket is the widest power of two of price units not wider than the
 // closest two levels of the top: on the spot recording 2^19 units, about
 // half a tick of 0.01, so the window spans about 8600 ticks, and the side
@@ -107,7 +107,7 @@ const (
 // spot 13.1 ns a level instead of 14.7), but decoding and applying real
 // frames (BenchmarkDepth in feeds/binance), whose bytes pass through the
 // same caches, was slower: median 1544 ns against 1423, and 1468 with
-// 32768 buckets.
+// 32768 buckets (measured with 16-byte slots, before pack).
 const ladderSize = 16384
 
 // ladderMargin is the number of empty buckets left above the best when the
@@ -159,7 +159,7 @@ type bookSide struct {
 	// floor, and no other, and those levels are not in the table. bbest is
 	// the bucket of the best level.
 	ladder bool
-	slots  *[ladderSize]Level // arrays, so that indexing mod ladderSize needs no bounds check
+	slots  *[ladderSize]uint64 // packed levels (see pack); arrays, so that indexing mod ladderSize needs no bounds check
 	occ    *[ladderSize / 64]uint64
 	kref   int64
 	bs     uint
@@ -200,7 +200,7 @@ type bookSide struct {
 // side. A side that outgrows its capacity allocates a table twice as large:
 // amortized growth, which stops once the book has reached its working depth,
 // because Clear keeps the tables. Besides the tables, a book holds two
-// ladders of 256 KiB each, of which only the slots near levels are touched.
+// ladders of 128 KiB each, of which only the slots near levels are touched.
 // A negative capacity is treated as zero.
 func New(capacityPerSide int) *Book {
 	c := max(capacityPerSide, 0)
@@ -209,7 +209,7 @@ func New(capacityPerSide int) *Book {
 		s := &b.sides[i]
 		s.setTable(make([]Level, tableSize(c)))
 		s.top = make([]Level, topCap)
-		s.slots = new([ladderSize]Level)
+		s.slots = new([ladderSize]uint64)
 		s.occ = new([ladderSize / 64]uint64)
 		s.sorted = make([]Level, 0, c)
 		s.deferred = make([]Level, 0, maxDeferred)
@@ -377,16 +377,17 @@ func (b *Book) SetLevels(side Side, levels []Level) {
 			s.setBelow(key, qty)
 			continue
 		}
-		bk := s.bucket(key)
+		d := uint64(key) - uint64(s.kref)
+		bk, off := d>>s.bs, d&(1<<s.bs-1)
 		e := &s.slots[bk%ladderSize]
-		if bk >= s.blo+ladderSize || min(uint64(e.Qty), uint64(e.Price^key)) != 0 {
-			s.setLadder(key, qty) // a slide, or another level in the bucket
+		if bk >= s.blo+ladderSize || min(*e, (*e^off)&(1<<s.bs-1)) != 0 || uint64(qty)>>(64-s.bs) != 0 {
+			s.setLadder(key, qty) // a slide, another level in the bucket, or a quantity that does not pack
 			continue
 		}
 		// setLadder from here on, written out.
-		was, now := b2i(e.Qty != 0), b2i(qty > 0)
+		was, now := b2i(*e != 0), b2i(qty > 0)
 		keep := -int64(now)
-		*e = Level{key & keep, qty & keep}
+		*e = (uint64(qty)<<s.bs | off) & uint64(keep)
 		bit := uint64(1) << (bk % 64)
 		w := &s.occ[bk%ladderSize/64]
 		*w = *w&^bit | bit&uint64(keep)
@@ -555,6 +556,38 @@ func (s *bookSide) bucket(key int64) uint64 {
 	return (uint64(key) - uint64(s.kref)) >> s.bs // exact even if key-kref overflows int64
 }
 
+// A ladder slot packs the level of its bucket in 8 bytes: the quantity
+// shifted up by bs, and below it the key's offset from the bucket's start,
+// which is less than 1<<bs; 0 is an empty bucket. Half the 16 bytes of a
+// Level, so that the futures recording's updates, a few ticks of 0.1 apart
+// over a thousand dollars of the ladder, touch half the cache lines. A
+// quantity of 2^(64-bs) units or more does not pack (bs is 23 on the
+// futures recording at scale 8, 19 on spot's: 2^41 and 2^45 units); a side
+// that has one among the levels its ladder would hold keeps the sorted cache
+// instead.
+
+// pack returns the slot of the level of key and qty, qty positive and
+// packable, in its bucket.
+func (s *bookSide) pack(key, qty int64) uint64 {
+	return uint64(qty)<<s.bs | (uint64(key)-uint64(s.kref))&s.offMask()
+}
+
+// packs reports whether the positive quantity qty packs into a slot.
+func (s *bookSide) packs(qty int64) bool { return uint64(qty)>>(64-s.bs) == 0 }
+
+// offMask returns the mask of a key's offset in its bucket.
+func (s *bookSide) offMask() uint64 { return 1<<s.bs - 1 }
+
+// slotLevel returns the level in bucket b of the window, as a key and a
+// quantity; b must hold one.
+func (s *bookSide) slotLevel(b uint64) Level {
+	v := s.slots[b%ladderSize]
+	return Level{Price: int64(uint64(s.kref) + b<<s.bs + v&s.offMask()), Qty: int64(v >> s.bs)}
+}
+
+// ringBucket returns the bucket of the window whose slot is slots[i].
+func (s *bookSide) ringBucket(i uint64) uint64 { return s.blo + (i-s.blo)%ladderSize }
+
 // windowStart returns the smallest key of the ladder's window.
 func (s *bookSide) windowStart() int64 {
 	// The window only slides up to hold a key, so this fits in int64.
@@ -591,11 +624,16 @@ func (s *bookSide) buildLadder() {
 	if m-lo < min(s.n, 2*topLow) {
 		return
 	}
+	for _, l := range top[lo:] {
+		if uint64(l.Qty)>>(64-bs) != 0 {
+			return // a quantity too large to pack (see setLadder)
+		}
+	}
 	s.clearLadder()
 	s.kref, s.bs, s.blo, s.floor = kref, bs, 0, top[lo].Price
 	for _, l := range top[lo:] {
 		b := s.bucket(l.Price)
-		s.slots[b%ladderSize] = l
+		s.slots[b%ladderSize] = s.pack(l.Price, l.Qty)
 		s.occ[b%ladderSize/64] |= 1 << (b % 64)
 		i, _ := s.lookup(l.Price) // the ladder's levels leave the table
 		s.remove(i)
@@ -627,11 +665,12 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.slide(b - ladderSize + 1)
 	}
 	e := &s.slots[b%ladderSize]
+	off := (uint64(key) - uint64(s.kref)) & s.offMask()
 	// The minimum of two unsigned numbers is non-zero only if both are:
-	// the bucket holds a level (Qty > 0) and its key is not key. One
-	// comparison, so that an empty bucket and key's own take the same
-	// branch.
-	if min(uint64(e.Qty), uint64(e.Price^key)) != 0 {
+	// the bucket holds a level and its key is not key (another offset in
+	// the bucket). One comparison, so that an empty bucket and key's own
+	// take the same branch.
+	if min(*e, (*e^off)&s.offMask()) != 0 {
 		if qty <= 0 {
 			return // absent: its bucket holds another level
 		}
@@ -642,10 +681,27 @@ func (s *bookSide) setLadder(key, qty int64) {
 		s.toSorted()
 		return
 	}
-	was := b2i(e.Qty != 0) // the bucket holds key
-	now := b2i(qty > 0)    // and will hold it
-	keep := -int64(now)    // all ones if it will, else zero
-	*e = Level{key & keep, qty & keep}
+	if qty > 0 && !s.packs(qty) {
+		// A quantity too large to pack with the offset (2^(64-bs) units or
+		// more): the side leaves the ladder, as for two levels in a bucket,
+		// and buildLadder builds none while such a level is cached. Key's own
+		// level, if any, leaves the ladder first; toSorted recounts the rest.
+		if *e != 0 {
+			*e = 0
+			s.occ[b%ladderSize/64] &^= 1 << (b % 64)
+			s.m--
+			s.n--
+		}
+		s.put(Level{key, qty})
+		s.n++
+		s.sortedOK = false
+		s.toSorted()
+		return
+	}
+	was := b2i(*e != 0) // the bucket holds key
+	now := b2i(qty > 0) // and will hold it
+	keep := -int64(now) // all ones if it will, else zero
+	*e = (uint64(qty)<<s.bs | off) & uint64(keep)
 	bit := uint64(1) << (b % 64)
 	w := &s.occ[b%ladderSize/64]
 	*w = *w&^bit | bit&uint64(keep)
@@ -696,7 +752,7 @@ func (s *bookSide) tidy() {
 	s.applyDeferred()
 	if s.refloor {
 		if s.ladder && s.m > 0 && s.tn > 0 && s.floor > s.windowStart() {
-			s.rebuild(s.slots[s.bbest%ladderSize].Price)
+			s.rebuild(s.slotLevel(s.bbest).Price)
 		}
 		// Cleared after rebuild: if rebuild left for the sorted cache, whose
 		// refill built a ladder again, that one keeps its floor until the next
@@ -709,7 +765,7 @@ func (s *bookSide) tidy() {
 	}
 	s.thin = false
 	if s.ladder && s.m > 0 && s.m < topLow && s.m < s.n {
-		s.rebuild(s.slots[s.bbest%ladderSize].Price)
+		s.rebuild(s.slotLevel(s.bbest).Price)
 	}
 }
 
@@ -736,9 +792,9 @@ func (s *bookSide) put(e Level) {
 func (s *bookSide) ladderToTable() {
 	for k, w := range s.occ {
 		for ; w != 0; w &= w - 1 {
-			e := &s.slots[k*64+bits.TrailingZeros64(w)]
-			s.put(*e)
-			*e = Level{}
+			i := uint64(k*64 + bits.TrailingZeros64(w))
+			s.put(s.slotLevel(s.ringBucket(i)))
+			s.slots[i] = 0
 		}
 		s.occ[k] = 0
 	}
@@ -752,6 +808,7 @@ func (s *bookSide) ladderToTable() {
 func (s *bookSide) rebuild(best int64) {
 	s.applyDeferred()
 	s.thin = false
+	s.ladderToTable() // unpacked with the window it was packed in
 	for {
 		span := int64(ladderSize-1-ladderMargin) << s.bs
 		if best < math.MinInt64+span {
@@ -760,7 +817,6 @@ func (s *bookSide) rebuild(best int64) {
 		}
 		s.kref, s.blo = best-span, 0
 		s.floor = s.kref
-		s.ladderToTable()
 		collided := false
 		for i := 0; i < len(s.table); {
 			e := s.table[i]
@@ -770,13 +826,21 @@ func (s *bookSide) rebuild(best int64) {
 			}
 			b := s.bucket(e.Price)
 			slot := &s.slots[b%ladderSize]
-			if slot.Qty != 0 {
-				// Two levels in a bucket: narrow the buckets and start over.
-				s.bs = uint(bits.Len64(uint64(max(e.Price, slot.Price))-uint64(min(e.Price, slot.Price))) - 1)
+			if *slot != 0 {
+				// Two levels in a bucket: narrow the buckets and start over,
+				// the ladder emptied with the buckets it was filled with.
+				other := s.slotLevel(b).Price
+				bs := uint(bits.Len64(uint64(max(e.Price, other))-uint64(min(e.Price, other))) - 1)
+				s.ladderToTable()
+				s.bs = bs
 				collided = true
 				break
 			}
-			*slot = e
+			if !s.packs(e.Qty) {
+				s.toSorted() // see setLadder
+				return
+			}
+			*slot = s.pack(e.Price, e.Qty)
 			s.occ[b%ladderSize/64] |= 1 << (b % 64)
 			s.m++
 			// Out of the table. The backward shift may move a later entry
@@ -825,9 +889,9 @@ func (s *bookSide) slide(blo uint64) {
 				mask = ^uint64(0)
 			}
 			for w := s.occ[k] & mask; w != 0; w &= w - 1 {
-				e := &s.slots[k*64+uint64(bits.TrailingZeros64(w))]
-				s.put(*e)
-				*e = Level{}
+				i := k*64 + uint64(bits.TrailingZeros64(w))
+				s.put(s.slotLevel(s.ringBucket(i)))
+				s.slots[i] = 0
 				s.m--
 			}
 			s.occ[k] &^= mask
@@ -842,7 +906,7 @@ func (s *bookSide) slide(blo uint64) {
 func (s *bookSide) clearLadder() {
 	for k, w := range s.occ {
 		for ; w != 0; w &= w - 1 {
-			s.slots[k*64+bits.TrailingZeros64(w)] = Level{}
+			s.slots[k*64+bits.TrailingZeros64(w)] = 0
 		}
 		s.occ[k] = 0
 	}
@@ -874,7 +938,7 @@ func (s *bookSide) cached(i int) Level {
 	w := s.occ[k] & (uint64(2)<<(pos%64) - 1)
 	for {
 		if c := bits.OnesCount64(w); i < c {
-			return s.slots[k*64+highBit(w, i)]
+			return s.slotLevel(s.ringBucket(k*64 + highBit(w, i)))
 		} else {
 			i -= c
 		}
@@ -898,7 +962,7 @@ func (s *bookSide) sumTop(n int) int64 {
 			c = n
 		}
 		for ; w != 0; w &= w - 1 {
-			sum += s.slots[k*64+uint64(bits.TrailingZeros64(w))].Qty
+			sum += int64(s.slots[k*64+uint64(bits.TrailingZeros64(w))] >> s.bs)
 		}
 		n -= c
 		k = (k - 1) % (ladderSize / 64)
@@ -946,7 +1010,7 @@ func (b *Book) all(side Side) []Level {
 		if s.ladder {
 			for k, w := range s.occ {
 				for ; w != 0; w &= w - 1 {
-					all = append(all, s.slots[k*64+bits.TrailingZeros64(w)])
+					all = append(all, s.slotLevel(s.ringBucket(uint64(k*64+bits.TrailingZeros64(w)))))
 				}
 			}
 		}
@@ -987,7 +1051,7 @@ func (b *Book) Best(side Side) (Level, bool) {
 	}
 	var l Level
 	if s.ladder {
-		l = s.slots[s.bbest%ladderSize]
+		l = s.slotLevel(s.bbest)
 	} else {
 		l = s.top[s.m-1]
 	}
@@ -1012,7 +1076,7 @@ func (b *Book) Level(side Side, i int) (Level, bool) {
 		return Level{}, false
 	}
 	if i == 0 && s.ladder { // the best level, which strategies ask for most, needs no walk
-		l := s.slots[s.bbest%ladderSize]
+		l := s.slotLevel(s.bbest)
 		l.Price ^= keyMask(side)
 		return l, true
 	}
@@ -1127,9 +1191,9 @@ func (b *Book) Warm() int64 {
 		if !s.ladder {
 			continue
 		}
-		// One read per cache line: a Level is 16 bytes.
-		for k := uint64(0); k < warmBuckets; k += 4 {
-			sum += s.slots[(s.bbest-k)%ladderSize].Qty
+		// One read per cache line: a slot is 8 bytes.
+		for k := uint64(0); k < warmBuckets; k += 8 {
+			sum += int64(s.slots[(s.bbest-k)%ladderSize])
 		}
 		for _, w := range s.occ {
 			sum += int64(w & 1)

@@ -568,16 +568,17 @@ func checkLadder(t *testing.T, side Side, s *bookSide) {
 	}
 	count, best := 0, uint64(0)
 	for b := s.blo; b < s.blo+ladderSize; b++ {
-		e := s.slots[b%ladderSize]
+		v := s.slots[b%ladderSize]
 		bit := s.occ[b%ladderSize/64]>>(b%64)&1 != 0
-		if bit != (e.Qty != 0) {
-			t.Fatalf("%v: bucket %d: bit %v, level %v", side, b, bit, e)
+		if bit != (v != 0) {
+			t.Fatalf("%v: bucket %d: bit %v, slot %#x", side, b, bit, v)
 		}
-		if e.Qty == 0 {
-			if e.Price != 0 {
-				t.Fatalf("%v: bucket %d: empty with key %d", side, b, e.Price)
-			}
+		if v == 0 {
 			continue
+		}
+		e := s.slotLevel(b)
+		if e.Qty <= 0 {
+			t.Fatalf("%v: bucket %d: slot %#x holds %v", side, b, v, e)
 		}
 		count++
 		best = b

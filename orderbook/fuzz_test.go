@@ -2,6 +2,7 @@ package orderbook
 
 import (
 	"encoding/binary"
+	"math"
 	"slices"
 	"testing"
 )
@@ -45,10 +46,14 @@ func FuzzBook(f *testing.F) {
 		m := model{{}, {}}
 		for len(data) >= 3 {
 			// side and the top bit of the price from the first byte, so that
-			// prices span 512 values; quantity 0..3 with 0 a delete.
+			// prices span 512 values; quantity 0..3 with 0 a delete, or near
+			// the largest int64 with bit 4.
 			side := Side(data[0] & 1)
 			price := int64(binary.BigEndian.Uint16([]byte{data[0] >> 1 & 1, data[1]}))
 			qty := int64(data[2]&3) - int64(data[2]>>7) // sometimes negative
+			if data[2]&0x10 != 0 && qty > 0 {
+				qty = math.MaxInt64 - qty // too large for a ladder slot unless its buckets are 1 unit wide
+			}
 			if data[2]&0x40 != 0 {
 				b.SetLevels(side, []Level{{price, qty}})
 			} else {

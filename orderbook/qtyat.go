@@ -18,8 +18,8 @@ func (b *Book) QtyAt(side Side, price int64) int64 {
 		if bk >= s.blo+ladderSize {
 			return 0 // above the window: better than the best
 		}
-		if e := &s.slots[bk%ladderSize]; e.Qty > 0 && e.Price == key {
-			return e.Qty
+		if e := s.slots[bk%ladderSize]; e != 0 && (e^(uint64(key)-uint64(s.kref)))&s.offMask() == 0 {
+			return int64(e >> s.bs)
 		}
 		return 0
 	}
