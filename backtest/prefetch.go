@@ -47,7 +47,6 @@ type prefetchSource struct {
 	dec             *eventDecoder
 	free, raw, full chan *batch
 	done            chan struct{}
-	made            int // batches made so far (see take), at most prefetchBatches; read only by the reader
 	cur             *batch
 	i               int
 	malformed       uint64
@@ -64,6 +63,16 @@ func newPrefetchSource(r Records, dec *eventDecoder) *prefetchSource {
 		raw:  make(chan *batch, prefetchBatches),
 		full: make(chan *batch, prefetchBatches),
 		done: make(chan struct{}),
+	}
+	for i := 0; i < prefetchBatches; i++ {
+		p.free <- &batch{
+			local: make([]int64, 0, batchRecords),
+			end:   make([]int, 0, batchRecords),
+			data:  make([]byte, 0, batchBytes+4096),
+			dec:   make([]decoded, 0, batchRecords),
+			lvEnd: make([]int, 0, batchRecords),
+			lv:    make([]orderbook.Level, 0, 8192),
+		}
 	}
 	go p.read(r)
 	go p.decode()
@@ -86,7 +95,9 @@ func (p *prefetchSource) read(r Records) {
 		}
 	}()
 	for limit := firstRecords; ; limit = batchRecords {
-		if b = p.take(); b == nil {
+		select {
+		case b = <-p.free:
+		case <-p.done:
 			return
 		}
 		b.local, b.end, b.data, b.err = b.local[:0], b.end[:0], b.data[:0], nil
@@ -113,37 +124,6 @@ func (p *prefetchSource) read(r Records) {
 		if b.err != nil {
 			return
 		}
-	}
-}
-
-// take returns a free batch for the reader, or nil once Close is called. It makes a
-// new batch only when none is free and fewer than prefetchBatches exist: the pool
-// grows to what the stages really hold at once, and a batch's buffers, fresh pages,
-// are touched (a page fault for each 4 KiB, about 80 a batch on spot) only if the
-// run needs that batch. At most prefetchBatches are ever made, so memory stays
-// bounded by the pool as before, and once they exist nothing is allocated.
-func (p *prefetchSource) take() *batch {
-	select {
-	case b := <-p.free:
-		return b
-	default:
-	}
-	if p.made < prefetchBatches {
-		p.made++
-		return &batch{
-			local: make([]int64, 0, batchRecords),
-			end:   make([]int, 0, batchRecords),
-			data:  make([]byte, 0, batchBytes+4096),
-			dec:   make([]decoded, 0, batchRecords),
-			lvEnd: make([]int, 0, batchRecords),
-			lv:    make([]orderbook.Level, 0, 8192),
-		}
-	}
-	select {
-	case b := <-p.free:
-		return b
-	case <-p.done:
-		return nil
 	}
 }
 
