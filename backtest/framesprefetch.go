@@ -135,7 +135,6 @@ func newStampingPrefetch(src *framesSource, fs *frameStamps) *framesPrefetch {
 	}
 	if fs != nil {
 		p.st = &stamper{frameStamps: *fs, guard: clockGuard{bound: fs.bound}}
-		p.st.lane.whole, p.st.lane.hasWhole = fs.whole, fs.hasWhole
 	}
 	for range batches {
 		// Room for the levels of most batches at once: grown by appending, a batch's
