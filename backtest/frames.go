@@ -372,17 +372,6 @@ func (s *framesSource) nextInto(d *decoded, lv []orderbook.Level) (int64, []orde
 	return s.rec.Local, lv, nil
 }
 
-// peekLocal returns the next record's receive time without decoding it (a record
-// starts with it), false when there is none. The clock guard judges a leap by it.
-// A record that fails to decode after it could pass here where reading it would have
-// failed: the run then fails at that record all the same.
-func (s *framesSource) peekLocal() (int64, bool) {
-	if s.err != nil || s.i >= s.f.n || s.pos+8 > len(s.f.body) {
-		return 0, false
-	}
-	return int64(binary.LittleEndian.Uint64(s.f.body[s.pos:])), true
-}
-
 // providesTops reports that every event that changes the book carries its top: the
 // Frames keep it (LoadFrames, Frames.From); an event without it would only make the
 // replay's exchange keep a book of its own from there (exView).

@@ -1,8 +1,6 @@
 package backtest
 
 import (
-	"time"
-
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -25,68 +23,6 @@ type framesPrefetch struct {
 	// total is the bytes of records, for Progress; cur.pos is how far the batches
 	// replayed so far reach.
 	total int64
-	// st, if set, stamps each event's times on the goroutine, as replay.read would
-	// (see newStampingPrefetch); the goroutine owns it until it hands over the last
-	// batch.
-	st *stamper
-}
-
-// frameStamps is how a run stamps its frames' times (replay.read): its exchange time,
-// time-jump bound (MaxTimeJump), feed latency cap (MaxFeedLatency) and whole-data
-// clock offset, all with their defaults applied.
-type frameStamps struct {
-	et       ExchangeTime
-	bound    int64
-	maxFeed  int64
-	whole    int64
-	hasWhole bool
-}
-
-// stampsOf returns how a run of cfg stamps instrument i's frames, as newReplay and
-// newLanes set it up.
-func stampsOf(cfg *Config, i int) frameStamps {
-	fs := frameStamps{et: cfg.ExchangeTime, bound: int64(cfg.MaxTimeJump), maxFeed: int64(cfg.MaxFeedLatency)}
-	if fs.bound <= 0 {
-		fs.bound = int64(DefaultMaxTimeJump)
-	}
-	if fs.maxFeed <= 0 {
-		fs.maxFeed = int64(time.Second)
-	}
-	if cfg.hasWholeOffset {
-		fs.whole, fs.hasWhole = cfg.wholeOffset, true
-		if i < len(cfg.wholeOffsets) {
-			fs.whole = cfg.wholeOffsets[i]
-		}
-	}
-	return fs
-}
-
-// stamper is the replay's reading of one instrument's times, done on a
-// framesPrefetch's goroutine: the clock guard, the clamp of times going backwards,
-// the feed clock, and their counts.
-type stamper struct {
-	frameStamps
-	guard     clockGuard // its decisions only: no source
-	readAny   bool
-	lastLocal int64
-	lane      laneClock
-	feed      feedStats
-}
-
-// stamp returns the receive and exchange times of the event d received at local,
-// the next record's receive time being peek's (ok false: none), as the clock guard
-// and replay.read would give them.
-func (st *stamper) stamp(local int64, d *decoded, peek func() (int64, bool)) (int64, int64) {
-	if !st.guard.passes(local) {
-		next, ok := peek()
-		local = st.guard.leap(local, next, ok)
-	}
-	if st.readAny && local < st.lastLocal {
-		st.feed.backwards++
-		local = st.lastLocal
-	}
-	st.readAny, st.lastLocal = true, local
-	return local, st.lane.stamp(&st.feed, d, local, st.et, st.bound, st.maxFeed)
 }
 
 // framesBatchLen is the records in one batch: enough that handing a batch over costs
@@ -106,35 +42,20 @@ const (
 // lv[lvEnd[i-1]:lvEnd[i]].
 type framesBatch struct {
 	local [framesBatchLen]int64
-	// With a stamper, each record's guarded receive time and its exchange time.
-	slocal [framesBatchLen]int64
-	exch   [framesBatchLen]int64
-	d      [framesBatchLen]decoded
-	lvEnd  [framesBatchLen]int32
-	lv     []orderbook.Level
-	n      int
-	err    error // the source's error after the n records (io.EOF at the end), or nil
-	pos    int64 // bytes of records read up to the batch's last
+	d     [framesBatchLen]decoded
+	lvEnd [framesBatchLen]int32
+	lv    []orderbook.Level
+	n     int
+	err   error // the source's error after the n records (io.EOF at the end), or nil
+	pos   int64 // bytes of records read up to the batch's last
 }
 
 // newFramesPrefetch starts decoding src's records ahead. Close must be called.
 func newFramesPrefetch(src *framesSource) *framesPrefetch {
-	return newStampingPrefetch(src, nil)
-}
-
-// newStampingPrefetch is newFramesPrefetch that, with fs, also stamps each event's
-// receive and exchange times on its goroutine as a run reading only these events
-// would (replay.read over the clock guard): that run's replay then takes them as
-// they are (nextStamped), and its goroutine, the backtest's critical path, is spared
-// the work.
-func newStampingPrefetch(src *framesSource, fs *frameStamps) *framesPrefetch {
 	const batches = 4
 	p := &framesPrefetch{
 		full: make(chan *framesBatch, batches), free: make(chan *framesBatch, batches),
 		done: make(chan struct{}), exit: make(chan struct{}), total: int64(len(src.f.body)),
-	}
-	if fs != nil {
-		p.st = &stamper{frameStamps: *fs, guard: clockGuard{bound: fs.bound}}
 	}
 	for range batches {
 		// Room for the levels of most batches at once: grown by appending, a batch's
@@ -172,9 +93,6 @@ func (p *framesPrefetch) decode(src *framesSource) {
 				break
 			}
 			b.local[b.n] = local
-			if st := p.st; st != nil {
-				b.slocal[b.n], b.exch[b.n] = st.stamp(local, &b.d[b.n], src.peekLocal)
-			}
 			b.lvEnd[b.n] = int32(len(b.lv))
 			b.n++
 		}
@@ -195,60 +113,31 @@ func (p *framesPrefetch) decode(src *framesSource) {
 func (p *framesPrefetch) providesTops() bool { return true }
 
 func (p *framesPrefetch) next() (int64, []byte, *decoded, []orderbook.Level, error) {
-	b, i, err := p.advance()
-	if err != nil {
-		return 0, nil, nil, nil, err
-	}
-	return b.local[i], nil, &b.d[i], b.levels(i), nil
-}
-
-// nextStamped returns the next event with its receive and exchange times as the
-// stamper gave them; only for a framesPrefetch made with stamps.
-func (p *framesPrefetch) nextStamped() (local, exch int64, d *decoded, lv []orderbook.Level, err error) {
-	b, i, err := p.advance()
-	if err != nil {
-		return 0, 0, nil, nil, err
-	}
-	return b.slocal[i], b.exch[i], &b.d[i], b.levels(i), nil
-}
-
-// advance moves to the next record: its batch and index there.
-func (p *framesPrefetch) advance() (*framesBatch, int, error) {
 	if p.err != nil {
-		return nil, 0, p.err
+		return 0, nil, nil, nil, p.err
 	}
 	if p.cur == nil || p.i == p.cur.n {
 		if p.cur != nil {
 			if p.cur.err != nil {
 				p.err = p.cur.err
-				return nil, 0, p.err
+				return 0, nil, nil, nil, p.err
 			}
 			p.free <- p.cur // the records handed out before are no longer used
 		}
 		p.cur, p.i = <-p.full, 0
 		if p.cur.n == 0 {
 			p.err = p.cur.err
-			return nil, 0, p.err
+			return 0, nil, nil, nil, p.err
 		}
 	}
-	i := p.i
+	b, i := p.cur, p.i
 	p.i++
-	return p.cur, i, nil
-}
-
-// levels returns record i's levels.
-func (b *framesBatch) levels(i int) []orderbook.Level {
 	from := int32(0)
 	if i > 0 {
 		from = b.lvEnd[i-1]
 	}
-	return b.lv[from:b.lvEnd[i]]
+	return b.local[i], nil, &b.d[i], b.lv[from:b.lvEnd[i]], nil
 }
-
-// stamped returns the stamper's state once nextStamped has returned the end of the
-// data (the goroutine handed it over with the last batch): what the replay's reading
-// would have counted and set.
-func (p *framesPrefetch) stamped() *stamper { return p.st }
 
 // Progress reports the bytes of records decoded up to the batch being replayed, and
 // their total.

@@ -249,13 +249,7 @@ func Run(cfg Config) (*Report, error) {
 			var src eventSource = &framesSource{f: f, release: true}
 			if cfg.Prefetch {
 				// The records are decoded on another goroutine, ahead of the replay.
-				// A run of one instrument has its events' times stamped there too.
-				var fs *frameStamps
-				if len(sets) == 1 {
-					st := stampsOf(&cfg, i)
-					fs = &st
-				}
-				p := newStampingPrefetch(src.(*framesSource), fs)
+				p := newFramesPrefetch(src.(*framesSource))
 				src, closers = p, append(closers, p.Close)
 			}
 			srcs, malformed = append(srcs, src), append(malformed, func() uint64 { return f.malformed })
@@ -377,10 +371,6 @@ type replay struct {
 	which  func() int
 	clocks []*clockGuard // one per instrument's source: what the replay reads
 	clock  *clockGuard   // clocks[0]
-	// pre, if set, is the run's one source, which stamps the events' times as read
-	// would (newStampingPrefetch): read takes them from it, and takes its counts at
-	// the end of the data.
-	pre *framesPrefetch
 	// shared, if set, holds the books this run shares with others replaying the same
 	// events in lockstep (see RunFramesLockstep).
 	shared *sharedBooks
@@ -581,13 +571,6 @@ func newReplay(cfg Config, shared *sharedBooks, srcs ...eventSource) (*replay, e
 	}
 	r.clock = r.clocks[0]
 	r.src, r.which = guarded[0], func() int { return 0 }
-	if p, ok := srcs[0].(*framesPrefetch); ok && len(srcs) == 1 && shared == nil && p.st != nil {
-		want := frameStamps{et: cfg.ExchangeTime, bound: r.clock.bound, maxFeed: r.maxFeed, whole: lanes[0].whole, hasWhole: lanes[0].hasWhole}
-		if p.st.frameStamps != want {
-			return nil, fmt.Errorf("backtest: internal: events stamped as %+v for a run that stamps them as %+v", p.st.frameStamps, want)
-		}
-		r.pre = p
-	}
 	if len(srcs) > 1 {
 		m := mergeEvents(guarded...)
 		r.src, r.which = m, m.Which
@@ -624,23 +607,9 @@ func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)&(len(r.ring
 // read reads one frame into the ring and stamps its two times. It reports false at
 // the end of the data.
 func (r *replay) read() (bool, error) {
-	var (
-		local, exch int64
-		frame       []byte
-		d           *decoded
-		lv          []orderbook.Level
-		err         error
-	)
-	if r.pre != nil {
-		local, exch, d, lv, err = r.pre.nextStamped()
-	} else {
-		local, frame, d, lv, err = r.src.next()
-	}
+	local, frame, d, lv, err := r.src.next()
 	if err == io.EOF {
 		r.eof = true
-		if r.pre != nil {
-			r.takeStamps(r.pre.stamped())
-		}
 		return false, nil
 	}
 	if err != nil {
@@ -677,17 +646,13 @@ func (r *replay) read() (bool, error) {
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
 		r.cfg.Progress(r.progressOf())
 	}
-	if r.pre != nil {
-		s.local, s.exch = local, exch // guarded, clamped and stamped on the decoding goroutine
-		l.lastExch, l.readAny = exch, true
-	} else {
-		if r.readAny && local < r.lastLocal {
-			r.feed.backwards++
-			local = r.lastLocal
-		}
-		s.local = local
-		s.exch = l.stamp(&r.feed, d, local, r.cfg.ExchangeTime, r.clock.bound, r.maxFeed)
+	if r.readAny && local < r.lastLocal {
+		r.feed.backwards++
+		local = r.lastLocal
 	}
+	s.local = local
+
+	s.exch = l.stamp(&r.feed, d, local, r.cfg.ExchangeTime, r.clock.bound, r.maxFeed)
 	r.lastLocal, r.readAny = local, true
 	// An unread frame is received no earlier than this one, and its exchange sees it at
 	// most MaxFeedLatency before, and no earlier than it saw its lane's last frame: the
@@ -704,15 +669,6 @@ func (r *replay) read() (bool, error) {
 	}
 	r.offset = r.lanes[0].offset
 	return true, nil
-}
-
-// takeStamps takes, at the end of the data, what a stamping framesPrefetch counted
-// and set in reading the times of the run's one instrument: what read would have.
-func (r *replay) takeStamps(st *stamper) {
-	r.feed = st.feed
-	r.lanes[0].laneClock = st.lane
-	r.offset = st.lane.offset
-	r.clock.jumps, r.clock.gaps = st.guard.jumps, st.guard.gaps
 }
 
 // store copies frame into the arena and returns its offset. The arena holds the
