@@ -78,7 +78,12 @@ func (g *clockGuard) next() (int64, []byte, *decoded, []orderbook.Level, error) 
 }
 
 func (g *clockGuard) admit(local int64, frame []byte, d *decoded, lv []orderbook.Level) (int64, []byte, *decoded, []orderbook.Level, error) {
-	if g.passes(local) {
+	if !g.started {
+		g.started, g.last = true, local
+		return local, frame, d, lv, nil
+	}
+	if step := local - g.last; local <= g.last || step >= 0 && step <= g.bound { // step < 0: overflowed, a leap
+		g.last = max(g.last, local)
 		return local, frame, d, lv, nil
 	}
 	g.held, g.heldNil = append(g.held[:0], frame...), frame == nil
@@ -89,34 +94,13 @@ func (g *clockGuard) admit(local int64, frame []byte, d *decoded, lv []orderbook
 	if g.heldNil {
 		held = nil
 	}
-	return g.leap(local, nl, err == nil), held, &g.heldDec, g.heldLv, nil
-}
-
-// passes reports whether a frame received at local goes on at its own time, and takes
-// it as the last time if so; if not, it is a leap, for leap to judge.
-func (g *clockGuard) passes(local int64) bool {
-	if !g.started {
-		g.started, g.last = true, local
-		return true
-	}
-	if step := local - g.last; local <= g.last || step >= 0 && step <= g.bound { // step < 0: overflowed, a leap
-		g.last = max(g.last, local)
-		return true
-	}
-	return false
-}
-
-// leap judges a leap to local by the next frame's receive time (ok false: there is
-// no next frame, or it could not be read) and returns the time the leap's frame goes
-// on at.
-func (g *clockGuard) leap(local, next int64, ok bool) int64 {
-	if ok && within(next, local, g.bound) {
+	if err == nil && within(nl, local, g.bound) {
 		g.gaps++
 		g.last = local
-		return local
+		return local, held, &g.heldDec, g.heldLv, nil
 	}
 	g.jumps++
-	return g.last
+	return g.last, held, &g.heldDec, g.heldLv, nil
 }
 
 // within reports whether a and b are at most bound apart, without overflowing.
@@ -134,67 +118,4 @@ func (g *clockGuard) Progress() (done, total int64) {
 		return p.Progress()
 	}
 	return 0, 0
-}
-
-// laneClock is where one instrument's feed clock stands as its frames are read: the
-// clock offset estimate and the exchange time of the last frame. The replay keeps one
-// per lane (replay.read); a framesPrefetch that stamps its events keeps its own.
-type laneClock struct {
-	readAny    bool
-	lastExch   int64
-	offset     int64 // min(local − E) seen: the clock offset estimate
-	haveOffset bool
-	whole      int64 // the offset over the whole data, when the run measured it
-	hasWhole   bool
-	lastLat    int64 // feed latency of the last frame that carried E
-}
-
-// stamp returns the exchange time of a frame received at local (guarded, and clamped
-// so as not to go backwards) whose event is d, and counts it in feed. bound is the
-// clock guard's (MaxTimeJump), maxFeed is MaxFeedLatency.
-func (l *laneClock) stamp(feed *feedStats, d *decoded, local int64, et ExchangeTime, bound, maxFeed int64) int64 {
-	// The exchange saw the frame's event at its event time E (or transaction time T),
-	// on the exchange's clock. The two clocks differ by an unknown offset: the
-	// smallest local − E seen so far (or over the whole data) is taken as the offset,
-	// so the fastest frame had zero feed latency and none is negative. The exchange
-	// time on the replay's (local) clock is local − latency. Each instrument's feed has
-	// its own offset: its venue's clock and its connection's latency are its own.
-	lat := l.lastLat
-	// An event time further ahead of the receive time than the offset allows by more
-	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
-	// of the run, so the frame is taken as one without E.
-	e, ok := d.exchTime(et)
-	if ok && l.haveOffset && local-e < l.offset-bound {
-		ok = false
-		feed.badE++
-	}
-	if ok {
-		raw := local - e
-		switch {
-		case l.hasWhole:
-			l.offset, l.haveOffset = l.whole, true
-		case !l.haveOffset || raw < l.offset:
-			l.offset, l.haveOffset = raw, true
-		}
-		lat = raw - l.offset
-		if lat > maxFeed {
-			feed.clamped++
-			lat = maxFeed
-		}
-		l.lastLat = lat
-		feed.withE++
-		feed.sum += lat
-		if feed.withE == 1 || lat < feed.min {
-			feed.min = lat
-		}
-		feed.max = max(feed.max, lat)
-	} else {
-		feed.withoutE++
-	}
-	x := local - lat
-	if l.readAny && x < l.lastExch {
-		x = l.lastExch // the exchange sees the frames in the order they were sent
-	}
-	l.lastExch, l.readAny = x, true
-	return x
 }

@@ -23,11 +23,17 @@ type lane struct {
 	priceScale, qtyScale fixed.Scale
 	// exOff is the exchange's next frame, as an offset from the ring's head: a frame of
 	// this lane, or r.n when none is read ahead.
-	exOff int
-	laneClock
-	lastMid   int64 // the exchange book's last valid mid
-	everValid bool  // the engine's book was valid after some frame
-	fund      *funder
+	exOff      int
+	readAny    bool
+	lastExch   int64
+	offset     int64 // min(local − E) seen: the clock offset estimate
+	haveOffset bool
+	whole      int64 // the offset over the whole data, when the run measured it
+	hasWhole   bool
+	lastLat    int64 // feed latency of the last frame that carried E
+	lastMid    int64 // the exchange book's last valid mid
+	everValid  bool  // the engine's book was valid after some frame
+	fund       *funder
 }
 
 // laneSpec is what a lane's exchange needs to know of its instrument.

@@ -652,7 +652,50 @@ func (r *replay) read() (bool, error) {
 	}
 	s.local = local
 
-	s.exch = l.stamp(&r.feed, d, local, r.cfg.ExchangeTime, r.clock.bound, r.maxFeed)
+	// The exchange saw the frame's event at its event time E (or transaction time T),
+	// on the exchange's clock. The two clocks differ by an unknown offset: the
+	// smallest local − E seen so far (or over the whole data) is taken as the offset,
+	// so the fastest frame had zero feed latency and none is negative. The exchange
+	// time on the replay's (local) clock is local − latency. Each instrument's feed has
+	// its own offset: its venue's clock and its connection's latency are its own.
+	lat := l.lastLat
+	// An event time further ahead of the receive time than the offset allows by more
+	// than MaxTimeJump is garbage (a corrupt line): it would set the offset for the rest
+	// of the run, so the frame is taken as one without E.
+	e, ok := d.exchTime(r.cfg.ExchangeTime)
+	if ok && l.haveOffset && local-e < l.offset-r.clock.bound {
+		ok = false
+		r.feed.badE++
+	}
+	if ok {
+		raw := local - e
+		switch {
+		case l.hasWhole:
+			l.offset, l.haveOffset = l.whole, true
+		case !l.haveOffset || raw < l.offset:
+			l.offset, l.haveOffset = raw, true
+		}
+		lat = raw - l.offset
+		if lat > r.maxFeed {
+			r.feed.clamped++
+			lat = r.maxFeed
+		}
+		l.lastLat = lat
+		r.feed.withE++
+		r.feed.sum += lat
+		if r.feed.withE == 1 || lat < r.feed.min {
+			r.feed.min = lat
+		}
+		r.feed.max = max(r.feed.max, lat)
+	} else {
+		r.feed.withoutE++
+	}
+	x := local - lat
+	if l.readAny && x < l.lastExch {
+		x = l.lastExch // the exchange sees the frames in the order they were sent
+	}
+	s.exch = x
+	l.lastExch, l.readAny = x, true
 	r.lastLocal, r.readAny = local, true
 	// An unread frame is received no earlier than this one, and its exchange sees it at
 	// most MaxFeedLatency before, and no earlier than it saw its lane's last frame: the
