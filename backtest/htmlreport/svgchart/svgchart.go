@@ -243,39 +243,36 @@ func (s scale) at(v, from, to float64) (float64, bool) {
 }
 
 // extent is the data's range on both axes.
-type extent struct {
-	xlog, ylog             bool
-	xmin, xmax, ymin, ymax float64
-	hasX, hasY             bool
+type extent struct{ x, y span }
+
+// span is the data's range on one axis: its finite values, and only positive ones on a
+// log axis.
+type span struct {
+	log, has bool
+	min, max float64
 }
 
-func (e *extent) addX(v float64) {
-	if !finite(v) || (e.xlog && v <= 0) {
+func (s *span) ok(v float64) bool { return finite(v) && (!s.log || v > 0) }
+
+func (s *span) add(v float64) {
+	if !s.ok(v) {
 		return
 	}
-	if !e.hasX {
-		e.xmin, e.xmax, e.hasX = v, v, true
+	if !s.has {
+		s.min, s.max, s.has = v, v, true
 	}
-	e.xmin, e.xmax = math.Min(e.xmin, v), math.Max(e.xmax, v)
+	s.min, s.max = math.Min(s.min, v), math.Max(s.max, v)
 }
 
-func (e *extent) addY(v float64) {
-	if !finite(v) || (e.ylog && v <= 0) {
-		return
-	}
-	if !e.hasY {
-		e.ymin, e.ymax, e.hasY = v, v, true
-	}
-	e.ymin, e.ymax = math.Min(e.ymin, v), math.Max(e.ymax, v)
-}
+func (e *extent) addX(v float64) { e.x.add(v) }
+func (e *extent) addY(v float64) { e.y.add(v) }
 
 // addPoint adds a point only when both its coordinates can be placed.
 func (e *extent) addPoint(p XY) {
-	if !finite(p.X) || !finite(p.Y) || (e.xlog && p.X <= 0) || (e.ylog && p.Y <= 0) {
-		return
+	if e.x.ok(p.X) && e.y.ok(p.Y) {
+		e.x.add(p.X)
+		e.y.add(p.Y)
 	}
-	e.addX(p.X)
-	e.addY(p.Y)
 }
 
 // axisRange is the axis's fixed range, else the data's, widened when it has no width.
@@ -330,7 +327,7 @@ func (c *Chart) layout() (*frame, error) {
 	if !(c.Width > 0 && c.Height > 0) || !finite(c.Width) || !finite(c.Height) {
 		return nil, fmt.Errorf("svgchart: size %v × %v: want positive", c.Width, c.Height)
 	}
-	e := extent{xlog: c.X.Log, ylog: c.Y.Log}
+	e := extent{x: span{log: c.X.Log}, y: span{log: c.Y.Log}}
 	f := &frame{}
 	for _, s := range c.Series {
 		s.extent(&e)
@@ -339,8 +336,8 @@ func (c *Chart) layout() (*frame, error) {
 	if f.inset > 0 {
 		f.inset++
 	}
-	f.x = axisRange(c.X, e.hasX, e.xmin, e.xmax)
-	f.y = axisRange(c.Y, e.hasY, e.ymin, e.ymax)
+	f.x = axisRange(c.X, e.x.has, e.x.min, e.x.max)
+	f.y = axisRange(c.Y, e.y.has, e.y.min, e.y.max)
 
 	// Vertically: the legend's rows at the top, then the top tick's label, centred on
 	// the plot's top; below the plot, the ticks, their labels and the axis's label.
