@@ -6,6 +6,7 @@ package binance
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/nanotick/nanotick/internal/eight"
 
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
@@ -193,14 +194,14 @@ func paddedLevel(b []byte, i int, ps, qs fixed.Scale) (orderbook.Level, int, boo
 		return orderbook.Level{}, i, false
 	}
 	p := b[j : j+12] // .ffffffff","
-	pf, pok := eightDigits(binary.LittleEndian.Uint64(p[1:9]))
+	pf, pok := eight.Digits(binary.LittleEndian.Uint64(p[1:9]))
 	k := j + 12
 	qi, j := intDigits(b, k)
 	if n := j - k; n < 1 || n > 7 || len(b)-j < 11 {
 		return orderbook.Level{}, i, false
 	}
 	q := b[j : j+11] // .ffffffff"]
-	qf, qok := eightDigits(binary.LittleEndian.Uint64(q[1:9]))
+	qf, qok := eight.Digits(binary.LittleEndian.Uint64(q[1:9]))
 	if !pok || !qok || pi|pf == 0 || p[0] != '.' || string(p[9:]) != `","` || q[0] != '.' || string(q[9:]) != `"]` {
 		return orderbook.Level{}, i, false
 	}

@@ -3,6 +3,7 @@ package binance
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/nanotick/nanotick/internal/eight"
 	"math/bits"
 
 	"github.com/nanotick/nanotick/fixed"
@@ -306,7 +307,7 @@ func uintValue(b []byte, i int) (uint64, int, error) {
 // zero, and 8 bytes of the frame after its first 8 digits, as Binance's
 // update ids and millisecond times (13 digits) do, and reports false for
 // anything else, which uintSlow then reads. The first 8 digits are one
-// eightDigits step; the rest, found from the bytes that are not digits in
+// eight.Digits step; the rest, found from the bytes that are not digits in
 // the next 8, a second one over them shifted to the top of the word, with
 // '0's below. A depth frame carries 3 such numbers on spot and 5 on USD-M:
 // read a digit at a time they were the largest part of decoding a frame's
@@ -318,7 +319,7 @@ func uintFast(b []byte, i int) (uint64, int, bool) {
 	if i < 0 || len(b)-i < 16 || b[i] == '0' {
 		return 0, i, false
 	}
-	hi, ok := eightDigits(binary.LittleEndian.Uint64(b[i:]))
+	hi, ok := eight.Digits(binary.LittleEndian.Uint64(b[i:]))
 	w := binary.LittleEndian.Uint64(b[i+8:])
 	d := w - '0'*ones
 	k := uint(bits.TrailingZeros64((d|(d+0x76*ones))&(0x80*ones))) / 8 // digits in w before the first other byte
@@ -329,7 +330,7 @@ func uintFast(b []byte, i int) (uint64, int, bool) {
 	if c := b[j]; c == '.' || c == 'e' || c == 'E' {
 		return 0, i, false // a number that is not an integer: uintSlow says so
 	}
-	lo, _ := eightDigits(w<<(8*(8-k)) | '0'*ones>>(8*k)) // k digits, '0's below; k = 0 leaves '0's only
+	lo, _ := eight.Digits(w<<(8*(8-k)) | '0'*ones>>(8*k)) // k digits, '0's below; k = 0 leaves '0's only
 	return hi*uint64(pow10[k]) + lo, j, true
 }
 
@@ -430,7 +431,7 @@ func decimalFast(b []byte, i int, scale fixed.Scale) (int64, int, bool) {
 		// Spot pads every fraction to 8 digits: take them in one SWAR
 		// step when the scale keeps all of them.
 		if int(scale) >= 8 && len(b)-i >= 9 {
-			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok && b[i+8] == '"' {
+			if f, ok := eight.Digits(binary.LittleEndian.Uint64(b[i:])); ok && b[i+8] == '"' {
 				v = v*1e8 + f
 				return int64(v) * pow10[int(scale)-8], i + 9, true
 			}
@@ -503,7 +504,7 @@ func decimalSlow(b []byte, i int, scale fixed.Scale) (int64, int, error) {
 		// Spot pads every fraction to 8 digits: take them in one SWAR
 		// step when the scale keeps all of them.
 		if int(scale) >= 8 && len(b)-i >= 8 && v <= swarLimit {
-			if f, ok := eightDigits(binary.LittleEndian.Uint64(b[i:])); ok {
+			if f, ok := eight.Digits(binary.LittleEndian.Uint64(b[i:])); ok {
 				v = v*1e8 + int64(f)
 				frac, i = 8, i+8
 			}
@@ -555,33 +556,3 @@ func decimalSyntax(b []byte, i int) error {
 
 // swarLimit is the largest v for which v*1e8 + 99999999 fits in an int64.
 const swarLimit = (1<<63 - 1 - 99999999) / 100000000
-
-// eightDigits takes 8 bytes (a little-endian load: the first byte is the
-// low byte) and reports whether they are all ASCII digits and, if so,
-// their value.
-//
-// After subtracting '0' from every byte, a digit is 0 to 9: neither it nor
-// it plus 0x76 reaches 0x80. Any other byte has its high bit set in one or
-// the other: bytes below '0' wrap to 0xD0 and up, bytes above '9' reach
-// 0x80 once 0x76 is added. The subtraction and the addition can borrow or
-// carry into the next byte, but only out of a byte that already fails.
-func eightDigits(x uint64) (uint64, bool) {
-	const ones = 0x0101010101010101
-	d := x - '0'*ones
-	if (d|(d+0x76*ones))&(0x80*ones) != 0 {
-		return 0, false
-	}
-	return digitsValue(d), true
-}
-
-// digitsValue returns the value of the eight decimal digits d, one a byte
-// with '0' subtracted, the most significant first in memory (the lowest
-// byte), as eightDigits has checked them: with three multiplications instead
-// of eight, pairs of digits, then pairs of pairs, then the two halves.
-func digitsValue(d uint64) uint64 {
-	const mask = 0x000000FF000000FF
-	const mul1 = 100 + 1000000<<32
-	const mul2 = 1 + 10000<<32
-	d = d*10 + d>>8
-	return ((d&mask)*mul1 + (d>>16&mask)*mul2) >> 32
-}

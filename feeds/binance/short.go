@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"github.com/nanotick/nanotick/internal/eight"
 	"math/bits"
 	"unsafe"
 
@@ -94,14 +95,14 @@ func (s *shortLevels) run(b []byte, i int, dst []orderbook.Level) ([]orderbook.L
 			tail := *(*uint32)(unsafe.Add(at, endOff-2)) // "] and the two bytes after
 			pd := (pw&g.p.intM|pw>>8&g.p.fracM)<<(g.p.shift&63) | g.p.pad - '0'*ones
 			qd := (qw&g.q.intM|qw>>8&g.q.fracM)<<(g.q.shift&63) | g.q.pad - '0'*ones
-			bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) | // digits (see eightDigits)
+			bad := ((pd | (pd + 0x76*ones) | qd | (qd + 0x76*ones)) & (0x80 * ones)) | // digits (see eight.Digits)
 				((pw & g.p.dot) ^ g.p.dotVal) | ((qw & g.q.dot) ^ g.q.dotVal) |
 				(head ^ ('[' | '"'<<8)) |
 				uint64((sep&0xFFFFFF00)^('"'<<8|','<<16|'"'<<24)) |
 				uint64((tail&0xFFFF)^('"'|']'<<8)) |
 				(pd-1)>>63 // a zero price, which levels reports: all digits 0, and only then, makes pd 0
 			if bad == 0 {
-				dst = append(dst, orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))})
+				dst = append(dst, orderbook.Level{Price: int64(eight.Value(pd)), Qty: int64(eight.Value(qd))})
 				if tail>>16 != ','|'['<<8 {
 					return dst, i + endOff, true
 				}
@@ -141,7 +142,7 @@ func (s *shortLevels) guess(np, nq int) {
 // reports false for anything else. It reads a level as run does, after one
 // range check: each number's digits, closed up over its point and shifted to
 // the top of the word with '0's below them (leading zeros), are checked as
-// eightDigits checks them, and its point in its place; the masks and shifts
+// eight.Digits checks them, and its point in its place; the masks and shifts
 // are numShape's.
 func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bool) {
 	const ones = 0x0101010101010101
@@ -169,7 +170,7 @@ func (s *shortLevels) levelAs(b []byte, i, np, nq int) (orderbook.Level, int, bo
 	if bad != 0 {
 		return orderbook.Level{}, i, false
 	}
-	return orderbook.Level{Price: int64(digitsValue(pd)), Qty: int64(digitsValue(qd))}, i + endOff, true
+	return orderbook.Level{Price: int64(eight.Value(pd)), Qty: int64(eight.Value(qd))}, i + endOff, true
 }
 
 // miss is levelAs after the guess was wrong: it counts the integer digits of

@@ -29,6 +29,8 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/nanotick/nanotick/internal/eight"
 )
 
 // Record is one line of a recording.
@@ -404,7 +406,7 @@ func parseInt(b []byte) (int64, bool) {
 	head := b[:min(len(b), 18)]
 	var u uint64
 	for len(head) >= 8 {
-		v, ok := eightDigits(head)
+		v, ok := eight.Digits(binary.LittleEndian.Uint64(head))
 		if !ok {
 			return 0, false
 		}
@@ -431,22 +433,6 @@ func parseInt(b []byte) (int64, bool) {
 		return int64(u), true
 	}
 	return 0, false
-}
-
-// eightDigits returns the value of the eight decimal digits b[0:8], and false if any of
-// them is not a digit. It reads them as one little-endian word and combines them in
-// three multiplications (digit pairs, then quads, then the eight).
-func eightDigits(b []byte) (uint64, bool) {
-	w := binary.LittleEndian.Uint64(b)
-	// Every byte is 0x30..0x39 when its high nibble is 3 and adding 6 leaves it 3
-	// (simdjson's is_made_of_eight_digits_fast).
-	if w&0xf0f0f0f0f0f0f0f0|(w+0x0606060606060606)&0xf0f0f0f0f0f0f0f0>>4 != 0x3333333333333333 {
-		return 0, false
-	}
-	d := w - 0x3030303030303030                 // each byte its digit's value, no borrow
-	d = (d*10 + d>>8) & 0x00ff00ff00ff00ff      // pairs: byte 0 of each 16 bits holds 10*a+b
-	d = (d*100 + d>>16) & 0x0000ffff0000ffff    // quads in each 32 bits
-	return (d*10000 + d>>32) & 0xffffffff, true // the eight
 }
 
 // excerpt shortens b for an error message.
