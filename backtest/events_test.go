@@ -114,10 +114,7 @@ func TestEventsReplayWhatTheFeedDid(t *testing.T) {
 func TestExactFeedsNeedNoFix(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
-			cfg := spotBacktest(t)
-			if rec == "usdm" {
-				cfg = usdmRun(t, false)
-			}
+			cfg := recordingBacktest(t, rec)
 			table, err := cfg.Engine.InstrumentTable()
 			if err != nil {
 				t.Fatal(err)

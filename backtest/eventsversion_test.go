@@ -33,10 +33,7 @@ const eventsGolden = "testdata/events.golden"
 func TestEventsVersion(t *testing.T) {
 	got := map[string]string{}
 	for _, rec := range []string{"spot", "usdm"} {
-		cfg := spotBacktest(t)
-		if rec == "usdm" {
-			cfg = usdmRun(t, false)
-		}
+		cfg := recordingBacktest(t, rec)
 		got[rec] = eventsHash(t, cfg)
 	}
 	line := fmt.Sprintf("events=%d spot=%s usdm=%s", eventsVersion, got["spot"], got["usdm"])

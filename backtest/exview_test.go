@@ -15,10 +15,7 @@ import (
 // levels matter), and the power-law queue, which reads the depth at every change.
 func viewConfig(t *testing.T, rec string) Config {
 	t.Helper()
-	cfg := spotBacktest(t)
-	if rec == "usdm" {
-		cfg = usdmRun(t, false)
-	}
+	cfg := recordingBacktest(t, rec)
 	lat, err := ConstantLatency(2*time.Millisecond, time.Millisecond)
 	if err != nil {
 		t.Fatal(err)

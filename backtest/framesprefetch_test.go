@@ -113,10 +113,7 @@ func topIs(got, d *decoded, lv []orderbook.Level, book *orderbook.Book, ev *md.E
 func BenchmarkFramesSource(b *testing.B) {
 	for _, rec := range []string{"spot", "usdm"} {
 		b.Run(rec, func(b *testing.B) {
-			cfg := spotBacktest(b)
-			if rec == "usdm" {
-				cfg = usdmRun(b, false)
-			}
+			cfg := recordingBacktest(b, rec)
 			f, err := LoadFrames(cfg, 0)
 			if err != nil {
 				b.Fatal(err)

@@ -22,12 +22,7 @@ import (
 func TestSharedReadingIsAlone(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
-			base := func() Config {
-				if rec == "usdm" {
-					return usdmRun(t, false)
-				}
-				return spotBacktest(t)
-			}
+			base := func() Config { return recordingBacktest(t, rec) }
 			f, err := LoadFrames(base(), 0)
 			if err != nil {
 				t.Fatal(err)

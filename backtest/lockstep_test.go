@@ -62,12 +62,7 @@ func (p *panicsOnOrder) OnOrder(ctx *strategy.Context, u *strategy.OrderUpdate) 
 func TestLockstepIsAlone(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
-			base := func() Config {
-				if rec == "usdm" {
-					return usdmRun(t, false)
-				}
-				return spotBacktest(t)
-			}
+			base := func() Config { return recordingBacktest(t, rec) }
 			f, err := LoadFrames(base(), 0)
 			if err != nil {
 				t.Fatal(err)

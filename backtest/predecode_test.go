@@ -36,12 +36,7 @@ func TestEveryReadingGivesTheSameReport(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
 			// A fresh strategy for every run: a strategy keeps state.
-			fresh := func() Config {
-				if rec == "usdm" {
-					return usdmRun(t, false)
-				}
-				return spotBacktest(t)
-			}
+			fresh := func() Config { return recordingBacktest(t, rec) }
 			cfg := fresh()
 			cfg.Prefetch = false
 			want := runJSON(t, Run)(cfg)
@@ -124,10 +119,7 @@ func framesJSON(t *testing.T, cfg Config, f *Frames) []byte {
 func TestFromContinuesTheBook(t *testing.T) {
 	for _, rec := range []string{"spot", "usdm"} {
 		t.Run(rec, func(t *testing.T) {
-			cfg := spotBacktest(t)
-			if rec == "usdm" {
-				cfg = usdmRun(t, false)
-			}
+			cfg := recordingBacktest(t, rec)
 			f, err := LoadFrames(cfg, 0)
 			if err != nil {
 				t.Fatal(err)

@@ -24,6 +24,15 @@ const spotFile = "binance-spot-btcusdt-20240808.gz"
 // enough for the market maker to trade through the recording.
 func spotEngine() engine.Config { return enginetest.SpotConfig() }
 
+// recordingBacktest is spotBacktest for rec "spot" and usdmRun (the Go market maker) for
+// "usdm": the configuration the tests that run on both shared recordings start from.
+func recordingBacktest(t testing.TB, rec string) Config {
+	if rec == "usdm" {
+		return usdmRun(t, false)
+	}
+	return spotBacktest(t)
+}
+
 func spotBacktest(t testing.TB) Config {
 	lat, err := ConstantLatency(5*time.Millisecond, 5*time.Millisecond)
 	if err != nil {

@@ -73,10 +73,7 @@ func BenchmarkPipeline(b *testing.B) {
 	for _, rec := range []string{"spot", "usdm"} {
 		b.Run(rec, func(b *testing.B) {
 			fresh := func() Config {
-				cfg := spotBacktest(b)
-				if rec == "usdm" {
-					cfg = usdmRun(b, false)
-				}
+				cfg := recordingBacktest(b, rec)
 				jsStrategy(b, &cfg)
 				cfg.Prefetch = true
 				return cfg
