@@ -372,8 +372,9 @@ func (e *Exchange) FuturesMarketDataURL() string { return "ws://" + e.Addr() + "
 // e.mu held.
 func (e *Exchange) publishFutures(stream string, payload []byte, depth bool) {
 	var f *frame
+	route := usdmRoute(stream)
 	for c := range e.subs {
-		if !c.futures || !c.streams[stream] {
+		if !c.futures || !c.streams[stream] || !routeCarries(c.route, route) {
 			continue
 		}
 		if f == nil {
@@ -409,14 +410,14 @@ func (e *Exchange) validStream(c *conn, s string) bool {
 // registerFutures adds the USD-M endpoints to mux.
 func (e *Exchange) registerFutures(mux *http.ServeMux) {
 	mux.HandleFunc("/fstream/stream", func(w http.ResponseWriter, r *http.Request) {
-		e.serveMarketData(w, r, strings.Split(r.URL.Query().Get("streams"), "/"), true, true)
+		e.serveMarketData(w, r, strings.Split(r.URL.Query().Get("streams"), "/"), true, true, routeNone)
 	})
 	mux.HandleFunc("/fstream/ws/", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		if n := strings.TrimPrefix(r.URL.Path, "/fstream/ws/"); n != "" {
 			names = []string{n}
 		}
-		e.serveMarketData(w, r, names, false, true)
+		e.serveMarketData(w, r, names, false, true, routeNone)
 	})
 	mux.HandleFunc("/fapi/v1/depth", e.handleFuturesDepth)
 	mux.HandleFunc("/fapi/v1/ping", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, []byte("{}")) })
