@@ -498,7 +498,7 @@ func (g *FuturesGateway) connectAPI(ctx context.Context) (*live.Conn, chan struc
 // "User Data Streams are accessed at /ws/<listenKey>"); the retired base/ws/<listenKey>
 // still opens but never delivers an event, so a gateway on it would trade blind.
 func UserStreamURL(base, listenKey string) string {
-	return strings.TrimRight(base, "/") + "/private/ws/" + listenKey
+	return strings.TrimRight(base, "/") + live.USDMPrivatePath + "/ws/" + listenKey
 }
 
 // connectStream gets a listen key (POST returns the active one, extended, or a new one)
