@@ -88,6 +88,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	sigCtx := ctx
 	if *duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)
@@ -168,6 +169,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		sess.status = stdout
 	}
 	runErr := sess.run(ctx)
+	sess.end = endOf(sigCtx, ctx, runErr)
 	sess.shutdown()
 	ended := time.Now()
 	sess.summary(stdout, c.Latency.ReportPercentiles)
@@ -227,6 +229,8 @@ type session struct {
 	bybitPerps []bybitPerp
 	// venueHalts are the venues' reasons for halting the strategy (run_halts.go).
 	venueHalts venueHalts
+	// end is how the run ended (run_end.go).
+	end runEnd
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -553,6 +557,7 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}
 	s.summaryVenueHalts(w)
+	s.summaryEnd(w)
 	gcs := gcCount() - s.numGC
 	if s.warm {
 		fmt.Fprintf(w, "  gc        %d cycles in all, %d after warm-up\n", gcs, gcCount()-s.warmGC)
