@@ -247,6 +247,9 @@ type sessionOptions struct {
 	recorder *parity.Recorder
 	// commission is what the local exchange charges each fill (zero: nothing).
 	commission exchange.Commission
+	// wrapVenue, if set, wraps each venue's gateway the session tears down with (tests
+	// make its cancel-all fail).
+	wrapVenue func(livesession.Gateway) livesession.Gateway
 }
 
 func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
@@ -341,6 +344,11 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.bybitPerps = append(s.bybitPerps, p.bybitPerps...)
 	}
 	s.gw, s.feed = parts[0].gw, parts[0].md
+	if opts.wrapVenue != nil {
+		for k := range unique {
+			unique[k] = opts.wrapVenue(unique[k])
+		}
+	}
 	if ecfg.Instruments != nil {
 		ecfg.Gateways = gws
 	}
