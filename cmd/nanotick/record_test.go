@@ -345,20 +345,26 @@ func TestRecordInspectBacktest(t *testing.T) {
 }
 
 // TestRecordUSDMFromLocalExchange records the local exchange's USD-M perpetual with
-// --venue binance-usdm (its snapshot path and sync rules): the files replay without a
-// gap, and backtest detects the perpetual from them.
+// --venue binance-usdm and its default streams (its snapshot path and sync rules, and
+// the mark price stream): the files hold markPrice@1s frames, replay without a gap, and
+// backtest detects the perpetual from them and takes its funding from the recorded mark
+// price frames (the exchange funds every second here, so a 3 s recording announces some).
 func TestRecordUSDMFromLocalExchange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ex, err := exchange.Start(ctx, exchange.Config{Seed: 5, Futures: []exchange.FuturesInstrument{exchange.BTCUSDTPerp()}})
+	ex, err := exchange.Start(ctx, exchange.Config{Seed: 5, Futures: []exchange.FuturesInstrument{exchange.BTCUSDTPerp()},
+		USDM: exchange.USDMConfig{FundingInterval: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ex.Close()
 	out, files := record(t, "--venue", "binance-usdm", "--url", ex.FuturesMarketDataURL(), "--rest", ex.RESTURL(),
-		"--streams", "depth@0ms,trade", "--out", t.TempDir(), "--duration", "3s")
+		"--out", t.TempDir(), "--duration", "3s")
 	if len(files) != 1 {
 		t.Fatalf("files %v\n%s", files, out)
+	}
+	if raw := gunzip(t, files[0]); !bytes.Contains(raw, []byte(`"stream":"btcusdt@markPrice@1s"`)) {
+		t.Errorf("no mark price frame recorded with the default USD-M streams")
 	}
 	if !strings.Contains(out, "snapshots 1") || !strings.Contains(out, "malformed 0") {
 		t.Errorf("recording: %s", out)
@@ -378,6 +384,10 @@ func TestRecordUSDMFromLocalExchange(t *testing.T) {
 			BookUpdates uint64 `json:"book_updates"`
 			EngineGaps  uint64 `json:"engine_gaps"`
 		} `json:"events"`
+		Funding struct {
+			Source string `json:"source"`
+			Note   string `json:"note"`
+		} `json:"funding"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
@@ -385,4 +395,26 @@ func TestRecordUSDMFromLocalExchange(t *testing.T) {
 	if r.Venue != "usdm" || r.Events.BookUpdates == 0 || r.Events.EngineGaps != 0 {
 		t.Errorf("backtest of the USD-M recording: venue %q, %+v", r.Venue, r.Events)
 	}
+	if r.Funding.Source != "mark price stream" || strings.Contains(r.Funding.Note, "no mark price") {
+		t.Errorf("backtest of the USD-M recording: funding %+v, want it from the recorded mark price stream", r.Funding)
+	}
+}
+
+// gunzip returns a recorded file's text.
+func gunzip(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

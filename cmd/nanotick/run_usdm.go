@@ -194,8 +194,33 @@ func (s *session) reportUSDM(rep *backtest.Report) {
 			}
 		}
 		c := f.gw.Counters()
+		rep.Orders.VenueRejections = appendUSDMRejects(rep.Orders.VenueRejections, f.name, c)
 		notes = append(notes, fmt.Sprintf("%s: venue %s, ours (perp.FundingPayment on the position at the funding time and the mark announced for it) %s over %d checked payments, %d differ by more than 0.01; liquidations %d, adl %d, margin calls %d",
 			f.name, venue, ours, checked, c.FundingMismatches, c.Liquidations, c.ADLs, c.MarginCalls))
 	}
 	fr.Note = strings.Join(notes, "; ")
+}
+
+// appendUSDMRejects adds the orders the USD-M venue refused, by reason, as the summary's
+// usdm line counts them, to a report's venue rejections: a live run's JSON shows what a
+// backtest's does (before, venue_rejections stayed null however many -2019, -2022 or
+// -5022 answers the run had).
+func appendUSDMRejects(dst []backtest.ReasonCount, name string, c gwbinance.FuturesCounters) []backtest.ReasonCount {
+	for _, r := range []struct {
+		reason string
+		n      uint64
+	}{
+		{"margin is insufficient (-2019)", c.RejectMargin},
+		{"reduce-only order rejected (-2022)", c.RejectReduceOnly},
+		{"post-only order would take (-5022)", c.RejectPostOnly},
+		{"FOK order could not fill whole (-5021)", c.RejectFOK},
+		{"rate limit (429, 418, -1003, -1015)", c.RejectRateLimit},
+		{"price or quantity filter", c.RejectFilter},
+		{"other venue error", c.RejectOther},
+	} {
+		if r.n > 0 {
+			dst = append(dst, backtest.ReasonCount{Reason: name + ": " + r.reason, Count: r.n})
+		}
+	}
+	return dst
 }

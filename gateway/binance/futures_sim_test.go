@@ -128,8 +128,10 @@ func touch(t *testing.T, ex *exchange.Exchange) (bid, ask int64) {
 
 // TestFuturesOnLocalExchange walks an order's life on the local exchange's USD-M venue:
 // a resting GTX order acked, modified in place (same id), queried and cancelled; a GTX
-// order that would take expired; an IOC that takes filled, the position following in
-// ACCOUNT_UPDATE; a reduce-only order that would grow the position refused with -2022.
+// order that would take refused with -5022; an IOC that takes filled, the position
+// following in ACCOUNT_UPDATE; a reduce-only order that would grow the position refused
+// with -2022, a FOK that cannot fill whole with -5021, an order beyond the margin with
+// -2019 (USDⓈ-M "Error Codes"), each reaching the engine with its code and counted.
 func TestFuturesOnLocalExchange(t *testing.T) {
 	ex := startUSDMExchange(t, 0)
 	g, acct, err := startFuturesGateway(t, ex, nil)
@@ -162,13 +164,13 @@ func TestFuturesOnLocalExchange(t *testing.T) {
 	}
 	drainFut(t, g, s, "cancelled 1", func() bool { return s.has("cancelled 1") })
 
-	// A GTX sell well under the bid would take: USD-M refuses it (-5022) or expires it.
+	// A GTX sell well under the bid would take: USD-M refuses it with -5022.
 	bid, ask = touch(t, ex)
 	o2 := risk.Order{ID: 2, Side: orderbook.Ask, Price: bid - 5000, Qty: 2, PostOnly: true}
 	if err := g.Place(&o2, now()); err != nil {
 		t.Fatal(err)
 	}
-	drainFut(t, g, s, "GTX expiry", func() bool { return s.has("cancelled 2") || s.has("rejected 2") })
+	drainFut(t, g, s, "GTX refused", func() bool { return s.has("rejected 2 venue error -5022") })
 	if s.has("fill 2") {
 		t.Fatalf("a GTX order took liquidity: %v", s.got)
 	}
@@ -182,19 +184,19 @@ func TestFuturesOnLocalExchange(t *testing.T) {
 	drainFut(t, g, s, "IOC fill", func() bool { return s.has("fill 3") })
 	drainFut(t, g, s, "position 0.002", func() bool { return g.Position().Amount.Equal(decimal.RequireFromString("0.002")) })
 
-	// A reduce-only buy would grow the long: -2022. A FOK larger than the book's depth
-	// near the touch cannot fill whole: -5021 or expired, never a partial fill.
+	// A reduce-only buy would grow the long: -2022. A FOK priced under the bid cannot
+	// fill whole: -5021, never a partial fill.
 	bid, ask = touch(t, ex)
 	o4 := risk.Order{ID: 4, Side: orderbook.Bid, Price: ask + 5000, Qty: 2, IOC: true, ReduceOnly: true}
 	if err := g.Place(&o4, now()); err != nil {
 		t.Fatal(err)
 	}
-	drainFut(t, g, s, "reduce-only refused", func() bool { return s.has("rejected 4") || s.has("cancelled 4") })
+	drainFut(t, g, s, "reduce-only refused", func() bool { return s.has("rejected 4 venue error -2022") })
 	o5 := risk.Order{ID: 5, Side: orderbook.Bid, Price: bid - 5000, Qty: 2, FOK: true}
 	if err := g.Place(&o5, now()); err != nil {
 		t.Fatal(err)
 	}
-	drainFut(t, g, s, "FOK killed", func() bool { return s.has("rejected 5") || s.has("cancelled 5") })
+	drainFut(t, g, s, "FOK refused", func() bool { return s.has("rejected 5 venue error -5021") })
 	// An order far beyond the account's margin: -2019.
 	o6 := risk.Order{ID: 6, Side: orderbook.Bid, Price: bid - 5000, Qty: 90000}
 	if err := g.Place(&o6, now()); err != nil {
@@ -205,7 +207,8 @@ func TestFuturesOnLocalExchange(t *testing.T) {
 		t.Fatalf("reduce-only or FOK filled: %v", s.got)
 	}
 	c := g.Counters()
-	if c.Placed != 6 || c.RejectMargin != 1 || c.Modifies != 1 || c.Malformed != 0 || c.RejectPostOnly+c.RejectReduceOnly+c.RejectFOK == 0 {
+	if c.Placed != 6 || c.RejectMargin != 1 || c.Modifies != 1 || c.Malformed != 0 || c.RejectPostOnly != 1 ||
+		c.RejectReduceOnly != 1 || c.RejectFOK != 1 || c.Rejects != 4 || c.RejectOther != 0 {
 		t.Errorf("counters %+v", c)
 	}
 	t.Logf("sink %v", s.got)

@@ -10,26 +10,21 @@
 // disconnect, so only a new verified snapshot makes it valid again), and never leaves a
 // goroutine behind when Run returns.
 //
-// One reader goroutine owns the socket and copies each message into a preallocated
-// ring of reusable slots; Run's goroutine, the engine's, takes them from the ring,
-// routes them by their "symbol" and runs the idle work at least every IdleInterval.
-// Kraken has no combined stream of the Binance kind, so the hop is the price of a
-// blocking read that must not stop the engine's idle work; it allocates nothing once
-// the slots have grown to the largest message.
+// The connection's mechanism (the reader goroutine and its ring, routing, idle work,
+// resubscription pacing, pings, silence, reconnects, counters) is feeds/internal/mdconn,
+// which it shares with feeds/bybit/live; this package holds what is Kraken's: its
+// channels, requests, ping, refusal and the 5 s/10 s it allows. Kraken has no combined
+// stream of the Binance kind, so the ring's hop is the price of a blocking read that
+// must not stop the engine's idle work.
 package live
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	binlive "github.com/nanotick/nanotick/feeds/binance/live"
+	"github.com/nanotick/nanotick/feeds/internal/mdconn"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/rs/zerolog"
 )
@@ -69,193 +64,76 @@ type Config struct {
 
 // Sink receives what the connection reads, on the goroutine running Run (a session's
 // engine goroutine): session.Sink's methods this venue uses.
-type Sink interface {
-	// Frame gets a book or trade message of instrument i received at local (Unix ns).
-	Frame(i instrument.Index, frame []byte, local int64) error
-	// NeedSnapshot says whether i's book waits for a resubscription.
-	NeedSnapshot(i instrument.Index) bool
-	// Reset marks i's book out of sync until its next snapshot.
-	Reset(i instrument.Index)
-	// Idle runs the engine goroutine's idle work.
-	Idle(now int64)
-}
+type Sink = mdconn.Sink
 
 // StateSink is a Sink that also hears of the connection's changes: up after a connect
 // and subscribe, down (with why) after a loss. Every instrument has been reset then.
-type StateSink interface {
-	ConnState(up bool, err error, now int64)
-}
+type StateSink = mdconn.StateSink
 
-// Counters are what a Conn has done; each only grows.
-type Counters struct {
-	Connects, Reconnects, DialFailures, Stale uint64
-	Frames, Malformed, Resyncs, Refusals      uint64
-}
-
-// slot is one message in the ring, or a connection event when kind is not 0.
-type slot struct {
-	kind  uint8 // 0 a message, evConnected, evDisconnected
-	local int64
-	b     []byte
-	err   error
-}
-
-const (
-	evConnected = iota + 1
-	evDisconnected
-)
+// Counters are what a Conn has done; each only grows. Foreign are book or trade
+// messages of a symbol no instrument here subscribed to.
+type Counters = mdconn.Counters
 
 // Conn is one public connection serving some instruments.
-type Conn struct {
-	cfg   Config
-	log   zerolog.Logger
-	slots []slot
-	mask  uint64
-	head  atomic.Uint64 // next slot to read (Run's goroutine)
-	tail  atomic.Uint64 // next slot to write (reader)
-	wake  chan struct{}
-	sym   [][]byte // `"symbol":"BTC/USD"` per instrument, for routing
-
-	cur      atomic.Pointer[binlive.Conn]
-	lastRead atomic.Int64
-	resubAt  []int64 // per instrument: when it was last resubscribed
-	reqN     atomic.Uint64
-
-	connects, reconnects, dialFailures, stale atomic.Uint64
-	frames, malformed, resyncs, refusals      atomic.Uint64
-}
+type Conn struct{ *mdconn.Conn }
 
 // New returns a connection for cfg; it does not dial until Run.
 func New(cfg Config) (*Conn, error) {
-	if cfg.URL == "" || len(cfg.Instruments) == 0 {
-		return nil, errors.New("kraken live: URL and instruments are required")
-	}
 	if cfg.Name == "" {
 		cfg.Name = "kraken"
 	}
+	// Kraken sends a heartbeat every second while subscribed, so 10 s of silence is a
+	// connection gone.
+	if cfg.PingEvery <= 0 {
+		cfg.PingEvery = 5 * time.Second
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 2 * cfg.PingEvery
+	}
+	p, insts, err := newProtocol(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := mdconn.New(mdconn.Config{Name: cfg.Name, Venue: "kraken", URL: cfg.URL, Instruments: insts,
+		PingEvery: cfg.PingEvery, ReadTimeout: cfg.ReadTimeout, BackoffMin: cfg.BackoffMin, BackoffMax: cfg.BackoffMax,
+		ResubscribeEvery: cfg.ResubscribeEvery, DialTimeout: cfg.DialTimeout, Slots: cfg.Slots, Logger: cfg.Logger}, p)
+	if err != nil {
+		return nil, fmt.Errorf("kraken live: %w", err)
+	}
+	return &Conn{c}, nil
+}
+
+// protocol is Kraken v2's part of the connection (mdconn.Protocol).
+type protocol struct {
+	depth    int
+	noTrades bool
+	symbols  []string
+	sym      [][]byte // `"symbol":"BTC/USD"` per instrument, for routing
+}
+
+// newProtocol checks cfg's depth and symbols and returns its protocol and instruments.
+func newProtocol(cfg Config) (*protocol, []mdconn.Instrument, error) {
 	if cfg.Depth == 0 {
 		cfg.Depth = 10
 	}
 	switch cfg.Depth {
 	case 10, 25, 100, 500, 1000:
 	default:
-		return nil, fmt.Errorf("kraken live: depth %d: want 10, 25, 100, 500 or 1000", cfg.Depth)
+		return nil, nil, fmt.Errorf("kraken live: depth %d: want 10, 25, 100, 500 or 1000", cfg.Depth)
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&cfg.PingEvery, 5*time.Second)
-	def(&cfg.ReadTimeout, 2*cfg.PingEvery)
-	def(&cfg.BackoffMin, 250*time.Millisecond)
-	def(&cfg.BackoffMax, 10*time.Second)
-	def(&cfg.ResubscribeEvery, time.Second)
-	def(&cfg.DialTimeout, 10*time.Second)
-	if cfg.Slots <= 0 {
-		cfg.Slots = 1024
-	}
-	if cfg.Slots&(cfg.Slots-1) != 0 {
-		return nil, fmt.Errorf("kraken live: %d slots: want a power of two", cfg.Slots)
-	}
-	c := &Conn{cfg: cfg, slots: make([]slot, cfg.Slots), mask: uint64(cfg.Slots - 1), wake: make(chan struct{}, 1),
-		resubAt: make([]int64, len(cfg.Instruments)),
-		log:     cfg.Logger.With().Str("component", "marketdata").Str("venue", cfg.Name).Logger()}
-	for _, in := range cfg.Instruments {
+	p := &protocol{depth: cfg.Depth, noTrades: cfg.NoTrades}
+	insts := make([]mdconn.Instrument, len(cfg.Instruments))
+	for k, in := range cfg.Instruments {
 		for i := 0; i < len(in.Symbol); i++ {
 			if ch := in.Symbol[i]; ch == '"' || ch == '\\' || ch < 0x20 {
-				return nil, fmt.Errorf("kraken live: symbol %q", in.Symbol)
+				return nil, nil, fmt.Errorf("kraken live: symbol %q", in.Symbol)
 			}
 		}
-		c.sym = append(c.sym, []byte(`"symbol":"`+in.Symbol+`"`))
+		p.symbols = append(p.symbols, in.Symbol)
+		p.sym = append(p.sym, []byte(`"symbol":"`+in.Symbol+`"`))
+		insts[k] = mdconn.Instrument(in)
 	}
-	return c, nil
-}
-
-// Name returns the connection's name.
-func (c *Conn) Name() string { return c.cfg.Name }
-
-// Instruments returns the engine indexes the connection serves.
-func (c *Conn) Instruments() []instrument.Index {
-	out := make([]instrument.Index, len(c.cfg.Instruments))
-	for k, in := range c.cfg.Instruments {
-		out[k] = in.Index
-	}
-	return out
-}
-
-// Wake cuts Run's wait short, from any goroutine: the idle work runs at once.
-func (c *Conn) Wake() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Counters returns the counters so far.
-func (c *Conn) Counters() Counters {
-	return Counters{Connects: c.connects.Load(), Reconnects: c.reconnects.Load(), DialFailures: c.dialFailures.Load(),
-		Stale: c.stale.Load(), Frames: c.frames.Load(), Malformed: c.malformed.Load(), Resyncs: c.resyncs.Load(),
-		Refusals: c.refusals.Load()}
-}
-
-// Run connects and serves sink until ctx ends, then returns nil with the reader
-// stopped. idle bounds the time between Sink.Idle calls; 0 means 2ms.
-func (c *Conn) Run(ctx context.Context, sink Sink, idle time.Duration) error {
-	if idle <= 0 {
-		idle = 2 * time.Millisecond
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); c.reader(rctx) }()
-	defer func() {
-		cancel()
-		if cn := c.cur.Load(); cn != nil {
-			cn.Close()
-		}
-		wg.Wait()
-	}()
-	t := time.NewTicker(idle)
-	defer t.Stop()
-	var lastPing time.Time
-	for {
-		c.dispatch(sink)
-		now := time.Now()
-		sink.Idle(now.UnixNano())
-		c.maintain(sink, now, &lastPing)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-c.wake:
-		case <-t.C:
-		}
-	}
-}
-
-// dispatch hands every queued message to sink. Run's goroutine.
-func (c *Conn) dispatch(sink Sink) {
-	for {
-		h := c.head.Load()
-		if h == c.tail.Load() {
-			return
-		}
-		s := &c.slots[h&c.mask]
-		switch s.kind {
-		case evConnected, evDisconnected:
-			for k := range c.cfg.Instruments {
-				sink.Reset(c.cfg.Instruments[k].Index)
-				c.resubAt[k] = s.local // the fresh subscription brings the snapshot
-			}
-			if st, ok := sink.(StateSink); ok {
-				st.ConnState(s.kind == evConnected, s.err, s.local)
-			}
-		default:
-			c.route(sink, s.b, s.local)
-		}
-		c.head.Store(h + 1)
-		sink.Idle(s.local)
-	}
+	return p, insts, nil
 }
 
 var (
@@ -265,191 +143,69 @@ var (
 	successFalse = []byte(`"success":false`)
 )
 
-// route sends a book or trade message to its instrument; other messages (heartbeat,
-// status, pong, subscription answers) stay here, a refusal is logged.
-func (c *Conn) route(sink Sink, b []byte, local int64) {
+// Route finds a book or trade message's instrument by its symbol; other messages
+// (heartbeat, status, pong, subscription answers) are not data, a refusal is one
+// without a channel and with "success" false.
+func (p *protocol) Route(b []byte) (int, mdconn.Route) {
 	if !bytes.Contains(b, keyChannel) {
 		if bytes.Contains(b, successFalse) {
-			n := c.refusals.Add(1)
-			if n <= 10 || n%1000 == 0 {
-				c.log.Warn().Bytes("answer", b[:min(len(b), 300)]).Msg("kraken refused a request")
-			}
+			return 0, mdconn.Refused
 		}
-		return
+		return 0, mdconn.Other
 	}
 	if !bytes.Contains(b, chanBook) && !bytes.Contains(b, chanTrade) {
-		return
+		return 0, mdconn.Other
 	}
-	for k := range c.sym {
-		if bytes.Contains(b, c.sym[k]) {
-			c.frames.Add(1)
-			if err := sink.Frame(c.cfg.Instruments[k].Index, b, local); err != nil {
-				c.malformed.Add(1)
-			}
-			return
+	for k := range p.sym {
+		if bytes.Contains(b, p.sym[k]) {
+			return k, mdconn.Data
 		}
 	}
-	c.malformed.Add(1)
+	return 0, mdconn.Foreign
 }
 
-// maintain resubscribes invalid books, pings, and replaces a silent connection. Run's
-// goroutine.
-func (c *Conn) maintain(sink Sink, now time.Time, lastPing *time.Time) {
-	cn := c.cur.Load()
-	if cn == nil {
-		return
-	}
-	ns := now.UnixNano()
-	for k, in := range c.cfg.Instruments {
-		if sink.NeedSnapshot(in.Index) && ns-c.resubAt[k] >= int64(c.cfg.ResubscribeEvery) {
-			c.resubAt[k] = ns
-			c.resyncs.Add(1)
-			c.log.Warn().Str("symbol", in.Symbol).Msg("book invalid: resubscribing")
-			b := c.appendBook(nil, "unsubscribe", in.Symbol, false)
-			b2 := c.appendBook(nil, "subscribe", in.Symbol, true)
-			if cn.WriteText(b, now.Add(time.Second)) != nil || cn.WriteText(b2, now.Add(time.Second)) != nil {
-				cn.Close()
-				return
-			}
-			sink.Reset(in.Index)
+// Subscribe subscribes each symbol's book with its snapshot and, unless left out, its
+// trades without theirs.
+func (p *protocol) Subscribe(ids *mdconn.IDs) [][]byte {
+	var reqs [][]byte
+	for _, s := range p.symbols {
+		reqs = append(reqs, p.appendBook(nil, "subscribe", s, true, ids))
+		if p.noTrades {
+			continue
 		}
+		b := []byte(`{"method":"subscribe","params":{"channel":"trade","symbol":["` + s + `"],"snapshot":false},"req_id":`)
+		b = strconv.AppendUint(b, ids.Next(), 10)
+		reqs = append(reqs, append(b, '}'))
 	}
-	if now.Sub(time.Unix(0, c.lastRead.Load())) > c.cfg.ReadTimeout {
-		c.stale.Add(1)
-		c.log.Warn().Msg("market data silent: replacing the connection")
-		cn.Close()
-		return
-	}
-	if now.Sub(*lastPing) >= c.cfg.PingEvery {
-		*lastPing = now
-		b := strconv.AppendUint([]byte(`{"method":"ping","req_id":`), c.reqN.Add(1), 10)
-		if cn.WriteText(append(b, '}'), now.Add(time.Second)) != nil {
-			cn.Close()
-		}
-	}
+	return reqs
+}
+
+// Resubscribe unsubscribes instrument k's book and subscribes it again with a
+// snapshot, the repair of a checksum mismatch.
+func (p *protocol) Resubscribe(k int, ids *mdconn.IDs) [][]byte {
+	un := p.appendBook(nil, "unsubscribe", p.symbols[k], false, ids)
+	return [][]byte{un, p.appendBook(nil, "subscribe", p.symbols[k], true, ids)}
+}
+
+// Ping is Kraken's {"method":"ping"}.
+func (p *protocol) Ping(ids *mdconn.IDs) []byte {
+	b := strconv.AppendUint([]byte(`{"method":"ping","req_id":`), ids.Next(), 10)
+	return append(b, '}')
 }
 
 // appendBook appends a book (un)subscribe request, as docs.kraken.com/api/docs/
 // websocket-v2/book shows it.
-func (c *Conn) appendBook(dst []byte, method, symbol string, snapshot bool) []byte {
+func (p *protocol) appendBook(dst []byte, method, symbol string, snapshot bool, ids *mdconn.IDs) []byte {
 	dst = append(dst, `{"method":"`...)
 	dst = append(dst, method...)
 	dst = append(dst, `","params":{"channel":"book","symbol":["`...)
 	dst = append(dst, symbol...)
 	dst = append(dst, `"],"depth":`...)
-	dst = strconv.AppendInt(dst, int64(c.cfg.Depth), 10)
+	dst = strconv.AppendInt(dst, int64(p.depth), 10)
 	if snapshot {
 		dst = append(dst, `,"snapshot":true`...)
 	}
 	dst = append(dst, `},"req_id":`...)
-	dst = strconv.AppendUint(dst, c.reqN.Add(1), 10)
+	dst = strconv.AppendUint(dst, ids.Next(), 10)
 	return append(dst, '}')
-}
-
-// reader dials, subscribes and reads until ctx ends, reconnecting with capped backoff.
-func (c *Conn) reader(ctx context.Context) {
-	attempt := 0
-	for ctx.Err() == nil {
-		if c.connects.Load() > 0 || attempt > 0 {
-			t := time.NewTimer(backoff(c.cfg.BackoffMin, c.cfg.BackoffMax, attempt))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		cn, err := binlive.Dial(ctx, c.cfg.URL, c.cfg.DialTimeout, 0)
-		if err != nil {
-			attempt++
-			c.dialFailures.Add(1)
-			c.log.Warn().Err(err).Int("attempt", attempt).Msg("market data dial failed")
-			continue
-		}
-		if err := c.subscribe(cn); err != nil {
-			cn.Close()
-			attempt++
-			c.dialFailures.Add(1)
-			continue
-		}
-		if c.connects.Add(1) > 1 {
-			c.reconnects.Add(1)
-		}
-		attempt = 0
-		c.lastRead.Store(time.Now().UnixNano())
-		c.cur.Store(cn)
-		c.push(ctx, evConnected, nil, nil)
-		err = c.read(ctx, cn)
-		c.cur.CompareAndSwap(cn, nil)
-		cn.Close()
-		if ctx.Err() != nil {
-			return
-		}
-		c.log.Warn().Err(err).Msg("market data connection lost")
-		c.push(ctx, evDisconnected, nil, err)
-	}
-}
-
-func (c *Conn) subscribe(cn *binlive.Conn) error {
-	deadline := time.Now().Add(c.cfg.DialTimeout)
-	for _, in := range c.cfg.Instruments {
-		if err := cn.WriteText(c.appendBook(nil, "subscribe", in.Symbol, true), deadline); err != nil {
-			return err
-		}
-		if c.cfg.NoTrades {
-			continue
-		}
-		b := []byte(`{"method":"subscribe","params":{"channel":"trade","symbol":["` + in.Symbol + `"],"snapshot":false},"req_id":`)
-		b = strconv.AppendUint(b, c.reqN.Add(1), 10)
-		if err := cn.WriteText(append(b, '}'), deadline); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// read copies messages into the ring until the connection fails.
-func (c *Conn) read(ctx context.Context, cn *binlive.Conn) error {
-	for {
-		_, msg, err := cn.Next()
-		if err != nil {
-			return err
-		}
-		now := time.Now().UnixNano()
-		c.lastRead.Store(now)
-		if !c.push(ctx, 0, msg, nil) {
-			return ctx.Err()
-		}
-	}
-}
-
-// push queues a message or an event for Run's goroutine, waiting while the ring is
-// full (a dropped book message would only be caught by the next checksum); false when
-// ctx ended meanwhile.
-func (c *Conn) push(ctx context.Context, kind uint8, b []byte, err error) bool {
-	for {
-		t := c.tail.Load()
-		if t-c.head.Load() < uint64(len(c.slots)) {
-			s := &c.slots[t&c.mask]
-			s.kind, s.err, s.local = kind, err, time.Now().UnixNano()
-			s.b = append(s.b[:0], b...)
-			c.tail.Store(t + 1)
-			c.Wake()
-			return true
-		}
-		c.Wake()
-		if ctx.Err() != nil {
-			return false
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-}
-
-func backoff(lo, hi time.Duration, attempt int) time.Duration {
-	d := lo
-	for i := 0; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	return d/2 + rand.N(d/2+1)
 }
