@@ -118,15 +118,9 @@ func (r *venueRecorder) openFile(now time.Time) error {
 
 // Frame implements session.Sink: write the frame, then let the feed keep the book.
 func (r *venueRecorder) Frame(i instrument.Index, frame []byte, local int64) error {
-	if r.err != nil {
+	if !r.write(frame, local) {
 		return nil
 	}
-	if err := r.w.Write(local, frame); err != nil {
-		r.fail(fmt.Errorf("write %s: %w", r.file.Name(), err))
-		return nil
-	}
-	r.records++
-	r.fileRecords++
 	ev, err := r.feed.Decode(frame)
 	if err != nil {
 		return err
@@ -159,27 +153,10 @@ func (r *venueRecorder) Reset(i instrument.Index) { r.feed.Reset() }
 // State implements session.Sink: the connection logs its changes itself.
 func (r *venueRecorder) State(livesession.State, error, int64) {}
 
-// Idle implements session.Sink: flush every second, rotate when the file is big or old.
+// Idle implements session.Sink: flush every second, rotate when the file is big or old,
+// and resubscribe the book then, so that the new file starts with a snapshot.
 func (r *venueRecorder) Idle(now int64) {
-	if r.err != nil || r.w == nil {
-		return
-	}
-	if now-r.flushed >= int64(flushEvery) {
-		r.flushed = now
-		if err := r.w.Flush(); err != nil {
-			r.fail(fmt.Errorf("flush %s: %w", r.file.Name(), err))
-			return
-		}
-	}
-	if r.rotationDue() {
-		if err := r.close(); err != nil {
-			r.fail(err)
-			return
-		}
-		if err := r.openFile(time.Now()); err != nil {
-			r.fail(err)
-			return
-		}
+	if r.rotate(now, r.openFile) {
 		r.resub = true
 	}
 }
