@@ -26,6 +26,10 @@ type Report struct {
 	Duration string   `json:"duration"`
 	Halted   string   `json:"halted,omitempty"`    // why the strategy was halted, if it was
 	HaltedAt string   `json:"halted_at,omitempty"` // when: the data time of the event it halted in, UTC
+	// Ended is how a live run (nanotick run --json) ended: "duration" (--duration
+	// reached), "signal" (SIGINT or SIGTERM) or "error". A backtest ends with its data
+	// and leaves it out.
+	Ended string `json:"ended,omitempty"`
 	// Problems say why the run did not test the strategy: a book that was never valid,
 	// no order sent while the book had gaps. A command treats a run with problems as
 	// failed unless told to allow them.

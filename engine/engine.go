@@ -174,6 +174,9 @@ type Engine struct {
 	untimed bool
 	obs     interface{ Observe(ns int64) }
 	halted  error
+	// holdCancels keeps the engine's own cancels back (HoldCancels): the venue has
+	// cancelled every order already, and a cancel of each would only be refused.
+	holdCancels bool
 
 	now        int64
 	timerEvery int64
@@ -427,6 +430,24 @@ func (e *Engine) Context() *strategy.Context { return e.ctx }
 
 // Halted returns the error that halted the strategy, or nil while it runs.
 func (e *Engine) Halted() error { return e.halted }
+
+// HaltCause returns why risk halted trading, applying a pending Halt or Stop first (its
+// log line is written then): a breach or kill switch on any instrument before
+// risk.ReasonShutdown, that if the run was only stopped, risk.ReasonOK if neither. It
+// belongs to the engine's goroutine, or to its owner once that has ended.
+func (e *Engine) HaltCause() risk.Reason {
+	cause := risk.ReasonOK
+	for i := range e.slots {
+		switch c := e.slots[i].risk.HaltCause(); c {
+		case risk.ReasonOK:
+		case risk.ReasonShutdown:
+			cause = c
+		default:
+			return c
+		}
+	}
+	return cause
+}
 
 // NextTimer returns the event time at which the next timer grid point is due, and false
 // when there is no timer (none configured, or the engine not started). A live loop
@@ -734,6 +755,35 @@ func (e *Engine) Halt() {
 	}
 }
 
+// Stop is the orderly end of a run: risk halts on every instrument with
+// risk.ReasonShutdown, which does everything the kill switch does (no order is
+// accepted after it, and the next event cancels every working order) but is
+// logged at Info, since nothing went wrong. A halt that came first keeps its
+// cause and its Error log. It is safe from any goroutine; the live session's
+// Shutdown calls it, the operator's kill switch is Halt.
+func (e *Engine) Stop() {
+	for i := range e.slots {
+		e.slots[i].risk.Halt(risk.ReasonShutdown)
+	}
+}
+
+// HoldCancels keeps the engine's cancels back, its halt's and the strategy's alike,
+// until ReleaseCancels: the owner calls it after every venue has confirmed a
+// venue-wide cancel-all, so that the orders it removed, whose confirmations are still
+// on their way, are not cancelled one by one too (the venue would refuse each as
+// unknown, Binance's -2011). Orders still working when the hold ends are cancelled
+// then. It belongs to the engine's goroutine, or to its owner once that has ended.
+func (e *Engine) HoldCancels() { e.holdCancels = true }
+
+// ReleaseCancels ends HoldCancels and sends at once the cancels a halt demands:
+// one for every order still working on a halted instrument. Without a hold it does
+// the latter only, which a halted engine otherwise does at its next event. It
+// belongs to the engine's goroutine, or to its owner once that has ended.
+func (e *Engine) ReleaseCancels() {
+	e.holdCancels = false
+	e.sendRiskCancels()
+}
+
 // slotOf returns the slot of the instrument order id belongs to, or the default one for
 // an id no checker knows (risk then reports it unknown, as it does for one instrument).
 func (e *Engine) slotOf(id uint64) *slot {
@@ -917,6 +967,9 @@ func (e *Engine) sendIntents() {
 		sl := &e.slots[in.Order.Instrument]
 		switch in.Kind {
 		case strategy.IntentCancel:
+			if e.holdCancels {
+				continue // the venue cancelled it already; if not, ReleaseCancels will
+			}
 			e.counters.CancelsSent++
 			if err := sl.gw.Cancel(in.Order.ID, e.now); err != nil {
 				e.log.Error().Err(err).Uint64("order", in.Order.ID).Msg("cancel failed to send")
@@ -961,8 +1014,12 @@ func (e *Engine) sendIntents() {
 }
 
 // sendRiskCancels cancels every working order of every halted instrument (kill switch,
-// loss limit, bookkeeping failure, or a halted strategy).
+// loss limit, bookkeeping failure, or a halted strategy). Under HoldCancels it sends
+// nothing and leaves the demand with risk, for ReleaseCancels.
 func (e *Engine) sendRiskCancels() {
+	if e.holdCancels {
+		return
+	}
 	for i := range e.slots {
 		sl := &e.slots[i]
 		e.cancels = sl.risk.Cancels(e.cancels[:0])

@@ -48,7 +48,9 @@ func (l *burstLog) reject(log *zerolog.Logger, r Reason, o *Order, now int64) {
 		}
 		l.close(log, r)
 	}
-	ev := log.Warn().Str("reason", r.String())
+	// An order refused because the run is ending is expected, not a warning: a
+	// strategy answering its orders' cancellations may still try to quote.
+	ev := log.WithLevel(levelOf(r)).Str("reason", r.String())
 	if ev != nil && o != nil {
 		ev = ev.Uint64("id", o.ID).Str("side", o.Side.String()).
 			RawJSON("price", l.ps.Append(l.num[:0], o.Price)).RawJSON("qty", l.qs.Append(l.num[:0], o.Qty))
@@ -65,7 +67,7 @@ func (l *burstLog) reject(log *zerolog.Logger, r Reason, o *Order, now int64) {
 func (l *burstLog) close(log *zerolog.Logger, r Reason) {
 	b := &l.b[r]
 	if b.suppressed > 0 {
-		log.Warn().Str("reason", r.String()).Uint64("suppressed", b.suppressed).
+		log.WithLevel(levelOf(r)).Str("reason", r.String()).Uint64("suppressed", b.suppressed).
 			Int64("first", b.first).Int64("last", b.last).Msg("order rejections suppressed")
 	}
 	b.open, b.suppressed = false, 0
@@ -89,4 +91,13 @@ func (l *burstLog) flush(log *zerolog.Logger, now int64) {
 		}
 	}
 	l.next = next
+}
+
+// levelOf is the level rejections for r are logged at: Warn, except Debug for
+// ReasonShutdown (the run is ending in order).
+func levelOf(r Reason) zerolog.Level {
+	if r == ReasonShutdown {
+		return zerolog.DebugLevel
+	}
+	return zerolog.WarnLevel
 }

@@ -95,6 +95,12 @@ const (
 	// ReasonFundingPaid: the funding a perpetual's position paid, net of what
 	// it received, exceeded MaxFundingPaid (the state goes to Reducing).
 	ReasonFundingPaid
+	// ReasonShutdown: trading stopped because the run is ending in order (its
+	// duration reached, a signal, the session's shutdown): not a breach and
+	// not the kill switch. It halts like ReasonHalted, every working order is
+	// cancelled and no order is accepted after it, but it is logged at Info,
+	// and orders refused for it at Debug: nothing went wrong.
+	ReasonShutdown
 
 	// NumReasons is the number of Reason values, for arrays indexed by Reason.
 	NumReasons
@@ -137,6 +143,7 @@ var reasonNames = [NumReasons]string{
 	ReasonMaxLeverage:         "max_leverage",
 	ReasonLiquidationDistance: "liquidation_distance",
 	ReasonFundingPaid:         "funding_paid",
+	ReasonShutdown:            "shutdown",
 }
 
 // String returns the reason's snake_case name, as used in logs and metrics

@@ -698,10 +698,12 @@ func (c *Checker) evaluate() {
 // Halt is the kill switch: it halts trading with cause (ReasonHalted if
 // cause is not a halt reason), and the engine's next Cancels call returns
 // every working order. It is safe from any goroutine: it only sets an atomic
-// that the tick goroutine observes on its next call.
+// that the tick goroutine observes on its next call. ReasonShutdown is the
+// orderly end of a run: it halts the same way but is logged at Info.
 func (c *Checker) Halt(cause Reason) {
 	switch cause {
-	case ReasonHalted, ReasonDailyLoss, ReasonDrawdown, ReasonBookkeeping, ReasonPortfolioLoss, ReasonPortfolioDrawdown:
+	case ReasonHalted, ReasonDailyLoss, ReasonDrawdown, ReasonBookkeeping, ReasonPortfolioLoss, ReasonPortfolioDrawdown,
+		ReasonShutdown:
 	default:
 		cause = ReasonHalted
 	}
@@ -719,7 +721,11 @@ func (c *Checker) observe() {
 }
 
 // halt enters Halted on the tick goroutine and demands cancels. The first
-// cause is kept: a later breach does not hide why trading stopped.
+// cause is kept: a later breach does not hide why trading stopped, and an
+// orderly stop after a halt does not turn the halt into a normal end. A halt
+// is logged at Error ("risk halted"): someone must look. An orderly stop
+// (ReasonShutdown) is logged at Info ("trading stopped"): a grep for errors
+// at the end of a normal run finds nothing.
 func (c *Checker) halt(cause Reason) {
 	c.cancelPending = true
 	if c.state == Halted {
@@ -728,9 +734,13 @@ func (c *Checker) halt(cause Reason) {
 	c.state, c.haltCause = Halted, cause
 	c.stateView.Store(uint32(Halted))
 	eq, _ := c.acct.equity()
-	c.log.Error().Str("cause", cause.String()).Int("working", len(c.work)).
-		RawJSON("position", c.inst.QtyScale.Append(c.bursts.num[:0], c.acct.pos)).           // decimals, as a person reads them,
-		RawJSON("equity", c.inst.PriceScale.Append(c.bursts.num[:0], eq)).Msg("risk halted") // in the log's scratch buffer
+	ev, msg := c.log.Error(), "risk halted"
+	if cause == ReasonShutdown {
+		ev, msg = c.log.Info(), "trading stopped"
+	}
+	ev.Str("cause", cause.String()).Int("working", len(c.work)).
+		RawJSON("position", c.inst.QtyScale.Append(c.bursts.num[:0], c.acct.pos)). // decimals, as a person reads them,
+		RawJSON("equity", c.inst.PriceScale.Append(c.bursts.num[:0], eq)).Msg(msg) // in the log's scratch buffer
 }
 
 // State returns the trading state. It is safe from any goroutine; a Halt not

@@ -317,20 +317,37 @@ func (s *Session) Run(ctx context.Context) error {
 	return err
 }
 
-// Shutdown halts trading, cancels every working order at every venue and closes the
-// gateways: the session's one teardown. Call it after Run has returned (or instead of
-// Run); it is safe to call twice.
+// Shutdown is the session's one teardown, the orderly end of a run: it stops trading
+// (engine.Stop: no order is accepted after it, logged at Info as "trading stopped"; a
+// halt that came first keeps its cause), cancels every working order at every venue,
+// hands the venues' last answers to the engine (settle) and closes the gateways. Call
+// it after Run has returned (or instead of Run); it is safe to call twice.
+//
+// The cancelling is done once. Each venue's cancel-all goes first, since it does not
+// depend on the engine's view of what is open; when every one succeeded, the engine's
+// own cancels of the same orders are held back while their confirmations arrive, so
+// that no cancel goes out for an order already gone (which Binance refuses as unknown,
+// -2011). An order still working once the venues have been quiet for cancelAllGrace
+// (one the cancel-all missed: placed over another connection as it ran) is then
+// cancelled by itself. When any cancel-all failed, the engine cancels every working
+// order by itself at once, each cancel with the gateway's backoff and limit: fail
+// closed.
 func (s *Session) Shutdown() {
 	s.shutOnce.Do(func() {
-		s.eng.Halt()
+		s.eng.Stop()
+		s.eng.HaltCause() // applied now: "trading stopped" logs the orders working at the stop
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		all := true
 		for _, g := range s.cfg.Gateways {
 			if err := g.CancelAll(ctx); err != nil {
-				s.log.Error().Err(err).Msg("cancel all at shutdown")
+				all = false
+				s.log.Error().Err(err).Msg("cancel all at shutdown failed: cancelling each working order")
 			}
 		}
-		s.settle(ctx)
+		sctx, scancel := context.WithTimeout(context.Background(), settleTimeout)
+		defer scancel()
+		s.settle(sctx, all)
 		for _, g := range s.cfg.Gateways {
 			g.Close()
 		}
@@ -342,11 +359,33 @@ func (s *Session) Shutdown() {
 // user-data connection after the cancel's answer on the order connection.
 const settleQuiet = 250 * time.Millisecond
 
+// cancelAllGrace is how long, after the venues' cancel-alls succeeded, orders may stay
+// working with no answer arriving before the engine cancels them one by one: a
+// cancel-all's confirmations come in one burst, so silence this long means they are
+// not coming for these orders.
+const cancelAllGrace = time.Second
+
+// settleTimeout bounds settle.
+const settleTimeout = 5 * time.Second
+
 // settle hands the venues' last answers (fills that crossed the cancels, the cancels'
 // confirmations) to the engine until no order is working and the venues have been
 // quiet for settleQuiet, or ctx ends, so that the engine's final position and PnL are
-// the venues'. Run's goroutine has ended, so this goroutine now owns the engine.
-func (s *Session) settle(ctx context.Context) {
+// the venues'. With cancelled, every venue's cancel-all succeeded and the engine's own
+// cancels are held back (see Shutdown); without, they go out at once. Run's goroutine
+// has ended, so this goroutine now owns the engine.
+func (s *Session) settle(ctx context.Context, cancelled bool) {
+	held := cancelled
+	if held {
+		s.eng.HoldCancels()
+	} else {
+		s.eng.ReleaseCancels() // no answer may come to make the engine send them
+	}
+	defer func() {
+		if held {
+			s.eng.ReleaseCancels() // observes the stop, if nothing else did; nothing is working
+		}
+	}()
 	quietSince := time.Now()
 	fills, working := s.eng.Counters().Fills, s.working()
 	for ctx.Err() == nil {
@@ -359,6 +398,11 @@ func (s *Session) settle(ctx context.Context) {
 		}
 		if working == 0 && now.Sub(quietSince) >= settleQuiet {
 			return
+		}
+		if held && working > 0 && now.Sub(quietSince) >= cancelAllGrace {
+			held = false
+			s.log.Warn().Int("working", working).Msg("orders still working after every venue's cancel-all: cancelling each")
+			s.eng.ReleaseCancels()
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

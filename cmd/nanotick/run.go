@@ -88,6 +88,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	sigCtx := ctx
 	if *duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)
@@ -168,6 +169,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		sess.status = stdout
 	}
 	runErr := sess.run(ctx)
+	sess.end = endOf(sigCtx, ctx, runErr)
 	sess.shutdown()
 	ended := time.Now()
 	sess.summary(stdout, c.Latency.ReportPercentiles)
@@ -227,6 +229,8 @@ type session struct {
 	bybitPerps []bybitPerp
 	// venueHalts are the venues' reasons for halting the strategy (run_halts.go).
 	venueHalts venueHalts
+	// end is how the run ended (run_end.go).
+	end runEnd
 }
 
 // sessionOptions are the knobs of a session beyond its config, for the local exchange and
@@ -243,6 +247,9 @@ type sessionOptions struct {
 	recorder *parity.Recorder
 	// commission is what the local exchange charges each fill (zero: nothing).
 	commission exchange.Commission
+	// wrapVenue, if set, wraps each venue's gateway the session tears down with (tests
+	// make its cancel-all fail).
+	wrapVenue func(livesession.Gateway) livesession.Gateway
 }
 
 func startSession(ctx context.Context, c *config.Config, opts sessionOptions, log zerolog.Logger) (*session, error) {
@@ -337,6 +344,11 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		s.bybitPerps = append(s.bybitPerps, p.bybitPerps...)
 	}
 	s.gw, s.feed = parts[0].gw, parts[0].md
+	if opts.wrapVenue != nil {
+		for k := range unique {
+			unique[k] = opts.wrapVenue(unique[k])
+		}
+	}
 	if ecfg.Instruments != nil {
 		ecfg.Gateways = gws
 	}
@@ -553,6 +565,7 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 		fmt.Fprintf(w, "  strategy  halted: %v\n", err)
 	}
 	s.summaryVenueHalts(w)
+	s.summaryEnd(w)
 	gcs := gcCount() - s.numGC
 	if s.warm {
 		fmt.Fprintf(w, "  gc        %d cycles in all, %d after warm-up\n", gcs, gcCount()-s.warmGC)

@@ -125,10 +125,13 @@ func (s *session) report(ended time.Time) *backtest.Report {
 			rep.Orders.RiskRejections = append(rep.Orders.RiskRejections, backtest.ReasonCount{Reason: risk.Reason(i).String(), Count: n})
 		}
 	}
+	rep.Ended = s.end.how
 	if h := s.eng.Halted(); h != nil {
 		rep.Halted = h.Error()
 	} else if err := s.venueHalts.err(); err != nil {
 		rep.Halted = err.Error()
+	} else if h := s.riskHalt(); h != "" {
+		rep.Halted = "risk halted: " + h
 	}
 	if s.eng.Instruments().Len() > 1 {
 		s.reportInstruments(rep)

@@ -1223,7 +1223,7 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 		return fmt.Errorf("answer id %q of no request kind", id)
 	}
 	if !ok {
-		g.log.Warn().Uint64("order", oid).Int("code", r.code).Str("msg", r.msg).Msg("venue refused a request")
+		refused(&g.log, id[0], oid, r.code, r.msg)
 	}
 	g.pushLocked(a)
 	return nil

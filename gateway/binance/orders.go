@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
+
+	"github.com/rs/zerolog"
 )
 
 // OrderState is where an order stands between nanotick and the venue.
@@ -134,6 +136,22 @@ const (
 	codeCancelReject = -2011 // cancel of an order the venue does not have open
 	codeNoSuchOrder  = -2013 // order does not exist
 )
+
+// refused logs a request of kind (idPlace, idCancel, ...) about order oid that the
+// venue refused with code and msg. A cancel refused with -2011 CANCEL_REJECTED
+// ("Unknown order sent.": the order could not be found, Binance's errors.md for Spot and
+// USD-M alike) is a race of normal trading, not a warning: the order filled, or a
+// cancel-all removed it, while the cancel was on its way. It is logged at Info; the
+// state machine asks the order's status, which decides (see orders.apply). Every
+// other refusal is a warning.
+func refused(log *zerolog.Logger, kind byte, oid uint64, code int, msg string) {
+	if kind == idCancel && code == codeCancelReject {
+		log.Info().Uint64("order", oid).Int("code", code).Str("msg", msg).
+			Msg("cancel refused: the order is not open at the venue (filled or cancelled meanwhile); asking its status")
+		return
+	}
+	log.Warn().Uint64("order", oid).Int("code", code).Str("msg", msg).Msg("venue refused a request")
+}
 
 // order is one live order of the table.
 type order struct {
@@ -350,8 +368,10 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		if a.code == codeCancelReject || a.code == codeNoSuchOrder {
 			// Not open at the venue: filled or cancelled meanwhile, or never placed, or
 			// forgotten. Ask (when the query backoff allows): the answer decides
-			// whether to cancel again.
+			// whether to cancel again, and an order the venue has lost is logged then.
+			// The refusal itself is expected (see refused) and logged at Info already.
 			t.toUnknown(o)
+			return
 		}
 		t.log(o.id, "cancel refused: "+a.reason)
 	case ansStatusErr:
