@@ -299,8 +299,10 @@ func (r *recorder) handleMarket(frame []byte, local int64) error {
 	return nil
 }
 
-// write writes one frame at local, or at the latest time written if that is later;
-// false when the recording has stopped. Called with mu held.
+// write writes one frame into the current file at local, or at the latest time written
+// if that is later (two connections' frames meet in one file: its times never go
+// backwards); false when the recording has failed, by this write or before. With two
+// connections it is called with mu held.
 func (r *recorder) write(frame []byte, local int64) bool {
 	if r.err != nil || r.w == nil {
 		return false
@@ -320,28 +322,37 @@ func (r *recorder) write(frame []byte, local int64) bool {
 func (r *recorder) idle(now int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.rotate(now, r.open) {
+		// Each file replays on its own: make the client fetch a snapshot for this one.
+		r.client.RequestSnapshot()
+	}
+}
+
+// rotate flushes every second and, when the file is big or old enough, closes it and
+// opens the next with open; it reports whether it did.
+func (r *recorder) rotate(now int64, open func(time.Time) error) bool {
 	if r.err != nil || r.w == nil {
-		return
+		return false
 	}
 	if now-r.flushed >= int64(flushEvery) {
 		r.flushed = now
 		if err := r.w.Flush(); err != nil {
 			r.fail(fmt.Errorf("flush %s: %w", r.file.Name(), err))
-			return
+			return false
 		}
 	}
-	if r.rotationDue() {
-		if err := r.close(); err != nil {
-			r.fail(err)
-			return
-		}
-		if err := r.open(time.Now()); err != nil {
-			r.fail(err)
-			return
-		}
-		// Each file replays on its own: make the client fetch a snapshot for this one.
-		r.client.RequestSnapshot()
+	if !r.rotationDue() {
+		return false
 	}
+	if err := r.close(); err != nil {
+		r.fail(err)
+		return false
+	}
+	if err := open(time.Now()); err != nil {
+		r.fail(err)
+		return false
+	}
+	return true
 }
 
 // rotationDue says whether the current file is big or old enough to close. A file is
