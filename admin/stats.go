@@ -86,11 +86,12 @@ func (s *Stats) SetLatency(l *telemetry.Latency) {
 func (s *Stats) SetTrading(e *engine.Engine) {
 	rc := e.Risk()
 	inst := e.Context().Instrument()
-	realized, fees, unrealized := rc.PnL()
+	realized, unrealized, fine := rc.PnLFine() // not truncated to the price unit
+	_, fees, _ := rc.PnL()
 	t := &s.Trading
 	t.Position = inst.QtyScale.Float(rc.Position())
-	t.Realized = inst.PriceScale.Float(realized)
-	t.Unrealized = inst.PriceScale.Float(unrealized)
+	t.Realized = fine.Float(realized)
+	t.Unrealized = fine.Float(unrealized)
 	t.Fees = inst.PriceScale.Float(fees)
 	t.Equity = t.Realized - t.Fees + t.Unrealized // in floats: the int64 sum could overflow
 	t.OpenOrders = rc.Working()

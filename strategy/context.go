@@ -301,14 +301,14 @@ func (m *Market) AvgEntry() float64 { return float64(m.risk.AvgEntry()) / m.pric
 
 // RealizedPnL returns the realized profit and loss before fees, in the quote currency.
 func (m *Market) RealizedPnL() float64 {
-	r, _, _ := m.risk.PnL()
-	return float64(r) / m.priceUnit
+	r, _, scale := m.risk.PnLFine() // not truncated to the price unit (USD-M: 0.01 USDT)
+	return scale.Float(r)
 }
 
 // UnrealizedPnL returns the open position's profit and loss at the last mark.
 func (m *Market) UnrealizedPnL() float64 {
-	_, _, u := m.risk.PnL()
-	return float64(u) / m.priceUnit
+	_, u, scale := m.risk.PnLFine()
+	return scale.Float(u)
 }
 
 // Fees returns the fees paid so far (negative for net rebates).

@@ -553,11 +553,12 @@ func (s *session) summary(w io.Writer, percentiles []float64) {
 		for i := 0; i < t.Len(); i++ {
 			sp := t.At(instrument.Index(i))
 			rc := s.eng.RiskAt(instrument.Index(i))
-			realized, fees, unrealized := rc.PnL()
+			realized, unrealized, fine := rc.PnLFine()
+			_, fees, _ := rc.PnL()
 			ps := sp.PriceScale
+			r, u, f := fine.Decimal(realized), fine.Decimal(unrealized), ps.Decimal(fees)
 			fmt.Fprintf(w, "  position  %s %s at %s; pnl %s = realized %s + unrealized %s - fees %s\n", sp.ID,
-				sp.QtyScale.Decimal(rc.Position()), ps.Decimal(rc.AvgEntry()), ps.Decimal(realized+unrealized-fees),
-				ps.Decimal(realized), ps.Decimal(unrealized), ps.Decimal(fees))
+				sp.QtyScale.Decimal(rc.Position()), ps.Decimal(rc.AvgEntry()), r.Add(u).Sub(f), r, u, f)
 		}
 	}
 	s.summaryUSDM(w)

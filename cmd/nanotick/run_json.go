@@ -68,8 +68,10 @@ func (s *session) report(ended time.Time) *backtest.Report {
 	rc := s.eng.Risk()
 	in := s.eng.Context().Instrument()
 	ps, qs := in.PriceScale, in.QtyScale
-	realized, fees, unrealized := rc.PnL()
-	pnl := ps.Decimal(realized + unrealized - fees)
+	rf, uf, fine := rc.PnLFine() // not truncated to the price unit (USD-M: 0.01 USDT)
+	_, fees, _ := rc.PnL()
+	realized, unrealized := fine.Decimal(rf), fine.Decimal(uf)
+	pnl := realized.Add(unrealized).Sub(ps.Decimal(fees))
 	var mark decimal.Decimal
 	if mid, ok := s.eng.Book().Mid(); ok && s.eng.Book().Valid() {
 		mark = ps.Decimal(mid)
@@ -92,8 +94,8 @@ func (s *session) report(ended time.Time) *backtest.Report {
 		Duration: ended.Sub(s.started).Round(time.Millisecond).String(),
 		Result: backtest.Result{
 			PnL:            pnl,
-			Realized:       ps.Decimal(realized),
-			Unrealized:     ps.Decimal(unrealized),
+			Realized:       realized,
+			Unrealized:     unrealized,
 			Fees:           ps.Decimal(fees),
 			Position:       qs.Decimal(rc.Position()),
 			AvgEntry:       ps.Decimal(rc.AvgEntry()),
@@ -175,11 +177,13 @@ func (s *session) reportInstruments(rep *backtest.Report) {
 		sp := t.At(instrument.Index(i))
 		rc := s.eng.RiskAt(instrument.Index(i))
 		ps, qs := sp.PriceScale, sp.QtyScale
-		realized, fees, unrealized := rc.PnL()
+		rf, uf, fine := rc.PnLFine()
+		_, fees, _ := rc.PnL()
+		realized, unrealized := fine.Decimal(rf), fine.Decimal(uf)
 		ir := backtest.InstrumentResult{
 			Name: sp.ID.String(), Quote: sp.Quote, Fills: s.tally.fills[i].Load(), Volume: qs.Decimal(s.tally.volume[i]),
-			Position: qs.Decimal(rc.Position()), Realized: ps.Decimal(realized), Unrealized: ps.Decimal(unrealized),
-			Fees: ps.Decimal(fees), PnL: ps.Decimal(realized + unrealized - fees),
+			Position: qs.Decimal(rc.Position()), Realized: realized, Unrealized: unrealized,
+			Fees: ps.Decimal(fees), PnL: realized.Add(unrealized).Sub(ps.Decimal(fees)),
 		}
 		rep.Instruments = append(rep.Instruments, ir)
 		res.Realized = res.Realized.Add(ir.Realized)

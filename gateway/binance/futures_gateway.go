@@ -537,7 +537,7 @@ func (g *FuturesGateway) reconcile(ctx context.Context, first bool) (*FuturesAcc
 	g.posMu.Lock()
 	if !first && !g.position.Amount.Equal(pos.Amount) {
 		g.resyncs.Add(1)
-		g.log.Warn().Str("events", g.position.Amount.String()).Str("venue", pos.Amount.String()).Msg("position differs from the events' after reconnect: taking the venue's")
+		g.log.Warn().Str("events", g.position.Amount.String()).Str("venue_position", pos.Amount.String()).Msg("position differs from the events' after reconnect: taking the venue's")
 	}
 	g.position = pos
 	g.posMu.Unlock()
@@ -1530,11 +1530,11 @@ func (g *FuturesGateway) checkFunding(a *answer) {
 		fc.Checked = true
 		if fc.Ours.Sub(fc.Venue).Abs().GreaterThan(decimal.New(1, -2)) {
 			g.fundingMismatches.Add(1)
-			g.log.Warn().Str("venue", fc.Venue.String()).Str("ours", fc.Ours.String()).Str("position", fc.Position.String()).
+			g.log.Warn().Str("venue_amount", fc.Venue.String()).Str("ours", fc.Ours.String()).Str("position", fc.Position.String()).
 				Str("mark", fc.Mark.String()).Str("rate", fc.Rate.String()).Msg("funding payment differs from our computation")
 		}
 	}
-	g.log.Info().Str("venue", fc.Venue.String()).Str("ours", fc.Ours.String()).Bool("checked", fc.Checked).
+	g.log.Info().Str("venue_amount", fc.Venue.String()).Str("ours", fc.Ours.String()).Bool("checked", fc.Checked).
 		Str("position", fc.Position.String()).Msg("funding payment")
 	g.fundMu.Lock()
 	if len(g.fundingLg) >= maxFundingLog {

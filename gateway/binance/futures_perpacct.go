@@ -152,7 +152,7 @@ func (g *FuturesGateway) deliverPerpAccount(sink Sink) {
 func (g *FuturesGateway) compareAccount(a *perpAccount, ours risk.Book) {
 	mismatch := func(what string, venue, engine, tolerance decimal.Decimal) {
 		g.acctMismatches.Add(1)
-		g.log.Warn().Str("figure", what).Str("venue", venue.String()).Str("ours", engine.String()).
+		g.log.Warn().Str("figure", what).Str("venue_value", venue.String()).Str("ours", engine.String()).
 			Str("tolerance", tolerance.String()).Msg("reconcile: the venue's figure differs from our own accounting")
 	}
 	price := func(v int64) decimal.Decimal { return decimal.New(v, -int32(g.cfg.PriceScale)) }
