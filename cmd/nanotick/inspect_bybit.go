@@ -6,15 +6,10 @@ package main
 // and venue feeds/detect.Bybit finds.
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/nanotick/nanotick/feeds/bybit"
-	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
@@ -22,157 +17,54 @@ import (
 	"github.com/nanotick/nanotick/strategy"
 )
 
-// bybitInputs reports whether files are Bybit recordings, and their instrument: every
-// file must be one, of the same instrument. A linear file among spot ones (a spot probe
-// that saw no ticker) counts as the linear instrument's.
-func (d *dataHeads) bybitInputs(files []string) (*instrument.Spec, bool, error) {
-	var spec *instrument.Spec
-	for _, f := range files {
-		res, ok, err := d.bybit(f)
+// bybitRecordings are Bybit's recordings to inspect, book and backtest. A linear file
+// among spot ones (a spot probe that saw no ticker) counts as the linear instrument's.
+var bybitRecordings = recordingVenue{
+	name: "Bybit",
+	probe: func(d *dataHeads, path string) (instrument.Spec, bool, error) {
+		res, ok, err := d.bybit(path)
+		return res.Spec, ok, err
+	},
+	merge: func(have, got instrument.Spec, file, first string) (instrument.Spec, error) {
 		switch {
-		case err != nil:
-			return nil, spec != nil || ok, err
-		case !ok && spec == nil:
-			return nil, false, nil
-		case !ok:
-			return nil, true, fmt.Errorf("%s is not a Bybit recording, %s is", f, files[0])
-		case spec == nil:
-			sp := res.Spec
-			spec = &sp
-		case res.Spec.ID.Symbol != spec.ID.Symbol:
-			return nil, true, fmt.Errorf("%s holds %s, %s holds %s", f, res.Spec.ID, files[0], spec.ID)
-		case res.Spec.ID.Venue == bybit.VenueLinear:
-			sp := res.Spec
-			spec = &sp
+		case got.ID.Symbol != have.ID.Symbol:
+			return have, fmt.Errorf("%s holds %s, %s holds %s", file, got.ID, first, have.ID)
+		case got.ID.Venue == bybit.VenueLinear:
+			return got, nil
 		}
-	}
-	return spec, spec != nil, nil
+		return have, nil
+	},
+	newFeed: func(sp *instrument.Spec, book *orderbook.Book) (md.Feed, error) {
+		return bybit.NewMDFeedDepth(sp, book, md.Config{}, bybit.DefaultDepth)
+	},
+	instrument: func(sp *instrument.Spec) string {
+		return fmt.Sprintf("%s, price scale %d, qty scale %d", sp.ID, sp.PriceScale, sp.QtyScale)
+	},
+	frames: func(k *[md.Mark + 1]uint64) string {
+		return fmt.Sprintf("%d snapshots, %d deltas, %d trades, %d tickers with reference prices, %d other (answers, spot tickers)",
+			k[md.Snapshot], k[md.Depth], k[md.Trade], k[md.Mark], k[md.None])
+	},
+	book: func(feed md.Feed) string {
+		c := feed.Counters()
+		return fmt.Sprintf("applied %d (snapshots %d), gaps %d, resubscriptions %d, ignored before a snapshot %d, malformed %d",
+			c.Applied, c.Snapshots, c.Gaps, c.Resyncs, c.Dropped, c.Malformed)
+	},
 }
 
-// replayBybit reads files through a Bybit md.Feed, calling fn after each frame is
-// decoded and applied.
-func replayBybit(files []string, sp *instrument.Spec, book *orderbook.Book, fn func(rec recording.Record, ev *md.Event, err error), bad func(error)) (*bybit.MDFeed, error) {
-	feed, err := bybit.NewMDFeedDepth(sp, book, md.Config{}, bybit.DefaultDepth)
-	if err != nil {
-		return nil, err
-	}
-	return feed, replay(files, func(rec recording.Record) bool {
-		ev, err := feed.Decode(rec.Frame)
-		if err == nil {
-			err = feed.Apply(rec.Local)
-		}
-		fn(rec, ev, err)
-		return true
-	}, bad)
+// bybitInputs reports whether files are Bybit recordings, and their instrument.
+func (d *dataHeads) bybitInputs(files []string) (*instrument.Spec, bool, error) {
+	return d.venueInputs(&bybitRecordings, files)
 }
 
 // inspectBybit is nanotick inspect over Bybit recordings.
 func inspectBybit(files []string, sp *instrument.Spec, stdout, stderr io.Writer) int {
-	bw := bufio.NewWriter(stdout)
-	defer bw.Flush()
-	row := func(name, format string, a ...any) {
-		fmt.Fprintln(bw, strings.TrimRight(fmt.Sprintf("%-16s %s", name, fmt.Sprintf(format, a...)), " "))
-	}
-	book := orderbook.New(bookCapacity)
-	var records, badLines, backwards uint64
-	var first, last int64
-	var kinds [md.Mark + 1]uint64
-	var errs []string
-	start := time.Now()
-	feed, err := replayBybit(files, sp, book, func(rec recording.Record, ev *md.Event, err error) {
-		records++
-		if first == 0 {
-			first = rec.Local
-		}
-		if rec.Local < last {
-			backwards++
-		}
-		last = max(last, rec.Local)
-		kinds[ev.Kind]++
-		if err != nil && len(errs) < maxReported {
-			errs = append(errs, fmt.Sprintf("%s:%d: %v", filepath.Base(rec.File), rec.Line, err))
-		}
-	}, func(err error) {
-		badLines++
-		if len(errs) < maxReported {
-			errs = append(errs, err.Error())
-		}
-	})
-	wall := time.Since(start)
-	names := make([]string, 0, len(files))
-	for _, f := range files {
-		names = append(names, filepath.Base(f))
-	}
-	row("files", "%s", strings.Join(names, " "))
-	row("instrument", "%s, price scale %d, qty scale %d", sp.ID, sp.PriceScale, sp.QtyScale)
-	row("records", "%d, unreadable lines %d", records, badLines)
-	if last > 0 {
-		row("time span", "%s .. %s (%v)", stamp(first), stamp(last), time.Duration(last-first).Round(time.Millisecond))
-	}
-	if backwards > 0 {
-		row("clock", "%d local times went BACKWARDS", backwards)
-	}
-	row("frames", "%d snapshots, %d deltas, %d trades, %d tickers with reference prices, %d other (answers, spot tickers)",
-		kinds[md.Snapshot], kinds[md.Depth], kinds[md.Trade], kinds[md.Mark], kinds[md.None])
-	if feed != nil {
-		c := feed.Counters()
-		row("book", "applied %d (snapshots %d), gaps %d, resubscriptions %d, ignored before a snapshot %d, malformed %d",
-			c.Applied, c.Snapshots, c.Gaps, c.Resyncs, c.Dropped, c.Malformed)
-		if bid, ok := book.Best(orderbook.Bid); ok {
-			ask, _ := book.Best(orderbook.Ask)
-			row("", "at the end: valid %v, best bid %s x %s, best ask %s x %s", book.Valid(),
-				sp.PriceScale.String(bid.Price), sp.QtyScale.String(bid.Qty), sp.PriceScale.String(ask.Price), sp.QtyScale.String(ask.Qty))
-		}
-	}
-	if len(errs) > 0 {
-		row("malformed", "first %d:", len(errs))
-		for _, e := range errs {
-			fmt.Fprintf(bw, "  %s\n", e)
-		}
-	}
-	row("throughput", "%d records in %v", records, wall.Round(time.Microsecond))
-	if err != nil {
-		bw.Flush()
-		fmt.Fprintf(stderr, "nanotick inspect: %v\n", err)
-		return 1
-	}
-	return 0
+	return inspectVenue(&bybitRecordings, files, sp, stdout, stderr)
 }
 
 // bookBybit is nanotick book over Bybit recordings: the book after every applied
 // snapshot or delta.
 func bookBybit(files []string, sp *instrument.Spec, p *bookPrinter, stderr io.Writer) int {
-	p.ps, p.qs = sp.PriceScale, sp.QtyScale
-	if !p.jsonl {
-		p.header()
-	}
-	book := orderbook.New(bookCapacity)
-	malformed := 0
-	report := func(s string) {
-		if malformed++; malformed <= maxReported {
-			fmt.Fprintln(stderr, s)
-		}
-	}
-	_, err := replayBybit(files, sp, book, func(rec recording.Record, ev *md.Event, err error) {
-		if err != nil {
-			report(fmt.Sprintf("%s:%d: %v", filepath.Base(rec.File), rec.Line, err))
-			return
-		}
-		if ev.Applied > 0 && (ev.Kind == md.Snapshot || ev.Kind == md.Depth) {
-			p.print(book)
-		}
-	}, func(err error) { report(err.Error()) })
-	if ferr := p.w.Flush(); ferr != nil && err == nil {
-		err = ferr
-	}
-	if malformed > 0 {
-		fmt.Fprintf(stderr, "nanotick book: %d malformed frames skipped\n", malformed)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "nanotick book: %v\n", err)
-		return 1
-	}
-	return 0
+	return bookVenue(&bybitRecordings, files, sp, p, stderr)
 }
 
 // applyBybitData fits the settings to Bybit recordings. ok is false when the files are

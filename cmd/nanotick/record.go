@@ -217,15 +217,9 @@ func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
 
 // handle writes one frame, then lets the feed see it.
 func (r *recorder) handle(frame []byte, local int64) error {
-	if r.err != nil {
+	if !r.write(frame, local) {
 		return nil
 	}
-	if err := r.w.Write(local, frame); err != nil {
-		r.fail(fmt.Errorf("write %s: %w", r.file.Name(), err))
-		return nil
-	}
-	r.records++
-	r.fileRecords++
 	ev, err := r.feed.Handle(frame, local)
 	if err == nil && ev != nil && ev.Kind == binance.KindSnapshot {
 		r.fileSnap = true
@@ -233,30 +227,54 @@ func (r *recorder) handle(frame []byte, local int64) error {
 	return err
 }
 
+// write writes one frame into the current file; false when the recording has failed,
+// by this write or before.
+func (r *recorder) write(frame []byte, local int64) bool {
+	if r.err != nil {
+		return false
+	}
+	if err := r.w.Write(local, frame); err != nil {
+		r.fail(fmt.Errorf("write %s: %w", r.file.Name(), err))
+		return false
+	}
+	r.records++
+	r.fileRecords++
+	return true
+}
+
 // idle flushes every second and rotates when the file is big or old enough.
 func (r *recorder) idle(now int64) {
+	if r.rotate(now, r.open) {
+		// Each file replays on its own: make the client fetch a snapshot for this one.
+		r.client.RequestSnapshot()
+	}
+}
+
+// rotate flushes every second and, when the file is big or old enough, closes it and
+// opens the next with open; it reports whether it did.
+func (r *recorder) rotate(now int64, open func(time.Time) error) bool {
 	if r.err != nil || r.w == nil {
-		return
+		return false
 	}
 	if now-r.flushed >= int64(flushEvery) {
 		r.flushed = now
 		if err := r.w.Flush(); err != nil {
 			r.fail(fmt.Errorf("flush %s: %w", r.file.Name(), err))
-			return
+			return false
 		}
 	}
-	if r.rotationDue() {
-		if err := r.close(); err != nil {
-			r.fail(err)
-			return
-		}
-		if err := r.open(time.Now()); err != nil {
-			r.fail(err)
-			return
-		}
-		// Each file replays on its own: make the client fetch a snapshot for this one.
-		r.client.RequestSnapshot()
+	if !r.rotationDue() {
+		return false
 	}
+	if err := r.close(); err != nil {
+		r.fail(err)
+		return false
+	}
+	if err := open(time.Now()); err != nil {
+		r.fail(err)
+		return false
+	}
+	return true
 }
 
 // rotationDue says whether the current file is big or old enough to close. A file is

@@ -12,15 +12,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/nanotick/nanotick/feeds/bybit"
 	bylive "github.com/nanotick/nanotick/feeds/bybit/live"
@@ -59,54 +53,18 @@ func recordBybit(o recordBybitOptions, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		fmt.Fprintf(stderr, "nanotick record: %v\n", err)
-		return 1
+	ctx, log, stop, code := startRecording(o.out, o.verbose, o.duration, stderr)
+	if code != 0 {
+		return code
 	}
-	level := zerolog.InfoLevel
-	if o.verbose {
-		level = zerolog.DebugLevel
-	}
-	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, NoColor: true, TimeFormat: time.RFC3339}).Level(level).With().Timestamp().Logger()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if o.duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
-	}
-	br := &bybitRecorder{recorder: recorder{dir: o.out, symbol: o.symbol, maxSize: o.maxSize, every: o.every, log: log}}
-	err := br.run(ctx, o, cat == bybit.Linear)
-	for _, f := range br.files {
-		fmt.Fprintln(stdout, f)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "nanotick record: %v\n", err)
-		return 1
-	}
-	var k bylive.Counters
-	if br.conn != nil {
-		k = br.conn.Counters()
-	}
-	st := br.feed.Counters()
-	fmt.Fprintf(stdout, "records %d  frames %d  snapshots %d  reconnects %d  resyncs %d  malformed %d  files %d\n",
-		br.records, k.Frames, st.Snapshots, k.Reconnects, k.Resyncs, st.Malformed+k.Malformed, len(br.files))
-	return 0
+	r := &venueRecorder{recorder: recorder{dir: o.out, symbol: o.symbol, maxSize: o.maxSize, every: o.every, log: log}}
+	return r.report(recordBybitRun(ctx, r, o, cat == bybit.Linear), stdout, stderr)
 }
 
-// bybitRecorder writes Bybit frames into rotating files; it is the connection's Sink,
-// so everything runs on Run's goroutine.
-type bybitRecorder struct {
-	recorder
-	conn  *bylive.Conn
-	feed  *bybit.MDFeed
-	resub bool // a rotation wants a fresh book snapshot
-}
-
-func (r *bybitRecorder) run(ctx context.Context, o recordBybitOptions, linear bool) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	r.cancel = cancel
+// recordBybitRun records o's instrument with r: Bybit's book at feeds/bybit's depth,
+// and tickers on linear.
+func recordBybitRun(ctx context.Context, r *venueRecorder, o recordBybitOptions, linear bool) error {
 	spec := instrument.Spec{ID: instrument.ID{Venue: o.venue, Symbol: o.symbol}, PriceScale: detect.BybitScale, QtyScale: detect.BybitScale}
 	f, err := bybit.NewMDFeedDepth(&spec, orderbook.New(bybit.DefaultDepth+16), md.Config{}, bybit.DefaultDepth)
 	if err != nil {
@@ -118,77 +76,6 @@ func (r *bybitRecorder) run(ctx context.Context, o recordBybitOptions, linear bo
 	if err != nil {
 		return err
 	}
-	r.conn = c
-	if err := r.open(time.Now()); err != nil {
-		return err
-	}
-	r.log.Info().Str("url", o.url).Str("dir", r.dir).Msg("recording")
-	runErr := c.Run(ctx, r, 10*time.Millisecond)
-	closeErr := r.close()
-	if closeErr == nil && r.fileRecords == 0 && len(r.files) > 1 {
-		last := r.files[len(r.files)-1]
-		if err := os.Remove(last); err == nil {
-			r.files = r.files[:len(r.files)-1]
-		}
-	}
-	return errors.Join(runErr, r.err, closeErr)
-}
-
-// Frame implements bylive.Sink: write the frame, then let the feed keep the book.
-func (r *bybitRecorder) Frame(i instrument.Index, frame []byte, local int64) error {
-	if r.err != nil {
-		return nil
-	}
-	if err := r.w.Write(local, frame); err != nil {
-		r.fail(fmt.Errorf("write %s: %w", r.file.Name(), err))
-		return nil
-	}
-	r.records++
-	r.fileRecords++
-	ev, err := r.feed.Decode(frame)
-	if err != nil {
-		return err
-	}
-	if ev != nil && ev.Kind == md.Snapshot {
-		r.fileSnap = true
-	}
-	return r.feed.Apply(local)
-}
-
-// NeedSnapshot implements bylive.Sink: after a gap, and after a rotation, so that each
-// file starts with a book snapshot.
-func (r *bybitRecorder) NeedSnapshot(i instrument.Index) bool {
-	if r.resub {
-		r.resub = false
-		return true
-	}
-	return r.feed.NeedSnapshot()
-}
-
-// Reset implements bylive.Sink.
-func (r *bybitRecorder) Reset(i instrument.Index) { r.feed.Reset() }
-
-// Idle implements bylive.Sink: flush every second, rotate when the file is big or old.
-func (r *bybitRecorder) Idle(now int64) {
-	if r.err != nil || r.w == nil {
-		return
-	}
-	if now-r.flushed >= int64(flushEvery) {
-		r.flushed = now
-		if err := r.w.Flush(); err != nil {
-			r.fail(fmt.Errorf("flush %s: %w", r.file.Name(), err))
-			return
-		}
-	}
-	if r.rotationDue() {
-		if err := r.close(); err != nil {
-			r.fail(err)
-			return
-		}
-		if err := r.open(time.Now()); err != nil {
-			r.fail(err)
-			return
-		}
-		r.resub = true
-	}
+	r.conn = bylive.MarketData{Conn: c}
+	return r.record(ctx, o.url)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanotick/nanotick/feeds/internal/resub"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
@@ -103,7 +104,7 @@ func (s *stdApply) handle(frame []byte) error {
 			}
 			s.book.Set(orderbook.Side(side), p, q)
 		}
-		truncate(s.book, orderbook.Side(side), 50)
+		resub.Truncate(s.book, orderbook.Side(side), 50)
 	}
 	s.last, s.seq = d.U, d.Seq
 	return nil

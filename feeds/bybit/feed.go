@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/nanotick/nanotick/feeds/internal/resub"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
@@ -31,7 +32,9 @@ func (c Category) String() string {
 	return "Category(" + strconv.Itoa(int(c)) + ")"
 }
 
-// State is where a Feed stands in its sync cycle:
+// State is where a Feed stands in its sync cycle, feeds/internal/resub's three states
+// (shared with the other venue whose only repair is resubscribing) moved by Bybit's
+// rules:
 //
 //	WaitingSnapshot --snapshot--> Live
 //	Live --delta with u == last u + 1--> Live
@@ -43,24 +46,14 @@ func (c Category) String() string {
 // Only Live books are synced; in every other state the book is marked
 // invalid and deltas are ignored, because without the snapshot they apply
 // to there is nothing meaningful to apply them to.
-type State uint8
+type State = resub.State
 
 // The states of a Feed.
 const (
-	WaitingSnapshot State = iota // subscribed, no snapshot yet
-	Live                         // the book follows the exchange's
-	NeedResubscribe              // the book is invalid; unsubscribe and subscribe again
+	WaitingSnapshot = resub.WaitingSnapshot // subscribed, no snapshot yet
+	Live            = resub.Live            // the book follows the exchange's
+	NeedResubscribe = resub.NeedResubscribe // the book is invalid; unsubscribe and subscribe again
 )
-
-var stateNames = [...]string{"waiting-snapshot", "live", "need-resubscribe"}
-
-// String returns the state's name.
-func (s State) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return "State(" + strconv.Itoa(int(s)) + ")"
-}
 
 // Event tells the engine what a message did.
 type Event uint8
@@ -262,17 +255,12 @@ func (f *Feed) LastUpdateID() int64 { return f.last }
 // subscribe requests: it moves from NeedResubscribe to WaitingSnapshot. The
 // book stays invalid until the new snapshot.
 func (f *Feed) Resubscribing() {
-	if f.state == NeedResubscribe {
-		f.state = WaitingSnapshot
-	}
+	f.state.Resubscribing()
 }
 
 // Reset returns the feed to WaitingSnapshot with an invalid book, as after a
 // reconnect: nothing received before it connects to what comes after.
-func (f *Feed) Reset() {
-	f.state = WaitingSnapshot
-	f.book.SetSynced(false)
-}
+func (f *Feed) Reset() { f.state.Reset(f.book) }
 
 // Handle decodes one message received at localTime (Unix nanoseconds) and
 // applies it. It never panics and, in steady state, never allocates unless
@@ -375,8 +363,7 @@ func (f *Feed) applyBook(localTime int64) (Event, error) {
 		f.book.Clear()
 		f.apply(m, localTime)
 		f.stats.Snapshots++
-		f.state = Live
-		f.book.SetSynced(true)
+		f.state.Synced(f.book)
 		return EventSnapshot, nil
 	}
 	if f.state != Live {
@@ -416,8 +403,8 @@ func (f *Feed) apply(m *Message, localTime int64) {
 	for _, l := range m.Asks {
 		f.book.Set(orderbook.Ask, l.Price, l.Qty)
 	}
-	truncate(f.book, orderbook.Bid, f.cfg.Depth)
-	truncate(f.book, orderbook.Ask, f.cfg.Depth)
+	resub.Truncate(f.book, orderbook.Bid, f.cfg.Depth)
+	resub.Truncate(f.book, orderbook.Ask, f.cfg.Depth)
 	f.last, f.seq = m.UpdateID, m.Seq
 	exch := m.Time * 1e6
 	if exch == 0 {
@@ -429,21 +416,11 @@ func (f *Feed) apply(m *Message, localTime int64) {
 	}
 }
 
-// truncate deletes the worst levels of side until at most depth remain.
-func truncate(b *orderbook.Book, side orderbook.Side, depth int) {
-	for n := b.Len(side); n > depth; n-- {
-		worst, _ := b.Level(side, n-1)
-		b.Set(side, worst.Price, 0)
-	}
-}
-
 // fail marks the book invalid and asks for a resubscribe, once.
 func (f *Feed) fail() Event {
-	f.book.SetSynced(false)
-	if f.state == NeedResubscribe {
+	if !f.state.Fail(f.book) {
 		return EventNone
 	}
-	f.state = NeedResubscribe
 	f.stats.Resubscribes++
 	return EventResubscribe
 }

@@ -168,18 +168,10 @@ func (m *MDFeed) Apply(local int64) error {
 func (m *MDFeed) Book() *orderbook.Book { return m.f.book }
 
 // Status implements md.Feed.
-func (m *MDFeed) Status() md.Status {
-	switch m.f.state {
-	case Live:
-		return md.Valid
-	case NeedResubscribe:
-		return md.Gap
-	}
-	return md.Resyncing
-}
+func (m *MDFeed) Status() md.Status { return m.f.state.Status() }
 
 // NeedSnapshot implements md.Feed: true while the connection must resubscribe.
-func (m *MDFeed) NeedSnapshot() bool { return m.f.state == NeedResubscribe }
+func (m *MDFeed) NeedSnapshot() bool { return m.f.state.NeedSnapshot() }
 
 // Reset implements md.Feed: the book turns invalid until the next snapshot, which a
 // new subscription brings.

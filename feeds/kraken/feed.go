@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/nanotick/nanotick/feeds/internal/resub"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
-// State is where a Feed stands in its sync cycle:
+// State is where a Feed stands in its sync cycle, feeds/internal/resub's three states
+// (shared with the other venue whose only repair is resubscribing) moved by Kraken's
+// rules:
 //
 //	WaitingSnapshot --snapshot, checksum ok--> Live
 //	Live --update, checksum ok--> Live
@@ -20,24 +23,14 @@ import (
 // Only Live books are synced; in every other state the book is marked
 // invalid and updates are ignored, because without the snapshot they apply
 // to there is nothing meaningful to apply them to.
-type State uint8
+type State = resub.State
 
 // The states of a Feed.
 const (
-	WaitingSnapshot State = iota // subscribed, no verified snapshot yet
-	Live                         // the book matches the exchange's checksum
-	NeedResubscribe              // the book is invalid; unsubscribe and subscribe again
+	WaitingSnapshot = resub.WaitingSnapshot // subscribed, no verified snapshot yet
+	Live            = resub.Live            // the book matches the exchange's checksum
+	NeedResubscribe = resub.NeedResubscribe // the book is invalid; unsubscribe and subscribe again
 )
-
-var stateNames = [...]string{"waiting-snapshot", "live", "need-resubscribe"}
-
-// String returns the state's name.
-func (s State) String() string {
-	if int(s) < len(stateNames) {
-		return stateNames[s]
-	}
-	return "State(" + strconv.Itoa(int(s)) + ")"
-}
 
 // Event tells the engine what a message did.
 type Event uint8
@@ -193,9 +186,7 @@ func (f *Feed) Stats() Stats { return f.stats }
 // subscribe requests: it moves from NeedResubscribe to WaitingSnapshot. The
 // book stays invalid until the new snapshot is verified.
 func (f *Feed) Resubscribing() {
-	if f.state == NeedResubscribe {
-		f.state = WaitingSnapshot
-	}
+	f.state.Resubscribing()
 }
 
 // Handle decodes one message received at localTime (Unix nanoseconds) and
@@ -280,8 +271,7 @@ func (f *Feed) Handle(b []byte, localTime int64) (Event, error) {
 			f.cfg.Symbol, m.Kind, f.seq, ErrChecksum, sum, m.Checksum)
 	}
 	if m.Kind == KindSnapshot {
-		f.state = Live
-		f.book.SetSynced(true)
+		f.state.Synced(f.book)
 		return EventSnapshot, nil
 	}
 	return EventUpdate, nil
@@ -300,25 +290,15 @@ func (f *Feed) apply(m *Message) {
 	for _, l := range m.Asks {
 		f.book.Set(orderbook.Ask, l.Price, l.Qty)
 	}
-	truncate(f.book, orderbook.Bid, f.cfg.Depth)
-	truncate(f.book, orderbook.Ask, f.cfg.Depth)
-}
-
-// truncate deletes the worst levels of side until at most depth remain.
-func truncate(b *orderbook.Book, side orderbook.Side, depth int) {
-	for n := b.Len(side); n > depth; n-- {
-		worst, _ := b.Level(side, n-1)
-		b.Set(side, worst.Price, 0)
-	}
+	resub.Truncate(f.book, orderbook.Bid, f.cfg.Depth)
+	resub.Truncate(f.book, orderbook.Ask, f.cfg.Depth)
 }
 
 // fail marks the book invalid and asks for a resubscribe, once.
 func (f *Feed) fail() Event {
-	f.book.SetSynced(false)
-	if f.state == NeedResubscribe {
+	if !f.state.Fail(f.book) {
 		return EventNone
 	}
-	f.state = NeedResubscribe
 	f.stats.Resubscribes++
 	return EventResubscribe
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nanotick/nanotick/feeds/internal/resub"
 	"github.com/nanotick/nanotick/fixed"
 )
 
@@ -151,8 +152,8 @@ func stdHandle(f *Feed, msg []byte, m *stdBookMsg) error {
 		}
 		f.book.Set(1, p, q)
 	}
-	truncate(f.book, 0, f.cfg.Depth)
-	truncate(f.book, 1, f.cfg.Depth)
+	resub.Truncate(f.book, 0, f.cfg.Depth)
+	resub.Truncate(f.book, 1, f.cfg.Depth)
 	if sum := f.sum.sum(f.book); sum != d.Checksum {
 		return ErrChecksum
 	}
