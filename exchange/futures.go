@@ -22,8 +22,10 @@ package exchange
 //   - prices and quantities are printed at the symbol's pricePrecision and
 //     quantityPrecision (BTCUSDT: "61800.30", "0.006").
 // The streams are served under /fstream (combined /fstream/stream?streams=, raw
-// /fstream/ws/<stream>), so that one listener serves both venues: a client's
-// futures market data base URL is FuturesMarketDataURL().
+// /fstream/ws/<stream>, and the same under Binance's routed /fstream/public, /market and
+// /private), so that one listener serves both venues: a client's futures market data
+// base URL is FuturesMarketDataURL(). As on Binance, the unrouted paths deliver the
+// /public streams only, and user data streams only /private (usdm_route.go).
 //
 // Correlated markets: a market may follow another's reference price (Config.Futures'
 // perpetuals follow their spot symbol; further spot symbols follow the first), moving

@@ -46,9 +46,9 @@ import (
 // FuturesConfig is what a FuturesGateway needs.
 type FuturesConfig struct {
 	// APIURL is the WebSocket API endpoint ("wss://ws-fapi.binance.com/ws-fapi/v1"),
-	// RESTURL the REST base ("https://fapi.binance.com"), StreamURL the stream host
-	// ("wss://fstream.binance.com") whose routed path /private/ws/<listenKey> is the
-	// user data stream (UserStreamURL).
+	// RESTURL the REST base ("https://fapi.binance.com"), StreamURL the market stream
+	// host base whose /private/ws/<listenKey> is the user data stream
+	// ("wss://fstream.binance.com"; see futuresUserStreamURL).
 	APIURL, RESTURL, StreamURL string
 	// Symbol and its margin asset ("USDT"), and the instrument's scales.
 	Symbol, MarginAsset  string
@@ -492,15 +492,6 @@ func (g *FuturesGateway) connectAPI(ctx context.Context) (*live.Conn, chan struc
 	return c, done, nil
 }
 
-// UserStreamURL is the user data stream of listenKey on the USD-M stream host base:
-// base/private/ws/<listenKey>. Binance routes USD-M streams by path since 2026-04-23
-// (USD-M "User Data Streams", Connect: "Base Url: wss://fstream.binance.com/private",
-// "User Data Streams are accessed at /ws/<listenKey>"); the retired base/ws/<listenKey>
-// still opens but never delivers an event, so a gateway on it would trade blind.
-func UserStreamURL(base, listenKey string) string {
-	return strings.TrimRight(base, "/") + live.USDMPrivatePath + "/ws/" + listenKey
-}
-
 // connectStream gets a listen key (POST returns the active one, extended, or a new one)
 // and dials the user data stream with it.
 func (g *FuturesGateway) connectStream(ctx context.Context) (*live.Conn, chan struct{}, error) {
@@ -510,7 +501,8 @@ func (g *FuturesGateway) connectStream(ctx context.Context) (*live.Conn, chan st
 	if err != nil {
 		return nil, nil, fmt.Errorf("futures gateway: user data stream: %w", err)
 	}
-	c, err := live.Dial(ctx, UserStreamURL(g.cfg.StreamURL, key), g.cfg.RequestTimeout, 0)
+	u := futuresUserStreamURL(g.cfg.StreamURL, key)
+	c, err := live.Dial(ctx, u, g.cfg.RequestTimeout, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("futures gateway: user data stream: %w", err)
 	}
