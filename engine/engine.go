@@ -244,6 +244,10 @@ func New(cfg Config, strat strategy.Strategy, gw Gateway) (*Engine, error) {
 		if i < len(cfg.InstrumentRisk) && cfg.InstrumentRisk[i] != nil {
 			rcfg = *cfg.InstrumentRisk[i]
 		}
+		if table.Len() > 1 {
+			// One risk line per instrument (a halt, the stop, a rejection): say which.
+			rcfg.Logger = rcfg.Logger.With().Stringer("instrument", sl.spec.ID).Logger()
+		}
 		rc, err := risk.New(rcfg, rules)
 		if err != nil {
 			return nil, fmt.Errorf("engine: %s: risk: %w", sl.spec.ID, err)

@@ -10,20 +10,20 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// TestRunUSDMRealizedPnLExact: a USD-M strategy on the local exchange buys 0.003 and
-// sells 0.002 with IOC orders; the --json report's realized PnL is exactly the venue's.
+// TestRunUSDMRealizedPnLExact: a USD-M strategy on the local exchange makes round trips
+// with IOC orders; the --json report's realized PnL is exactly the venue's.
 // Before PnLFine it was truncated to the perpetual's 0.01 USDT price unit: a sub-cent
 // result read 0, and any other was off by up to a cent.
 func TestRunUSDMRealizedPnLExact(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "flip.js")
-	if err := os.WriteFile(script, []byte(`let step = 0;
+	if err := os.WriteFile(script, []byte(`// Round trips of 0.002 on top of 0.001, with IOC orders that cross the book.
 function onBook() {
-  if (!book.valid()) return;
-  if (step === 0) { step = 1; orders.buy(book.askPrice() + 5, 0.003, IOC); }
-  else if (step === 2) { step = 3; orders.sell(book.bidPrice() - 5, 0.002, IOC); }
+  if (!book.valid() || orders.count() > 0) return;
+  const q = position.qty();
+  if (q < 0.0015) orders.buy(book.askPrice() + 5, q < 0.0005 ? 0.003 : 0.002, IOC);
+  else if (q > 0.0025) orders.sell(book.bidPrice() - 5, 0.002, IOC);
 }
-function onFill(f) { if (step === 1 && position.qty() >= 0.003) step = 2; }
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +60,14 @@ margin_mode = "cross"
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Until the venue's realized PnL has digits under the cent, which PnL truncated away:
+	// a round trip of 0.002 realizes a multiple of 0.0002, of a cent only when the price
+	// moved by a multiple of 5 USDT. Read under the exchange's lock: no race with the
+	// engine.
+	cent := decimal.RequireFromString("0.01")
 	s := runMulti(t, cfg, nil, func(s *session) bool {
-		return s.eng.Risk().Position() == 1 // 0.001 left: both orders filled whole
+		_, pos, _ := s.ex.USDMAccount(simAPIKey)
+		return !pos["BTCUSDT"].Realized.Mod(cent).IsZero()
 	})
 	file := filepath.Join(dir, "s.json")
 	if err := s.writeRunJSON(file, time.Now()); err != nil {
@@ -81,11 +87,8 @@ margin_mode = "cross"
 	// its trades' "rp", average-cost entry), in decimals.
 	_, pos, ok := s.ex.USDMAccount(simAPIKey)
 	venue := pos["BTCUSDT"]
-	if !ok || !venue.Amount.Equal(decimal.RequireFromString("0.001")) {
-		t.Fatalf("the exchange's position %+v (account found %v): want 0.001", venue, ok)
-	}
-	if venue.Realized.IsZero() {
-		t.Fatalf("the venue realized 0 over a buy and a sell: the test needs a price move")
+	if !ok || venue.Realized.Mod(cent).IsZero() {
+		t.Fatalf("the exchange's position %+v (account found %v): want a realized PnL under the cent", venue, ok)
 	}
 	if !r.Result.Realized.Equal(venue.Realized) {
 		t.Errorf("realized %s in the report, the venue's %s", r.Result.Realized, venue.Realized)
