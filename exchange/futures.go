@@ -22,8 +22,10 @@ package exchange
 //   - prices and quantities are printed at the symbol's pricePrecision and
 //     quantityPrecision (BTCUSDT: "61800.30", "0.006").
 // The streams are served under /fstream (combined /fstream/stream?streams=, raw
-// /fstream/ws/<stream>), so that one listener serves both venues: a client's
-// futures market data base URL is FuturesMarketDataURL().
+// /fstream/ws/<stream>, and the same under Binance's routed /fstream/public, /market and
+// /private), so that one listener serves both venues: a client's futures market data
+// base URL is FuturesMarketDataURL(). User data streams only on /private
+// (usdm_routes.go).
 //
 // Correlated markets: a market may follow another's reference price (Config.Futures'
 // perpetuals follow their spot symbol; further spot symbols follow the first), moving
@@ -409,12 +411,19 @@ func (e *Exchange) validStream(c *conn, s string) bool {
 // registerFutures adds the USD-M endpoints to mux.
 func (e *Exchange) registerFutures(mux *http.ServeMux) {
 	mux.HandleFunc("/fstream/stream", func(w http.ResponseWriter, r *http.Request) {
-		e.serveMarketData(w, r, strings.Split(r.URL.Query().Get("streams"), "/"), true, true)
+		names := strings.Split(r.URL.Query().Get("streams"), "/")
+		if e.refuseUnroutedUserData(w, names) {
+			return
+		}
+		e.serveMarketData(w, r, names, true, true)
 	})
 	mux.HandleFunc("/fstream/ws/", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		if n := strings.TrimPrefix(r.URL.Path, "/fstream/ws/"); n != "" {
 			names = []string{n}
+		}
+		if e.refuseUnroutedUserData(w, names) {
+			return
 		}
 		e.serveMarketData(w, r, names, false, true)
 	})

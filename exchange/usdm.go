@@ -12,7 +12,7 @@ package exchange
 //     session.logon/status/logout, userDataStream.start/ping/stop;
 //   - REST under /fapi: listen keys, position mode, leverage, margin type, position
 //     risk, open orders, account, premium index and funding rate history;
-//   - the user data stream of a listen key (/fstream/ws/<listenKey>, or subscribed on
+//   - the user data stream of a listen key (/fstream/private/ws/<listenKey>, or subscribed on
 //     /fstream/private/stream): ORDER_TRADE_UPDATE, ACCOUNT_UPDATE, MARGIN_CALL,
 //     listenKeyExpired;
 //   - the mark price streams <symbol>@markPrice and @markPrice@1s.

@@ -11,9 +11,10 @@ package exchange
 //     extends it; PUT extends it; DELETE closes it; a key not kept alive expires after
 //     its lifetime (60 minutes; USDMConfig.ListenKeyLifetime), its subscribers get
 //     listenKeyExpired and nothing more;
-//   - a listen key is a stream: /fstream/ws/<listenKey>, /fstream/stream?streams=<key>,
-//     or SUBSCRIBE on a connection of /fstream/private (the SDK's), or
-//     /fstream/private/ws?listenKey=<key>;
+//   - a listen key is a stream on Binance's routed /fstream/private path only
+//     (usdm_routes.go): /fstream/private/ws/<listenKey>, /fstream/private/stream?streams=
+//     <key>, /fstream/private/ws?listenKey=<key>, or SUBSCRIBE on a connection of
+//     /fstream/private (the SDK's);
 //   - ORDER_TRADE_UPDATE on every new order, trade, cancel, expiry, amendment and
 //     liquidation; ACCOUNT_UPDATE on every change of balance or position (reason ORDER
 //     for fills, FUNDING_FEE for funding); MARGIN_CALL when the margin ratio passes

@@ -21,7 +21,7 @@ func TestUSDMUserStreamSubscribedAtHandshake(t *testing.T) {
 		t.Fatalf("listenKey: %d %s", status, body)
 	}
 	for i := 0; i < 20; i++ {
-		ws := dial(t, e.FuturesMarketDataURL()+"/ws/"+lk.ListenKey)
+		ws := dial(t, e.FuturesMarketDataURL()+"/private/ws/"+lk.ListenKey)
 		subscribed := false
 		e.With(func() {
 			for s := range e.subs {

@@ -51,7 +51,7 @@ func newUSDMClient(t *testing.T, e *Exchange) *usdmClient {
 		t.Fatalf("listenKey %s: %v", body, err)
 	}
 	c.key = lk.ListenKey
-	c.user = dial(t, e.FuturesMarketDataURL()+"/ws/"+c.key)
+	c.user = dial(t, e.FuturesMarketDataURL()+"/private/ws/"+c.key)
 	waitSubscribed(t, e, c.key)
 	// The stream is read by one goroutine, which ends when the test closes it.
 	c.ch = make(chan map[string]any, 10000)

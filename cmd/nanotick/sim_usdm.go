@@ -43,6 +43,6 @@ func printUSDMURLs(w io.Writer, ex *exchange.Exchange, fut []exchange.FuturesIns
 		return
 	}
 	fmt.Fprintf(w, "usdm ws-api  %s  (order.place/modify/cancel/status, account.status, account.position)\n", ex.USDMWSAPIURL())
-	fmt.Fprintf(w, "usdm rest    %s/fapi  (POST /fapi/v1/listenKey, then %s/ws/<listenKey>)\n", ex.RESTURL(), ex.FuturesMarketDataURL())
+	fmt.Fprintf(w, "usdm rest    %s/fapi  (POST /fapi/v1/listenKey, then %s/private/ws/<listenKey>)\n", ex.RESTURL(), ex.FuturesMarketDataURL())
 	fmt.Fprintf(w, "usdm funding every %v, listen keys live %v, leverage %dx\n", *f.fundingInterval, *f.listenKeyLifetime, *f.leverage)
 }

@@ -4,7 +4,7 @@ package binance
 //
 // Two connections: the WebSocket API (ws-fapi/v1) carries order.place, order.modify,
 // order.cancel, order.status and v2/account.position; the user data stream
-// (<stream URL>/ws/<listenKey>, the key from POST /fapi/v1/listenKey, kept alive with a
+// (<stream URL>/private/ws/<listenKey>, the key from POST /fapi/v1/listenKey, kept alive with a
 // PUT every KeepAlive and replaced when the venue says it expired) carries the order,
 // account and margin call events. Both are supervised: a lost connection is redialled
 // with capped exponential backoff and jitter, and every (re)connect reconciles the
@@ -47,7 +47,8 @@ import (
 type FuturesConfig struct {
 	// APIURL is the WebSocket API endpoint ("wss://ws-fapi.binance.com/ws-fapi/v1"),
 	// RESTURL the REST base ("https://fapi.binance.com"), StreamURL the market stream
-	// base whose /ws/<listenKey> is the user data stream ("wss://fstream.binance.com").
+	// host base whose /private/ws/<listenKey> is the user data stream
+	// ("wss://fstream.binance.com"; see futuresUserStreamURL).
 	APIURL, RESTURL, StreamURL string
 	// Symbol and its margin asset ("USDT"), and the instrument's scales.
 	Symbol, MarginAsset  string
@@ -500,7 +501,7 @@ func (g *FuturesGateway) connectStream(ctx context.Context) (*live.Conn, chan st
 	if err != nil {
 		return nil, nil, fmt.Errorf("futures gateway: user data stream: %w", err)
 	}
-	u := strings.TrimRight(g.cfg.StreamURL, "/") + "/ws/" + key
+	u := futuresUserStreamURL(g.cfg.StreamURL, key)
 	c, err := live.Dial(ctx, u, g.cfg.RequestTimeout, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("futures gateway: user data stream: %w", err)
