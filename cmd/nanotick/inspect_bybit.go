@@ -10,6 +10,7 @@ import (
 	"io"
 
 	"github.com/nanotick/nanotick/feeds/bybit"
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
@@ -49,6 +50,8 @@ var bybitRecordings = recordingVenue{
 		return fmt.Sprintf("applied %d (snapshots %d), gaps %d, resubscriptions %d, ignored before a snapshot %d, malformed %d",
 			c.Applied, c.Snapshots, c.Gaps, c.Resyncs, c.Dropped, c.Malformed)
 	},
+	configScales: bybitConfigScales,
+	rules:        bybitRules,
 }
 
 // bybitInputs reports whether files are Bybit recordings, and their instrument.
@@ -67,50 +70,32 @@ func bookBybit(files []string, sp *instrument.Spec, p *bookPrinter, stderr io.Wr
 	return bookVenue(&bybitRecordings, files, sp, p, stderr)
 }
 
-// applyBybitData fits the settings to Bybit recordings. ok is false when the files are
-// not Bybit's; otherwise code is the exit status, 0 to go on. Without a config the
-// recorded instrument is traded with the rules of Bybit's BTCUSDT at the recording's
-// scales (tick 0.01 spot, 0.1 linear; lot 0.000001 spot, 0.001 linear): Bybit's
-// instrument rules are not in the recording, so any other symbol needs a config.
+// applyBybitData fits the settings to Bybit recordings (applyVenueData).
 func (s *settings) applyBybitData(heads *dataHeads, files []dataFile, haveConfig bool, stderr io.Writer) (code int, ok bool) {
-	paths := make([]string, len(files))
-	for i, f := range files {
-		paths[i] = f.path
+	return s.applyVenueData(&bybitRecordings, heads, files, haveConfig, stderr)
+}
+
+// bybitConfigScales refuses fewer decimals than Bybit may print: they would refuse
+// frames (ErrPrecision).
+func bybitConfigScales(ps, qs fixed.Scale, sp *instrument.Spec) string {
+	if ps < sp.PriceScale || qs < sp.QtyScale {
+		return fmt.Sprintf("; a Bybit recording is read at %d/%d", sp.PriceScale, sp.QtyScale)
 	}
-	sp, ok, err := heads.bybitInputs(paths)
-	if !ok {
-		return 0, false
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "nanotick backtest: --data %v\n", err)
-		return 2, true
-	}
-	ec := &s.bt.Engine
-	if haveConfig {
-		switch {
-		case ec.Venue != sp.ID.Venue || ec.Instrument.Symbol != sp.ID.Symbol:
-			fmt.Fprintf(stderr, "nanotick backtest: --data holds %s, but the strategy trades %s:%s\n", sp.ID, ec.Venue, ec.Instrument.Symbol)
-			return 2, true
-		case ec.Instrument.PriceScale < sp.PriceScale || ec.Instrument.QtyScale < sp.QtyScale:
-			// Fewer decimals than Bybit may print would refuse frames (ErrPrecision).
-			fmt.Fprintf(stderr, "nanotick backtest: the config reads %s at %d/%d decimals; a Bybit recording is read at %d/%d\n",
-				sp.ID, ec.Instrument.PriceScale, ec.Instrument.QtyScale, sp.PriceScale, sp.QtyScale)
-			return 2, true
-		}
-		return 0, true
-	}
+	return ""
+}
+
+// bybitRules are the rules of Bybit's BTCUSDT at the recording's scales (tick 0.01
+// spot, 0.1 linear; lot 0.000001 spot, 0.001 linear): Bybit's instrument rules are not
+// in the recording, so any other symbol needs a config.
+func bybitRules(sp *instrument.Spec) (strategy.Instrument, risk.Instrument, string) {
 	if sp.ID.Symbol != "BTCUSDT" {
-		fmt.Fprintf(stderr, "nanotick backtest: --data holds %s, whose rules (tick, lot) the recording does not give: give a config declaring it\n", sp.ID)
-		return 2, true
+		return strategy.Instrument{}, risk.Instrument{}, fmt.Sprintf("--data holds %s, whose rules (tick, lot) the recording does not give", sp.ID)
 	}
 	tick, lot, minNotional := int64(1_000_000), int64(100), int64(5)
 	if sp.ID.Venue == bybit.VenueLinear {
 		tick, lot, minNotional = 10_000_000, 100_000, 5
 	}
 	minNotional *= sp.PriceScale.Unit()
-	ec.Venue = sp.ID.Venue
-	ec.Instrument = strategy.Instrument{Symbol: sp.ID.Symbol, PriceScale: sp.PriceScale, QtyScale: sp.QtyScale, Tick: tick, Lot: lot}
-	ec.Rules = risk.Instrument{PriceScale: sp.PriceScale, QtyScale: sp.QtyScale, Tick: tick, Lot: lot,
-		MinQty: lot, MaxQty: 1 << 62, MinNotional: minNotional}
-	return 0, true
+	return strategy.Instrument{Symbol: sp.ID.Symbol, PriceScale: sp.PriceScale, QtyScale: sp.QtyScale, Tick: tick, Lot: lot},
+		risk.Instrument{PriceScale: sp.PriceScale, QtyScale: sp.QtyScale, Tick: tick, Lot: lot, MinQty: lot, MaxQty: 1 << 62, MinNotional: minNotional}, ""
 }

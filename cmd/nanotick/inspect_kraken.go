@@ -46,6 +46,8 @@ var krakenRecordings = recordingVenue{
 		return fmt.Sprintf("checksums verified %d, mismatches %d, resubscriptions %d, malformed %d, ignored while not live %d",
 			st.Snapshots+st.Updates, st.ChecksumMismatches, st.Resubscribes, st.Malformed, st.Ignored)
 	},
+	configScales: krakenConfigScales,
+	rules:        krakenRules,
 }
 
 // krakenInputs reports whether files are Kraken recordings, and their instrument.

@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/nanotick/nanotick/feeds/recording"
+	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
+	"github.com/nanotick/nanotick/risk"
+	"github.com/nanotick/nanotick/strategy"
 )
 
 // recordingVenue is what inspect, book and backtest need of one venue's recordings.
@@ -37,6 +40,12 @@ type recordingVenue struct {
 	frames func(kinds *[md.Mark + 1]uint64) string
 	// book is the book row of inspect, from the feed's counters.
 	book func(feed md.Feed) string
+	// configScales says why a config's scales cannot read sp's recording (after "the
+	// config reads X at p/q decimals"), or "" when they can.
+	configScales func(ps, qs fixed.Scale, sp *instrument.Spec) string
+	// rules gives the engine's instrument and risk rules of sp's recording without a
+	// config, or why it cannot.
+	rules func(sp *instrument.Spec) (strategy.Instrument, risk.Instrument, string)
 }
 
 // venueInputs reports whether files are v's recordings, and their instrument: every
