@@ -192,6 +192,16 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nanotick run: %v\n", err)
 		return 1
 	}
+	// A run whose trading stopped before its end did not do what was asked, whatever
+	// stopped it: a strategy that failed, a loss limit, the kill switch.
+	if err := sess.eng.Halted(); err != nil {
+		fmt.Fprintf(stderr, "nanotick run: the strategy failed and was halted: %v\n", err)
+		return 1
+	}
+	if h := sess.riskHalt(); h != "" {
+		fmt.Fprintf(stderr, "nanotick run: trading halted before the end, cause %s\n", h)
+		return 1
+	}
 	return 0
 }
 
