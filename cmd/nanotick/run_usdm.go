@@ -148,8 +148,12 @@ func (s *session) summaryUSDM(w io.Writer) {
 		c := f.gw.Counters()
 		p := f.gw.Position()
 		venue, ours, checked := fundingTotals(f.gw.Fundings())
-		fmt.Fprintf(w, "  usdm      %s: venue position %s; funding %d payments, venue %s, ours %s (%d checked, %d differ); account mismatches %d\n",
-			f.name, p.Amount, c.Fundings, venue, ours, checked, c.FundingMismatches, c.AccountMismatches)
+		noMark := ""
+		if c.MarkSeen == 0 && c.MarkMissing != 0 {
+			noMark = "; NO MARK PRICE received (docs/live.md, Binance's routed websocket paths)"
+		}
+		fmt.Fprintf(w, "  usdm      %s: venue position %s; funding %d payments, venue %s, ours %s (%d checked, %d differ); account mismatches %d%s\n",
+			f.name, p.Amount, c.Fundings, venue, ours, checked, c.FundingMismatches, c.AccountMismatches, noMark)
 		fmt.Fprintf(w, "            rejects %d (margin %d, reduce-only %d, post-only %d, fok %d, rate limit %d, filter %d, other %d); liquidations %d, adl %d, margin calls %d (forced fills %d); reconnects %d\n",
 			c.Rejects, c.RejectMargin, c.RejectReduceOnly, c.RejectPostOnly, c.RejectFOK, c.RejectRateLimit, c.RejectFilter, c.RejectOther,
 			c.Liquidations, c.ADLs, c.MarginCalls, c.ForcedFills, c.Reconnects)

@@ -94,6 +94,9 @@ type FuturesConfig struct {
 	// MarkSource, if set, returns the last mark price message the engine has for the
 	// symbol; Drain samples it (on the engine's goroutine) for the funding check.
 	MarkSource func() md.PerpMark
+	// MarkTimeout is how long after the first Drain a missing mark price is logged and
+	// counted (MarkMissing); 0 means 30 seconds (the stream sends one a second).
+	MarkTimeout time.Duration
 	// HTTPClient makes the REST calls; nil means one with RequestTimeout.
 	HTTPClient *http.Client
 	Logger     zerolog.Logger
@@ -152,6 +155,9 @@ type FuturesCounters struct {
 	// PositionResyncs are reconciliations that found the venue's position different from
 	// the one the events had given.
 	PositionResyncs uint64
+	// MarkSeen is 1 once a mark price has reached the engine (MarkSource); MarkMissing
+	// is 1 when none had within MarkTimeout of the first Drain (futures_markwatch.go).
+	MarkSeen, MarkMissing uint64
 }
 
 // FuturesGateway is the USD-M order gateway of one symbol. Place, Cancel, Modify and Drain
@@ -168,6 +174,7 @@ type FuturesGateway struct {
 	swept int64
 	ring  *live.Ring[answer]
 	marks markMemory
+	mw    markWatch
 	// acctBase and bookedEvents feed compareAccount (futures_perpacct.go).
 	acctBase     accountBase
 	bookedEvents uint64
@@ -380,7 +387,8 @@ func (g *FuturesGateway) Counters() FuturesCounters {
 		RejectOther:  g.rejects[rejOther].Load(),
 		Liquidations: g.liquidations.Load(), ADLs: g.adls.Load(), MarginCalls: g.marginCalls.Load(),
 		Settlements: g.settlements.Load(), ForcedFills: g.forcedFills.Load(), AccountMismatches: g.acctMismatches.Load(), Fundings: g.fundings.Load(), FundingMismatches: g.fundingMismatches.Load(),
-		ListenKeyRenewals: g.renewals.Load(), KeepAlives: g.keepAlives.Load(), PositionResyncs: g.resyncs.Load()}
+		ListenKeyRenewals: g.renewals.Load(), KeepAlives: g.keepAlives.Load(), PositionResyncs: g.resyncs.Load(),
+		MarkSeen: b2u(g.mw.seen.Load()), MarkMissing: b2u(g.mw.missing.Load())}
 	for i := range g.rejects {
 		c.Rejects += g.rejects[i].Load()
 	}
@@ -988,7 +996,9 @@ func (g *FuturesGateway) write(c *live.Conn, id uint64) bool {
 // and runs the order timeouts (engine goroutine).
 func (g *FuturesGateway) Drain(sink Sink, now int64) {
 	if g.cfg.MarkSource != nil {
-		g.marks.observe(g.cfg.MarkSource())
+		m := g.cfg.MarkSource()
+		g.marks.observe(m)
+		g.watchMark(m, now)
 	}
 	for {
 		a, ok := g.ring.Pop()
