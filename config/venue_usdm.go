@@ -27,6 +27,10 @@ const (
 	DefaultUSDMWSURL    = "wss://fstream.binance.com"
 	DefaultUSDMRESTURL  = "https://fapi.binance.com"
 	DefaultUSDMWSAPIURL = "wss://ws-fapi.binance.com/ws-fapi/v1"
+	// DefaultUSDMMarkStaleAfter is how long a live perpetual may go without a mark
+	// price before risk refuses its new orders (mark_stale_after). Binance sends
+	// markPrice@1s every second.
+	DefaultUSDMMarkStaleAfter = 10 * time.Second
 	// MaxUSDMLeverage is the highest initial leverage POST /fapi/v1/leverage takes.
 	MaxUSDMLeverage = 125
 )
@@ -50,6 +54,11 @@ type BinanceUSDM struct {
 	// per symbol ([venue.binance-usdm.symbol.BTCUSDT]).
 	Account USDMAccount
 	Symbols map[string]USDMAccount
+	// MarkStaleAfter is how long a perpetual traded live may go without a mark price
+	// (none yet, or the last older than this) before risk refuses its new orders
+	// (stale_mark; cancels still go out). Default DefaultUSDMMarkStaleAfter; "0s"
+	// turns the guard off.
+	MarkStaleAfter time.Duration
 	// FundingInterval is the local exchange's funding interval when the venue is
 	// simulated (sim = true): a short one (10s) lets a short run see funding. 0: the
 	// exchange's default (8h, Binance's).
@@ -114,6 +123,13 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 	b.PrivateKeyFile = d.keyFile(t, "private_key_file")
 	if b.APISecretFile != "" && b.PrivateKeyFile != "" {
 		d.errorf(t.child("private_key_file"), "set api_secret_file (an HMAC key) or private_key_file (an Ed25519 key), not both")
+	}
+	b.MarkStaleAfter = DefaultUSDMMarkStaleAfter
+	if t.has("mark_stale_after") {
+		b.MarkStaleAfter = t.duration("mark_stale_after", DefaultUSDMMarkStaleAfter)
+		if b.MarkStaleAfter < 0 {
+			d.errorf(t.child("mark_stale_after"), "must not be negative, got %v (0s turns the guard off)", b.MarkStaleAfter)
+		}
 	}
 	sim, _ := t.m["sim"].(bool)
 	b.Account = d.usdmAccount(t, nil, sim)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVenueUSDM(t *testing.T) {
@@ -83,6 +84,41 @@ func TestVenueUSDMRoutedWSURL(t *testing.T) {
 		}
 		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "ws_url") || !strings.Contains(err.Error(), "routed paths")) {
 			t.Errorf("%s: got %v, want an error naming ws_url and the routed paths", tc.url, err)
+		}
+	}
+}
+
+// TestVenueUSDMMarkStaleAfter: mark_stale_after defaults to 10s, "0s" turns the guard
+// off, a negative one is refused naming the key.
+func TestVenueUSDMMarkStaleAfter(t *testing.T) {
+	base, err := os.ReadFile("testdata/usdm_missing.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line string
+		want time.Duration
+		err  bool
+	}{
+		{"", DefaultUSDMMarkStaleAfter, false},
+		{`mark_stale_after = "3s"`, 3 * time.Second, false},
+		{`mark_stale_after = "0s"`, 0, false},
+		{`mark_stale_after = "-1s"`, 0, true},
+	} {
+		doc := strings.Replace(string(base), "[venue.binance-usdm]\n",
+			"[venue.binance-usdm]\nleverage = 1\nmargin_mode = \"cross\"\n"+tc.line+"\n", 1)
+		c, err := Parse("c.toml", []byte(doc))
+		if tc.err {
+			if err == nil || !strings.Contains(err.Error(), "mark_stale_after") {
+				t.Errorf("%q: got %v, want an error naming mark_stale_after", tc.line, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if got := c.Venues.BinanceUSDM.MarkStaleAfter; got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.line, got, tc.want)
 		}
 	}
 }

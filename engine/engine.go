@@ -575,7 +575,7 @@ func (e *Engine) handle(sl *slot, i instrument.Index, ev *md.Event, local, t0, t
 		// them (mark(), fundingRate()) when its book or timer next runs.
 		sl.mkt.SetMark(&ev.Mark)
 		if ev.Mark.Fields&md.HasMarkPrice != 0 {
-			sl.risk.OnMarkPrice(rescale(ev.Mark.Price, md.MarkPriceScale, sl.spec.PriceScale))
+			sl.risk.OnMarkPriceAt(rescale(ev.Mark.Price, md.MarkPriceScale, sl.spec.PriceScale), local)
 		}
 	}
 	e.afterEvent()

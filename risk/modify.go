@@ -108,6 +108,9 @@ func (c *Checker) checkModify(m *Order, book *orderbook.Book, now int64) (int, R
 	if r := c.checkBand(m, book, now); r != ReasonOK {
 		return i, r
 	}
+	if r := c.checkMark(now); r != ReasonOK {
+		return i, r
+	}
 	// Until the venue answers, the larger remainder may fill.
 	worst := rest
 	worst.Qty = max(newRem, w.rem)

@@ -3,6 +3,7 @@ package risk
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -35,6 +36,12 @@ type PerpConfig struct {
 	// Brackets are the symbol's maintenance margin tiers (GET
 	// /fapi/v1/leverageBracket) for the liquidation price.
 	Brackets perp.Brackets
+	// MarkStaleAfter, when positive, refuses every new order and modify of the
+	// perpetual (ReasonStaleMark) while the venue's mark price has not arrived
+	// (OnMarkPriceAt) or the last one is older than this. It needs no Collateral: it
+	// guards a live feed (Binance serves markPrice on its /market path only, and a feed
+	// on the wrong path gets none, silently), not the position.
+	MarkStaleAfter time.Duration
 }
 
 // enabled reports whether any perpetual limit is set.
@@ -59,6 +66,9 @@ type perpLimits struct {
 	// mark is the venue's mark price (OnMarkPrice), on which it liquidates, in price
 	// units; 0 before the first, when the book's mid stands in.
 	mark int64
+	// markStale is MarkStaleAfter in ns (0: unchecked); markAt the local time of the
+	// last mark (OnMarkPriceAt), 0 before the first.
+	markStale, markAt int64
 }
 
 type floatBracket struct{ cap, mmr, cum float64 }
@@ -66,6 +76,10 @@ type floatBracket struct{ cap, mmr, cum float64 }
 // perpLimits validates and converts cfg; each error names the field.
 func (cfg *PerpConfig) limits(in Instrument) (perpLimits, error) {
 	var l perpLimits
+	if cfg.MarkStaleAfter < 0 {
+		return l, fmt.Errorf("risk: config Perp.MarkStaleAfter %v: %w", cfg.MarkStaleAfter, errNotPositive)
+	}
+	l.markStale = int64(cfg.MarkStaleAfter)
 	if !cfg.enabled() {
 		return l, nil
 	}
@@ -308,6 +322,24 @@ func (c *Checker) OnMarkPrice(mark int64) {
 		c.perp.mark = mark
 		c.evaluatePerp()
 	}
+}
+
+// OnMarkPriceAt is OnMarkPrice for a mark received at local time now (Unix ns, the
+// clock Check is given): MarkStaleAfter measures from it.
+func (c *Checker) OnMarkPriceAt(mark, now int64) {
+	if mark > 0 {
+		c.perp.markAt = now
+	}
+	c.OnMarkPrice(mark)
+}
+
+// checkMark refuses an order while a watched mark is missing or stale: no mark yet, or
+// the last older than MarkStaleAfter. A clock that went backwards counts as fresh.
+func (c *Checker) checkMark(now int64) Reason {
+	if p := &c.perp; p.markStale > 0 && (p.markAt == 0 || now-p.markAt > p.markStale) {
+		return ReasonStaleMark
+	}
+	return ReasonOK
 }
 
 // OnFunding books a perpetual's funding payment: amount in price units, positive when

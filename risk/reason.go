@@ -101,6 +101,11 @@ const (
 	// cancelled and no order is accepted after it, but it is logged at Info,
 	// and orders refused for it at Debug: nothing went wrong.
 	ReasonShutdown
+	// ReasonStaleMark: a perpetual with PerpConfig.MarkStaleAfter set has had no mark
+	// price from the venue yet, or none for longer than that: every perpetual limit and
+	// the funding check read the mark, so no new order goes out without one (cancels
+	// still do).
+	ReasonStaleMark
 
 	// NumReasons is the number of Reason values, for arrays indexed by Reason.
 	NumReasons
@@ -143,6 +148,7 @@ var reasonNames = [NumReasons]string{
 	ReasonMaxLeverage:         "max_leverage",
 	ReasonLiquidationDistance: "liquidation_distance",
 	ReasonFundingPaid:         "funding_paid",
+	ReasonStaleMark:           "stale_mark",
 	ReasonShutdown:            "shutdown",
 }
 

@@ -266,6 +266,10 @@ func (c *Checker) check(o *Order, book *orderbook.Book, now int64) Reason {
 	if r := c.checkBand(o, book, now); r != ReasonOK {
 		return r
 	}
+	// A perpetual whose mark is watched: fails closed without a fresh mark.
+	if r := c.checkMark(now); r != ReasonOK {
+		return r
+	}
 	// 5. Net position, worst case: every working order on this side fills.
 	if r := c.checkPosition(o, 0); r != ReasonOK {
 		return r

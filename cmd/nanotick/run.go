@@ -275,6 +275,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 		return nil, err
 	}
 	ecfg.NewFeed = venues.NewFeed
+	applyUSDMMarkGuard(c, &ecfg)
 	if opts.flight != nil {
 		ecfg.TickObserver = opts.flight
 	}

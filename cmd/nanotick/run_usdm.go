@@ -85,7 +85,10 @@ func buildUSDM(w *venueWiring, g venueGroup) (venueParts, error) {
 				w.halt()
 			},
 			MarkSource: func() md.PerpMark { return w.mark(i) },
-			Logger:     w.log,
+			// The missing mark is logged (with its /market URL) when risk starts
+			// refusing for it (applyUSDMMarkGuard).
+			MarkTimeout: usdmMarkStaleAfter(w.cfg),
+			Logger:      w.log,
 		}
 		if u != nil {
 			a := u.For(sp.ID.Symbol)
@@ -148,6 +151,36 @@ func usdmCredentials(u *config.BinanceUSDM) (gwbinance.Credentials, error) {
 		return gwbinance.CredentialsFromKeyFile(key, u.PrivateKeyFile)
 	}
 	return binanceCredentials(&config.Binance{APIKeyEnv: u.APIKeyEnv, APISecretFile: u.APISecretFile})
+}
+
+// applyUSDMMarkGuard sets risk's mark staleness guard (risk.PerpConfig.MarkStaleAfter,
+// from [venue.binance-usdm] mark_stale_after, default 10s) on every binance-usdm
+// perpetual of a live run: no new order while its mark price is missing or stale.
+// Backtests leave it off (a recording may hold no mark stream at all).
+func applyUSDMMarkGuard(c *config.Config, ecfg *engine.Config) {
+	d := usdmMarkStaleAfter(c)
+	if d <= 0 {
+		return
+	}
+	if ecfg.Instruments == nil {
+		if ecfg.Venue == instrument.VenueBinanceUSDM {
+			ecfg.Risk.Perp.MarkStaleAfter = d
+		}
+		return
+	}
+	for k, rc := range ecfg.InstrumentRisk {
+		if rc != nil && ecfg.Instruments.At(instrument.Index(k)).ID.Venue == instrument.VenueBinanceUSDM {
+			rc.Perp.MarkStaleAfter = d
+		}
+	}
+}
+
+// usdmMarkStaleAfter is [venue.binance-usdm] mark_stale_after, or its default.
+func usdmMarkStaleAfter(c *config.Config) time.Duration {
+	if u := c.Venues.BinanceUSDM; u != nil {
+		return u.MarkStaleAfter
+	}
+	return config.DefaultUSDMMarkStaleAfter
 }
 
 // usdmFundingInterval is the local exchange's funding interval from [venue.binance-usdm]

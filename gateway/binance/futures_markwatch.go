@@ -1,9 +1,11 @@
 package binance
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/md"
 )
 
@@ -41,7 +43,7 @@ func (g *FuturesGateway) watchMark(p md.PerpMark, now int64) {
 	}
 	if now-w.since > int64(limit) && !w.missing.Load() {
 		w.missing.Store(true)
-		g.log.Warn().Dur("after", limit).Msg("no mark price has reached the engine: the funding check, book.mark() and the distance to liquidation have none (on Binance, markPrice@1s is served on the /market path only)")
+		g.log.Warn().Dur("after", limit).Str("mark_url", strings.TrimRight(g.cfg.StreamURL, "/")+live.USDMMarketPath).Msg("no mark price has reached the engine: the funding check, book.mark() and the distance to liquidation have none (on Binance, markPrice@1s is served on the /market path only)")
 	}
 }
 
