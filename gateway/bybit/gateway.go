@@ -26,6 +26,7 @@ import (
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/internal/backoff"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 )
@@ -524,9 +525,8 @@ func (g *Gateway) heartbeat(ctx context.Context, broken <-chan struct{}, conns .
 // MaxReconnects attempts, then reconciles the orders in flight. It reports false when
 // the gateway gave up (or closed).
 func (g *Gateway) reconnect(ctx context.Context) bool {
-	delay := g.cfg.BackoffMin
 	for attempt := 1; ; attempt++ {
-		wait := delay/2 + time.Duration(rand.Int64N(int64(delay/2)+1))
+		wait := backoff.Delay(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt-1)
 		select {
 		case <-ctx.Done():
 			return false
@@ -544,7 +544,6 @@ func (g *Gateway) reconnect(ctx context.Context) bool {
 			g.giveUp(fmt.Errorf("%w after %d attempts: %v", ErrGaveUp, attempt, err))
 			return false
 		}
-		delay = min(delay*2, g.cfg.BackoffMax)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/fixed"
+	"github.com/nanotick/nanotick/internal/backoff"
 	"github.com/nanotick/nanotick/orderbook"
 	"github.com/nanotick/nanotick/risk"
 	"github.com/rs/zerolog"
@@ -476,7 +477,7 @@ func (g *Gateway) supervise(ctx context.Context, l *link) {
 				g.giveUp(fmt.Sprintf("%d reconnects in a row failed, the last: %v", attempt, err))
 				return
 			}
-			t := time.NewTimer(backoff(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt))
+			t := time.NewTimer(backoff.Delay(g.cfg.BackoffMin, g.cfg.BackoffMax, attempt))
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -515,15 +516,6 @@ func (g *Gateway) giveUp(reason string) {
 	if g.cfg.OnGiveUp != nil {
 		g.cfg.OnGiveUp("kraken gateway: " + reason)
 	}
-}
-
-func backoff(lo, hi time.Duration, attempt int) time.Duration {
-	d := lo
-	for i := 0; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	return d/2 + rand.N(d/2+1)
 }
 
 // read decodes l's messages until it fails: answers go to the ring, control replies to
@@ -813,7 +805,7 @@ func (g *Gateway) apply(a *answer, sink Sink, now int64) {
 	case ansCancelErr:
 		g.cancelRejects.Add(1)
 		o.cancelling = false
-		o.retryAt = now + int64(backoff(g.cfg.RetryMin, g.cfg.RetryMax, o.attempts))
+		o.retryAt = now + int64(backoff.Delay(g.cfg.RetryMin, g.cfg.RetryMax, o.attempts))
 		g.log.Warn().Uint64("order", o.id).Str("error", a.reason).Int("attempts", o.attempts).Msg("kraken refused a cancel")
 	case ansExec:
 		g.exec(o, a, sink, now)

@@ -26,13 +26,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	binlive "github.com/nanotick/nanotick/feeds/binance/live"
 	"github.com/nanotick/nanotick/instrument"
+	"github.com/nanotick/nanotick/internal/backoff"
 	"github.com/rs/zerolog"
 )
 
@@ -348,7 +348,7 @@ func (c *Conn) reader(ctx context.Context) {
 	attempt := 0
 	for ctx.Err() == nil {
 		if c.connects.Load() > 0 || attempt > 0 {
-			t := time.NewTimer(backoff(c.cfg.BackoffMin, c.cfg.BackoffMax, attempt))
+			t := time.NewTimer(backoff.Delay(c.cfg.BackoffMin, c.cfg.BackoffMax, attempt))
 			select {
 			case <-ctx.Done():
 				t.Stop()
@@ -438,16 +438,4 @@ func (c *Conn) push(ctx context.Context, kind uint8, b []byte, err error) bool {
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-}
-
-// backoff returns the delay before retry number attempt (from 0): doubling from lo,
-// capped at hi, drawn in [d/2, d] so that many connections cut off together do not come
-// back together.
-func backoff(lo, hi time.Duration, attempt int) time.Duration {
-	d := lo
-	for i := 0; i < attempt && d < hi; i++ {
-		d *= 2
-	}
-	d = min(d, hi)
-	return d/2 + rand.N(d/2+1)
 }

@@ -403,27 +403,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// TestBackoff: each delay lies in [d/2, d] of the doubled, capped delay.
-func TestBackoff(t *testing.T) {
-	for _, tc := range []struct {
-		lo, hi  time.Duration
-		attempt int
-		d       time.Duration
-	}{
-		{250 * time.Millisecond, 10 * time.Second, 0, 250 * time.Millisecond},
-		{250 * time.Millisecond, 10 * time.Second, 3, 2 * time.Second},
-		{250 * time.Millisecond, 10 * time.Second, 6, 10 * time.Second},
-		{250 * time.Millisecond, 10 * time.Second, 1 << 20, 10 * time.Second},
-		{time.Second, 500 * time.Millisecond, 0, 500 * time.Millisecond},
-	} {
-		for range 200 {
-			if got := backoff(tc.lo, tc.hi, tc.attempt); got < tc.d/2 || got > tc.d {
-				t.Fatalf("backoff(%v, %v, %d) = %v, want within [%v, %v]", tc.lo, tc.hi, tc.attempt, got, tc.d/2, tc.d)
-			}
-		}
-	}
-}
-
 // TestDispatchAllocs: a message through the ring to the sink allocates nothing once its
 // slot has grown.
 func TestDispatchAllocs(t *testing.T) {
