@@ -6,6 +6,7 @@ package config
 import (
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -14,6 +15,14 @@ import (
 // Defaults of [venue.binance-usdm]: Binance's production endpoints (USDⓈ-M Futures
 // "General Info": REST base https://fapi.binance.com, streams wss://fstream.binance.com,
 // WebSocket API wss://ws-fapi.binance.com/ws-fapi/v1).
+//
+// ws_url is the stream host. Binance routes USD-M streams by path since 2026-04-23
+// ("Market Data Streams": "USD-M Futures routes streams by path"; USD-M "User Data
+// Streams"): nanotick derives <ws_url>/public (depth), <ws_url>/market (trades, the
+// mark price) and <ws_url>/private/ws/<listenKey> (user data) from it. A ws_url that
+// already ends in a routed path (or /ws, /stream) is a config error: the unrouted host
+// alone delivers no mark price and no user data, silently, and a routed one would be
+// routed twice.
 const (
 	DefaultUSDMWSURL    = "wss://fstream.binance.com"
 	DefaultUSDMRESTURL  = "https://fapi.binance.com"
@@ -94,6 +103,9 @@ func (d *decoder) binanceUSDM(t *table) *BinanceUSDM {
 		RESTURL:   d.url(t, "rest_url", DefaultUSDMRESTURL, "http", "https"),
 		WSAPIURL:  d.url(t, "ws_api_url", DefaultUSDMWSAPIURL, "ws", "wss"),
 		APIKeyEnv: t.str("api_key_env", DefaultAPIKeyEnv),
+	}
+	if p := usdmRoutedSuffix(b.WSURL); p != "" {
+		d.errorf(t.child("ws_url"), "must be the stream host like %q, not a URL ending in %s: nanotick derives the routed paths /public, /market and /private from it", DefaultUSDMWSURL, p)
 	}
 	if !validEnvName(b.APIKeyEnv) {
 		d.errorf(t.child("api_key_env"), "must be an environment variable name like %q, got %q", DefaultAPIKeyEnv, truncate(b.APIKeyEnv))
@@ -186,4 +198,16 @@ func (d *decoder) keyFile(t *table, key string) string {
 		d.warnf(t.child(key), "file %q is readable by group or others (mode %v); chmod 600 it", truncate(f), fi.Mode().Perm())
 	}
 	return path
+}
+
+// usdmRoutedSuffix returns the routed or stream path u ends in ("/public", "/market",
+// "/private", "/ws", "/stream"), or "".
+func usdmRoutedSuffix(u string) string {
+	u = strings.TrimRight(u, "/")
+	for _, p := range []string{"/public", "/market", "/private", "/ws", "/stream"} {
+		if strings.HasSuffix(u, p) {
+			return p
+		}
+	}
+	return ""
 }

@@ -53,3 +53,36 @@ expected_position = "-0.25"
 		t.Errorf("defaults %+v", u)
 	}
 }
+
+// TestVenueUSDMRoutedWSURL: ws_url is the stream host; one that already ends in a
+// routed path (or /ws, /stream) is refused naming the key, since nanotick derives
+// /public, /market and /private from it.
+func TestVenueUSDMRoutedWSURL(t *testing.T) {
+	base, err := os.ReadFile("testdata/usdm_missing.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"wss://fstream.binance.com", true},
+		{"wss://fstream.binancefuture.com", true},
+		{"ws://127.0.0.1:9000/fstream", true},
+		{"wss://fstream.binance.com/public", false},
+		{"wss://fstream.binance.com/market/", false},
+		{"wss://fstream.binance.com/private", false},
+		{"wss://fstream.binance.com/ws", false},
+		{"wss://fstream.binance.com/stream", false},
+	} {
+		doc := strings.Replace(string(base), "[venue.binance-usdm]\n",
+			"[venue.binance-usdm]\nleverage = 1\nmargin_mode = \"cross\"\nws_url = \""+tc.url+"\"\n", 1)
+		_, err := Parse("c.toml", []byte(doc))
+		if tc.ok && err != nil {
+			t.Errorf("%s: %v", tc.url, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "ws_url") || !strings.Contains(err.Error(), "routed paths")) {
+			t.Errorf("%s: got %v, want an error naming ws_url and the routed paths", tc.url, err)
+		}
+	}
+}

@@ -24,8 +24,8 @@ package exchange
 // The streams are served under /fstream (combined /fstream/stream?streams=, raw
 // /fstream/ws/<stream>, and the same under Binance's routed /fstream/public, /market and
 // /private), so that one listener serves both venues: a client's futures market data
-// base URL is FuturesMarketDataURL(). User data streams only on /private
-// (usdm_routes.go).
+// base URL is FuturesMarketDataURL(). As on Binance, the unrouted paths deliver the
+// /public streams only, and user data streams only /private (usdm_route.go).
 //
 // Correlated markets: a market may follow another's reference price (Config.Futures'
 // perpetuals follow their spot symbol; further spot symbols follow the first), moving
@@ -374,8 +374,9 @@ func (e *Exchange) FuturesMarketDataURL() string { return "ws://" + e.Addr() + "
 // e.mu held.
 func (e *Exchange) publishFutures(stream string, payload []byte, depth bool) {
 	var f *frame
+	route := usdmRoute(stream)
 	for c := range e.subs {
-		if !c.futures || !c.streams[stream] {
+		if !c.futures || !c.streams[stream] || !routeCarries(c.route, route) {
 			continue
 		}
 		if f == nil {
@@ -411,21 +412,14 @@ func (e *Exchange) validStream(c *conn, s string) bool {
 // registerFutures adds the USD-M endpoints to mux.
 func (e *Exchange) registerFutures(mux *http.ServeMux) {
 	mux.HandleFunc("/fstream/stream", func(w http.ResponseWriter, r *http.Request) {
-		names := strings.Split(r.URL.Query().Get("streams"), "/")
-		if e.refuseUnroutedUserData(w, names) {
-			return
-		}
-		e.serveMarketData(w, r, names, true, true)
+		e.serveMarketData(w, r, strings.Split(r.URL.Query().Get("streams"), "/"), true, true, routeNone)
 	})
 	mux.HandleFunc("/fstream/ws/", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		if n := strings.TrimPrefix(r.URL.Path, "/fstream/ws/"); n != "" {
 			names = []string{n}
 		}
-		if e.refuseUnroutedUserData(w, names) {
-			return
-		}
-		e.serveMarketData(w, r, names, false, true)
+		e.serveMarketData(w, r, names, false, true, routeNone)
 	})
 	mux.HandleFunc("/fapi/v1/depth", e.handleFuturesDepth)
 	mux.HandleFunc("/fapi/v1/ping", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, []byte("{}")) })

@@ -435,6 +435,9 @@ type conn struct {
 	streams  map[string]bool
 	combined bool
 	futures  bool // USD-M market data, under /fstream
+	// route is a USD-M connection's routed path (usdm_route.go): routeNone on the
+	// unrouted /fstream/stream and /fstream/ws.
+	route string
 
 	// WebSocket API: the logged-on account and the user data subscription.
 	session *Account
@@ -663,7 +666,7 @@ func (e *Exchange) streamName(s string) (string, bool) {
 
 func (e *Exchange) handleCombined(w http.ResponseWriter, r *http.Request) {
 	names := strings.Split(r.URL.Query().Get("streams"), "/")
-	e.serveMarketData(w, r, names, true, false)
+	e.serveMarketData(w, r, names, true, false, routeNone)
 }
 
 func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
@@ -672,10 +675,12 @@ func (e *Exchange) handleRaw(w http.ResponseWriter, r *http.Request) {
 	if name != "" {
 		names = []string{name}
 	}
-	e.serveMarketData(w, r, names, false, false)
+	e.serveMarketData(w, r, names, false, false, routeNone)
 }
 
-func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined, futures bool) {
+// serveMarketData serves a market data connection: spot's, or for futures USD-M's on
+// route (usdm_route.go).
+func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names []string, combined, futures bool, route string) {
 	for _, n := range names {
 		if !e.validStream(&conn{futures: futures}, n) && n != "" {
 			writeJSON(w, 400, (&apiError{Code: -1121, Msg: "Invalid stream name: " + strconv.Quote(n)}).appendJSON(nil))
@@ -685,7 +690,7 @@ func (e *Exchange) serveMarketData(w http.ResponseWriter, r *http.Request, names
 	// Subscribed before the handshake is answered: a user data stream loses no event
 	// the account has right after the client connected.
 	c := e.acceptRegistered(w, r, func(c *conn) {
-		c.combined, c.futures = combined, futures
+		c.combined, c.futures, c.route = combined, futures, route
 		for _, n := range names {
 			if n != "" {
 				c.streams[n] = true

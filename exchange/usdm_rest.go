@@ -25,21 +25,22 @@ import (
 // registerUSDM adds the USD-M trading endpoints to mux.
 func (e *Exchange) registerUSDM(mux *http.ServeMux) {
 	mux.HandleFunc("/ws-fapi/v1", e.handleUSDMWSAPI)
-	// The SDK's stream paths: /fstream/{public,market,private}/{stream,ws}.
-	for _, path := range []string{"public", "market", "private"} {
+	// The routed stream paths, Binance's and the SDK's:
+	// /fstream/{public,market,private}/{stream,ws} (usdm_route.go).
+	for _, path := range []string{routePublic, routeMarket, routePrivate} {
 		mux.HandleFunc("/fstream/"+path+"/stream", func(w http.ResponseWriter, r *http.Request) {
-			e.serveMarketData(w, r, e.usdmStreams(r, strings.Split(r.URL.Query().Get("streams"), "/")), true, true)
+			e.serveMarketData(w, r, e.usdmStreams(r, strings.Split(r.URL.Query().Get("streams"), "/")), true, true, path)
 		})
 		prefix := "/fstream/" + path + "/ws"
 		mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
-			e.serveMarketData(w, r, e.usdmStreams(r, nil), false, true)
+			e.serveMarketData(w, r, e.usdmStreams(r, nil), false, true, path)
 		})
 		mux.HandleFunc(prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 			var names []string
 			if n := strings.TrimPrefix(r.URL.Path, prefix+"/"); n != "" {
 				names = []string{n}
 			}
-			e.serveMarketData(w, r, e.usdmStreams(r, names), false, true)
+			e.serveMarketData(w, r, e.usdmStreams(r, names), false, true, path)
 		})
 	}
 	e.usdmREST(mux, "/fapi/v1/listenKey", e.restListenKey)

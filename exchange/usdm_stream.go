@@ -12,7 +12,7 @@ package exchange
 //     its lifetime (60 minutes; USDMConfig.ListenKeyLifetime), its subscribers get
 //     listenKeyExpired and nothing more;
 //   - a listen key is a stream on Binance's routed /fstream/private path only
-//     (usdm_routes.go): /fstream/private/ws/<listenKey>, /fstream/private/stream?streams=
+//     (usdm_route.go): /fstream/private/ws/<listenKey>, /fstream/private/stream?streams=
 //     <key>, /fstream/private/ws?listenKey=<key>, or SUBSCRIBE on a connection of
 //     /fstream/private (the SDK's);
 //   - ORDER_TRADE_UPDATE on every new order, trade, cancel, expiry, amendment and

@@ -220,7 +220,7 @@ func TestUSDMFundingAndMark(t *testing.T) {
 	e := startExchange(t, cfg)
 	c := newUSDMClient(t, e)
 
-	mark := dial(t, e.FuturesMarketDataURL()+"/stream?streams=btcusdt@markPrice@1s")
+	mark := dial(t, e.FuturesMarketDataURL()+"/market/stream?streams=btcusdt@markPrice@1s")
 	dec, err := binance.NewDecoder(binance.Instrument{Symbol: "BTCUSDT", PriceScale: 8, QtyScale: 8})
 	if err != nil {
 		t.Fatal(err)

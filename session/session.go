@@ -95,6 +95,15 @@ type MarketData interface {
 	Counters() Counters
 }
 
+// Supplementary is implemented by a market-data connection that may carry no book: one
+// whose Supplementary() is true feeds instruments whose depth (and snapshots, and
+// resets) another connection carries, as Binance USD-M's /market connection (trades,
+// the mark price) beside its /public one (depth). It owns none of its instruments:
+// each must still be on exactly one connection that is not supplementary.
+type Supplementary interface {
+	Supplementary() bool
+}
+
 // Answers receives a venue's answers to the engine's orders, on the engine's goroutine.
 // *engine.Engine implements it.
 type Answers interface {
@@ -224,6 +233,9 @@ func newSession(cfg Config) (*Session, error) {
 		for _, i := range m.Instruments() {
 			if int(i) >= n {
 				return nil, fmt.Errorf("session: %s: instrument index %d out of range (%d instruments)", m.Name(), i, n)
+			}
+			if sup, ok := m.(Supplementary); ok && sup.Supplementary() {
+				continue // carries no book: the instrument's owner is another connection
 			}
 			if o := s.owner[i]; o >= 0 {
 				return nil, fmt.Errorf("session: instrument %s is on two connections (%s and %s)",

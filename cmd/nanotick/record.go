@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,7 +43,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 	setHelp(fs, "record", stderr)
 	venueName := fs.String("venue", "binance-spot", "binance-spot, binance-usdm, kraken, bybit-spot or bybit-linear: sets the defaults of --url, --rest and --streams and the book sync rules")
 	depth := fs.Int("depth", 10, "kraken: the book depth subscribed (10, 25, 100, 500, 1000)")
-	wsURL := fs.String("url", "", "websocket base URL of the venue's streams (default: binance-spot wss://stream.binance.com:9443, binance-usdm wss://fstream.binance.com)")
+	wsURL := fs.String("url", "", "websocket base URL of the venue's streams (default: binance-spot wss://stream.binance.com:9443, binance-usdm wss://fstream.binance.com, whose /public gets the depth and book tickers and /market the trades and mark price)")
 	restURL := fs.String("rest", "", "REST base URL for depth snapshots (default: binance-spot https://api.binance.com, binance-usdm https://fapi.binance.com)")
 	symbol := fs.String("symbol", "BTCUSDT", "symbol to record")
 	streams := fs.String("streams", "", "comma-separated streams, without the symbol (default: binance-spot depth@100ms,trade,bookTicker; binance-usdm depth@0ms,trade,bookTicker,markPrice@1s)")
@@ -119,7 +120,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 			names = append(names, s)
 		}
 	}
-	u, err := live.StreamURL(*wsURL, *symbol, names...)
+	u, marketURL, err := recordURLs(rv, *wsURL, *symbol, names)
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick record: %v\n", err)
 		return 2
@@ -142,7 +143,7 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		defer cancel()
 	}
 	r := &recorder{dir: *out, symbol: strings.ToUpper(*symbol), maxSize: maxSize, every: *rotateEvery, log: log, venue: rv}
-	if err := r.run(ctx, u, *restURL); err != nil {
+	if err := r.run(ctx, u, marketURL, *restURL); err != nil {
 		fmt.Fprintf(stderr, "nanotick record: %v\n", err)
 		return 1
 	}
@@ -150,13 +151,44 @@ func runRecord(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, f)
 	}
 	k := r.client.Counters()
+	if r.market != nil {
+		m := r.market.Counters()
+		k.Frames, k.Reconnects, k.Malformed = k.Frames+m.Frames, k.Reconnects+m.Reconnects, k.Malformed+m.Malformed
+	}
 	fmt.Fprintf(stdout, "records %d  frames %d  snapshots %d  reconnects %d  resyncs %d  malformed %d  files %d\n",
 		r.records, k.Frames, k.Snapshots, k.Reconnects, k.Resyncs, k.Malformed, len(r.files))
 	return 0
 }
 
-// recorder writes the frames the client hands it into rotating files. Every method runs
-// on the client's reading goroutine, or after Run has returned.
+// recordURLs returns the stream URL(s) to record symbol's streams from on base. Binance
+// USD-M routes its streams by path (live.USDMRoute): the depth streams and book
+// tickers on base/public, trades and the mark price on base/market, each a connection
+// of its own (marketURL; "" when none is needed). Other venues: one URL.
+func recordURLs(rv recordVenue, base, symbol string, streams []string) (main, marketURL string, err error) {
+	if rv.venue != binance.USDM {
+		main, err = live.StreamURL(base, symbol, streams...)
+		return main, "", err
+	}
+	if err := live.CheckUSDMHost(base); err != nil {
+		return "", "", fmt.Errorf("--url %s: %w", base, err)
+	}
+	host := strings.TrimRight(base, "/")
+	public, market := live.USDMSplit(streams)
+	if len(public) == 0 {
+		main, err = live.StreamURL(host+live.USDMMarketPath, symbol, market...)
+		return main, "", err
+	}
+	if main, err = live.StreamURL(host+live.USDMPublicPath, symbol, public...); err != nil || len(market) == 0 {
+		return main, "", err
+	}
+	marketURL, err = live.StreamURL(host+live.USDMMarketPath, symbol, market...)
+	return main, marketURL, err
+}
+
+// recorder writes the frames the clients hand it into rotating files: the main
+// client's (with the depth streams and their snapshots) and, for Binance USD-M, the
+// /market connection's, interleaved by receive time. The methods run on the clients'
+// reading goroutines, under mu, or after run has returned.
 type recorder struct {
 	venue       recordVenue
 	dir, symbol string
@@ -164,7 +196,13 @@ type recorder struct {
 	every       time.Duration
 	log         zerolog.Logger
 
+	mu sync.Mutex // the file and its counters, between the two clients
+	// lastLocal is the latest receive time written: a frame of one connection stamped
+	// just before the other's, but written after it, is written at lastLocal, so that
+	// the file's times never go backwards.
+	lastLocal   int64
 	client      *live.Client
+	market      *live.Client // Binance USD-M's /market connection, or nil
 	feed        *binance.Feed
 	file        *os.File
 	count       *countingWriter
@@ -180,7 +218,7 @@ type recorder struct {
 	cancel      context.CancelFunc
 }
 
-func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
+func (r *recorder) run(ctx context.Context, wsURL, marketURL, restURL string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.cancel = cancel
@@ -198,11 +236,35 @@ func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
 		return err
 	}
 	r.client = c
+	if marketURL != "" {
+		m, err := live.New(live.Config{URL: marketURL, Handler: r.handleMarket, Logger: r.log.With().Str("route", "market").Logger(),
+			Seed: uint64(time.Now().UnixNano()) + 1})
+		if err != nil {
+			return err
+		}
+		r.market = m
+	}
 	if err := r.open(time.Now()); err != nil {
 		return err
 	}
-	r.log.Info().Str("url", wsURL).Str("dir", r.dir).Msg("recording")
+	r.log.Info().Str("url", wsURL).Str("market_url", marketURL).Str("dir", r.dir).Msg("recording")
+	var marketErr error
+	var wg sync.WaitGroup
+	if r.market != nil {
+		// Owned here: it ends with ctx, which run cancels on its way out.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			marketErr = r.market.Run(ctx)
+			if errors.Is(marketErr, context.Canceled) || errors.Is(marketErr, context.DeadlineExceeded) {
+				marketErr = nil
+			}
+		}()
+	}
 	runErr := c.Run(ctx)
+	cancel()
+	wg.Wait()
+	runErr = errors.Join(runErr, marketErr)
 	closeErr := r.close()
 	if closeErr == nil && r.fileRecords == 0 && len(r.files) > 1 {
 		// The run stopped right after a rotation: the last file holds nothing, and
@@ -215,8 +277,10 @@ func (r *recorder) run(ctx context.Context, wsURL, restURL string) error {
 	return errors.Join(runErr, r.err, closeErr)
 }
 
-// handle writes one frame, then lets the feed see it.
+// handle writes one frame of the main connection, then lets the feed see it.
 func (r *recorder) handle(frame []byte, local int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !r.write(frame, local) {
 		return nil
 	}
@@ -227,12 +291,24 @@ func (r *recorder) handle(frame []byte, local int64) error {
 	return err
 }
 
-// write writes one frame into the current file; false when the recording has failed,
-// by this write or before.
+// handleMarket writes one frame of the /market connection: no depth, nothing to sync.
+func (r *recorder) handleMarket(frame []byte, local int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.write(frame, local)
+	return nil
+}
+
+// write writes one frame into the current file at local, or at the latest time written
+// if that is later (two connections' frames meet in one file: its times never go
+// backwards); false when the recording has failed, by this write or before. With two
+// connections it is called with mu held.
 func (r *recorder) write(frame []byte, local int64) bool {
-	if r.err != nil {
+	if r.err != nil || r.w == nil {
 		return false
 	}
+	local = max(local, r.lastLocal)
+	r.lastLocal = local
 	if err := r.w.Write(local, frame); err != nil {
 		r.fail(fmt.Errorf("write %s: %w", r.file.Name(), err))
 		return false
@@ -244,6 +320,8 @@ func (r *recorder) write(frame []byte, local int64) bool {
 
 // idle flushes every second and rotates when the file is big or old enough.
 func (r *recorder) idle(now int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.rotate(now, r.open) {
 		// Each file replays on its own: make the client fetch a snapshot for this one.
 		r.client.RequestSnapshot()
@@ -366,5 +444,6 @@ type recordVenue struct {
 // mark price stream, so that a backtest can charge funding from the venue's own rates.
 var recordVenues = map[string]recordVenue{
 	"binance-spot": {binance.Spot, "wss://stream.binance.com:9443", "https://api.binance.com", "depth@100ms,trade,bookTicker", "/api/v3/depth"},
+	// USD-M's url is the stream host: the streams go to its routed paths (recordURLs).
 	"binance-usdm": {binance.USDM, "wss://fstream.binance.com", "https://fapi.binance.com", "depth@0ms,trade,bookTicker,markPrice@1s", "/fapi/v1/depth"},
 }

@@ -349,6 +349,7 @@ func startSession(ctx context.Context, c *config.Config, opts sessionOptions, lo
 			gws[i] = gw
 		}
 		mds = append(mds, p.md)
+		mds = append(mds, p.more...)
 		unique = append(unique, p.unique...)
 		s.futures = append(s.futures, p.futures...)
 		s.bybitPerps = append(s.bybitPerps, p.bybitPerps...)

@@ -19,6 +19,7 @@ import (
 	gwbinance "github.com/nanotick/nanotick/gateway/binance"
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/risk"
+	livesession "github.com/nanotick/nanotick/session"
 )
 
 // routeCheck wraps one instrument's gateway and records which instruments' orders it
@@ -204,12 +205,15 @@ func TestRunTwoVenues(t *testing.T) {
 		spot, perp := routed()
 		return spot > 0 && perp > 0
 	})
+	// USD-M is on two connections, as Binance routes it: depth on /public (with its
+	// snapshots), trades and the mark price on /market (none).
 	mds := s.live.MarketData()
-	if len(mds) != 2 || mds[0].Name() != "binance-spot" || mds[1].Name() != "binance-usdm" {
+	if len(mds) != 3 || mds[0].Name() != "binance-spot" || mds[1].Name() != "binance-usdm" || mds[2].Name() != "binance-usdm/market" {
 		t.Fatalf("connections %v", mds)
 	}
 	for _, md := range mds {
-		if c := md.Counters(); c.Frames == 0 || c.Snapshots == 0 || c.Malformed != 0 {
+		c := md.Counters()
+		if c.Frames == 0 || c.Malformed != 0 || (c.Snapshots == 0) != (md.Name() == "binance-usdm/market") {
 			t.Errorf("%s: %+v", md.Name(), c)
 		}
 	}
@@ -260,18 +264,25 @@ func TestRunTwoVenuesBusyPoll(t *testing.T) {
 	c.Latency.BusyPoll = true
 	s := runMultiConfig(t, c, nil, func(s *session) bool {
 		for _, md := range s.live.MarketData() {
-			if c := md.Counters(); c.Snapshots == 0 || c.Frames < 20 {
+			if c := md.Counters(); (c.Snapshots == 0 && !bookless(md)) || c.Frames < 20 {
 				return false
 			}
 		}
 		return true
 	})
 	for _, md := range s.live.MarketData() {
-		if c := md.Counters(); c.Frames < 20 || c.Snapshots == 0 {
+		if c := md.Counters(); c.Frames < 20 || (c.Snapshots == 0) != bookless(md) {
 			t.Errorf("%s: %+v", md.Name(), c)
 		}
 	}
 	if c := s.eng.Counters(); c.Frames < 40 || c.Malformed != 0 {
 		t.Errorf("engine %+v", c)
 	}
+}
+
+// bookless reports whether md carries no book (USD-M's /market connection): it fetches
+// no snapshot.
+func bookless(md livesession.MarketData) bool {
+	sup, ok := md.(livesession.Supplementary)
+	return ok && sup.Supplementary()
 }

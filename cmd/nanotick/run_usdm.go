@@ -1,7 +1,9 @@
 package main
 
-// The Binance USD-M venue of a live session: its market data (depth, trades and the
-// mark price stream of every perpetual on one combined stream), one USD-M order gateway
+// The Binance USD-M venue of a live session: its market data on the two routed paths
+// Binance serves it on (live.USDMRoute: depth on <ws_url>/public, trades and the mark
+// price on <ws_url>/market, each a combined stream of every perpetual, both feeding the
+// same instruments), one USD-M order gateway
 // per perpetual (gateway/binance.FuturesGateway: leverage and margin type set at start,
 // hedge mode and unexpected positions refused), and what the summary and the report
 // show of it: positions at the venue, funding paid (checked against our own
@@ -26,6 +28,7 @@ import (
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/perp"
+	livesession "github.com/nanotick/nanotick/session"
 )
 
 // usdmGateway is one perpetual's gateway with the instrument it trades.
@@ -52,6 +55,9 @@ func buildUSDM(w *venueWiring, g venueGroup) (venueParts, error) {
 			return venueParts{}, fmt.Errorf("credentials: %w", err)
 		}
 		mdURL, restURL, apiURL = u.WSURL, u.RESTURL, u.WSAPIURL
+	}
+	if err := live.CheckUSDMHost(mdURL); err != nil {
+		return venueParts{}, fmt.Errorf("venue binance-usdm ws_url %s: %w", mdURL, err)
 	}
 	if err := checkRules(w.ctx, w.table, g.Venue, restURL); err != nil {
 		return venueParts{}, err
@@ -107,16 +113,28 @@ func buildUSDM(w *venueWiring, g venueGroup) (venueParts, error) {
 		parts.unique = append(parts.unique, gwbinance.FuturesSessionGateway{FuturesGateway: gw})
 		parts.futures = append(parts.futures, usdmGateway{gw: gw, inst: i, name: sp.ID.String()})
 	}
-	md, err := live.NewMarketData(live.MarketDataConfig{Name: g.Venue, URL: mdURL, RESTURL: restURL,
-		SnapshotPath: "/fapi/v1/depth", Streams: []string{"depth@100ms", "trade", "markPrice@1s"},
-		Instruments: mdi, Logger: w.log})
+	// Binance routes USD-M streams by path: on the unrouted host the mark price never
+	// arrives, silently. Depth (and its snapshots) on /public, the rest on /market.
+	public, market := live.USDMSplit(usdmLiveStreams)
+	host := strings.TrimRight(mdURL, "/")
+	md, err := live.NewMarketData(live.MarketDataConfig{Name: g.Venue, URL: host + live.USDMPublicPath, RESTURL: restURL,
+		SnapshotPath: "/fapi/v1/depth", Streams: public, Instruments: mdi, Logger: w.log})
 	if err != nil {
 		closeAll()
 		return venueParts{}, err
 	}
-	parts.md = md
+	mkt, err := live.NewMarketData(live.MarketDataConfig{Name: g.Venue + "/market", URL: host + live.USDMMarketPath,
+		Streams: market, Instruments: mdi, NoBook: true, Logger: w.log})
+	if err != nil {
+		closeAll()
+		return venueParts{}, err
+	}
+	parts.md, parts.more = md, []livesession.MarketData{mkt}
 	return parts, nil
 }
+
+// usdmLiveStreams are the streams a live run reads of every perpetual.
+var usdmLiveStreams = []string{"depth@100ms", "trade", "markPrice@1s"}
 
 // usdmCredentials reads the USD-M key: the API key from api_key_env, and an Ed25519
 // private key from private_key_file, or an HMAC secret from api_secret_file or, without

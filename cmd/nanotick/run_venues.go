@@ -61,7 +61,10 @@ type venueWiring struct {
 // and its order gateways, by engine index (several instruments may share one), each
 // listed once in unique.
 type venueParts struct {
-	md       livesession.MarketData
+	md livesession.MarketData
+	// more are the group's further market-data connections feeding the same
+	// instruments (Binance USD-M's /market beside its /public).
+	more     []livesession.MarketData
 	gateways map[instrument.Index]engine.Gateway
 	unique   []livesession.Gateway
 	// gw is the group's Binance Spot gateway of its first instrument, for the

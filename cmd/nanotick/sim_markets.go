@@ -90,7 +90,10 @@ func printSimURLs(w io.Writer, ex *exchange.Exchange, spot []exchange.Instrument
 	}
 	for _, fi := range fut {
 		l := strings.ToLower(fi.Symbol)
-		fmt.Fprintf(w, "USD-M data   %s/stream?streams=%s@depth@0ms/%s@trade/%s@bookTicker\n", ex.FuturesMarketDataURL(), l, l, l)
+		// Routed as Binance routes USD-M (exchange/usdm_route.go): the unrouted
+		// /stream delivers the depth only.
+		fmt.Fprintf(w, "USD-M data   %s/public/stream?streams=%s@depth@0ms/%s@bookTicker\n", ex.FuturesMarketDataURL(), l, l)
+		fmt.Fprintf(w, "USD-M market %s/market/stream?streams=%s@trade/%s@markPrice@1s\n", ex.FuturesMarketDataURL(), l, l)
 		fmt.Fprintf(w, "USD-M REST   %s/fapi/v1/depth?symbol=%s&limit=1000\n", ex.RESTURL(), fi.Symbol)
 	}
 }

@@ -42,6 +42,10 @@ type MarketDataConfig struct {
 	Streams []string
 	// Instruments are the instruments served: engine index and symbol.
 	Instruments []MarketDataInstrument
+	// NoBook marks a connection that carries no depth stream (USD-M's /market: the
+	// mark price and trades): it fetches no snapshot and its reconnects leave the
+	// instruments' books alone, which the connection carrying their depth keeps.
+	NoBook bool
 	// Client tunes the connection (timeouts, TLS, rotation, backoff); its URL, symbol,
 	// sync, handlers, BusyPoll and IdleInterval are set by Run.
 	Client Config
@@ -91,6 +95,10 @@ func (m *MarketData) url() (string, error) {
 	return CombinedStreamURL(m.cfg.URL, syms, m.cfg.Streams...)
 }
 
+// Supplementary implements session.Supplementary: a NoBook connection feeds instruments
+// whose book another connection keeps.
+func (m *MarketData) Supplementary() bool { return m.cfg.NoBook }
+
 // Name implements session.MarketData.
 func (m *MarketData) Name() string { return m.cfg.Name }
 
@@ -132,7 +140,13 @@ func (m *MarketData) Run(ctx context.Context, sink session.Sink, opt session.Run
 	cfg.Logger = m.cfg.Logger.With().Str("feed", m.cfg.Name).Logger()
 	cfg.Instruments = make([]Instrument, len(m.idx))
 	for k, in := range m.cfg.Instruments {
-		cfg.Instruments[k] = Instrument{Symbol: in.Symbol, Sync: sinkSync{sink, in.Index}}
+		cfg.Instruments[k] = Instrument{Symbol: in.Symbol}
+		if !m.cfg.NoBook {
+			cfg.Instruments[k].Sync = sinkSync{sink, in.Index}
+		}
+	}
+	if m.cfg.NoBook {
+		cfg.RESTURL = ""
 	}
 	idx := m.idx
 	if len(idx) == 1 {
