@@ -314,13 +314,17 @@ func (c *Checker) markPrice() int64 {
 }
 
 // OnMarkPrice records a perpetual's mark price from the venue, in price units: the
-// price the venue liquidates on, which the distance to liquidation is measured from.
-// A non-positive price is ignored.
+// price the venue liquidates on, which the distance to liquidation is measured from,
+// and which values the position from then on (unrealized PnL, equity, the loss limits),
+// as the venue values it; Mark's mid values it only until the first mark. A
+// non-positive price is ignored.
 func (c *Checker) OnMarkPrice(mark int64) {
 	c.observe()
 	if mark > 0 {
 		c.perp.mark = mark
+		c.acct.mark, c.acct.marked = mark, true
 		c.evaluatePerp()
+		c.evaluate()
 	}
 }
 

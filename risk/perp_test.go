@@ -229,3 +229,26 @@ func TestSetPerpAccount(t *testing.T) {
 		t.Error("a spot checker took a perpetual account")
 	}
 }
+
+// TestPerpValuedAtTheVenueMark: a perpetual's position is valued at the book's mid only
+// until its venue's first mark price; from then on at the mark, as the venue values it
+// (unrealized PnL, equity and the loss limits), whatever the mid does.
+func TestPerpValuedAtTheVenueMark(t *testing.T) {
+	d := decimal.RequireFromString
+	c := perpChecker(t, PerpConfig{Collateral: d("3000"), Brackets: usdmBrackets()})
+	b := newBook("59999.99", "60000.01", t0)
+	fillAt(t, c, buy(1, "60000", "0.5"), b, t0)
+	unrealized := func() string { _, _, u := c.PnL(); return sc.String(u) }
+	c.Mark(t0+ms, v("60010"))
+	if got := unrealized(); got != "5" {
+		t.Fatalf("unrealized %s at the mid 60010 before any mark, want 5", got)
+	}
+	c.OnMarkPrice(v("59990"))
+	if got := unrealized(); got != "-5" {
+		t.Fatalf("unrealized %s at the venue's mark 59990, want -5", got)
+	}
+	c.Mark(t0+2*ms, v("60020")) // the mid moves on; the mark does not
+	if got := unrealized(); got != "-5" {
+		t.Errorf("unrealized %s after a mid of 60020, want -5 (the venue's mark)", got)
+	}
+}

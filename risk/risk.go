@@ -648,10 +648,11 @@ func (c *Checker) OnFill(id uint64, price, qty, fee int64) error {
 
 // Mark revalues the position at mid (price units) at engine time now,
 // starting a new day's loss budget when now is past UTC midnight, and
-// evaluates the loss limits, which may halt.
+// evaluates the loss limits, which may halt. A perpetual that has had a mark
+// price from its venue (OnMarkPrice) keeps being valued at that.
 func (c *Checker) Mark(now, mid int64) {
 	c.observe()
-	if mid > 0 {
+	if mid > 0 && c.perp.mark == 0 {
 		c.acct.mark, c.acct.marked = mid, true
 	}
 	c.acct.rollDay(now)
