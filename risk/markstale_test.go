@@ -3,6 +3,8 @@ package risk
 import (
 	"testing"
 	"time"
+
+	"github.com/nanotick/nanotick/orderbook"
 )
 
 // TestPerpMarkStaleAfter: a perpetual whose mark is watched refuses new orders and
@@ -69,5 +71,37 @@ func TestPerpMarkCheckAllocatesNothing(t *testing.T) {
 	})
 	if n != 0 {
 		t.Fatalf("%v allocations per mark and check", n)
+	}
+}
+
+// BenchmarkCheckMarkGuard is BenchmarkCheckAllPass with the mark staleness guard off
+// and on, side by side: what the guard adds to an accepted order's check.
+func BenchmarkCheckMarkGuard(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			c, book := benchChecker(b, 16)
+			if on {
+				c.perp.markStale = int64(time.Hour)
+				c.OnMarkPriceAt(v("60000.01"), t0)
+			}
+			o := &Order{Side: orderbook.Bid, Price: v("60000.00"), Qty: v("0.001")}
+			bid, tick := v("60000.00"), v("0.01")
+			now := t0
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				o.ID = uint64(1_000_000 + i)
+				o.Price = bid - int64(i&63)*tick
+				now += 1000
+				book.SetUpdate(uint64(i), now, now)
+				if r := c.Check(o, book, now); r != ReasonOK {
+					b.Fatalf("iteration %d: %v", i, r)
+				}
+				c.OnCancel(o.ID)
+			}
+		})
 	}
 }
