@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/nanotick/nanotick/risk"
@@ -15,22 +12,7 @@ import (
 // none reaches the USD-M venue, while the spot side trades on. The run ends on those
 // conditions (a wait bounded at 60 s only against a hang), not on a clock.
 func TestRunUSDMNoMarkFailsClosed(t *testing.T) {
-	b, err := os.ReadFile("../../examples/spot_perp_sim.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := filepath.Abs("../../examples/strategies/spot_perp_mm.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(b), `file = "strategies/spot_perp_mm.js"`, `file = "`+script+`"`, 1)
-	if !strings.Contains(doc, script) {
-		t.Fatal("the example changed: update this test")
-	}
-	cfg := filepath.Join(t.TempDir(), "spot_perp.toml")
-	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := spotPerpExample(t)
 	saved := usdmLiveStreams
 	usdmLiveStreams = []string{"depth@100ms", "trade"} // no markPrice@1s: the mark never comes
 	t.Cleanup(func() { usdmLiveStreams = saved })

@@ -15,51 +15,14 @@ import (
 // Before PnLFine it was truncated to the perpetual's 0.01 USDT price unit: a sub-cent
 // result read 0, and any other was off by up to a cent.
 func TestRunUSDMRealizedPnLExact(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "flip.js")
-	if err := os.WriteFile(script, []byte(`// Round trips of 0.002 on top of 0.001, with IOC orders that cross the book.
+	cfg, _ := writeSimConfig(t, "flip", `// Round trips of 0.002 on top of 0.001, with IOC orders that cross the book.
 function onBook() {
   if (!book.valid() || orders.count() > 0) return;
   const q = position.qty();
   if (q < 0.0015) orders.buy(book.askPrice() + 5, q < 0.0005 ? 0.003 : 0.002, IOC);
   else if (q > 0.0025) orders.sell(book.bidPrice() - 5, 0.002, IOC);
 }
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "perp.toml")
-	if err := os.WriteFile(cfg, []byte(`[[instrument]]
-symbol = "BTCUSDT"
-venue = "binance-usdm"
-tick_size = "0.1"
-lot_size = "0.001"
-max_qty = "1000"
-min_notional = "100"
-
-[[strategy]]
-name = "flip"
-file = "`+script+`"
-instrument = "BTCUSDT"
-
-[risk]
-max_order_qty = "1"
-max_order_notional = "100000"
-price_band_bps = 100
-max_position = "1"
-max_open_orders = 10
-order_rate = 10
-order_burst = 20
-duplicate_window = "1s"
-max_daily_loss = "100"
-max_drawdown = "200"
-
-[venue.binance-usdm]
-sim = true
-leverage = 5
-margin_mode = "cross"
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, true)
 	// Until the venue's realized PnL has digits under the cent, which PnL truncated away:
 	// a round trip of 0.002 realizes a multiple of 0.0002, of a cent only when the price
 	// moved by a multiple of 5 USDT. Read under the exchange's lock: no race with the
@@ -69,7 +32,7 @@ margin_mode = "cross"
 		_, pos, _ := s.ex.USDMAccount(simAPIKey)
 		return !pos["BTCUSDT"].Realized.Mod(cent).IsZero()
 	})
-	file := filepath.Join(dir, "s.json")
+	file := filepath.Join(t.TempDir(), "s.json")
 	if err := s.writeRunJSON(file, time.Now()); err != nil {
 		t.Fatal(err)
 	}

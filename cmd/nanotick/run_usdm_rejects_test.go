@@ -13,55 +13,18 @@ import (
 // rejections and the --json report lists them under venue_rejections with their counts,
 // as the summary's usdm line does.
 func TestRunUSDMVenueRejectsInJSON(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "perp.js")
-	if err := os.WriteFile(script, []byte(`let sent = false;
+	cfg, _ := writeSimConfig(t, "perp", `let sent = false;
 function onBook() {
   if (sent || !book.valid()) return;
   sent = true;
   orders.sell(book.bidPrice() - 2, 0.002, POST_ONLY);
   orders.buy(book.bidPrice() - 50, 0.002, FOK);
 }
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "perp.toml")
-	if err := os.WriteFile(cfg, []byte(`[[instrument]]
-symbol = "BTCUSDT"
-venue = "binance-usdm"
-tick_size = "0.1"
-lot_size = "0.001"
-max_qty = "1000"
-min_notional = "100"
-
-[[strategy]]
-name = "perp"
-file = "`+script+`"
-instrument = "BTCUSDT"
-
-[risk]
-max_order_qty = "1"
-max_order_notional = "100000"
-price_band_bps = 100
-max_position = "1"
-max_open_orders = 10
-order_rate = 10
-order_burst = 20
-duplicate_window = "1s"
-max_daily_loss = "100"
-max_drawdown = "200"
-
-[venue.binance-usdm]
-sim = true
-leverage = 5
-margin_mode = "cross"
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, true)
 	s := runMulti(t, cfg, nil, func(s *session) bool {
 		return len(s.futures) == 1 && s.futures[0].gw.Counters().Rejects >= 2
 	})
-	file := filepath.Join(dir, "s.json")
+	file := filepath.Join(t.TempDir(), "s.json")
 	if err := s.writeRunJSON(file, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -20,23 +20,7 @@ import (
 // venue's funding payments with our own computation agreeing, and the engine's perp
 // position is the venue's.
 func TestRunSpotPerpSim(t *testing.T) {
-	b, err := os.ReadFile("../../examples/spot_perp_sim.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := filepath.Abs("../../examples/strategies/spot_perp_mm.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := strings.Replace(string(b), `file = "strategies/spot_perp_mm.js"`, `file = "`+script+`"`, 1)
-	doc = strings.Replace(doc, `funding_interval = "5s"`, `funding_interval = "2s"`, 1)
-	if !strings.Contains(doc, script) || !strings.Contains(doc, `"2s"`) {
-		t.Fatal("the example changed: update this test")
-	}
-	cfg := filepath.Join(t.TempDir(), "spot_perp.toml")
-	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := spotPerpExample(t, `funding_interval = "5s"`, `funding_interval = "2s"`)
 	s := runMulti(t, cfg, nil, func(s *session) bool {
 		if s.tally.fills[0].Load() == 0 || s.tally.fills[1].Load() == 0 || len(s.futures) != 1 {
 			return false
@@ -52,7 +36,7 @@ func TestRunSpotPerpSim(t *testing.T) {
 	if err := s.writeRunJSON(file, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	b, err = os.ReadFile(file)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
