@@ -550,8 +550,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		} else {
 			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
 		}
+		testProv := prov
+		testProv.Window = fmt.Sprintf("walk-forward test: the last %s of the data's time, the best %d of a %s search on the first %s", *test, *top, how, *train)
 		for i := range tested {
-			tested[i].Provenance = prov
+			tested[i].Provenance = testProv
 		}
 	}
 	prog.finish(true) // before anything is printed
