@@ -23,29 +23,29 @@ import (
 // result, as every shard line carries it (sweep.Provenance): merge compares it byte for
 // byte, so it is encoded canonically (fixed field order, params sorted by name).
 type sweepSettings struct {
-	Venue         string              `json:"venue"`
-	Instrument    strategy.Instrument `json:"instrument"`
-	Rules         risk.Instrument     `json:"rules"`
-	Risk          risk.Config         `json:"risk"`
-	FixedParams   strategy.Params     `json:"fixed_params"`
-	TimerInterval string              `json:"timer_interval"`
-	Latency       string              `json:"latency"`
+	Venue          string              `json:"venue"`
+	Instrument     strategy.Instrument `json:"instrument"`
+	Rules          risk.Instrument     `json:"rules"`
+	Risk           risk.Config         `json:"risk"`
+	FixedParams    strategy.Params     `json:"fixed_params"`
+	TimerInterval  string              `json:"timer_interval"`
+	Latency        string              `json:"latency"`
+	MakerFeeBps    float64             `json:"maker_fee_bps"`
+	TakerFeeBps    float64             `json:"taker_fee_bps"`
+	QueueModel     string              `json:"queue_model"`
+	QueuePower     float64             `json:"queue_power"`
+	PartialFills   bool                `json:"partial_fills"`
+	InitialBalance string              `json:"initial_balance"`
+	EquityInterval string              `json:"equity_interval"`
+	MaxFeedLatency string              `json:"max_feed_latency"`
+	// MaxTimeJump is the config's [backtest] max_time_jump, when it sets one.
+	MaxTimeJump string `json:"max_time_jump,omitempty"`
 	// LatencySamples and LatencySeed decide a latency distribution's draws, which
 	// Latency only summarizes: shards run with another file of the same summary, or
 	// another --seed, drew other delays. Absent for constant latencies, whose settings
 	// read as they did before these fields.
 	LatencySamples string  `json:"latency_samples,omitempty"`
 	LatencySeed    *uint64 `json:"latency_seed,omitempty"`
-	MakerFeeBps    float64 `json:"maker_fee_bps"`
-	TakerFeeBps    float64 `json:"taker_fee_bps"`
-	QueueModel     string  `json:"queue_model"`
-	QueuePower     float64 `json:"queue_power"`
-	PartialFills   bool    `json:"partial_fills"`
-	InitialBalance string  `json:"initial_balance"`
-	EquityInterval string  `json:"equity_interval"`
-	MaxFeedLatency string  `json:"max_feed_latency"`
-	// MaxTimeJump is the config's [backtest] max_time_jump, when it sets one.
-	MaxTimeJump string `json:"max_time_jump,omitempty"`
 }
 
 // provenance returns the settings and the strategy's hash that every result line of a
