@@ -34,6 +34,10 @@ type Metrics struct {
 	Fees           decimal.Decimal `json:"fees"`
 	OrdersSent     uint64          `json:"orders_sent"`
 	Halted         string          `json:"halted,omitempty"`
+	// Problems say why the run did not test the strategy (backtest.Report.Problems):
+	// its metrics are then no measure of the point, and the sweep fails unless told
+	// to accept such runs.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // MetricsOf extracts the metrics of a report. Non-finite ratios (which JSON cannot
@@ -51,7 +55,7 @@ func MetricsOf(r *backtest.Report) Metrics {
 		Sharpe: fin(r.Result.Sharpe),
 		Fills:  r.Orders.Fills, MakerFills: r.Orders.MakerFills, TakerFills: r.Orders.TakerFills,
 		Volume: r.Result.Volume, Fees: r.Result.Fees, OrdersSent: r.Orders.Sent,
-		Halted: r.Halted,
+		Halted: r.Halted, Problems: r.Problems,
 	}
 }
 

@@ -147,6 +147,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sweep to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -571,6 +572,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			status = 1
 		}
 	}
+	if reportProblems(stderr, "nanotick sweep run", append(slices.Clone(results), tested...), *allowProblems) {
+		status = 1
+	}
 	if *out != "" {
 		// The shard file is in grid order, whatever the ranking; walk-forward writes
 		// the tested points, in their training rank.
@@ -625,6 +629,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	out := fs.String("out", "", "also write the merged results as JSON lines to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -676,6 +681,9 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "nanotick sweep merge: %d points failed\n", failed)
+		return 1
+	}
+	if reportProblems(stderr, "nanotick sweep merge", results, *allowProblems) {
 		return 1
 	}
 	return 0

@@ -88,3 +88,35 @@ func TestSweepWalkForwardLinesSayTheirPart(t *testing.T) {
 		t.Errorf("merge of whole-data and test-part lines: exit %d %q", code, e)
 	}
 }
+
+// TestSweepFailsWhenNoPointTestedTheStrategy runs a sweep over a recording that holds
+// no market (an empty file, named by a config so that the instrument is known): every
+// point's book is never valid, so the sweep must fail and say why, as "nanotick
+// backtest" does, unless --allow-problems; the shard lines carry the problems, and a
+// merge of them fails the same way.
+func TestSweepFailsWhenNoPointTestedTheStrategy(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.gz")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "s.jsonl")
+	args := []string{"run", "--config", "../../examples/backtest.toml", "--data", empty, "--param", "halfSpreadBps=1,2", "--out", out}
+	_, e, code := sweepCmd(args...)
+	if code != 1 || !strings.Contains(e, "points 0, 1 did not test the strategy: the order book was never valid") || !strings.Contains(e, "--allow-problems") {
+		t.Fatalf("sweep over an empty file: exit %d %q, want 1 and the problem", code, e)
+	}
+	if _, e, code := sweepCmd(append(args, "--allow-problems")...); code != 0 || !strings.Contains(e, "accepted: --allow-problems") {
+		t.Fatalf("with --allow-problems: exit %d %q, want 0", code, e)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || strings.Count(string(b), `"problems":["the order book was never valid`) != 2 {
+		t.Fatalf("shard lines: %v\n%s", err, b)
+	}
+	if _, e, code := sweepCmd("merge", out); code != 1 || !strings.Contains(e, "did not test the strategy") {
+		t.Errorf("merge: exit %d %q, want 1", code, e)
+	}
+	if _, e, code := sweepCmd("merge", out, "--allow-problems"); code != 0 {
+		t.Errorf("merge --allow-problems: exit %d %q, want 0", code, e)
+	}
+}
