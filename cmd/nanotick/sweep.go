@@ -196,8 +196,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return fail("--initial-balance %q: want a positive decimal", *balance)
 		}
 	}
-	if *workers < 0 || *orderLat < 0 || *respLat < 0 {
-		return fail("--workers and latencies must not be negative")
+	if *workers < 0 || *orderLat < 0 || *respLat < 0 || *memLimit < 0 {
+		return fail("--workers, --memory-limit and latencies must not be negative")
+	}
+	if err := checkModelFlags(set, *power, *makerFee, *takerFee, *progEvery); err != nil {
+		return fail("%v", err)
 	}
 	// newSettings builds a run's settings afresh, strategy included, so that concurrent
 	// runs share nothing mutable.

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,5 +119,95 @@ func TestSweepFailsWhenNoPointTestedTheStrategy(t *testing.T) {
 	}
 	if _, e, code := sweepCmd("merge", out, "--allow-problems"); code != 0 {
 		t.Errorf("merge --allow-problems: exit %d %q, want 0", code, e)
+	}
+}
+
+// TestBadModelFlagsAreBadCommandLines gives backtest and sweep run flag values the
+// simulated exchange refuses, a negative progress interval, and both latency models at
+// once: each is a bad command line (exit 2, saying which flag), before any data is
+// read; the data named does not even exist. They used to fail the run (exit 1), fail
+// every point of a sweep, print "json: unsupported value: NaN", or (both latency
+// models) run the file in backtest and the constants in a sweep.
+func TestBadModelFlagsAreBadCommandLines(t *testing.T) {
+	lat := filepath.Join(t.TempDir(), "lat.txt")
+	if err := os.WriteFile(lat, []byte("1ms\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--queue-model", "power_law", "--queue-power", "-1"}, "--queue-power -1: want a number in (0, 100]"},
+		{[]string{"--queue-power", "0"}, "--queue-power 0"},
+		{[]string{"--queue-power", "NaN"}, "--queue-power NaN"},
+		{[]string{"--queue-power", "101"}, "--queue-power 101"},
+		{[]string{"--maker-fee-bps", "NaN"}, "--maker-fee-bps NaN: want a number of basis points in (-10000, 10000)"},
+		{[]string{"--taker-fee-bps", "10000"}, "--taker-fee-bps 10000"},
+		{[]string{"--maker-fee-bps", "-Inf"}, "--maker-fee-bps -Inf"},
+		{[]string{"--progress", "-1s"}, "--progress -1s"},
+		{[]string{"--latency-file", lat, "--order-latency", "5ms"}, "give --latency-file or --order-latency/--response-latency, not both"},
+		{[]string{"--latency-file", lat, "--response-latency", "5ms"}, "give --latency-file or --order-latency/--response-latency, not both"},
+	} {
+		data := []string{"--data", "/nonexistent/data.gz"}
+		code, _, e := runBT(t, append(data, tt.args...)...)
+		if code != 2 || !strings.Contains(e, "nanotick backtest: "+tt.want) {
+			t.Errorf("backtest %v: exit %d %q, want 2 and %q", tt.args, code, e, tt.want)
+		}
+		_, e, code = sweepCmd(append(append([]string{"run", "--param", "size=0.001"}, data...), tt.args...)...)
+		if code != 2 || !strings.Contains(e, "nanotick sweep run: "+tt.want) {
+			t.Errorf("sweep run %v: exit %d %q, want 2 and %q", tt.args, code, e, tt.want)
+		}
+	}
+	if _, e, code := sweepCmd("run", "--data", "/nonexistent/data.gz", "--param", "size=0.001", "--memory-limit", "-1"); code != 2 || !strings.Contains(e, "--memory-limit") {
+		t.Errorf("sweep run --memory-limit -1: exit %d %q, want 2", code, e)
+	}
+}
+
+// TestLatencyFlagsReplaceTheConfigsFile runs a config whose [backtest] table names a
+// latency file with --order-latency on the command line: the flag replaces the file
+// (the command line overrides the config), in backtest as in sweep run, which used to
+// disagree (backtest kept the file).
+func TestLatencyFlagsReplaceTheConfigsFile(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "lat.txt"), []byte("3ms 4ms\n9ms 2ms\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../../examples/backtest.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "bt.toml")
+	script, err := filepath.Abs("../../examples/strategies/market_maker.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(src), "[backtest]\n", "[backtest]\nlatency_file = \"lat.txt\"\n", 1)
+	text = strings.Replace(text, `"strategies/market_maker.js"`, strconv.Quote(script), 1)
+	for _, key := range []string{"order_latency", "response_latency"} { // the file replaces them in a config
+		var kept []string
+		for _, line := range strings.Split(text, "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), key) {
+				kept = append(kept, line)
+			}
+		}
+		text = strings.Join(kept, "\n")
+	}
+	if !strings.Contains(text, "latency_file") {
+		t.Fatal("examples/backtest.toml has no [backtest] table to add latency_file to")
+	}
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, e := runBT(t, "--config", cfg, "--data", data, "--order-latency", "5ms")
+	if code != 0 || !strings.Contains(out, "latency constant entry 5ms, response 0s") {
+		t.Fatalf("backtest: exit %d, want the constant latency of the flag:\n%s\n%s", code, out, e)
+	}
+	shard := filepath.Join(dir, "s.jsonl")
+	if out, e, code := sweepCmd("run", "--config", cfg, "--data", data, "--param", "halfSpreadBps=1", "--order-latency", "5ms", "--out", shard); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, out, e)
+	}
+	if b, err := os.ReadFile(shard); err != nil || !strings.Contains(string(b), `"latency":"constant entry 5ms, response 0s"`) {
+		t.Fatalf("sweep line: %v\n%s", err, b)
 	}
 }
