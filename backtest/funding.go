@@ -2,7 +2,6 @@ package backtest
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -168,30 +167,6 @@ func (f *funder) due(t int64, mark md.PerpMark) {
 			f.pay(mark.NextFunding, md.MarkPriceScale.Decimal(mark.Price), md.RateScale.Decimal(mark.FundingRate))
 		}
 	}
-}
-
-// nextDue returns the earliest time at which due can pay next, as the run stands: the
-// next time of the grid or of the file, or the funding time of the market's mark
-// (math.MinInt64 when marksPending: mark events on their way to the market may bring
-// another).
-func (f *funder) nextDue(mark md.PerpMark, marksPending bool) int64 {
-	switch f.src {
-	case fundConstant:
-		return f.next
-	case fundFile:
-		if f.k < len(f.cfg.Rates) {
-			return f.cfg.Rates[f.k].Time
-		}
-	case fundRecorded:
-		if marksPending {
-			return math.MinInt64
-		}
-		const all = md.HasMarkPrice | md.HasFundingRate | md.HasNextFunding
-		if mark.Fields&all == all && mark.NextFunding > f.lastPaid {
-			return mark.NextFunding
-		}
-	}
-	return math.MaxInt64
 }
 
 // pay books one funding payment at time at.

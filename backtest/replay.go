@@ -109,8 +109,9 @@ type Config struct {
 	wholeOffsets   []int64 // by instrument
 	hasWholeOffset bool
 
-	// keepIdle hands every frame on, idle or not (see replay.idle): the tests compare.
-	keepIdle bool
+	// keepIdle hands every frame on, idle or not (see replay.idle), and freshSamples
+	// computes every equity sample in full (see replay.point): the tests compare.
+	keepIdle, freshSamples bool
 }
 
 // ExchangeTime is which of a venue frame's timestamps is taken as the moment the
@@ -412,20 +413,20 @@ type replay struct {
 	nextSample int64
 	lastMid    int64 // lanes[0]'s
 	curve      []EquityPoint
-	// sampledMid and sampledFills are the mark and the fill count of the last sample.
+	// sampledMid, sampledFills and sampledPaid are the mark, the fill count and the
+	// funding payments of the last sample.
 	sampledMid   int64
 	sampledFills uint64
+	sampledPaid  uint64
 	steps        uint64 // events handled: frames at both sides and order-path messages
-	// idleEnd is the receive time of the last idle frame (read), marksAhead the mark
-	// events read and not yet handed to the engine.
-	idleEnd    int64
-	marksAhead int
-	frames     uint64
-	started    bool
-	startTime  int64
-	now        int64
-	haltedAt   int64 // data time of the event in which the strategy halted
-	halted     bool
+	// idleEnd is the receive time of the last idle frame (read).
+	idleEnd   int64
+	frames    uint64
+	started   bool
+	startTime int64
+	now       int64
+	haltedAt  int64 // data time of the event in which the strategy halted
+	halted    bool
 }
 
 type feedStats struct {
@@ -700,9 +701,6 @@ func (r *replay) read() (bool, error) {
 		l.ex.counters.Frames++
 		return true, nil
 	}
-	if d.ev.Kind == md.Mark {
-		r.marksAhead++
-	}
 	if r.n == len(r.ring) {
 		nr := make([]slot, 2*len(r.ring))
 		for i := 0; i < r.n; i++ {
@@ -746,25 +744,19 @@ func (r *replay) endIdle() {
 // idle reports whether the event d, received at local, is one the replay need not
 // hand to anyone: a frame of a kind the feed ignores (a Binance bookTicker, which is
 // most of a recording's lines: the engine keeps its own book), well formed, that
-// changes no book and calls no callback. Its steps would still run what is due by
-// their time, so it is idle only when nothing is: no timer, no equity sample and no
-// funding payment due by local, as the run stands now (each only moves later as the
-// run goes on, and a recorded funding time changes only with a mark event, so none
-// may be waiting in the ring). Such a frame is skipped: it changes no report, only
-// the work (TestIdleFramesChangeNothing). Until the run has started, none is.
+// changes no book and calls no callback. Its two steps would still run what falls due
+// by their time, so it is idle only when neither a timer nor an equity sample is due
+// by local, as the run stands now (each only moves later as the run goes on). Funding
+// needs no check: a payment due by then is made at the next step instead, before
+// anything else runs, on the same position, mark and engine clock, and before the
+// next sample. Skipped, an idle frame changes no report, only the work
+// (TestIdleFramesChangeNothing). Until the run has started, none is.
 func (r *replay) idle(d *decoded, local int64) bool {
 	if d.ev.Kind != md.None || d.flags&(decMalformed|decGap) != 0 || !r.started || local >= r.nextSample || r.cfg.keepIdle {
 		return false
 	}
-	if t, ok := r.eng.NextTimer(); ok && local >= t {
-		return false
-	}
-	for _, p := range r.payers {
-		if local >= p.fund.nextDue(p.market.PerpMark(), r.marksAhead > 0) {
-			return false
-		}
-	}
-	return true
+	t, ok := r.eng.NextTimer()
+	return !ok || local < t
 }
 
 // store copies frame into the arena and returns its offset. The arena holds the
@@ -962,9 +954,6 @@ func (r *replay) step(kind, ln int, t int64) error {
 		l.ex.Step(r.eng)
 	case evFrame:
 		s := r.slotAt(0)
-		if s.d.ev.Kind == md.Mark {
-			r.marksAhead--
-		}
 		r.strategyFrame(ln, s, r.levels(s))
 		r.head = (r.head + 1) & (len(r.ring) - 1)
 		r.n--
@@ -1076,7 +1065,11 @@ func (r *replay) point(t int64) EquityPoint {
 	if len(r.lanes) > 1 {
 		return r.multiPoint(t)
 	}
-	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
+	if r.cfg.freshSamples {
+		return EquityPoint{Time: t, Equity: r.acct.Equity(r.mark()), Position: r.acct.Position(), Mid: r.mark()}
+	}
+	paid := r.fundingPayments()
+	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills && paid == r.sampledPaid {
 		p := r.curve[n-1]
 		p.Time = t
 		return p
@@ -1084,15 +1077,24 @@ func (r *replay) point(t int64) EquityPoint {
 	mark := r.mark()
 	if n := len(r.curve); n > 0 && r.acct.Fills() == r.sampledFills {
 		prev := r.curve[n-1]
-		r.sampledMid = r.lastMid
+		r.sampledMid, r.sampledPaid = r.lastMid, paid
 		equity := prev.Equity
 		if !prev.Position.IsZero() {
 			equity = r.acct.Equity(mark)
 		}
 		return EquityPoint{Time: t, Equity: equity, Position: prev.Position, Mid: mark}
 	}
-	r.sampledMid, r.sampledFills = r.lastMid, r.acct.Fills()
+	r.sampledMid, r.sampledFills, r.sampledPaid = r.lastMid, r.acct.Fills(), paid
 	return EquityPoint{Time: t, Equity: r.acct.Equity(mark), Position: r.acct.Position(), Mid: mark}
+}
+
+// fundingPayments counts the funding payments so far: each changes the equity of an
+// open position without a fill or a new mark.
+func (r *replay) fundingPayments() (n uint64) {
+	for _, p := range r.payers {
+		n += p.fund.rep.Payments
+	}
+	return n
 }
 
 // report builds the report at the end of the run.
