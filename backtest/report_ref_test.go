@@ -400,4 +400,3 @@ func (x *Exchange) refOrderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
 	}
 	return out
 }
-
