@@ -33,6 +33,7 @@ type lane struct {
 	lastLat    int64 // feed latency of the last frame that carried E
 	lastMid    int64 // the exchange book's last valid mid
 	everValid  bool  // the engine's book was valid after some frame
+	idleExch   int64 // the exchange time of the lane's last idle frame (replay.idle)
 	fund       *funder
 }
 

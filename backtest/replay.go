@@ -108,6 +108,10 @@ type Config struct {
 	wholeOffset    int64
 	wholeOffsets   []int64 // by instrument
 	hasWholeOffset bool
+
+	// keepIdle hands every frame on, idle or not (see replay.idle), and freshSamples
+	// computes every equity sample in full (see replay.point): the tests compare.
+	keepIdle, freshSamples bool
 }
 
 // ExchangeTime is which of a venue frame's timestamps is taken as the moment the
@@ -409,16 +413,20 @@ type replay struct {
 	nextSample int64
 	lastMid    int64 // lanes[0]'s
 	curve      []EquityPoint
-	// sampledMid and sampledFills are the mark and the fill count of the last sample.
+	// sampledMid, sampledFills and sampledPaid are the mark, the fill count and the
+	// funding payments of the last sample.
 	sampledMid   int64
 	sampledFills uint64
+	sampledPaid  uint64
 	steps        uint64 // events handled: frames at both sides and order-path messages
-	frames       uint64
-	started      bool
-	startTime    int64
-	now          int64
-	haltedAt     int64 // data time of the event in which the strategy halted
-	halted       bool
+	// idleEnd is the receive time of the last idle frame (read).
+	idleEnd   int64
+	frames    uint64
+	started   bool
+	startTime int64
+	now       int64
+	haltedAt  int64 // data time of the event in which the strategy halted
+	halted    bool
 }
 
 type feedStats struct {
@@ -604,8 +612,8 @@ func providesTops(srcs []eventSource) bool {
 // two (256, doubled when full), so the index wraps with a mask, not a division.
 func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)&(len(r.ring)-1)] }
 
-// read reads one frame into the ring and stamps its two times. It reports false at
-// the end of the data.
+// read reads one frame and stamps its two times; unless the frame is idle (below), it
+// goes into the ring. It reports false at the end of the data.
 func (r *replay) read() (bool, error) {
 	local, frame, d, lv, err := r.src.next()
 	if err == io.EOF {
@@ -615,34 +623,9 @@ func (r *replay) read() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("backtest: reading data: %w", err)
 	}
-	if r.n == len(r.ring) {
-		nr := make([]slot, 2*len(r.ring))
-		for i := 0; i < r.n; i++ {
-			nr[i] = *r.slotAt(i)
-		}
-		r.ring, r.head = nr, 0
-	}
 	ln := r.which()
 	l := r.lanes[ln]
-	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.ev.Kind) && (d.malformed() || d.flags&decTop == 0)) {
-		// The engine may take this frame's event differently from the exchange, or the
-		// exchange would lack its top: the exchange keeps its own book from here.
-		l.ex.materialize()
-	}
-	s := r.slotAt(r.n)
-	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
-	s.end = s.off + len(frame)
-	s.lane = ln
-	for j, o := range r.lanes {
-		if o.exOff == r.n && j != ln {
-			o.exOff++ // still no frame of its own read ahead
-		}
-	}
-	s.d, s.noFrame = *d, frame == nil
-	s.lvOff = r.storeLevels(lv)
-	r.n++
 	r.frames++
-	s.seq = r.frames
 	if r.progressOf != nil && r.frames%progressEvery == 0 {
 		r.cfg.Progress(r.progressOf())
 	}
@@ -650,7 +633,6 @@ func (r *replay) read() (bool, error) {
 		r.feed.backwards++
 		local = r.lastLocal
 	}
-	s.local = local
 
 	// The exchange saw the frame's event at its event time E (or transaction time T),
 	// on the exchange's clock. The two clocks differ by an unknown offset: the
@@ -694,7 +676,6 @@ func (r *replay) read() (bool, error) {
 	if l.readAny && x < l.lastExch {
 		x = l.lastExch // the exchange sees the frames in the order they were sent
 	}
-	s.exch = x
 	l.lastExch, l.readAny = x, true
 	r.lastLocal, r.readAny = local, true
 	// An unread frame is received no earlier than this one, and its exchange sees it at
@@ -711,7 +692,71 @@ func (r *replay) read() (bool, error) {
 		}
 	}
 	r.offset = r.lanes[0].offset
+
+	if frame == nil && r.idle(d, local) {
+		// Its two steps, the exchange's and the engine's, would do nothing: they are
+		// counted, not taken.
+		r.steps += 2
+		r.idleEnd, l.idleExch = local, x
+		l.ex.counters.Frames++
+		return true, nil
+	}
+	if r.n == len(r.ring) {
+		nr := make([]slot, 2*len(r.ring))
+		for i := 0; i < r.n; i++ {
+			nr[i] = *r.slotAt(i)
+		}
+		r.ring, r.head = nr, 0
+	}
+	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.ev.Kind) && (d.malformed() || d.flags&decTop == 0)) {
+		// The engine may take this frame's event differently from the exchange, or the
+		// exchange would lack its top: the exchange keeps its own book from here.
+		l.ex.materialize()
+	}
+	s := r.slotAt(r.n)
+	s.off = r.store(frame) // while slots 0..n-1 are the frames buffered before it
+	s.end = s.off + len(frame)
+	s.lane = ln
+	for j, o := range r.lanes {
+		if o.exOff == r.n && j != ln {
+			o.exOff++ // still no frame of its own read ahead
+		}
+	}
+	s.d, s.noFrame = *d, frame == nil
+	s.lvOff = r.storeLevels(lv)
+	s.seq = r.frames
+	s.local, s.exch = local, x
+	r.n++
 	return true, nil
+}
+
+// endIdle brings the clocks to where the steps of the idle frames at the end of the
+// data would have left them: the run's end, and each exchange's time at the touch.
+func (r *replay) endIdle() {
+	r.now = max(r.now, r.idleEnd)
+	for _, l := range r.lanes {
+		if l.idleExch > l.ex.now {
+			l.ex.advance(l.idleExch)
+		}
+	}
+}
+
+// idle reports whether the event d, received at local, is one the replay need not
+// hand to anyone: a frame of a kind the feed ignores (a Binance bookTicker, which is
+// most of a recording's lines: the engine keeps its own book), well formed, that
+// changes no book and calls no callback. Its two steps would still run what falls due
+// by their time, so it is idle only when neither a timer nor an equity sample is due
+// by local, as the run stands now (each only moves later as the run goes on). Funding
+// needs no check: a payment due by then is made at the next step instead, before
+// anything else runs, on the same position, mark and engine clock, and before the
+// next sample. Skipped, an idle frame changes no report, only the work
+// (TestIdleFramesChangeNothing). Until the run has started, none is.
+func (r *replay) idle(d *decoded, local int64) bool {
+	if d.ev.Kind != md.None || d.flags&(decMalformed|decGap) != 0 || !r.started || local >= r.nextSample || r.cfg.keepIdle {
+		return false
+	}
+	t, ok := r.eng.NextTimer()
+	return !ok || local < t
 }
 
 // store copies frame into the arena and returns its offset. The arena holds the
@@ -866,6 +911,7 @@ func (r *replay) run() error {
 			return err
 		}
 		if kind == evNone {
+			r.endIdle()
 			return nil
 		}
 		if err := r.step(kind, ln, t); err != nil {
@@ -1019,7 +1065,11 @@ func (r *replay) point(t int64) EquityPoint {
 	if len(r.lanes) > 1 {
 		return r.multiPoint(t)
 	}
-	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills {
+	if r.cfg.freshSamples {
+		return EquityPoint{Time: t, Equity: r.acct.Equity(r.mark()), Position: r.acct.Position(), Mid: r.mark()}
+	}
+	paid := r.fundingPayments()
+	if n := len(r.curve); n > 0 && r.lastMid == r.sampledMid && r.acct.Fills() == r.sampledFills && paid == r.sampledPaid {
 		p := r.curve[n-1]
 		p.Time = t
 		return p
@@ -1027,15 +1077,24 @@ func (r *replay) point(t int64) EquityPoint {
 	mark := r.mark()
 	if n := len(r.curve); n > 0 && r.acct.Fills() == r.sampledFills {
 		prev := r.curve[n-1]
-		r.sampledMid = r.lastMid
+		r.sampledMid, r.sampledPaid = r.lastMid, paid
 		equity := prev.Equity
 		if !prev.Position.IsZero() {
 			equity = r.acct.Equity(mark)
 		}
 		return EquityPoint{Time: t, Equity: equity, Position: prev.Position, Mid: mark}
 	}
-	r.sampledMid, r.sampledFills = r.lastMid, r.acct.Fills()
+	r.sampledMid, r.sampledFills, r.sampledPaid = r.lastMid, r.acct.Fills(), paid
 	return EquityPoint{Time: t, Equity: r.acct.Equity(mark), Position: r.acct.Position(), Mid: mark}
+}
+
+// fundingPayments counts the funding payments so far: each changes the equity of an
+// open position without a fill or a new mark.
+func (r *replay) fundingPayments() (n uint64) {
+	for _, p := range r.payers {
+		n += p.fund.rep.Payments
+	}
+	return n
 }
 
 // report builds the report at the end of the run.
