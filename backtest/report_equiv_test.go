@@ -1,0 +1,175 @@
+package backtest
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// sameDecimals walks a and b, values of one type, and reports the first place where
+// they differ: a decimal of another value or exponent, or anything else reflect tells
+// apart (big.Int internals aside).
+func sameDecimals(a, b reflect.Value, path string) error {
+	if a.Type() == reflect.TypeOf(decimal.Decimal{}) {
+		x, y := a.Interface().(decimal.Decimal), b.Interface().(decimal.Decimal)
+		if !x.Equal(y) || x.Exponent() != y.Exponent() {
+			return fmt.Errorf("%s: %s (exponent %d), reference %s (exponent %d)", path, x, x.Exponent(), y, y.Exponent())
+		}
+		return nil
+	}
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() != b.IsNil() {
+			return fmt.Errorf("%s: nil %v, reference nil %v", path, a.IsNil(), b.IsNil())
+		}
+		if a.IsNil() {
+			return nil
+		}
+		return sameDecimals(a.Elem(), b.Elem(), path)
+	case reflect.Slice:
+		if a.IsNil() != b.IsNil() || a.Len() != b.Len() {
+			return fmt.Errorf("%s: len %d nil %v, reference len %d nil %v", path, a.Len(), a.IsNil(), b.Len(), b.IsNil())
+		}
+		for i := 0; i < a.Len(); i++ {
+			if err := sameDecimals(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Struct:
+		for i := 0; i < a.NumField(); i++ {
+			name := a.Type().Field(i).Name
+			if name == "Timing" || !a.Type().Field(i).IsExported() {
+				continue
+			}
+			if err := sameDecimals(a.Field(i), b.Field(i), path+"."+name); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Float64:
+		if x, y := a.Float(), b.Float(); math.Float64bits(x) != math.Float64bits(y) {
+			return fmt.Errorf("%s: %v, reference %v", path, x, y)
+		}
+		return nil
+	}
+	if !reflect.DeepEqual(a.Interface(), b.Interface()) {
+		return fmt.Errorf("%s: %v, reference %v", path, a.Interface(), b.Interface())
+	}
+	return nil
+}
+
+// TestReportMatchesReference builds the report of every ReportCase as the replay
+// builds it and as the builders before session 10 built it, and wants the same JSON
+// and summary bytes, and the same decimals, exponents included (so that no way of
+// printing them can tell them apart). TestReportHTMLMatchesReference compares the
+// HTML pages.
+func TestReportMatchesReference(t *testing.T) {
+	for _, c := range ReportCases() {
+		t.Run(c.Name, func(t *testing.T) {
+			rep, ref, err := ReportAndReference(c.Config(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Fills) == 0 {
+				t.Fatal("no fills: the case checks nothing")
+			}
+			if err := sameDecimals(reflect.ValueOf(rep).Elem(), reflect.ValueOf(ref).Elem(), "report"); err != nil {
+				t.Error(err)
+			}
+			var a, b bytes.Buffer
+			if err := rep.WriteJSON(&a); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.WriteJSON(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Error("the JSON report differs from the reference builders'")
+			}
+			a.Reset()
+			b.Reset()
+			_ = rep.WriteSummary(&a)
+			_ = ref.WriteSummary(&b)
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Error("the summary differs from the reference builders'")
+			}
+			t.Logf("%d fills, %d orders in the log", len(rep.Fills), len(rep.OrderLog))
+		})
+	}
+}
+
+// TestFixedPathsOnRealFills checks the integer paths against the decimal ones on every
+// fill and order of every ReportCase: each markout (at the fill and at each horizon),
+// each fee, and the round trips, PnL split and order sums of the whole run, and that
+// the integer paths did the work (none fell back to decimal).
+func TestFixedPathsOnRealFills(t *testing.T) {
+	for _, c := range ReportCases() {
+		t.Run(c.Name, func(t *testing.T) {
+			cfg := c.Config(t)
+			rep, err := Run(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			markouts := 0
+			for i := range rep.Fills {
+				f := &rep.Fills[i]
+				mids := append([]decimal.NullDecimal{f.Mid}, f.MidAfter...)
+				for _, m := range mids {
+					if !m.Valid {
+						continue
+					}
+					got, ok := markoutBpsFixed(f.Side == "sell", f.Price, m.Decimal)
+					if want := markoutBpsDecimal(f, m.Decimal); !ok || math.Float64bits(got) != math.Float64bits(want) {
+						t.Fatalf("fill %d: markout %v (integer path %v), decimal %v", i, got, ok, want)
+					}
+					markouts++
+				}
+				if f.Instrument == "" || f.Instrument == "binance-spot:BTCUSDT" || f.Instrument == "binance-usdm:BTCUSDT" {
+					bps := decimal.NewFromFloat(cfg.TakerFeeBps)
+					if f.Maker {
+						bps = decimal.NewFromFloat(cfg.MakerFeeBps)
+					}
+					fee, ok := feeFixed(f.Price, f.Qty, bps)
+					want := f.Price.Mul(f.Qty).Mul(bps).Shift(-4)
+					if !ok || !fee.Equal(want) || fee.Exponent() != want.Exponent() || !fee.Equal(f.Fee) {
+						t.Fatalf("fill %d: fee %s (integer path %v), decimal %s, report %s", i, fee, ok, want, f.Fee)
+					}
+				}
+			}
+			// A run of two instruments: each one's fills, as the tearsheet splits them.
+			groups := map[string][]FillRecord{}
+			for _, f := range rep.Fills {
+				groups[f.Instrument] = append(groups[f.Instrument], f)
+			}
+			groups["all"] = rep.Fills
+			for name, fills := range groups {
+				rt, holds, ok := roundTripsFixed(fills, true)
+				wrt, wholds := roundTripsDecimal(fills, true)
+				if !ok {
+					t.Errorf("%s: the round trips took the decimal path", name)
+				} else if err := sameDecimals(reflect.ValueOf(rt), reflect.ValueOf(wrt), "round trips"); err != nil || !reflect.DeepEqual(holds, wholds) {
+					t.Errorf("%s: %v; holds equal %v", name, err, reflect.DeepEqual(holds, wholds))
+				}
+				p, ok := pnlSums(fills)
+				if wp := pnlSumsDecimal(fills); !ok {
+					t.Errorf("%s: the PnL split took the decimal path", name)
+				} else if err := sameDecimals(reflect.ValueOf(p), reflect.ValueOf(wp), "pnl split"); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+			if rep.OrderLog != nil {
+				a, f, r, ok := orderSums(rep.OrderLog)
+				wa, wf, wr := orderSumsDecimal(rep.OrderLog)
+				if !ok || a != wa || f != wf || math.Float64bits(r) != math.Float64bits(wr) {
+					t.Errorf("order sums %d %d %v (integer path %v), decimal %d %d %v", a, f, r, ok, wa, wf, wr)
+				}
+			}
+			t.Logf("%d fills, %d markouts, %d orders", len(rep.Fills), markouts, len(rep.OrderLog))
+		})
+	}
+}
