@@ -378,7 +378,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		if cfg.Cache, err = cacheDir(*cacheFlag); err != nil {
 			return fail("%v", err)
 		}
+		// Reading the data once for every point takes as long as a backtest of it.
+		load := newProgress(stderr, "nanotick sweep run: reading the data", "MB", 1e6)
+		load.interval = *progEvery
+		cfg.Progress = load.bytes
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		load.finishIfShown()
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):
 			return fail("--search halving and --train/--test hold the data in memory: %v; raise --memory-limit", err)
