@@ -172,7 +172,11 @@ func TestFixedPathsOnRealFills(t *testing.T) {
 					t.Errorf("order sums %d %d %v (integer path %v), decimal %d %d %v", a, f, r, ok, wa, wf, wr)
 				}
 			}
-			t.Logf("%d fills, %d markouts, %d orders", len(rep.Fills), markouts, len(rep.OrderLog))
+			dd, pct := maxDrawdown(rep.Equity)
+			if !same(dd, rep.Result.MaxDrawdown) || math.Float64bits(pct) != math.Float64bits(rep.Result.MaxDrawdownPct) {
+				t.Errorf("maxDrawdown %s (%v%%), drawdown %s (%v%%)", dd, pct, rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct)
+			}
+			t.Logf("%d fills, %d markouts, %d orders, drawdown %s", len(rep.Fills), markouts, len(rep.OrderLog), dd)
 		})
 	}
 }
