@@ -147,6 +147,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sweep to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -195,8 +196,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return fail("--initial-balance %q: want a positive decimal", *balance)
 		}
 	}
-	if *workers < 0 || *orderLat < 0 || *respLat < 0 {
-		return fail("--workers and latencies must not be negative")
+	if *workers < 0 || *orderLat < 0 || *respLat < 0 || *memLimit < 0 {
+		return fail("--workers, --memory-limit and latencies must not be negative")
+	}
+	if err := checkModelFlags(set, *power, *makerFee, *takerFee, *progEvery); err != nil {
+		return fail("%v", err)
 	}
 	// newSettings builds a run's settings afresh, strategy included, so that concurrent
 	// runs share nothing mutable.
@@ -550,8 +554,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		} else {
 			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
 		}
+		testProv := prov
+		testProv.Window = fmt.Sprintf("walk-forward test: the last %s of the data's time, the best %d of a %s search on the first %s", *test, *top, how, *train)
 		for i := range tested {
-			tested[i].Provenance = prov
+			tested[i].Provenance = testProv
 		}
 	}
 	prog.finish(true) // before anything is printed
@@ -568,6 +574,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			fmt.Fprintf(stderr, "nanotick sweep run: test of point %d: %s\n", r.Index, r.Err)
 			status = 1
 		}
+	}
+	if reportProblems(stderr, "nanotick sweep run", append(slices.Clone(results), tested...), *allowProblems) {
+		status = 1
 	}
 	if *out != "" {
 		// The shard file is in grid order, whatever the ranking; walk-forward writes
@@ -623,6 +632,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	out := fs.String("out", "", "also write the merged results as JSON lines to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -674,6 +684,9 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "nanotick sweep merge: %d points failed\n", failed)
+		return 1
+	}
+	if reportProblems(stderr, "nanotick sweep merge", results, *allowProblems) {
 		return 1
 	}
 	return 0
