@@ -2,10 +2,13 @@ package backtest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -169,7 +172,94 @@ func TestFixedPathsOnRealFills(t *testing.T) {
 					t.Errorf("order sums %d %d %v (integer path %v), decimal %d %d %v", a, f, r, ok, wa, wf, wr)
 				}
 			}
-			t.Logf("%d fills, %d markouts, %d orders", len(rep.Fills), markouts, len(rep.OrderLog))
+			dd, pct := maxDrawdown(rep.Equity)
+			if !same(dd, rep.Result.MaxDrawdown) || math.Float64bits(pct) != math.Float64bits(rep.Result.MaxDrawdownPct) {
+				t.Errorf("maxDrawdown %s (%v%%), drawdown %s (%v%%)", dd, pct, rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct)
+			}
+			t.Logf("%d fills, %d markouts, %d orders, drawdown %s", len(rep.Fills), markouts, len(rep.OrderLog), dd)
 		})
+	}
+}
+
+// randomReport makes a report of random fills (sides, roles, prices at varied scales,
+// mids, missing and extra markouts), orders and equity samples over several hours,
+// of one or two instruments: the tearsheet's inputs as a saved JSON report may have
+// them.
+func randomReport(r *rand.Rand) *Report {
+	rep := &Report{Symbol: "BTCUSDT", Settings: Settings{InitialBalance: decimal.New(10000, 0)}}
+	horizons := r.IntN(4)
+	for range horizons {
+		rep.MarkoutHorizons = append(rep.MarkoutHorizons, "1s")
+	}
+	names := []string{"a:X"}
+	if r.IntN(3) == 0 {
+		names = append(names, "b:Y")
+	}
+	if len(names) > 1 || r.IntN(2) == 0 {
+		for _, n := range names {
+			rep.Instruments = append(rep.Instruments, InstrumentResult{Name: n, PnL: decimal.New(r.Int64N(1000)-500, -2), Position: decimal.New(r.Int64N(3)-1, 0),
+				Quoting: Quoting{BookValidNs: r.Int64N(1e9), BidRestingNs: r.Int64N(1e8)}})
+		}
+	}
+	t := r.Int64N(4e12) - 2e12 // around the epoch: negative times too
+	dec := func() decimal.Decimal {
+		if r.IntN(20) == 0 {
+			return randomDecimal(r)
+		}
+		return decimal.New(r.Int64N(1e9)+1, -int32(r.IntN(9)))
+	}
+	for range r.IntN(60) {
+		t += r.Int64N(int64(20 * time.Minute))
+		price := dec()
+		f := FillRecord{Time: t, OrderID: uint64(r.IntN(20)), Side: []string{"buy", "sell", "buy", "sell", ""}[r.IntN(5)], Price: price,
+			Qty: decimal.New(r.Int64N(5)+1, -int32(r.IntN(4))), Fee: decimal.New(r.Int64N(2000)-1000, -int32(r.IntN(12))), Maker: r.IntN(3) > 0,
+			Sent: t - r.Int64N(1e7), Received: t + r.Int64N(1e7), Instrument: names[r.IntN(len(names))]}
+		mid := func() decimal.NullDecimal {
+			if r.IntN(5) == 0 {
+				return decimal.NullDecimal{}
+			}
+			return decimal.NewNullDecimal(price.Add(decimal.New(r.Int64N(2001)-1000, -int32(r.IntN(10)))))
+		}
+		f.Mid = mid()
+		for range r.IntN(horizons + 2) {
+			f.MidAfter = append(f.MidAfter, mid())
+		}
+		rep.Fills = append(rep.Fills, f)
+	}
+	if r.IntN(4) > 0 {
+		rep.OrderLog = []OrderRecord{}
+		for range r.IntN(40) {
+			rep.OrderLog = append(rep.OrderLog, OrderRecord{ID: uint64(r.IntN(100)), Qty: dec(), Filled: decimal.New(r.Int64N(3), -int32(r.IntN(3))),
+				Sent: r.Int64N(1e9), Arrived: r.Int64N(2), Acked: r.Int64N(3) * r.Int64N(1e9), Instrument: names[r.IntN(len(names))]})
+		}
+	}
+	t = r.Int64N(4e12) - 2e12
+	for range r.IntN(200) {
+		t += r.Int64N(int64(10 * time.Minute))
+		rep.Equity = append(rep.Equity, EquityPoint{Time: t, Equity: decimal.New(r.Int64N(2e6)+9e6, -3)})
+	}
+	rep.Result.PnL = decimal.New(r.Int64N(1e6)-5e5, -4)
+	rep.Result.Position = decimal.New(r.Int64N(3)-1, 0)
+	rep.Orders = Orders{Sent: uint64(r.IntN(50)), CancelsSent: uint64(r.IntN(50))}
+	rep.Quoting = Quoting{BookValidNs: r.Int64N(1e9), AskAtTouchNs: r.Int64N(1e8)}
+	return rep
+}
+
+// TestTearsheetMatchesReference computes the tearsheets of random reports with
+// ComputeTearsheet and with the reference builders, and wants the same JSON and the
+// same decimals.
+func TestTearsheetMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 12))
+	for i := range 1500 {
+		rep := randomReport(r)
+		got, want := ComputeTearsheet(rep), refComputeTearsheet(rep)
+		if err := sameDecimals(reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem(), "tearsheet"); err != nil {
+			t.Fatalf("report %d: %v", i, err)
+		}
+		a, err1 := json.Marshal(got)
+		b, err2 := json.Marshal(want)
+		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+			t.Fatalf("report %d: the JSON differs (%v, %v)", i, err1, err2)
+		}
 	}
 }

@@ -101,12 +101,19 @@ func (a fx) decimal() decimal.Decimal {
 	if c, ok := a.int64(); ok {
 		return decimal.New(c, a.e)
 	}
-	b := new(big.Int).SetUint64(a.hi)
-	b.Lsh(b, 64).Or(b, new(big.Int).SetUint64(a.lo))
-	if a.neg {
-		b.Neg(b)
+	var b big.Int
+	if bits.UintSize == 64 {
+		// NewFromBigInt copies b: its words can stay on the stack.
+		w := [2]big.Word{big.Word(a.lo), big.Word(a.hi)}
+		b.SetBits(w[:])
+	} else {
+		b.SetUint64(a.hi)
+		b.Lsh(&b, 64).Or(&b, new(big.Int).SetUint64(a.lo))
 	}
-	return decimal.NewFromBigInt(b, a.e)
+	if a.neg {
+		b.Neg(&b)
+	}
+	return decimal.NewFromBigInt(&b, a.e)
 }
 
 func uabs(c int64) uint64 {
@@ -302,4 +309,61 @@ func (c *decimalSlots) halfMid(m2 int64) decimal.Decimal {
 		return decimal.New(m2, c.exp+1).Mul(decimal.New(5, -1))
 	}
 	return c.get(m2 * 5)
+}
+
+// cmp compares a and b: −1, 0 or +1; false when they cannot be brought to one
+// exponent.
+func (a fx) cmp(b fx) (int, bool) {
+	d, ok := a.sub(b)
+	return d.sign(), ok
+}
+
+// maxDrawdown is drawdown (the largest fall of the curve's equity from a peak, in
+// quote units and as a percentage of that peak), with the peaks and falls compared in
+// integers: only the largest fall is computed in decimal, once, as drawdown computes
+// it (the same decimal and float64). A curve whose equities do not fit the integers
+// takes drawdown itself.
+func maxDrawdown(curve []EquityPoint) (decimal.Decimal, float64) {
+	// The fall's percentage is drawdown's of the last largest fall from a positive peak.
+	peak, worstPeak, worstAt, pctPeak, pctAt := -1, -1, -1, -1, -1
+	var pk, worst fx
+	var e fx
+	for i := range curve {
+		// A sample whose equity did not change shares the last one's decimal (replay.point):
+		// the same pointer, compared without reading the value.
+		if i == 0 || curve[i].Equity != curve[i-1].Equity {
+			var ok bool
+			if e, ok = fxOf(curve[i].Equity); !ok {
+				return drawdown(curve)
+			}
+		}
+		if i == 0 {
+			peak, pk = i, e
+		} else if c, ok := e.cmp(pk); !ok {
+			return drawdown(curve)
+		} else if c > 0 {
+			peak, pk = i, e
+		}
+		dd, ok := pk.sub(e)
+		if !ok {
+			return drawdown(curve)
+		}
+		if c, ok := dd.cmp(worst); !ok {
+			return drawdown(curve)
+		} else if c > 0 {
+			worst, worstPeak, worstAt = dd, peak, i
+			if pk.sign() > 0 {
+				pctPeak, pctAt = peak, i
+			}
+		}
+	}
+	if worstAt < 0 {
+		return decimal.Decimal{}, 0
+	}
+	var pct float64
+	if pctAt >= 0 {
+		p := curve[pctPeak].Equity
+		pct = p.Sub(curve[pctAt].Equity).Mul(decimal.NewFromInt(100)).DivRound(p, 8).InexactFloat64()
+	}
+	return curve[worstPeak].Equity.Sub(curve[worstAt].Equity), pct
 }

@@ -647,6 +647,15 @@ func pnlByHour(r *Report) []HourPnL {
 	var out []HourPnL
 	prev := r.Settings.InitialBalance
 	hourOf := func(t int64) int64 { return t - ((t%int64(time.Hour))+int64(time.Hour))%int64(time.Hour) }
+	// The fills of each hour, counted in one pass (not one per hour: a month of data has
+	// 720 hours).
+	var fills map[int64]int
+	if len(r.Equity) > 0 {
+		fills = make(map[int64]int)
+		for i := range r.Fills {
+			fills[hourOf(r.Fills[i].Time)]++
+		}
+	}
 	for i := 0; i < len(r.Equity); {
 		h := hourOf(r.Equity[i].Time)
 		j := i
@@ -654,13 +663,7 @@ func pnlByHour(r *Report) []HourPnL {
 			j++
 		}
 		last := r.Equity[j].Equity
-		fills := 0
-		for _, f := range r.Fills {
-			if hourOf(f.Time) == h {
-				fills++
-			}
-		}
-		out = append(out, HourPnL{Hour: time.Unix(0, h).UTC().Format("2006-01-02T15Z"), PnL: last.Sub(prev), Fills: fills})
+		out = append(out, HourPnL{Hour: time.Unix(0, h).UTC().Format("2006-01-02T15Z"), PnL: last.Sub(prev), Fills: fills[h]})
 		prev, i = last, j+1
 	}
 	return out
