@@ -235,6 +235,11 @@ func markoutBpsFixed(sell bool, price, mid decimal.Decimal) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	return markoutBpsAt(sell, p, mid)
+}
+
+// markoutBpsAt is markoutBpsFixed of the price p, converted once for a fill's mids.
+func markoutBpsAt(sell bool, p fx, mid decimal.Decimal) (float64, bool) {
 	if p.sign() <= 0 {
 		return 0, true
 	}
