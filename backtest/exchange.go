@@ -956,16 +956,18 @@ func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 		}
 		return decimal.NewNullDecimal(mids.halfMid(m2))
 	}
+	maker, okm := fxOf(x.makerBps)
+	taker, okt := fxOf(x.takerBps)
 	for i := range x.fills {
 		f := &x.fills[i]
 		p, q := prices.get(f.price), qtys.get(f.qty)
-		bps := x.takerBps
+		bps, rate, ok := x.takerBps, taker, okt
 		if f.maker {
-			bps = x.makerBps
+			bps, rate, ok = x.makerBps, maker, okm
 		}
-		fee, ok := decimal.Decimal{}, false
-		if !x.cfg.Instrument.Inverse {
-			fee, ok = feeFixed(p, q, bps)
+		fee := decimal.Decimal{}
+		if ok = ok && !x.cfg.Instrument.Inverse; ok {
+			fee, ok = feeOf(fxInt(f.price, -int32(priceScale)), fxInt(f.qty, -int32(qtyScale)), rate)
 		}
 		if !ok {
 			fee = x.exactFee(p, q, bps)

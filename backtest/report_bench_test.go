@@ -4,16 +4,22 @@ import (
 	"testing"
 
 	"github.com/nanotick/nanotick/examples/strategies"
+	"github.com/nanotick/nanotick/strategy"
 	"github.com/nanotick/nanotick/strategy/script"
 )
 
 // finishedReplay runs the market maker (the JavaScript one, or its Go twin) over the
 // spot recording with the order log on, as `nanotick backtest` runs it, and returns
-// the replay at its end, before its report is built.
-func finishedReplay(b *testing.B, js bool) *replay {
+// the replay at its end, before its report is built. tight quotes closer and requotes
+// more often, on the power-law queue: about 7 times the fills.
+func finishedReplay(b *testing.B, js, tight bool) *replay {
 	b.Helper()
 	cfg := spotBacktest(b)
 	cfg.OrderLog = true
+	if tight {
+		cfg.Engine.Params = strategy.Params{"halfSpreadBps": 0.1, "requoteBps": 0.1}
+		cfg.Queue = PowerLaw
+	}
 	if js {
 		filename, src, err := strategies.Script("market_maker")
 		if err != nil {
@@ -40,17 +46,28 @@ func finishedReplay(b *testing.B, js bool) *replay {
 }
 
 // BenchmarkReportBuild times building the report at the end of a spot run of the
-// JavaScript market maker (about 1800 fills, its order log on), and nothing else: the
-// replay runs once, in the setup. It compiles against the builders before session 10
-// too, so the two builds can be alternated.
+// JavaScript market maker, its order log on, and nothing else: the replay runs once, in
+// the setup. quotes=default is the market maker as it ships (35 fills, 300 orders),
+// quotes=tight (finishedReplay) has more fills. It compiles against the builders before
+// session 10 too, so the two builds can be alternated.
 func BenchmarkReportBuild(b *testing.B) {
-	r := finishedReplay(b, true)
-	b.ReportAllocs()
-	start := cpuClock()
-	var fills int
-	for b.Loop() {
-		fills = len(r.report().Fills)
+	for _, tight := range []bool{false, true} {
+		name := "quotes=default"
+		if tight {
+			name = "quotes=tight"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := finishedReplay(b, true, tight)
+			b.ReportAllocs()
+			start := cpuClock()
+			var fills, orders int
+			for b.Loop() {
+				rep := r.report()
+				fills, orders = len(rep.Fills), len(rep.OrderLog)
+			}
+			b.ReportMetric(float64(cpuClock()-start)/float64(b.N)/1e3, "cpu-us/op")
+			b.ReportMetric(float64(fills), "fills")
+			b.ReportMetric(float64(orders), "orders")
+		})
 	}
-	b.ReportMetric(float64(cpuClock()-start)/float64(b.N)/1e3, "cpu-us/op")
-	b.ReportMetric(float64(fills), "fills")
 }

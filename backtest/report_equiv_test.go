@@ -101,6 +101,18 @@ func TestReportMatchesReference(t *testing.T) {
 			if !bytes.Equal(a.Bytes(), b.Bytes()) {
 				t.Error("the summary differs from the reference builders'")
 			}
+			// A saved report, read back (its decimals with the exponents of their text),
+			// gives the reference's tearsheet too.
+			var saved Report
+			a.Reset()
+			_ = rep.WriteJSON(&a)
+			if err := json.Unmarshal(a.Bytes(), &saved); err != nil {
+				t.Fatal(err)
+			}
+			got, want := ComputeTearsheet(&saved), refComputeTearsheet(&saved)
+			if err := sameDecimals(reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem(), "saved report's tearsheet"); err != nil {
+				t.Error(err)
+			}
 			t.Logf("%d fills, %d orders in the log", len(rep.Fills), len(rep.OrderLog))
 		})
 	}

@@ -235,6 +235,11 @@ func markoutBpsFixed(sell bool, price, mid decimal.Decimal) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	return markoutBpsAt(sell, p, mid)
+}
+
+// markoutBpsAt is markoutBpsFixed of the price p, converted once for a fill's mids.
+func markoutBpsAt(sell bool, p fx, mid decimal.Decimal) (float64, bool) {
 	if p.sign() <= 0 {
 		return 0, true
 	}
@@ -263,11 +268,16 @@ func feeFixed(price, qty, bps decimal.Decimal) (decimal.Decimal, bool) {
 	if !ok1 || !ok2 || !ok3 {
 		return decimal.Decimal{}, false
 	}
+	return feeOf(p, q, b)
+}
+
+// feeOf is feeFixed of the price, quantity and rate as fx.
+func feeOf(p, q, bps fx) (decimal.Decimal, bool) {
 	pq, ok := p.mul(q)
 	if !ok {
 		return decimal.Decimal{}, false
 	}
-	f, ok := pq.mul(b)
+	f, ok := pq.mul(bps)
 	if !ok || f.e-4 < -fxMaxExp {
 		return decimal.Decimal{}, false
 	}

@@ -10,7 +10,7 @@ import (
 // JavaScript market maker, and reports each one's time and the ratio, old/new: the
 // logs (fillLog and orderLog), the tearsheet, and the drawdown, and all three.
 func BenchmarkReportParts(b *testing.B) {
-	r := finishedReplay(b, true)
+	r := finishedReplay(b, true, false)
 	rep := r.report()
 	ps, qs := r.cfg.Engine.Instrument.PriceScale, r.cfg.Engine.Instrument.QtyScale
 	parts := []struct {

@@ -421,14 +421,24 @@ func markouts(fills []FillRecord, horizons int) []MarkoutRow {
 		case f.Side == "sell":
 			rows[0] = 3
 		}
+		// The price is converted once for the fill's mids.
+		p, fixed := fxOf(f.Price)
+		bps := func(mid decimal.Decimal) float64 {
+			if fixed {
+				if v, ok := markoutBpsAt(f.Side == "sell", p, mid); ok {
+					return v
+				}
+			}
+			return markoutBpsDecimal(f, mid)
+		}
 		var atV float64
 		if f.Mid.Valid {
-			atV = markoutBps(f, f.Mid.Decimal)
+			atV = bps(f.Mid.Decimal)
 		}
 		hs := min(horizons, len(f.MidAfter))
 		for h := 0; h < hs; h++ {
 			if f.MidAfter[h].Valid {
-				vals[h] = markoutBps(f, f.MidAfter[h].Decimal)
+				vals[h] = bps(f.MidAfter[h].Decimal)
 			}
 		}
 		for _, k := range rows {
@@ -468,16 +478,6 @@ func markouts(fills []FillRecord, horizons int) []MarkoutRow {
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// markoutBps is f's markout against mid, in basis points: sign × (mid − price) /
-// price, computed in integers where it can be and in decimal where not, the same
-// float64 either way.
-func markoutBps(f *FillRecord, mid decimal.Decimal) float64 {
-	if v, ok := markoutBpsFixed(f.Side == "sell", f.Price, mid); ok {
-		return v
-	}
-	return markoutBpsDecimal(f, mid)
 }
 
 // markoutBpsDecimal is markoutBps in decimal: the definition.
