@@ -126,6 +126,13 @@ func (s *settings) applyData(heads *dataHeads, files []dataFile, haveConfig, str
 		}
 		return 0
 	}
+	if insts[0].Instrument.Symbol == "" {
+		if why := noFrames(heads, files[0].path); why != "" {
+			// Unreadable data, not a command line to fix: exit 1 (docs/backtesting.md).
+			fmt.Fprintf(stderr, "nanotick backtest: --data %s: %s\n", files[0].path, why)
+			return 1
+		}
+	}
 	si, ri, err := knownRules(insts[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %s: %v\n", filepath.Base(files[0].path), err)

@@ -383,7 +383,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			defer mu.Unlock()
 			var msg strings.Builder
 			if code := s.applyData(heads, files, c != nil, set["strategy"], &msg); code != 0 {
-				return errors.New(strings.TrimSpace(strings.TrimPrefix(msg.String(), "nanotick backtest: ")))
+				return &exitError{code, strings.TrimSpace(strings.TrimPrefix(msg.String(), "nanotick backtest: "))}
 			}
 			if len(s.bt.Instruments) > 1 {
 				return fmt.Errorf("--data holds %d instruments: a sweep runs one instrument's recordings", len(s.bt.Instruments))
@@ -391,6 +391,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return nil
 		}
 		if base, err = newSettings(); err != nil {
+			if ee := (*exitError)(nil); errors.As(err, &ee) && ee.code != 2 {
+				fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+				return ee.code
+			}
 			return fail("%v", err)
 		}
 	}

@@ -253,3 +253,31 @@ func TestSweepReadsTheRecordingsVenue(t *testing.T) {
 		t.Fatalf("a spot config over USD-M data: exit %d %q, want 2", code, e)
 	}
 }
+
+// TestEmptyOrGarbageDataSaysSo gives backtest and sweep run, without a config, a data
+// file that is empty or holds no recorded frame: each says what the file is, and exits 1
+// (unreadable data, as docs/backtesting.md documents), where it used to exit 2 saying
+// "no stream name in the first 20000 records".
+func TestEmptyOrGarbageDataSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	empty, garbage := filepath.Join(dir, "empty.gz"), filepath.Join(dir, "garbage.txt")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(garbage, []byte("garbage\n1723161253937085768 {\"stream\":\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{
+		{empty, "the file holds no records (it is empty)"},
+		{garbage, "its first line is not a recorded frame"},
+	} {
+		code, _, e := runBT(t, "--data", tt.file)
+		if code != 1 || !strings.Contains(e, "nanotick backtest: --data "+tt.file+": "+tt.want) {
+			t.Errorf("backtest %s: exit %d %q, want 1 and %q", tt.file, code, e, tt.want)
+		}
+		_, e, code = sweepCmd("run", "--data", tt.file, "--param", "size=0.001")
+		if code != 1 || !strings.Contains(e, "nanotick sweep run: --data "+tt.file+": "+tt.want) {
+			t.Errorf("sweep run %s: exit %d %q, want 1 and %q", tt.file, code, e, tt.want)
+		}
+	}
+}
