@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"syscall"
 
 	"github.com/nanotick/nanotick/backtest/eventcache"
 	"github.com/nanotick/nanotick/instrument"
@@ -36,6 +38,12 @@ type Frames struct {
 
 // ErrTooLarge reports data larger than the limit given to LoadFrames.
 var ErrTooLarge = errors.New("backtest: data larger than the memory limit")
+
+// ErrCacheNotWritable reports an event cache directory where the cache file a run needs
+// is missing (or cannot be trusted) and cannot be written: a read-only file system, a
+// directory of another user. The run has done nothing yet; the same run without the
+// cache gives the same results.
+var ErrCacheNotWritable = errors.New("the event cache directory cannot be written")
 
 // eventsVersion is the version of what the frames decode into: the feeds' decoding
 // and syncing (every venue's md.Feed that the backtester runs), the event decoder's
@@ -150,6 +158,9 @@ func cachedFrames(cfg *Config, spec *instrument.Spec, files []string) (f *Frames
 		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
 	}
 	w, err := eventcache.Create(path, key)
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return nil, false, fmt.Errorf("backtest: event cache %s: %w: %w", cfg.Cache, ErrCacheNotWritable, err)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
 	}

@@ -336,6 +336,13 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		rep, err = s.runTardis(stderr)
 	} else {
 		rep, err = backtest.Run(s.bt)
+		if errors.Is(err, backtest.ErrCacheNotWritable) {
+			// The run stopped before anything was read: the cache is an optimisation,
+			// and the same run without it gives the same report.
+			fmt.Fprintf(stderr, "nanotick backtest: %v: reading the recordings directly (same results)\n", err)
+			s.bt.Cache = ""
+			rep, err = backtest.Run(s.bt)
+		}
 		if rep != nil && len(s.bt.Instruments) > 1 {
 			rep.Settings.Latency += s.venueLatencyNote()
 		}

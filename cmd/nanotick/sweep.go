@@ -423,6 +423,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		load.interval = *progEvery
 		cfg.Progress = load.bytes
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		if errors.Is(err, backtest.ErrCacheNotWritable) {
+			fmt.Fprintf(stderr, "nanotick sweep run: %v: reading the recordings directly (same results)\n", err)
+			cfg.Cache = ""
+			frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		}
 		load.finishIfShown()
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):

@@ -281,3 +281,62 @@ func TestEmptyOrGarbageDataSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheDirNotWritable runs backtest and sweep run with an event cache directory
+// that cannot be written and holds no cache: each says so and runs from the recordings,
+// with the report and the results of a run without the cache. They used to fail with
+// "open ....ntev.tmpNNN: permission denied". The directory is one under /sys (sysfs
+// refuses a new directory even to root) and, when the test does not run as root, a
+// directory without write permission.
+func TestCacheDirNotWritable(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	var dirs []string
+	if st, err := os.Stat("/sys/kernel"); err == nil && st.IsDir() {
+		dirs = append(dirs, "/sys/nanotick-cache-test")
+	}
+	if os.Geteuid() != 0 {
+		ro := filepath.Join(t.TempDir(), "ro")
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, ro)
+	}
+	if len(dirs) == 0 {
+		t.Skip("no directory here that this user cannot write")
+	}
+	tmp := t.TempDir()
+	want := filepath.Join(tmp, "want.json")
+	if code, _, e := runBT(t, "--data", data, "--json", want); code != 0 {
+		t.Fatalf("backtest: exit %d %s", code, e)
+	}
+	wantLine := filepath.Join(tmp, "want.jsonl")
+	if _, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1", "--out", wantLine); code != 0 {
+		t.Fatalf("sweep: exit %d %s", code, e)
+	}
+	for _, dir := range dirs {
+		got := filepath.Join(tmp, "got.json")
+		code, _, e := runBT(t, "--data", data, "--cache", dir, "--json", got)
+		if code != 0 || !strings.Contains(e, "the event cache directory cannot be written") || !strings.Contains(e, "reading the recordings directly (same results)") {
+			t.Fatalf("backtest --cache %s: exit %d %q", dir, code, e)
+		}
+		if a, b := readFile(t, want), readFile(t, got); a != b {
+			t.Errorf("backtest --cache %s: the report differs from the one without a cache", dir)
+		}
+		gotLine := filepath.Join(tmp, "got.jsonl")
+		if _, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1", "--cache", dir, "--out", gotLine); code != 0 || !strings.Contains(e, "reading the recordings directly") {
+			t.Fatalf("sweep --cache %s: exit %d %q", dir, code, e)
+		}
+		if a, b := readFile(t, wantLine), readFile(t, gotLine); a != b {
+			t.Errorf("sweep --cache %s: the results differ from those without a cache:\n%s\n%s", dir, a, b)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
