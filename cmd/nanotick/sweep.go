@@ -574,8 +574,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 				return runOn(prefix(frac))
 			})
 		}
+		part := "the data"
+		if walk {
+			part = "the training part" // the rounds' prefixes are of it
+		}
 		for i, r := range rounds {
-			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of the data\n", i+1, len(r.Results), 100*r.Fraction)
+			fmt.Fprintf(stdout, "halving round %d: %d points on the first %g%% of %s\n", i+1, len(r.Results), 100*r.Fraction, part)
 		}
 		results = rounds[len(rounds)-1].Results
 	} else if trainFrames != nil && *lockstep {

@@ -340,3 +340,13 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestHalvingInsideWalkForwardSaysItsPart checks that the halving rounds of a
+// walk-forward run say they run on prefixes of the training part, not of the data.
+func TestHalvingInsideWalkForwardSaysItsPart(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	out, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1,2,3", "--search", "halving", "--train", "70%", "--test", "30%", "--top", "1")
+	if code != 0 || !strings.Contains(out, "2 points on the first 100% of the training part") || strings.Contains(out, "% of the data\n") {
+		t.Fatalf("exit %d %s\n%s", code, e, out)
+	}
+}
