@@ -942,35 +942,49 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 	}
 }
 
-// fillLog returns the fills made so far as report records.
+// fillLog returns the fills made so far as report records. Decimals of equal values
+// are shared, as in orderLog, and a linear instrument's fee is computed in integers
+// (feeFixed, the decimal exactFee gives).
 func (x *Exchange) fillLog(priceScale, qtyScale fixed.Scale) []FillRecord {
 	out := make([]FillRecord, len(x.fills))
-	half := decimal.New(5, -1)
+	after := make([]decimal.NullDecimal, len(x.fills)*numMarkouts)
+	prices, qtys := newDecimalSlots(-int32(priceScale)), newDecimalSlots(-int32(qtyScale))
+	mids := newDecimalSlots(-int32(priceScale) - 1) // a mid is half a sum of two prices
 	mid := func(m2 int64) decimal.NullDecimal {
 		if m2 <= 0 {
 			return decimal.NullDecimal{}
 		}
-		return decimal.NewNullDecimal(priceScale.Decimal(m2).Mul(half))
+		return decimal.NewNullDecimal(mids.halfMid(m2))
 	}
-	for i, f := range x.fills {
-		p, q := priceScale.Decimal(f.price), qtyScale.Decimal(f.qty)
-		bps := x.takerBps
+	maker, okm := fxOf(x.makerBps)
+	taker, okt := fxOf(x.takerBps)
+	for i := range x.fills {
+		f := &x.fills[i]
+		p, q := prices.get(f.price), qtys.get(f.qty)
+		bps, rate, ok := x.takerBps, taker, okt
 		if f.maker {
-			bps = x.makerBps
+			bps, rate, ok = x.makerBps, maker, okm
 		}
-		after := make([]decimal.NullDecimal, numMarkouts)
+		fee := decimal.Decimal{}
+		if ok = ok && !x.cfg.Instrument.Inverse; ok {
+			fee, ok = feeOf(fxInt(f.price, -int32(priceScale)), fxInt(f.qty, -int32(qtyScale)), rate)
+		}
+		if !ok {
+			fee = x.exactFee(p, q, bps)
+		}
+		a := after[i*numMarkouts : (i+1)*numMarkouts : (i+1)*numMarkouts]
 		for h, m2 := range f.after {
-			after[h] = mid(m2)
+			a[h] = mid(m2)
 		}
 		out[i] = FillRecord{
-			Time: f.t, OrderID: f.id, Side: sideName(f.side), Price: p, Qty: q, Fee: x.exactFee(p, q, bps), Maker: f.maker,
+			Time: f.t, OrderID: f.id, Side: sideName(f.side), Price: p, Qty: q, Fee: fee, Maker: f.maker,
 			Cause:             f.cause.String(),
-			QueueAheadAtPlace: qtyScale.Decimal(f.aheadPlace),
-			QueueAheadAtFill:  qtyScale.Decimal(f.aheadFill),
+			QueueAheadAtPlace: qtys.get(f.aheadPlace),
+			QueueAheadAtFill:  qtys.get(f.aheadFill),
 			Sent:              f.sent,
 			Received:          f.recv,
 			Mid:               mid(f.mid2),
-			MidAfter:          after,
+			MidAfter:          a,
 		}
 	}
 	return out
@@ -984,8 +998,9 @@ func (x *Exchange) orderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
 		return nil
 	}
 	out := make([]OrderRecord, len(x.olog))
-	prices, qtys := decimalCache{scale: priceScale}, decimalCache{scale: qtyScale}
-	for i, o := range x.olog {
+	prices, qtys := newDecimalSlots(-int32(priceScale)), newDecimalSlots(-int32(qtyScale))
+	for i := range x.olog {
+		o := &x.olog[i]
 		out[i] = OrderRecord{
 			ID: o.id, Side: sideName(o.side), Price: prices.get(o.price), Qty: qtys.get(o.qty),
 			Filled: qtys.get(o.filled), PostOnly: o.postOnly, IOC: o.ioc, FOK: o.fok, ReduceOnly: o.reduceOnly,

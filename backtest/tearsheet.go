@@ -260,8 +260,69 @@ func sign(side string) decimal.Decimal {
 	return decimal.NewFromInt(1)
 }
 
-// roundTrips splits the fills into trips from flat to flat.
+// roundTrips splits the fills into trips from flat to flat. It computes in integers
+// (roundTripsFixed) and in decimal where it cannot (roundTripsDecimal): the same
+// figures either way.
 func roundTrips(fills []FillRecord, flatAtEnd bool) (RoundTrips, []int64) {
+	if rt, holds, ok := roundTripsFixed(fills, flatAtEnd); ok {
+		return rt, holds
+	}
+	return roundTripsDecimal(fills, flatAtEnd)
+}
+
+// roundTripsFixed is roundTripsDecimal in integers, the same decimals (value and
+// exponent) step by step; false when a value does not fit it, or a fill flips the
+// position (its pro rata split rounds to DivisionPrecision, which only decimal does).
+func roundTripsFixed(fills []FillRecord, flatAtEnd bool) (RoundTrips, []int64, bool) {
+	var rt RoundTrips
+	var pos, cash, total fx
+	var opened int64
+	var holds []int64
+	for i := range fills {
+		f := &fills[i]
+		qty, ok1 := fxOf(f.Qty)
+		price, ok2 := fxOf(f.Price)
+		fee, ok3 := fxOf(f.Fee)
+		if !ok1 || !ok2 || !ok3 {
+			return RoundTrips{}, nil, false
+		}
+		q := qty
+		if f.Side == "sell" {
+			q = q.negate()
+		}
+		if pos.sign() == 0 {
+			opened = f.Time
+		}
+		next, ok := pos.add(q)
+		if !ok || (pos.sign() != 0 && next.sign() != 0 && next.sign() != pos.sign()) {
+			return RoundTrips{}, nil, false
+		}
+		qp, ok1 := q.mul(price)
+		cash, ok2 = cash.sub(qp)
+		cash, ok3 = cash.sub(fee)
+		if !ok1 || !ok2 || !ok3 {
+			return RoundTrips{}, nil, false
+		}
+		pos = next
+		if pos.sign() == 0 {
+			rt.Count++
+			if cash.sign() > 0 {
+				rt.Wins++
+			}
+			if total, ok = total.add(cash); !ok {
+				return RoundTrips{}, nil, false
+			}
+			holds = append(holds, f.Time-opened)
+			cash = fx{}
+		}
+	}
+	rt.TotalPnL = total.decimal()
+	rt.OpenAtEnd = pos.sign() != 0 || !flatAtEnd
+	return finishTrips(rt, holds), holds, true
+}
+
+// roundTripsDecimal splits the fills into trips from flat to flat, in decimal.
+func roundTripsDecimal(fills []FillRecord, flatAtEnd bool) (RoundTrips, []int64) {
 	var rt RoundTrips
 	var pos, cash decimal.Decimal
 	var opened int64
@@ -324,51 +385,94 @@ func finishTrips(rt RoundTrips, holds []int64) RoundTrips {
 	return rt
 }
 
-// markouts averages the fills' markouts by side and role, then in total.
+// markoutKeys are the markout rows, by side and role, in the order of the report.
+var markoutKeys = [...]struct{ side, role string }{
+	{"buy", "maker"}, {"sell", "maker"}, {"buy", "taker"}, {"sell", "taker"}, {"all", "maker"}, {"all", "taker"}, {"all", "all"},
+}
+
+// markouts averages the fills' markouts by side and role, then in total. Each fill's
+// markouts are computed once and added to each row it belongs to (its side and role,
+// its role, all), in the order of the fills: the float64 sums of the rows, and so their
+// means, are the same as summing each row over the fills on its own.
 func markouts(fills []FillRecord, horizons int) []MarkoutRow {
-	var rows []MarkoutRow
-	roles := map[bool]bool{}
-	for _, f := range fills {
-		roles[f.Maker] = true
-	}
-	for _, k := range []struct{ side, role string }{
-		{"buy", "maker"}, {"sell", "maker"}, {"buy", "taker"}, {"sell", "taker"}, {"all", "maker"}, {"all", "taker"}, {"all", "all"},
-	} {
-		row := MarkoutRow{Side: k.side, Role: k.role, Bps: make([]*float64, horizons), N: make([]int, horizons)}
-		var at float64
-		var atN int
-		sums := make([]float64, horizons)
-		for _, f := range fills {
-			role := "taker"
-			if f.Maker {
-				role = "maker"
+	const nk = len(markoutKeys)
+	var count, atN [nk]int
+	var at [nk]float64
+	sums := make([]float64, nk*horizons+horizons)
+	ns := make([]int, nk*horizons)
+	vals := sums[nk*horizons:] // one fill's markouts
+	var maker, taker bool
+	for i := range fills {
+		f := &fills[i]
+		maker, taker = maker || f.Maker, taker || !f.Maker
+		// The rows of the fill: its side's of its role (none for a side that is
+		// neither), its role's, and all.
+		rows := [3]int{-1, 5, 6}
+		if f.Maker {
+			rows[1] = 4
+		}
+		switch {
+		case f.Side == "buy" && f.Maker:
+			rows[0] = 0
+		case f.Side == "sell" && f.Maker:
+			rows[0] = 1
+		case f.Side == "buy":
+			rows[0] = 2
+		case f.Side == "sell":
+			rows[0] = 3
+		}
+		// The price is converted once for the fill's mids.
+		p, fixed := fxOf(f.Price)
+		bps := func(mid decimal.Decimal) float64 {
+			if fixed {
+				if v, ok := markoutBpsAt(f.Side == "sell", p, mid); ok {
+					return v
+				}
 			}
-			if (k.side != "all" && f.Side != k.side) || (k.role != "all" && role != k.role) {
+			return markoutBpsDecimal(f, mid)
+		}
+		var atV float64
+		if f.Mid.Valid {
+			atV = bps(f.Mid.Decimal)
+		}
+		hs := min(horizons, len(f.MidAfter))
+		for h := 0; h < hs; h++ {
+			if f.MidAfter[h].Valid {
+				vals[h] = bps(f.MidAfter[h].Decimal)
+			}
+		}
+		for _, k := range rows {
+			if k < 0 {
 				continue
 			}
-			row.Fills++
+			count[k]++
 			if f.Mid.Valid {
-				at += markoutBps(f, f.Mid.Decimal)
-				atN++
+				at[k] += atV
+				atN[k]++
 			}
-			for h := 0; h < horizons && h < len(f.MidAfter); h++ {
+			for h := 0; h < hs; h++ {
 				if f.MidAfter[h].Valid {
-					sums[h] += markoutBps(f, f.MidAfter[h].Decimal)
-					row.N[h]++
+					sums[k*horizons+h] += vals[h]
+					ns[k*horizons+h]++
 				}
 			}
 		}
-		if row.Fills == 0 || (k.side == "all" && k.role != "all" && len(roles) < 2) {
+	}
+	var rows []MarkoutRow
+	for k, key := range markoutKeys {
+		if count[k] == 0 || (key.side == "all" && key.role != "all" && !(maker && taker)) {
 			continue // an "all sides" row of the only role repeats "all"
 		}
-		if atN > 0 {
-			v := at / float64(atN)
-			row.AtFillBps = &v
+		row := MarkoutRow{Side: key.side, Role: key.role, Fills: count[k], Bps: make([]*float64, horizons), N: ns[k*horizons : (k+1)*horizons : (k+1)*horizons]}
+		means := make([]float64, horizons+1)
+		if atN[k] > 0 {
+			means[horizons] = at[k] / float64(atN[k])
+			row.AtFillBps = &means[horizons]
 		}
-		for h := range sums {
-			if row.N[h] > 0 {
-				v := sums[h] / float64(row.N[h])
-				row.Bps[h] = &v
+		for h := range horizons {
+			if n := ns[k*horizons+h]; n > 0 {
+				means[h] = sums[k*horizons+h] / float64(n)
+				row.Bps[h] = &means[h]
 			}
 		}
 		rows = append(rows, row)
@@ -376,7 +480,8 @@ func markouts(fills []FillRecord, horizons int) []MarkoutRow {
 	return rows
 }
 
-func markoutBps(f FillRecord, mid decimal.Decimal) float64 {
+// markoutBpsDecimal is markoutBps in decimal: the definition.
+func markoutBpsDecimal(f *FillRecord, mid decimal.Decimal) float64 {
 	if f.Price.Sign() <= 0 {
 		return 0
 	}
@@ -386,8 +491,50 @@ func markoutBps(f FillRecord, mid decimal.Decimal) float64 {
 // pnlSplit splits pnl, the PnL the fills made, into the spread they captured, their
 // fees, and inventory: the rest, which is Σ sign × qty × (mark − mid at fill), the
 // position's gains and losses from the mid's moves (pnl = Σ sign × qty × (mark −
-// price) − fees).
+// price) − fees). The sums are in integers where they fit, in decimal where not.
 func pnlSplit(fills []FillRecord, pnl decimal.Decimal) PnLSplit {
+	p, ok := pnlSums(fills)
+	if !ok {
+		p = pnlSumsDecimal(fills)
+	}
+	p.PnL = pnl
+	p.Inventory = pnl.Add(p.Fees).Sub(p.SpreadCapture)
+	return p
+}
+
+// pnlSums is pnlSumsDecimal in integers (the same values and exponents); false when a
+// value does not fit.
+func pnlSums(fills []FillRecord) (PnLSplit, bool) {
+	var spread, fees fx
+	for i := range fills {
+		f := &fills[i]
+		price, ok1 := fxOf(f.Price)
+		qty, ok2 := fxOf(f.Qty)
+		fee, ok3 := fxOf(f.Fee)
+		mid := price
+		ok4 := true
+		if f.Mid.Valid {
+			mid, ok4 = fxOf(f.Mid.Decimal)
+		}
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return PnLSplit{}, false
+		}
+		if f.Side == "sell" {
+			qty = qty.negate()
+		}
+		d, ok1 := mid.sub(price)
+		v, ok2 := qty.mul(d)
+		spread, ok3 = spread.add(v)
+		fees, ok4 = fees.add(fee)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return PnLSplit{}, false
+		}
+	}
+	return PnLSplit{SpreadCapture: spread.decimal(), Fees: fees.decimal()}, true
+}
+
+// pnlSumsDecimal is the spread captured and the fees of the fills, in decimal.
+func pnlSumsDecimal(fills []FillRecord) PnLSplit {
 	var p PnLSplit
 	for _, f := range fills {
 		mid := f.Price
@@ -397,35 +544,80 @@ func pnlSplit(fills []FillRecord, pnl decimal.Decimal) PnLSplit {
 		p.SpreadCapture = p.SpreadCapture.Add(sign(f.Side).Mul(f.Qty).Mul(mid.Sub(f.Price)))
 		p.Fees = p.Fees.Add(f.Fee)
 	}
-	p.PnL = pnl
-	p.Inventory = pnl.Add(p.Fees).Sub(p.SpreadCapture)
 	return p
 }
 
 func orderStats(orders []OrderRecord, fills int, sent, cancels uint64) OrderStats {
 	s := OrderStats{Sent: int(sent), CancelsSent: cancels, Fills: fills, FromOrderLog: orders != nil}
-	var qty, filled decimal.Decimal
-	for _, o := range orders {
-		if o.Arrived == 0 {
-			continue
-		}
-		s.Arrived++
-		qty = qty.Add(o.Qty)
-		filled = filled.Add(o.Filled)
-		if o.Filled.Sign() > 0 {
-			s.Filled++
-		}
+	var ok bool
+	if s.Arrived, s.Filled, s.QtyFillRatio, ok = orderSums(orders); !ok {
+		s.Arrived, s.Filled, s.QtyFillRatio = orderSumsDecimal(orders)
 	}
 	if s.Arrived > 0 {
 		s.FillRatio = float64(s.Filled) / float64(s.Arrived)
-	}
-	if qty.Sign() > 0 {
-		s.QtyFillRatio = filled.Div(qty).InexactFloat64()
 	}
 	if fills > 0 {
 		s.OrderToTrade = float64(uint64(s.Sent)+cancels) / float64(fills)
 	}
 	return s
+}
+
+// orderSums is orderSumsDecimal in integers; false when a value does not fit.
+func orderSums(orders []OrderRecord) (arrived, filled int, qtyRatio float64, ok bool) {
+	var qty, done fx
+	for i := range orders {
+		o := &orders[i]
+		if o.Arrived == 0 {
+			continue
+		}
+		q, ok1 := fxOf(o.Qty)
+		f, ok2 := fxOf(o.Filled)
+		if !ok1 || !ok2 {
+			return 0, 0, 0, false
+		}
+		arrived++
+		qty, ok1 = qty.add(q)
+		done, ok2 = done.add(f)
+		if !ok1 || !ok2 {
+			return 0, 0, 0, false
+		}
+		if f.sign() > 0 {
+			filled++
+		}
+	}
+	if qty.sign() > 0 {
+		e := min(qty.e, done.e)
+		n, ok1 := done.at(e)
+		d, ok2 := qty.at(e)
+		if !ok1 || !ok2 {
+			return 0, 0, 0, false
+		}
+		if qtyRatio, ok = divFloat(n, d, 0); !ok {
+			return 0, 0, 0, false
+		}
+	}
+	return arrived, filled, qtyRatio, true
+}
+
+// orderSumsDecimal counts the orders that reached the exchange and those of them with
+// any fill, and returns the share of their quantity that filled, in decimal.
+func orderSumsDecimal(orders []OrderRecord) (arrived, filled int, qtyRatio float64) {
+	var qty, done decimal.Decimal
+	for _, o := range orders {
+		if o.Arrived == 0 {
+			continue
+		}
+		arrived++
+		qty = qty.Add(o.Qty)
+		done = done.Add(o.Filled)
+		if o.Filled.Sign() > 0 {
+			filled++
+		}
+	}
+	if qty.Sign() > 0 {
+		qtyRatio = done.Div(qty).InexactFloat64()
+	}
+	return arrived, filled, qtyRatio
 }
 
 // distribution summarizes the samples with nearest-rank percentiles.
@@ -455,6 +647,15 @@ func pnlByHour(r *Report) []HourPnL {
 	var out []HourPnL
 	prev := r.Settings.InitialBalance
 	hourOf := func(t int64) int64 { return t - ((t%int64(time.Hour))+int64(time.Hour))%int64(time.Hour) }
+	// The fills of each hour, counted in one pass (not one per hour: a month of data has
+	// 720 hours).
+	var fills map[int64]int
+	if len(r.Equity) > 0 {
+		fills = make(map[int64]int)
+		for i := range r.Fills {
+			fills[hourOf(r.Fills[i].Time)]++
+		}
+	}
 	for i := 0; i < len(r.Equity); {
 		h := hourOf(r.Equity[i].Time)
 		j := i
@@ -462,13 +663,7 @@ func pnlByHour(r *Report) []HourPnL {
 			j++
 		}
 		last := r.Equity[j].Equity
-		fills := 0
-		for _, f := range r.Fills {
-			if hourOf(f.Time) == h {
-				fills++
-			}
-		}
-		out = append(out, HourPnL{Hour: time.Unix(0, h).UTC().Format("2006-01-02T15Z"), PnL: last.Sub(prev), Fills: fills})
+		out = append(out, HourPnL{Hour: time.Unix(0, h).UTC().Format("2006-01-02T15Z"), PnL: last.Sub(prev), Fills: fills[h]})
 		prev, i = last, j+1
 	}
 	return out

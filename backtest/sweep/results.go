@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -33,6 +34,10 @@ type Metrics struct {
 	Fees           decimal.Decimal `json:"fees"`
 	OrdersSent     uint64          `json:"orders_sent"`
 	Halted         string          `json:"halted,omitempty"`
+	// Problems say why the run did not test the strategy (backtest.Report.Problems):
+	// its metrics are then no measure of the point, and the sweep fails unless told
+	// to accept such runs.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // MetricsOf extracts the metrics of a report. Non-finite ratios (which JSON cannot
@@ -50,7 +55,7 @@ func MetricsOf(r *backtest.Report) Metrics {
 		Sharpe: fin(r.Result.Sharpe),
 		Fills:  r.Orders.Fills, MakerFills: r.Orders.MakerFills, TakerFills: r.Orders.TakerFills,
 		Volume: r.Result.Volume, Fees: r.Result.Fees, OrdersSent: r.Orders.Sent,
-		Halted: r.Halted,
+		Halted: r.Halted, Problems: r.Problems,
 	}
 }
 
@@ -78,19 +83,68 @@ type Provenance struct {
 	// StrategyHash the same of the strategy's source (a Go strategy: of its name).
 	DataHash     string `json:"data_hash,omitempty"`
 	StrategyHash string `json:"strategy_hash,omitempty"`
+	// Window is the part of the data the points ran on, when not all of it: a
+	// walk-forward run's results cover only its test part, and must not be merged or
+	// ranked with results over the whole data.
+	Window string `json:"window,omitempty"`
 }
 
 // differs names the first field in which p and q differ, or returns "".
 func (p *Provenance) differs(q *Provenance) string {
 	switch {
 	case !bytes.Equal(p.Settings, q.Settings):
-		return fmt.Sprintf("settings (%s vs %s)", p.Settings, q.Settings)
+		return "settings (" + settingsDiff(p.Settings, q.Settings) + ")"
 	case p.DataHash != q.DataHash:
 		return fmt.Sprintf("data (%s vs %s)", orNone(p.DataHash), orNone(q.DataHash))
 	case p.StrategyHash != q.StrategyHash:
 		return fmt.Sprintf("strategy (%s vs %s)", orNone(p.StrategyHash), orNone(q.StrategyHash))
+	case p.Window != q.Window:
+		return fmt.Sprintf("the part of the data they ran on (%s vs %s)", orAll(p.Window), orAll(q.Window))
 	}
 	return ""
+}
+
+// settingsDiff names the settings in which a and b differ, with both values, so that
+// a refused merge says what differs without printing two whole settings objects; it
+// falls back to both objects when they are not both JSON objects.
+func settingsDiff(a, b json.RawMessage) string {
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return fmt.Sprintf("%s vs %s", a, b)
+	}
+	keys := map[string]bool{}
+	for k := range ma {
+		keys[k] = true
+	}
+	for k := range mb {
+		keys[k] = true
+	}
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		va, oka := ma[k]
+		vb, okb := mb[k]
+		if oka && okb && bytes.Equal(va, vb) {
+			continue
+		}
+		show := func(v json.RawMessage, ok bool) string {
+			if !ok {
+				return "absent"
+			}
+			return string(v)
+		}
+		diffs = append(diffs, k+": "+show(va, oka)+" vs "+show(vb, okb))
+	}
+	if len(diffs) == 0 { // the same settings, encoded otherwise
+		return fmt.Sprintf("%s vs %s", a, b)
+	}
+	return strings.Join(diffs, "; ")
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "all of it"
+	}
+	return s
 }
 
 func orNone(s string) string {

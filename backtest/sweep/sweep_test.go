@@ -247,7 +247,7 @@ func TestMerge(t *testing.T) {
 	}{
 		{name: "all", files: files},
 		{name: "same provenance", files: withProv},
-		{name: "other settings", files: append(slices.Clone(withProv[:3]), otherFees), wantErr: `shard0.jsonl:1 and shard3.jsonl:1 differ in settings ({"fees":1} vs {"fees":2})`},
+		{name: "other settings", files: append(slices.Clone(withProv[:3]), otherFees), wantErr: `shard0.jsonl:1 and shard3.jsonl:1 differ in settings (fees: 1 vs 2)`},
 		{name: "other data", files: append(slices.Clone(withProv[:3]), otherData), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in data (sha256:aa vs sha256:ab)"},
 		{name: "other strategy", files: append(slices.Clone(withProv[:3]), otherStrat), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in strategy (sha256:bb vs sha256:bc)"},
 		{name: "provenance missing", files: append(slices.Clone(withProv[:3]), files[3]), wantErr: "differ in settings"},

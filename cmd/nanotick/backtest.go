@@ -142,6 +142,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "nanotick backtest: "+format+"\n", a...)
 		return 2
 	}
+	if err := checkModelFlags(set, *power, *makerFee, *takerFee, *progEvery); err != nil {
+		return fail("%v", err)
+	}
 
 	var s settings
 	var c *config.Config
@@ -196,6 +199,8 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	}
 	if set["latency-file"] {
 		s.latencyFile = *latFile
+	} else if set["order-latency"] || set["response-latency"] {
+		s.latencyFile = "" // the command line's latencies replace the config's latency file, as in sweep run
 	}
 	if set["maker-fee-bps"] {
 		s.bt.MakerFeeBps = *makerFee
@@ -310,6 +315,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	prog := newProgress(stderr, "nanotick backtest", "MB", 1e6)
 	prog.interval = *progEvery
 	s.bt.Progress = prog.bytes
+	if s.bt.Cache != "" {
+		prog.expectCacheBuild(s.bt.Data)
+	}
 	var rep *backtest.Report
 	if tardisRun {
 		in := s.bt.Engine.Instrument

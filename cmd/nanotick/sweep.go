@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -147,6 +148,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	partial := fs.Bool("partial-fills", true, "let resting orders fill partially")
 	balance := fs.String("initial-balance", "10000", "quote balance at the start")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sweep to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -195,13 +197,20 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			return fail("--initial-balance %q: want a positive decimal", *balance)
 		}
 	}
-	if *workers < 0 || *orderLat < 0 || *respLat < 0 {
-		return fail("--workers and latencies must not be negative")
+	if *workers < 0 || *orderLat < 0 || *respLat < 0 || *memLimit < 0 {
+		return fail("--workers, --memory-limit and latencies must not be negative")
+	}
+	if err := checkModelFlags(set, *power, *makerFee, *takerFee, *progEvery); err != nil {
+		return fail("%v", err)
 	}
 	// newSettings builds a run's settings afresh, strategy included, so that concurrent
 	// runs share nothing mutable.
 	inConfig := c != nil && (*stratName == "" || hasStrategy(c, *stratName))
 	var csvIns []tardisInput // --data of Tardis.dev CSV files, once known
+	// recordings applies what the recordings say (venue, instrument, rules), once
+	// known, as "nanotick backtest" does: without it a sweep over USD-M data ran the
+	// spot instrument's feed over it, and every point's book stayed invalid.
+	var recordings func(*settings) error
 	newSettings := func() (settings, error) {
 		var s settings
 		if c != nil {
@@ -249,6 +258,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		s.bt.MaxFeedLatency = time.Second
 		if csvIns != nil {
 			if err := s.applyTardisErr(csvIns, c, *stratName != "" && !inConfig); err != nil {
+				return s, err
+			}
+		}
+		if recordings != nil {
+			if err := recordings(&s); err != nil {
 				return s, err
 			}
 		}
@@ -355,6 +369,32 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("--search halving and --train/--test need recordings (--data), not Tardis files")
 	}
 
+	if !tardisRun && csvIns == nil {
+		heads := newDataHeads()
+		defer heads.close()
+		files, err := heads.detectData(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+			return 1
+		}
+		var mu sync.Mutex // the points' settings are made on several goroutines; heads is not theirs to share
+		recordings = func(s *settings) error {
+			mu.Lock()
+			defer mu.Unlock()
+			var msg strings.Builder
+			if code := s.applyData(heads, files, c != nil, set["strategy"], &msg); code != 0 {
+				return errors.New(strings.TrimSpace(strings.TrimPrefix(msg.String(), "nanotick backtest: ")))
+			}
+			if len(s.bt.Instruments) > 1 {
+				return fmt.Errorf("--data holds %d instruments: a sweep runs one instrument's recordings", len(s.bt.Instruments))
+			}
+			return nil
+		}
+		if base, err = newSettings(); err != nil {
+			return fail("%v", err)
+		}
+	}
+
 	prov, err := provenance(base, lat, c, *stratName, inConfig)
 	if err != nil {
 		return fail("%v", err)
@@ -374,7 +414,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		if cfg.Cache, err = cacheDir(*cacheFlag); err != nil {
 			return fail("%v", err)
 		}
+		// Reading the data once for every point takes as long as a backtest of it.
+		load := newProgress(stderr, "nanotick sweep run: reading the data", "MB", 1e6)
+		load.interval = *progEvery
+		cfg.Progress = load.bytes
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		load.finishIfShown()
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):
 			return fail("--search halving and --train/--test hold the data in memory: %v; raise --memory-limit", err)
@@ -550,8 +595,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		} else {
 			tested = sweep.RunPoints(grid, chosen, *workers, runOn(testFrames))
 		}
+		testProv := prov
+		testProv.Window = fmt.Sprintf("walk-forward test: the last %s of the data's time, the best %d of a %s search on the first %s", *test, *top, how, *train)
 		for i := range tested {
-			tested[i].Provenance = prov
+			tested[i].Provenance = testProv
 		}
 	}
 	prog.finish(true) // before anything is printed
@@ -568,6 +615,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 			fmt.Fprintf(stderr, "nanotick sweep run: test of point %d: %s\n", r.Index, r.Err)
 			status = 1
 		}
+	}
+	if reportProblems(stderr, "nanotick sweep run", append(slices.Clone(results), tested...), *allowProblems) {
+		status = 1
 	}
 	if *out != "" {
 		// The shard file is in grid order, whatever the ranking; walk-forward writes
@@ -623,6 +673,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	sortBy := fs.String("sort", string(sweep.ByPnL), "metric to rank by: pnl, return, sharpe, drawdown, fills")
 	out := fs.String("out", "", "also write the merged results as JSON lines to FILE")
+	allowProblems := fs.Bool("allow-problems", false, "exit 0 even when points did not test the strategy (book never valid, nothing sent because of gaps)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -674,6 +725,9 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "nanotick sweep merge: %d points failed\n", failed)
+		return 1
+	}
+	if reportProblems(stderr, "nanotick sweep merge", results, *allowProblems) {
 		return 1
 	}
 	return 0

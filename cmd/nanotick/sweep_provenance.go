@@ -38,6 +38,14 @@ type sweepSettings struct {
 	InitialBalance string              `json:"initial_balance"`
 	EquityInterval string              `json:"equity_interval"`
 	MaxFeedLatency string              `json:"max_feed_latency"`
+	// MaxTimeJump is the config's [backtest] max_time_jump, when it sets one.
+	MaxTimeJump string `json:"max_time_jump,omitempty"`
+	// LatencySamples and LatencySeed decide a latency distribution's draws, which
+	// Latency only summarizes: shards run with another file of the same summary, or
+	// another --seed, drew other delays. Absent for constant latencies, whose settings
+	// read as they did before these fields.
+	LatencySamples string  `json:"latency_samples,omitempty"`
+	LatencySeed    *uint64 `json:"latency_seed,omitempty"`
 }
 
 // provenance returns the settings and the strategy's hash that every result line of a
@@ -51,7 +59,7 @@ func provenance(base settings, lat *backtest.Latency, c *config.Config, stratNam
 	if queue == 0 {
 		queue = backtest.RiskAverse
 	}
-	s, err := json.Marshal(sweepSettings{
+	st := sweepSettings{
 		Venue: ec.Venue, Instrument: ec.Instrument, Rules: ec.Rules, Risk: rc,
 		FixedParams: ec.Params, TimerInterval: ec.TimerInterval.String(),
 		Latency:     lat.Describe(),
@@ -59,7 +67,14 @@ func provenance(base settings, lat *backtest.Latency, c *config.Config, stratNam
 		QueueModel: queue.String(), QueuePower: bt.QueuePower, PartialFills: bt.PartialFills,
 		InitialBalance: bt.InitialBalance.String(), EquityInterval: bt.EquityInterval.String(),
 		MaxFeedLatency: bt.MaxFeedLatency.String(),
-	})
+	}
+	if bt.MaxTimeJump > 0 {
+		st.MaxTimeJump = bt.MaxTimeJump.String()
+	}
+	if samples, seed, ok := lat.Draws(); ok {
+		st.LatencySamples, st.LatencySeed = samples, &seed
+	}
+	s, err := json.Marshal(st)
 	if err != nil {
 		return sweep.Provenance{}, fmt.Errorf("settings: %w", err)
 	}
