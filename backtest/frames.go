@@ -109,11 +109,18 @@ func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64,
 	defer src.Close()
 	f := &Frames{data: slices.Clone(files), spec: *spec}
 	var rec eventcache.Record
+	// Reading a long recording before its first replay (a sweep's loading, a cache's
+	// build) takes as long as a backtest of it: cfg.Progress hears of it as of a
+	// replay, the bytes of the recordings read and their total.
+	var read int
 	for {
 		local, _, d, lv, err := src.next()
 		if err != nil {
 			f.err = err
 			break
+		}
+		if read++; cfg.Progress != nil && read%progressEvery == 0 {
+			cfg.Progress(src.Progress())
 		}
 		if limit > 0 && f.Size() > limit {
 			return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, limit)

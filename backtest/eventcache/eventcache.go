@@ -19,6 +19,7 @@
 package eventcache
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -143,14 +144,21 @@ const trailerSize = 8 + 8 + 4 + 8 + 4
 // Writer writes a cache file: Add every record, then Finish. Until Finish the file is
 // a temporary one beside its final path, so that no reader ever sees half a file.
 type Writer struct {
-	path  string
-	tmp   *os.File
-	w     *bytes.Buffer // records and index, flushed in chunks
-	crc   uint32
-	off   uint64 // offset of the next record from the start of the body
-	index []uint64
-	buf   []byte
-	err   error
+	path string
+	tmp  *os.File
+	w    *bytes.Buffer // records and index, flushed in chunks
+	crc  uint32
+	off  uint64 // offset of the next record from the start of the body
+	// The records' offsets go to a second temporary file beside the first until
+	// Finish copies them after the records: held in memory they were 8 bytes a
+	// record, 15 MB for USD-M's day repeated 20 times, and the cache of a long
+	// recording must be built in flat memory like any run over it.
+	idx  *os.File
+	idxW *bufio.Writer
+	ob   [8]byte // an offset on its way to idxW
+	n    uint64  // records added
+	buf  []byte
+	err  error
 }
 
 // flushAt is the buffered size at which the writer writes to the file.
@@ -165,7 +173,13 @@ func Create(path string, k Key) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventcache: %w", err)
 	}
-	w := &Writer{path: path, tmp: tmp, w: bytes.NewBuffer(make([]byte, 0, flushAt+64<<10))}
+	idx, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".idx*")
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("eventcache: %w", err)
+	}
+	w := &Writer{path: path, tmp: tmp, w: bytes.NewBuffer(make([]byte, 0, flushAt+64<<10)), idx: idx, idxW: bufio.NewWriterSize(idx, 64<<10)}
 	h := make([]byte, 0, fixedHeader+len(k.Settings))
 	h = append(h, magic[:]...)
 	h = binary.LittleEndian.AppendUint32(h, Version)
@@ -197,7 +211,11 @@ func (w *Writer) flush() {
 
 // Add appends a record.
 func (w *Writer) Add(r *Record) {
-	w.index = append(w.index, w.off)
+	binary.LittleEndian.PutUint64(w.ob[:], w.off)
+	if _, err := w.idxW.Write(w.ob[:]); err != nil && w.err == nil {
+		w.err = err
+	}
+	w.n++
 	w.buf = AppendRecord(w.buf[:0], r)
 	w.off += uint64(len(w.buf))
 	w.write(w.buf)
@@ -206,23 +224,11 @@ func (w *Writer) Add(r *Record) {
 // Finish writes the index and the trailer, with the sources' malformed lines and the
 // error their reading ended with ("" for a clean end), and moves the file into place.
 func (w *Writer) Finish(malformed uint64, readErr string) error {
-	defer func() {
-		if w.tmp != nil {
-			w.tmp.Close()
-			os.Remove(w.tmp.Name())
-		}
-	}()
+	defer w.Abort() // after a rename, only the index's file is left to remove
 	indexAt := w.off
-	b := w.buf[:0]
-	for _, o := range w.index {
-		b = binary.LittleEndian.AppendUint64(b, o)
-		if len(b) >= 64<<10 {
-			w.write(b)
-			b = b[:0]
-		}
-	}
-	b = append(b, readErr...)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(w.index)))
+	w.copyIndex()
+	b := append(w.buf[:0], readErr...)
+	b = binary.LittleEndian.AppendUint64(b, w.n)
 	b = binary.LittleEndian.AppendUint64(b, malformed)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(readErr)))
 	b = binary.LittleEndian.AppendUint64(b, indexAt)
@@ -242,12 +248,48 @@ func (w *Writer) Finish(malformed uint64, readErr string) error {
 	return nil
 }
 
-// Abort discards the file being written.
+// copyIndex appends the records' offsets, from the index's temporary file, to the
+// cache file.
+func (w *Writer) copyIndex() {
+	if w.err != nil {
+		return
+	}
+	if w.err = w.idxW.Flush(); w.err != nil {
+		return
+	}
+	if _, w.err = w.idx.Seek(0, io.SeekStart); w.err != nil {
+		return
+	}
+	chunk := make([]byte, 64<<10)
+	var copied uint64
+	for {
+		n, err := w.idx.Read(chunk)
+		w.write(chunk[:n])
+		copied += uint64(n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			w.err = err
+			return
+		}
+	}
+	if copied != 8*w.n {
+		w.err = fmt.Errorf("index: read back %d bytes of %d", copied, 8*w.n)
+	}
+}
+
+// Abort discards the files being written.
 func (w *Writer) Abort() {
 	if w.tmp != nil {
 		w.tmp.Close()
 		os.Remove(w.tmp.Name())
 		w.tmp = nil
+	}
+	if w.idx != nil {
+		w.idx.Close()
+		os.Remove(w.idx.Name())
+		w.idx = nil
 	}
 }
 

@@ -315,6 +315,9 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	prog := newProgress(stderr, "nanotick backtest", "MB", 1e6)
 	prog.interval = *progEvery
 	s.bt.Progress = prog.bytes
+	if s.bt.Cache != "" {
+		prog.expectCacheBuild(s.bt.Data)
+	}
 	var rep *backtest.Report
 	if tardisRun {
 		in := s.bt.Engine.Instrument

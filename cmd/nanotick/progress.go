@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,12 @@ type progress struct {
 	total    float64
 	drawn    bool
 	finished bool
+	// cacheBuild holds the totals of bytes that a build of the event cache reports (the
+	// recordings' sizes), and label is " (building the event cache)" while one runs: a
+	// backtest with --cache reads the recordings into the cache first, then replays the
+	// cache, and both report their bytes here.
+	cacheBuild map[int64]bool
+	label      string
 }
 
 // progressInterval is how often a non-terminal progress line is written.
@@ -54,8 +61,18 @@ func newProgress(w io.Writer, name, unit string, scale float64) *progress {
 func (p *progress) bytes(done, total int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.total > 0 && float64(total) != p.total {
+		// Another reading begins (the replay of a cache just built): its rate and the
+		// time it has left are its own.
+		t := p.now()
+		p.start, p.last, p.events = t, t, 0
+	}
 	p.events += backtest.ProgressEvery
 	p.done, p.total = float64(done), float64(total)
+	p.label = ""
+	if p.cacheBuild[total] {
+		p.label = " (building the event cache)"
+	}
 	p.show()
 }
 
@@ -103,7 +120,7 @@ func (p *progress) show() {
 		p.draw(frac, rate, eta)
 		return
 	}
-	fmt.Fprintf(p.w, "%s: %.0f%% (%s of %s %s), %d events, %s events/s, %s elapsed, ETA %s\n", p.name,
+	fmt.Fprintf(p.w, "%s%s: %.0f%% (%s of %s %s), %d events, %s events/s, %s elapsed, ETA %s\n", p.name, p.label,
 		100*frac, fmtUnits(p.done/p.scale), fmtUnits(p.total/p.scale), p.unit, p.events, humanCount(rate),
 		elapsed.Truncate(time.Second), eta)
 }
@@ -112,7 +129,7 @@ func (p *progress) show() {
 func (p *progress) draw(frac, rate float64, eta string) {
 	const width = 30
 	n := int(frac * width)
-	fmt.Fprintf(p.w, "\r\033[K%s  %s events/s  ETA %-4s [%s%s] %3.0f%%", p.name, humanCount(rate), eta,
+	fmt.Fprintf(p.w, "\r\033[K%s%s  %s events/s  ETA %-4s [%s%s] %3.0f%%", p.name, p.label, humanCount(rate), eta,
 		strings.Repeat("=", n), strings.Repeat(" ", width-n), 100*frac)
 	p.drawn = true
 }
@@ -142,6 +159,37 @@ func (p *progress) finish(completed bool) {
 	if p.drawn {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
+}
+
+// finishIfShown ends a progress that may have had nothing to show (a short phase of a
+// run): a bar drawn is left full on its own line, else nothing is written.
+func (p *progress) finishIfShown() {
+	p.mu.Lock()
+	drawn := p.drawn
+	p.mu.Unlock()
+	if drawn {
+		p.finish(true)
+		return
+	}
+	p.mu.Lock()
+	p.finished = true
+	p.mu.Unlock()
+}
+
+// expectCacheBuild tells p the sizes of the recordings files, so that a build of their
+// event cache, which reports them as its total, is labelled as one.
+func (p *progress) expectCacheBuild(files []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cacheBuild = map[int64]bool{}
+	var sum int64
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil {
+			p.cacheBuild[st.Size()] = true
+			sum += st.Size()
+		}
+	}
+	p.cacheBuild[sum] = true
 }
 
 func fmtUnits(v float64) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,62 @@ func TestSweepProgressOnStderr(t *testing.T) {
 	_, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1,2", "--progress", "1ns")
 	if code != 0 || !strings.Contains(e, "nanotick sweep run: ") || !strings.Contains(e, "of 2 points") {
 		t.Fatalf("exit %d, stderr %q", code, e)
+	}
+}
+
+// TestProgressOfAnotherReading checks that a second reading (the replay of an event
+// cache just built) gets a rate and ETA of its own, and that the build is labelled as
+// one when its total is the recordings' size.
+func TestProgressOfAnotherReading(t *testing.T) {
+	var b bytes.Buffer
+	p := newProgress(&b, "nanotick backtest", "MB", 1e6)
+	p.interval = time.Second
+	p.now = fakeClock(2 * time.Second)
+	p.start, p.last = p.now(), p.now()
+	data := testdata.SharedData(t, spotFile)
+	p.expectCacheBuild([]string{data})
+	st, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.bytes(st.Size()/2, st.Size()) // the build, halfway
+	p.bytes(1e6, 4e6)               // the replay of its cache: a new start
+	p.bytes(2e6, 4e6)
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "nanotick backtest (building the event cache): 50% ") {
+		t.Fatalf("lines %q", lines)
+	}
+	// The replay starts at its first call, 2 s of fake clock before the line it writes,
+	// and its second comes 2 s later: its events and time are its own, not the build's.
+	for i, want := range []string{
+		"nanotick backtest: 25% (1 of 4 MB), 8192 events, 4096 events/s, 2s elapsed, ETA 6s",
+		"nanotick backtest: 50% (2 of 4 MB), 16384 events, 4096 events/s, 4s elapsed, ETA 4s",
+	} {
+		if lines[i+1] != want {
+			t.Errorf("line %q, want %q", lines[i+1], want)
+		}
+	}
+}
+
+// TestProgressWhileReadingTheData checks the progress of what comes before the first
+// replay: a backtest building its event cache, and a sweep reading its data, which take
+// as long as a backtest of it; both were silent.
+func TestProgressWhileReadingTheData(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	cache := t.TempDir()
+	code, _, e := runBT(t, "--data", data, "--cache", cache, "--progress", "1ns")
+	if code != 0 || !strings.Contains(e, "nanotick backtest (building the event cache): ") {
+		t.Fatalf("building the cache: exit %d, stderr %q", code, e)
+	}
+	if !strings.Contains(e, "\nnanotick backtest: ") {
+		t.Fatalf("no progress of the replay after the build: %q", e)
+	}
+	code, _, e = runBT(t, "--data", data, "--cache", cache, "--progress", "1ns")
+	if code != 0 || strings.Contains(e, "building") || !strings.Contains(e, "nanotick backtest: ") {
+		t.Fatalf("from the cache: exit %d, stderr %q", code, e)
+	}
+	_, e, code = sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1,2", "--progress", "1ns")
+	if code != 0 || !strings.Contains(e, "nanotick sweep run: reading the data: ") || !strings.Contains(e, "of 2 points") {
+		t.Fatalf("sweep: exit %d, stderr %q", code, e)
 	}
 }

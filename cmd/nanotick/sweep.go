@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -206,6 +207,10 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	// runs share nothing mutable.
 	inConfig := c != nil && (*stratName == "" || hasStrategy(c, *stratName))
 	var csvIns []tardisInput // --data of Tardis.dev CSV files, once known
+	// recordings applies what the recordings say (venue, instrument, rules), once
+	// known, as "nanotick backtest" does: without it a sweep over USD-M data ran the
+	// spot instrument's feed over it, and every point's book stayed invalid.
+	var recordings func(*settings) error
 	newSettings := func() (settings, error) {
 		var s settings
 		if c != nil {
@@ -253,6 +258,11 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		s.bt.MaxFeedLatency = time.Second
 		if csvIns != nil {
 			if err := s.applyTardisErr(csvIns, c, *stratName != "" && !inConfig); err != nil {
+				return s, err
+			}
+		}
+		if recordings != nil {
+			if err := recordings(&s); err != nil {
 				return s, err
 			}
 		}
@@ -359,6 +369,32 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		return fail("--search halving and --train/--test need recordings (--data), not Tardis files")
 	}
 
+	if !tardisRun && csvIns == nil {
+		heads := newDataHeads()
+		defer heads.close()
+		files, err := heads.detectData(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "nanotick sweep run: %v\n", err)
+			return 1
+		}
+		var mu sync.Mutex // the points' settings are made on several goroutines; heads is not theirs to share
+		recordings = func(s *settings) error {
+			mu.Lock()
+			defer mu.Unlock()
+			var msg strings.Builder
+			if code := s.applyData(heads, files, c != nil, set["strategy"], &msg); code != 0 {
+				return errors.New(strings.TrimSpace(strings.TrimPrefix(msg.String(), "nanotick backtest: ")))
+			}
+			if len(s.bt.Instruments) > 1 {
+				return fmt.Errorf("--data holds %d instruments: a sweep runs one instrument's recordings", len(s.bt.Instruments))
+			}
+			return nil
+		}
+		if base, err = newSettings(); err != nil {
+			return fail("%v", err)
+		}
+	}
+
 	prov, err := provenance(base, lat, c, *stratName, inConfig)
 	if err != nil {
 		return fail("%v", err)
@@ -378,7 +414,12 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		if cfg.Cache, err = cacheDir(*cacheFlag); err != nil {
 			return fail("%v", err)
 		}
+		// Reading the data once for every point takes as long as a backtest of it.
+		load := newProgress(stderr, "nanotick sweep run: reading the data", "MB", 1e6)
+		load.interval = *progEvery
+		cfg.Progress = load.bytes
 		frames, err = backtest.LoadFrames(cfg, *memLimit<<20)
+		load.finishIfShown()
 		switch {
 		case errors.Is(err, backtest.ErrTooLarge) && (how == sweep.HalvingSearch || walk):
 			return fail("--search halving and --train/--test hold the data in memory: %v; raise --memory-limit", err)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -209,5 +211,45 @@ func TestLatencyFlagsReplaceTheConfigsFile(t *testing.T) {
 	}
 	if b, err := os.ReadFile(shard); err != nil || !strings.Contains(string(b), `"latency":"constant entry 5ms, response 0s"`) {
 		t.Fatalf("sweep line: %v\n%s", err, b)
+	}
+}
+
+// TestSweepReadsTheRecordingsVenue sweeps the USD-M recording without a config: the
+// sweep must take the venue, instrument and rules from the data, as "nanotick backtest"
+// does, and its point give the backtest's result. It used to run the spot instrument's
+// feed over the USD-M frames: no book, rows of zeros, exit 0. With a config whose
+// strategy trades another instrument than the data holds, it refuses (exit 2), as
+// backtest does.
+func TestSweepReadsTheRecordingsVenue(t *testing.T) {
+	data := testdata.SharedData(t, usdmFile)
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	if o, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1", "--out", out); code != 0 {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, o, e)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(b), `"venue":"binance-usdm"`) {
+		t.Fatalf("the sweep did not run USD-M: %v\n%s", err, b)
+	}
+	code, o, e := runBT(t, "--data", data, "--param", "halfSpreadBps=1", "--json", "-")
+	if code != 0 {
+		t.Fatalf("backtest: exit %d %s", code, e)
+	}
+	var rep struct {
+		Result struct {
+			PnL string `json:"pnl"`
+		} `json:"result"`
+		Orders struct {
+			Fills uint64 `json:"fills"`
+		} `json:"orders"`
+	}
+	if err := json.Unmarshal([]byte(o), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Orders.Fills == 0 || !strings.Contains(string(b), `"pnl":"`+rep.Result.PnL+`"`) || !strings.Contains(string(b), fmt.Sprintf(`"fills":%d,`, rep.Orders.Fills)) {
+		t.Fatalf("the sweep's point differs from its backtest (pnl %s, %d fills):\n%s", rep.Result.PnL, rep.Orders.Fills, b)
+	}
+	_, e, code = sweepCmd("run", "--config", "../../examples/backtest.toml", "--data", data, "--param", "halfSpreadBps=1")
+	if code != 2 || !strings.Contains(e, "holds binance-usdm:BTCUSDT") || !strings.Contains(e, "but the strategy trades binance-spot:BTCUSDT") {
+		t.Fatalf("a spot config over USD-M data: exit %d %q, want 2", code, e)
 	}
 }
