@@ -1233,7 +1233,7 @@ func (r *replay) report() *Report {
 	if lat := r.eng.Latency(); lat != nil {
 		rep.Timing.Latency = lat.Snapshot()
 	}
-	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
+	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = maxDrawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	if !cfg.NoTearsheet {
 		rep.Tearsheet = ComputeTearsheet(rep)
