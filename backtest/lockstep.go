@@ -2,7 +2,6 @@ package backtest
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -237,12 +236,12 @@ func (g *lockLoop) resume() {
 		}
 		if g.phase == phaseBefore {
 			// What of each run comes before the event, on the books as they were:
-			// its order-path events and, before a strategy frame, its timers. Each
-			// reads only its own state and the shared books.
+			// its order-path events and its timers. Each reads only its own state and
+			// the shared books.
 			frame := g.kind == evFrame
 			for ; g.k < len(g.live); g.k++ {
-				if p := g.live[g.k]; p.err == nil && !p.orderPath(g.t, frame) && frame {
-					p.timers(g.t)
+				if p := g.live[g.k]; p.err == nil {
+					p.before(g.t, frame)
 				}
 			}
 			g.phase, g.k = phaseTake, 0
@@ -257,7 +256,7 @@ func (g *lockLoop) resume() {
 	// The data is over: what is still in flight on each run's order path arrives.
 	for ; g.k < len(g.live); g.k++ {
 		if p := g.live[g.k]; p.err == nil {
-			p.orderPath(math.MaxInt64, true)
+			p.drain()
 		}
 	}
 	g.done = true
@@ -405,26 +404,41 @@ type lockPoint struct {
 	err error
 }
 
-// orderPath takes the run's order-path events due before t (through: at t too).
-func (p *lockPoint) orderPath(t int64, through bool) (failed bool) {
+// before takes the run's order-path events and timers due before t, in time order (a
+// message before a timer at the same time), as the run alone steps them; through takes
+// the messages at t too, as before a strategy frame. A timer due at t itself fires in
+// the strategy frame at t, or after the market event at t.
+func (p *lockPoint) before(t int64, through bool) (failed bool) {
 	r := p.r
 	for {
-		due, ok := r.ex.NextDue()
-		if !ok || due > t || due == t && !through {
+		due, msg := r.ex.NextDue()
+		msg = msg && (due < t || due == t && through)
+		at, timer := r.eng.NextTimer()
+		timer = timer && at < t
+		var err error
+		switch {
+		case timer && (!msg || at < due):
+			err = r.step(evTimer, 0, at)
+		case msg:
+			err = r.step(evOrderPath, 0, due)
+		default:
 			return false
 		}
-		if err := r.step(evOrderPath, 0, due); err != nil {
+		if err != nil {
 			p.err = err
 			return true
 		}
 	}
 }
 
-// timers fires the run's timers due by t, as OnEventAt would at a frame at t.
-func (p *lockPoint) timers(t int64) {
-	if at, ok := p.r.eng.NextTimer(); ok && at <= t {
-		p.r.now = t // the data time of the log lines
-		p.r.eng.OnClock(t)
+// drain takes what is still in flight on the run's order path once the data is over,
+// and the timers due before each message, as alone: the run's timers end with its
+// events.
+func (p *lockPoint) drain() {
+	for due, ok := p.r.ex.NextDue(); ok; due, ok = p.r.ex.NextDue() {
+		if p.before(due, true) {
+			return
+		}
 	}
 }
 

@@ -744,19 +744,15 @@ func (r *replay) endIdle() {
 // idle reports whether the event d, received at local, is one the replay need not
 // hand to anyone: a frame of a kind the feed ignores (a Binance bookTicker, which is
 // most of a recording's lines: the engine keeps its own book), well formed, that
-// changes no book and calls no callback. Its two steps would still run what falls due
-// by their time, so it is idle only when neither a timer nor an equity sample is due
-// by local, as the run stands now (each only moves later as the run goes on). Funding
-// needs no check: a payment due by then is made at the next step instead, before
+// changes no book and calls no callback. Its two steps would still take the equity
+// samples due by their time, so it is idle only when none is due by local, as the run
+// stands now (the next one only moves later as the run goes on). Timers are steps of
+// their own (evTimer), and funding needs no check: a payment due by then is made at the next step instead, before
 // anything else runs, on the same position, mark and engine clock, and before the
 // next sample. Skipped, an idle frame changes no report, only the work
 // (TestIdleFramesChangeNothing). Until the run has started, none is.
 func (r *replay) idle(d *decoded, local int64) bool {
-	if d.ev.Kind != md.None || d.flags&(decMalformed|decGap) != 0 || !r.started || local >= r.nextSample || r.cfg.keepIdle {
-		return false
-	}
-	t, ok := r.eng.NextTimer()
-	return !ok || local < t
+	return d.ev.Kind == md.None && d.flags&(decMalformed|decGap) == 0 && r.started && local < r.nextSample && !r.cfg.keepIdle
 }
 
 // store copies frame into the arena and returns its offset. The arena holds the
@@ -853,11 +849,14 @@ const (
 	evMarket
 	evOrderPath
 	evFrame
+	evTimer
 )
 
 // next picks the next event: the earliest of the exchange's next frame, the next
-// message in flight and the strategy's next frame. At equal times: the exchange's
-// frame, then an arrival at the exchange, then a response, then the strategy's frame.
+// message in flight, the strategy's next frame and its next timer. At equal times:
+// the exchange's frame, then an arrival at the exchange, then a response, then the
+// strategy's frame (which fires a timer due at its time first, as live). A timer is a
+// step of its own only while other events remain: the run ends with its data.
 //
 // With several instruments, each has its own exchange: their frames and messages are
 // ordered by time, and at equal times by instrument index within each kind.
@@ -884,6 +883,9 @@ func (r *replay) next() (kind, lane int, t int64) {
 			}
 		}
 	}
+	if at, ok := r.eng.NextTimer(); ok && kind != evNone && at < t {
+		kind, lane, t = evTimer, 0, at
+	}
 	return kind, lane, t
 }
 
@@ -900,6 +902,9 @@ func (r *replay) next1() (kind, lane int, t int64) {
 		if lc := r.slotAt(0).local; kind == evNone || lc < t {
 			kind, t = evFrame, lc
 		}
+	}
+	if at, ok := r.eng.NextTimer(); ok && kind != evNone && at < t {
+		kind, t = evTimer, at
 	}
 	return kind, 0, t
 }
@@ -952,6 +957,10 @@ func (r *replay) step(kind, ln int, t int64) error {
 		}
 	case evOrderPath:
 		l.ex.Step(r.eng)
+	case evTimer:
+		// At its own time, as live (engine.NextTimer, OnClock): the orders it sends
+		// leave then, not when the next frame comes.
+		r.eng.OnClock(t)
 	case evFrame:
 		s := r.slotAt(0)
 		r.strategyFrame(ln, s, r.levels(s))
@@ -1224,7 +1233,7 @@ func (r *replay) report() *Report {
 	if lat := r.eng.Latency(); lat != nil {
 		rep.Timing.Latency = lat.Snapshot()
 	}
-	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = drawdown(curve)
+	rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct = maxDrawdown(curve)
 	rep.Result.Sharpe, rep.Result.SharpeSamples, rep.Result.SharpeNote = sharpe(curve)
 	if !cfg.NoTearsheet {
 		rep.Tearsheet = ComputeTearsheet(rep)

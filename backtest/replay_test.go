@@ -113,7 +113,18 @@ func TestNextTieBreak(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &lane{ex: x}
-	r := &replay{ex: x, lanes: []*lane{l}, ring: make([]slot, 4)}
+	// An engine whose timer is due at 100, 110, 120...: a timer is a step of its own
+	// only strictly before everything else, and not once the events are over.
+	cfg := spotBacktest(t)
+	cfg.Engine.TimerInterval = 10
+	eng, err := newEngine(cfg, []*lane{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(90); err != nil {
+		t.Fatal(err)
+	}
+	r := &replay{ex: x, eng: eng, lanes: []*lane{l}, ring: make([]slot, 4)}
 	r.ring[0] = slot{local: 100, exch: 90}
 	r.ring[1] = slot{local: 120, exch: 100}
 	r.n, l.exOff = 2, 1 // the exchange has seen frame 0, the strategy has not
@@ -121,7 +132,7 @@ func TestNextTieBreak(t *testing.T) {
 	_ = x.Place(&o, 100-int64(5*time.Millisecond)) // arrives at 100
 	var rec recorder
 	var order []string
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 10; i++ {
 		kind, _, at := r.next()
 		if kind == evNone {
 			break
@@ -136,12 +147,18 @@ func TestNextTieBreak(t *testing.T) {
 		case evFrame:
 			order = append(order, fmt.Sprintf("frame@%d", at))
 			r.head, r.n, l.exOff = r.head+1, r.n-1, l.exOff-1
+			eng.OnClock(at) // the engine fires the timers due by a frame first
+		case evTimer:
+			order = append(order, fmt.Sprintf("timer@%d", at))
+			eng.OnClock(at)
 		}
 	}
 	// Frame 1 at the exchange (100) before the order's arrival (100); the arrival
 	// (a rejection: no market data) answers at 100 with zero response latency, before
-	// the strategy's frame 0 at 100; then frame 1 reaches the strategy at 120.
-	want := "[market@100 order-path@100 order-path@100 frame@100 frame@120]"
+	// the strategy's frame 0 at 100, which fires the timer due at 100; the timer at 110
+	// is a step; then frame 1 reaches the strategy at 120 (and fires the timer at 120),
+	// and with the events over, no timer is.
+	want := "[market@100 order-path@100 order-path@100 frame@100 timer@110 frame@120]"
 	if got := fmt.Sprint(order); got != want {
 		t.Errorf("order %s, want %s", got, want)
 	}

@@ -185,8 +185,9 @@ func TestFixedPathsOnRealFills(t *testing.T) {
 				}
 			}
 			dd, pct := maxDrawdown(rep.Equity)
-			if !same(dd, rep.Result.MaxDrawdown) || math.Float64bits(pct) != math.Float64bits(rep.Result.MaxDrawdownPct) {
-				t.Errorf("maxDrawdown %s (%v%%), drawdown %s (%v%%)", dd, pct, rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct)
+			wdd, wpct := drawdown(rep.Equity)
+			if !same(dd, wdd) || math.Float64bits(pct) != math.Float64bits(wpct) || !same(dd, rep.Result.MaxDrawdown) || pct != rep.Result.MaxDrawdownPct {
+				t.Errorf("maxDrawdown %s (%v%%), drawdown %s (%v%%), report %s (%v%%)", dd, pct, wdd, wpct, rep.Result.MaxDrawdown, rep.Result.MaxDrawdownPct)
 			}
 			t.Logf("%d fills, %d markouts, %d orders, drawdown %s", len(rep.Fills), markouts, len(rep.OrderLog), dd)
 		})

@@ -321,59 +321,41 @@ func (c *decimalSlots) halfMid(m2 int64) decimal.Decimal {
 	return c.get(m2 * 5)
 }
 
-// cmp compares a and b: −1, 0 or +1; false when they cannot be brought to one
-// exponent.
-func (a fx) cmp(b fx) (int, bool) {
-	d, ok := a.sub(b)
-	return d.sign(), ok
-}
-
 // maxDrawdown is drawdown (the largest fall of the curve's equity from a peak, in
-// quote units and as a percentage of that peak), with the peaks and falls compared in
-// integers: only the largest fall is computed in decimal, once, as drawdown computes
-// it (the same decimal and float64). A curve whose equities do not fit the integers
-// takes drawdown itself.
+// quote units and as a percentage of that peak), the same decimal and float64, found
+// with comparisons alone: a point makes a new largest fall when its equity is below
+// the peak less the largest fall so far, a threshold that changes only with the peak
+// or the fall. decimal's Cmp of two equities at one exponent allocates nothing; only
+// the falls are subtracted, and the percentage is computed once, at the end.
 func maxDrawdown(curve []EquityPoint) (decimal.Decimal, float64) {
-	// The fall's percentage is drawdown's of the last largest fall from a positive peak.
-	peak, worstPeak, worstAt, pctPeak, pctAt := -1, -1, -1, -1, -1
-	var pk, worst fx
-	var e fx
+	// The percentage is drawdown's of the last largest fall from a positive peak.
+	peak, pctPeak, pctAt := 0, -1, -1
+	var worst, below decimal.Decimal // the largest fall, and the peak less it
 	for i := range curve {
-		// A sample whose equity did not change shares the last one's decimal (replay.point):
-		// the same pointer, compared without reading the value.
-		if i == 0 || curve[i].Equity != curve[i-1].Equity {
-			var ok bool
-			if e, ok = fxOf(curve[i].Equity); !ok {
-				return drawdown(curve)
-			}
+		e := curve[i].Equity
+		switch {
+		case i == 0:
+			below = e
+			continue // no fall from the first point
+		case e == curve[i-1].Equity:
+			// A sample whose equity did not change shares the last one's decimal
+			// (replay.point): the same pointer, which was neither a peak nor below.
+			continue
+		case e.Cmp(curve[peak].Equity) > 0:
+			peak, below = i, e.Sub(worst)
+			continue // a new peak is no fall
 		}
-		if i == 0 {
-			peak, pk = i, e
-		} else if c, ok := e.cmp(pk); !ok {
-			return drawdown(curve)
-		} else if c > 0 {
-			peak, pk = i, e
-		}
-		dd, ok := pk.sub(e)
-		if !ok {
-			return drawdown(curve)
-		}
-		if c, ok := dd.cmp(worst); !ok {
-			return drawdown(curve)
-		} else if c > 0 {
-			worst, worstPeak, worstAt = dd, peak, i
-			if pk.sign() > 0 {
+		if e.Cmp(below) < 0 { // peak − e > worst
+			worst, below = curve[peak].Equity.Sub(e), e
+			if curve[peak].Equity.Sign() > 0 {
 				pctPeak, pctAt = peak, i
 			}
 		}
-	}
-	if worstAt < 0 {
-		return decimal.Decimal{}, 0
 	}
 	var pct float64
 	if pctAt >= 0 {
 		p := curve[pctPeak].Equity
 		pct = p.Sub(curve[pctAt].Equity).Mul(decimal.NewFromInt(100)).DivRound(p, 8).InexactFloat64()
 	}
-	return curve[worstPeak].Equity.Sub(curve[worstAt].Equity), pct
+	return worst, pct
 }

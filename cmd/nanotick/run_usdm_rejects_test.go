@@ -11,11 +11,13 @@ import (
 // TestRunUSDMVenueRejectsInJSON: a USD-M strategy on the local exchange sends a GTX order
 // that would take (-5022) and a FOK that cannot fill (-5021); both reach the engine as
 // rejections and the --json report lists them under venue_rejections with their counts,
-// as the summary's usdm line does.
+// as the summary's usdm line does. The strategy waits for the venue's first mark price:
+// risk refuses a perpetual's orders until it has one (stale_mark), and on a busy
+// machine the first valid book can come before it.
 func TestRunUSDMVenueRejectsInJSON(t *testing.T) {
 	cfg, _ := writeSimConfig(t, "perp", `let sent = false;
 function onBook() {
-  if (sent || !book.valid()) return;
+  if (sent || !book.valid() || book.mark() === 0) return;
   sent = true;
   orders.sell(book.bidPrice() - 2, 0.002, POST_ONLY);
   orders.buy(book.bidPrice() - 50, 0.002, FOK);
