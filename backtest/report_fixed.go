@@ -154,6 +154,16 @@ func (a fx) at(e int32) (fx, bool) {
 
 // add returns a + b at the smaller exponent, as decimal.Add.
 func (a fx) add(b fx) (fx, bool) {
+	if a.e == b.e && a.hi|b.hi == 0 && a.lo|b.lo < 1<<62 {
+		// The common case, one exponent and 64-bit magnitudes: no rescaling, no carry.
+		switch {
+		case a.neg == b.neg:
+			return fx{lo: a.lo + b.lo, neg: a.neg, e: a.e}, true
+		case a.lo >= b.lo:
+			return fx{lo: a.lo - b.lo, neg: a.neg && a.lo != b.lo, e: a.e}, true
+		}
+		return fx{lo: b.lo - a.lo, neg: b.neg, e: a.e}, true
+	}
 	e := min(a.e, b.e)
 	x, ok1 := a.at(e)
 	y, ok2 := b.at(e)
@@ -358,4 +368,23 @@ func maxDrawdown(curve []EquityPoint) (decimal.Decimal, float64) {
 		pct = p.Sub(curve[pctAt].Equity).Mul(decimal.NewFromInt(100)).DivRound(p, 8).InexactFloat64()
 	}
 	return worst, pct
+}
+
+// fxMemo converts the decimals of a sequence in which the same decimal (the same
+// pointer: the logs share a value's decimal among its uses) often comes again, reading
+// each run of them once. Its zero value holds the zero decimal.
+type fxMemo struct {
+	d decimal.Decimal
+	f fx
+}
+
+func (m *fxMemo) of(d decimal.Decimal) (fx, bool) {
+	if d == m.d {
+		return m.f, true
+	}
+	f, ok := fxOf(d)
+	if ok {
+		m.d, m.f = d, f
+	}
+	return f, ok
 }

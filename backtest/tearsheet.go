@@ -278,9 +278,10 @@ func roundTripsFixed(fills []FillRecord, flatAtEnd bool) (RoundTrips, []int64, b
 	var pos, cash, total fx
 	var opened int64
 	var holds []int64
+	var qs fxMemo
 	for i := range fills {
 		f := &fills[i]
-		qty, ok1 := fxOf(f.Qty)
+		qty, ok1 := qs.of(f.Qty)
 		price, ok2 := fxOf(f.Price)
 		fee, ok3 := fxOf(f.Fee)
 		if !ok1 || !ok2 || !ok3 {
@@ -506,10 +507,11 @@ func pnlSplit(fills []FillRecord, pnl decimal.Decimal) PnLSplit {
 // value does not fit.
 func pnlSums(fills []FillRecord) (PnLSplit, bool) {
 	var spread, fees fx
+	var qs fxMemo
 	for i := range fills {
 		f := &fills[i]
 		price, ok1 := fxOf(f.Price)
-		qty, ok2 := fxOf(f.Qty)
+		qty, ok2 := qs.of(f.Qty)
 		fee, ok3 := fxOf(f.Fee)
 		mid := price
 		ok4 := true
@@ -565,13 +567,14 @@ func orderStats(orders []OrderRecord, fills int, sent, cancels uint64) OrderStat
 // orderSums is orderSumsDecimal in integers; false when a value does not fit.
 func orderSums(orders []OrderRecord) (arrived, filled int, qtyRatio float64, ok bool) {
 	var qty, done fx
+	var qs, fs fxMemo
 	for i := range orders {
 		o := &orders[i]
 		if o.Arrived == 0 {
 			continue
 		}
-		q, ok1 := fxOf(o.Qty)
-		f, ok2 := fxOf(o.Filled)
+		q, ok1 := qs.of(o.Qty)
+		f, ok2 := fs.of(o.Filled)
 		if !ok1 || !ok2 {
 			return 0, 0, 0, false
 		}
