@@ -135,7 +135,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	workers := fs.Int("workers", 0, "concurrent runs (0: GOMAXPROCS)")
 	lockstep := fs.Bool("lockstep", true, "replay the points of each worker together, sharing their books and their reading of the data (same results, less work per point; see docs/backtesting.md)")
 	progEvery := fs.Duration("progress", progressInterval, "when stderr is not a terminal, write a progress line this often (0: never)")
-	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points; larger data is read again by each point")
+	memLimit := fs.Int64("memory-limit", 2048, "MiB of decoded data to hold in memory for all the points (0: no limit); larger data is read again by each point")
 	cacheFlag := fs.String("cache", "", cacheFlagHelp)
 	orderLat := fs.Duration("order-latency", 0, "order entry latency")
 	respLat := fs.Duration("response-latency", 0, "response latency")
@@ -443,6 +443,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 
 	idx := shard.Indices(grid)
 	if how == sweep.RandomSearch {
+		if *points >= grid.Len() {
+			fmt.Fprintf(stderr, "nanotick sweep run: --points %d: the grid has %d points; running them all\n", *points, grid.Len())
+		}
 		idx = sweep.Sample(grid, *points, *seed)
 	}
 	// Progress counts the points, and the frames every run replays.

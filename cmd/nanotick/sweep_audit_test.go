@@ -350,3 +350,13 @@ func TestHalvingInsideWalkForwardSaysItsPart(t *testing.T) {
 		t.Fatalf("exit %d %s\n%s", code, e, out)
 	}
 }
+
+// TestRandomSearchOfMoreThanTheGrid asks for more random points than the grid has: the
+// sweep runs the whole grid and says so, where it said nothing.
+func TestRandomSearchOfMoreThanTheGrid(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	out, e, code := sweepCmd("run", "--data", data, "--param", "halfSpreadBps=1,2", "--search", "random", "--points", "5")
+	if code != 0 || !strings.Contains(e, "--points 5: the grid has 2 points; running them all") || strings.Count(out, "\n") != 3 {
+		t.Fatalf("exit %d %q\n%s", code, e, out)
+	}
+}

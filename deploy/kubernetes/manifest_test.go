@@ -2,6 +2,8 @@ package kubernetes
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -107,7 +110,35 @@ func TestManifests(t *testing.T) {
 	if got := mc.Args[2 : 2+n]; !slices.Equal(got, outs) || mc.Args[2+n] != "--out" {
 		t.Errorf("merge reads %v, the shards write %v", mc.Args[2:], outs)
 	}
-	for _, j := range []*batchv1.Job{sweep, merge} {
+	// The object-storage variant: the same sweep, its data downloaded by an init
+	// container into an emptyDir where the sweep reads it, its shards the same files.
+	byURL := jobs["nanotick-sweep-url"]
+	if byURL == nil {
+		t.Fatalf("jobs %v: want nanotick-sweep-url", keys(jobs))
+	}
+	if u := &byURL.Spec; u.CompletionMode == nil || *u.CompletionMode != batchv1.IndexedCompletion || u.Completions == nil || *u.Completions != *s.Completions {
+		t.Error("nanotick-sweep-url is not an Indexed Job of the sweep's completions")
+	}
+	us := byURL.Spec.Template.Spec
+	if !slices.Equal(us.Containers[0].Args, c.Args) {
+		t.Errorf("nanotick-sweep-url runs %v, the volume's sweep %v: the merge reads the files of either", us.Containers[0].Args, c.Args)
+	}
+	if len(us.InitContainers) != 1 {
+		t.Fatalf("nanotick-sweep-url: %d init containers, want the one that downloads the data", len(us.InitContainers))
+	}
+	fetch := us.InitContainers[0]
+	if got, want := flagValue(fetch.Args, "--output"), flagValue(c.Args, "--data"); got != want {
+		t.Errorf("the init container downloads to %s, the sweep reads %s", got, want)
+	}
+	if !slices.Contains(fetch.Args, "--fail") || flagValue(fetch.Args, "--retry") == "" || flagValue(fetch.Args, "--retry-max-time") == "" {
+		t.Errorf("the download must fail on an HTTP error and retry with a limit: %v", fetch.Args)
+	}
+	for _, v := range us.Volumes {
+		if v.Name == "data" && v.EmptyDir == nil {
+			t.Error("nanotick-sweep-url: the data volume is not an emptyDir")
+		}
+	}
+	for _, j := range []*batchv1.Job{sweep, merge, byURL} {
 		ps := j.Spec.Template.Spec
 		if ps.RestartPolicy != corev1.RestartPolicyNever {
 			t.Errorf("%s: restartPolicy %q", j.Name, ps.RestartPolicy)
@@ -115,7 +146,7 @@ func TestManifests(t *testing.T) {
 		if sc := ps.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.RunAsUser == nil || *sc.RunAsUser == 0 {
 			t.Errorf("%s: pods may run as root", j.Name)
 		}
-		for _, c := range ps.Containers {
+		for _, c := range append(slices.Clone(ps.InitContainers), ps.Containers...) {
 			sc := c.SecurityContext
 			if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
 				sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
@@ -127,6 +158,9 @@ func TestManifests(t *testing.T) {
 			}
 		}
 		for _, v := range ps.Volumes {
+			if v.EmptyDir != nil {
+				continue
+			}
 			if v.PersistentVolumeClaim == nil || pvcs[v.PersistentVolumeClaim.ClaimName] == nil {
 				t.Errorf("%s: volume %s claims nothing volumes.yaml declares", j.Name, v.Name)
 			}
@@ -165,12 +199,72 @@ func TestIndexedJobLocally(t *testing.T) {
 	}
 }
 
+// TestIndexedJobFromURLLocally runs sweep-job-url.yaml's pods as TestIndexedJobLocally
+// runs sweep-job.yaml's: each pod's init container's exact command line (the host's
+// curl for the image's) downloads the recording from DATA_URL, here a server on
+// 127.0.0.1 whose first answer is a 503 (curl must retry), into the pod's own data
+// directory (an emptyDir); then the pod's sweep; then merge-job.yaml's merge.
+func TestIndexedJobFromURLLocally(t *testing.T) {
+	data := testdata.SharedData(t, "binance-spot-btcusdt-20240808.gz")
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed: the init container's command cannot run here")
+	}
+	var gets atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gets.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		http.ServeFile(w, r, data)
+	}))
+	defer srv.Close()
+	jobs, _ := manifests(t)
+	job, merge := jobs["nanotick-sweep-url"], jobs["nanotick-sweep-merge"]
+	bin := filepath.Join(t.TempDir(), "nanotick")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/nanotick").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	results := t.TempDir()
+	ps := &job.Spec.Template.Spec
+	for i := range int(*job.Spec.Completions) {
+		idx := strconv.Itoa(i)
+		mounts := map[string]string{"/data": t.TempDir(), "/results": results} // an emptyDir per pod
+		fetch := ps.InitContainers[0]
+		if len(fetch.Command) != 1 || fetch.Command[0] != "curl" {
+			t.Fatalf("the init container runs %v, not curl", fetch.Command)
+		}
+		code, stdout, stderr := runContainer(t, curl, fetch, mounts, idx, map[string]string{"DATA_URL": srv.URL + "/binance-spot-btcusdt-20240808.gz"})
+		if code != 0 {
+			t.Fatalf("pod %s: the download: exit %d\n%s\n%s", idx, code, stdout, stderr)
+		}
+		code, stdout, stderr = runContainer(t, bin, ps.Containers[0], mounts, idx, nil)
+		if code != 0 || !strings.Contains(stdout, "shard "+idx+"/") {
+			t.Fatalf("pod %s: exit %d\n%s\n%s", idx, code, stdout, stderr)
+		}
+	}
+	if n := gets.Load(); n != int64(*job.Spec.Completions)+1 {
+		t.Errorf("%d requests, want one per pod and the one answered 503", n)
+	}
+	code, stdout, stderr := runPod(t, bin, &merge.Spec.Template.Spec, map[string]string{"/results": results}, "")
+	if code != 0 || !strings.Contains(stdout, "8 points of halfSpreadBps=1,1.5,2,3 size=0.001,0.002") {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
 // runPod runs a pod's first container as the kubelet would: its args with $(VAR)
 // references expanded from its env (JOB_COMPLETION_INDEX from the index annotation),
 // and its volumes' mount paths mapped to local directories.
 func runPod(t *testing.T, bin string, ps *corev1.PodSpec, mounts map[string]string, index string) (int, string, string) {
 	t.Helper()
-	c := ps.Containers[0]
+	return runContainer(t, bin, ps.Containers[0], mounts, index, nil)
+}
+
+// runContainer runs container c as the kubelet would (see runPod): the program exe
+// (the container's image, or its command) with its args, the variables of set
+// replacing those of its env.
+func runContainer(t *testing.T, exe string, c corev1.Container, mounts map[string]string, index string, set map[string]string) (int, string, string) {
+	t.Helper()
 	env := map[string]string{}
 	for _, e := range c.Env {
 		switch {
@@ -185,6 +279,9 @@ func runPod(t *testing.T, bin string, ps *corev1.PodSpec, mounts map[string]stri
 	if index != "" {
 		env["JOB_COMPLETION_INDEX"] = index // the Job controller sets it in every container
 	}
+	for k, v := range set {
+		env[k] = v
+	}
 	args := make([]string, len(c.Args))
 	for i, a := range c.Args {
 		a = expand(a, env)
@@ -195,7 +292,7 @@ func runPod(t *testing.T, bin string, ps *corev1.PodSpec, mounts map[string]stri
 		}
 		args[i] = a
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(exe, args...)
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
