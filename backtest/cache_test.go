@@ -2,6 +2,7 @@ package backtest
 
 import (
 	"bytes"
+	"github.com/rs/zerolog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -92,8 +93,13 @@ func TestCacheRebuildsWhatItCannotTrust(t *testing.T) {
 		}
 		cfg := spotBacktest(t)
 		cfg.Cache = dir
+		var log bytes.Buffer
+		cfg.Engine.Logger = zerolog.New(&log)
 		if got := runJSON(t, Run)(cfg); !bytes.Equal(got, want) {
 			t.Fatalf("%s: the report differs", what)
+		}
+		if !bytes.Contains(log.Bytes(), []byte(`"level":"warn","file":"`+path+`"`)) || !bytes.Contains(log.Bytes(), []byte("event cache refused: rebuilding it")) {
+			t.Errorf("%s: the rebuild was not said:\n%s", what, log.String())
 		}
 		if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, good) {
 			t.Fatalf("%s: the cache was not rebuilt as it was (%v)", what, err)

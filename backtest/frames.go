@@ -154,7 +154,11 @@ func cachedFrames(cfg *Config, spec *instrument.Spec, files []string) (f *Frames
 	path := filepath.Join(cfg.Cache, key.Name())
 	if f, err := openFrames(path, key, spec, files); err == nil {
 		return f, false, nil
-	} else if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, eventcache.ErrStale) && !errors.Is(err, eventcache.ErrCorrupt) {
+	} else if errors.Is(err, eventcache.ErrStale) || errors.Is(err, eventcache.ErrCorrupt) {
+		// Never trusted, rebuilt; said, so that a cache that keeps failing its check
+		// (a disk that corrupts it) does not pass unseen as a run that takes longer.
+		cfg.Engine.Logger.Warn().Str("file", path).Err(err).Msg("event cache refused: rebuilding it from the recordings")
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, false, fmt.Errorf("backtest: event cache: %w", err)
 	}
 	w, err := eventcache.Create(path, key)

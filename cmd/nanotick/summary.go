@@ -31,10 +31,17 @@ func backtestLogLevel(s string) (zerolog.Level, error) {
 
 // backtestLogger prints a backtest's log lines for a person: level, data time (the
 // replay stamps it, see backtest.LogTimeField), message, then the other fields. No
-// wall-clock timestamp: the same run prints the same lines.
+// wall-clock timestamp: the same run prints the same lines. A line from before the
+// replay (the event cache's) has no data time, and prints none.
 func backtestLogger(w io.Writer, level zerolog.Level) zerolog.Logger {
 	out := zerolog.ConsoleWriter{Out: w, NoColor: !isTerminal(w),
 		PartsOrder:    []string{zerolog.LevelFieldName, backtest.LogTimeField, zerolog.MessageFieldName},
-		FieldsExclude: []string{backtest.LogTimeField}}
+		FieldsExclude: []string{backtest.LogTimeField},
+		FormatPartValueByName: func(v any, _ string) string {
+			if v == nil {
+				return ""
+			}
+			return fmt.Sprint(v)
+		}}
 	return zerolog.New(out).Level(level)
 }
