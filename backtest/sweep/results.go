@@ -83,6 +83,10 @@ type Provenance struct {
 	// StrategyHash the same of the strategy's source (a Go strategy: of its name).
 	DataHash     string `json:"data_hash,omitempty"`
 	StrategyHash string `json:"strategy_hash,omitempty"`
+	// Build is the SHA-256 of the nanotick executable that ran the points: two builds
+	// may match or decode alike data differently, and an Indexed Job's retried pod may
+	// pull another image of the same tag, so shards of two builds do not merge.
+	Build string `json:"build,omitempty"`
 	// Window is the part of the data the points ran on, when not all of it: a
 	// walk-forward run's results cover only its test part, and must not be merged or
 	// ranked with results over the whole data.
@@ -98,6 +102,8 @@ func (p *Provenance) differs(q *Provenance) string {
 		return fmt.Sprintf("data (%s vs %s)", orNone(p.DataHash), orNone(q.DataHash))
 	case p.StrategyHash != q.StrategyHash:
 		return fmt.Sprintf("strategy (%s vs %s)", orNone(p.StrategyHash), orNone(q.StrategyHash))
+	case p.Build != q.Build:
+		return fmt.Sprintf("the nanotick build that ran them (%s vs %s)", orNone(p.Build), orNone(q.Build))
 	case p.Window != q.Window:
 		return fmt.Sprintf("the part of the data they ran on (%s vs %s)", orAll(p.Window), orAll(q.Window))
 	}

@@ -239,6 +239,8 @@ func TestMerge(t *testing.T) {
 	otherFees := prov(files[3], `{"fees":2}`, "sha256:aa", "sha256:bb")
 	otherData := prov(files[3], `{"fees":1}`, "sha256:ab", "sha256:bb")
 	otherStrat := prov(files[3], `{"fees":1}`, "sha256:aa", "sha256:bc")
+	otherBuild := strings.ReplaceAll(otherFees, `{"fees":2}`, `{"fees":1}`)
+	otherBuild = strings.ReplaceAll(otherBuild, `"strategy_hash":"sha256:bb"`, `"strategy_hash":"sha256:bb","build":"sha256:ee"`)
 
 	tests := []struct {
 		name    string
@@ -250,6 +252,7 @@ func TestMerge(t *testing.T) {
 		{name: "other settings", files: append(slices.Clone(withProv[:3]), otherFees), wantErr: `shard0.jsonl:1 and shard3.jsonl:1 differ in settings (fees: 1 vs 2)`},
 		{name: "other data", files: append(slices.Clone(withProv[:3]), otherData), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in data (sha256:aa vs sha256:ab)"},
 		{name: "other strategy", files: append(slices.Clone(withProv[:3]), otherStrat), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in strategy (sha256:bb vs sha256:bc)"},
+		{name: "other build", files: append(slices.Clone(withProv[:3]), otherBuild), wantErr: "shard0.jsonl:1 and shard3.jsonl:1 differ in the nanotick build that ran them (none given vs sha256:ee)"},
 		{name: "provenance missing", files: append(slices.Clone(withProv[:3]), files[3]), wantErr: "differ in settings"},
 		{name: "reordered", files: []string{files[3], files[1], files[0], files[2]}},
 		{name: "missing", files: files[:3], wantErr: "2 of 9 grid points missing: 3 (a=2 b=10), 7 (a=3 b=20)"},

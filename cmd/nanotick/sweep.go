@@ -62,8 +62,8 @@ data left it) and are reported there.
 With --shard I/N (grid search only) it runs the points whose index mod N is I and writes
 them as JSON lines to --out (default sweep-shard-I-of-N.jsonl); --shard /N or --shards N
 takes I from JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job sets it (see
-deploy/kubernetes). Every line carries the run's settings and the SHA-256 of its data
-and strategy.
+deploy/kubernetes). Every line carries the run's settings and the SHA-256 of its data,
+its strategy and the nanotick executable.
 
 merge joins shard files into one ranked table, failing on files of different grids,
 settings, data or strategies (naming the files), duplicate points or missing points.
@@ -406,9 +406,14 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	// The data's hash is taken beside the loading and the points, and only for the
 	// results file: the table does not show it.
 	dataSum := func() (string, error) { return "", nil }
+	buildSum := dataSum // the executable's hash (sweep.Provenance.Build), beside the data's
 	if *out != "" {
 		dataSum = hashData(inputs)
 		defer dataSum() // no goroutine outlives the command
+		if exe, err := os.Executable(); err == nil {
+			buildSum = hashData([]string{exe})
+			defer buildSum()
+		}
 	}
 	// The data, read once for every point, unless too large.
 	var frames *backtest.Frames
@@ -589,6 +594,9 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		results = inLockstep(trainFrames, idx)
 	} else {
 		results = sweep.RunPoints(grid, idx, *workers, runOn(trainFrames))
+	}
+	if prov.Build, err = buildSum(); err != nil {
+		prov.Build = "" // unreadable executable: the shards merge without this check
 	}
 	if prov.DataHash, err = dataSum(); err != nil {
 		return fail("%v", err)
