@@ -384,6 +384,7 @@ type replay struct {
 	arena     []byte // the buffered frames' bytes, in order, from ring[head].off
 	aTail     int    // where the next frame's bytes go
 	eof       bool
+	readErr   error // the error the data ended in, if it did not end cleanly
 	readAny   bool
 	lastLocal int64
 	maxFeed   int64
@@ -483,7 +484,14 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	if err := r.run(); err != nil {
 		return nil, err
 	}
-	return r.finish(wall), nil
+	rep = r.finish(wall)
+	if r.readErr != nil {
+		// Every record before the error was replayed: the report is theirs, and says
+		// so; the run still failed to do what was asked.
+		rep.DataError = r.readErr.Error()
+		return rep, r.readErr
+	}
+	return rep, nil
 }
 
 // finish builds the report at the end of a run that started at wall.
@@ -621,7 +629,10 @@ func (r *replay) read() (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("backtest: reading data: %w", err)
+		// The data ends here, in an error (a cut or corrupt file): what was read before
+		// it is replayed to its end all the same, and the report says where it broke.
+		r.eof, r.readErr = true, fmt.Errorf("backtest: reading data: %w", err)
+		return false, nil
 	}
 	ln := r.which()
 	l := r.lanes[ln]
