@@ -46,3 +46,30 @@ func TestLatencyDrawsIdentity(t *testing.T) {
 		t.Error("a constant model has draws")
 	}
 }
+
+// FuzzParseLatency feeds arbitrary latency files to the parser: an error or a model,
+// never a panic; a model draws only delays in [0, 1m) from its samples, and Draws
+// identifies it.
+func FuzzParseLatency(f *testing.F) {
+	f.Add("850us 1.1ms\n1.4ms, 900us\n2ms\n# c\n\n")
+	f.Add("1ms\t2ms\t3ms\n")
+	f.Add("-1ms\n")
+	f.Add("59.999999999s 0s\n")
+	f.Add("1e9h\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		l, err := ParseLatency(strings.NewReader(text), 7)
+		if err != nil {
+			return
+		}
+		for range 20 {
+			for _, d := range []int64{l.Entry(), l.Response()} {
+				if d < 0 || d >= int64(time.Minute) {
+					t.Fatalf("%q: drew %v", text, time.Duration(d))
+				}
+			}
+		}
+		if h, seed, ok := l.Draws(); !ok || seed != 7 || !strings.HasPrefix(h, "sha256:") {
+			t.Fatalf("%q: Draws() = %q %d %v", text, h, seed, ok)
+		}
+	})
+}

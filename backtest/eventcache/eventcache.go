@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -169,14 +170,22 @@ func Create(path string, k Key) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("eventcache: %w", err)
 	}
+	removeAbandoned(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return nil, fmt.Errorf("eventcache: %w", err)
 	}
 	idx, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".idx*")
+	if err == nil {
+		err = errors.Join(lockWriting(tmp), lockWriting(idx))
+	}
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
+		if idx != nil {
+			idx.Close()
+			os.Remove(idx.Name())
+		}
 		return nil, fmt.Errorf("eventcache: %w", err)
 	}
 	w := &Writer{path: path, tmp: tmp, w: bytes.NewBuffer(make([]byte, 0, flushAt+64<<10)), idx: idx, idxW: bufio.NewWriterSize(idx, 64<<10)}
@@ -190,6 +199,23 @@ func Create(path string, k Key) (*Writer, error) {
 	w.write(h)
 	w.off = 0
 	return w, nil
+}
+
+// removeAbandoned removes the temporary files of earlier builds of the cache file path
+// whose writer died (killed, interrupted, the machine stopped) before it could finish
+// or abort: each is as large as the cache, and nothing else would ever remove it. A
+// file that another process is still writing (a concurrent build) is locked, and kept.
+func removeAbandoned(path string) {
+	dir, base := filepath.Split(path)
+	entries, _ := os.ReadDir(filepath.Clean(dir))
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, base+".tmp") || strings.HasPrefix(name, base+".idx") {
+			if f := filepath.Join(dir, name); abandoned(f) {
+				os.Remove(f)
+			}
+		}
+	}
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -86,3 +86,58 @@ func TestWriterAbortRemovesItsFiles(t *testing.T) {
 		t.Errorf("files left after Abort: %v", m)
 	}
 }
+
+// TestCreateRemovesAbandonedBuilds checks that the temporary files of a build whose
+// writer died (its files closed, never finished nor aborted: a killed process) are
+// removed by the next build of the same cache, while those of a build still being
+// written are kept. A killed build used to leave a file as large as the cache behind
+// for good.
+func TestCreateRemovesAbandonedBuilds(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.ntev")
+	k := Key{Settings: "s"}
+	dead, err := Create(path, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead.Add(&Record{Local: 1})
+	dead.idxW.Flush()
+	dead.tmp.Close() // the process dies: the system closes its files, and so drops its locks
+	dead.idx.Close()
+	left, _ := filepath.Glob(filepath.Join(dir, "x.ntev.*"))
+	if len(left) != 2 {
+		t.Fatalf("the dead build's files: %v", left)
+	}
+	live, err := Create(path, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range left {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("%s: the dead build's file is still there", f)
+		}
+	}
+	other, err := Create(path, k) // a concurrent build: the live one's files stay
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{live.tmp.Name(), live.idx.Name()} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("a live build's file was removed: %v", err)
+		}
+	}
+	live.Add(&Record{Local: 1})
+	other.Add(&Record{Local: 1})
+	if err := live.Finish(0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Finish(0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "*")); len(m) != 1 || m[0] != path {
+		t.Errorf("files left: %v, want the cache alone", m)
+	}
+	if _, err := Open(path, k); err != nil {
+		t.Errorf("the cache: %v", err)
+	}
+}
