@@ -758,10 +758,10 @@ func (r *replay) endIdle() {
 // changes no book and calls no callback. Its two steps would still take the equity
 // samples due by their time, so it is idle only when none is due by local, as the run
 // stands now (the next one only moves later as the run goes on). Timers are steps of
-// their own (evTimer), and funding needs no check: a payment due by then is made at the next step instead, before
-// anything else runs, on the same position, mark and engine clock, and before the
-// next sample. Skipped, an idle frame changes no report, only the work
-// (TestIdleFramesChangeNothing). Until the run has started, none is.
+// their own (evTimer), and funding needs no check: a payment due by then is made at
+// the next step instead, before anything else runs, on the same position, mark and
+// engine clock, and before the next sample. Skipped, an idle frame changes no report,
+// only the work (TestIdleFramesChangeNothing). Until the run has started, none is.
 func (r *replay) idle(d *decoded, local int64) bool {
 	return d.ev.Kind == md.None && d.flags&(decMalformed|decGap) == 0 && r.started && local < r.nextSample && !r.cfg.keepIdle
 }
