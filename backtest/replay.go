@@ -384,6 +384,7 @@ type replay struct {
 	arena     []byte // the buffered frames' bytes, in order, from ring[head].off
 	aTail     int    // where the next frame's bytes go
 	eof       bool
+	readErr   error // the error the data ended in, if it did not end cleanly
 	readAny   bool
 	lastLocal int64
 	maxFeed   int64
@@ -483,7 +484,14 @@ func runEvents(cfg Config, srcs ...eventSource) (rep *Report, err error) {
 	if err := r.run(); err != nil {
 		return nil, err
 	}
-	return r.finish(wall), nil
+	rep = r.finish(wall)
+	if r.readErr != nil {
+		// Every record before the error was replayed: the report is theirs, and says
+		// so; the run still failed to do what was asked.
+		rep.DataError = r.readErr.Error()
+		return rep, r.readErr
+	}
+	return rep, nil
 }
 
 // finish builds the report at the end of a run that started at wall.
@@ -621,7 +629,10 @@ func (r *replay) read() (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("backtest: reading data: %w", err)
+		// The data ends here, in an error (a cut or corrupt file): what was read before
+		// it is replayed to its end all the same, and the report says where it broke.
+		r.eof, r.readErr = true, fmt.Errorf("backtest: reading data: %w", err)
+		return false, nil
 	}
 	ln := r.which()
 	l := r.lanes[ln]
@@ -747,10 +758,10 @@ func (r *replay) endIdle() {
 // changes no book and calls no callback. Its two steps would still take the equity
 // samples due by their time, so it is idle only when none is due by local, as the run
 // stands now (the next one only moves later as the run goes on). Timers are steps of
-// their own (evTimer), and funding needs no check: a payment due by then is made at the next step instead, before
-// anything else runs, on the same position, mark and engine clock, and before the
-// next sample. Skipped, an idle frame changes no report, only the work
-// (TestIdleFramesChangeNothing). Until the run has started, none is.
+// their own (evTimer), and funding needs no check: a payment due by then is made at
+// the next step instead, before anything else runs, on the same position, mark and
+// engine clock, and before the next sample. Skipped, an idle frame changes no report,
+// only the work (TestIdleFramesChangeNothing). Until the run has started, none is.
 func (r *replay) idle(d *decoded, local int64) bool {
 	return d.ev.Kind == md.None && d.flags&(decMalformed|decGap) == 0 && r.started && local < r.nextSample && !r.cfg.keepIdle
 }

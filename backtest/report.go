@@ -34,6 +34,9 @@ type Report struct {
 	// no order sent while the book had gaps. A command treats a run with problems as
 	// failed unless told to allow them.
 	Problems []string `json:"problems,omitempty"`
+	// DataError is the error the data ended in (a cut or corrupt file), if it did: the
+	// report is then that of every record before it, and the run returned the error.
+	DataError string `json:"data_error,omitempty"`
 
 	Settings Settings `json:"settings"`
 	Result   Result   `json:"result"` // the total over the instruments
@@ -292,6 +295,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	}
 	for _, pr := range r.Problems {
 		p("  PROBLEM: %s\n", pr)
+	}
+	if r.DataError != "" {
+		p("  DATA ERROR: %s (this report covers the records before it)\n", r.DataError)
 	}
 	p("  models       latency %s; fees maker %g bps, taker %g bps; queue %s", r.Settings.Latency, r.Settings.MakerFeeBps, r.Settings.TakerFeeBps, r.Settings.QueueModel)
 	if r.Settings.QueueModel == PowerLaw.String() {

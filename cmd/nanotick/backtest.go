@@ -348,10 +348,13 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	prog.finish(err == nil) // before anything else is printed: the summary starts on a line of its own
-	if err != nil {
+	if err != nil && rep == nil {
 		fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 		return 1
 	}
+	// With an error, a report is that of the records before the data broke (a cut
+	// file): it is written as asked, then the run fails.
+	dataErr := err
 	summary := stdout
 	if *jsonFile == "-" {
 		summary = stderr
@@ -371,6 +374,10 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "nanotick backtest: %v\n", err)
 			return 1
 		}
+	}
+	if dataErr != nil {
+		fmt.Fprintf(stderr, "nanotick backtest: %v (the report above covers the records before it)\n", dataErr)
+		return 1
 	}
 	if rep.Halted != "" {
 		// The first line of the error names the script's file:line:col; the rest (hint,
