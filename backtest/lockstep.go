@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -160,6 +161,7 @@ func lockstepGroup(cfgs []Config, idx []int, f *Frames, src entrySource, reps []
 				}
 			}()
 			r := p.r
+			r.endIdle()
 			g.src.finish(r) // what the report says of the reading is the reader's
 			reps[p.i] = r.finish(wall)
 			reps[p.i].Events.Malformed = f.malformed
@@ -442,6 +444,25 @@ func (p *lockPoint) drain() {
 	}
 }
 
+// idleStep takes the event of an idle frame (see replay.idle) as a run alone skips
+// the frame: counted, not handled, when no equity sample is due by its time t. The
+// run's timers are steps of their own (before).
+func (r *replay) idleStep(kind int, s *slot, t int64) bool {
+	d := &s.d
+	if !s.noFrame || !r.started || t >= r.nextSample || d.ev.Kind != md.None || d.flags&(decMalformed|decGap) != 0 || r.cfg.keepIdle {
+		return false
+	}
+	r.steps++
+	if kind == evMarket {
+		l := r.lanes[0]
+		l.idleExch = t
+		l.ex.counters.Frames++
+	} else {
+		r.idleEnd = t
+	}
+	return true
+}
+
 // take hands the run the market event or strategy frame s (its levels lv), first
 // being the first frame not yet taken as a strategy frame.
 func (p *lockPoint) take(kind int, s *slot, lv []orderbook.Level, first *slot) (failed bool) {
@@ -449,6 +470,9 @@ func (p *lockPoint) take(kind int, s *slot, lv []orderbook.Level, first *slot) (
 	t := s.local
 	if kind == evMarket {
 		t = s.exch
+	}
+	if r.idleStep(kind, s, t) {
+		return false
 	}
 	if err := r.begin(t, first); err != nil {
 		p.err = err
