@@ -336,7 +336,13 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	p("  fills        %d: %d maker, %d taker; volume %s (maker %s, taker %s); turnover %s\n", o.Fills, o.MakerFills, o.TakerFills, res.Volume.String(), res.MakerVolume.String(), res.TakerVolume.String(), res.Turnover.StringFixed(2))
 	p("  orders       %d sent, %d acked, %d cancels sent, %d cancelled, %d IOC expired, %d cancels too late, %d resting at end\n", o.Sent, o.Acks, o.CancelsSent, o.Cancelled, o.Expired, o.CancelsTooLate, o.RestingAtEnd)
 	p("  rejections   risk %s; exchange %s\n", reasons(o.RiskRejections), reasons(o.VenueRejections))
-	p("  events       %d frames (%d malformed lines), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
+	undecoded := ""
+	if r.Events.EngineMalformed > 0 {
+		// Lines that were records, whose frame the feed could not decode: skipped and
+		// counted, as live.
+		undecoded = fmt.Sprintf(", %d frames that did not decode", r.Events.EngineMalformed)
+	}
+	p("  events       %d frames (%d malformed lines%s), %d book updates, %d trades, %d steps\n", r.Events.Frames, r.Events.Malformed, undecoded, r.Events.BookUpdates, r.Events.Trades, r.Events.Steps)
 	p("  feed         latency min %s mean %s max %s after clock offset %s (exchange time from %s, offset %s)\n", r.Feed.LatencyMin, r.Feed.LatencyMean, r.Feed.LatencyMax, time.Duration(r.Feed.ClockOffsetNs), r.Feed.ExchangeTime, r.Feed.ClockOffsetMode)
 	if f := &r.Feed; f.TimeJumps+f.TimeGaps+f.BadEventTimes+f.ClockBackwards > 0 {
 		p("  clock        %d receive times leapt more than %s ahead and were replayed at the previous time; %d gaps kept; %d went backwards; %d event times ignored\n",
