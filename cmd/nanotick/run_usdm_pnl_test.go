@@ -14,13 +14,20 @@ import (
 // with IOC orders; the --json report's realized PnL is exactly the venue's.
 // Before PnLFine it was truncated to the perpetual's 0.01 USDT price unit: a sub-cent
 // result read 0, and any other was off by up to a cent.
+//
+// The round trips start and end flat, so that every entry's average price is exact at
+// the account's scale (a mean of at most two fills of 0.001). An average that does not
+// terminate (0.002 bought on top of 0.001 at another price: a third) is rounded by the
+// venue to 8 decimals, entry and "rp" alike, and risk's exact average then differs from
+// it below 1e-5 USDT: the test used to build such positions, and failed when the first
+// sub-cent result came from one (once, under load).
 func TestRunUSDMRealizedPnLExact(t *testing.T) {
-	cfg, _ := writeSimConfig(t, "flip", `// Round trips of 0.002 on top of 0.001, with IOC orders that cross the book.
+	cfg, _ := writeSimConfig(t, "flip", `// Round trips of 0.002 from flat, with IOC orders that cross the book.
 function onBook() {
   if (!book.valid() || orders.count() > 0) return;
   const q = position.qty();
-  if (q < 0.0015) orders.buy(book.askPrice() + 5, q < 0.0005 ? 0.003 : 0.002, IOC);
-  else if (q > 0.0025) orders.sell(book.bidPrice() - 5, 0.002, IOC);
+  if (q < 0.0005) orders.buy(book.askPrice() + 5, 0.002, IOC);
+  else orders.sell(book.bidPrice() - 5, q, IOC);
 }
 `, true)
 	// Until the venue's realized PnL has digits under the cent, which PnL truncated away:
