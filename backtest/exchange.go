@@ -1014,25 +1014,6 @@ func (x *Exchange) orderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
 	return out
 }
 
-// decimalCache converts fixed-point values to decimals, sharing the decimal of each
-// value among its uses.
-type decimalCache struct {
-	scale fixed.Scale
-	m     map[int64]decimal.Decimal
-}
-
-func (c *decimalCache) get(v int64) decimal.Decimal {
-	if d, ok := c.m[v]; ok {
-		return d
-	}
-	if c.m == nil {
-		c.m = make(map[int64]decimal.Decimal)
-	}
-	d := c.scale.Decimal(v)
-	c.m[v] = d
-	return d
-}
-
 // quoting returns the touch clock's totals for the report.
 func (x *Exchange) quoting() Quoting {
 	tc := &x.touch

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/nanotick/nanotick/md"
 	"github.com/nanotick/nanotick/orderbook"
 )
 
@@ -448,8 +447,7 @@ func (p *lockPoint) drain() {
 // the frame: counted, not handled, when no equity sample is due by its time t. The
 // run's timers are steps of their own (before).
 func (r *replay) idleStep(kind int, s *slot, t int64) bool {
-	d := &s.d
-	if !s.noFrame || !r.started || t >= r.nextSample || d.ev.Kind != md.None || d.flags&(decMalformed|decGap) != 0 || r.cfg.keepIdle {
+	if !s.noFrame || !r.idle(&s.d, t) {
 		return false
 	}
 	r.steps++

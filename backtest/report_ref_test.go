@@ -400,3 +400,23 @@ func (x *Exchange) refOrderLog(priceScale, qtyScale fixed.Scale) []OrderRecord {
 	}
 	return out
 }
+
+// decimalCache converts fixed-point values to decimals, sharing the decimal of each
+// value among its uses (the reference orderLog's; fillLog and orderLog share
+// decimals through decimalSlots now).
+type decimalCache struct {
+	scale fixed.Scale
+	m     map[int64]decimal.Decimal
+}
+
+func (c *decimalCache) get(v int64) decimal.Decimal {
+	if d, ok := c.m[v]; ok {
+		return d
+	}
+	if c.m == nil {
+		c.m = make(map[int64]decimal.Decimal)
+	}
+	d := c.scale.Decimal(v)
+	c.m[v] = d
+	return d
+}
