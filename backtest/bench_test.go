@@ -10,13 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/examples/strategies/marketmaker"
 	"github.com/nanotick/nanotick/feeds/binance"
 	"github.com/nanotick/nanotick/feeds/recording"
 	"github.com/nanotick/nanotick/internal/testdata"
 	"github.com/nanotick/nanotick/orderbook"
-	"github.com/nanotick/nanotick/strategy/script"
 )
 
 // gunzip decompresses the file into io.Discard: the floor of any replay of it.
@@ -41,14 +39,7 @@ func backtestOnce(b *testing.B, prefetch, js bool) *Report {
 	cfg := spotBacktest(b)
 	cfg.Strategy = marketmaker.New()
 	if js {
-		filename, src, err := strategies.Script("market_maker")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if cfg.Strategy, err = script.Compile(filename, src, script.Options{}); err != nil {
-			b.Fatal(err)
-		}
-		cfg.StrategyName = "market_maker"
+		jsStrategy(b, &cfg)
 	}
 	cfg.Prefetch = prefetch
 	rep, err := Run(cfg)

@@ -3,9 +3,7 @@ package backtest
 import (
 	"testing"
 
-	"github.com/nanotick/nanotick/examples/strategies"
 	"github.com/nanotick/nanotick/strategy"
-	"github.com/nanotick/nanotick/strategy/script"
 )
 
 // finishedReplay runs the market maker (the JavaScript one, or its Go twin) over the
@@ -21,14 +19,7 @@ func finishedReplay(b *testing.B, js, tight bool) *replay {
 		cfg.Queue = PowerLaw
 	}
 	if js {
-		filename, src, err := strategies.Script("market_maker")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if cfg.Strategy, err = script.Compile(filename, src, script.Options{}); err != nil {
-			b.Fatal(err)
-		}
-		cfg.StrategyName = "market_maker"
+		jsStrategy(b, &cfg)
 	}
 	frames, err := LoadFrames(cfg, 0)
 	if err != nil {
