@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/nanotick/nanotick/instrument"
 	"github.com/nanotick/nanotick/md"
@@ -169,5 +170,26 @@ func TestExactFeedsNeedNoFix(t *testing.T) {
 				t.Errorf("%d of %d events were not what the feed did to its book", dec.fixes, n)
 			}
 		})
+	}
+}
+
+// TestDecodedHotFieldsFirst holds the layout that decoded's doc explains: what the
+// replay reads of every frame (flags, the exchange times, the event's kind) lies
+// within its first 32 bytes, so that an idle frame costs the replay one cache line
+// brought over from the decoding core, not two.
+func TestDecodedHotFieldsFirst(t *testing.T) {
+	var d decoded
+	for _, f := range []struct {
+		name string
+		end  uintptr
+	}{
+		{"flags", unsafe.Offsetof(d.flags) + unsafe.Sizeof(d.flags)},
+		{"e", unsafe.Offsetof(d.e) + unsafe.Sizeof(d.e)},
+		{"t", unsafe.Offsetof(d.t) + unsafe.Sizeof(d.t)},
+		{"ev.Kind", unsafe.Offsetof(d.ev) + unsafe.Offsetof(d.ev.Kind) + unsafe.Sizeof(d.ev.Kind)},
+	} {
+		if f.end > 32 {
+			t.Errorf("decoded.%s ends at byte %d, want within the first 32", f.name, f.end)
+		}
 	}
 }

@@ -147,7 +147,7 @@ func loadFrames(cfg *Config, spec *instrument.Spec, files []string, limit int64,
 // cachedFrames returns the events of files from cfg.Cache, memory-mapped, building the
 // cache file first when it is missing, stale or damaged; built says it was.
 func cachedFrames(cfg *Config, spec *instrument.Spec, files []string) (f *Frames, built bool, err error) {
-	key, err := eventcache.HashFiles(cacheSettings(spec), files...)
+	key, err := cfg.cacheKey(cacheSettings(spec), files)
 	if err != nil {
 		return nil, false, fmt.Errorf("backtest: %w", err)
 	}

@@ -112,6 +112,11 @@ type Config struct {
 	// keepIdle hands every frame on, idle or not (see replay.idle), and freshSamples
 	// computes every equity sample in full (see replay.point): the tests compare.
 	keepIdle, freshSamples bool
+
+	// strategyAhead says NewStrategy waits for a build StartAhead started, and
+	// dataHash is the content hash of Data StartAhead started for the event cache.
+	strategyAhead bool
+	dataHash      *sourceHash
 }
 
 // ExchangeTime is which of a venue frame's timestamps is taken as the moment the
@@ -207,7 +212,7 @@ func Run(cfg Config) (*Report, error) {
 	if len(sets) != table.Len() {
 		return nil, fmt.Errorf("backtest: %d sets of data for %d instruments", len(sets), table.Len())
 	}
-	buildStrategyAhead(&cfg)
+	StartAhead(&cfg)
 	var srcs []eventSource
 	var malformed []func() uint64
 	var closers []func()
@@ -287,37 +292,6 @@ func Run(cfg Config) (*Report, error) {
 		}
 	}
 	return rep, err
-}
-
-// buildStrategyAhead starts building cfg's strategy (NewStrategy: a script's parsing,
-// compilation and machine) on a goroutine of its own, beside the opening of the data
-// (the event cache's key, checks and mapping), and makes cfg.NewStrategy wait for it:
-// a millisecond or so of a run's serial start each, on two cores at once. The goroutine
-// ends on its own, whether or not the run gets as far as asking for the strategy.
-func buildStrategyAhead(cfg *Config) {
-	if cfg.Strategy != nil || cfg.NewStrategy == nil {
-		return
-	}
-	type built struct {
-		s   strategy.Strategy
-		err error
-	}
-	ch := make(chan built, 1)
-	newStrategy := cfg.NewStrategy
-	go func() {
-		var b built
-		defer func() {
-			if p := recover(); p != nil {
-				b = built{err: fmt.Errorf("backtest: panic building the strategy: %v", p)}
-			}
-			ch <- b
-		}()
-		b.s, b.err = newStrategy()
-	}()
-	cfg.NewStrategy = func() (strategy.Strategy, error) {
-		b := <-ch
-		return b.s, b.err
-	}
 }
 
 // scanClockOffset reads the recordings once and returns the smallest local −

@@ -73,7 +73,9 @@ type Key struct {
 // sourceSize is the bytes of a Key's content hash.
 const sourceSize = 8
 
-// HashFiles returns the Key of files (their content, in order) with settings.
+// HashFiles returns the Key of files (their content, in order) with settings. Its
+// Source and Size depend on the files alone: a caller may hash them before it knows
+// the settings, and set Settings after.
 func HashFiles(settings string, files ...string) (Key, error) {
 	h := xxhash.New()
 	var size int64

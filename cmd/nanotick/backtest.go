@@ -265,6 +265,11 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	if len(s.bt.Data) == 0 && !tardisRun {
 		return fail("no recordings: give --data FILE or [backtest] data in the config")
 	}
+	if !tardisRun {
+		// The strategy's build and the event cache's hashing of the recordings go on
+		// beside the probes of the recordings, which read their heads.
+		backtest.StartAhead(&s.bt)
+	}
 	heads := newDataHeads() // each file's head read once for every probe
 	defer heads.close()
 	csvIns, csvData, err := heads.tardisInputs(s.bt.Data)
