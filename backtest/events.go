@@ -24,28 +24,55 @@ import (
 // decode inside its tick as it does live; TestEveryReadingGivesTheSameReport holds
 // the two paths to the same report.
 
-// decoded is one frame's applied event with its level slices taken out: its levels
-// (bids, then asks) are kept beside it by whoever holds it.
+// decoded is one frame's applied event, in a compact form with its levels taken out:
+// its levels (bids, then asks) are kept beside it by whoever holds it, and the event
+// is rebuilt over them (event).
 //
-// The fields the replay reads of every frame come first, within 32 bytes: flags, the
-// exchange times and the event's kind (ev's first field). A prefetching goroutine
-// writes the decoded frames on one core and the replay reads them on the other, so
-// each cache line of a frame that the replay touches moves between the cores; most
-// frames (a Binance recording's bookTickers) are idle (replay.idle), and the replay
-// reads only these fields of them. With flags and the times after the 168-byte event,
-// as they were, an idle frame cost two lines instead of one, and a spot run from the
-// event cache spent a tenth of its replay more (TestDecodedHotFieldsFirst).
+// A prefetching goroutine writes the decoded frames on one core and the replay reads
+// them on the other, so each cache line of a frame that the replay touches moves
+// between the cores. So a decoded is small, 96 bytes where the md.Event it carries
+// takes 152 (only the members of its kind are kept: the event cache keeps no more,
+// and its runs give the same reports), and the fields the replay reads of every
+// frame come first, within 32 bytes: flags, the exchange times and the event's kind.
+// Most frames (a Binance recording's bookTickers) are idle (replay.idle), and the
+// replay reads only these fields of them (TestDecodedLayout).
 type decoded struct {
 	flags uint8
+	kind  md.Kind
+	// status is the event's Status; aux is a trade's Aggressor or a mark's Fields.
+	status md.Status
+	aux    uint8
+	inst   instrument.Index
 	// e and t are the frame's exchange event time and transaction time (Unix ns),
 	// when flags has hasE and hasT.
-	e, t   int64
-	ev     md.Event // Bids and Asks are nil
-	nb, na int32
+	e, t int64
+	// exch and applied are the event's Exchange and Applied; nb and na count its
+	// levels.
+	exch    int64
+	nb, na  int32
+	applied int
+	// num are the numbers of the event's kind: a trade's Price, Qty and Time, or a
+	// mark's Price, Index, FundingRate and NextFunding.
+	num [4]int64
 	// bid and ask are the best prices of the book the event leaves, when flags has
 	// decTop and decValid: the producer of the event read them off its own book (see
 	// setTop), so that the simulated exchange needs none (see exView).
 	bid, ask int64
+}
+
+// setEvent keeps ev in d, all but its levels: nb and na, which count them, are the
+// caller's to set.
+func (d *decoded) setEvent(ev *md.Event) {
+	d.kind, d.status, d.inst, d.exch, d.applied = ev.Kind, ev.Status, ev.Instrument, ev.Exchange, ev.Applied
+	d.aux, d.num = 0, [4]int64{}
+	switch ev.Kind {
+	case md.Trade:
+		t := &ev.Trade
+		d.aux, d.num = uint8(t.Aggressor), [4]int64{t.Price, t.Qty, t.Time}
+	case md.Mark:
+		m := &ev.Mark
+		d.aux, d.num = m.Fields, [4]int64{m.Price, m.Index, m.FundingRate, m.NextFunding}
+	}
 }
 
 const (
@@ -66,7 +93,7 @@ func changesBook(k md.Kind) bool { return k == md.Depth || k == md.Snapshot || k
 // says; the rest is orderbook.Book.Valid: both sides present and not crossed.
 func (d *decoded) setTop(b *orderbook.Book) {
 	d.flags |= decTop
-	if d.ev.Status != md.Valid || b.Len(orderbook.Bid) == 0 || b.Len(orderbook.Ask) == 0 || b.Crossed() {
+	if d.status != md.Valid || b.Len(orderbook.Bid) == 0 || b.Len(orderbook.Ask) == 0 || b.Crossed() {
 		return
 	}
 	bid, _ := b.Best(orderbook.Bid)
@@ -89,20 +116,18 @@ func (d *decoded) exchTime(et ExchangeTime) (int64, bool) {
 
 // event rebuilds d's event into ev over its levels, lv[:nb+na].
 func (d *decoded) event(ev *md.Event, lv []orderbook.Level) *md.Event {
-	*ev = d.ev
 	nb, n := int(d.nb), int(d.nb+d.na)
-	ev.Bids, ev.Asks = lv[:nb:nb], lv[nb:n:n]
+	*ev = md.Event{
+		Kind: d.kind, Instrument: d.inst, Exchange: d.exch, Applied: d.applied, Status: d.status,
+		Bids: lv[:nb:nb], Asks: lv[nb:n:n],
+	}
+	switch d.kind {
+	case md.Trade:
+		ev.Trade = md.PublicTrade{Price: d.num[0], Qty: d.num[1], Aggressor: orderbook.Side(d.aux), Time: d.num[2]}
+	case md.Mark:
+		ev.Mark = md.PerpMark{Price: d.num[0], Index: d.num[1], FundingRate: d.num[2], NextFunding: d.num[3], Fields: d.aux}
+	}
 	return ev
-}
-
-// inPlace is event without the copy: it points d's own event at its levels, lv[:nb+na],
-// and returns it. The replay's ring slots use it (the event is read in place, twice:
-// by the exchange, then by the engine); d's event then keeps those levels until d is
-// written again.
-func (d *decoded) inPlace(lv []orderbook.Level) *md.Event {
-	nb, n := int(d.nb), int(d.nb+d.na)
-	d.ev.Bids, d.ev.Asks = lv[:nb:nb], lv[nb:n:n]
-	return &d.ev
 }
 
 // eventDecoder turns one instrument's frames into applied events through the venue's
@@ -204,15 +229,14 @@ func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderb
 			d.flags |= decGap
 		}
 	}
-	d.ev = *ev
-	d.ev.Bids, d.ev.Asks = nil, nil
+	d.setEvent(ev)
 	// Only a depth batch that reached the book, or the whole book after a snapshot,
 	// carries levels (a feed leaves the last batch's slices in its Event).
 	var bids, asks []orderbook.Level
 	switch {
 	case ev.Kind == md.Snapshot || ev.Kind == md.Depth && ev.Applied > 1:
 		bids, asks = x.wholeBook()
-		d.ev.Kind = md.Snapshot
+		d.kind = md.Snapshot
 	case ev.Kind == md.Depth && ev.Applied == 1:
 		bids, asks = ev.Bids, ev.Asks
 	}
@@ -223,12 +247,12 @@ func (x *eventDecoder) decode(frame []byte, local int64, d *decoded, lv []orderb
 		if rep.Kind == md.Depth && rep.Applied == 1 && !sameTop(x.replica, x.book) {
 			x.fixes++
 			bids, asks = x.wholeBook()
-			d.ev.Kind = md.Snapshot
+			d.kind = md.Snapshot
 			rep.Kind, rep.Bids, rep.Asks = md.Snapshot, bids, asks
 			md.Replay(x.replica, rep, local)
 		}
 	}
-	if x.tops && changesBook(d.ev.Kind) {
+	if x.tops && changesBook(d.kind) {
 		if x.replica != nil {
 			d.setTop(x.replica) // the replayed book, which the exchange's would be
 		} else {

@@ -173,23 +173,52 @@ func TestExactFeedsNeedNoFix(t *testing.T) {
 	}
 }
 
-// TestDecodedHotFieldsFirst holds the layout that decoded's doc explains: what the
-// replay reads of every frame (flags, the exchange times, the event's kind) lies
-// within its first 32 bytes, so that an idle frame costs the replay one cache line
-// brought over from the decoding core, not two.
-func TestDecodedHotFieldsFirst(t *testing.T) {
+// TestDecodedLayout holds the layout that decoded's doc explains: a decoded is at
+// most 96 bytes, and what the replay reads of every frame (flags, the exchange times,
+// the event's kind) lies within its first 32, so that an idle frame costs the replay
+// one cache line brought over from the decoding core.
+func TestDecodedLayout(t *testing.T) {
 	var d decoded
+	if n := unsafe.Sizeof(d); n > 96 {
+		t.Errorf("a decoded is %d bytes, want at most 96", n)
+	}
 	for _, f := range []struct {
 		name string
 		end  uintptr
 	}{
 		{"flags", unsafe.Offsetof(d.flags) + unsafe.Sizeof(d.flags)},
+		{"kind", unsafe.Offsetof(d.kind) + unsafe.Sizeof(d.kind)},
 		{"e", unsafe.Offsetof(d.e) + unsafe.Sizeof(d.e)},
 		{"t", unsafe.Offsetof(d.t) + unsafe.Sizeof(d.t)},
-		{"ev.Kind", unsafe.Offsetof(d.ev) + unsafe.Offsetof(d.ev.Kind) + unsafe.Sizeof(d.ev.Kind)},
 	} {
 		if f.end > 32 {
 			t.Errorf("decoded.%s ends at byte %d, want within the first 32", f.name, f.end)
+		}
+	}
+}
+
+// TestDecodedKeepsTheEvent: an event kept in a decoded (setEvent) and rebuilt over its
+// levels (event) is the event, in every member its kind has.
+func TestDecodedKeepsTheEvent(t *testing.T) {
+	lv := []orderbook.Level{{Price: 100, Qty: 1}, {Price: 99, Qty: 2}, {Price: 101, Qty: 3}}
+	for _, ev := range []md.Event{
+		{Kind: md.None, Exchange: 7, Status: md.Valid},
+		{Kind: md.Depth, Instrument: 2, Exchange: 9, Applied: 3, Status: md.Valid, Bids: lv[:2], Asks: lv[2:]},
+		{Kind: md.Snapshot, Exchange: -1, Applied: 1, Status: md.Valid, Bids: lv[:1], Asks: lv[1:]},
+		{Kind: md.StatusChange, Status: md.Gap},
+		{Kind: md.Trade, Instrument: 1, Exchange: 5, Status: md.Valid, Trade: md.PublicTrade{Price: 123, Qty: 4, Aggressor: orderbook.Ask, Time: 6}},
+		{Kind: md.Mark, Exchange: 8, Mark: md.PerpMark{Price: 1, Index: 2, FundingRate: -3, NextFunding: 4, Fields: 0b1011}},
+	} {
+		var d decoded
+		d.setEvent(&ev)
+		d.nb, d.na = int32(len(ev.Bids)), int32(len(ev.Asks))
+		levels := append(slices.Clone(ev.Bids), ev.Asks...)
+		var got md.Event
+		d.event(&got, levels)
+		if got.Kind != ev.Kind || got.Instrument != ev.Instrument || got.Exchange != ev.Exchange || got.Applied != ev.Applied ||
+			got.Status != ev.Status || got.Trade != ev.Trade || got.Mark != ev.Mark ||
+			!slices.Equal(got.Bids, ev.Bids) || !slices.Equal(got.Asks, ev.Asks) {
+			t.Errorf("%v: rebuilt %+v, want %+v", ev.Kind, got, ev)
 		}
 	}
 }

@@ -562,20 +562,14 @@ func (x *Exchange) onEvent(d *decoded, lv []orderbook.Level, t int64) {
 		x.counters.Malformed++
 		return
 	}
-	if d.ev.Kind == md.None {
+	if d.kind == md.None {
 		return
 	}
-	if x.view != nil && changesBook(d.ev.Kind) {
+	if x.view != nil && changesBook(d.kind) {
 		x.ownTop = d.top() // the top the event leaves, read off the producer's book
 	}
 	x.inEvent = true // the view's depth then has the event
-	if x.shared != nil {
-		// Lockstep groups on other goroutines may read the same event (a
-		// SharedReading's): it is copied, not written in place.
-		x.applyEvent(d.event(&x.ev, lv), d.gap())
-	} else {
-		x.applyEvent(d.inPlace(lv), d.gap())
-	}
+	x.applyEvent(d.event(&x.ev, lv), d.gap())
 	x.inEvent = false
 	x.expireReduceOnly()
 	x.touchUpdate()

@@ -66,11 +66,11 @@ func (v *exView) pending(side orderbook.Side, inEvent bool) (ov []orderbook.Leve
 		} else {
 			lv = lv[nb:]
 		}
-		switch s.d.ev.Kind {
+		switch s.d.kind {
 		case md.Snapshot:
 			ov, fromSnapshot = append(ov[:0], lv...), true
 		case md.Depth:
-			if s.d.ev.Applied > 0 {
+			if s.d.applied > 0 {
 				ov = append(ov, lv...)
 			}
 		}

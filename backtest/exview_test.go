@@ -85,7 +85,7 @@ func TestExchangeViewIsTheBook(t *testing.T) {
 				if err := r.step(kind, ln, at); err != nil {
 					t.Fatal(err)
 				}
-				if s != nil && !s.d.malformed() && changesBook(s.d.ev.Kind) {
+				if s != nil && !s.d.malformed() && changesBook(s.d.kind) {
 					md.Replay(shadow, s.d.event(&ev, r.levels(s)), s.exch)
 				}
 				steps++
@@ -188,7 +188,7 @@ func (s *tamperedEvents) next() (int64, []byte, *decoded, []orderbook.Level, err
 		return local, frame, d, lv, err
 	}
 	s.d = *d
-	if changesBook(d.ev.Kind) {
+	if changesBook(d.kind) {
 		if s.n--; s.n == 0 {
 			s.d.flags |= decMalformed
 		}

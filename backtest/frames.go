@@ -225,8 +225,8 @@ func (d *decoded) record(rec *eventcache.Record, local int64, lv []orderbook.Lev
 
 // fromRecord sets d from the cache's record; its levels stay where rec has them.
 func (d *decoded) fromRecord(rec *eventcache.Record) {
-	*d = decoded{ev: rec.Event, nb: int32(len(rec.Event.Bids)), na: int32(len(rec.Event.Asks)), flags: rec.Flags, e: rec.E, t: rec.T}
-	d.ev.Bids, d.ev.Asks = nil, nil
+	*d = decoded{nb: int32(len(rec.Event.Bids)), na: int32(len(rec.Event.Asks)), flags: rec.Flags, e: rec.E, t: rec.T}
+	d.setEvent(&rec.Event)
 	if rec.HasE {
 		d.flags |= decHasE
 	}
@@ -315,7 +315,7 @@ func (f *Frames) From(i int) (*Frames, error) {
 	lv = book.AppendLevels(lv, orderbook.Ask, book.Len(orderbook.Ask))
 	snap := eventcache.Record{Local: at, Event: md.Event{Kind: md.Snapshot, Applied: 1, Status: md.Valid, Bids: lv[:nb], Asks: lv[nb:]}}
 	var top decoded // the snapshot's top, as every other record's
-	top.ev.Status = md.Valid
+	top.status = md.Valid
 	top.setTop(book)
 	snap.Top, snap.TopValid, snap.Bid, snap.Ask = true, top.flags&decValid != 0, top.bid, top.ask
 	out := &Frames{data: f.data, spec: f.spec, err: f.err, malformed: f.malformed}

@@ -85,9 +85,9 @@ func TestFramesPrefetchIsFramesSource(t *testing.T) {
 // topIs checks got's top (decoded.setTop) against book, which it first brings along
 // with the event d, whose levels are lv, as the exchange's book would take it.
 func topIs(got, d *decoded, lv []orderbook.Level, book *orderbook.Book, ev *md.Event, local int64) error {
-	if !changesBook(d.ev.Kind) || d.malformed() {
+	if !changesBook(d.kind) || d.malformed() {
 		if got.flags&(decTop|decValid) != 0 {
-			return fmt.Errorf("an event of kind %v carries a top", d.ev.Kind)
+			return fmt.Errorf("an event of kind %v carries a top", d.kind)
 		}
 		return nil
 	}

@@ -155,7 +155,7 @@ func TestFromContinuesTheBook(t *testing.T) {
 					t.Fatal(err)
 				}
 				md.Replay(whole, d.event(&ev, lv), local)
-				depth := d.ev.Kind == md.Depth
+				depth := d.kind == md.Depth
 				local, _, d, lv, err = ps.next()
 				if err != nil {
 					t.Fatal(err)

@@ -725,7 +725,7 @@ func (r *replay) read() (bool, error) {
 		}
 		r.ring, r.head = nr, 0
 	}
-	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.ev.Kind) && (d.malformed() || d.flags&decTop == 0)) {
+	if x := l.ex; x != nil && x.view != nil && (frame != nil || changesBook(d.kind) && (d.malformed() || d.flags&decTop == 0)) {
 		// The engine may take this frame's event differently from the exchange, or the
 		// exchange would lack its top: the exchange keeps its own book from here.
 		l.ex.materialize()
@@ -769,7 +769,7 @@ func (r *replay) endIdle() {
 // engine clock, and before the next sample. Skipped, an idle frame changes no report,
 // only the work (TestIdleFramesChangeNothing). Until the run has started, none is.
 func (r *replay) idle(d *decoded, local int64) bool {
-	return d.ev.Kind == md.None && d.flags&(decMalformed|decGap) == 0 && r.started && local < r.nextSample && !r.cfg.keepIdle
+	return d.kind == md.None && d.flags&(decMalformed|decGap) == 0 && r.started && local < r.nextSample && !r.cfg.keepIdle
 }
 
 // store copies frame into the arena and returns its offset. The arena holds the
@@ -1037,7 +1037,7 @@ func (r *replay) strategyFrame(ln int, s *slot, lv []orderbook.Level) {
 		}
 		_ = r.eng.OnReplayedEventAt(instrument.Index(ln), ev, s.d.malformed(), s.local)
 	case s.noFrame:
-		_ = r.eng.OnEventAt(instrument.Index(ln), s.d.inPlace(lv), s.d.malformed(), s.local)
+		_ = r.eng.OnEventAt(instrument.Index(ln), s.d.event(&r.evBuf, lv), s.d.malformed(), s.local)
 	default:
 		_ = r.onFrame(ln, r.frame(s), s.local) // malformed frames are counted by the engine
 	}
