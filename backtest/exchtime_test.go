@@ -100,13 +100,9 @@ func TestClockOffsetModes(t *testing.T) {
 		r := testReplay(src, 4)
 		r.cfg = cfg
 		r.lanes[0].whole, r.lanes[0].hasWhole = cfg.wholeOffset, cfg.hasWholeOffset
-		for {
-			ok, err := r.read()
-			if err != nil {
+		for !r.eof {
+			if _, err := r.read(); err != nil {
 				t.Fatal(err)
-			}
-			if !ok {
-				break
 			}
 		}
 		var got []int64

@@ -627,8 +627,9 @@ func providesTops(srcs []eventSource) bool {
 func (r *replay) slotAt(off int) *slot { return &r.ring[(r.head+off)&(len(r.ring)-1)] }
 
 // read reads one frame and stamps its two times; unless the frame is idle (below), it
-// goes into the ring. It reports false at the end of the data.
-func (r *replay) read() (bool, error) {
+// goes into the ring. It reports whether the frame was idle: then nothing the next
+// event depends on changed (no slot, no order, no timer), only the stamping's state.
+func (r *replay) read() (idle bool, err error) {
 	local, frame, d, lv, err := r.src.next()
 	if err == io.EOF {
 		r.eof = true
@@ -744,7 +745,7 @@ func (r *replay) read() (bool, error) {
 	s.seq = r.frames
 	s.local, s.exch = local, x
 	r.n++
-	return true, nil
+	return false, nil
 }
 
 // endIdle brings the clocks to where the steps of the idle frames at the end of the
@@ -947,15 +948,17 @@ func (r *replay) run() error {
 // than the last one read, and seen by the exchange no earlier than unreadFrom (see
 // read). The event it stops at is the next one: nothing changes between.
 func (r *replay) peek() (kind, lane int, t int64, err error) {
-	for {
-		kind, lane, t = r.next()
-		if r.eof || kind != evNone && r.readAny && r.unreadFrom > t {
-			return kind, lane, t, nil
-		}
-		if _, err := r.read(); err != nil {
+	kind, lane, t = r.next()
+	for !r.eof && (kind == evNone || !r.readAny || r.unreadFrom <= t) {
+		idle, err := r.read()
+		if err != nil {
 			return evNone, 0, 0, err
 		}
+		if !idle { // else the next event is still the one found before
+			kind, lane, t = r.next()
+		}
 	}
+	return kind, lane, t, nil
 }
 
 // step handles the event peek returned: lane ln's kind of event at t.

@@ -75,13 +75,9 @@ func TestReadStampsExchangeTime(t *testing.T) {
 		},
 	}
 	r := testReplay(src, 2)
-	for {
-		ok, err := r.read()
-		if err != nil {
+	for !r.eof {
+		if _, err := r.read(); err != nil {
 			t.Fatal(err)
-		}
-		if !ok {
-			break
 		}
 	}
 	want := []struct{ local, exch int64 }{
