@@ -348,7 +348,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		p("  clock        %d receive times leapt more than %s ahead and were replayed at the previous time; %d gaps kept; %d went backwards; %d event times ignored\n",
 			f.TimeJumps, r.Settings.MaxTimeJump, f.TimeGaps, f.ClockBackwards, f.BadEventTimes)
 	}
-	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, r.Timing.Wall.Round(time.Millisecond))
+	wall := r.Timing.Wall.Round(time.Millisecond)
+	if r.Timing.Wall < time.Second {
+		wall = r.Timing.Wall.Round(100 * time.Microsecond) // a recording of minutes replays in milliseconds
+	}
+	p("  speed        %.0f events/s (%s wall)\n", r.Timing.EventsPerSecond, wall)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -7,7 +7,9 @@
 # backtest reading the gz (the default strategy, the JavaScript market maker, and the Go
 # market maker), a backtest replaying the event cache (`--cache DIR`, built once before
 # the measures), and a 16-point sweep against the same 16 points run as 16 separate
-# `nanotick backtest` processes. Every measure runs
+# `nanotick backtest` processes; and, from the summary of a run from the cache (JavaScript),
+# the replay's own wall time, without the process's start-up, the recording's probes and
+# the cache's checks. Every measure runs
 # RUNS times (default 5), alternated with the others (gzip, backtest, gzip, backtest,
 # ...), so that a neighbour's burst on a shared machine falls on all of them alike; the
 # table gives medians of wall time and of CPU time (user + system), the ratios to gzip
@@ -89,6 +91,18 @@ ms() {
 	awk '{ printf "%.1f %.1f\n", $1 * 1000, ($2 + $3) * 1000 }' "$work/t"
 }
 
+# replayms FILE: the replay's own wall time in ms, from the summary in FILE (its "speed"
+# line: the time from the replay's first event to its report, without the process's
+# start-up, the data's probes and the cache's checks before it).
+replayms() {
+	sed -n 's/.*events\/s (\(.*\) wall).*/\1/p' "$1" | awk '{
+		v = $1
+		if (v ~ /ms$/) { sub(/ms$/, "", v); print v }
+		else if (v ~ /(µs|us)$/) { sub(/(µs|us)$/, "", v); print v / 1000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+	}'
+}
+
 # median COLUMN: the median of a column of numbers on stdin.
 median() { awk -v c="$1" '{ print $c }' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -106,8 +120,8 @@ sweep16() {
 load_before=$(uptime)
 out=$work/table.md
 {
-	echo "| recording | measure | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | from the cache, JS | x gzip | from the cache, Go | x gzip | 16 backtests | 16-point sweep | speed-up |"
-	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	echo "| recording | measure | gzip -dc | backtest from gz, JS (default) | x gzip | backtest from gz, Go | x gzip | from the cache, JS | x gzip | from the cache, Go | x gzip | 16 backtests | 16-point sweep | speed-up | cache JS, replay alone | x gzip |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$out"
 for name in spot usdm; do
 	if [[ $name == spot ]]; then
@@ -115,7 +129,7 @@ for name in spot usdm; do
 	else
 		f=$usdm; js=(--config "$work/usdm.toml"); gos=(--config "$work/usdm-go.toml")
 	fi
-	: >"$work/gz"; : >"$work/js"; : >"$work/go"; : >"$work/cjs"; : >"$work/cgo"; : >"$work/b16"; : >"$work/s16"
+	: >"$work/gz"; : >"$work/js"; : >"$work/go"; : >"$work/cjs"; : >"$work/cgo"; : >"$work/b16"; : >"$work/s16"; : >"$work/rjs"
 	ms "$bin" backtest --data "$f" "${js[@]}" --cache "$work/cache" >/dev/null # builds the cache
 	for ((i = 0; i < runs; i++)); do
 		ms gzip -dc "$f" >>"$work/gz"
@@ -124,6 +138,8 @@ for name in spot usdm; do
 		ms "$bin" backtest --data "$f" "${gos[@]}" >>"$work/go"
 		ms gzip -dc "$f" >>"$work/gz"
 		ms "$bin" backtest --data "$f" "${js[@]}" --cache "$work/cache" >>"$work/cjs"
+		"$bin" backtest --data "$f" "${js[@]}" --cache "$work/cache" >"$work/summary" 2>/dev/null
+		replayms "$work/summary" >>"$work/rjs"
 		ms gzip -dc "$f" >>"$work/gz"
 		ms "$bin" backtest --data "$f" "${gos[@]}" --cache "$work/cache" >>"$work/cgo"
 		ms sixteen "$f" "${js[@]}" >>"$work/b16"
@@ -135,9 +151,12 @@ for name in spot usdm; do
 		gz=$(median $col <"$work/gz"); jsm=$(median $col <"$work/js"); gom=$(median $col <"$work/go")
 		cjs=$(median $col <"$work/cjs"); cgo=$(median $col <"$work/cgo")
 		b16=$(median $col <"$work/b16"); s16=$(median $col <"$work/s16")
-		awk -v n="$name" -v w="$what" -v gz="$gz" -v js="$jsm" -v go="$gom" -v cjs="$cjs" -v cgo="$cgo" -v b="$b16" -v s="$s16" 'BEGIN {
-			printf "| %s | %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** |\n",
-				n, w, gz, js, js / gz, go, go / gz, cjs, cjs / gz, cgo, cgo / gz, b, s, b / s }' >>"$out"
+		rjs=$(median 1 <"$work/rjs")
+		awk -v n="$name" -v w="$what" -v gz="$gz" -v js="$jsm" -v go="$gom" -v cjs="$cjs" -v cgo="$cgo" -v b="$b16" -v s="$s16" -v r="$rjs" -v col="$col" 'BEGIN {
+			rep = "- | - |"
+			if (col == 1) rep = sprintf("%.1f ms | **%.2fx** |", r, r / gz)
+			printf "| %s | %s | %.1f ms | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.1f ms | **%.2fx** | %.0f ms | %.0f ms | **%.1fx** | %s\n",
+				n, w, gz, js, js / gz, go, go / gz, cjs, cjs / gz, cgo, cgo / gz, b, s, b / s, rep }' >>"$out"
 	done
 done
 {
