@@ -3,6 +3,7 @@ package backtest
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/nanotick/nanotick/backtest/eventcache"
 	"github.com/nanotick/nanotick/strategy"
@@ -28,7 +29,7 @@ func StartAhead(cfg *Config) {
 }
 
 // buildStrategyAhead starts building cfg's strategy on a goroutine of its own and
-// makes cfg.NewStrategy wait for it.
+// makes cfg.NewStrategy wait for it; a second call of NewStrategy builds another.
 func buildStrategyAhead(cfg *Config) {
 	if cfg.Strategy != nil || cfg.NewStrategy == nil || cfg.strategyAhead {
 		return
@@ -49,7 +50,13 @@ func buildStrategyAhead(cfg *Config) {
 		}()
 		b.s, b.err = newStrategy()
 	}()
+	var taken atomic.Bool
 	cfg.NewStrategy = func() (strategy.Strategy, error) {
+		if taken.Swap(true) {
+			// The strategy built ahead went to an earlier call (a run the caller
+			// retried with the same Config): a strategy is never shared.
+			return newStrategy()
+		}
 		b := <-ch
 		return b.s, b.err
 	}

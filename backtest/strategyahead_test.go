@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nanotick/nanotick/backtest/eventcache"
@@ -44,17 +45,16 @@ func TestStrategyBuiltAhead(t *testing.T) {
 // strategy once, and hashes its recordings for the event cache once: the hash begun
 // ahead names the cache file. Data changed after StartAhead is hashed again.
 func TestStartAhead(t *testing.T) {
-	hashes := 0
+	var hashes, builds atomic.Int32 // counted on the goroutines StartAhead starts
 	defer func(h func(string, ...string) (eventcache.Key, error)) { hashFiles = h }(hashFiles)
 	hashFiles = func(settings string, files ...string) (eventcache.Key, error) {
-		hashes++
+		hashes.Add(1)
 		return eventcache.HashFiles(settings, files...)
 	}
-	builds := 0
 	base := spotBacktest(t)
 	base.Cache, base.Prefetch, base.Strategy = t.TempDir(), true, nil
 	base.NewStrategy = func() (strategy.Strategy, error) {
-		builds++
+		builds.Add(1)
 		return marketmaker.New(), nil
 	}
 	other := base
@@ -70,25 +70,35 @@ func TestStartAhead(t *testing.T) {
 		name   string
 		change func(*Config) // after StartAhead
 		want   Config        // the run to compare with
-		hashes int
+		hashes int32
 	}{
 		{"same data", func(*Config) {}, base, 1},
 		{"data changed after", func(c *Config) { c.Data = other.Data }, other, 2},
 	} {
 		rep, err := Run(c.want) // builds the cache file
 		plain := reportJSON(t, rep, err)
-		hashes, builds = 0, 0
+		hashes.Store(0)
+		builds.Store(0)
 		cfg := base
 		StartAhead(&cfg)
 		StartAhead(&cfg) // again: nothing more
 		c.change(&cfg)
 		rep, err = Run(cfg)
 		got := reportJSON(t, rep, err)
+		<-cfg.dataHash.done // a hash begun ahead and not used still ends
 		if !bytes.Equal(got, plain) {
 			t.Errorf("%s: the report differs from the run's without StartAhead", c.name)
 		}
-		if builds != 1 || hashes != c.hashes {
-			t.Errorf("%s: strategy built %d times, recordings hashed %d times; want 1 and %d", c.name, builds, hashes, c.hashes)
+		if builds.Load() != 1 || hashes.Load() != c.hashes {
+			t.Errorf("%s: strategy built %d times, recordings hashed %d times; want 1 and %d", c.name, builds.Load(), hashes.Load(), c.hashes)
+		}
+		// A run retried with the same Config (the command line does, when the cache
+		// directory turns out unwritable) builds a strategy of its own, rather than
+		// wait for the one the first run took.
+		first, err1 := cfg.NewStrategy()
+		second, err2 := cfg.NewStrategy()
+		if err1 != nil || err2 != nil || first == second || builds.Load() != 3 {
+			t.Errorf("%s: NewStrategy twice after the run: %v, %v, the same strategy %v, %d builds in all; want two new ones, 3 builds", c.name, err1, err2, first == second, builds.Load())
 		}
 	}
 }
