@@ -252,11 +252,7 @@ func runBacktest(args []string, stdout, stderr io.Writer) int {
 	}
 	s.bt.Prefetch = *prefetch
 	s.bt.StageTiming = *htmlFile != "" && *htmlTiming // the stage clock costs a good part of a tick: only when its charts are asked for
-	cache, err := cacheDir(*cacheFlag)
-	if err != nil {
-		return fail("%v", err)
-	}
-	s.bt.Cache = cache
+	s.bt.Cache = cacheDir(*cacheFlag, stderr, "nanotick backtest")
 	s.bt.OrderLog = true // the report lists every order; the library leaves it to the caller
 	tardisRun := len(tBook)+len(tTrades) > 0
 	if tardisRun && len(data) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/nanotick/nanotick/internal/testdata"
@@ -41,5 +42,34 @@ func TestBacktestCache(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "xdg", "nanotick", "events")); err != nil {
 		t.Fatalf("--cache auto wrote no cache: %v", err)
+	}
+}
+
+// TestCacheAutoWithoutCacheHome: --cache auto where the user has no cache directory
+// (neither $XDG_CACHE_HOME nor $HOME, as in a bare container) runs without the cache,
+// says so, and gives the report of a run from the gz.
+func TestCacheAutoWithoutCacheHome(t *testing.T) {
+	data := testdata.SharedData(t, spotFile)
+	dir := t.TempDir()
+	run := func(extra ...string) ([]byte, string) {
+		t.Helper()
+		out := filepath.Join(dir, "r.json")
+		args := append([]string{"--data", data, "--json", out}, extra...)
+		code, _, stderr := runBT(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		_, b := readReport(t, out)
+		return b, stderr
+	}
+	want, _ := run()
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	got, stderr := run("--cache", "auto")
+	if !bytes.Equal(got, want) {
+		t.Error("--cache auto without a cache directory: the report differs from the gz run's")
+	}
+	if !strings.Contains(stderr, "--cache auto") || !strings.Contains(stderr, "reading the recordings directly (same results)") {
+		t.Errorf("stderr does not say the run went on without the cache:\n%s", stderr)
 	}
 }

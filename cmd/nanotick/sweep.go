@@ -420,9 +420,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	if !tardisRun {
 		cfg := base.bt
 		cfg.Data = data
-		if cfg.Cache, err = cacheDir(*cacheFlag); err != nil {
-			return fail("%v", err)
-		}
+		cfg.Cache = cacheDir(*cacheFlag, stderr, "nanotick sweep run")
 		// Reading the data once for every point takes as long as a backtest of it.
 		load := newProgress(stderr, "nanotick sweep run: reading the data", "MB", 1e6)
 		load.interval = *progEvery
