@@ -18,12 +18,7 @@ func TestBacktestCache(t *testing.T) {
 	dir := t.TempDir()
 	run := func(extra ...string) []byte {
 		t.Helper()
-		out := filepath.Join(dir, "r.json")
-		args := append([]string{"--data", data, "--json", out, "--order-latency", "3ms"}, extra...)
-		if code, _, stderr := runBT(t, args...); code != 0 {
-			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
-		}
-		_, b := readReport(t, out)
+		b, _ := backtestReport(t, append([]string{"--data", data, "--order-latency", "3ms"}, extra...)...)
 		return b
 	}
 	want := run()
@@ -50,26 +45,27 @@ func TestBacktestCache(t *testing.T) {
 // says so, and gives the report of a run from the gz.
 func TestCacheAutoWithoutCacheHome(t *testing.T) {
 	data := testdata.SharedData(t, spotFile)
-	dir := t.TempDir()
-	run := func(extra ...string) ([]byte, string) {
-		t.Helper()
-		out := filepath.Join(dir, "r.json")
-		args := append([]string{"--data", data, "--json", out}, extra...)
-		code, _, stderr := runBT(t, args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
-		}
-		_, b := readReport(t, out)
-		return b, stderr
-	}
-	want, _ := run()
+	want, _ := backtestReport(t, "--data", data)
 	t.Setenv("XDG_CACHE_HOME", "")
 	t.Setenv("HOME", "")
-	got, stderr := run("--cache", "auto")
+	got, stderr := backtestReport(t, "--data", data, "--cache", "auto")
 	if !bytes.Equal(got, want) {
 		t.Error("--cache auto without a cache directory: the report differs from the gz run's")
 	}
 	if !strings.Contains(stderr, "--cache auto") || !strings.Contains(stderr, "reading the recordings directly (same results)") {
 		t.Errorf("stderr does not say the run went on without the cache:\n%s", stderr)
 	}
+}
+
+// backtestReport runs nanotick backtest with args and a JSON report, fails the test unless
+// it exits 0, and returns the report and what the run wrote to stderr.
+func backtestReport(t *testing.T, args ...string) (report []byte, stderr string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := runBT(t, append(args, "--json", out)...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, stderr)
+	}
+	_, report = readReport(t, out)
+	return report, stderr
 }
