@@ -35,14 +35,8 @@ func TestCutRecordingKeepsItsReport(t *testing.T) {
 		t.Fatalf("reading the cut file: %v, want an unexpected EOF", err)
 	}
 	lines := got[:bytes.LastIndexByte(got, '\n')+1]
-	var clean bytes.Buffer
-	zw := gzip.NewWriter(&clean)
-	_, _ = zw.Write(lines)
-	_ = zw.Close()
 	whole := filepath.Join(dir, "whole.gz")
-	if err := os.WriteFile(whole, clean.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGzip(t, whole, lines)
 	cfg := spotBacktest(t)
 	cfg.Data = []string{whole}
 	want, err := Run(cfg)

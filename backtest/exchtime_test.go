@@ -1,9 +1,7 @@
 package backtest
 
 import (
-	"compress/gzip"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,14 +67,7 @@ func TestClockOffsetModes(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("%d %s", local[i]*ms, f))
 	}
 	path := filepath.Join(t.TempDir(), "rec.gz")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := gzip.NewWriter(f)
-	zw.Write([]byte(strings.Join(lines, "\n") + "\n"))
-	zw.Close()
-	f.Close()
+	writeGzip(t, path, []byte(strings.Join(lines, "\n")+"\n"))
 
 	for _, tt := range []struct {
 		et   ExchangeTime

@@ -37,14 +37,8 @@ func TestSummaryCountsUndecodedFrames(t *testing.T) {
 			out.WriteByte('\n')
 		}
 	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write(out.Bytes())
-	_ = zw.Close()
 	file := filepath.Join(t.TempDir(), "bad.gz")
-	if err := os.WriteFile(file, gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGzip(t, file, out.Bytes())
 	cfg := spotBacktest(t)
 	cfg.Data = []string{file}
 	rep, err := Run(cfg)
