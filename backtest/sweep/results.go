@@ -26,14 +26,17 @@ type Metrics struct {
 	ReturnPct      decimal.Decimal `json:"return_pct"`
 	MaxDrawdown    decimal.Decimal `json:"max_drawdown"`
 	MaxDrawdownPct float64         `json:"max_drawdown_pct"`
-	Sharpe         float64         `json:"sharpe"`
-	Fills          uint64          `json:"fills"`
-	MakerFills     uint64          `json:"maker_fills"`
-	TakerFills     uint64          `json:"taker_fills"`
-	Volume         decimal.Decimal `json:"volume"`
-	Fees           decimal.Decimal `json:"fees"`
-	OrdersSent     uint64          `json:"orders_sent"`
-	Halted         string          `json:"halted,omitempty"`
+	// Sharpe is the report's Sharpe ratio, nil (JSON null) where the report gives
+	// none (too few daily returns: backtest.SharpeMinReturns): a point without one is
+	// not a point with a ratio of zero, and ranks after every point with one.
+	Sharpe     *float64        `json:"sharpe"`
+	Fills      uint64          `json:"fills"`
+	MakerFills uint64          `json:"maker_fills"`
+	TakerFills uint64          `json:"taker_fills"`
+	Volume     decimal.Decimal `json:"volume"`
+	Fees       decimal.Decimal `json:"fees"`
+	OrdersSent uint64          `json:"orders_sent"`
+	Halted     string          `json:"halted,omitempty"`
 	// Problems say why the run did not test the strategy (backtest.Report.Problems):
 	// its metrics are then no measure of the point, and the sweep fails unless told
 	// to accept such runs.
@@ -41,22 +44,28 @@ type Metrics struct {
 }
 
 // MetricsOf extracts the metrics of a report. Non-finite ratios (which JSON cannot
-// hold) become 0.
+// hold) become 0; a Sharpe ratio the report does not give (zero) is nil.
 func MetricsOf(r *backtest.Report) Metrics {
-	fin := func(f float64) float64 {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0
-		}
-		return f
+	var sharpe *float64
+	if v := fin(r.Result.Sharpe); v != 0 {
+		sharpe = &v
 	}
 	return Metrics{
 		PnL: r.Result.PnL, ReturnPct: r.Result.ReturnPct,
 		MaxDrawdown: r.Result.MaxDrawdown, MaxDrawdownPct: fin(r.Result.MaxDrawdownPct),
-		Sharpe: fin(r.Result.Sharpe),
+		Sharpe: sharpe,
 		Fills:  r.Orders.Fills, MakerFills: r.Orders.MakerFills, TakerFills: r.Orders.TakerFills,
 		Volume: r.Result.Volume, Fees: r.Result.Fees, OrdersSent: r.Orders.Sent,
 		Halted: r.Halted, Problems: r.Problems,
 	}
+}
+
+// fin returns f, or 0 for a non-finite f.
+func fin(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
 }
 
 // Result is one grid point's outcome: one line of a shard file.
@@ -348,7 +357,12 @@ func compare(a, b *Result, m Metric) int {
 	case ByReturn:
 		c = b.ReturnPct.Cmp(a.ReturnPct)
 	case BySharpe:
-		c = cmp.Compare(b.Sharpe, a.Sharpe)
+		switch {
+		case a.Sharpe == nil || b.Sharpe == nil:
+			c = cmp.Compare(boolRank(b.Sharpe != nil), boolRank(a.Sharpe != nil))
+		default:
+			c = cmp.Compare(*b.Sharpe, *a.Sharpe)
+		}
 	case ByDrawdown:
 		c = a.MaxDrawdown.Cmp(b.MaxDrawdown)
 	case ByFills:
@@ -358,6 +372,14 @@ func compare(a, b *Result, m Metric) int {
 		return c
 	}
 	return cmp.Compare(a.Index, b.Index)
+}
+
+// boolRank is 1 for true, 0 for false.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Sort ranks rs best first by m; ties keep grid order.
@@ -385,11 +407,29 @@ func WriteTable(w io.Writer, names []string, rs []Result) error {
 		}
 		row = append(row,
 			r.PnL.StringFixed(4), r.ReturnPct.StringFixed(4),
-			strconv.FormatFloat(r.Sharpe, 'f', 3, 64),
+			formatSharpe(r.Sharpe),
 			r.MaxDrawdown.StringFixed(4), strconv.FormatFloat(r.MaxDrawdownPct, 'f', 4, 64),
 			strconv.FormatUint(r.Fills, 10), strconv.FormatUint(r.MakerFills, 10), strconv.FormatUint(r.TakerFills, 10),
 			strconv.FormatUint(r.OrdersSent, 10), r.Halted)
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+// formatSharpe writes a Sharpe ratio to three decimals, "-" where there is none.
+func formatSharpe(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*s, 'f', 3, 64)
+}
+
+// AnySharpe reports whether any of rs has a Sharpe ratio.
+func AnySharpe(rs []Result) bool {
+	for i := range rs {
+		if rs[i].Sharpe != nil {
+			return true
+		}
+	}
+	return false
 }

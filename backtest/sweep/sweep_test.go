@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -314,7 +315,9 @@ func TestSortAndTable(t *testing.T) {
 	}{
 		// pnl = 10a - b by index: 0,-10,-20, 10,0,-10, 20; errors (7, 8) last.
 		{ByPnL, []int{6, 3, 0, 4, 1, 5, 2, 7, 8}},
-		{BySharpe, []int{6, 3, 0, 4, 1, 5, 2, 7, 8}},
+		// sharpe = a - b/10: 2 (6), 1 (3), -1 (1, 5), -2 (2); zero is no ratio
+		// (0, 4), after every point with one.
+		{BySharpe, []int{6, 3, 1, 5, 2, 0, 4, 7, 8}},
 		{ByDrawdown, []int{0, 3, 6, 1, 4, 2, 5, 7, 8}}, // b/10 ascending, ties by index
 		{ByFills, []int{5, 4, 2, 6, 1, 3, 0, 7, 8}},    // a*b,
 		{ByReturn, []int{0, 1, 2, 3, 4, 5, 6, 7, 8}},   // all zero: grid order
@@ -427,5 +430,44 @@ func TestParseSplit(t *testing.T) {
 		if _, err := ParseSplit(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}
+	}
+}
+
+// A report without a Sharpe ratio (too few daily returns) gives a point without one:
+// null in JSON, "-" in the table, not a ratio of zero.
+func TestSharpeNotReported(t *testing.T) {
+	none, some := &backtest.Report{}, &backtest.Report{}
+	some.Result.Sharpe = 1.25
+	rs := []Result{{Index: 0, Metrics: MetricsOf(none)}, {Index: 1, Metrics: MetricsOf(some)}}
+	if rs[0].Sharpe != nil || rs[1].Sharpe == nil || *rs[1].Sharpe != 1.25 {
+		t.Fatalf("sharpe %v, %v: want nil and 1.25", rs[0].Sharpe, rs[1].Sharpe)
+	}
+	if !AnySharpe(rs) || AnySharpe(rs[:1]) {
+		t.Fatal("AnySharpe")
+	}
+	for i, want := range []string{`"sharpe":null`, `"sharpe":1.25`} {
+		b, err := json.Marshal(rs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("point %d: %s, want %s", i, b, want)
+		}
+		var back Result
+		if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back.Sharpe, rs[i].Sharpe) {
+			t.Errorf("point %d: round trip %v (%v), want %v", i, back.Sharpe, err, rs[i].Sharpe)
+		}
+	}
+	var out bytes.Buffer
+	if err := WriteTable(&out, nil, rs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	col := slices.Index(strings.Fields(lines[0]), "sharpe")
+	if got := strings.Fields(lines[1])[col]; got != "-" {
+		t.Errorf("sharpe column %q for a point without one:\n%s", got, out.String())
+	}
+	if got := strings.Fields(lines[2])[col]; got != "1.250" {
+		t.Errorf("sharpe column %q for 1.25:\n%s", got, out.String())
 	}
 }

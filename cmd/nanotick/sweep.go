@@ -624,6 +624,7 @@ func sweepRun(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 	}
 	prog.finish(true) // before anything is printed
+	noSharpe(stderr, "nanotick sweep run", metric, results)
 
 	status := 0
 	for _, r := range results {
@@ -740,6 +741,7 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sweep.Sort(results, metric)
+	noSharpe(stderr, "nanotick sweep merge", metric, results)
 	fmt.Fprintf(stdout, "%d points of %s from %s\n", len(results), grid, strings.Join(files, ", "))
 	if err := sweep.WriteTable(stdout, grid.Names(), results); err != nil {
 		fmt.Fprintf(stderr, "nanotick sweep merge: %v\n", err)
@@ -753,4 +755,13 @@ func sweepMerge(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// noSharpe says, on stderr, that a ranking by Sharpe ratio ranked nothing: no point has
+// one (the data is shorter than the daily returns a ratio needs), so the points are
+// in grid order.
+func noSharpe(stderr io.Writer, cmd string, m sweep.Metric, rs []sweep.Result) {
+	if m == sweep.BySharpe && len(rs) > 0 && !sweep.AnySharpe(rs) {
+		fmt.Fprintf(stderr, "%s: --sort sharpe: no point has a Sharpe ratio (it needs at least %d daily returns of data): the points are in grid order\n", cmd, backtest.SharpeMinReturns)
+	}
 }

@@ -80,6 +80,15 @@ func TestSweepShardsMerge(t *testing.T) {
 	if !bytes.Equal(a, b) || len(a) == 0 {
 		t.Fatalf("merged file differs from the whole run's:\n%s\n%s", a, b)
 	}
+	// Five minutes of data give no Sharpe ratio: a ranking by it says so and keeps
+	// grid order, and the table shows none, not zeros.
+	out, e, code = run("merge", s0, s1, "--sort", "sharpe")
+	if code != 0 || !strings.Contains(e, "no point has a Sharpe ratio") {
+		t.Fatalf("merge --sort sharpe: %d %s", code, e)
+	}
+	if rows := strings.Split(strings.TrimSpace(out), "\n"); len(rows) != 6 || !strings.HasPrefix(strings.Join(strings.Fields(rows[2]), " "), "1 0 1 0.001 ") || strings.Contains(out, "0.000  ") {
+		t.Fatalf("merge --sort sharpe: want grid order and no zero ratios:\n%s", out)
+	}
 	if _, e, code := run("merge", s0); code != 1 || !strings.Contains(e, "2 of 4 grid points missing") {
 		t.Fatalf("missing shard: %d %s", code, e)
 	}
