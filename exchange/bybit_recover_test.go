@@ -28,13 +28,18 @@ import (
 // that every sum compares exactly.
 type ledger struct {
 	mu         sync.Mutex
+	acks       int
 	fills      int
 	qty        int64           // Σ qty (all buys here), 1e-8
 	cost, fees decimal.Decimal // Σ price × qty and Σ fee, in USDT
 	fillsOf    map[uint64]int
 }
 
-func (l *ledger) OnAck(id uint64, now int64) {}
+func (l *ledger) OnAck(id uint64, now int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.acks++
+}
 func (l *ledger) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -111,6 +116,9 @@ func TestBybitGatewayRecoversFillsWithFees(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The orders rest before anyone sells: the seller's IOC orders come on a connection
+	// of their own, and on a busy machine they could reach the book first and expire.
+	drainUntil("the two acks", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.acks == 2 })
 	seller, closeSeller := startSeller(t, e)
 	defer closeSeller()
 	// Connected: 5 executions reach the gateway on the stream.
