@@ -227,6 +227,12 @@ type Exchange struct {
 	// reduce-only orders that can no longer reduce it expire (expireReduceOnly).
 	closed bool
 
+	// feeCarry passes the fills' fees on to the engine in price units, their exact
+	// total rounded once (see engineFee); feeDiv scales a quantity times a rate to
+	// its fine units.
+	feeCarry fixed.Carry
+	feeDiv   int64
+
 	// shared, if set, is the set of books book belongs to, shared with other runs'
 	// exchanges that replay the same events in lockstep; seq is the number of the
 	// event onEvent is applying, and before says advance must read the book's mid as
@@ -389,7 +395,17 @@ func NewExchange(cfg ExchangeConfig) (*Exchange, error) {
 	if book == nil {
 		book = orderbook.New(cfg.BookCapacity)
 	}
+	// A fee is price × qty × rate / (10^qs × 10^10) price units: fine units of
+	// 10^-(qs+10) hold it exactly, up to the 10^-18 a Carry holds (qs ≤ 8); a finer
+	// quantity scale gives up its last digits of fee (dividing qty × rate by feeDiv).
+	feeDigits, feeDiv := cfg.Instrument.QtyScale+10, int64(1)
+	if feeDigits > fixed.MaxScale {
+		feeDiv = (feeDigits - fixed.MaxScale).Unit()
+		feeDigits = fixed.MaxScale
+	}
 	return &Exchange{
+		feeCarry: fixed.NewCarry(feeDigits),
+		feeDiv:   feeDiv,
 		cfg:      cfg,
 		lat:      cfg.Latency,
 		dec:      dec,
@@ -897,8 +913,9 @@ func aheadQty(front float64) int64 {
 	return int64(math.Round(front))
 }
 
-// fill charges the fee, books the fill and sends it to the strategy. The engine's fee
-// is in price units, truncated toward zero; the account books the exact fee.
+// fill charges the fee, books the fill and sends it to the strategy. The account books
+// the exact fee; the engine is told it in price units, through the exchange's carry
+// (engineFee), so that its total is the exact total rounded once.
 func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker bool, cause FillCause, log int, sent, aheadPlace, aheadFill int64) {
 	rate, bps := x.takerE6, x.takerBps
 	if maker {
@@ -915,12 +932,13 @@ func (x *Exchange) fill(id uint64, side orderbook.Side, price, qty int64, maker 
 		x.pos -= qty
 	}
 	x.closed = x.closed || before != 0 && (x.pos == 0 || (x.pos > 0) != (before > 0))
-	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
+	feePrice := price
 	if x.cfg.Instrument.Inverse {
 		// The quantity is the notional (USD); the engine's fee is its value in price
 		// units, the account books it in the coin.
-		fee = Fee(x.cfg.Instrument.PriceScale.Unit(), qty, rate, x.cfg.Instrument.QtyScale)
+		feePrice = x.cfg.Instrument.PriceScale.Unit()
 	}
+	fee := x.engineFee(feePrice, qty, rate)
 	if a := x.cfg.Account; a != nil {
 		a.Fill(side, price, qty, bps, maker)
 	}
@@ -1033,6 +1051,25 @@ func (x *Exchange) exactFee(price, qty, bps decimal.Decimal) decimal.Decimal {
 		return qty.Mul(bps).Shift(-4).DivRound(price, coinDigits)
 	}
 	return price.Mul(qty).Mul(bps).Shift(-4)
+}
+
+// engineFee returns the price units of fee to tell the engine with a fill of qty at
+// price at rate millionths of a basis point: the exact fee is added to the exchange's
+// carry, and what the carry's rounded total grew by is returned, so that the engine's
+// fees add up to the exact total rounded half away from zero, whatever the number of
+// fills. A fee too large for the carry (2^62 price units, or qty × rate beyond an
+// int64) goes in as Fee truncates it.
+func (x *Exchange) engineFee(price, qty, rate int64) int64 {
+	if qr, ok := fixed.MulDiv(qty, rate, x.feeDiv); ok {
+		if fee, ok := x.feeCarry.AddMul(price, qr); ok {
+			return fee
+		}
+	}
+	fee := Fee(price, qty, rate, x.cfg.Instrument.QtyScale)
+	if d, ok := x.feeCarry.AddMul(fee, x.feeCarry.Unit()); ok {
+		return d
+	}
+	return fee
 }
 
 // Fee returns the fee of a fill of qty at price, in price units, at rate millionths of

@@ -446,6 +446,42 @@ func TestMakerRebateIsNegativeFee(t *testing.T) {
 	`)
 }
 
+// TestEngineFeesAddUpToTheExactTotal fills ten orders whose fee is 0.024 each at 0.01
+// price units: the engine is told 0.02 or 0.03, 0.24 in all, where truncating each
+// fill's fee told it 0.20 (17% short). Rebates round as their opposites.
+func TestEngineFeesAddUpToTheExactTotal(t *testing.T) {
+	for _, tt := range []struct {
+		bps  float64
+		want []int64 // fee of each fill, price units
+	}{
+		{2.4, []int64{2, 3, 2, 3, 2, 2, 3, 2, 3, 2}}, // round(0.024 k) − round(0.024 (k−1))
+		{-2.4, []int64{-2, -3, -2, -3, -2, -2, -3, -2, -3, -2}},
+	} {
+		h := newHarness(t, opts{maker: tt.bps, partial: true})
+		h.snapshot(0, []lv{{99, 1}}, asks)
+		for i := range len(tt.want) {
+			h.place(int64(10*i+1), uint64(i+1), orderbook.Bid, 100, 1, false, false)
+			h.trade(int64(10*i+2), 100, 1, true) // 100 × 1 × 2.4 bp = 0.024
+		}
+		h.x.RunUntil(base+int64(time.Hour), &h.r)
+		var fees []int64
+		var total int64
+		for _, a := range h.r.got {
+			if a.kind == "fill" {
+				fees = append(fees, a.fee)
+				total += a.fee
+			}
+		}
+		if fmt.Sprint(fees) != fmt.Sprint(tt.want) {
+			t.Errorf("%g bp: fees %v, want %v", tt.bps, fees, tt.want)
+		}
+		// 10 × 0.024 = 0.24, rounded once.
+		if want := int64(24); total != want && total != -want {
+			t.Errorf("%g bp: engine's fees %s, want ±%s", tt.bps, ps.String(total), ps.String(want))
+		}
+	}
+}
+
 func TestFee(t *testing.T) {
 	for _, tt := range []struct {
 		price, qty int64

@@ -197,18 +197,16 @@ func TestUSDMMarketMaker(t *testing.T) {
 }
 
 // checkEngineAgrees checks that what the engine booked from the fills it received is
-// what the exchange filled: the same position, and the same fees but for the engine's
-// rounding of each fee toward zero to the price scale (under one unit per fill).
+// what the exchange filled: the same position, and the exact fees rounded once to the
+// price scale, half away from zero (decimal's Round), however many fills.
 func checkEngineAgrees(t *testing.T, rep *Report) {
 	t.Helper()
 	res := rep.Result
 	if !res.EnginePosition.Equal(res.Position) {
 		t.Errorf("engine position %s, exchange position %s", res.EnginePosition, res.Position)
 	}
-	unit := decimal.New(1, -int32(rep.priceScale))
-	tol := unit.Mul(decimal.NewFromInt(int64(rep.Orders.Fills)))
-	if diff := res.EngineFees.Sub(res.Fees).Abs(); diff.GreaterThanOrEqual(tol) && !diff.IsZero() {
-		t.Errorf("engine fees %s, exact fees %s: off by %s, more than %d fills × %s", res.EngineFees, res.Fees, diff, rep.Orders.Fills, unit)
+	if want := res.Fees.Round(int32(rep.priceScale)); !res.EngineFees.Equal(want) {
+		t.Errorf("engine fees %s, exact fees %s rounded to the price scale %s (%d fills)", res.EngineFees, res.Fees, want, rep.Orders.Fills)
 	}
 	if rep.Orders.Fills > 0 && res.Fees.IsZero() && rep.Settings.MakerFeeBps != 0 {
 		t.Error("no fees booked")

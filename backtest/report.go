@@ -107,8 +107,9 @@ type Result struct {
 	MakerVolume decimal.Decimal `json:"maker_volume"`
 	// EnginePosition and EngineFees are what the engine's risk layer booked from the
 	// fills it received. The position equals Position once every fill has arrived;
-	// the fees differ from the exact Fees by the engine's rounding of each fill's fee
-	// toward zero to the price scale.
+	// the fees are the exact Fees rounded once, half away from zero, to the price
+	// scale (each fill's fee reaches the engine through the exchange's fee carry), or
+	// for an inverse perpetual their value in USD.
 	EnginePosition decimal.Decimal `json:"engine_position"`
 	EngineFees     decimal.Decimal `json:"engine_fees"`
 	TakerVolume    decimal.Decimal `json:"taker_volume"`

@@ -85,6 +85,9 @@ func (c *Carry) Total() int64 {
 	return c.whole
 }
 
+// Unit returns the number of fine units in a whole unit.
+func (c *Carry) Unit() int64 { return c.units() }
+
 func (c *Carry) units() int64 {
 	if c.unit <= 0 {
 		return 1

@@ -173,3 +173,14 @@ func TestCarryAllocs(t *testing.T) {
 		t.Errorf("%v allocations per run", n)
 	}
 }
+
+func TestCarryUnit(t *testing.T) {
+	for _, tt := range []struct {
+		c    Carry
+		want int64
+	}{{Carry{}, 1}, {NewCarry(0), 1}, {NewCarry(6), 1e6}, {NewCarry(18), 1e18}, {NewCarry(19), 1e18}} {
+		if got := tt.c.Unit(); got != tt.want {
+			t.Errorf("Unit() = %d, want %d", got, tt.want)
+		}
+	}
+}
