@@ -334,6 +334,7 @@ func NewFutures(cfg FuturesConfig) (*FuturesGateway, error) {
 		enc: NewFuturesEncoder(cfg.Symbol, cfg.PriceScale, cfg.QtyScale, cfg.Prefix),
 		hot: NewSigner(cfg.Credentials), ctl: NewSigner(cfg.Credentials),
 		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout)), limits: newFuturesBudget()}
+	g.table.fees = fixed.NewCarry(feeScale(cfg.PriceScale) - cfg.PriceScale)
 	g.rest = &rest{base: strings.TrimRight(cfg.RESTURL, "/"), client: hc, signer: NewSigner(cfg.Credentials),
 		apiKey: cfg.Credentials.apiKey, limits: g.limits,
 		onBan: func(status int, msg string, data json.RawMessage) {
@@ -1024,7 +1025,9 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 				if a.maker {
 					side = orderbook.Bid
 				}
-				fs.OnForcedFill(g.cfg.Instrument, side, a.price, a.last, a.fee, now)
+				// The same carry as the orders' fills: the engine's fees are the
+				// account's commissions rounded once.
+				fs.OnForcedFill(g.cfg.Instrument, side, a.price, a.last, g.table.fees.Add(a.fee), now)
 			}
 			continue
 		case ansConnected, ansDisconnected:
@@ -1464,7 +1467,8 @@ func expiryReason(er int64) string {
 	return ""
 }
 
-// fee converts a fill's commission into price units of the margin asset. USD-M sends
+// fee converts a fill's commission into feeScale units of the margin asset, which the
+// order table's carry passes to the engine in price units. USD-M sends
 // the commission as a positive amount (older payloads: negative for a charge); its
 // magnitude is the fee. A commission in another asset is valued at FeePrices.
 func (g *FuturesGateway) fee(amount, asset string) int64 {
@@ -1483,7 +1487,7 @@ func (g *FuturesGateway) fee(amount, asset string) int64 {
 		}
 		n = n.Mul(p)
 	}
-	return n.Shift(int32(g.cfg.PriceScale)).Round(0).IntPart()
+	return feeFine(n, feeScale(g.cfg.PriceScale))
 }
 
 // accountEvent takes ACCOUNT_UPDATE: the symbol's position, and a FUNDING_FEE balance

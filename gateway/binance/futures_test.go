@@ -376,7 +376,8 @@ func TestFuturesAnswersReachTheEngine(t *testing.T) {
 	want := []string{
 		"ack 1",
 		"fill 1 1@6000000 fee 1 maker true",
-		"fill 1 2@5999990 fee 2 maker true",
+		// 0.012 + 0.02399996 = 0.03599996 USDT: 0.04 in all, 0.01 then 0.03.
+		"fill 1 2@5999990 fee 3 maker true",
 		"ack 2", "cancelled 2",
 		"rejected 3 venue error -2019: Margin is insufficient.",
 		"rejected 4 venue error -2022: ReduceOnly Order is rejected.",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -252,6 +253,7 @@ func New(cfg Config) (*Gateway, error) {
 		hot: NewSigner(cfg.Credentials), ctl: NewSigner(cfg.Credentials),
 		wbuf: make([]byte, 0, 1024), table: newOrders(cfg.MaxOrders, int64(cfg.AckTimeout)), limits: newBudget(),
 		ledger: newLedger()}
+	g.table.fees = fixed.NewCarry(feeScale(cfg.PriceScale) - cfg.PriceScale)
 	g.table.retry = retryPolicy{min: int64(cfg.RetryMin), max: int64(cfg.RetryMax), maxAttempts: cfg.MaxAttempts,
 		lostAfter: int64(cfg.LostAfter), minMissing: 3}
 	g.table.query = g.query
@@ -970,8 +972,32 @@ func (g *Gateway) report(ev json.RawMessage) error {
 	return nil
 }
 
-// fee converts a fill's commission (n, in asset N) into price units of the quote
-// asset: as is for the quote asset, times the fill price for the base asset (whose
+// feeDigits is the scale commissions are read at, in the quote (or margin) asset: 10^-12,
+// finer than Binance writes a commission (8 decimals) or a base-asset one valued at a
+// fill price of up to 4 decimals, and wide enough for 9 million of the asset per fill.
+// A price scale finer than that is used instead.
+const feeDigits = 12
+
+// feeScale returns the scale a gateway of price scale ps reads commissions at.
+func feeScale(ps fixed.Scale) fixed.Scale { return max(feeDigits, ps) }
+
+// feeFine returns commission n (of the quote asset) in units of s, a commission beyond
+// an int64's reach taken as the largest it holds.
+func feeFine(n decimal.Decimal, s fixed.Scale) int64 {
+	v := n.Shift(int32(s)).Round(0)
+	switch {
+	case v.GreaterThan(maxFine):
+		return math.MaxInt64
+	case v.LessThan(minFine):
+		return math.MinInt64 + 1
+	}
+	return v.IntPart()
+}
+
+var maxFine, minFine = decimal.NewFromInt(math.MaxInt64), decimal.NewFromInt(math.MinInt64 + 1)
+
+// fee converts a fill's commission (n, in asset N) into feeScale units of the quote
+// asset (orders.fill carries them to the engine in price units): as is for the quote asset, times the fill price for the base asset (whose
 // quantity is also returned, in baseFine units below the quantity unit, to come off the
 // position), at Config.FeePrices for any other asset (BNB). A commission in an asset without a
 // price is counted (Counters.UnpricedFees), warned about, and valued at zero.
@@ -999,5 +1025,5 @@ func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 		}
 		n = n.Mul(p)
 	}
-	return n.Shift(int32(g.cfg.PriceScale)).Round(0).IntPart(), baseQty
+	return feeFine(n, feeScale(g.cfg.PriceScale)), baseQty
 }

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
+
+	"github.com/nanotick/nanotick/fixed"
 )
 
 // OrderState is where an order stands between nanotick and the venue.
@@ -112,7 +114,7 @@ type answer struct {
 	price  int64  // last fill price (report), order price (status)
 	last   int64  // last fill quantity (report)
 	cum    int64  // cumulative filled quantity (report z, status executedQty)
-	fee    int64  // fee of the last fill, price units (its value in the quote asset)
+	fee    int64  // fee of the last fill, in feeScale units of the quote asset (its value)
 	// baseFee is the part of the fill's commission taken in the base asset, in units of
 	// baseFine below the quantity unit: the account received that much less than the
 	// fill's quantity. It is finer than the quantity scale so that what each fill rounds
@@ -199,6 +201,10 @@ type orders struct {
 	query   func(id uint64, now int64) bool
 	cancel  func(id uint64, now int64) bool
 	log     func(id uint64, msg string)
+	// fees passes the fills' commissions on in price units, the exact total rounded
+	// once (see fixed.Carry): answer.fee is in its fine units, feeScale's (the zero
+	// Carry of a bare table passes them on as they are).
+	fees fixed.Carry
 	// unknowns counts transitions into StateUnknown, lost the orders written off
 	// after the venue denied knowing them for RetryPolicy.LostAfter or the attempts
 	// ran out; both are read from other goroutines.
@@ -295,7 +301,7 @@ func (t *orders) fill(o *order, cum, price, fee, baseFee int64, maker bool, s Si
 	if o.filled >= o.qty {
 		o.state = StateFilled
 	}
-	s.OnFill(o.id, price, q, fee, maker, now)
+	s.OnFill(o.id, price, q, t.fees.Add(fee), maker, now)
 	if baseFee > 0 {
 		// The engine is told the rounded total so far less what it was told: the
 		// order's base commission adds up exactly, whatever the pieces.
