@@ -36,12 +36,18 @@ var (
 // Reader turns what Bybit sends on the trade and private connections into Sink
 // calls. It decodes with encoding/json: answers arrive on the connection's reader
 // goroutine, off the tick path. It is not safe for concurrent use.
+//
+// A fill's fee reaches a Sink in price units through the reader's fixed.Carry: the
+// fees of its fills add up to their exact total rounded once, not to each one's
+// rounding. A sink that carries fees itself across readers (the Gateway's, whose
+// readers come and go with its connections) takes them exact instead (fineFeeSink).
 type Reader struct {
 	category    Category
 	symbol      string
 	base, quote string
 	ps, qs      fixed.Scale
 	prefix      string
+	fees        fixed.Carry
 	// Foreign counts order and execution messages of other symbols or of orders
 	// this session did not send; they are passed over.
 	Foreign uint64
@@ -62,7 +68,14 @@ type Reader struct {
 // NewReader returns a reader for the orders of e's instrument, whose base and quote
 // assets are needed to count a fee charged in the base asset (spot buys).
 func NewReader(e *Encoder, base, quote string) *Reader {
-	return &Reader{category: e.category, symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, prefix: e.prefix}
+	return &Reader{category: e.category, symbol: e.symbol, base: base, quote: quote, ps: e.ps, qs: e.qs, prefix: e.prefix,
+		fees: newFeeCarry(e.ps)}
+}
+
+// fineFeeSink is a Sink that takes each fill's fee exact, in units of fineScale's of
+// the quote asset, to carry them to price units itself.
+type fineFeeSink interface {
+	onFillFine(id uint64, price, qty, fine int64, maker bool, now int64)
 }
 
 // message is every shape Reader reads; encoding/json fills what is there.
@@ -247,7 +260,11 @@ func (r *Reader) stream(m *message, now int64, sink Sink) error {
 					r.OnLeaves(id, leaves)
 				}
 			}
-			sink.OnFill(id, price, qty, fee, d.IsMaker, now)
+			if fs, ok := sink.(fineFeeSink); ok {
+				fs.onFillFine(id, price, qty, fee, d.IsMaker, now)
+			} else {
+				sink.OnFill(id, price, qty, r.fees.Add(fee), d.IsMaker, now)
+			}
 		}
 		return errors.Join(errs...)
 	case m.Topic == "position" || strings.HasPrefix(m.Topic, "position."):
@@ -277,9 +294,17 @@ func (r *Reader) ours(category, symbol, link string) (uint64, bool) {
 // ("26.3725275" on a 0.1 tick), up to 12 fit with room for fees up to 9 million.
 const feeScale fixed.Scale = 12
 
-// fee converts execFee to price units of the quote asset, truncated toward zero to
-// the price unit. Bybit charges spot buys in the base asset (v5/enum, spot fee
-// currency instruction): that fee is worth fee x price.
+// fineScale returns the scale fees are passed on at before their carry to price
+// units: feeScale's, or a finer price scale's.
+func fineScale(ps fixed.Scale) fixed.Scale { return max(feeScale, ps) }
+
+// newFeeCarry returns the carry of fees at fineScale to price units of scale ps.
+func newFeeCarry(ps fixed.Scale) fixed.Carry { return fixed.NewCarry(fineScale(ps) - ps) }
+
+// fee converts execFee to fineScale units of the quote asset, exact but for what a
+// base-asset fee valued at the fill price has beyond them. Bybit charges spot buys
+// in the base asset (v5/enum, spot fee currency instruction): that fee is worth fee x
+// price.
 func (r *Reader) fee(d *execData, price int64) (int64, error) {
 	if d.ExecFee == "" {
 		return 0, nil
@@ -296,7 +321,8 @@ func (r *Reader) fee(d *execData, price int64) (int64, error) {
 	default:
 		return 0, fmt.Errorf("fee %s in %s, neither %s nor %s: not counted", d.ExecFee, d.FeeCurrency, r.base, r.quote)
 	}
-	v, ok := fixed.MulDiv(f, mul, feeScale.Unit())
+	// f × 10^-12 × mul × 10^-ps of the quote, in units of 10^-fineScale.
+	v, ok := fixed.MulDiv(f, mul, (feeScale + r.ps - fineScale(r.ps)).Unit())
 	if !ok {
 		return 0, fmt.Errorf("fee %s %s overflows", d.ExecFee, d.FeeCurrency)
 	}

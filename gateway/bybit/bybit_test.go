@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -224,6 +225,40 @@ func TestReader(t *testing.T) {
 				t.Fatalf("calls %q, want %q", s.calls, tt.want)
 			}
 		})
+	}
+}
+
+// TestReaderCarriesFees: a reader's fills tell a plain Sink their fees in price units,
+// the exact total rounded once (half away from zero): ten 0.024 USDT fees at 0.01
+// units are 0.24, where truncating each told 0.20; rebates are their opposites.
+func TestReaderCarriesFees(t *testing.T) {
+	for _, tt := range []struct {
+		fee  string
+		want string
+	}{
+		{"0.024", "2 3 2 3 2 2 3 2 3 2"},
+		{"-0.024", "-2 -3 -2 -3 -2 -2 -3 -2 -3 -2"},
+	} {
+		r := NewReader(linearEncoder(t), "BTC", "USDT")
+		var s sink
+		for i := range 10 {
+			msg := fmt.Sprintf(`{"topic":"execution","data":[{"category":"linear","symbol":"BTCUSDT","execFee":%q,"execId":"e%d","execPrice":"60000","execQty":"0.002","execType":"Trade","orderLinkId":"nt-1","isMaker":true,"feeCurrency":"USDT"}]}`, tt.fee, i)
+			if err := r.Handle([]byte(msg), 1, &s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var fees []string
+		for _, c := range s.calls {
+			var id, qty, price, fee int64
+			var maker bool
+			if _, err := fmt.Sscanf(c, "fill %d %d@%d fee %d maker %v", &id, &qty, &price, &fee, &maker); err != nil {
+				t.Fatalf("%q: %v", c, err)
+			}
+			fees = append(fees, strconv.FormatInt(fee, 10))
+		}
+		if got := strings.Join(fees, " "); got != tt.want {
+			t.Errorf("fees %s each: %s, want %s", tt.fee, got, tt.want)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -137,6 +138,10 @@ type Gateway struct {
 	wbuf  []byte
 	table map[uint64]*gwOrder
 	pool  []*gwOrder
+	// fees passes the fills' fees (answer.fee, fineScale units of the quote) on in
+	// price units: the exact total rounded once, whichever reader or REST recovery
+	// read them.
+	fees fixed.Carry
 
 	// Both connections, replaced together on reconnect.
 	trade, priv atomic.Pointer[live.Conn]
@@ -277,7 +282,8 @@ func New(cfg Config) (*Gateway, error) {
 		wbuf: make([]byte, 0, 1024), table: make(map[uint64]*gwOrder, 1024),
 		queue: make([]answer, 0, 1024), spare: make([]answer, 0, 1024),
 		leaves: make(map[uint64]int64, 64), liveIDs: make(map[uint64]struct{}, 1024),
-		execs: make(map[uint64]map[string]struct{}, 64), codes: map[int]uint64{}}
+		execs: make(map[uint64]map[string]struct{}, 64), codes: map[int]uint64{},
+		fees: newFeeCarry(cfg.PriceScale)}
 	if g.http == nil {
 		g.http = &http.Client{Timeout: cfg.RequestTimeout}
 	}
@@ -649,7 +655,22 @@ func (s queueSink) onAmendRejected(id uint64, reason string, now int64) {
 	s.push(answer{kind: ansAmendRejected, id: id, reason: reason, now: now})
 }
 func (s queueSink) OnAck(id uint64, now int64) { s.push(answer{kind: ansAck, id: id, now: now}) }
+
+// OnFill queues a fill whose fee is in price units (the Reader gives the queue exact
+// fees, through onFillFine).
 func (s queueSink) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
+	fine, ok := fixed.MulDiv(fee, s.g.fees.Unit(), 1)
+	if !ok {
+		fine = math.MaxInt64 // beyond 9 million of the quote asset: as much as fits
+		if fee < 0 {
+			fine = math.MinInt64 + 1
+		}
+	}
+	s.onFillFine(id, price, qty, fine, maker, now)
+}
+
+// onFillFine queues a fill with its exact fee, for Drain to carry.
+func (s queueSink) onFillFine(id uint64, price, qty, fee int64, maker bool, now int64) {
 	leaves, ok := s.g.leaves[id]
 	if ok {
 		delete(s.g.leaves, id)
@@ -844,7 +865,7 @@ func (g *Gateway) Drain(sink Sink, now int64) {
 				continue
 			}
 			o.filled += a.qty
-			sink.OnFill(a.id, a.price, a.qty, a.fee, a.maker, a.now)
+			sink.OnFill(a.id, a.price, a.qty, g.fees.Add(a.fee), a.maker, a.now)
 			if o.filled >= o.qty {
 				g.done(o)
 			}

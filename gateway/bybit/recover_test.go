@@ -45,7 +45,8 @@ func TestExecDeliveredOnce(t *testing.T) {
 	if !g.deliverLocked(1, "e1") {
 		t.Fatal("e1 refused the first time")
 	}
-	g.queue = append(g.queue, answer{kind: ansFill, id: 1, price: 6000000, qty: 1, fee: 3, maker: true, leaves: -1, now: 1})
+	// Its fee, 0.03 USDT, in fineScale units (10^-12 USDT).
+	g.queue = append(g.queue, answer{kind: ansFill, id: 1, price: 6000000, qty: 1, fee: 3e10, maker: true, leaves: -1, now: 1})
 	g.qmu.Unlock()
 	handle := func(b []byte) {
 		g.qmu.Lock()
