@@ -296,9 +296,12 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 const feeScale fixed.Scale = 12
 
 // feeFine is how many fee units make a price unit: fees are passed in millionths of a
-// price unit, so that an order's many small fills add up to its fee (the gateway
-// carries the remainder per order) instead of each truncating to nothing.
-const feeFine = 1_000_000
+// price unit (feeFineDigits decimals), so that many small fills add up to their fee
+// (the gateway's carry, Gateway.fees) instead of each truncating to nothing.
+const (
+	feeFineDigits fixed.Scale = 6
+	feeFine                   = 1_000_000
+)
 
 // fee converts a trade's fees to millionths of price units of the quote asset:
 // a fee in the quote asset as is, one in the base asset (fee_ccy_pref fcib) at the

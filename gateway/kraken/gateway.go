@@ -141,6 +141,11 @@ type Gateway struct {
 	table *table
 	ring  *live.Ring[answer]
 	gen   uint64 // the generation the engine last saw connect
+	// fees passes the fills' fees (answer.fee, millionths of a price unit) on in price
+	// units, the exact total of the instrument's fills rounded once: a carry per order
+	// would round each order's on its own, and orders that fill in one piece, as most
+	// do, would be rounded one by one.
+	fees fixed.Carry
 
 	// pushMu makes the ring's producers one at a time: the reader goroutine, and the
 	// owner's connect and recovery.
@@ -229,7 +234,7 @@ func New(cfg Config) (*Gateway, error) {
 		hc = &http.Client{Timeout: cfg.RequestTimeout}
 	}
 	return &Gateway{cfg: cfg, enc: enc, http: hc, ring: ring, table: newTable(cfg.MaxOrders), rec: newRecovery(),
-		wbuf: make([]byte, 0, 512), waiters: map[uint64]chan wire{},
+		wbuf: make([]byte, 0, 512), waiters: map[uint64]chan wire{}, fees: fixed.NewCarry(feeFineDigits),
 		log: cfg.Logger.With().Str("component", "gateway").Str("venue", "kraken").Str("symbol", cfg.Symbol).Logger()}, nil
 }
 
@@ -841,15 +846,7 @@ func (g *Gateway) exec(o *order, a *answer, sink Sink, now int64) {
 		}
 		o.filled += qty
 		g.fills.Add(1)
-		// Whole price units of fee go with this fill, the rest waits for the next;
-		// the last fill of the order takes what is left, rounded to nearest.
-		o.feeCarry += a.fee
-		fee := o.feeCarry / feeFine
-		if o.filled >= o.qty {
-			fee = (o.feeCarry + feeFine/2) / feeFine
-		}
-		o.feeCarry -= fee * feeFine
-		sink.OnFill(id, a.price, qty, fee, a.maker, now)
+		sink.OnFill(id, a.price, qty, g.fees.Add(a.fee), a.maker, now)
 		if o.filled >= o.qty {
 			g.table.remove(o)
 		}

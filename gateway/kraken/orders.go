@@ -26,7 +26,6 @@ type order struct {
 	state      orderState
 	price, qty int64
 	filled     int64
-	feeCarry   int64 // fee not yet passed on, in millionths of a price unit
 	postOnly   bool
 	rested     bool   // Kraken said "new": the order was live in the book
 	modifying  bool   // a Modify awaits Kraken's answer
