@@ -156,7 +156,8 @@ const Tolerance = int64(time.Millisecond)
 
 // FeeRounding is, in price units (the smallest step of the session's price scale), how
 // far a matched fill's live and backtest fees may differ and still count as equal: the
-// live fee reaches the strategy rounded to a price unit, the backtest's is exact.
+// live fee reaches the strategy through the gateway's fee carry, within one price unit
+// of the fill's exact fee (fixed.Carry), the backtest's is exact.
 const FeeRounding = 1
 
 // Compare matches the backtest's orders and fills with the session's, in sending
