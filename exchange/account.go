@@ -42,6 +42,9 @@ type Account struct {
 	clientN  uint64            // generated client order ids
 	updated  int64             // ms: last balance change
 	oc       orderCount        // the unfilled order count (ORDERS rate limits)
+	// trades are the account's last fills, oldest first, for myTrades
+	// (binance_trades.go).
+	trades []accountTrade
 }
 
 func newAccount(ac AccountConfig) (*Account, error) {
@@ -180,6 +183,8 @@ func (e *Exchange) settle(f *Fill) {
 			delete(a.open, o.ID)
 		}
 		a.updated = m.nowMs()
+		a.recordTrade(accountTrade{id: f.TradeID, orderID: o.ID, market: m, price: f.Price, qty: f.Qty, quote: f.Quote,
+			commission: comm, commissionAsset: commAsset, time: a.updated, buyer: o.Side == Buy, maker: maker})
 		e.report(a, o, report{exec: "TRADE", status: status, lastQty: f.Qty, lastPrice: f.Price,
 			cumQty: filled, cumQuote: cum, tradeID: int64(f.TradeID), maker: maker,
 			commission: comm, commissionAsset: commAsset})
@@ -208,7 +213,7 @@ type report struct {
 func (e *Exchange) report(a *Account, o *Order, r report) {
 	e.bybitReport(a, o, r)
 	e.krakenReport(a, o, r)
-	if len(a.subs) == 0 {
+	if len(a.subs) == 0 || e.binanceLose {
 		return
 	}
 	if r.tradeID == 0 {
@@ -269,6 +274,10 @@ func (e *Exchange) report(a *Account, o *Order, r report) {
 // {"subscriptionId":N,"event":{..}}, and queues it for every subscriber, or
 // holds it while a request is being answered (see hold).
 func (e *Exchange) sendEvent(a *Account, event []byte) {
+	if e.binanceDelay {
+		e.binanceDelayed = append(e.binanceDelayed, heldEvent{a, event})
+		return
+	}
 	if e.holding {
 		e.held = append(e.held, heldEvent{a, event})
 		return

@@ -111,6 +111,12 @@ func methodWeight(method string, p params) int {
 		return 20
 	case "account.rateLimits.orders":
 		return 40
+	case "myTrades":
+		// "Without orderId 20, with orderId 5".
+		if _, ok := p["orderId"]; ok {
+			return 5
+		}
+		return 20
 	}
 	return 1
 }

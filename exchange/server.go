@@ -150,6 +150,11 @@ type Exchange struct {
 
 	// usdm is the USD-M trading venue (usdm.go).
 	usdm *usdm
+
+	// binanceLose loses the spot user data events while set, binanceDelay holds
+	// them back in binanceDelayed (BinanceLoseStreams, BinanceDelayStreams).
+	binanceLose, binanceDelay bool
+	binanceDelayed            []heldEvent
 }
 
 // Start starts an exchange: it listens, and serves until ctx is canceled or
@@ -448,8 +453,9 @@ type conn struct {
 	returnRateLimits                bool
 	connectedSince, authorizedSince int64
 	// bybitTrade marks a Bybit /v5/trade or /v5/private connection
-	// (BybitDropConnections).
-	bybitTrade bool
+	// (BybitDropConnections), wsapi a spot WebSocket API one
+	// (BinanceDropConnections).
+	bybitTrade, wsapi bool
 }
 
 // closeAfterWrite closes the connection once what is queued is written.

@@ -31,6 +31,9 @@ func (e *Exchange) handleWSAPI(w http.ResponseWriter, r *http.Request) {
 	// "returnRateLimits=false" in the URL hides rateLimits by default.
 	c.returnRateLimits = r.URL.Query().Get("returnRateLimits") != "false"
 	c.connectedSince = e.cfg.Now().UnixMilli()
+	e.connMu.Lock()
+	c.wsapi = true
+	e.connMu.Unlock()
 	c.serve(c.handleAPIRequest)
 }
 
@@ -210,6 +213,7 @@ var tradingMethods = map[string]bool{
 	"order.cancelReplace": true, "order.amend.keepPriority": true,
 	"openOrders.status": true, "openOrders.cancelAll": true,
 	"account.status": true, "account.rateLimits.orders": true, "account.commission": true,
+	"myTrades": true,
 }
 
 // handleAPIRequest answers one WebSocket API request: it charges its weight
@@ -471,6 +475,9 @@ func (e *Exchange) trade(a *Account, method string, p params) (result []byte, af
 	switch method {
 	case "account.commission":
 		return e.commissionRates(m), nil, nil, nil
+	case "myTrades":
+		res, err := e.myTrades(a, m, p)
+		return res, nil, err, nil
 	case "order.place":
 		res, after, err := e.place(a, m, p, "")
 		return res, after, err, nil
