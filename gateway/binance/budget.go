@@ -18,6 +18,7 @@ const (
 	weightAccount    = 20
 	weightSubscribe  = 2
 	weightConnect    = 2
+	weightTrades     = 5 // myTrades with orderId ("Without orderId 20, with orderId 5")
 )
 
 // Priorities of requests against the weight budget: new orders stop first, so that

@@ -1,12 +1,14 @@
 package binance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,6 +134,12 @@ type Counters struct {
 	// Reconciles are the balance comparisons made, Drifts those that found a
 	// persistent difference.
 	Reconciles, Drifts uint64
+	// TradeQueries are the trade list requests sent (myTrades) to learn fills an
+	// order.status answer showed and no report told; Recovered the fills learnt from
+	// them, each with its own price, commission and liquidity; RecoveredNoFee the
+	// orders whose missing fills were told at the limit price with no fee because no
+	// trade list could be had (a warning each).
+	TradeQueries, Recovered, RecoveredNoFee uint64
 }
 
 // Gateway is the Binance WebSocket API order gateway of one symbol. Place, Cancel and
@@ -166,7 +174,7 @@ type Gateway struct {
 	placed, cancels, queries, answers, reconnects atomic.Uint64
 	writeFailures, ringWaits, malformed, dropped  atomic.Uint64
 	rateLimited, banned, unpricedFees             atomic.Uint64
-	reconciles, drifts                            atomic.Uint64
+	reconciles, drifts, tradeQueries              atomic.Uint64
 	ledger                                        *ledger
 
 	limits  *budget
@@ -258,6 +266,10 @@ func New(cfg Config) (*Gateway, error) {
 		lostAfter: int64(cfg.LostAfter), minMissing: 3}
 	g.table.query = g.query
 	g.table.cancel = g.sendCancel
+	g.table.trades = g.askTrades
+	g.table.booked = func(tr *trade) {
+		g.ledger.trade(tr.side, tr.rawQty, tr.rawQuote, tr.rawFee, tr.feeAsset, g.cfg.BaseAsset, g.cfg.QuoteAsset)
+	}
 	g.table.log = func(id uint64, msg string) {
 		g.log.Warn().Uint64("order", id).Msg(msg)
 	}
@@ -276,7 +288,8 @@ func (g *Gateway) Counters() Counters {
 		Malformed: g.malformed.Load(), Dropped: g.dropped.Load(), Lost: g.table.lost.Load(),
 		RateLimited: g.rateLimited.Load(), Banned: g.banned.Load(), Denied: denied,
 		WeightUsed: used, WeightLimit: limit, UnpricedFees: g.unpricedFees.Load(),
-		Reconciles: g.reconciles.Load(), Drifts: g.drifts.Load()}
+		Reconciles: g.reconciles.Load(), Drifts: g.drifts.Load(),
+		TradeQueries: g.tradeQueries.Load(), Recovered: g.table.recovered.Load(), RecoveredNoFee: g.table.recoveredNoFee.Load()}
 }
 
 // Start connects, subscribes to the account's execution reports, and reconciles with the
@@ -668,6 +681,27 @@ func (g *Gateway) query(id uint64, now int64) bool {
 	return g.write(c, id)
 }
 
+// askTrades sends myTrades for order id (the venue's orderId venueID), from trade id
+// fromID when not 0; the state machine calls it to learn fills no report told. It is
+// off the tick path (it allocates, as control requests do).
+func (g *Gateway) askTrades(id uint64, venueID, fromID int64, now int64) bool {
+	c := g.conn.Load()
+	if c == nil {
+		return false
+	}
+	wall := time.Now().UnixMilli()
+	if !g.limits.allow(wall, weightTrades, prioRescue, false) {
+		return false
+	}
+	params := []Param{{"symbol", g.cfg.Symbol}, {"orderId", strconv.FormatInt(venueID, 10)}, {"limit", strconv.Itoa(maxTradePage)}}
+	if fromID > 0 {
+		params = append(params, Param{"fromId", strconv.FormatInt(fromID, 10)})
+	}
+	g.wbuf = g.hot.AppendSignedRequest(g.wbuf[:0], string(idTrades)+strconv.FormatUint(id, 10), "myTrades", params, wall)
+	g.tradeQueries.Add(1)
+	return g.write(c, id)
+}
+
 func (g *Gateway) write(c *live.Conn, id uint64) bool {
 	if err := c.WriteText(g.wbuf, time.Now().Add(g.cfg.WriteTimeout)); err != nil {
 		g.writeFailures.Add(1)
@@ -835,13 +869,22 @@ func (g *Gateway) handle(msg []byte) error {
 			var st struct {
 				Status      string `json:"status"`
 				ExecutedQty string `json:"executedQty"`
+				OrderID     int64  `json:"orderId"`
 			}
 			if err := json.Unmarshal(m.Result, &st); err != nil {
 				return fmt.Errorf("order.status result: %w", err)
 			}
 			a.status = parseStatus(st.Status)
+			a.venueID = st.OrderID
 			if a.cum, err = g.cfg.QtyScale.ParseString(st.ExecutedQty); err != nil {
 				return fmt.Errorf("order.status executedQty %q: %w", st.ExecutedQty, err)
+			}
+		}
+	case idTrades:
+		a.kind = pick(ok, ansTrades, ansTradesErr)
+		if ok {
+			if a.trades, err = g.trades(m.Result); err != nil {
+				return err
 			}
 		}
 	default:
@@ -852,6 +895,44 @@ func (g *Gateway) handle(msg []byte) error {
 	}
 	g.push(a)
 	return nil
+}
+
+// trades decodes a myTrades result (web-socket-api.md "Account trade history"): the
+// trades of one order, sorted by trade id, each with its commission valued as a
+// report's is (see fee).
+func (g *Gateway) trades(res json.RawMessage) ([]trade, error) {
+	var list []struct {
+		ID              int64  `json:"id"`
+		Price           string `json:"price"`
+		Qty             string `json:"qty"`
+		QuoteQty        string `json:"quoteQty"`
+		Commission      string `json:"commission"`
+		CommissionAsset string `json:"commissionAsset"`
+		IsBuyer         bool   `json:"isBuyer"`
+		IsMaker         bool   `json:"isMaker"`
+	}
+	if err := json.Unmarshal(res, &list); err != nil {
+		return nil, fmt.Errorf("myTrades result: %w", err)
+	}
+	out := make([]trade, 0, len(list))
+	for _, v := range list {
+		tr := trade{id: v.ID, maker: v.IsMaker, side: "SELL", rawQty: v.Qty, rawQuote: v.QuoteQty,
+			rawFee: v.Commission, feeAsset: v.CommissionAsset}
+		if v.IsBuyer {
+			tr.side = "BUY"
+		}
+		var err error
+		if tr.price, err = g.cfg.PriceScale.ParseString(v.Price); err != nil {
+			return nil, fmt.Errorf("myTrades trade %d price %q: %w", v.ID, v.Price, err)
+		}
+		if tr.qty, err = g.cfg.QtyScale.ParseString(v.Qty); err != nil {
+			return nil, fmt.Errorf("myTrades trade %d qty %q: %w", v.ID, v.Qty, err)
+		}
+		tr.fee, tr.baseFee = g.fee(v.Commission, v.CommissionAsset, v.Price)
+		out = append(out, tr)
+	}
+	slices.SortFunc(out, func(a, b trade) int { return cmp.Compare(a.id, b.id) })
+	return out, nil
 }
 
 // rateLimit acts on a rate limit answer: a 429 (-1003 weight, -1015 orders) pauses

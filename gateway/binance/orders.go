@@ -73,6 +73,8 @@ const (
 	ansReport                             // executionReport
 	ansConnected                          // a connection is up and subscribed
 	ansDisconnected                       // the connection broke
+	ansTrades                             // an order's trade list (myTrades, userTrades)
+	ansTradesErr                          // the trade list request failed
 )
 
 // venueStatus is Binance's order status (X, "status").
@@ -121,7 +123,27 @@ type answer struct {
 	// away is carried to the next (see orders.fill).
 	baseFee int64
 	reason  string // error message or reject reason
+	// venueID is the venue's orderId (status answers): what its trade list is asked by.
+	venueID int64
+	// trades are an ansTrades' trades of the order, by trade id.
+	trades []trade
 }
+
+// trade is one fill of an order as the venue's trade list gives it: its own price,
+// quantity, commission (in fee units, and the base-asset part as answer.baseFee) and
+// liquidity, and, for the balance ledger, the fields as the venue wrote them.
+type trade struct {
+	id                             int64
+	price, qty, fee, baseFee       int64
+	maker                          bool
+	side, rawQty, rawQuote, rawFee string
+	feeAsset                       string
+}
+
+// maxTradePage is how many trades one trade list request asks for: Binance's maximum
+// (limit "Default: 500; Maximum: 1000" for spot's myTrades and USD-M's userTrades). An
+// order with more is read page by page (fromId).
+const maxTradePage = 1000
 
 // CommissionSink is a Sink that takes commissions charged in the base asset out of its
 // position (*engine.Engine implements it). The gateway calls OnBaseCommission right
@@ -179,6 +201,22 @@ type order struct {
 	// baseFine is the base-asset commission of its fills so far, in baseFine units;
 	// baseSent is what of it the engine was told, in quantity units.
 	baseFine, baseSent int64
+	// venueID is the venue's orderId, learnt from a status answer.
+	venueID int64
+	// recoverCum is the cumulative quantity a status answer said filled beyond what
+	// the reports told, being learnt from the order's trade list; 0 when nothing is
+	// to recover. recoverEnd is the final status that answer (or a cancel report)
+	// gave, applied once the fills are recovered.
+	recoverCum int64
+	recoverEnd venueStatus
+	// recovering is set while a trade list request awaits its answer (sent at
+	// recoverSent); recoveries counts the requests, nextRecover is the backoff.
+	recovering               bool
+	recoveries               int
+	recoverSent, nextRecover int64
+	// recoverFrom and recoverBase page through an order of more than maxTradePage
+	// trades: the next page's first trade id and the cumulative quantity before it.
+	recoverFrom, recoverBase int64
 }
 
 // baseFineDigits is how many decimals below the quantity scale a base-asset commission
@@ -200,6 +238,14 @@ type orders struct {
 	retry   retryPolicy
 	query   func(id uint64, now int64) bool
 	cancel  func(id uint64, now int64) bool
+	// trades asks the venue for the trades of order id (the venue's venueID), from
+	// trade id fromID (0: the first), maxTradePage at most; nil when the venue has no
+	// trade list, which leaves the limit price and no fee for fills learnt from a
+	// status answer.
+	trades func(id uint64, venueID, fromID int64, now int64) bool
+	// booked, if set, is told each fill recovered from a trade list (the balance
+	// ledger, which the lost reports did not move).
+	booked func(tr *trade)
 	log     func(id uint64, msg string)
 	// fees passes the fills' commissions on in price units, the exact total rounded
 	// once (see fixed.Carry): answer.fee is in its fine units, feeScale's (the zero
@@ -209,6 +255,10 @@ type orders struct {
 	// after the venue denied knowing them for RetryPolicy.LostAfter or the attempts
 	// ran out; both are read from other goroutines.
 	unknowns, lost atomic.Uint64
+	// recovered counts the fills learnt from trade lists, recoveredNoFee those
+	// learnt from a status answer alone, after the trade list could not be had:
+	// told at the limit price with no fee.
+	recovered, recoveredNoFee atomic.Uint64
 }
 
 // retryPolicy bounds every repeated request about an order: status queries and
@@ -344,6 +394,7 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		for _, o := range t.live {
 			t.toUnknown(o)
 			o.waiting, o.cancel = false, false
+			o.recovering = false // no answer comes over the broken connection
 		}
 		return
 	}
@@ -398,14 +449,16 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 	case ansStatus:
 		o.waiting = false
 		o.missingSince = 0
-		if a.cum > o.filled {
-			// Fills whose reports were lost: the venue gives only the total, so the
-			// order's limit price stands in for the fill price.
-			t.log(o.id, "fill learnt from order.status; price taken as the limit price")
-			t.fill(o, a.cum, o.price, 0, 0, true, s, now)
-			if _, ok := t.live[a.id]; !ok {
-				return
-			}
+		if a.venueID != 0 {
+			o.venueID = a.venueID
+		}
+		if a.cum > o.filled || o.recoverCum > o.filled {
+			// Fills whose reports were lost (or have not come yet): the status gives
+			// only their total, the order's trade list each one's price, quantity,
+			// commission and liquidity. The status's end applies once they are in.
+			t.ack(o, s, now)
+			t.recover(o, a.cum, a.status, s, now)
+			return
 		}
 		switch a.status {
 		case vsNew, vsPartial, vsPendingCancel:
@@ -429,10 +482,110 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 			t.fill(o, a.cum, a.price, a.fee, a.baseFee, a.maker, s, now)
 		case exCanceled, exExpired:
 			t.ack(o, s, now)
+			if o.recoverCum > o.filled {
+				o.recoverEnd = vsCanceled // after the fills being recovered
+				return
+			}
 			t.finish(o, StateCancelled, "", s, now)
 		case exRejected:
 			t.finish(o, StateRejected, a.reason, s, now)
 		}
+	case ansTrades:
+		t.recovered1(o, a, s, now)
+	case ansTradesErr:
+		o.recovering = false
+		t.log(o.id, "trade list refused: "+a.reason+"; asking again after the backoff")
+	}
+}
+
+// recover starts (or extends) learning o's fills up to cum from its trade list; st is
+// the status the venue gave with cum.
+func (t *orders) recover(o *order, cum int64, st venueStatus, s Sink, now int64) {
+	o.recoverCum = max(o.recoverCum, cum)
+	switch st {
+	case vsFilled, vsCanceled, vsExpired, vsRejected:
+		o.recoverEnd = st
+	}
+	if !o.recovering && now >= o.nextRecover {
+		t.askTrades(o, s, now)
+	}
+}
+
+// askTrades sends o's next trade list request, or, when the venue has none, o's
+// venue id is unknown or the requests ran out (RetryPolicy's attempts, spaced by its
+// backoff), tells the engine the fills to recover at the limit price with no fee, as
+// maker: all the status answer gave.
+func (t *orders) askTrades(o *order, s Sink, now int64) {
+	if t.trades == nil || o.venueID == 0 || o.recoveries >= t.retry.maxAttempts {
+		t.recoveredNoFee.Add(1)
+		t.log(o.id, "fill learnt from order.status without its trades ("+strconv.Itoa(o.recoveries)+
+			" trade list requests): price taken as the limit price, no fee")
+		t.fill(o, o.recoverCum, o.price, 0, 0, true, s, now)
+		if _, ok := t.live[o.id]; ok {
+			t.endRecovery(o, s, now)
+		}
+		return
+	}
+	o.recoveries++
+	o.nextRecover = now + t.retry.delay(o.recoveries)
+	if t.trades(o.id, o.venueID, o.recoverFrom, now) {
+		o.recovering, o.recoverSent = true, now
+	}
+}
+
+// recovered1 applies a page of o's trade list: each trade beyond the cumulative
+// quantity the engine was told is a fill it missed, told with its own price,
+// commission and liquidity. Reports and the list dedupe each other by cumulative
+// quantity, as reports and status answers do: a report that came first is not told
+// again, and one that comes late is dropped.
+func (t *orders) recovered1(o *order, a *answer, s Sink, now int64) {
+	o.recovering = false
+	cum := o.recoverBase
+	for i := range a.trades {
+		tr := &a.trades[i]
+		cum += tr.qty
+		if cum <= o.filled {
+			continue
+		}
+		t.recovered.Add(1)
+		if t.booked != nil {
+			t.booked(tr)
+		}
+		t.fill(o, cum, tr.price, tr.fee, tr.baseFee, tr.maker, s, now)
+		if _, ok := t.live[o.id]; !ok {
+			return
+		}
+	}
+	if o.filled >= o.recoverCum {
+		t.endRecovery(o, s, now)
+		return
+	}
+	if len(a.trades) >= maxTradePage {
+		// A full page: the order has more trades; the next page at once.
+		o.recoverBase, o.recoverFrom = cum, a.trades[len(a.trades)-1].id+1
+		o.recoveries = max(o.recoveries-1, 0)
+		o.nextRecover = now
+		t.askTrades(o, s, now)
+		return
+	}
+	// The list lags the status: asked again after the backoff (the sweep).
+	o.recoverBase, o.recoverFrom = 0, 0
+}
+
+// endRecovery clears o's recovery and applies the final status it waited for.
+func (t *orders) endRecovery(o *order, s Sink, now int64) {
+	end := o.recoverEnd
+	o.recoverCum, o.recoverEnd, o.recovering, o.recoveries = 0, vsNone, false, 0
+	o.recoverFrom, o.recoverBase, o.nextRecover = 0, 0, 0
+	switch end {
+	case vsFilled:
+		if o.filled < o.qty {
+			t.fill(o, o.qty, o.price, 0, 0, true, s, now)
+		}
+	case vsCanceled, vsExpired:
+		t.finish(o, StateCancelled, "", s, now)
+	case vsRejected:
+		t.finish(o, StateRejected, "rejected", s, now)
 	}
 }
 
@@ -474,6 +627,17 @@ func (t *orders) sendCancel(o *order, now int64) {
 // writes off orders whose queries ran out.
 func (t *orders) sweep(now int64, s Sink) {
 	for _, o := range t.live {
+		if o.recoverCum > 0 {
+			if o.recovering && now-o.recoverSent >= t.timeout {
+				o.recovering = false // unanswered: asked again (or given up) below
+			}
+			if !o.recovering && now >= o.nextRecover {
+				t.askTrades(o, s, now)
+				if _, ok := t.live[o.id]; !ok {
+					continue
+				}
+			}
+		}
 		if o.wantCancel && !o.cancel && o.state != StateUnknown {
 			t.sendCancel(o, now)
 		}

@@ -58,6 +58,7 @@ const (
 	idPlace  = 'p'
 	idCancel = 'c'
 	idStatus = 's'
+	idTrades = 't' // an order's trade list (myTrades): "t" and the order id
 	idOther  = 'x'
 )
 
