@@ -246,7 +246,7 @@ type orders struct {
 	// booked, if set, is told each fill recovered from a trade list (the balance
 	// ledger, which the lost reports did not move).
 	booked func(tr *trade)
-	log     func(id uint64, msg string)
+	log    func(id uint64, msg string)
 	// fees passes the fills' commissions on in price units, the exact total rounded
 	// once (see fixed.Carry): answer.fee is in its fine units, feeScale's (the zero
 	// Carry of a bare table passes them on as they are).
