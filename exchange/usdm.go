@@ -129,6 +129,8 @@ type usdm struct {
 	lastMark    int64
 	// history is every funding event, GET /fapi/v1/fundingRate's answer.
 	history []fundingEvent
+	// lose loses the user data streams' events while set (USDMLoseStreams).
+	lose bool
 }
 
 type fundingEvent struct {
@@ -149,6 +151,9 @@ type fAccount struct {
 	called   bool // a MARGIN_CALL was pushed and the ratio has not recovered since
 	updated  int64
 	oc       usdmOrderCount
+	// trades are the account's last fills, oldest first, for GET
+	// /fapi/v1/userTrades (usdm_trades.go).
+	trades []usdmTrade
 }
 
 // fPosition is one symbol's one-way position and settings.

@@ -56,6 +56,7 @@ func (e *Exchange) registerUSDM(mux *http.ServeMux) {
 	e.usdmREST(mux, "/fapi/v1/allOpenOrders", e.restCancelAllOpen)
 	e.usdmREST(mux, "/fapi/v1/leverageBracket", e.restLeverageBracket)
 	e.usdmREST(mux, "/fapi/v1/order", e.restOrder)
+	e.usdmREST(mux, "/fapi/v1/userTrades", e.restUserTrades)
 	e.usdmREST(mux, "/fapi/v1/premiumIndex", e.restPremiumIndex)
 	e.usdmREST(mux, "/fapi/v1/fundingRate", e.restFundingRate)
 }

@@ -114,6 +114,9 @@ func (e *Exchange) listenKeyValid(s string) bool {
 
 // userEvent sends an event on the account's user data stream, if it has one.
 func (e *Exchange) userEvent(fa *fAccount, event []byte) {
+	if e.usdm.lose {
+		return
+	}
 	if k := fa.key; k != nil && e.usdm.keys[k.key] == k {
 		e.publishFutures(k.key, event, false)
 	}

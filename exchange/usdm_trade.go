@@ -557,6 +557,8 @@ func (e *Exchange) settleUSDM(f *Fill) {
 		if filled == o.Qty {
 			status = StatusFilled
 		}
+		fa.recordTrade(usdmTrade{id: f.TradeID, orderID: o.ID, m: m, price: f.Price, qty: f.Qty, quote: f.Quote,
+			commission: comm, realized: realized, time: now, buyer: o.Side == Buy, maker: maker})
 		e.orderUpdate(fa, fo, fEvent{exec: "TRADE", status: status, lastQty: f.Qty, lastPrice: f.Price,
 			cumQty: filled, cumQuote: cumQuote, tradeID: int64(f.TradeID), maker: maker, commission: comm, charged: true, realized: realized}, now)
 		e.accountUpdate(fa, "ORDER", sym, decimal.Zero, now)

@@ -20,12 +20,15 @@ package binance
 // position held at the funding time and the last mark price the engine saw before it).
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +211,9 @@ type FuturesGateway struct {
 	acctMismatches                                            atomic.Uint64
 	fundings, fundingMismatches                               atomic.Uint64
 	renewals, keepAlives, resyncs                             atomic.Uint64
+	tradeQueries                                              atomic.Uint64
+	// tradeSlots bounds the trade list requests in flight (askTrades' goroutines).
+	tradeSlots chan struct{}
 
 	// Reader side: the venue's position as the events give it, and the funding checks.
 	posMu     sync.Mutex
@@ -344,6 +350,8 @@ func NewFutures(cfg FuturesConfig) (*FuturesGateway, error) {
 		lostAfter: int64(cfg.LostAfter), minMissing: 3}
 	g.table.query = g.query
 	g.table.cancel = g.sendCancel
+	g.table.trades = g.askTrades
+	g.tradeSlots = make(chan struct{}, maxTradeRequests)
 	g.table.log = func(id uint64, msg string) { g.log.Warn().Uint64("order", id).Msg(msg) }
 	return g, nil
 }
@@ -367,7 +375,13 @@ const (
 	futWeightModify   = 0
 	futWeightPosition = 5
 	futWeightConnect  = 2
+	// futWeightTrades is GET /fapi/v1/userTrades' ("Weight: 5").
+	futWeightTrades = 5
 )
+
+// maxTradeRequests bounds the userTrades requests in flight at once: after a reconnect
+// every order that filled unseen asks, and the REST client is serialized anyway.
+const maxTradeRequests = 4
 
 // Prefix returns the session's client order id prefix.
 func (g *FuturesGateway) Prefix() string { return g.cfg.Prefix }
@@ -380,7 +394,8 @@ func (g *FuturesGateway) Counters() FuturesCounters {
 		WriteFailures: g.writeFailures.Load(), RingWaits: g.ringWaits.Load(),
 		Malformed: g.malformed.Load(), Dropped: g.dropped.Load(), Lost: g.table.lost.Load(),
 		RateLimited: g.rateLimited.Load(), Banned: g.banned.Load(), Denied: denied,
-		WeightUsed: used, WeightLimit: limit, UnpricedFees: g.unpricedFees.Load()},
+		WeightUsed: used, WeightLimit: limit, UnpricedFees: g.unpricedFees.Load(),
+		TradeQueries: g.tradeQueries.Load(), Recovered: g.table.recovered.Load(), RecoveredNoFee: g.table.recoveredNoFee.Load()},
 		Modifies:     g.modifies.Load(),
 		RejectMargin: g.rejects[rejMargin].Load(), RejectReduceOnly: g.rejects[rejReduceOnly].Load(),
 		RejectPostOnly: g.rejects[rejPostOnly].Load(), RejectFOK: g.rejects[rejFOK].Load(),
@@ -1007,7 +1022,7 @@ func (g *FuturesGateway) Drain(sink Sink, now int64) {
 			break
 		}
 		switch a.kind {
-		case ansReport, ansStatus, ansForced, ansFunding:
+		case ansReport, ansStatus, ansForced, ansFunding, ansTrades:
 			g.bookedEvents++ // may book into the wallet: the tolerance of the next comparison
 		}
 		switch a.kind {
@@ -1224,11 +1239,13 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 			var st struct {
 				Status      string `json:"status"`
 				ExecutedQty string `json:"executedQty"`
+				OrderID     int64  `json:"orderId"`
 			}
 			if err := json.Unmarshal(m.Result, &st); err != nil {
 				return fmt.Errorf("order.status result: %w", err)
 			}
 			a.status = parseStatus(st.Status)
+			a.venueID = st.OrderID
 			if a.cum, err = g.cfg.QtyScale.ParseString(st.ExecutedQty); err != nil {
 				return fmt.Errorf("order.status executedQty %q: %w", st.ExecutedQty, err)
 			}
@@ -1471,6 +1488,82 @@ func expiryReason(er int64) string {
 // order table's carry passes to the engine in price units. USD-M sends
 // the commission as a positive amount (older payloads: negative for a charge); its
 // magnitude is the fee. A commission in another asset is valued at FeePrices.
+// askTrades asks GET /fapi/v1/userTrades (symbol and orderId, the venue's venueID; from
+// trade id fromID when not 0) for order id's trades, on a goroutine of the gateway's
+// (the engine's goroutine must not wait for REST), which queues the answer for Drain.
+// The state machine calls it to learn fills no event told; it reports false when the
+// gateway is closed or maxTradeRequests are in flight (asked again after the backoff).
+func (g *FuturesGateway) askTrades(id uint64, venueID, fromID int64, now int64) bool {
+	if g.closed.Load() || g.sctx == nil {
+		return false
+	}
+	select {
+	case g.tradeSlots <- struct{}{}:
+	default:
+		return false
+	}
+	g.tradeQueries.Add(1)
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		defer func() { <-g.tradeSlots }()
+		q := url.Values{"symbol": {g.cfg.Symbol}, "orderId": {strconv.FormatInt(venueID, 10)}, "limit": {strconv.Itoa(maxTradePage)}}
+		if fromID > 0 {
+			q.Set("fromId", strconv.FormatInt(fromID, 10))
+		}
+		var list []futuresTrade
+		ctx, cancel := context.WithTimeout(g.sctx, g.cfg.RequestTimeout)
+		g.restMu.Lock()
+		err := g.rest.call(ctx, http.MethodGet, "/fapi/v1/userTrades", q, true, futWeightTrades, &list)
+		g.restMu.Unlock()
+		cancel()
+		a := answer{kind: ansTrades, id: id}
+		if err == nil {
+			a.trades, err = g.trades(list)
+		}
+		if err != nil {
+			if g.closed.Load() {
+				return
+			}
+			a = answer{kind: ansTradesErr, id: id, reason: err.Error()}
+		}
+		g.pushLocked(a)
+	}()
+	return true
+}
+
+// futuresTrade is one trade of GET /fapi/v1/userTrades.
+type futuresTrade struct {
+	ID              int64  `json:"id"`
+	OrderID         int64  `json:"orderId"`
+	Price           string `json:"price"`
+	Qty             string `json:"qty"`
+	Commission      string `json:"commission"`
+	CommissionAsset string `json:"commissionAsset"`
+	Maker           bool   `json:"maker"`
+	Buyer           bool   `json:"buyer"`
+}
+
+// trades converts a userTrades answer into the order's trades, by trade id, each
+// commission valued as an event's is (see fee).
+func (g *FuturesGateway) trades(list []futuresTrade) ([]trade, error) {
+	out := make([]trade, 0, len(list))
+	for _, v := range list {
+		tr := trade{id: v.ID, maker: v.Maker}
+		var err error
+		if tr.price, err = g.cfg.PriceScale.ParseString(v.Price); err != nil {
+			return nil, fmt.Errorf("userTrades trade %d price %q: %w", v.ID, v.Price, err)
+		}
+		if tr.qty, err = g.cfg.QtyScale.ParseString(v.Qty); err != nil {
+			return nil, fmt.Errorf("userTrades trade %d qty %q: %w", v.ID, v.Qty, err)
+		}
+		tr.fee = g.fee(v.Commission, v.CommissionAsset)
+		out = append(out, tr)
+	}
+	slices.SortFunc(out, func(a, b trade) int { return cmp.Compare(a.id, b.id) })
+	return out, nil
+}
+
 func (g *FuturesGateway) fee(amount, asset string) int64 {
 	n, err := decimal.NewFromString(amount)
 	if err != nil || n.IsZero() {
