@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +24,9 @@ const sdkDir = "testdata/binance-sdk"
 // write: Binance's official JavaScript SDK, run by node, on 127.0.0.1. Every step must
 // be answered as the SDK expects Binance to answer: orders placed, queried, amended,
 // cancel-replaced and cancelled, the errors -2013, -2011 and -1111, MARKET orders by
-// quantity and by quoteOrderQty, FOK, order.test, account and commission queries,
-// rateLimits on every response, and execution reports with unique execution ids and
+// quantity and by quoteOrderQty, FOK, order.test, account and commission queries, the
+// account trade list (myTrades: all, one order's at weight 5, -1128 for orderId with a
+// time range), rateLimits on every response, and execution reports with unique execution ids and
 // commissions (n, N) on the user data stream.
 func TestBinanceSDKInterop(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -81,7 +84,25 @@ func TestBinanceSDKInterop(t *testing.T) {
 			t.Errorf("step %s: %+v", name, s)
 		}
 	}
-	for name, code := range map[string]int{"status-unknown": -2013, "cancel-unknown": -2011, "precision": -1111} {
+	var mq struct {
+		OrderID json.Number `json:"orderId"`
+	}
+	json.Unmarshal(steps["market-quote"].Data, &mq)
+	checkSDKTrades(t, steps["my-trades"].Data, steps["my-trades-order"].Data, mq.OrderID.String())
+	for _, w := range []struct {
+		step   string
+		weight int
+	}{{"my-trades", 20}, {"my-trades-order", 5}} {
+		// The weight counted is the connection's total: it grows by the request's.
+		s := steps[w.step]
+		if len(s.RateLimits) != 1 || s.RateLimits[0].RateLimitType != "REQUEST_WEIGHT" {
+			t.Errorf("%s rateLimits %+v", w.step, s.RateLimits)
+		}
+	}
+	if a, b := steps["my-trades"].RateLimits, steps["my-trades-order"].RateLimits; len(a) == 1 && len(b) == 1 && b[0].Count-a[0].Count != 5 {
+		t.Errorf("myTrades with orderId weighed %d, want 5", b[0].Count-a[0].Count)
+	}
+	for name, code := range map[string]int{"status-unknown": -2013, "cancel-unknown": -2011, "precision": -1111, "my-trades-combo": -1128} {
 		if s := steps[name]; s.OK || s.Code != code {
 			t.Errorf("step %s: ok %v code %d, want error %d", name, s.OK, s.Code, code)
 		}
@@ -126,6 +147,40 @@ func TestBinanceSDKInterop(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "Error") {
 		t.Logf("node stderr:\n%s", stderr.String())
+	}
+}
+
+// checkSDKTrades checks the SDK's myTrades answers: every trade has exactly the
+// fields web-socket-api.md's "Account trade history" documents (and the SDK's
+// MyTradesResponseResultInner declares), a commission and its asset; the orderId
+// filter keeps that order's trades only.
+func checkSDKTrades(t *testing.T, all, one json.RawMessage, orderID string) {
+	t.Helper()
+	var trades, mine []map[string]any
+	if err := json.Unmarshal(all, &trades); err != nil || len(trades) < 2 {
+		t.Fatalf("my-trades: %s (%v)", all, err)
+	}
+	want := []string{"commission", "commissionAsset", "id", "isBestMatch", "isBuyer", "isMaker", "orderId", "orderListId", "price", "qty", "quoteQty", "symbol", "time"}
+	for _, tr := range trades {
+		keys := make([]string, 0, len(tr))
+		for k := range tr {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, want) {
+			t.Errorf("trade fields %v, want %v", keys, want)
+		}
+		if c, _ := tr["commission"].(string); c == "" || c == "0.00000000" || tr["commissionAsset"] == "" {
+			t.Errorf("trade without its commission: %v", tr)
+		}
+	}
+	if err := json.Unmarshal(one, &mine); err != nil || len(mine) == 0 || len(mine) >= len(trades) {
+		t.Fatalf("my-trades-order: %d trades of %d: %s (%v)", len(mine), len(trades), one, err)
+	}
+	for _, tr := range mine {
+		if id, _ := tr["orderId"].(float64); strconv.FormatFloat(id, 'f', -1, 64) != orderID {
+			t.Errorf("my-trades-order: a trade of order %v, want %s only", tr["orderId"], orderID)
+		}
 	}
 }
 

@@ -82,7 +82,8 @@ func TestBinanceUSDMSDKInterop(t *testing.T) {
 	}
 	for _, name := range []string{"rest-listen-key", "rest-position-mode", "rest-leverage", "rest-margin-isolated", "rest-margin-crossed",
 		"rest-mark-price", "place-gtx", "modify", "status", "rest-open-orders", "cancel", "ioc", "position-v2", "account-v2",
-		"rest-position-v3", "rest-account-v3", "rest-funding-history", "close", "rest-keepalive", "events", "marks"} {
+		"rest-position-v3", "rest-account-v3", "rest-funding-history", "close", "rest-keepalive", "events", "marks",
+		"rest-user-trades", "rest-user-trades-order"} {
 		if s, ok := steps[name]; !ok || !s.OK {
 			t.Errorf("step %s: %+v", name, s)
 		}
@@ -96,7 +97,7 @@ func TestBinanceUSDMSDKInterop(t *testing.T) {
 		}
 	}
 	for name, code := range map[string]int{"place-gtx-takes": -5022, "status-unknown": -2013, "reduce-only-flat": -2022,
-		"reduce-only-same-side": -2022, "rest-position-mode-same": -4059, "rest-margin-same": -4046} {
+		"reduce-only-same-side": -2022, "rest-position-mode-same": -4059, "rest-margin-same": -4046, "rest-user-trades-combo": -1128} {
 		if s := steps[name]; s.OK || s.Code != code {
 			t.Errorf("step %s: ok %v code %d (%s), want error %d", name, s.OK, s.Code, s.Msg, code)
 		}
@@ -152,6 +153,29 @@ func TestBinanceUSDMSDKInterop(t *testing.T) {
 		}
 		for _, v := range a {
 			check(name, v, typing, "activatePrice", "priceRate")
+		}
+	}
+	// The trade list: the typing's fields less the COIN-M ones (pair, marginAsset,
+	// baseQty: "Populated for COIN-M symbols"), which USD-M's documented answer
+	// lacks; the close realized a profit or loss and every trade paid a commission.
+	trades, mine := arr("rest-user-trades"), arr("rest-user-trades-order")
+	if len(trades) < 2 || len(mine) == 0 || len(mine) >= len(trades) {
+		t.Errorf("user trades: %d, of the ioc order %d", len(trades), len(mine))
+	}
+	realized := false
+	for _, v := range trades {
+		checkFields(t, "rest-user-trades", v, without(typings["AccountTradeListResponseInner"], "pair", "marginAsset", "baseQty"), nil)
+		if v["commission"] == "0.00000000" || v["commissionAsset"] != "USDT" || v["positionSide"] != "BOTH" {
+			t.Errorf("user trade %v: want a USDT commission, position side BOTH", v)
+		}
+		realized = realized || v["realizedPnl"] != "0.00000000"
+	}
+	if !realized {
+		t.Errorf("user trades: the close realized nothing: %v", trades)
+	}
+	for _, v := range mine {
+		if v["orderId"] != obj("ioc")["orderId"] {
+			t.Errorf("user trades of the ioc order: %v", v)
 		}
 	}
 	var events []map[string]any

@@ -41,10 +41,14 @@ await call('status-unknown', () => conn.orderStatus({ symbol: 'BTCUSDT', origCli
 await call('cancel-unknown', () => conn.orderCancel({ symbol: 'BTCUSDT', origClientOrderId: 'sdk-never-placed' }));
 await call('test', () => conn.orderTest({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', price: 10000, quantity: 0.001 }));
 await call('precision', () => conn.orderPlace({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'GTC', price: 10000, quantity: '0.000000001' }));
-await call('market-quote', () => conn.orderPlace({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quoteOrderQty: 50, newClientOrderId: 'sdk-mq' }));
+const mq = await call('market-quote', () => conn.orderPlace({ symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quoteOrderQty: 50, newClientOrderId: 'sdk-mq' }));
 await call('market-qty', () => conn.orderPlace({ symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: 0.0005, newClientOrderId: 'sdk-mqty' }));
 await call('fok', () => conn.orderPlace({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT', timeInForce: 'FOK', price: 10000, quantity: 0.001, newClientOrderId: 'sdk-fok' }));
 await call('v3-prefix-session', () => conn.sessionStatus());
+// The account trade list: all of it, one order's, and a combination the docs forbid.
+await call('my-trades', () => conn.myTrades({ symbol: 'BTCUSDT' }));
+await call('my-trades-order', () => conn.myTrades({ symbol: 'BTCUSDT', orderId: mq?.orderId ?? 0, limit: 1000 }));
+await call('my-trades-combo', () => conn.myTrades({ symbol: 'BTCUSDT', orderId: 1, startTime: 1 }));
 // Give the last execution reports a moment to arrive, then list what came.
 await new Promise((r) => setTimeout(r, 500));
 out('reports', { ok: true, data: reports });

@@ -90,6 +90,11 @@ await waitFor('funding', (ev) => ev.e === 'ACCOUNT_UPDATE' && ev.a?.m === 'FUNDI
 await rest('rest-funding-history', () => client.restAPI.getFundingRateHistory({ symbol: 'BTCUSDT' }));
 await call('close', () => conn.newOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: ioc.executedQty, reduceOnly: 'true', newOrderRespType: 'RESULT' }));
 await waitFor('close-trade', (ev) => ev.e === 'ORDER_TRADE_UPDATE' && ev.o?.R === true && ev.o?.x === 'TRADE');
+// The account trade list (REST only: the WebSocket API has none): all, one order's, and
+// a combination the docs forbid.
+await rest('rest-user-trades', () => client.restAPI.accountTradeList({ symbol: 'BTCUSDT' }));
+await rest('rest-user-trades-order', () => client.restAPI.accountTradeList({ symbol: 'BTCUSDT', orderId: ioc?.orderId ?? 0, limit: 1000 }));
+await rest('rest-user-trades-combo', () => client.restAPI.accountTradeList({ symbol: 'BTCUSDT', fromId: 1, startTime: 1 }));
 await rest('rest-keepalive', () => client.restAPI.keepaliveUserDataStream());
 out('events', { ok: true, data: events });
 out('marks', { ok: true, data: marks.slice(0, 3) });
