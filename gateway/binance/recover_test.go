@@ -149,3 +149,26 @@ func (s *feeCount) OnFill(id uint64, price, qty, fee int64, maker bool, now int6
 }
 func (s *feeCount) OnCancelled(uint64, int64)        {}
 func (s *feeCount) OnRejected(uint64, string, int64) {}
+
+// TestNormalAnswersDoNotAllocate: the order table's handling of the answers of normal
+// trading (the place answer, trade reports, the final one) allocates nothing, the
+// recovery's fields and the answer's trade list notwithstanding.
+func TestNormalAnswersDoNotAllocate(t *testing.T) {
+	tab := newOrders(4, 4)
+	s := &feeCount{}
+	id := uint64(0)
+	if a := testing.AllocsPerRun(1000, func() {
+		id++
+		tab.add(id, 50, 10, 0)
+		for _, a := range [...]answer{{kind: ansPlaceOK, id: id}, {kind: ansReport, id: id, exec: exNew},
+			{kind: ansReport, id: id, exec: exTrade, cum: 4, price: 50, fee: 3},
+			{kind: ansReport, id: id, exec: exTrade, cum: 10, price: 49, fee: 4, maker: true}} {
+			tab.apply(&a, s, 0)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocs per order placed, acknowledged and filled in two", a)
+	}
+	if len(tab.live) != 0 {
+		t.Errorf("%d orders left in the table", len(tab.live))
+	}
+}
