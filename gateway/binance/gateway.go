@@ -134,8 +134,9 @@ type Counters struct {
 	// Reconciles are the balance comparisons made, Drifts those that found a
 	// persistent difference.
 	Reconciles, Drifts uint64
-	// TradeQueries are the trade list requests sent (myTrades) to learn fills an
-	// order.status answer showed and no report told; Recovered the fills learnt from
+	// TradeQueries are the trade list requests sent (spot's myTrades, USD-M's GET
+	// /fapi/v1/userTrades) to learn fills an order.status answer showed and no report
+	// told; Recovered the fills learnt from
 	// them, each with its own price, commission and liquidity; RecoveredNoFee the
 	// orders whose missing fills were told at the limit price with no fee because no
 	// trade list could be had (a warning each).
