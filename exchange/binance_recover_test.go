@@ -272,3 +272,43 @@ func TestBinanceSpotGatewayStatusOvertakesReports(t *testing.T) {
 		t.Errorf("counters %+v: want %d recovered and the late reports dropped", c, want.fills)
 	}
 }
+
+// TestBinanceSpotGatewayCancelReportRecoversFills: the user data stream drops the
+// reports of 10 fills of a resting ask (no reconnect, so no status query follows),
+// then the engine cancels the order. The cancel report says 0.010 filled (z) where the
+// reports told none: the gateway learns the 10 trades from myTrades before the order
+// ends, instead of ending it with its fills untold.
+func TestBinanceSpotGatewayCancelReportRecoversFills(t *testing.T) {
+	e, g, other := spotRecoverVenue(t)
+	var asks [][2]int64
+	e.With(func() { asks = e.Market("BTCUSDT").Book().Levels(nil, Sell, 2) })
+	other("BUY", decimal.New(asks[1][0], -8).String(), decimal.New(asks[0][1]+asks[1][1], -8).String())
+	bidW, askW := bestPrices(e)
+	if askW-bidW < 2*1_000_000 {
+		t.Fatalf("spread %d-%d: the test needs room for an ask of its own", bidW, askW)
+	}
+	p := askW - 1_000_000
+	l := &spotLedger{ended: map[uint64]bool{}}
+	const milli = 100_000 // 0.001 BTC at 8 decimals
+	if err := g.Place(&risk.Order{ID: 1, Side: orderbook.Ask, Price: p, Qty: 30 * milli, PostOnly: true}, time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	spotDrain(t, g, l, "the ack", func() bool { return l.snapshot().acks == 1 })
+	e.BinanceLoseStreams(true)
+	for range 10 {
+		other("BUY", decimal.New(p, -8).String(), "0.001")
+	}
+	e.BinanceLoseStreams(false)
+	if err := g.Cancel(1, time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	spotDrain(t, g, l, "the order's end", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.ended[1] })
+	want := spotTrades(e, "trader")
+	if want.fills != 10 || want.makers != 10 {
+		t.Fatalf("the exchange lists %d trades (%d maker), want 10 maker", want.fills, want.makers)
+	}
+	checkSpotLedger(t, l.snapshot(), want)
+	if c := g.Counters(); c.Recovered != 10 || c.RecoveredNoFee != 0 {
+		t.Errorf("counters %+v: want the 10 fills recovered from myTrades", c)
+	}
+}

@@ -1216,6 +1216,13 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 		}
 	case idCancel:
 		a.kind = pick(ok, ansCancelOK, ansCancelErr)
+		if ok {
+			// The cancelled order's executedQty and orderId: fills beyond what the
+			// reports told are learnt from the trade list before the order ends.
+			if a.cum, a.venueID, err = executed(m.Result, g.cfg.QtyScale); err != nil {
+				return fmt.Errorf("order.cancel result: %w", err)
+			}
+		}
 	case idModify:
 		a.kind = pick(ok, ansModifyOK, ansModifyErr)
 		if ok {
@@ -1445,6 +1452,15 @@ func (g *FuturesGateway) orderEvent(ev *futuresEvent) error {
 		return nil
 	default:
 		a.exec = exOther
+	}
+	if a.exec == exCanceled || a.exec == exExpired {
+		// The order's end says how much of it filled (z): more than the trade updates
+		// told is fills the stream missed, learnt from userTrades by its orderId (i)
+		// before the end applies (orders.apply).
+		if a.cum, err = g.cfg.QtyScale.ParseString(o.CumQty); err != nil {
+			return fmt.Errorf("ORDER_TRADE_UPDATE z: %w", err)
+		}
+		a.venueID = int64(o.OrderID)
 	}
 	if a.exec == exTrade {
 		if a.price, err = g.cfg.PriceScale.ParseString(o.LastPrice); err != nil {

@@ -864,6 +864,13 @@ func (g *Gateway) handle(msg []byte) error {
 		a.kind = pick(ok, ansPlaceOK, ansPlaceErr)
 	case idCancel:
 		a.kind = pick(ok, ansCancelOK, ansCancelErr)
+		if ok {
+			// The cancelled order's executedQty and orderId: fills beyond what the
+			// reports told are learnt from the trade list before the order ends.
+			if a.cum, a.venueID, err = executed(m.Result, g.cfg.QtyScale); err != nil {
+				return fmt.Errorf("order.cancel result: %w", err)
+			}
+		}
 	case idStatus:
 		a.kind = pick(ok, ansStatus, ansStatusErr)
 		if ok {
@@ -1035,6 +1042,16 @@ func (g *Gateway) report(ev json.RawMessage) error {
 	default:
 		a.exec = exOther
 	}
+	if a.exec == exCanceled || a.exec == exExpired {
+		// The order's end says how much of it filled (z): more than the trade reports
+		// told is fills the stream missed, learnt from the trade list by its orderId (i)
+		// before the end applies (orders.apply).
+		var err error
+		if a.cum, err = g.cfg.QtyScale.ParseString(str("z")); err != nil {
+			return fmt.Errorf("executionReport z: %w", err)
+		}
+		_ = json.Unmarshal(f["i"], &a.venueID)
+	}
 	if a.exec == exTrade {
 		var err error
 		if a.price, err = g.cfg.PriceScale.ParseString(str("L")); err != nil {
@@ -1108,4 +1125,23 @@ func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 		n = n.Mul(p)
 	}
 	return feeFine(n, feeScale(g.cfg.PriceScale)), baseQty
+}
+
+// executed reads an order.cancel result's executedQty (at scale qs) and orderId, which
+// spot's and USD-M's answers both carry. A result without executedQty reads as
+// nothing filled.
+func executed(result json.RawMessage, qs fixed.Scale) (cum, venueID int64, err error) {
+	var r struct {
+		ExecutedQty string  `json:"executedQty"`
+		OrderID     flexInt `json:"orderId"`
+	}
+	if err := json.Unmarshal(result, &r); err != nil {
+		return 0, 0, err
+	}
+	if r.ExecutedQty != "" {
+		if cum, err = qs.ParseString(r.ExecutedQty); err != nil {
+			return 0, 0, fmt.Errorf("executedQty %q: %w", r.ExecutedQty, err)
+		}
+	}
+	return cum, int64(r.OrderID), nil
 }

@@ -115,7 +115,7 @@ type answer struct {
 	id     uint64 // nanotick order id
 	price  int64  // last fill price (report), order price (status)
 	last   int64  // last fill quantity (report)
-	cum    int64  // cumulative filled quantity (report z, status executedQty)
+	cum    int64  // cumulative filled quantity (report z, status and cancel executedQty)
 	fee    int64  // fee of the last fill, in feeScale units of the quote asset (its value)
 	// baseFee is the part of the fill's commission taken in the base asset, in units of
 	// baseFine below the quantity unit: the account received that much less than the
@@ -123,7 +123,8 @@ type answer struct {
 	// away is carried to the next (see orders.fill).
 	baseFee int64
 	reason  string // error message or reject reason
-	// venueID is the venue's orderId (status answers): what its trade list is asked by.
+	// venueID is the venue's orderId (status and cancel answers, cancel and expiry
+	// reports): what its trade list is asked by.
 	venueID int64
 	// trades are an ansTrades' trades of the order, by trade id.
 	trades []trade
@@ -418,6 +419,16 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		t.finish(o, StateRejected, a.reason, s, now)
 	case ansCancelOK:
 		o.waiting = false
+		if a.venueID != 0 {
+			o.venueID = a.venueID
+		}
+		if a.cum > o.filled || o.recoverCum > o.filled {
+			// Cancelled with fills no report told (executedQty beyond them): they are
+			// learnt from the trade list first, and the end applies after them.
+			t.ack(o, s, now)
+			t.recover(o, a.cum, vsCanceled, s, now)
+			return
+		}
 		t.finish(o, StateCancelled, "", s, now)
 	case ansCancelErr:
 		o.waiting, o.cancel = false, false
@@ -482,8 +493,14 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 			t.fill(o, a.cum, a.price, a.fee, a.baseFee, a.maker, s, now)
 		case exCanceled, exExpired:
 			t.ack(o, s, now)
-			if o.recoverCum > o.filled {
-				o.recoverEnd = vsCanceled // after the fills being recovered
+			if a.venueID != 0 {
+				o.venueID = a.venueID
+			}
+			if a.cum > o.filled || o.recoverCum > o.filled {
+				// The order ends with fills no report told (the stream missed them, as
+				// across a reconnect): they are learnt from its trade list first, and
+				// the end applies after them (recover), not the end without them.
+				t.recover(o, a.cum, vsCanceled, s, now)
 				return
 			}
 			t.finish(o, StateCancelled, "", s, now)

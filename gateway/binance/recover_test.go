@@ -26,6 +26,11 @@ func TestOrderRecovery(t *testing.T) {
 	tr := func(tid, qty, price, fee int64, maker bool) trade {
 		return trade{id: tid, qty: qty, price: price, fee: fee, maker: maker}
 	}
+	// cancelled is a cancel report that says the order filled cum in all (z), with the
+	// venue's orderId (i) when venueID is set.
+	cancelled := func(cum, venueID int64) ev {
+		return ev{a: answer{kind: ansReport, id: id, exec: exCanceled, cum: cum, venueID: venueID}}
+	}
 	trades := func(ts ...trade) ev { return ev{a: answer{kind: ansTrades, id: id, trades: ts}} }
 	refused := ev{a: answer{kind: ansTradesErr, id: id, reason: "busy"}}
 	sweep := func(at int64) ev { return ev{sweep: at} }
@@ -59,6 +64,22 @@ func TestOrderRecovery(t *testing.T) {
 			[]ev{status(vsPartial, 2), rep(exCanceled, 0, 0, 0, false), trades(all[:1]...)},
 			"ack 1; fill 1 2@100 fee 3 maker true; cancelled 1",
 			"77/0", false, 1, 0},
+		{"a cancel report with fills no report told: they are learnt first",
+			[]ev{rep(exTrade, 2, 100, 3, true), cancelled(7, venue), trades(all[:2]...)},
+			"ack 1; fill 1 2@100 fee 3 maker true; fill 1 5@101 fee 7 maker false; cancelled 1",
+			"77/0", false, 1, 0},
+		{"a cancel report with untold fills and no orderId: the limit price, no fee",
+			[]ev{cancelled(7, 0)},
+			"ack 1; fill 1 7@50 fee 0 maker true; cancelled 1",
+			"", false, 0, 1},
+		{"a cancel answer whose executedQty is beyond the reports: they are learnt first",
+			[]ev{rep(exTrade, 2, 100, 3, true), {a: answer{kind: ansCancelOK, id: id, cum: 7, venueID: venue}}, trades(all[:2]...)},
+			"ack 1; fill 1 2@100 fee 3 maker true; fill 1 5@101 fee 7 maker false; cancelled 1",
+			"77/0", false, 1, 0},
+		{"a cancel report that adds nothing ends the order",
+			[]ev{rep(exTrade, 2, 100, 3, true), cancelled(2, venue)},
+			"ack 1; fill 1 2@100 fee 3 maker true; cancelled 1",
+			"", false, 0, 0},
 		{"refused until the attempts run out: the limit price, no fee",
 			[]ev{status(vsFilled, 10), refused, sweep(1), refused, sweep(2), refused, sweep(3)},
 			"ack 1; fill 1 10@50 fee 0 maker true",
