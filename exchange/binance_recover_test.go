@@ -311,4 +311,15 @@ func TestBinanceSpotGatewayCancelReportRecoversFills(t *testing.T) {
 	if c := g.Counters(); c.Recovered != 10 || c.RecoveredNoFee != 0 {
 		t.Errorf("counters %+v: want the 10 fills recovered from myTrades", c)
 	}
+	// The balance ledger heard of the recovered trades too: the venue's balances are
+	// what the session's fills and commissions explain (a drift is one seen twice).
+	for range 2 {
+		drifts, err := g.Reconcile(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(drifts) > 0 {
+			t.Errorf("balance drift after the recovery: %+v", drifts)
+		}
+	}
 }
