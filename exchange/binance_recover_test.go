@@ -15,12 +15,14 @@ import (
 	"github.com/nanotick/nanotick/risk"
 )
 
-// spotLedger is an engine's view of a spot gateway's fills, summed at the gateway's
-// scales of 8 and 8 decimals, the exchange's own, so that every sum compares exactly.
+// spotLedger is an engine's view of a gateway's fills, summed at the gateway's scales:
+// spot's 8 and 8 decimals, the exchange's own, so that every sum compares exactly, or
+// priceScale and qtyScale where set (usdmLedger).
 type spotLedger struct {
 	mu sync.Mutex
 	spotSums
-	ended map[uint64]bool
+	ended                map[uint64]bool
+	priceScale, qtyScale int32
 }
 
 // spotSums are the figures compared.
@@ -40,8 +42,18 @@ func (l *spotLedger) OnFill(id uint64, price, qty, fee int64, maker bool, now in
 		l.makers++
 	}
 	l.qty += qty
-	l.cost = l.cost.Add(decimal.New(price, -8).Mul(decimal.New(qty, -8)))
-	l.fees = l.fees.Add(decimal.New(fee, -8))
+	ps, qs := l.scales()
+	l.cost = l.cost.Add(decimal.New(price, -ps).Mul(decimal.New(qty, -qs)))
+	l.fees = l.fees.Add(decimal.New(fee, -ps))
+}
+
+// scales returns the decimals of the gateway's prices (and fees) and quantities: 8
+// and 8 unless set.
+func (l *spotLedger) scales() (ps, qs int32) {
+	if l.priceScale == 0 {
+		return 8, 8
+	}
+	return l.priceScale, l.qtyScale
 }
 func (l *spotLedger) OnBaseCommission(id uint64, qty int64, now int64) {
 	l.mu.Lock()

@@ -29,14 +29,17 @@ type accountTrade struct {
 
 // recordTrade keeps one side of a fill on the account's trade list (with the exchange
 // locked, from settle).
-func (a *Account) recordTrade(t accountTrade) {
-	if len(a.trades) >= maxAccountTrades {
-		// Drop the oldest tenth at once: one copy per thousand trades, not per trade.
-		n := copy(a.trades, a.trades[maxAccountTrades/10:])
-		clear(a.trades[n:])
-		a.trades = a.trades[:n]
+func (a *Account) recordTrade(t accountTrade) { a.trades = appendTrade(a.trades, t) }
+
+// appendTrade appends t to a trade list of at most maxAccountTrades, dropping the
+// oldest tenth at once when it is full: one copy per thousand trades, not per trade.
+func appendTrade[T any](list []T, t T) []T {
+	if len(list) >= maxAccountTrades {
+		n := copy(list, list[maxAccountTrades/10:])
+		clear(list[n:])
+		list = list[:n]
 	}
-	a.trades = append(a.trades, t)
+	return append(list, t)
 }
 
 // Binance's errors for myTrades' parameters (errors.md: -1127 MORE_THAN_XX_HOURS,

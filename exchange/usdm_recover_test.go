@@ -33,19 +33,9 @@ func usdmTradeSums(e *Exchange, key string) (s spotSums) {
 	return s
 }
 
-// usdmLedger is spotLedger at USD-M's scales.
-type usdmLedger struct{ spotLedger }
-
-func (l *usdmLedger) OnFill(id uint64, price, qty, fee int64, maker bool, now int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fills++
-	if maker {
-		l.makers++
-	}
-	l.qty += qty
-	l.cost = l.cost.Add(decimal.New(price, -2).Mul(decimal.New(qty, -3)))
-	l.fees = l.fees.Add(decimal.New(fee, -2))
+// usdmLedger is spotLedger at the USD-M gateway's scales, 2 and 3 decimals.
+func usdmLedger() *spotLedger {
+	return &spotLedger{ended: map[uint64]bool{}, priceScale: 2, qtyScale: 3}
 }
 
 // usdmRecoverVenue starts a USD-M exchange whose synthetic participants stand still,
@@ -99,7 +89,7 @@ func usdmRecoverVenue(t *testing.T) (e *Exchange, g *gb.FuturesGateway, pi Futur
 }
 
 // usdmDrain drains g into l until cond holds, failing the test after 30 s.
-func usdmDrain(t *testing.T, g *gb.FuturesGateway, l *usdmLedger, what string, cond func() bool) {
+func usdmDrain(t *testing.T, g *gb.FuturesGateway, l *spotLedger, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
@@ -127,7 +117,7 @@ func TestUSDMGatewayRecoversFillsFromUserTrades(t *testing.T) {
 		t.Fatalf("spread %d-%d: the test needs room for asks of its own", bids[0][0], asks[0][0])
 	}
 	p1, p2 := asks[0][0]-pi.TickSize, asks[0][0]-2*pi.TickSize
-	l := &usdmLedger{spotLedger{ended: map[uint64]bool{}}}
+	l := usdmLedger()
 	drain := func(what string, cond func() bool) { t.Helper(); usdmDrain(t, g, l, what, cond) }
 	for _, o := range []*risk.Order{
 		{ID: 1, Side: orderbook.Ask, Price: p1 / 1_000_000, Qty: 30, PostOnly: true},
@@ -192,7 +182,7 @@ func TestUSDMGatewayCancelRecoversFills(t *testing.T) {
 		t.Fatalf("spread %d-%d: the test needs room for an ask of its own", bids[0][0], asks[0][0])
 	}
 	p := asks[0][0] - pi.TickSize
-	l := &usdmLedger{spotLedger{ended: map[uint64]bool{}}}
+	l := usdmLedger()
 	if err := g.Place(&risk.Order{ID: 1, Side: orderbook.Ask, Price: p / 1_000_000, Qty: 30, PostOnly: true}, time.Now().UnixNano()); err != nil {
 		t.Fatal(err)
 	}

@@ -23,14 +23,7 @@ type usdmTrade struct {
 	buyer, maker bool
 }
 
-func (fa *fAccount) recordTrade(t usdmTrade) {
-	if len(fa.trades) >= maxAccountTrades {
-		n := copy(fa.trades, fa.trades[maxAccountTrades/10:])
-		clear(fa.trades[n:])
-		fa.trades = fa.trades[:n]
-	}
-	fa.trades = append(fa.trades, t)
-}
+func (fa *fAccount) recordTrade(t usdmTrade) { fa.trades = appendTrade(fa.trades, t) }
 
 // userTradesWeight is GET /fapi/v1/userTrades' weight ("Weight: 5").
 const userTradesWeight = 5
