@@ -27,6 +27,7 @@ type runLogLine struct {
 	Cause   string `json:"cause"`
 	Code    int    `json:"code"`
 	Working int    `json:"working"`
+	Order   uint64 `json:"order"`
 	raw     string
 }
 
@@ -68,15 +69,23 @@ func afterStop(t *testing.T, lines []runLogLine) []runLogLine {
 }
 
 // checkQuietEnd fails the test for every warn or error line, and every -2011 refusal, in
-// lines.
+// lines, but the refusal of a cancel that a fill beat: the venue filled the order before
+// the cancel reached it (the gateway says so once the fill is in), a race of every
+// market maker's, which a loaded machine makes likelier.
 func checkQuietEnd(t *testing.T, lines []runLogLine) {
 	t.Helper()
+	beaten := map[uint64]bool{}
+	for _, l := range lines {
+		if l.Message == "order filled before its cancel reached the venue" {
+			beaten[l.Order] = true
+		}
+	}
 	for _, l := range lines {
 		if l.Level == "warn" || l.Level == "error" {
 			t.Errorf("the end of a normal run logged at %s: %s", l.Level, l.raw)
 		}
-		if l.Code == -2011 {
-			t.Errorf("a -2011 refusal at the end of the run: %s", l.raw)
+		if l.Code == -2011 && !beaten[l.Order] {
+			t.Errorf("a -2011 refusal at the end of the run, of an order no fill beat: %s", l.raw)
 		}
 	}
 }

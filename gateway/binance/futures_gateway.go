@@ -353,6 +353,7 @@ func NewFutures(cfg FuturesConfig) (*FuturesGateway, error) {
 	g.table.trades = g.askTrades
 	g.tradeSlots = make(chan struct{}, maxTradeRequests)
 	g.table.log = func(id uint64, msg string) { g.log.Warn().Uint64("order", id).Msg(msg) }
+	g.table.note = func(id uint64, msg string) { g.log.Info().Uint64("order", id).Msg(msg) }
 	return g, nil
 }
 

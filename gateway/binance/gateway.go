@@ -274,6 +274,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.table.log = func(id uint64, msg string) {
 		g.log.Warn().Uint64("order", id).Msg(msg)
 	}
+	g.table.note = func(id uint64, msg string) { g.log.Info().Uint64("order", id).Msg(msg) }
 	return g, nil
 }
 

@@ -248,6 +248,9 @@ type orders struct {
 	// ledger, which the lost reports did not move).
 	booked func(tr *trade)
 	log    func(id uint64, msg string)
+	// note logs at Info what is expected but worth knowing (a fill that beat its
+	// cancel); log is for what should not happen.
+	note func(id uint64, msg string)
 	// fees passes the fills' commissions on in price units, the exact total rounded
 	// once (see fixed.Carry): answer.fee is in its fine units, feeScale's (the zero
 	// Carry of a bare table passes them on as they are).
@@ -293,7 +296,7 @@ func (p *retryPolicy) delay(n int) int64 {
 func newOrders(capacity int, timeout int64) *orders {
 	t := &orders{live: make(map[uint64]*order, capacity), timeout: timeout, retry: defaultRetry,
 		query: func(uint64, int64) bool { return false }, cancel: func(uint64, int64) bool { return false },
-		log: func(uint64, string) {}}
+		log: func(uint64, string) {}, note: func(uint64, string) {}}
 	pool := make([]order, capacity)
 	for i := range pool {
 		t.free = append(t.free, &pool[i])
@@ -366,6 +369,11 @@ func (t *orders) fill(o *order, cum, price, fee, baseFee int64, maker bool, s Si
 		}
 	}
 	if o.state == StateFilled {
+		if o.wantCancel {
+			// The venue filled the order before the cancel reached it: the cancel's
+			// -2011 refusal, if it came first, was this race, not a lost order.
+			t.note(o.id, "order filled before its cancel reached the venue")
+		}
 		t.remove(o)
 	}
 }

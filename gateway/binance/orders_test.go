@@ -254,3 +254,29 @@ func TestBaseCommissionAddsUpOverFills(t *testing.T) {
 		t.Fatalf("base commissions %d units, want 10: %q", base, s.got)
 	}
 }
+
+// TestFillBeatsCancelNoted: an order the venue fills while the engine's cancel is on
+// its way (the cancel then comes back -2011) is noted at Info as that race, once; an
+// order filled with no cancel asked, or cancelled, is not.
+func TestFillBeatsCancelNoted(t *testing.T) {
+	tab := newOrders(4, 4)
+	var notes []string
+	tab.note = func(id uint64, msg string) { notes = append(notes, fmt.Sprintf("%d %s", id, msg)) }
+	tab.cancel = func(uint64, int64) bool { return true }
+	s := &recSink{}
+	for id := uint64(1); id <= 3; id++ {
+		tab.add(id, 50, 10, 0)
+		tab.apply(&answer{kind: ansPlaceOK, id: id}, s, 0)
+	}
+	o1, _ := tab.get(1)
+	tab.requestCancel(o1, 0)
+	tab.apply(&answer{kind: ansReport, id: 1, exec: exTrade, cum: 10, price: 50}, s, 0)
+	tab.apply(&answer{kind: ansCancelErr, id: 1, code: codeCancelReject}, s, 0) // the -2011, after
+	tab.apply(&answer{kind: ansReport, id: 2, exec: exTrade, cum: 10, price: 50}, s, 0)
+	o3, _ := tab.get(3)
+	tab.requestCancel(o3, 0)
+	tab.apply(&answer{kind: ansCancelOK, id: 3}, s, 0)
+	if got := strings.Join(notes, "; "); got != "1 order filled before its cancel reached the venue" {
+		t.Errorf("notes %q", got)
+	}
+}
