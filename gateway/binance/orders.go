@@ -432,8 +432,14 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 		}
 		if a.cum > o.filled || o.recoverCum > o.filled {
 			// Cancelled with fills no report told (executedQty beyond them): they are
-			// learnt from the trade list first, and the end applies after them.
+			// learnt from the trade list first, and the end applies after them. Their
+			// reports may only be late (USD-M's come on another connection than the
+			// answers): the list is asked after the retry policy's first delay, and
+			// reports that cover the fills before then end the order without it.
 			t.ack(o, s, now)
+			if o.recoverCum == 0 {
+				o.nextRecover = max(o.nextRecover, now+t.retry.min)
+			}
 			t.recover(o, a.cum, vsCanceled, s, now)
 			return
 		}
@@ -499,6 +505,11 @@ func (t *orders) apply(a *answer, s Sink, now int64) {
 			t.ack(o, s, now)
 		case exTrade:
 			t.fill(o, a.cum, a.price, a.fee, a.baseFee, a.maker, s, now)
+			if _, live := t.live[a.id]; live && o.recoverCum > 0 && o.filled >= o.recoverCum {
+				// The reports have told every fill a recovery was waiting for: its end
+				// applies now, whatever the trade list answers later.
+				t.endRecovery(o, s, now)
+			}
 		case exCanceled, exExpired:
 			t.ack(o, s, now)
 			if a.venueID != 0 {

@@ -76,6 +76,10 @@ func TestOrderRecovery(t *testing.T) {
 			[]ev{rep(exTrade, 2, 100, 3, true), {a: answer{kind: ansCancelOK, id: id, cum: 7, venueID: venue}}, trades(all[:2]...)},
 			"ack 1; fill 1 2@100 fee 3 maker true; fill 1 5@101 fee 7 maker false; cancelled 1",
 			"77/0", false, 1, 0},
+		{"reports that cover a recovery end it before the list answers",
+			[]ev{status(vsCanceled, 7), rep(exTrade, 2, 100, 3, true), rep(exTrade, 7, 101, 7, false)},
+			"ack 1; fill 1 2@100 fee 3 maker true; fill 1 5@101 fee 7 maker false; cancelled 1",
+			"77/0", false, 0, 0},
 		{"a cancel report that adds nothing ends the order",
 			[]ev{rep(exTrade, 2, 100, 3, true), cancelled(2, venue)},
 			"ack 1; fill 1 2@100 fee 3 maker true; cancelled 1",
@@ -191,5 +195,41 @@ func TestNormalAnswersDoNotAllocate(t *testing.T) {
 	}
 	if len(tab.live) != 0 {
 		t.Errorf("%d orders left in the table", len(tab.live))
+	}
+}
+
+// TestCancelAnswerWaitsForLateReports: a cancel answer whose executedQty is beyond the
+// reports (their connection is slower than the answers') gives the reports the retry
+// policy's first delay before the trade list is asked: reports that come within it end
+// the order with no request; without them the list is asked once the delay is over.
+func TestCancelAnswerWaitsForLateReports(t *testing.T) {
+	const delay = 100
+	for _, late := range []bool{false, true} {
+		tab := newOrders(4, 1000)
+		tab.retry = retryPolicy{min: delay, max: delay, maxAttempts: 3, lostAfter: 10_000, minMissing: 3}
+		asked := 0
+		tab.trades = func(uint64, int64, int64, int64) bool { asked++; return true }
+		tab.cancel = func(uint64, int64) bool { return true }
+		s := &recSink{}
+		tab.add(1, 50, 10, 0)
+		tab.apply(&answer{kind: ansPlaceOK, id: 1}, s, 0)
+		o, _ := tab.get(1)
+		tab.requestCancel(o, 0)
+		tab.apply(&answer{kind: ansCancelOK, id: 1, cum: 4, venueID: 9}, s, 10)
+		tab.sweep(50, s)
+		if asked != 0 {
+			t.Fatalf("late %v: the list asked within the delay", late)
+		}
+		if !late {
+			tab.apply(&answer{kind: ansReport, id: 1, exec: exTrade, cum: 4, price: 49, fee: 2}, s, 60)
+		}
+		tab.sweep(200, s)
+		want, wantAsked := "ack 1; fill 1 4@49 fee 2 maker false; cancelled 1", 0
+		if late {
+			want, wantAsked = "ack 1", 1
+		}
+		if got := strings.Join(s.got, "; "); got != want || asked != wantAsked {
+			t.Errorf("late %v: %q, %d list requests; want %q, %d", late, got, asked, want, wantAsked)
+		}
 	}
 }
