@@ -176,9 +176,31 @@ func (e *Encoder) appendSignedByClientID(dst []byte, kind byte, method string, i
 	return append(dst, `"}}`...)
 }
 
-// Param is one request parameter. Values are sent as JSON strings, except timestamp,
-// which AppendSignedRequest adds as a number.
+// Param is one request parameter. Values are sent as JSON strings, except those
+// Binance types as integers or booleans (bareParam), sent as its documented examples
+// send them: `"recvWindow": 100`, `"orderId": 12569099453`, `"omitZeroBalances": true`.
 type Param struct{ Key, Value string }
+
+// bareParam reports whether p goes into a request's JSON as a number or a boolean, not
+// a string: a parameter Binance's WebSocket API documents as INT, LONG or BOOLEAN,
+// whose value reads as one. The signature is over the same text either way.
+func bareParam(p Param) bool {
+	switch p.Key {
+	case "timestamp", "recvWindow", "orderId", "orderListId", "fromId", "limit", "startTime", "endTime":
+		if p.Value == "" {
+			return false
+		}
+		for i := 0; i < len(p.Value); i++ {
+			if c := p.Value[i]; c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	case "omitZeroBalances":
+		return p.Value == "true" || p.Value == "false"
+	}
+	return false
+}
 
 // AppendSignedRequest appends any signed request: method with params plus apiKey,
 // timestamp and signature, under request id. It is for the calls off the tick path
@@ -216,7 +238,7 @@ func (s *Signer) AppendSignedRequest(dst []byte, id, method string, params []Par
 		dst = append(dst, '"')
 		dst = append(dst, kv.Key...)
 		dst = append(dst, `":`...)
-		if kv.Key == "timestamp" {
+		if bareParam(kv) {
 			dst = append(dst, kv.Value...)
 		} else {
 			dst = append(dst, '"')

@@ -51,6 +51,36 @@ func TestSignDocumentedExample(t *testing.T) {
 	if m.Params["signature"] != docSignature || m.Params["apiKey"] != docKey || m.Params["timestamp"] != float64(1645423376532) {
 		t.Fatalf("request %s", req)
 	}
+	// Typed as the documented example types them: recvWindow a number, the decimals
+	// strings.
+	if m.Params["recvWindow"] != float64(100) || m.Params["quantity"] != "0.01000000" || m.Params["price"] != "52000.00" {
+		t.Fatalf("parameter types differ from the documented request: %s", req)
+	}
+}
+
+// TestSignedRequestParamTypes: integers Binance documents as INT or LONG go as JSON
+// numbers, its booleans as booleans, everything else (and anything that does not read
+// as its type) as a string; the signature is over the same text.
+func TestSignedRequestParamTypes(t *testing.T) {
+	s := docSigner(t)
+	req := s.AppendSignedRequest(nil, "t1", "myTrades", []Param{
+		{"symbol", "BTCUSDT"}, {"orderId", "12569099453"}, {"fromId", "7"}, {"limit", "1000"},
+		{"omitZeroBalances", "true"}, {"origClientOrderId", "123"}, {"startTime", "x1"},
+	}, 1661955123341)
+	var m struct {
+		Params map[string]any `json:"params"`
+	}
+	if err := json.Unmarshal(req, &m); err != nil {
+		t.Fatalf("%v: %s", err, req)
+	}
+	want := map[string]any{"symbol": "BTCUSDT", "orderId": float64(12569099453), "fromId": float64(7), "limit": float64(1000),
+		"omitZeroBalances": true, "origClientOrderId": "123", "startTime": "x1", "timestamp": float64(1661955123341)}
+	for k, v := range want {
+		if m.Params[k] != v {
+			t.Errorf("%s: %#v, want %#v", k, m.Params[k], v)
+		}
+	}
+	checkSigned(t, req)
 }
 
 // checkSigned verifies a request's signature the way the local exchange (and Binance)
