@@ -357,12 +357,7 @@ func compare(a, b *Result, m Metric) int {
 	case ByReturn:
 		c = b.ReturnPct.Cmp(a.ReturnPct)
 	case BySharpe:
-		switch {
-		case a.Sharpe == nil || b.Sharpe == nil:
-			c = cmp.Compare(boolRank(b.Sharpe != nil), boolRank(a.Sharpe != nil))
-		default:
-			c = cmp.Compare(*b.Sharpe, *a.Sharpe)
-		}
+		c = cmp.Compare(sharpeRank(b.Sharpe), sharpeRank(a.Sharpe))
 	case ByDrawdown:
 		c = a.MaxDrawdown.Cmp(b.MaxDrawdown)
 	case ByFills:
@@ -374,12 +369,12 @@ func compare(a, b *Result, m Metric) int {
 	return cmp.Compare(a.Index, b.Index)
 }
 
-// boolRank is 1 for true, 0 for false.
-func boolRank(b bool) int {
-	if b {
-		return 1
+// sharpeRank is a Sharpe ratio to rank by: none ranks below every ratio.
+func sharpeRank(s *float64) float64 {
+	if s == nil {
+		return math.Inf(-1)
 	}
-	return 0
+	return *s
 }
 
 // Sort ranks rs best first by m; ties keep grid order.

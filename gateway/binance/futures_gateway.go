@@ -1220,7 +1220,7 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 		if ok {
 			// The cancelled order's executedQty and orderId: fills beyond what the
 			// reports told are learnt from the trade list before the order ends.
-			if a.cum, a.venueID, err = executed(m.Result, g.cfg.QtyScale); err != nil {
+			if _, a.cum, a.venueID, err = orderResult(m.Result, g.cfg.QtyScale); err != nil {
 				return fmt.Errorf("order.cancel result: %w", err)
 			}
 		}
@@ -1244,18 +1244,8 @@ func (g *FuturesGateway) handleAnswer(msg []byte) error {
 	case idStatus:
 		a.kind = pick(ok, ansStatus, ansStatusErr)
 		if ok {
-			var st struct {
-				Status      string `json:"status"`
-				ExecutedQty string `json:"executedQty"`
-				OrderID     int64  `json:"orderId"`
-			}
-			if err := json.Unmarshal(m.Result, &st); err != nil {
+			if a.status, a.cum, a.venueID, err = orderResult(m.Result, g.cfg.QtyScale); err != nil {
 				return fmt.Errorf("order.status result: %w", err)
-			}
-			a.status = parseStatus(st.Status)
-			a.venueID = st.OrderID
-			if a.cum, err = g.cfg.QtyScale.ParseString(st.ExecutedQty); err != nil {
-				return fmt.Errorf("order.status executedQty %q: %w", st.ExecutedQty, err)
 			}
 		}
 	default:
@@ -1501,10 +1491,6 @@ func expiryReason(er int64) string {
 	return ""
 }
 
-// fee converts a fill's commission into feeScale units of the margin asset, which the
-// order table's carry passes to the engine in price units. USD-M sends
-// the commission as a positive amount (older payloads: negative for a charge); its
-// magnitude is the fee. A commission in another asset is valued at FeePrices.
 // askTrades asks GET /fapi/v1/userTrades (symbol and orderId, the venue's venueID; from
 // trade id fromID when not 0) for order id's trades, on a goroutine of the gateway's
 // (the engine's goroutine must not wait for REST), which queues the answer for Drain.
@@ -1581,6 +1567,10 @@ func (g *FuturesGateway) trades(list []futuresTrade) ([]trade, error) {
 	return out, nil
 }
 
+// fee converts a fill's commission into feeScale units of the margin asset, which the
+// order table's carry passes to the engine in price units. USD-M sends the commission
+// as a positive amount (older payloads: negative for a charge); its magnitude is the
+// fee. A commission in another asset is valued at FeePrices.
 func (g *FuturesGateway) fee(amount, asset string) int64 {
 	n, err := decimal.NewFromString(amount)
 	if err != nil || n.IsZero() {

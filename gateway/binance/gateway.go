@@ -868,25 +868,15 @@ func (g *Gateway) handle(msg []byte) error {
 		if ok {
 			// The cancelled order's executedQty and orderId: fills beyond what the
 			// reports told are learnt from the trade list before the order ends.
-			if a.cum, a.venueID, err = executed(m.Result, g.cfg.QtyScale); err != nil {
+			if _, a.cum, a.venueID, err = orderResult(m.Result, g.cfg.QtyScale); err != nil {
 				return fmt.Errorf("order.cancel result: %w", err)
 			}
 		}
 	case idStatus:
 		a.kind = pick(ok, ansStatus, ansStatusErr)
 		if ok {
-			var st struct {
-				Status      string `json:"status"`
-				ExecutedQty string `json:"executedQty"`
-				OrderID     int64  `json:"orderId"`
-			}
-			if err := json.Unmarshal(m.Result, &st); err != nil {
+			if a.status, a.cum, a.venueID, err = orderResult(m.Result, g.cfg.QtyScale); err != nil {
 				return fmt.Errorf("order.status result: %w", err)
-			}
-			a.status = parseStatus(st.Status)
-			a.venueID = st.OrderID
-			if a.cum, err = g.cfg.QtyScale.ParseString(st.ExecutedQty); err != nil {
-				return fmt.Errorf("order.status executedQty %q: %w", st.ExecutedQty, err)
 			}
 		}
 	case idTrades:
@@ -1097,9 +1087,10 @@ func feeFine(n decimal.Decimal, s fixed.Scale) int64 {
 var maxFine, minFine = decimal.NewFromInt(math.MaxInt64), decimal.NewFromInt(math.MinInt64 + 1)
 
 // fee converts a fill's commission (n, in asset N) into feeScale units of the quote
-// asset (orders.fill carries them to the engine in price units): as is for the quote asset, times the fill price for the base asset (whose
-// quantity is also returned, in baseFine units below the quantity unit, to come off the
-// position), at Config.FeePrices for any other asset (BNB). A commission in an asset without a
+// asset (orders.fill carries them to the engine in price units): as is for the quote
+// asset, times the fill price for the base asset (whose quantity is also returned, in
+// baseFine units below the quantity unit, to come off the position), at
+// Config.FeePrices for any other asset (BNB). A commission in an asset without a
 // price is counted (Counters.UnpricedFees), warned about, and valued at zero.
 func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 	n, err := decimal.NewFromString(amount)
@@ -1128,21 +1119,20 @@ func (g *Gateway) fee(amount, asset, price string) (fee, baseQty int64) {
 	return feeFine(n, feeScale(g.cfg.PriceScale)), baseQty
 }
 
-// executed reads an order.cancel result's executedQty (at scale qs) and orderId, which
-// spot's and USD-M's answers both carry. A result without executedQty reads as
-// nothing filled.
-func executed(result json.RawMessage, qs fixed.Scale) (cum, venueID int64, err error) {
+// orderResult reads what an order.status or order.cancel result says of its order
+// (spot's and USD-M's both carry these): its status, its executedQty (at scale qs) and
+// the venue's orderId.
+func orderResult(result json.RawMessage, qs fixed.Scale) (st venueStatus, cum, venueID int64, err error) {
 	var r struct {
+		Status      string  `json:"status"`
 		ExecutedQty string  `json:"executedQty"`
 		OrderID     flexInt `json:"orderId"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
-		return 0, 0, err
+		return vsNone, 0, 0, err
 	}
-	if r.ExecutedQty != "" {
-		if cum, err = qs.ParseString(r.ExecutedQty); err != nil {
-			return 0, 0, fmt.Errorf("executedQty %q: %w", r.ExecutedQty, err)
-		}
+	if cum, err = qs.ParseString(r.ExecutedQty); err != nil {
+		return vsNone, 0, 0, fmt.Errorf("executedQty %q: %w", r.ExecutedQty, err)
 	}
-	return cum, int64(r.OrderID), nil
+	return parseStatus(r.Status), cum, int64(r.OrderID), nil
 }

@@ -295,13 +295,10 @@ func (r *reader) entry(e *execEntry, snap bool, gen uint64, emit func(answer)) e
 // feeScale reads fees exactly: Kraken writes them with more decimals than prices.
 const feeScale fixed.Scale = 12
 
-// feeFine is how many fee units make a price unit: fees are passed in millionths of a
-// price unit (feeFineDigits decimals), so that many small fills add up to their fee
-// (the gateway's carry, Gateway.fees) instead of each truncating to nothing.
-const (
-	feeFineDigits fixed.Scale = 6
-	feeFine                   = 1_000_000
-)
+// feeFineDigits is the decimals of a price unit fees are passed in (millionths), so
+// that many small fills add up to their fee (the gateway's carry, Gateway.fees) instead
+// of each truncating to nothing.
+const feeFineDigits fixed.Scale = 6
 
 // fee converts a trade's fees to millionths of price units of the quote asset:
 // a fee in the quote asset as is, one in the base asset (fee_ccy_pref fcib) at the
@@ -322,7 +319,7 @@ func (r *reader) fee(e *execEntry, price int64) (int64, error) {
 			r.unpriced++
 			return total, fmt.Errorf("fee %s in %s, neither %s nor %s: not counted", f.Qty, f.Asset, r.base, r.quote)
 		}
-		x, ok := fixed.MulDiv(v, mul, feeScale.Unit()/feeFine)
+		x, ok := fixed.MulDiv(v, mul, (feeScale - feeFineDigits).Unit())
 		if !ok {
 			return total, fmt.Errorf("fee %s %s overflows", f.Qty, f.Asset)
 		}

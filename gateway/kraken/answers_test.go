@@ -124,10 +124,3 @@ func FuzzReader(f *testing.F) {
 		})
 	})
 }
-
-// TestFeeFineDigits: the carry's fine units are the ones fees are read in.
-func TestFeeFineDigits(t *testing.T) {
-	if feeFineDigits.Unit() != feeFine {
-		t.Errorf("feeFineDigits %d is 1e%d units, feeFine %d", feeFineDigits, feeFineDigits, feeFine)
-	}
-}

@@ -227,7 +227,7 @@ func historyFill(t *HistoryTrade, id uint64, ps, qs fixed.Scale, gen uint64) (an
 		if err != nil || v < 0 {
 			return a, fmt.Errorf("%w: trades history %s: fee %q", ErrMalformed, t.ID, t.Fee)
 		}
-		x, ok := fixed.MulDiv(v, ps.Unit(), feeScale.Unit()/feeFine)
+		x, ok := fixed.MulDiv(v, ps.Unit(), (feeScale - feeFineDigits).Unit())
 		if !ok {
 			return a, fmt.Errorf("%w: trades history %s: fee %q overflows", ErrMalformed, t.ID, t.Fee)
 		}
